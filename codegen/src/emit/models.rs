@@ -1,0 +1,265 @@
+//! The models crate: one struct per object, the action table, service constants.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{doc_attrs, ident, render, EmitError, GeneratedFile, Options};
+use crate::model::{Field, FieldType, Object, Role, Service, ValueType};
+
+/// `mod.rs`, `actions.rs` (requests, responses, the action table) and `objects.rs` (data objects).
+pub fn model_files(service: &Service, options: &Options) -> Result<Vec<GeneratedFile>, EmitError> {
+    let service_name = &service.name;
+    let version = &service.version;
+    let module = quote! {
+        #![allow(deprecated, clippy::too_many_arguments, clippy::large_enum_variant)]
+        mod actions;
+        mod objects;
+        pub use self::actions::*;
+        pub use self::objects::*;
+        /// Short name of the service: the signing scope and the first label of its endpoint host.
+        pub const SERVICE: &str = #service_name;
+        /// The API version every request is sent with (`X-TC-Version`).
+        pub const API_VERSION: &str = #version;
+    };
+
+    let mut action_items = Vec::new();
+    let mut table = Vec::new();
+    for action in service.actions.values() {
+        for name in [&action.input, &action.output] {
+            if let Some(object) = service.objects.get(name) {
+                action_items.push(object_tokens(object));
+            }
+        }
+        let name = &action.name;
+        let title = &action.title;
+        let input = format_ident!("{}", action.input);
+        table.push(quote! {
+            crate::support::ActionInfo::new(#name, #title, crate::support::normalize_request::<#input>)
+        });
+    }
+    let actions = quote! {
+        use super::*;
+        #( #action_items )*
+        /// Every action of the service, sorted by name.
+        pub static ACTIONS: &[crate::support::ActionInfo] = &[ #( #table ),* ];
+    };
+
+    let data_items = service
+        .objects
+        .values()
+        .filter(|o| matches!(o.role, Role::Data(_)))
+        .map(object_tokens);
+    let objects = quote! {
+        #( #data_items )*
+    };
+
+    Ok(vec![
+        render("mod.rs", options, module)?,
+        render("actions.rs", options, actions)?,
+        render("objects.rs", options, objects)?,
+    ])
+}
+
+/// The formatted code of one object (struct and impls), for reviews and snapshots.
+pub fn object_source(
+    service: &Service,
+    name: &str,
+    options: &Options,
+) -> Option<Result<String, EmitError>> {
+    let object = service.objects.get(name)?;
+    Some(render(name, options, object_tokens(object)).map(|file| file.contents))
+}
+
+fn object_tokens(object: &Object) -> TokenStream {
+    let name = format_ident!("{}", object.name);
+    let doc = doc_attrs(&object.doc);
+    let has_required = object.required_inputs().next().is_some();
+    let mut derives = vec![quote!(Clone), quote!(PartialEq)];
+    if !object.fields.iter().any(|f| f.sensitive) {
+        derives.push(quote!(Debug));
+    }
+    // Requests with required members have no meaningful default; everything else has one.
+    if !(object.role == Role::Request && has_required) {
+        derives.push(quote!(Default));
+    }
+    let strict = (!object.role.is_tolerant()).then(|| quote!(#[serde(deny_unknown_fields)]));
+    let fields = object.fields.iter().map(|f| field_tokens(f, object.role));
+    let debug = object
+        .fields
+        .iter()
+        .any(|f| f.sensitive)
+        .then(|| redacted_debug(object));
+    let constructor = constructor(object);
+    let setters = object.fields.iter().map(setter);
+    quote! {
+        #doc
+        #[derive(#(#derives,)* ::serde::Serialize, ::serde::Deserialize)]
+        #strict
+        #[non_exhaustive]
+        pub struct #name { #( #fields )* }
+
+        impl #name {
+            #constructor
+            #( #setters )*
+        }
+        #debug
+    }
+}
+
+fn field_tokens(field: &Field, role: Role) -> TokenStream {
+    let doc = doc_attrs(&field.doc);
+    let ident = ident(&field.ident);
+    let wire = &field.wire_name;
+    let ty = rust_type(field);
+    let serde = if !field.always_present {
+        quote!(#[serde(rename = #wire, skip_serializing_if = "Option::is_none")])
+    } else if role.is_tolerant() {
+        // The server may still omit it or send null: read either as the default.
+        quote!(#[serde(rename = #wire, default, deserialize_with = "crate::support::nullable")])
+    } else {
+        quote!(#[serde(rename = #wire)])
+    };
+    let deprecated = field
+        .deprecated
+        .then(|| quote!(#[deprecated(note = "disabled in the API spec")]));
+    quote! { #doc #serde #deprecated pub #ident: #ty, }
+}
+
+/// The stored type: `T`, `Vec<T>`, `Box<T>`, or those wrapped in `Option`.
+fn rust_type(field: &Field) -> TokenStream {
+    let inner = match &field.ty {
+        FieldType::One(value) if field.boxed => {
+            let value = value_type(value);
+            quote!(Box<#value>)
+        }
+        FieldType::One(value) => value_type(value),
+        FieldType::List(value) => {
+            let value = value_type(value);
+            quote!(Vec<#value>)
+        }
+    };
+    if field.always_present {
+        inner
+    } else {
+        quote!(Option<#inner>)
+    }
+}
+
+fn value_type(value: &ValueType) -> TokenStream {
+    match value {
+        ValueType::String => quote!(String),
+        ValueType::Int64 => quote!(i64),
+        ValueType::UInt64 => quote!(u64),
+        ValueType::Float => quote!(f64),
+        ValueType::Bool => quote!(bool),
+        ValueType::DateTime => quote!(crate::support::DateTime),
+        ValueType::Object(name) => {
+            let name = format_ident!("{}", name);
+            quote!(#name)
+        }
+    }
+}
+
+/// Parameter type accepted by constructors and setters, and the expression that turns the
+/// argument `value` into the stored (unwrapped) type.
+fn argument(field: &Field, value: &TokenStream) -> (TokenStream, TokenStream) {
+    let convertible = |v: &ValueType| matches!(v, ValueType::String | ValueType::DateTime);
+    match &field.ty {
+        FieldType::One(v) if convertible(v) => {
+            let ty = value_type(v);
+            (quote!(impl Into<#ty>), quote!(#value.into()))
+        }
+        FieldType::One(v) if field.boxed => (value_type(v), quote!(Box::new(#value))),
+        FieldType::One(v) => (value_type(v), quote!(#value)),
+        FieldType::List(v) if convertible(v) => {
+            let ty = value_type(v);
+            (
+                quote!(impl IntoIterator<Item = impl Into<#ty>>),
+                quote!(#value.into_iter().map(Into::into).collect()),
+            )
+        }
+        FieldType::List(v) => {
+            let ty = value_type(v);
+            (
+                quote!(impl IntoIterator<Item = #ty>),
+                quote!(#value.into_iter().collect()),
+            )
+        }
+    }
+}
+
+fn constructor(object: &Object) -> TokenStream {
+    let params = object.required_inputs().map(|f| {
+        let name = ident(&f.ident);
+        let (ty, _) = argument(f, &quote!(#name));
+        quote!(#name: #ty)
+    });
+    let inits = object.fields.iter().map(|f| {
+        let name = ident(&f.ident);
+        if f.constructor_arg {
+            let (_, convert) = argument(f, &quote!(#name));
+            match f.always_present {
+                true if convert.to_string() == name.to_string() => quote!(#name),
+                true => quote!(#name: #convert),
+                false => quote!(#name: Some(#convert)),
+            }
+        } else {
+            quote!(#name: Default::default())
+        }
+    });
+    let doc = if object.required_inputs().next().is_some() {
+        " Creates it from its required members; set the others with the chainable setters."
+    } else {
+        " Creates it with every member unset; set them with the chainable setters."
+    };
+    quote! {
+        #[doc = #doc]
+        pub fn new(#( #params ),*) -> Self {
+            Self { #( #inits ),* }
+        }
+    }
+}
+
+fn setter(field: &Field) -> TokenStream {
+    let name = ident(&field.ident);
+    let (ty, convert) = argument(field, &quote!(value));
+    let stored = if field.always_present {
+        convert
+    } else {
+        quote!(Some(#convert))
+    };
+    let doc = format!(" Sets `{}`.", field.wire_name);
+    let deprecated = field
+        .deprecated
+        .then(|| quote!(#[deprecated(note = "disabled in the API spec")]));
+    quote! {
+        #[doc = #doc]
+        #deprecated
+        pub fn #name(mut self, value: #ty) -> Self {
+            self.#name = #stored;
+            self
+        }
+    }
+}
+
+/// `Debug` that prints secret-bearing members as `<redacted>`.
+fn redacted_debug(object: &Object) -> TokenStream {
+    let name = format_ident!("{}", object.name);
+    let label = &object.name;
+    let entries = object.fields.iter().map(|f| {
+        let ident = ident(&f.ident);
+        let label = f.ident.trim_start_matches("r#");
+        if f.sensitive {
+            quote!(.field(#label, &crate::support::Redacted))
+        } else {
+            quote!(.field(#label, &self.#ident))
+        }
+    });
+    quote! {
+        impl ::core::fmt::Debug for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(#label) #( #entries )* .finish()
+            }
+        }
+    }
+}

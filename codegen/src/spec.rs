@@ -1,0 +1,146 @@
+//! Serde types for the Tencent Cloud API 3.0 description format (`api.json`).
+//!
+//! The types mirror the file as published (for example in the `tccli` package under
+//! `tccli/services/<service>/<version>/api.json`). They accept fields they do not know, so a newer
+//! revision of the format still parses; [`crate::validate`] decides what the generator can use.
+
+use std::fmt;
+
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+/// A whole `api.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Spec {
+    pub metadata: Metadata,
+    /// Actions by wire name (`DownloadL4Logs`), in file order.
+    pub actions: OrderedMap<Action>,
+    /// Objects by wire name (`DownloadL4LogsRequest`, `L4OfflineLog`), in file order.
+    pub objects: OrderedMap<Object>,
+    /// Version of the description format (`1.0`).
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Metadata {
+    /// `2022-09-01`
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    /// `teo`; also the signing service name and the first label of the endpoint host.
+    #[serde(rename = "serviceShortName")]
+    pub service_short_name: String,
+    #[serde(rename = "serviceNameCN", default)]
+    pub service_name_cn: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Action {
+    /// A human title such as "Downloads L4 logs" (the wire name is the map key).
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub document: String,
+    /// Name of the request object.
+    pub input: String,
+    /// Name of the response object.
+    pub output: String,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Object {
+    #[serde(default)]
+    pub document: String,
+    pub members: Vec<Member>,
+    /// `in`, `out` or `both` for data objects; absent on requests and responses.
+    #[serde(default)]
+    pub usage: Option<Usage>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Usage {
+    In,
+    Out,
+    Both,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Member {
+    pub name: String,
+    /// `string`, `int`, `float`, `bool`, `list` or `object`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The value type (for lists the element type): `string`, `int64`, `uint64`, `float`,
+    /// `bool`, `datetime_iso` or an object name.
+    pub member: String,
+    #[serde(default)]
+    pub document: String,
+    #[serde(default)]
+    pub example: Option<String>,
+    /// Input side: the caller must send it.
+    #[serde(default)]
+    pub required: Option<bool>,
+    /// Output side: the server always sends it.
+    #[serde(default)]
+    pub output_required: Option<bool>,
+    /// Output side: the server may send `null`.
+    #[serde(default)]
+    pub value_allowed_null: Option<bool>,
+    #[serde(default)]
+    pub disabled: Option<bool>,
+}
+
+/// A JSON object kept as a list of entries in file order, duplicates included, so that
+/// validation can report a repeated key instead of silently keeping the last one.
+#[derive(Debug, Clone, Default)]
+pub struct OrderedMap<T>(pub Vec<(String, T)>);
+
+impl<T> OrderedMap<T> {
+    pub fn get(&self, key: &str) -> Option<&T> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrderedMap<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for EntriesVisitor<T> {
+            type Value = OrderedMap<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(OrderedMap(entries))
+            }
+        }
+
+        deserializer.deserialize_map(EntriesVisitor(std::marker::PhantomData))
+    }
+}
+
+/// Parses `api.json` text. Errors carry serde_json's line and column.
+pub fn parse(text: &str) -> Result<Spec, serde_json::Error> {
+    serde_json::from_str(text)
+}

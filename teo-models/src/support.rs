@@ -1,0 +1,248 @@
+//! Types and helpers the generated models are built on. Hand-written; the generator refers to
+//! them as `crate::support::…`.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// An instant in a `datetime_iso` member, e.g. `2022-05-04T03:27:00+08:00`.
+///
+/// Requests send it as RFC 3339 (the ISO 8601 profile the API expects). Responses keep the
+/// server's text exactly, whatever it is — an empty string or another format still parses, and
+/// [`DateTime::instant`] tells whether it is a readable instant. Equality compares instants
+/// where both sides have one, so `…T00:00:00+08:00` equals `…T16:00:00Z` of the day before.
+#[derive(Clone, Default)]
+pub struct DateTime {
+    text: String,
+    instant: Option<OffsetDateTime>,
+}
+
+/// Text that is not an RFC 3339 date-time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateTimeError {
+    pub text: String,
+    pub reason: String,
+}
+
+impl fmt::Display for DateTimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:?} is not an RFC 3339 date-time such as 2022-05-04T03:27:00+08:00: {}",
+            self.text, self.reason
+        )
+    }
+}
+
+impl std::error::Error for DateTimeError {}
+
+impl DateTime {
+    /// Parses RFC 3339 text (`2022-05-04T03:27:00+08:00`, `2022-05-04T03:27:00Z`); the text is
+    /// sent exactly as given.
+    pub fn parse(text: &str) -> Result<DateTime, DateTimeError> {
+        match OffsetDateTime::parse(text, &Rfc3339) {
+            Ok(instant) => Ok(DateTime {
+                text: text.to_owned(),
+                instant: Some(instant),
+            }),
+            Err(e) => Err(DateTimeError {
+                text: text.to_owned(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// The instant, when the text is RFC 3339.
+    pub fn instant(&self) -> Option<OffsetDateTime> {
+        self.instant
+    }
+
+    /// The text as sent or received.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Keeps any received text; `instant` is set when it is readable.
+    fn received(text: String) -> DateTime {
+        let instant = OffsetDateTime::parse(&text, &Rfc3339).ok();
+        DateTime { text, instant }
+    }
+}
+
+impl From<OffsetDateTime> for DateTime {
+    fn from(instant: OffsetDateTime) -> DateTime {
+        // Formatting fails only for years outside 0..=9999, which RFC 3339 cannot express;
+        // such an instant keeps `instant` and sends the ISO 8601 extended form instead.
+        let text = instant
+            .format(&Rfc3339)
+            .unwrap_or_else(|_| instant.to_string());
+        DateTime {
+            text,
+            instant: Some(instant),
+        }
+    }
+}
+
+impl PartialEq for DateTime {
+    fn eq(&self, other: &DateTime) -> bool {
+        match (self.instant, other.instant) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.text == other.text,
+        }
+    }
+}
+
+impl PartialOrd for DateTime {
+    fn partial_cmp(&self, other: &DateTime) -> Option<Ordering> {
+        match (self.instant, other.instant) {
+            (Some(a), Some(b)) => Some(a.cmp(&b)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.text, f)
+    }
+}
+
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::str::FromStr for DateTime {
+    type Err = DateTimeError;
+    fn from_str(text: &str) -> Result<DateTime, DateTimeError> {
+        DateTime::parse(text)
+    }
+}
+
+impl Serialize for DateTime {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for DateTime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<DateTime, D::Error> {
+        struct DateTimeVisitor;
+
+        impl Visitor<'_> for DateTimeVisitor {
+            type Value = DateTime;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a date-time string or unix seconds")
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<DateTime, E> {
+                Ok(DateTime::received(text.to_owned()))
+            }
+
+            fn visit_string<E: de::Error>(self, text: String) -> Result<DateTime, E> {
+                Ok(DateTime::received(text))
+            }
+
+            fn visit_i64<E: de::Error>(self, seconds: i64) -> Result<DateTime, E> {
+                let instant = OffsetDateTime::from_unix_timestamp(seconds).ok();
+                Ok(DateTime {
+                    text: seconds.to_string(),
+                    instant,
+                })
+            }
+
+            fn visit_u64<E: de::Error>(self, seconds: u64) -> Result<DateTime, E> {
+                match i64::try_from(seconds) {
+                    Ok(seconds) => self.visit_i64(seconds),
+                    Err(_) => Ok(DateTime {
+                        text: seconds.to_string(),
+                        instant: None,
+                    }),
+                }
+            }
+        }
+
+        deserializer.deserialize_any(DateTimeVisitor)
+    }
+}
+
+/// `deserialize_with` for members the spec promises: `null` reads as the default, like absence.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// Printed in place of a secret in `Debug` output.
+pub struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// One entry of [`crate::ACTIONS`]: an action's name and how to check a JSON request for it.
+pub struct ActionInfo {
+    name: &'static str,
+    title: &'static str,
+    normalize: fn(serde_json::Value) -> Result<Vec<u8>, serde_json::Error>,
+}
+
+impl ActionInfo {
+    #[doc(hidden)]
+    pub const fn new(
+        name: &'static str,
+        title: &'static str,
+        normalize: fn(serde_json::Value) -> Result<Vec<u8>, serde_json::Error>,
+    ) -> ActionInfo {
+        ActionInfo {
+            name,
+            title,
+            normalize,
+        }
+    }
+
+    /// The wire name, e.g. `DownloadL4Logs`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The spec's title, e.g. "Downloads L4 logs".
+    pub fn title(&self) -> &'static str {
+        self.title
+    }
+
+    /// Reads `input` as this action's typed request (so a missing required member, an unknown
+    /// member or a wrong type is an error naming it) and returns the request body to send.
+    pub fn normalize_request(
+        &self,
+        input: serde_json::Value,
+    ) -> Result<Vec<u8>, serde_json::Error> {
+        (self.normalize)(input)
+    }
+}
+
+impl fmt::Debug for ActionInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActionInfo")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+#[doc(hidden)]
+pub fn normalize_request<T: DeserializeOwned + Serialize>(
+    input: serde_json::Value,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let typed: T = serde_json::from_value(input)?;
+    serde_json::to_vec(&typed)
+}

@@ -1,0 +1,57 @@
+//! Project automation: `cargo xtask regenerate [--check]`, `cargo xtask update-spec [--version V]`.
+
+mod regenerate;
+mod update_spec;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "Project automation for the EdgeOne SDK")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Rewrites every `src/generated/` directory from the specs in `api-spec/` and the fixture.
+    Regenerate {
+        /// Write nothing; fail and list the files that differ from what would be generated.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Downloads the `tccli-intl-en` package with pip and refreshes api.json and examples.json.
+    UpdateSpec {
+        /// Package version, e.g. 3.1.193.1; the latest when omitted.
+        #[arg(long)]
+        version: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = workspace_root();
+    let result = match cli.command {
+        Command::Regenerate { check } => regenerate::run(&root, check),
+        Command::UpdateSpec { version } => update_spec::run(&root, version.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The directory holding the workspace `Cargo.toml` (xtask lives one level below it).
+pub fn workspace_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or(manifest_dir)
+}

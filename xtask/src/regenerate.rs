@@ -1,0 +1,161 @@
+//! Generation targets and the write / check logic. Everything is generated in memory first, so a
+//! spec that fails validation leaves every file on disk untouched.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use codegen::{GeneratedFile, Options};
+
+/// One spec and where its output goes.
+pub struct Target {
+    pub spec: &'static str,
+    pub models_dir: &'static str,
+    pub client_dir: &'static str,
+    pub models_path: &'static str,
+}
+
+pub const TARGETS: &[Target] = &[
+    Target {
+        spec: "api-spec/teo/v20220901/api.json",
+        models_dir: "teo-models/src/generated",
+        client_dir: "teo-client/src/generated",
+        models_path: "teo_models",
+    },
+    // The generator's own fixture, compiled by the `codegen-fixture` crate.
+    Target {
+        spec: "codegen/tests/fixture/api.json",
+        models_dir: "codegen-fixture/src/generated/models",
+        client_dir: "codegen-fixture/src/generated/client",
+        models_path: "crate::models",
+    },
+];
+
+/// Every generated file, by path relative to the workspace root.
+pub fn generate_all(root: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
+    let mut files = BTreeMap::new();
+    for target in TARGETS {
+        let spec_path = root.join(target.spec);
+        let text = fs::read_to_string(&spec_path)
+            .map_err(|e| format!("reading {}: {e}", spec_path.display()))?;
+        let options = Options {
+            source: target.spec.to_owned(),
+            models_path: target.models_path.to_owned(),
+        };
+        let output =
+            codegen::generate(&text, &options).map_err(|e| format!("{}: {e}", target.spec))?;
+        let mut add = |dir: &str, generated: Vec<GeneratedFile>| {
+            for file in generated {
+                files.insert(Path::new(dir).join(file.name), file.contents);
+            }
+        };
+        add(target.models_dir, output.models);
+        add(target.client_dir, output.client);
+    }
+    Ok(files)
+}
+
+/// Paths (relative to `root`) that are missing, differ, or should not exist.
+pub fn stale_files(
+    root: &Path,
+    expected: &BTreeMap<PathBuf, String>,
+) -> Result<Vec<String>, String> {
+    let mut stale = Vec::new();
+    for (path, contents) in expected {
+        match fs::read_to_string(root.join(path)) {
+            Ok(on_disk) if &on_disk == contents => {}
+            Ok(_) => stale.push(format!("{} (differs)", path.display())),
+            Err(_) => stale.push(format!("{} (missing)", path.display())),
+        }
+    }
+    for dir in generated_dirs() {
+        for path in files_under(&root.join(dir))? {
+            let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+            if !expected.contains_key(&relative) {
+                stale.push(format!("{} (no longer generated)", relative.display()));
+            }
+        }
+    }
+    Ok(stale)
+}
+
+pub fn run(root: &Path, check: bool) -> Result<(), String> {
+    let started = Instant::now();
+    let files = generate_all(root)?;
+    let generation = started.elapsed();
+    if check {
+        let stale = stale_files(root, &files)?;
+        if !stale.is_empty() {
+            return Err(format!(
+                "{} generated file(s) are stale; run `cargo xtask regenerate`:\n  {}",
+                stale.len(),
+                stale.join("\n  ")
+            ));
+        }
+        println!("{} generated files are up to date", files.len());
+        return Ok(());
+    }
+    for dir in generated_dirs() {
+        let dir = root.join(dir);
+        if dir.exists() {
+            fs::remove_dir_all(&dir).map_err(|e| format!("removing {}: {e}", dir.display()))?;
+        }
+    }
+    for (path, contents) in &files {
+        let path = root.join(path);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| format!("creating {}: {e}", parent.display()))?;
+        }
+        fs::write(&path, contents).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
+    println!(
+        "generated {} files in {} ms (writing included: {} ms)",
+        files.len(),
+        generation.as_millis(),
+        started.elapsed().as_millis()
+    );
+    Ok(())
+}
+
+fn generated_dirs() -> impl Iterator<Item = &'static str> {
+    TARGETS.iter().flat_map(|t| [t.models_dir, t.client_dir])
+}
+
+fn files_under(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut found = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(found);
+    };
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("listing {}: {e}", dir.display()))?
+            .path();
+        if path.is_dir() {
+            found.extend(files_under(&path)?);
+        } else {
+            found.push(path);
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fails when someone changed a spec or the generator without running `cargo xtask regenerate`,
+    /// or edited a generated file by hand.
+    #[test]
+    fn generated_files_are_fresh() {
+        let root = crate::workspace_root();
+        let files = generate_all(&root).unwrap_or_else(|e| panic!("generation failed: {e}"));
+        let stale = stale_files(&root, &files).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            stale.is_empty(),
+            "stale generated files, run `cargo xtask regenerate`:\n{}",
+            stale.join("\n")
+        );
+    }
+}
