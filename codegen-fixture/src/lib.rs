@@ -5,9 +5,11 @@
 use std::ops::Deref;
 
 /// Generated models of the fixture service.
+#[rustfmt::skip] // formatted by the generator (prettyplease)
 #[path = "generated/models/mod.rs"]
 pub mod models;
 
+#[rustfmt::skip]
 #[path = "generated/client/mod.rs"]
 mod client;
 

@@ -26,6 +26,7 @@
 mod client;
 mod credentials;
 mod error;
+#[rustfmt::skip] // generated code is formatted by the generator (prettyplease)
 mod generated;
 pub mod signing;
 

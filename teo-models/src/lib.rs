@@ -23,6 +23,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[rustfmt::skip] // generated code is formatted by the generator (prettyplease)
 mod generated;
 pub mod support;
 

@@ -195,6 +195,7 @@ pub struct ActionInfo {
     name: &'static str,
     title: &'static str,
     normalize: fn(serde_json::Value) -> Result<Vec<u8>, serde_json::Error>,
+    check_response: fn(&str) -> Result<(), serde_json::Error>,
 }
 
 impl ActionInfo {
@@ -203,11 +204,13 @@ impl ActionInfo {
         name: &'static str,
         title: &'static str,
         normalize: fn(serde_json::Value) -> Result<Vec<u8>, serde_json::Error>,
+        check_response: fn(&str) -> Result<(), serde_json::Error>,
     ) -> ActionInfo {
         ActionInfo {
             name,
             title,
             normalize,
+            check_response,
         }
     }
 
@@ -229,6 +232,11 @@ impl ActionInfo {
     ) -> Result<Vec<u8>, serde_json::Error> {
         (self.normalize)(input)
     }
+
+    /// Checks that `response` (the JSON inside `Response`) reads as this action's typed response.
+    pub fn check_response(&self, response: &str) -> Result<(), serde_json::Error> {
+        (self.check_response)(response)
+    }
 }
 
 impl fmt::Debug for ActionInfo {
@@ -245,4 +253,9 @@ pub fn normalize_request<T: DeserializeOwned + Serialize>(
 ) -> Result<Vec<u8>, serde_json::Error> {
     let typed: T = serde_json::from_value(input)?;
     serde_json::to_vec(&typed)
+}
+
+#[doc(hidden)]
+pub fn check_response<T: DeserializeOwned>(response: &str) -> Result<(), serde_json::Error> {
+    serde_json::from_str::<T>(response).map(drop)
 }

@@ -33,8 +33,14 @@ pub fn model_files(service: &Service, options: &Options) -> Result<Vec<Generated
         let name = &action.name;
         let title = &action.title;
         let input = format_ident!("{}", action.input);
+        let output = format_ident!("{}", action.output);
         table.push(quote! {
-            crate::support::ActionInfo::new(#name, #title, crate::support::normalize_request::<#input>)
+            crate::support::ActionInfo::new(
+                #name,
+                #title,
+                crate::support::normalize_request::<#input>,
+                crate::support::check_response::<#output>,
+            )
         });
     }
     let actions = quote! {

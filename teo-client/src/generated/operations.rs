@@ -30,8 +30,10 @@ impl crate::Client {
     pub async fn bind_security_template_to_entity(
         &self,
         input: teo_models::BindSecurityTemplateToEntityRequest,
-    ) -> ::core::result::Result<teo_models::BindSecurityTemplateToEntityResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::BindSecurityTemplateToEntityResponse,
+        crate::Error,
+    > {
         self.send("BindSecurityTemplateToEntity", &input).await
     }
     /// Binds with a shared CNAME.
@@ -77,8 +79,10 @@ impl crate::Client {
     pub async fn check_free_certificate_verification(
         &self,
         input: teo_models::CheckFreeCertificateVerificationRequest,
-    ) -> ::core::result::Result<teo_models::CheckFreeCertificateVerificationResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::CheckFreeCertificateVerificationResponse,
+        crate::Error,
+    > {
         self.send("CheckFreeCertificateVerification", &input).await
     }
     /// Confirm multi-channel SCDN gateway origin IP range update.
@@ -89,8 +93,10 @@ impl crate::Client {
     pub async fn confirm_multi_path_gateway_origin_acl(
         &self,
         input: teo_models::ConfirmMultiPathGatewayOriginACLRequest,
-    ) -> ::core::result::Result<teo_models::ConfirmMultiPathGatewayOriginACLResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::ConfirmMultiPathGatewayOriginACLResponse,
+        crate::Error,
+    > {
         self.send("ConfirmMultiPathGatewayOriginACL", &input).await
     }
     /// Confirm Origin ACLs Update.
@@ -101,7 +107,10 @@ impl crate::Client {
     pub async fn confirm_origin_acl_update(
         &self,
         input: teo_models::ConfirmOriginACLUpdateRequest,
-    ) -> ::core::result::Result<teo_models::ConfirmOriginACLUpdateResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ConfirmOriginACLUpdateResponse,
+        crate::Error,
+    > {
         self.send("ConfirmOriginACLUpdate", &input).await
     }
     /// Connects a domain to EdgeOne.
@@ -114,7 +123,10 @@ impl crate::Client {
     pub async fn create_acceleration_domain(
         &self,
         input: teo_models::CreateAccelerationDomainRequest,
-    ) -> ::core::result::Result<teo_models::CreateAccelerationDomainResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::CreateAccelerationDomainResponse,
+        crate::Error,
+    > {
         self.send("CreateAccelerationDomain", &input).await
     }
     /// Creates an alias domain name.
@@ -137,7 +149,10 @@ impl crate::Client {
     pub async fn create_application_proxy(
         &self,
         input: teo_models::CreateApplicationProxyRequest,
-    ) -> ::core::result::Result<teo_models::CreateApplicationProxyResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::CreateApplicationProxyResponse,
+        crate::Error,
+    > {
         self.send("CreateApplicationProxy", &input).await
     }
     /// Creates an application proxy rule (legacy).
@@ -148,7 +163,10 @@ impl crate::Client {
     pub async fn create_application_proxy_rule(
         &self,
         input: teo_models::CreateApplicationProxyRuleRequest,
-    ) -> ::core::result::Result<teo_models::CreateApplicationProxyRuleResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::CreateApplicationProxyRuleResponse,
+        crate::Error,
+    > {
         self.send("CreateApplicationProxyRule", &input).await
     }
     /// Creates a CLS index.
@@ -170,7 +188,10 @@ impl crate::Client {
     pub async fn create_config_group_version(
         &self,
         input: teo_models::CreateConfigGroupVersionRequest,
-    ) -> ::core::result::Result<teo_models::CreateConfigGroupVersionResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::CreateConfigGroupVersionResponse,
+        crate::Error,
+    > {
         self.send("CreateConfigGroupVersion", &input).await
     }
     /// Create content identifiers.
@@ -181,7 +202,10 @@ impl crate::Client {
     pub async fn create_content_identifier(
         &self,
         input: teo_models::CreateContentIdentifierRequest,
-    ) -> ::core::result::Result<teo_models::CreateContentIdentifierResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::CreateContentIdentifierResponse,
+        crate::Error,
+    > {
         self.send("CreateContentIdentifier", &input).await
     }
     /// Creates a custom response page.
@@ -192,7 +216,10 @@ impl crate::Client {
     pub async fn create_customize_error_page(
         &self,
         input: teo_models::CreateCustomizeErrorPageRequest,
-    ) -> ::core::result::Result<teo_models::CreateCustomizeErrorPageResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::CreateCustomizeErrorPageResponse,
+        crate::Error,
+    > {
         self.send("CreateCustomizeErrorPage", &input).await
     }
     /// Creates a dns record.
@@ -214,7 +241,10 @@ impl crate::Client {
     pub async fn create_edge_kv_namespace(
         &self,
         input: teo_models::CreateEdgeKVNamespaceRequest,
-    ) -> ::core::result::Result<teo_models::CreateEdgeKVNamespaceResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::CreateEdgeKVNamespaceResponse,
+        crate::Error,
+    > {
         self.send("CreateEdgeKVNamespace", &input).await
     }
     /// Creates an edge function.
@@ -236,7 +266,10 @@ impl crate::Client {
     pub async fn create_function_replica(
         &self,
         input: teo_models::CreateFunctionReplicaRequest,
-    ) -> ::core::result::Result<teo_models::CreateFunctionReplicaResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::CreateFunctionReplicaResponse,
+        crate::Error,
+    > {
         self.send("CreateFunctionReplica", &input).await
     }
     /// Creates a trigger rule for an edge function.
@@ -258,7 +291,10 @@ impl crate::Client {
     pub async fn create_inference_api_token(
         &self,
         input: teo_models::CreateInferenceAPITokenRequest,
-    ) -> ::core::result::Result<teo_models::CreateInferenceAPITokenResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::CreateInferenceAPITokenResponse,
+        crate::Error,
+    > {
         self.send("CreateInferenceAPIToken", &input).await
     }
     /// Creates an inference service.
@@ -269,7 +305,10 @@ impl crate::Client {
     pub async fn create_inference_service(
         &self,
         input: teo_models::CreateInferenceServiceRequest,
-    ) -> ::core::result::Result<teo_models::CreateInferenceServiceResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::CreateInferenceServiceResponse,
+        crate::Error,
+    > {
         self.send("CreateInferenceService", &input).await
     }
     /// Create a just-in-time transcoding template.
@@ -282,8 +321,10 @@ impl crate::Client {
     pub async fn create_just_in_time_transcode_template(
         &self,
         input: teo_models::CreateJustInTimeTranscodeTemplateRequest,
-    ) -> ::core::result::Result<teo_models::CreateJustInTimeTranscodeTemplateResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::CreateJustInTimeTranscodeTemplateResponse,
+        crate::Error,
+    > {
         self.send("CreateJustInTimeTranscodeTemplate", &input).await
     }
     /// Creates Layer 4 proxy instances.
@@ -342,8 +383,10 @@ impl crate::Client {
     pub async fn create_log_analysis_download_task(
         &self,
         input: teo_models::CreateLogAnalysisDownloadTaskRequest,
-    ) -> ::core::result::Result<teo_models::CreateLogAnalysisDownloadTaskResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::CreateLogAnalysisDownloadTaskResponse,
+        crate::Error,
+    > {
         self.send("CreateLogAnalysisDownloadTask", &input).await
     }
     /// Create a multi-channel security acceleration gateway.
@@ -354,7 +397,10 @@ impl crate::Client {
     pub async fn create_multi_path_gateway(
         &self,
         input: teo_models::CreateMultiPathGatewayRequest,
-    ) -> ::core::result::Result<teo_models::CreateMultiPathGatewayResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::CreateMultiPathGatewayResponse,
+        crate::Error,
+    > {
         self.send("CreateMultiPathGateway", &input).await
     }
     /// Create a multi-channel security acceleration gateway route.
@@ -365,7 +411,10 @@ impl crate::Client {
     pub async fn create_multi_path_gateway_line(
         &self,
         input: teo_models::CreateMultiPathGatewayLineRequest,
-    ) -> ::core::result::Result<teo_models::CreateMultiPathGatewayLineResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::CreateMultiPathGatewayLineResponse,
+        crate::Error,
+    > {
         self.send("CreateMultiPathGatewayLine", &input).await
     }
     /// Create a multi-channel security acceleration gateway key.
@@ -376,8 +425,10 @@ impl crate::Client {
     pub async fn create_multi_path_gateway_secret_key(
         &self,
         input: teo_models::CreateMultiPathGatewaySecretKeyRequest,
-    ) -> ::core::result::Result<teo_models::CreateMultiPathGatewaySecretKeyResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::CreateMultiPathGatewaySecretKeyResponse,
+        crate::Error,
+    > {
         self.send("CreateMultiPathGatewaySecretKey", &input).await
     }
     /// Creates an origin group.
@@ -464,8 +515,10 @@ impl crate::Client {
     pub async fn create_realtime_log_delivery_task(
         &self,
         input: teo_models::CreateRealtimeLogDeliveryTaskRequest,
-    ) -> ::core::result::Result<teo_models::CreateRealtimeLogDeliveryTaskResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::CreateRealtimeLogDeliveryTaskResponse,
+        crate::Error,
+    > {
         self.send("CreateRealtimeLogDeliveryTask", &input).await
     }
     /// Creates a rule in the rule engine (old).
@@ -489,7 +542,10 @@ impl crate::Client {
     pub async fn create_security_api_resource(
         &self,
         input: teo_models::CreateSecurityAPIResourceRequest,
-    ) -> ::core::result::Result<teo_models::CreateSecurityAPIResourceResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::CreateSecurityAPIResourceResponse,
+        crate::Error,
+    > {
         self.send("CreateSecurityAPIResource", &input).await
     }
     /// Creates an API service.
@@ -500,7 +556,10 @@ impl crate::Client {
     pub async fn create_security_api_service(
         &self,
         input: teo_models::CreateSecurityAPIServiceRequest,
-    ) -> ::core::result::Result<teo_models::CreateSecurityAPIServiceResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::CreateSecurityAPIServiceResponse,
+        crate::Error,
+    > {
         self.send("CreateSecurityAPIService", &input).await
     }
     /// Creates client authentication options.
@@ -511,8 +570,10 @@ impl crate::Client {
     pub async fn create_security_client_attester(
         &self,
         input: teo_models::CreateSecurityClientAttesterRequest,
-    ) -> ::core::result::Result<teo_models::CreateSecurityClientAttesterResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::CreateSecurityClientAttesterResponse,
+        crate::Error,
+    > {
         self.send("CreateSecurityClientAttester", &input).await
     }
     /// Creates a security IP group.
@@ -523,7 +584,10 @@ impl crate::Client {
     pub async fn create_security_ip_group(
         &self,
         input: teo_models::CreateSecurityIPGroupRequest,
-    ) -> ::core::result::Result<teo_models::CreateSecurityIPGroupResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::CreateSecurityIPGroupResponse,
+        crate::Error,
+    > {
         self.send("CreateSecurityIPGroup", &input).await
     }
     /// Creates a JavaScript injection rule.
@@ -534,8 +598,10 @@ impl crate::Client {
     pub async fn create_security_js_injection_rule(
         &self,
         input: teo_models::CreateSecurityJSInjectionRuleRequest,
-    ) -> ::core::result::Result<teo_models::CreateSecurityJSInjectionRuleResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::CreateSecurityJSInjectionRuleResponse,
+        crate::Error,
+    > {
         self.send("CreateSecurityJSInjectionRule", &input).await
     }
     /// Creates a shared CNAME.
@@ -557,7 +623,10 @@ impl crate::Client {
     pub async fn create_web_security_template(
         &self,
         input: teo_models::CreateWebSecurityTemplateRequest,
-    ) -> ::core::result::Result<teo_models::CreateWebSecurityTemplateResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::CreateWebSecurityTemplateResponse,
+        crate::Error,
+    > {
         self.send("CreateWebSecurityTemplate", &input).await
     }
     /// Creates a site.
@@ -581,7 +650,10 @@ impl crate::Client {
     pub async fn delete_acceleration_domains(
         &self,
         input: teo_models::DeleteAccelerationDomainsRequest,
-    ) -> ::core::result::Result<teo_models::DeleteAccelerationDomainsResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DeleteAccelerationDomainsResponse,
+        crate::Error,
+    > {
         self.send("DeleteAccelerationDomains", &input).await
     }
     /// Deletes an alias domain name.
@@ -604,7 +676,10 @@ impl crate::Client {
     pub async fn delete_application_proxy(
         &self,
         input: teo_models::DeleteApplicationProxyRequest,
-    ) -> ::core::result::Result<teo_models::DeleteApplicationProxyResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DeleteApplicationProxyResponse,
+        crate::Error,
+    > {
         self.send("DeleteApplicationProxy", &input).await
     }
     /// Deletes an application proxy rule (legacy).
@@ -615,7 +690,10 @@ impl crate::Client {
     pub async fn delete_application_proxy_rule(
         &self,
         input: teo_models::DeleteApplicationProxyRuleRequest,
-    ) -> ::core::result::Result<teo_models::DeleteApplicationProxyRuleResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DeleteApplicationProxyRuleResponse,
+        crate::Error,
+    > {
         self.send("DeleteApplicationProxyRule", &input).await
     }
     /// Delete content identifiers.
@@ -626,7 +704,10 @@ impl crate::Client {
     pub async fn delete_content_identifier(
         &self,
         input: teo_models::DeleteContentIdentifierRequest,
-    ) -> ::core::result::Result<teo_models::DeleteContentIdentifierResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DeleteContentIdentifierResponse,
+        crate::Error,
+    > {
         self.send("DeleteContentIdentifier", &input).await
     }
     /// Deletes a custom response page.
@@ -637,7 +718,10 @@ impl crate::Client {
     pub async fn delete_custom_error_page(
         &self,
         input: teo_models::DeleteCustomErrorPageRequest,
-    ) -> ::core::result::Result<teo_models::DeleteCustomErrorPageResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DeleteCustomErrorPageResponse,
+        crate::Error,
+    > {
         self.send("DeleteCustomErrorPage", &input).await
     }
     /// Batch deletes dns records.
@@ -659,7 +743,10 @@ impl crate::Client {
     pub async fn delete_edge_kv_namespace(
         &self,
         input: teo_models::DeleteEdgeKVNamespaceRequest,
-    ) -> ::core::result::Result<teo_models::DeleteEdgeKVNamespaceResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DeleteEdgeKVNamespaceResponse,
+        crate::Error,
+    > {
         self.send("DeleteEdgeKVNamespace", &input).await
     }
     /// Deletes an edge function.
@@ -681,7 +768,10 @@ impl crate::Client {
     pub async fn delete_function_replica(
         &self,
         input: teo_models::DeleteFunctionReplicaRequest,
-    ) -> ::core::result::Result<teo_models::DeleteFunctionReplicaResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DeleteFunctionReplicaResponse,
+        crate::Error,
+    > {
         self.send("DeleteFunctionReplica", &input).await
     }
     /// Deletes a trigger rule for an edge function.
@@ -703,7 +793,10 @@ impl crate::Client {
     pub async fn delete_inference_api_token(
         &self,
         input: teo_models::DeleteInferenceAPITokenRequest,
-    ) -> ::core::result::Result<teo_models::DeleteInferenceAPITokenResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DeleteInferenceAPITokenResponse,
+        crate::Error,
+    > {
         self.send("DeleteInferenceAPIToken", &input).await
     }
     /// Delete a just in time transcoding template.
@@ -714,10 +807,11 @@ impl crate::Client {
     pub async fn delete_just_in_time_transcode_templates(
         &self,
         input: teo_models::DeleteJustInTimeTranscodeTemplatesRequest,
-    ) -> ::core::result::Result<teo_models::DeleteJustInTimeTranscodeTemplatesResponse, crate::Error>
-    {
-        self.send("DeleteJustInTimeTranscodeTemplates", &input)
-            .await
+    ) -> ::core::result::Result<
+        teo_models::DeleteJustInTimeTranscodeTemplatesResponse,
+        crate::Error,
+    > {
+        self.send("DeleteJustInTimeTranscodeTemplates", &input).await
     }
     /// Deletes a Layer 4 proxy instance.
     ///
@@ -771,7 +865,10 @@ impl crate::Client {
     pub async fn delete_multi_path_gateway(
         &self,
         input: teo_models::DeleteMultiPathGatewayRequest,
-    ) -> ::core::result::Result<teo_models::DeleteMultiPathGatewayResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DeleteMultiPathGatewayResponse,
+        crate::Error,
+    > {
         self.send("DeleteMultiPathGateway", &input).await
     }
     /// Delete a multi-channel security acceleration gateway line.
@@ -782,7 +879,10 @@ impl crate::Client {
     pub async fn delete_multi_path_gateway_line(
         &self,
         input: teo_models::DeleteMultiPathGatewayLineRequest,
-    ) -> ::core::result::Result<teo_models::DeleteMultiPathGatewayLineResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DeleteMultiPathGatewayLineResponse,
+        crate::Error,
+    > {
         self.send("DeleteMultiPathGatewayLine", &input).await
     }
     /// Deletes an origin group.
@@ -804,8 +904,10 @@ impl crate::Client {
     pub async fn delete_realtime_log_delivery_task(
         &self,
         input: teo_models::DeleteRealtimeLogDeliveryTaskRequest,
-    ) -> ::core::result::Result<teo_models::DeleteRealtimeLogDeliveryTaskResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DeleteRealtimeLogDeliveryTaskResponse,
+        crate::Error,
+    > {
         self.send("DeleteRealtimeLogDeliveryTask", &input).await
     }
     /// Batch delete rules from the rule engine (old).
@@ -827,7 +929,10 @@ impl crate::Client {
     pub async fn delete_security_api_resource(
         &self,
         input: teo_models::DeleteSecurityAPIResourceRequest,
-    ) -> ::core::result::Result<teo_models::DeleteSecurityAPIResourceResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DeleteSecurityAPIResourceResponse,
+        crate::Error,
+    > {
         self.send("DeleteSecurityAPIResource", &input).await
     }
     /// Delete an API service.
@@ -838,7 +943,10 @@ impl crate::Client {
     pub async fn delete_security_api_service(
         &self,
         input: teo_models::DeleteSecurityAPIServiceRequest,
-    ) -> ::core::result::Result<teo_models::DeleteSecurityAPIServiceResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DeleteSecurityAPIServiceResponse,
+        crate::Error,
+    > {
         self.send("DeleteSecurityAPIService", &input).await
     }
     /// Delete a client authentication option.
@@ -849,8 +957,10 @@ impl crate::Client {
     pub async fn delete_security_client_attester(
         &self,
         input: teo_models::DeleteSecurityClientAttesterRequest,
-    ) -> ::core::result::Result<teo_models::DeleteSecurityClientAttesterResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DeleteSecurityClientAttesterResponse,
+        crate::Error,
+    > {
         self.send("DeleteSecurityClientAttester", &input).await
     }
     /// Deletes a security IP group.
@@ -861,7 +971,10 @@ impl crate::Client {
     pub async fn delete_security_ip_group(
         &self,
         input: teo_models::DeleteSecurityIPGroupRequest,
-    ) -> ::core::result::Result<teo_models::DeleteSecurityIPGroupResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DeleteSecurityIPGroupResponse,
+        crate::Error,
+    > {
         self.send("DeleteSecurityIPGroup", &input).await
     }
     /// Delete a JavaScript injection rule.
@@ -872,8 +985,10 @@ impl crate::Client {
     pub async fn delete_security_js_injection_rule(
         &self,
         input: teo_models::DeleteSecurityJSInjectionRuleRequest,
-    ) -> ::core::result::Result<teo_models::DeleteSecurityJSInjectionRuleResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DeleteSecurityJSInjectionRuleResponse,
+        crate::Error,
+    > {
         self.send("DeleteSecurityJSInjectionRule", &input).await
     }
     /// Deletes a shared CNAME.
@@ -895,7 +1010,10 @@ impl crate::Client {
     pub async fn delete_web_security_template(
         &self,
         input: teo_models::DeleteWebSecurityTemplateRequest,
-    ) -> ::core::result::Result<teo_models::DeleteWebSecurityTemplateResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DeleteWebSecurityTemplateResponse,
+        crate::Error,
+    > {
         self.send("DeleteWebSecurityTemplate", &input).await
     }
     /// Deletes a site.
@@ -917,7 +1035,10 @@ impl crate::Client {
     pub async fn deploy_config_group_version(
         &self,
         input: teo_models::DeployConfigGroupVersionRequest,
-    ) -> ::core::result::Result<teo_models::DeployConfigGroupVersionResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DeployConfigGroupVersionResponse,
+        crate::Error,
+    > {
         self.send("DeployConfigGroupVersion", &input).await
     }
     /// Queries accelerated domain names.
@@ -928,7 +1049,10 @@ impl crate::Client {
     pub async fn describe_acceleration_domains(
         &self,
         input: teo_models::DescribeAccelerationDomainsRequest,
-    ) -> ::core::result::Result<teo_models::DescribeAccelerationDomainsResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeAccelerationDomainsResponse,
+        crate::Error,
+    > {
         self.send("DescribeAccelerationDomains", &input).await
     }
     /// Queries the information of alias domain names.
@@ -951,7 +1075,10 @@ impl crate::Client {
     pub async fn describe_application_proxies(
         &self,
         input: teo_models::DescribeApplicationProxiesRequest,
-    ) -> ::core::result::Result<teo_models::DescribeApplicationProxiesResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeApplicationProxiesResponse,
+        crate::Error,
+    > {
         self.send("DescribeApplicationProxies", &input).await
     }
     /// Query the available custom configuration list of the rule engine.
@@ -966,8 +1093,7 @@ impl crate::Client {
         teo_models::DescribeAvailableCustomActionsForRuleEngineResponse,
         crate::Error,
     > {
-        self.send("DescribeAvailableCustomActionsForRuleEngine", &input)
-            .await
+        self.send("DescribeAvailableCustomActionsForRuleEngine", &input).await
     }
     /// Queries plan options available for purchase.
     ///
@@ -977,7 +1103,10 @@ impl crate::Client {
     pub async fn describe_available_plans(
         &self,
         input: teo_models::DescribeAvailablePlansRequest,
-    ) -> ::core::result::Result<teo_models::DescribeAvailablePlansResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeAvailablePlansResponse,
+        crate::Error,
+    > {
         self.send("DescribeAvailablePlans", &input).await
     }
     /// Queries billing data.
@@ -999,8 +1128,10 @@ impl crate::Client {
     pub async fn describe_config_group_version_detail(
         &self,
         input: teo_models::DescribeConfigGroupVersionDetailRequest,
-    ) -> ::core::result::Result<teo_models::DescribeConfigGroupVersionDetailResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeConfigGroupVersionDetailResponse,
+        crate::Error,
+    > {
         self.send("DescribeConfigGroupVersionDetail", &input).await
     }
     /// Query Configuration Group Version List.
@@ -1011,7 +1142,10 @@ impl crate::Client {
     pub async fn describe_config_group_versions(
         &self,
         input: teo_models::DescribeConfigGroupVersionsRequest,
-    ) -> ::core::result::Result<teo_models::DescribeConfigGroupVersionsResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeConfigGroupVersionsResponse,
+        crate::Error,
+    > {
         self.send("DescribeConfigGroupVersions", &input).await
     }
     /// Batch query content identifiers.
@@ -1022,7 +1156,10 @@ impl crate::Client {
     pub async fn describe_content_identifiers(
         &self,
         input: teo_models::DescribeContentIdentifiersRequest,
-    ) -> ::core::result::Result<teo_models::DescribeContentIdentifiersResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeContentIdentifiersResponse,
+        crate::Error,
+    > {
         self.send("DescribeContentIdentifiers", &input).await
     }
     /// This API is used to query content management quotas.
@@ -1044,7 +1181,10 @@ impl crate::Client {
     pub async fn describe_custom_error_pages(
         &self,
         input: teo_models::DescribeCustomErrorPagesRequest,
-    ) -> ::core::result::Result<teo_models::DescribeCustomErrorPagesResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeCustomErrorPagesResponse,
+        crate::Error,
+    > {
         self.send("DescribeCustomErrorPages", &input).await
     }
     /// Queries the time-series data of DDoS attacks.
@@ -1055,7 +1195,10 @@ impl crate::Client {
     pub async fn describe_ddos_attack_data(
         &self,
         input: teo_models::DescribeDDoSAttackDataRequest,
-    ) -> ::core::result::Result<teo_models::DescribeDDoSAttackDataResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeDDoSAttackDataResponse,
+        crate::Error,
+    > {
         self.send("DescribeDDoSAttackData", &input).await
     }
     /// Queries DDoS attack events.
@@ -1066,7 +1209,10 @@ impl crate::Client {
     pub async fn describe_ddos_attack_event(
         &self,
         input: teo_models::DescribeDDoSAttackEventRequest,
-    ) -> ::core::result::Result<teo_models::DescribeDDoSAttackEventResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeDDoSAttackEventResponse,
+        crate::Error,
+    > {
         self.send("DescribeDDoSAttackEvent", &input).await
     }
     /// Queries the top-ranked DDoS attack data.
@@ -1077,7 +1223,10 @@ impl crate::Client {
     pub async fn describe_ddos_attack_top_data(
         &self,
         input: teo_models::DescribeDDoSAttackTopDataRequest,
-    ) -> ::core::result::Result<teo_models::DescribeDDoSAttackTopDataResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeDDoSAttackTopDataResponse,
+        crate::Error,
+    > {
         self.send("DescribeDDoSAttackTopData", &input).await
     }
     /// Query the exclusive DDoS protection info of a site.
@@ -1088,7 +1237,10 @@ impl crate::Client {
     pub async fn describe_ddos_protection(
         &self,
         input: teo_models::DescribeDDoSProtectionRequest,
-    ) -> ::core::result::Result<teo_models::DescribeDDoSProtectionResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeDDoSProtectionResponse,
+        crate::Error,
+    > {
         self.send("DescribeDDoSProtection", &input).await
     }
     /// Queries the list of default certificates.
@@ -1099,7 +1251,10 @@ impl crate::Client {
     pub async fn describe_default_certificates(
         &self,
         input: teo_models::DescribeDefaultCertificatesRequest,
-    ) -> ::core::result::Result<teo_models::DescribeDefaultCertificatesResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeDefaultCertificatesResponse,
+        crate::Error,
+    > {
         self.send("DescribeDefaultCertificates", &input).await
     }
     /// Query Version Release History.
@@ -1110,7 +1265,10 @@ impl crate::Client {
     pub async fn describe_deploy_history(
         &self,
         input: teo_models::DescribeDeployHistoryRequest,
-    ) -> ::core::result::Result<teo_models::DescribeDeployHistoryResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeDeployHistoryResponse,
+        crate::Error,
+    > {
         self.send("DescribeDeployHistory", &input).await
     }
     /// Query dns record list.
@@ -1132,7 +1290,10 @@ impl crate::Client {
     pub async fn describe_edge_kv_namespaces(
         &self,
         input: teo_models::DescribeEdgeKVNamespacesRequest,
-    ) -> ::core::result::Result<teo_models::DescribeEdgeKVNamespacesResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeEdgeKVNamespacesResponse,
+        crate::Error,
+    > {
         self.send("DescribeEdgeKVNamespaces", &input).await
     }
     /// Query Environment Information.
@@ -1154,8 +1315,10 @@ impl crate::Client {
     pub async fn describe_function_component_bindings(
         &self,
         input: teo_models::DescribeFunctionComponentBindingsRequest,
-    ) -> ::core::result::Result<teo_models::DescribeFunctionComponentBindingsResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeFunctionComponentBindingsResponse,
+        crate::Error,
+    > {
         self.send("DescribeFunctionComponentBindings", &input).await
     }
     /// Queries the list of edge function replicas.
@@ -1166,7 +1329,10 @@ impl crate::Client {
     pub async fn describe_function_replicas(
         &self,
         input: teo_models::DescribeFunctionReplicasRequest,
-    ) -> ::core::result::Result<teo_models::DescribeFunctionReplicasResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeFunctionReplicasResponse,
+        crate::Error,
+    > {
         self.send("DescribeFunctionReplicas", &input).await
     }
     /// Queries a trigger rule for an edge function.
@@ -1177,7 +1343,10 @@ impl crate::Client {
     pub async fn describe_function_rules(
         &self,
         input: teo_models::DescribeFunctionRulesRequest,
-    ) -> ::core::result::Result<teo_models::DescribeFunctionRulesResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeFunctionRulesResponse,
+        crate::Error,
+    > {
         self.send("DescribeFunctionRules", &input).await
     }
     /// Queries the runtime environment of an edge function.
@@ -1188,10 +1357,11 @@ impl crate::Client {
     pub async fn describe_function_runtime_environment(
         &self,
         input: teo_models::DescribeFunctionRuntimeEnvironmentRequest,
-    ) -> ::core::result::Result<teo_models::DescribeFunctionRuntimeEnvironmentResponse, crate::Error>
-    {
-        self.send("DescribeFunctionRuntimeEnvironment", &input)
-            .await
+    ) -> ::core::result::Result<
+        teo_models::DescribeFunctionRuntimeEnvironmentResponse,
+        crate::Error,
+    > {
+        self.send("DescribeFunctionRuntimeEnvironment", &input).await
     }
     /// Queries the list of trigger rules.
     ///
@@ -1223,7 +1393,10 @@ impl crate::Client {
     pub async fn describe_ip_group_references(
         &self,
         input: teo_models::DescribeIPGroupReferencesRequest,
-    ) -> ::core::result::Result<teo_models::DescribeIPGroupReferencesResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeIPGroupReferencesResponse,
+        crate::Error,
+    > {
         self.send("DescribeIPGroupReferences", &input).await
     }
     /// Queries IP location information.
@@ -1245,7 +1418,10 @@ impl crate::Client {
     pub async fn describe_identifications(
         &self,
         input: teo_models::DescribeIdentificationsRequest,
-    ) -> ::core::result::Result<teo_models::DescribeIdentificationsResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeIdentificationsResponse,
+        crate::Error,
+    > {
         self.send("DescribeIdentifications", &input).await
     }
     /// Query a reasoning API Token.
@@ -1256,7 +1432,10 @@ impl crate::Client {
     pub async fn describe_inference_api_tokens(
         &self,
         input: teo_models::DescribeInferenceAPITokensRequest,
-    ) -> ::core::result::Result<teo_models::DescribeInferenceAPITokensResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeInferenceAPITokensResponse,
+        crate::Error,
+    > {
         self.send("DescribeInferenceAPITokens", &input).await
     }
     /// Query reasoning hardware specification list.
@@ -1271,8 +1450,7 @@ impl crate::Client {
         teo_models::DescribeInferenceHardwareSpecificationsResponse,
         crate::Error,
     > {
-        self.send("DescribeInferenceHardwareSpecifications", &input)
-            .await
+        self.send("DescribeInferenceHardwareSpecifications", &input).await
     }
     /// Query the reasoning service deployment log.
     ///
@@ -1286,8 +1464,7 @@ impl crate::Client {
         teo_models::DescribeInferenceServiceDeploymentLogsResponse,
         crate::Error,
     > {
-        self.send("DescribeInferenceServiceDeploymentLogs", &input)
-            .await
+        self.send("DescribeInferenceServiceDeploymentLogs", &input).await
     }
     /// Query the reasoning service deployment history list.
     ///
@@ -1301,8 +1478,7 @@ impl crate::Client {
         teo_models::DescribeInferenceServiceDeploymentRecordsResponse,
         crate::Error,
     > {
-        self.send("DescribeInferenceServiceDeploymentRecords", &input)
-            .await
+        self.send("DescribeInferenceServiceDeploymentRecords", &input).await
     }
     /// Query service monitoring data for reasoning.
     ///
@@ -1312,10 +1488,11 @@ impl crate::Client {
     pub async fn describe_inference_service_monitor_data(
         &self,
         input: teo_models::DescribeInferenceServiceMonitorDataRequest,
-    ) -> ::core::result::Result<teo_models::DescribeInferenceServiceMonitorDataResponse, crate::Error>
-    {
-        self.send("DescribeInferenceServiceMonitorData", &input)
-            .await
+    ) -> ::core::result::Result<
+        teo_models::DescribeInferenceServiceMonitorDataResponse,
+        crate::Error,
+    > {
+        self.send("DescribeInferenceServiceMonitorData", &input).await
     }
     /// Query an inference service.
     ///
@@ -1325,7 +1502,10 @@ impl crate::Client {
     pub async fn describe_inference_services(
         &self,
         input: teo_models::DescribeInferenceServicesRequest,
-    ) -> ::core::result::Result<teo_models::DescribeInferenceServicesResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeInferenceServicesResponse,
+        crate::Error,
+    > {
         self.send("DescribeInferenceServices", &input).await
     }
     /// Retrieve the instant transcoding template list.
@@ -1340,8 +1520,7 @@ impl crate::Client {
         teo_models::DescribeJustInTimeTranscodeTemplatesResponse,
         crate::Error,
     > {
-        self.send("DescribeJustInTimeTranscodeTemplates", &input)
-            .await
+        self.send("DescribeJustInTimeTranscodeTemplates", &input).await
     }
     /// Queries a Layer 4 proxy instance list.
     ///
@@ -1395,7 +1574,10 @@ impl crate::Client {
     pub async fn describe_load_balancer_list(
         &self,
         input: teo_models::DescribeLoadBalancerListRequest,
-    ) -> ::core::result::Result<teo_models::DescribeLoadBalancerListResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeLoadBalancerListResponse,
+        crate::Error,
+    > {
         self.send("DescribeLoadBalancerList", &input).await
     }
     /// Query log analysis details.
@@ -1406,7 +1588,10 @@ impl crate::Client {
     pub async fn describe_log_analysis_detail(
         &self,
         input: teo_models::DescribeLogAnalysisDetailRequest,
-    ) -> ::core::result::Result<teo_models::DescribeLogAnalysisDetailResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeLogAnalysisDetailResponse,
+        crate::Error,
+    > {
         self.send("DescribeLogAnalysisDetail", &input).await
     }
     /// Query log analytics log download tasks.
@@ -1417,8 +1602,10 @@ impl crate::Client {
     pub async fn describe_log_analysis_download_tasks(
         &self,
         input: teo_models::DescribeLogAnalysisDownloadTasksRequest,
-    ) -> ::core::result::Result<teo_models::DescribeLogAnalysisDownloadTasksResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeLogAnalysisDownloadTasksResponse,
+        crate::Error,
+    > {
         self.send("DescribeLogAnalysisDownloadTasks", &input).await
     }
     /// Query multi-channel security acceleration gateway details.
@@ -1429,7 +1616,10 @@ impl crate::Client {
     pub async fn describe_multi_path_gateway(
         &self,
         input: teo_models::DescribeMultiPathGatewayRequest,
-    ) -> ::core::result::Result<teo_models::DescribeMultiPathGatewayResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeMultiPathGatewayResponse,
+        crate::Error,
+    > {
         self.send("DescribeMultiPathGateway", &input).await
     }
     /// Query multi-channel security acceleration gateway lines details.
@@ -1440,8 +1630,10 @@ impl crate::Client {
     pub async fn describe_multi_path_gateway_line(
         &self,
         input: teo_models::DescribeMultiPathGatewayLineRequest,
-    ) -> ::core::result::Result<teo_models::DescribeMultiPathGatewayLineResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeMultiPathGatewayLineResponse,
+        crate::Error,
+    > {
         self.send("DescribeMultiPathGatewayLine", &input).await
     }
     /// Query multi-channel SCDN gateway origin server protection detail.
@@ -1452,8 +1644,10 @@ impl crate::Client {
     pub async fn describe_multi_path_gateway_origin_acl(
         &self,
         input: teo_models::DescribeMultiPathGatewayOriginACLRequest,
-    ) -> ::core::result::Result<teo_models::DescribeMultiPathGatewayOriginACLResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeMultiPathGatewayOriginACLResponse,
+        crate::Error,
+    > {
         self.send("DescribeMultiPathGatewayOriginACL", &input).await
     }
     /// Query the list of available regions for the multi-channel security acceleration gateway.
@@ -1464,8 +1658,10 @@ impl crate::Client {
     pub async fn describe_multi_path_gateway_regions(
         &self,
         input: teo_models::DescribeMultiPathGatewayRegionsRequest,
-    ) -> ::core::result::Result<teo_models::DescribeMultiPathGatewayRegionsResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeMultiPathGatewayRegionsResponse,
+        crate::Error,
+    > {
         self.send("DescribeMultiPathGatewayRegions", &input).await
     }
     /// Query the access key for the multi-channel security acceleration gateway.
@@ -1476,8 +1672,10 @@ impl crate::Client {
     pub async fn describe_multi_path_gateway_secret_key(
         &self,
         input: teo_models::DescribeMultiPathGatewaySecretKeyRequest,
-    ) -> ::core::result::Result<teo_models::DescribeMultiPathGatewaySecretKeyResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeMultiPathGatewaySecretKeyResponse,
+        crate::Error,
+    > {
         self.send("DescribeMultiPathGatewaySecretKey", &input).await
     }
     /// Query multi-channel security acceleration gateway list.
@@ -1488,7 +1686,10 @@ impl crate::Client {
     pub async fn describe_multi_path_gateways(
         &self,
         input: teo_models::DescribeMultiPathGatewaysRequest,
-    ) -> ::core::result::Result<teo_models::DescribeMultiPathGatewaysResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeMultiPathGatewaysResponse,
+        crate::Error,
+    > {
         self.send("DescribeMultiPathGateways", &input).await
     }
     /// Query Origin Protection Detail.
@@ -1521,8 +1722,10 @@ impl crate::Client {
     pub async fn describe_origin_group_health_status(
         &self,
         input: teo_models::DescribeOriginGroupHealthStatusRequest,
-    ) -> ::core::result::Result<teo_models::DescribeOriginGroupHealthStatusResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeOriginGroupHealthStatusResponse,
+        crate::Error,
+    > {
         self.send("DescribeOriginGroupHealthStatus", &input).await
     }
     /// Query origin protection info (legacy).
@@ -1535,7 +1738,10 @@ impl crate::Client {
     pub async fn describe_origin_protection(
         &self,
         input: teo_models::DescribeOriginProtectionRequest,
-    ) -> ::core::result::Result<teo_models::DescribeOriginProtectionResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeOriginProtectionResponse,
+        crate::Error,
+    > {
         self.send("DescribeOriginProtection", &input).await
     }
     /// Query monitoring traffic time sequence data (to be discarded).
@@ -1546,7 +1752,10 @@ impl crate::Client {
     pub async fn describe_overview_l7_data(
         &self,
         input: teo_models::DescribeOverviewL7DataRequest,
-    ) -> ::core::result::Result<teo_models::DescribeOverviewL7DataResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeOverviewL7DataResponse,
+        crate::Error,
+    > {
         self.send("DescribeOverviewL7Data", &input).await
     }
     /// Query package information list.
@@ -1568,7 +1777,10 @@ impl crate::Client {
     pub async fn describe_prefetch_origin_limit(
         &self,
         input: teo_models::DescribePrefetchOriginLimitRequest,
-    ) -> ::core::result::Result<teo_models::DescribePrefetchOriginLimitResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribePrefetchOriginLimitResponse,
+        crate::Error,
+    > {
         self.send("DescribePrefetchOriginLimit", &input).await
     }
     /// This API is used to query the pre-warming task status.
@@ -1579,7 +1791,10 @@ impl crate::Client {
     pub async fn describe_prefetch_tasks(
         &self,
         input: teo_models::DescribePrefetchTasksRequest,
-    ) -> ::core::result::Result<teo_models::DescribePrefetchTasksResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribePrefetchTasksResponse,
+        crate::Error,
+    > {
         self.send("DescribePrefetchTasks", &input).await
     }
     /// Querying the cache purging history.
@@ -1601,8 +1816,10 @@ impl crate::Client {
     pub async fn describe_realtime_log_delivery_tasks(
         &self,
         input: teo_models::DescribeRealtimeLogDeliveryTasksRequest,
-    ) -> ::core::result::Result<teo_models::DescribeRealtimeLogDeliveryTasksResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeRealtimeLogDeliveryTasksResponse,
+        crate::Error,
+    > {
         self.send("DescribeRealtimeLogDeliveryTasks", &input).await
     }
     /// Query the rules in the rule engine (old).
@@ -1637,7 +1854,10 @@ impl crate::Client {
     pub async fn describe_security_api_resource(
         &self,
         input: teo_models::DescribeSecurityAPIResourceRequest,
-    ) -> ::core::result::Result<teo_models::DescribeSecurityAPIResourceResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeSecurityAPIResourceResponse,
+        crate::Error,
+    > {
         self.send("DescribeSecurityAPIResource", &input).await
     }
     /// Query API service.
@@ -1648,7 +1868,10 @@ impl crate::Client {
     pub async fn describe_security_api_service(
         &self,
         input: teo_models::DescribeSecurityAPIServiceRequest,
-    ) -> ::core::result::Result<teo_models::DescribeSecurityAPIServiceResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeSecurityAPIServiceResponse,
+        crate::Error,
+    > {
         self.send("DescribeSecurityAPIService", &input).await
     }
     /// Queries client authentication options.
@@ -1659,8 +1882,10 @@ impl crate::Client {
     pub async fn describe_security_client_attester(
         &self,
         input: teo_models::DescribeSecurityClientAttesterRequest,
-    ) -> ::core::result::Result<teo_models::DescribeSecurityClientAttesterResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeSecurityClientAttesterResponse,
+        crate::Error,
+    > {
         self.send("DescribeSecurityClientAttester", &input).await
     }
     /// Queries security IP groups.
@@ -1671,7 +1896,10 @@ impl crate::Client {
     pub async fn describe_security_ip_group(
         &self,
         input: teo_models::DescribeSecurityIPGroupRequest,
-    ) -> ::core::result::Result<teo_models::DescribeSecurityIPGroupResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeSecurityIPGroupResponse,
+        crate::Error,
+    > {
         self.send("DescribeSecurityIPGroup", &input).await
     }
     /// Queries the IP list in an IP group with paging.
@@ -1682,8 +1910,10 @@ impl crate::Client {
     pub async fn describe_security_ip_group_content(
         &self,
         input: teo_models::DescribeSecurityIPGroupContentRequest,
-    ) -> ::core::result::Result<teo_models::DescribeSecurityIPGroupContentResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeSecurityIPGroupContentResponse,
+        crate::Error,
+    > {
         self.send("DescribeSecurityIPGroupContent", &input).await
     }
     /// Queries security IP groups (deprecated).
@@ -1697,7 +1927,10 @@ impl crate::Client {
     pub async fn describe_security_ip_group_info(
         &self,
         input: teo_models::DescribeSecurityIPGroupInfoRequest,
-    ) -> ::core::result::Result<teo_models::DescribeSecurityIPGroupInfoResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeSecurityIPGroupInfoResponse,
+        crate::Error,
+    > {
         self.send("DescribeSecurityIPGroupInfo", &input).await
     }
     /// Query JavaScript injection rules.
@@ -1708,8 +1941,10 @@ impl crate::Client {
     pub async fn describe_security_js_injection_rule(
         &self,
         input: teo_models::DescribeSecurityJSInjectionRuleRequest,
-    ) -> ::core::result::Result<teo_models::DescribeSecurityJSInjectionRuleResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeSecurityJSInjectionRuleResponse,
+        crate::Error,
+    > {
         self.send("DescribeSecurityJSInjectionRule", &input).await
     }
     /// Query security protection configuration details.
@@ -1720,7 +1955,10 @@ impl crate::Client {
     pub async fn describe_security_policy(
         &self,
         input: teo_models::DescribeSecurityPolicyRequest,
-    ) -> ::core::result::Result<teo_models::DescribeSecurityPolicyResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeSecurityPolicyResponse,
+        crate::Error,
+    > {
         self.send("DescribeSecurityPolicy", &input).await
     }
     /// Queries bindings of a policy template.
@@ -1731,8 +1969,10 @@ impl crate::Client {
     pub async fn describe_security_template_bindings(
         &self,
         input: teo_models::DescribeSecurityTemplateBindingsRequest,
-    ) -> ::core::result::Result<teo_models::DescribeSecurityTemplateBindingsResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeSecurityTemplateBindingsResponse,
+        crate::Error,
+    > {
         self.send("DescribeSecurityTemplateBindings", &input).await
     }
     /// Query the shared CNAME list.
@@ -1768,8 +2008,10 @@ impl crate::Client {
     pub async fn describe_timing_l7_analysis_data(
         &self,
         input: teo_models::DescribeTimingL7AnalysisDataRequest,
-    ) -> ::core::result::Result<teo_models::DescribeTimingL7AnalysisDataResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeTimingL7AnalysisDataResponse,
+        crate::Error,
+    > {
         self.send("DescribeTimingL7AnalysisData", &input).await
     }
     /// Queries the time series data of the cache analysis (to be deprecated).
@@ -1780,7 +2022,10 @@ impl crate::Client {
     pub async fn describe_timing_l7_cache_data(
         &self,
         input: teo_models::DescribeTimingL7CacheDataRequest,
-    ) -> ::core::result::Result<teo_models::DescribeTimingL7CacheDataResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeTimingL7CacheDataResponse,
+        crate::Error,
+    > {
         self.send("DescribeTimingL7CacheData", &input).await
     }
     /// Query origin time series data.
@@ -1792,8 +2037,10 @@ impl crate::Client {
     pub async fn describe_timing_l7_origin_pull_data(
         &self,
         input: teo_models::DescribeTimingL7OriginPullDataRequest,
-    ) -> ::core::result::Result<teo_models::DescribeTimingL7OriginPullDataResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeTimingL7OriginPullDataResponse,
+        crate::Error,
+    > {
         self.send("DescribeTimingL7OriginPullData", &input).await
     }
     /// Queries the traffic analysis data.
@@ -1807,7 +2054,10 @@ impl crate::Client {
     pub async fn describe_top_l7_analysis_data(
         &self,
         input: teo_models::DescribeTopL7AnalysisDataRequest,
-    ) -> ::core::result::Result<teo_models::DescribeTopL7AnalysisDataResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeTopL7AnalysisDataResponse,
+        crate::Error,
+    > {
         self.send("DescribeTopL7AnalysisData", &input).await
     }
     /// Queries the top N data of the cache analysis (to be deprecated).
@@ -1818,7 +2068,10 @@ impl crate::Client {
     pub async fn describe_top_l7_cache_data(
         &self,
         input: teo_models::DescribeTopL7CacheDataRequest,
-    ) -> ::core::result::Result<teo_models::DescribeTopL7CacheDataResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeTopL7CacheDataResponse,
+        crate::Error,
+    > {
         self.send("DescribeTopL7CacheData", &input).await
     }
     /// Query security policy configuration template detail.
@@ -1829,7 +2082,10 @@ impl crate::Client {
     pub async fn describe_web_security_template(
         &self,
         input: teo_models::DescribeWebSecurityTemplateRequest,
-    ) -> ::core::result::Result<teo_models::DescribeWebSecurityTemplateResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeWebSecurityTemplateResponse,
+        crate::Error,
+    > {
         self.send("DescribeWebSecurityTemplate", &input).await
     }
     /// Query security policy configuration template list.
@@ -1840,8 +2096,10 @@ impl crate::Client {
     pub async fn describe_web_security_templates(
         &self,
         input: teo_models::DescribeWebSecurityTemplatesRequest,
-    ) -> ::core::result::Result<teo_models::DescribeWebSecurityTemplatesResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeWebSecurityTemplatesResponse,
+        crate::Error,
+    > {
         self.send("DescribeWebSecurityTemplates", &input).await
     }
     /// Queries site configuration import results.
@@ -1852,8 +2110,10 @@ impl crate::Client {
     pub async fn describe_zone_config_import_result(
         &self,
         input: teo_models::DescribeZoneConfigImportResultRequest,
-    ) -> ::core::result::Result<teo_models::DescribeZoneConfigImportResultResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::DescribeZoneConfigImportResultResponse,
+        crate::Error,
+    > {
         self.send("DescribeZoneConfigImportResult", &input).await
     }
     /// Queries a site-level custom variable.
@@ -1866,7 +2126,10 @@ impl crate::Client {
     pub async fn describe_zone_custom_variables(
         &self,
         input: teo_models::DescribeZoneCustomVariablesRequest,
-    ) -> ::core::result::Result<teo_models::DescribeZoneCustomVariablesResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::DescribeZoneCustomVariablesResponse,
+        crate::Error,
+    > {
         self.send("DescribeZoneCustomVariables", &input).await
     }
     /// Query zone configuration (old).
@@ -2022,8 +2285,10 @@ impl crate::Client {
     pub async fn handle_function_runtime_environment(
         &self,
         input: teo_models::HandleFunctionRuntimeEnvironmentRequest,
-    ) -> ::core::result::Result<teo_models::HandleFunctionRuntimeEnvironmentResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::HandleFunctionRuntimeEnvironmentResponse,
+        crate::Error,
+    > {
         self.send("HandleFunctionRuntimeEnvironment", &input).await
     }
     /// Verifies site ownership.
@@ -2068,7 +2333,10 @@ impl crate::Client {
     pub async fn modify_acceleration_domain(
         &self,
         input: teo_models::ModifyAccelerationDomainRequest,
-    ) -> ::core::result::Result<teo_models::ModifyAccelerationDomainResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyAccelerationDomainResponse,
+        crate::Error,
+    > {
         self.send("ModifyAccelerationDomain", &input).await
     }
     /// Batch modifies the status of accelerated domains.
@@ -2079,8 +2347,10 @@ impl crate::Client {
     pub async fn modify_acceleration_domain_statuses(
         &self,
         input: teo_models::ModifyAccelerationDomainStatusesRequest,
-    ) -> ::core::result::Result<teo_models::ModifyAccelerationDomainStatusesResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::ModifyAccelerationDomainStatusesResponse,
+        crate::Error,
+    > {
         self.send("ModifyAccelerationDomainStatuses", &input).await
     }
     /// Modifies an alias domain name.
@@ -2104,7 +2374,10 @@ impl crate::Client {
     pub async fn modify_alias_domain_status(
         &self,
         input: teo_models::ModifyAliasDomainStatusRequest,
-    ) -> ::core::result::Result<teo_models::ModifyAliasDomainStatusResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyAliasDomainStatusResponse,
+        crate::Error,
+    > {
         self.send("ModifyAliasDomainStatus", &input).await
     }
     /// Modifies an application proxy (legacy).
@@ -2116,7 +2389,10 @@ impl crate::Client {
     pub async fn modify_application_proxy(
         &self,
         input: teo_models::ModifyApplicationProxyRequest,
-    ) -> ::core::result::Result<teo_models::ModifyApplicationProxyResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyApplicationProxyResponse,
+        crate::Error,
+    > {
         self.send("ModifyApplicationProxy", &input).await
     }
     /// Modifies an application proxy rule (legacy).
@@ -2127,7 +2403,10 @@ impl crate::Client {
     pub async fn modify_application_proxy_rule(
         &self,
         input: teo_models::ModifyApplicationProxyRuleRequest,
-    ) -> ::core::result::Result<teo_models::ModifyApplicationProxyRuleResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyApplicationProxyRuleResponse,
+        crate::Error,
+    > {
         self.send("ModifyApplicationProxyRule", &input).await
     }
     /// Modifies the status of an application proxy rule (legacy).
@@ -2139,8 +2418,10 @@ impl crate::Client {
     pub async fn modify_application_proxy_rule_status(
         &self,
         input: teo_models::ModifyApplicationProxyRuleStatusRequest,
-    ) -> ::core::result::Result<teo_models::ModifyApplicationProxyRuleStatusResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::ModifyApplicationProxyRuleStatusResponse,
+        crate::Error,
+    > {
         self.send("ModifyApplicationProxyRuleStatus", &input).await
     }
     /// Modifies the application proxy status (legacy).
@@ -2151,8 +2432,10 @@ impl crate::Client {
     pub async fn modify_application_proxy_status(
         &self,
         input: teo_models::ModifyApplicationProxyStatusRequest,
-    ) -> ::core::result::Result<teo_models::ModifyApplicationProxyStatusResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::ModifyApplicationProxyStatusResponse,
+        crate::Error,
+    > {
         self.send("ModifyApplicationProxyStatus", &input).await
     }
     /// Modify content identifier.
@@ -2163,7 +2446,10 @@ impl crate::Client {
     pub async fn modify_content_identifier(
         &self,
         input: teo_models::ModifyContentIdentifierRequest,
-    ) -> ::core::result::Result<teo_models::ModifyContentIdentifierResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyContentIdentifierResponse,
+        crate::Error,
+    > {
         self.send("ModifyContentIdentifier", &input).await
     }
     /// Modifies a custom response page.
@@ -2174,7 +2460,10 @@ impl crate::Client {
     pub async fn modify_custom_error_page(
         &self,
         input: teo_models::ModifyCustomErrorPageRequest,
-    ) -> ::core::result::Result<teo_models::ModifyCustomErrorPageResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyCustomErrorPageResponse,
+        crate::Error,
+    > {
         self.send("ModifyCustomErrorPage", &input).await
     }
     /// Modify site exclusive Anti-DDoS protection.
@@ -2207,7 +2496,10 @@ impl crate::Client {
     pub async fn modify_dns_records_status(
         &self,
         input: teo_models::ModifyDnsRecordsStatusRequest,
-    ) -> ::core::result::Result<teo_models::ModifyDnsRecordsStatusResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyDnsRecordsStatusResponse,
+        crate::Error,
+    > {
         self.send("ModifyDnsRecordsStatus", &input).await
     }
     /// Modify a KV namespace.
@@ -2218,7 +2510,10 @@ impl crate::Client {
     pub async fn modify_edge_kv_namespace(
         &self,
         input: teo_models::ModifyEdgeKVNamespaceRequest,
-    ) -> ::core::result::Result<teo_models::ModifyEdgeKVNamespaceResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyEdgeKVNamespaceResponse,
+        crate::Error,
+    > {
         self.send("ModifyEdgeKVNamespace", &input).await
     }
     /// Modifies an edge function.
@@ -2240,8 +2535,10 @@ impl crate::Client {
     pub async fn modify_function_component_bindings(
         &self,
         input: teo_models::ModifyFunctionComponentBindingsRequest,
-    ) -> ::core::result::Result<teo_models::ModifyFunctionComponentBindingsResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::ModifyFunctionComponentBindingsResponse,
+        crate::Error,
+    > {
         self.send("ModifyFunctionComponentBindings", &input).await
     }
     /// Edit an edge function replica.
@@ -2252,7 +2549,10 @@ impl crate::Client {
     pub async fn modify_function_replica(
         &self,
         input: teo_models::ModifyFunctionReplicaRequest,
-    ) -> ::core::result::Result<teo_models::ModifyFunctionReplicaResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyFunctionReplicaResponse,
+        crate::Error,
+    > {
         self.send("ModifyFunctionReplica", &input).await
     }
     /// Modifies a trigger rule for an edge function.
@@ -2274,7 +2574,10 @@ impl crate::Client {
     pub async fn modify_function_rule_priority(
         &self,
         input: teo_models::ModifyFunctionRulePriorityRequest,
-    ) -> ::core::result::Result<teo_models::ModifyFunctionRulePriorityResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyFunctionRulePriorityResponse,
+        crate::Error,
+    > {
         self.send("ModifyFunctionRulePriority", &input).await
     }
     /// Configures the certificate.
@@ -2286,7 +2589,10 @@ impl crate::Client {
     pub async fn modify_hosts_certificate(
         &self,
         input: teo_models::ModifyHostsCertificateRequest,
-    ) -> ::core::result::Result<teo_models::ModifyHostsCertificateResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyHostsCertificateResponse,
+        crate::Error,
+    > {
         self.send("ModifyHostsCertificate", &input).await
     }
     /// Modify an inference service.
@@ -2297,7 +2603,10 @@ impl crate::Client {
     pub async fn modify_inference_service(
         &self,
         input: teo_models::ModifyInferenceServiceRequest,
-    ) -> ::core::result::Result<teo_models::ModifyInferenceServiceResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyInferenceServiceResponse,
+        crate::Error,
+    > {
         self.send("ModifyInferenceService", &input).await
     }
     /// Modifies a Layer 4 proxy instance.
@@ -2330,7 +2639,10 @@ impl crate::Client {
     pub async fn modify_l4_proxy_rules_status(
         &self,
         input: teo_models::ModifyL4ProxyRulesStatusRequest,
-    ) -> ::core::result::Result<teo_models::ModifyL4ProxyRulesStatusResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyL4ProxyRulesStatusResponse,
+        crate::Error,
+    > {
         self.send("ModifyL4ProxyRulesStatus", &input).await
     }
     /// Modifies Layer 4 proxy instance status.
@@ -2363,7 +2675,10 @@ impl crate::Client {
     pub async fn modify_l7_acc_rule_priority(
         &self,
         input: teo_models::ModifyL7AccRulePriorityRequest,
-    ) -> ::core::result::Result<teo_models::ModifyL7AccRulePriorityResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyL7AccRulePriorityResponse,
+        crate::Error,
+    > {
         self.send("ModifyL7AccRulePriority", &input).await
     }
     /// Modify global configurations of layer-7 acceleration.
@@ -2396,7 +2711,10 @@ impl crate::Client {
     pub async fn modify_multi_path_gateway(
         &self,
         input: teo_models::ModifyMultiPathGatewayRequest,
-    ) -> ::core::result::Result<teo_models::ModifyMultiPathGatewayResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyMultiPathGatewayResponse,
+        crate::Error,
+    > {
         self.send("ModifyMultiPathGateway", &input).await
     }
     /// Modify multi-channel security acceleration gateway line information.
@@ -2407,7 +2725,10 @@ impl crate::Client {
     pub async fn modify_multi_path_gateway_line(
         &self,
         input: teo_models::ModifyMultiPathGatewayLineRequest,
-    ) -> ::core::result::Result<teo_models::ModifyMultiPathGatewayLineResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyMultiPathGatewayLineResponse,
+        crate::Error,
+    > {
         self.send("ModifyMultiPathGatewayLine", &input).await
     }
     /// Modify a multi-channel security acceleration gateway integration key.
@@ -2418,8 +2739,10 @@ impl crate::Client {
     pub async fn modify_multi_path_gateway_secret_key(
         &self,
         input: teo_models::ModifyMultiPathGatewaySecretKeyRequest,
-    ) -> ::core::result::Result<teo_models::ModifyMultiPathGatewaySecretKeyResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::ModifyMultiPathGatewaySecretKeyResponse,
+        crate::Error,
+    > {
         self.send("ModifyMultiPathGatewaySecretKey", &input).await
     }
     /// Modify the multi-channel security acceleration gateway status.
@@ -2430,8 +2753,10 @@ impl crate::Client {
     pub async fn modify_multi_path_gateway_status(
         &self,
         input: teo_models::ModifyMultiPathGatewayStatusRequest,
-    ) -> ::core::result::Result<teo_models::ModifyMultiPathGatewayStatusResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::ModifyMultiPathGatewayStatusResponse,
+        crate::Error,
+    > {
         self.send("ModifyMultiPathGatewayStatus", &input).await
     }
     /// Modify Origin Protection Instances.
@@ -2476,7 +2801,10 @@ impl crate::Client {
     pub async fn modify_prefetch_origin_limit(
         &self,
         input: teo_models::ModifyPrefetchOriginLimitRequest,
-    ) -> ::core::result::Result<teo_models::ModifyPrefetchOriginLimitResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyPrefetchOriginLimitResponse,
+        crate::Error,
+    > {
         self.send("ModifyPrefetchOriginLimit", &input).await
     }
     /// Modifies a real-time log delivery task.
@@ -2492,8 +2820,10 @@ impl crate::Client {
     pub async fn modify_realtime_log_delivery_task(
         &self,
         input: teo_models::ModifyRealtimeLogDeliveryTaskRequest,
-    ) -> ::core::result::Result<teo_models::ModifyRealtimeLogDeliveryTaskResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::ModifyRealtimeLogDeliveryTaskResponse,
+        crate::Error,
+    > {
         self.send("ModifyRealtimeLogDeliveryTask", &input).await
     }
     /// Modify a rule in the rule engine (old).
@@ -2517,7 +2847,10 @@ impl crate::Client {
     pub async fn modify_security_api_resource(
         &self,
         input: teo_models::ModifySecurityAPIResourceRequest,
-    ) -> ::core::result::Result<teo_models::ModifySecurityAPIResourceResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifySecurityAPIResourceResponse,
+        crate::Error,
+    > {
         self.send("ModifySecurityAPIResource", &input).await
     }
     /// Modify an API service.
@@ -2528,7 +2861,10 @@ impl crate::Client {
     pub async fn modify_security_api_service(
         &self,
         input: teo_models::ModifySecurityAPIServiceRequest,
-    ) -> ::core::result::Result<teo_models::ModifySecurityAPIServiceResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifySecurityAPIServiceResponse,
+        crate::Error,
+    > {
         self.send("ModifySecurityAPIService", &input).await
     }
     /// Modify client authentication options.
@@ -2539,8 +2875,10 @@ impl crate::Client {
     pub async fn modify_security_client_attester(
         &self,
         input: teo_models::ModifySecurityClientAttesterRequest,
-    ) -> ::core::result::Result<teo_models::ModifySecurityClientAttesterResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::ModifySecurityClientAttesterResponse,
+        crate::Error,
+    > {
         self.send("ModifySecurityClientAttester", &input).await
     }
     /// Modifies a security IP group.
@@ -2551,7 +2889,10 @@ impl crate::Client {
     pub async fn modify_security_ip_group(
         &self,
         input: teo_models::ModifySecurityIPGroupRequest,
-    ) -> ::core::result::Result<teo_models::ModifySecurityIPGroupResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifySecurityIPGroupResponse,
+        crate::Error,
+    > {
         self.send("ModifySecurityIPGroup", &input).await
     }
     /// Modify JavaScript injection rules.
@@ -2562,8 +2903,10 @@ impl crate::Client {
     pub async fn modify_security_js_injection_rule(
         &self,
         input: teo_models::ModifySecurityJSInjectionRuleRequest,
-    ) -> ::core::result::Result<teo_models::ModifySecurityJSInjectionRuleResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::ModifySecurityJSInjectionRuleResponse,
+        crate::Error,
+    > {
         self.send("ModifySecurityJSInjectionRule", &input).await
     }
     /// Modifies the web and bot security configurations.
@@ -2596,7 +2939,10 @@ impl crate::Client {
     pub async fn modify_web_security_template(
         &self,
         input: teo_models::ModifyWebSecurityTemplateRequest,
-    ) -> ::core::result::Result<teo_models::ModifyWebSecurityTemplateResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyWebSecurityTemplateResponse,
+        crate::Error,
+    > {
         self.send("ModifyWebSecurityTemplate", &input).await
     }
     /// Modifies a site.
@@ -2620,7 +2966,10 @@ impl crate::Client {
     pub async fn modify_zone_custom_variables(
         &self,
         input: teo_models::ModifyZoneCustomVariablesRequest,
-    ) -> ::core::result::Result<teo_models::ModifyZoneCustomVariablesResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::ModifyZoneCustomVariablesResponse,
+        crate::Error,
+    > {
         self.send("ModifyZoneCustomVariables", &input).await
     }
     /// Modify site configuration (old).
@@ -2664,7 +3013,10 @@ impl crate::Client {
     pub async fn operate_inference_service(
         &self,
         input: teo_models::OperateInferenceServiceRequest,
-    ) -> ::core::result::Result<teo_models::OperateInferenceServiceResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        teo_models::OperateInferenceServiceResponse,
+        crate::Error,
+    > {
         self.send("OperateInferenceService", &input).await
     }
     /// Refresh the access key for the multi-channel security acceleration gateway.
@@ -2675,8 +3027,10 @@ impl crate::Client {
     pub async fn refresh_multi_path_gateway_secret_key(
         &self,
         input: teo_models::RefreshMultiPathGatewaySecretKeyRequest,
-    ) -> ::core::result::Result<teo_models::RefreshMultiPathGatewaySecretKeyResponse, crate::Error>
-    {
+    ) -> ::core::result::Result<
+        teo_models::RefreshMultiPathGatewaySecretKeyResponse,
+        crate::Error,
+    > {
         self.send("RefreshMultiPathGatewaySecretKey", &input).await
     }
     /// Renews plan.

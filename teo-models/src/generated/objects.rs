@@ -83,7 +83,10 @@ impl APIResource {
         self
     }
     /// Sets `APIServiceIds`.
-    pub fn api_service_ids(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn api_service_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.api_service_ids = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -93,7 +96,10 @@ impl APIResource {
         self
     }
     /// Sets `Methods`.
-    pub fn methods(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn methods(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.methods = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -147,11 +153,7 @@ impl APIService {
 #[non_exhaustive]
 pub struct AWSS3 {
     /// Service endpoint domain name of the AWS S3 bucket. For valid values, see [AWS Endpoints](https://docs.aws.amazon.com/general/latest/gr/rande.html#regional-endpoints). Example: `s3.us-west-2.amazonaws.com`.
-    #[serde(
-        rename = "Endpoint",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Endpoint", default, deserialize_with = "crate::support::nullable")]
     pub endpoint: String,
     /// Name of the AWS S3 bucket. You can view the bucket name in the Buckets list in the AWS S3 console.
     ///
@@ -169,22 +171,14 @@ pub struct AWSS3 {
     /// Directory names can only consist of letters, digits, and `!-_.*'()`.
     ///
     /// Example: `eo-logs/l7-access-logs`.
-    #[serde(
-        rename = "Path",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Path", default, deserialize_with = "crate::support::nullable")]
     pub path: String,
     /// ARN of the IAM role that authorizes EdgeOne to access the AWS S3 bucket.
     ///
     /// You need to first create an IAM role in your AWS account that grants EdgeOne write permissions (for how to create it, see [Delivering Logs to AWS S3](https://www.tencentcloud.com/document/product/1145/56251)). After creation, you can view and copy the ARN at the top of the role details page in the AWS IAM console.
     ///
     /// Example: `arn:aws:iam::123456789012:role/eo-logs`.
-    #[serde(
-        rename = "RoleARN",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "RoleARN", default, deserialize_with = "crate::support::nullable")]
     pub role_arn: String,
     /// Data compression type. Valid values:
     ///
@@ -244,19 +238,13 @@ pub struct AccelerateMainland {
     ///
     /// - `on`: Enable;
     /// - `off`: Disable.
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl AccelerateMainland {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -283,9 +271,7 @@ pub struct AccelerateMainlandParameters {
 impl AccelerateMainlandParameters {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            switch: Default::default(),
-        }
+        Self { switch: Default::default() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -301,19 +287,13 @@ pub struct AccelerateType {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl AccelerateType {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -326,11 +306,7 @@ impl AccelerateType {
 #[non_exhaustive]
 pub struct AccelerationDomain {
     /// ID of the site.
-    #[serde(
-        rename = "ZoneId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneId", default, deserialize_with = "crate::support::nullable")]
     pub zone_id: String,
     /// Accelerated domain name
     #[serde(
@@ -367,11 +343,7 @@ pub struct AccelerationDomain {
     )]
     pub domain_status: String,
     /// The CNAME address.
-    #[serde(
-        rename = "Cname",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Cname", default, deserialize_with = "crate::support::nullable")]
     pub cname: String,
     /// IPv6 status. valid values:.
     ///
@@ -399,17 +371,11 @@ pub struct AccelerationDomain {
     ///
     /// .
     /// Note: This field may return null, which indicates a failure to obtain a valid value.
-    #[serde(
-        rename = "IdentificationStatus",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "IdentificationStatus", skip_serializing_if = "Option::is_none")]
     pub identification_status: Option<String>,
     /// Acceleration domain name needs to perform ownership verification to continue providing services. this object carries the required information for the corresponding verification method.
     /// Note: This field may return null, which indicates a failure to obtain a valid value.
-    #[serde(
-        rename = "OwnershipVerification",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "OwnershipVerification", skip_serializing_if = "Option::is_none")]
     pub ownership_verification: Option<OwnershipVerification>,
     /// Details of the origin.
     /// Note: This field may return null, indicating that no valid values can be obtained.
@@ -688,9 +654,7 @@ pub struct AccessURLRedirectQueryString {
 impl AccessURLRedirectQueryString {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            action: Default::default(),
-        }
+        Self { action: Default::default() }
     }
     /// Sets `Action`.
     pub fn action(mut self, value: impl Into<String>) -> Self {
@@ -753,11 +717,7 @@ pub struct AclCondition {
     /// - `match_prefix`: Prefix matches
     /// - `match_suffix`: Suffix matches
     /// - `wildcard`: Wildcard
-    #[serde(
-        rename = "Operator",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Operator", default, deserialize_with = "crate::support::nullable")]
     pub operator: String,
     /// The content to match.
     #[serde(
@@ -811,11 +771,7 @@ pub struct AclConfig {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// The custom rule.
     #[serde(
@@ -846,7 +802,10 @@ impl AclConfig {
         self
     }
     /// Sets `AclUserRules`.
-    pub fn acl_user_rules(mut self, value: impl IntoIterator<Item = AclUserRule>) -> Self {
+    pub fn acl_user_rules(
+        mut self,
+        value: impl IntoIterator<Item = AclUserRule>,
+    ) -> Self {
         self.acl_user_rules = value.into_iter().collect();
         self
     }
@@ -861,11 +820,7 @@ impl AclConfig {
 #[non_exhaustive]
 pub struct AclUserRule {
     /// The rule name.
-    #[serde(
-        rename = "RuleName",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "RuleName", default, deserialize_with = "crate::support::nullable")]
     pub rule_name: String,
     /// The action. Values:
     ///
@@ -876,11 +831,7 @@ pub struct AclUserRule {
     /// - `redirect`: Redirect the request
     /// - `page`: Return the specified page
     /// - `alg`: JavaScript challenge
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
     /// The rule status. Values:
     ///
@@ -982,7 +933,10 @@ impl AclUserRule {
         self
     }
     /// Sets `AclConditions`.
-    pub fn acl_conditions(mut self, value: impl IntoIterator<Item = AclCondition>) -> Self {
+    pub fn acl_conditions(
+        mut self,
+        value: impl IntoIterator<Item = AclCondition>,
+    ) -> Self {
         self.acl_conditions = value.into_iter().collect();
         self
     }
@@ -1209,11 +1163,7 @@ pub struct AdaptiveFrequencyControl {
     /// - off: disable.
     ///
     /// .
-    #[serde(
-        rename = "Enabled",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Enabled", default, deserialize_with = "crate::support::nullable")]
     pub enabled: String,
     /// Rule ID of adaptive frequency control, returned as an output parameter.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
@@ -1305,18 +1255,10 @@ impl Addresses {
 #[non_exhaustive]
 pub struct AdvancedFilter {
     /// Field to be filtered.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Value of the filtered field.
-    #[serde(
-        rename = "Values",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Values", default, deserialize_with = "crate::support::nullable")]
     pub values: Vec<String>,
     /// Whether to enable fuzzy query.
     #[serde(rename = "Fuzzy", skip_serializing_if = "Option::is_none")]
@@ -1386,11 +1328,7 @@ pub struct AiRule {
     /// - `smart_status_close`: Disabled
     /// - `smart_status_open`: Block
     /// - `smart_status_observe`: Observe
-    #[serde(
-        rename = "Mode",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Mode", default, deserialize_with = "crate::support::nullable")]
     pub mode: String,
 }
 impl AiRule {
@@ -1469,7 +1407,10 @@ impl AlgDetectJS {
         self
     }
     /// Sets `AlgDetectResults`.
-    pub fn alg_detect_results(mut self, value: impl IntoIterator<Item = AlgDetectResult>) -> Self {
+    pub fn alg_detect_results(
+        mut self,
+        value: impl IntoIterator<Item = AlgDetectResult>,
+    ) -> Self {
         self.alg_detect_results = Some(value.into_iter().collect());
         self
     }
@@ -1575,7 +1516,10 @@ impl AlgDetectRule {
         self
     }
     /// Sets `AlgConditions`.
-    pub fn alg_conditions(mut self, value: impl IntoIterator<Item = AclCondition>) -> Self {
+    pub fn alg_conditions(
+        mut self,
+        value: impl IntoIterator<Item = AclCondition>,
+    ) -> Self {
         self.alg_conditions = Some(value.into_iter().collect());
         self
     }
@@ -1585,7 +1529,10 @@ impl AlgDetectRule {
         self
     }
     /// Sets `AlgDetectJS`.
-    pub fn alg_detect_js(mut self, value: impl IntoIterator<Item = AlgDetectJS>) -> Self {
+    pub fn alg_detect_js(
+        mut self,
+        value: impl IntoIterator<Item = AlgDetectJS>,
+    ) -> Self {
         self.alg_detect_js = Some(value.into_iter().collect());
         self
     }
@@ -1612,10 +1559,7 @@ pub struct AlgDetectSession {
     ///
     /// - `off`: Disable
     /// - `on`: Enable
-    #[serde(
-        rename = "SessionAnalyzeSwitch",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SessionAnalyzeSwitch", skip_serializing_if = "Option::is_none")]
     pub session_analyze_switch: Option<String>,
     /// The period threshold for validating the result "No Cookie/Cookie expired" in seconds. Value range: 5-3600. Default value: 10.
     #[serde(rename = "InvalidStatTime", skip_serializing_if = "Option::is_none")]
@@ -1669,12 +1613,18 @@ impl AlgDetectSession {
         self
     }
     /// Sets `AlgDetectResults`.
-    pub fn alg_detect_results(mut self, value: impl IntoIterator<Item = AlgDetectResult>) -> Self {
+    pub fn alg_detect_results(
+        mut self,
+        value: impl IntoIterator<Item = AlgDetectResult>,
+    ) -> Self {
         self.alg_detect_results = Some(value.into_iter().collect());
         self
     }
     /// Sets `SessionBehaviors`.
-    pub fn session_behaviors(mut self, value: impl IntoIterator<Item = AlgDetectResult>) -> Self {
+    pub fn session_behaviors(
+        mut self,
+        value: impl IntoIterator<Item = AlgDetectResult>,
+    ) -> Self {
         self.session_behaviors = Some(value.into_iter().collect());
         self
     }
@@ -1691,11 +1641,7 @@ pub struct AliasDomain {
     )]
     pub alias_name: String,
     /// The site ID.
-    #[serde(
-        rename = "ZoneId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneId", default, deserialize_with = "crate::support::nullable")]
     pub zone_id: String,
     /// The target domain name.
     #[serde(
@@ -1710,11 +1656,7 @@ pub struct AliasDomain {
     /// - `pending`: Deploying
     /// - `conflict`: Reclaimed
     /// - `stop`: Stopped
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// The blocking mode. Values:
     ///
@@ -1842,25 +1784,13 @@ impl AllowActionParameters {
 #[non_exhaustive]
 pub struct ApplicationProxy {
     /// The site ID.
-    #[serde(
-        rename = "ZoneId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneId", default, deserialize_with = "crate::support::nullable")]
     pub zone_id: String,
     /// The site name.
-    #[serde(
-        rename = "ZoneName",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneName", default, deserialize_with = "crate::support::nullable")]
     pub zone_name: String,
     /// The proxy ID.
-    #[serde(
-        rename = "ProxyId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ProxyId", default, deserialize_with = "crate::support::nullable")]
     pub proxy_id: String,
     /// The domain name or subdomain name when `ProxyType=hostname`.
     /// The instance name when `ProxyType=instance`.
@@ -1884,11 +1814,7 @@ pub struct ApplicationProxy {
     ///
     /// - `ip`: Schedule via Anycast IP.
     /// - `domain`: Schedule via CNAME.
-    #[serde(
-        rename = "PlatType",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "PlatType", default, deserialize_with = "crate::support::nullable")]
     pub plat_type: String,
     /// Acceleration region. Values:
     ///
@@ -1896,11 +1822,7 @@ pub struct ApplicationProxy {
     /// - `overseas`: Global (outside the Chinese mainland);
     ///
     /// Default value: overseas.
-    #[serde(
-        rename = "Area",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Area", default, deserialize_with = "crate::support::nullable")]
     pub area: String,
     /// Whether to enable security protection. Values:
     ///
@@ -1936,11 +1858,7 @@ pub struct ApplicationProxy {
     /// - `progress`: Deploying
     /// - `stopping`: Disabling
     /// - `fail`: Failed to deploy or disable
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// The blocking status of the proxy. Values:
     ///
@@ -1963,18 +1881,10 @@ pub struct ApplicationProxy {
     pub schedule_value: Vec<String>,
     /// When `ProxyType=hostname`:
     /// This field indicates the unique ID of the subdomain name.
-    #[serde(
-        rename = "HostId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "HostId", default, deserialize_with = "crate::support::nullable")]
     pub host_id: String,
     /// The IPv6 access configuration.
-    #[serde(
-        rename = "Ipv6",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Ipv6", default, deserialize_with = "crate::support::nullable")]
     pub ipv6: Ipv6,
     /// The update time.
     #[serde(
@@ -2083,7 +1993,10 @@ impl ApplicationProxy {
         self
     }
     /// Sets `ScheduleValue`.
-    pub fn schedule_value(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn schedule_value(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.schedule_value = value.into_iter().map(Into::into).collect();
         self
     }
@@ -2124,11 +2037,7 @@ pub struct ApplicationProxyRule {
     ///
     /// - TCP: TCP protocol;
     /// - UDP: UDP protocol.
-    #[serde(
-        rename = "Proto",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Proto", default, deserialize_with = "crate::support::nullable")]
     pub proto: String,
     /// Port. Supported formats:
     ///
@@ -2136,11 +2045,7 @@ pub struct ApplicationProxyRule {
     /// - A port range, such as 81-82, indicating two ports 81 and 82.
     ///
     /// Note: Up to 20 ports can be input for each rule.
-    #[serde(
-        rename = "Port",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Port", default, deserialize_with = "crate::support::nullable")]
     pub port: Vec<String>,
     /// Origin server type. Valid values:
     ///
@@ -2245,7 +2150,10 @@ impl ApplicationProxyRule {
         self
     }
     /// Sets `OriginValue`.
-    pub fn origin_value(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn origin_value(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.origin_value = value.into_iter().map(Into::into).collect();
         self
     }
@@ -2342,11 +2250,7 @@ pub struct AudioTemplateInfo {
     /// Encoding format for audio streams. optional values:.
     ///
     /// - libfdk_aac.
-    #[serde(
-        rename = "Codec",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Codec", default, deserialize_with = "crate::support::nullable")]
     pub codec: String,
     /// Audio channel quantity. valid values:
     ///
@@ -2511,11 +2415,7 @@ pub struct BandwidthAbuseDefense {
     /// - off: disabled.
     ///
     /// .
-    #[serde(
-        rename = "Enabled",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Enabled", default, deserialize_with = "crate::support::nullable")]
     pub enabled: String,
     /// Rule ID of traffic anti-fraud, returned as an output parameter.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
@@ -2617,18 +2517,10 @@ impl BasicBotSettings {
 #[non_exhaustive]
 pub struct BillingData {
     /// Specifies the data timestamp.
-    #[serde(
-        rename = "Time",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Time", default, deserialize_with = "crate::support::nullable")]
     pub time: crate::support::DateTime,
     /// Value.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: u64,
     /// Site ID of the associated data point. if the content identifier feature is enabled, this item is the content identifier.
     #[serde(rename = "ZoneId", skip_serializing_if = "Option::is_none")]
@@ -2703,18 +2595,10 @@ impl BillingData {
 #[non_exhaustive]
 pub struct BillingDataFilter {
     /// Parameter name.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// Parameter value.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: String,
 }
 impl BillingDataFilter {
@@ -2815,7 +2699,10 @@ impl BindSharedCNAMEMap {
         self
     }
     /// Sets `DomainNames`.
-    pub fn domain_names(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn domain_names(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.domain_names = value.into_iter().map(Into::into).collect();
         self
     }
@@ -2831,19 +2718,13 @@ pub struct BlockIPActionParameters {
     /// - `h`: hour, value range 1-48.
     ///
     /// .
-    #[serde(
-        rename = "Duration",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Duration", default, deserialize_with = "crate::support::nullable")]
     pub duration: String,
 }
 impl BlockIPActionParameters {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(duration: impl Into<String>) -> Self {
-        Self {
-            duration: duration.into(),
-        }
+        Self { duration: duration.into() }
     }
     /// Sets `Duration`.
     pub fn duration(mut self, value: impl Into<String>) -> Self {
@@ -2859,11 +2740,7 @@ pub struct BotConfig {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// The settings of the bot managed rule. If it is null, the settings that were last configured will be used.
     #[serde(rename = "BotManagedRule", skip_serializing_if = "Option::is_none")]
@@ -2918,12 +2795,18 @@ impl BotConfig {
         self
     }
     /// Sets `BotUserRules`.
-    pub fn bot_user_rules(mut self, value: impl IntoIterator<Item = BotUserRule>) -> Self {
+    pub fn bot_user_rules(
+        mut self,
+        value: impl IntoIterator<Item = BotUserRule>,
+    ) -> Self {
         self.bot_user_rules = Some(value.into_iter().collect());
         self
     }
     /// Sets `AlgDetectRule`.
-    pub fn alg_detect_rule(mut self, value: impl IntoIterator<Item = AlgDetectRule>) -> Self {
+    pub fn alg_detect_rule(
+        mut self,
+        value: impl IntoIterator<Item = AlgDetectRule>,
+    ) -> Self {
         self.alg_detect_rule = Some(value.into_iter().collect());
         self
     }
@@ -2946,11 +2829,7 @@ pub struct BotExtendAction {
     /// - `silence`: Silence;
     /// - `shortdelay`: Add short latency;
     /// - `longdelay`: Add long latency.
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
     /// The probability for triggering the action. value range: 0-100.
     #[serde(rename = "Percent", skip_serializing_if = "Option::is_none")]
@@ -3027,11 +2906,7 @@ pub struct BotManagedRule {
     /// - `trans`: Allow
     /// - `alg`: JavaScript challenge
     /// - `monitor`: Observe
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
     /// The rule ID, which is only used as an output parameter.
     #[serde(rename = "RuleID", skip_serializing_if = "Option::is_none")]
@@ -3120,10 +2995,7 @@ pub struct BotManagement {
     #[serde(rename = "BasicBotSettings", skip_serializing_if = "Option::is_none")]
     pub basic_bot_settings: Option<BasicBotSettings>,
     /// Definition list of client authentication rules. this feature is in beta test. submit a ticket if you need to use it.
-    #[serde(
-        rename = "ClientAttestationRules",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ClientAttestationRules", skip_serializing_if = "Option::is_none")]
     pub client_attestation_rules: Option<ClientAttestationRules>,
     /// Configures browser spoofing identification rules (formerly active feature detection rule). sets the response page range for JavaScript injection, browser check options, and handling method for non-browser clients.
     #[serde(
@@ -3164,7 +3036,10 @@ impl BotManagement {
         self
     }
     /// Sets `BrowserImpersonationDetection`.
-    pub fn browser_impersonation_detection(mut self, value: BrowserImpersonationDetection) -> Self {
+    pub fn browser_impersonation_detection(
+        mut self,
+        value: BrowserImpersonationDetection,
+    ) -> Self {
         self.browser_impersonation_detection = Some(value);
         self
     }
@@ -3286,7 +3161,10 @@ impl BotManagementCustomRule {
         self
     }
     /// Sets `Action`.
-    pub fn action(mut self, value: impl IntoIterator<Item = SecurityWeightedAction>) -> Self {
+    pub fn action(
+        mut self,
+        value: impl IntoIterator<Item = SecurityWeightedAction>,
+    ) -> Self {
         self.action = Some(value.into_iter().collect());
         self
     }
@@ -3307,12 +3185,13 @@ pub struct BotManagementCustomRules {
 impl BotManagementCustomRules {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            rules: Default::default(),
-        }
+        Self { rules: Default::default() }
     }
     /// Sets `Rules`.
-    pub fn rules(mut self, value: impl IntoIterator<Item = BotManagementCustomRule>) -> Self {
+    pub fn rules(
+        mut self,
+        value: impl IntoIterator<Item = BotManagementCustomRule>,
+    ) -> Self {
         self.rules = Some(value.into_iter().collect());
         self
     }
@@ -3322,10 +3201,7 @@ impl BotManagementCustomRules {
 #[non_exhaustive]
 pub struct BotManagementLite {
     /// Configuration of the human-machine verification page.
-    #[serde(
-        rename = "CAPTCHAPageChallenge",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CAPTCHAPageChallenge", skip_serializing_if = "Option::is_none")]
     pub captcha_page_challenge: Option<CAPTCHAPageChallenge>,
     /// AI crawler detection configuration.
     #[serde(rename = "AICrawlerDetection", skip_serializing_if = "Option::is_none")]
@@ -3358,11 +3234,7 @@ pub struct BotPortraitRule {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// The rule ID, which is only used as an output parameter.
     #[serde(rename = "RuleID", skip_serializing_if = "Option::is_none")]
@@ -3448,10 +3320,7 @@ pub struct BotRatings {
     /// - Challenge: Challenge, where ChallengeOption in ChallengeActionParameters supports JSChallenge and ManagedChallenge.
     ///
     /// .
-    #[serde(
-        rename = "LikelyBotRequestsAction",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "LikelyBotRequestsAction", skip_serializing_if = "Option::is_none")]
     pub likely_bot_requests_action: Option<SecurityAction>,
     /// Execution action for friendly Bot request. SecurityAction Name parameter supports:
     ///
@@ -3471,10 +3340,7 @@ pub struct BotRatings {
     /// - Allow: pass.
     ///
     /// .
-    #[serde(
-        rename = "HumanRequestsAction",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "HumanRequestsAction", skip_serializing_if = "Option::is_none")]
     pub human_requests_action: Option<SecurityAction>,
 }
 impl BotRatings {
@@ -3536,10 +3402,7 @@ pub struct BotSessionValidation {
     /// - Allow: respond after wait, where MinDelayTime and MaxDelayTime must be configured in AllowActionParameters.
     ///
     /// .
-    #[serde(
-        rename = "SessionExpiredAction",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SessionExpiredAction", skip_serializing_if = "Option::is_none")]
     pub session_expired_action: Option<SecurityAction>,
     /// Execution action for invalid Cookie. valid values for the Name parameter in SecurityAction:
     ///
@@ -3548,10 +3411,7 @@ pub struct BotSessionValidation {
     /// - Allow: respond after wait, where AllowActionParameters requires MinDelayTime and MaxDelayTime configuration.
     ///
     /// .
-    #[serde(
-        rename = "SessionInvalidAction",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SessionInvalidAction", skip_serializing_if = "Option::is_none")]
     pub session_invalid_action: Option<SecurityAction>,
     /// Specifies the session rate and periodic feature verification configuration.
     #[serde(rename = "SessionRateControl", skip_serializing_if = "Option::is_none")]
@@ -3574,7 +3434,10 @@ impl BotSessionValidation {
         self
     }
     /// Sets `MaxNewSessionTriggerConfig`.
-    pub fn max_new_session_trigger_config(mut self, value: MaxNewSessionTriggerConfig) -> Self {
+    pub fn max_new_session_trigger_config(
+        mut self,
+        value: MaxNewSessionTriggerConfig,
+    ) -> Self {
         self.max_new_session_trigger_config = Some(value);
         self
     }
@@ -3598,11 +3461,7 @@ impl BotSessionValidation {
 #[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct BotUserRule {
-    #[serde(
-        rename = "RuleName",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "RuleName", default, deserialize_with = "crate::support::nullable")]
     pub rule_name: String,
     /// The action. Values:
     ///
@@ -3617,11 +3476,7 @@ pub struct BotUserRule {
     /// - `silence`: Keep the connection but do not response to the client
     /// - `shortdelay`: Add a short latency period
     /// - `longdelay`: Add a long latency period
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
     /// The rule status. Values:
     ///
@@ -3728,7 +3583,10 @@ impl BotUserRule {
         self
     }
     /// Sets `AclConditions`.
-    pub fn acl_conditions(mut self, value: impl IntoIterator<Item = AclCondition>) -> Self {
+    pub fn acl_conditions(
+        mut self,
+        value: impl IntoIterator<Item = AclCondition>,
+    ) -> Self {
         self.acl_conditions = value.into_iter().collect();
         self
     }
@@ -3743,12 +3601,18 @@ impl BotUserRule {
         self
     }
     /// Sets `ExtendActions`.
-    pub fn extend_actions(mut self, value: impl IntoIterator<Item = BotExtendAction>) -> Self {
+    pub fn extend_actions(
+        mut self,
+        value: impl IntoIterator<Item = BotExtendAction>,
+    ) -> Self {
         self.extend_actions = Some(value.into_iter().collect());
         self
     }
     /// Sets `FreqFields`.
-    pub fn freq_fields(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn freq_fields(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.freq_fields = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -3758,7 +3622,10 @@ impl BotUserRule {
         self
     }
     /// Sets `FreqScope`.
-    pub fn freq_scope(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn freq_scope(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.freq_scope = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -3799,9 +3666,7 @@ pub struct BrowserImpersonationDetection {
 impl BrowserImpersonationDetection {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            rules: Default::default(),
-        }
+        Self { rules: Default::default() }
     }
     /// Sets `Rules`.
     pub fn rules(
@@ -3817,16 +3682,10 @@ impl BrowserImpersonationDetection {
 #[non_exhaustive]
 pub struct BrowserImpersonationDetectionAction {
     /// Configures Cookie verification and session tracking.
-    #[serde(
-        rename = "BotSessionValidation",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "BotSessionValidation", skip_serializing_if = "Option::is_none")]
     pub bot_session_validation: Option<BotSessionValidation>,
     /// Configures client behavior validation.
-    #[serde(
-        rename = "ClientBehaviorDetection",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ClientBehaviorDetection", skip_serializing_if = "Option::is_none")]
     pub client_behavior_detection: Option<ClientBehaviorDetection>,
 }
 impl BrowserImpersonationDetectionAction {
@@ -3950,11 +3809,7 @@ pub struct CC {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// ID of the policy
     #[serde(rename = "PolicyId", skip_serializing_if = "Option::is_none")]
@@ -3984,18 +3839,10 @@ impl CC {
 #[non_exhaustive]
 pub struct CLSTopic {
     /// Tencent Cloud CLS log set ID.
-    #[serde(
-        rename = "LogSetId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "LogSetId", default, deserialize_with = "crate::support::nullable")]
     pub log_set_id: String,
     /// Tencent Cloud CLS log topic ID.
-    #[serde(
-        rename = "TopicId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "TopicId", default, deserialize_with = "crate::support::nullable")]
     pub topic_id: String,
     /// Region of the Tencent Cloud CLS log set.
     #[serde(
@@ -4047,17 +3894,10 @@ pub struct CNAMEDetail {
     /// - 1: fake site.
     ///
     /// .
-    #[serde(
-        rename = "IsFake",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "IsFake", default, deserialize_with = "crate::support::nullable")]
     pub is_fake: i64,
     /// Ownership verification information. for details, refer to [site/domain ownership verification](https://www.tencentcloud.com/document/product/1552/70789?from_cn_redirect=1).
-    #[serde(
-        rename = "OwnershipVerification",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "OwnershipVerification", skip_serializing_if = "Option::is_none")]
     pub ownership_verification: Option<OwnershipVerification>,
 }
 impl CNAMEDetail {
@@ -4087,11 +3927,7 @@ pub struct Cache {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// Specifies the cache expiration time settings.
     /// Unit: seconds. the maximum settable value is 365 days.
@@ -4663,11 +4499,7 @@ pub struct CachePrefresh {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// Cache pre-refresh percentage. value range: 1-99.
     #[serde(rename = "Percent", skip_serializing_if = "Option::is_none")]
@@ -4736,11 +4568,7 @@ impl CachePrefreshParameters {
 #[non_exhaustive]
 pub struct CacheTag {
     /// List of domain names to purge cache for.
-    #[serde(
-        rename = "Domains",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Domains", default, deserialize_with = "crate::support::nullable")]
     pub domains: Vec<String>,
 }
 impl CacheTag {
@@ -4751,7 +4579,10 @@ impl CacheTag {
         }
     }
     /// Sets `Domains`.
-    pub fn domains(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn domains(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.domains = value.into_iter().map(Into::into).collect();
         self
     }
@@ -4761,11 +4592,7 @@ impl CacheTag {
 #[non_exhaustive]
 pub struct CertificateInfo {
     /// Certificate ID, which originates from the SSL side. You can check the CertId from the [SSL Certificate List](https://console.cloud.tencent.com/ssl).
-    #[serde(
-        rename = "CertId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "CertId", default, deserialize_with = "crate::support::nullable")]
     pub cert_id: String,
     /// Alias of the certificate.
     #[serde(rename = "Alias", skip_serializing_if = "Option::is_none")]
@@ -4923,11 +4750,7 @@ impl ChallengeActionParameters {
 #[non_exhaustive]
 pub struct CheckRegionHealthStatus {
     /// Health check region, which is a two-letter code according to ISO-3166-1.
-    #[serde(
-        rename = "Region",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Region", default, deserialize_with = "crate::support::nullable")]
     pub region: String,
     /// Health status of origin servers in a single health check region. Valid values:
     ///
@@ -4936,11 +4759,7 @@ pub struct CheckRegionHealthStatus {
     /// - Undetected: no data detected.
     ///
     /// Note: If all origin servers in a single health check region are healthy, the status is healthy; otherwise, it is unhealthy.
-    #[serde(
-        rename = "Healthy",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Healthy", default, deserialize_with = "crate::support::nullable")]
     pub healthy: String,
     /// Origin server health status.
     #[serde(
@@ -5073,7 +4892,10 @@ impl ClientAttestationRule {
         self
     }
     /// Sets `DeviceProfiles`.
-    pub fn device_profiles(mut self, value: impl IntoIterator<Item = DeviceProfile>) -> Self {
+    pub fn device_profiles(
+        mut self,
+        value: impl IntoIterator<Item = DeviceProfile>,
+    ) -> Self {
         self.device_profiles = Some(value.into_iter().collect());
         self
     }
@@ -5099,12 +4921,13 @@ pub struct ClientAttestationRules {
 impl ClientAttestationRules {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            rules: Default::default(),
-        }
+        Self { rules: Default::default() }
     }
     /// Sets `Rules`.
-    pub fn rules(mut self, value: impl IntoIterator<Item = ClientAttestationRule>) -> Self {
+    pub fn rules(
+        mut self,
+        value: impl IntoIterator<Item = ClientAttestationRule>,
+    ) -> Self {
         self.rules = Some(value.into_iter().collect());
         self
     }
@@ -5321,10 +5144,7 @@ pub struct ClientBehaviorDetection {
     /// - Allow: respond after wait, where MinDelayTime and MaxDelayTime must be configured in AllowActionParameters.
     ///
     /// .
-    #[serde(
-        rename = "ChallengeTimeoutAction",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ChallengeTimeoutAction", skip_serializing_if = "Option::is_none")]
     pub challenge_timeout_action: Option<SecurityAction>,
     /// The execution action of the Bot client. valid values for the Name parameter in SecurityAction:
     ///
@@ -5395,11 +5215,7 @@ pub struct ClientFiltering {
     /// - off: disable.
     ///
     /// .
-    #[serde(
-        rename = "Enabled",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Enabled", default, deserialize_with = "crate::support::nullable")]
     pub enabled: String,
     /// Rule ID of intelligent client filtering, returned as an output parameter.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
@@ -5523,11 +5339,7 @@ pub struct ClientIpCountry {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// Name of the request header that contains the client IP region. It is valid when `Switch=on`.
     /// The default value `EO-Client-IPCountry` is used when it is not specified.
@@ -5561,11 +5373,7 @@ pub struct ClientIpHeader {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// Specifies the request header name containing the client IP For origin-pull. this parameter is required when Switch is on. X-Forwarded-For is not allowed For this parameter.
     #[serde(rename = "HeaderName", skip_serializing_if = "Option::is_none")]
@@ -5602,11 +5410,7 @@ pub struct CnameStatus {
     )]
     pub record_name: String,
     /// EdgeOne is assigned to the CNAME of the domain name.
-    #[serde(
-        rename = "Cname",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Cname", default, deserialize_with = "crate::support::nullable")]
     pub cname: String,
     /// CNAME configuration status verification result. valid values:.
     ///
@@ -5621,11 +5425,7 @@ pub struct CnameStatus {
     /// - invalid: indicates the CNAME in the access domain configuration is assigned by EdgeOne to another domain, which can cause service exception. change it to the CNAME provided by EdgeOne for this domain. you can get the CNAME provided by EdgeOne for this domain from the CNAME field in this struct.
     ///
     /// .
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
 }
 impl CnameStatus {
@@ -5658,11 +5458,7 @@ impl CnameStatus {
 #[non_exhaustive]
 pub struct CodeAction {
     /// Feature name. For details, see [DescribeRulesSetting](https://intl.cloud.tencent.com/document/product/1552/80618?from_cn_redirect=1) API
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
     /// Operation parameter.
     #[serde(
@@ -5689,7 +5485,10 @@ impl CodeAction {
         self
     }
     /// Sets `Parameters`.
-    pub fn parameters(mut self, value: impl IntoIterator<Item = RuleCodeActionParams>) -> Self {
+    pub fn parameters(
+        mut self,
+        value: impl IntoIterator<Item = RuleCodeActionParams>,
+    ) -> Self {
         self.parameters = value.into_iter().collect();
         self
     }
@@ -5726,18 +5525,10 @@ pub struct ComponentReference {
     )]
     pub reference_name: String,
     /// Site ID. Site identifier of the instance ownership that refers to the namespace.
-    #[serde(
-        rename = "ZoneId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneId", default, deserialize_with = "crate::support::nullable")]
     pub zone_id: String,
     /// Site name. Refer to the site name of the instance ownership in namespace.
-    #[serde(
-        rename = "ZoneName",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneName", default, deserialize_with = "crate::support::nullable")]
     pub zone_name: String,
     /// Refer to the site alias of the namespace instance. If the site alias is not set, return an empty string.
     #[serde(rename = "AliasZoneName", skip_serializing_if = "Option::is_none")]
@@ -5794,11 +5585,7 @@ pub struct Compression {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// Supported compression algorithm list. valid values:.
     ///
@@ -5826,7 +5613,10 @@ impl Compression {
         self
     }
     /// Sets `Algorithms`.
-    pub fn algorithms(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn algorithms(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.algorithms = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -5872,7 +5662,10 @@ impl CompressionParameters {
         self
     }
     /// Sets `Algorithms`.
-    pub fn algorithms(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn algorithms(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.algorithms = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -6016,16 +5809,15 @@ pub struct ConfigGroupWorkModeInfo {
     /// - version_control: version management mode.
     ///
     /// .
-    #[serde(
-        rename = "WorkMode",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "WorkMode", default, deserialize_with = "crate::support::nullable")]
     pub work_mode: String,
 }
 impl ConfigGroupWorkModeInfo {
     /// Creates it from its required members; set the others with the chainable setters.
-    pub fn new(config_group_type: impl Into<String>, work_mode: impl Into<String>) -> Self {
+    pub fn new(
+        config_group_type: impl Into<String>,
+        work_mode: impl Into<String>,
+    ) -> Self {
         Self {
             config_group_type: config_group_type.into(),
             work_mode: work_mode.into(),
@@ -6052,19 +5844,13 @@ pub struct ContentCompressionParameters {
     /// - off: Disable.
     ///
     /// Specifies whether to simultaneously support brotli and gzip compression algorithms when Switch is on.
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl ContentCompressionParameters {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -6098,18 +5884,10 @@ pub struct ContentIdentifier {
     )]
     pub reference_count: i64,
     /// Bound package id.
-    #[serde(
-        rename = "PlanId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "PlanId", default, deserialize_with = "crate::support::nullable")]
     pub plan_id: String,
     /// Bound tags.
-    #[serde(
-        rename = "Tags",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Tags", default, deserialize_with = "crate::support::nullable")]
     pub tags: Vec<Tag>,
     /// Content identifier status. valid values:.
     ///
@@ -6120,11 +5898,7 @@ pub struct ContentIdentifier {
     /// - `Deleted`: deleted
     ///
     /// .
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// Creation time, which adopts coordinated universal time (utc) and follows the date and time format of the iso 8601 standard.
     #[serde(
@@ -6269,11 +6043,7 @@ pub struct CustomAction {
     /// ID of the custom configuration item.
     ///
     /// You can obtain it through the returned value CustomActionSet\[\].ActionId of the DescribeAvailableCustomActionsForRuleEngine API.
-    #[serde(
-        rename = "ActionId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ActionId", default, deserialize_with = "crate::support::nullable")]
     pub action_id: String,
     /// Parameter values of each parameter field under this custom configuration.
     ///
@@ -6302,7 +6072,10 @@ impl CustomAction {
         self
     }
     /// Sets `Parameters`.
-    pub fn parameters(mut self, value: impl IntoIterator<Item = CustomActionParameter>) -> Self {
+    pub fn parameters(
+        mut self,
+        value: impl IntoIterator<Item = CustomActionParameter>,
+    ) -> Self {
         self.parameters = value.into_iter().collect();
         self
     }
@@ -6314,11 +6087,7 @@ pub struct CustomActionParameter {
     /// Field Name of each parameter under custom configuration.
     ///
     /// You can get it through the API return value CustomActionSet\[\].Parameters\[\].Name of DescribeAvailableCustomActionsForRuleEngine, such as "Seconds", "Ports", "StatusCode".
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Data type of each parameter field value under custom configuration.
     ///
@@ -6459,7 +6228,10 @@ impl CustomActionParameters {
         }
     }
     /// Sets `CustomActions`.
-    pub fn custom_actions(mut self, value: impl IntoIterator<Item = CustomAction>) -> Self {
+    pub fn custom_actions(
+        mut self,
+        value: impl IntoIterator<Item = CustomAction>,
+    ) -> Self {
         self.custom_actions = value.into_iter().collect();
         self
     }
@@ -6609,7 +6381,10 @@ impl CustomErrorPage {
         self
     }
     /// Sets `References`.
-    pub fn references(mut self, value: impl IntoIterator<Item = ErrorPageReference>) -> Self {
+    pub fn references(
+        mut self,
+        value: impl IntoIterator<Item = ErrorPageReference>,
+    ) -> Self {
         self.references = Some(value.into_iter().collect());
         self
     }
@@ -6619,11 +6394,7 @@ impl CustomErrorPage {
 #[non_exhaustive]
 pub struct CustomExpressionField {
     /// Custom log field name. Enter 1-100 characters. Allowed characters are letters, digits, and _. It must start with a letter. This name must be unique.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// The value expression of a custom log field. The maximum length of the expression is 4KB. For syntax details, see [Custom Log Field Expression](https://www.tencentcloud.com/document/product/1145/61302).
     #[serde(
@@ -6671,21 +6442,13 @@ pub struct CustomField {
     /// - RspHeader: extracts the value of a specified field from an HTTP response header.
     /// - Cookie: extract the specified field value from a cookie;
     /// - ReqBody: extract specified content from an HTTP request body using a Google RE2 regular expression.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Enter the field value definition based on the field type (`Name`). This parameter is case-sensitive.
     ///
     /// - When the field type is `ReqHeader`, `RspHeader`, or `Cookie`, enter the parameter name for value extraction, such as `Accept-Language`. You can enter 1-100 characters. the name must start with a letter, contain letters, digits, or hyphens (-) in the middle, and end with a letter or digit.
     /// - When the field type is `ReqBody`, enter the Google RE2 regular expression. The maximum length of the regular expression is 4 KB.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: String,
     /// Whether to deliver this field. Leave blank to skip delivery.
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
@@ -6721,11 +6484,7 @@ impl CustomField {
 #[non_exhaustive]
 pub struct CustomRule {
     /// Custom rule name.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// The specific content of a custom rule must comply with the expression syntax. For detailed specifications, refer to the [product document](https://www.tencentcloud.com/document/product/1552/125343?from_cn_redirect=1).
     #[serde(
@@ -6741,21 +6500,13 @@ pub struct CustomRule {
     /// - Monitor: observe;
     /// - Challenge: challenge, where ChallengeActionParameters.ChallengeOption supports JSChallenge and ManagedChallenge;
     /// - Redirect: redirect to a URL.
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: SecurityAction,
     /// Whether the custom rule is enabled. Valid values:
     ///
     /// - on: enabled;
     /// - off: disabled.
-    #[serde(
-        rename = "Enabled",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Enabled", default, deserialize_with = "crate::support::nullable")]
     pub enabled: String,
     /// ID of the custom rule. The rule ID supports different rule configuration operations:
     ///
@@ -6846,9 +6597,7 @@ pub struct CustomRules {
 impl CustomRules {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            rules: Default::default(),
-        }
+        Self { rules: Default::default() }
     }
     /// Sets `Rules`.
     pub fn rules(mut self, value: impl IntoIterator<Item = CustomRule>) -> Self {
@@ -6917,11 +6666,7 @@ impl CustomTime {
 #[non_exhaustive]
 pub struct CustomVariable {
     /// Variable name. You need to fill in the complete prefix: user.zone.* refers to a site-level custom variable, and user.rule.* refers to a rule-level custom variable. The custom part after the prefix supports only uppercase and lowercase letters, digits, and underscores. Variable names are case-sensitive and cannot exceed 50 characters in length. Once a variable is created successfully, its name cannot be modified.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Initial value of the variable. Supports the use of constant strings, variables, and formulas. Length cannot exceed 255 characters.
     #[serde(rename = "InitialValue", skip_serializing_if = "Option::is_none")]
@@ -6983,7 +6728,10 @@ impl CustomVariableOperation {
         self
     }
     /// Sets `Description`.
-    pub fn description(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn description(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.description = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -6995,11 +6743,7 @@ pub struct CustomVariableOperationRuleAction {
     /// Operation name. The name should correspond to the parameter structure. For example, if Name=Set, SetParameters is required. Currently only support filling in Set.
     ///
     /// - Set: custom variable settings;
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Custom Variable parameter settings. If there are multiple operations in this parameter, they are executed in sequence according to the array order. When the value of Name is Set, this parameter is required.
     #[serde(rename = "SetParameters", skip_serializing_if = "Option::is_none")]
@@ -7099,7 +6843,10 @@ impl CustomVariableOperationSubRule {
         self
     }
     /// Sets `Description`.
-    pub fn description(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn description(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.description = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -7112,11 +6859,7 @@ pub struct CustomizedHeader {
     #[serde(rename = "Key", default, deserialize_with = "crate::support::nullable")]
     pub key: String,
     /// Set custom headers Value.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: String,
 }
 impl CustomizedHeader {
@@ -7146,19 +6889,13 @@ pub struct DDoS {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl DDoS {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -7171,11 +6908,7 @@ impl DDoS {
 #[non_exhaustive]
 pub struct DDoSAttackEvent {
     /// The event ID.
-    #[serde(
-        rename = "EventId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "EventId", default, deserialize_with = "crate::support::nullable")]
     pub event_id: String,
     /// The attack type.
     #[serde(
@@ -7308,7 +7041,10 @@ impl DDoSAttackEvent {
         self
     }
     /// Sets `DDoSBlockData`.
-    pub fn ddos_block_data(mut self, value: impl IntoIterator<Item = DDoSBlockData>) -> Self {
+    pub fn ddos_block_data(
+        mut self,
+        value: impl IntoIterator<Item = DDoSBlockData>,
+    ) -> Self {
         self.ddos_block_data = Some(value.into_iter().collect());
         self
     }
@@ -7325,11 +7061,7 @@ pub struct DDoSBlockData {
     )]
     pub start_time: i64,
     /// The end time recorded in UNIX timestamp. `0` indicates the blocking is ongoing.
-    #[serde(
-        rename = "EndTime",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "EndTime", default, deserialize_with = "crate::support::nullable")]
     pub end_time: i64,
     /// The regions blocked.
     #[serde(
@@ -7392,10 +7124,7 @@ pub struct DDoSProtection {
     /// - When ProtectionOption switches from protect_all_domains to protect_specified_domains: if DomainDDoSProtections is empty, disable exclusive DDoS protection for all domains under the site; if DomainDDoSProtections is not empty, disable or maintain exclusive DDoS protection for the domain names specified in the parameter, and disable exclusive DDoS protection for other unlisted domain names.
     ///
     /// .
-    #[serde(
-        rename = "DomainDDoSProtections",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DomainDDoSProtections", skip_serializing_if = "Option::is_none")]
     pub domain_ddos_protections: Option<Vec<DomainDDoSProtection>>,
     /// Specifies the exclusive DDoS protection configuration of a shared CNAME. used as an output parameter.
     #[serde(
@@ -7453,10 +7182,7 @@ pub struct DDosProtectionConfig {
     /// - When exclusive DDoS protection is enabled in the Chinese mainland and the 30 Gbps baseline protection bandwidth is used (the LevelMainland parameter value is BASE30_MAX300): the value range is 30 to 300 in Gbps;
     /// - When exclusive DDoS protection is enabled in the Chinese mainland and the 60 Gbps baseline protection bandwidth is used (the LevelMainland parameter value is BASE60_MAX600): the value range is 60 to 600 in Gbps;
     /// - When the default protection of the platform is used (the LevelMainland parameter value is PLATFORM): configuration is not supported, and the value of this parameter is invalid.
-    #[serde(
-        rename = "MaxBandwidthMainland",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MaxBandwidthMainland", skip_serializing_if = "Option::is_none")]
     pub max_bandwidth_mainland: Option<u64>,
     /// Dedicated anti-DDoS specifications in global regions (excluding the Chinese mainland).
     ///
@@ -7506,11 +7232,7 @@ pub struct DNSPodDetail {
     /// - 1: fake site.
     ///
     /// .
-    #[serde(
-        rename = "IsFake",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "IsFake", default, deserialize_with = "crate::support::nullable")]
     pub is_fake: i64,
 }
 impl DNSPodDetail {
@@ -7572,11 +7294,7 @@ impl DefaultDenySecurityActionParameters {
 #[non_exhaustive]
 pub struct DefaultServerCertInfo {
     /// Specifies the server certificate ID.
-    #[serde(
-        rename = "CertId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "CertId", default, deserialize_with = "crate::support::nullable")]
     pub cert_id: String,
     /// Certificate remark name.
     #[serde(rename = "Alias", skip_serializing_if = "Option::is_none")]
@@ -7669,7 +7387,10 @@ impl DefaultServerCertInfo {
         self
     }
     /// Sets `SubjectAltName`.
-    pub fn subject_alt_name(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn subject_alt_name(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.subject_alt_name = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -7740,7 +7461,10 @@ impl DeliveryCondition {
         }
     }
     /// Sets `Conditions`.
-    pub fn conditions(mut self, value: impl IntoIterator<Item = QueryCondition>) -> Self {
+    pub fn conditions(
+        mut self,
+        value: impl IntoIterator<Item = QueryCondition>,
+    ) -> Self {
         self.conditions = Some(value.into_iter().collect());
         self
     }
@@ -7862,11 +7586,7 @@ pub struct DeployRecord {
     /// - deploying: Being released.
     /// - failure: Release failed.
     /// - success: Released successfully.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// Release result information.
     #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
@@ -7929,43 +7649,23 @@ impl DeployRecord {
 #[non_exhaustive]
 pub struct DetailHost {
     /// The site ID.
-    #[serde(
-        rename = "ZoneId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneId", default, deserialize_with = "crate::support::nullable")]
     pub zone_id: String,
     /// The acceleration status. Values:
     ///
     /// - `process`: In progress
     /// - `online`: Enabled
     /// - `offline`: Disabled
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// The domain name.
-    #[serde(
-        rename = "Host",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Host", default, deserialize_with = "crate::support::nullable")]
     pub host: String,
     /// Name of the site
-    #[serde(
-        rename = "ZoneName",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneName", default, deserialize_with = "crate::support::nullable")]
     pub zone_name: String,
     /// The assigned CNAME
-    #[serde(
-        rename = "Cname",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Cname", default, deserialize_with = "crate::support::nullable")]
     pub cname: String,
     /// The resource ID.
     #[serde(rename = "Id", default, deserialize_with = "crate::support::nullable")]
@@ -7978,29 +7678,17 @@ pub struct DetailHost {
     )]
     pub instance_id: String,
     /// The lock status.
-    #[serde(
-        rename = "Lock",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Lock", default, deserialize_with = "crate::support::nullable")]
     pub lock: i64,
     /// The domain name status.
-    #[serde(
-        rename = "Mode",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Mode", default, deserialize_with = "crate::support::nullable")]
     pub mode: i64,
     /// The acceleration area of the domain name. Values:
     ///
     /// - `global`: Global.
     /// - `mainland`: Chinese mainland.
     /// - `overseas`: Outside the Chinese mainland.
-    #[serde(
-        rename = "Area",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Area", default, deserialize_with = "crate::support::nullable")]
     pub area: String,
     /// The acceleration type configuration item.
     /// Note: This field may return null, indicating that no valid values can be obtained.
@@ -8207,11 +7895,7 @@ pub struct DetectLengthLimitCondition {
     /// Parameter name of the matched condition. Values:.
     ///
     /// - `body_depth`: detection depth of the request body packet part.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// The parameter value of the match condition. the value is used in pairs with Name.
     /// When the Name value is body_depth, Values only support passing in a single value. valid Values:.
@@ -8219,11 +7903,7 @@ pub struct DetectLengthLimitCondition {
     /// - 10KB;
     /// - 64KB;
     /// - 128KB.
-    #[serde(
-        rename = "Values",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Values", default, deserialize_with = "crate::support::nullable")]
     pub values: Vec<String>,
 }
 impl DetectLengthLimitCondition {
@@ -8262,7 +7942,9 @@ pub struct DetectLengthLimitConfig {
 }
 impl DetectLengthLimitConfig {
     /// Creates it from its required members; set the others with the chainable setters.
-    pub fn new(detect_length_limit_rules: impl IntoIterator<Item = DetectLengthLimitRule>) -> Self {
+    pub fn new(
+        detect_length_limit_rules: impl IntoIterator<Item = DetectLengthLimitRule>,
+    ) -> Self {
         Self {
             detect_length_limit_rules: detect_length_limit_rules.into_iter().collect(),
         }
@@ -8281,18 +7963,10 @@ impl DetectLengthLimitConfig {
 #[non_exhaustive]
 pub struct DetectLengthLimitRule {
     /// Rule Id, output parameter only.
-    #[serde(
-        rename = "RuleId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "RuleId", default, deserialize_with = "crate::support::nullable")]
     pub rule_id: u64,
     /// Rule name, output parameter only.
-    #[serde(
-        rename = "RuleName",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "RuleName", default, deserialize_with = "crate::support::nullable")]
     pub rule_name: String,
     /// Rule description, output parameter only.
     #[serde(
@@ -8317,11 +7991,7 @@ pub struct DetectLengthLimitRule {
     /// - `scan`: detect at the detection depth set by `body_depth` in the `Conditions` output parameters only. Truncate the excess part of the request body content directly, the excess part of the request body will not go through security detection.
     ///
     /// Output paramter only.
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
 }
 impl DetectLengthLimitRule {
@@ -8397,10 +8067,7 @@ pub struct DeviceProfile {
     /// - Challenge: Challenge.
     ///
     /// default value: Monitor.
-    #[serde(
-        rename = "HighRiskRequestAction",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "HighRiskRequestAction", skip_serializing_if = "Option::is_none")]
     pub high_risk_request_action: Option<SecurityAction>,
     /// Specifies the minimum value to determine a request as medium-risk. value range: 1–99. the larger the value, the higher the request risk, resembling requests initiated by a Bot client. default value: 15, corresponding to medium-risk for values 16–50.
     #[serde(rename = "MediumRiskMinScore", skip_serializing_if = "Option::is_none")]
@@ -8413,10 +8080,7 @@ pub struct DeviceProfile {
     /// - Challenge: Challenge.
     ///
     /// default value is Monitor.
-    #[serde(
-        rename = "MediumRiskRequestAction",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MediumRiskRequestAction", skip_serializing_if = "Option::is_none")]
     pub medium_risk_request_action: Option<SecurityAction>,
 }
 impl DeviceProfile {
@@ -8743,11 +8407,7 @@ impl DnsVerification {
 #[non_exhaustive]
 pub struct DomainDDoSProtection {
     /// Domain name.
-    #[serde(
-        rename = "Domain",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Domain", default, deserialize_with = "crate::support::nullable")]
     pub domain: String,
     /// Standalone DDoS switch of the domain. valid values:.
     ///
@@ -8758,11 +8418,7 @@ pub struct DomainDDoSProtection {
     /// - off: closed.
     ///
     /// .
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl DomainDDoSProtection {
@@ -8792,11 +8448,7 @@ pub struct DropPageConfig {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// Intercept page configuration for Waf(managed rules) module. if null, historical configuration is used by default.
     #[serde(rename = "WafDropPageDetail", skip_serializing_if = "Option::is_none")]
@@ -8836,11 +8488,7 @@ impl DropPageConfig {
 pub struct DropPageDetail {
     /// The ID of the block page. Specify `0` to use the default block page.
     /// (Disused) If 0 is passed, the default block page will be used.
-    #[serde(
-        rename = "PageId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "PageId", default, deserialize_with = "crate::support::nullable")]
     pub page_id: i64,
     /// The HTTP status code to trigger the block page. Range: 100-600, excluding 3xx codes. Code 566: Requests blocked by managed rules. Code 567: Requests blocked by web security rules (except managed rules).
     #[serde(
@@ -8850,20 +8498,12 @@ pub struct DropPageDetail {
     )]
     pub status_code: i64,
     /// The block page file or URL.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Type of the block page. Values:
     ///
     /// - `page`: Return the specified page.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// ID of custom response. The ID can be obtained via the `DescribeCustomErrorPages` API. It's required when `Type=page`.
     #[serde(rename = "CustomResponseId", skip_serializing_if = "Option::is_none")]
@@ -8916,29 +8556,17 @@ impl DropPageDetail {
 #[non_exhaustive]
 pub struct EntityStatus {
     /// Instance name. Only subdomain names are supported.
-    #[serde(
-        rename = "Entity",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Entity", default, deserialize_with = "crate::support::nullable")]
     pub entity: String,
     /// Instance configuration status. Values:
     ///
     /// - `online`: Configuration has taken effect;
     /// - `fail`: Configuration failed;
     /// - `process`: Configuration is being delivered.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// Message returned after the operation completed.
-    #[serde(
-        rename = "Message",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Message", default, deserialize_with = "crate::support::nullable")]
     pub message: String,
 }
 impl EntityStatus {
@@ -8971,32 +8599,20 @@ impl EntityStatus {
 #[non_exhaustive]
 pub struct EnvInfo {
     /// Environment ID.
-    #[serde(
-        rename = "EnvId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "EnvId", default, deserialize_with = "crate::support::nullable")]
     pub env_id: String,
     /// Environment type. Valid values:
     ///
     /// - production: Production environment.
     /// - staging: Test environment.
-    #[serde(
-        rename = "EnvType",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "EnvType", default, deserialize_with = "crate::support::nullable")]
     pub env_type: String,
     /// Environment status. Valid values:
     ///
     /// - creating: Being created.
     /// - running: The environment is stable, with version changes allowed.
     /// - version_deploying: The version is currently being deployed, with no more changes allowed.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// Effective scope of the configuration in the current environment. Valid values:
     ///
@@ -9134,7 +8750,10 @@ impl ErrorPageParameters {
         }
     }
     /// Sets `ErrorPageParams`.
-    pub fn error_page_params(mut self, value: impl IntoIterator<Item = ErrorPage>) -> Self {
+    pub fn error_page_params(
+        mut self,
+        value: impl IntoIterator<Item = ErrorPage>,
+    ) -> Self {
         self.error_page_params = Some(value.into_iter().collect());
         self
     }
@@ -9168,11 +8787,7 @@ pub struct ExceptConfig {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// The settings of the exception rule. if it is null, the settings that were last configured will be used.
     #[serde(rename = "ExceptUserRules", skip_serializing_if = "Option::is_none")]
@@ -9192,7 +8807,10 @@ impl ExceptConfig {
         self
     }
     /// Sets `ExceptUserRules`.
-    pub fn except_user_rules(mut self, value: impl IntoIterator<Item = ExceptUserRule>) -> Self {
+    pub fn except_user_rules(
+        mut self,
+        value: impl IntoIterator<Item = ExceptUserRule>,
+    ) -> Self {
         self.except_user_rules = Some(value.into_iter().collect());
         self
     }
@@ -9202,18 +8820,10 @@ impl ExceptConfig {
 #[non_exhaustive]
 pub struct ExceptUserRule {
     /// The rule name.
-    #[serde(
-        rename = "RuleName",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "RuleName", default, deserialize_with = "crate::support::nullable")]
     pub rule_name: String,
     /// The rule action. It only supports the value `skip`, which indicates skipping all managed rules.
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
     /// The rule status. Values:
     ///
@@ -9238,10 +8848,7 @@ pub struct ExceptUserRule {
     )]
     pub except_user_rule_conditions: Option<Vec<ExceptUserRuleCondition>>,
     /// Scope where the rule takes effect.
-    #[serde(
-        rename = "ExceptUserRuleScope",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ExceptUserRuleScope", skip_serializing_if = "Option::is_none")]
     pub except_user_rule_scope: Option<ExceptUserRuleScope>,
     /// The rule priority. Value range: 0-100. If it is null, it defaults to 0.
     #[serde(rename = "RulePriority", skip_serializing_if = "Option::is_none")]
@@ -9442,17 +9049,26 @@ impl ExceptUserRuleScope {
         self
     }
     /// Sets `Modules`.
-    pub fn modules(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn modules(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.modules = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `PartialModules`.
-    pub fn partial_modules(mut self, value: impl IntoIterator<Item = PartialModule>) -> Self {
+    pub fn partial_modules(
+        mut self,
+        value: impl IntoIterator<Item = PartialModule>,
+    ) -> Self {
         self.partial_modules = Some(value.into_iter().collect());
         self
     }
     /// Sets `SkipConditions`.
-    pub fn skip_conditions(mut self, value: impl IntoIterator<Item = SkipCondition>) -> Self {
+    pub fn skip_conditions(
+        mut self,
+        value: impl IntoIterator<Item = SkipCondition>,
+    ) -> Self {
         self.skip_conditions = Some(value.into_iter().collect());
         self
     }
@@ -9579,7 +9195,9 @@ impl ExceptionRule {
         mut self,
         value: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.web_security_modules_for_exception = Some(value.into_iter().map(Into::into).collect());
+        self.web_security_modules_for_exception = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `ManagedRulesForException`.
@@ -9587,7 +9205,9 @@ impl ExceptionRule {
         mut self,
         value: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.managed_rules_for_exception = Some(value.into_iter().map(Into::into).collect());
+        self.managed_rules_for_exception = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `ManagedRuleGroupsForException`.
@@ -9595,7 +9215,9 @@ impl ExceptionRule {
         mut self,
         value: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.managed_rule_groups_for_exception = Some(value.into_iter().map(Into::into).collect());
+        self.managed_rule_groups_for_exception = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `RequestFieldsForException`.
@@ -9628,9 +9250,7 @@ pub struct ExceptionRules {
 impl ExceptionRules {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            rules: Default::default(),
-        }
+        Self { rules: Default::default() }
     }
     /// Sets `Rules`.
     pub fn rules(mut self, value: impl IntoIterator<Item = ExceptionRule>) -> Self {
@@ -9643,18 +9263,10 @@ impl ExceptionRules {
 #[non_exhaustive]
 pub struct FailReason {
     /// Failure reason.
-    #[serde(
-        rename = "Reason",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Reason", default, deserialize_with = "crate::support::nullable")]
     pub reason: String,
     /// List of resources failed to be processed.
-    #[serde(
-        rename = "Targets",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Targets", default, deserialize_with = "crate::support::nullable")]
     pub targets: Vec<String>,
 }
 impl FailReason {
@@ -9674,7 +9286,10 @@ impl FailReason {
         self
     }
     /// Sets `Targets`.
-    pub fn targets(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn targets(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.targets = value.into_iter().map(Into::into).collect();
         self
     }
@@ -9700,7 +9315,10 @@ pub struct FileAscriptionInfo {
 }
 impl FileAscriptionInfo {
     /// Creates it from its required members; set the others with the chainable setters.
-    pub fn new(identify_path: impl Into<String>, identify_content: impl Into<String>) -> Self {
+    pub fn new(
+        identify_path: impl Into<String>,
+        identify_content: impl Into<String>,
+    ) -> Self {
         Self {
             identify_path: identify_path.into(),
             identify_content: identify_content.into(),
@@ -9722,18 +9340,10 @@ impl FileAscriptionInfo {
 #[non_exhaustive]
 pub struct FileVerification {
     /// EdgeOne backend server will get file verification information via <http://{Host}{URL> Path} (for example <http://www.example.com/.well-known/teo-verification/z12h416twn.txt>). among them, this field specifies the URL Path part you need to create, and Host indicates the current accelerated domain.
-    #[serde(
-        rename = "Path",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Path", default, deserialize_with = "crate::support::nullable")]
     pub path: String,
     /// Content of the verification file. The contents of this field need to be filled into the text file returned by `Path`.
-    #[serde(
-        rename = "Content",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Content", default, deserialize_with = "crate::support::nullable")]
     pub content: String,
 }
 impl FileVerification {
@@ -9762,18 +9372,10 @@ impl FileVerification {
 #[non_exhaustive]
 pub struct Filter {
     /// Fields to be filtered.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Value of the filtered field.
-    #[serde(
-        rename = "Values",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Values", default, deserialize_with = "crate::support::nullable")]
     pub values: Vec<String>,
 }
 impl Filter {
@@ -9806,11 +9408,7 @@ pub struct FirstPartConfig {
     ///
     /// - `on`: Enable;
     /// - off: Disable.
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// The statistical period of the first segment packet is in seconds. expect the duration to be 5 seconds by default.
     #[serde(rename = "StatTime", skip_serializing_if = "Option::is_none")]
@@ -9847,11 +9445,7 @@ pub struct FloatTimingDataItem {
     )]
     pub timestamp: i64,
     /// Specific values.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: f64,
 }
 impl FloatTimingDataItem {
@@ -9894,11 +9488,7 @@ pub struct FloatTimingTypeValue {
     )]
     pub metric_name: String,
     /// Details.
-    #[serde(
-        rename = "Detail",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Detail", default, deserialize_with = "crate::support::nullable")]
     pub detail: Vec<FloatTimingDataItem>,
 }
 impl FloatTimingTypeValue {
@@ -9933,7 +9523,10 @@ impl FloatTimingTypeValue {
         self
     }
     /// Sets `Detail`.
-    pub fn detail(mut self, value: impl IntoIterator<Item = FloatTimingDataItem>) -> Self {
+    pub fn detail(
+        mut self,
+        value: impl IntoIterator<Item = FloatTimingDataItem>,
+    ) -> Self {
         self.detail = value.into_iter().collect();
         self
     }
@@ -9946,11 +9539,7 @@ pub struct FollowOrigin {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// Whether to cache when an origin server does not return the cache-control header. this field is required when switch is on; when switch is off, this field is not required and will be ineffective if filled. valid values:.
     ///
@@ -9972,10 +9561,7 @@ pub struct FollowOrigin {
     /// - Off: do not use the default caching policy.
     ///
     /// .
-    #[serde(
-        rename = "DefaultCacheStrategy",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DefaultCacheStrategy", skip_serializing_if = "Option::is_none")]
     pub default_cache_strategy: Option<String>,
     /// The default cache time in seconds when an origin server does not return the cache-control header. the value ranges from 0 to 315360000. this field is required when defaultcache is set to on; otherwise, it is ineffective. when defaultcachestrategy is on, this field should be 0.
     #[serde(rename = "DefaultCacheTime", skip_serializing_if = "Option::is_none")]
@@ -10020,11 +9606,7 @@ pub struct ForceRedirect {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// Redirection status code. valid values:.
     ///
@@ -10206,39 +9788,19 @@ pub struct Function {
     )]
     pub function_id: String,
     /// Zone ID.
-    #[serde(
-        rename = "ZoneId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneId", default, deserialize_with = "crate::support::nullable")]
     pub zone_id: String,
     /// Function name.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Function description.
-    #[serde(
-        rename = "Remark",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Remark", default, deserialize_with = "crate::support::nullable")]
     pub remark: String,
     /// Function content.
-    #[serde(
-        rename = "Content",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Content", default, deserialize_with = "crate::support::nullable")]
     pub content: String,
     /// Default domain name of a function.
-    #[serde(
-        rename = "Domain",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Domain", default, deserialize_with = "crate::support::nullable")]
     pub domain: String,
     /// Creation time, which adopts Coordinated Universal Time (UTC) and follows the date and time format of the ISO 8601 standard.
     #[serde(
@@ -10317,11 +9879,7 @@ pub struct FunctionComponentBinding {
     /// Bound component type. Valid values:
     ///
     /// - kv_namespace: KV namespace.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// Variable name for binding. Limited to 1-50 characters. Allowed characters are letters, digits, and underscores. Digits cannot be at the beginning. Access the bound component via this variable name in the edge function code. Based on the Type value, the usage is as follows:
     ///
@@ -10335,10 +9893,7 @@ pub struct FunctionComponentBinding {
     /// KV namespace configuration parameter. Used for designated binding namespace details. Required when Type is kv_namespace.
     ///
     /// Note: This field may return null, which indicates a failure to obtain a valid value.
-    #[serde(
-        rename = "KVNamespaceParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "KVNamespaceParameters", skip_serializing_if = "Option::is_none")]
     pub kv_namespace_parameters: Option<KVNamespaceParameters>,
 }
 impl FunctionComponentBinding {
@@ -10422,11 +9977,7 @@ pub struct FunctionRegionSelection {
     )]
     pub function_id: String,
     /// List of countries/regions. example value: CN: china, CN.GD: guangdong, china. for values, see: [country/region and corresponding code enumeration](https://www.tencentcloud.com/document/product/1552/112542?from_cn_redirect=1).
-    #[serde(
-        rename = "Regions",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Regions", default, deserialize_with = "crate::support::nullable")]
     pub regions: Vec<String>,
 }
 impl FunctionRegionSelection {
@@ -10446,7 +9997,10 @@ impl FunctionRegionSelection {
         self
     }
     /// Sets `Regions`.
-    pub fn regions(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn regions(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.regions = value.into_iter().map(Into::into).collect();
         self
     }
@@ -10470,18 +10024,10 @@ pub struct FunctionReplica {
     )]
     pub replica_name: String,
     /// Edge function replica content. Format is JavaScript code.
-    #[serde(
-        rename = "Content",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Content", default, deserialize_with = "crate::support::nullable")]
     pub content: String,
     /// Edge function replica description.
-    #[serde(
-        rename = "Remark",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Remark", default, deserialize_with = "crate::support::nullable")]
     pub remark: String,
     /// Edge function replica creation time.
     #[serde(
@@ -10546,11 +10092,7 @@ impl FunctionReplica {
 #[non_exhaustive]
 pub struct FunctionRule {
     /// Rule ID.
-    #[serde(
-        rename = "RuleId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "RuleId", default, deserialize_with = "crate::support::nullable")]
     pub rule_id: String,
     /// Rule condition list. There is an OR relationship between items in the list.
     #[serde(
@@ -10593,27 +10135,16 @@ pub struct FunctionRule {
     )]
     pub function_name: String,
     /// Function selection configuration based on client IP country/region.
-    #[serde(
-        rename = "RegionMappingSelections",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "RegionMappingSelections", skip_serializing_if = "Option::is_none")]
     pub region_mapping_selections: Option<Vec<FunctionRegionSelection>>,
     /// Describes the function selection configuration based on weight.
     #[serde(rename = "WeightedSelections", skip_serializing_if = "Option::is_none")]
     pub weighted_selections: Option<Vec<FunctionWeightedSelection>>,
     /// Priority of a trigger rule for a function. The larger the value, the higher the priority.
-    #[serde(
-        rename = "Priority",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Priority", default, deserialize_with = "crate::support::nullable")]
     pub priority: i64,
     /// Rule description.
-    #[serde(
-        rename = "Remark",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Remark", default, deserialize_with = "crate::support::nullable")]
     pub remark: String,
     /// Creation time, which adopts Coordinated Universal Time (UTC) and follows the date and time format of the ISO 8601 standard.
     #[serde(
@@ -10732,7 +10263,10 @@ impl FunctionRuleCondition {
         }
     }
     /// Sets `RuleConditions`.
-    pub fn rule_conditions(mut self, value: impl IntoIterator<Item = RuleCondition>) -> Self {
+    pub fn rule_conditions(
+        mut self,
+        value: impl IntoIterator<Item = RuleCondition>,
+    ) -> Self {
         self.rule_conditions = value.into_iter().collect();
         self
     }
@@ -10751,11 +10285,7 @@ pub struct FunctionWeightedSelection {
     /// Specifies the selected weight. value ranges from 0 to 100. the sum of all weights needs to be 100.
     /// Specifies the calculation method for the select probability.
     /// weight/100. for example, setting two functions A and B, among them A has A weight of 30, then B must be 70, finally the probability of selecting A is 30%, and the probability of selecting B is 70%.
-    #[serde(
-        rename = "Weight",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Weight", default, deserialize_with = "crate::support::nullable")]
     pub weight: u64,
 }
 impl FunctionWeightedSelection {
@@ -10824,19 +10354,13 @@ pub struct Grpc {
     ///
     /// - `on`: Enable;
     /// - `off`: Disable.
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl Grpc {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -10863,9 +10387,7 @@ pub struct GrpcParameters {
 impl GrpcParameters {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            switch: Default::default(),
-        }
+        Self { switch: Default::default() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -10965,9 +10487,7 @@ pub struct HTTP2Parameters {
 impl HTTP2Parameters {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            switch: Default::default(),
-        }
+        Self { switch: Default::default() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -11037,18 +10557,10 @@ impl HTTPUpstreamTimeoutParameters {
 #[non_exhaustive]
 pub struct Header {
     /// HTTP header name.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// HTTP header value
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: String,
 }
 impl Header {
@@ -11087,18 +10599,10 @@ pub struct HeaderAction {
     /// - `Add`: adds a header parameter.
     ///
     /// .
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
     /// HTTP header name.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// HTTP header value. this parameter is required when the action is set to `set` or `add`; it is optional when the action is set to `del`.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
@@ -11143,11 +10647,7 @@ pub struct HealthChecker {
     /// - NoCheck.
     ///
     /// Note: NoCheck means the health check policy is not enabled.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// Check port, which is required when Type = HTTP, Type = HTTPS, Type = TCP, or Type = UDP.
     #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
@@ -11249,7 +10749,10 @@ impl HealthChecker {
         self
     }
     /// Sets `ExpectedCodes`.
-    pub fn expected_codes(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn expected_codes(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.expected_codes = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -11360,11 +10863,7 @@ pub struct Hsts {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// MaxAge value. expressed in seconds, maximum value is 1 day.
     #[serde(rename = "MaxAge", skip_serializing_if = "Option::is_none")]
@@ -11427,10 +10926,7 @@ pub struct HttpDDoSProtection {
     #[serde(rename = "ClientFiltering", skip_serializing_if = "Option::is_none")]
     pub client_filtering: Option<ClientFiltering>,
     /// Specifies the specific configuration for bandwidth abuse protection.
-    #[serde(
-        rename = "BandwidthAbuseDefense",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "BandwidthAbuseDefense", skip_serializing_if = "Option::is_none")]
     pub bandwidth_abuse_defense: Option<BandwidthAbuseDefense>,
     /// Specifies the configuration of slow attack protection.
     #[serde(rename = "SlowAttackDefense", skip_serializing_if = "Option::is_none")]
@@ -11447,7 +10943,10 @@ impl HttpDDoSProtection {
         }
     }
     /// Sets `AdaptiveFrequencyControl`.
-    pub fn adaptive_frequency_control(mut self, value: AdaptiveFrequencyControl) -> Self {
+    pub fn adaptive_frequency_control(
+        mut self,
+        value: AdaptiveFrequencyControl,
+    ) -> Self {
         self.adaptive_frequency_control = Some(value);
         self
     }
@@ -11561,7 +11060,10 @@ impl Https {
         self
     }
     /// Sets `TlsVersion`.
-    pub fn tls_version(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn tls_version(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.tls_version = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -11611,7 +11113,10 @@ impl IPExpireInfo {
         self
     }
     /// Sets `IPList`.
-    pub fn ip_list(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn ip_list(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.ip_list = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -11621,25 +11126,13 @@ impl IPExpireInfo {
 #[non_exhaustive]
 pub struct IPGroup {
     /// IP group Id. Enter 0 when created.
-    #[serde(
-        rename = "GroupId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "GroupId", default, deserialize_with = "crate::support::nullable")]
     pub group_id: i64,
     /// IP group name.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// IP group content supports only IP and IP range.
-    #[serde(
-        rename = "Content",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Content", default, deserialize_with = "crate::support::nullable")]
     pub content: Vec<String>,
     /// Number of IPs or IP ranges that are effective in the IP group. Valid as an output parameter. Not required as an input parameter.
     #[serde(rename = "IPTotalCount", skip_serializing_if = "Option::is_none")]
@@ -11683,7 +11176,10 @@ impl IPGroup {
         self
     }
     /// Sets `Content`.
-    pub fn content(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn content(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.content = value.into_iter().map(Into::into).collect();
         self
     }
@@ -11693,7 +11189,10 @@ impl IPGroup {
         self
     }
     /// Sets `IPExpireInfo`.
-    pub fn ip_expire_info(mut self, value: impl IntoIterator<Item = IPExpireInfo>) -> Self {
+    pub fn ip_expire_info(
+        mut self,
+        value: impl IntoIterator<Item = IPExpireInfo>,
+    ) -> Self {
         self.ip_expire_info = Some(value.into_iter().collect());
         self
     }
@@ -12034,7 +11533,10 @@ pub struct IPSSLSetting {
 }
 impl IPSSLSetting {
     /// Creates it from its required members; set the others with the chainable setters.
-    pub fn new(operation: impl Into<String>, associated_domain: impl Into<String>) -> Self {
+    pub fn new(
+        operation: impl Into<String>,
+        associated_domain: impl Into<String>,
+    ) -> Self {
         Self {
             operation: operation.into(),
             associated_domain: associated_domain.into(),
@@ -12056,18 +11558,10 @@ impl IPSSLSetting {
 #[non_exhaustive]
 pub struct IPWhitelist {
     /// List of IPv4 addresses
-    #[serde(
-        rename = "IPv4",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "IPv4", default, deserialize_with = "crate::support::nullable")]
     pub ipv4: Vec<String>,
     /// List of IPv6 addresses
-    #[serde(
-        rename = "IPv6",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "IPv6", default, deserialize_with = "crate::support::nullable")]
     pub ipv6: Vec<String>,
 }
 impl IPWhitelist {
@@ -12111,9 +11605,7 @@ pub struct IPv6Parameters {
 impl IPv6Parameters {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            switch: Default::default(),
-        }
+        Self { switch: Default::default() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -12126,11 +11618,7 @@ impl IPv6Parameters {
 #[non_exhaustive]
 pub struct Identification {
     /// The site name.
-    #[serde(
-        rename = "ZoneName",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneName", default, deserialize_with = "crate::support::nullable")]
     pub zone_name: String,
     /// The subdomain name to be verified. to verify the ownership of a site, leave it blank.
     #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
@@ -12139,11 +11627,7 @@ pub struct Identification {
     ///
     /// - `pending`: The verification is ongoing.
     /// - `finished`: The verification completed.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// Details of the DNS record.
     #[serde(
@@ -12221,19 +11705,13 @@ pub struct ImageOptimize {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl ImageOptimize {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -12341,19 +11819,13 @@ pub struct InferenceContainerConfig {
     pub image_type: String,
     /// TCR image repository information. Required when ImageType is TCR.
     /// Note: This field may return null, which indicates a failure to obtain a valid value.
-    #[serde(
-        rename = "TcrRepositoryConfig",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TcrRepositoryConfig", skip_serializing_if = "Option::is_none")]
     pub tcr_repository_config: Option<InferenceTCRRepositoryConfig>,
     /// Executed command at container startup. Uses the mirror's Entrypoint/CMD by default when left empty. Supports up to 1024 characters.
     #[serde(rename = "StartupCommand", skip_serializing_if = "Option::is_none")]
     pub startup_command: Option<String>,
     /// Environment variables of the container runtime. Supports up to 10 variables.
-    #[serde(
-        rename = "EnvironmentVariables",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "EnvironmentVariables", skip_serializing_if = "Option::is_none")]
     pub environment_variables: Option<Vec<InferenceEnvironmentVariable>>,
 }
 impl InferenceContainerConfig {
@@ -12400,19 +11872,13 @@ pub struct InferenceContainerConfigForModify {
     #[serde(rename = "ImageType", skip_serializing_if = "Option::is_none")]
     pub image_type: Option<String>,
     /// TCR image repository information. Required when ImageType is TCR.
-    #[serde(
-        rename = "TcrRepositoryConfig",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TcrRepositoryConfig", skip_serializing_if = "Option::is_none")]
     pub tcr_repository_config: Option<InferenceTCRRepositoryConfig>,
     /// Command executed at container startup. Uses the mirror's Entrypoint/CMD by default when left empty. Supports up to 1024 characters.
     #[serde(rename = "StartupCommand", skip_serializing_if = "Option::is_none")]
     pub startup_command: Option<String>,
     /// Environment variables of the container runtime. Supports up to 10 variables.
-    #[serde(
-        rename = "EnvironmentVariables",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "EnvironmentVariables", skip_serializing_if = "Option::is_none")]
     pub environment_variables: Option<Vec<InferenceEnvironmentVariable>>,
 }
 impl InferenceContainerConfigForModify {
@@ -12484,39 +11950,19 @@ impl InferenceEnvironmentVariable {
 #[non_exhaustive]
 pub struct InferenceHardwareSpecification {
     /// Specification flag.
-    #[serde(
-        rename = "Spec",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Spec", default, deserialize_with = "crate::support::nullable")]
     pub spec: String,
     /// Specification name.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Number of CPU cores.
-    #[serde(
-        rename = "CPUNum",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "CPUNum", default, deserialize_with = "crate::support::nullable")]
     pub cpu_num: f64,
     /// Memory size. Unit: MB.
-    #[serde(
-        rename = "MemSize",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "MemSize", default, deserialize_with = "crate::support::nullable")]
     pub mem_size: i64,
     /// Number of GPU cards.
-    #[serde(
-        rename = "GPUNum",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "GPUNum", default, deserialize_with = "crate::support::nullable")]
     pub gpu_num: f64,
     /// GPU VRAM size. Unit: MB.
     #[serde(
@@ -12584,9 +12030,7 @@ pub struct InferenceManualInstanceConfig {
 impl InferenceManualInstanceConfig {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(fixed_instance_count: i64) -> Self {
-        Self {
-            fixed_instance_count,
-        }
+        Self { fixed_instance_count }
     }
     /// Sets `FixedInstanceCount`.
     pub fn fixed_instance_count(mut self, value: i64) -> Self {
@@ -12621,10 +12065,7 @@ pub struct InferenceResourceConfig {
     pub auto_scaling_config: Option<InferenceAutoScalingConfig>,
     /// Manual setting of inference service instance configuration. Required when ScalingMode is Manual.
     /// Note: This field may return null, which indicates a failure to obtain a valid value.
-    #[serde(
-        rename = "ManualInstanceConfig",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ManualInstanceConfig", skip_serializing_if = "Option::is_none")]
     pub manual_instance_config: Option<InferenceManualInstanceConfig>,
     /// Single-instance concurrency. Default value is 1.
     #[serde(rename = "Concurrency", skip_serializing_if = "Option::is_none")]
@@ -12632,7 +12073,10 @@ pub struct InferenceResourceConfig {
 }
 impl InferenceResourceConfig {
     /// Creates it from its required members; set the others with the chainable setters.
-    pub fn new(scaling_mode: impl Into<String>, hardware_spec: impl Into<String>) -> Self {
+    pub fn new(
+        scaling_mode: impl Into<String>,
+        hardware_spec: impl Into<String>,
+    ) -> Self {
         Self {
             scaling_mode: scaling_mode.into(),
             hardware_spec: hardware_spec.into(),
@@ -12657,7 +12101,10 @@ impl InferenceResourceConfig {
         self
     }
     /// Sets `ManualInstanceConfig`.
-    pub fn manual_instance_config(mut self, value: InferenceManualInstanceConfig) -> Self {
+    pub fn manual_instance_config(
+        mut self,
+        value: InferenceManualInstanceConfig,
+    ) -> Self {
         self.manual_instance_config = Some(value);
         self
     }
@@ -12681,10 +12128,7 @@ pub struct InferenceResourceConfigForModify {
     #[serde(rename = "AutoScalingConfig", skip_serializing_if = "Option::is_none")]
     pub auto_scaling_config: Option<InferenceAutoScalingConfig>,
     /// Manual setting of inference service instance configuration. Required when ScalingMode is Manual.
-    #[serde(
-        rename = "ManualInstanceConfig",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ManualInstanceConfig", skip_serializing_if = "Option::is_none")]
     pub manual_instance_config: Option<InferenceManualInstanceConfig>,
     /// Concurrency of a single instance. Default value is 1.
     #[serde(rename = "Concurrency", skip_serializing_if = "Option::is_none")]
@@ -12711,7 +12155,10 @@ impl InferenceResourceConfigForModify {
         self
     }
     /// Sets `ManualInstanceConfig`.
-    pub fn manual_instance_config(mut self, value: InferenceManualInstanceConfig) -> Self {
+    pub fn manual_instance_config(
+        mut self,
+        value: InferenceManualInstanceConfig,
+    ) -> Self {
         self.manual_instance_config = Some(value);
         self
     }
@@ -12742,10 +12189,7 @@ pub struct InferenceScalingPolicy {
     )]
     pub policy_type: String,
     /// Scheduled scaling configuration. This field is required when the PolicyType value is ScheduledScaling.
-    #[serde(
-        rename = "ScheduledScalingPolicy",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ScheduledScalingPolicy", skip_serializing_if = "Option::is_none")]
     pub scheduled_scaling_policy: Option<InferenceScheduledScalingPolicy>,
 }
 impl InferenceScalingPolicy {
@@ -12768,7 +12212,10 @@ impl InferenceScalingPolicy {
         self
     }
     /// Sets `ScheduledScalingPolicy`.
-    pub fn scheduled_scaling_policy(mut self, value: InferenceScheduledScalingPolicy) -> Self {
+    pub fn scheduled_scaling_policy(
+        mut self,
+        value: InferenceScheduledScalingPolicy,
+    ) -> Self {
         self.scheduled_scaling_policy = Some(value);
         self
     }
@@ -12900,7 +12347,10 @@ impl InferenceScheduledScalingPolicy {
         self
     }
     /// Sets `EffectiveRange`.
-    pub fn effective_range(mut self, value: InferenceScheduledScalingEffectiveRange) -> Self {
+    pub fn effective_range(
+        mut self,
+        value: InferenceScheduledScalingEffectiveRange,
+    ) -> Self {
         self.effective_range = value;
         self
     }
@@ -12953,10 +12403,7 @@ pub struct InferenceService {
     #[serde(rename = "ScalingStatus", skip_serializing_if = "Option::is_none")]
     pub scaling_status: Option<String>,
     /// Number of running instances.
-    #[serde(
-        rename = "CurrentInstanceCount",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CurrentInstanceCount", skip_serializing_if = "Option::is_none")]
     pub current_instance_count: Option<i64>,
     /// Reasoning access address, perform reasoning via links to access the underlying model.
     #[serde(rename = "InferenceURL", skip_serializing_if = "Option::is_none")]
@@ -13008,12 +12455,18 @@ impl InferenceService {
         self
     }
     /// Sets `RequestPaths`.
-    pub fn request_paths(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn request_paths(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.request_paths = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `Containers`.
-    pub fn containers(mut self, value: impl IntoIterator<Item = InferenceContainerConfig>) -> Self {
+    pub fn containers(
+        mut self,
+        value: impl IntoIterator<Item = InferenceContainerConfig>,
+    ) -> Self {
         self.containers = Some(value.into_iter().collect());
         self
     }
@@ -13086,12 +12539,18 @@ impl InferenceServiceConfig {
         self
     }
     /// Sets `RequestPaths`.
-    pub fn request_paths(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn request_paths(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.request_paths = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `Containers`.
-    pub fn containers(mut self, value: impl IntoIterator<Item = InferenceContainerConfig>) -> Self {
+    pub fn containers(
+        mut self,
+        value: impl IntoIterator<Item = InferenceContainerConfig>,
+    ) -> Self {
         self.containers = Some(value.into_iter().collect());
         self
     }
@@ -13144,11 +12603,7 @@ impl InferenceServiceDeploymentLogInfo {
 #[non_exhaustive]
 pub struct InferenceServiceDeploymentRecord {
     /// Deployment record ID.
-    #[serde(
-        rename = "RecordId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "RecordId", default, deserialize_with = "crate::support::nullable")]
     pub record_id: String,
     /// Deployment operation type, value:
     ///
@@ -13167,18 +12622,10 @@ pub struct InferenceServiceDeploymentRecord {
     /// - processing: deployment in progress;
     /// - succeeded: Deployment successful;
     /// - failed: Deployment failed.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// Deployment duration, unit: second.
-    #[serde(
-        rename = "Duration",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Duration", default, deserialize_with = "crate::support::nullable")]
     pub duration: i64,
     /// Configuration for this service deployment.
     #[serde(
@@ -13266,11 +12713,7 @@ pub struct InferenceServiceMonitorItem {
     )]
     pub timestamp: crate::support::DateTime,
     /// Specific values.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: f64,
 }
 impl InferenceServiceMonitorItem {
@@ -13354,18 +12797,10 @@ pub struct InferenceTCRRepositoryConfig {
     ///
     /// - Personal: personal edition;
     /// - Enterprise: enterprise edition.
-    #[serde(
-        rename = "TCRType",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "TCRType", default, deserialize_with = "crate::support::nullable")]
     pub tcr_type: String,
     /// Image address.
-    #[serde(
-        rename = "Image",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Image", default, deserialize_with = "crate::support::nullable")]
     pub image: String,
     /// ID of the repository instance. Required when TCRType = Enterprise.
     #[serde(rename = "RegistryId", skip_serializing_if = "Option::is_none")]
@@ -13416,10 +12851,7 @@ pub struct IntelligenceRule {
     #[serde(rename = "Switch", skip_serializing_if = "Option::is_none")]
     pub switch: Option<String>,
     /// Specifies the rule detail.
-    #[serde(
-        rename = "IntelligenceRuleItems",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "IntelligenceRuleItems", skip_serializing_if = "Option::is_none")]
     pub intelligence_rule_items: Option<Vec<IntelligenceRuleItem>>,
 }
 impl IntelligenceRule {
@@ -13454,11 +12886,7 @@ pub struct IntelligenceRuleItem {
     /// - `suspect_bot`: Suspected bot
     /// - `good_bot`: Good bot
     /// - `normal`: Normal request
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Label", default, deserialize_with = "crate::support::nullable")]
     pub label: String,
     /// The action taken on bots. Values
     ///
@@ -13467,11 +12895,7 @@ pub struct IntelligenceRuleItem {
     /// - `alg`: JavaScript challenge
     /// - `captcha`: Managed challenge
     /// - `monitor`: Observe
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
 }
 impl IntelligenceRuleItem {
@@ -13503,11 +12927,7 @@ pub struct IpTableConfig {
     /// - off: disabled;
     ///
     /// .
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// Basic control rules. if null, historical configuration is used by default.
     #[serde(rename = "IpTableRules", skip_serializing_if = "Option::is_none")]
@@ -13527,7 +12947,10 @@ impl IpTableConfig {
         self
     }
     /// Sets `IpTableRules`.
-    pub fn ip_table_rules(mut self, value: impl IntoIterator<Item = IpTableRule>) -> Self {
+    pub fn ip_table_rules(
+        mut self,
+        value: impl IntoIterator<Item = IpTableRule>,
+    ) -> Self {
         self.ip_table_rules = Some(value.into_iter().collect());
         self
     }
@@ -13541,11 +12964,7 @@ pub struct IpTableRule {
     /// - `drop`: Block
     /// - `trans`: Allow
     /// - `monitor`: Observe
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
     /// The matching dimension. Values:
     ///
@@ -13654,19 +13073,13 @@ pub struct Ipv6 {
     ///
     /// - `on`: Enable;
     /// - `off`: Disable.
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl Ipv6 {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -13682,19 +13095,13 @@ pub struct JITVideoProcess {
     ///
     /// - on: Enable.
     /// - off: Disable.
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl JITVideoProcess {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -13786,11 +13193,7 @@ pub struct JustInTimeTranscodeTemplate {
     )]
     pub template_name: String,
     /// Template description information.
-    #[serde(
-        rename = "Comment",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Comment", default, deserialize_with = "crate::support::nullable")]
     pub comment: String,
     /// Template type. valid values:
     ///
@@ -13798,11 +13201,7 @@ pub struct JustInTimeTranscodeTemplate {
     /// - custom: user-defined template.
     ///
     /// .
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// Enable video stream. valid values:
     ///
@@ -13939,11 +13338,7 @@ pub struct KVNamespace {
     #[serde(rename = "Remark", skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// Available capacity of KV storage space in bytes. It indicates the maximum capacity limit of storable data in namespace, defaulting to 1 GB.
-    #[serde(
-        rename = "Capacity",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Capacity", default, deserialize_with = "crate::support::nullable")]
     pub capacity: i64,
     /// KV storage space used capacity in bytes (Byte). It indicates the currently used storage space size of the namespace.
     #[serde(
@@ -14008,7 +13403,10 @@ impl KVNamespace {
         self
     }
     /// Sets `References`.
-    pub fn references(mut self, value: impl IntoIterator<Item = ComponentReference>) -> Self {
+    pub fn references(
+        mut self,
+        value: impl IntoIterator<Item = ComponentReference>,
+    ) -> Self {
         self.references = value.into_iter().collect();
         self
     }
@@ -14028,11 +13426,7 @@ impl KVNamespace {
 #[non_exhaustive]
 pub struct KVNamespaceParameters {
     /// The site ID belonging to the KV namespace. Specifies the site where the KV namespace resides that should be bound, supporting cross-site binding.
-    #[serde(
-        rename = "ZoneId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneId", default, deserialize_with = "crate::support::nullable")]
     pub zone_id: String,
     /// KV namespace name. Specifies the specific namespace that should be bound. You can obtain the list of namespaces under the site through the DescribeKVNamespace API.
     #[serde(
@@ -14069,11 +13463,7 @@ pub struct KeyValuePair {
     #[serde(rename = "Key", default, deserialize_with = "crate::support::nullable")]
     pub key: String,
     /// Key-value. Cannot be empty for input parameters and supports up to 1 MB. Returns an empty string if the key does not exist for output parameters.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: String,
     /// Expiration time, following ISO 8601 standard, format YYYY-MM-DDThh:mm:ssZ (UTC time). If it is an empty string in the output, it means the key-value pair will never expire.
     #[serde(rename = "Expiration", skip_serializing_if = "Option::is_none")]
@@ -14153,21 +13543,13 @@ impl KnownBotCategories {
 #[non_exhaustive]
 pub struct L4OfflineLog {
     /// L4 proxy instance ID.
-    #[serde(
-        rename = "ProxyId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ProxyId", default, deserialize_with = "crate::support::nullable")]
     pub proxy_id: String,
     /// Log query area. Valid values:
     ///
     /// - `mainland`: Chinese mainland;
     /// - `overseas`: Global (outside the Chinese mainland).
-    #[serde(
-        rename = "Area",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Area", default, deserialize_with = "crate::support::nullable")]
     pub area: String,
     /// Log packet name.
     #[serde(
@@ -14180,11 +13562,7 @@ pub struct L4OfflineLog {
     #[serde(rename = "Url", default, deserialize_with = "crate::support::nullable")]
     pub url: String,
     /// (Disused) Log packaging time.
-    #[serde(
-        rename = "LogTime",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "LogTime", default, deserialize_with = "crate::support::nullable")]
     pub log_time: i64,
     /// Start time of log packaging.
     #[serde(
@@ -14201,11 +13579,7 @@ pub struct L4OfflineLog {
     )]
     pub log_end_time: crate::support::DateTime,
     /// Log size (in bytes).
-    #[serde(
-        rename = "Size",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Size", default, deserialize_with = "crate::support::nullable")]
     pub size: i64,
 }
 impl L4OfflineLog {
@@ -14320,10 +13694,7 @@ pub struct L4Proxy {
     /// Security protection settings.
     /// This field is deprecated.
     /// Note: This field may return null, which indicates a failure to obtain a valid value.
-    #[serde(
-        rename = "DDosProtectionConfig",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DDosProtectionConfig", skip_serializing_if = "Option::is_none")]
     #[deprecated(note = "disabled in the API spec")]
     pub d_dos_protection_config: Option<DDosProtectionConfig>,
     /// Number of forwarding rules under the Layer 4 proxy instance.
@@ -14427,18 +13798,10 @@ pub struct L4ProxyRemoteAuth {
     ///
     /// - on: Enable;
     /// - off: Disable.
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// Remote authentication service address, in the format of domain/ip:port, such as example.auth.com:8888.
-    #[serde(
-        rename = "Address",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Address", default, deserialize_with = "crate::support::nullable")]
     pub address: String,
     /// Default origin-pull behavior based on L4 forwarding rules after the remote authentication service is disabled. Valid values:
     ///
@@ -14539,10 +13902,7 @@ pub struct L4ProxyRule {
     /// - OFF: No transmission.
     ///
     /// Note: This parameter is optional when L4ProxyRule is used as an input parameter in CreateL4ProxyRules, and if not specified, the default value OFF will be used; it is optional when L4ProxyRule is used as an input parameter in ModifyL4ProxyRules. If not specified, it will retain its existing value.
-    #[serde(
-        rename = "ClientIPPassThroughMode",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ClientIPPassThroughMode", skip_serializing_if = "Option::is_none")]
     pub client_ip_pass_through_mode: Option<String>,
     /// Specifies whether to enable session persistence. Valid values:
     ///
@@ -14610,7 +13970,10 @@ impl L4ProxyRule {
         self
     }
     /// Sets `PortRange`.
-    pub fn port_range(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn port_range(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.port_range = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -14620,7 +13983,10 @@ impl L4ProxyRule {
         self
     }
     /// Sets `OriginValue`.
-    pub fn origin_value(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn origin_value(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.origin_value = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -14670,21 +14036,13 @@ impl L4ProxyRule {
 #[non_exhaustive]
 pub struct L7OfflineLog {
     /// Log domain name.
-    #[serde(
-        rename = "Domain",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Domain", default, deserialize_with = "crate::support::nullable")]
     pub domain: String,
     /// Log query area. Valid values:
     ///
     /// - `mainland`: Chinese mainland;
     /// - `overseas`: Global (outside the Chinese mainland).
-    #[serde(
-        rename = "Area",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Area", default, deserialize_with = "crate::support::nullable")]
     pub area: String,
     /// Log packet name.
     #[serde(
@@ -14697,11 +14055,7 @@ pub struct L7OfflineLog {
     #[serde(rename = "Url", default, deserialize_with = "crate::support::nullable")]
     pub url: String,
     /// (Disused) Log packaging time.
-    #[serde(
-        rename = "LogTime",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "LogTime", default, deserialize_with = "crate::support::nullable")]
     pub log_time: i64,
     /// Start time of log packaging.
     #[serde(
@@ -14718,11 +14072,7 @@ pub struct L7OfflineLog {
     )]
     pub log_end_time: crate::support::DateTime,
     /// Original log size (in bytes).
-    #[serde(
-        rename = "Size",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Size", default, deserialize_with = "crate::support::nullable")]
     pub size: i64,
 }
 impl L7OfflineLog {
@@ -14792,21 +14142,13 @@ pub struct LoadBalancer {
     )]
     pub instance_id: String,
     /// LoadBalancer name, which can contain 1 to 200 characters, including a-z, A-Z, 0-9, underscores (_), and hyphens (-).
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// LoadBalancer type. Valid values:
     ///
     /// - HTTP: HTTP-specific LoadBalancer. It supports adding HTTP-specific and general origin server groups. It can only be referenced by site acceleration services (such as domain name service and rule engine).
     /// - GENERAL: general LoadBalancer. It only supports adding general origin server groups. It can be referenced by site acceleration services (such as domain name service and rule engine) and Layer-4 proxy.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// Health check policy. For details, refer to [Health Check Policies](https://intl.cloud.tencent.com/document/product/1552/104228?from_cn_redirect=1).
     #[serde(
@@ -14846,11 +14188,7 @@ pub struct LoadBalancer {
     /// - Pending: deploying.
     /// - Deleting: deleting.
     /// - Running: effective.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// Specifies the list of l4 proxy instances bound to the load balancing instance.
     #[serde(
@@ -14931,17 +14269,26 @@ impl LoadBalancer {
         self
     }
     /// Sets `L4UsedList`.
-    pub fn l4_used_list(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn l4_used_list(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.l4_used_list = value.into_iter().map(Into::into).collect();
         self
     }
     /// Sets `L7UsedList`.
-    pub fn l7_used_list(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn l7_used_list(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.l7_used_list = value.into_iter().map(Into::into).collect();
         self
     }
     /// Sets `References`.
-    pub fn references(mut self, value: impl IntoIterator<Item = OriginGroupReference>) -> Self {
+    pub fn references(
+        mut self,
+        value: impl IntoIterator<Item = OriginGroupReference>,
+    ) -> Self {
         self.references = Some(value.into_iter().collect());
         self
     }
@@ -14951,28 +14298,16 @@ impl LoadBalancer {
 #[non_exhaustive]
 pub struct LogAnalysisDownloadTask {
     /// Task ID.
-    #[serde(
-        rename = "TaskId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "TaskId", default, deserialize_with = "crate::support::nullable")]
     pub task_id: String,
     /// Site ID.
-    #[serde(
-        rename = "ZoneId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneId", default, deserialize_with = "crate::support::nullable")]
     pub zone_id: String,
     /// Data ownership region. Valid values:
     ///
     /// - mainland: within the Chinese mainland;
     /// - overseas: global (excluding the Chinese mainland).
-    #[serde(
-        rename = "Area",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Area", default, deserialize_with = "crate::support::nullable")]
     pub area: String,
     /// Start time, example value: 2020-04-29T00:00:00Z.
     #[serde(
@@ -14982,11 +14317,7 @@ pub struct LogAnalysisDownloadTask {
     )]
     pub start_time: crate::support::DateTime,
     /// End time. Example value: 2020-04-30T00:00:00Z.
-    #[serde(
-        rename = "EndTime",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "EndTime", default, deserialize_with = "crate::support::nullable")]
     pub end_time: crate::support::DateTime,
     /// Log type. Valid values:
     ///
@@ -15000,32 +14331,20 @@ pub struct LogAnalysisDownloadTask {
     /// File format, valid values:
     ///
     /// - csv.
-    #[serde(
-        rename = "Format",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Format", default, deserialize_with = "crate::support::nullable")]
     pub format: String,
     /// Whether raw logs are returned in time sequence. Valid values:
     ///
     /// - asc: ascending order;
     /// - desc: descending order.
-    #[serde(
-        rename = "Sort",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Sort", default, deserialize_with = "crate::support::nullable")]
     pub sort: String,
     /// Task status, valid values:
     ///
     /// - loading: being processed, waiting to generate download link;
     /// - failed: processing failure, current task cannot be downloaded;
     /// - completed: packaging completed, ready for download.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// Task creation time. After successful task creation, the retention period is 3 days.
     #[serde(
@@ -15238,11 +14557,7 @@ pub struct LogItem {
     )]
     pub timestamp: i64,
     /// Specific contents of the log, using JSON String Format.
-    #[serde(
-        rename = "LogJson",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "LogJson", default, deserialize_with = "crate::support::nullable")]
     pub log_json: String,
 }
 impl LogItem {
@@ -15269,11 +14584,7 @@ impl LogItem {
 #[non_exhaustive]
 pub struct ManagedRuleAction {
     /// Specific items under ManagedRuleGroup, used to rewrite the configuration of this individual rule item, refer to product documentation for details.
-    #[serde(
-        rename = "RuleId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "RuleId", default, deserialize_with = "crate::support::nullable")]
     pub rule_id: String,
     /// Action for the managed rule item specified by RuleId, the SecurityAction Name parameter supports:
     ///
@@ -15282,11 +14593,7 @@ pub struct ManagedRuleAction {
     /// - `Disabled`: disabled, do not scan the request and skip this rule.
     ///
     /// .
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: SecurityAction,
 }
 impl ManagedRuleAction {
@@ -15416,11 +14723,7 @@ impl ManagedRuleDetail {
 #[non_exhaustive]
 pub struct ManagedRuleGroup {
     /// Name of the managed rule group, if the configuration for the rule group is not specified, it will be processed by default, refer to product documentation for the specific value of GroupId.
-    #[serde(
-        rename = "GroupId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "GroupId", default, deserialize_with = "crate::support::nullable")]
     pub group_id: String,
     /// Protection level of the managed rule group. Values:
     ///
@@ -15444,11 +14747,7 @@ pub struct ManagedRuleGroup {
     /// - `Disabled`: not enabled, do not scan requests and skip this rule.
     ///
     /// .
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: SecurityAction,
     /// Specific configuration of rule items under the managed rule group, valid only when SensitivityLevel is custom.
     #[serde(rename = "RuleActions", skip_serializing_if = "Option::is_none")]
@@ -15488,7 +14787,10 @@ impl ManagedRuleGroup {
         self
     }
     /// Sets `RuleActions`.
-    pub fn rule_actions(mut self, value: impl IntoIterator<Item = ManagedRuleAction>) -> Self {
+    pub fn rule_actions(
+        mut self,
+        value: impl IntoIterator<Item = ManagedRuleAction>,
+    ) -> Self {
         self.rule_actions = Some(value.into_iter().collect());
         self
     }
@@ -15532,7 +14834,10 @@ impl ManagedRuleGroupMeta {
         self
     }
     /// Sets `RuleDetails`.
-    pub fn rule_details(mut self, value: impl IntoIterator<Item = ManagedRuleDetail>) -> Self {
+    pub fn rule_details(
+        mut self,
+        value: impl IntoIterator<Item = ManagedRuleDetail>,
+    ) -> Self {
         self.rule_details = Some(value.into_iter().collect());
         self
     }
@@ -15547,11 +14852,7 @@ pub struct ManagedRules {
     /// - `off`: disabled, all managed rules do not take effect.
     ///
     /// .
-    #[serde(
-        rename = "Enabled",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Enabled", default, deserialize_with = "crate::support::nullable")]
     pub enabled: String,
     /// Evaluation mode is enabled or not, it is valid only when the `Enabled` parameter is set to `on`. Values:
     ///
@@ -15627,7 +14928,10 @@ impl ManagedRules {
         self
     }
     /// Sets `FrequentScanningProtection`.
-    pub fn frequent_scanning_protection(mut self, value: FrequentScanningProtection) -> Self {
+    pub fn frequent_scanning_protection(
+        mut self,
+        value: FrequentScanningProtection,
+    ) -> Self {
         self.frequent_scanning_protection = Some(value);
         self
     }
@@ -15784,11 +15088,7 @@ pub struct MinimalRequestBodyTransferRate {
     /// - off: disable.
     ///
     /// .
-    #[serde(
-        rename = "Enabled",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Enabled", default, deserialize_with = "crate::support::nullable")]
     pub enabled: String,
 }
 impl MinimalRequestBodyTransferRate {
@@ -15799,13 +15099,17 @@ impl MinimalRequestBodyTransferRate {
         enabled: impl Into<String>,
     ) -> Self {
         Self {
-            minimal_avg_transfer_rate_threshold: minimal_avg_transfer_rate_threshold.into(),
+            minimal_avg_transfer_rate_threshold: minimal_avg_transfer_rate_threshold
+                .into(),
             counting_period: counting_period.into(),
             enabled: enabled.into(),
         }
     }
     /// Sets `MinimalAvgTransferRateThreshold`.
-    pub fn minimal_avg_transfer_rate_threshold(mut self, value: impl Into<String>) -> Self {
+    pub fn minimal_avg_transfer_rate_threshold(
+        mut self,
+        value: impl Into<String>,
+    ) -> Self {
         self.minimal_avg_transfer_rate_threshold = value.into();
         self
     }
@@ -15943,7 +15247,10 @@ impl ModifyRequestHeaderParameters {
         }
     }
     /// Sets `HeaderActions`.
-    pub fn header_actions(mut self, value: impl IntoIterator<Item = HeaderAction>) -> Self {
+    pub fn header_actions(
+        mut self,
+        value: impl IntoIterator<Item = HeaderAction>,
+    ) -> Self {
         self.header_actions = Some(value.into_iter().collect());
         self
     }
@@ -15964,7 +15271,10 @@ impl ModifyResponseHeaderParameters {
         }
     }
     /// Sets `HeaderActions`.
-    pub fn header_actions(mut self, value: impl IntoIterator<Item = HeaderAction>) -> Self {
+    pub fn header_actions(
+        mut self,
+        value: impl IntoIterator<Item = HeaderAction>,
+    ) -> Self {
         self.header_actions = Some(value.into_iter().collect());
         self
     }
@@ -16010,11 +15320,7 @@ pub struct MultiPathGateway {
     /// - online: The gateway is online and operational.
     /// - offline: The gateway is offline and unavailable.
     /// - disabled: The gateway has been disabled.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// Gateway IP, in IPv4 format.
     #[serde(
@@ -16089,7 +15395,10 @@ impl MultiPathGateway {
         self
     }
     /// Sets `Lines`.
-    pub fn lines(mut self, value: impl IntoIterator<Item = MultiPathGatewayLine>) -> Self {
+    pub fn lines(
+        mut self,
+        value: impl IntoIterator<Item = MultiPathGatewayLine>,
+    ) -> Self {
         self.lines = Some(value.into_iter().collect());
         self
     }
@@ -16156,22 +15465,14 @@ pub struct MultiPathGatewayLine {
     /// - line-0: direct connection line. Adding, editing, and deletion are not supported.
     /// - line-1: EdgeOne layer-4 proxy line. Supports modifying instances and rules, but deletion is not supported.
     /// - line-2 and above: EdgeOne layer-4 proxy lines or custom lines, supports modifying, deleting instances and rules.
-    #[serde(
-        rename = "LineId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "LineId", default, deserialize_with = "crate::support::nullable")]
     pub line_id: String,
     /// Line type. valid values:
     ///
     /// - direct: Direct connection line. Editing and deletion are not supported. .
     /// - proxy: EdgeOne layer-4 proxy line, supports editing and modifying instances and rules, but deletion is not supported;
     /// - custom: Custom line, supports editing and deletion.
-    #[serde(
-        rename = "LineType",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "LineType", default, deserialize_with = "crate::support::nullable")]
     pub line_type: String,
     /// Line address in the format host:port.
     #[serde(
@@ -16331,11 +15632,7 @@ pub struct MutualTLS {
     ///
     /// - on: enable;
     /// - off: disable.
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// Mutual authentication certificate list.
     /// Note: When using MutualTLS as an input parameter in ModifyHostsCertificate, you only need to provide the CertId of the corresponding certificate. You can check the CertId from the [SSL Certificate List](https://console.cloud.tencent.com/ssl).
@@ -16356,7 +15653,10 @@ impl MutualTLS {
         self
     }
     /// Sets `CertInfos`.
-    pub fn cert_infos(mut self, value: impl IntoIterator<Item = CertificateInfo>) -> Self {
+    pub fn cert_infos(
+        mut self,
+        value: impl IntoIterator<Item = CertificateInfo>,
+    ) -> Self {
         self.cert_infos = Some(value.into_iter().collect());
         self
     }
@@ -16389,17 +15689,10 @@ pub struct NSDetail {
     /// - Specifies the name already exists.
     ///
     /// .
-    #[serde(
-        rename = "IsFake",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "IsFake", default, deserialize_with = "crate::support::nullable")]
     pub is_fake: i64,
     /// Ownership verification information. for sites with NS access type, switching the current NS server to the designated NS server of tencent cloud EdgeOne is deemed as passing the ownership verification. for details, refer to [site/domain ownership verification](https://www.tencentcloud.com/document/product/1552/70789?from_cn_redirect=1).
-    #[serde(
-        rename = "OwnershipVerification",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "OwnershipVerification", skip_serializing_if = "Option::is_none")]
     pub ownership_verification: Option<OwnershipVerification>,
     /// Lists the NS servers currently in use by the selected site detected by EdgeOne.
     #[serde(
@@ -16467,7 +15760,10 @@ impl NSDetail {
         self
     }
     /// Sets `NameServers`.
-    pub fn name_servers(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn name_servers(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.name_servers = value.into_iter().map(Into::into).collect();
         self
     }
@@ -16493,19 +15789,13 @@ pub struct NetworkErrorLogging {
     ///
     /// - `on`: Enable;
     /// - `off`: Disable.
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl NetworkErrorLogging {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -16527,9 +15817,7 @@ pub struct NetworkErrorLoggingParameters {
 impl NetworkErrorLoggingParameters {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            switch: Default::default(),
-        }
+        Self { switch: Default::default() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -16611,19 +15899,13 @@ pub struct NoCache {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl NoCache {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -16636,11 +15918,7 @@ impl NoCache {
 #[non_exhaustive]
 pub struct NormalAction {
     /// Feature name. For details, see [DescribeRulesSetting](https://intl.cloud.tencent.com/document/product/1552/80618?from_cn_redirect=1) API
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
     /// Parameter
     #[serde(
@@ -16667,7 +15945,10 @@ impl NormalAction {
         self
     }
     /// Sets `Parameters`.
-    pub fn parameters(mut self, value: impl IntoIterator<Item = RuleNormalActionParams>) -> Self {
+    pub fn parameters(
+        mut self,
+        value: impl IntoIterator<Item = RuleNormalActionParams>,
+    ) -> Self {
         self.parameters = value.into_iter().collect();
         self
     }
@@ -16692,7 +15973,10 @@ impl NsVerification {
         }
     }
     /// Sets `NameServers`.
-    pub fn name_servers(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn name_servers(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.name_servers = value.into_iter().map(Into::into).collect();
         self
     }
@@ -16716,9 +16000,7 @@ pub struct OCSPStaplingParameters {
 impl OCSPStaplingParameters {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            switch: Default::default(),
-        }
+        Self { switch: Default::default() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -16734,19 +16016,13 @@ pub struct OfflineCache {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl OfflineCache {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -16773,9 +16049,7 @@ pub struct OfflineCacheParameters {
 impl OfflineCacheParameters {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            switch: Default::default(),
-        }
+        Self { switch: Default::default() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -16831,12 +16105,18 @@ impl Origin {
         }
     }
     /// Sets `Origins`.
-    pub fn origins(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn origins(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.origins = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `BackupOrigins`.
-    pub fn backup_origins(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn backup_origins(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.backup_origins = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -16858,11 +16138,7 @@ pub struct OriginACLEntity {
     /// Instance type. Valid values:
     /// -l7: L7 acceleration domain;
     /// -l4: L4 proxy instance.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// Instance detail. Valid values:
     /// -When Type = l7, please enter the L7 acceleration domain.
@@ -16903,7 +16179,10 @@ impl OriginACLEntity {
         self
     }
     /// Sets `Instances`.
-    pub fn instances(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn instances(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.instances = value.into_iter().map(Into::into).collect();
         self
     }
@@ -16955,12 +16234,18 @@ impl OriginACLInfo {
         }
     }
     /// Sets `L7Hosts`.
-    pub fn l7_hosts(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn l7_hosts(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.l7_hosts = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `L4ProxyIds`.
-    pub fn l4_proxy_ids(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn l4_proxy_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.l4_proxy_ids = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -17000,7 +16285,9 @@ pub struct OriginAuthenticationParameters {
 impl OriginAuthenticationParameters {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(
-        request_properties: impl IntoIterator<Item = OriginAuthenticationRequestProperties>,
+        request_properties: impl IntoIterator<
+            Item = OriginAuthenticationRequestProperties,
+        >,
     ) -> Self {
         Self {
             request_properties: request_properties.into_iter().collect(),
@@ -17025,25 +16312,13 @@ pub struct OriginAuthenticationRequestProperties {
     /// - Header: indicates setting the origin-pull authentication parameter type to request Header.
     ///
     /// .
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// Specifies the parameter name for the origin-pull authentication type.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Specifies the parameter value for the origin-pull authentication type.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: String,
 }
 impl OriginAuthenticationRequestProperties {
@@ -17110,7 +16385,10 @@ impl OriginCertificateVerify {
         self
     }
     /// Sets `CustomCACerts`.
-    pub fn custom_ca_certs(mut self, value: impl IntoIterator<Item = CertificateInfo>) -> Self {
+    pub fn custom_ca_certs(
+        mut self,
+        value: impl IntoIterator<Item = CertificateInfo>,
+    ) -> Self {
         self.custom_ca_certs = Some(value.into_iter().collect());
         self
     }
@@ -17141,11 +16419,7 @@ pub struct OriginDetail {
     /// - When OriginType = AWS_S3, this parameter is the access domain name of the S3 bucket.
     /// - When OriginType = ORIGIN_GROUP, this parameter is the origin server group ID.
     /// - When OriginType = VOD, this parameter is the VOD application ID.
-    #[serde(
-        rename = "Origin",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Origin", default, deserialize_with = "crate::support::nullable")]
     pub origin: String,
     /// Secondary origin group ID. This parameter is valid only when OriginType is ORIGIN_GROUP and a secondary origin group is configured.
     #[serde(
@@ -17195,10 +16469,7 @@ pub struct OriginDetail {
     ///
     /// - All: all
     /// - Bucket: bucket
-    #[serde(
-        rename = "VodeoDistributionRange",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "VodeoDistributionRange", skip_serializing_if = "Option::is_none")]
     #[deprecated(note = "disabled in the API spec")]
     pub vodeo_distribution_range: Option<String>,
     /// MO bucket ID, required when the distribution range (DistributionRange) is bucket (Bucket)
@@ -17267,7 +16538,10 @@ impl OriginDetail {
         self
     }
     /// Sets `PrivateParameters`.
-    pub fn private_parameters(mut self, value: impl IntoIterator<Item = PrivateParameter>) -> Self {
+    pub fn private_parameters(
+        mut self,
+        value: impl IntoIterator<Item = PrivateParameter>,
+    ) -> Self {
         self.private_parameters = Some(value.into_iter().collect());
         self
     }
@@ -17310,35 +16584,19 @@ impl OriginDetail {
 #[non_exhaustive]
 pub struct OriginGroup {
     /// The ID of the origin group.
-    #[serde(
-        rename = "GroupId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "GroupId", default, deserialize_with = "crate::support::nullable")]
     pub group_id: String,
     /// The name of the origin group.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// The origin group type. Values:
     ///
     /// - `GENERAL`: General origin group
     /// - `HTTP`: HTTP-specific origin group
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// Details of the origin record.
-    #[serde(
-        rename = "Records",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Records", default, deserialize_with = "crate::support::nullable")]
     pub records: Vec<OriginRecord>,
     /// List of instances referencing this origin group.
     #[serde(
@@ -17400,7 +16658,10 @@ impl OriginGroup {
         self
     }
     /// Sets `References`.
-    pub fn references(mut self, value: impl IntoIterator<Item = OriginGroupReference>) -> Self {
+    pub fn references(
+        mut self,
+        value: impl IntoIterator<Item = OriginGroupReference>,
+    ) -> Self {
         self.references = value.into_iter().collect();
         self
     }
@@ -17445,11 +16706,7 @@ pub struct OriginGroupHealthStatus {
     #[serde(rename = "OriginType", skip_serializing_if = "Option::is_none")]
     pub origin_type: Option<String>,
     /// Priority.
-    #[serde(
-        rename = "Priority",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Priority", default, deserialize_with = "crate::support::nullable")]
     pub priority: String,
     /// Health status of each origin server in an origin server group.
     #[serde(
@@ -17567,11 +16824,7 @@ pub struct OriginGroupInLoadBalancer {
     /// - priority_3: third priority.
     ///
     /// You can increase numbers for other priorities, up to "priority_10".
-    #[serde(
-        rename = "Priority",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Priority", default, deserialize_with = "crate::support::nullable")]
     pub priority: String,
     /// Origin server group ID.
     #[serde(
@@ -17699,22 +16952,14 @@ impl OriginGroupReference {
 #[non_exhaustive]
 pub struct OriginHealthStatus {
     /// Origin server.
-    #[serde(
-        rename = "Origin",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Origin", default, deserialize_with = "crate::support::nullable")]
     pub origin: String,
     /// Origin server health status. Valid values:
     ///
     /// - Healthy: healthy.
     /// - Unhealthy: unhealthy.
     /// - Undetected: no data detected.
-    #[serde(
-        rename = "Healthy",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Healthy", default, deserialize_with = "crate::support::nullable")]
     pub healthy: String,
 }
 impl OriginHealthStatus {
@@ -17802,11 +17047,7 @@ pub struct OriginInfo {
     /// - When OriginType = SPACE, this parameter specifies the origin server uninstallation SPACE ID. this feature is currently only available to the allowlist.
     ///
     /// .
-    #[serde(
-        rename = "Origin",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Origin", default, deserialize_with = "crate::support::nullable")]
     pub origin: String,
     /// The ID of the secondary origin group. This parameter is valid only when OriginType is ORIGIN_GROUP. This field indicates the old version capability, which cannot be configured or modified on the control panel after being called. Please submit a ticket if required.
     #[serde(rename = "BackupOrigin", skip_serializing_if = "Option::is_none")]
@@ -17839,10 +17080,7 @@ pub struct OriginInfo {
     ///
     /// - All: all buckets under the current application;
     /// - Bucket: a specified bucket.
-    #[serde(
-        rename = "VodeoDistributionRange",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "VodeoDistributionRange", skip_serializing_if = "Option::is_none")]
     #[deprecated(note = "disabled in the API spec")]
     pub vodeo_distribution_range: Option<String>,
     /// VODEO storage bucket ID. This parameter is required when OriginType is VODEO and VodeoDistributionRange is Bucket.
@@ -17899,7 +17137,10 @@ impl OriginInfo {
         self
     }
     /// Sets `PrivateParameters`.
-    pub fn private_parameters(mut self, value: impl IntoIterator<Item = PrivateParameter>) -> Self {
+    pub fn private_parameters(
+        mut self,
+        value: impl IntoIterator<Item = PrivateParameter>,
+    ) -> Self {
         self.private_parameters = Some(value.into_iter().collect());
         self
     }
@@ -18024,25 +17265,13 @@ impl ::core::fmt::Debug for OriginPrivateParameters {
 #[non_exhaustive]
 pub struct OriginProtectionInfo {
     /// ID of the site.
-    #[serde(
-        rename = "ZoneId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneId", default, deserialize_with = "crate::support::nullable")]
     pub zone_id: String,
     /// List of domain names.
-    #[serde(
-        rename = "Hosts",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Hosts", default, deserialize_with = "crate::support::nullable")]
     pub hosts: Vec<String>,
     /// List of proxy IDs.
-    #[serde(
-        rename = "ProxyIds",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ProxyIds", default, deserialize_with = "crate::support::nullable")]
     pub proxy_ids: Vec<String>,
     /// The existing intermediate IPs.
     /// Note: This field may return `null`, indicating that no valid values can be obtained.
@@ -18063,11 +17292,7 @@ pub struct OriginProtectionInfo {
     /// - `online`: Origin protection is activated;
     /// - `offline`: Origin protection is disabled.
     /// - `nonactivate`: Origin protection is not activated. This value is returned only when the feature is not activated before it’s used.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// Whether origin protection is supported in the plan. Values:
     ///
@@ -18109,7 +17334,10 @@ impl OriginProtectionInfo {
         self
     }
     /// Sets `ProxyIds`.
-    pub fn proxy_ids(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn proxy_ids(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.proxy_ids = value.into_iter().map(Into::into).collect();
         self
     }
@@ -18177,11 +17405,7 @@ impl OriginPullProtocolParameters {
 #[non_exhaustive]
 pub struct OriginRecord {
     /// The origin record value, which can be an IPv4/IPv6 address or a domain name.
-    #[serde(
-        rename = "Record",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Record", default, deserialize_with = "crate::support::nullable")]
     pub record: String,
     /// The origin type. Values:
     ///
@@ -18253,7 +17477,10 @@ impl OriginRecord {
         self
     }
     /// Sets `PrivateParameters`.
-    pub fn private_parameters(mut self, value: impl IntoIterator<Item = PrivateParameter>) -> Self {
+    pub fn private_parameters(
+        mut self,
+        value: impl IntoIterator<Item = PrivateParameter>,
+    ) -> Self {
         self.private_parameters = Some(value.into_iter().collect());
         self
     }
@@ -18377,18 +17604,10 @@ pub struct Plan {
     /// - Plan-Enterprise: legacy enterprise plan.
     ///
     /// .
-    #[serde(
-        rename = "PlanType",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "PlanType", default, deserialize_with = "crate::support::nullable")]
     pub plan_type: String,
     /// Package ID. such as edgeone-2y041pblwaxe.
-    #[serde(
-        rename = "PlanId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "PlanId", default, deserialize_with = "crate::support::nullable")]
     pub plan_id: String,
     /// Service area. valid values:.
     ///
@@ -18403,11 +17622,7 @@ pub struct Plan {
     /// - `Global`: global (chinese mainland included)
     ///
     /// .
-    #[serde(
-        rename = "Area",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Area", default, deserialize_with = "crate::support::nullable")]
     pub area: String,
     /// Auto-Renew switch. valid values:.
     ///
@@ -18445,11 +17660,7 @@ pub struct Plan {
     /// - `overdue-isolated`: arrears isolated state.
     ///
     /// .
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// Payment type. valid values:.
     ///
@@ -18460,11 +17671,7 @@ pub struct Plan {
     /// - 1: prepaid.
     ///
     /// .
-    #[serde(
-        rename = "PayMode",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "PayMode", default, deserialize_with = "crate::support::nullable")]
     pub pay_mode: i64,
     /// Describes the site information bound to the package, including the site id, site name, and site status.
     #[serde(
@@ -18545,11 +17752,7 @@ pub struct Plan {
     /// - `false`: cannot bind new sites.
     ///
     /// .
-    #[serde(
-        rename = "Bindable",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Bindable", default, deserialize_with = "crate::support::nullable")]
     pub bindable: String,
     /// Package activation time.
     #[serde(
@@ -18716,7 +17919,10 @@ impl Plan {
         self
     }
     /// Sets `Features`.
-    pub fn features(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn features(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.features = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -18729,18 +17935,10 @@ pub struct PlanInfo {
     ///
     /// - `CNY`: Settled by Chinese RMB;
     /// - `USD`: Settled by US dollars.
-    #[serde(
-        rename = "Currency",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Currency", default, deserialize_with = "crate::support::nullable")]
     pub currency: String,
     /// Traffic quota of the plan. It includes the traffic for security acceleration, content acceleration and smart acceleration. Unit: byte.
-    #[serde(
-        rename = "Flux",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Flux", default, deserialize_with = "crate::support::nullable")]
     pub flux: u64,
     /// Settlement cycle. Values:
     ///
@@ -18769,25 +17967,13 @@ pub struct PlanInfo {
     /// - `ent_cm_with_bot`: Enterprise plan that supports content delivery network inside the Chinese mainland and bot management.
     /// - `ent_global`: Enterprise plan that supports content delivery network over the globe.
     /// - `ent_global_with_bot`: Enterprise plan that supports content delivery network over the globe and bot management.
-    #[serde(
-        rename = "PlanType",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "PlanType", default, deserialize_with = "crate::support::nullable")]
     pub plan_type: String,
     /// Plan price (in CNY fen/US cent). The price unit depends on the settlement currency.
-    #[serde(
-        rename = "Price",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Price", default, deserialize_with = "crate::support::nullable")]
     pub price: f64,
     /// Quota on security acceleration requests
-    #[serde(
-        rename = "Request",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Request", default, deserialize_with = "crate::support::nullable")]
     pub request: u64,
     /// Number of sites to be bound to the plan
     #[serde(
@@ -18801,11 +17987,7 @@ pub struct PlanInfo {
     /// - `mainland`: Chinese mainland
     /// - `overseas`: Global (Chinese mainland not included)
     /// - `global`: Global (Chinese mainland included)
-    #[serde(
-        rename = "Area",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Area", default, deserialize_with = "crate::support::nullable")]
     pub area: String,
 }
 impl PlanInfo {
@@ -18880,11 +18062,7 @@ pub struct PostMaxSize {
     ///
     /// - `on`: Enable;
     /// - `off`: Disable.
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// Specifies the maximum limit. this field is valid only when Switch is on. value range: 1MB to 800MB. unit: byte.
     #[serde(rename = "MaxSize", skip_serializing_if = "Option::is_none")]
@@ -18949,11 +18127,7 @@ impl PostMaxSizeParameters {
 #[non_exhaustive]
 pub struct PrefetchOriginLimit {
     /// Zone ID.
-    #[serde(
-        rename = "ZoneId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneId", default, deserialize_with = "crate::support::nullable")]
     pub zone_id: String,
     /// Acceleration domain name.
     #[serde(
@@ -18972,11 +18146,7 @@ pub struct PrefetchOriginLimit {
     /// - MainlandChina: chinese mainland availability zone.
     ///
     /// .
-    #[serde(
-        rename = "Area",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Area", default, deserialize_with = "crate::support::nullable")]
     pub area: String,
     /// Specifies the bandwidth limit for origin-pull.
     /// Specifies the upper limit of bandwidth returning to the origin server during preheating. value ranges from 100 to 100,000 Mbps.
@@ -19083,18 +18253,10 @@ pub struct PrivateParameter {
     /// - SecretAccessKey: Secret Access Key for authentication;
     /// - SignatureVersion: Authentication version, v2 or v4;
     /// - Region: The region of the storage bucket.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// The parameter value.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: String,
 }
 impl PrivateParameter {
@@ -19135,9 +18297,7 @@ pub struct QUICParameters {
 impl QUICParameters {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            switch: Default::default(),
-        }
+        Self { switch: Default::default() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -19162,18 +18322,10 @@ pub struct QueryCondition {
     /// - `notStartWith`: Does not start with
     /// - `endWith`: Ends with
     /// - `notEndWith`: Does not end with
-    #[serde(
-        rename = "Operator",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Operator", default, deserialize_with = "crate::support::nullable")]
     pub operator: String,
     /// The value of QueryCondition.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: Vec<String>,
 }
 impl QueryCondition {
@@ -19213,11 +18365,7 @@ pub struct QueryString {
     ///
     /// - `on`: Yes
     /// - `off`: No
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// CacheKey usage via QueryString, valid values:.
     ///
@@ -19267,19 +18415,13 @@ pub struct Quic {
     ///
     /// - `on`: Enable;
     /// - `off`: Disable.
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl Quic {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -19291,18 +18433,10 @@ impl Quic {
 #[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Quota {
-    #[serde(
-        rename = "Batch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Batch", default, deserialize_with = "crate::support::nullable")]
     pub batch: i64,
     /// Daily submission quota limit.
-    #[serde(
-        rename = "Daily",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Daily", default, deserialize_with = "crate::support::nullable")]
     pub daily: i64,
     /// Remaining daily submission quota.
     #[serde(
@@ -19319,16 +18453,17 @@ pub struct Quota {
     /// - `purge_all`: Purge all caches
     /// - `purge_cache_tag`: Purge by cache tag
     /// - `prefetch_url`: Pre-warm by URL
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
 }
 impl Quota {
     /// Creates it from its required members; set the others with the chainable setters.
-    pub fn new(batch: i64, daily: i64, daily_available: i64, r#type: impl Into<String>) -> Self {
+    pub fn new(
+        batch: i64,
+        daily: i64,
+        daily_available: i64,
+        r#type: impl Into<String>,
+    ) -> Self {
         Self {
             batch,
             daily,
@@ -19376,9 +18511,7 @@ pub struct RangeOriginPullParameters {
 impl RangeOriginPullParameters {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            switch: Default::default(),
-        }
+        Self { switch: Default::default() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -19394,11 +18527,7 @@ pub struct RateLimitConfig {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// The settings of the custom rate limiting rule. If it is null, the settings that were last configured will be used.
     #[serde(rename = "RateLimitUserRules", skip_serializing_if = "Option::is_none")]
@@ -19407,16 +18536,10 @@ pub struct RateLimitConfig {
     #[serde(rename = "RateLimitTemplate", skip_serializing_if = "Option::is_none")]
     pub rate_limit_template: Option<RateLimitTemplate>,
     /// Intelligent client filtering. if null, use the last set configuration by default.
-    #[serde(
-        rename = "RateLimitIntelligence",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "RateLimitIntelligence", skip_serializing_if = "Option::is_none")]
     pub rate_limit_intelligence: Option<RateLimitIntelligence>,
     /// The custom rate limiting rules. if it is `null`, the previous settings is used.
-    #[serde(
-        rename = "RateLimitCustomizes",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "RateLimitCustomizes", skip_serializing_if = "Option::is_none")]
     pub rate_limit_customizes: Option<Vec<RateLimitUserRule>>,
 }
 impl RateLimitConfig {
@@ -19470,21 +18593,13 @@ pub struct RateLimitIntelligence {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// Action to be executed. Values:
     ///
     /// - `monitor`: Observe
     /// - `alg`: Challenge
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
     /// The rule ID, which is only used as a response parameter.
     #[serde(rename = "RuleId", skip_serializing_if = "Option::is_none")]
@@ -19527,11 +18642,7 @@ pub struct RateLimitTemplate {
     /// - `normal`: Moderate
     /// - `strict`: Strict
     /// - `close`: Off
-    #[serde(
-        rename = "Mode",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Mode", default, deserialize_with = "crate::support::nullable")]
     pub mode: String,
     /// The action. Values:
     ///
@@ -19542,10 +18653,7 @@ pub struct RateLimitTemplate {
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// The settings of the rate limiting template. It is only used as an output parameter.
-    #[serde(
-        rename = "RateLimitTemplateDetail",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "RateLimitTemplateDetail", skip_serializing_if = "Option::is_none")]
     pub rate_limit_template_detail: Option<RateLimitTemplateDetail>,
 }
 impl RateLimitTemplate {
@@ -19602,11 +18710,7 @@ pub struct RateLimitTemplateDetail {
     /// - `close`: off, precise rate limiting effective.
     ///
     /// .
-    #[serde(
-        rename = "Mode",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Mode", default, deserialize_with = "crate::support::nullable")]
     pub mode: String,
     /// Unique ID.
     #[serde(rename = "ID", default, deserialize_with = "crate::support::nullable")]
@@ -19620,11 +18724,7 @@ pub struct RateLimitTemplateDetail {
     /// - `monitor`: observe
     ///
     /// .
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
     /// Penalty time, value range 0-2 days, unit second.
     #[serde(
@@ -19641,11 +18741,7 @@ pub struct RateLimitTemplateDetail {
     )]
     pub threshold: i64,
     /// Statistical cycle. Value range: 0-120 seconds.
-    #[serde(
-        rename = "Period",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Period", default, deserialize_with = "crate::support::nullable")]
     pub period: i64,
 }
 impl RateLimitTemplateDetail {
@@ -19710,18 +18806,10 @@ pub struct RateLimitUserRule {
     )]
     pub threshold: i64,
     /// The statistical period. The value can be 10, 20, 30, 40, 50, or 60 seconds.
-    #[serde(
-        rename = "Period",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Period", default, deserialize_with = "crate::support::nullable")]
     pub period: i64,
     /// The rule name, which consists of only letters, digits, and underscores and cannot start with an underscore.
-    #[serde(
-        rename = "RuleName",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "RuleName", default, deserialize_with = "crate::support::nullable")]
     pub rule_name: String,
     /// Action. Values:
     ///
@@ -19730,11 +18818,7 @@ pub struct RateLimitUserRule {
     /// - `redirect`: Redirect;
     /// - `page`: Return a specific page;
     /// - `alg`: JavaScript challenge.
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
     /// The amount of time taken to perform the action. Value range: 0 seconds - 2 days.
     #[serde(
@@ -19883,7 +18967,10 @@ impl RateLimitUserRule {
         self
     }
     /// Sets `AclConditions`.
-    pub fn acl_conditions(mut self, value: impl IntoIterator<Item = AclCondition>) -> Self {
+    pub fn acl_conditions(
+        mut self,
+        value: impl IntoIterator<Item = AclCondition>,
+    ) -> Self {
         self.acl_conditions = value.into_iter().collect();
         self
     }
@@ -19898,7 +18985,10 @@ impl RateLimitUserRule {
         self
     }
     /// Sets `FreqFields`.
-    pub fn freq_fields(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn freq_fields(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.freq_fields = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -19908,7 +18998,10 @@ impl RateLimitUserRule {
         self
     }
     /// Sets `FreqScope`.
-    pub fn freq_scope(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn freq_scope(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.freq_scope = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -19977,10 +19070,7 @@ pub struct RateLimitingRule {
     #[serde(rename = "CountBy", skip_serializing_if = "Option::is_none")]
     pub count_by: Option<Vec<String>>,
     /// Precision rate limiting specifies the cumulative number of interceptions within the time range. value ranges from 1 to 100000.
-    #[serde(
-        rename = "MaxRequestThreshold",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MaxRequestThreshold", skip_serializing_if = "Option::is_none")]
     pub max_request_threshold: Option<i64>,
     /// Specifies the time window for statistics. valid values:
     ///
@@ -20070,7 +19160,10 @@ impl RateLimitingRule {
         self
     }
     /// Sets `CountBy`.
-    pub fn count_by(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn count_by(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.count_by = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -20121,9 +19214,7 @@ pub struct RateLimitingRules {
 impl RateLimitingRules {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            rules: Default::default(),
-        }
+        Self { rules: Default::default() }
     }
     /// Sets `Rules`.
     pub fn rules(mut self, value: impl IntoIterator<Item = RateLimitingRule>) -> Self {
@@ -20136,18 +19227,10 @@ impl RateLimitingRules {
 #[non_exhaustive]
 pub struct RealtimeLogDeliveryTask {
     /// Real-time log delivery task ID.
-    #[serde(
-        rename = "TaskId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "TaskId", default, deserialize_with = "crate::support::nullable")]
     pub task_id: String,
     /// Name of the real-time log delivery task.
-    #[serde(
-        rename = "TaskName",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "TaskName", default, deserialize_with = "crate::support::nullable")]
     pub task_name: String,
     /// Status of a real-time log shipping task. Valid values:
     ///
@@ -20167,11 +19250,7 @@ pub struct RealtimeLogDeliveryTask {
     /// - s3: push to an S3-compatible (compatible with the SigV4 authentication algorithm) object storage address;
     /// - aws_s3: push to an AWS S3 bucket address;
     /// - log_analysis: push to EdgeOne log analytics.
-    #[serde(
-        rename = "TaskType",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "TaskType", default, deserialize_with = "crate::support::nullable")]
     pub task_type: String,
     /// List of entities corresponding to the real-time log delivery task (Layer 7 domain or L4 proxy instance). Example values:
     ///
@@ -20193,28 +19272,16 @@ pub struct RealtimeLogDeliveryTask {
     /// - web-rateLiming: rate limit and CC attack defense log
     /// - web-rule: custom rule log
     /// - web-bot: Bot Management Log.
-    #[serde(
-        rename = "LogType",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "LogType", default, deserialize_with = "crate::support::nullable")]
     pub log_type: String,
     /// Data shipping area. Valid values:
     ///
     /// - mainland: within the Chinese mainland;
     /// - overseas: global (excluding the Chinese mainland).
-    #[serde(
-        rename = "Area",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Area", default, deserialize_with = "crate::support::nullable")]
     pub area: String,
     /// List of predefined fields for delivery.
-    #[serde(
-        rename = "Fields",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Fields", default, deserialize_with = "crate::support::nullable")]
     pub fields: Vec<String>,
     /// Custom fields for delivery.
     #[serde(
@@ -20224,10 +19291,7 @@ pub struct RealtimeLogDeliveryTask {
     )]
     pub custom_fields: Vec<CustomField>,
     /// List of custom expression fields for shipping.
-    #[serde(
-        rename = "CustomExpressionFields",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CustomExpressionFields", skip_serializing_if = "Option::is_none")]
     pub custom_expression_fields: Option<Vec<CustomExpressionField>>,
     /// Filter criteria of log shipping.
     #[serde(
@@ -20237,11 +19301,7 @@ pub struct RealtimeLogDeliveryTask {
     )]
     pub delivery_conditions: Vec<DeliveryCondition>,
     /// Sampling ratio in permille. Value range: 1-1000. For example, 605 indicates a sampling ratio of 60.5%.
-    #[serde(
-        rename = "Sample",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Sample", default, deserialize_with = "crate::support::nullable")]
     pub sample: u64,
     /// Output format for log delivery. When the output parameter is null, the default format is used, which works as follows:
     ///
@@ -20322,7 +19382,10 @@ impl RealtimeLogDeliveryTask {
         self
     }
     /// Sets `EntityList`.
-    pub fn entity_list(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn entity_list(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.entity_list = value.into_iter().map(Into::into).collect();
         self
     }
@@ -20342,7 +19405,10 @@ impl RealtimeLogDeliveryTask {
         self
     }
     /// Sets `CustomFields`.
-    pub fn custom_fields(mut self, value: impl IntoIterator<Item = CustomField>) -> Self {
+    pub fn custom_fields(
+        mut self,
+        value: impl IntoIterator<Item = CustomField>,
+    ) -> Self {
         self.custom_fields = value.into_iter().collect();
         self
     }
@@ -20434,27 +19500,15 @@ impl RedirectActionParameters {
 #[non_exhaustive]
 pub struct ReferenceHolder {
     /// Site ID.
-    #[serde(
-        rename = "ZoneId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneId", default, deserialize_with = "crate::support::nullable")]
     pub zone_id: String,
     /// Instance type. Values as follows:
     ///
     /// - acceleration-domain: Acceleration domain name;
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// Referenced instance information.
-    #[serde(
-        rename = "Instance",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Instance", default, deserialize_with = "crate::support::nullable")]
     pub instance: String,
 }
 impl ReferenceHolder {
@@ -20494,19 +19548,13 @@ pub struct RenewFlag {
     ///
     /// - on: Enable auto-renewal;
     /// - off: Disable auto-renewal.
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl RenewFlag {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -20531,11 +19579,7 @@ pub struct RequestBodyTransferTimeout {
     /// - `off`: disable
     ///
     /// .
-    #[serde(
-        rename = "Enabled",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Enabled", default, deserialize_with = "crate::support::nullable")]
     pub enabled: String,
 }
 impl RequestBodyTransferTimeout {
@@ -20586,11 +19630,7 @@ pub struct RequestFieldsForException {
     /// - body: request body content. at this point Condition must be empty, TargetField supports fullbody, multipart, such as { "Scope": "body", "Condition": "", "TargetField": "fullbody" }, which means the request body content skips WAF scan as a full request.
     ///
     /// .
-    #[serde(
-        rename = "Scope",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Scope", default, deserialize_with = "crate::support::nullable")]
     pub scope: String,
     /// Skip specific field expression must comply with expression grammar.
     /// Condition supports expression configuration syntax:
@@ -20681,11 +19721,7 @@ pub struct Resource {
     pub id: String,
     /// Billing mode
     /// `0`: Pay-as-you-go
-    #[serde(
-        rename = "PayMode",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "PayMode", default, deserialize_with = "crate::support::nullable")]
     pub pay_mode: i64,
     /// The creation time.
     #[serde(
@@ -20713,11 +19749,7 @@ pub struct Resource {
     /// - `normal`: Normal
     /// - `isolated`: Isolated
     /// - `destroyed`: Terminated
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// Pricing query parameter
     #[serde(rename = "Sv", default, deserialize_with = "crate::support::nullable")]
@@ -20734,11 +19766,7 @@ pub struct Resource {
     )]
     pub auto_renew_flag: i64,
     /// ID of the resource associated with the plan.
-    #[serde(
-        rename = "PlanId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "PlanId", default, deserialize_with = "crate::support::nullable")]
     pub plan_id: String,
     /// Region. valid values:.
     ///
@@ -20753,11 +19781,7 @@ pub struct Resource {
     /// - Global: global.
     ///
     /// .
-    #[serde(
-        rename = "Area",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Area", default, deserialize_with = "crate::support::nullable")]
     pub area: String,
     /// The resource type. Values:
     ///
@@ -20880,18 +19904,10 @@ pub struct ResponseSpeedLimitParameters {
     /// - LimitAfterSpecificSecondsDownloaded: start speed limit after downloading at full speed for a specific duration.
     ///
     /// .
-    #[serde(
-        rename = "Mode",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Mode", default, deserialize_with = "crate::support::nullable")]
     pub mode: String,
     /// The speed limit value specifies the size of the speed limit. fill in a value or variable with a unit. the currently supported unit is: KB/s.
-    #[serde(
-        rename = "MaxSpeed",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "MaxSpeed", default, deserialize_with = "crate::support::nullable")]
     pub max_speed: String,
     /// The speed limit start value can be download size or specified duration. fill in a value with unit or variable to specify download size or specified duration.
     ///
@@ -20947,7 +19963,10 @@ pub struct ReturnCustomPageActionParameters {
 }
 impl ReturnCustomPageActionParameters {
     /// Creates it from its required members; set the others with the chainable setters.
-    pub fn new(response_code: impl Into<String>, error_page_id: impl Into<String>) -> Self {
+    pub fn new(
+        response_code: impl Into<String>,
+        error_page_id: impl Into<String>,
+    ) -> Self {
         Self {
             response_code: response_code.into(),
             error_page_id: error_page_id.into(),
@@ -20969,11 +19988,7 @@ impl ReturnCustomPageActionParameters {
 #[non_exhaustive]
 pub struct RewriteAction {
     /// Feature name. For details, see [DescribeRulesSetting](https://intl.cloud.tencent.com/document/product/1552/80618?from_cn_redirect=1) API
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
     /// Parameter
     #[serde(
@@ -21000,7 +20015,10 @@ impl RewriteAction {
         self
     }
     /// Sets `Parameters`.
-    pub fn parameters(mut self, value: impl IntoIterator<Item = RuleRewriteActionParams>) -> Self {
+    pub fn parameters(
+        mut self,
+        value: impl IntoIterator<Item = RuleRewriteActionParams>,
+    ) -> Self {
         self.parameters = value.into_iter().collect();
         self
     }
@@ -21034,7 +20052,10 @@ impl Rule {
         }
     }
     /// Sets `Conditions`.
-    pub fn conditions(mut self, value: impl IntoIterator<Item = RuleAndConditions>) -> Self {
+    pub fn conditions(
+        mut self,
+        value: impl IntoIterator<Item = RuleAndConditions>,
+    ) -> Self {
         self.conditions = value.into_iter().collect();
         self
     }
@@ -21112,7 +20133,10 @@ impl RuleBranch {
         self
     }
     /// Sets `SubRules`.
-    pub fn sub_rules(mut self, value: impl IntoIterator<Item = RuleEngineSubRule>) -> Self {
+    pub fn sub_rules(
+        mut self,
+        value: impl IntoIterator<Item = RuleEngineSubRule>,
+    ) -> Self {
         self.sub_rules = Some(value.into_iter().collect());
         self
     }
@@ -21122,11 +20146,7 @@ impl RuleBranch {
 #[non_exhaustive]
 pub struct RuleChoicePropertiesItem {
     /// The parameter name.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// The parameter value type.
     ///
@@ -21134,11 +20154,7 @@ pub struct RuleChoicePropertiesItem {
     /// - TOGGLE: The parameter value is of switch type and can be selected from `ChoicesValue`.
     /// - CUSTOM_NUM: The parameter value is a custom integer.
     /// - CUSTOM_STRING: The parameter value is a custom string.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// Valid parameter values.
     /// Note: If `Type` is `CUSTOM_NUM` or `CUSTOM_STRING`, this parameter will be an empty array.
@@ -21214,7 +20230,10 @@ impl RuleChoicePropertiesItem {
         self
     }
     /// Sets `ChoicesValue`.
-    pub fn choices_value(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn choices_value(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.choices_value = value.into_iter().map(Into::into).collect();
         self
     }
@@ -21256,18 +20275,10 @@ pub struct RuleCodeActionParams {
     )]
     pub status_code: i64,
     /// The parameter name. For details, see [DescribeRulesSetting](https://intl.cloud.tencent.com/document/product/1552/80618?from_cn_redirect=1).
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// The parameter value.
-    #[serde(
-        rename = "Values",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Values", default, deserialize_with = "crate::support::nullable")]
     pub values: Vec<String>,
 }
 impl RuleCodeActionParams {
@@ -21309,11 +20320,7 @@ pub struct RuleCondition {
     /// - `notEquals`: Does not equal
     /// - `exist`: Exists
     /// - `notexist`: Does not exist
-    #[serde(
-        rename = "Operator",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Operator", default, deserialize_with = "crate::support::nullable")]
     pub operator: String,
     /// Matching type. Valid values:
     ///
@@ -21328,11 +20335,7 @@ pub struct RuleCondition {
     /// - client_ip: Client IP;
     /// - request_protocol: Request protocol;
     /// - request_method: HTTP request method.
-    #[serde(
-        rename = "Target",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Target", default, deserialize_with = "crate::support::nullable")]
     pub target: String,
     /// Parameter values for corresponding matching types. It is allowed to pass an empty array only when the matching type is query_string or request_header and the operator value is exist or not exist. Corresponding match types include:
     ///
@@ -21457,11 +20460,7 @@ pub struct RuleEngineAction {
     /// - ContentCompression: Content compression configuration;
     /// - OriginAuthentication: Origin-pull authentication configuration;
     /// - CustomAction: Custom configuration.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Node cache TTL configuration parameter. This parameter is required when the Name value is Cache.
     #[serde(rename = "CacheParameters", skip_serializing_if = "Option::is_none")]
@@ -21470,10 +20469,7 @@ pub struct RuleEngineAction {
     #[serde(rename = "CacheKeyParameters", skip_serializing_if = "Option::is_none")]
     pub cache_key_parameters: Option<CacheKeyParameters>,
     /// Cache pre-refresh configuration parameter. This parameter is required when the Name value is CachePrefresh.
-    #[serde(
-        rename = "CachePrefreshParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CachePrefreshParameters", skip_serializing_if = "Option::is_none")]
     pub cache_prefresh_parameters: Option<CachePrefreshParameters>,
     /// Access URL redirection configuration parameter. This parameter is required when the Name value is AccessURLRedirect.
     #[serde(
@@ -21491,10 +20487,7 @@ pub struct RuleEngineAction {
     #[serde(rename = "QUICParameters", skip_serializing_if = "Option::is_none")]
     pub quic_parameters: Option<QUICParameters>,
     /// WebSocket configuration parameter. This parameter is required when the Name value is WebSocket.
-    #[serde(
-        rename = "WebSocketParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "WebSocketParameters", skip_serializing_if = "Option::is_none")]
     pub web_socket_parameters: Option<WebSocketParameters>,
     /// Token authentication configuration parameter. This parameter is required when the Name value is Authentication.
     #[serde(
@@ -21512,16 +20505,10 @@ pub struct RuleEngineAction {
     )]
     pub status_code_cache_parameters: Option<StatusCodeCacheParameters>,
     /// Offline cache configuration parameter. This parameter is required when the Name value is OfflineCache.
-    #[serde(
-        rename = "OfflineCacheParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "OfflineCacheParameters", skip_serializing_if = "Option::is_none")]
     pub offline_cache_parameters: Option<OfflineCacheParameters>,
     /// Smart acceleration configuration parameter. This parameter is required when the Name value is SmartRouting.
-    #[serde(
-        rename = "SmartRoutingParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SmartRoutingParameters", skip_serializing_if = "Option::is_none")]
     pub smart_routing_parameters: Option<SmartRoutingParameters>,
     /// Advanced origin optimization configuration parameter. This parameter is required when the Name value is AdvancedOriginRouting.
     #[serde(
@@ -21536,16 +20523,10 @@ pub struct RuleEngineAction {
     )]
     pub range_origin_pull_parameters: Option<RangeOriginPullParameters>,
     /// HTTP2 origin configuration parameter. This parameter is required when the Name value is UpstreamHTTP2.
-    #[serde(
-        rename = "UpstreamHTTP2Parameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "UpstreamHTTP2Parameters", skip_serializing_if = "Option::is_none")]
     pub upstream_http2_parameters: Option<UpstreamHTTP2Parameters>,
     /// Host header rewrite configuration parameter. When the Name value is HostHeader, this parameter is required.
-    #[serde(
-        rename = "HostHeaderParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "HostHeaderParameters", skip_serializing_if = "Option::is_none")]
     pub host_header_parameters: Option<HostHeaderParameters>,
     /// Forced HTTPS redirect configuration for the access protocol. This parameter is required when the Name value is ForceRedirectHTTPS.
     #[serde(
@@ -21560,10 +20541,7 @@ pub struct RuleEngineAction {
     )]
     pub origin_pull_protocol_parameters: Option<OriginPullProtocolParameters>,
     /// Intelligent compression configuration. This parameter is required when the Name value is Compression.
-    #[serde(
-        rename = "CompressionParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CompressionParameters", skip_serializing_if = "Option::is_none")]
     pub compression_parameters: Option<CompressionParameters>,
     /// HSTS configuration parameter. When the Name value is HSTS, this parameter is required.
     #[serde(rename = "HSTSParameters", skip_serializing_if = "Option::is_none")]
@@ -21575,19 +20553,13 @@ pub struct RuleEngineAction {
     )]
     pub client_ip_header_parameters: Option<ClientIPHeaderParameters>,
     /// OCSP stapling configuration parameter. This parameter is required when Name value is OCSPStapling.
-    #[serde(
-        rename = "OCSPStaplingParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "OCSPStaplingParameters", skip_serializing_if = "Option::is_none")]
     pub ocsp_stapling_parameters: Option<OCSPStaplingParameters>,
     /// HTTP2 integration configuration parameter. This parameter is required when the Name value is HTTP2.
     #[serde(rename = "HTTP2Parameters", skip_serializing_if = "Option::is_none")]
     pub http2_parameters: Option<HTTP2Parameters>,
     /// Maximum limit configuration for file streaming transmission in POST request upload. When the Name value is PostMaxSize, this parameter is required.
-    #[serde(
-        rename = "PostMaxSizeParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "PostMaxSizeParameters", skip_serializing_if = "Option::is_none")]
     pub post_max_size_parameters: Option<PostMaxSizeParameters>,
     /// Configuration parameter for carrying client IP regional information during origin pull. When the Name value is ClientIPCountry, this parameter is required.
     #[serde(
@@ -21611,22 +20583,13 @@ pub struct RuleEngineAction {
     #[serde(rename = "ShieldParameters", skip_serializing_if = "Option::is_none")]
     pub shield_parameters: Option<ShieldParameters>,
     /// SSL/TLS security configuration parameter. This parameter is required when the Name value is TLSConfig.
-    #[serde(
-        rename = "TLSConfigParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "TLSConfigParameters", skip_serializing_if = "Option::is_none")]
     pub tls_config_parameters: Option<TLSConfigParameters>,
     /// Modify origin server configuration parameter. When the Name value is ModifyOrigin, this parameter is required.
-    #[serde(
-        rename = "ModifyOriginParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ModifyOriginParameters", skip_serializing_if = "Option::is_none")]
     pub modify_origin_parameters: Option<ModifyOriginParameters>,
     /// Source site fault migration config. When the Name value is SiteFailover, this parameter is required.
-    #[serde(
-        rename = "SiteFailoverParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SiteFailoverParameters", skip_serializing_if = "Option::is_none")]
     pub site_failover_parameters: Option<SiteFailoverParameters>,
     /// Layer 7 origin pull timeout configuration. This parameter is required when the Name value is HTTPUpstreamTimeout.
     #[serde(
@@ -21635,16 +20598,10 @@ pub struct RuleEngineAction {
     )]
     pub http_upstream_timeout_parameters: Option<HTTPUpstreamTimeoutParameters>,
     /// HTTP response configuration parameter. This parameter is required when the Name value is HttpResponse.
-    #[serde(
-        rename = "HttpResponseParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "HttpResponseParameters", skip_serializing_if = "Option::is_none")]
     pub http_response_parameters: Option<HTTPResponseParameters>,
     /// Custom error page configuration parameter. This parameter is required when the value of Name is ErrorPage.
-    #[serde(
-        rename = "ErrorPageParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ErrorPageParameters", skip_serializing_if = "Option::is_none")]
     pub error_page_parameters: Option<ErrorPageParameters>,
     /// Modify the HTTP node response header configuration parameter. This parameter is required when the Name value is ModifyResponseHeader.
     #[serde(
@@ -21688,10 +20645,7 @@ pub struct RuleEngineAction {
     /// Custom configuration operation parameter. This parameter is required when the Name value is CustomAction.
     ///
     /// You can obtain the list of currently supported custom configuration items through the CustomActionSet returned value of the DescribeAvailableCustomActionsForRuleEngine API.
-    #[serde(
-        rename = "CustomActionParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "CustomActionParameters", skip_serializing_if = "Option::is_none")]
     pub custom_action_parameters: Option<CustomActionParameters>,
 }
 impl RuleEngineAction {
@@ -21764,12 +20718,18 @@ impl RuleEngineAction {
         self
     }
     /// Sets `AccessURLRedirectParameters`.
-    pub fn access_url_redirect_parameters(mut self, value: AccessURLRedirectParameters) -> Self {
+    pub fn access_url_redirect_parameters(
+        mut self,
+        value: AccessURLRedirectParameters,
+    ) -> Self {
         self.access_url_redirect_parameters = Some(value);
         self
     }
     /// Sets `UpstreamURLRewriteParameters`.
-    pub fn upstream_url_rewrite_parameters(mut self, value: UpstreamURLRewriteParameters) -> Self {
+    pub fn upstream_url_rewrite_parameters(
+        mut self,
+        value: UpstreamURLRewriteParameters,
+    ) -> Self {
         self.upstream_url_rewrite_parameters = Some(value);
         self
     }
@@ -21794,7 +20754,10 @@ impl RuleEngineAction {
         self
     }
     /// Sets `StatusCodeCacheParameters`.
-    pub fn status_code_cache_parameters(mut self, value: StatusCodeCacheParameters) -> Self {
+    pub fn status_code_cache_parameters(
+        mut self,
+        value: StatusCodeCacheParameters,
+    ) -> Self {
         self.status_code_cache_parameters = Some(value);
         self
     }
@@ -21817,7 +20780,10 @@ impl RuleEngineAction {
         self
     }
     /// Sets `RangeOriginPullParameters`.
-    pub fn range_origin_pull_parameters(mut self, value: RangeOriginPullParameters) -> Self {
+    pub fn range_origin_pull_parameters(
+        mut self,
+        value: RangeOriginPullParameters,
+    ) -> Self {
         self.range_origin_pull_parameters = Some(value);
         self
     }
@@ -21832,12 +20798,18 @@ impl RuleEngineAction {
         self
     }
     /// Sets `ForceRedirectHTTPSParameters`.
-    pub fn force_redirect_https_parameters(mut self, value: ForceRedirectHTTPSParameters) -> Self {
+    pub fn force_redirect_https_parameters(
+        mut self,
+        value: ForceRedirectHTTPSParameters,
+    ) -> Self {
         self.force_redirect_https_parameters = Some(value);
         self
     }
     /// Sets `OriginPullProtocolParameters`.
-    pub fn origin_pull_protocol_parameters(mut self, value: OriginPullProtocolParameters) -> Self {
+    pub fn origin_pull_protocol_parameters(
+        mut self,
+        value: OriginPullProtocolParameters,
+    ) -> Self {
         self.origin_pull_protocol_parameters = Some(value);
         self
     }
@@ -21852,7 +20824,10 @@ impl RuleEngineAction {
         self
     }
     /// Sets `ClientIPHeaderParameters`.
-    pub fn client_ip_header_parameters(mut self, value: ClientIPHeaderParameters) -> Self {
+    pub fn client_ip_header_parameters(
+        mut self,
+        value: ClientIPHeaderParameters,
+    ) -> Self {
         self.client_ip_header_parameters = Some(value);
         self
     }
@@ -21872,7 +20847,10 @@ impl RuleEngineAction {
         self
     }
     /// Sets `ClientIPCountryParameters`.
-    pub fn client_ip_country_parameters(mut self, value: ClientIPCountryParameters) -> Self {
+    pub fn client_ip_country_parameters(
+        mut self,
+        value: ClientIPCountryParameters,
+    ) -> Self {
         self.client_ip_country_parameters = Some(value);
         self
     }
@@ -21885,7 +20863,10 @@ impl RuleEngineAction {
         self
     }
     /// Sets `UpstreamRequestParameters`.
-    pub fn upstream_request_parameters(mut self, value: UpstreamRequestParameters) -> Self {
+    pub fn upstream_request_parameters(
+        mut self,
+        value: UpstreamRequestParameters,
+    ) -> Self {
         self.upstream_request_parameters = Some(value);
         self
     }
@@ -21944,7 +20925,10 @@ impl RuleEngineAction {
         self
     }
     /// Sets `ResponseSpeedLimitParameters`.
-    pub fn response_speed_limit_parameters(mut self, value: ResponseSpeedLimitParameters) -> Self {
+    pub fn response_speed_limit_parameters(
+        mut self,
+        value: ResponseSpeedLimitParameters,
+    ) -> Self {
         self.response_speed_limit_parameters = Some(value);
         self
     }
@@ -21962,7 +20946,10 @@ impl RuleEngineAction {
         self
     }
     /// Sets `ContentCompressionParameters`.
-    pub fn content_compression_parameters(mut self, value: ContentCompressionParameters) -> Self {
+    pub fn content_compression_parameters(
+        mut self,
+        value: ContentCompressionParameters,
+    ) -> Self {
         self.content_compression_parameters = Some(value);
         self
     }
@@ -21985,11 +20972,7 @@ impl RuleEngineAction {
 #[non_exhaustive]
 pub struct RuleEngineCustomAction {
     /// Unique ID of the custom configuration.
-    #[serde(
-        rename = "ActionId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ActionId", default, deserialize_with = "crate::support::nullable")]
     pub action_id: String,
     /// Custom configuration name.
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
@@ -22003,10 +20986,7 @@ pub struct RuleEngineCustomAction {
     /// Match conditions supported by custom configuration.
     ///
     /// For supported match conditions, refer to the official documentation [General Reference - Configuration Syntax - Variables](https://www.tencentcloud.com/document/product/1552/125344?from_cn_redirect=1).
-    #[serde(
-        rename = "SupportedConditions",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "SupportedConditions", skip_serializing_if = "Option::is_none")]
     pub supported_conditions: Option<Vec<String>>,
 }
 impl RuleEngineCustomAction {
@@ -22057,11 +21037,7 @@ impl RuleEngineCustomAction {
 #[non_exhaustive]
 pub struct RuleEngineCustomActionParameterSchema {
     /// Parameter field name.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Parameter field data type. Valid values:
     ///
@@ -22240,7 +21216,10 @@ impl RuleEngineCustomActionParameterSchema {
         self
     }
     /// Sets `AllowedValues`.
-    pub fn allowed_values(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn allowed_values(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.allowed_values = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -22307,7 +21286,10 @@ impl RuleEngineItem {
         self
     }
     /// Sets `Description`.
-    pub fn description(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn description(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.description = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -22348,7 +21330,10 @@ impl RuleEngineSubRule {
         self
     }
     /// Sets `Description`.
-    pub fn description(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn description(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.description = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -22368,19 +21353,11 @@ pub struct RuleExtraParameter {
     /// - `CHOICE`: The parameter value can be selected only from `Values`.
     /// - `CUSTOM_NUM`: The parameter value is a custom integer.
     /// - `CUSTOM_STRING`: The parameter value is a custom string.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// Valid values.
     /// Note: If the value of `Id` is `StatusCode`, values in the array are all integer values. When entering a parameter value, enter the integer value of the string.
-    #[serde(
-        rename = "Choices",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Choices", default, deserialize_with = "crate::support::nullable")]
     pub choices: Vec<String>,
 }
 impl RuleExtraParameter {
@@ -22407,7 +21384,10 @@ impl RuleExtraParameter {
         self
     }
     /// Sets `Choices`.
-    pub fn choices(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn choices(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.choices = value.into_iter().map(Into::into).collect();
         self
     }
@@ -22417,35 +21397,19 @@ impl RuleExtraParameter {
 #[non_exhaustive]
 pub struct RuleItem {
     /// The rule ID.
-    #[serde(
-        rename = "RuleId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "RuleId", default, deserialize_with = "crate::support::nullable")]
     pub rule_id: String,
     /// The rule name. It is a string that can contain 1–255 characters.
-    #[serde(
-        rename = "RuleName",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "RuleName", default, deserialize_with = "crate::support::nullable")]
     pub rule_name: String,
     /// Rule status. Values:
     ///
     /// - `enable`: Enabled
     /// - `disable`: Disabled
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// The rule content.
-    #[serde(
-        rename = "Rules",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Rules", default, deserialize_with = "crate::support::nullable")]
     pub rules: Vec<Rule>,
     /// The rule priority. The greater the value, the higher the priority. The minimum value is `1`.
     #[serde(
@@ -22455,11 +21419,7 @@ pub struct RuleItem {
     )]
     pub rule_priority: i64,
     /// Tag of the rule.
-    #[serde(
-        rename = "Tags",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Tags", default, deserialize_with = "crate::support::nullable")]
     pub tags: Vec<String>,
 }
 impl RuleItem {
@@ -22510,18 +21470,10 @@ impl RuleItem {
 #[non_exhaustive]
 pub struct RuleNormalActionParams {
     /// The parameter name. For details, see [DescribeRulesSetting](https://intl.cloud.tencent.com/document/product/1552/80618?from_cn_redirect=1).
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// The parameter value.
-    #[serde(
-        rename = "Values",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Values", default, deserialize_with = "crate::support::nullable")]
     pub values: Vec<String>,
 }
 impl RuleNormalActionParams {
@@ -22555,25 +21507,13 @@ pub struct RuleRewriteActionParams {
     /// - `add`: Add the HTTP header.
     /// - `set`: Rewrite the HTTP header.
     /// - `del`: Delete the HTTP header.
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
     /// Parameter name
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Parameter value
-    #[serde(
-        rename = "Values",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Values", default, deserialize_with = "crate::support::nullable")]
     pub values: Vec<String>,
 }
 impl RuleRewriteActionParams {
@@ -22610,11 +21550,7 @@ impl RuleRewriteActionParams {
 #[non_exhaustive]
 pub struct RulesProperties {
     /// Parameter name.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Minimum value. If both `Min` and `Max` are set to `0`, this parameter does not take effect.
     #[serde(rename = "Min", default, deserialize_with = "crate::support::nullable")]
@@ -22634,11 +21570,7 @@ pub struct RulesProperties {
     /// - OBJECT: the parameter value is of object type, and `choiceproperties` are the properties associated with this object type.
     /// - `CUSTOM_NUM`: (integer) custom value.
     /// - custom_string: parameter value is user-customized, string type.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// Maximum value. If both `Min` and `Max` are set to `0`, this parameter does not take effect.
     #[serde(rename = "Max", default, deserialize_with = "crate::support::nullable")]
@@ -22697,7 +21629,10 @@ impl RulesProperties {
         self
     }
     /// Sets `ChoicesValue`.
-    pub fn choices_value(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn choices_value(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.choices_value = value.into_iter().map(Into::into).collect();
         self
     }
@@ -22770,11 +21705,7 @@ pub struct RulesSettingAction {
     /// - `ClientIpHeader`.
     /// - `TlsVersion`.
     /// - `OcspStapling`.
-    #[serde(
-        rename = "Action",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Action", default, deserialize_with = "crate::support::nullable")]
     pub action: String,
     /// Parameter information
     #[serde(
@@ -22801,7 +21732,10 @@ impl RulesSettingAction {
         self
     }
     /// Sets `Properties`.
-    pub fn properties(mut self, value: impl IntoIterator<Item = RulesProperties>) -> Self {
+    pub fn properties(
+        mut self,
+        value: impl IntoIterator<Item = RulesProperties>,
+    ) -> Self {
         self.properties = value.into_iter().collect();
         self
     }
@@ -22811,32 +21745,16 @@ impl RulesSettingAction {
 #[non_exhaustive]
 pub struct S3 {
     /// The URL without bucket name or path, for example: `<https://storage.googleapis.com`>, `<https://s3.ap-northeast-2.amazonaws.com`>, and `<https://cos.ap-nanjing.myqcloud.com`>.
-    #[serde(
-        rename = "Endpoint",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Endpoint", default, deserialize_with = "crate::support::nullable")]
     pub endpoint: String,
     /// The region where the bucket is located, for example: `ap-northeast-2`.
-    #[serde(
-        rename = "Region",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Region", default, deserialize_with = "crate::support::nullable")]
     pub region: String,
     /// The bucket name and log storage directory, for example: `your_bucket_name/EO-logs/`. If the directory does not exist in the bucket, it will be created automatically.
-    #[serde(
-        rename = "Bucket",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Bucket", default, deserialize_with = "crate::support::nullable")]
     pub bucket: String,
     /// The Access Key ID used to access the bucket.
-    #[serde(
-        rename = "AccessId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "AccessId", default, deserialize_with = "crate::support::nullable")]
     pub access_id: String,
     /// The secret key used to access the bucket.
     #[serde(
@@ -22954,16 +21872,15 @@ pub struct SecEntry {
     #[serde(rename = "Key", default, deserialize_with = "crate::support::nullable")]
     pub key: String,
     /// The details.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: Vec<SecEntryValue>,
 }
 impl SecEntry {
     /// Creates it from its required members; set the others with the chainable setters.
-    pub fn new(key: impl Into<String>, value: impl IntoIterator<Item = SecEntryValue>) -> Self {
+    pub fn new(
+        key: impl Into<String>,
+        value: impl IntoIterator<Item = SecEntryValue>,
+    ) -> Self {
         Self {
             key: key.into(),
             value: value.into_iter().collect(),
@@ -22985,18 +21902,10 @@ impl SecEntry {
 #[non_exhaustive]
 pub struct SecEntryValue {
     /// The metric name.
-    #[serde(
-        rename = "Metric",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Metric", default, deserialize_with = "crate::support::nullable")]
     pub metric: String,
     /// The time-series data details.
-    #[serde(
-        rename = "Detail",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Detail", default, deserialize_with = "crate::support::nullable")]
     pub detail: Vec<TimingDataItem>,
     /// The maximum value.
     #[serde(rename = "Max", default, deserialize_with = "crate::support::nullable")]
@@ -23067,17 +21976,10 @@ pub struct SecurityAction {
     /// - ReturnCustomPage: to be deprecated, use a specified page for interception;
     /// - JSChallenge: to be deprecated, JavaScript challenge;
     /// - ManagedChallenge: to be deprecated, managed challenge.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Additional parameter when Name is Deny.
-    #[serde(
-        rename = "DenyActionParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DenyActionParameters", skip_serializing_if = "Option::is_none")]
     pub deny_action_parameters: Option<DenyActionParameters>,
     /// Additional parameter when Name is Redirect.
     #[serde(
@@ -23086,10 +21988,7 @@ pub struct SecurityAction {
     )]
     pub redirect_action_parameters: Option<RedirectActionParameters>,
     /// Additional parameter when Name is Allow.
-    #[serde(
-        rename = "AllowActionParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "AllowActionParameters", skip_serializing_if = "Option::is_none")]
     pub allow_action_parameters: Option<AllowActionParameters>,
     /// Additional parameter when Name is Challenge.
     #[serde(
@@ -23098,10 +21997,7 @@ pub struct SecurityAction {
     )]
     pub challenge_action_parameters: Option<ChallengeActionParameters>,
     /// To be deprecated. Additional parameter when Name is BlockIP.
-    #[serde(
-        rename = "BlockIPActionParameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "BlockIPActionParameters", skip_serializing_if = "Option::is_none")]
     pub block_ip_action_parameters: Option<BlockIPActionParameters>,
     /// To be deprecated. An additional parameter when Name is ReturnCustomPage.
     #[serde(
@@ -23134,7 +22030,10 @@ impl SecurityAction {
         self
     }
     /// Sets `RedirectActionParameters`.
-    pub fn redirect_action_parameters(mut self, value: RedirectActionParameters) -> Self {
+    pub fn redirect_action_parameters(
+        mut self,
+        value: RedirectActionParameters,
+    ) -> Self {
         self.redirect_action_parameters = Some(value);
         self
     }
@@ -23144,7 +22043,10 @@ impl SecurityAction {
         self
     }
     /// Sets `ChallengeActionParameters`.
-    pub fn challenge_action_parameters(mut self, value: ChallengeActionParameters) -> Self {
+    pub fn challenge_action_parameters(
+        mut self,
+        value: ChallengeActionParameters,
+    ) -> Self {
         self.challenge_action_parameters = Some(value);
         self
     }
@@ -23197,10 +22099,7 @@ pub struct SecurityConfig {
     #[serde(rename = "SlowPostConfig", skip_serializing_if = "Option::is_none")]
     pub slow_post_config: Option<SlowPostConfig>,
     /// Detect length limit configuration. for output usage only.
-    #[serde(
-        rename = "DetectLengthLimitConfig",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "DetectLengthLimitConfig", skip_serializing_if = "Option::is_none")]
     pub detect_length_limit_config: Option<DetectLengthLimitConfig>,
 }
 impl SecurityConfig {
@@ -23308,7 +22207,9 @@ pub struct SecurityPolicy {
         rename = "DefaultDenySecurityActionParameters",
         skip_serializing_if = "Option::is_none"
     )]
-    pub default_deny_security_action_parameters: Option<DefaultDenySecurityActionParameters>,
+    pub default_deny_security_action_parameters: Option<
+        DefaultDenySecurityActionParameters,
+    >,
 }
 impl SecurityPolicy {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -23373,11 +22274,7 @@ impl SecurityPolicy {
 #[non_exhaustive]
 pub struct SecurityPolicyTemplateInfo {
     /// The zone ID to which the policy template belongs.
-    #[serde(
-        rename = "ZoneId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneId", default, deserialize_with = "crate::support::nullable")]
     pub zone_id: String,
     /// Policy template ID.
     #[serde(
@@ -23423,7 +22320,10 @@ impl SecurityPolicyTemplateInfo {
         self
     }
     /// Sets `BindDomains`.
-    pub fn bind_domains(mut self, value: impl IntoIterator<Item = BindDomainInfo>) -> Self {
+    pub fn bind_domains(
+        mut self,
+        value: impl IntoIterator<Item = BindDomainInfo>,
+    ) -> Self {
         self.bind_domains = Some(value.into_iter().collect());
         self
     }
@@ -23457,7 +22357,10 @@ impl SecurityTemplateBinding {
         self
     }
     /// Sets `TemplateScope`.
-    pub fn template_scope(mut self, value: impl IntoIterator<Item = TemplateScope>) -> Self {
+    pub fn template_scope(
+        mut self,
+        value: impl IntoIterator<Item = TemplateScope>,
+    ) -> Self {
         self.template_scope = Some(value.into_iter().collect());
         self
     }
@@ -23470,19 +22373,13 @@ pub struct SecurityType {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl SecurityType {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -23533,11 +22430,7 @@ impl SecurityWeightedAction {
 #[non_exhaustive]
 pub struct ServerCertInfo {
     /// Specifies the server certificate ID, which originates from the SSL side. you can check the CertId from the [SSL certificate list](https://console.cloud.tencent.com/SSL).
-    #[serde(
-        rename = "CertId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "CertId", default, deserialize_with = "crate::support::nullable")]
     pub cert_id: String,
     /// Certificate remark name.
     #[serde(rename = "Alias", skip_serializing_if = "Option::is_none")]
@@ -23638,10 +22531,7 @@ pub struct SessionRateControl {
     /// - Allow: respond after wait, where MinDelayTime and MaxDelayTime configuration is required in AllowActionParameters.
     ///
     /// .
-    #[serde(
-        rename = "HighRateSessionAction",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "HighRateSessionAction", skip_serializing_if = "Option::is_none")]
     pub high_rate_session_action: Option<SecurityAction>,
     /// Session rate and periodic feature verification medium-risk execution action. SecurityAction Name parameter supports:
     ///
@@ -23650,10 +22540,7 @@ pub struct SessionRateControl {
     /// - Allow: respond after wait, where AllowActionParameters requires MinDelayTime and MaxDelayTime configuration.
     ///
     /// .
-    #[serde(
-        rename = "MidRateSessionAction",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MidRateSessionAction", skip_serializing_if = "Option::is_none")]
     pub mid_rate_session_action: Option<SecurityAction>,
     /// Session rate and periodic feature verification low risk execution action. SecurityAction Name parameter supports:
     ///
@@ -23662,10 +22549,7 @@ pub struct SessionRateControl {
     /// - Allow: respond after wait, where AllowActionParameters requires MinDelayTime and MaxDelayTime configuration.
     ///
     /// .
-    #[serde(
-        rename = "LowRateSessionAction",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "LowRateSessionAction", skip_serializing_if = "Option::is_none")]
     pub low_rate_session_action: Option<SecurityAction>,
 }
 impl SessionRateControl {
@@ -23725,18 +22609,10 @@ impl SetContentIdentifierParameters {
 #[non_exhaustive]
 pub struct SetParameters {
     /// Specify the custom variable name. A custom variable must be defined before it can be used in operations.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Assign value to a Custom Variable. Supports the use of constant strings, variables, and formulas. Chinese characters are not allowed. Length cannot exceed 1000 characters.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: String,
 }
 impl SetParameters {
@@ -23766,11 +22642,7 @@ pub struct SharedCNAMEInfo {
     ///
     /// - custom: User-created custom shared CNAME
     /// - ip-ssl: Shared CNAME of IP SSL type
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// Shared CNAME name.
     #[serde(
@@ -23886,11 +22758,7 @@ pub struct SiteFailover {
     /// - FailoverToS3CompatibleObjectStorage: Fail over to S3-compatible object storage;
     /// - FailoverRedirectToURL: Redirect to the specified URL.
     /// - FailoverCustomResponsePage: Use a custom response page.
-    #[serde(
-        rename = "Mode",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Mode", default, deserialize_with = "crate::support::nullable")]
     pub mode: String,
     /// Origin server address, divided into following scenarios based on the Mode value:
     ///
@@ -23925,10 +22793,7 @@ pub struct SiteFailover {
     )]
     pub upstream_request_parameters: Option<UpstreamRequestParameters>,
     /// HTTP2 origin-pull configuration parameters.
-    #[serde(
-        rename = "UpstreamHTTP2Parameters",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "UpstreamHTTP2Parameters", skip_serializing_if = "Option::is_none")]
     pub upstream_http2_parameters: Option<UpstreamHTTP2Parameters>,
     /// Specify whether access to the private object storage origin server is allowed. This parameter is required when the origin server type is FailoverToCOS or FailoverToS3CompatibleObjectStorage. Valid values:
     ///
@@ -24008,7 +22873,10 @@ impl SiteFailover {
         self
     }
     /// Sets `UpstreamRequestParameters`.
-    pub fn upstream_request_parameters(mut self, value: UpstreamRequestParameters) -> Self {
+    pub fn upstream_request_parameters(
+        mut self,
+        value: UpstreamRequestParameters,
+    ) -> Self {
         self.upstream_request_parameters = Some(value);
         self
     }
@@ -24074,12 +22942,18 @@ impl SiteFailoverParameters {
         }
     }
     /// Sets `SiteFailoverStatusCodes`.
-    pub fn site_failover_status_codes(mut self, value: impl IntoIterator<Item = i64>) -> Self {
+    pub fn site_failover_status_codes(
+        mut self,
+        value: impl IntoIterator<Item = i64>,
+    ) -> Self {
         self.site_failover_status_codes = value.into_iter().collect();
         self
     }
     /// Sets `SiteFailoverParams`.
-    pub fn site_failover_params(mut self, value: impl IntoIterator<Item = SiteFailover>) -> Self {
+    pub fn site_failover_params(
+        mut self,
+        value: impl IntoIterator<Item = SiteFailover>,
+    ) -> Self {
         self.site_failover_params = value.into_iter().collect();
         self
     }
@@ -24096,11 +22970,7 @@ pub struct SkipCondition {
     /// - `uri`: HTTP request URI
     /// - `body_raw`: HTTP request body
     /// - `body_json`: JSON HTTP request body
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// The specific field. Values:
     ///
@@ -24111,11 +22981,7 @@ pub struct SkipCondition {
     /// - `keys`: All keys
     /// - `values`: Values of all keys
     /// - `key_value`: Key and its value
-    #[serde(
-        rename = "Selector",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Selector", default, deserialize_with = "crate::support::nullable")]
     pub selector: String,
     /// The match method used to match the key. Values:
     ///
@@ -24164,7 +23030,10 @@ impl SkipCondition {
         self
     }
     /// Sets `MatchFrom`.
-    pub fn match_from(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn match_from(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.match_from = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -24174,7 +23043,10 @@ impl SkipCondition {
         self
     }
     /// Sets `MatchContent`.
-    pub fn match_content(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn match_content(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.match_content = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -24189,11 +23061,7 @@ pub struct SlowAttackDefense {
     /// - off: disabled.
     ///
     /// .
-    #[serde(
-        rename = "Enabled",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Enabled", default, deserialize_with = "crate::support::nullable")]
     pub enabled: String,
     /// Rule ID of slow attack protection, returned as an output parameter.
     #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
@@ -24254,7 +23122,10 @@ impl SlowAttackDefense {
         self
     }
     /// Sets `RequestBodyTransferTimeout`.
-    pub fn request_body_transfer_timeout(mut self, value: RequestBodyTransferTimeout) -> Self {
+    pub fn request_body_transfer_timeout(
+        mut self,
+        value: RequestBodyTransferTimeout,
+    ) -> Self {
         self.request_body_transfer_timeout = Some(value);
         self
     }
@@ -24267,11 +23138,7 @@ pub struct SlowPostConfig {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// First packet configuration.
     #[serde(rename = "FirstPartConfig", skip_serializing_if = "Option::is_none")]
@@ -24339,11 +23206,7 @@ pub struct SlowRateConfig {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// The statistics interval in seconds. after the first packet transfer, the data transmission axis is split by this parameter for separate computing of slow attacks on each shard.
     #[serde(rename = "Interval", skip_serializing_if = "Option::is_none")]
@@ -24385,19 +23248,13 @@ pub struct SmartRouting {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl SmartRouting {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -24424,9 +23281,7 @@ pub struct SmartRoutingParameters {
 impl SmartRoutingParameters {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            switch: Default::default(),
-        }
+        Self { switch: Default::default() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -24486,11 +23341,7 @@ pub struct StandardDebug {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// The client IP to allow. It can be an IPv4/IPv6 address or a CIDR block. If not specified, it means to allow any client IP
     #[serde(
@@ -24516,7 +23367,10 @@ impl StandardDebug {
     ) -> Self {
         Self {
             switch: switch.into(),
-            allow_client_ip_list: allow_client_ip_list.into_iter().map(Into::into).collect(),
+            allow_client_ip_list: allow_client_ip_list
+                .into_iter()
+                .map(Into::into)
+                .collect(),
             expire_time: expire_time.into(),
         }
     }
@@ -24626,10 +23480,7 @@ impl StatusCodeCacheParam {
 #[non_exhaustive]
 pub struct StatusCodeCacheParameters {
     /// Status code cache TTL.
-    #[serde(
-        rename = "StatusCodeCacheParams",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "StatusCodeCacheParams", skip_serializing_if = "Option::is_none")]
     pub status_code_cache_params: Option<Vec<StatusCodeCacheParam>>,
 }
 impl StatusCodeCacheParameters {
@@ -24661,11 +23512,7 @@ pub struct SubRule {
     )]
     pub conditions: Vec<RuleAndConditions>,
     /// The feature to be executed.
-    #[serde(
-        rename = "Actions",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Actions", default, deserialize_with = "crate::support::nullable")]
     pub actions: Vec<Action>,
 }
 impl SubRule {
@@ -24680,7 +23527,10 @@ impl SubRule {
         }
     }
     /// Sets `Conditions`.
-    pub fn conditions(mut self, value: impl IntoIterator<Item = RuleAndConditions>) -> Self {
+    pub fn conditions(
+        mut self,
+        value: impl IntoIterator<Item = RuleAndConditions>,
+    ) -> Self {
         self.conditions = value.into_iter().collect();
         self
     }
@@ -24695,11 +23545,7 @@ impl SubRule {
 #[non_exhaustive]
 pub struct SubRuleItem {
     /// Nested rule settings
-    #[serde(
-        rename = "Rules",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Rules", default, deserialize_with = "crate::support::nullable")]
     pub rules: Vec<SubRule>,
     /// Tag of the rule.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
@@ -24732,11 +23578,7 @@ pub struct Sv {
     #[serde(rename = "Key", default, deserialize_with = "crate::support::nullable")]
     pub key: String,
     /// The parameter value.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: String,
     /// Quota for a resource. Values:
     ///
@@ -24859,7 +23701,10 @@ pub struct TCCaptchaOption {
 }
 impl TCCaptchaOption {
     /// Creates it from its required members; set the others with the chainable setters.
-    pub fn new(captcha_app_id: impl Into<String>, app_secret_key: impl Into<String>) -> Self {
+    pub fn new(
+        captcha_app_id: impl Into<String>,
+        app_secret_key: impl Into<String>,
+    ) -> Self {
         Self {
             captcha_app_id: captcha_app_id.into(),
             app_secret_key: app_secret_key.into(),
@@ -24933,11 +23778,7 @@ impl TCEOCaptchaOption {
 #[non_exhaustive]
 pub struct TCRCEOption {
     /// Channel information.
-    #[serde(
-        rename = "Channel",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Channel", default, deserialize_with = "crate::support::nullable")]
     pub channel: String,
     /// Enabled regions for RCE Channel. currently optional value ranges from:
     ///
@@ -25003,7 +23844,10 @@ impl TLSConfigParameters {
         }
     }
     /// Sets `Version`.
-    pub fn version(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn version(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.version = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -25019,19 +23863,11 @@ impl TLSConfigParameters {
 pub struct Tag {
     /// The tag key.
     /// Note: This field may return null, indicating that no valid values can be obtained.
-    #[serde(
-        rename = "TagKey",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "TagKey", default, deserialize_with = "crate::support::nullable")]
     pub tag_key: String,
     /// The tag value.
     /// Note: This field may return null, indicating that no valid values can be obtained.
-    #[serde(
-        rename = "TagValue",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "TagValue", default, deserialize_with = "crate::support::nullable")]
     pub tag_value: String,
 }
 impl Tag {
@@ -25058,25 +23894,13 @@ impl Tag {
 #[non_exhaustive]
 pub struct Task {
     /// ID of the task.
-    #[serde(
-        rename = "JobId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "JobId", default, deserialize_with = "crate::support::nullable")]
     pub job_id: String,
     /// Resource.
-    #[serde(
-        rename = "Target",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Target", default, deserialize_with = "crate::support::nullable")]
     pub target: String,
     /// Type of the task.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// Node cache purge method. valid values:.
     ///
@@ -25110,11 +23934,7 @@ pub struct Task {
     /// - Canceled: canceled.
     ///
     /// .
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// Creation time of the task.
     #[serde(
@@ -25239,7 +24059,10 @@ pub struct TemplateConfig {
 }
 impl TemplateConfig {
     /// Creates it from its required members; set the others with the chainable setters.
-    pub fn new(template_id: impl Into<String>, template_name: impl Into<String>) -> Self {
+    pub fn new(
+        template_id: impl Into<String>,
+        template_name: impl Into<String>,
+    ) -> Self {
         Self {
             template_id: template_id.into(),
             template_name: template_name.into(),
@@ -25283,7 +24106,10 @@ impl TemplateScope {
         self
     }
     /// Sets `EntityStatus`.
-    pub fn entity_status(mut self, value: impl IntoIterator<Item = EntityStatus>) -> Self {
+    pub fn entity_status(
+        mut self,
+        value: impl IntoIterator<Item = EntityStatus>,
+    ) -> Self {
         self.entity_status = Some(value.into_iter().collect());
         self
     }
@@ -25300,11 +24126,7 @@ pub struct TimingDataItem {
     )]
     pub timestamp: i64,
     /// The value.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: i64,
 }
 impl TimingDataItem {
@@ -25331,11 +24153,7 @@ impl TimingDataItem {
 #[non_exhaustive]
 pub struct TimingDataRecord {
     /// The query dimension value.
-    #[serde(
-        rename = "TypeKey",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "TypeKey", default, deserialize_with = "crate::support::nullable")]
     pub type_key: String,
     /// Detailed time series data of the `Integer` type. query metrics with the `Integer` value type will return corresponding time series data through this field.
     /// **note**: if the query metric does not specify the value type, this field will return data by default.
@@ -25364,7 +24182,10 @@ impl TimingDataRecord {
         self
     }
     /// Sets `TypeValue`.
-    pub fn type_value(mut self, value: impl IntoIterator<Item = TimingTypeValue>) -> Self {
+    pub fn type_value(
+        mut self,
+        value: impl IntoIterator<Item = TimingTypeValue>,
+    ) -> Self {
         self.type_value = value.into_iter().collect();
         self
     }
@@ -25399,11 +24220,7 @@ pub struct TimingTypeValue {
     pub metric_name: String,
     /// Details.
     /// Note: This field may return null, indicating that no valid values can be obtained.
-    #[serde(
-        rename = "Detail",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Detail", default, deserialize_with = "crate::support::nullable")]
     pub detail: Vec<TimingDataItem>,
 }
 impl TimingTypeValue {
@@ -25454,11 +24271,7 @@ impl TimingTypeValue {
 #[non_exhaustive]
 pub struct TopDataRecord {
     /// The query dimension value.
-    #[serde(
-        rename = "TypeKey",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "TypeKey", default, deserialize_with = "crate::support::nullable")]
     pub type_key: String,
     /// Top data rankings
     #[serde(
@@ -25485,7 +24298,10 @@ impl TopDataRecord {
         self
     }
     /// Sets `DetailData`.
-    pub fn detail_data(mut self, value: impl IntoIterator<Item = TopDetailData>) -> Self {
+    pub fn detail_data(
+        mut self,
+        value: impl IntoIterator<Item = TopDetailData>,
+    ) -> Self {
         self.detail_data = value.into_iter().collect();
         self
     }
@@ -25498,20 +24314,13 @@ pub struct TopDetailData {
     #[serde(rename = "Key", default, deserialize_with = "crate::support::nullable")]
     pub key: String,
     /// The field value.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: i64,
 }
 impl TopDetailData {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(key: impl Into<String>, value: i64) -> Self {
-        Self {
-            key: key.into(),
-            value,
-        }
+        Self { key: key.into(), value }
     }
     /// Sets `Key`.
     pub fn key(mut self, value: impl Into<String>) -> Self {
@@ -25532,16 +24341,15 @@ pub struct TopEntry {
     #[serde(rename = "Key", default, deserialize_with = "crate::support::nullable")]
     pub key: String,
     /// The details.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Value", default, deserialize_with = "crate::support::nullable")]
     pub value: Vec<TopEntryValue>,
 }
 impl TopEntry {
     /// Creates it from its required members; set the others with the chainable setters.
-    pub fn new(key: impl Into<String>, value: impl IntoIterator<Item = TopEntryValue>) -> Self {
+    pub fn new(
+        key: impl Into<String>,
+        value: impl IntoIterator<Item = TopEntryValue>,
+    ) -> Self {
         Self {
             key: key.into(),
             value: value.into_iter().collect(),
@@ -25563,27 +24371,16 @@ impl TopEntry {
 #[non_exhaustive]
 pub struct TopEntryValue {
     /// The item name.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// The number of items.
-    #[serde(
-        rename = "Count",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Count", default, deserialize_with = "crate::support::nullable")]
     pub count: i64,
 }
 impl TopEntryValue {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(name: impl Into<String>, count: i64) -> Self {
-        Self {
-            name: name.into(),
-            count,
-        }
+        Self { name: name.into(), count }
     }
     /// Sets `Name`.
     pub fn name(mut self, value: impl Into<String>) -> Self {
@@ -25677,7 +24474,10 @@ impl UpstreamCertInfo {
         self
     }
     /// Sets `UpstreamCertificateVerify`.
-    pub fn upstream_certificate_verify(mut self, value: OriginCertificateVerify) -> Self {
+    pub fn upstream_certificate_verify(
+        mut self,
+        value: OriginCertificateVerify,
+    ) -> Self {
         self.upstream_certificate_verify = Some(value);
         self
     }
@@ -25740,9 +24540,7 @@ pub struct UpstreamHTTP2Parameters {
 impl UpstreamHTTP2Parameters {
     /// Creates it with every member unset; set them with the chainable setters.
     pub fn new() -> Self {
-        Self {
-            switch: Default::default(),
-        }
+        Self { switch: Default::default() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -25758,19 +24556,13 @@ pub struct UpstreamHttp2 {
     ///
     /// - `on`: Enable;
     /// - `off`: Disable.
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl UpstreamHttp2 {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -25998,11 +24790,7 @@ pub struct VanityNameServers {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// List of custom name servers
     #[serde(rename = "Servers", skip_serializing_if = "Option::is_none")]
@@ -26022,7 +24810,10 @@ impl VanityNameServers {
         self
     }
     /// Sets `Servers`.
-    pub fn servers(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn servers(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.servers = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -26032,18 +24823,10 @@ impl VanityNameServers {
 #[non_exhaustive]
 pub struct VanityNameServersIps {
     /// Custom name of the name server
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// IPv4 address of the custom name server
-    #[serde(
-        rename = "IPv4",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "IPv4", default, deserialize_with = "crate::support::nullable")]
     pub ipv4: String,
 }
 impl VanityNameServersIps {
@@ -26073,19 +24856,13 @@ pub struct VaryParameters {
     ///
     /// - `on`: Enable;
     /// - off: Disable.
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
 }
 impl VaryParameters {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(switch: impl Into<String>) -> Self {
-        Self {
-            switch: switch.into(),
-        }
+        Self { switch: switch.into() }
     }
     /// Sets `Switch`.
     pub fn switch(mut self, value: impl Into<String>) -> Self {
@@ -26103,11 +24880,7 @@ pub struct VideoTemplateInfo {
     /// - H.265: use H.265 encoding.
     ///
     /// .
-    #[serde(
-        rename = "Codec",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Codec", default, deserialize_with = "crate::support::nullable")]
     pub codec: String,
     /// Video frame rate. value ranges from 0 to 30. measurement unit: Hz.
     /// If the value is 0, the frame rate will be the same as that of the source video, with a maximum not exceeding 30.
@@ -26215,11 +24988,7 @@ pub struct Waf {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// ID of the policy
     #[serde(rename = "PolicyId", skip_serializing_if = "Option::is_none")]
@@ -26254,11 +25023,7 @@ pub struct WafConfig {
     /// - `off`: Disable
     ///
     /// The configuration can be modified even when it is disabled.
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// The protection level. Values:
     ///
@@ -26267,21 +25032,13 @@ pub struct WafConfig {
     /// - `strict`: Strict
     /// - `stricter`: Super strict
     /// - `custom`: Custom
-    #[serde(
-        rename = "Level",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Level", default, deserialize_with = "crate::support::nullable")]
     pub level: String,
     /// The WAF global mode. Values:
     ///
     /// - `block`: Block globally
     /// - `observe`: Observe globally
-    #[serde(
-        rename = "Mode",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Mode", default, deserialize_with = "crate::support::nullable")]
     pub mode: String,
     /// The settings of the managed rule. If it is null, the settings that were last configured will be used.
     #[serde(rename = "WafRule", skip_serializing_if = "Option::is_none")]
@@ -26339,11 +25096,7 @@ pub struct WafRule {
     ///
     /// - `on`: Enable
     /// - `off`: Disable
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// IDs of the rules to be disabled.
     #[serde(
@@ -26397,11 +25150,7 @@ pub struct WebSocket {
     ///
     /// - `on`: The field "Timeout" can be configured.
     /// - `off`: The field "Timeout" is fixed to 15 seconds.
-    #[serde(
-        rename = "Switch",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Switch", default, deserialize_with = "crate::support::nullable")]
     pub switch: String,
     /// The timeout period in seconds. Maximum value: 120.
     #[serde(rename = "Timeout", skip_serializing_if = "Option::is_none")]
@@ -26470,18 +25219,10 @@ impl WebSocketParameters {
 #[non_exhaustive]
 pub struct Zone {
     /// Site ID.
-    #[serde(
-        rename = "ZoneId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneId", default, deserialize_with = "crate::support::nullable")]
     pub zone_id: String,
     /// The site name.
-    #[serde(
-        rename = "ZoneName",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneName", default, deserialize_with = "crate::support::nullable")]
     pub zone_name: String,
     /// Identical site identifier. specifies a composite of numbers, english letters, ".", "-", and "_" with a character limit of 200.
     #[serde(
@@ -26503,11 +25244,7 @@ pub struct Zone {
     /// - overseas: global availability zone (excluding the chinese mainland).
     ///
     /// .
-    #[serde(
-        rename = "Area",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Area", default, deserialize_with = "crate::support::nullable")]
     pub area: String,
     /// Site access type. valid values:.
     ///
@@ -26534,18 +25271,10 @@ pub struct Zone {
     /// - ai: edge reasoning access type.
     ///
     /// .
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "crate::support::nullable")]
     pub r#type: String,
     /// Specifies the Tag associated with the site.
-    #[serde(
-        rename = "Tags",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Tags", default, deserialize_with = "crate::support::nullable")]
     pub tags: Vec<Tag>,
     /// The list of billable resources.
     #[serde(
@@ -26555,11 +25284,7 @@ pub struct Zone {
     )]
     pub resources: Vec<Resource>,
     /// NS site detail. returned only when Type = full.
-    #[serde(
-        rename = "NSDetail",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "NSDetail", default, deserialize_with = "crate::support::nullable")]
     pub ns_detail: NSDetail,
     /// CNAME site detail. returned only when Type = partial.
     #[serde(
@@ -26606,11 +25331,7 @@ pub struct Zone {
     ///
     /// - `deactivated`: The site is blocked.
     /// - `initializing`: The site is not bound with any plan.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Status", default, deserialize_with = "crate::support::nullable")]
     pub status: String,
     /// CNAME record access status. Values:
     ///
@@ -26645,11 +25366,7 @@ pub struct Zone {
     )]
     pub lock_status: String,
     /// Whether the site is disabled.
-    #[serde(
-        rename = "Paused",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Paused", default, deserialize_with = "crate::support::nullable")]
     pub paused: bool,
     /// Specifies whether it is a fake site (this field is a historic reserved field and is no longer maintained, refer to the website type for the corresponding field). valid values:.
     ///
@@ -26660,11 +25377,7 @@ pub struct Zone {
     /// - 1: fake site.
     ///
     /// .
-    #[serde(
-        rename = "IsFake",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "IsFake", default, deserialize_with = "crate::support::nullable")]
     pub is_fake: i64,
     /// Whether to enable CNAME acceleration (this field is a historic reserved field and is no longer maintained. refer to the website type for the corresponding field). valid values:.
     ///
@@ -26683,10 +25396,7 @@ pub struct Zone {
     pub cname_speed_up: String,
     /// Ownership verification information. (this field is a historic reserved field and is no longer maintained. refer to the website type for the corresponding field.).
     /// Note: This field may return null, which indicates a failure to obtain a valid value.
-    #[serde(
-        rename = "OwnershipVerification",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "OwnershipVerification", skip_serializing_if = "Option::is_none")]
     pub ownership_verification: Option<OwnershipVerification>,
     /// Lists the currently used NS of the site. (this field is a historic reserved field and is no longer maintained. refer to the corresponding field based on the website type.).
     #[serde(
@@ -26708,10 +25418,7 @@ pub struct Zone {
     pub vanity_name_servers: Option<VanityNameServers>,
     /// User-Customized NS IP information. (this field is a historic reserved field and is no longer maintained. refer to the corresponding field according to the website type.).
     /// Note: This field may return null, which indicates a failure to obtain a valid value.
-    #[serde(
-        rename = "VanityNameServersIps",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "VanityNameServersIps", skip_serializing_if = "Option::is_none")]
     pub vanity_name_servers_ips: Option<Vec<VanityNameServersIps>>,
     /// Version management configuration group working mode. site configuration modules can enable "version management mode" or "immediate effect mode" by configuration group dimension. for details, see [version management](https://www.tencentcloud.com/document/product/1552/113690?from_cn_redirect=1).
     #[serde(
@@ -26861,7 +25568,10 @@ impl Zone {
         self
     }
     /// Sets `NameServers`.
-    pub fn name_servers(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn name_servers(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.name_servers = value.into_iter().map(Into::into).collect();
         self
     }
@@ -26977,10 +25687,7 @@ pub struct ZoneConfig {
     pub grpc: Option<GrpcParameters>,
     /// Network Error Logging configuration.
     /// Note: This field may return null, which indicates a failure to obtain a valid value.
-    #[serde(
-        rename = "NetworkErrorLogging",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NetworkErrorLogging", skip_serializing_if = "Option::is_none")]
     pub network_error_logging: Option<NetworkErrorLoggingParameters>,
     /// Accelerate optimization and configuration in mainland china.
     /// Note: this field may return null, which indicates a failure to obtain a valid value.
@@ -27122,7 +25829,10 @@ impl ZoneConfig {
         self
     }
     /// Sets `NetworkErrorLogging`.
-    pub fn network_error_logging(mut self, value: NetworkErrorLoggingParameters) -> Self {
+    pub fn network_error_logging(
+        mut self,
+        value: NetworkErrorLoggingParameters,
+    ) -> Self {
         self.network_error_logging = Some(value);
         self
     }
@@ -27220,21 +25930,13 @@ impl ZoneInfo {
 #[non_exhaustive]
 pub struct ZoneSetting {
     /// Name of the site
-    #[serde(
-        rename = "ZoneName",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "ZoneName", default, deserialize_with = "crate::support::nullable")]
     pub zone_name: String,
     /// Site acceleration region. Values:
     ///
     /// - `mainland`: Acceleration in the Chinese mainland.
     /// - `overseas`: Acceleration outside the Chinese mainland.
-    #[serde(
-        rename = "Area",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Area", default, deserialize_with = "crate::support::nullable")]
     pub area: String,
     /// Node cache key configuration
     /// Note: This field may return null, indicating that no valid values can be obtained.
@@ -27310,10 +26012,7 @@ pub struct ZoneSetting {
     pub grpc: Option<Grpc>,
     /// Network Error Logging configuration.
     /// Note: This field may return `null`, indicating that no valid value can be obtained.
-    #[serde(
-        rename = "NetworkErrorLogging",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "NetworkErrorLogging", skip_serializing_if = "Option::is_none")]
     pub network_error_logging: Option<NetworkErrorLogging>,
     /// Image optimization configuration.
     /// Note: This field may return `null`, indicating that no valid value was found.

@@ -20,7 +20,10 @@ impl crate::Client {
     pub async fn describe_ddos_policies(
         &self,
         input: crate::models::DescribeDDoSPoliciesRequest,
-    ) -> ::core::result::Result<crate::models::DescribeDDoSPoliciesResponse, crate::Error> {
+    ) -> ::core::result::Result<
+        crate::models::DescribeDDoSPoliciesResponse,
+        crate::Error,
+    > {
         self.send("DescribeDDoSPolicies", &input).await
     }
     /// Rotates a CNAME secret.

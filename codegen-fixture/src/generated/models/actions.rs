@@ -36,7 +36,11 @@ pub struct CreateIPv6RuleRequest {
 }
 impl CreateIPv6RuleRequest {
     /// Creates it from its required members; set the others with the chainable setters.
-    pub fn new(zone_id: impl Into<String>, r#type: impl Into<String>, rule: RuleNode) -> Self {
+    pub fn new(
+        zone_id: impl Into<String>,
+        r#type: impl Into<String>,
+        rule: RuleNode,
+    ) -> Self {
         Self {
             zone_id: zone_id.into(),
             r#type: r#type.into(),
@@ -64,7 +68,10 @@ impl CreateIPv6RuleRequest {
         self
     }
     /// Sets `Match`.
-    pub fn r#match(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn r#match(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.r#match = Some(value.into_iter().map(Into::into).collect());
         self
     }
@@ -95,11 +102,7 @@ impl CreateIPv6RuleRequest {
 #[non_exhaustive]
 pub struct CreateIPv6RuleResponse {
     /// ID of the new rule.
-    #[serde(
-        rename = "RuleId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "RuleId", default, deserialize_with = "crate::support::nullable")]
     pub rule_id: String,
     /// The unique request ID, returned for every request.
     #[serde(
@@ -189,11 +192,7 @@ pub struct DescribeDDoSPoliciesResponse {
     )]
     pub total_count: u64,
     /// Policies on this page.
-    #[serde(
-        rename = "Policies",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Policies", default, deserialize_with = "crate::support::nullable")]
     pub policies: Vec<DDoSPolicy>,
     /// Opaque continuation, if any.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
@@ -310,15 +309,18 @@ pub static ACTIONS: &[crate::support::ActionInfo] = &[
         "CreateIPv6Rule",
         "Creates an IPv6 rule",
         crate::support::normalize_request::<CreateIPv6RuleRequest>,
+        crate::support::check_response::<CreateIPv6RuleResponse>,
     ),
     crate::support::ActionInfo::new(
         "DescribeDDoSPolicies",
         "Lists DDoS policies",
         crate::support::normalize_request::<DescribeDDoSPoliciesRequest>,
+        crate::support::check_response::<DescribeDDoSPoliciesResponse>,
     ),
     crate::support::ActionInfo::new(
         "ModifyCNAMESecret",
         "Rotates a CNAME secret",
         crate::support::normalize_request::<ModifyCNAMESecretRequest>,
+        crate::support::check_response::<ModifyCNAMESecretResponse>,
     ),
 ];

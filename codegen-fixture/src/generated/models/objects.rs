@@ -4,18 +4,10 @@
 #[non_exhaustive]
 pub struct DDoSPolicy {
     /// Policy ID.
-    #[serde(
-        rename = "PolicyId",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "PolicyId", default, deserialize_with = "crate::support::nullable")]
     pub policy_id: i64,
     /// Policy name.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Whether IPv6 is covered.
     #[serde(rename = "IPv6Enabled", skip_serializing_if = "Option::is_none")]
@@ -31,11 +23,7 @@ pub struct DDoSPolicy {
     #[serde(rename = "Rules", skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<RuleNode>>,
     /// Who owns it.
-    #[serde(
-        rename = "Owner",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Owner", default, deserialize_with = "crate::support::nullable")]
     pub owner: Filter,
 }
 impl DDoSPolicy {
@@ -86,18 +74,10 @@ impl DDoSPolicy {
 #[non_exhaustive]
 pub struct Filter {
     /// Field to filter on.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "crate::support::nullable")]
     pub name: String,
     /// Accepted values.
-    #[serde(
-        rename = "Values",
-        default,
-        deserialize_with = "crate::support::nullable"
-    )]
+    #[serde(rename = "Values", default, deserialize_with = "crate::support::nullable")]
     pub values: Vec<String>,
     /// Substring match.
     #[serde(rename = "Fuzzy", skip_serializing_if = "Option::is_none")]
