@@ -35,7 +35,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = workspace_root();
     let result = match cli.command {
-        Command::Regenerate { check } => regenerate::run(&root, check),
+        Command::Regenerate { check } => regenerate::run(&root, regenerate::TARGETS, check),
         Command::UpdateSpec { version } => update_spec::run(&root, version.as_deref()),
     };
     match result {

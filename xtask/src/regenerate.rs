@@ -33,9 +33,9 @@ pub const TARGETS: &[Target] = &[
 ];
 
 /// Every generated file, by path relative to the workspace root.
-pub fn generate_all(root: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
+pub fn generate_all(root: &Path, targets: &[Target]) -> Result<BTreeMap<PathBuf, String>, String> {
     let mut files = BTreeMap::new();
-    for target in TARGETS {
+    for target in targets {
         let spec_path = root.join(target.spec);
         let text = fs::read_to_string(&spec_path)
             .map_err(|e| format!("reading {}: {e}", spec_path.display()))?;
@@ -59,6 +59,7 @@ pub fn generate_all(root: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
 /// Paths (relative to `root`) that are missing, differ, or should not exist.
 pub fn stale_files(
     root: &Path,
+    targets: &[Target],
     expected: &BTreeMap<PathBuf, String>,
 ) -> Result<Vec<String>, String> {
     let mut stale = Vec::new();
@@ -69,7 +70,7 @@ pub fn stale_files(
             Err(_) => stale.push(format!("{} (missing)", path.display())),
         }
     }
-    for dir in generated_dirs() {
+    for dir in generated_dirs(targets) {
         for path in files_under(&root.join(dir))? {
             let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
             if !expected.contains_key(&relative) {
@@ -80,12 +81,12 @@ pub fn stale_files(
     Ok(stale)
 }
 
-pub fn run(root: &Path, check: bool) -> Result<(), String> {
+pub fn run(root: &Path, targets: &[Target], check: bool) -> Result<(), String> {
     let started = Instant::now();
-    let files = generate_all(root)?;
+    let files = generate_all(root, targets)?;
     let generation = started.elapsed();
     if check {
-        let stale = stale_files(root, &files)?;
+        let stale = stale_files(root, targets, &files)?;
         if !stale.is_empty() {
             return Err(format!(
                 "{} generated file(s) are stale; run `cargo xtask regenerate`:\n  {}",
@@ -96,7 +97,7 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
         println!("{} generated files are up to date", files.len());
         return Ok(());
     }
-    for dir in generated_dirs() {
+    for dir in generated_dirs(targets) {
         let dir = root.join(dir);
         if dir.exists() {
             fs::remove_dir_all(&dir).map_err(|e| format!("removing {}: {e}", dir.display()))?;
@@ -119,8 +120,8 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn generated_dirs() -> impl Iterator<Item = &'static str> {
-    TARGETS.iter().flat_map(|t| [t.models_dir, t.client_dir])
+fn generated_dirs(targets: &[Target]) -> impl Iterator<Item = &'static str> + '_ {
+    targets.iter().flat_map(|t| [t.models_dir, t.client_dir])
 }
 
 fn files_under(dir: &Path) -> Result<Vec<PathBuf>, String> {
@@ -150,12 +151,89 @@ mod tests {
     #[test]
     fn generated_files_are_fresh() {
         let root = crate::workspace_root();
-        let files = generate_all(&root).unwrap_or_else(|e| panic!("generation failed: {e}"));
-        let stale = stale_files(&root, &files).unwrap_or_else(|e| panic!("{e}"));
+        let files =
+            generate_all(&root, TARGETS).unwrap_or_else(|e| panic!("generation failed: {e}"));
+        let stale = stale_files(&root, TARGETS, &files).unwrap_or_else(|e| panic!("{e}"));
         assert!(
             stale.is_empty(),
             "stale generated files, run `cargo xtask regenerate`:\n{}",
             stale.join("\n")
         );
+    }
+
+    const SCRATCH: &[Target] = &[Target {
+        spec: "spec/api.json",
+        models_dir: "models/src/generated",
+        client_dir: "client/src/generated",
+        models_path: "models",
+    }];
+
+    /// A scratch workspace holding the fixture spec and a stray file in a generated directory.
+    fn scratch() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fixture = crate::workspace_root().join("codegen/tests/fixture/api.json");
+        fs::create_dir_all(dir.path().join("spec")).unwrap();
+        fs::copy(fixture, dir.path().join("spec/api.json")).unwrap();
+        fs::create_dir_all(dir.path().join("models/src/generated")).unwrap();
+        fs::write(
+            dir.path().join("models/src/generated/removed_action.rs"),
+            "// stale",
+        )
+        .unwrap();
+        dir
+    }
+
+    #[test]
+    fn regenerate_wipes_what_is_no_longer_generated_and_check_sees_it() {
+        let dir = scratch();
+        let stale = run(dir.path(), SCRATCH, true).unwrap_err();
+        assert!(
+            stale.contains("models/src/generated/removed_action.rs (no longer generated)"),
+            "{stale}"
+        );
+        assert!(
+            stale.contains("client/src/generated/operations.rs (missing)"),
+            "{stale}"
+        );
+
+        run(dir.path(), SCRATCH, false).unwrap();
+        assert!(!dir
+            .path()
+            .join("models/src/generated/removed_action.rs")
+            .exists());
+        assert!(dir.path().join("models/src/generated/objects.rs").exists());
+        run(dir.path(), SCRATCH, true).unwrap();
+
+        fs::write(
+            dir.path().join("client/src/generated/operations.rs"),
+            "// edited by hand",
+        )
+        .unwrap();
+        let stale = run(dir.path(), SCRATCH, true).unwrap_err();
+        assert!(
+            stale.contains("client/src/generated/operations.rs (differs)"),
+            "{stale}"
+        );
+    }
+
+    #[test]
+    fn a_broken_spec_writes_nothing() {
+        let dir = scratch();
+        run(dir.path(), SCRATCH, false).unwrap();
+        let before =
+            fs::read_to_string(dir.path().join("models/src/generated/actions.rs")).unwrap();
+        let spec = dir.path().join("spec/api.json");
+        let broken = fs::read_to_string(&spec)
+            .unwrap()
+            .replace("\"member\": \"RuleNode\"", "\"member\": \"Nope\"");
+        fs::write(&spec, broken).unwrap();
+
+        let error = run(dir.path(), SCRATCH, false).unwrap_err();
+        assert!(
+            error.contains("objects.CreateIPv6RuleRequest.members[2].member"),
+            "{error}"
+        );
+        let after = fs::read_to_string(dir.path().join("models/src/generated/actions.rs")).unwrap();
+        assert_eq!(before, after, "the previous output is untouched");
     }
 }
