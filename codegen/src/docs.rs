@@ -30,14 +30,13 @@ fn convert_tags(html: &str) -> String {
                 out.push('[');
                 pending_link = Some(href);
             }
-            Some(Tag::LinkEnd) => match pending_link.take() {
-                Some(href) => {
+            Some(Tag::LinkEnd) => {
+                if let Some(href) = pending_link.take() {
                     out.push_str("](");
                     out.push_str(&href);
                     out.push(')');
                 }
-                None => {}
-            },
+            }
             Some(Tag::Ignored) => {}
             // Not HTML (`<Custom prefix>`): keep it as text, escaped so Markdown shows it.
             None => {

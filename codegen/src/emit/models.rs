@@ -205,7 +205,7 @@ fn constructor(object: &Object) -> TokenStream {
         if f.constructor_arg {
             let (_, convert) = argument(f, &quote!(#name));
             match f.always_present {
-                true if convert.to_string() == name.to_string() => quote!(#name),
+                true if name == convert.to_string() => quote!(#name),
                 true => quote!(#name: #convert),
                 false => quote!(#name: Some(#convert)),
             }
