@@ -110,8 +110,9 @@ struct ServerState {
 }
 
 struct Server {
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, the base URL to use as the client's endpoint.
     url: String,
+    /// Every request received, in order.
     received: Arc<Mutex<Vec<Recorded>>>,
 }
 
@@ -128,13 +129,14 @@ impl Server {
     }
 }
 
-/// Starts a server on 127.0.0.1:0 (or on `listener`) that records every request, checks its signature like the
+/// Starts a server on 127.0.0.1:0 that records every request, checks its signature like the
 /// real endpoint, and passes correctly signed ones to `handler`.
 async fn start_server(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     serve_on(listener, handler)
 }
 
+/// [`start_server`] on a listener of the caller's choosing.
 fn serve_on(
     listener: tokio::net::TcpListener,
     handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
