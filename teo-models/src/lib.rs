@@ -33,6 +33,8 @@ pub use support::{DateTime, DateTimeError};
 pub use time;
 
 /// The action called `name` (`DownloadL4Logs`), if the service has it.
+// `#[inline]` keeps the table's typed readers out of this crate's own build (see `ACTIONS`).
+#[inline]
 pub fn action(name: &str) -> Option<&'static support::ActionInfo> {
     ACTIONS
         .binary_search_by(|a| a.name().cmp(name))

@@ -1,10 +1,12 @@
 //! Types and helpers the generated models are built on. Hand-written; the generator refers to
 //! them as `crate::support::…`.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
+use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeOwned, Visitor};
+use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -172,13 +174,196 @@ impl<'de> Deserialize<'de> for DateTime {
     }
 }
 
-/// `deserialize_with` for members the spec promises: `null` reads as the default, like absence.
-pub fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+/// How a generated struct reads its members; the generator implements it for every object and
+/// derives `Deserialize` from it through [`read_struct`].
+#[doc(hidden)]
+pub trait ReadMembers: Sized {
+    /// The object's wire name, for messages.
+    const NAME: &'static str;
+    /// Every member's wire name, for "unknown member" messages.
+    const MEMBERS: &'static [&'static str];
+    /// Requests are read strictly: unknown members are errors and `REQUIRED` must be present.
+    const STRICT: bool;
+    const REQUIRED: &'static [&'static str];
+    /// Every member at its default.
+    fn empty() -> Self;
+    /// Reads the value of member `name`; `Ok(false)` if the object has no such member.
+    fn read_member<'de, A: MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error>;
+}
+
+#[doc(hidden)]
+pub fn read_struct<'de, D: Deserializer<'de>, T: ReadMembers>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    deserializer.deserialize_map(StructVisitor(PhantomData))
+}
+
+struct StructVisitor<T>(PhantomData<T>);
+
+impl<'de, T: ReadMembers> Visitor<'de> for StructVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a {} object", T::NAME)
+    }
+
+    // Kept small and free of closures: it is instantiated once per struct and reader, so every
+    // line here is multiplied by about a thousand in the compiled crate.
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut value = T::empty();
+        let mut required = RequiredMembers::new(T::REQUIRED);
+        while let Some(name) = map.next_key::<MemberName<'de>>()? {
+            let name = name.as_str();
+            match value.read_member(name, &mut map) {
+                Ok(true) => required.seen(name),
+                Ok(false) if T::STRICT => return Err(de::Error::unknown_field(name, T::MEMBERS)),
+                Ok(false) => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Err(e) => return Err(in_member(name, &e)),
+            }
+        }
+        match required.first_missing() {
+            Some(name) => Err(de::Error::missing_field(name)),
+            None => Ok(value),
+        }
+    }
+}
+
+/// Which required members a strict reader has seen.
+struct RequiredMembers {
+    names: &'static [&'static str],
+    seen: Vec<bool>,
+}
+
+impl RequiredMembers {
+    fn new(names: &'static [&'static str]) -> RequiredMembers {
+        RequiredMembers {
+            names,
+            seen: vec![false; names.len()],
+        }
+    }
+
+    fn seen(&mut self, name: &str) {
+        if let Some(i) = self.names.iter().position(|required| *required == name) {
+            self.seen[i] = true;
+        }
+    }
+
+    fn first_missing(&self) -> Option<&'static str> {
+        self.names
+            .iter()
+            .zip(&self.seen)
+            .find(|(_, seen)| !**seen)
+            .map(|(name, _)| *name)
+    }
+}
+
+/// Prefixes an error from inside member `name` with its name, so that a nested error reads
+/// `Rules: Condition: invalid type: …` and names the offending member at any depth.
+fn in_member<E: de::Error>(name: &str, inner: &E) -> E {
+    // serde_json appends the position to its messages and adds it again to ours: keep one.
+    E::custom(format_args!(
+        "{name}: {}",
+        strip_position(&inner.to_string())
+    ))
+}
+
+fn without_position(error: serde_json::Error) -> serde_json::Error {
+    de::Error::custom(strip_position(&error.to_string()))
+}
+
+/// `invalid type: … at line 1 column 9` → `invalid type: …`.
+fn strip_position(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(at) if message[at..].contains(" column ") => &message[..at],
+        _ => message,
+    }
+}
+
+/// A member name, borrowed from the input when it can be.
+struct MemberName<'de>(Cow<'de, str>);
+
+impl MemberName<'_> {
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for MemberName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = MemberName<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a member name")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<Self::Value, E> {
+                Ok(MemberName(Cow::Borrowed(name)))
+            }
+
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
+                Ok(MemberName(Cow::Owned(name.to_owned())))
+            }
+
+            fn visit_string<E: de::Error>(self, name: String) -> Result<Self::Value, E> {
+                Ok(MemberName(Cow::Owned(name)))
+            }
+        }
+
+        deserializer.deserialize_identifier(NameVisitor)
+    }
+}
+
+/// Reads a member as its exact type (`Option` members read `null` as `None`).
+#[doc(hidden)]
+pub fn read_value<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut T,
+) -> Result<(), A::Error> {
+    *slot = map.next_value()?;
+    Ok(())
+}
+
+/// Reads a member the spec promises in a response: `null` reads as the default, like absence.
+#[doc(hidden)]
+pub fn read_or_default<'de, A, T>(map: &mut A, slot: &mut T) -> Result<(), A::Error>
 where
-    D: Deserializer<'de>,
+    A: MapAccess<'de>,
     T: Deserialize<'de> + Default,
 {
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+    *slot = map.next_value::<Option<T>>()?.unwrap_or_default();
+    Ok(())
+}
+
+/// Reads a request's date-time strictly: RFC 3339 text only.
+#[doc(hidden)]
+pub fn read_date_time<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    slot: &mut DateTime,
+) -> Result<(), A::Error> {
+    let text = map.next_value::<Cow<'de, str>>()?;
+    *slot = DateTime::parse(&text).map_err(de::Error::custom)?;
+    Ok(())
+}
+
+#[doc(hidden)]
+pub fn read_optional_date_time<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    slot: &mut Option<DateTime>,
+) -> Result<(), A::Error> {
+    *slot = match map.next_value::<Option<Cow<'de, str>>>()? {
+        Some(text) => Some(DateTime::parse(&text).map_err(de::Error::custom)?),
+        None => None,
+    };
+    Ok(())
 }
 
 /// Printed in place of a secret in `Debug` output.
@@ -251,7 +436,10 @@ impl fmt::Debug for ActionInfo {
 pub fn normalize_request<T: DeserializeOwned + Serialize>(
     input: serde_json::Value,
 ) -> Result<Vec<u8>, serde_json::Error> {
-    let typed: T = serde_json::from_value(input)?;
+    // Read from text rather than from the `Value`: responses are read from text too, so objects
+    // that travel both ways share one reader and the crate compiles faster. The positions in
+    // messages refer to this compact text, so they are dropped; the member names stay.
+    let typed: T = serde_json::from_str(&input.to_string()).map_err(without_position)?;
     serde_json::to_vec(&typed)
 }
 

@@ -47,7 +47,9 @@ pub fn model_files(service: &Service, options: &Options) -> Result<Vec<Generated
         use super::*;
         #( #action_items )*
         /// Every action of the service, sorted by name.
-        pub static ACTIONS: &[crate::support::ActionInfo] = &[ #( #table ),* ];
+        // A `const`, not a `static`: the readers and writers it points at are then compiled only
+        // into programs that use the table, not into every build of this crate.
+        pub const ACTIONS: &[crate::support::ActionInfo] = &[ #( #table ),* ];
     };
 
     let data_items = service
@@ -88,8 +90,8 @@ fn object_tokens(object: &Object) -> TokenStream {
     if !(object.role == Role::Request && has_required) {
         derives.push(quote!(Default));
     }
-    let strict = (!object.role.is_tolerant()).then(|| quote!(#[serde(deny_unknown_fields)]));
-    let fields = object.fields.iter().map(|f| field_tokens(f, object.role));
+    let fields = object.fields.iter().map(field_tokens);
+    let reader = reader(object);
     let debug = object
         .fields
         .iter()
@@ -99,8 +101,7 @@ fn object_tokens(object: &Object) -> TokenStream {
     let setters = object.fields.iter().map(setter);
     quote! {
         #doc
-        #[derive(#(#derives,)* ::serde::Serialize, ::serde::Deserialize)]
-        #strict
+        #[derive(#(#derives,)* ::serde::Serialize)]
         #[non_exhaustive]
         pub struct #name { #( #fields )* }
 
@@ -108,27 +109,93 @@ fn object_tokens(object: &Object) -> TokenStream {
             #constructor
             #( #setters )*
         }
+        #reader
         #debug
     }
 }
 
-fn field_tokens(field: &Field, role: Role) -> TokenStream {
+fn field_tokens(field: &Field) -> TokenStream {
     let doc = doc_attrs(&field.doc);
     let ident = ident(&field.ident);
     let wire = &field.wire_name;
     let ty = rust_type(field);
-    let serde = if !field.always_present {
-        quote!(#[serde(rename = #wire, skip_serializing_if = "Option::is_none")])
-    } else if role.is_tolerant() {
-        // The server may still omit it or send null: read either as the default.
-        quote!(#[serde(rename = #wire, default, deserialize_with = "crate::support::nullable")])
-    } else {
+    let serde = if field.always_present {
         quote!(#[serde(rename = #wire)])
+    } else {
+        quote!(#[serde(rename = #wire, skip_serializing_if = "Option::is_none")])
     };
     let deprecated = field
         .deprecated
         .then(|| quote!(#[deprecated(note = "disabled in the API spec")]));
     quote! { #doc #serde #deprecated pub #ident: #ty, }
+}
+
+/// `Deserialize` through the hand-written `crate::support::ReadMembers` reader instead of
+/// `#[derive(Deserialize)]`: one `match` per struct rather than serde's field enum, visitors and
+/// sequence support, which keeps the models crate several times faster to compile.
+///
+/// Requests are read strictly (required members, no unknown members, RFC 3339 date-times);
+/// everything else tolerantly (a promised member that is missing or `null` takes its default,
+/// unknown members are skipped).
+fn reader(object: &Object) -> TokenStream {
+    let name = format_ident!("{}", object.name);
+    let label = &object.name;
+    let strict = !object.role.is_tolerant();
+    let members = object.fields.iter().map(|f| &f.wire_name);
+    let required = object
+        .fields
+        .iter()
+        .filter(|f| strict && f.always_present)
+        .map(|f| &f.wire_name);
+    let empty = object.fields.iter().map(|f| {
+        let ident = ident(&f.ident);
+        quote!(#ident: Default::default())
+    });
+    let arms = object.fields.iter().map(|f| {
+        let wire = &f.wire_name;
+        let ident = ident(&f.ident);
+        let date_time = f.ty == FieldType::One(ValueType::DateTime);
+        let read = match (strict, date_time, f.always_present) {
+            (true, true, true) => quote!(read_date_time),
+            (true, true, false) => quote!(read_optional_date_time),
+            (true, false, _) | (false, _, false) => quote!(read_value),
+            (false, _, true) => quote!(read_or_default),
+        };
+        quote!(#wire => crate::support::#read(map, &mut self.#ident)?)
+    });
+    let body = if object.fields.is_empty() {
+        quote! {
+            let _ = (name, map);
+            Ok(false)
+        }
+    } else {
+        quote! {
+            match name {
+                #( #arms, )*
+                _ => return Ok(false),
+            }
+            Ok(true)
+        }
+    };
+    quote! {
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                crate::support::read_struct(deserializer)
+            }
+        }
+        impl crate::support::ReadMembers for #name {
+            const NAME: &'static str = #label;
+            const MEMBERS: &'static [&'static str] = &[#( #members ),*];
+            const STRICT: bool = #strict;
+            const REQUIRED: &'static [&'static str] = &[#( #required ),*];
+            fn empty() -> Self {
+                Self { #( #empty ),* }
+            }
+            fn read_member<'de, A: ::serde::de::MapAccess<'de>>(&mut self, name: &str, map: &mut A) -> ::core::result::Result<bool, A::Error> {
+                #body
+            }
+        }
+    }
 }
 
 /// The stored type: `T`, `Vec<T>`, `Box<T>`, or those wrapped in `Option`.
