@@ -74,6 +74,12 @@ impl ClientBuilder {
         let endpoint = Url::parse(&self.endpoint).map_err(|e| {
             Error::Config(format!("endpoint {:?} is not a URL: {e}", self.endpoint))
         })?;
+        if !endpoint.username().is_empty() || endpoint.password().is_some() {
+            // Not echoed: the URL holds a secret.
+            return Err(Error::Config(
+                "the endpoint must not contain user info (user:password@)".into(),
+            ));
+        }
         if !matches!(endpoint.scheme(), "http" | "https") {
             return Err(Error::Config(format!(
                 "endpoint {:?} must use http or https",
@@ -92,6 +98,9 @@ impl ClientBuilder {
         };
         let http = reqwest::Client::builder()
             .timeout(self.timeout)
+            // A redirect would resend the body and X-TC-Token to another host; the API never
+            // redirects, so one is reported as an unexpected status instead.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
         Ok(Client {
@@ -298,32 +307,24 @@ struct ApiError {
     message: String,
 }
 
-/// Unwraps `{"Response": {...}}`, turning `Response.Error` into [`Error::Api`].
+/// Unwraps `{"Response": {...}}`, turning `Response.Error` into [`Error::Api`] whatever the HTTP
+/// status; any other non-200 answer (a proxy's error page, say) is [`Error::HttpStatus`].
 fn read_envelope(action: &str, status: u16, body: &[u8]) -> Result<Box<RawValue>, Error> {
-    let decode_error = |source| Error::Decode {
-        action: action.to_owned(),
-        source,
-        snippet: Snippet::new(body),
-    };
-    let envelope = match serde_json::from_slice::<Envelope>(body) {
-        Ok(envelope) => envelope,
-        // Not the API speaking (a proxy's error page, say): report the status first.
-        Err(_) if status != 200 => {
-            return Err(Error::HttpStatus {
-                action: action.to_owned(),
-                status,
-                snippet: Snippet::new(body),
-            })
-        }
-        Err(source) => return Err(decode_error(source)),
-    };
-    let probe: ErrorProbe = serde_json::from_str(envelope.response.get()).map_err(decode_error)?;
-    if let Some(error) = probe.error {
+    let envelope = serde_json::from_slice::<Envelope>(body);
+    let probe = envelope
+        .as_ref()
+        .ok()
+        .map(|e| serde_json::from_str::<ErrorProbe>(e.response.get()));
+    if let Some(Ok(ErrorProbe {
+        error: Some(error),
+        request_id,
+    })) = probe
+    {
         return Err(Error::Api {
             action: action.to_owned(),
             code: error.code,
             message: error.message,
-            request_id: probe.request_id,
+            request_id,
         });
     }
     if status != 200 {
@@ -333,5 +334,15 @@ fn read_envelope(action: &str, status: u16, body: &[u8]) -> Result<Box<RawValue>
             snippet: Snippet::new(body),
         });
     }
-    Ok(envelope.response)
+    let decode_error = |source| Error::Decode {
+        action: action.to_owned(),
+        source,
+        snippet: Snippet::new(body),
+    };
+    match (envelope, probe) {
+        (Ok(envelope), Some(Ok(_))) => Ok(envelope.response),
+        (Err(source), _) | (_, Some(Err(source))) => Err(decode_error(source)),
+        // `probe` is `Some` whenever `envelope` is `Ok`.
+        (Ok(envelope), None) => Ok(envelope.response),
+    }
 }
