@@ -26,8 +26,20 @@ impl fmt::Display for Diagnostic {
 pub const SCALARS: &[&str] = &["string", "int64", "uint64", "float", "bool", "datetime_iso"];
 
 /// Names the generated code uses unqualified; an object with one of these names would shadow it.
-const RESERVED_TYPE_NAMES: &[&str] =
-    &["Option", "Some", "None", "Result", "Ok", "Err", "Vec", "String", "Box", "Default", "Into", "IntoIterator"];
+const RESERVED_TYPE_NAMES: &[&str] = &[
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "Vec",
+    "String",
+    "Box",
+    "Default",
+    "Into",
+    "IntoIterator",
+];
 
 /// Returns every problem found; an empty list means the generator can use the spec.
 pub fn check(spec: &Spec) -> Vec<Diagnostic> {
