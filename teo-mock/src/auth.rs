@@ -1,0 +1,275 @@
+//! TC3-HMAC-SHA256 verification, recomputed from the request as received: the Host and
+//! Content-Type headers verbatim (tccli sends the whole endpoint URL as Host), the exact body
+//! bytes, the raw query string of a GET.
+
+use axum::http::HeaderMap;
+use teo_client::signing::{self, SigningInput};
+
+use crate::error::{codes, ApiError};
+
+/// How far `X-TC-Timestamp` may be from the server's clock, as on the real endpoint.
+pub const MAX_CLOCK_SKEW_SECONDS: i64 = 300;
+const ALGORITHM: &str = "TC3-HMAC-SHA256";
+const SERVICE: &str = "teo";
+
+/// A SecretId / SecretKey pair the mock accepts, with the session token it requires if any.
+/// `Debug` shows the SecretId only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub secret_id: String,
+    pub secret_key: String,
+    pub token: Option<String>,
+}
+
+impl Credential {
+    pub fn new(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Credential {
+        Credential {
+            secret_id: secret_id.into(),
+            secret_key: secret_key.into(),
+            token: None,
+        }
+    }
+
+    pub fn with_token(mut self, token: impl Into<String>) -> Credential {
+        self.token = Some(token.into());
+        self
+    }
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("secret_id", &self.secret_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The parts of `Authorization: TC3-HMAC-SHA256 Credential=<id>/<date>/<service>/tc3_request,
+/// SignedHeaders=content-type;host, Signature=<hex>`.
+#[derive(Debug, PartialEq, Eq)]
+struct Authorization<'a> {
+    secret_id: &'a str,
+    date: &'a str,
+    service: &'a str,
+    signed_headers: &'a str,
+    signature: &'a str,
+}
+
+fn parse_authorization(value: &str) -> Option<Authorization<'_>> {
+    let rest = value.strip_prefix(ALGORITHM)?.strip_prefix(' ')?;
+    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
+    for part in rest.split(',') {
+        let (key, value) = part.trim().split_once('=')?;
+        match key {
+            "Credential" => credential = Some(value),
+            "SignedHeaders" => signed_headers = Some(value),
+            "Signature" => signature = Some(value),
+            _ => return None,
+        }
+    }
+    let mut scope = credential?.split('/');
+    let parsed = Authorization {
+        secret_id: scope.next()?,
+        date: scope.next()?,
+        service: scope.next()?,
+        signed_headers: signed_headers?,
+        signature: signature?,
+    };
+    (scope.next() == Some("tc3_request") && scope.next().is_none()).then_some(parsed)
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Checks the signature of a request (`method` POST or GET, `query` the raw query string,
+/// `body` the exact bytes received) against the `known` credentials at unix time `now`.
+pub fn verify(
+    known: &[Credential],
+    method: &str,
+    headers: &HeaderMap,
+    query: &str,
+    body: &[u8],
+    now: i64,
+) -> Result<(), ApiError> {
+    let invalid = |message: &str| ApiError::new(codes::INVALID_AUTHORIZATION, message);
+    let value = header(headers, "authorization")
+        .ok_or_else(|| invalid("The Authorization header is missing."))?;
+    let auth = parse_authorization(value).ok_or_else(|| {
+        invalid("The Authorization header is not `TC3-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.")
+    })?;
+    if auth.signed_headers != "content-type;host" {
+        return Err(invalid("SignedHeaders must be `content-type;host`."));
+    }
+    let timestamp: i64 = header(headers, "x-tc-timestamp")
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(|| invalid("X-TC-Timestamp is missing or not a unix time."))?;
+    if (now - timestamp).abs() > MAX_CLOCK_SKEW_SECONDS {
+        return Err(ApiError::new(
+            codes::SIGNATURE_EXPIRE,
+            format!("The signature expired: X-TC-Timestamp {timestamp} is more than {MAX_CLOCK_SKEW_SECONDS} s from the server time {now}."),
+        ));
+    }
+    let credential = known
+        .iter()
+        .find(|c| c.secret_id == auth.secret_id)
+        .ok_or_else(|| {
+            ApiError::new(
+                codes::SECRET_ID_NOT_FOUND,
+                format!("The SecretId {} is not found.", auth.secret_id),
+            )
+        })?;
+
+    let unsigned_payload = header(headers, "x-tc-content-sha256") == Some("UNSIGNED-PAYLOAD");
+    let input = SigningInput {
+        service: SERVICE,
+        method,
+        host: header(headers, "host").unwrap_or(""),
+        content_type: header(headers, "content-type").unwrap_or(""),
+        query,
+        payload: body,
+        unsigned_payload,
+        timestamp,
+    };
+    let expected = signing::sign(&credential.secret_id, &credential.secret_key, &input)
+        .map_err(|e| invalid(&format!("X-TC-Timestamp: {e}")))?;
+    let failure = |why: &str| {
+        ApiError::new(
+            codes::SIGNATURE_FAILURE,
+            format!("The provided credentials could not be validated: {why}."),
+        )
+    };
+    if auth.service != SERVICE {
+        return Err(failure(&format!(
+            "the credential scope names service `{}`, not `{SERVICE}`",
+            auth.service
+        )));
+    }
+    if auth.date != expected.date() {
+        return Err(failure(&format!(
+            "the credential date {} is not the UTC date of X-TC-Timestamp",
+            auth.date
+        )));
+    }
+    if auth.signature != expected.signature() {
+        return Err(failure("the signature does not match the request"));
+    }
+    match (&credential.token, header(headers, "x-tc-token")) {
+        (Some(required), Some(sent)) if required == sent => Ok(()),
+        (Some(_), _) => Err(ApiError::new(
+            codes::TOKEN_FAILURE,
+            "The X-TC-Token is missing or invalid.",
+        )),
+        (None, _) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    const ID: &str = "AKIDMOCKTEST";
+    const KEY: &str = "mock-key";
+    const NOW: i64 = 1_735_689_600;
+    const BODY: &[u8] = br#"{"ZoneIds":["zone-1"]}"#;
+
+    fn signed(id: &str, key: &str, host: &str, timestamp: i64) -> HeaderMap {
+        let input = SigningInput {
+            service: "teo",
+            method: "POST",
+            host,
+            content_type: "application/json",
+            query: "",
+            payload: BODY,
+            unsigned_payload: false,
+            timestamp,
+        };
+        let signature = signing::sign(id, key, &input).unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("host", HeaderValue::from_str(host).unwrap());
+        headers.insert("content-type", HeaderValue::from_static("application/json"));
+        headers.insert("x-tc-timestamp", HeaderValue::from(timestamp));
+        headers.insert(
+            "authorization",
+            HeaderValue::from_str(signature.authorization()).unwrap(),
+        );
+        headers
+    }
+
+    fn check(headers: &HeaderMap, body: &[u8]) -> Result<(), &'static str> {
+        let known = [
+            Credential::new(ID, KEY),
+            Credential::new("AKIDTOKEN", KEY).with_token("tok"),
+        ];
+        verify(&known, "POST", headers, "", body, NOW).map_err(|e| e.code)
+    }
+
+    #[test]
+    fn a_correct_signature_passes_whatever_the_host_says() {
+        assert_eq!(check(&signed(ID, KEY, "127.0.0.1:8080", NOW), BODY), Ok(()));
+        // tccli signs and sends the whole endpoint URL as Host.
+        assert_eq!(
+            check(&signed(ID, KEY, "http://127.0.0.1:8080", NOW), BODY),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn each_failure_has_its_code() {
+        let good = signed(ID, KEY, "h", NOW);
+        assert_eq!(check(&good, b"{}"), Err(codes::SIGNATURE_FAILURE));
+        assert_eq!(
+            check(&signed(ID, "wrong", "h", NOW), BODY),
+            Err(codes::SIGNATURE_FAILURE)
+        );
+        assert_eq!(
+            check(&signed("AKIDOTHER", KEY, "h", NOW), BODY),
+            Err(codes::SECRET_ID_NOT_FOUND)
+        );
+        assert_eq!(
+            check(&signed(ID, KEY, "h", NOW - 301), BODY),
+            Err(codes::SIGNATURE_EXPIRE)
+        );
+        assert_eq!(check(&signed(ID, KEY, "h", NOW + 299), BODY), Ok(()));
+        assert_eq!(
+            check(&signed("AKIDTOKEN", KEY, "h", NOW), BODY),
+            Err(codes::TOKEN_FAILURE)
+        );
+        let mut with_token = signed("AKIDTOKEN", KEY, "h", NOW);
+        with_token.insert("x-tc-token", HeaderValue::from_static("tok"));
+        assert_eq!(check(&with_token, BODY), Ok(()));
+
+        let mut missing = good.clone();
+        missing.remove("authorization");
+        assert_eq!(check(&missing, BODY), Err(codes::INVALID_AUTHORIZATION));
+        let mut malformed = good.clone();
+        malformed.insert(
+            "authorization",
+            HeaderValue::from_static("TC3-HMAC-SHA256 Credential=x"),
+        );
+        assert_eq!(check(&malformed, BODY), Err(codes::INVALID_AUTHORIZATION));
+        let mut moved = good;
+        moved.insert("host", HeaderValue::from_static("other"));
+        assert_eq!(check(&moved, BODY), Err(codes::SIGNATURE_FAILURE));
+    }
+
+    #[test]
+    fn authorization_parsing() {
+        let parsed = parse_authorization(
+            "TC3-HMAC-SHA256 Credential=AKID/2025-01-01/teo/tc3_request, SignedHeaders=content-type;host, Signature=ab",
+        );
+        assert_eq!(
+            parsed,
+            Some(Authorization {
+                secret_id: "AKID",
+                date: "2025-01-01",
+                service: "teo",
+                signed_headers: "content-type;host",
+                signature: "ab"
+            })
+        );
+        assert_eq!(parse_authorization("Basic abc"), None);
+        assert_eq!(parse_authorization("TC3-HMAC-SHA256 Credential=AKID/2025-01-01/teo/other, SignedHeaders=a, Signature=b"), None);
+    }
+}

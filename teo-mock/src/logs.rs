@@ -1,0 +1,1443 @@
+//! DownloadL4Logs / DownloadL7Logs: hourly gzip packets of synthetic JSON-lines records, listed
+//! by the API and served by the mock itself.
+//!
+//! A listing enumerates one packet per whole UTC hour overlapping `[StartTime, EndTime)`, per
+//! zone, per L4 proxy (or L7 domain), ordered by hour, then zone, then proxy / domain. Nothing
+//! is stored per request: a packet is fully identified by its file name
+//! (`l4_2024050110_zone-mock_sid-mock.log.gz`), and its content is generated deterministically
+//! from that name (records from a `fastrand` generator seeded with a stable hash of the name),
+//! so the same packet always has the same bytes across requests and runs, and `Size` is the
+//! exact length of the file served at `Url`. Packets hold 50–400 records each and are gzip files
+//! with stored (uncompressed) deflate blocks, so listing only needs each packet's text length
+//! (see [`gzip`] for why). Sizes and served files are cached in the [`LogStore`], with bounds.
+//!
+//! File names use only `[A-Za-z0-9.-]`, `_` (the field separator) and `~` (escape): any other
+//! byte of a zone, proxy or domain is written `~XX` (uppercase hex), so names survive URL
+//! paths untouched and parse back unambiguously.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::{json, Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, Month, OffsetDateTime};
+
+use crate::error::{codes, ApiError};
+
+/// Which log family a request or packet belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LogKind {
+    /// DownloadL4Logs: L4 proxy logs, one packet per proxy (`ProxyIds`).
+    L4,
+    /// DownloadL7Logs: L7 access logs, one packet per domain (`Domains`).
+    L7,
+}
+
+impl LogKind {
+    /// The kind an action lists: `DownloadL4Logs` or `DownloadL7Logs`, else None.
+    pub fn from_action(action: &str) -> Option<LogKind> {
+        match action {
+            "DownloadL4Logs" => Some(LogKind::L4),
+            "DownloadL7Logs" => Some(LogKind::L7),
+            _ => None,
+        }
+    }
+
+    /// The kind's tag in file names.
+    fn tag(self) -> &'static str {
+        match self {
+            LogKind::L4 => "l4",
+            LogKind::L7 => "l7",
+        }
+    }
+
+    fn from_tag(tag: &str) -> Option<LogKind> {
+        match tag {
+            "l4" => Some(LogKind::L4),
+            "l7" => Some(LogKind::L7),
+            _ => None,
+        }
+    }
+
+    /// The request member listing proxies / domains.
+    fn ids_member(self) -> &'static str {
+        match self {
+            LogKind::L4 => "ProxyIds",
+            LogKind::L7 => "Domains",
+        }
+    }
+
+    /// The response member naming a packet's proxy / domain.
+    fn id_field(self) -> &'static str {
+        match self {
+            LogKind::L4 => "ProxyId",
+            LogKind::L7 => "Domain",
+        }
+    }
+
+    /// The proxy / domain listed for each zone when the request names none.
+    fn default_id(self) -> &'static str {
+        match self {
+            LogKind::L4 => "sid-mock",
+            LogKind::L7 => "www.example.com",
+        }
+    }
+}
+
+/// The zone listed when the request has no (or an empty) `ZoneIds`.
+pub const DEFAULT_ZONE: &str = "zone-mock";
+/// `Limit` when the request has none.
+pub const DEFAULT_LIMIT: i64 = 20;
+/// The largest accepted `Limit`.
+pub const MAX_LIMIT: i64 = 300;
+/// The longest accepted `[StartTime, EndTime)` range.
+pub const MAX_RANGE: time::Duration = time::Duration::days(31);
+/// The longest accepted zone ID, proxy ID or domain, in bytes.
+pub const MAX_ID_LEN: usize = 255;
+
+const HOUR_SECS: i64 = 3600;
+const HOUR_NANOS: i128 = 3_600_000_000_000;
+/// Accepted times: from 1970-01-01T00:00:00Z (inclusive)…
+const MIN_TIME: OffsetDateTime = time::macros::datetime!(1970-01-01 0:00 UTC);
+/// …to 9999-01-01T00:00:00Z (exclusive), which keeps every derived time formattable.
+const MAX_TIME: OffsetDateTime = time::macros::datetime!(9999-01-01 0:00 UTC);
+
+/// Cache bounds: generated packet bytes (evicted oldest first) and known sizes (cleared when
+/// full; both are regenerated on demand).
+const CACHE_MAX_BYTES: usize = 64 << 20;
+const CACHE_MAX_ENTRIES: usize = 4096;
+const SIZE_CACHE_MAX_ENTRIES: usize = 1 << 16;
+
+/// Deterministic synthetic log packets.
+///
+/// Listing and downloading are stateless (a packet is identified by its file name); the store
+/// only caches listed sizes and served files, both bounded and regenerated on demand. Listing
+/// 300 packets takes ~0.2 s cold in an unoptimised build (each packet's text is generated to
+/// learn its length) and milliseconds when cached.
+#[derive(Debug, Default)]
+pub struct LogStore {
+    cache: Mutex<Cache>,
+}
+
+#[derive(Debug, Default)]
+struct Cache {
+    /// File name → gzip bytes.
+    bytes: HashMap<String, Arc<Vec<u8>>>,
+    /// Insertion order of `bytes`, for eviction.
+    order: VecDeque<String>,
+    /// Sum of the lengths in `bytes`.
+    total: usize,
+    /// File name → gzip length, as listed.
+    sizes: HashMap<String, u64>,
+}
+
+impl Cache {
+    /// Caches `bytes` under `name`, first evicting the oldest entries to stay within
+    /// `max_entries` and `max_bytes` (an entry larger than `max_bytes` alone is still kept).
+    /// Returns the cached bytes: the existing entry if `name` was already cached.
+    fn insert(
+        &mut self,
+        name: &str,
+        bytes: Vec<u8>,
+        max_entries: usize,
+        max_bytes: usize,
+    ) -> Arc<Vec<u8>> {
+        if let Some(existing) = self.bytes.get(name) {
+            return Arc::clone(existing);
+        }
+        while self.order.len() >= max_entries.max(1)
+            || (!self.order.is_empty() && self.total + bytes.len() > max_bytes)
+        {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(old_bytes) = self.bytes.remove(&old) {
+                self.total -= old_bytes.len();
+            }
+        }
+        let bytes = Arc::new(bytes);
+        self.total += bytes.len();
+        self.order.push_back(name.to_owned());
+        self.bytes.insert(name.to_owned(), Arc::clone(&bytes));
+        bytes
+    }
+}
+
+impl LogStore {
+    /// An empty store.
+    pub fn new() -> LogStore {
+        LogStore::default()
+    }
+
+    /// The `Response` object (without RequestId) for a validated DownloadL4Logs/DownloadL7Logs request.
+    /// `base_url` is the mock's own base URL, e.g. "http://127.0.0.1:PORT"; packet URLs point back at it.
+    ///
+    /// Returns `{"TotalCount": n, "Data": [...]}` with the packets `[Offset, Offset+Limit)` of
+    /// the full ordered listing. Errors: MissingParameter for a missing StartTime / EndTime,
+    /// InvalidParameter for a member of the wrong type, InvalidParameterValue for an
+    /// unparseable time, EndTime before StartTime (equal times are an empty range, as in the
+    /// official example), a range over 31 days, a time outside
+    /// 1970–9998, Limit outside 0..=300, a negative Offset, or an empty / overlong ID.
+    pub fn list(&self, kind: LogKind, request: &Value, base_url: &str) -> Result<Value, ApiError> {
+        let start = time_member(request, "StartTime")?;
+        let end = time_member(request, "EndTime")?;
+        if end < start {
+            return Err(ApiError::new(
+                codes::INVALID_PARAMETER_VALUE,
+                format!(
+                    "EndTime must not be before StartTime (StartTime {}, EndTime {}).",
+                    fmt_time(start),
+                    fmt_time(end)
+                ),
+            ));
+        }
+        if end - start > MAX_RANGE {
+            return Err(ApiError::new(
+                codes::INVALID_PARAMETER_VALUE,
+                format!(
+                    "EndTime must be at most 31 days after StartTime (StartTime {}, EndTime {}).",
+                    fmt_time(start),
+                    fmt_time(end)
+                ),
+            ));
+        }
+        let limit = int_member(request, "Limit", DEFAULT_LIMIT)?;
+        if !(0..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::new(
+                codes::INVALID_PARAMETER_VALUE,
+                format!("Limit must be between 0 and {MAX_LIMIT}, got {limit}."),
+            ));
+        }
+        let offset = int_member(request, "Offset", 0)?;
+        if offset < 0 {
+            return Err(ApiError::new(
+                codes::INVALID_PARAMETER_VALUE,
+                format!("Offset must not be negative, got {offset}."),
+            ));
+        }
+        let zones = id_list(request, "ZoneIds", DEFAULT_ZONE)?;
+        let ids = id_list(request, kind.ids_member(), kind.default_id())?;
+
+        // Hours (as indices since the epoch) overlapping [start, end): the first contains
+        // `start`, the last contains the instant just before `end`.
+        let first_hour = start.unix_timestamp_nanos().div_euclid(HOUR_NANOS);
+        let last_hour = (end.unix_timestamp_nanos() - 1).div_euclid(HOUR_NANOS);
+        let hours = (last_hour - first_hour + 1) as u64;
+        let per_hour = (zones.len() * ids.len()) as u64;
+        let total = hours * per_hour;
+
+        let offset = offset as u64;
+        let stop = total.min(offset.saturating_add(limit as u64));
+        let base_url = base_url.trim_end_matches('/');
+        let mut data = Vec::new();
+        for index in offset..stop {
+            let hour = first_hour as i64 + (index / per_hour) as i64;
+            let zone = &zones[((index % per_hour) / ids.len() as u64) as usize];
+            let id = &ids[(index % ids.len() as u64) as usize];
+            let packet = PacketId::new(kind, hour * HOUR_SECS, zone.clone(), id.clone())
+                .ok_or_else(|| {
+                    ApiError::new(codes::INTERNAL_ERROR, "A log packet time is out of range.")
+                })?;
+            let size = self.size(&packet);
+            data.push(packet.entry(base_url, size));
+        }
+        Ok(json!({ "TotalCount": total, "Data": data }))
+    }
+
+    /// The gzip bytes of a packet, by the file name in its URL path (`/logs/<name>`), or None.
+    ///
+    /// `file_name` is the last segment of a listed `Url`, `.log.gz` included. Any string is
+    /// accepted: one that is not the canonical name of a packet gives None.
+    pub fn packet(&self, file_name: &str) -> Option<Arc<Vec<u8>>> {
+        let packet = PacketId::parse(file_name)?;
+        if let Some(bytes) = self.lock().bytes.get(file_name) {
+            return Some(Arc::clone(bytes));
+        }
+        // Generated outside the lock; a concurrent duplicate generation yields identical bytes.
+        let bytes = packet.generate();
+        Some(
+            self.lock()
+                .insert(&packet.file_name, bytes, CACHE_MAX_ENTRIES, CACHE_MAX_BYTES),
+        )
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Cache> {
+        // A panic while holding the lock leaves at worst a missing entry (regenerated on
+        // demand) or a stale `total` (which only changes when eviction happens), so poisoning
+        // is ignored.
+        self.cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The exact gzip length of a packet (cached; computing it takes the packet's text, not
+    /// its gzip bytes).
+    fn size(&self, packet: &PacketId) -> u64 {
+        if let Some(&size) = self.lock().sizes.get(&packet.file_name) {
+            return size;
+        }
+        let size = packet.size();
+        let mut cache = self.lock();
+        if cache.sizes.len() >= SIZE_CACHE_MAX_ENTRIES {
+            cache.sizes.clear();
+        }
+        cache.sizes.insert(packet.file_name.clone(), size);
+        size
+    }
+}
+
+/// A required RFC 3339 time member.
+fn time_member(request: &Value, name: &str) -> Result<OffsetDateTime, ApiError> {
+    let text = match request.get(name) {
+        None | Some(Value::Null) => {
+            return Err(ApiError::new(
+                codes::MISSING_PARAMETER,
+                format!("The parameter `{name}` is missing."),
+            ))
+        }
+        Some(Value::String(text)) => text,
+        Some(_) => {
+            return Err(ApiError::new(
+                codes::INVALID_PARAMETER,
+                format!("{name} must be a string (an RFC 3339 time)."),
+            ))
+        }
+    };
+    let time = OffsetDateTime::parse(text, &Rfc3339).map_err(|error| {
+        ApiError::new(
+            codes::INVALID_PARAMETER_VALUE,
+            format!("{name} `{text}` is not a valid RFC 3339 time ({error})."),
+        )
+    })?;
+    if time < MIN_TIME || time >= MAX_TIME {
+        return Err(ApiError::new(
+            codes::INVALID_PARAMETER_VALUE,
+            format!("{name} `{text}` is outside the supported range (1970-01-01 to 9998-12-31)."),
+        ));
+    }
+    Ok(time)
+}
+
+/// An optional integer member.
+fn int_member(request: &Value, name: &str, default: i64) -> Result<i64, ApiError> {
+    match request.get(name) {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::Number(number)) => match number.as_i64() {
+            Some(value) => Ok(value),
+            None if number.is_u64() => Err(ApiError::new(
+                codes::INVALID_PARAMETER_VALUE,
+                format!("{name} is out of range, got {number}."),
+            )),
+            None => Err(ApiError::new(
+                codes::INVALID_PARAMETER,
+                format!("{name} must be an integer, got {number}."),
+            )),
+        },
+        Some(_) => Err(ApiError::new(
+            codes::INVALID_PARAMETER,
+            format!("{name} must be an integer."),
+        )),
+    }
+}
+
+/// An optional list of IDs, sorted and deduplicated; `[default]` when absent or empty.
+fn id_list(request: &Value, name: &str, default: &str) -> Result<Vec<String>, ApiError> {
+    let items = match request.get(name) {
+        None | Some(Value::Null) => return Ok(vec![default.to_owned()]),
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            return Err(ApiError::new(
+                codes::INVALID_PARAMETER,
+                format!("{name} must be a list of strings."),
+            ))
+        }
+    };
+    let mut ids = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let Some(id) = item.as_str() else {
+            return Err(ApiError::new(
+                codes::INVALID_PARAMETER,
+                format!("{name}[{i}] must be a string."),
+            ));
+        };
+        if id.is_empty() || id.len() > MAX_ID_LEN {
+            return Err(ApiError::new(
+                codes::INVALID_PARAMETER_VALUE,
+                format!("{name}[{i}] must be 1 to {MAX_ID_LEN} bytes long."),
+            ));
+        }
+        ids.push(id.to_owned());
+    }
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        ids.push(default.to_owned());
+    }
+    Ok(ids)
+}
+
+/// A time for messages (RFC 3339 when representable).
+fn fmt_time(time: OffsetDateTime) -> String {
+    time.format(&Rfc3339).unwrap_or_else(|_| time.to_string())
+}
+
+/// The identity of one packet: everything its content derives from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PacketId {
+    kind: LogKind,
+    /// The hour's start, UTC.
+    start: OffsetDateTime,
+    zone: String,
+    /// Proxy ID (L4) or domain (L7).
+    id: String,
+    /// The canonical file name, `.log.gz` included.
+    file_name: String,
+}
+
+impl PacketId {
+    /// `hour_start` is whole-hour unix seconds within the supported range, or None.
+    fn new(kind: LogKind, hour_start: i64, zone: String, id: String) -> Option<PacketId> {
+        if hour_start.rem_euclid(HOUR_SECS) != 0 {
+            return None;
+        }
+        let start = OffsetDateTime::from_unix_timestamp(hour_start).ok()?;
+        if start < MIN_TIME || start >= MAX_TIME {
+            return None;
+        }
+        if zone.is_empty() || zone.len() > MAX_ID_LEN || id.is_empty() || id.len() > MAX_ID_LEN {
+            return None;
+        }
+        let mut file_name = format!(
+            "{}_{:04}{:02}{:02}{:02}_",
+            kind.tag(),
+            start.year(),
+            start.month() as u8,
+            start.day(),
+            start.hour()
+        );
+        escape_into(&zone, &mut file_name);
+        file_name.push('_');
+        escape_into(&id, &mut file_name);
+        file_name.push_str(".log.gz");
+        Some(PacketId {
+            kind,
+            start,
+            zone,
+            id,
+            file_name,
+        })
+    }
+
+    /// The packet a file name denotes, if it is the canonical name of one.
+    fn parse(file_name: &str) -> Option<PacketId> {
+        // Kind, hour, separators and suffix, plus two fully escaped IDs.
+        if file_name.len() > 32 + 2 * 3 * MAX_ID_LEN {
+            return None;
+        }
+        let stem = file_name.strip_suffix(".log.gz")?;
+        let mut parts = stem.split('_');
+        let kind = LogKind::from_tag(parts.next()?)?;
+        let hour = parts.next()?;
+        let zone = unescape(parts.next()?)?;
+        let id = unescape(parts.next()?)?;
+        if parts.next().is_some() || hour.len() != 10 || !hour.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let number = |range: std::ops::Range<usize>| hour.get(range)?.parse::<u16>().ok();
+        let year = i32::from(number(0..4)?);
+        let month = Month::try_from(u8::try_from(number(4..6)?).ok()?).ok()?;
+        let day = u8::try_from(number(6..8)?).ok()?;
+        let hour_of_day = number(8..10)?;
+        if hour_of_day >= 24 {
+            return None;
+        }
+        let date = Date::from_calendar_date(year, month, day).ok()?;
+        let hour_start =
+            date.midnight().assume_utc().unix_timestamp() + i64::from(hour_of_day) * HOUR_SECS;
+        let packet = PacketId::new(kind, hour_start, zone, id)?;
+        (packet.file_name == file_name).then_some(packet)
+    }
+
+    /// `LogPacketName`: `YYYYMMDD-HH-<proxy or domain>` (UTC), as in the API's examples.
+    fn packet_name(&self) -> String {
+        let s = self.start;
+        format!(
+            "{:04}{:02}{:02}-{:02}-{}",
+            s.year(),
+            s.month() as u8,
+            s.day(),
+            s.hour(),
+            self.id
+        )
+    }
+
+    /// The zone's area, derived from the zone ID (about one zone in three is `overseas`).
+    fn area(&self) -> &'static str {
+        match hash(self.zone.as_bytes()) % 3 {
+            0 => "overseas",
+            _ => "mainland",
+        }
+    }
+
+    /// The packet's entry in a listing.
+    fn entry(&self, base_url: &str, size: u64) -> Value {
+        let mut entry = Map::new();
+        entry.insert(
+            self.kind.id_field().to_owned(),
+            Value::from(self.id.clone()),
+        );
+        entry.insert("Area".to_owned(), Value::from(self.area()));
+        entry.insert("LogPacketName".to_owned(), Value::from(self.packet_name()));
+        entry.insert(
+            "Url".to_owned(),
+            Value::from(format!("{base_url}/logs/{}", self.file_name)),
+        );
+        entry.insert(
+            "LogTime".to_owned(),
+            Value::from(self.start.unix_timestamp()),
+        );
+        entry.insert(
+            "LogStartTime".to_owned(),
+            Value::from(beijing_hour(self.start)),
+        );
+        entry.insert(
+            "LogEndTime".to_owned(),
+            Value::from(beijing_hour(self.start + time::Duration::HOUR)),
+        );
+        entry.insert("Size".to_owned(), Value::from(size));
+        Value::Object(entry)
+    }
+
+    /// The packet's records: JSON lines in time order, all within the hour.
+    fn text(&self) -> String {
+        let mut rng = fastrand::Rng::with_seed(hash(self.file_name.as_bytes()));
+        let count = rng.usize(50..=400);
+        let mut offsets: Vec<u32> = (0..count).map(|_| rng.u32(0..3_600_000)).collect();
+        offsets.sort_unstable();
+        let context = RecordContext::new(self);
+        let mut text = String::with_capacity(count * 450);
+        for offset_ms in offsets {
+            match self.kind {
+                LogKind::L4 => context.l4_record(&mut rng, offset_ms, &mut text),
+                LogKind::L7 => context.l7_record(&mut rng, offset_ms, &mut text),
+            }
+            text.push('\n');
+        }
+        text
+    }
+
+    /// The length of [`PacketId::generate`]'s output, without building it.
+    fn size(&self) -> u64 {
+        gzip_len(self.text().len()) as u64
+    }
+
+    /// The packet's gzip file.
+    fn generate(&self) -> Vec<u8> {
+        gzip(self.text().as_bytes())
+    }
+}
+
+/// Per-packet values shared by its records.
+struct RecordContext {
+    /// `YYYY-MM-DDTHH:` of the hour, UTC.
+    time_prefix: String,
+    /// The hour's start in unix milliseconds.
+    start_ms: i64,
+    /// The proxy ID / domain and zone as JSON strings (quoted, escaped).
+    id_json: String,
+    zone_json: String,
+    overseas: bool,
+    /// Seeds the proxy's rule IDs (one per forwarded port).
+    rule_base: u32,
+}
+
+impl RecordContext {
+    fn new(packet: &PacketId) -> RecordContext {
+        let s = packet.start;
+        RecordContext {
+            rule_base: hash(packet.id.as_bytes()) as u32,
+            time_prefix: format!(
+                "{:04}-{:02}-{:02}T{:02}:",
+                s.year(),
+                s.month() as u8,
+                s.day(),
+                s.hour()
+            ),
+            start_ms: s.unix_timestamp() * 1000,
+            id_json: Value::from(packet.id.as_str()).to_string(),
+            zone_json: Value::from(packet.zone.as_str()).to_string(),
+            overseas: packet.area() == "overseas",
+        }
+    }
+
+    /// `offset_ms` into the hour as an RFC 3339 UTC time with milliseconds.
+    fn time(&self, offset_ms: u32, out: &mut String) {
+        let _ = write!(
+            out,
+            "\"{}{:02}:{:02}.{:03}Z\"",
+            self.time_prefix,
+            offset_ms / 60_000,
+            offset_ms / 1000 % 60,
+            offset_ms % 1000
+        );
+    }
+
+    fn client_ip(&self, rng: &mut fastrand::Rng) -> String {
+        const MAINLAND: [u8; 6] = [14, 36, 58, 101, 113, 183];
+        const OVERSEAS: [u8; 6] = [8, 23, 45, 62, 91, 203];
+        let first = if self.overseas { OVERSEAS } else { MAINLAND }[rng.usize(..6)];
+        format!("{first}.{}.{}.{}", rng.u8(..), rng.u8(..), rng.u8(1..255))
+    }
+
+    fn l4_record(&self, rng: &mut fastrand::Rng, offset_ms: u32, out: &mut String) {
+        // The connection closes (and is logged) at `offset_ms`, after lasting up to 10 minutes
+        // but not from before the hour.
+        let duration_ms = rng.u32(0..600_000).min(offset_ms);
+        let connect_ms = self.start_ms + i64::from(offset_ms - duration_ms);
+        let disconnect_ms = self.start_ms + i64::from(offset_ms);
+        let (protocol, port) = match rng.u8(0..4) {
+            0 => ("UDP", 53u16),
+            1 => ("TCP", 22),
+            _ => ("TCP", 443),
+        };
+        let sent: u64 = rng.u64(64..50_000_000);
+        out.push_str("{\"logTime\":");
+        self.time(offset_ms, out);
+        let _ = write!(
+            out,
+            ",\"proxyId\":{},\"zoneId\":{},\"ruleId\":\"rule-{:08x}\",\"connectTimestamp\":{connect_ms},\
+             \"disconnectTimestamp\":{disconnect_ms},\"sessionDuration\":{duration_ms},\"clientIP\":\"{}\",\
+             \"clientPort\":{},\"forwardProtocol\":\"{protocol}\",\"forwardPort\":{port},\"sentBytes\":{sent},\
+             \"receivedBytes\":{},\"sentPackets\":{},\"receivedPackets\":{},\"logServiceIP\":\"{}\"}}",
+            self.id_json,
+            self.zone_json,
+            self.rule_base ^ u32::from(port),
+            self.client_ip(rng),
+            rng.u16(1024..),
+            rng.u64(64..(sent / 4).max(65)),
+            sent / 1400 + 1,
+            rng.u64(1..(sent / 5600).max(2)),
+            if self.overseas { "43.152.0.1" } else { "119.28.0.1" },
+        );
+    }
+
+    fn l7_record(&self, rng: &mut fastrand::Rng, offset_ms: u32, out: &mut String) {
+        const PATHS: [&str; 8] = [
+            "/",
+            "/index.html",
+            "/static/app.js",
+            "/static/app.css",
+            "/api/items",
+            "/images/logo.png",
+            "/video/intro.mp4",
+            "/favicon.ico",
+        ];
+        const METHODS: [&str; 6] = ["GET", "GET", "GET", "GET", "POST", "HEAD"];
+        const PROTOCOLS: [&str; 3] = ["HTTP/1.1", "HTTP/2.0", "HTTP/3.0"];
+        const STATUSES: [u16; 10] = [200, 200, 200, 200, 200, 206, 304, 301, 404, 502];
+        const CACHE: [&str; 4] = ["hit", "hit", "miss", "dynamic"];
+        const AGENTS: [&str; 4] = [
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+            "curl/8.5.0",
+            "okhttp/4.12.0",
+        ];
+        const REGIONS: [&str; 6] = ["US", "DE", "SG", "JP", "BR", "GB"];
+        let status = STATUSES[rng.usize(..STATUSES.len())];
+        let path = PATHS[rng.usize(..PATHS.len())];
+        let bytes = match status {
+            304 | 301 => rng.u64(150..400),
+            _ if path.ends_with(".mp4") => rng.u64(1_000_000..80_000_000),
+            _ => rng.u64(300..500_000),
+        };
+        let region = if self.overseas {
+            REGIONS[rng.usize(..REGIONS.len())]
+        } else {
+            "CN"
+        };
+        out.push_str("{\"RequestTime\":");
+        self.time(offset_ms, out);
+        let _ = write!(
+            out,
+            ",\"ClientIP\":\"{}\",\"ClientRegion\":\"{region}\",\"RequestHost\":{},\"RequestUrl\":\"{path}{}\",\
+             \"RequestMethod\":\"{}\",\"RequestProtocol\":\"{}\",\"RequestUA\":\"{}\",\"RequestBytes\":{},\
+             \"RequestID\":\"{:016x}{:016x}\",\"EdgeResponseStatusCode\":{status},\"EdgeResponseBytes\":{bytes},\
+             \"EdgeResponseTime\":{},\"EdgeCacheStatus\":\"{}\",\"EdgeServerIP\":\"{}\",\"ZoneId\":{}}}",
+            self.client_ip(rng),
+            self.id_json,
+            if rng.u8(0..4) == 0 { format!("?v={}", rng.u32(1..1000)) } else { String::new() },
+            METHODS[rng.usize(..METHODS.len())],
+            PROTOCOLS[rng.usize(..PROTOCOLS.len())],
+            AGENTS[rng.usize(..AGENTS.len())],
+            rng.u64(80..2_000),
+            rng.u64(..),
+            rng.u64(..),
+            rng.u32(1..3_000),
+            CACHE[rng.usize(..CACHE.len())],
+            if self.overseas { "43.152.12.34" } else { "119.28.56.78" },
+            self.zone_json,
+        );
+    }
+}
+
+/// The largest stored deflate block.
+const STORED_BLOCK: usize = 0xffff;
+
+/// A gzip file (RFC 1952) holding `data` in stored deflate blocks (RFC 1951 §3.2.4).
+///
+/// Packets are not compressed: `flate2`'s compressor (miniz_oxide) runs at ~25 MB/s in
+/// unoptimised builds, and a listing of 300 packets would need ~25 MB compressed just to learn
+/// their sizes. Stored blocks make the size a function of the text length ([`gzip_len`]) and
+/// the file any gzip reader accepts; the CRC is `flate2`'s.
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(gzip_len(data.len()));
+    // Magic, CM = deflate, no flags, MTIME 0 (reproducible), XFL 0, OS unknown.
+    out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+    let blocks = stored_blocks(data.len());
+    for (i, block) in (0..blocks)
+        .map(|i| &data[i * STORED_BLOCK..data.len().min((i + 1) * STORED_BLOCK)])
+        .enumerate()
+    {
+        let len = block.len() as u16;
+        out.push(u8::from(i + 1 == blocks)); // BFINAL on the last, BTYPE 00 (stored)
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(block);
+    }
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes()); // ISIZE: the length mod 2^32
+    out
+}
+
+/// Stored blocks for `len` bytes (an empty input still needs one, final, block).
+fn stored_blocks(len: usize) -> usize {
+    len.div_ceil(STORED_BLOCK).max(1)
+}
+
+/// The length of [`gzip`]'s output for `len` bytes of data: header, 5 bytes per block, the
+/// data, trailer.
+fn gzip_len(len: usize) -> usize {
+    10 + 5 * stored_blocks(len) + len + 8
+}
+
+/// An hour boundary as RFC 3339 in Beijing time (`+08:00`), as the API lists packet times.
+fn beijing_hour(utc: OffsetDateTime) -> String {
+    let t = utc + time::Duration::hours(8);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:00:00+08:00",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour()
+    )
+}
+
+/// Writes `text` with every byte outside `[A-Za-z0-9.-]` as `~XX`.
+fn escape_into(text: &str, out: &mut String) {
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || byte == b'.' || byte == b'-' {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "~{byte:02X}");
+        }
+    }
+}
+
+/// The inverse of [`escape_into`]; None for a malformed escape, a stray character or non-UTF-8.
+fn unescape(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'~' => {
+                let hex = bytes.get(i + 1..i + 3)?;
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
+                i += 3;
+            }
+            byte if byte.is_ascii_alphanumeric() || byte == b'.' || byte == b'-' => {
+                out.push(byte);
+                i += 1;
+            }
+            _ => return None,
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// FNV-1a, finished with a SplitMix64 step: stable across platforms, runs and Rust versions
+/// (unlike `std`'s hasher), which keeps packet content reproducible.
+fn hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in bytes {
+        h ^= u64::from(byte);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read as _;
+    use std::time::Instant;
+
+    use flate2::read::GzDecoder;
+
+    use super::*;
+
+    const BASE: &str = "http://127.0.0.1:8080";
+
+    fn list(kind: LogKind, request: Value) -> Value {
+        LogStore::new().list(kind, &request, BASE).unwrap()
+    }
+
+    fn data(response: &Value) -> &Vec<Value> {
+        response["Data"].as_array().unwrap()
+    }
+
+    fn file_name(entry: &Value) -> &str {
+        entry["Url"]
+            .as_str()
+            .unwrap()
+            .strip_prefix(&format!("{BASE}/logs/"))
+            .unwrap()
+    }
+
+    fn err(kind: LogKind, request: Value) -> ApiError {
+        LogStore::new().list(kind, &request, BASE).unwrap_err()
+    }
+
+    fn gunzip(bytes: &[u8]) -> String {
+        let mut text = String::new();
+        GzDecoder::new(bytes).read_to_string(&mut text).unwrap();
+        text
+    }
+
+    #[test]
+    fn three_hours_two_zones_one_proxy() {
+        let response = list(
+            LogKind::L4,
+            json!({
+                "StartTime": "2024-05-01T10:00:00Z",
+                "EndTime": "2024-05-01T13:00:00Z",
+                "ZoneIds": ["zone-b", "zone-a"],
+                "ProxyIds": ["sid-1"],
+            }),
+        );
+        assert_eq!(response["TotalCount"], 6);
+        let data = data(&response);
+        assert_eq!(data.len(), 6);
+        let expected = [
+            (10, "zone-a"),
+            (10, "zone-b"),
+            (11, "zone-a"),
+            (11, "zone-b"),
+            (12, "zone-a"),
+            (12, "zone-b"),
+        ];
+        for (entry, (hour, zone)) in data.iter().zip(expected) {
+            assert_eq!(entry["ProxyId"], "sid-1");
+            assert!(entry.get("Domain").is_none());
+            assert_eq!(entry["LogPacketName"], format!("20240501-{hour}-sid-1"));
+            assert_eq!(
+                entry["Url"],
+                format!("{BASE}/logs/l4_20240501{hour}_{zone}_sid-1.log.gz")
+            );
+            assert_eq!(entry["LogTime"], 1_714_557_600 + (hour - 10) * 3600);
+            assert_eq!(
+                entry["LogStartTime"],
+                format!("2024-05-01T{}:00:00+08:00", hour + 8)
+            );
+            assert_eq!(
+                entry["LogEndTime"],
+                format!("2024-05-01T{}:00:00+08:00", hour + 9)
+            );
+            assert!(["mainland", "overseas"].contains(&entry["Area"].as_str().unwrap()));
+            assert!(entry["Size"].as_u64().unwrap() > 0);
+        }
+        assert_eq!(data[0]["Area"], data[2]["Area"], "a zone keeps its area");
+    }
+
+    #[test]
+    fn paging() {
+        let request = |limit: Option<i64>, offset: Option<i64>| {
+            let mut request = json!({
+                "StartTime": "2024-05-01T10:00:00Z",
+                "EndTime": "2024-05-01T13:00:00Z",
+                "ZoneIds": ["zone-a", "zone-b"],
+                "ProxyIds": ["sid-1"],
+            });
+            if let Some(limit) = limit {
+                request["Limit"] = json!(limit);
+            }
+            if let Some(offset) = offset {
+                request["Offset"] = json!(offset);
+            }
+            request
+        };
+        let all = list(LogKind::L4, request(None, None));
+        let page = list(LogKind::L4, request(Some(4), Some(4)));
+        assert_eq!(page["TotalCount"], 6);
+        assert_eq!(data(&page)[..], data(&all)[4..]);
+        let first = list(LogKind::L4, request(Some(4), None));
+        assert_eq!(data(&first)[..], data(&all)[..4]);
+        let past = list(LogKind::L4, request(Some(4), Some(6)));
+        assert_eq!(past["TotalCount"], 6);
+        assert!(data(&past).is_empty());
+        assert!(data(&list(LogKind::L4, request(Some(0), None))).is_empty());
+    }
+
+    #[test]
+    fn default_limit_is_20() {
+        // 2 days: 48 packets.
+        let response = list(
+            LogKind::L7,
+            json!({"StartTime": "2024-05-01T00:00:00Z", "EndTime": "2024-05-03T00:00:00Z"}),
+        );
+        assert_eq!(response["TotalCount"], 48);
+        assert_eq!(data(&response).len(), 20);
+    }
+
+    #[test]
+    fn defaults_for_zones_and_ids() {
+        let request = json!({"StartTime": "2024-05-01T10:00:00Z", "EndTime": "2024-05-01T11:00:00Z", "ZoneIds": []});
+        let l4 = list(LogKind::L4, request.clone());
+        assert_eq!(l4["TotalCount"], 1);
+        assert_eq!(data(&l4)[0]["ProxyId"], "sid-mock");
+        assert_eq!(
+            file_name(&data(&l4)[0]),
+            "l4_2024050110_zone-mock_sid-mock.log.gz"
+        );
+        let l7 = list(LogKind::L7, request);
+        assert_eq!(data(&l7)[0]["Domain"], "www.example.com");
+        assert_eq!(data(&l7)[0]["LogPacketName"], "20240501-10-www.example.com");
+        assert_eq!(
+            file_name(&data(&l7)[0]),
+            "l7_2024050110_zone-mock_www.example.com.log.gz"
+        );
+        // Two zones, no proxies: one default proxy per zone.
+        let two = list(
+            LogKind::L4,
+            json!({"StartTime": "2024-05-01T10:00:00Z", "EndTime": "2024-05-01T11:00:00Z", "ZoneIds": ["z1", "z2"]}),
+        );
+        assert_eq!(two["TotalCount"], 2);
+    }
+
+    #[test]
+    fn non_aligned_range_covers_overlapping_hours() {
+        let response = list(
+            LogKind::L7,
+            json!({"StartTime": "2024-05-01T10:30:00Z", "EndTime": "2024-05-01T12:10:00Z", "Domains": ["a.example.com"]}),
+        );
+        assert_eq!(response["TotalCount"], 3);
+        let names: Vec<_> = data(&response)
+            .iter()
+            .map(|e| e["LogPacketName"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "20240501-10-a.example.com",
+                "20240501-11-a.example.com",
+                "20240501-12-a.example.com"
+            ]
+        );
+        // The same instants with an offset; an end exactly on an hour excludes that hour.
+        let response = list(
+            LogKind::L7,
+            json!({"StartTime": "2024-05-01T18:30:00+08:00", "EndTime": "2024-05-01T21:00:00+08:00"}),
+        );
+        assert_eq!(response["TotalCount"], 3);
+        assert_eq!(
+            data(&response)[2]["LogPacketName"],
+            "20240501-12-www.example.com"
+        );
+        // A range within one hour, and one crossing midnight UTC.
+        let response = list(
+            LogKind::L4,
+            json!({"StartTime": "2024-05-01T10:05:00Z", "EndTime": "2024-05-01T10:06:00.5Z"}),
+        );
+        assert_eq!(response["TotalCount"], 1);
+        let response = list(
+            LogKind::L4,
+            json!({"StartTime": "2024-12-31T23:59:59Z", "EndTime": "2025-01-01T00:00:00.001Z"}),
+        );
+        let names: Vec<_> = data(&response)
+            .iter()
+            .map(|e| e["LogPacketName"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["20241231-23-sid-mock", "20250101-00-sid-mock"]);
+    }
+
+    /// Checks every listed packet: Size, gzip, JSON lines, timestamps within the hour.
+    fn check_packets(kind: LogKind, response: &Value, store: &LogStore) {
+        for entry in data(response) {
+            let bytes = store.packet(file_name(entry)).unwrap();
+            assert_eq!(
+                entry["Size"].as_u64().unwrap(),
+                bytes.len() as u64,
+                "{entry}"
+            );
+            let start = entry["LogTime"].as_i64().unwrap();
+            let hour = OffsetDateTime::from_unix_timestamp(start).unwrap()
+                ..OffsetDateTime::from_unix_timestamp(start + 3600).unwrap();
+            let hour_ms = start * 1000..(start + 3600) * 1000;
+            let text = gunzip(&bytes);
+            assert!(text.ends_with('\n'));
+            let lines: Vec<&str> = text.lines().collect();
+            assert!((50..=400).contains(&lines.len()), "{} records", lines.len());
+            let mut previous = hour.start;
+            for line in lines {
+                let record: Value = serde_json::from_str(line).unwrap();
+                let (time_field, id_field, id) = match kind {
+                    LogKind::L4 => ("logTime", "proxyId", &entry["ProxyId"]),
+                    LogKind::L7 => ("RequestTime", "RequestHost", &entry["Domain"]),
+                };
+                assert_eq!(&record[id_field], id);
+                let time =
+                    OffsetDateTime::parse(record[time_field].as_str().unwrap(), &Rfc3339).unwrap();
+                assert!(hour.contains(&time), "{time} outside {hour:?}");
+                assert!(time >= previous, "records in time order");
+                previous = time;
+                match kind {
+                    LogKind::L4 => {
+                        for field in ["connectTimestamp", "disconnectTimestamp"] {
+                            assert!(
+                                hour_ms.contains(&record[field].as_i64().unwrap()),
+                                "{field} in {line}"
+                            );
+                        }
+                        assert!(
+                            record["connectTimestamp"].as_i64()
+                                <= record["disconnectTimestamp"].as_i64()
+                        );
+                        for field in ["ruleId", "clientIP"] {
+                            assert!(record[field].is_string(), "{field} in {line}");
+                        }
+                        for field in ["clientPort", "sentBytes", "receivedBytes"] {
+                            assert!(record[field].is_u64(), "{field} in {line}");
+                        }
+                    }
+                    LogKind::L7 => {
+                        assert!(record["RequestUrl"].as_str().unwrap().starts_with('/'));
+                        assert!(record["ClientIP"].is_string());
+                        assert!(record["EdgeResponseStatusCode"].is_u64());
+                        assert!(record["EdgeResponseBytes"].is_u64());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sizes_match_served_bytes_and_content_is_valid() {
+        let store = LogStore::new();
+        let l4 = store
+            .list(
+                LogKind::L4,
+                &json!({
+                    "StartTime": "2024-05-01T10:30:00+08:00",
+                    "EndTime": "2024-05-01T13:00:00+08:00",
+                    "ZoneIds": ["zone-2m6jx63f6k3x", "zone_with under/score"],
+                    "ProxyIds": ["sid-xs82kshs", "proxy-\"quoted\"\\"],
+                    "Limit": 300,
+                }),
+                BASE,
+            )
+            .unwrap();
+        assert_eq!(l4["TotalCount"], 12);
+        check_packets(LogKind::L4, &l4, &store);
+        let l7 = store
+            .list(
+                LogKind::L7,
+                &json!({
+                    "StartTime": "2024-02-28T23:00:00Z",
+                    "EndTime": "2024-02-29T01:00:00Z",
+                    "Domains": ["www.example.com", "bücher.example", "api.example.org"],
+                    "Limit": 300,
+                }),
+                BASE,
+            )
+            .unwrap();
+        assert_eq!(l7["TotalCount"], 6);
+        check_packets(LogKind::L7, &l7, &store);
+        // Names stay URL-safe and parse back.
+        for entry in data(&l4).iter().chain(data(&l7)) {
+            let name = file_name(entry);
+            assert!(
+                name.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-~".contains(&b)),
+                "{name}"
+            );
+            assert_eq!(PacketId::parse(name).unwrap().file_name, name);
+        }
+        // The longest IDs, fully escaped, still list and download.
+        let long = json!({
+            "StartTime": "2024-05-01T10:00:00Z",
+            "EndTime": "2024-05-01T11:00:00Z",
+            "ZoneIds": ["_".repeat(MAX_ID_LEN)],
+            "Domains": ["é".repeat(MAX_ID_LEN / 2)],
+        });
+        let long = store.list(LogKind::L7, &long, BASE).unwrap();
+        assert_eq!(file_name(&data(&long)[0]).len(), 22 + 6 * MAX_ID_LEN - 3);
+        check_packets(LogKind::L7, &long, &store);
+        let odd = data(&l4)
+            .iter()
+            .find(|e| e["ProxyId"] == "proxy-\"quoted\"\\")
+            .unwrap();
+        assert_eq!(
+            file_name(odd),
+            "l4_2024050102_zone-2m6jx63f6k3x_proxy-~22quoted~22~5C.log.gz"
+        );
+        assert_eq!(odd["LogPacketName"], "20240501-02-proxy-\"quoted\"\\");
+    }
+
+    #[test]
+    fn deterministic_across_stores() {
+        let request = json!({
+            "StartTime": "2024-05-01T10:00:00Z",
+            "EndTime": "2024-05-01T16:00:00Z",
+            "ZoneIds": ["zone-a", "zone-b"],
+            "Domains": ["a.example.com", "b.example.com"],
+            "Limit": 50,
+        });
+        let (one, two) = (LogStore::new(), LogStore::new());
+        let first = one.list(LogKind::L7, &request, BASE).unwrap();
+        let second = two.list(LogKind::L7, &request, BASE).unwrap();
+        assert_eq!(first, second);
+        assert_eq!(first, one.list(LogKind::L7, &request, BASE).unwrap());
+        for entry in data(&first) {
+            let name = file_name(entry);
+            assert_eq!(one.packet(name).unwrap(), two.packet(name).unwrap());
+            // Regenerated from the name alone (no cache).
+            assert_eq!(
+                *one.packet(name).unwrap(),
+                PacketId::parse(name).unwrap().generate()
+            );
+        }
+        // Different packets differ.
+        let names: Vec<_> = data(&first).iter().map(file_name).collect();
+        assert_ne!(one.packet(names[0]), one.packet(names[1]));
+    }
+
+    #[test]
+    fn errors() {
+        let store = LogStore::new();
+        let check = |kind, request: Value, code: &str, member: &str| {
+            let error = store.list(kind, &request, BASE).unwrap_err();
+            assert_eq!(error.code, code, "{request}: {error:?}");
+            assert!(error.message.contains(member), "{request}: {error:?}");
+        };
+        let before =
+            json!({"StartTime": "2024-05-01T10:00:00Z", "EndTime": "2024-05-01T09:00:00Z"});
+        check(
+            LogKind::L4,
+            before,
+            codes::INVALID_PARAMETER_VALUE,
+            "EndTime",
+        );
+        // Equal instants (the official example does this) are an empty range.
+        let equal =
+            json!({"StartTime": "2024-05-01T10:00:00Z", "EndTime": "2024-05-01T18:00:00+08:00"});
+        assert_eq!(
+            store.list(LogKind::L7, &equal, BASE).unwrap()["TotalCount"],
+            0
+        );
+        let long = json!({"StartTime": "2024-05-01T00:00:00Z", "EndTime": "2024-06-01T00:00:01Z"});
+        check(LogKind::L7, long, codes::INVALID_PARAMETER_VALUE, "EndTime");
+        let month = json!({"StartTime": "2024-05-01T00:00:00Z", "EndTime": "2024-06-01T00:00:00Z", "Limit": 1});
+        assert_eq!(
+            store.list(LogKind::L7, &month, BASE).unwrap()["TotalCount"],
+            31 * 24
+        );
+        let times = json!({"StartTime": "2024-05-01T10:00:00Z", "EndTime": "2024-05-01T11:00:00Z"});
+        let with = |member: &str, value: Value| {
+            let mut request = times.clone();
+            request[member] = value;
+            request
+        };
+        check(
+            LogKind::L4,
+            with("Limit", json!(301)),
+            codes::INVALID_PARAMETER_VALUE,
+            "Limit",
+        );
+        check(
+            LogKind::L4,
+            with("Limit", json!(-1)),
+            codes::INVALID_PARAMETER_VALUE,
+            "Limit",
+        );
+        check(
+            LogKind::L4,
+            with("Limit", json!(u64::MAX)),
+            codes::INVALID_PARAMETER_VALUE,
+            "Limit",
+        );
+        check(
+            LogKind::L4,
+            with("Limit", json!(1.5)),
+            codes::INVALID_PARAMETER,
+            "Limit",
+        );
+        check(
+            LogKind::L4,
+            with("Offset", json!(-1)),
+            codes::INVALID_PARAMETER_VALUE,
+            "Offset",
+        );
+        assert_eq!(
+            data(
+                &store
+                    .list(LogKind::L4, &with("Limit", json!(300)), BASE)
+                    .unwrap()
+            )
+            .len(),
+            1
+        );
+        check(
+            LogKind::L4,
+            with("StartTime", json!("yesterday")),
+            codes::INVALID_PARAMETER_VALUE,
+            "StartTime",
+        );
+        check(
+            LogKind::L4,
+            with("EndTime", json!("2024-05-01 11:00:00")),
+            codes::INVALID_PARAMETER_VALUE,
+            "EndTime",
+        );
+        check(
+            LogKind::L4,
+            with("StartTime", json!("1969-12-31T00:00:00Z")),
+            codes::INVALID_PARAMETER_VALUE,
+            "StartTime",
+        );
+        check(
+            LogKind::L4,
+            with("EndTime", json!("9999-12-31T23:59:59Z")),
+            codes::INVALID_PARAMETER_VALUE,
+            "EndTime",
+        );
+        check(
+            LogKind::L4,
+            with("StartTime", json!(5)),
+            codes::INVALID_PARAMETER,
+            "StartTime",
+        );
+        check(
+            LogKind::L4,
+            with("ZoneIds", json!([""])),
+            codes::INVALID_PARAMETER_VALUE,
+            "ZoneIds",
+        );
+        check(
+            LogKind::L4,
+            with("ProxyIds", json!([1])),
+            codes::INVALID_PARAMETER,
+            "ProxyIds",
+        );
+        check(
+            LogKind::L7,
+            with("Domains", json!("x")),
+            codes::INVALID_PARAMETER,
+            "Domains",
+        );
+        check(
+            LogKind::L7,
+            with("Domains", json!(["a".repeat(256)])),
+            codes::INVALID_PARAMETER_VALUE,
+            "Domains",
+        );
+        check(
+            LogKind::L7,
+            json!({"EndTime": "2024-05-01T11:00:00Z"}),
+            codes::MISSING_PARAMETER,
+            "StartTime",
+        );
+        assert_eq!(
+            err(LogKind::L4, json!({"StartTime": "2024-05-01T10:00:00Z"})).code,
+            codes::MISSING_PARAMETER
+        );
+    }
+
+    #[test]
+    fn garbage_file_names() {
+        let store = LogStore::new();
+        let valid = "l4_2024050110_zone-mock_sid-mock.log.gz";
+        assert!(store.packet(valid).is_some());
+        // Dots are plain characters: this is the packet of proxy `sid-mock.log.gz`.
+        assert_eq!(
+            PacketId::parse("l4_2024050110_zone-mock_sid-mock.log.gz.log.gz")
+                .unwrap()
+                .id,
+            "sid-mock.log.gz"
+        );
+        for name in [
+            "",
+            "foo",
+            ".log.gz",
+            "../../etc/passwd",
+            "l4_2024050110_zone-mock_sid-mock",
+            "l4_2024050110_zone-mock_sid-mock.log",
+            "l5_2024050110_zone-mock_sid-mock.log.gz",
+            "L4_2024050110_zone-mock_sid-mock.log.gz",
+            "l4_2024053210_zone-mock_sid-mock.log.gz",
+            "l4_2023022910_zone-mock_sid-mock.log.gz",
+            "l4_2024050124_zone-mock_sid-mock.log.gz",
+            "l4_2024050110_zone-mock_sid-mock_x.log.gz",
+            "l4_202405011_zone-mock_sid-mock.log.gz",
+            "l4_+024050110_zone-mock_sid-mock.log.gz",
+            "l4_19690101T0_zone-mock_sid-mock.log.gz",
+            "l4_1969123123_zone-mock_sid-mock.log.gz",
+            "l4_9999123123_zone-mock_sid-mock.log.gz",
+            "l4_2024050110__sid-mock.log.gz",
+            "l4_2024050110_zone-mock_.log.gz",
+            "l4_2024050110_zone~2Dmock_sid-mock.log.gz",
+            "l4_2024050110_zone~5fmock_sid-mock.log.gz",
+            "l4_2024050110_zone~5_sid-mock.log.gz",
+            "l4_2024050110_zone~_sid-mock.log.gz",
+            "l4_2024050110_zone~+F_sid-mock.log.gz",
+            "l4_2024050110_zone~FF_sid-mock.log.gz",
+            "l4_2024050110_zone%2Dmock_sid-mock.log.gz",
+            "l4_2024050110_zöne_sid-mock.log.gz",
+            "l4_2024050110_zone mock_sid-mock.log.gz",
+            "l4_2024050110_zone-mock_sid-mock.log.gz\0",
+        ] {
+            assert!(store.packet(name).is_none(), "{name:?}");
+        }
+        assert!(store
+            .packet(&format!(
+                "l4_2024050110_zone-mock_{}.log.gz",
+                "a".repeat(100_000)
+            ))
+            .is_none());
+        // No panic on any mutation of a valid name, and only canonical names are accepted.
+        let mut rng = fastrand::Rng::with_seed(7);
+        let alphabet = b"~_.-0123456789abcdefABCDEFlgzZ%/\xc3";
+        for _ in 0..5000 {
+            let mut bytes = valid.as_bytes().to_vec();
+            for _ in 0..rng.usize(1..4) {
+                let i = rng.usize(..bytes.len());
+                match rng.u8(..3) {
+                    0 => bytes[i] = alphabet[rng.usize(..alphabet.len())],
+                    1 => drop(bytes.remove(i)),
+                    _ => bytes.insert(i, alphabet[rng.usize(..alphabet.len())]),
+                }
+            }
+            let name = String::from_utf8_lossy(&bytes);
+            if let Some(packet) = PacketId::parse(&name) {
+                assert_eq!(packet.file_name, name);
+                assert_eq!(store.packet(&name).unwrap().len(), packet.generate().len());
+            }
+        }
+    }
+
+    #[test]
+    fn caches() {
+        let store = LogStore::new();
+        let request = json!({
+            "StartTime": "2024-05-01T00:00:00Z",
+            "EndTime": "2024-05-01T01:00:00Z",
+            "ProxyIds": (0..30).map(|i| format!("sid-{i}")).collect::<Vec<_>>(),
+        });
+        let response = store.list(LogKind::L4, &request, BASE).unwrap();
+        assert_eq!(store.lock().sizes.len(), 20);
+        assert!(
+            store.lock().bytes.is_empty(),
+            "listing does not build files"
+        );
+        let name = file_name(&data(&response)[0]).to_owned();
+        let first = store.packet(&name).unwrap();
+        assert!(
+            Arc::ptr_eq(&first, &store.packet(&name).unwrap()),
+            "served from the cache"
+        );
+        // Evicted files are regenerated identically.
+        *store.lock() = Cache::default();
+        assert_eq!(store.packet(&name).unwrap(), first);
+        assert_eq!(store.list(LogKind::L4, &request, BASE).unwrap(), response);
+    }
+
+    #[test]
+    fn cache_eviction() {
+        let mut cache = Cache::default();
+        for i in 0..10 {
+            cache.insert(&format!("p{i}"), vec![0; 100], 4, 1000);
+        }
+        assert_eq!(cache.order, ["p6", "p7", "p8", "p9"]);
+        assert_eq!(cache.total, 400);
+        // An existing entry is returned as is.
+        assert_eq!(cache.insert("p9", vec![1; 5], 4, 1000).len(), 100);
+        // The byte bound evicts oldest first; an oversized entry is kept alone.
+        cache.insert("big", vec![0; 800], 4, 1000);
+        assert_eq!(cache.order, ["p8", "p9", "big"]);
+        assert_eq!(cache.total, 1000);
+        cache.insert("huge", vec![0; 5000], 4, 1000);
+        assert_eq!(cache.order, ["huge"]);
+        assert_eq!(cache.total, 5000);
+        assert_eq!(cache.bytes.len(), 1);
+    }
+
+    #[test]
+    fn kind_from_action() {
+        assert_eq!(LogKind::from_action("DownloadL4Logs"), Some(LogKind::L4));
+        assert_eq!(LogKind::from_action("DownloadL7Logs"), Some(LogKind::L7));
+        assert_eq!(LogKind::from_action("DescribeZones"), None);
+    }
+
+    #[test]
+    fn gzip_framing() {
+        for len in [
+            0,
+            1,
+            1000,
+            STORED_BLOCK - 1,
+            STORED_BLOCK,
+            STORED_BLOCK + 1,
+            3 * STORED_BLOCK + 17,
+        ] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+            let file = gzip(&data);
+            assert_eq!(file.len(), gzip_len(len), "{len}");
+            let mut back = Vec::new();
+            GzDecoder::new(&file[..]).read_to_end(&mut back).unwrap();
+            assert_eq!(back, data, "{len}");
+        }
+    }
+
+    #[test]
+    fn listing_300_packets_is_fast() {
+        for kind in [LogKind::L4, LogKind::L7] {
+            let request = json!({
+                "StartTime": "2024-05-01T00:00:00Z",
+                "EndTime": "2024-05-03T12:00:00Z",
+                "ZoneIds": ["zone-a", "zone-b"],
+                kind.ids_member(): ["a.example.com", "b.example.com", "c.example.com"],
+                "Limit": 300,
+            });
+            let store = LogStore::new();
+            let started = Instant::now();
+            let response = store.list(kind, &request, BASE).unwrap();
+            let cold = started.elapsed();
+            let started = Instant::now();
+            store.list(kind, &request, BASE).unwrap();
+            let warm = started.elapsed();
+            assert_eq!(response["TotalCount"], 60 * 6);
+            assert_eq!(data(&response).len(), 300);
+            let bytes: u64 = data(&response)
+                .iter()
+                .map(|e| e["Size"].as_u64().unwrap())
+                .sum();
+            eprintln!("{kind:?}: listing 300 packets ({bytes} gzip bytes): cold {cold:?}, cached {warm:?}");
+        }
+    }
+}

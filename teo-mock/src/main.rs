@@ -1,0 +1,168 @@
+//! `teo-mock`: runs the EdgeOne mock endpoint until Ctrl-C or SIGTERM.
+
+use std::io::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+
+use clap::Parser;
+use teo_mock::faults::FaultPlan;
+use teo_mock::server::{
+    DEFAULT_BODY_LIMIT, DEFAULT_RATE_LIMIT, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY,
+};
+use teo_mock::{Credential, MockConfig, MockServer};
+
+/// A local EdgeOne (teo 2022-09-01) endpoint: verifies TC3 signatures, validates requests
+/// against the spec, answers from the official examples, and injects faults.
+#[derive(Debug, Parser)]
+#[command(name = "teo-mock", version)]
+struct Args {
+    /// Port to listen on (0: any free port; the one chosen is printed).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+
+    /// Address to listen on: an IP, or IP:PORT (then --port is not needed).
+    #[arg(long, default_value = "127.0.0.1", value_parser = parse_bind)]
+    bind: SocketAddr,
+
+    /// A credential to accept, repeatable (default: the built-in pair). With TOKEN, requests
+    /// must carry it as X-TC-Token.
+    // Parsed after clap, so that a malformed value, which may hold a secret, is not echoed.
+    #[arg(long = "credential", value_name = "ID:KEY[:TOKEN]")]
+    credentials: Vec<String>,
+
+    /// Accept any signature (or none).
+    #[arg(long)]
+    no_verify_signature: bool,
+
+    /// Do not limit the call rate.
+    #[arg(long, conflicts_with = "rate_limit")]
+    no_rate_limit: bool,
+
+    /// Calls a second allowed per action; beyond it RequestLimitExceeded.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_RATE_LIMIT)]
+    rate_limit: u32,
+
+    /// Largest request body accepted, in bytes; beyond it RequestSizeLimitExceeded.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_BODY_LIMIT)]
+    body_limit: usize,
+
+    /// A fault to inject, repeatable: ACTION (or *) : request-limit-exceeded | internal-error |
+    /// bad-gateway | reset | truncate | latency=200ms : a probability 0.0-1.0 or count=N.
+    /// E.g. DescribeZones:internal-error:0.5, '*:reset:count=3', DescribeZones:latency=200ms:1.0
+    #[arg(long = "fault", value_name = "ACTION:FAULT:TRIGGER")]
+    faults: Vec<FaultPlan>,
+}
+
+fn parse_bind(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    text.parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 0))
+        .map_err(|_| format!("{text:?} is neither an IP address nor IP:PORT"))
+}
+
+fn parse_credential(text: &str) -> Result<Credential, String> {
+    let mut parts = text.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(id), Some(key), token) if !id.is_empty() && !key.is_empty() => {
+            let credential = Credential::new(id, key);
+            Ok(match token {
+                Some(token) if !token.is_empty() => credential.with_token(token),
+                _ => credential,
+            })
+        }
+        // The value holds a secret: not echoed.
+        _ => Err("expected ID:KEY or ID:KEY:TOKEN".into()),
+    }
+}
+
+impl Args {
+    fn config(self) -> Result<MockConfig, String> {
+        let mut bind = self.bind;
+        if self.port != 0 {
+            bind.set_port(self.port);
+        }
+        let mut config = MockConfig::default()
+            .bind(bind)
+            .verify_signature(!self.no_verify_signature)
+            .rate_limit((!self.no_rate_limit).then_some(self.rate_limit))
+            .body_limit(self.body_limit);
+        if !self.credentials.is_empty() {
+            let credentials = self
+                .credentials
+                .iter()
+                .map(|text| parse_credential(text))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("invalid value for --credential: {e}"))?;
+            config = config.credentials(credentials);
+        }
+        config.faults = self.faults;
+        Ok(config)
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match Args::parse().config() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("teo-mock: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let default_credentials = config.credentials.len() == 1
+        && config.credentials[0].secret_id == DEFAULT_SECRET_ID
+        && config.credentials[0].secret_key == DEFAULT_SECRET_KEY;
+    let ids: Vec<String> = config
+        .credentials
+        .iter()
+        .map(|c| c.secret_id.clone())
+        .collect();
+    let verify = config.verify_signature;
+    let faults: Vec<String> = config.faults.iter().map(ToString::to_string).collect();
+
+    let mock = match MockServer::start(config).await {
+        Ok(mock) => mock,
+        Err(e) => {
+            eprintln!("teo-mock: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "teo-mock listening on {}", mock.url());
+    if default_credentials {
+        let _ = writeln!(out, "SecretId:  {DEFAULT_SECRET_ID}");
+        let _ = writeln!(out, "SecretKey: {DEFAULT_SECRET_KEY}");
+    } else {
+        let _ = writeln!(out, "accepting SecretIds: {}", ids.join(", "));
+    }
+    if !verify {
+        let _ = writeln!(out, "signature verification is off");
+    }
+    for fault in faults {
+        let _ = writeln!(out, "fault: {fault}");
+    }
+    let _ = out.flush();
+    drop(out);
+
+    wait_for_signal().await;
+    mock.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

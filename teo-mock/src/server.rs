@@ -1,0 +1,731 @@
+//! The HTTP server and the request pipeline.
+//!
+//! The accept loop and the HTTP/1 connections are driven here directly (hyper), because some
+//! faults act on the connection itself: a reset closes the socket with RST, a truncated body
+//! closes it mid-response.
+//!
+//! `POST /` goes through, in order: body size limit → signature ([`auth::verify`]) →
+//! `X-TC-Version` → `X-TC-Action` present → rate limiter → injected faults →
+//! [`validate::check_request`] → the answer ([`LogStore::list`] for DownloadL4Logs /
+//! DownloadL7Logs, [`answers::answer`] otherwise). Every API answer, error or not, is HTTP 200
+//! with `{"Response": {…, "RequestId": …}}`. `GET /logs/<file>` serves the log packets the
+//! DownloadL4Logs / DownloadL7Logs answers point at.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Notify};
+use tokio::task::{JoinHandle, JoinSet};
+
+use crate::auth::{self, Credential};
+use crate::error::{codes, request_id, ApiError};
+use crate::faults::{Fault, FaultInjector, FaultPlan, RateLimiter};
+use crate::logs::{LogKind, LogStore};
+use crate::spec::Spec;
+use crate::{answers, validate};
+
+/// The SecretId the mock accepts by default.
+pub const DEFAULT_SECRET_ID: &str = "AKIDMOCKMOCKMOCKMOCKMOCKMOCKMOCKMOCK";
+/// The SecretKey of [`DEFAULT_SECRET_ID`].
+pub const DEFAULT_SECRET_KEY: &str = "mock-secret-key";
+/// The only API version the mock answers (`X-TC-Version`).
+pub const API_VERSION: &str = "2022-09-01";
+/// Calls a second allowed per action unless configured otherwise.
+pub const DEFAULT_RATE_LIMIT: u32 = 100;
+/// The largest request body accepted unless configured otherwise (1 MiB).
+pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+
+/// How long in-flight requests may take to finish on [`MockServer::shutdown`] before their
+/// connections are dropped.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+/// How long a truncated response waits between its partial body and closing the connection, so
+/// the partial bytes reach the client first.
+const TRUNCATE_PAUSE: Duration = Duration::from_millis(20);
+/// The page a proxy answers with when the API behind it is down.
+const BAD_GATEWAY_PAGE: &str =
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
+<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
+/// How the mock behaves. `MockConfig::default()` listens on `127.0.0.1:0` (a free port), accepts
+/// the built-in credentials, verifies signatures, limits each action to 100 calls a second and
+/// injects no faults. Fields are public; the methods of the same names chain.
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    /// Where to listen; port 0 picks a free one ([`MockServer::addr`] tells which).
+    pub bind: SocketAddr,
+    /// The credentials whose signatures are accepted (with the session token each requires).
+    pub credentials: Vec<Credential>,
+    /// Whether the TC3 signature of each request is checked.
+    pub verify_signature: bool,
+    /// Calls a second allowed per action (`RequestLimitExceeded` beyond); `None` for no limit.
+    pub rate_limit: Option<u32>,
+    /// The largest request body accepted, in bytes (`RequestSizeLimitExceeded` beyond).
+    pub body_limit: usize,
+    /// Faults to inject, in order (see [`crate::faults`]); more can be added while running.
+    pub faults: Vec<FaultPlan>,
+    /// The `X-TC-Version` requests must carry (`NoSuchVersion` otherwise).
+    pub api_version: String,
+}
+
+impl Default for MockConfig {
+    fn default() -> MockConfig {
+        MockConfig {
+            bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            credentials: vec![Credential::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)],
+            verify_signature: true,
+            rate_limit: Some(DEFAULT_RATE_LIMIT),
+            body_limit: DEFAULT_BODY_LIMIT,
+            faults: Vec::new(),
+            api_version: API_VERSION.to_owned(),
+        }
+    }
+}
+
+impl MockConfig {
+    pub fn bind(mut self, addr: SocketAddr) -> MockConfig {
+        self.bind = addr;
+        self
+    }
+
+    /// Sets the port of `bind` (0: any free port).
+    pub fn port(mut self, port: u16) -> MockConfig {
+        self.bind.set_port(port);
+        self
+    }
+
+    /// Replaces the accepted credentials.
+    pub fn credentials(mut self, credentials: impl IntoIterator<Item = Credential>) -> MockConfig {
+        self.credentials = credentials.into_iter().collect();
+        self
+    }
+
+    /// Accepts one more credential besides the configured ones.
+    pub fn add_credential(mut self, credential: Credential) -> MockConfig {
+        self.credentials.push(credential);
+        self
+    }
+
+    pub fn verify_signature(mut self, on: bool) -> MockConfig {
+        self.verify_signature = on;
+        self
+    }
+
+    /// `Some(n)`: n calls a second per action; `None`: no rate limit.
+    pub fn rate_limit(mut self, per_second: Option<u32>) -> MockConfig {
+        self.rate_limit = per_second;
+        self
+    }
+
+    pub fn body_limit(mut self, bytes: usize) -> MockConfig {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Adds a fault plan.
+    pub fn fault(mut self, plan: FaultPlan) -> MockConfig {
+        self.faults.push(plan);
+        self
+    }
+
+    pub fn api_version(mut self, version: impl Into<String>) -> MockConfig {
+        self.api_version = version.into();
+        self
+    }
+}
+
+/// What every connection of a server shares.
+struct Shared {
+    spec: Spec,
+    credentials: Vec<Credential>,
+    verify_signature: bool,
+    limiter: Option<RateLimiter>,
+    body_limit: usize,
+    api_version: String,
+    faults: FaultInjector,
+    logs: LogStore,
+    base_url: String,
+}
+
+/// A running mock. Dropping it stops the server too (without waiting); [`MockServer::shutdown`]
+/// stops it and waits until the port is free.
+pub struct MockServer {
+    addr: SocketAddr,
+    url: String,
+    faults: FaultInjector,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+fn embedded_spec() -> io::Result<Spec> {
+    static SPEC: OnceLock<Result<Spec, String>> = OnceLock::new();
+    SPEC.get_or_init(Spec::embedded)
+        .clone()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("embedded spec: {e}")))
+}
+
+impl MockServer {
+    /// Binds `config.bind` and serves on the current tokio runtime until [`shutdown`] or drop.
+    ///
+    /// [`shutdown`]: MockServer::shutdown
+    pub async fn start(config: MockConfig) -> io::Result<MockServer> {
+        let spec = embedded_spec()?;
+        let listener = TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
+        let url = base_url(addr);
+        let faults = FaultInjector::new(config.faults);
+        let shared = Arc::new(Shared {
+            spec,
+            credentials: config.credentials,
+            verify_signature: config.verify_signature,
+            limiter: config.rate_limit.map(RateLimiter::new),
+            body_limit: config.body_limit,
+            api_version: config.api_version,
+            faults: faults.clone(),
+            logs: LogStore::new(),
+            base_url: url.clone(),
+        });
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, shared, shutdown_rx));
+        tracing::info!(%addr, "teo-mock listening");
+        Ok(MockServer {
+            addr,
+            url,
+            faults,
+            shutdown,
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`: the endpoint to give the SDK.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The server's fault plans: add or clear plans while it runs.
+    pub fn faults(&self) -> &FaultInjector {
+        &self.faults
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to 2 s), closes every connection and
+    /// waits for the server task: the port is free when this returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            // Dropping the task's JoinSet aborts every connection task too.
+            task.abort();
+        }
+    }
+}
+
+/// The URL clients reach `addr` at (a wildcard bind is reached on loopback).
+fn base_url(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    connections.spawn(serve_connection(stream, shared.clone(), shutdown.clone()));
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            // A dropped sender also means stop.
+            _ = stopped(&mut shutdown) => break,
+            // Reap finished connection tasks as they end.
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let all_closed = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(SHUTDOWN_GRACE + Duration::from_millis(500), all_closed)
+        .await
+        .is_err()
+    {
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
+    }
+}
+
+/// Resolves once shutdown is asked for (or the server handle is gone).
+async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
+}
+
+/// Per-connection control the request handler needs for connection-level faults.
+struct Connection {
+    /// A second handle on the connection's socket, to set SO_LINGER 0 before a reset.
+    socket: Option<socket2::Socket>,
+    /// Tells the connection task to drop the connection at once.
+    abort: Notify,
+}
+
+impl Connection {
+    /// Arms a reset: with linger 0, closing the socket sends RST instead of FIN.
+    fn reset(&self) {
+        if let Some(socket) = &self.socket {
+            if let Err(e) = socket.set_linger(Some(Duration::ZERO)) {
+                tracing::warn!(error = %e, "cannot set SO_LINGER for a reset");
+            }
+        }
+        self.abort.notify_one();
+    }
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let connection = Arc::new(Connection {
+        socket: socket2::SockRef::from(&stream).try_clone().ok(),
+        abort: Notify::new(),
+    });
+    let service = {
+        let connection = connection.clone();
+        service_fn(move |request| handle(shared.clone(), connection.clone(), request))
+    };
+    let conn = http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service);
+    let mut conn = std::pin::pin!(conn);
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        }
+        // Returning drops the connection and both socket handles: with linger 0, an RST.
+        _ = connection.abort.notified() => {}
+        _ = stopped(&mut shutdown) => {
+            conn.as_mut().graceful_shutdown();
+            tokio::select! {
+                _ = tokio::time::timeout(SHUTDOWN_GRACE, conn.as_mut()) => {}
+                _ = connection.abort.notified() => {}
+            }
+        }
+    }
+}
+
+/// A response body: whole, or cut short (then the connection is closed with an error).
+struct MockBody {
+    data: Option<Bytes>,
+    /// For a truncated body: the pause after the partial data, then the error that closes the
+    /// connection.
+    abort_after: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl MockBody {
+    fn full(data: impl Into<Bytes>) -> MockBody {
+        MockBody {
+            data: Some(data.into()),
+            abort_after: None,
+        }
+    }
+
+    fn truncated(partial: Bytes) -> MockBody {
+        MockBody {
+            data: Some(partial),
+            abort_after: Some(Box::pin(tokio::time::sleep(TRUNCATE_PAUSE))),
+        }
+    }
+}
+
+impl Body for MockBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        if let Some(data) = self.data.take() {
+            if !data.is_empty() {
+                return Poll::Ready(Some(Ok(Frame::data(data))));
+            }
+        }
+        match self.abort_after.as_mut() {
+            None => Poll::Ready(None),
+            Some(pause) => match pause.as_mut().poll(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(()) => {
+                    self.abort_after = None;
+                    Poll::Ready(Some(Err(io::Error::new(
+                        io::ErrorKind::ConnectionAborted,
+                        "response truncated by fault injection",
+                    ))))
+                }
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.abort_after.is_none() && self.data.as_ref().is_none_or(|d| d.is_empty())
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match (&self.abort_after, &self.data) {
+            // Unknown, so hyper sends the Content-Length header set by hand.
+            (Some(_), _) => SizeHint::default(),
+            (None, Some(data)) => SizeHint::with_exact(data.len() as u64),
+            (None, None) => SizeHint::with_exact(0),
+        }
+    }
+}
+
+fn response(status: StatusCode, content_type: &'static str, body: MockBody) -> Response<MockBody> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+fn json_response(value: &Value) -> Response<MockBody> {
+    response(
+        StatusCode::OK,
+        "application/json",
+        MockBody::full(value.to_string()),
+    )
+}
+
+/// `value` with the Content-Length of all of it but only about half of its bytes.
+fn truncated_json_response(value: &Value) -> Response<MockBody> {
+    let body = Bytes::from(value.to_string());
+    let full_length = body.len();
+    let partial = body.slice(..full_length / 2);
+    let mut response = response(
+        StatusCode::OK,
+        "application/json",
+        MockBody::truncated(partial),
+    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(full_length));
+    response
+}
+
+fn text_response(status: StatusCode, text: &'static str) -> Response<MockBody> {
+    response(status, "text/plain; charset=utf-8", MockBody::full(text))
+}
+
+/// What the API pipeline produced.
+enum Outcome {
+    /// An answer in the API envelope (HTTP 200).
+    Answer(Result<Value, ApiError>),
+    /// The HTML 502 page.
+    BadGateway,
+    /// Close the connection with RST, answering nothing.
+    Reset,
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    connection: Arc<Connection>,
+    request: Request<Incoming>,
+) -> Result<Response<MockBody>, Infallible> {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path();
+    if parts.method == Method::POST && path == "/" {
+        let query = parts.uri.query().unwrap_or("");
+        let action = header_str(&parts.headers, "x-tc-action")
+            .unwrap_or("")
+            .to_owned();
+        let mut truncate = false;
+        let outcome = api(&shared, &parts.headers, query, body, &action, &mut truncate).await;
+        let (response, code) = match outcome {
+            Outcome::Answer(answer) => {
+                let request_id = request_id();
+                let (envelope, code) = match answer {
+                    Ok(mut response) => {
+                        if let Value::Object(members) = &mut response {
+                            members.insert("RequestId".into(), Value::String(request_id));
+                        } else {
+                            response = json!({ "RequestId": request_id });
+                        }
+                        (json!({ "Response": response }), "OK")
+                    }
+                    Err(error) => (error.envelope(&request_id), error.code),
+                };
+                if truncate {
+                    (truncated_json_response(&envelope), "truncated")
+                } else {
+                    (json_response(&envelope), code)
+                }
+            }
+            Outcome::BadGateway => (
+                response(
+                    StatusCode::BAD_GATEWAY,
+                    "text/html",
+                    MockBody::full(BAD_GATEWAY_PAGE),
+                ),
+                "bad-gateway",
+            ),
+            Outcome::Reset => {
+                log_request("POST", &action, "reset", started);
+                connection.reset();
+                // The connection task drops this future with the connection.
+                return std::future::pending().await;
+            }
+        };
+        log_request("POST", &action, code, started);
+        return Ok(response);
+    }
+    if matches!(parts.method, Method::GET | Method::HEAD) {
+        if let Some(file) = path.strip_prefix("/logs/") {
+            let packet = catch_panic(|| shared.logs.packet(file)).ok().flatten();
+            let (response, code) = match packet {
+                Some(bytes) => (
+                    response(
+                        StatusCode::OK,
+                        "application/gzip",
+                        MockBody::full(Bytes::copy_from_slice(&bytes)),
+                    ),
+                    "OK",
+                ),
+                None => (
+                    text_response(StatusCode::NOT_FOUND, "no such log packet\n"),
+                    "404",
+                ),
+            };
+            log_request(parts.method.as_str(), file, code, started);
+            return Ok(response);
+        }
+    }
+    log_request(parts.method.as_str(), "", "404", started);
+    Ok(text_response(
+        StatusCode::NOT_FOUND,
+        "not found: the API is POST / and log packets GET /logs/<file>\n",
+    ))
+}
+
+fn log_request(method: &str, action: &str, code: &str, started: Instant) {
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(method, action, code, latency_ms, "request");
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// Runs a module's function, turning a panic into an InternalError answer: a request never
+/// takes the connection down.
+fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, ApiError> {
+    std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(|_| {
+        ApiError::new(
+            codes::INTERNAL_ERROR,
+            "The mock failed while answering this request.",
+        )
+    })
+}
+
+/// The API pipeline of `POST /`. Sets `truncate` when the answer is to be cut short.
+async fn api(
+    shared: &Shared,
+    headers: &HeaderMap,
+    query: &str,
+    body: Incoming,
+    action: &str,
+    truncate: &mut bool,
+) -> Outcome {
+    let body = match read_body(body, shared.body_limit).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            return Outcome::Answer(Err(ApiError::new(
+                codes::REQUEST_SIZE_LIMIT_EXCEEDED,
+                format!(
+                    "The request body exceeds the limit of {} bytes.",
+                    shared.body_limit
+                ),
+            )))
+        }
+        Err(BodyError::Read) => {
+            return Outcome::Answer(Err(ApiError::new(
+                codes::INVALID_PARAMETER,
+                "The request body could not be read.",
+            )))
+        }
+    };
+
+    if shared.verify_signature {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let verified =
+            catch_panic(|| auth::verify(&shared.credentials, "POST", headers, query, &body, now))
+                .and_then(|result| result);
+        if let Err(error) = verified {
+            return Outcome::Answer(Err(error));
+        }
+    }
+
+    match header_str(headers, "x-tc-version") {
+        Some(version) if version == shared.api_version => {}
+        version => {
+            return Outcome::Answer(Err(ApiError::new(
+                codes::NO_SUCH_VERSION,
+                format!(
+                    "The API version `{}` does not exist; this endpoint answers `{}`.",
+                    version.unwrap_or(""),
+                    shared.api_version
+                ),
+            )))
+        }
+    }
+
+    if action.is_empty() {
+        return Outcome::Answer(Err(ApiError::new(
+            codes::INVALID_ACTION,
+            "The request has no action (header X-TC-Action).",
+        )));
+    }
+
+    if let Some(limiter) = &shared.limiter {
+        if !limiter.try_acquire(action) {
+            return Outcome::Answer(Err(ApiError::new(
+                codes::REQUEST_LIMIT_EXCEEDED,
+                format!(
+                    "Your request frequency for `{action}` exceeds the limit of {} per second.",
+                    limiter.per_second()
+                ),
+            )));
+        }
+    }
+
+    let decision = shared.faults.decide(action);
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    match decision.fault {
+        None | Some(Fault::Latency(_)) => {}
+        Some(Fault::RequestLimitExceeded) => {
+            return Outcome::Answer(Err(ApiError::new(
+                codes::REQUEST_LIMIT_EXCEEDED,
+                "Your request frequency exceeds the limit (injected fault).",
+            )))
+        }
+        Some(Fault::InternalError) => {
+            return Outcome::Answer(Err(ApiError::new(
+                codes::INTERNAL_ERROR,
+                "An internal error occurred (injected fault).",
+            )))
+        }
+        Some(Fault::BadGateway) => return Outcome::BadGateway,
+        Some(Fault::ConnectionReset) => return Outcome::Reset,
+        Some(Fault::TruncatedBody) => *truncate = true,
+    }
+
+    let request = match catch_panic(|| validate::check_request(&shared.spec, action, &body))
+        .and_then(|result| result)
+    {
+        Ok(request) => request,
+        Err(error) => return Outcome::Answer(Err(error)),
+    };
+
+    let answer = match action {
+        "DownloadL4Logs" => {
+            catch_panic(|| shared.logs.list(LogKind::L4, &request, &shared.base_url))
+                .and_then(|result| result)
+        }
+        "DownloadL7Logs" => {
+            catch_panic(|| shared.logs.list(LogKind::L7, &request, &shared.base_url))
+                .and_then(|result| result)
+        }
+        _ => catch_panic(|| answers::answer(&shared.spec, action, &request)),
+    };
+    Outcome::Answer(answer)
+}
+
+enum BodyError {
+    TooLarge,
+    Read,
+}
+
+/// Reads a request body of at most `limit` bytes. A larger body is still drained (up to a bound)
+/// so the client, still sending, gets the error answer rather than a reset.
+async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, BodyError> {
+    let drain_cap = limit.saturating_mul(4).max(16 << 20);
+    let declared = body.size_hint().exact();
+    if declared.is_some_and(|length| length > drain_cap as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = std::pin::pin!(body);
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    loop {
+        let frame = std::future::poll_fn(|cx| body.as_mut().poll_frame(cx)).await;
+        match frame {
+            None => break,
+            Some(Err(_)) => return Err(BodyError::Read),
+            Some(Ok(frame)) => {
+                let Ok(data) = frame.into_data() else {
+                    continue;
+                };
+                seen = seen.saturating_add(data.len());
+                if seen > drain_cap {
+                    return Err(BodyError::TooLarge);
+                }
+                if seen <= limit {
+                    bytes.extend_from_slice(&data);
+                }
+            }
+        }
+    }
+    if seen > limit {
+        return Err(BodyError::TooLarge);
+    }
+    Ok(Bytes::from(bytes))
+}

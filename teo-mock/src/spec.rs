@@ -1,0 +1,54 @@
+//! The EdgeOne spec, embedded at build time: the resolved model (shared with the generator) and
+//! the official examples.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use codegen::Service;
+use serde_json::Value;
+
+const API_JSON: &str = include_str!("../../api-spec/teo/v20220901/api.json");
+const EXAMPLES_JSON: &str = include_str!("../../api-spec/teo/v20220901/examples.json");
+
+/// Everything the mock knows about the API.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub service: Arc<Service>,
+    /// Action → the `Response` objects of its official examples that are valid JSON and not
+    /// errors (some official examples are malformed; they are left out here).
+    pub example_responses: Arc<BTreeMap<String, Vec<Value>>>,
+}
+
+impl Spec {
+    /// The embedded teo 2022-09-01 spec.
+    pub fn embedded() -> Result<Spec, String> {
+        Spec::from_json(API_JSON, EXAMPLES_JSON)
+    }
+
+    pub fn from_json(api: &str, examples: &str) -> Result<Spec, String> {
+        let service = Service::from_json(api).map_err(|e| e.to_string())?;
+        let examples: Value =
+            serde_json::from_str(examples).map_err(|e| format!("examples.json: {e}"))?;
+        let mut example_responses = BTreeMap::new();
+        if let Some(actions) = examples["actions"].as_object() {
+            for (action, list) in actions {
+                let responses: Vec<Value> = list
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|example| example["output"].as_str())
+                    .filter_map(|text| serde_json::from_str::<Value>(text).ok())
+                    .filter_map(|envelope| envelope.get("Response").cloned())
+                    .filter(|response| response.is_object() && response.get("Error").is_none())
+                    .collect();
+                if !responses.is_empty() {
+                    example_responses.insert(action.clone(), responses);
+                }
+            }
+        }
+        Ok(Spec {
+            service: Arc::new(service),
+            example_responses: Arc::new(example_responses),
+        })
+    }
+}

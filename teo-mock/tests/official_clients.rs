@@ -1,0 +1,162 @@
+//! Clients we did not write accept teo-mock: the official Python SDK
+//! (`tencentcloud-sdk-python-intl-en`) and `tccli-intl-en` call it; their signatures verify, a
+//! wrong key is rejected with AuthFailure.SignatureFailure and a missing required parameter with
+//! MissingParameter. The test installs both into a virtual environment under the target
+//! directory on first use (PyPI is needed once) and prints the transcripts.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
+use teo_mock::{MockConfig, MockServer};
+
+const PACKAGES: &[&str] = &[
+    "tencentcloud-sdk-python-intl-en==3.1.193",
+    "tccli-intl-en==3.1.193.1",
+];
+
+/// The virtual environment with the official clients, created once per target directory.
+fn official_clients() -> PathBuf {
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("official-clients-venv");
+    let marker = venv.join("installed.txt");
+    if std::fs::read_to_string(&marker).ok().as_deref() == Some(&PACKAGES.join("\n")) {
+        return venv;
+    }
+    let _ = std::fs::remove_dir_all(&venv);
+    run_ok(Command::new("python3").args(["-m", "venv"]).arg(&venv));
+    run_ok(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .args(PACKAGES),
+    );
+    std::fs::write(&marker, PACKAGES.join("\n")).expect("write marker");
+    venv
+}
+
+fn run_ok(command: &mut Command) -> Output {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("running {command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Runs a blocking command without stalling the mock's runtime.
+async fn run(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("join")
+        .expect("spawn")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_python_sdk_and_tccli_accept_the_mock() {
+    let venv = tokio::task::spawn_blocking(official_clients)
+        .await
+        .expect("venv");
+    let mock = MockServer::start(MockConfig::default())
+        .await
+        .expect("mock starts");
+    let url = mock.url();
+    let host = url.trim_start_matches("http://").to_owned();
+
+    // The Python SDK.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/official_sdk.py");
+    let mut sdk = Command::new(venv.join("bin/python"));
+    sdk.arg(&script)
+        .args([host.as_str(), DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY]);
+    let output = run(sdk).await;
+    let transcript = String::from_utf8_lossy(&output.stdout).into_owned();
+    println!(
+        "--- Python SDK ---\n{transcript}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let cases: Vec<Value> = transcript
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let case = |name: &str| {
+        cases
+            .iter()
+            .find(|c| c["case"] == name)
+            .unwrap_or_else(|| panic!("case {name}"))
+            .clone()
+    };
+    assert_eq!(case("describe_zones")["ok"], true);
+    assert!(case("describe_zones")["request_id"]
+        .as_str()
+        .is_some_and(|id| !id.is_empty()));
+    assert_eq!(case("download_l4_logs")["ok"], true);
+    assert_eq!(case("download_l4_logs")["response"]["TotalCount"], 3);
+    assert_eq!(case("wrong_key")["code"], "AuthFailure.SignatureFailure");
+    assert_eq!(case("missing_required")["code"], "MissingParameter");
+    assert!(case("missing_required")["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("StartTime"));
+
+    // tccli, which sends the whole endpoint URL as the Host header.
+    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tccli-home");
+    std::fs::create_dir_all(&home).expect("tccli home");
+    let tccli = |args: &[&str], key: &str| {
+        let mut command = Command::new(venv.join("bin/tccli"));
+        command.env("HOME", &home).arg("teo").args(args).args([
+            "--endpoint",
+            &url,
+            "--secretId",
+            DEFAULT_SECRET_ID,
+            "--secretKey",
+            key,
+            "--region",
+            "ap-singapore",
+        ]);
+        command
+    };
+    let zones = run(tccli(&["DescribeZones"], DEFAULT_SECRET_KEY)).await;
+    let zones_out = String::from_utf8_lossy(&zones.stdout).into_owned();
+    let head: Vec<&str> = zones_out.lines().take(6).collect();
+    println!(
+        "--- tccli teo DescribeZones (first lines) ---\n{}\n…",
+        head.join("\n")
+    );
+    assert!(zones.status.success(), "tccli DescribeZones failed");
+    let zones_json: Value = serde_json::from_str(&zones_out).expect("tccli prints JSON");
+    assert!(zones_json["RequestId"].is_string(), "{zones_json}");
+
+    let wrong = run(tccli(&["DescribeZones"], "wrong-key")).await;
+    let wrong_out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&wrong.stdout),
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+    println!("--- tccli with a wrong key ---\n{wrong_out}");
+    assert!(
+        wrong_out.contains("AuthFailure.SignatureFailure"),
+        "{wrong_out}"
+    );
+
+    // tccli checks required arguments itself; `--cli-input-json` hands the request to the server.
+    let request = home.join("missing-start-time.json");
+    std::fs::write(&request, r#"{"EndTime": "2024-05-01T03:00:00+08:00"}"#).expect("request file");
+    let input = format!("file://{}", request.display());
+    let missing = run(tccli(
+        &["DownloadL4Logs", "--cli-input-json", &input],
+        DEFAULT_SECRET_KEY,
+    ))
+    .await;
+    let missing_out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&missing.stdout),
+        String::from_utf8_lossy(&missing.stderr)
+    );
+    println!("--- tccli without a required parameter ---\n{missing_out}");
+    assert!(missing_out.contains("MissingParameter"), "{missing_out}");
+
+    mock.shutdown().await;
+}
