@@ -42,8 +42,6 @@ async fn errors_reach_the_client_typed() {
         .add_credential(Credential::new("AKIDTEMPORARY", "temp-key").with_token("session-token"));
     let mock = MockServer::start(config).await.expect("mock");
     let good = client(&mock, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY);
-    let logs =
-        json!({"StartTime": "2024-05-01T00:00:00+08:00", "EndTime": "2024-05-01T01:00:00+08:00"});
 
     let table: Vec<(&str, (String, String))> = vec![
         (
