@@ -19,13 +19,26 @@ use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let url = args.first().ok_or("usage: load <url> [connections] [seconds] [action] [json]")?.clone();
+    let url = args
+        .first()
+        .ok_or("usage: load <url> [connections] [seconds] [action] [json]")?
+        .clone();
     let connections: usize = args.get(1).map_or(Ok(16), |a| a.parse())?;
     let seconds: u64 = args.get(2).map_or(Ok(10), |a| a.parse())?;
-    let action = args.get(3).cloned().unwrap_or_else(|| "DescribeZones".into());
-    let body = args.get(4).cloned().unwrap_or_else(|| r#"{"Limit":1}"#.into()).into_bytes();
+    let action = args
+        .get(3)
+        .cloned()
+        .unwrap_or_else(|| "DescribeZones".into());
+    let body = args
+        .get(4)
+        .cloned()
+        .unwrap_or_else(|| r#"{"Limit":1}"#.into())
+        .into_bytes();
 
-    let host = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let host = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
     let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
     let input = SigningInput {
         service: "teo",
@@ -37,7 +50,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         unsigned_payload: false,
         timestamp,
     };
-    let authorization = sign(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, &input)?.authorization().to_owned();
+    let authorization = sign(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, &input)?
+        .authorization()
+        .to_owned();
 
     let ok = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
@@ -45,8 +60,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut tasks = Vec::new();
     for _ in 0..connections {
         // One client per task: one keep-alive connection each.
-        let client = reqwest::Client::builder().pool_max_idle_per_host(1).build()?;
-        let (url, body, authorization, action) = (url.clone(), body.clone(), authorization.clone(), action.clone());
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .build()?;
+        let (url, body, authorization, action) = (
+            url.clone(),
+            body.clone(),
+            authorization.clone(),
+            action.clone(),
+        );
         let (ok, failed) = (ok.clone(), failed.clone());
         tasks.push(tokio::spawn(async move {
             while Instant::now() < deadline {
@@ -61,7 +83,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .send()
                     .await;
                 let good = match response {
-                    Ok(r) => r.bytes().await.is_ok_and(|b| !b.windows(8).any(|w| w == b"\"Error\":")),
+                    Ok(r) => r
+                        .bytes()
+                        .await
+                        .is_ok_and(|b| !b.windows(8).any(|w| w == b"\"Error\":")),
                     Err(_) => false,
                 };
                 if good { &ok } else { &failed }.fetch_add(1, Ordering::Relaxed);

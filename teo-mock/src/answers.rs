@@ -47,16 +47,25 @@ pub fn answer(spec: &Spec, action: &str, request: &Value) -> Value {
         .get(action)
         .and_then(|examples| examples.first())
         .and_then(Value::as_object);
-    let mut response = match example {
-        Some(example) => example.clone(),
+    let paging = Paging::of(spec, info);
+    // A paged list is rebuilt below, so it is not copied from the example (this is the mock's
+    // hot path: copying a large example list per request halves its throughput).
+    let paged_list = paging.as_ref().map(|p| p.list.wire_name.as_str());
+    let mut response: Map<String, Value> = match example {
+        Some(example) => example
+            .iter()
+            .filter(|(name, _)| Some(name.as_str()) != paged_list && name.as_str() != "RequestId")
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect(),
         None => match spec.service.objects.get(&info.output) {
             Some(output) => generate_members(spec, output, 0, 1),
             None => Map::new(),
         },
     };
     response.remove("RequestId");
-    if let Some(paging) = Paging::of(spec, info) {
-        paging.apply(spec, action, request, &mut response);
+    if let Some(paging) = paging {
+        let template = example.and_then(|e| e.get(&paging.list.wire_name));
+        paging.apply(spec, action, request, template, &mut response);
     }
     Value::Object(response)
 }
@@ -108,7 +117,16 @@ impl<'a> Paging<'a> {
         Some(Paging { list, total })
     }
 
-    fn apply(&self, spec: &Spec, action: &str, request: &Value, response: &mut Map<String, Value>) {
+    /// Replaces the list in `response` with the requested page; items are modelled on the first
+    /// element of `example_list` (the example's list) or of the list already in `response`.
+    fn apply(
+        &self,
+        spec: &Spec,
+        action: &str,
+        request: &Value,
+        example_list: Option<&Value>,
+        response: &mut Map<String, Value>,
+    ) {
         let total = total_items(action);
         let offset = match request.get("Offset") {
             Some(value) => value
@@ -129,8 +147,8 @@ impl<'a> Paging<'a> {
         let FieldType::List(element) = &self.list.ty else {
             return;
         };
-        let template = response
-            .get(&self.list.wire_name)
+        let template = example_list
+            .or_else(|| response.get(&self.list.wire_name))
             .and_then(Value::as_array)
             .and_then(|items| items.first())
             .filter(|first| fits(element, first))
