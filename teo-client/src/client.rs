@@ -9,9 +9,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::credentials::ProvideCredentials;
 use crate::error::Snippet;
 use crate::signing::{self, SigningInput};
-use crate::{Credentials, Error};
+use crate::Error;
 
 /// The international endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://teo.intl.tencentcloudapi.com";
@@ -38,7 +39,7 @@ impl Language {
 /// Builds a [`Client`].
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
-    credentials: Credentials,
+    credentials: Arc<dyn ProvideCredentials>,
     endpoint: String,
     region: Option<String>,
     language: Language,
@@ -131,15 +132,17 @@ struct Inner {
     endpoint: Url,
     /// The `Host` header value, signed and sent.
     host: String,
-    credentials: Credentials,
+    credentials: Arc<dyn ProvideCredentials>,
     region: Option<String>,
     language: Language,
 }
 
 impl Client {
-    pub fn builder(credentials: Credentials) -> ClientBuilder {
+    /// A builder signing with `credentials`: fixed [`Credentials`](crate::Credentials) or any
+    /// [`ProvideCredentials`] source.
+    pub fn builder(credentials: impl ProvideCredentials + 'static) -> ClientBuilder {
         ClientBuilder {
-            credentials,
+            credentials: Arc::new(credentials),
             endpoint: DEFAULT_ENDPOINT.to_owned(),
             region: None,
             language: Language::default(),
@@ -197,9 +200,17 @@ impl Client {
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
+        let credentials = inner
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(|source| Error::Credentials {
+                action: action.to_owned(),
+                source,
+            })?;
         let signature = signing::sign(
-            inner.credentials.secret_id(),
-            inner.credentials.secret_key(),
+            credentials.secret_id(),
+            credentials.secret_key(),
             &SigningInput {
                 service: teo_models::SERVICE,
                 method: "POST",
@@ -216,7 +227,12 @@ impl Client {
             source,
         })?;
 
-        let headers = self.headers(action, timestamp, signature.authorization())?;
+        let headers = self.headers(
+            action,
+            timestamp,
+            signature.authorization(),
+            credentials.token(),
+        )?;
         let response = inner
             .http
             .post(inner.endpoint.clone())
@@ -241,6 +257,7 @@ impl Client {
         action: &str,
         timestamp: i64,
         authorization: &str,
+        token: Option<&str>,
     ) -> Result<HeaderMap, Error> {
         let inner = &self.inner;
         let value = |name: &str, text: &str| {
@@ -273,7 +290,7 @@ impl Client {
         if let Some(region) = &inner.region {
             headers.insert("X-TC-Region", value("region", region)?);
         }
-        if let Some(token) = inner.credentials.token() {
+        if let Some(token) = token {
             let mut token = HeaderValue::from_str(token).map_err(|_| {
                 Error::Config("the session token cannot be sent as an HTTP header".into())
             })?;

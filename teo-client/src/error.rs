@@ -27,6 +27,12 @@ pub enum Error {
     /// The client configuration is unusable (for example an endpoint that is not a URL).
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// No usable credentials (see [`crate::credentials`]).
+    #[error("{action}: credentials: {source}")]
+    Credentials {
+        action: String,
+        source: crate::credentials::CredentialsError,
+    },
     /// The request could not be signed.
     #[error("{action}: signing failed: {source}")]
     Signing {

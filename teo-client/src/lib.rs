@@ -24,14 +24,14 @@
 //! they share — signing, transport, errors — is hand-written in the other modules.
 
 mod client;
-mod credentials;
+pub mod credentials;
 mod error;
 #[rustfmt::skip] // generated code is formatted by the generator (prettyplease)
 mod generated;
 pub mod signing;
 
 pub use client::{Client, ClientBuilder, Language, DEFAULT_ENDPOINT};
-pub use credentials::Credentials;
+pub use credentials::{Credentials, CredentialsError, ProvideCredentials};
 pub use error::{Error, Snippet};
 /// The request, response and data types.
 pub use teo_models as models;
