@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::retry::RetryClass;
+
 /// Why a call failed. Messages never contain secrets.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -39,11 +41,17 @@ pub enum Error {
         action: String,
         source: crate::signing::SigningError,
     },
-    /// Connecting, sending or receiving failed.
+    /// Connecting, sending or receiving failed (a reset connection, a truncated body).
     #[error("{action}: transport error: {source}")]
     Transport {
         action: String,
         source: reqwest::Error,
+    },
+    /// The attempt (or the whole call, retries included) took longer than its time limit.
+    #[error("{action}: timed out after {after:?}")]
+    Timeout {
+        action: String,
+        after: std::time::Duration,
     },
     /// The server answered with an HTTP status other than 200 and no API error envelope
     /// (a proxy's HTML 502 page, say).
@@ -78,6 +86,79 @@ impl Error {
             _ => None,
         }
     }
+
+    /// Whether the client would retry this error for a read-only action (see [`crate::retry`]).
+    pub fn is_retryable(&self) -> bool {
+        self.retry_class() != RetryClass::Never
+    }
+
+    /// Whether the service throttled the call (`RequestLimitExceeded` or one of its sub-codes).
+    pub fn is_throttling(&self) -> bool {
+        self.code().is_some_and(|code| {
+            code == codes::REQUEST_LIMIT_EXCEEDED || code.starts_with("RequestLimitExceeded.")
+        })
+    }
+
+    pub(crate) fn retry_class(&self) -> RetryClass {
+        match self {
+            _ if self.is_throttling() => RetryClass::Always,
+            Error::Api { code, .. }
+                if code == codes::INTERNAL_ERROR || code == codes::SERVICE_UNAVAILABLE =>
+            {
+                RetryClass::IfReadOnly
+            }
+            Error::Transport { .. } | Error::Timeout { .. } => RetryClass::IfReadOnly,
+            Error::HttpStatus { status, .. } if *status >= 500 => RetryClass::IfReadOnly,
+            _ => RetryClass::Never,
+        }
+    }
+}
+
+/// The error codes common to every Tencent Cloud API 3.0 service, for comparing with
+/// [`Error::code`]. Service-specific codes (`ResourceUnavailable.RecordUnExpected`, …) are
+/// strings from the service.
+pub mod codes {
+    pub const ACTION_OFFLINE: &str = "ActionOffline";
+    pub const AUTH_FAILURE_INVALID_AUTHORIZATION: &str = "AuthFailure.InvalidAuthorization";
+    pub const AUTH_FAILURE_INVALID_SECRET_ID: &str = "AuthFailure.InvalidSecretId";
+    pub const AUTH_FAILURE_MFA_FAILURE: &str = "AuthFailure.MFAFailure";
+    pub const AUTH_FAILURE_SECRET_ID_NOT_FOUND: &str = "AuthFailure.SecretIdNotFound";
+    pub const AUTH_FAILURE_SIGNATURE_EXPIRE: &str = "AuthFailure.SignatureExpire";
+    pub const AUTH_FAILURE_SIGNATURE_FAILURE: &str = "AuthFailure.SignatureFailure";
+    pub const AUTH_FAILURE_TOKEN_FAILURE: &str = "AuthFailure.TokenFailure";
+    pub const AUTH_FAILURE_UNAUTHORIZED_OPERATION: &str = "AuthFailure.UnauthorizedOperation";
+    pub const DRY_RUN_OPERATION: &str = "DryRunOperation";
+    pub const FAILED_OPERATION: &str = "FailedOperation";
+    pub const INTERNAL_ERROR: &str = "InternalError";
+    pub const INVALID_ACTION: &str = "InvalidAction";
+    pub const INVALID_PARAMETER: &str = "InvalidParameter";
+    pub const INVALID_PARAMETER_VALUE: &str = "InvalidParameterValue";
+    pub const INVALID_REQUEST: &str = "InvalidRequest";
+    pub const IP_IN_BLACKLIST: &str = "IpInBlacklist";
+    pub const IP_NOT_IN_WHITELIST: &str = "IpNotInWhitelist";
+    pub const LIMIT_EXCEEDED: &str = "LimitExceeded";
+    pub const MISSING_PARAMETER: &str = "MissingParameter";
+    pub const NO_SUCH_PRODUCT: &str = "NoSuchProduct";
+    pub const NO_SUCH_VERSION: &str = "NoSuchVersion";
+    pub const REQUEST_LIMIT_EXCEEDED: &str = "RequestLimitExceeded";
+    pub const REQUEST_LIMIT_EXCEEDED_IP_LIMIT_EXCEEDED: &str =
+        "RequestLimitExceeded.IPLimitExceeded";
+    pub const REQUEST_LIMIT_EXCEEDED_UIN_LIMIT_EXCEEDED: &str =
+        "RequestLimitExceeded.UinLimitExceeded";
+    pub const REQUEST_LIMIT_EXCEEDED_GLOBAL_REGION_UIN_LIMIT_EXCEEDED: &str =
+        "RequestLimitExceeded.GlobalRegionUinLimitExceeded";
+    pub const REQUEST_SIZE_LIMIT_EXCEEDED: &str = "RequestSizeLimitExceeded";
+    pub const RESOURCE_IN_USE: &str = "ResourceInUse";
+    pub const RESOURCE_INSUFFICIENT: &str = "ResourceInsufficient";
+    pub const RESOURCE_NOT_FOUND: &str = "ResourceNotFound";
+    pub const RESOURCE_UNAVAILABLE: &str = "ResourceUnavailable";
+    pub const RESPONSE_SIZE_LIMIT_EXCEEDED: &str = "ResponseSizeLimitExceeded";
+    pub const SERVICE_UNAVAILABLE: &str = "ServiceUnavailable";
+    pub const UNAUTHORIZED_OPERATION: &str = "UnauthorizedOperation";
+    pub const UNKNOWN_PARAMETER: &str = "UnknownParameter";
+    pub const UNSUPPORTED_OPERATION: &str = "UnsupportedOperation";
+    pub const UNSUPPORTED_PROTOCOL: &str = "UnsupportedProtocol";
+    pub const UNSUPPORTED_REGION: &str = "UnsupportedRegion";
 }
 
 /// The first bytes of a response body, for error messages.

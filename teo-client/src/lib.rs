@@ -28,10 +28,16 @@ pub mod credentials;
 mod error;
 #[rustfmt::skip] // generated code is formatted by the generator (prettyplease)
 mod generated;
+mod rate_limit;
+pub mod retry;
 pub mod signing;
 
-pub use client::{Client, ClientBuilder, Language, DEFAULT_ENDPOINT};
+pub use client::{
+    Client, ClientBuilder, Language, DEFAULT_ENDPOINT, DEFAULT_RATE_LIMIT, MAINLAND_ENDPOINT,
+};
 pub use credentials::{Credentials, CredentialsError, ProvideCredentials};
+pub use error::codes;
 pub use error::{Error, Snippet};
+pub use retry::RetryPolicy;
 /// The request, response and data types.
 pub use teo_models as models;

@@ -24,6 +24,16 @@
 //!
 //! The caller must send the same `Host`, `Content-Type` and `X-TC-Timestamp`
 //! values (and the same body bytes / query string) that were signed.
+//!
+//! `SigningKey` depends only on the secret key, the date and the service, so a
+//! caller signing many requests can keep it in a [`SigningKeyCache`] and derive
+//! it once a day instead of on every request ([`sign_with_cache`]); the
+//! signatures are the same.
+//!
+//! The canonical request and the string to sign are fed to their hashes piece
+//! by piece, never built as strings, and the intermediate hex digests live on
+//! the stack: with a cached key, signing allocates only the returned
+//! `Signature`.
 
 // Signing runs on every request with caller-supplied data: it must never panic.
 #![cfg_attr(
@@ -35,6 +45,10 @@
         clippy::indexing_slicing
     )
 )]
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::{Mutex, PoisonError};
 
 use hmac::digest::Key;
 use hmac::{Hmac, Mac};
@@ -85,28 +99,75 @@ pub struct SigningInput<'a> {
 ///
 /// Holds no secret material (only the public `SecretId` appears, inside the
 /// `Authorization` value), so it is safe to log.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Signature {
-    date: String,
-    signature: String,
+    /// The complete `Authorization` value; the date and the signature are
+    /// slices of it, so a signature is one allocation.
     authorization: String,
+    date: Range<usize>,
+    signature: Range<usize>,
 }
 
 impl Signature {
     /// Credential-scope date: UTC date of the timestamp, `YYYY-MM-DD`.
     pub fn date(&self) -> &str {
-        &self.date
+        self.authorization
+            .get(self.date.clone())
+            .unwrap_or_default()
     }
 
     /// The request signature as 64 lowercase hex digits.
     pub fn signature(&self) -> &str {
-        &self.signature
+        self.authorization
+            .get(self.signature.clone())
+            .unwrap_or_default()
     }
 
     /// Complete `Authorization` header value:
     /// `TC3-HMAC-SHA256 Credential=<id>/<date>/<service>/tc3_request, SignedHeaders=content-type;host, Signature=<hex>`.
     pub fn authorization(&self) -> &str {
         &self.authorization
+    }
+
+    /// Writes the `Authorization` value, noting where the date and the
+    /// signature are.
+    fn new(secret_id: &str, date: &UtcDate, service: &str, signature: &Hex) -> Signature {
+        let (date, signature) = (date.as_str(), signature.as_str());
+        // The fixed text, a 4-digit-year date and the signature take 160 bytes.
+        let mut authorization = String::with_capacity(secret_id.len() + service.len() + 160);
+        let mut push = |part: &str| -> Range<usize> {
+            let start = authorization.len();
+            authorization.push_str(part);
+            start..authorization.len()
+        };
+        push(ALGORITHM);
+        push(" Credential=");
+        push(secret_id);
+        push("/");
+        let date = push(date);
+        push("/");
+        push(service);
+        push("/");
+        push(TERMINATOR);
+        push(", SignedHeaders=");
+        push(SIGNED_HEADERS);
+        push(", Signature=");
+        let signature = push(signature);
+        Signature {
+            authorization,
+            date,
+            signature,
+        }
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signature")
+            .field("date", &self.date())
+            .field("signature", &self.signature())
+            .field("authorization", &self.authorization())
+            .finish()
     }
 }
 
@@ -130,6 +191,9 @@ pub enum SigningError {
 /// `secret_id` and `secret_key` are the Tencent Cloud API credentials. The
 /// secret key is used only to derive the HMAC key and is never stored in or
 /// printed by the returned value.
+///
+/// This derives the signing key afresh (four HMACs); to sign many requests,
+/// [`sign_with_cache`] reuses it and returns the same signature.
 ///
 /// # Errors
 ///
@@ -175,62 +239,300 @@ pub fn sign(
     secret_key: &str,
     input: &SigningInput<'_>,
 ) -> Result<Signature, SigningError> {
-    let date = utc_date(input.timestamp)?;
+    let date = UtcDate::of(input.timestamp)?;
+    let mac = keyed_mac(&signing_key(secret_key, &date, input.service));
+    Ok(finish(secret_id, input, date, mac))
+}
 
-    let hashed_payload = if input.unsigned_payload {
-        sha256_hex(UNSIGNED_PAYLOAD.as_bytes())
+/// Signs one request like [`sign`], with the signing key taken from `cache`
+/// (derived and stored on the first request of a UTC day, service and secret
+/// key). Same as [`SigningKeyCache::sign`].
+///
+/// # Errors
+///
+/// [`SigningError::InvalidTimestamp`] if `input.timestamp` has no UTC calendar
+/// date.
+///
+/// # Example
+///
+/// ```
+/// use teo_client::signing::{sign, sign_with_cache, SigningInput, SigningKeyCache};
+///
+/// static KEYS: SigningKeyCache = SigningKeyCache::new();
+///
+/// let input = SigningInput {
+///     service: "teo",
+///     method: "POST",
+///     host: "teo.tencentcloudapi.com",
+///     content_type: "application/json",
+///     query: "",
+///     payload: br#"{"Limit":1}"#,
+///     unsigned_payload: false,
+///     timestamp: 1735689600,
+/// };
+/// let (id, key) = ("AKIDexample", "secret-key-example");
+/// let first = sign_with_cache(&KEYS, id, key, &input)?; // derives the key
+/// let second = sign_with_cache(&KEYS, id, key, &input)?; // reuses it
+/// assert_eq!(first, sign(id, key, &input)?);
+/// assert_eq!(second, first);
+/// assert_eq!(KEYS.len(), 1);
+/// # Ok::<(), teo_client::signing::SigningError>(())
+/// ```
+pub fn sign_with_cache(
+    cache: &SigningKeyCache,
+    secret_id: &str,
+    secret_key: &str,
+    input: &SigningInput<'_>,
+) -> Result<Signature, SigningError> {
+    cache.sign(secret_id, secret_key, input)
+}
+
+/// A cache of derived TC3 signing keys, for signing many requests.
+///
+/// The signing key depends only on the secret key, the UTC date of the
+/// timestamp and the service, so every request of one day and service can
+/// share it: [`sign`](Self::sign) derives it on the first such request and
+/// reuses it after, skipping four of the five HMACs of [`sign`](fn@sign). The
+/// signatures are identical.
+///
+/// The cache keeps the [`CAPACITY`](Self::CAPACITY) most recently derived keys
+/// — room for a UTC day change, a key rotation or a second service — and drops
+/// the oldest beyond that. It needs no clearing: a new day or a new secret key
+/// simply derives a new entry.
+///
+/// It is `Send + Sync`: share one by reference, in a `static` or in an `Arc`.
+/// Each call holds an internal mutex only to look the key up (or, once a day,
+/// to derive it).
+///
+/// # Secrets
+///
+/// An entry holds the HMAC state keyed with the derived signing key and, to
+/// recognise the secret key it came from, the secret key's SHA-256 digest
+/// (compared in constant time), never the secret key itself. Neither appears in
+/// `Debug`, which shows only the date and service of each entry.
+pub struct SigningKeyCache {
+    /// Oldest first; at most `CAPACITY` long.
+    entries: Mutex<Vec<CachedKey>>,
+}
+
+/// One derived signing key and what it was derived from.
+struct CachedKey {
+    /// SHA-256 of the secret key.
+    secret_digest: [u8; 32],
+    date: UtcDate,
+    service: Box<str>,
+    /// HMAC-SHA256 keyed with the signing key, before any input: cloned for
+    /// each request, it spares the two key-block compressions too.
+    mac: HmacSha256,
+}
+
+impl SigningKeyCache {
+    /// How many signing keys a cache keeps.
+    pub const CAPACITY: usize = 4;
+
+    /// An empty cache. `const`, so it can be a `static`.
+    pub const fn new() -> SigningKeyCache {
+        SigningKeyCache {
+            entries: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Signs one request like [`sign`](fn@sign), reusing the signing key of an
+    /// earlier request with the same secret key, UTC date and service.
+    ///
+    /// # Errors
+    ///
+    /// [`SigningError::InvalidTimestamp`] if `input.timestamp` has no UTC
+    /// calendar date.
+    pub fn sign(
+        &self,
+        secret_id: &str,
+        secret_key: &str,
+        input: &SigningInput<'_>,
+    ) -> Result<Signature, SigningError> {
+        let date = UtcDate::of(input.timestamp)?;
+        let mac = self.keyed_mac(secret_key, date, input.service);
+        Ok(finish(secret_id, input, date, mac))
+    }
+
+    /// How many signing keys are cached (at most [`CAPACITY`](Self::CAPACITY)).
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no signing key is cached.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// Forgets every cached signing key (e.g. after revoking a secret key).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// The HMAC keyed with the signing key of (`secret_key`, `date`, `service`),
+    /// from the cache or derived and cached.
+    fn keyed_mac(&self, secret_key: &str, date: UtcDate, service: &str) -> HmacSha256 {
+        let secret_digest: [u8; 32] = Sha256::digest(secret_key.as_bytes()).into();
+        let mut entries = self.lock();
+        let cached = entries.iter().find(|entry| {
+            entry.date == date
+                && *entry.service == *service
+                && constant_time_eq(&entry.secret_digest, &secret_digest)
+        });
+        if let Some(entry) = cached {
+            return entry.mac.clone();
+        }
+        let mac = keyed_mac(&signing_key(secret_key, &date, service));
+        if entries.len() >= Self::CAPACITY {
+            entries.remove(0);
+        }
+        entries.push(CachedKey {
+            secret_digest,
+            date,
+            service: service.into(),
+            mac: mac.clone(),
+        });
+        mac
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<CachedKey>> {
+        // Nothing panics while the lock is held, and the entries are valid at
+        // every point anyway: a poisoned lock is still good to use.
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Default for SigningKeyCache {
+    fn default() -> SigningKeyCache {
+        SigningKeyCache::new()
+    }
+}
+
+impl fmt::Debug for SigningKeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("SigningKeyCache");
+        // `try_lock`: formatting must not wait for (or deadlock with) a signer.
+        match self.entries.try_lock() {
+            Ok(entries) => out.field("entries", &*entries),
+            Err(_) => out.field("entries", &format_args!("<in use>")),
+        };
+        out.finish()
+    }
+}
+
+impl fmt::Debug for CachedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The secret digest and the keyed HMAC state are left out.
+        f.debug_struct("CachedKey")
+            .field("date", &self.date.as_str())
+            .field("service", &self.service)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Compares two digests without an early exit on the first difference.
+fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+/// The part of signing after the key derivation: hashes the canonical request,
+/// signs the string to sign with `mac` (keyed with the signing key) and writes
+/// the `Authorization` value.
+fn finish(
+    secret_id: &str,
+    input: &SigningInput<'_>,
+    date: UtcDate,
+    mut mac: HmacSha256,
+) -> Signature {
+    let SigningInput {
+        service,
+        method,
+        host,
+        content_type,
+        query,
+        payload,
+        unsigned_payload,
+        timestamp,
+    } = *input;
+
+    let payload = if unsigned_payload {
+        UNSIGNED_PAYLOAD.as_bytes()
     } else {
-        sha256_hex(input.payload)
+        payload
     };
-    let canonical_request = format!(
-        "{method}\n/\n{query}\ncontent-type:{content_type}\nhost:{host}\n\n{SIGNED_HEADERS}\n{hashed_payload}",
-        method = input.method,
-        query = input.query,
-        content_type = input.content_type,
-        host = input.host,
-    );
+    let hashed_payload = Hex::of(Sha256::digest(payload).into());
 
-    let credential_scope = format!("{date}/{service}/{TERMINATOR}", service = input.service);
-    let string_to_sign = format!(
-        "{ALGORITHM}\n{timestamp}\n{credential_scope}\n{hashed_request}",
-        timestamp = input.timestamp,
-        hashed_request = sha256_hex(canonical_request.as_bytes()),
+    // CanonicalRequest and StringToSign as in the module docs; the latter goes
+    // straight into the HMAC.
+    let mut canonical_request = Sha256::new();
+    feed(
+        &mut canonical_request,
+        &[
+            method,
+            "\n/\n",
+            query,
+            "\ncontent-type:",
+            content_type,
+            "\nhost:",
+            host,
+            "\n\n",
+            SIGNED_HEADERS,
+            "\n",
+            hashed_payload.as_str(),
+        ],
     );
+    let hashed_request = Hex::of(canonical_request.finalize().into());
 
-    let key = signing_key(secret_key, &date, input.service);
-    let signature = hex::encode(hmac_sha256(&key, string_to_sign.as_bytes()));
-    let authorization = format!(
-        "{ALGORITHM} Credential={secret_id}/{credential_scope}, \
-         SignedHeaders={SIGNED_HEADERS}, Signature={signature}"
+    let timestamp = StackStr::<20>::format(format_args!("{timestamp}"));
+    feed(
+        &mut mac,
+        &[
+            ALGORITHM,
+            "\n",
+            timestamp.as_str(),
+            "\n",
+            date.as_str(),
+            "/",
+            service,
+            "/",
+            TERMINATOR,
+            "\n",
+            hashed_request.as_str(),
+        ],
     );
+    let signature = Hex::of(mac.finalize().into_bytes().into());
 
-    Ok(Signature {
-        date,
-        signature,
-        authorization,
-    })
+    Signature::new(secret_id, &date, service, &signature)
 }
 
 /// Derives the TC3 signing key for one (secret key, UTC date, service) triple.
 ///
 /// The result depends only on these three values, so it can be cached and
-/// reused for every request of the same service on the same UTC day. It is
-/// secret material: never log it.
-pub(crate) fn signing_key(secret_key: &str, date: &str, service: &str) -> [u8; 32] {
+/// reused for every request of the same service on the same UTC day (see
+/// [`SigningKeyCache`]). It is secret material: never log it.
+fn signing_key(secret_key: &str, date: &UtcDate, service: &str) -> [u8; 32] {
     let mut k_secret = Vec::with_capacity(3 + secret_key.len());
     k_secret.extend_from_slice(b"TC3");
     k_secret.extend_from_slice(secret_key.as_bytes());
 
-    let k_date = hmac_sha256(&k_secret, date.as_bytes());
+    let k_date = hmac_sha256(&k_secret, date.as_str().as_bytes());
     let k_service = hmac_sha256(&k_date, service.as_bytes());
     hmac_sha256(&k_service, TERMINATOR.as_bytes())
 }
 
 /// `HMAC-SHA256(key, msg)` for a key of any length.
 fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
-    let mut mac = <HmacSha256 as hmac::digest::KeyInit>::new(&hmac_block_key(key));
-    mac.update(msg);
-    mac.finalize().into_bytes().into()
+    keyed_mac(key)
+        .chain_update(msg)
+        .finalize()
+        .into_bytes()
+        .into()
+}
+
+/// An HMAC-SHA256 keyed with `key` (of any length), ready for input.
+fn keyed_mac(key: &[u8]) -> HmacSha256 {
+    <HmacSha256 as hmac::digest::KeyInit>::new(&hmac_block_key(key))
 }
 
 /// Normalises an HMAC key of any length to one SHA-256 block (RFC 2104 §2):
@@ -256,22 +558,102 @@ fn hmac_block_key(key: &[u8]) -> Key<HmacSha256> {
     block
 }
 
-/// Lowercase hex SHA-256 of `data`.
-fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+/// A UTC calendar date as written in the credential scope, `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct UtcDate(StackStr<16>);
+
+impl UtcDate {
+    /// The UTC date of a Unix timestamp.
+    fn of(timestamp: i64) -> Result<UtcDate, SigningError> {
+        let date = OffsetDateTime::from_unix_timestamp(timestamp)
+            .map_err(|source| SigningError::InvalidTimestamp { timestamp, source })?
+            .date();
+        // At most 13 bytes, even for the six-digit years of `time`'s
+        // `large-dates` feature.
+        Ok(UtcDate(StackStr::format(format_args!(
+            "{:04}-{:02}-{:02}",
+            date.year(),
+            u8::from(date.month()),
+            date.day()
+        ))))
+    }
+
+    fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
 }
 
-/// UTC calendar date of a Unix timestamp, formatted `YYYY-MM-DD`.
-fn utc_date(timestamp: i64) -> Result<String, SigningError> {
-    let date = OffsetDateTime::from_unix_timestamp(timestamp)
-        .map_err(|source| SigningError::InvalidTimestamp { timestamp, source })?
-        .date();
-    Ok(format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    ))
+/// Short text formatted on the stack (a date, a timestamp), for hashing
+/// without a `String`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StackStr<const N: usize> {
+    /// `bytes[..len]` is the text, the rest zeros.
+    bytes: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> StackStr<N> {
+    /// `args` formatted. Callers pick an `N` that fits the longest text they
+    /// can format; a longer one would be cut short (writing stops at `N`).
+    fn format(args: fmt::Arguments<'_>) -> StackStr<N> {
+        let mut text = StackStr {
+            bytes: [0; N],
+            len: 0,
+        };
+        let _cannot_overflow = fmt::Write::write_fmt(&mut text, args);
+        text
+    }
+
+    fn as_str(&self) -> &str {
+        // Only whole `str`s are appended, so this is always valid UTF-8.
+        self.bytes
+            .get(..self.len)
+            .and_then(|text| std::str::from_utf8(text).ok())
+            .unwrap_or_default()
+    }
+}
+
+impl<const N: usize> fmt::Write for StackStr<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.bytes.get_mut(self.len..end).ok_or(fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Lowercase hex of a 32-byte digest, on the stack.
+struct Hex([u8; 64]);
+
+impl Hex {
+    fn of(bytes: [u8; 32]) -> Hex {
+        let digit = |nibble: u8| match nibble {
+            0..=9 => b'0' + nibble,
+            _ => b'a' + (nibble - 10),
+        };
+        let mut hex = [0; 64];
+        for (pair, byte) in hex.chunks_exact_mut(2).zip(bytes) {
+            if let [high, low] = pair {
+                *high = digit(byte >> 4);
+                *low = digit(byte & 0x0f);
+            }
+        }
+        Hex(hex)
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever written: this never falls back.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+/// Feeds `parts`, in order, to a hash or an HMAC: the same as hashing their
+/// concatenation, without building it.
+fn feed(hash: &mut impl hmac::digest::Update, parts: &[&str]) {
+    for part in parts {
+        hash.update(part.as_bytes());
+    }
 }
 
 #[cfg(test)]
@@ -293,12 +675,20 @@ mod tests {
 
     const ID: &str = "AKIDexample";
     const KEY: &str = "secret-key-example";
+    const OTHER_KEY: &str = "another-secret-key";
+    /// 2025-01-01T00:00:00Z.
+    const NEW_YEAR: i64 = 1_735_689_600;
+    const DAY: i64 = 86_400;
+
+    fn utc_date(timestamp: i64) -> String {
+        UtcDate::of(timestamp).unwrap().as_str().to_owned()
+    }
 
     #[test]
     fn date_rolls_over_at_utc_midnight() {
         // 2024-12-31T23:59:59Z and 2025-01-01T00:00:00Z.
-        let before = sign(ID, KEY, &input(1_735_689_599)).unwrap();
-        let after = sign(ID, KEY, &input(1_735_689_600)).unwrap();
+        let before = sign(ID, KEY, &input(NEW_YEAR - 1)).unwrap();
+        let after = sign(ID, KEY, &input(NEW_YEAR)).unwrap();
         assert_eq!(before.date(), "2024-12-31");
         assert_eq!(after.date(), "2025-01-01");
         assert!(before
@@ -317,19 +707,20 @@ mod tests {
             sign(ID, KEY, &input(1_735_660_800)).unwrap().date(),
             "2024-12-31"
         );
-        assert_eq!(utc_date(0).unwrap(), "1970-01-01");
-        assert_eq!(utc_date(-1).unwrap(), "1969-12-31");
+        assert_eq!(utc_date(0), "1970-01-01");
+        assert_eq!(utc_date(-1), "1969-12-31");
+        assert_eq!(utc_date(253_402_300_799), "9999-12-31");
     }
 
     #[test]
     fn unsigned_payload_changes_signature_and_ignores_body() {
-        let signed = sign(ID, KEY, &input(1_735_689_600)).unwrap();
+        let signed = sign(ID, KEY, &input(NEW_YEAR)).unwrap();
         let unsigned = sign(
             ID,
             KEY,
             &SigningInput {
                 unsigned_payload: true,
-                ..input(1_735_689_600)
+                ..input(NEW_YEAR)
             },
         )
         .unwrap();
@@ -342,7 +733,7 @@ mod tests {
             &SigningInput {
                 unsigned_payload: true,
                 payload: b"something else entirely",
-                ..input(1_735_689_600)
+                ..input(NEW_YEAR)
             },
         )
         .unwrap();
@@ -351,17 +742,23 @@ mod tests {
 
     #[test]
     fn invalid_timestamp_is_an_error_not_a_panic() {
+        let cache = SigningKeyCache::new();
         for ts in [i64::MAX, i64::MIN] {
-            match sign(ID, KEY, &input(ts)) {
-                Err(SigningError::InvalidTimestamp { timestamp, .. }) => assert_eq!(timestamp, ts),
-                other => panic!("expected InvalidTimestamp for {ts}, got {other:?}"),
+            for result in [sign(ID, KEY, &input(ts)), cache.sign(ID, KEY, &input(ts))] {
+                match result {
+                    Err(SigningError::InvalidTimestamp { timestamp, .. }) => {
+                        assert_eq!(timestamp, ts)
+                    }
+                    other => panic!("expected InvalidTimestamp for {ts}, got {other:?}"),
+                }
             }
         }
+        assert!(cache.is_empty());
     }
 
     #[test]
     fn signature_shape() {
-        let sig = sign(ID, KEY, &input(1_735_689_600)).unwrap();
+        let sig = sign(ID, KEY, &input(NEW_YEAR)).unwrap();
         assert_eq!(sig.signature().len(), 64);
         assert!(sig
             .signature()
@@ -375,8 +772,46 @@ mod tests {
                 sig.signature()
             )
         );
-        // Debug output carries no secret.
-        assert!(!format!("{sig:?}").contains(KEY));
+        // Debug output carries no secret, and shows the parts.
+        let debug = format!("{sig:?}");
+        assert!(!debug.contains(KEY));
+        assert!(debug.contains(r#"date: "2025-01-01""#), "{debug}");
+        assert!(debug.contains(sig.signature()), "{debug}");
+    }
+
+    #[test]
+    fn streamed_hashes_match_the_strings_they_stand_for() {
+        // The canonical request and string to sign built as Strings, as the
+        // spec (and the previous implementation) spells them out.
+        let input = SigningInput {
+            query: "Limit=20&Offset=0",
+            ..input(NEW_YEAR + 3_600)
+        };
+        let hashed_payload = hex::encode(Sha256::digest(input.payload));
+        let canonical_request = format!(
+            "POST\n/\nLimit=20&Offset=0\ncontent-type:application/json\nhost:teo.tencentcloudapi.com\n\ncontent-type;host\n{hashed_payload}"
+        );
+        let string_to_sign = format!(
+            "TC3-HMAC-SHA256\n{}\n2025-01-01/teo/tc3_request\n{}",
+            NEW_YEAR + 3_600,
+            hex::encode(Sha256::digest(canonical_request.as_bytes()))
+        );
+        let k_date = hmac_sha256(format!("TC3{KEY}").as_bytes(), b"2025-01-01");
+        let k_service = hmac_sha256(&k_date, b"teo");
+        let key = hmac_sha256(&k_service, b"tc3_request");
+        let expected = hex::encode(hmac_sha256(&key, string_to_sign.as_bytes()));
+
+        assert_eq!(sign(ID, KEY, &input).unwrap().signature(), expected);
+        let cache = SigningKeyCache::new();
+        assert_eq!(cache.sign(ID, KEY, &input).unwrap().signature(), expected);
+    }
+
+    #[test]
+    fn hex_matches_the_hex_crate() {
+        for seed in [0u8, 1, 0x0f, 0xf0, 0xff, 0x5a] {
+            let bytes: [u8; 32] = std::array::from_fn(|i| seed.wrapping_mul(i as u8 + 7));
+            assert_eq!(Hex::of(bytes).as_str(), hex::encode(bytes));
+        }
     }
 
     #[test]
@@ -399,5 +834,176 @@ mod tests {
             hex::encode(hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    // ---- SigningKeyCache ----
+
+    #[test]
+    fn cache_is_send_sync_and_static() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<SigningKeyCache>();
+        static CACHE: SigningKeyCache = SigningKeyCache::new();
+        assert_eq!(
+            CACHE.sign(ID, KEY, &input(NEW_YEAR)).unwrap(),
+            sign(ID, KEY, &input(NEW_YEAR)).unwrap()
+        );
+    }
+
+    #[test]
+    fn cached_signatures_equal_uncached_and_reuse_the_key() {
+        let cache = SigningKeyCache::default();
+        for offset in [0, 1, 3_600, DAY - 1] {
+            let input = input(NEW_YEAR + offset);
+            for _ in 0..2 {
+                assert_eq!(
+                    cache.sign(ID, KEY, &input).unwrap(),
+                    sign(ID, KEY, &input).unwrap()
+                );
+            }
+        }
+        // One day, one service, one secret: one key.
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn cache_is_keyed_by_utc_date() {
+        let cache = SigningKeyCache::new();
+        let before = cache.sign(ID, KEY, &input(NEW_YEAR - 1)).unwrap();
+        let after = cache.sign(ID, KEY, &input(NEW_YEAR)).unwrap();
+        assert_eq!(cache.len(), 2, "a new UTC day derives a new key");
+        assert_eq!(before.date(), "2024-12-31");
+        assert_eq!(after.date(), "2025-01-01");
+        assert_eq!(before, sign(ID, KEY, &input(NEW_YEAR - 1)).unwrap());
+        assert_eq!(after, sign(ID, KEY, &input(NEW_YEAR)).unwrap());
+
+        // The key of a day is its own, not the previous day's. Signed with the
+        // 2024-12-31 key, the 2025-01-01 string to sign gives another result.
+        let wrong_key = keyed_mac(&signing_key(
+            KEY,
+            &UtcDate::of(NEW_YEAR - 1).unwrap(),
+            "teo",
+        ));
+        let with_wrong_key = finish(
+            ID,
+            &input(NEW_YEAR),
+            UtcDate::of(NEW_YEAR).unwrap(),
+            wrong_key,
+        );
+        assert_ne!(with_wrong_key.signature(), after.signature());
+    }
+
+    #[test]
+    fn cache_is_keyed_by_secret_key_and_service() {
+        let cache = SigningKeyCache::new();
+        let one = cache.sign(ID, KEY, &input(NEW_YEAR)).unwrap();
+        let other = cache.sign(ID, OTHER_KEY, &input(NEW_YEAR)).unwrap();
+        assert_ne!(one.signature(), other.signature());
+        assert_eq!(other, sign(ID, OTHER_KEY, &input(NEW_YEAR)).unwrap());
+        assert_eq!(cache.len(), 2);
+
+        // The key does not depend on the SecretId: same entry, other header.
+        let other_id = cache.sign("AKIDother", KEY, &input(NEW_YEAR)).unwrap();
+        assert_eq!(other_id.signature(), one.signature());
+        assert!(other_id.authorization().contains("Credential=AKIDother/"));
+        assert_eq!(cache.len(), 2);
+
+        let cvm = SigningInput {
+            service: "cvm",
+            ..input(NEW_YEAR)
+        };
+        let cvm_signature = cache.sign(ID, KEY, &cvm).unwrap();
+        assert_eq!(cvm_signature, sign(ID, KEY, &cvm).unwrap());
+        assert_ne!(cvm_signature.signature(), one.signature());
+        assert_eq!(cache.len(), 3);
+
+        // Back to the first key: still cached, still right.
+        assert_eq!(cache.sign(ID, KEY, &input(NEW_YEAR)).unwrap(), one);
+        assert_eq!(cache.len(), 3);
+    }
+
+    #[test]
+    fn cache_is_bounded_and_drops_the_oldest() {
+        let cache = SigningKeyCache::new();
+        for day in 0..10 {
+            let input = input(NEW_YEAR + day * DAY);
+            assert_eq!(
+                cache.sign(ID, KEY, &input).unwrap(),
+                sign(ID, KEY, &input).unwrap()
+            );
+            assert!(cache.len() <= SigningKeyCache::CAPACITY);
+        }
+        assert_eq!(cache.len(), SigningKeyCache::CAPACITY);
+        let kept: Vec<String> = cache
+            .lock()
+            .iter()
+            .map(|entry| entry.date.as_str().to_owned())
+            .collect();
+        assert_eq!(
+            kept,
+            ["2025-01-07", "2025-01-08", "2025-01-09", "2025-01-10"]
+        );
+        // An evicted day is derived again, correctly.
+        assert_eq!(
+            cache.sign(ID, KEY, &input(NEW_YEAR)).unwrap(),
+            sign(ID, KEY, &input(NEW_YEAR)).unwrap()
+        );
+        cache.clear();
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn cache_debug_shows_no_key_material() {
+        let cache = SigningKeyCache::new();
+        cache.sign(ID, KEY, &input(NEW_YEAR)).unwrap();
+        let debug = format!("{cache:?}");
+        let derived = signing_key(KEY, &UtcDate::of(NEW_YEAR).unwrap(), "teo");
+        let secret_digest = Sha256::digest(KEY.as_bytes());
+        for secret in [
+            KEY.to_owned(),
+            hex::encode(derived),
+            hex::encode(secret_digest),
+            format!("{:?}", &derived[..4]),
+            format!("{:?}", &secret_digest[..4]),
+        ] {
+            assert!(!debug.contains(&secret), "{debug} shows {secret}");
+        }
+        assert!(
+            debug.contains("2025-01-01") && debug.contains("teo"),
+            "{debug}"
+        );
+        assert!(!format!("{:#?}", cache).contains(KEY));
+
+        // Formatting while another signer holds the lock does not block.
+        let guard = cache.lock();
+        assert!(format!("{cache:?}").contains("<in use>"));
+        drop(guard);
+    }
+
+    #[test]
+    fn cache_shared_between_threads() {
+        let cache = SigningKeyCache::new();
+        let keys = [KEY, OTHER_KEY];
+        let inputs: Vec<SigningInput<'static>> =
+            (0..3).map(|day| input(NEW_YEAR + day * DAY + 17)).collect();
+        let expected: Vec<Vec<Signature>> = keys
+            .iter()
+            .map(|key| inputs.iter().map(|i| sign(ID, key, i).unwrap()).collect())
+            .collect();
+
+        std::thread::scope(|scope| {
+            for thread in 0..8 {
+                let (cache, inputs, expected) = (&cache, &inputs, &expected);
+                scope.spawn(move || {
+                    for round in 0..200 {
+                        let k = (thread + round) % keys.len();
+                        let i = round % inputs.len();
+                        let got = cache.sign(ID, keys[k], &inputs[i]).unwrap();
+                        assert_eq!(got, expected[k][i], "thread {thread} round {round}");
+                    }
+                });
+            }
+        });
+        // 2 keys × 3 days = 6 triples through a cache of 4.
+        assert_eq!(cache.len(), SigningKeyCache::CAPACITY);
     }
 }

@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use teo_client::{Client, Credentials, Error};
+use teo_client::{Client, Credentials, Error, RetryPolicy};
 use teo_mock::faults::{Fault, FaultPlan};
 use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use teo_mock::{MockConfig, MockServer};
@@ -19,10 +19,20 @@ fn config() -> MockConfig {
     MockConfig::default().rate_limit(None)
 }
 
+/// One attempt per call, no client-side limit: these tests look at what the mock does to a
+/// single request (the client's retries are tested in teo-client/tests/retries.rs).
 fn client(mock: &MockServer) -> Client {
-    Client::builder(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
-        .endpoint(mock.url())
+    single_attempt(
+        Client::builder(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+            .endpoint(mock.url()),
+    )
+}
+
+fn single_attempt(builder: teo_client::ClientBuilder) -> Client {
+    builder
         .timeout(Duration::from_secs(10))
+        .retry(RetryPolicy::disabled())
+        .rate_limit(None)
         .build()
         .unwrap()
 }
@@ -114,10 +124,7 @@ async fn several_credentials_with_session_tokens() {
     .await
     .unwrap();
     let with = |credentials: Credentials| {
-        Client::builder(credentials)
-            .endpoint(mock.url())
-            .build()
-            .unwrap()
+        single_attempt(Client::builder(credentials).endpoint(mock.url()))
     };
     describe_zones(&client(&mock)).await.unwrap();
     describe_zones(&with(
@@ -690,10 +697,9 @@ async fn binary_prints_its_url_and_injects_faults() {
     stdout.read_line(&mut rest).unwrap();
     assert!(rest.contains(DEFAULT_SECRET_ID), "{rest}");
 
-    let client = Client::builder(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
-        .endpoint(url)
-        .build()
-        .unwrap();
+    let client = single_attempt(
+        Client::builder(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)).endpoint(url),
+    );
     assert_eq!(api_code(describe_zones(&client).await), "InternalError");
     describe_zones(&client).await.unwrap();
 }

@@ -2,11 +2,53 @@
 //!
 //! A [`ProvideCredentials`] is asked for [`Credentials`] before every attempt; static credentials
 //! answer at once, temporary ones are cached and refreshed by their provider.
+//!
+//! # Sources
+//!
+//! | type | where the credentials come from | cached |
+//! | --- | --- | --- |
+//! | [`Credentials`] | fixed values | — |
+//! | [`EnvironmentProvider`] | `TENCENTCLOUD_SECRET_ID`, `TENCENTCLOUD_SECRET_KEY`, `TENCENTCLOUD_SESSION_TOKEN` | no (read each call) |
+//! | [`ProfileFileProvider`] | `~/.tencentcloud/credentials` or `TENCENTCLOUD_CREDENTIALS_FILE` | after the first good read |
+//! | [`InstanceRoleProvider`] | the CVM metadata service (CAM role of the instance) | until near expiry |
+//! | [`AssumeRoleProvider`] | STS `AssumeRole`, signed with other credentials | until near expiry |
+//! | [`WebIdentityProvider`] | STS `AssumeRoleWithWebIdentity` with a TKE OIDC token | until near expiry |
+//! | [`DefaultCredentialsChain`] | the first of environment, profile file, TKE OIDC, CVM role | per source |
+//!
+//! Temporary credentials are kept by a [`CachedProvider`], which refreshes them when they come
+//! within a margin (5 minutes by default) of their expiry, with one refresh shared by every
+//! concurrent caller.
+//!
+//! No `Debug` or `Display` output of this module, errors included, shows a SecretKey, a session
+//! token or a web identity token.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::SystemTime;
+
+mod cache;
+mod chain;
+mod environment;
+mod instance_role;
+mod profile;
+mod sts;
+mod transport;
+
+pub use cache::CachedProvider;
+pub use chain::{
+    CredentialsChain, DefaultChain, DefaultCredentialsChain, DefaultCredentialsChainBuilder,
+};
+pub use environment::EnvironmentProvider;
+pub use instance_role::{
+    InstanceRoleProvider, InstanceRoleProviderBuilder, DEFAULT_METADATA_ENDPOINT,
+};
+pub use profile::ProfileFileProvider;
+pub use sts::{
+    AssumeRoleProvider, AssumeRoleProviderBuilder, WebIdentityProvider, WebIdentityProviderBuilder,
+    DEFAULT_STS_ENDPOINT, DEFAULT_STS_REGION,
+};
 
 /// A SecretId / SecretKey pair, with a session token for temporary credentials.
 /// `Debug` shows the SecretId only.
@@ -111,4 +153,88 @@ impl ProvideCredentials for Credentials {
     fn provide_credentials(&self) -> ProvideFuture<'_> {
         Box::pin(std::future::ready(Ok(self.clone())))
     }
+}
+
+/// Looks up one environment variable; injectable so that tests need not touch the process
+/// environment.
+pub(crate) type Vars = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// The process environment as [`Vars`] (a variable that is not Unicode counts as unset).
+pub(crate) fn process_vars() -> Vars {
+    Arc::new(|name: &str| std::env::var(name).ok())
+}
+
+/// Wraps a caller's lookup function as [`Vars`].
+pub(crate) fn injected_vars(vars: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Vars {
+    Arc::new(vars)
+}
+
+/// The value of `name`, or `None` when it is unset or blank.
+pub(crate) fn var(vars: &Vars, name: &str) -> Option<String> {
+    vars(name).filter(|value| !value.trim().is_empty())
+}
+
+impl CredentialsError {
+    /// A copy of this error for callers that shared one refresh (the underlying `source` of a
+    /// [`Fetch`](CredentialsError::Fetch) cannot be cloned; the copy's source carries its text).
+    pub(crate) fn duplicate(&self) -> CredentialsError {
+        match self {
+            CredentialsError::NotFound {
+                source_name,
+                reason,
+            } => CredentialsError::NotFound {
+                source_name,
+                reason: reason.clone(),
+            },
+            CredentialsError::Invalid {
+                source_name,
+                reason,
+            } => CredentialsError::Invalid {
+                source_name,
+                reason: reason.clone(),
+            },
+            CredentialsError::Fetch {
+                source_name,
+                reason,
+                source,
+            } => CredentialsError::Fetch {
+                source_name,
+                reason: reason.clone(),
+                source: source.as_ref().map(|source| {
+                    Box::new(SharedCause(error_chain(source.as_ref())))
+                        as Box<dyn std::error::Error + Send + Sync>
+                }),
+            },
+            CredentialsError::NoneFound { tried } => CredentialsError::NoneFound {
+                tried: tried.clone(),
+            },
+        }
+    }
+}
+
+/// The text of an error that could not be cloned, standing in for it as a `source`.
+#[derive(Debug)]
+struct SharedCause(String);
+
+impl fmt::Display for SharedCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SharedCause {}
+
+/// An error and its causes, `": "`-joined (reqwest says what failed only in its sources).
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        next = cause.source();
+    }
+    text
 }

@@ -1,0 +1,1005 @@
+//! Command-line parsing: the arguments after the program name → an [`Invocation`] or a
+//! [`ParseError`]. Pure but for reading `--cli-input-json file://…`, which goes through the
+//! function the caller passes, so everything here is unit-tested without I/O.
+//!
+//! The grammar is tccli's: `teo <Action> [--<Param> <value>]... [--cli-input-json <JSON |
+//! file://path>]`, with the global options allowed anywhere. `--name=value` works too.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::time::Duration;
+
+use codegen::model::{Action, Field, FieldType, ValueType};
+use codegen::Service;
+use serde_json::{Map, Value};
+use teo_client::models::DateTime;
+use teo_client::Language;
+
+use crate::help;
+use crate::spec;
+use crate::suggest::closest;
+
+/// A global option: its name, the placeholder of its value (empty for a flag) and its help.
+pub struct GlobalOption {
+    pub name: &'static str,
+    pub value: &'static str,
+    pub help: &'static str,
+}
+
+/// Every option that is not an action's parameter, in the order `teo help` lists them.
+pub const GLOBAL_OPTIONS: &[GlobalOption] = &[
+    GlobalOption {
+        name: "--cli-input-json",
+        value: "<JSON | file://path>",
+        help: "The whole request as JSON, inline or read from a file; --<Param> options override its members",
+    },
+    GlobalOption {
+        name: "--generate-cli-skeleton",
+        value: "",
+        help: "Print a JSON template of the action's request (for --cli-input-json) and exit",
+    },
+    GlobalOption {
+        name: "--endpoint",
+        value: "<URL>",
+        help: "Where requests go (default https://teo.intl.tencentcloudapi.com); a bare host means https://host",
+    },
+    GlobalOption {
+        name: "--region",
+        value: "<REGION>",
+        help: "Sent as X-TC-Region; EdgeOne is global and needs none",
+    },
+    GlobalOption {
+        name: "--language",
+        value: "<en-US | zh-CN>",
+        help: "Language of error messages (default en-US)",
+    },
+    GlobalOption {
+        name: "--secretId",
+        value: "<ID>",
+        help: "SecretId to sign with (with --secretKey); else $TENCENTCLOUD_SECRET_ID, else the profile",
+    },
+    GlobalOption {
+        name: "--secretKey",
+        value: "<KEY>",
+        help: "SecretKey to sign with (with --secretId); else $TENCENTCLOUD_SECRET_KEY, else the profile",
+    },
+    GlobalOption {
+        name: "--token",
+        value: "<TOKEN>",
+        help: "Session token of temporary credentials given with --secretId/--secretKey",
+    },
+    GlobalOption {
+        name: "--profile",
+        value: "<NAME>",
+        help: "Profile of ~/.tencentcloud/credentials (or $TENCENTCLOUD_CREDENTIALS_FILE) to sign with",
+    },
+    GlobalOption {
+        name: "--timeout",
+        value: "<SECONDS>",
+        help: "Limit on the whole call (default 60)",
+    },
+    GlobalOption {
+        name: "--help",
+        value: "",
+        help: "Show help: the actions, or with an action its parameters (same as `teo <Action> help`)",
+    },
+];
+
+/// The options that apply to every call.
+#[derive(Clone, Default, PartialEq)]
+pub struct GlobalOptions {
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub language: Option<Language>,
+    pub secret_id: Option<String>,
+    pub secret_key: Option<String>,
+    pub token: Option<String>,
+    pub profile: Option<String>,
+    pub timeout: Option<Duration>,
+}
+
+/// Shows which secrets are set, never their values.
+impl fmt::Debug for GlobalOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |value: &Option<String>| value.as_ref().map(|_| "<redacted>");
+        f.debug_struct("GlobalOptions")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("language", &self.language)
+            .field("secret_id", &self.secret_id)
+            .field("secret_key", &redacted(&self.secret_key))
+            .field("token", &redacted(&self.token))
+            .field("profile", &self.profile)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// What to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// List the actions (`teo`, `teo help`, `teo --help`).
+    Help,
+    /// Describe one action's parameters (`teo <Action> help`, `teo help <Action>`).
+    ActionHelp(String),
+    /// Print a JSON template of an action's request (`--generate-cli-skeleton`).
+    Skeleton(String),
+    /// Call an action with this request (not yet checked for required members: the client
+    /// does that, against the typed request).
+    Call {
+        action: String,
+        request: Map<String, Value>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invocation {
+    pub command: Command,
+    pub options: GlobalOptions,
+}
+
+/// Why the command line cannot be used. Each message names the option or value at fault.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParseError {
+    UnknownAction {
+        name: String,
+        suggestion: Option<String>,
+    },
+    UnknownParameter {
+        action: String,
+        name: String,
+        suggestion: Option<String>,
+    },
+    /// A top-level member of `--cli-input-json` the action's request does not have.
+    UnknownMember {
+        action: String,
+        name: String,
+        suggestion: Option<String>,
+    },
+    MissingValue {
+        option: String,
+    },
+    InvalidValue {
+        option: String,
+        expected: String,
+        reason: String,
+    },
+    Duplicate {
+        option: String,
+    },
+    /// A flag (`--help`) given a value with `=`.
+    UnexpectedValue {
+        option: String,
+    },
+    UnexpectedArgument {
+        argument: String,
+    },
+    /// Parameters or `--cli-input-json` without an action to apply them to.
+    MissingAction,
+    CliInputJson {
+        reason: String,
+    },
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let did_you_mean = |f: &mut fmt::Formatter<'_>, prefix: &str, s: &Option<String>| match s {
+            Some(s) => write!(f, " Did you mean {prefix}{s}?"),
+            None => Ok(()),
+        };
+        match self {
+            ParseError::UnknownAction { name, suggestion } => {
+                write!(f, "Unknown action {name}.")?;
+                did_you_mean(f, "", suggestion)?;
+                if suggestion.is_none() {
+                    write!(f, " Run `teo help` for the list of actions.")?;
+                }
+                Ok(())
+            }
+            ParseError::UnknownParameter {
+                action,
+                name,
+                suggestion,
+            } => {
+                write!(f, "Unknown parameter --{name} for {action}.")?;
+                did_you_mean(f, "--", suggestion)?;
+                if suggestion.is_none() {
+                    write!(f, " Run `teo {action} help` for its parameters.")?;
+                }
+                Ok(())
+            }
+            ParseError::UnknownMember {
+                action,
+                name,
+                suggestion,
+            } => {
+                write!(f, "Unknown member {name} in --cli-input-json for {action}.")?;
+                did_you_mean(f, "", suggestion)?;
+                if suggestion.is_none() {
+                    write!(f, " Run `teo {action} help` for its parameters.")?;
+                }
+                Ok(())
+            }
+            ParseError::MissingValue { option } => write!(f, "{option} needs a value."),
+            ParseError::InvalidValue {
+                option,
+                expected,
+                reason,
+            } => write!(f, "Invalid value for {option} ({expected}): {reason}."),
+            ParseError::Duplicate { option } => write!(f, "{option} is given more than once."),
+            ParseError::UnexpectedValue { option } => write!(f, "{option} takes no value."),
+            ParseError::UnexpectedArgument { argument } => write!(
+                f,
+                "Unexpected argument {argument:?}: parameters are given as --<Param> <value>."
+            ),
+            ParseError::MissingAction => write!(
+                f,
+                "No action given. Usage: teo <Action> [--<Param> <value>]...; run `teo help` for the list of actions."
+            ),
+            ParseError::CliInputJson { reason } => write!(f, "--cli-input-json: {reason}."),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Reads the file of `--cli-input-json file://path`.
+pub type ReadFile<'a> = &'a dyn Fn(&str) -> std::io::Result<String>;
+
+/// Parses the arguments after the program name.
+pub fn parse(
+    args: &[String],
+    service: &Service,
+    read_file: ReadFile<'_>,
+) -> Result<Invocation, ParseError> {
+    let raw = split(args)?;
+    let options = raw.options;
+    let mut positionals = raw.positionals.iter();
+    let first = positionals.next();
+    let second = positionals.next();
+    if let Some(extra) = positionals.next() {
+        return Err(ParseError::UnexpectedArgument {
+            argument: extra.clone(),
+        });
+    }
+    let command = match (first.map(String::as_str), second.map(String::as_str)) {
+        (None, _) if raw.params.is_empty() && raw.cli_input_json.is_none() => Command::Help,
+        (None, _) if raw.help => Command::Help,
+        (None, _) => return Err(ParseError::MissingAction),
+        (Some("help"), None) => Command::Help,
+        (Some("help"), Some(name)) => Command::ActionHelp(find_action(service, name)?.name.clone()),
+        (Some(name), Some("help")) => Command::ActionHelp(find_action(service, name)?.name.clone()),
+        (Some(_), Some(extra)) => {
+            return Err(ParseError::UnexpectedArgument {
+                argument: extra.to_owned(),
+            })
+        }
+        (Some(name), None) => {
+            let action = find_action(service, name)?;
+            if raw.help {
+                Command::ActionHelp(action.name.clone())
+            } else if raw.skeleton {
+                Command::Skeleton(action.name.clone())
+            } else {
+                let request = build_request(
+                    service,
+                    action,
+                    raw.cli_input_json.as_deref(),
+                    &raw.params,
+                    read_file,
+                )?;
+                Command::Call {
+                    action: action.name.clone(),
+                    request,
+                }
+            }
+        }
+    };
+    Ok(Invocation { command, options })
+}
+
+/// The arguments sorted into global options, parameters (not yet checked) and positionals.
+#[derive(Default)]
+struct RawArgs {
+    options: GlobalOptions,
+    /// `(name without --, value)` in the order given.
+    params: Vec<(String, String)>,
+    cli_input_json: Option<String>,
+    help: bool,
+    skeleton: bool,
+    positionals: Vec<String>,
+}
+
+fn split(args: &[String]) -> Result<RawArgs, ParseError> {
+    let mut raw = RawArgs::default();
+    let mut seen = HashSet::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        if arg == "-h" {
+            raw.help = true;
+            continue;
+        }
+        let Some(option) = arg.strip_prefix("--").filter(|o| !o.is_empty()) else {
+            raw.positionals.push(arg.clone());
+            continue;
+        };
+        let (name, inline) = match option.split_once('=') {
+            Some((name, value)) => (name, Some(value.to_owned())),
+            None => (option, None),
+        };
+        let flag = format!("--{name}");
+        if matches!(name, "help" | "generate-cli-skeleton") {
+            if inline.is_some() {
+                return Err(ParseError::UnexpectedValue { option: flag });
+            }
+            match name {
+                "help" => raw.help = true,
+                _ => raw.skeleton = true,
+            }
+            continue;
+        }
+        if !seen.insert(flag.clone()) {
+            return Err(ParseError::Duplicate { option: flag });
+        }
+        // A value is the next argument unless that is another `--option` (so a value that
+        // starts with `--` needs `--name=value`; `-1` is fine).
+        let value = match inline {
+            Some(value) => value,
+            None => match args.as_slice().first() {
+                Some(next) if !next.starts_with("--") => {
+                    args.next();
+                    next.clone()
+                }
+                _ => return Err(ParseError::MissingValue { option: flag }),
+            },
+        };
+        let options = &mut raw.options;
+        match name {
+            "cli-input-json" => raw.cli_input_json = Some(value),
+            "endpoint" => options.endpoint = Some(value),
+            "region" => options.region = Some(value),
+            "language" => options.language = Some(parse_language(&value)?),
+            "secretId" => options.secret_id = Some(value),
+            "secretKey" => options.secret_key = Some(value),
+            "token" => options.token = Some(value),
+            "profile" => options.profile = Some(value),
+            "timeout" => options.timeout = Some(parse_timeout(&value)?),
+            _ => raw.params.push((name.to_owned(), value)),
+        }
+    }
+    Ok(raw)
+}
+
+fn parse_language(text: &str) -> Result<Language, ParseError> {
+    match text.to_ascii_lowercase().replace('_', "-").as_str() {
+        "en-us" => Ok(Language::EnUs),
+        "zh-cn" => Ok(Language::ZhCn),
+        _ => Err(ParseError::InvalidValue {
+            option: "--language".into(),
+            expected: "en-US or zh-CN".into(),
+            reason: format!("{text:?} is not a supported language"),
+        }),
+    }
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, ParseError> {
+    let invalid = |reason: String| ParseError::InvalidValue {
+        option: "--timeout".into(),
+        expected: "seconds".into(),
+        reason,
+    };
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| invalid(format!("{text:?} is not a number")))?;
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 1e9) {
+        return Err(invalid(format!(
+            "{text} is not a positive number of seconds"
+        )));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+fn find_action<'s>(service: &'s Service, name: &str) -> Result<&'s Action, ParseError> {
+    service
+        .actions
+        .get(name)
+        .ok_or_else(|| ParseError::UnknownAction {
+            name: name.to_owned(),
+            suggestion: closest(name, service.actions.keys().map(String::as_str))
+                .map(str::to_owned),
+        })
+}
+
+/// `--cli-input-json`, then each `--Param` over it.
+fn build_request(
+    service: &Service,
+    action: &Action,
+    cli_input_json: Option<&str>,
+    params: &[(String, String)],
+    read_file: ReadFile<'_>,
+) -> Result<Map<String, Value>, ParseError> {
+    let fields: &[Field] = spec::input(service, action).map_or(&[], |o| o.fields.as_slice());
+    let names = || fields.iter().map(|f| f.wire_name.as_str());
+    let mut request = match cli_input_json {
+        Some(text) => read_cli_input_json(text, read_file)?,
+        None => Map::new(),
+    };
+    if let Some(unknown) = request.keys().find(|k| !names().any(|n| n == k.as_str())) {
+        return Err(ParseError::UnknownMember {
+            action: action.name.clone(),
+            name: unknown.clone(),
+            suggestion: closest(unknown, names()).map(str::to_owned),
+        });
+    }
+    for (name, text) in params {
+        let Some(field) = fields.iter().find(|f| &f.wire_name == name) else {
+            let globals = GLOBAL_OPTIONS.iter().map(|o| &o.name[2..]);
+            return Err(ParseError::UnknownParameter {
+                action: action.name.clone(),
+                name: name.clone(),
+                suggestion: closest(name, names().chain(globals)).map(str::to_owned),
+            });
+        };
+        request.insert(name.clone(), parse_value(field, text)?);
+    }
+    Ok(request)
+}
+
+fn read_cli_input_json(
+    text: &str,
+    read_file: ReadFile<'_>,
+) -> Result<Map<String, Value>, ParseError> {
+    let (json, origin) = match text.strip_prefix("file://") {
+        Some(path) => {
+            let json = read_file(path).map_err(|e| ParseError::CliInputJson {
+                reason: format!("cannot read {path}: {e}"),
+            })?;
+            (json, format!("the JSON in {path}"))
+        }
+        None => (text.to_owned(), "the JSON".to_owned()),
+    };
+    match serde_json::from_str::<Value>(&json) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(ParseError::CliInputJson {
+            reason: format!("{origin} must be an object, not {}", kind(&other)),
+        }),
+        Err(e) => Err(ParseError::CliInputJson {
+            reason: format!("{origin} does not parse: {e}"),
+        }),
+    }
+}
+
+/// Converts the text of `--<field> <text>` to the JSON the request carries.
+pub fn parse_value(field: &Field, text: &str) -> Result<Value, ParseError> {
+    let invalid = |reason: String| ParseError::InvalidValue {
+        option: format!("--{}", field.wire_name),
+        expected: help::type_name(&field.ty),
+        reason,
+    };
+    match &field.ty {
+        FieldType::One(ValueType::Object(_)) => match serde_json::from_str::<Value>(text) {
+            Ok(value @ Value::Object(_)) => Ok(value),
+            Ok(other) => Err(invalid(format!(
+                "expected a JSON object, got {}",
+                kind(&other)
+            ))),
+            Err(e) => Err(invalid(format!(
+                "not JSON ({e}); give an object like '{{\"Name\": \"value\"}}'"
+            ))),
+        },
+        FieldType::One(value_type) => scalar(value_type, text).map_err(invalid),
+        FieldType::List(value_type) => {
+            let items = match serde_json::from_str::<Value>(text) {
+                Ok(Value::Array(items)) => items,
+                Ok(other) => {
+                    return Err(invalid(format!(
+                        "expected a JSON list like '{}', got {}",
+                        list_example(value_type),
+                        kind(&other)
+                    )))
+                }
+                Err(_) => {
+                    return Err(invalid(format!(
+                        "not a JSON list; give one like '{}'",
+                        list_example(value_type)
+                    )))
+                }
+            };
+            for (i, item) in items.iter().enumerate() {
+                if !fits(value_type, item) {
+                    return Err(invalid(format!(
+                        "item {i} is {}, not {}",
+                        kind(item),
+                        help::value_type_name(value_type)
+                    )));
+                }
+            }
+            Ok(Value::Array(items))
+        }
+    }
+}
+
+fn scalar(value_type: &ValueType, text: &str) -> Result<Value, String> {
+    match value_type {
+        ValueType::String => Ok(Value::String(text.to_owned())),
+        ValueType::DateTime => match DateTime::parse(text) {
+            Ok(_) => Ok(Value::String(text.to_owned())),
+            Err(_) => Err(format!(
+                "{text:?} is not an RFC 3339 date-time like 2024-05-01T00:00:00+08:00"
+            )),
+        },
+        ValueType::Int64 => text
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("{text:?} is not an integer")),
+        ValueType::UInt64 => text
+            .trim()
+            .parse::<u64>()
+            .map(Value::from)
+            .map_err(|_| format!("{text:?} is not a non-negative integer")),
+        ValueType::Float => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| format!("{text:?} is not a number")),
+        ValueType::Bool => match text.trim().to_ascii_lowercase().as_str() {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(format!("{text:?} is not true or false")),
+        },
+        // Handled by the caller; kept total for safety.
+        ValueType::Object(_) => serde_json::from_str(text).map_err(|e| e.to_string()),
+    }
+}
+
+/// Whether a list item has the JSON shape of `value_type` (the client checks the rest).
+fn fits(value_type: &ValueType, item: &Value) -> bool {
+    match value_type {
+        ValueType::String | ValueType::DateTime => item.is_string(),
+        ValueType::Int64 => item.is_i64(),
+        ValueType::UInt64 => item.is_u64(),
+        ValueType::Float => item.is_number(),
+        ValueType::Bool => item.is_boolean(),
+        ValueType::Object(_) => item.is_object(),
+    }
+}
+
+fn list_example(value_type: &ValueType) -> &'static str {
+    match value_type {
+        ValueType::String => r#"["a", "b"]"#,
+        ValueType::DateTime => r#"["2024-05-01T00:00:00+08:00"]"#,
+        ValueType::Int64 | ValueType::UInt64 => "[1, 2]",
+        ValueType::Float => "[1.5, 2]",
+        ValueType::Bool => "[true, false]",
+        ValueType::Object(_) => r#"[{"Name": "value"}]"#,
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn service() -> &'static Service {
+        spec::service().unwrap()
+    }
+
+    fn no_files(path: &str) -> std::io::Result<String> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("no file {path}"),
+        ))
+    }
+
+    fn parse_with(args: &[&str], read_file: ReadFile<'_>) -> Result<Invocation, ParseError> {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        parse(&args, service(), read_file)
+    }
+
+    fn run(args: &[&str]) -> Result<Invocation, ParseError> {
+        parse_with(args, &no_files)
+    }
+
+    fn request(args: &[&str]) -> Map<String, Value> {
+        match run(args).unwrap().command {
+            Command::Call { request, .. } => request,
+            other => panic!("not a call: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn call_with_typed_parameters() {
+        let invocation = run(&[
+            "DownloadL4Logs",
+            "--StartTime",
+            "2024-05-01T00:00:00+08:00",
+            "--EndTime",
+            "2024-05-01T03:00:00+08:00",
+            "--ZoneIds",
+            r#"["zone-1", "zone-2"]"#,
+            "--Limit",
+            "300",
+            "--Offset=-0",
+        ])
+        .unwrap();
+        assert_eq!(
+            invocation.command,
+            Command::Call {
+                action: "DownloadL4Logs".into(),
+                request: json!({
+                    "StartTime": "2024-05-01T00:00:00+08:00",
+                    "EndTime": "2024-05-01T03:00:00+08:00",
+                    "ZoneIds": ["zone-1", "zone-2"],
+                    "Limit": 300,
+                    "Offset": 0,
+                })
+                .as_object()
+                .unwrap()
+                .clone(),
+            }
+        );
+        assert_eq!(invocation.options, GlobalOptions::default());
+    }
+
+    #[test]
+    fn string_values_are_taken_verbatim() {
+        // A string parameter that looks like a number or JSON stays a string.
+        let request = request(&["DescribeZones", "--Order", "123", "--Direction", "[x]"]);
+        assert_eq!(request["Order"], json!("123"));
+        assert_eq!(request["Direction"], json!("[x]"));
+    }
+
+    #[test]
+    fn negative_numbers_are_values_not_options() {
+        let request = request(&["DescribeZones", "--Offset", "-1"]);
+        assert_eq!(request["Offset"], json!(-1));
+    }
+
+    #[test]
+    fn integer_that_does_not_parse_names_the_parameter() {
+        let err = run(&["DescribeZones", "--Limit", "ten"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"Invalid value for --Limit (int64): "ten" is not an integer."#
+        );
+    }
+
+    /// A parameter of type `ty`, as the spec model describes one.
+    fn field(ty: FieldType) -> Field {
+        Field {
+            wire_name: "Param".into(),
+            ident: "param".into(),
+            ty,
+            always_present: false,
+            constructor_arg: false,
+            boxed: false,
+            deprecated: false,
+            sensitive: false,
+            doc: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn bool_float_uint_and_object_values() {
+        let bool_field = field(FieldType::One(ValueType::Bool));
+        assert_eq!(parse_value(&bool_field, "true").unwrap(), json!(true));
+        assert_eq!(parse_value(&bool_field, "False").unwrap(), json!(false));
+        assert_eq!(
+            parse_value(&bool_field, "yes").unwrap_err().to_string(),
+            r#"Invalid value for --Param (bool): "yes" is not true or false."#
+        );
+        let float_field = field(FieldType::One(ValueType::Float));
+        assert_eq!(parse_value(&float_field, "0.25").unwrap(), json!(0.25));
+        assert!(parse_value(&float_field, "NaN").is_err());
+        assert!(parse_value(&float_field, "abc").is_err());
+        let uint_field = field(FieldType::One(ValueType::UInt64));
+        assert_eq!(parse_value(&uint_field, "7").unwrap(), json!(7));
+        assert!(parse_value(&uint_field, "-7").is_err());
+        let object_field = field(FieldType::One(ValueType::Object("L7OfflineLog".into())));
+        assert_eq!(
+            parse_value(&object_field, r#"{"A": 1}"#).unwrap(),
+            json!({"A": 1})
+        );
+        let err = parse_value(&object_field, "[1]").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "Invalid value for --Param (object L7OfflineLog): expected a JSON object, got a list."
+        );
+        let ints = field(FieldType::List(ValueType::Int64));
+        assert_eq!(parse_value(&ints, "[1, -2]").unwrap(), json!([1, -2]));
+        assert!(parse_value(&ints, r#"["1"]"#).is_err());
+    }
+
+    #[test]
+    fn lists_must_be_json_with_items_of_the_right_type() {
+        let err = run(&[
+            "DownloadL4Logs",
+            "--StartTime",
+            "2024-05-01T00:00:00Z",
+            "--ZoneIds",
+            "zone-1",
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"Invalid value for --ZoneIds (list of string): not a JSON list; give one like '["a", "b"]'."#
+        );
+        let err = run(&["DownloadL4Logs", "--ZoneIds", "[1]"]).unwrap_err();
+        assert!(
+            err.to_string().contains("item 0 is a number, not string"),
+            "{err}"
+        );
+        let err = run(&["DownloadL4Logs", "--ZoneIds", r#"{"a": 1}"#]).unwrap_err();
+        assert!(err.to_string().contains("got an object"), "{err}");
+    }
+
+    #[test]
+    fn datetime_is_checked_and_kept_as_text() {
+        let request = request(&["DownloadL4Logs", "--StartTime", "2024-05-01T00:00:00Z"]);
+        assert_eq!(request["StartTime"], json!("2024-05-01T00:00:00Z"));
+        let err = run(&["DownloadL4Logs", "--StartTime", "2024-05-01"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("Invalid value for --StartTime (datetime (RFC 3339))"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn cli_input_json_inline_and_overridden() {
+        let request = request(&[
+            "DownloadL4Logs",
+            "--cli-input-json",
+            r#"{"StartTime": "2024-05-01T00:00:00Z", "EndTime": "2024-05-01T01:00:00Z", "Limit": 10}"#,
+            "--Limit",
+            "20",
+        ]);
+        assert_eq!(
+            Value::Object(request),
+            json!({"StartTime": "2024-05-01T00:00:00Z", "EndTime": "2024-05-01T01:00:00Z", "Limit": 20})
+        );
+    }
+
+    #[test]
+    fn cli_input_json_from_file() {
+        let read = |path: &str| -> std::io::Result<String> {
+            assert_eq!(path, "/tmp/req.json");
+            Ok(r#"{"ZoneIds": ["zone-a"], "Offset": 5}"#.into())
+        };
+        let invocation = parse_with(
+            &[
+                "DownloadL4Logs",
+                "--cli-input-json",
+                "file:///tmp/req.json",
+                "--Offset",
+                "6",
+            ],
+            &read,
+        )
+        .unwrap();
+        let Command::Call { request, .. } = invocation.command else {
+            panic!("not a call");
+        };
+        assert_eq!(
+            Value::Object(request),
+            json!({"ZoneIds": ["zone-a"], "Offset": 6})
+        );
+    }
+
+    #[test]
+    fn cli_input_json_problems() {
+        let err = run(&["DownloadL4Logs", "--cli-input-json", "file:///nope.json"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("--cli-input-json: cannot read /nope.json: no file"),
+            "{err}"
+        );
+        let err = run(&["DownloadL4Logs", "--cli-input-json", "[1]"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--cli-input-json: the JSON must be an object, not a list."
+        );
+        let err = run(&["DownloadL4Logs", "--cli-input-json", "{"]).unwrap_err();
+        assert!(err.to_string().contains("does not parse"), "{err}");
+        let err = run(&["DownloadL4Logs", "--cli-input-json", r#"{"ZoneId": []}"#]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Unknown member ZoneId in --cli-input-json for DownloadL4Logs. Did you mean ZoneIds?"
+        );
+    }
+
+    #[test]
+    fn unknown_action_suggests_the_closest() {
+        let err = run(&["DownloadL4Log"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Unknown action DownloadL4Log. Did you mean DownloadL4Logs?"
+        );
+        let err = run(&["downloadl4logs", "--ZoneIds", "[]"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Unknown action downloadl4logs. Did you mean DownloadL4Logs?"
+        );
+        let err = run(&["Frobnicate"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Unknown action Frobnicate. Run `teo help` for the list of actions."
+        );
+    }
+
+    #[test]
+    fn unknown_parameter_suggests_the_closest() {
+        let err = run(&["DownloadL4Logs", "--ZoneId", r#"["z"]"#]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Unknown parameter --ZoneId for DownloadL4Logs. Did you mean --ZoneIds?"
+        );
+        // Case-sensitive, like tccli, but the right case is suggested.
+        let err = run(&["DownloadL4Logs", "--zoneids", r#"["z"]"#]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Unknown parameter --zoneids for DownloadL4Logs. Did you mean --ZoneIds?"
+        );
+        // Global options are candidates too.
+        let err = run(&["DownloadL4Logs", "--secretid", "x"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Unknown parameter --secretid for DownloadL4Logs. Did you mean --secretId?"
+        );
+        let err = run(&["DownloadL4Logs", "--Frobnicate", "x"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Unknown parameter --Frobnicate for DownloadL4Logs. Run `teo DownloadL4Logs help` for its parameters."
+        );
+    }
+
+    #[test]
+    fn missing_values() {
+        let err = run(&["DownloadL4Logs", "--StartTime"]).unwrap_err();
+        assert_eq!(
+            err,
+            ParseError::MissingValue {
+                option: "--StartTime".into()
+            }
+        );
+        assert_eq!(err.to_string(), "--StartTime needs a value.");
+        let err = run(&["DownloadL4Logs", "--StartTime", "--EndTime", "x"]).unwrap_err();
+        assert_eq!(
+            err,
+            ParseError::MissingValue {
+                option: "--StartTime".into()
+            }
+        );
+        let err = run(&["DownloadL4Logs", "--endpoint"]).unwrap_err();
+        assert_eq!(
+            err,
+            ParseError::MissingValue {
+                option: "--endpoint".into()
+            }
+        );
+        // `--name=` is an explicit empty value.
+        let request = request(&["DescribeZones", "--Order="]);
+        assert_eq!(request["Order"], json!(""));
+    }
+
+    #[test]
+    fn duplicates_and_stray_arguments() {
+        let err = run(&["DescribeZones", "--Limit", "1", "--Limit", "2"]).unwrap_err();
+        assert_eq!(err.to_string(), "--Limit is given more than once.");
+        let err = run(&["DescribeZones", "extra"]).unwrap_err();
+        assert_eq!(
+            err,
+            ParseError::UnexpectedArgument {
+                argument: "extra".into()
+            }
+        );
+        let err = run(&["--Limit", "1"]).unwrap_err();
+        assert_eq!(err, ParseError::MissingAction);
+        let err = run(&["DescribeZones", "--help=yes"]).unwrap_err();
+        assert_eq!(err.to_string(), "--help takes no value.");
+    }
+
+    #[test]
+    fn global_options_anywhere() {
+        let invocation = run(&[
+            "--endpoint",
+            "http://127.0.0.1:1",
+            "DescribeZones",
+            "--Limit",
+            "5",
+            "--region=ap-guangzhou",
+            "--language",
+            "zh-CN",
+            "--secretId",
+            "id",
+            "--secretKey",
+            "key",
+            "--token",
+            "tok",
+            "--profile",
+            "work",
+            "--timeout",
+            "2.5",
+        ])
+        .unwrap();
+        assert_eq!(
+            invocation.options,
+            GlobalOptions {
+                endpoint: Some("http://127.0.0.1:1".into()),
+                region: Some("ap-guangzhou".into()),
+                language: Some(Language::ZhCn),
+                secret_id: Some("id".into()),
+                secret_key: Some("key".into()),
+                token: Some("tok".into()),
+                profile: Some("work".into()),
+                timeout: Some(Duration::from_millis(2500)),
+            }
+        );
+        assert_eq!(
+            invocation.command,
+            Command::Call {
+                action: "DescribeZones".into(),
+                request: json!({"Limit": 5}).as_object().unwrap().clone(),
+            }
+        );
+        let debug = format!("{:?}", invocation.options);
+        assert!(!debug.contains("key") || debug.contains("secret_key: Some(\"<redacted>\")"));
+        assert!(!debug.contains("\"tok\""), "{debug}");
+    }
+
+    #[test]
+    fn bad_global_values() {
+        let err = run(&["DescribeZones", "--language", "fr"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"Invalid value for --language (en-US or zh-CN): "fr" is not a supported language."#
+        );
+        assert!(run(&["DescribeZones", "--timeout", "0"]).is_err());
+        assert!(run(&["DescribeZones", "--timeout", "soon"]).is_err());
+    }
+
+    #[test]
+    fn help_forms() {
+        for args in [&[][..], &["help"], &["--help"], &["-h"]] {
+            assert_eq!(run(args).unwrap().command, Command::Help, "{args:?}");
+        }
+        for args in [
+            &["DownloadL4Logs", "help"][..],
+            &["help", "DownloadL4Logs"],
+            &["DownloadL4Logs", "--help"],
+            &["--help", "DownloadL4Logs", "--ZoneIds", "not checked"],
+        ] {
+            assert_eq!(
+                run(args).unwrap().command,
+                Command::ActionHelp("DownloadL4Logs".into()),
+                "{args:?}"
+            );
+        }
+        assert!(matches!(
+            run(&["DownloadL4Log", "help"]).unwrap_err(),
+            ParseError::UnknownAction { .. }
+        ));
+        assert_eq!(
+            run(&["DownloadL4Logs", "--generate-cli-skeleton"])
+                .unwrap()
+                .command,
+            Command::Skeleton("DownloadL4Logs".into())
+        );
+    }
+}

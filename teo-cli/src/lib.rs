@@ -1,0 +1,18 @@
+//! The `teo` command line: a tccli-compatible front end to the EdgeOne (teo 2022-09-01) API,
+//! driven by the same `api.json` the SDK is generated from.
+//!
+//! `teo <Action> [--<Param> <value>]... [--cli-input-json <JSON | file://path>] [options]`
+//!
+//! [`args`] turns the arguments into an [`args::Invocation`] (pure, unit-tested), [`help`]
+//! renders help texts from the spec, [`credentials`] picks what to sign with, [`output`] prints
+//! JSON as tccli does, and [`run`] ties them to `teo_client`.
+
+pub mod args;
+pub mod credentials;
+pub mod help;
+pub mod output;
+mod run;
+pub mod spec;
+mod suggest;
+
+pub use run::{execute, run, Failure, EXIT_FAILED, EXIT_USAGE};

@@ -1,0 +1,247 @@
+//! Running an [`Invocation`](crate::args::Invocation): help, templates, or a call through
+//! `teo_client`, and the text and exit status each ends with.
+
+use std::error::Error as _;
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use teo_client::{Client, Error, Language};
+
+use crate::args::{self, Command, GlobalOptions};
+use crate::credentials;
+use crate::{help, output, spec};
+
+/// The API answered with an error, or the call could not be made or completed.
+pub const EXIT_FAILED: u8 = 1;
+/// The command line, the request or the configuration is unusable; nothing was sent.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Why a run ended without output: the exit status and the one-line message for stderr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            code: EXIT_USAGE,
+            message: message.into(),
+        }
+    }
+
+    fn failed(message: impl Into<String>) -> Failure {
+        Failure {
+            code: EXIT_FAILED,
+            message: message.into(),
+        }
+    }
+}
+
+/// Runs `teo` with the arguments after the program name, printing to stdout and stderr.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    match execute(args) {
+        Ok(text) => {
+            let mut stdout = io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                // `teo … | head`: the reader has what it wanted.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("cannot write the output: {e}");
+                    ExitCode::from(EXIT_FAILED)
+                }
+            }
+        }
+        Err(failure) => {
+            eprintln!("{}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// Runs `teo` and returns what it prints on stdout, or the failure.
+pub fn execute(args: impl IntoIterator<Item = OsString>) -> Result<String, Failure> {
+    let args = args
+        .into_iter()
+        .map(|arg| {
+            arg.into_string()
+                .map_err(|arg| Failure::usage(format!("argument {arg:?} is not valid UTF-8")))
+        })
+        .collect::<Result<Vec<String>, Failure>>()?;
+    let service = spec::service().map_err(|e| Failure::failed(format!("internal error: {e}")))?;
+    let read_file = |path: &str| std::fs::read_to_string(path);
+    let invocation =
+        args::parse(&args, service, &read_file).map_err(|e| Failure::usage(e.to_string()))?;
+    let find = |name: &str| {
+        service
+            .actions
+            .get(name)
+            .ok_or_else(|| Failure::failed(format!("internal error: no action {name}")))
+    };
+    match invocation.command {
+        Command::Help => Ok(help::overview(service)),
+        Command::ActionHelp(name) => Ok(help::action(service, find(&name)?)),
+        Command::Skeleton(name) => Ok(help::skeleton(service, find(&name)?).to_pretty() + "\n"),
+        Command::Call { action, request } => call(&invocation.options, &action, request),
+    }
+}
+
+fn call(
+    options: &GlobalOptions,
+    action: &str,
+    request: Map<String, Value>,
+) -> Result<String, Failure> {
+    // The request is checked against the typed request first (as `Client::call` does), so a
+    // missing or mistyped member is reported before credentials are even looked for.
+    let info = teo_client::models::action(action)
+        .ok_or_else(|| Failure::usage(format!("the client does not know the action {action}")))?;
+    let body = info
+        .normalize_request(Value::Object(request))
+        .map_err(|e| {
+            Failure::usage(format!(
+                "[InvalidRequest] {action}: {e}. Run `teo {action} help` for its parameters."
+            ))
+        })?;
+    let body = String::from_utf8(body)
+        .ok()
+        .and_then(|text| RawValue::from_string(text).ok())
+        .ok_or_else(|| Failure::failed(format!("internal error: {action}: unencodable request")))?;
+
+    let credentials =
+        credentials::source(options).map_err(|e| Failure::usage(format!("[Credentials] {e}")))?;
+    let mut builder = Client::builder(credentials)
+        .endpoint(endpoint_url(options.endpoint.as_deref()))
+        .language(options.language.unwrap_or(Language::EnUs))
+        .timeout(options.timeout.unwrap_or(Duration::from_secs(60)));
+    if let Some(region) = &options.region {
+        builder = builder.region(region);
+    }
+    let client = builder.build().map_err(client_failure)?;
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))?;
+    // `send` rather than `call`: the raw response keeps the server's member order, as tccli's
+    // output does.
+    let response: Box<RawValue> = runtime
+        .block_on(client.send(action, &body))
+        .map_err(client_failure)?;
+    let text = output::pretty(response.get())
+        .map_err(|e| Failure::failed(format!("{action}: the response is not JSON: {e}")))?;
+    Ok(text + "\n")
+}
+
+/// `--endpoint` as a URL: tccli takes a bare host (`teo.tencentcloudapi.com`), meaning https.
+pub(crate) fn endpoint_url(endpoint: Option<&str>) -> String {
+    match endpoint {
+        None => teo_client::DEFAULT_ENDPOINT.to_owned(),
+        Some(url) if url.contains("://") => url.to_owned(),
+        Some(host) => format!("https://{host}"),
+    }
+}
+
+/// The message and status for a client error: tccli's line for API errors, a tagged one-liner
+/// (with the causes of transport errors) otherwise.
+fn client_failure(error: Error) -> Failure {
+    match &error {
+        Error::Api {
+            code,
+            message,
+            request_id,
+            ..
+        } => Failure::failed(format!(
+            "[TencentCloudSDKException] code:{code} message:{message} requestId:{request_id}"
+        )),
+        Error::InvalidRequest { .. } => Failure::usage(format!("[InvalidRequest] {error}")),
+        Error::UnknownAction(_) => Failure::usage(format!("[UnknownAction] {error}")),
+        Error::Config(_) => Failure::usage(format!("[Config] {error}")),
+        Error::Credentials { .. } => Failure::usage(format!("[Credentials] {error}")),
+        _ => {
+            let mut message = error.to_string();
+            let mut source = error.source();
+            while let Some(cause) = source {
+                let cause_text = cause.to_string();
+                if !message.contains(&cause_text) {
+                    message.push_str(": ");
+                    message.push_str(&cause_text);
+                }
+                source = cause.source();
+            }
+            let tag = match error {
+                Error::Transport { .. } => "[Transport]",
+                Error::HttpStatus { .. } => "[HttpStatus]",
+                Error::Decode { .. } => "[Decode]",
+                _ => "[Error]",
+            };
+            Failure::failed(format!("{tag} {message}"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_forms() {
+        assert_eq!(endpoint_url(None), "https://teo.intl.tencentcloudapi.com");
+        assert_eq!(
+            endpoint_url(Some("teo.tencentcloudapi.com")),
+            "https://teo.tencentcloudapi.com"
+        );
+        assert_eq!(
+            endpoint_url(Some("http://127.0.0.1:8080")),
+            "http://127.0.0.1:8080"
+        );
+    }
+
+    #[test]
+    fn api_errors_print_like_tccli() {
+        let failure = client_failure(Error::Api {
+            action: "DownloadL4Logs".into(),
+            code: "AuthFailure.SignatureFailure".into(),
+            message: "The provided credentials could not be validated.".into(),
+            request_id: "req-1".into(),
+        });
+        assert_eq!(
+            failure,
+            Failure::failed(
+                "[TencentCloudSDKException] code:AuthFailure.SignatureFailure \
+                 message:The provided credentials could not be validated. requestId:req-1"
+            )
+        );
+    }
+
+    #[test]
+    fn missing_required_member_is_rejected_before_sending() {
+        let args = ["DownloadL4Logs", "--EndTime", "2024-05-01T03:00:00+08:00"].map(OsString::from);
+        let failure = execute(args).unwrap_err();
+        assert_eq!(failure.code, EXIT_USAGE);
+        assert!(
+            failure
+                .message
+                .starts_with("[InvalidRequest] DownloadL4Logs:"),
+            "{failure:?}"
+        );
+        assert!(failure.message.contains("StartTime"), "{failure:?}");
+    }
+
+    #[test]
+    fn usage_errors_exit_2() {
+        let failure = execute([OsString::from("DownloadL4Log")]).unwrap_err();
+        assert_eq!(
+            failure,
+            Failure::usage("Unknown action DownloadL4Log. Did you mean DownloadL4Logs?")
+        );
+    }
+}

@@ -1,0 +1,26 @@
+//! The service model the command line is driven by: the vendor's `api.json`, embedded at build
+//! time and resolved by `codegen` once per run.
+
+use std::sync::OnceLock;
+
+use codegen::model::{Action, Object};
+use codegen::Service;
+
+const API_JSON: &str = include_str!("../../api-spec/teo/v20220901/api.json");
+
+/// The resolved spec, parsed on first use.
+pub fn service() -> Result<&'static Service, String> {
+    static SERVICE: OnceLock<Result<Service, String>> = OnceLock::new();
+    SERVICE
+        .get_or_init(|| {
+            Service::from_json(API_JSON)
+                .map_err(|e| format!("the embedded api.json is unusable: {e}"))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// The input object of `action`; every action of a validated spec has one.
+pub fn input<'s>(service: &'s Service, action: &Action) -> Option<&'s Object> {
+    service.objects.get(&action.input)
+}

@@ -1,0 +1,331 @@
+//! The built `teo` binary against teo-mock running in-process.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use teo_mock::auth::Credential;
+use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
+use teo_mock::{MockConfig, MockServer};
+
+const TEO: &str = env!("CARGO_BIN_EXE_teo");
+
+/// Runs `teo args…` with a clean credential environment plus `env`, off the async runtime so
+/// the in-process mock keeps serving.
+async fn teo_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let mut command = Command::new(TEO);
+        command.args(&args);
+        for name in [
+            "TENCENTCLOUD_SECRET_ID",
+            "TENCENTCLOUD_SECRET_KEY",
+            "TENCENTCLOUD_SESSION_TOKEN",
+            "TENCENTCLOUD_PROFILE",
+        ] {
+            command.env_remove(name);
+        }
+        // Never the developer's own profile file.
+        command.env("TENCENTCLOUD_CREDENTIALS_FILE", "/nonexistent/teo-cli-test");
+        command.envs(env);
+        command.output().expect("teo runs")
+    })
+    .await
+    .expect("the blocking task completes")
+}
+
+async fn teo(args: &[&str]) -> Output {
+    teo_with_env(args, &[]).await
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The shell form of a command line, for transcripts.
+fn shell_line(args: &[&str]) -> String {
+    let quoted: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.:/+=@".contains(c))
+            {
+                a.to_string()
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect();
+    format!("teo {}", quoted.join(" "))
+}
+
+const L4_ARGS: &[&str] = &[
+    "DownloadL4Logs",
+    "--StartTime",
+    "2024-05-01T00:00:00+08:00",
+    "--EndTime",
+    "2024-05-01T03:00:00+08:00",
+    "--ZoneIds",
+    r#"["zone-x"]"#,
+];
+
+fn with<'a>(base: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+    base.iter().chain(extra).copied().collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn download_l4_logs_prints_the_response_without_its_wrapper() {
+    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = mock.url();
+    let args = with(
+        L4_ARGS,
+        &[
+            "--endpoint",
+            &url,
+            "--secretId",
+            DEFAULT_SECRET_ID,
+            "--secretKey",
+            DEFAULT_SECRET_KEY,
+        ],
+    );
+    let output = teo(&args).await;
+    println!("$ {}\n{}", shell_line(&args), stdout(&output));
+    eprint!("{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).is_empty());
+
+    let text = stdout(&output);
+    let response: Value = serde_json::from_str(&text).unwrap();
+    assert!(response.get("Response").is_none(), "{text}");
+    assert_eq!(response["TotalCount"], 3);
+    assert_eq!(response["Data"].as_array().map(Vec::len), Some(3));
+    assert!(response["RequestId"]
+        .as_str()
+        .is_some_and(|id| !id.is_empty()));
+    for packet in response["Data"].as_array().unwrap() {
+        let url = packet["Url"].as_str().unwrap_or_default();
+        assert!(url.contains("_zone-x_"), "{packet}");
+    }
+    // tccli's layout: 4-space indent, a final newline.
+    assert!(text.starts_with("{\n    \""), "{text}");
+    assert!(text.contains("\n    \"TotalCount\": 3"), "{text}");
+    assert!(text.ends_with("}\n"));
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_key_prints_the_api_error_like_tccli() {
+    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = mock.url();
+    let args = with(
+        L4_ARGS,
+        &[
+            "--endpoint",
+            &url,
+            "--secretId",
+            DEFAULT_SECRET_ID,
+            "--secretKey",
+            "not-the-key",
+        ],
+    );
+    let output = teo(&args).await;
+    let err = stderr(&output);
+    println!("$ {}\n{err}", shell_line(&args));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).is_empty());
+    assert!(
+        err.starts_with("[TencentCloudSDKException] code:AuthFailure.SignatureFailure message:"),
+        "{err}"
+    );
+    let request_id = err
+        .trim_end()
+        .rsplit_once("requestId:")
+        .map(|(_, id)| id)
+        .unwrap_or_default();
+    assert!(!request_id.is_empty(), "{err}");
+    assert!(!err.contains("not-the-key"));
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_required_parameter_is_rejected_before_sending() {
+    // Nothing listens on the endpoint: had the request been sent, this would be a transport
+    // error instead.
+    let args = [
+        "DownloadL4Logs",
+        "--EndTime",
+        "2024-05-01T03:00:00+08:00",
+        "--ZoneIds",
+        r#"["zone-x"]"#,
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "--secretId",
+        DEFAULT_SECRET_ID,
+        "--secretKey",
+        DEFAULT_SECRET_KEY,
+    ];
+    let output = teo(&args).await;
+    let err = stderr(&output);
+    println!("$ {}\n{err}", shell_line(&args));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(err.starts_with("[InvalidRequest] DownloadL4Logs:"), "{err}");
+    assert!(err.contains("StartTime"), "{err}");
+    assert!(stdout(&output).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn credentials_from_the_environment() {
+    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = mock.url();
+    let output = teo_with_env(
+        &with(L4_ARGS, &["--endpoint", &url]),
+        &[
+            ("TENCENTCLOUD_SECRET_ID", DEFAULT_SECRET_ID),
+            ("TENCENTCLOUD_SECRET_KEY", DEFAULT_SECRET_KEY),
+        ],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // No credentials at all: a clear message, nothing sent.
+    let output = teo(&with(L4_ARGS, &["--endpoint", &url])).await;
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.starts_with("[Credentials] DownloadL4Logs:"), "{err}");
+    assert!(err.contains("TENCENTCLOUD_SECRET_ID is not set"), "{err}");
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn credentials_and_token_from_a_profile() {
+    let config = MockConfig::default()
+        .add_credential(Credential::new("AKIDPROFILE", "profile-key").with_token("profile-token"));
+    let mock = MockServer::start(config).await.unwrap();
+    let url = mock.url();
+    let file = temp_file(
+        "credentials",
+        "[default]\nsecret_id = AKIDWRONG\nsecret_key = wrong\n\n[work]\nsecret_id = AKIDPROFILE\nsecret_key = profile-key\ntoken = profile-token\n",
+    );
+    let file_env = [("TENCENTCLOUD_CREDENTIALS_FILE", file.to_str().unwrap())];
+    let output = teo_with_env(
+        &with(L4_ARGS, &["--endpoint", &url, "--profile", "work"]),
+        &file_env,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // The default profile's key is wrong: the mock says so.
+    let output = teo_with_env(&with(L4_ARGS, &["--endpoint", &url]), &file_env).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("code:AuthFailure."),
+        "{}",
+        stderr(&output)
+    );
+    let _ = std::fs::remove_file(file);
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_input_json_from_a_file_with_an_override() {
+    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = mock.url();
+    let file = temp_file(
+        "request.json",
+        r#"{"StartTime": "2024-05-01T00:00:00Z", "EndTime": "2024-05-01T06:00:00Z", "ZoneIds": ["zone-y"], "Limit": 1}"#,
+    );
+    let input = format!("file://{}", file.display());
+    let args = [
+        "DownloadL4Logs",
+        "--cli-input-json",
+        &input,
+        "--Limit",
+        "2",
+        "--endpoint",
+        &url,
+        "--secretId",
+        DEFAULT_SECRET_ID,
+        "--secretKey",
+        DEFAULT_SECRET_KEY,
+    ];
+    let output = teo(&args).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let response: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(response["TotalCount"], 6);
+    assert_eq!(response["Data"].as_array().map(Vec::len), Some(2));
+    let _ = std::fs::remove_file(file);
+    mock.shutdown().await;
+}
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("teo-cli-test-{}-{name}", std::process::id()));
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn help_lists_every_action() {
+    for args in [&["help"][..], &[], &["--help"]] {
+        let output = teo(args).await;
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        let text = stdout(&output);
+        assert!(
+            text.lines()
+                .any(|l| l.trim_start().starts_with("DownloadL4Logs ")
+                    && l.ends_with("Downloads L4 logs")),
+            "{text}"
+        );
+        assert!(text.contains("  DescribeZones "));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn action_help_lists_the_parameters() {
+    let output = teo(&["DownloadL4Logs", "help"]).await;
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    println!("$ teo DownloadL4Logs help\n{text}");
+    let zone_ids = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("--ZoneIds "))
+        .unwrap_or_default();
+    assert!(zone_ids.contains("list of string"), "{text}");
+    assert!(zone_ids.contains("optional"), "{text}");
+    let start_time = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("--StartTime "))
+        .unwrap_or_default();
+    assert!(start_time.contains("datetime (RFC 3339)"), "{text}");
+    assert!(start_time.contains("required"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typos_get_the_closest_name() {
+    let output = teo(&["DownloadL4Log", "--ZoneIds", r#"["z"]"#]).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "Unknown action DownloadL4Log. Did you mean DownloadL4Logs?\n"
+    );
+    let output = teo(&["DownloadL4Logs", "--ZoneId", r#"["z"]"#]).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "Unknown parameter --ZoneId for DownloadL4Logs. Did you mean --ZoneIds?\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn skeleton_round_trips_through_cli_input_json() {
+    let output = teo(&["DescribeZones", "--generate-cli-skeleton"]).await;
+    assert_eq!(output.status.code(), Some(0));
+    let skeleton: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(skeleton["Limit"], 0);
+    assert!(skeleton["Filters"].is_array());
+}

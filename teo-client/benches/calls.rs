@@ -1,0 +1,174 @@
+//! Calls per second of [`teo_client::Client`] against an in-process `teo_mock::MockServer`,
+//! next to a bare `reqwest` baseline sending the same signed request to the same mock.
+//!
+//! Calls are sequential: one call in flight, its latency measured, throughput = 1 / latency
+//! (criterion's `thrpt`, in calls/s). Everything runs on one tokio runtime with 2 workers:
+//! the calls are driven from the benchmark thread (`block_on`), while the mock's connection
+//! tasks and hyper's client connection tasks run on the workers — client, server and both
+//! HTTP stacks share the machine's cores, so these are figures for the whole loop on
+//! loopback, not for the client alone.
+//!
+//! - `client_typed`: `client.describe_zones(DescribeZonesRequest::new().limit(1))` —
+//!   serialise, sign, send, parse the envelope and the typed response.
+//! - `client_json`: `client.call("DescribeZones", json!({"Limit": 1}))` — the same through
+//!   the by-name path (request checked against the action's type, JSON answer).
+//! - `bare_reqwest`: the same body and headers, signed once per sample (outside the timed
+//!   loop), posted with a plain `reqwest::Client` and the answer read as bytes: the floor
+//!   the client's own work adds to.
+//!
+//! `cargo bench -p teo-client --bench calls -- --warm-up-time 1 --measurement-time 3`
+
+use std::hint::black_box;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
+use serde_json::json;
+use teo_client::models::DescribeZonesRequest;
+use teo_client::signing::{sign, SigningInput};
+use teo_client::{Client, Credentials};
+use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
+use teo_mock::{MockConfig, MockServer};
+
+/// What `DescribeZonesRequest::new().limit(1)` serialises to.
+const BODY: &[u8] = br#"{"Limit":1}"#;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// The headers the client sends for DescribeZones with [`BODY`], signed now.
+fn signed_headers(host: &str) -> HeaderMap {
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64;
+    let signature = sign(
+        DEFAULT_SECRET_ID,
+        DEFAULT_SECRET_KEY,
+        &SigningInput {
+            service: "teo",
+            method: "POST",
+            host,
+            content_type: "application/json",
+            query: "",
+            payload: BODY,
+            unsigned_payload: false,
+            timestamp,
+        },
+    )
+    .expect("sign");
+    let value = |text: &str| HeaderValue::from_str(text).expect("header value");
+    let mut headers = HeaderMap::new();
+    headers.insert(HOST, value(host));
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(AUTHORIZATION, value(signature.authorization()));
+    headers.insert("X-TC-Action", HeaderValue::from_static("DescribeZones"));
+    headers.insert("X-TC-Version", HeaderValue::from_static("2022-09-01"));
+    headers.insert("X-TC-Timestamp", HeaderValue::from(timestamp));
+    headers.insert("X-TC-Language", HeaderValue::from_static("en-US"));
+    headers.insert(
+        "X-TC-RequestClient",
+        HeaderValue::from_static(concat!("SDK_RUST_TEO_", env!("CARGO_PKG_VERSION"))),
+    );
+    headers
+}
+
+fn calls(c: &mut Criterion) {
+    let rt = runtime();
+    let mock = rt
+        .block_on(MockServer::start(MockConfig::default().rate_limit(None)))
+        .expect("start the mock");
+    let url = mock.url();
+    let host = format!("{}", mock.addr());
+
+    let client = Client::builder(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+        .endpoint(&url)
+        // The client's own limiter (100 calls/s per action by default) would be what is
+        // measured otherwise.
+        .rate_limit(None)
+        .build()
+        .expect("client");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("reqwest client");
+
+    // Every variant must succeed, or the figures would time error paths.
+    rt.block_on(async {
+        let zones = client
+            .describe_zones(DescribeZonesRequest::new().limit(1))
+            .await
+            .expect("typed DescribeZones against the mock");
+        black_box(zones);
+        client
+            .call("DescribeZones", json!({"Limit": 1}))
+            .await
+            .expect("DescribeZones by name against the mock");
+        let answer = http
+            .post(&url)
+            .headers(signed_headers(&host))
+            .body(BODY)
+            .send()
+            .await
+            .expect("bare request")
+            .text()
+            .await
+            .expect("bare answer");
+        assert!(
+            answer.contains("\"RequestId\"") && !answer.contains("\"Error\""),
+            "the bare request must be accepted: {answer}"
+        );
+    });
+
+    let mut group = c.benchmark_group("calls_DescribeZones");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("client_typed", |b| {
+        b.to_async(&rt).iter(|| async {
+            client
+                .describe_zones(DescribeZonesRequest::new().limit(1))
+                .await
+                .expect("DescribeZones")
+        })
+    });
+    group.bench_function("client_json", |b| {
+        b.to_async(&rt).iter(|| async {
+            client
+                .call("DescribeZones", json!({"Limit": 1}))
+                .await
+                .expect("DescribeZones")
+        })
+    });
+    group.bench_function("bare_reqwest", |b| {
+        b.to_async(&rt).iter_custom(|iters| {
+            // Signed per sample, untimed: the mock rejects timestamps 5 minutes old.
+            let headers = signed_headers(&host);
+            let (http, url) = (&http, &url);
+            async move {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    let response = http
+                        .post(url)
+                        .headers(headers.clone())
+                        .body(BODY)
+                        .send()
+                        .await
+                        .expect("bare request");
+                    assert!(response.status().is_success());
+                    black_box(response.bytes().await.expect("bare answer"));
+                }
+                start.elapsed()
+            }
+        })
+    });
+    group.finish();
+
+    rt.block_on(mock.shutdown());
+}
+
+criterion_group!(benches, calls);
+criterion_main!(benches);

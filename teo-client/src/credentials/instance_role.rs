@@ -1,0 +1,274 @@
+//! Credentials of the CAM role bound to a CVM instance, from the instance metadata service.
+
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::{StatusCode, Url};
+
+use super::cache::CachedProvider;
+use super::transport::{fetch_error, parse_endpoint, parse_json, Fields, LazyHttp};
+use super::{Credentials, CredentialsError, ProvideCredentials, ProvideFuture};
+
+const SOURCE: &str = "instance role";
+/// The CVM metadata service.
+pub const DEFAULT_METADATA_ENDPOINT: &str = "http://metadata.tencentyun.com";
+const ROLE_PATH: &str = "/latest/meta-data/cam/security-credentials/";
+
+/// Temporary credentials of the CAM role bound to the CVM instance this runs on.
+///
+/// Asks the metadata service `GET <endpoint>/latest/meta-data/cam/security-credentials/` for
+/// the role name (unless one is [configured](InstanceRoleProviderBuilder::role)), then
+/// `GET …/security-credentials/<role>` for `{"TmpSecretId", "TmpSecretKey", "Token",
+/// "ExpiredTime", "Code": "Success"}`. The answer is cached and refreshed 5 minutes before it
+/// expires (see [`CachedProvider`]).
+///
+/// The metadata service is asked directly (no proxy), with a 1 s connect timeout and a 5 s
+/// limit per request, so that off CVM the provider fails fast.
+///
+/// Errors: no role bound (a 404 or an empty role list) is [`CredentialsError::NotFound`]; an
+/// unreachable service, an unexpected HTTP status or a `Code` other than `Success` is
+/// [`CredentialsError::Fetch`]; an answer lacking a member is [`CredentialsError::Invalid`]
+/// naming it.
+pub struct InstanceRoleProvider {
+    cache: CachedProvider,
+}
+
+/// Configures an [`InstanceRoleProvider`].
+#[derive(Debug, Clone)]
+pub struct InstanceRoleProviderBuilder {
+    endpoint: String,
+    role: Option<String>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    refresh_margin: Duration,
+}
+
+impl InstanceRoleProvider {
+    /// The provider with the defaults: [`DEFAULT_METADATA_ENDPOINT`], role discovered.
+    pub fn new() -> InstanceRoleProvider {
+        InstanceRoleProvider::builder().build()
+    }
+
+    pub fn builder() -> InstanceRoleProviderBuilder {
+        InstanceRoleProviderBuilder {
+            endpoint: DEFAULT_METADATA_ENDPOINT.to_owned(),
+            role: None,
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(5),
+            refresh_margin: CachedProvider::DEFAULT_REFRESH_MARGIN,
+        }
+    }
+
+    /// Forgets the cached credentials: the next call asks the metadata service.
+    pub fn invalidate(&self) {
+        self.cache.invalidate();
+    }
+}
+
+impl Default for InstanceRoleProvider {
+    fn default() -> Self {
+        InstanceRoleProvider::new()
+    }
+}
+
+impl InstanceRoleProviderBuilder {
+    /// Where the metadata service is (`http://metadata.tencentyun.com` by default); the paths
+    /// above are appended to it.
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = endpoint.into();
+        self
+    }
+
+    /// Use this role instead of asking which one is bound.
+    pub fn role(mut self, role: impl Into<String>) -> Self {
+        self.role = Some(role.into());
+        self
+    }
+
+    /// Limit on connecting to the metadata service (default 1 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Limit on each request to the metadata service (default 5 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Refresh once fewer than this remain before expiry (default 5 minutes).
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    pub fn build(self) -> InstanceRoleProvider {
+        let fetcher = Fetcher {
+            endpoint: self.endpoint,
+            role: self.role,
+            http: LazyHttp::new(self.connect_timeout, self.timeout, true),
+        };
+        InstanceRoleProvider {
+            cache: CachedProvider::new(fetcher).with_refresh_margin(self.refresh_margin),
+        }
+    }
+}
+
+impl ProvideCredentials for InstanceRoleProvider {
+    fn provide_credentials(&self) -> ProvideFuture<'_> {
+        self.cache.provide_credentials()
+    }
+}
+
+impl fmt::Debug for InstanceRoleProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("InstanceRoleProvider")
+            .field(&self.cache)
+            .finish()
+    }
+}
+
+/// Asks the metadata service on every call; the cache in front of it keeps the answer.
+#[derive(Debug)]
+struct Fetcher {
+    endpoint: String,
+    role: Option<String>,
+    http: LazyHttp,
+}
+
+impl Fetcher {
+    async fn fetch(&self) -> Result<Credentials, CredentialsError> {
+        parse_endpoint(SOURCE, &self.endpoint)?;
+        let roles_url = parse_endpoint(
+            SOURCE,
+            &format!("{}{ROLE_PATH}", self.endpoint.trim_end_matches('/')),
+        )?;
+        let http = self.http.get(SOURCE)?;
+        let role = match &self.role {
+            Some(role) => role.trim().to_owned(),
+            None => self.discover_role(&http, &roles_url).await?,
+        };
+        if role.is_empty() {
+            return Err(CredentialsError::Invalid {
+                source_name: SOURCE,
+                reason: "the configured role name is empty".into(),
+            });
+        }
+        let mut url = roles_url.clone();
+        url.path_segments_mut()
+            .map_err(|()| CredentialsError::Invalid {
+                source_name: SOURCE,
+                reason: format!("endpoint {:?} cannot have a path", self.endpoint),
+            })?
+            .pop_if_empty()
+            .push(&role);
+        let (status, body) = get(&http, &url).await?;
+        if status == StatusCode::NOT_FOUND {
+            return Err(CredentialsError::NotFound {
+                source_name: SOURCE,
+                reason: format!("role {role:?} is not bound to this instance (404 from {url})"),
+            });
+        }
+        if status != StatusCode::OK {
+            return Err(CredentialsError::Fetch {
+                source_name: SOURCE,
+                reason: format!("{url} answered HTTP {status}"),
+                source: None,
+            });
+        }
+        let answer = parse_json(SOURCE, "the metadata service's answer", &body)?;
+        let fields = Fields {
+            source_name: SOURCE,
+            path: "",
+            object: &answer,
+        };
+        match fields.optional_string("Code")?.as_deref() {
+            Some("Success") => {}
+            Some(code) => {
+                return Err(CredentialsError::Fetch {
+                    source_name: SOURCE,
+                    reason: format!(
+                        "the metadata service answered Code {code:?} for role {role:?}"
+                    ),
+                    source: None,
+                })
+            }
+            None => {
+                return Err(CredentialsError::Invalid {
+                    source_name: SOURCE,
+                    reason: "the answer's Code is missing".into(),
+                })
+            }
+        }
+        let credentials = Credentials::new(
+            fields.string("TmpSecretId")?,
+            fields.string("TmpSecretKey")?,
+        )
+        .with_token(fields.string("Token")?)
+        .with_expiry(fields.expiry()?);
+        tracing::debug!(role = %role, expires_at = ?credentials.expires_at(), "fetched instance role credentials");
+        Ok(credentials)
+    }
+
+    /// The first line of the role list.
+    async fn discover_role(
+        &self,
+        http: &reqwest::Client,
+        url: &Url,
+    ) -> Result<String, CredentialsError> {
+        let (status, body) = get(http, url).await?;
+        if status == StatusCode::NOT_FOUND {
+            return Err(CredentialsError::NotFound {
+                source_name: SOURCE,
+                reason: format!("no CAM role is bound to this instance (404 from {url})"),
+            });
+        }
+        if status != StatusCode::OK {
+            return Err(CredentialsError::Fetch {
+                source_name: SOURCE,
+                reason: format!("{url} answered HTTP {status}"),
+                source: None,
+            });
+        }
+        String::from_utf8_lossy(&body)
+            .lines()
+            .map(str::trim)
+            .find(|line| !line.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| CredentialsError::NotFound {
+                source_name: SOURCE,
+                reason: format!("no CAM role is bound to this instance (empty list from {url})"),
+            })
+    }
+}
+
+async fn get(http: &reqwest::Client, url: &Url) -> Result<(StatusCode, Vec<u8>), CredentialsError> {
+    let response = http
+        .get(url.clone())
+        .send()
+        .await
+        .map_err(|e| fetch_error(SOURCE, format!("metadata service {url} unreachable"), e))?;
+    let status = response.status();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| fetch_error(SOURCE, format!("reading the answer of {url}"), e))?;
+    Ok((status, body.to_vec()))
+}
+
+impl ProvideCredentials for Fetcher {
+    fn provide_credentials(&self) -> ProvideFuture<'_> {
+        Box::pin(self.fetch())
+    }
+}

@@ -1,0 +1,285 @@
+//! HTTP and JSON plumbing shared by the providers that fetch temporary credentials.
+
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::Url;
+use serde_json::Value;
+
+use super::{error_chain, CredentialsError};
+
+/// A `reqwest::Client` built on first use, so that constructing a provider cannot fail.
+#[derive(Debug)]
+pub(crate) struct LazyHttp {
+    client: OnceLock<reqwest::Client>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    /// The metadata service is link-local: a proxy from the environment must not see it.
+    no_proxy: bool,
+}
+
+impl LazyHttp {
+    pub(crate) fn new(connect_timeout: Duration, timeout: Duration, no_proxy: bool) -> LazyHttp {
+        LazyHttp {
+            client: OnceLock::new(),
+            connect_timeout,
+            timeout,
+            no_proxy,
+        }
+    }
+
+    pub(crate) fn get(
+        &self,
+        source_name: &'static str,
+    ) -> Result<reqwest::Client, CredentialsError> {
+        if let Some(client) = self.client.get() {
+            return Ok(client.clone());
+        }
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            // Nothing here redirects; following one would resend the request elsewhere.
+            .redirect(reqwest::redirect::Policy::none());
+        if self.no_proxy {
+            builder = builder.no_proxy();
+        }
+        let client = builder
+            .build()
+            .map_err(|e| fetch_error(source_name, "cannot build an HTTP client", e))?;
+        // A concurrent first use may have won the race; either client does.
+        Ok(self.client.get_or_init(|| client).clone())
+    }
+}
+
+/// A [`CredentialsError::Fetch`] whose reason ends with the whole chain of `error`.
+pub(crate) fn fetch_error(
+    source_name: &'static str,
+    what: impl std::fmt::Display,
+    error: impl std::error::Error + Send + Sync + 'static,
+) -> CredentialsError {
+    CredentialsError::Fetch {
+        source_name,
+        reason: format!("{what}: {}", error_chain(&error)),
+        source: Some(Box::new(error)),
+    }
+}
+
+/// Parses an endpoint URL: http or https, a host, no user info (which is never echoed).
+pub(crate) fn parse_endpoint(
+    source_name: &'static str,
+    endpoint: &str,
+) -> Result<Url, CredentialsError> {
+    let invalid = |reason: String| CredentialsError::Invalid {
+        source_name,
+        reason,
+    };
+    let url = Url::parse(endpoint).map_err(|e| {
+        if endpoint.contains('@') {
+            // Possibly user:password@: not echoed.
+            invalid(format!("the endpoint is not a URL: {e}"))
+        } else {
+            invalid(format!("endpoint {endpoint:?} is not a URL: {e}"))
+        }
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "the endpoint must not contain user info (user:password@)".into(),
+        ));
+    }
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(format!(
+            "endpoint {endpoint:?} must use http or https"
+        )));
+    }
+    if url.host_str().is_none() {
+        return Err(invalid(format!("endpoint {endpoint:?} has no host")));
+    }
+    Ok(url)
+}
+
+/// The `Host` header value for `url`: host, and `:port` when the URL names one.
+pub(crate) fn host_header(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => String::new(),
+    }
+}
+
+/// Now, in Unix seconds (0 if the clock is before 1970).
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A Unix timestamp in seconds as a `SystemTime`; `None` if negative or out of range.
+pub(crate) fn from_unix(seconds: i64) -> Option<SystemTime> {
+    let seconds = u64::try_from(seconds).ok()?;
+    UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
+}
+
+/// Reads members of a JSON answer holding secrets. Never uses serde's typed errors, which quote
+/// the offending value: a reason names the member and what was wrong, not its content.
+pub(crate) struct Fields<'a> {
+    pub(crate) source_name: &'static str,
+    /// Where the object sits in the answer, for messages (`"Response.Credentials"`).
+    pub(crate) path: &'a str,
+    pub(crate) object: &'a Value,
+}
+
+impl Fields<'_> {
+    fn invalid(&self, key: &str, what: &str) -> CredentialsError {
+        let at = if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        };
+        CredentialsError::Invalid {
+            source_name: self.source_name,
+            reason: format!("the answer's {at} {what}"),
+        }
+    }
+
+    /// A non-empty string member.
+    pub(crate) fn string(&self, key: &str) -> Result<String, CredentialsError> {
+        match self.object.get(key) {
+            None | Some(Value::Null) => Err(self.invalid(key, "is missing")),
+            Some(Value::String(s)) if s.is_empty() => Err(self.invalid(key, "is empty")),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(self.invalid(key, "is not a string")),
+        }
+    }
+
+    /// A string member, `None` when absent.
+    pub(crate) fn optional_string(&self, key: &str) -> Result<Option<String>, CredentialsError> {
+        match self.object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(self.invalid(key, "is not a string")),
+        }
+    }
+
+    /// The expiry: `ExpiredTime` (Unix seconds, a number or a string of digits) or, failing
+    /// that, `Expiration` (RFC 3339).
+    pub(crate) fn expiry(&self) -> Result<SystemTime, CredentialsError> {
+        match self.object.get("ExpiredTime") {
+            Some(Value::Number(n)) => {
+                return n
+                    .as_i64()
+                    .and_then(from_unix)
+                    .ok_or_else(|| self.invalid("ExpiredTime", "is not a valid Unix time"));
+            }
+            Some(Value::String(s)) => {
+                return s
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(from_unix)
+                    .ok_or_else(|| self.invalid("ExpiredTime", "is not a valid Unix time"));
+            }
+            None | Some(Value::Null) => {}
+            Some(_) => return Err(self.invalid("ExpiredTime", "is not a number")),
+        }
+        match self.object.get("Expiration") {
+            Some(Value::String(s)) => {
+                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                    .ok()
+                    .and_then(|t| from_unix(t.unix_timestamp()))
+                    .ok_or_else(|| self.invalid("Expiration", "is not an RFC 3339 time"))
+            }
+            None | Some(Value::Null) => Err(self.invalid("ExpiredTime", "is missing")),
+            Some(_) => Err(self.invalid("Expiration", "is not a string")),
+        }
+    }
+}
+
+/// Parses a body as JSON without echoing it (it may hold secrets).
+pub(crate) fn parse_json(
+    source_name: &'static str,
+    what: &str,
+    body: &[u8],
+) -> Result<Value, CredentialsError> {
+    serde_json::from_slice(body).map_err(|e| CredentialsError::Invalid {
+        source_name,
+        // serde_json's syntax errors give a position only, never content.
+        reason: format!("{what} is not JSON ({} bytes): {e}", body.len()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(object: &Value) -> Fields<'_> {
+        Fields {
+            source_name: "test",
+            path: "Response",
+            object,
+        }
+    }
+
+    #[test]
+    fn expiry_from_number_string_or_rfc3339() {
+        let at = from_unix(1_543_914_376).unwrap();
+        assert_eq!(
+            fields(&json!({"ExpiredTime": 1_543_914_376}))
+                .expiry()
+                .unwrap(),
+            at
+        );
+        assert_eq!(
+            fields(&json!({"ExpiredTime": "1543914376"}))
+                .expiry()
+                .unwrap(),
+            at
+        );
+        assert_eq!(
+            fields(&json!({"Expiration": "2018-12-04T09:06:16Z"}))
+                .expiry()
+                .unwrap(),
+            at
+        );
+        let err = fields(&json!({})).expiry().unwrap_err().to_string();
+        assert_eq!(err, "test: the answer's Response.ExpiredTime is missing");
+        assert!(fields(&json!({"ExpiredTime": -5})).expiry().is_err());
+    }
+
+    #[test]
+    fn wrong_types_are_named_not_quoted() {
+        let object = json!({"TmpSecretKey": 12345, "Token": ""});
+        let err = fields(&object)
+            .string("TmpSecretKey")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "test: the answer's Response.TmpSecretKey is not a string"
+        );
+        assert!(!err.contains("12345"));
+        let err = fields(&object).string("Token").unwrap_err().to_string();
+        assert!(err.ends_with("Response.Token is empty"), "{err}");
+    }
+
+    #[test]
+    fn host_header_keeps_an_explicit_port() {
+        let url = parse_endpoint("t", "http://127.0.0.1:8080/x").unwrap();
+        assert_eq!(host_header(&url), "127.0.0.1:8080");
+        let url = parse_endpoint("t", "https://sts.tencentcloudapi.com").unwrap();
+        assert_eq!(host_header(&url), "sts.tencentcloudapi.com");
+        let err = parse_endpoint("t", "https://user:secret@example.com").unwrap_err();
+        assert!(!err.to_string().contains("secret"));
+        assert!(parse_endpoint("t", "ftp://example.com").is_err());
+    }
+}
