@@ -197,3 +197,24 @@ async fn dropping_a_call_cancels_it() {
     assert!(started.elapsed() < Duration::from_secs(1));
     mock.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_json_is_a_decode_error_and_not_retried() {
+    let mock = mock(vec![FaultPlan::count(READ, Fault::MalformedJson, 1)]).await;
+    match client(&mock).call(READ, json!({})).await {
+        Err(Error::Decode {
+            action, snippet, ..
+        }) => {
+            assert_eq!(action, READ);
+            assert!(snippet.as_str().starts_with("{\"Response\""), "{snippet}");
+        }
+        other => panic!("expected Error::Decode, got {other:?}"),
+    }
+    // Not retried: a server that answers garbage is not helped by asking again at once.
+    assert!(mock.faults().plans().is_empty());
+    client(&mock)
+        .call(READ, json!({}))
+        .await
+        .expect("the next call is fine");
+    mock.shutdown().await;
+}

@@ -43,6 +43,9 @@ pub enum Fault {
     /// The response head announces the full `Content-Length`, about half of the body is sent,
     /// then the connection closes.
     TruncatedBody,
+    /// A complete HTTP 200 `application/json` answer whose body is not valid JSON (the envelope
+    /// cut in half): a broken upstream, not a broken connection.
+    MalformedJson,
     /// The answer (whatever it is) is delayed by this long. Latency plans combine with each
     /// other (the delays add up) and with one of the other faults.
     Latency(Duration),
@@ -57,6 +60,7 @@ impl Fault {
             Fault::BadGateway => "bad-gateway".into(),
             Fault::ConnectionReset => "reset".into(),
             Fault::TruncatedBody => "truncate".into(),
+            Fault::MalformedJson => "bad-json".into(),
             Fault::Latency(d) => format!("latency={}ms", d.as_millis()),
         }
     }
@@ -84,10 +88,11 @@ impl FromStr for Fault {
             "bad-gateway" | "502" | "html-502" => Fault::BadGateway,
             "reset" | "connection-reset" | "rst" => Fault::ConnectionReset,
             "truncate" | "truncated" | "truncated-body" => Fault::TruncatedBody,
+            "bad-json" | "malformed-json" => Fault::MalformedJson,
             _ => {
                 return Err(format!(
                     "unknown fault {s:?} (expected request-limit-exceeded, internal-error, \
-                     bad-gateway, reset, truncate or latency=DURATION)"
+                     bad-gateway, reset, truncate, bad-json or latency=DURATION)"
                 ))
             }
         })

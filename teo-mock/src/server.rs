@@ -467,6 +467,8 @@ enum Outcome {
     Answer(Result<Value, ApiError>),
     /// The HTML 502 page.
     BadGateway,
+    /// HTTP 200 with a body that is not JSON.
+    MalformedJson,
     /// Close the connection with RST, answering nothing.
     Reset,
 }
@@ -514,6 +516,14 @@ async fn handle(
                 ),
                 "bad-gateway",
             ),
+            Outcome::MalformedJson => {
+                let envelope = json!({ "Response": { "RequestId": request_id() } }).to_string();
+                let cut = envelope[..envelope.len() / 2].to_owned();
+                (
+                    response(StatusCode::OK, "application/json", MockBody::full(cut)),
+                    "bad-json",
+                )
+            }
             Outcome::Reset => {
                 log_request("POST", &action, "reset", started);
                 connection.reset();
@@ -666,6 +676,7 @@ async fn api(
         Some(Fault::BadGateway) => return Outcome::BadGateway,
         Some(Fault::ConnectionReset) => return Outcome::Reset,
         Some(Fault::TruncatedBody) => *truncate = true,
+        Some(Fault::MalformedJson) => return Outcome::MalformedJson,
     }
 
     let request = match catch_panic(|| validate::check_request(&shared.spec, action, &body))
