@@ -343,14 +343,10 @@ impl Client {
         decode(action, &response)
     }
 
-    /// One call: attempts with retries, within the total time limit, in a tracing span.
+    /// One call: attempts with retries, within the total time limit, in a `teo{action}` span
+    /// with an `attempt{n, request_id}` span per attempt.
     async fn send_bytes(&self, action: &str, body: Vec<u8>) -> Result<Box<RawValue>, Error> {
-        let span = tracing::info_span!(
-            "teo",
-            action,
-            attempt = tracing::field::Empty,
-            request_id = tracing::field::Empty
-        );
+        let span = tracing::info_span!("teo", action);
         let attempts = self.attempts(action, &body).instrument(span);
         match self.options.total_timeout {
             Some(limit) => tokio::time::timeout(limit, attempts)
@@ -369,19 +365,22 @@ impl Client {
         let retry = self.options.retry;
         let mut attempt = 1;
         loop {
-            tracing::Span::current().record("attempt", attempt);
+            let span =
+                tracing::info_span!("attempt", n = attempt, request_id = tracing::field::Empty);
             let started = Instant::now();
-            let result = self.attempt(action, body).await;
+            let result = self.attempt(action, body).instrument(span.clone()).await;
             let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let _entered = span.enter();
             match &result {
                 Ok(_) => tracing::debug!(latency_ms, "ok"),
                 Err(error) => {
                     if let Some(id) = error.request_id() {
-                        tracing::Span::current().record("request_id", id);
+                        span.record("request_id", id);
                     }
                     tracing::debug!(latency_ms, error = %error, "failed")
                 }
             }
+            drop(_entered);
             match result {
                 Err(error) if retry.should_retry(action, attempt, &error) => {
                     let delay = retry.delay(attempt);
