@@ -145,16 +145,13 @@ impl ClientBuilder {
                 self.endpoint
             )));
         }
-        let host = match (endpoint.host_str(), endpoint.port()) {
-            (Some(host), Some(port)) => format!("{host}:{port}"),
-            (Some(host), None) => host.to_owned(),
-            (None, _) => {
-                return Err(Error::Config(format!(
-                    "endpoint {:?} has no host",
-                    self.endpoint
-                )))
-            }
-        };
+        if endpoint.host_str().is_none() {
+            return Err(Error::Config(format!(
+                "endpoint {:?} has no host",
+                self.endpoint
+            )));
+        }
+        let host = crate::credentials::transport::host_header(&endpoint);
         let request_client = match &self.request_client_suffix {
             Some(suffix) => format!("{REQUEST_CLIENT} {suffix}"),
             None => REQUEST_CLIENT.to_owned(),

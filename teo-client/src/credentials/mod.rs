@@ -34,7 +34,7 @@ mod environment;
 mod instance_role;
 mod profile;
 mod sts;
-mod transport;
+pub(crate) mod transport;
 
 pub use cache::CachedProvider;
 pub use chain::{
