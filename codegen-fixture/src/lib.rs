@@ -14,7 +14,7 @@ pub mod models;
 mod client;
 
 // The generated code's runtime: the same support module and client runtime teo uses.
-pub use teo_client::Error;
+pub use teo_client::{paginate, Error};
 use teo_models::support;
 
 /// The fixture's client: the teo runtime with the fixture's generated methods on top.

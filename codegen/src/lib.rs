@@ -10,6 +10,7 @@ pub mod docs;
 pub mod emit;
 pub mod model;
 pub mod naming;
+pub mod paging;
 pub mod spec;
 pub mod validate;
 
@@ -25,8 +26,13 @@ pub enum Error {
     Emit(#[from] EmitError),
 }
 
-/// `api.json` text → every generated file, or the first stage's errors. All or nothing.
-pub fn generate(spec_json: &str, options: &Options) -> Result<Output, Error> {
-    let service = Service::from_json(spec_json)?;
+/// `api.json` text (and its paging overrides, if any) → every generated file, or the first
+/// stage's errors. All or nothing.
+pub fn generate(
+    spec_json: &str,
+    paging_overrides: Option<&str>,
+    options: &Options,
+) -> Result<Output, Error> {
+    let service = Service::from_json_with(spec_json, paging_overrides)?;
     Ok(emit::generate(&service, options)?)
 }

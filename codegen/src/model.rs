@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::paging::{self, Overrides, Paging};
 use crate::spec::{self, Spec, Usage};
 use crate::validate::{self, Diagnostic};
 use crate::{docs, naming};
@@ -30,6 +31,8 @@ pub struct Action {
     pub doc: Vec<String>,
     pub input: String,
     pub output: String,
+    /// How the action pages through a list, if it does (see [`paging`]).
+    pub paging: Option<Paging>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,17 +110,32 @@ pub enum ValueType {
 pub enum SpecError {
     #[error("the spec is not valid JSON for the api.json format: {0}")]
     Parse(#[from] serde_json::Error),
+    #[error("the paging overrides (paging.json) are not valid: {0}")]
+    Overrides(serde_json::Error),
     #[error("the spec has {} problem(s):\n{}", .0.len(), .0.iter().map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<Diagnostic>),
 }
 
 impl Service {
-    /// Parses, validates and resolves `api.json` text.
+    /// Parses, validates and resolves `api.json` text, with no paging overrides.
     pub fn from_json(text: &str) -> Result<Service, SpecError> {
-        Service::from_spec(&spec::parse(text)?)
+        Service::from_spec(&spec::parse(text)?, &Overrides::default())
     }
 
-    pub fn from_spec(spec: &Spec) -> Result<Service, SpecError> {
+    /// Parses, validates and resolves `api.json` text and the text of its paging overrides
+    /// file ([`paging::OVERRIDES_FILE`]), if it has one.
+    pub fn from_json_with(
+        text: &str,
+        paging_overrides: Option<&str>,
+    ) -> Result<Service, SpecError> {
+        let overrides = match paging_overrides {
+            Some(text) => Overrides::from_json(text).map_err(SpecError::Overrides)?,
+            None => Overrides::default(),
+        };
+        Service::from_spec(&spec::parse(text)?, &overrides)
+    }
+
+    pub fn from_spec(spec: &Spec, overrides: &Overrides) -> Result<Service, SpecError> {
         let problems = validate::check(spec);
         if !problems.is_empty() {
             return Err(SpecError::Invalid(problems));
@@ -129,7 +147,7 @@ impl Service {
             .map(|(_, a)| a.output.as_str())
             .collect();
 
-        let actions = spec
+        let mut actions: BTreeMap<String, Action> = spec
             .actions
             .iter()
             .map(|(name, action)| {
@@ -140,6 +158,7 @@ impl Service {
                     doc: docs::to_markdown(&action.document),
                     input: action.input.clone(),
                     output: action.output.clone(),
+                    paging: None,
                 };
                 (name.to_owned(), resolved)
             })
@@ -174,6 +193,13 @@ impl Service {
             })
             .collect();
         box_cycles(&mut objects);
+        for (name, paging) in
+            paging::resolve(spec, &objects, overrides).map_err(SpecError::Invalid)?
+        {
+            if let Some(action) = actions.get_mut(&name) {
+                action.paging = Some(paging);
+            }
+        }
 
         Ok(Service {
             name: spec.metadata.service_short_name.clone(),

@@ -17,8 +17,8 @@ fn fixture_files() {
         source: "codegen/tests/fixture/api.json".into(),
         models_path: "crate::models".into(),
     };
-    let output =
-        codegen::generate(&read("tests/fixture/api.json"), &options).expect("fixture generates");
+    let output = codegen::generate(&read("tests/fixture/api.json"), None, &options)
+        .expect("fixture generates");
     let mut names = Vec::new();
     for (dir, files) in [("models", &output.models), ("client", &output.client)] {
         for file in files {
@@ -34,7 +34,8 @@ fn fixture_files() {
             "fixture__models__actions",
             "fixture__models__objects",
             "fixture__client__mod",
-            "fixture__client__operations"
+            "fixture__client__operations",
+            "fixture__client__paginators"
         ]
     );
 }

@@ -61,6 +61,14 @@ pub enum Error {
         status: u16,
         snippet: Snippet,
     },
+    /// Paging through a list action stopped because the server misbehaved (it served a page
+    /// again instead of the one at `offset`); see [`crate::paginate`].
+    #[error("{action}: paging stopped at offset {offset}: {reason}")]
+    Paging {
+        action: String,
+        offset: u64,
+        reason: String,
+    },
     /// The body is not the `{"Response": …}` envelope or does not match the typed response.
     #[error("{action}: undecodable response ({source}): {snippet}")]
     Decode {

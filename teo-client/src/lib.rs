@@ -28,6 +28,7 @@ pub mod credentials;
 mod error;
 #[rustfmt::skip] // generated code is formatted by the generator (prettyplease)
 mod generated;
+pub mod paginate;
 mod rate_limit;
 pub mod retry;
 pub mod signing;
@@ -38,6 +39,7 @@ pub use client::{
 pub use credentials::{Credentials, CredentialsError, ProvideCredentials};
 pub use error::codes;
 pub use error::{Error, Snippet};
+pub use paginate::Paginator;
 pub use retry::RetryPolicy;
 /// The request, response and data types.
 pub use teo_models as models;

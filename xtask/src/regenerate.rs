@@ -40,12 +40,19 @@ pub fn generate_all(root: &Path, targets: &[Target]) -> Result<BTreeMap<PathBuf,
         let spec_path = root.join(target.spec);
         let text = fs::read_to_string(&spec_path)
             .map_err(|e| format!("reading {}: {e}", spec_path.display()))?;
+        // The paging overrides file is optional: most specs need none.
+        let overrides_path = spec_path.with_file_name(codegen::paging::OVERRIDES_FILE);
+        let overrides = match fs::read_to_string(&overrides_path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(format!("reading {}: {e}", overrides_path.display())),
+        };
         let options = Options {
             source: target.spec.to_owned(),
             models_path: target.models_path.to_owned(),
         };
-        let output =
-            codegen::generate(&text, &options).map_err(|e| format!("{}: {e}", target.spec))?;
+        let output = codegen::generate(&text, overrides.as_deref(), &options)
+            .map_err(|e| format!("{}: {e}", target.spec))?;
         let mut add = |dir: &str, generated: Vec<GeneratedFile>| {
             for file in generated {
                 files.insert(Path::new(dir).join(file.name), file.contents);

@@ -1,0 +1,262 @@
+//! Paging through list actions (`Offset` + `Limit` in, a list and usually `TotalCount` out) as
+//! streams of pages or of items.
+//!
+//! ```no_run
+//! # async fn run(client: teo_client::Client) -> Result<(), teo_client::Error> {
+//! use futures_util::TryStreamExt;
+//! use teo_client::models::DescribeZonesRequest;
+//!
+//! let zones: Vec<_> = client
+//!     .describe_zones_paginator(DescribeZonesRequest::new())
+//!     .items()
+//!     .try_collect()
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Which actions page, their item lists, totals and largest pages are generated from the spec
+//! (and its `paging.json` overrides) as implementations of [`Paginated`].
+//!
+//! The stream ends at the first of: an empty page; the offset reaching the total (the latest one
+//! the server reported, so a list that shrinks mid-way ends early and one that grows is followed);
+//! without a usable total, a page shorter than the page size. It guards against servers that
+//! misbehave: a page whose items repeat an earlier page's (an ignored `Offset`) is fetched again
+//! a few times and then ends the stream with [`Error::Paging`], so no item is yielded twice and
+//! the stream cannot loop forever; the offset only ever moves forward.
+
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hasher};
+use std::time::Duration;
+
+use futures_util::stream::{self, Stream, TryStreamExt};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::{Client, Error};
+
+/// How an action's request pages and where its response keeps the items; generated for every
+/// action that pages (the `teo_client::paginate` module docs tell the rule).
+pub trait Paginated: Serialize + Clone + Send + Sync + 'static {
+    type Output: DeserializeOwned + Send + 'static;
+    type Item: Serialize + Send + 'static;
+    /// The action's name, e.g. `DescribeZones`.
+    const ACTION: &'static str;
+    /// The largest `Limit` the action accepts, where the spec says.
+    const MAX_PAGE_SIZE: Option<u64>;
+    fn offset(&self) -> Option<u64>;
+    fn set_offset(&mut self, value: u64);
+    fn limit(&self) -> Option<u64>;
+    fn set_limit(&mut self, value: u64);
+    /// The number of items in the whole list, where the response tells.
+    fn total(output: &Self::Output) -> Option<u64>;
+    fn items(output: &Self::Output) -> &[Self::Item];
+    fn into_items(output: Self::Output) -> Vec<Self::Item>;
+}
+
+/// The integer types `Offset`, `Limit` and totals come in.
+pub trait PageNumber: Copy {
+    /// `None` for a negative number.
+    fn to_u64(self) -> Option<u64>;
+    /// Saturates at the type's largest value.
+    fn from_u64(value: u64) -> Self;
+}
+
+impl PageNumber for i64 {
+    fn to_u64(self) -> Option<u64> {
+        u64::try_from(self).ok()
+    }
+    fn from_u64(value: u64) -> i64 {
+        i64::try_from(value).unwrap_or(i64::MAX)
+    }
+}
+
+impl PageNumber for u64 {
+    fn to_u64(self) -> Option<u64> {
+        Some(self)
+    }
+    fn from_u64(value: u64) -> u64 {
+        value
+    }
+}
+
+/// For generated code: a page number as `u64`.
+pub fn to_u64<N: PageNumber>(value: N) -> Option<u64> {
+    value.to_u64()
+}
+
+/// For generated code: a `u64` as the member's integer type.
+pub fn from_u64<N: PageNumber>(value: u64) -> N {
+    N::from_u64(value)
+}
+
+/// How often a page that repeats an earlier one is fetched again before the stream gives up.
+const REPEAT_REFETCHES: u32 = 2;
+const REPEAT_DELAY: Duration = Duration::from_millis(200);
+
+/// Pages through one list action; made by `client.<action>_paginator(request)` or
+/// [`Client::paginate`].
+#[derive(Debug, Clone)]
+pub struct Paginator<R> {
+    client: Client,
+    request: R,
+    page_size: Option<u64>,
+}
+
+impl Client {
+    /// Pages through the action of `request`, starting at its `Offset` (0 when unset).
+    pub fn paginate<R: Paginated>(&self, request: R) -> Paginator<R> {
+        Paginator {
+            client: self.clone(),
+            request,
+            page_size: None,
+        }
+    }
+}
+
+impl<R: Paginated> Paginator<R> {
+    /// Items asked for per page (at least 1). Without it: the request's `Limit` if set, else
+    /// the largest page the action allows ([`Paginated::MAX_PAGE_SIZE`]), else the server's
+    /// default.
+    pub fn page_size(mut self, size: u64) -> Self {
+        self.page_size = Some(size.max(1));
+        self
+    }
+
+    /// The responses, one per page. The first page is yielded even when empty; later empty
+    /// pages only end the stream.
+    pub fn pages(self) -> impl Stream<Item = Result<R::Output, Error>> + Send + 'static {
+        let limit = self
+            .page_size
+            .or_else(|| self.request.limit())
+            .or(R::MAX_PAGE_SIZE);
+        let state = State {
+            offset: self.request.offset().unwrap_or(0),
+            client: self.client,
+            request: self.request,
+            limit,
+            total: None,
+            seen: HashSet::new(),
+            first: true,
+            done: false,
+        };
+        stream::unfold(state, |mut state| async move {
+            let page = state.next_page().await?;
+            Some((page, state))
+        })
+    }
+
+    /// The items of every page, in order.
+    pub fn items(self) -> impl Stream<Item = Result<R::Item, Error>> + Send + 'static {
+        self.pages()
+            .map_ok(|page| stream::iter(R::into_items(page).into_iter().map(Ok)))
+            .try_flatten()
+    }
+
+    /// Every item, or the first error.
+    pub async fn collect_items(self) -> Result<Vec<R::Item>, Error> {
+        self.items().try_collect().await
+    }
+}
+
+struct State<R> {
+    client: Client,
+    request: R,
+    /// Where the next page starts.
+    offset: u64,
+    limit: Option<u64>,
+    /// The latest usable total the server reported.
+    total: Option<u64>,
+    /// Fingerprints of the pages yielded so far.
+    seen: HashSet<u64>,
+    first: bool,
+    done: bool,
+}
+
+impl<R: Paginated> State<R> {
+    async fn next_page(&mut self) -> Option<Result<R::Output, Error>> {
+        let mut refetches = 0;
+        loop {
+            if self.done {
+                return None;
+            }
+            self.request.set_offset(self.offset);
+            if let Some(limit) = self.limit {
+                self.request.set_limit(limit);
+            }
+            let output = match self.client.send(R::ACTION, &self.request).await {
+                Ok(output) => output,
+                Err(error) => {
+                    self.done = true;
+                    return Some(Err(error));
+                }
+            };
+            let items = R::items(&output);
+            let count = items.len() as u64;
+            if count > 0 && !self.seen.insert(fingerprint(items)) {
+                if refetches < REPEAT_REFETCHES {
+                    refetches += 1;
+                    tracing::warn!(
+                        action = R::ACTION,
+                        offset = self.offset,
+                        "the page repeats an earlier page; fetching it again"
+                    );
+                    tokio::time::sleep(REPEAT_DELAY * refetches).await;
+                    continue;
+                }
+                self.done = true;
+                return Some(Err(Error::Paging {
+                    action: R::ACTION.to_owned(),
+                    offset: self.offset,
+                    reason: format!(
+                        "the page repeats an earlier page {} times: the server ignores Offset",
+                        REPEAT_REFETCHES + 1
+                    ),
+                }));
+            }
+            self.offset += count;
+            // A total of 0 beside items is a member the server left out (read as 0).
+            let total = R::total(&output).filter(|&total| !(total == 0 && count > 0));
+            if let (Some(before), Some(now)) = (self.total, total) {
+                if before != now {
+                    tracing::warn!(
+                        action = R::ACTION,
+                        before,
+                        now,
+                        "the total changed while paging"
+                    );
+                }
+            }
+            self.total = total.or(self.total);
+            self.done = count == 0
+                || match self.total {
+                    Some(total) => self.offset >= total,
+                    None => self.limit.is_some_and(|limit| count < limit),
+                };
+            if count == 0 && !self.first {
+                return None;
+            }
+            self.first = false;
+            return Some(Ok(output));
+        }
+    }
+}
+
+/// A hash of a page's items, to recognise a page served again.
+fn fingerprint<T: Serialize>(items: &[T]) -> u64 {
+    struct HashWriter(DefaultHasher);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.write(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut writer = HashWriter(DefaultHasher::new());
+    // The models serialise infallibly; were one to fail, the page still gets its own hash.
+    if serde_json::to_writer(&mut writer, items).is_err() {
+        writer.0.write_usize(items.len());
+    }
+    writer.0.finish()
+}
