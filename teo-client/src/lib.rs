@@ -28,6 +28,7 @@ pub mod credentials;
 mod error;
 #[rustfmt::skip] // generated code is formatted by the generator (prettyplease)
 mod generated;
+pub mod logs;
 pub mod paginate;
 mod rate_limit;
 pub mod retry;
