@@ -18,9 +18,11 @@
 //! How a run goes, and why:
 //! - The output directory is created and checked writable before anything is listed, so a bad
 //!   `--out` fails at once.
-//! - Packets are listed through the paginator (largest pages, repeated pages refused) and
-//!   de-duplicated by file name: `<LogPacketName>_<Area>.log.gz` (the area keeps a mainland and
-//!   an overseas packet of the same hour apart), reduced to `[A-Za-z0-9._-]`.
+//! - Packets are listed through the paginator (largest pages, repeated pages refused); an entry
+//!   listed twice (same URL path) is downloaded once. Files are named
+//!   `<LogPacketName>_<Area>.log.gz` (the area keeps a mainland and an overseas packet of the
+//!   same hour apart), reduced to `[A-Za-z0-9._-]`; distinct packets that would share a name get
+//!   a suffix from their URL path.
 //! - A packet whose file is already complete is skipped, so a rerun resumes where an earlier
 //!   run stopped. Complete means: present under its final name, which only a verified packet
 //!   ever gets, with the listed size (`.log.gz`), or present at all (`.log`, decompressed).
@@ -44,6 +46,7 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -292,7 +295,7 @@ type ProgressFn = dyn Fn(&Event<'_>, &Progress) + Send + Sync;
 pub struct Summary {
     /// Packets listed, after de-duplication.
     pub packets: u64,
-    /// Listed entries dropped because another entry had the same file name.
+    /// Listed entries dropped because another entry had the same URL path.
     pub duplicates: u64,
     pub downloaded: u64,
     pub skipped: u64,
@@ -486,28 +489,26 @@ impl Downloader {
         };
 
         let mut summary = Summary::default();
-        let mut names = std::collections::HashSet::new();
-        let mut unique = Vec::new();
-        for packet in packets {
-            if names.insert(packet.file_name()) {
-                unique.push(packet);
-            } else {
-                summary.duplicates += 1;
-            }
-        }
+        let (unique, duplicates) = assign_file_names(packets.into_iter().collect());
+        summary.duplicates = duplicates;
         summary.packets = unique.len() as u64;
-        let tracker = Tracker {
-            callback: self.progress.clone(),
-            totals: Mutex::new(Progress {
-                packets: summary.packets,
-                bytes: unique.iter().filter_map(|p| p.size).sum(),
-                ..Progress::default()
-            }),
-        };
-        tracker.report(&Event::Listed, |_| {});
+        let run = Arc::new(Run {
+            tracker: Tracker {
+                callback: self.progress.clone(),
+                totals: Mutex::new(Progress {
+                    packets: summary.packets,
+                    bytes: unique.iter().filter_map(|(_, p)| p.size).sum(),
+                    ..Progress::default()
+                }),
+                received: AtomicU64::new(0),
+            },
+            config: self.clone(),
+            http,
+        });
+        run.tracker.report(&Event::Listed, |_| {});
 
-        let mut results = stream::iter(unique.iter())
-            .map(|packet| self.fetch(&http, packet, &tracker))
+        let mut results = stream::iter(unique)
+            .map(|(file_name, packet)| Arc::clone(&run).fetch(file_name, packet))
             .buffer_unordered(self.concurrency);
         // Dropping `results` on a fatal error cancels the downloads in flight; their
         // temporary files are removed as they are dropped.
@@ -522,48 +523,106 @@ impl Downloader {
                     return Err(DownloadError::Io { path, what, source });
                 }
                 Err(error) => {
-                    tracker.report(
+                    run.tracker.report(
                         &Event::Failed {
-                            packet,
+                            packet: &packet,
                             error: &error,
                         },
                         |t| t.failed += 1,
                     );
-                    summary.failed.push((packet.clone(), error));
+                    summary.failed.push((packet, error));
                 }
             }
         }
         drop(results);
-        summary.bytes_received = tracker.received();
+        summary.bytes_received = run.tracker.received();
         Ok(summary)
     }
+}
 
+/// Pairs each packet with its file name, dropping entries listed twice (the same URL path; the
+/// query string is a signature that may differ between listings). Packets that are distinct
+/// but share a [`Packet::file_name`] all get a suffix from a hash of their URL path, so their
+/// names do not depend on listing order and stay the same in a rerun.
+fn assign_file_names(packets: Vec<Packet>) -> (Vec<(String, Packet)>, u64) {
+    use std::collections::{HashMap, HashSet};
+    let mut paths_by_name: HashMap<String, HashSet<&str>> = HashMap::new();
+    for packet in &packets {
+        paths_by_name
+            .entry(packet.file_name())
+            .or_default()
+            .insert(url_path(&packet.url));
+    }
+    let shared: HashSet<String> = paths_by_name
+        .into_iter()
+        .filter(|(_, paths)| paths.len() > 1)
+        .map(|(name, _)| name)
+        .collect();
+    let mut seen_paths = HashSet::new();
+    let mut duplicates = 0;
+    let mut named = Vec::with_capacity(packets.len());
+    for packet in &packets {
+        if !seen_paths.insert(url_path(&packet.url).to_owned()) {
+            duplicates += 1;
+            continue;
+        }
+        let mut name = packet.file_name();
+        if shared.contains(&name) {
+            let stem = name.trim_end_matches(".log.gz");
+            name = format!("{stem}-{:08x}.log.gz", fnv1a(url_path(&packet.url)) as u32);
+        }
+        named.push((name, packet.clone()));
+    }
+    (named, duplicates)
+}
+
+/// FNV-1a: a hash that stays the same across Rust versions, for file names.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// What the downloads of one run share.
+struct Run {
+    config: Downloader,
+    http: reqwest::Client,
+    tracker: Tracker,
+}
+
+impl Run {
     /// One packet, with retries.
-    async fn fetch<'p>(
+    async fn fetch(
+        self: Arc<Self>,
+        file_name: String,
+        packet: Packet,
+    ) -> (Packet, Result<Done, DownloadError>) {
+        let outcome = self.fetch_packet(file_name, &packet).await;
+        (packet, outcome)
+    }
+
+    async fn fetch_packet(
         &self,
-        http: &reqwest::Client,
-        packet: &'p Packet,
-        tracker: &Tracker,
-    ) -> (&'p Packet, Result<Done, DownloadError>) {
-        let file_name = packet.file_name();
-        let final_name = if self.decompress {
+        file_name: String,
+        packet: &Packet,
+    ) -> Result<Done, DownloadError> {
+        let (config, tracker) = (&self.config, &self.tracker);
+        let final_name = if config.decompress {
             file_name.trim_end_matches(".gz").to_owned()
         } else {
             file_name.clone()
         };
-        let target = self.dir.join(&final_name);
+        let target = config.dir.join(&final_name);
         if self.is_complete(&target, packet).await {
             tracker.report(&Event::Skipped { packet }, |t| {
                 t.skipped += 1;
                 t.bytes_done += packet.size.unwrap_or(0);
             });
-            return (packet, Ok(Done::Skipped));
+            return Ok(Done::Skipped);
         }
         let mut attempt = 1;
         loop {
-            let result = self
-                .attempt(http, packet, &file_name, &target, tracker)
-                .await;
+            let result = self.attempt(packet, &file_name, &target).await;
             match result {
                 Ok(written) => {
                     tracker.report(
@@ -573,10 +632,10 @@ impl Downloader {
                         },
                         |t| t.downloaded += 1,
                     );
-                    return (packet, Ok(Done::Downloaded { written }));
+                    return Ok(Done::Downloaded { written });
                 }
-                Err(error) if error.retryable() && attempt < self.retry.attempts() => {
-                    let delay = self.retry.delay(attempt);
+                Err(error) if error.retryable() && attempt < config.retry.attempts() => {
+                    let delay = config.retry.delay(attempt);
                     tracing::info!(packet = %packet.name, attempt, error = %error, "retrying");
                     tracker.report(
                         &Event::Retrying {
@@ -590,7 +649,7 @@ impl Downloader {
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
-                Err(error) => return (packet, Err(error)),
+                Err(error) => return Err(error),
             }
         }
     }
@@ -598,7 +657,7 @@ impl Downloader {
     async fn is_complete(&self, target: &Path, packet: &Packet) -> bool {
         match tokio::fs::metadata(target).await {
             Ok(meta) if meta.is_file() => {
-                self.decompress || packet.size.is_none_or(|size| size == meta.len())
+                self.config.decompress || packet.size.is_none_or(|size| size == meta.len())
             }
             _ => false,
         }
@@ -608,25 +667,24 @@ impl Downloader {
     /// bytes written under the final name.
     async fn attempt(
         &self,
-        http: &reqwest::Client,
         packet: &Packet,
         file_name: &str,
         target: &Path,
-        tracker: &Tracker,
     ) -> Result<u64, DownloadError> {
+        let tracker = &self.tracker;
         let url = redact_url(&packet.url);
         let transport = |source: reqwest::Error| DownloadError::Transport {
             url: url.clone(),
             source: source.without_url(),
         };
-        let mut response = http.get(&packet.url).send().await.map_err(transport)?;
+        let mut response = self.http.get(&packet.url).send().await.map_err(transport)?;
         if response.status() != reqwest::StatusCode::OK {
             return Err(DownloadError::HttpStatus {
                 url,
                 status: response.status().as_u16(),
             });
         }
-        let part = TempFile::new(temp_path(&self.dir.join(file_name)));
+        let part = TempFile::new(temp_path(&self.config.dir.join(file_name)));
         let part_path = part.path.clone();
         let io = move |what| {
             let path = part_path.clone();
@@ -640,6 +698,9 @@ impl Downloader {
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
             file.write_all(&chunk).await.map_err(io("cannot write"))?;
             received += chunk.len() as u64;
+            tracker
+                .received
+                .fetch_add(chunk.len() as u64, Ordering::Relaxed);
             tracker.report(
                 &Event::Received {
                     packet,
@@ -653,7 +714,7 @@ impl Downloader {
 
         let name = packet.name.clone();
         let expected = packet.size;
-        let decompress = self.decompress;
+        let decompress = self.config.decompress;
         let target = target.to_owned();
         // Checking, decoding and syncing block; they run off the async threads.
         let part = blocking(move || {
@@ -696,6 +757,8 @@ enum Done {
 struct Tracker {
     callback: Option<Arc<ProgressFn>>,
     totals: Mutex<Progress>,
+    /// Bytes received over the network (`Progress::bytes_done` also counts skipped packets).
+    received: AtomicU64,
 }
 
 impl Tracker {
@@ -710,8 +773,7 @@ impl Tracker {
     }
 
     fn received(&self) -> u64 {
-        let totals = self.totals.lock().unwrap_or_else(|p| p.into_inner());
-        totals.bytes_done
+        self.received.load(Ordering::Relaxed)
     }
 }
 
