@@ -5,20 +5,31 @@
 //! held by a [`FaultInjector`], shared by all connections of a server and changeable while it
 //! runs ([`crate::MockServer::faults`]).
 //!
+//! Besides API actions, the log packet downloads (`GET /logs/<file>`) consult the injector under
+//! the pseudo-action [`LOG_PACKET_ACTION`] (`LogPacket`); plans for `*` match them too. `HEAD`
+//! requests for packets are never faulted.
+//!
 //! On the command line and in [`FaultPlan::from_str`] a plan reads `ACTION:FAULT:TRIGGER`:
 //!
-//! | FAULT | effect |
-//! | --- | --- |
-//! | `request-limit-exceeded` (`rate-limit`) | API error `RequestLimitExceeded` (HTTP 200) |
-//! | `internal-error` | API error `InternalError` (HTTP 200) |
-//! | `bad-gateway` (`502`) | HTTP 502 with an HTML page, as a proxy in front of the API answers |
-//! | `reset` | the TCP connection is closed with RST before any response byte |
-//! | `truncate` | the response head promises more bytes (`Content-Length`) than are sent, then the connection closes |
-//! | `latency=DURATION` | the answer is delayed (`200ms`, `1.5s`, `2s`; a bare number is milliseconds); combines with the others |
+//! | FAULT | on an API call (`POST /`) | on `LogPacket` (`GET /logs/<file>`) |
+//! | --- | --- | --- |
+//! | `request-limit-exceeded` (`rate-limit`) | API error `RequestLimitExceeded` (HTTP 200) | HTTP 503 with a short text body |
+//! | `internal-error` | API error `InternalError` (HTTP 200) | HTTP 500 with a short text body |
+//! | `bad-gateway` (`502`) | HTTP 502 with an HTML page, as a proxy in front of the API answers | the same |
+//! | `reset` | the TCP connection is closed with RST before any response byte | the same |
+//! | `truncate` | the response head promises more bytes (`Content-Length`) than are sent (about half), then the connection closes | the same, with the packet |
+//! | `bad-json` (`malformed-json`) | a complete HTTP 200 answer whose JSON is cut in half | as `corrupt` |
+//! | `corrupt` | as `bad-json` | a complete HTTP 200 packet of the exact listed `Size` whose gzip data has 4 bytes inverted, so the gzip CRC check (or the deflate block check) fails |
+//! | `repeat-page` | for an action whose request has `Offset` (DownloadL4Logs, DownloadL7Logs and the generic Offset/Limit actions), the answer is the first page, as if `Offset` were 0; no effect on other actions (the call still uses up a count) | no effect (the packet is served; a count is used up) |
+//! | `latency=DURATION` | the answer is delayed (`200ms`, `1.5s`, `2s`; a bare number is milliseconds); combines with the others | the same |
+//!
+//! A fault that fires on a packet that does not exist leaves its 404 intact (`reset`, `bad-gateway`,
+//! `internal-error` and `request-limit-exceeded` still act, as they come before the lookup).
 //!
 //! TRIGGER is a probability `0.0`–`1.0` (`p=0.5` also reads) or `count=N` (the next N calls).
 //! Examples: `DescribeZones:internal-error:0.5`, `*:reset:count=3`,
-//! `DescribeZones:latency=200ms:1.0`.
+//! `DescribeZones:latency=200ms:1.0`, `LogPacket:corrupt:count=2`,
+//! `DownloadL4Logs:repeat-page:count=1`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -28,6 +39,10 @@ use std::time::{Duration, Instant};
 
 /// The action name that matches every action.
 pub const ANY_ACTION: &str = "*";
+
+/// The pseudo-action under which log packet downloads (`GET /logs/<file>`) consult the
+/// injector: `LogPacket:truncate:count=1` truncates the next packet download.
+pub const LOG_PACKET_ACTION: &str = "LogPacket";
 
 /// What goes wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +59,18 @@ pub enum Fault {
     /// then the connection closes.
     TruncatedBody,
     /// A complete HTTP 200 `application/json` answer whose body is not valid JSON (the envelope
-    /// cut in half): a broken upstream, not a broken connection.
+    /// cut in half): a broken upstream, not a broken connection. On a log packet, as
+    /// [`Fault::Corrupt`].
     MalformedJson,
+    /// A complete HTTP 200 answer of the right length whose bytes are damaged: for a log packet,
+    /// 4 bytes in the middle of its gzip data are inverted (`Content-Length` and the listed
+    /// `Size` still match; decompressing fails the CRC check). On an API call, as
+    /// [`Fault::MalformedJson`].
+    Corrupt,
+    /// For a request with `Offset`, the answer is the first page (as if `Offset` were 0): a
+    /// paginating client sees the same items again. No effect on requests without `Offset` or
+    /// on log packet downloads.
+    RepeatPage,
     /// The answer (whatever it is) is delayed by this long. Latency plans combine with each
     /// other (the delays add up) and with one of the other faults.
     Latency(Duration),
@@ -61,6 +86,8 @@ impl Fault {
             Fault::ConnectionReset => "reset".into(),
             Fault::TruncatedBody => "truncate".into(),
             Fault::MalformedJson => "bad-json".into(),
+            Fault::Corrupt => "corrupt".into(),
+            Fault::RepeatPage => "repeat-page".into(),
             Fault::Latency(d) => format!("latency={}ms", d.as_millis()),
         }
     }
@@ -89,10 +116,13 @@ impl FromStr for Fault {
             "reset" | "connection-reset" | "rst" => Fault::ConnectionReset,
             "truncate" | "truncated" | "truncated-body" => Fault::TruncatedBody,
             "bad-json" | "malformed-json" => Fault::MalformedJson,
+            "corrupt" | "corrupted" | "corrupt-body" => Fault::Corrupt,
+            "repeat-page" | "repeat-first-page" => Fault::RepeatPage,
             _ => {
                 return Err(format!(
                     "unknown fault {s:?} (expected request-limit-exceeded, internal-error, \
-                     bad-gateway, reset, truncate, bad-json or latency=DURATION)"
+                     bad-gateway, reset, truncate, bad-json, corrupt, repeat-page or \
+                     latency=DURATION)"
                 ))
             }
         })
@@ -388,6 +418,27 @@ mod tests {
             "A:502:p=1".parse::<FaultPlan>().unwrap().fault,
             Fault::BadGateway
         );
+        let plan: FaultPlan = "LogPacket:corrupt:count=2".parse().unwrap();
+        assert_eq!(plan, FaultPlan::count(LOG_PACKET_ACTION, Fault::Corrupt, 2));
+        let plan: FaultPlan = "DownloadL4Logs:repeat-page:1".parse().unwrap();
+        assert_eq!(
+            plan,
+            FaultPlan::probability("DownloadL4Logs", Fault::RepeatPage, 1.0)
+        );
+        // Every fault's name parses back to it.
+        for fault in [
+            Fault::RequestLimitExceeded,
+            Fault::InternalError,
+            Fault::BadGateway,
+            Fault::ConnectionReset,
+            Fault::TruncatedBody,
+            Fault::MalformedJson,
+            Fault::Corrupt,
+            Fault::RepeatPage,
+            Fault::Latency(Duration::from_millis(250)),
+        ] {
+            assert_eq!(fault.name().parse::<Fault>().unwrap(), fault);
+        }
         for bad in [
             "DescribeZones",
             "A:internal-error",

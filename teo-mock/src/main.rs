@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use teo_mock::faults::FaultPlan;
+use teo_mock::logs::{parse_byte_size, DEFAULT_CACHE_BYTES, MAX_PACKET_BYTES};
 use teo_mock::server::{
     DEFAULT_BODY_LIMIT, DEFAULT_RATE_LIMIT, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY,
 };
@@ -46,11 +47,35 @@ struct Args {
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_BODY_LIMIT)]
     body_limit: usize,
 
-    /// A fault to inject, repeatable: ACTION (or *) : request-limit-exceeded | internal-error |
-    /// bad-gateway | reset | truncate | latency=200ms : a probability 0.0-1.0 or count=N.
-    /// E.g. DescribeZones:internal-error:0.5, '*:reset:count=3', DescribeZones:latency=200ms:1.0
+    /// A fault to inject, repeatable: ACTION (or *, or LogPacket for log packet downloads) :
+    /// request-limit-exceeded | internal-error | bad-gateway | reset | truncate | bad-json |
+    /// corrupt | repeat-page | latency=200ms : a probability 0.0-1.0 or count=N.
+    /// E.g. DescribeZones:internal-error:0.5, '*:reset:count=3', DescribeZones:latency=200ms:1.0,
+    /// LogPacket:corrupt:count=2, DownloadL4Logs:repeat-page:count=1
     #[arg(long = "fault", value_name = "ACTION:FAULT:TRIGGER")]
     faults: Vec<FaultPlan>,
+
+    /// Make every log packet at least SIZE (gzip bytes) with more records, for benchmarks:
+    /// bytes, or with a unit, e.g. 8MiB, 512KiB (at most 1GiB). Listed sizes stay exact.
+    #[arg(long, value_name = "SIZE", value_parser = parse_packet_size)]
+    log_packet_size: Option<u64>,
+
+    /// Bound of the cache of served log packets, e.g. 64MiB (the default) or 1GiB.
+    #[arg(long, value_name = "SIZE", value_parser = parse_cache_size)]
+    log_cache_size: Option<usize>,
+}
+
+fn parse_packet_size(text: &str) -> Result<u64, String> {
+    let bytes = parse_byte_size(text)?;
+    if bytes > MAX_PACKET_BYTES {
+        return Err(format!("{text} is over the maximum of 1GiB"));
+    }
+    Ok(bytes)
+}
+
+fn parse_cache_size(text: &str) -> Result<usize, String> {
+    let bytes = parse_byte_size(text)?;
+    usize::try_from(bytes).map_err(|_| format!("{text} does not fit this machine's memory"))
 }
 
 fn parse_bind(text: &str) -> Result<SocketAddr, String> {
@@ -87,7 +112,9 @@ impl Args {
             .bind(bind)
             .verify_signature(!self.no_verify_signature)
             .rate_limit((!self.no_rate_limit).then_some(self.rate_limit))
-            .body_limit(self.body_limit);
+            .body_limit(self.body_limit)
+            .log_packet_bytes(self.log_packet_size)
+            .log_cache_bytes(self.log_cache_size.unwrap_or(DEFAULT_CACHE_BYTES));
         if !self.credentials.is_empty() {
             let credentials = self
                 .credentials
@@ -121,6 +148,7 @@ async fn main() -> ExitCode {
         .collect();
     let verify = config.verify_signature;
     let faults: Vec<String> = config.faults.iter().map(ToString::to_string).collect();
+    let packet_bytes = config.log_packet_bytes;
 
     let mock = match MockServer::start(config).await {
         Ok(mock) => mock,
@@ -142,6 +170,9 @@ async fn main() -> ExitCode {
     }
     for fault in faults {
         let _ = writeln!(out, "fault: {fault}");
+    }
+    if let Some(bytes) = packet_bytes {
+        let _ = writeln!(out, "log packets: at least {bytes} bytes each");
     }
     let _ = out.flush();
     drop(out);

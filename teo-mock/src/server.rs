@@ -9,7 +9,10 @@
 //! [`validate::check_request`] → the answer ([`LogStore::list`] for DownloadL4Logs /
 //! DownloadL7Logs, [`answers::answer`] otherwise). Every API answer, error or not, is HTTP 200
 //! with `{"Response": {…, "RequestId": …}}`. `GET /logs/<file>` serves the log packets the
-//! DownloadL4Logs / DownloadL7Logs answers point at.
+//! DownloadL4Logs / DownloadL7Logs answers point at, after consulting the injected faults under
+//! the pseudo-action [`LOG_PACKET_ACTION`] (no signature, version or rate limit there). Listing
+//! and generating packets run on tokio's blocking pool, as large packets
+//! ([`MockConfig::log_packet_bytes`]) take a while to generate.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -33,8 +36,8 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::auth::{self, Credential};
 use crate::error::{codes, request_id, ApiError};
-use crate::faults::{Fault, FaultInjector, FaultPlan, RateLimiter};
-use crate::logs::{LogKind, LogStore};
+use crate::faults::{Fault, FaultInjector, FaultPlan, RateLimiter, LOG_PACKET_ACTION};
+use crate::logs::{self, LogKind, LogStore, DEFAULT_CACHE_BYTES, MAX_PACKET_BYTES};
 use crate::spec::Spec;
 use crate::{answers, validate};
 
@@ -61,8 +64,9 @@ const BAD_GATEWAY_PAGE: &str =
 <center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
 /// How the mock behaves. `MockConfig::default()` listens on `127.0.0.1:0` (a free port), accepts
-/// the built-in credentials, verifies signatures, limits each action to 100 calls a second and
-/// injects no faults. Fields are public; the methods of the same names chain.
+/// the built-in credentials, verifies signatures, limits each action to 100 calls a second,
+/// injects no faults, serves log packets of 50–400 records and caches up to 64 MiB of them.
+/// Fields are public; the methods of the same names chain.
 #[derive(Debug, Clone)]
 pub struct MockConfig {
     /// Where to listen; port 0 picks a free one ([`MockServer::addr`] tells which).
@@ -79,6 +83,13 @@ pub struct MockConfig {
     pub faults: Vec<FaultPlan>,
     /// The `X-TC-Version` requests must carry (`NoSuchVersion` otherwise).
     pub api_version: String,
+    /// `Some(n)`: every log packet is extended with more deterministic records until its gzip
+    /// file has at least `n` bytes (for benchmarks; at most [`MAX_PACKET_BYTES`], 1 GiB, else
+    /// [`MockServer::start`] fails). The listed `Size` is always the exact served length.
+    pub log_packet_bytes: Option<u64>,
+    /// The bound, in bytes, of the cache of served log packets (default 64 MiB); the oldest
+    /// are evicted beyond it and regenerated when asked for again.
+    pub log_cache_bytes: usize,
 }
 
 impl Default for MockConfig {
@@ -91,6 +102,8 @@ impl Default for MockConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             faults: Vec::new(),
             api_version: API_VERSION.to_owned(),
+            log_packet_bytes: None,
+            log_cache_bytes: DEFAULT_CACHE_BYTES,
         }
     }
 }
@@ -145,6 +158,19 @@ impl MockConfig {
         self.api_version = version.into();
         self
     }
+
+    /// `Some(n)`: log packets of at least `n` gzip bytes each (see the field); `None`: their own
+    /// 50–400 records.
+    pub fn log_packet_bytes(mut self, min_bytes: Option<u64>) -> MockConfig {
+        self.log_packet_bytes = min_bytes;
+        self
+    }
+
+    /// Bounds the cache of served log packets, in bytes.
+    pub fn log_cache_bytes(mut self, max_bytes: usize) -> MockConfig {
+        self.log_cache_bytes = max_bytes;
+        self
+    }
 }
 
 /// What every connection of a server shares.
@@ -188,8 +214,17 @@ fn embedded_spec() -> io::Result<Spec> {
 impl MockServer {
     /// Binds `config.bind` and serves on the current tokio runtime until [`shutdown`] or drop.
     ///
+    /// Fails with [`io::ErrorKind::InvalidInput`] when `config.log_packet_bytes` exceeds
+    /// [`MAX_PACKET_BYTES`], or with the error of binding.
+    ///
     /// [`shutdown`]: MockServer::shutdown
     pub async fn start(config: MockConfig) -> io::Result<MockServer> {
+        if let Some(bytes) = config.log_packet_bytes.filter(|&b| b > MAX_PACKET_BYTES) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("log packet size {bytes} exceeds the maximum of {MAX_PACKET_BYTES} bytes"),
+            ));
+        }
         let spec = embedded_spec()?;
         let listener = TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
@@ -203,7 +238,9 @@ impl MockServer {
             body_limit: config.body_limit,
             api_version: config.api_version,
             faults: faults.clone(),
-            logs: LogStore::new(),
+            logs: LogStore::new()
+                .packet_bytes(config.log_packet_bytes)
+                .cache_bytes(config.log_cache_bytes),
             base_url: url.clone(),
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -441,16 +478,11 @@ fn json_response(value: &Value) -> Response<MockBody> {
     )
 }
 
-/// `value` with the Content-Length of all of it but only about half of its bytes.
-fn truncated_json_response(value: &Value) -> Response<MockBody> {
-    let body = Bytes::from(value.to_string());
+/// HTTP 200 with the Content-Length of all of `body` but only about half of its bytes.
+fn truncated_response(content_type: &'static str, body: Bytes) -> Response<MockBody> {
     let full_length = body.len();
     let partial = body.slice(..full_length / 2);
-    let mut response = response(
-        StatusCode::OK,
-        "application/json",
-        MockBody::truncated(partial),
-    );
+    let mut response = response(StatusCode::OK, content_type, MockBody::truncated(partial));
     response
         .headers_mut()
         .insert(header::CONTENT_LENGTH, HeaderValue::from(full_length));
@@ -503,7 +535,10 @@ async fn handle(
                     Err(error) => (error.envelope(&request_id), error.code),
                 };
                 if truncate {
-                    (truncated_json_response(&envelope), "truncated")
+                    (
+                        truncated_response("application/json", Bytes::from(envelope.to_string())),
+                        "truncated",
+                    )
                 } else {
                     (json_response(&envelope), code)
                 }
@@ -536,21 +571,16 @@ async fn handle(
     }
     if matches!(parts.method, Method::GET | Method::HEAD) {
         if let Some(file) = path.strip_prefix("/logs/") {
-            let packet = catch_panic(|| shared.logs.packet(file)).ok().flatten();
-            let (response, code) = match packet {
-                Some(bytes) => (
-                    response(
-                        StatusCode::OK,
-                        "application/gzip",
-                        MockBody::full(Bytes::copy_from_slice(&bytes)),
-                    ),
-                    "OK",
-                ),
-                None => (
-                    text_response(StatusCode::NOT_FOUND, "no such log packet\n"),
-                    "404",
-                ),
-            };
+            let (response, code) =
+                match log_packet(&shared, file, parts.method == Method::GET).await {
+                    PacketOutcome::Respond(response, code) => (response, code),
+                    PacketOutcome::Reset => {
+                        log_request(parts.method.as_str(), file, "reset", started);
+                        connection.reset();
+                        // The connection task drops this future with the connection.
+                        return std::future::pending().await;
+                    }
+                };
             log_request(parts.method.as_str(), file, code, started);
             return Ok(response);
         }
@@ -560,6 +590,97 @@ async fn handle(
         StatusCode::NOT_FOUND,
         "not found: the API is POST / and log packets GET /logs/<file>\n",
     ))
+}
+
+/// What a log packet request gets.
+enum PacketOutcome {
+    /// A response, and its code for the request log.
+    Respond(Response<MockBody>, &'static str),
+    /// Close the connection with RST, answering nothing.
+    Reset,
+}
+
+/// `GET /logs/<file>` (with `faulty`, consulting the injector as [`LOG_PACKET_ACTION`]) or
+/// `HEAD /logs/<file>` (never faulted).
+async fn log_packet(shared: &Arc<Shared>, file: &str, faulty: bool) -> PacketOutcome {
+    let decision = if faulty {
+        shared.faults.decide(LOG_PACKET_ACTION)
+    } else {
+        Default::default()
+    };
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    let respond = |status, text: &'static str, code| {
+        PacketOutcome::Respond(text_response(status, text), code)
+    };
+    match decision.fault {
+        Some(Fault::ConnectionReset) => return PacketOutcome::Reset,
+        Some(Fault::BadGateway) => {
+            return PacketOutcome::Respond(
+                response(
+                    StatusCode::BAD_GATEWAY,
+                    "text/html",
+                    MockBody::full(BAD_GATEWAY_PAGE),
+                ),
+                "bad-gateway",
+            )
+        }
+        Some(Fault::InternalError) => {
+            return respond(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error (injected fault)\n",
+                "500",
+            )
+        }
+        Some(Fault::RequestLimitExceeded) => {
+            return respond(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "slow down: request rate exceeded (injected fault)\n",
+                "503",
+            )
+        }
+        None
+        | Some(Fault::Latency(_))
+        | Some(Fault::RepeatPage)
+        | Some(Fault::TruncatedBody)
+        | Some(Fault::Corrupt)
+        | Some(Fault::MalformedJson) => {}
+    }
+    let Some(bytes) = packet_bytes(shared, file).await else {
+        return respond(StatusCode::NOT_FOUND, "no such log packet\n", "404");
+    };
+    match decision.fault {
+        Some(Fault::TruncatedBody) => {
+            PacketOutcome::Respond(truncated_response("application/gzip", bytes), "truncated")
+        }
+        Some(Fault::Corrupt | Fault::MalformedJson) => PacketOutcome::Respond(
+            response(
+                StatusCode::OK,
+                "application/gzip",
+                MockBody::full(logs::corrupt(&bytes)),
+            ),
+            "corrupt",
+        ),
+        _ => PacketOutcome::Respond(
+            response(StatusCode::OK, "application/gzip", MockBody::full(bytes)),
+            "OK",
+        ),
+    }
+}
+
+/// A packet's bytes: from the cache, or generated on the blocking pool (a large packet takes a
+/// while). None for a name that is no packet's, or if generating it panicked.
+async fn packet_bytes(shared: &Arc<Shared>, file: &str) -> Option<Bytes> {
+    if let Some(bytes) = shared.logs.cached(file) {
+        return Some(bytes);
+    }
+    let shared = Arc::clone(shared);
+    let file = file.to_owned();
+    tokio::task::spawn_blocking(move || shared.logs.packet(&file))
+        .await
+        .ok()
+        .flatten()
 }
 
 fn log_request(method: &str, action: &str, code: &str, started: Instant) {
@@ -574,17 +695,20 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// Runs a module's function, turning a panic into an InternalError answer: a request never
 /// takes the connection down.
 fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, ApiError> {
-    std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(|_| {
-        ApiError::new(
-            codes::INTERNAL_ERROR,
-            "The mock failed while answering this request.",
-        )
-    })
+    std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(|_| panicked())
+}
+
+/// The answer when the mock panicked while answering.
+fn panicked() -> ApiError {
+    ApiError::new(
+        codes::INTERNAL_ERROR,
+        "The mock failed while answering this request.",
+    )
 }
 
 /// The API pipeline of `POST /`. Sets `truncate` when the answer is to be cut short.
 async fn api(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     headers: &HeaderMap,
     query: &str,
     body: Incoming,
@@ -676,26 +800,32 @@ async fn api(
         Some(Fault::BadGateway) => return Outcome::BadGateway,
         Some(Fault::ConnectionReset) => return Outcome::Reset,
         Some(Fault::TruncatedBody) => *truncate = true,
-        Some(Fault::MalformedJson) => return Outcome::MalformedJson,
+        Some(Fault::MalformedJson | Fault::Corrupt) => return Outcome::MalformedJson,
+        Some(Fault::RepeatPage) => {}
     }
 
-    let request = match catch_panic(|| validate::check_request(&shared.spec, action, &body))
+    let mut request = match catch_panic(|| validate::check_request(&shared.spec, action, &body))
         .and_then(|result| result)
     {
         Ok(request) => request,
         Err(error) => return Outcome::Answer(Err(error)),
     };
+    if decision.fault == Some(Fault::RepeatPage) {
+        // The first page again, whatever was asked (without Offset it already is).
+        if let Some(offset) = request.get_mut("Offset") {
+            *offset = Value::from(0);
+        }
+    }
 
-    let answer = match action {
-        "DownloadL4Logs" => {
-            catch_panic(|| shared.logs.list(LogKind::L4, &request, &shared.base_url))
-                .and_then(|result| result)
+    let answer = match LogKind::from_action(action) {
+        Some(kind) => {
+            // On the blocking pool: listing large packets the first time takes a while.
+            let shared = Arc::clone(shared);
+            tokio::task::spawn_blocking(move || shared.logs.list(kind, &request, &shared.base_url))
+                .await
+                .unwrap_or_else(|_| Err(panicked()))
         }
-        "DownloadL7Logs" => {
-            catch_panic(|| shared.logs.list(LogKind::L7, &request, &shared.base_url))
-                .and_then(|result| result)
-        }
-        _ => catch_panic(|| answers::answer(&shared.spec, action, &request)),
+        None => catch_panic(|| answers::answer(&shared.spec, action, &request)),
     };
     Outcome::Answer(answer)
 }
