@@ -368,6 +368,7 @@ impl<R: LogListing> LogDownload<R> {
     /// Lists, then downloads. `Err` when the run could not list or write at all; per-packet
     /// failures are in [`Summary::failed`].
     pub async fn run(self) -> Result<Summary, DownloadError> {
+        // Checked first: a bad directory should not wait for the listing.
         self.downloader.prepare_dir().await?;
         let packets: Vec<Packet> = self
             .client
@@ -377,7 +378,7 @@ impl<R: LogListing> LogDownload<R> {
             .try_collect()
             .await
             .map_err(DownloadError::Listing)?;
-        self.downloader.download(packets).await
+        self.downloader.download_into_prepared(packets).await
     }
 }
 
@@ -476,6 +477,13 @@ impl Downloader {
         packets: impl IntoIterator<Item = Packet>,
     ) -> Result<Summary, DownloadError> {
         self.prepare_dir().await?;
+        self.download_into_prepared(packets).await
+    }
+
+    async fn download_into_prepared(
+        &self,
+        packets: impl IntoIterator<Item = Packet>,
+    ) -> Result<Summary, DownloadError> {
         let http = match &self.http {
             Some(http) => http.clone(),
             None => reqwest::Client::builder()
@@ -654,13 +662,20 @@ impl Run {
         }
     }
 
+    /// Only verified packets get their final name, so a file under it is complete unless
+    /// something else changed it: a `.log.gz` must still match the listed size.
     async fn is_complete(&self, target: &Path, packet: &Packet) -> bool {
-        match tokio::fs::metadata(target).await {
-            Ok(meta) if meta.is_file() => {
-                self.config.decompress || packet.size.is_none_or(|size| size == meta.len())
-            }
-            _ => false,
+        let meta = match tokio::fs::metadata(target).await {
+            Ok(meta) if meta.is_file() => meta,
+            _ => return false,
+        };
+        if self.config.decompress {
+            return true;
         }
+        let (path, expected) = (target.to_owned(), packet.size);
+        blocking(move || Ok(expected.is_none_or(|size| matches_size(&path, meta.len(), size))))
+            .await
+            .unwrap_or(false)
     }
 
     /// One attempt: stream to `.<file>.part`, verify, (decompress), sync, rename. Returns the
@@ -719,10 +734,8 @@ impl Run {
         // Checking, decoding and syncing block; they run off the async threads.
         let part = blocking(move || {
             let mut part = part;
-            if let Some(expected) = expected.filter(|&size| size != received) {
-                // DownloadL7Logs documents Size as the original (decompressed) size.
-                let decoded = gunzip_len(&part.path).unwrap_or(None);
-                if decoded != Some(expected) {
+            if let Some(expected) = expected {
+                if !matches_size(&part.path, received, expected) {
                     return Err(DownloadError::SizeMismatch {
                         name,
                         expected,
@@ -864,11 +877,17 @@ fn gunzip_into(from: &Path, to: &Path, name: &str) -> Result<u64, DownloadError>
     Ok(written)
 }
 
-/// The decoded length of a gzip file, or `None` when it is not valid gzip.
-fn gunzip_len(path: &Path) -> io::Result<Option<u64>> {
-    let input = std::fs::File::open(path)?;
+/// Whether the packet file at `path`, `len` bytes long, has the listed size: its length, or —
+/// as DownloadL7Logs documents `Size` as the "original" size — its decompressed length.
+fn matches_size(path: &Path, len: u64, expected: u64) -> bool {
+    if len == expected {
+        return true;
+    }
+    let Ok(input) = std::fs::File::open(path) else {
+        return false;
+    };
     let mut decoder = flate2::read::MultiGzDecoder::new(io::BufReader::new(input));
-    Ok(io::copy(&mut decoder, &mut io::sink()).ok())
+    io::copy(&mut decoder, &mut io::sink()).is_ok_and(|decoded| decoded == expected)
 }
 
 async fn blocking<T: Send + 'static>(
