@@ -150,3 +150,35 @@ fn client_methods_are_named_in_snake_case() {
     let _ = codegen_fixture::Client::describe_ddos_policies;
     let _ = codegen_fixture::Client::modify_cname_secret;
 }
+
+#[test]
+fn paginated_describes_where_paging_lives() {
+    use teo_client::paginate::Paginated;
+
+    type Request = DescribeDDoSPoliciesRequest;
+    assert_eq!(Request::ACTION, "DescribeDDoSPolicies");
+    assert_eq!(Request::MAX_PAGE_SIZE, Some(100), "from \"Maximum value: 100\"");
+    let mut request = Request::new("zone-1");
+    assert_eq!((request.page_offset(), request.page_limit()), (None, None));
+    request.set_page_offset(40);
+    request.set_page_limit(20);
+    assert_eq!(
+        serde_json::to_value(&request).unwrap(),
+        json!({"ZoneId": "zone-1", "Offset": 40, "Limit": 20})
+    );
+    // A negative offset is no page position; a huge one saturates the wire type.
+    request.offset = Some(-1);
+    assert_eq!(request.page_offset(), None);
+    request.set_page_offset(u64::MAX);
+    assert_eq!(request.offset, Some(i64::MAX));
+
+    let response: DescribeDDoSPoliciesResponse = serde_json::from_value(json!({
+        "TotalCount": 3,
+        "Policies": [{"PolicyId": 1}, {"PolicyId": 2}],
+        "RequestId": "r"
+    }))
+    .unwrap();
+    assert_eq!(Request::total(&response), Some(3));
+    assert_eq!(Request::items(&response).len(), 2);
+    assert_eq!(Request::into_items(response).len(), 2);
+}

@@ -43,10 +43,12 @@ pub trait Paginated: Serialize + Clone + Send + Sync + 'static {
     const ACTION: &'static str;
     /// The largest `Limit` the action accepts, where the spec says.
     const MAX_PAGE_SIZE: Option<u64>;
-    fn offset(&self) -> Option<u64>;
-    fn set_offset(&mut self, value: u64);
-    fn limit(&self) -> Option<u64>;
-    fn set_limit(&mut self, value: u64);
+    /// The request's `Offset` (named apart from the request's own `offset` setter).
+    fn page_offset(&self) -> Option<u64>;
+    fn set_page_offset(&mut self, value: u64);
+    /// The request's `Limit`.
+    fn page_limit(&self) -> Option<u64>;
+    fn set_page_limit(&mut self, value: u64);
     /// The number of items in the whole list, where the response tells.
     fn total(output: &Self::Output) -> Option<u64>;
     fn items(output: &Self::Output) -> &[Self::Item];
@@ -127,10 +129,10 @@ impl<R: Paginated> Paginator<R> {
     pub fn pages(self) -> impl Stream<Item = Result<R::Output, Error>> + Send + 'static {
         let limit = self
             .page_size
-            .or_else(|| self.request.limit())
+            .or_else(|| self.request.page_limit())
             .or(R::MAX_PAGE_SIZE);
         let state = State {
-            offset: self.request.offset().unwrap_or(0),
+            offset: self.request.page_offset().unwrap_or(0),
             client: self.client,
             request: self.request,
             limit,
@@ -179,9 +181,9 @@ impl<R: Paginated> State<R> {
             if self.done {
                 return None;
             }
-            self.request.set_offset(self.offset);
+            self.request.set_page_offset(self.offset);
             if let Some(limit) = self.limit {
-                self.request.set_limit(limit);
+                self.request.set_page_limit(limit);
             }
             let output = match self.client.send(R::ACTION, &self.request).await {
                 Ok(output) => output,

@@ -127,10 +127,10 @@ fn paginator(action: &Action, paging: &Paging, models: &syn::Path) -> TokenStrea
             type Item = #item;
             const ACTION: &'static str = #name;
             const MAX_PAGE_SIZE: Option<u64> = #max_page_size;
-            fn offset(&self) -> Option<u64> { #offset }
-            fn set_offset(&mut self, value: u64) { #set_offset }
-            fn limit(&self) -> Option<u64> { #limit }
-            fn set_limit(&mut self, value: u64) { #set_limit }
+            fn page_offset(&self) -> Option<u64> { #offset }
+            fn set_page_offset(&mut self, value: u64) { #set_offset }
+            fn page_limit(&self) -> Option<u64> { #limit }
+            fn set_page_limit(&mut self, value: u64) { #set_limit }
             #total
             fn items(output: &Self::Output) -> &[Self::Item] { #items_ref }
             fn into_items(output: Self::Output) -> Vec<Self::Item> { #into_items }

@@ -4,16 +4,16 @@ impl crate::paginate::Paginated for teo_models::DescribeAccelerationDomainsReque
     type Item = teo_models::AccelerationDomain;
     const ACTION: &'static str = "DescribeAccelerationDomains";
     const MAX_PAGE_SIZE: Option<u64> = Some(200);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -40,16 +40,16 @@ impl crate::paginate::Paginated for teo_models::DescribeAliasDomainsRequest {
     type Item = teo_models::AliasDomain;
     const ACTION: &'static str = "DescribeAliasDomains";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -76,16 +76,16 @@ impl crate::paginate::Paginated for teo_models::DescribeApplicationProxiesReques
     type Item = teo_models::ApplicationProxy;
     const ACTION: &'static str = "DescribeApplicationProxies";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -113,16 +113,16 @@ for teo_models::DescribeAvailableCustomActionsForRuleEngineRequest {
     type Item = teo_models::RuleEngineCustomAction;
     const ACTION: &'static str = "DescribeAvailableCustomActionsForRuleEngine";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -151,16 +151,16 @@ impl crate::paginate::Paginated for teo_models::DescribeConfigGroupVersionsReque
     type Item = teo_models::ConfigGroupVersionInfo;
     const ACTION: &'static str = "DescribeConfigGroupVersions";
     const MAX_PAGE_SIZE: Option<u64> = Some(100);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -187,16 +187,16 @@ impl crate::paginate::Paginated for teo_models::DescribeContentIdentifiersReques
     type Item = teo_models::ContentIdentifier;
     const ACTION: &'static str = "DescribeContentIdentifiers";
     const MAX_PAGE_SIZE: Option<u64> = Some(100);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -223,16 +223,16 @@ impl crate::paginate::Paginated for teo_models::DescribeCustomErrorPagesRequest 
     type Item = teo_models::CustomErrorPage;
     const ACTION: &'static str = "DescribeCustomErrorPages";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -259,16 +259,16 @@ impl crate::paginate::Paginated for teo_models::DescribeDDoSAttackEventRequest {
     type Item = teo_models::DDoSAttackEvent;
     const ACTION: &'static str = "DescribeDDoSAttackEvent";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -295,16 +295,16 @@ impl crate::paginate::Paginated for teo_models::DescribeDefaultCertificatesReque
     type Item = teo_models::DefaultServerCertInfo;
     const ACTION: &'static str = "DescribeDefaultCertificates";
     const MAX_PAGE_SIZE: Option<u64> = Some(100);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -331,16 +331,16 @@ impl crate::paginate::Paginated for teo_models::DescribeDnsRecordsRequest {
     type Item = teo_models::DnsRecord;
     const ACTION: &'static str = "DescribeDnsRecords";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -367,16 +367,16 @@ impl crate::paginate::Paginated for teo_models::DescribeEdgeKVNamespacesRequest 
     type Item = teo_models::KVNamespace;
     const ACTION: &'static str = "DescribeEdgeKVNamespaces";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -404,16 +404,16 @@ for teo_models::DescribeFunctionComponentBindingsRequest {
     type Item = teo_models::FunctionComponentBinding;
     const ACTION: &'static str = "DescribeFunctionComponentBindings";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -442,16 +442,16 @@ impl crate::paginate::Paginated for teo_models::DescribeFunctionReplicasRequest 
     type Item = teo_models::FunctionReplica;
     const ACTION: &'static str = "DescribeFunctionReplicas";
     const MAX_PAGE_SIZE: Option<u64> = Some(200);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -478,16 +478,16 @@ impl crate::paginate::Paginated for teo_models::DescribeFunctionsRequest {
     type Item = teo_models::Function;
     const ACTION: &'static str = "DescribeFunctions";
     const MAX_PAGE_SIZE: Option<u64> = Some(200);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -514,16 +514,16 @@ impl crate::paginate::Paginated for teo_models::DescribeHostsSettingRequest {
     type Item = teo_models::DetailHost;
     const ACTION: &'static str = "DescribeHostsSetting";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -550,16 +550,16 @@ impl crate::paginate::Paginated for teo_models::DescribeIPGroupReferencesRequest
     type Item = teo_models::IPGroupReference;
     const ACTION: &'static str = "DescribeIPGroupReferences";
     const MAX_PAGE_SIZE: Option<u64> = Some(200);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -586,16 +586,16 @@ impl crate::paginate::Paginated for teo_models::DescribeIdentificationsRequest {
     type Item = teo_models::Identification;
     const ACTION: &'static str = "DescribeIdentifications";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -622,16 +622,16 @@ impl crate::paginate::Paginated for teo_models::DescribeInferenceAPITokensReques
     type Item = teo_models::InferenceAPIToken;
     const ACTION: &'static str = "DescribeInferenceAPITokens";
     const MAX_PAGE_SIZE: Option<u64> = Some(100);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -659,16 +659,16 @@ for teo_models::DescribeInferenceServiceDeploymentLogsRequest {
     type Item = teo_models::InferenceServiceDeploymentLogInfo;
     const ACTION: &'static str = "DescribeInferenceServiceDeploymentLogs";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -698,16 +698,16 @@ for teo_models::DescribeInferenceServiceDeploymentRecordsRequest {
     type Item = teo_models::InferenceServiceDeploymentRecord;
     const ACTION: &'static str = "DescribeInferenceServiceDeploymentRecords";
     const MAX_PAGE_SIZE: Option<u64> = Some(100);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -736,16 +736,16 @@ impl crate::paginate::Paginated for teo_models::DescribeInferenceServicesRequest
     type Item = teo_models::InferenceService;
     const ACTION: &'static str = "DescribeInferenceServices";
     const MAX_PAGE_SIZE: Option<u64> = Some(200);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -773,16 +773,16 @@ for teo_models::DescribeJustInTimeTranscodeTemplatesRequest {
     type Item = teo_models::JustInTimeTranscodeTemplate;
     const ACTION: &'static str = "DescribeJustInTimeTranscodeTemplates";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -811,16 +811,16 @@ impl crate::paginate::Paginated for teo_models::DescribeL4ProxyRequest {
     type Item = teo_models::L4Proxy;
     const ACTION: &'static str = "DescribeL4Proxy";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -847,16 +847,16 @@ impl crate::paginate::Paginated for teo_models::DescribeL4ProxyRulesRequest {
     type Item = teo_models::L4ProxyRule;
     const ACTION: &'static str = "DescribeL4ProxyRules";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         crate::paginate::to_u64(self.offset)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = crate::paginate::from_u64(value);
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         crate::paginate::to_u64(self.limit)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = crate::paginate::from_u64(value);
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -883,16 +883,16 @@ impl crate::paginate::Paginated for teo_models::DescribeL7AccRulesRequest {
     type Item = teo_models::RuleEngineItem;
     const ACTION: &'static str = "DescribeL7AccRules";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -919,16 +919,16 @@ impl crate::paginate::Paginated for teo_models::DescribeLoadBalancerListRequest 
     type Item = teo_models::LoadBalancer;
     const ACTION: &'static str = "DescribeLoadBalancerList";
     const MAX_PAGE_SIZE: Option<u64> = Some(100);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -955,16 +955,16 @@ impl crate::paginate::Paginated for teo_models::DescribeLogAnalysisDetailRequest
     type Item = teo_models::LogItem;
     const ACTION: &'static str = "DescribeLogAnalysisDetail";
     const MAX_PAGE_SIZE: Option<u64> = Some(100);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -991,16 +991,16 @@ impl crate::paginate::Paginated for teo_models::DescribeLogAnalysisDownloadTasks
     type Item = teo_models::LogAnalysisDownloadTask;
     const ACTION: &'static str = "DescribeLogAnalysisDownloadTasks";
     const MAX_PAGE_SIZE: Option<u64> = Some(100);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1029,16 +1029,16 @@ impl crate::paginate::Paginated for teo_models::DescribeMultiPathGatewaysRequest
     type Item = teo_models::MultiPathGateway;
     const ACTION: &'static str = "DescribeMultiPathGateways";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1065,16 +1065,16 @@ impl crate::paginate::Paginated for teo_models::DescribeOriginGroupRequest {
     type Item = teo_models::OriginGroup;
     const ACTION: &'static str = "DescribeOriginGroup";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1101,16 +1101,16 @@ impl crate::paginate::Paginated for teo_models::DescribeOriginProtectionRequest 
     type Item = teo_models::OriginProtectionInfo;
     const ACTION: &'static str = "DescribeOriginProtection";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(_: &Self::Output) -> Option<u64> {
@@ -1137,16 +1137,16 @@ impl crate::paginate::Paginated for teo_models::DescribePlansRequest {
     type Item = teo_models::Plan;
     const ACTION: &'static str = "DescribePlans";
     const MAX_PAGE_SIZE: Option<u64> = Some(200);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1173,16 +1173,16 @@ impl crate::paginate::Paginated for teo_models::DescribePrefetchOriginLimitReque
     type Item = teo_models::PrefetchOriginLimit;
     const ACTION: &'static str = "DescribePrefetchOriginLimit";
     const MAX_PAGE_SIZE: Option<u64> = Some(100);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1209,16 +1209,16 @@ impl crate::paginate::Paginated for teo_models::DescribePrefetchTasksRequest {
     type Item = teo_models::Task;
     const ACTION: &'static str = "DescribePrefetchTasks";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1245,16 +1245,16 @@ impl crate::paginate::Paginated for teo_models::DescribePurgeTasksRequest {
     type Item = teo_models::Task;
     const ACTION: &'static str = "DescribePurgeTasks";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1281,16 +1281,16 @@ impl crate::paginate::Paginated for teo_models::DescribeRealtimeLogDeliveryTasks
     type Item = teo_models::RealtimeLogDeliveryTask;
     const ACTION: &'static str = "DescribeRealtimeLogDeliveryTasks";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1319,16 +1319,16 @@ impl crate::paginate::Paginated for teo_models::DescribeSecurityAPIResourceReque
     type Item = teo_models::APIResource;
     const ACTION: &'static str = "DescribeSecurityAPIResource";
     const MAX_PAGE_SIZE: Option<u64> = Some(100);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1355,16 +1355,16 @@ impl crate::paginate::Paginated for teo_models::DescribeSecurityAPIServiceReques
     type Item = teo_models::APIService;
     const ACTION: &'static str = "DescribeSecurityAPIService";
     const MAX_PAGE_SIZE: Option<u64> = Some(100);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1391,16 +1391,16 @@ impl crate::paginate::Paginated for teo_models::DescribeSecurityClientAttesterRe
     type Item = teo_models::ClientAttester;
     const ACTION: &'static str = "DescribeSecurityClientAttester";
     const MAX_PAGE_SIZE: Option<u64> = Some(100);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1427,16 +1427,16 @@ impl crate::paginate::Paginated for teo_models::DescribeSecurityIPGroupContentRe
     type Item = String;
     const ACTION: &'static str = "DescribeSecurityIPGroupContent";
     const MAX_PAGE_SIZE: Option<u64> = Some(100000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1463,16 +1463,16 @@ impl crate::paginate::Paginated for teo_models::DescribeSecurityIPGroupInfoReque
     type Item = teo_models::IPGroup;
     const ACTION: &'static str = "DescribeSecurityIPGroupInfo";
     const MAX_PAGE_SIZE: Option<u64> = Some(1000);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1499,16 +1499,16 @@ impl crate::paginate::Paginated for teo_models::DescribeSecurityJSInjectionRuleR
     type Item = teo_models::JSInjectionRule;
     const ACTION: &'static str = "DescribeSecurityJSInjectionRule";
     const MAX_PAGE_SIZE: Option<u64> = Some(100);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1535,16 +1535,16 @@ impl crate::paginate::Paginated for teo_models::DescribeSharedCNAMERequest {
     type Item = teo_models::SharedCNAMEInfo;
     const ACTION: &'static str = "DescribeSharedCNAME";
     const MAX_PAGE_SIZE: Option<u64> = Some(200);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1571,16 +1571,16 @@ impl crate::paginate::Paginated for teo_models::DescribeZonesRequest {
     type Item = teo_models::Zone;
     const ACTION: &'static str = "DescribeZones";
     const MAX_PAGE_SIZE: Option<u64> = Some(100);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1607,16 +1607,16 @@ impl crate::paginate::Paginated for teo_models::DownloadL4LogsRequest {
     type Item = teo_models::L4OfflineLog;
     const ACTION: &'static str = "DownloadL4Logs";
     const MAX_PAGE_SIZE: Option<u64> = Some(300);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
@@ -1643,16 +1643,16 @@ impl crate::paginate::Paginated for teo_models::DownloadL7LogsRequest {
     type Item = teo_models::L7OfflineLog;
     const ACTION: &'static str = "DownloadL7Logs";
     const MAX_PAGE_SIZE: Option<u64> = Some(300);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {

@@ -4,16 +4,16 @@ impl crate::paginate::Paginated for crate::models::DescribeDDoSPoliciesRequest {
     type Item = crate::models::DDoSPolicy;
     const ACTION: &'static str = "DescribeDDoSPolicies";
     const MAX_PAGE_SIZE: Option<u64> = Some(100);
-    fn offset(&self) -> Option<u64> {
+    fn page_offset(&self) -> Option<u64> {
         self.offset.and_then(crate::paginate::to_u64)
     }
-    fn set_offset(&mut self, value: u64) {
+    fn set_page_offset(&mut self, value: u64) {
         self.offset = Some(crate::paginate::from_u64(value));
     }
-    fn limit(&self) -> Option<u64> {
+    fn page_limit(&self) -> Option<u64> {
         self.limit.and_then(crate::paginate::to_u64)
     }
-    fn set_limit(&mut self, value: u64) {
+    fn set_page_limit(&mut self, value: u64) {
         self.limit = Some(crate::paginate::from_u64(value));
     }
     fn total(output: &Self::Output) -> Option<u64> {
