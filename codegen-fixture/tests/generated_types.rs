@@ -157,7 +157,11 @@ fn paginated_describes_where_paging_lives() {
 
     type Request = DescribeDDoSPoliciesRequest;
     assert_eq!(Request::ACTION, "DescribeDDoSPolicies");
-    assert_eq!(Request::MAX_PAGE_SIZE, Some(100), "from \"Maximum value: 100\"");
+    assert_eq!(
+        Request::MAX_PAGE_SIZE,
+        Some(100),
+        "from \"Maximum value: 100\""
+    );
     let mut request = Request::new("zone-1");
     assert_eq!((request.page_offset(), request.page_limit()), (None, None));
     request.set_page_offset(40);
