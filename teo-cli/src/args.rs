@@ -176,6 +176,8 @@ pub enum ParseError {
     },
     /// Parameters or `--cli-input-json` without an action to apply them to.
     MissingAction,
+    /// `teo --option … logs …`: the `logs` subcommand must come first.
+    LogsNotFirst,
     CliInputJson {
         reason: String,
     },
@@ -237,6 +239,11 @@ impl fmt::Display for ParseError {
                 "No action given. Usage: teo <Action> [--<Param> <value>]...; run `teo help` for the list of actions."
             ),
             ParseError::CliInputJson { reason } => write!(f, "--cli-input-json: {reason}."),
+            ParseError::LogsNotFirst => write!(
+                f,
+                "`logs` must come first, options after it: teo logs download --kind l4|l7 ... \
+                 (see `teo logs download --help`)."
+            ),
         }
     }
 }
@@ -266,6 +273,7 @@ pub fn parse(
         (None, _) if raw.params.is_empty() && raw.cli_input_json.is_none() => Command::Help,
         (None, _) if raw.help => Command::Help,
         (None, _) => return Err(ParseError::MissingAction),
+        (Some("logs"), _) => return Err(ParseError::LogsNotFirst),
         (Some("help"), None) => Command::Help,
         (Some("help"), Some(name)) => Command::ActionHelp(find_action(service, name)?.name.clone()),
         (Some(name), Some("help")) => Command::ActionHelp(find_action(service, name)?.name.clone()),
@@ -371,31 +379,38 @@ fn split(args: &[String]) -> Result<RawArgs, ParseError> {
 }
 
 fn parse_language(text: &str) -> Result<Language, ParseError> {
+    language(text).map_err(|reason| ParseError::InvalidValue {
+        option: "--language".into(),
+        expected: "en-US or zh-CN".into(),
+        reason,
+    })
+}
+
+/// `--language`: en-US or zh-CN, in any case, `_` for `-`.
+pub(crate) fn language(text: &str) -> Result<Language, String> {
     match text.to_ascii_lowercase().replace('_', "-").as_str() {
         "en-us" => Ok(Language::EnUs),
         "zh-cn" => Ok(Language::ZhCn),
-        _ => Err(ParseError::InvalidValue {
-            option: "--language".into(),
-            expected: "en-US or zh-CN".into(),
-            reason: format!("{text:?} is not a supported language"),
-        }),
+        _ => Err(format!("{text:?} is not a supported language")),
     }
 }
 
 fn parse_timeout(text: &str) -> Result<Duration, ParseError> {
-    let invalid = |reason: String| ParseError::InvalidValue {
+    timeout(text).map_err(|reason| ParseError::InvalidValue {
         option: "--timeout".into(),
         expected: "seconds".into(),
         reason,
-    };
+    })
+}
+
+/// `--timeout`: a positive number of seconds.
+pub(crate) fn timeout(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
         .trim()
         .parse()
-        .map_err(|_| invalid(format!("{text:?} is not a number")))?;
+        .map_err(|_| format!("{text:?} is not a number"))?;
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= 1e9) {
-        return Err(invalid(format!(
-            "{text} is not a positive number of seconds"
-        )));
+        return Err(format!("{text} is not a positive number of seconds"));
     }
     Ok(Duration::from_secs_f64(seconds))
 }
@@ -913,6 +928,9 @@ mod tests {
         assert_eq!(err, ParseError::MissingAction);
         let err = run(&["DescribeZones", "--help=yes"]).unwrap_err();
         assert_eq!(err.to_string(), "--help takes no value.");
+        // `teo logs …` is run before this parser sees it, unless options come first.
+        let err = run(&["--endpoint", "x", "logs", "download"]).unwrap_err();
+        assert_eq!(err, ParseError::LogsNotFirst);
     }
 
     #[test]

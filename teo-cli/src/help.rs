@@ -42,6 +42,9 @@ Usage:
   teo <Action> [--<Param> <value>]... [--cli-input-json <JSON | file://path>] [options]
   teo <Action> help      the action's parameters, their types and docs
   teo help               this text
+  teo logs download --kind l4|l7 --start <RFC3339> --end <RFC3339> --zone <ZONE> --out <DIR>
+                         every log packet of a time range into a directory, resumable
+                         (see `teo logs download --help`; --mock needs no account)
 
 Values: strings as they are; numbers and true/false as text; lists and objects as JSON
 (--ZoneIds '[\"zone-1\"]'); date-times in RFC 3339 (2024-05-01T00:00:00+08:00).
@@ -242,6 +245,7 @@ mod tests {
         }
         assert!(text.contains("  DownloadL4Logs"));
         assert!(text.contains("--cli-input-json <JSON | file://path>"));
+        assert!(text.contains("  teo logs download --kind l4|l7 "));
     }
 
     #[test]

@@ -5,11 +5,13 @@
 //!
 //! [`args`] turns the arguments into an [`args::Invocation`] (pure, unit-tested), [`help`]
 //! renders help texts from the spec, [`credentials`] picks what to sign with, [`output`] prints
-//! JSON as tccli does, and [`run`] ties them to `teo_client`.
+//! JSON as tccli does, and [`run`] ties them to `teo_client`. `teo logs download` (clap-parsed)
+//! fetches log packets with `teo_client::logs`.
 
 pub mod args;
 pub mod credentials;
 pub mod help;
+mod logs;
 pub mod output;
 mod run;
 pub mod spec;

@@ -1,7 +1,6 @@
 //! Running an [`Invocation`](crate::args::Invocation): help, templates, or a call through
 //! `teo_client`, and the text and exit status each ends with.
 
-use std::error::Error as _;
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -13,7 +12,7 @@ use teo_client::{Client, Error, Language};
 
 use crate::args::{self, Command, GlobalOptions};
 use crate::credentials;
-use crate::{help, output, spec};
+use crate::{help, logs, output, spec};
 
 /// The API answered with an error, or the call could not be made or completed.
 pub const EXIT_FAILED: u8 = 1;
@@ -28,14 +27,14 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn usage(message: impl Into<String>) -> Failure {
+    pub(crate) fn usage(message: impl Into<String>) -> Failure {
         Failure {
             code: EXIT_USAGE,
             message: message.into(),
         }
     }
 
-    fn failed(message: impl Into<String>) -> Failure {
+    pub(crate) fn failed(message: impl Into<String>) -> Failure {
         Failure {
             code: EXIT_FAILED,
             message: message.into(),
@@ -44,7 +43,16 @@ impl Failure {
 }
 
 /// Runs `teo` with the arguments after the program name, printing to stdout and stderr.
+/// `teo logs …` (and `teo help logs`) go to [`crate::logs`]; everything else is tccli's grammar.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let args: Vec<OsString> = args.into_iter().collect();
+    match args.first().and_then(|a| a.to_str()) {
+        Some("logs") => return logs::run(&args[1..]),
+        Some("help") if args.get(1).is_some_and(|a| a == "logs") => {
+            return logs::run(&[OsString::from("--help")])
+        }
+        _ => {}
+    }
     match execute(args) {
         Ok(text) => {
             let mut stdout = io::stdout().lock();
@@ -68,7 +76,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     }
 }
 
-/// Runs `teo` and returns what it prints on stdout, or the failure.
+/// Runs `teo <Action> …` (the tccli grammar, not `teo logs`) and returns what it prints on
+/// stdout, or the failure.
 pub fn execute(args: impl IntoIterator<Item = OsString>) -> Result<String, Failure> {
     let args = args
         .into_iter()
@@ -118,14 +127,7 @@ fn call(
 
     let credentials =
         credentials::source(options).map_err(|e| Failure::usage(format!("[Credentials] {e}")))?;
-    let mut builder = Client::builder(credentials)
-        .endpoint(endpoint_url(options.endpoint.as_deref()))
-        .language(options.language.unwrap_or(Language::EnUs))
-        .timeout(options.timeout.unwrap_or(Duration::from_secs(60)));
-    if let Some(region) = &options.region {
-        builder = builder.region(region);
-    }
-    let client = builder.build().map_err(client_failure)?;
+    let client = client(options, credentials)?;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -141,6 +143,21 @@ fn call(
     Ok(text + "\n")
 }
 
+/// The client for `options` (endpoint, language, timeout, region), signing with `credentials`.
+pub(crate) fn client(
+    options: &GlobalOptions,
+    credentials: credentials::Source,
+) -> Result<Client, Failure> {
+    let mut builder = Client::builder(credentials)
+        .endpoint(endpoint_url(options.endpoint.as_deref()))
+        .language(options.language.unwrap_or(Language::EnUs))
+        .timeout(options.timeout.unwrap_or(Duration::from_secs(60)));
+    if let Some(region) = &options.region {
+        builder = builder.region(region);
+    }
+    builder.build().map_err(client_failure)
+}
+
 /// `--endpoint` as a URL: tccli takes a bare host (`teo.tencentcloudapi.com`), meaning https.
 pub(crate) fn endpoint_url(endpoint: Option<&str>) -> String {
     match endpoint {
@@ -152,7 +169,7 @@ pub(crate) fn endpoint_url(endpoint: Option<&str>) -> String {
 
 /// The message and status for a client error: tccli's line for API errors, a tagged one-liner
 /// (with the causes of transport errors) otherwise.
-fn client_failure(error: Error) -> Failure {
+pub(crate) fn client_failure(error: Error) -> Failure {
     match &error {
         Error::Api {
             code,
@@ -167,16 +184,7 @@ fn client_failure(error: Error) -> Failure {
         Error::Config(_) => Failure::usage(format!("[Config] {error}")),
         Error::Credentials { .. } => Failure::usage(format!("[Credentials] {error}")),
         _ => {
-            let mut message = error.to_string();
-            let mut source = error.source();
-            while let Some(cause) = source {
-                let cause_text = cause.to_string();
-                if !message.contains(&cause_text) {
-                    message.push_str(": ");
-                    message.push_str(&cause_text);
-                }
-                source = cause.source();
-            }
+            let message = with_causes(&error);
             let tag = match error {
                 Error::Transport { .. } => "[Transport]",
                 Error::HttpStatus { .. } => "[HttpStatus]",
@@ -186,6 +194,21 @@ fn client_failure(error: Error) -> Failure {
             Failure::failed(format!("{tag} {message}"))
         }
     }
+}
+
+/// The error's message followed by those of its causes that it does not already contain.
+pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !message.contains(&cause_text) {
+            message.push_str(": ");
+            message.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    message
 }
 
 #[cfg(test)]

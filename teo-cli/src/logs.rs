@@ -1,0 +1,709 @@
+//! `teo logs download`: every log packet DownloadL4Logs / DownloadL7Logs lists for a time range,
+//! fetched into a directory by [`teo_client::logs`], with a progress bar on a terminal and one
+//! line per finished packet otherwise. `--mock` runs against an in-process teo-mock.
+//!
+//! This subcommand is parsed by clap; the tccli grammar of `teo <Action>` stays in [`crate::args`]
+//! (the spec has no action named `logs`).
+
+use std::ffi::OsString;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use teo_client::logs::{DownloadError, Event, LogListing, Packet, Progress, Summary};
+use teo_client::models::{DateTime, DownloadL4LogsRequest, DownloadL7LogsRequest};
+use teo_client::{Client, Credentials, Language};
+
+use crate::args::{self, GlobalOptions};
+use crate::credentials::{self, Source};
+use crate::run::{self, Failure, EXIT_FAILED, EXIT_USAGE};
+
+/// Exit status after Ctrl-C, as shells report a SIGINT.
+const EXIT_INTERRUPTED: u8 = 130;
+
+const AFTER_HELP: &str = "\
+Each packet becomes <LogPacketName>_<Area>.log.gz in DIR (<…>.log, JSON lines, with
+--decompress; a short suffix keeps packets that would share a name apart), written to a
+hidden temporary file and renamed once complete and checked.
+A rerun of the same command skips the files already complete, so it resumes an interrupted
+or partly failed run.
+
+Progress goes to stderr (a bar on a terminal, else one line per packet and per retry); the
+summary to stdout.
+
+Credentials: --secretId/--secretKey (+ --token), else --profile, else TENCENTCLOUD_SECRET_ID
+and TENCENTCLOUD_SECRET_KEY, else the default profile, TKE OIDC or the CVM role (as `teo help`).
+
+Exit status: 0 every listed packet is on disk; 1 a packet or the run failed (the error is
+printed); 2 the command line is invalid (nothing was sent); 130 interrupted (Ctrl-C).
+
+Example, without an account:
+  teo logs download --mock --kind l4 --start 2024-05-01T00:00:00+08:00 \\
+    --end 2024-05-01T06:00:00+08:00 --zone zone-demo --out edgeone-logs";
+
+/// `teo logs …`.
+#[derive(Parser)]
+#[command(
+    name = "teo logs",
+    bin_name = "teo logs",
+    about = "EdgeOne log packets (DownloadL4Logs / DownloadL7Logs)",
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    subcommand_required = true,
+    arg_required_else_help = true
+)]
+struct LogsCommand {
+    #[command(subcommand)]
+    command: Logs,
+}
+
+#[derive(Subcommand)]
+enum Logs {
+    /// Download every log packet of a time range into a directory; rerun to resume
+    #[command(after_help = AFTER_HELP)]
+    Download(DownloadArgs),
+}
+
+#[derive(Args)]
+struct DownloadArgs {
+    /// l4: L4 proxy logs (DownloadL4Logs); l7: L7 access logs (DownloadL7Logs)
+    #[arg(long, value_enum, ignore_case = true)]
+    kind: Kind,
+    /// Start of the time range, RFC 3339: 2024-05-01T00:00:00+08:00
+    #[arg(long, value_name = "RFC3339", value_parser = time)]
+    start: DateTime,
+    /// End of the time range, RFC 3339, after --start
+    #[arg(long, value_name = "RFC3339", value_parser = time)]
+    end: DateTime,
+    /// Zone ID; repeat the option or separate IDs with commas
+    #[arg(long = "zone", value_name = "ZONE", required = true, value_delimiter = ',', value_parser = name)]
+    zones: Vec<String>,
+    /// Only these L4 proxies (--kind l4); repeatable or comma-separated. Default: all
+    #[arg(long = "proxy", value_name = "ID", value_delimiter = ',', value_parser = name)]
+    proxies: Vec<String>,
+    /// Only these L7 domains (--kind l7); repeatable or comma-separated. Default: all
+    #[arg(long = "domain", value_name = "DOMAIN", value_delimiter = ',', value_parser = name)]
+    domains: Vec<String>,
+    /// Directory for the files, created if missing
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Packets downloaded at once (1-64)
+    #[arg(long, value_name = "N", default_value_t = 6,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: u16,
+    /// Write the packets decompressed, as <name>.log (JSON lines)
+    #[arg(long)]
+    decompress: bool,
+    /// Use a local mock EdgeOne (teo-mock, started in-process): no account or network needed
+    #[arg(long, conflicts_with_all = ["endpoint", "secret_id", "secret_key", "token", "profile"])]
+    mock: bool,
+    #[command(flatten)]
+    global: Global,
+}
+
+/// The options every `teo` call has, as `teo help` lists them.
+#[derive(Args)]
+#[command(next_help_heading = "Connection options")]
+struct Global {
+    /// Where API requests go (default https://teo.intl.tencentcloudapi.com); a bare host means https://host
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// SecretId to sign with (with --secretKey)
+    #[arg(long = "secretId", value_name = "ID")]
+    secret_id: Option<String>,
+    /// SecretKey to sign with (with --secretId)
+    #[arg(long = "secretKey", value_name = "KEY")]
+    secret_key: Option<String>,
+    /// Session token of temporary credentials given with --secretId/--secretKey
+    #[arg(long, value_name = "TOKEN")]
+    token: Option<String>,
+    /// Profile of ~/.tencentcloud/credentials (or $TENCENTCLOUD_CREDENTIALS_FILE) to sign with
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// Sent as X-TC-Region; EdgeOne is global and needs none
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// Language of API error messages (default en-US)
+    #[arg(long, value_name = "en-US | zh-CN", value_parser = args::language)]
+    language: Option<Language>,
+    /// Limit on each listing call, in seconds (default 60)
+    #[arg(long, value_name = "SECONDS", value_parser = args::timeout)]
+    timeout: Option<Duration>,
+}
+
+impl Global {
+    fn options(&self) -> GlobalOptions {
+        GlobalOptions {
+            endpoint: self.endpoint.clone(),
+            region: self.region.clone(),
+            language: self.language,
+            secret_id: self.secret_id.clone(),
+            secret_key: self.secret_key.clone(),
+            token: self.token.clone(),
+            profile: self.profile.clone(),
+            timeout: self.timeout,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Kind {
+    L4,
+    L7,
+}
+
+fn time(text: &str) -> Result<DateTime, String> {
+    DateTime::parse(text).map_err(|e| {
+        format!(
+            "expected an RFC 3339 date-time such as 2024-05-01T00:00:00+08:00 ({})",
+            e.reason
+        )
+    })
+}
+
+fn name(text: &str) -> Result<String, String> {
+    match text.trim() {
+        "" => Err("an empty name".into()),
+        name => Ok(name.to_owned()),
+    }
+}
+
+/// Runs `teo logs` with the arguments after `logs`.
+pub fn run(args: &[OsString]) -> ExitCode {
+    let argv = std::iter::once(OsString::from("teo logs")).chain(args.iter().cloned());
+    let command = match LogsCommand::try_parse_from(argv) {
+        Ok(command) => command,
+        Err(error) => return clap_exit(&error),
+    };
+    let Logs::Download(download) = command.command;
+    if let Err(error) = check(&download) {
+        return clap_exit(&error);
+    }
+    match self::download(download) {
+        Ok(code) => code,
+        Err(failure) => {
+            let _ = writeln!(io::stderr(), "{}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// Prints a clap error (or help) and returns its status: 0 for help, 2 for usage errors.
+fn clap_exit(error: &clap::Error) -> ExitCode {
+    let _ = error.print();
+    if error.use_stderr() {
+        ExitCode::from(EXIT_USAGE)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The checks clap cannot express: options of the other kind, the order of the times.
+fn check(args: &DownloadArgs) -> Result<(), clap::Error> {
+    let problem = match args.kind {
+        Kind::L7 if !args.proxies.is_empty() => Some(
+            "--proxy is for --kind l4 (L4 proxy IDs); L7 logs are selected with --domain".into(),
+        ),
+        Kind::L4 if !args.domains.is_empty() => {
+            Some("--domain is for --kind l7 (L7 domains); L4 logs are selected with --proxy".into())
+        }
+        _ => match (args.start.instant(), args.end.instant()) {
+            (Some(start), Some(end)) if end <= start => Some(format!(
+                "--end {} is not after --start {}",
+                args.end, args.start
+            )),
+            _ => None,
+        },
+    };
+    match problem {
+        None => Ok(()),
+        Some(message) => {
+            let mut command = LogsCommand::command();
+            command.build();
+            let error = match command.find_subcommand_mut("download") {
+                Some(download) => download.error(ErrorKind::ArgumentConflict, message),
+                None => clap::Error::raw(ErrorKind::ArgumentConflict, message),
+            };
+            Err(error)
+        }
+    }
+}
+
+/// The run: credentials, client (or mock), download, summary. `Err` for failures before or
+/// instead of a summary.
+fn download(args: DownloadArgs) -> Result<ExitCode, Failure> {
+    let options = args.global.options();
+    let credentials = if args.mock {
+        Source::Flags(Credentials::new(
+            teo_mock::server::DEFAULT_SECRET_ID,
+            teo_mock::server::DEFAULT_SECRET_KEY,
+        ))
+    } else {
+        credentials::source(&options).map_err(|e| Failure::usage(format!("[Credentials] {e}")))?
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let mut options = options;
+        let mock = if args.mock {
+            let mock = teo_mock::MockServer::start(teo_mock::MockConfig::default())
+                .await
+                .map_err(|e| Failure::failed(format!("cannot start the local mock: {e}")))?;
+            let _ = writeln!(
+                io::stderr(),
+                "Using a local mock EdgeOne (teo-mock) at {}: synthetic logs, no account needed.",
+                mock.url()
+            );
+            options.endpoint = Some(mock.url());
+            Some(mock)
+        } else {
+            None
+        };
+        let client = run::client(&options, credentials)?;
+        let display = Display::new(io::stderr().is_terminal());
+        let outcome = tokio::select! {
+            outcome = fetch(&client, &args, display.clone()) => Some(outcome),
+            _ = tokio::signal::ctrl_c() => None,
+        };
+        display.finish();
+        if let Some(mock) = mock {
+            mock.shutdown().await;
+        }
+        match outcome {
+            Some(Ok(summary)) => report(&summary, &args),
+            Some(Err(DownloadError::Listing(error))) => {
+                let failure = run::client_failure(error);
+                Err(Failure {
+                    code: failure.code,
+                    message: format!("cannot list the log packets: {}", failure.message),
+                })
+            }
+            Some(Err(error)) => Err(Failure::failed(format!(
+                "error: {}",
+                run::with_causes(&error)
+            ))),
+            None => Err(Failure {
+                code: EXIT_INTERRUPTED,
+                message: "interrupted: the packets already downloaded are kept; rerun the same \
+                          command to resume"
+                    .into(),
+            }),
+        }
+    })
+}
+
+async fn fetch(
+    client: &Client,
+    args: &DownloadArgs,
+    display: Display,
+) -> Result<Summary, DownloadError> {
+    let zones = unique(&args.zones);
+    match args.kind {
+        Kind::L4 => {
+            let mut request =
+                DownloadL4LogsRequest::new(args.start.clone(), args.end.clone()).zone_ids(zones);
+            if !args.proxies.is_empty() {
+                request = request.proxy_ids(unique(&args.proxies));
+            }
+            run_download(client, request, args, display).await
+        }
+        Kind::L7 => {
+            let mut request =
+                DownloadL7LogsRequest::new(args.start.clone(), args.end.clone()).zone_ids(zones);
+            if !args.domains.is_empty() {
+                request = request.domains(unique(&args.domains));
+            }
+            run_download(client, request, args, display).await
+        }
+    }
+}
+
+async fn run_download<R: LogListing>(
+    client: &Client,
+    request: R,
+    args: &DownloadArgs,
+    display: Display,
+) -> Result<Summary, DownloadError> {
+    client
+        .download_logs(request, &args.out)
+        .concurrency(usize::from(args.concurrency))
+        .decompress(args.decompress)
+        .on_progress(move |event, progress| display.event(event, progress))
+        .run()
+        .await
+}
+
+/// The names in order, each once.
+fn unique(names: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    names
+        .iter()
+        .filter(|n| seen.insert(n.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// The summary on stdout; exit 0 when every packet is on disk, 1 otherwise.
+fn report(summary: &Summary, args: &DownloadArgs) -> Result<ExitCode, Failure> {
+    let text = summary_text(summary, &args.out.display().to_string());
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(Failure::failed(format!("cannot write the summary: {e}"))),
+    }
+    Ok(if summary.is_complete() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILED)
+    })
+}
+
+fn summary_text(summary: &Summary, dir: &str) -> String {
+    let mut lines = vec![
+        format!("packets     {}", summary.packets),
+        format!("downloaded  {}", summary.downloaded),
+        format!("skipped     {}  (already complete)", summary.skipped),
+        format!(
+            "duplicates  {}  (listed more than once, fetched once)",
+            summary.duplicates
+        ),
+        format!("failed      {}", summary.failed.len()),
+    ];
+    for (packet, error) in &summary.failed {
+        lines.push(format!("  {}: {}", label(packet), run::with_causes(error)));
+    }
+    lines.push(format!(
+        "written     {} ({} bytes) to {dir}",
+        HumanBytes(summary.bytes_written),
+        summary.bytes_written
+    ));
+    lines.push(if summary.is_complete() {
+        format!("complete: every listed packet is in {dir}")
+    } else {
+        format!(
+            "incomplete: {} of {} packets failed; rerun the same command to fetch them",
+            summary.failed.len(),
+            summary.packets
+        )
+    });
+    lines.join("\n") + "\n"
+}
+
+/// A packet in messages: its `LogPacketName` and area. (Its file is `<name>_<area>.log.gz`, but
+/// the library may add a suffix to keep distinct packets apart; events other than `Downloaded`
+/// do not say.)
+fn label(packet: &Packet) -> String {
+    match (packet.name.as_str(), packet.area.as_str()) {
+        ("", _) => packet.file_name(),
+        (name, "") => name.to_owned(),
+        (name, area) => format!("{name} ({area})"),
+    }
+}
+
+/// Progress on stderr: a bar on a terminal, else a line per finished packet and per retry.
+#[derive(Clone)]
+enum Display {
+    Bar(ProgressBar),
+    Lines,
+}
+
+impl Display {
+    fn new(terminal: bool) -> Display {
+        if !terminal {
+            return Display::Lines;
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}") {
+            bar.set_style(style);
+        }
+        bar.set_message("listing the log packets…");
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Display::Bar(bar)
+    }
+
+    fn event(&self, event: &Event<'_>, progress: &Progress) {
+        match self {
+            Display::Bar(bar) => bar_event(bar, event, progress),
+            Display::Lines => {
+                if let Some(line) = line(event, progress) {
+                    let _ = writeln!(io::stderr(), "{line}");
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Display::Bar(bar) = self {
+            bar.abandon();
+        }
+    }
+}
+
+fn bar_event(bar: &ProgressBar, event: &Event<'_>, progress: &Progress) {
+    match event {
+        Event::Listed => {
+            let template = "{wide_bar} {msg} packets  {binary_bytes}/{binary_total_bytes}  \
+                            {binary_bytes_per_sec}  ETA {eta}";
+            if let Ok(style) = ProgressStyle::with_template(template) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_length(progress.bytes);
+        }
+        Event::Retrying { .. } | Event::Failed { .. } => {
+            if let Some(line) = line(event, progress) {
+                bar.println(line);
+            }
+        }
+        _ => {}
+    }
+    bar.set_message(format!("{}/{}", progress.packets_done(), progress.packets));
+    bar.set_position(progress.bytes_done.min(progress.bytes));
+}
+
+/// The plain line for an event, if it gets one (not per chunk).
+fn line(event: &Event<'_>, progress: &Progress) -> Option<String> {
+    let count = format!("[{}/{}]", progress.packets_done(), progress.packets);
+    Some(match event {
+        Event::Listed => format!(
+            "listed {} packets ({})",
+            progress.packets,
+            HumanBytes(progress.bytes)
+        ),
+        Event::Skipped { packet } => format!("{count} skipped {}: already complete", label(packet)),
+        Event::Downloaded { packet, path } => match packet.size {
+            Some(size) => format!(
+                "{count} downloaded {} ({})",
+                path.display(),
+                HumanBytes(size)
+            ),
+            None => format!("{count} downloaded {}", path.display()),
+        },
+        Event::Failed { packet, error } => format!(
+            "{count} failed {}: {}",
+            label(packet),
+            run::with_causes(*error)
+        ),
+        Event::Retrying {
+            packet,
+            attempt,
+            delay,
+            error,
+        } => format!(
+            "retrying {} in {:.1}s: attempt {attempt} failed: {}",
+            label(packet),
+            delay.as_secs_f64(),
+            run::with_causes(*error)
+        ),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<DownloadArgs, clap::Error> {
+        let argv = ["teo logs", "download"].iter().chain(args);
+        let LogsCommand {
+            command: Logs::Download(download),
+        } = LogsCommand::try_parse_from(argv)?;
+        check(&download)?;
+        Ok(download)
+    }
+
+    const BASE: &[&str] = &[
+        "--kind",
+        "l4",
+        "--start",
+        "2024-05-01T00:00:00+08:00",
+        "--end",
+        "2024-05-01T06:00:00+08:00",
+        "--out",
+        "logs",
+    ];
+
+    fn with(extra: &[&'static str]) -> Vec<&'static str> {
+        BASE.iter().chain(extra).copied().collect()
+    }
+
+    #[test]
+    fn zones_repeat_or_split_on_commas() {
+        let args = parse(&with(&["--zone", "a,b", "--zone", "c", "--proxy", "p"])).unwrap();
+        assert_eq!(args.zones, ["a", "b", "c"]);
+        assert_eq!(args.proxies, ["p"]);
+        assert_eq!(args.concurrency, 6);
+        assert!(!args.decompress && !args.mock);
+        assert_eq!(unique(&["a".into(), "b".into(), "a".into()]), ["a", "b"]);
+    }
+
+    fn message(args: &[&str]) -> String {
+        match parse(args) {
+            Ok(_) => panic!("{args:?} parsed"),
+            Err(error) => {
+                assert!(error.use_stderr(), "{error}");
+                error.to_string()
+            }
+        }
+    }
+
+    #[test]
+    fn usage_errors_name_the_option() {
+        let bad_time = message(&[
+            "--kind",
+            "l4",
+            "--start",
+            "2024-05-01",
+            "--end",
+            "x",
+            "--zone",
+            "z",
+            "--out",
+            "d",
+        ]);
+        assert!(bad_time.contains("--start <RFC3339>"), "{bad_time}");
+        assert!(bad_time.contains("2024-05-01T00:00:00+08:00"), "{bad_time}");
+        let l7_proxy = message(&[
+            "--kind",
+            "l7",
+            "--start",
+            "2024-05-01T00:00:00Z",
+            "--end",
+            "2024-05-01T01:00:00Z",
+            "--zone",
+            "z",
+            "--proxy",
+            "p",
+            "--out",
+            "d",
+        ]);
+        assert!(l7_proxy.contains("--proxy is for --kind l4"), "{l7_proxy}");
+        let l4_domain = message(&with(&["--zone", "z", "--domain", "www.example.com"]));
+        assert!(
+            l4_domain.contains("--domain is for --kind l7"),
+            "{l4_domain}"
+        );
+        let order = message(&[
+            "--kind",
+            "l4",
+            "--start",
+            "2024-05-01T06:00:00+08:00",
+            "--end",
+            "2024-05-01T00:00:00+08:00",
+            "--zone",
+            "z",
+            "--out",
+            "d",
+        ]);
+        assert!(
+            order.contains("--end 2024-05-01T00:00:00+08:00 is not after --start"),
+            "{order}"
+        );
+        let zero = message(&with(&["--zone", "z", "--concurrency", "0"]));
+        assert!(zero.contains("--concurrency <N>"), "{zero}");
+        let no_zone = message(BASE);
+        assert!(no_zone.contains("--zone <ZONE>"), "{no_zone}");
+        let empty_zone = message(&with(&["--zone", "a,,b"]));
+        assert!(empty_zone.contains("an empty name"), "{empty_zone}");
+        let mock_key = message(&with(&["--zone", "z", "--mock", "--secretKey", "k"]));
+        assert!(mock_key.contains("--mock"), "{mock_key}");
+        assert!(!mock_key.contains(" k "), "{mock_key}");
+    }
+
+    fn packet() -> Packet {
+        Packet {
+            name: "20240501-10-sid-1".into(),
+            url: "https://logs.example.com/p.log.gz?sign=secret".into(),
+            size: Some(100),
+            area: "mainland".into(),
+            source: "sid-1".into(),
+            start: DateTime::parse("2024-05-01T10:00:00Z").unwrap(),
+            end: DateTime::parse("2024-05-01T11:00:00Z").unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_line_per_finished_packet_and_retry() {
+        let packet = packet();
+        let progress = Progress {
+            packets: 2,
+            bytes: 200,
+            downloaded: 1,
+            failed: 1,
+            ..Progress::default()
+        };
+        let error = DownloadError::HttpStatus {
+            url: "https://logs.example.com/p.log.gz?…".into(),
+            status: 503,
+        };
+        let failed = Event::Failed {
+            packet: &packet,
+            error: &error,
+        };
+        assert_eq!(
+            line(&failed, &progress).unwrap(),
+            "[2/2] failed 20240501-10-sid-1 (mainland): https://logs.example.com/p.log.gz?…: HTTP status 503"
+        );
+        let retrying = Event::Retrying {
+            packet: &packet,
+            attempt: 1,
+            delay: Duration::from_millis(250),
+            error: &error,
+        };
+        assert!(line(&retrying, &progress)
+            .unwrap()
+            .starts_with("retrying 20240501-10-sid-1 (mainland) in 0.2s: attempt 1 failed: "));
+        let received = Event::Received {
+            packet: &packet,
+            bytes: 10,
+        };
+        assert_eq!(line(&received, &progress), None);
+    }
+
+    #[test]
+    fn the_bar_counts_bytes_and_packets() {
+        let bar = ProgressBar::hidden();
+        let mut progress = Progress {
+            packets: 2,
+            bytes: 200,
+            ..Progress::default()
+        };
+        bar_event(&bar, &Event::Listed, &progress);
+        assert_eq!(bar.length(), Some(200));
+        let packet = packet();
+        progress.bytes_done = 150;
+        progress.downloaded = 1;
+        let path = std::path::Path::new("out/x.log.gz");
+        bar_event(
+            &bar,
+            &Event::Downloaded {
+                packet: &packet,
+                path,
+            },
+            &progress,
+        );
+        assert_eq!(bar.position(), 150);
+        assert_eq!(bar.message(), "1/2");
+    }
+
+    #[test]
+    fn summary_says_what_happened() {
+        let summary = Summary {
+            packets: 6,
+            skipped: 6,
+            ..Summary::default()
+        };
+        let text = summary_text(&summary, "edgeone-logs");
+        assert!(text.contains("skipped     6  (already complete)"), "{text}");
+        assert!(text.ends_with("complete: every listed packet is in edgeone-logs\n"));
+    }
+}

@@ -1,0 +1,647 @@
+//! `teo logs download`: the built binary against teo-mock, in-process (`--endpoint`) or started
+//! by the binary itself (`--mock`). Stderr is a pipe here, so progress comes as plain lines.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use teo_mock::faults::{Fault, FaultPlan, LOG_PACKET_ACTION};
+use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
+use teo_mock::{MockConfig, MockServer};
+
+const TEO: &str = env!("CARGO_BIN_EXE_teo");
+
+/// Runs `teo args…` with no credentials in the environment, off the async runtime so the
+/// in-process mock keeps serving.
+async fn teo(args: &[&str]) -> Output {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let mut command = Command::new(TEO);
+        command.args(&args);
+        for name in [
+            "TENCENTCLOUD_SECRET_ID",
+            "TENCENTCLOUD_SECRET_KEY",
+            "TENCENTCLOUD_SESSION_TOKEN",
+            "TENCENTCLOUD_PROFILE",
+        ] {
+            command.env_remove(name);
+        }
+        command.env("TENCENTCLOUD_CREDENTIALS_FILE", "/nonexistent/teo-cli-test");
+        command.output().expect("teo runs")
+    })
+    .await
+    .expect("the blocking task completes")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Prints the command and what it printed, for `cargo test -- --nocapture`.
+fn transcript(args: &[&str], output: &Output) {
+    println!(
+        "$ teo {}\n{}{}(exit {:?})\n",
+        args.join(" "),
+        stderr(output),
+        stdout(output),
+        output.status.code()
+    );
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "teo-cli-logs-{}-{}-{name}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    fn join(&self, name: &str) -> String {
+        self.0.join(name).to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The names in `dir`, sorted; hidden (temporary) files included.
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Every line of the JSON-lines text is a JSON object; returns the count.
+fn json_lines(reader: impl Read, name: &str) -> usize {
+    let mut count = 0;
+    for line in BufReader::new(reader).lines() {
+        let line = line.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let value: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{name}: {e}: {line}"));
+        assert!(value.is_object(), "{name}: {line}");
+        count += 1;
+    }
+    count
+}
+
+fn credentials(url: &str) -> [&str; 6] {
+    [
+        "--endpoint",
+        url,
+        "--secretId",
+        DEFAULT_SECRET_ID,
+        "--secretKey",
+        DEFAULT_SECRET_KEY,
+    ]
+}
+
+fn line_count(text: &str, word: &str) -> usize {
+    text.lines()
+        .filter(|l| l.split_whitespace().nth(1) == Some(word))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn l4_packets_are_downloaded_then_a_rerun_skips_them_all() {
+    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = mock.url();
+    let dir = TempDir::new("l4");
+    let out = dir.join("out");
+    let mut args = vec![
+        "logs",
+        "download",
+        "--kind",
+        "l4",
+        "--start",
+        "2024-05-01T00:00:00+08:00",
+        "--end",
+        "2024-05-01T03:00:00+08:00",
+        "--zone",
+        "zone-a,zone-b",
+        "--zone",
+        "zone-c",
+        "--proxy",
+        "sid-1",
+        "--proxy",
+        "sid-2",
+        "--out",
+        &out,
+        "--concurrency",
+        "3",
+    ];
+    args.extend(credentials(&url));
+    let output = teo(&args).await;
+    transcript(&args, &output);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    // 3 hours × 3 zones × 2 proxies, each a valid gzip file of JSON lines; no temporary left.
+    // (The mock names packets by hour and proxy only: the client keeps the zones apart.)
+    let names = files(Path::new(&out));
+    assert_eq!(names.len(), 18, "{names:?}");
+    for name in &names {
+        assert!(
+            name.ends_with(".log.gz") && !name.starts_with('.'),
+            "{name}"
+        );
+        let file = std::fs::File::open(Path::new(&out).join(name)).unwrap();
+        let records = json_lines(flate2::read::MultiGzDecoder::new(file), name);
+        assert!(records > 0, "{name}");
+    }
+
+    // Plain lines on stderr: the listing, then one per packet; no bar, no escape codes.
+    let err = stderr(&output);
+    assert!(err.starts_with("listed 18 packets ("), "{err}");
+    assert_eq!(line_count(&err, "downloaded"), 18, "{err}");
+    assert!(
+        err.lines().any(|l| l.starts_with("[18/18] downloaded ")),
+        "{err}"
+    );
+    assert!(!err.contains('\r') && !err.contains('\x1b'), "{err:?}");
+    assert!(!err.contains(DEFAULT_SECRET_KEY));
+    let text = stdout(&output);
+    for expected in [
+        "packets     18\n",
+        "downloaded  18\n",
+        "skipped     0  (already complete)\n",
+        "duplicates  0",
+        "failed      0\n",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+    assert!(text.ends_with(&format!("complete: every listed packet is in {out}\n")));
+
+    // The rerun finds every file complete and fetches nothing.
+    let before: Vec<Vec<u8>> = names
+        .iter()
+        .map(|n| std::fs::read(Path::new(&out).join(n)).unwrap())
+        .collect();
+    let output = teo(&args).await;
+    transcript(&args, &output);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("downloaded  0\n"), "{text}");
+    assert!(
+        text.contains("skipped     18  (already complete)\n"),
+        "{text}"
+    );
+    assert!(text.contains("written     0 B (0 bytes)"), "{text}");
+    assert_eq!(line_count(&stderr(&output), "skipped"), 18);
+    let after: Vec<Vec<u8>> = names
+        .iter()
+        .map(|n| std::fs::read(Path::new(&out).join(n)).unwrap())
+        .collect();
+    assert_eq!(before, after);
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn l7_packets_decompressed_are_json_lines() {
+    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = mock.url();
+    let dir = TempDir::new("l7");
+    let out = dir.join("out");
+    let mut args = vec![
+        "logs",
+        "download",
+        "--kind",
+        "l7",
+        "--start",
+        "2024-05-01T00:00:00Z",
+        "--end",
+        "2024-05-01T02:00:00Z",
+        "--zone",
+        "zone-a",
+        "--domain",
+        "a.example.com,b.example.com",
+        "--out",
+        &out,
+        "--decompress",
+    ];
+    args.extend(credentials(&url));
+    let output = teo(&args).await;
+    transcript(&args, &output);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let names = files(Path::new(&out));
+    assert_eq!(names.len(), 4, "{names:?}");
+    for name in &names {
+        assert!(name.ends_with(".log") && !name.starts_with('.'), "{name}");
+        let file = std::fs::File::open(Path::new(&out).join(name)).unwrap();
+        assert!(json_lines(file, name) > 0, "{name}");
+    }
+    assert!(stdout(&output).contains("packets     4\n"));
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mock_flag_needs_no_account() {
+    let dir = TempDir::new("mock");
+    let out = dir.join("edgeone-logs");
+    let args = [
+        "logs",
+        "download",
+        "--mock",
+        "--kind",
+        "l4",
+        "--start",
+        "2024-05-01T00:00:00+08:00",
+        "--end",
+        "2024-05-01T06:00:00+08:00",
+        "--zone",
+        "zone-demo",
+        "--out",
+        &out,
+    ];
+    let output = teo(&args).await;
+    transcript(&args, &output);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let err = stderr(&output);
+    let first = err.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("Using a local mock EdgeOne (teo-mock) at http://127.0.0.1:"),
+        "{err}"
+    );
+    // 6 hours × 1 zone × the mock's one proxy.
+    assert_eq!(files(Path::new(&out)).len(), 6);
+    assert!(stdout(&output).contains("downloaded  6\n"));
+
+    let output = teo(&args).await;
+    transcript(&args, &output);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("skipped     6  (already complete)\n"));
+    assert_eq!(files(Path::new(&out)).len(), 6);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_packet_is_retried_reported_and_fetched_by_the_rerun() {
+    // One packet at a time: the first packet's 4 attempts get HTTP 500, the others none.
+    let config =
+        MockConfig::default().fault(FaultPlan::count(LOG_PACKET_ACTION, Fault::InternalError, 4));
+    let mock = MockServer::start(config).await.unwrap();
+    let url = mock.url();
+    let dir = TempDir::new("failing");
+    let out = dir.join("out");
+    let mut args = vec![
+        "logs",
+        "download",
+        "--kind",
+        "l4",
+        "--start",
+        "2024-05-01T00:00:00Z",
+        "--end",
+        "2024-05-01T03:00:00Z",
+        "--zone",
+        "zone-a",
+        "--out",
+        &out,
+        "--concurrency",
+        "1",
+    ];
+    args.extend(credentials(&url));
+    let output = teo(&args).await;
+    transcript(&args, &output);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("retrying ")).count(),
+        3,
+        "{err}"
+    );
+    assert_eq!(line_count(&err, "failed"), 1, "{err}");
+    assert!(err.contains("HTTP status 500"), "{err}");
+    let text = stdout(&output);
+    assert!(text.contains("downloaded  2\nskipped"), "{text}");
+    assert!(text.contains("failed      1\n  "), "{text}");
+    assert!(text.contains(" (mainland): http://127.0.0.1:"), "{text}");
+    assert!(
+        text.contains("incomplete: 1 of 3 packets failed; rerun the same command"),
+        "{text}"
+    );
+    assert_eq!(files(Path::new(&out)).len(), 2);
+
+    let output = teo(&args).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("downloaded  1\n"), "{text}");
+    assert!(text.contains("skipped     2  "), "{text}");
+    assert_eq!(files(Path::new(&out)).len(), 3);
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unusable_directory_fails_naming_the_path_and_cause() {
+    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = mock.url();
+    let dir = TempDir::new("unwritable");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let out = dir.join("a-file/logs");
+    let mut args = vec![
+        "logs",
+        "download",
+        "--kind",
+        "l4",
+        "--start",
+        "2024-05-01T00:00:00Z",
+        "--end",
+        "2024-05-01T03:00:00Z",
+        "--zone",
+        "zone-a",
+        "--out",
+        &out,
+    ];
+    args.extend(credentials(&url));
+    let output = teo(&args).await;
+    transcript(&args, &output);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains(&format!("{out}: cannot create the directory: ")),
+        "{err}"
+    );
+    assert!(err.contains("Not a directory"), "{err}");
+    assert!(stdout(&output).is_empty());
+    assert_eq!(files(&dir.0), ["a-file"]);
+
+    // A read-only directory, where permission bits apply (not as root).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let read_only = dir.join("read-only");
+        std::fs::create_dir(&read_only).unwrap();
+        std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let probe = Path::new(&read_only).join("probe");
+        if std::fs::write(&probe, "").is_ok() {
+            println!("permission bits do not apply (root): read-only case skipped");
+        } else {
+            args[11] = &read_only;
+            let output = teo(&args).await;
+            transcript(&args, &output);
+            assert_eq!(output.status.code(), Some(1));
+            let err = stderr(&output);
+            assert!(
+                err.contains(&format!("{read_only}: cannot write to the directory: ")),
+                "{err}"
+            );
+            assert!(files(Path::new(&read_only)).is_empty());
+        }
+        std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_listing_error_is_printed_like_tccli_without_the_key() {
+    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = mock.url();
+    let dir = TempDir::new("wrong-key");
+    let out = dir.join("out");
+    let args = [
+        "logs",
+        "download",
+        "--kind",
+        "l4",
+        "--start",
+        "2024-05-01T00:00:00Z",
+        "--end",
+        "2024-05-01T03:00:00Z",
+        "--zone",
+        "zone-a",
+        "--out",
+        &out,
+        "--endpoint",
+        &url,
+        "--secretId",
+        DEFAULT_SECRET_ID,
+        "--secretKey",
+        "not-the-key",
+    ];
+    let output = teo(&args).await;
+    transcript(&args, &output);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.starts_with(
+            "cannot list the log packets: [TencentCloudSDKException] \
+             code:AuthFailure.SignatureFailure"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("not-the-key"), "{err}");
+    assert!(stdout(&output).is_empty());
+    // The directory was prepared, but holds nothing.
+    assert!(files(Path::new(&out)).is_empty());
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_errors_exit_2_and_send_nothing() {
+    let dir = TempDir::new("usage");
+    let out = dir.join("out");
+    // Nothing listens on port 9: a request sent would be a transport error, exit 1.
+    let command = |kind: &str, start: &str, end: &str, extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "logs", "download", "--kind", kind, "--start", start, "--end", end, "--zone", "zone-a",
+        ];
+        args.extend(extra);
+        args.extend(credentials("http://127.0.0.1:9"));
+        args.into_iter().map(str::to_owned).collect()
+    };
+    let (start, end) = ("2024-05-01T00:00:00Z", "2024-05-01T03:00:00Z");
+    let cases = [
+        (
+            command("l4", "2024-05-01", end, &["--out", &out]),
+            "invalid value '2024-05-01' for '--start <RFC3339>': expected an RFC 3339 \
+             date-time such as 2024-05-01T00:00:00+08:00",
+        ),
+        (
+            command("l4", start, "03:00", &["--out", &out]),
+            "invalid value '03:00' for '--end <RFC3339>'",
+        ),
+        (
+            command("l7", start, end, &["--out", &out, "--proxy", "sid-1"]),
+            "--proxy is for --kind l4",
+        ),
+        (
+            command(
+                "l4",
+                start,
+                end,
+                &["--out", &out, "--domain", "a.example.com"],
+            ),
+            "--domain is for --kind l7",
+        ),
+        (
+            command("l4", end, start, &["--out", &out]),
+            "--end 2024-05-01T00:00:00Z is not after --start 2024-05-01T03:00:00Z",
+        ),
+        (
+            command("l4", start, end, &["--out", &out, "--concurrency", "0"]),
+            "invalid value '0' for '--concurrency <N>'",
+        ),
+        (command("l4", start, end, &[]), "--out <DIR>"),
+        (
+            command("l4", start, end, &["--out", &out, "--mock"]),
+            "the argument '--mock' cannot be used with",
+        ),
+        (
+            command("l5", start, end, &["--out", &out]),
+            "invalid value 'l5' for '--kind <KIND>'",
+        ),
+    ];
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = teo(&args).await;
+        transcript(&args, &output);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(expected), "{expected:?} in {err}");
+        assert!(stdout(&output).is_empty(), "{args:?}");
+        assert!(!Path::new(&out).exists(), "{args:?}");
+        assert!(!err.contains(DEFAULT_SECRET_KEY), "{err}");
+    }
+
+    // Incomplete credentials: the CLI's usual message, exit 2.
+    let args = [
+        "logs",
+        "download",
+        "--kind",
+        "l4",
+        "--start",
+        start,
+        "--end",
+        end,
+        "--zone",
+        "zone-a",
+        "--out",
+        &out,
+        "--secretId",
+        DEFAULT_SECRET_ID,
+    ];
+    let output = teo(&args).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "[Credentials] --secretId is given without --secretKey\n"
+    );
+    assert!(!Path::new(&out).exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn help_texts() {
+    let output = teo(&["logs", "download", "--help"]).await;
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    println!("$ teo logs download --help\n{text}");
+    for expected in [
+        "Usage: teo logs download [OPTIONS] --kind <KIND> --start <RFC3339> --end <RFC3339> --zone <ZONE> --out <DIR>",
+        "--proxy <ID>",
+        "--domain <DOMAIN>",
+        "--concurrency <N>",
+        "[default: 6]",
+        "--decompress",
+        "--mock",
+        "--secretId <ID>",
+        "--endpoint <URL>",
+        "rerun",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+    let output = teo(&["help"]).await;
+    assert!(stdout(&output).contains("teo logs download --kind"));
+    // `teo logs` alone shows its help, as a usage error.
+    let output = teo(&["logs"]).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("download"), "{}", stderr(&output));
+    let output = teo(&["help", "logs"]).await;
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("Usage: teo logs <COMMAND>"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_stops_the_run_and_a_rerun_resumes() {
+    // Every packet answer is delayed, so the run is still downloading when interrupted.
+    let config = MockConfig::default().fault(FaultPlan::probability(
+        LOG_PACKET_ACTION,
+        Fault::Latency(std::time::Duration::from_secs(5)),
+        1.0,
+    ));
+    let mock = MockServer::start(config).await.unwrap();
+    let url = mock.url();
+    let dir = TempDir::new("interrupted");
+    let out = dir.join("out");
+    let mut args = vec![
+        "logs",
+        "download",
+        "--kind",
+        "l4",
+        "--start",
+        "2024-05-01T00:00:00Z",
+        "--end",
+        "2024-05-01T03:00:00Z",
+        "--zone",
+        "zone-a",
+        "--out",
+        &out,
+    ];
+    args.extend(credentials(&url));
+    let owned: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let (code, err) = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(TEO)
+            .args(&owned)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("teo starts");
+        let mut err = BufReader::new(child.stderr.take().expect("stderr is piped"));
+        // The listing line comes once the downloads (and the Ctrl-C handler) are running.
+        let mut first = String::new();
+        err.read_line(&mut first).unwrap();
+        assert!(first.starts_with("listed 3 packets"), "{first}");
+        // The shell's own `kill`, so no extra package is needed.
+        let status = Command::new("sh")
+            .args(["-c", &format!("kill -INT {}", child.id())])
+            .status()
+            .expect("sh runs");
+        assert!(status.success());
+        let mut rest = String::new();
+        err.read_to_string(&mut rest).unwrap();
+        (child.wait().expect("teo ends").code(), first + &rest)
+    })
+    .await
+    .unwrap();
+    println!("{err}(exit {code:?})");
+    assert_eq!(code, Some(130), "{err}");
+    assert!(
+        err.ends_with("interrupted: the packets already downloaded are kept; rerun the same command to resume\n"),
+        "{err}"
+    );
+    assert!(files(Path::new(&out)).is_empty());
+
+    mock.faults().clear();
+    let output = teo(&args).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(files(Path::new(&out)).len(), 3);
+    mock.shutdown().await;
+}
