@@ -14,7 +14,7 @@ use std::time::Duration;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use teo_client::logs::{DownloadError, Event, LogListing, Packet, Progress, Summary};
+use teo_client::logs::{DownloadError, Downloader, Event, LogListing, Progress, Summary};
 use teo_client::models::{DateTime, DownloadL4LogsRequest, DownloadL7LogsRequest};
 use teo_client::{Client, Credentials, Language};
 
@@ -330,13 +330,11 @@ async fn run_download<R: LogListing>(
     args: &DownloadArgs,
     display: Display,
 ) -> Result<Summary, DownloadError> {
-    client
-        .download_logs(request, &args.out)
+    let downloader = Downloader::new(&args.out)
         .concurrency(usize::from(args.concurrency))
         .decompress(args.decompress)
-        .on_progress(move |event, progress| display.event(event, progress))
-        .run()
-        .await
+        .on_progress(move |event, progress| display.event(event, progress));
+    client.download_logs(request, &downloader).await
 }
 
 /// The names in order, each once.
@@ -379,8 +377,12 @@ fn summary_text(summary: &Summary, dir: &str) -> String {
         ),
         format!("failed      {}", summary.failed.len()),
     ];
-    for (packet, error) in &summary.failed {
-        lines.push(format!("  {}: {}", label(packet), run::with_causes(error)));
+    for failure in &summary.failed {
+        lines.push(format!(
+            "  {}: {}",
+            failure.path.display(),
+            run::with_causes(&failure.error)
+        ));
     }
     lines.push(format!(
         "written     {} ({} bytes) to {dir}",
@@ -397,17 +399,6 @@ fn summary_text(summary: &Summary, dir: &str) -> String {
         )
     });
     lines.join("\n") + "\n"
-}
-
-/// A packet in messages: its `LogPacketName` and area. (Its file is `<name>_<area>.log.gz`, but
-/// the library may add a suffix to keep distinct packets apart; events other than `Downloaded`
-/// do not say.)
-fn label(packet: &Packet) -> String {
-    match (packet.name.as_str(), packet.area.as_str()) {
-        ("", _) => packet.file_name(),
-        (name, "") => name.to_owned(),
-        (name, area) => format!("{name} ({area})"),
-    }
 }
 
 /// Progress on stderr: a bar on a terminal, else a line per finished packet and per retry.
@@ -479,7 +470,9 @@ fn line(event: &Event<'_>, progress: &Progress) -> Option<String> {
             progress.packets,
             HumanBytes(progress.bytes)
         ),
-        Event::Skipped { packet } => format!("{count} skipped {}: already complete", label(packet)),
+        Event::Skipped { path, .. } => {
+            format!("{count} skipped {}: already complete", path.display())
+        }
         Event::Downloaded { packet, path } => match packet.size {
             Some(size) => format!(
                 "{count} downloaded {} ({})",
@@ -488,19 +481,20 @@ fn line(event: &Event<'_>, progress: &Progress) -> Option<String> {
             ),
             None => format!("{count} downloaded {}", path.display()),
         },
-        Event::Failed { packet, error } => format!(
+        Event::Failed { path, error, .. } => format!(
             "{count} failed {}: {}",
-            label(packet),
+            path.display(),
             run::with_causes(*error)
         ),
         Event::Retrying {
-            packet,
+            path,
             attempt,
             delay,
             error,
+            ..
         } => format!(
             "retrying {} in {:.1}s: attempt {attempt} failed: {}",
-            label(packet),
+            path.display(),
             delay.as_secs_f64(),
             run::with_causes(*error)
         ),
@@ -511,6 +505,7 @@ fn line(event: &Event<'_>, progress: &Progress) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use teo_client::logs::Packet;
 
     fn parse(args: &[&str]) -> Result<DownloadArgs, clap::Error> {
         let argv = ["teo logs", "download"].iter().chain(args);
@@ -645,23 +640,26 @@ mod tests {
             url: "https://logs.example.com/p.log.gz?…".into(),
             status: 503,
         };
+        let path = std::path::Path::new("out/20240501-10-sid-1_mainland.log.gz");
         let failed = Event::Failed {
             packet: &packet,
+            path,
             error: &error,
         };
         assert_eq!(
             line(&failed, &progress).unwrap(),
-            "[2/2] failed 20240501-10-sid-1 (mainland): https://logs.example.com/p.log.gz?…: HTTP status 503"
+            "[2/2] failed out/20240501-10-sid-1_mainland.log.gz: https://logs.example.com/p.log.gz?…: HTTP status 503"
         );
         let retrying = Event::Retrying {
             packet: &packet,
+            path,
             attempt: 1,
             delay: Duration::from_millis(250),
             error: &error,
         };
-        assert!(line(&retrying, &progress)
-            .unwrap()
-            .starts_with("retrying 20240501-10-sid-1 (mainland) in 0.2s: attempt 1 failed: "));
+        assert!(line(&retrying, &progress).unwrap().starts_with(
+            "retrying out/20240501-10-sid-1_mainland.log.gz in 0.2s: attempt 1 failed: "
+        ));
         let received = Event::Received {
             packet: &packet,
             bytes: 10,

@@ -3,6 +3,7 @@
 //!
 //! ```no_run
 //! # async fn run(client: teo_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! use teo_client::logs::Downloader;
 //! use teo_client::models::{DateTime, DownloadL4LogsRequest};
 //!
 //! let request = DownloadL4LogsRequest::new(
@@ -10,7 +11,9 @@
 //!     DateTime::parse("2024-05-02T00:00:00+08:00")?,
 //! )
 //! .zone_ids(["zone-2o3h21ed8bpu"]);
-//! let summary = client.download_logs(request, "logs/").concurrency(6).run().await?;
+//! let summary = client
+//!     .download_logs(request, &Downloader::new("logs/").concurrency(6))
+//!     .await?;
 //! println!("{} downloaded, {} already there", summary.downloaded, summary.skipped);
 //! # Ok(()) }
 //! ```
@@ -32,7 +35,7 @@
 //!   name is always whole. A temporary file is removed when its download fails or is dropped.
 //! - `Size` is the packet's byte length; DownloadL7Logs documents it as the "original" size, so
 //!   a packet whose decompressed length equals `Size` is accepted too.
-//! - With [`LogDownload::decompress`], the gzip stream (CRC and length included) is decoded into
+//! - With [`Downloader::decompress`], the gzip stream (CRC and length included) is decoded into
 //!   `<name>.log` (JSON lines); a corrupt packet fails its attempt.
 //! - A failed attempt (connection error, HTTP 5xx/429, short or corrupt body) is retried with
 //!   exponential backoff and full jitter; other HTTP statuses fail the packet at once. A failed
@@ -247,22 +250,24 @@ impl DownloadError {
 pub enum Event<'a> {
     /// The listing is complete: the totals are known.
     Listed,
-    /// A packet's file was already complete.
-    Skipped { packet: &'a Packet },
+    /// A packet's file (at `path`) was already complete.
+    Skipped { packet: &'a Packet, path: &'a Path },
     /// Bytes of a packet arrived.
     Received { packet: &'a Packet, bytes: u64 },
     /// An attempt failed and will be retried after `delay`.
     Retrying {
         packet: &'a Packet,
+        path: &'a Path,
         attempt: u32,
         delay: Duration,
         error: &'a DownloadError,
     },
     /// A packet is complete under its final name.
     Downloaded { packet: &'a Packet, path: &'a Path },
-    /// A packet failed for good.
+    /// A packet failed for good; nothing is at `path`.
     Failed {
         packet: &'a Packet,
+        path: &'a Path,
         error: &'a DownloadError,
     },
 }
@@ -303,7 +308,16 @@ pub struct Summary {
     pub bytes_written: u64,
     /// Bytes received over the network, failed attempts included.
     pub bytes_received: u64,
-    pub failed: Vec<(Packet, DownloadError)>,
+    pub failed: Vec<Failure>,
+}
+
+/// A packet that could not be downloaded.
+#[derive(Debug)]
+pub struct Failure {
+    pub packet: Packet,
+    /// Where it would have been written.
+    pub path: PathBuf,
+    pub error: DownloadError,
 }
 
 impl Summary {
@@ -313,77 +327,31 @@ impl Summary {
     }
 }
 
-/// A log download, configured by chained setters and started by [`LogDownload::run`]. Made by
-/// [`Client::download_logs`].
-pub struct LogDownload<R> {
-    client: Client,
-    request: R,
-    downloader: Downloader,
-}
-
 impl Client {
     /// Downloads every packet `request` (a [`DownloadL4LogsRequest`] or
-    /// [`DownloadL7LogsRequest`]) lists into `dir`; see [`crate::logs`].
-    pub fn download_logs<R: LogListing>(
+    /// [`DownloadL7LogsRequest`]) lists, as `downloader` is set up; see [`crate::logs`].
+    /// `Err` when the run could not list or write at all; per-packet failures are in
+    /// [`Summary::failed`].
+    pub async fn download_logs<R: LogListing>(
         &self,
         request: R,
-        dir: impl Into<PathBuf>,
-    ) -> LogDownload<R> {
-        LogDownload {
-            client: self.clone(),
-            request,
-            downloader: Downloader::new(dir),
-        }
-    }
-}
-
-impl<R: LogListing> LogDownload<R> {
-    /// Packets fetched at once (at least 1). Default [`DEFAULT_CONCURRENCY`].
-    pub fn concurrency(mut self, packets: usize) -> Self {
-        self.downloader = self.downloader.concurrency(packets);
-        self
-    }
-
-    /// Writes `<name>.log` (JSON lines) instead of `<name>.log.gz`, checking the gzip data.
-    pub fn decompress(mut self, on: bool) -> Self {
-        self.downloader = self.downloader.decompress(on);
-        self
-    }
-
-    /// How failed packet downloads are retried. Default: 4 attempts, 250 ms base delay.
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.downloader = self.downloader.retry(retry);
-        self
-    }
-
-    /// Called on every [`Event`] with the running totals; keep it quick.
-    pub fn on_progress(
-        mut self,
-        callback: impl Fn(&Event<'_>, &Progress) + Send + Sync + 'static,
-    ) -> Self {
-        self.downloader = self.downloader.on_progress(callback);
-        self
-    }
-
-    /// Lists, then downloads. `Err` when the run could not list or write at all; per-packet
-    /// failures are in [`Summary::failed`].
-    pub async fn run(self) -> Result<Summary, DownloadError> {
+        downloader: &Downloader,
+    ) -> Result<Summary, DownloadError> {
         // Checked first: a bad directory should not wait for the listing.
-        self.downloader.prepare_dir().await?;
+        downloader.prepare_dir().await?;
         let packets: Vec<Packet> = self
-            .client
-            .paginate(self.request)
+            .paginate(request)
             .items()
             .map_ok(|item| R::packet(&item))
             .try_collect()
             .await
             .map_err(DownloadError::Listing)?;
-        self.downloader.download_into_prepared(packets).await
+        downloader.download_into_prepared(packets).await
     }
 }
 
-/// Downloads listed packets into a directory: the engine behind [`LogDownload`], usable alone
-/// with packets listed some other way.
+/// Downloads log packets into a directory: how, set by chained setters. Used by
+/// [`Client::download_logs`], or alone with packets listed some other way ([`Downloader::download`]).
 #[derive(Clone)]
 pub struct Downloader {
     http: Option<reqwest::Client>,
@@ -406,6 +374,7 @@ impl fmt::Debug for Downloader {
 }
 
 impl Downloader {
+    /// Downloads into `dir`, created if missing.
     pub fn new(dir: impl Into<PathBuf>) -> Downloader {
         Downloader {
             http: None,
@@ -426,21 +395,25 @@ impl Downloader {
         self
     }
 
+    /// Packets fetched at once (at least 1). Default [`DEFAULT_CONCURRENCY`].
     pub fn concurrency(mut self, packets: usize) -> Self {
         self.concurrency = packets.max(1);
         self
     }
 
+    /// Writes `<name>.log` (JSON lines) instead of `<name>.log.gz`, checking the gzip data.
     pub fn decompress(mut self, on: bool) -> Self {
         self.decompress = on;
         self
     }
 
+    /// How failed packet downloads are retried. Default: 4 attempts, 250 ms base delay.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
 
+    /// Called on every [`Event`] with the running totals; keep it quick.
     pub fn on_progress(
         mut self,
         callback: impl Fn(&Event<'_>, &Progress) + Send + Sync + 'static,
@@ -520,7 +493,7 @@ impl Downloader {
             .buffer_unordered(self.concurrency);
         // Dropping `results` on a fatal error cancels the downloads in flight; their
         // temporary files are removed as they are dropped.
-        while let Some((packet, outcome)) = results.next().await {
+        while let Some((packet, path, outcome)) = results.next().await {
             match outcome {
                 Ok(Done::Skipped) => summary.skipped += 1,
                 Ok(Done::Downloaded { written }) => {
@@ -534,11 +507,16 @@ impl Downloader {
                     run.tracker.report(
                         &Event::Failed {
                             packet: &packet,
+                            path: &path,
                             error: &error,
                         },
                         |t| t.failed += 1,
                     );
-                    summary.failed.push((packet, error));
+                    summary.failed.push(Failure {
+                        packet,
+                        path,
+                        error,
+                    });
                 }
             }
         }
@@ -599,44 +577,49 @@ struct Run {
 }
 
 impl Run {
-    /// One packet, with retries.
+    /// One packet, with retries; also returns where it goes.
     async fn fetch(
         self: Arc<Self>,
         file_name: String,
         packet: Packet,
-    ) -> (Packet, Result<Done, DownloadError>) {
-        let outcome = self.fetch_packet(file_name, &packet).await;
-        (packet, outcome)
+    ) -> (Packet, PathBuf, Result<Done, DownloadError>) {
+        let target = match file_name.strip_suffix(".gz") {
+            Some(log) if self.config.decompress => self.config.dir.join(log),
+            _ => self.config.dir.join(&file_name),
+        };
+        let outcome = self.fetch_packet(&file_name, &target, &packet).await;
+        (packet, target, outcome)
     }
 
     async fn fetch_packet(
         &self,
-        file_name: String,
+        file_name: &str,
+        target: &Path,
         packet: &Packet,
     ) -> Result<Done, DownloadError> {
         let (config, tracker) = (&self.config, &self.tracker);
-        let final_name = if config.decompress {
-            file_name.trim_end_matches(".gz").to_owned()
-        } else {
-            file_name.clone()
-        };
-        let target = config.dir.join(&final_name);
-        if self.is_complete(&target, packet).await {
-            tracker.report(&Event::Skipped { packet }, |t| {
-                t.skipped += 1;
-                t.bytes_done += packet.size.unwrap_or(0);
-            });
+        if self.is_complete(target, packet).await {
+            tracker.report(
+                &Event::Skipped {
+                    packet,
+                    path: target,
+                },
+                |t| {
+                    t.skipped += 1;
+                    t.bytes_done += packet.size.unwrap_or(0);
+                },
+            );
             return Ok(Done::Skipped);
         }
         let mut attempt = 1;
         loop {
-            let result = self.attempt(packet, &file_name, &target).await;
+            let result = self.attempt(packet, file_name, target).await;
             match result {
                 Ok(written) => {
                     tracker.report(
                         &Event::Downloaded {
                             packet,
-                            path: &target,
+                            path: target,
                         },
                         |t| t.downloaded += 1,
                     );
@@ -648,6 +631,7 @@ impl Run {
                     tracker.report(
                         &Event::Retrying {
                             packet,
+                            path: target,
                             attempt,
                             delay,
                             error: &error,

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use teo_client::logs::{DownloadError, Event};
+use teo_client::logs::{DownloadError, Downloader, Event};
 use teo_client::models::{DateTime, DownloadL4LogsRequest, DownloadL7LogsRequest};
 use teo_client::{Client, Credentials, RetryPolicy};
 use teo_mock::faults::{Fault, FaultPlan, LOG_PACKET_ACTION};
@@ -116,14 +116,16 @@ async fn downloads_every_listed_packet_and_a_rerun_skips_them() {
     let progress = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&progress);
     let summary = client
-        .download_logs(l4_request(3), &dir)
-        .concurrency(4)
-        .on_progress(move |event, totals| {
-            if matches!(event, Event::Downloaded { .. } | Event::Listed) {
-                seen.lock().expect("lock").push(*totals);
-            }
-        })
-        .run()
+        .download_logs(
+            l4_request(3),
+            &Downloader::new(&dir)
+                .concurrency(4)
+                .on_progress(move |event, totals| {
+                    if matches!(event, Event::Downloaded { .. } | Event::Listed) {
+                        seen.lock().expect("lock").push(*totals);
+                    }
+                }),
+        )
         .await
         .expect("run");
     let want = expected(&client, l4_request(3)).await;
@@ -144,8 +146,7 @@ async fn downloads_every_listed_packet_and_a_rerun_skips_them() {
     assert_eq!((last.downloaded, last.bytes_done), (12, bytes));
 
     let again = client
-        .download_logs(l4_request(3), &dir)
-        .run()
+        .download_logs(l4_request(3), &Downloader::new(&dir))
         .await
         .expect("rerun");
     assert_eq!(
@@ -168,17 +169,17 @@ async fn an_interrupted_run_resumes_to_byte_identical_files() {
     let dir = out_dir("resume");
     let done = Arc::new(AtomicU64::new(0));
     let counter = Arc::clone(&done);
-    let run = tokio::spawn(
-        client
-            .download_logs(l4_request(6), &dir)
-            .concurrency(2)
-            .on_progress(move |event, _| {
-                if matches!(event, Event::Downloaded { .. }) {
-                    counter.fetch_add(1, Ordering::SeqCst);
-                }
-            })
-            .run(),
-    );
+    let downloader = Downloader::new(&dir)
+        .concurrency(2)
+        .on_progress(move |event, _| {
+            if matches!(event, Event::Downloaded { .. }) {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+    let run = tokio::spawn({
+        let client = client.clone();
+        async move { client.download_logs(l4_request(6), &downloader).await }
+    });
     while done.load(Ordering::SeqCst) < 5 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -209,8 +210,7 @@ async fn an_interrupted_run_resumes_to_byte_identical_files() {
 
     mock.faults().clear();
     let summary = client
-        .download_logs(l4_request(6), &dir)
-        .run()
+        .download_logs(l4_request(6), &Downloader::new(&dir))
         .await
         .expect("rerun");
     assert_eq!(summary.packets, 24);
@@ -233,21 +233,24 @@ async fn truncated_packets_are_retried_never_kept() {
     let retries = Arc::new(AtomicU64::new(0));
     let counter = Arc::clone(&retries);
     let summary = client
-        .download_logs(l4_request(2), &dir)
-        .retry(fast_retry())
-        .on_progress(move |event, _| {
-            if let Event::Retrying { error, .. } = event {
-                assert!(
-                    matches!(
-                        error,
-                        DownloadError::Transport { .. } | DownloadError::SizeMismatch { .. }
-                    ),
-                    "{error}"
-                );
-                counter.fetch_add(1, Ordering::SeqCst);
-            }
-        })
-        .run()
+        .download_logs(
+            l4_request(2),
+            &Downloader::new(&dir)
+                .retry(fast_retry())
+                .on_progress(move |event, _| {
+                    if let Event::Retrying { error, .. } = event {
+                        assert!(
+                            matches!(
+                                error,
+                                DownloadError::Transport { .. }
+                                    | DownloadError::SizeMismatch { .. }
+                            ),
+                            "{error}"
+                        );
+                        counter.fetch_add(1, Ordering::SeqCst);
+                    }
+                }),
+        )
         .await
         .expect("run");
     assert_eq!(retries.load(Ordering::SeqCst), 3);
@@ -262,9 +265,10 @@ async fn truncated_packets_are_retried_never_kept() {
         1.0,
     ));
     let summary = client
-        .download_logs(l4_request(1), &dir)
-        .retry(fast_retry().max_attempts(2))
-        .run()
+        .download_logs(
+            l4_request(1),
+            &Downloader::new(&dir).retry(fast_retry().max_attempts(2)),
+        )
         .await
         .expect("run");
     assert_eq!((summary.downloaded, summary.failed.len()), (0, 4));
@@ -280,19 +284,21 @@ async fn decompression_checks_the_gzip_data_and_retries_a_corrupt_packet() {
     let corrupt = Arc::new(AtomicU64::new(0));
     let counter = Arc::clone(&corrupt);
     let summary = client
-        .download_logs(l4_request(1), &dir)
-        .decompress(true)
-        .retry(fast_retry())
-        .on_progress(move |event, _| {
-            if let Event::Retrying {
-                error: DownloadError::Corrupt { .. },
-                ..
-            } = event
-            {
-                counter.fetch_add(1, Ordering::SeqCst);
-            }
-        })
-        .run()
+        .download_logs(
+            l4_request(1),
+            &Downloader::new(&dir)
+                .decompress(true)
+                .retry(fast_retry())
+                .on_progress(move |event, _| {
+                    if let Event::Retrying {
+                        error: DownloadError::Corrupt { .. },
+                        ..
+                    } = event
+                    {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                    }
+                }),
+        )
         .await
         .expect("run");
     assert_eq!(corrupt.load(Ordering::SeqCst), 1);
@@ -323,17 +329,19 @@ async fn decompression_checks_the_gzip_data_and_retries_a_corrupt_packet() {
     ));
     let dir = out_dir("always-corrupt");
     let summary = client
-        .download_logs(l4_request(1), &dir)
-        .decompress(true)
-        .retry(fast_retry().max_attempts(2))
-        .run()
+        .download_logs(
+            l4_request(1),
+            &Downloader::new(&dir)
+                .decompress(true)
+                .retry(fast_retry().max_attempts(2)),
+        )
         .await
         .expect("run");
     assert_eq!(summary.failed.len(), 4);
     assert!(summary
         .failed
         .iter()
-        .all(|(_, e)| matches!(e, DownloadError::Corrupt { .. })));
+        .all(|f| matches!(f.error, DownloadError::Corrupt { .. })));
     assert!(files(&dir).is_empty(), "{:?}", files(&dir).keys());
     mock.shutdown().await;
 }
@@ -350,7 +358,14 @@ async fn a_repeated_listing_page_does_not_duplicate_packets() {
     .await;
     let client = client(&mock);
     let dir = out_dir("repeat");
-    let run = tokio::spawn(client.download_logs(l4_request(13).limit(20), &dir).run());
+    let run = tokio::spawn({
+        let (client, downloader) = (client.clone(), Downloader::new(&dir));
+        async move {
+            client
+                .download_logs(l4_request(13).limit(20), &downloader)
+                .await
+        }
+    });
     tokio::time::sleep(Duration::from_millis(150)).await;
     mock.faults()
         .add(FaultPlan::count("DownloadL4Logs", Fault::RepeatPage, 1));
@@ -368,8 +383,7 @@ async fn a_repeated_listing_page_does_not_duplicate_packets() {
     ));
     let dir = out_dir("repeat-always");
     let error = client
-        .download_logs(l4_request(13).limit(20), &dir)
-        .run()
+        .download_logs(l4_request(13).limit(20), &Downloader::new(&dir))
         .await
         .expect_err("listing fails");
     assert!(
@@ -394,8 +408,7 @@ async fn distinct_packets_with_one_name_are_all_kept() {
         .zone_ids(["zone-a", "zone-b"])
         .proxy_ids(["sid-1"]);
     let summary = client
-        .download_logs(request.clone(), &dir)
-        .run()
+        .download_logs(request.clone(), &Downloader::new(&dir))
         .await
         .expect("run");
     assert_eq!(
@@ -415,8 +428,7 @@ async fn distinct_packets_with_one_name_are_all_kept() {
         assert!(suffix.bytes().all(|b| b.is_ascii_hexdigit()), "{name}");
     }
     let again = client
-        .download_logs(request, &dir)
-        .run()
+        .download_logs(request, &Downloader::new(&dir))
         .await
         .expect("rerun");
     assert_eq!(again.skipped, 4, "the names are stable across runs");
@@ -434,8 +446,7 @@ async fn l7_logs_download_too() {
         .zone_ids(["zone-a"])
         .domains(["www.example.com", "api.example.com"]);
     let summary = client
-        .download_logs(request, &dir)
-        .run()
+        .download_logs(request, &Downloader::new(&dir))
         .await
         .expect("run");
     assert_eq!((summary.packets, summary.downloaded), (4, 4));
@@ -459,8 +470,7 @@ async fn an_unusable_directory_fails_before_listing_and_leaves_nothing() {
     let file = base.join("a-file");
     std::fs::write(&file, b"not a directory").expect("file");
     let error = client
-        .download_logs(l4_request(1), file.join("logs"))
-        .run()
+        .download_logs(l4_request(1), &Downloader::new(file.join("logs")))
         .await
         .expect_err("a directory under a file cannot exist");
     let message = error.to_string();
@@ -501,8 +511,7 @@ async fn a_full_disk_stops_the_run_and_leaves_nothing_partial() {
     let client = client(&mock);
     // 24 packets of ~90 KB: about 2 MB, twice the file system.
     let error = client
-        .download_logs(l4_request(6), &dir)
-        .run()
+        .download_logs(l4_request(6), &Downloader::new(&dir))
         .await
         .expect_err("the disk fills up");
     let message = error.to_string();
