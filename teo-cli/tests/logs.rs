@@ -333,7 +333,10 @@ async fn a_failing_packet_is_retried_reported_and_fetched_by_the_rerun() {
     let text = stdout(&output);
     assert!(text.contains("downloaded  2\nskipped"), "{text}");
     assert!(text.contains("failed      1\n  "), "{text}");
-    assert!(text.contains("_mainland.log.gz: http://127.0.0.1:"), "{text}");
+    assert!(
+        text.contains("_mainland.log.gz: http://127.0.0.1:"),
+        "{text}"
+    );
     assert!(
         text.contains("incomplete: 1 of 3 packets failed; rerun the same command"),
         "{text}"
