@@ -648,3 +648,113 @@ async fn ctrl_c_stops_the_run_and_a_rerun_resumes() {
     assert_eq!(files(Path::new(&out)).len(), 3);
     mock.shutdown().await;
 }
+
+/// The file name → contents of every file in `dir`, hidden ones included.
+fn contents(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    files(dir)
+        .into_iter()
+        .map(|name| {
+            let bytes = std::fs::read(dir.join(&name)).unwrap();
+            (name, bytes)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_with_sigkill_then_rerun_gives_byte_identical_files() {
+    // Packets of at least 2 MiB, each answer delayed: the process dies mid-download.
+    let config = MockConfig::default()
+        .log_packet_bytes(Some(2 << 20))
+        .log_cache_bytes(256 << 20);
+    let mock = MockServer::start(config).await.unwrap();
+    let url = mock.url();
+    let dir = TempDir::new("sigkill");
+    let (clean, killed) = (dir.join("clean"), dir.join("killed"));
+    let args = |out: &str| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "logs",
+            "download",
+            "--kind",
+            "l4",
+            "--start",
+            "2024-05-01T00:00:00Z",
+            "--end",
+            "2024-05-01T04:00:00Z",
+            "--zone",
+            "zone-a",
+            "--proxy",
+            "sid-1,sid-2,sid-3",
+            "--concurrency",
+            "2",
+            "--out",
+            out,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(credentials(&url).iter().map(|s| s.to_string()));
+        args
+    };
+    let reference = args(&clean);
+    let output = teo(&reference.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let want = contents(Path::new(&clean));
+    assert_eq!(want.len(), 12);
+
+    mock.faults().add(FaultPlan::probability(
+        LOG_PACKET_ACTION,
+        Fault::Latency(std::time::Duration::from_millis(100)),
+        1.0,
+    ));
+    let interrupted = args(&killed);
+    let done_before_kill = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(TEO)
+            .args(&interrupted)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("teo starts");
+        let mut err = BufReader::new(child.stderr.take().expect("stderr is piped"));
+        let mut downloaded = 0;
+        let mut line = String::new();
+        while downloaded < 4 && err.read_line(&mut line).unwrap_or(0) > 0 {
+            if line.contains(" downloaded ") {
+                downloaded += 1;
+            }
+            line.clear();
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().expect("teo ends");
+        downloaded
+    })
+    .await
+    .unwrap();
+    assert_eq!(done_before_kill, 4);
+    let left = contents(Path::new(&killed));
+    let complete: Vec<&String> = left.keys().filter(|n| !n.starts_with('.')).collect();
+    assert!(complete.len() >= 4 && complete.len() < 12, "{complete:?}");
+    for name in &complete {
+        assert!(
+            left[*name] == want[*name],
+            "{name} is whole under its final name"
+        );
+    }
+
+    mock.faults().clear();
+    let output = teo(&args(&killed).iter().map(String::as_str).collect::<Vec<_>>()).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains(&format!("skipped     {}  ", complete.len())),
+        "{text}"
+    );
+    let got = contents(Path::new(&killed));
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &want {
+        assert!(&got[name] == bytes, "{name} differs");
+    }
+    mock.shutdown().await;
+}
