@@ -32,7 +32,8 @@
 //! - Packets are fetched `concurrency` at a time and streamed to a temporary `.<file>.part` in
 //!   the same directory through a fixed-size buffer (memory does not grow with packet size),
 //!   then checked against the listed `Size`, synced to disk and renamed: a file under its final
-//!   name is always whole. A temporary file is removed when its download fails or is dropped.
+//!   name is always whole. Syncing does not hold a download slot, so the network stays busy
+//!   while the disk catches up. A temporary file is removed when its download fails or is dropped.
 //! - `Size` is the packet's byte length; DownloadL7Logs documents it as the "original" size, so
 //!   a packet whose decompressed length equals `Size` is accepted too.
 //! - With [`Downloader::decompress`], the gzip stream (CRC and length included) is decoded into
@@ -55,6 +56,7 @@ use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use tokio::io::AsyncWriteExt;
+use tokio::sync::Semaphore;
 
 use crate::models::{DateTime, DownloadL4LogsRequest, DownloadL7LogsRequest};
 use crate::paginate::Paginated;
@@ -485,12 +487,16 @@ impl Downloader {
             },
             config: self.clone(),
             http,
+            downloads: Semaphore::new(self.concurrency),
         });
         run.tracker.report(&Event::Listed, |_| {});
 
         let mut results = stream::iter(unique)
             .map(|(file_name, packet)| Arc::clone(&run).fetch(file_name, packet))
-            .buffer_unordered(self.concurrency);
+            // Twice as many packets in progress as downloads: while one packet's file is being
+            // synced and renamed (which for 8 MiB takes as long as fetching it), the next one
+            // is already downloading in its slot.
+            .buffer_unordered(self.concurrency.saturating_mul(2));
         // Dropping `results` on a fatal error cancels the downloads in flight; their
         // temporary files are removed as they are dropped.
         while let Some((packet, path, outcome)) = results.next().await {
@@ -574,6 +580,9 @@ struct Run {
     config: Downloader,
     http: reqwest::Client,
     tracker: Tracker,
+    /// One permit per download in flight ([`Downloader::concurrency`]); held from the request
+    /// until the bytes are written, not while they are synced to disk.
+    downloads: Semaphore,
 }
 
 impl Run {
@@ -676,6 +685,11 @@ impl Run {
             url: url.clone(),
             source: source.without_url(),
         };
+        let slot = self
+            .downloads
+            .acquire()
+            .await
+            .map_err(|_| DownloadError::Cancelled)?;
         let mut response = self.http.get(&packet.url).send().await.map_err(transport)?;
         if response.status() != reqwest::StatusCode::OK {
             return Err(DownloadError::HttpStatus {
@@ -710,6 +724,7 @@ impl Run {
         }
         file.flush().await.map_err(io("cannot write"))?;
         let file = file.into_inner().into_std().await;
+        drop(slot);
 
         let name = packet.name.clone();
         let expected = packet.size;
