@@ -295,9 +295,12 @@ async fn mock_flag_needs_no_account() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_packet_is_retried_reported_and_fetched_by_the_rerun() {
-    // One packet at a time: the first packet's 4 attempts get HTTP 500, the others none.
-    let config =
-        MockConfig::default().fault(FaultPlan::count(LOG_PACKET_ACTION, Fault::InternalError, 4));
+    // Every packet download gets HTTP 500: each packet is tried 4 times, then fails.
+    let config = MockConfig::default().fault(FaultPlan::probability(
+        LOG_PACKET_ACTION,
+        Fault::InternalError,
+        1.0,
+    ));
     let mock = MockServer::start(config).await.unwrap();
     let url = mock.url();
     let dir = TempDir::new("failing");
@@ -325,29 +328,29 @@ async fn a_failing_packet_is_retried_reported_and_fetched_by_the_rerun() {
     let err = stderr(&output);
     assert_eq!(
         err.lines().filter(|l| l.starts_with("retrying ")).count(),
-        3,
+        9,
         "{err}"
     );
-    assert_eq!(line_count(&err, "failed"), 1, "{err}");
+    assert_eq!(line_count(&err, "failed"), 3, "{err}");
     assert!(err.contains("HTTP status 500"), "{err}");
     let text = stdout(&output);
-    assert!(text.contains("downloaded  2\nskipped"), "{text}");
-    assert!(text.contains("failed      1\n  "), "{text}");
+    assert!(text.contains("downloaded  0\nskipped"), "{text}");
+    assert!(text.contains("failed      3\n  "), "{text}");
     assert!(
         text.contains("_mainland.log.gz: http://127.0.0.1:"),
         "{text}"
     );
     assert!(
-        text.contains("incomplete: 1 of 3 packets failed; rerun the same command"),
+        text.contains("incomplete: 3 of 3 packets failed; rerun the same command"),
         "{text}"
     );
-    assert_eq!(files(Path::new(&out)).len(), 2);
+    assert!(files(Path::new(&out)).is_empty(), "nothing partial is left");
 
+    mock.faults().clear();
     let output = teo(&args).await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
-    assert!(text.contains("downloaded  1\n"), "{text}");
-    assert!(text.contains("skipped     2  "), "{text}");
+    assert!(text.contains("downloaded  3\n"), "{text}");
     assert_eq!(files(Path::new(&out)).len(), 3);
     mock.shutdown().await;
 }
