@@ -446,7 +446,7 @@ impl Downloader {
         .await
     }
 
-    /// Downloads `packets` (de-duplicated by file name) into the directory.
+    /// Downloads `packets` into the directory (an entry listed twice, once).
     pub async fn download(
         &self,
         packets: impl IntoIterator<Item = Packet>,
@@ -466,7 +466,7 @@ impl Downloader {
                 .read_timeout(Duration::from_secs(60))
                 .build()
                 .map_err(|source| DownloadError::Transport {
-                    url: String::new(),
+                    url: "(building the HTTP client)".into(),
                     source,
                 })?,
         };

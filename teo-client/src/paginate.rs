@@ -3,16 +3,20 @@
 //!
 //! ```no_run
 //! # async fn run(client: teo_client::Client) -> Result<(), teo_client::Error> {
-//! use futures_util::TryStreamExt;
 //! use teo_client::models::DescribeZonesRequest;
+//! use teo_client::paginate::TryStreamExt;
 //!
-//! let zones: Vec<_> = client
+//! let mut zones = client
 //!     .describe_zones_paginator(DescribeZonesRequest::new())
-//!     .items()
-//!     .try_collect()
-//!     .await?;
+//!     .items();
+//! while let Some(zone) = zones.try_next().await? {
+//!     println!("{} {}", zone.zone_id, zone.zone_name);
+//! }
 //! # Ok(()) }
 //! ```
+//!
+//! The stream traits are re-exported here ([`StreamExt`], [`TryStreamExt`]), so using the
+//! streams needs no other dependency; [`Paginator::collect_items`] gathers everything.
 //!
 //! Which actions page, their item lists, totals and largest pages are generated from the spec
 //! (and its `paging.json` overrides) as implementations of [`Paginated`].
@@ -28,7 +32,8 @@ use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hasher};
 use std::time::Duration;
 
-use futures_util::stream::{self, Stream, TryStreamExt};
+use futures_util::stream;
+pub use futures_util::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -126,7 +131,8 @@ impl<R: Paginated> Paginator<R> {
 
     /// The responses, one per page. The first page is yielded even when empty; later empty
     /// pages only end the stream.
-    pub fn pages(self) -> impl Stream<Item = Result<R::Output, Error>> + Send + 'static {
+    /// The stream is boxed (so `Unpin`: `next().await` needs no pinning).
+    pub fn pages(self) -> BoxStream<'static, Result<R::Output, Error>> {
         let limit = self
             .page_size
             .or_else(|| self.request.page_limit())
@@ -145,13 +151,15 @@ impl<R: Paginated> Paginator<R> {
             let page = state.next_page().await?;
             Some((page, state))
         })
+        .boxed()
     }
 
     /// The items of every page, in order.
-    pub fn items(self) -> impl Stream<Item = Result<R::Item, Error>> + Send + 'static {
+    pub fn items(self) -> BoxStream<'static, Result<R::Item, Error>> {
         self.pages()
             .map_ok(|page| stream::iter(R::into_items(page).into_iter().map(Ok)))
             .try_flatten()
+            .boxed()
     }
 
     /// Every item, or the first error.
