@@ -14,7 +14,9 @@ use std::time::Duration;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use teo_client::logs::{DownloadError, Downloader, Event, LogListing, Progress, Summary};
+use teo_client::logs::{
+    DownloadError, Downloader, Event, LogListing, Progress, Summary, DEFAULT_CONCURRENCY,
+};
 use teo_client::models::{DateTime, DownloadL4LogsRequest, DownloadL7LogsRequest};
 use teo_client::{Client, Credentials, Language};
 
@@ -92,7 +94,7 @@ struct DownloadArgs {
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Packets downloaded at once (1-64)
-    #[arg(long, value_name = "N", default_value_t = 6,
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY as u16,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
     /// Write the packets decompressed, as <name>.log (JSON lines)
