@@ -11,11 +11,10 @@ pub mod models;
 
 #[rustfmt::skip]
 #[path = "generated/client/mod.rs"]
-mod client;
+pub mod client;
 
 // The generated code's runtime: the same support module and client runtime teo uses.
 pub use teo_client::{paginate, Error};
-use teo_models::support;
 
 /// The fixture's client: the teo runtime with the fixture's generated methods on top.
 #[derive(Debug, Clone)]

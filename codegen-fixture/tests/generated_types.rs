@@ -186,3 +186,19 @@ fn paginated_describes_where_paging_lives() {
     assert_eq!(Request::items(&response).len(), 2);
     assert_eq!(Request::into_items(response).len(), 2);
 }
+
+/// Retry safety is generated data: the read is retry-safe by the rule (`Describe…`), the
+/// writes are not.
+#[test]
+fn generated_retry_safety_table() {
+    use codegen_fixture::client::RETRY_SAFETY;
+    use teo_client::retry::RetrySafety;
+    assert_eq!(
+        RETRY_SAFETY,
+        &[
+            ("CreateIPv6Rule", RetrySafety::Unsafe),
+            ("DescribeDDoSPolicies", RetrySafety::ReadOnly),
+            ("ModifyCNAMESecret", RetrySafety::Unsafe),
+        ]
+    );
+}

@@ -1,21 +1,14 @@
-//! Generates Rust for a Tencent Cloud API 3.0 service from its `api.json` description.
-//!
-//! The pipeline, one module per stage, each usable alone:
-//! [`spec`] parses the file → [`validate`] checks it and names the JSON path of every problem →
-//! [`model`] resolves Rust names ([`naming`]), types and docs ([`docs`]) into an ordered
-//! intermediate model → [`emit`] prints formatted Rust files. Nothing here reads or writes
+//! The emitter: turns the model of a Tencent Cloud API 3.0 service ([`tc_spec`]) into formatted
+//! Rust — tokens built with `quote`, checked by `syn`, printed by `prettyplease`. Used by `xtask`
+//! and tests only; programs that merely read a spec use `tc_spec`. Nothing here reads or writes
 //! files; `xtask` does the I/O.
 
-pub mod docs;
 pub mod emit;
-pub mod model;
-pub mod naming;
-pub mod paging;
-pub mod spec;
-pub mod validate;
 
 pub use emit::{EmitError, GeneratedFile, Options, Output};
-pub use model::{Service, SpecError};
+// The model this crate emits from, under the names the generator's users know.
+pub use tc_spec::{docs, facts, model, naming, paging, spec, validate};
+pub use tc_spec::{model::OverrideTexts, Service, SpecError};
 
 /// Anything that stops generation.
 #[derive(Debug, thiserror::Error)]
@@ -26,13 +19,13 @@ pub enum Error {
     Emit(#[from] EmitError),
 }
 
-/// `api.json` text (and its paging overrides, if any) → every generated file, or the first
+/// `api.json` text (and the texts of its override files) → every generated file, or the first
 /// stage's errors. All or nothing.
 pub fn generate(
     spec_json: &str,
-    paging_overrides: Option<&str>,
+    overrides: &OverrideTexts<'_>,
     options: &Options,
 ) -> Result<Output, Error> {
-    let service = Service::from_json_with(spec_json, paging_overrides)?;
+    let service = Service::from_json_with(spec_json, overrides)?;
     Ok(emit::generate(&service, options)?)
 }

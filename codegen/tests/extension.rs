@@ -10,6 +10,7 @@ fn options() -> Options {
     Options {
         source: "api.json".into(),
         models_path: "teo_models".into(),
+        runtime_path: "crate".into(),
     }
 }
 
@@ -56,8 +57,8 @@ fn a_new_spec_entry_becomes_a_method_and_models() {
         "members": [{"name": "Value", "type": "float", "member": "float", "output_required": true, "document": "Value."}]
     }));
 
-    let before = codegen::generate(&original.to_string(), None, &options()).unwrap();
-    let after = codegen::generate(&extended.to_string(), None, &options()).unwrap();
+    let before = codegen::generate(&original.to_string(), &Default::default(), &options()).unwrap();
+    let after = codegen::generate(&extended.to_string(), &Default::default(), &options()).unwrap();
 
     let operations = file(&after.client, "operations.rs");
     assert!(operations.contains(

@@ -16,9 +16,14 @@ fn fixture_files() {
     let options = Options {
         source: "codegen/tests/fixture/api.json".into(),
         models_path: "crate::models".into(),
+        runtime_path: "teo_client".into(),
     };
-    let output = codegen::generate(&read("tests/fixture/api.json"), None, &options)
-        .expect("fixture generates");
+    let output = codegen::generate(
+        &read("tests/fixture/api.json"),
+        &Default::default(),
+        &options,
+    )
+    .expect("fixture generates");
     let mut names = Vec::new();
     for (dir, files) in [("models", &output.models), ("client", &output.client)] {
         for file in files {
@@ -35,7 +40,8 @@ fn fixture_files() {
             "fixture__models__objects",
             "fixture__client__mod",
             "fixture__client__operations",
-            "fixture__client__paginators"
+            "fixture__client__paginators",
+            "fixture__client__service"
         ]
     );
 }
@@ -47,6 +53,7 @@ fn teo_download_l4_logs_models() {
     let options = Options {
         source: "api-spec/teo/v20220901/api.json".into(),
         models_path: "teo_models".into(),
+        runtime_path: "crate".into(),
     };
     for object in [
         "DownloadL4LogsRequest",

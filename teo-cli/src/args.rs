@@ -9,10 +9,10 @@ use std::collections::HashSet;
 use std::fmt;
 use std::time::Duration;
 
-use codegen::model::{Action, Field, FieldType, ValueType};
-use codegen::Service;
 use serde_json::{Map, Value};
-use teo_client::models::DateTime;
+use tc_spec::model::{Action, Field, FieldType, ValueType};
+use tc_spec::Service;
+use teo_client::models::{Date, DateTime, LocalDateTime};
 use teo_client::Language;
 
 use crate::help;
@@ -537,12 +537,20 @@ pub fn parse_value(field: &Field, text: &str) -> Result<Value, ParseError> {
 
 fn scalar(value_type: &ValueType, text: &str) -> Result<Value, String> {
     match value_type {
-        ValueType::String => Ok(Value::String(text.to_owned())),
+        ValueType::String | ValueType::Binary => Ok(Value::String(text.to_owned())),
         ValueType::DateTime => match DateTime::parse(text) {
             Ok(_) => Ok(Value::String(text.to_owned())),
             Err(_) => Err(format!(
                 "{text:?} is not an RFC 3339 date-time like 2024-05-01T00:00:00+08:00"
             )),
+        },
+        ValueType::LocalDateTime => match LocalDateTime::parse(text) {
+            Ok(_) => Ok(Value::String(text.to_owned())),
+            Err(e) => Err(format!("{text:?} is not a date-time like {}", e.expected)),
+        },
+        ValueType::Date => match Date::parse(text) {
+            Ok(_) => Ok(Value::String(text.to_owned())),
+            Err(e) => Err(format!("{text:?} is not a date like {}", e.expected)),
         },
         ValueType::Int64 => text
             .trim()
@@ -574,19 +582,22 @@ fn scalar(value_type: &ValueType, text: &str) -> Result<Value, String> {
 /// Whether a list item has the JSON shape of `value_type` (the client checks the rest).
 fn fits(value_type: &ValueType, item: &Value) -> bool {
     match value_type {
-        ValueType::String | ValueType::DateTime => item.is_string(),
+        _ if value_type.is_text() => item.is_string(),
         ValueType::Int64 => item.is_i64(),
         ValueType::UInt64 => item.is_u64(),
         ValueType::Float => item.is_number(),
         ValueType::Bool => item.is_boolean(),
         ValueType::Object(_) => item.is_object(),
+        _ => false,
     }
 }
 
 fn list_example(value_type: &ValueType) -> &'static str {
     match value_type {
-        ValueType::String => r#"["a", "b"]"#,
+        ValueType::String | ValueType::Binary => r#"["a", "b"]"#,
         ValueType::DateTime => r#"["2024-05-01T00:00:00+08:00"]"#,
+        ValueType::LocalDateTime => r#"["2024-05-01 00:00:00"]"#,
+        ValueType::Date => r#"["2024-05-01"]"#,
         ValueType::Int64 | ValueType::UInt64 => "[1, 2]",
         ValueType::Float => "[1.5, 2]",
         ValueType::Bool => "[true, false]",

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use crate::args::GLOBAL_OPTIONS;
 use crate::output::Json;
 use crate::spec;
-use codegen::model::{Action, FieldType, ValueType};
-use codegen::Service;
+use tc_spec::model::{Action, FieldType, ValueType};
+use tc_spec::Service;
 
 /// `string`, `int64`, `list of string`, `object L7OfflineLog`, `datetime (RFC 3339)`.
 pub fn type_name(ty: &FieldType) -> String {
@@ -24,6 +24,9 @@ pub fn value_type_name(value: &ValueType) -> String {
         ValueType::Float => "float".into(),
         ValueType::Bool => "bool".into(),
         ValueType::DateTime => "datetime (RFC 3339)".into(),
+        ValueType::LocalDateTime => "datetime (YYYY-MM-DD hh:mm:ss)".into(),
+        ValueType::Date => "date (YYYY-MM-DD)".into(),
+        ValueType::Binary => "binary".into(),
         ValueType::Object(name) => format!("object {name}"),
     }
 }
@@ -196,11 +199,12 @@ fn object_skeleton(service: &Service, name: &str, stack: &mut Vec<String>) -> Js
 
 fn placeholder(service: &Service, value: &ValueType, stack: &mut Vec<String>) -> Json {
     match value {
-        ValueType::String | ValueType::DateTime => Json::String(String::new()),
+        _ if value.is_text() => Json::String(String::new()),
         ValueType::Int64 | ValueType::UInt64 => Json::Number(0.into()),
         ValueType::Float => serde_json::Number::from_f64(0.0).map_or(Json::Null, Json::Number),
         ValueType::Bool => Json::Bool(false),
         ValueType::Object(name) => object_skeleton(service, name, stack),
+        _ => Json::Null,
     }
 }
 

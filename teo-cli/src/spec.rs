@@ -3,8 +3,8 @@
 
 use std::sync::OnceLock;
 
-use codegen::model::{Action, Object};
-use codegen::Service;
+use tc_spec::model::{Action, Object};
+use tc_spec::Service;
 
 const API_JSON: &str = include_str!("../../api-spec/teo/v20220901/api.json");
 

@@ -32,7 +32,7 @@ pub mod logs;
 pub mod paginate;
 mod rate_limit;
 pub mod retry;
-pub mod signing;
+pub use tc_sign as signing;
 
 pub use client::{
     Client, ClientBuilder, Language, DEFAULT_ENDPOINT, DEFAULT_RATE_LIMIT, MAINLAND_ENDPOINT,

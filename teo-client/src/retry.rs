@@ -5,9 +5,12 @@
 //!   `RequestLimitExceeded.UinLimitExceeded`) is always retried: the server did nothing.
 //! - **Failures that leave the outcome unknown** — transport errors (connection reset, a
 //!   truncated body), timeouts, HTTP 5xx, `InternalError`, `ServiceUnavailable` — are retried
-//!   only for actions that only read: `Describe*`, `Download*`, `Check*`, `Query*`, `List*`,
-//!   `Get*`. Repeating a `Create*` or `Modify*` whose first attempt may have taken effect could do
-//!   it twice, and no EdgeOne write action takes an idempotency token.
+//!   only for actions that are [`RetrySafety::ReadOnly`] or [`RetrySafety::Idempotent`]. Which
+//!   those are is decided by the generator from the spec (`tc_spec::facts`, with the
+//!   `retry.json` overrides beside the spec) and compiled in as a table; an action the table does
+//!   not know (one newer than the generated code, called through `Client::call`) is treated as
+//!   unsafe. Repeating a `Create*` or `Modify*` whose first attempt may have taken effect could do
+//!   it twice.
 //! - Everything else (authentication, invalid parameters, business errors) is not retried.
 //!
 //! Delays grow exponentially with full jitter: attempt *n* waits a uniformly random time in
@@ -74,7 +77,7 @@ impl RetryPolicy {
         attempt < self.max_attempts
             && match error.retry_class() {
                 RetryClass::Always => true,
-                RetryClass::IfReadOnly => is_read_only(action),
+                RetryClass::IfReadOnly => retry_safety(action) != RetrySafety::Unsafe,
                 RetryClass::Never => false,
             }
     }
@@ -100,12 +103,23 @@ pub enum RetryClass {
     Never,
 }
 
-/// Actions that only read, by the naming convention of Tencent Cloud APIs.
-pub fn is_read_only(action: &str) -> bool {
-    const READ_PREFIXES: &[&str] = &["Describe", "Download", "Check", "Query", "List", "Get"];
-    READ_PREFIXES
-        .iter()
-        .any(|prefix| action.starts_with(prefix))
+/// Whether an action may be repeated after an unknown outcome; generated per action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetrySafety {
+    /// Reads only.
+    ReadOnly,
+    /// Writes, but a repeat has no further effect.
+    Idempotent,
+    /// A repeat could apply the change twice.
+    Unsafe,
+}
+
+/// The generated retry safety of `action`; [`RetrySafety::Unsafe`] for an unknown action.
+pub fn retry_safety(action: &str) -> RetrySafety {
+    let table = crate::generated::RETRY_SAFETY;
+    table
+        .binary_search_by(|(name, _)| (*name).cmp(action))
+        .map_or(RetrySafety::Unsafe, |i| table[i].1)
 }
 
 #[cfg(test)]
@@ -128,12 +142,32 @@ mod tests {
     }
 
     #[test]
-    fn read_only_actions() {
-        for action in ["DescribeZones", "DownloadL4Logs", "CheckCnameStatus"] {
-            assert!(is_read_only(action), "{action}");
+    fn retry_safety_comes_from_the_generated_table() {
+        for action in [
+            "DescribeZones",
+            "DownloadL4Logs",
+            "CheckCnameStatus",
+            // Reads whose names do not say so: decided by retry.json overrides.
+            "EdgeKVGet",
+            "EdgeKVList",
+            "ExportZoneConfig",
+        ] {
+            assert_eq!(retry_safety(action), RetrySafety::ReadOnly, "{action}");
         }
-        for action in ["CreateZone", "ModifyZone", "DeleteZone", "BindZoneToPlan"] {
-            assert!(!is_read_only(action), "{action}");
+        for action in [
+            "CreateZone",
+            "ModifyZone",
+            "DeleteZone",
+            "BindZoneToPlan",
+            "EdgeKVPut",
+            "NoSuchAction",
+        ] {
+            assert_eq!(retry_safety(action), RetrySafety::Unsafe, "{action}");
         }
+        let table = crate::generated::RETRY_SAFETY;
+        assert!(
+            table.windows(2).all(|w| w[0].0 < w[1].0),
+            "sorted for binary search"
+        );
     }
 }

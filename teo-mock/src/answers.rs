@@ -21,8 +21,8 @@
 
 use std::net::Ipv4Addr;
 
-use codegen::model::{Action, Field, FieldType, Object, ValueType};
 use serde_json::{json, Map, Value};
+use tc_spec::model::{Action, Field, FieldType, Object, ValueType};
 
 use crate::spec::Spec;
 
@@ -167,7 +167,11 @@ impl<'a> Paging<'a> {
 /// Whether an example's list element can serve as the template for `element` items.
 fn fits(element: &ValueType, value: &Value) -> bool {
     match element {
-        ValueType::String | ValueType::DateTime => value.is_string(),
+        ValueType::String
+        | ValueType::Binary
+        | ValueType::DateTime
+        | ValueType::LocalDateTime
+        | ValueType::Date => value.is_string(),
         ValueType::Int64 => value.is_i64(),
         ValueType::UInt64 => value.is_u64(),
         ValueType::Float => value.is_number(),
@@ -260,11 +264,13 @@ fn generate_members(spec: &Spec, object: &Object, depth: usize, n: usize) -> Map
 fn generate(spec: &Spec, ty: &ValueType, name: &str, depth: usize, n: usize) -> Value {
     let small = fnv1a(name) % 100;
     match ty {
-        ValueType::String => Value::String(format!("{name}-{n}")),
+        ValueType::String | ValueType::Binary => Value::String(format!("{name}-{n}")),
         ValueType::Int64 | ValueType::UInt64 => json!(small + n as u64),
         ValueType::Float => json!(small as f64 + n as f64 + 0.5),
         ValueType::Bool => Value::Bool(n % 2 == 1),
         ValueType::DateTime => Value::String(DATE_TIMES[(n + 1) % 2].to_owned()),
+        ValueType::LocalDateTime => Value::String(format!("2024-05-0{} 08:00:00", n % 9 + 1)),
+        ValueType::Date => Value::String(format!("2024-05-0{}", n % 9 + 1)),
         ValueType::Object(object) => match spec.service.objects.get(object) {
             Some(object) => Value::Object(generate_members(spec, object, depth, n)),
             None => Value::Object(Map::new()),

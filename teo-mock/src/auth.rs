@@ -3,7 +3,7 @@
 //! bytes, the raw query string of a GET.
 
 use axum::http::HeaderMap;
-use teo_client::signing::{self, SigningInput};
+use tc_sign::{self as signing, SigningInput};
 
 use crate::error::{codes, ApiError};
 

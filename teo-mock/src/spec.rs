@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use codegen::Service;
 use serde_json::Value;
+use tc_spec::Service;
 
 const API_JSON: &str = include_str!("../../api-spec/teo/v20220901/api.json");
 const EXAMPLES_JSON: &str = include_str!("../../api-spec/teo/v20220901/examples.json");

@@ -20,10 +20,8 @@
 //!
 //! `null` for an optional member counts as absent.
 
-use codegen::model::{FieldType, Object, ValueType};
 use serde_json::{Map, Value};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
+use tc_spec::model::{FieldType, Object, ValueType};
 
 use crate::error::{codes, ApiError};
 use crate::spec::Spec;
@@ -150,20 +148,28 @@ fn check_value<'a>(
     path: &mut Vec<Segment<'a>>,
 ) -> Result<(), ApiError> {
     let fits = match ty {
-        ValueType::String => value.is_string(),
+        ValueType::String | ValueType::Binary => value.is_string(),
         ValueType::Int64 => value.is_i64(),
         ValueType::UInt64 => value.is_u64(),
         ValueType::Float => value.is_number(),
         ValueType::Bool => value.is_boolean(),
-        ValueType::DateTime => match value {
+        ValueType::DateTime | ValueType::LocalDateTime | ValueType::Date => match value {
             Value::String(text) => {
-                if let Err(e) = OffsetDateTime::parse(text, &Rfc3339) {
+                // The models' own strict parsers: the mock accepts what the client sends.
+                let parsed = match ty {
+                    ValueType::DateTime => teo_models::DateTime::parse(text).map(drop),
+                    ValueType::LocalDateTime => teo_models::LocalDateTime::parse(text).map(drop),
+                    _ => teo_models::Date::parse(text).map(drop),
+                };
+                if let Err(e) = parsed {
                     return Err(ApiError::new(
                         codes::INVALID_PARAMETER_VALUE,
                         format!(
-                            "The value of parameter `{}` is not an RFC 3339 date-time \
-                             such as 2022-05-04T03:27:00+08:00: {text:?} ({e}).",
-                            render(path)
+                            "The value of parameter `{}` is not a date-time such as {}: \
+                             {text:?} ({}).",
+                            render(path),
+                            e.expected,
+                            e.reason
                         ),
                     ));
                 }
@@ -200,12 +206,14 @@ fn wrong_type(path: &[Segment<'_>], expected: &str, value: &Value) -> ApiError {
 
 fn ty_name(ty: &ValueType) -> String {
     match ty {
-        ValueType::String => "a string".to_owned(),
+        ValueType::String | ValueType::Binary => "a string".to_owned(),
         ValueType::Int64 => "an integer (int64)".to_owned(),
         ValueType::UInt64 => "a non-negative integer (uint64)".to_owned(),
         ValueType::Float => "a number (float)".to_owned(),
         ValueType::Bool => "a boolean".to_owned(),
         ValueType::DateTime => "an RFC 3339 date-time string".to_owned(),
+        ValueType::LocalDateTime => "a date-time string (YYYY-MM-DD hh:mm:ss)".to_owned(),
+        ValueType::Date => "a date string (YYYY-MM-DD)".to_owned(),
         ValueType::Object(name) => format!("an object ({name})"),
     }
 }

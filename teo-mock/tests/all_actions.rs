@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use codegen::model::{FieldType, Object, ValueType};
 use serde_json::{json, Map, Value};
+use tc_spec::model::{FieldType, Object, ValueType};
 use teo_client::{Client, Credentials};
 use teo_mock::{MockConfig, MockServer, Spec};
 
@@ -48,11 +48,13 @@ fn minimal_request(spec: &Spec, object: &Object) -> Value {
 
 fn sample(spec: &Spec, value: &ValueType) -> Value {
     match value {
-        ValueType::String => json!("sample"),
+        ValueType::String | ValueType::Binary => json!("sample"),
         ValueType::Int64 | ValueType::UInt64 => json!(1),
         ValueType::Float => json!(1.5),
         ValueType::Bool => json!(true),
         ValueType::DateTime => json!("2024-05-01T00:00:00+08:00"),
+        ValueType::LocalDateTime => json!("2024-05-01 00:00:00"),
+        ValueType::Date => json!("2024-05-01"),
         ValueType::Object(name) => spec
             .service
             .objects

@@ -3,7 +3,7 @@
 //! generic `Client::send` (which skips the typed request check) delivers invalid requests.
 
 use serde_json::{json, Value};
-use teo_client::signing::{sign, SigningInput};
+use tc_sign::{sign, SigningInput};
 use teo_client::{Client, Credentials, Error};
 use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use teo_mock::{Credential, MockConfig, MockServer};

@@ -25,17 +25,18 @@
 
 #[rustfmt::skip] // generated code is formatted by the generator (prettyplease)
 mod generated;
-pub mod support;
 
 pub use generated::*;
-pub use support::{DateTime, DateTimeError};
+/// The types and readers the models are built on (shared by every generated service).
+pub use tc_types as support;
 /// The date-time library [`DateTime`] converts from.
-pub use time;
+pub use tc_types::time;
+pub use tc_types::{Date, DateTime, DateTimeError, LocalDateTime};
 
 /// The action called `name` (`DownloadL4Logs`), if the service has it.
 // `#[inline]` keeps the table's typed readers out of this crate's own build (see `ACTIONS`).
 #[inline]
-pub fn action(name: &str) -> Option<&'static support::ActionInfo> {
+pub fn action(name: &str) -> Option<&'static tc_types::ActionInfo> {
     ACTIONS
         .binary_search_by(|a| a.name().cmp(name))
         .ok()

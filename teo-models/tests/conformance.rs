@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
+use teo_models::time::format_description::well_known::Rfc3339;
+use teo_models::time::OffsetDateTime;
 
 #[derive(Default, Debug)]
 struct Report {

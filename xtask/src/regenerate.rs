@@ -14,6 +14,7 @@ pub struct Target {
     pub models_dir: &'static str,
     pub client_dir: &'static str,
     pub models_path: &'static str,
+    pub runtime_path: &'static str,
 }
 
 pub const TARGETS: &[Target] = &[
@@ -22,6 +23,7 @@ pub const TARGETS: &[Target] = &[
         models_dir: "teo-models/src/generated",
         client_dir: "teo-client/src/generated",
         models_path: "teo_models",
+        runtime_path: "crate",
     },
     // The generator's own fixture, compiled by the `codegen-fixture` crate.
     Target {
@@ -29,6 +31,7 @@ pub const TARGETS: &[Target] = &[
         models_dir: "codegen-fixture/src/generated/models",
         client_dir: "codegen-fixture/src/generated/client",
         models_path: "crate::models",
+        runtime_path: "teo_client",
     },
 ];
 
@@ -40,18 +43,19 @@ pub fn generate_all(root: &Path, targets: &[Target]) -> Result<BTreeMap<PathBuf,
         let spec_path = root.join(target.spec);
         let text = fs::read_to_string(&spec_path)
             .map_err(|e| format!("reading {}: {e}", spec_path.display()))?;
-        // The paging overrides file is optional: most specs need none.
-        let overrides_path = spec_path.with_file_name(codegen::paging::OVERRIDES_FILE);
-        let overrides = match fs::read_to_string(&overrides_path) {
-            Ok(text) => Some(text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(format!("reading {}: {e}", overrides_path.display())),
+        // Override files are optional: most specs need none.
+        let paging = read_optional(&spec_path.with_file_name(codegen::paging::OVERRIDES_FILE))?;
+        let retry = read_optional(&spec_path.with_file_name(codegen::facts::OVERRIDES_FILE))?;
+        let overrides = codegen::OverrideTexts {
+            paging: paging.as_deref(),
+            retry: retry.as_deref(),
         };
         let options = Options {
             source: target.spec.to_owned(),
             models_path: target.models_path.to_owned(),
+            runtime_path: target.runtime_path.to_owned(),
         };
-        let output = codegen::generate(&text, overrides.as_deref(), &options)
+        let output = codegen::generate(&text, &overrides, &options)
             .map_err(|e| format!("{}: {e}", target.spec))?;
         let mut add = |dir: &str, generated: Vec<GeneratedFile>| {
             for file in generated {
@@ -68,6 +72,14 @@ pub fn generate_all(root: &Path, targets: &[Target]) -> Result<BTreeMap<PathBuf,
         );
     }
     Ok(files)
+}
+
+fn read_optional(path: &Path) -> Result<Option<String>, String> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("reading {}: {e}", path.display())),
+    }
 }
 
 /// Paths (relative to `root`) that are missing, differ, or should not exist.
@@ -173,6 +185,7 @@ mod tests {
         models_dir: "models/src/generated",
         client_dir: "client/src/generated",
         models_path: "models",
+        runtime_path: "runtime",
     }];
 
     /// A scratch workspace holding the fixture spec and a stray file in a generated directory.

@@ -6,8 +6,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{doc_attrs, ident, parse_path, render, EmitError, GeneratedFile, Options};
-use crate::model::{Action, Field, Service, ValueType};
-use crate::paging::Paging;
+use tc_spec::model::{Action, Field, Service, ValueType};
+use tc_spec::paging::Paging;
 
 pub fn client_files(service: &Service, options: &Options) -> Result<Vec<GeneratedFile>, EmitError> {
     let models = parse_path(&options.models_path)?;
@@ -46,12 +46,31 @@ pub fn client_files(service: &Service, options: &Options) -> Result<Vec<Generate
         #![allow(clippy::doc_lazy_continuation)]
         mod operations;
         mod paginators;
+        mod service;
+        pub use self::service::*;
     };
     Ok(vec![
         render("mod.rs", options, module)?,
         render("operations.rs", options, operations)?,
         render("paginators.rs", options, paginators)?,
+        render("service.rs", options, service_table(service, options)?)?,
     ])
+}
+
+/// The facts the runtime reads per action, as data: retry safety, sorted by action name for
+/// binary search.
+fn service_table(service: &Service, options: &Options) -> Result<TokenStream, EmitError> {
+    let runtime = parse_path(&options.runtime_path)?;
+    let entries = service.actions.values().map(|action| {
+        let name = &action.name;
+        let safety = format_ident!("{}", action.facts.retry.name());
+        quote!((#name, #runtime::retry::RetrySafety::#safety))
+    });
+    Ok(quote! {
+        /// Each action's retry safety, decided by the generator from the spec and its
+        /// `retry.json` overrides; sorted by action name.
+        pub const RETRY_SAFETY: &[(&str, #runtime::retry::RetrySafety)] = &[ #( #entries ),* ];
+    })
 }
 
 /// `impl Paginated for <Action>Request` and `Client::<action>_paginator`.
@@ -60,12 +79,14 @@ fn paginator(action: &Action, paging: &Paging, models: &syn::Path) -> TokenStrea
     let input = format_ident!("{}", action.input);
     let output = format_ident!("{}", action.output);
     let item = match &paging.item {
-        ValueType::String => quote!(String),
+        ValueType::String | ValueType::Binary => quote!(String),
         ValueType::Int64 => quote!(i64),
         ValueType::UInt64 => quote!(u64),
         ValueType::Float => quote!(f64),
         ValueType::Bool => quote!(bool),
-        ValueType::DateTime => quote!(#models::DateTime),
+        ValueType::DateTime => quote!(::tc_types::DateTime),
+        ValueType::LocalDateTime => quote!(::tc_types::LocalDateTime),
+        ValueType::Date => quote!(::tc_types::Date),
         ValueType::Object(object) => {
             let object = format_ident!("{}", object);
             quote!(#models::#object)

@@ -7,7 +7,7 @@ mod models;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::model::Service;
+use tc_spec::model::Service;
 
 pub use client::client_files;
 pub use models::{model_files, object_source};
@@ -20,6 +20,8 @@ pub struct Options {
     /// Path of the models crate as seen from the client code: `teo_models`, or `crate::models`
     /// when both live in one crate.
     pub models_path: String,
+    /// Path of the runtime as seen from the client code.
+    pub runtime_path: String,
 }
 
 /// One generated file, named relative to its crate's `src/generated/` directory.

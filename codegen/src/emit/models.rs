@@ -4,7 +4,62 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{doc_attrs, ident, render, EmitError, GeneratedFile, Options};
-use crate::model::{Field, FieldType, Object, Role, Service, ValueType};
+use tc_spec::model::{Field, FieldType, Object, Role, Service, ValueType};
+
+/// How generated code names std's prelude items: plainly, or — when the spec has an object that
+/// would shadow one (`Result`, `Option`, …) — by full path.
+#[derive(Clone, Copy)]
+struct Std {
+    qualified: bool,
+}
+
+impl Std {
+    fn for_service(service: &Service) -> Std {
+        Std {
+            qualified: service.shadows_prelude(),
+        }
+    }
+
+    fn pick(self, plain: TokenStream, path: TokenStream) -> TokenStream {
+        if self.qualified {
+            path
+        } else {
+            plain
+        }
+    }
+
+    fn option(self) -> TokenStream {
+        self.pick(quote!(Option), quote!(::core::option::Option))
+    }
+    fn some(self) -> TokenStream {
+        self.pick(quote!(Some), quote!(::core::option::Option::Some))
+    }
+    fn is_none(self) -> &'static str {
+        if self.qualified {
+            "::core::option::Option::is_none"
+        } else {
+            "Option::is_none"
+        }
+    }
+    fn vec(self) -> TokenStream {
+        self.pick(quote!(Vec), quote!(::std::vec::Vec))
+    }
+    fn boxed(self) -> TokenStream {
+        self.pick(quote!(Box), quote!(::std::boxed::Box))
+    }
+    fn string(self) -> TokenStream {
+        self.pick(quote!(String), quote!(::std::string::String))
+    }
+    fn default(self) -> TokenStream {
+        self.pick(quote!(Default), quote!(::core::default::Default))
+    }
+    fn into(self) -> TokenStream {
+        self.pick(quote!(Into), quote!(::core::convert::Into))
+    }
+    fn into_iterator(self) -> TokenStream {
+        self.pick(quote!(IntoIterator), quote!(::core::iter::IntoIterator))
+    }
+}
 
 /// `mod.rs`, `actions.rs` (requests, responses, the action table) and `objects.rs` (data objects).
 pub fn model_files(service: &Service, options: &Options) -> Result<Vec<GeneratedFile>, EmitError> {
@@ -22,12 +77,13 @@ pub fn model_files(service: &Service, options: &Options) -> Result<Vec<Generated
         pub const API_VERSION: &str = #version;
     };
 
+    let std = Std::for_service(service);
     let mut action_items = Vec::new();
     let mut table = Vec::new();
     for action in service.actions.values() {
         for name in [&action.input, &action.output] {
             if let Some(object) = service.objects.get(name) {
-                action_items.push(object_tokens(object));
+                action_items.push(object_tokens(object, std));
             }
         }
         let name = &action.name;
@@ -35,11 +91,11 @@ pub fn model_files(service: &Service, options: &Options) -> Result<Vec<Generated
         let input = format_ident!("{}", action.input);
         let output = format_ident!("{}", action.output);
         table.push(quote! {
-            crate::support::ActionInfo::new(
+            ::tc_types::ActionInfo::new(
                 #name,
                 #title,
-                crate::support::normalize_request::<#input>,
-                crate::support::check_response::<#output>,
+                ::tc_types::normalize_request::<#input>,
+                ::tc_types::check_response::<#output>,
             )
         });
     }
@@ -49,14 +105,14 @@ pub fn model_files(service: &Service, options: &Options) -> Result<Vec<Generated
         /// Every action of the service, sorted by name.
         // A `const`, not a `static`: the readers and writers it points at are then compiled only
         // into programs that use the table, not into every build of this crate.
-        pub const ACTIONS: &[crate::support::ActionInfo] = &[ #( #table ),* ];
+        pub const ACTIONS: &[::tc_types::ActionInfo] = &[ #( #table ),* ];
     };
 
     let data_items = service
         .objects
         .values()
         .filter(|o| matches!(o.role, Role::Data(_)))
-        .map(object_tokens);
+        .map(|o| object_tokens(o, std));
     let objects = quote! {
         #( #data_items )*
     };
@@ -75,10 +131,11 @@ pub fn object_source(
     options: &Options,
 ) -> Option<Result<String, EmitError>> {
     let object = service.objects.get(name)?;
-    Some(render(name, options, object_tokens(object)).map(|file| file.contents))
+    let tokens = object_tokens(object, Std::for_service(service));
+    Some(render(name, options, tokens).map(|file| file.contents))
 }
 
-fn object_tokens(object: &Object) -> TokenStream {
+fn object_tokens(object: &Object, std: Std) -> TokenStream {
     let name = format_ident!("{}", object.name);
     let doc = doc_attrs(&object.doc);
     let has_required = object.required_inputs().next().is_some();
@@ -90,15 +147,15 @@ fn object_tokens(object: &Object) -> TokenStream {
     if !(object.role == Role::Request && has_required) {
         derives.push(quote!(Default));
     }
-    let fields = object.fields.iter().map(field_tokens);
-    let reader = reader(object);
+    let fields = object.fields.iter().map(|f| field_tokens(f, std));
+    let reader = reader(object, std);
     let debug = object
         .fields
         .iter()
         .any(|f| f.sensitive)
         .then(|| redacted_debug(object));
-    let constructor = constructor(object);
-    let setters = object.fields.iter().map(setter);
+    let constructor = constructor(object, std);
+    let setters = object.fields.iter().map(|f| setter(f, std));
     quote! {
         #doc
         #[derive(#(#derives,)* ::serde::Serialize)]
@@ -114,15 +171,16 @@ fn object_tokens(object: &Object) -> TokenStream {
     }
 }
 
-fn field_tokens(field: &Field) -> TokenStream {
+fn field_tokens(field: &Field, std: Std) -> TokenStream {
     let doc = doc_attrs(&field.doc);
     let ident = ident(&field.ident);
     let wire = &field.wire_name;
-    let ty = rust_type(field);
+    let ty = rust_type(field, std);
     let serde = if field.always_present {
         quote!(#[serde(rename = #wire)])
     } else {
-        quote!(#[serde(rename = #wire, skip_serializing_if = "Option::is_none")])
+        let is_none = std.is_none();
+        quote!(#[serde(rename = #wire, skip_serializing_if = #is_none)])
     };
     let deprecated = field
         .deprecated
@@ -130,14 +188,14 @@ fn field_tokens(field: &Field) -> TokenStream {
     quote! { #doc #serde #deprecated pub #ident: #ty, }
 }
 
-/// `Deserialize` through the hand-written `crate::support::ReadMembers` reader instead of
+/// `Deserialize` through the hand-written `::tc_types::ReadMembers` reader instead of
 /// `#[derive(Deserialize)]`: one `match` per struct rather than serde's field enum, visitors and
 /// sequence support, which keeps the models crate several times faster to compile.
 ///
 /// Requests are read strictly (required members, no unknown members, RFC 3339 date-times);
 /// everything else tolerantly (a promised member that is missing or `null` takes its default,
 /// unknown members are skipped).
-fn reader(object: &Object) -> TokenStream {
+fn reader(object: &Object, std: Std) -> TokenStream {
     let name = format_ident!("{}", object.name);
     let label = &object.name;
     let strict = !object.role.is_tolerant();
@@ -147,21 +205,25 @@ fn reader(object: &Object) -> TokenStream {
         .iter()
         .filter(|f| strict && f.always_present)
         .map(|f| &f.wire_name);
+    let default = std.default();
     let empty = object.fields.iter().map(|f| {
         let ident = ident(&f.ident);
-        quote!(#ident: Default::default())
+        quote!(#ident: #default::default())
     });
     let arms = object.fields.iter().map(|f| {
         let wire = &f.wire_name;
         let ident = ident(&f.ident);
-        let date_time = f.ty == FieldType::One(ValueType::DateTime);
+        let date_time = matches!(
+            f.ty,
+            FieldType::One(ValueType::DateTime | ValueType::LocalDateTime | ValueType::Date)
+        );
         let read = match (strict, date_time, f.always_present) {
-            (true, true, true) => quote!(read_date_time),
-            (true, true, false) => quote!(read_optional_date_time),
+            (true, true, true) => quote!(read_strict),
+            (true, true, false) => quote!(read_optional_strict),
             (true, false, _) | (false, _, false) => quote!(read_value),
             (false, _, true) => quote!(read_or_default),
         };
-        quote!(#wire => crate::support::#read(map, &mut self.#ident)?)
+        quote!(#wire => ::tc_types::#read(map, &mut self.#ident)?)
     });
     let body = if object.fields.is_empty() {
         quote! {
@@ -180,10 +242,10 @@ fn reader(object: &Object) -> TokenStream {
     quote! {
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                crate::support::read_struct(deserializer)
+                ::tc_types::read_struct(deserializer)
             }
         }
-        impl crate::support::ReadMembers for #name {
+        impl ::tc_types::ReadMembers for #name {
             const NAME: &'static str = #label;
             const MEMBERS: &'static [&'static str] = &[#( #members ),*];
             const STRICT: bool = #strict;
@@ -199,33 +261,37 @@ fn reader(object: &Object) -> TokenStream {
 }
 
 /// The stored type: `T`, `Vec<T>`, `Box<T>`, or those wrapped in `Option`.
-fn rust_type(field: &Field) -> TokenStream {
+fn rust_type(field: &Field, std: Std) -> TokenStream {
     let inner = match &field.ty {
         FieldType::One(value) if field.boxed => {
-            let value = value_type(value);
-            quote!(Box<#value>)
+            let (boxed, value) = (std.boxed(), value_type(value, std));
+            quote!(#boxed<#value>)
         }
-        FieldType::One(value) => value_type(value),
+        FieldType::One(value) => value_type(value, std),
         FieldType::List(value) => {
-            let value = value_type(value);
-            quote!(Vec<#value>)
+            let (vec, value) = (std.vec(), value_type(value, std));
+            quote!(#vec<#value>)
         }
     };
     if field.always_present {
         inner
     } else {
-        quote!(Option<#inner>)
+        let option = std.option();
+        quote!(#option<#inner>)
     }
 }
 
-fn value_type(value: &ValueType) -> TokenStream {
+fn value_type(value: &ValueType, std: Std) -> TokenStream {
     match value {
-        ValueType::String => quote!(String),
+        // `binary` travels as text in JSON (base64 where the service documents it).
+        ValueType::String | ValueType::Binary => std.string(),
         ValueType::Int64 => quote!(i64),
         ValueType::UInt64 => quote!(u64),
         ValueType::Float => quote!(f64),
         ValueType::Bool => quote!(bool),
-        ValueType::DateTime => quote!(crate::support::DateTime),
+        ValueType::DateTime => quote!(::tc_types::DateTime),
+        ValueType::LocalDateTime => quote!(::tc_types::LocalDateTime),
+        ValueType::Date => quote!(::tc_types::Date),
         ValueType::Object(name) => {
             let name = format_ident!("{}", name);
             quote!(#name)
@@ -235,49 +301,60 @@ fn value_type(value: &ValueType) -> TokenStream {
 
 /// Parameter type accepted by constructors and setters, and the expression that turns the
 /// argument `value` into the stored (unwrapped) type.
-fn argument(field: &Field, value: &TokenStream) -> (TokenStream, TokenStream) {
-    let convertible = |v: &ValueType| matches!(v, ValueType::String | ValueType::DateTime);
+fn argument(field: &Field, value: &TokenStream, std: Std) -> (TokenStream, TokenStream) {
+    let convertible = |v: &ValueType| {
+        matches!(
+            v,
+            ValueType::String
+                | ValueType::Binary
+                | ValueType::DateTime
+                | ValueType::LocalDateTime
+                | ValueType::Date
+        )
+    };
+    let (into, into_iterator, boxed) = (std.into(), std.into_iterator(), std.boxed());
     match &field.ty {
         FieldType::One(v) if convertible(v) => {
-            let ty = value_type(v);
-            (quote!(impl Into<#ty>), quote!(#value.into()))
+            let ty = value_type(v, std);
+            (quote!(impl #into<#ty>), quote!(#value.into()))
         }
-        FieldType::One(v) if field.boxed => (value_type(v), quote!(Box::new(#value))),
-        FieldType::One(v) => (value_type(v), quote!(#value)),
+        FieldType::One(v) if field.boxed => (value_type(v, std), quote!(#boxed::new(#value))),
+        FieldType::One(v) => (value_type(v, std), quote!(#value)),
         FieldType::List(v) if convertible(v) => {
-            let ty = value_type(v);
+            let ty = value_type(v, std);
             (
-                quote!(impl IntoIterator<Item = impl Into<#ty>>),
-                quote!(#value.into_iter().map(Into::into).collect()),
+                quote!(impl #into_iterator<Item = impl #into<#ty>>),
+                quote!(#value.into_iter().map(#into::into).collect()),
             )
         }
         FieldType::List(v) => {
-            let ty = value_type(v);
+            let ty = value_type(v, std);
             (
-                quote!(impl IntoIterator<Item = #ty>),
+                quote!(impl #into_iterator<Item = #ty>),
                 quote!(#value.into_iter().collect()),
             )
         }
     }
 }
 
-fn constructor(object: &Object) -> TokenStream {
+fn constructor(object: &Object, std: Std) -> TokenStream {
     let params = object.required_inputs().map(|f| {
         let name = ident(&f.ident);
-        let (ty, _) = argument(f, &quote!(#name));
+        let (ty, _) = argument(f, &quote!(#name), std);
         quote!(#name: #ty)
     });
+    let (some, default) = (std.some(), std.default());
     let inits = object.fields.iter().map(|f| {
         let name = ident(&f.ident);
         if f.constructor_arg {
-            let (_, convert) = argument(f, &quote!(#name));
+            let (_, convert) = argument(f, &quote!(#name), std);
             match f.always_present {
                 true if name == convert.to_string() => quote!(#name),
                 true => quote!(#name: #convert),
-                false => quote!(#name: Some(#convert)),
+                false => quote!(#name: #some(#convert)),
             }
         } else {
-            quote!(#name: Default::default())
+            quote!(#name: #default::default())
         }
     });
     let doc = if object.required_inputs().next().is_some() {
@@ -293,13 +370,14 @@ fn constructor(object: &Object) -> TokenStream {
     }
 }
 
-fn setter(field: &Field) -> TokenStream {
+fn setter(field: &Field, std: Std) -> TokenStream {
     let name = ident(&field.ident);
-    let (ty, convert) = argument(field, &quote!(value));
+    let (ty, convert) = argument(field, &quote!(value), std);
     let stored = if field.always_present {
         convert
     } else {
-        quote!(Some(#convert))
+        let some = std.some();
+        quote!(#some(#convert))
     };
     let doc = format!(" Sets `{}`.", field.wire_name);
     let deprecated = field
@@ -323,7 +401,7 @@ fn redacted_debug(object: &Object) -> TokenStream {
         let ident = ident(&f.ident);
         let label = f.ident.trim_start_matches("r#");
         if f.sensitive {
-            quote!(.field(#label, &crate::support::Redacted))
+            quote!(.field(#label, &::tc_types::Redacted))
         } else {
             quote!(.field(#label, &self.#ident))
         }

@@ -2,3 +2,5 @@
 #![allow(clippy::doc_lazy_continuation)]
 mod operations;
 mod paginators;
+mod service;
+pub use self::service::*;

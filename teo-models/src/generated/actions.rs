@@ -52,10 +52,10 @@ impl<'de> ::serde::Deserialize<'de> for ApplyFreeCertificateRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ApplyFreeCertificateRequest {
+impl ::tc_types::ReadMembers for ApplyFreeCertificateRequest {
     const NAME: &'static str = "ApplyFreeCertificateRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Domain", "VerificationMethod"];
     const STRICT: bool = true;
@@ -77,10 +77,10 @@ impl crate::support::ReadMembers for ApplyFreeCertificateRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Domain" => crate::support::read_value(map, &mut self.domain)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Domain" => ::tc_types::read_value(map, &mut self.domain)?,
             "VerificationMethod" => {
-                crate::support::read_value(map, &mut self.verification_method)?
+                ::tc_types::read_value(map, &mut self.verification_method)?
             }
             _ => return Ok(false),
         }
@@ -130,10 +130,10 @@ impl<'de> ::serde::Deserialize<'de> for ApplyFreeCertificateResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ApplyFreeCertificateResponse {
+impl ::tc_types::ReadMembers for ApplyFreeCertificateResponse {
     const NAME: &'static str = "ApplyFreeCertificateResponse";
     const MEMBERS: &'static [&'static str] = &[
         "DnsVerification",
@@ -155,13 +155,11 @@ impl crate::support::ReadMembers for ApplyFreeCertificateResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "DnsVerification" => {
-                crate::support::read_value(map, &mut self.dns_verification)?
-            }
+            "DnsVerification" => ::tc_types::read_value(map, &mut self.dns_verification)?,
             "FileVerification" => {
-                crate::support::read_value(map, &mut self.file_verification)?
+                ::tc_types::read_value(map, &mut self.file_verification)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -257,10 +255,10 @@ impl<'de> ::serde::Deserialize<'de> for BindSecurityTemplateToEntityRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BindSecurityTemplateToEntityRequest {
+impl ::tc_types::ReadMembers for BindSecurityTemplateToEntityRequest {
     const NAME: &'static str = "BindSecurityTemplateToEntityRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -291,11 +289,11 @@ impl crate::support::ReadMembers for BindSecurityTemplateToEntityRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Entities" => crate::support::read_value(map, &mut self.entities)?,
-            "Operate" => crate::support::read_value(map, &mut self.operate)?,
-            "TemplateId" => crate::support::read_value(map, &mut self.template_id)?,
-            "OverWrite" => crate::support::read_value(map, &mut self.over_write)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Entities" => ::tc_types::read_value(map, &mut self.entities)?,
+            "Operate" => ::tc_types::read_value(map, &mut self.operate)?,
+            "TemplateId" => ::tc_types::read_value(map, &mut self.template_id)?,
+            "OverWrite" => ::tc_types::read_value(map, &mut self.over_write)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -326,10 +324,10 @@ impl<'de> ::serde::Deserialize<'de> for BindSecurityTemplateToEntityResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BindSecurityTemplateToEntityResponse {
+impl ::tc_types::ReadMembers for BindSecurityTemplateToEntityResponse {
     const NAME: &'static str = "BindSecurityTemplateToEntityResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -345,7 +343,7 @@ impl crate::support::ReadMembers for BindSecurityTemplateToEntityResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -404,10 +402,10 @@ impl<'de> ::serde::Deserialize<'de> for BindSharedCNAMERequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BindSharedCNAMERequest {
+impl ::tc_types::ReadMembers for BindSharedCNAMERequest {
     const NAME: &'static str = "BindSharedCNAMERequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -433,10 +431,10 @@ impl crate::support::ReadMembers for BindSharedCNAMERequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "BindType" => crate::support::read_value(map, &mut self.bind_type)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "BindType" => ::tc_types::read_value(map, &mut self.bind_type)?,
             "BindSharedCNAMEMaps" => {
-                crate::support::read_value(map, &mut self.bind_shared_cname_maps)?
+                ::tc_types::read_value(map, &mut self.bind_shared_cname_maps)?
             }
             _ => return Ok(false),
         }
@@ -468,10 +466,10 @@ impl<'de> ::serde::Deserialize<'de> for BindSharedCNAMEResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BindSharedCNAMEResponse {
+impl ::tc_types::ReadMembers for BindSharedCNAMEResponse {
     const NAME: &'static str = "BindSharedCNAMEResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -487,7 +485,7 @@ impl crate::support::ReadMembers for BindSharedCNAMEResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -527,10 +525,10 @@ impl<'de> ::serde::Deserialize<'de> for BindZoneToPlanRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BindZoneToPlanRequest {
+impl ::tc_types::ReadMembers for BindZoneToPlanRequest {
     const NAME: &'static str = "BindZoneToPlanRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "PlanId"];
     const STRICT: bool = true;
@@ -547,8 +545,8 @@ impl crate::support::ReadMembers for BindZoneToPlanRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "PlanId" => crate::support::read_value(map, &mut self.plan_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "PlanId" => ::tc_types::read_value(map, &mut self.plan_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -579,10 +577,10 @@ impl<'de> ::serde::Deserialize<'de> for BindZoneToPlanResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BindZoneToPlanResponse {
+impl ::tc_types::ReadMembers for BindZoneToPlanResponse {
     const NAME: &'static str = "BindZoneToPlanResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -598,7 +596,7 @@ impl crate::support::ReadMembers for BindZoneToPlanResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -649,10 +647,10 @@ impl<'de> ::serde::Deserialize<'de> for CheckCnameStatusRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CheckCnameStatusRequest {
+impl ::tc_types::ReadMembers for CheckCnameStatusRequest {
     const NAME: &'static str = "CheckCnameStatusRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "RecordNames"];
     const STRICT: bool = true;
@@ -669,8 +667,8 @@ impl crate::support::ReadMembers for CheckCnameStatusRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "RecordNames" => crate::support::read_value(map, &mut self.record_names)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "RecordNames" => ::tc_types::read_value(map, &mut self.record_names)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -710,10 +708,10 @@ impl<'de> ::serde::Deserialize<'de> for CheckCnameStatusResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CheckCnameStatusResponse {
+impl ::tc_types::ReadMembers for CheckCnameStatusResponse {
     const NAME: &'static str = "CheckCnameStatusResponse";
     const MEMBERS: &'static [&'static str] = &["CnameStatus", "RequestId"];
     const STRICT: bool = false;
@@ -730,10 +728,8 @@ impl crate::support::ReadMembers for CheckCnameStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CnameStatus" => {
-                crate::support::read_or_default(map, &mut self.cname_status)?
-            }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "CnameStatus" => ::tc_types::read_or_default(map, &mut self.cname_status)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -773,10 +769,10 @@ impl<'de> ::serde::Deserialize<'de> for CheckFreeCertificateVerificationRequest 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CheckFreeCertificateVerificationRequest {
+impl ::tc_types::ReadMembers for CheckFreeCertificateVerificationRequest {
     const NAME: &'static str = "CheckFreeCertificateVerificationRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Domain"];
     const STRICT: bool = true;
@@ -793,8 +789,8 @@ impl crate::support::ReadMembers for CheckFreeCertificateVerificationRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Domain" => crate::support::read_value(map, &mut self.domain)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Domain" => ::tc_types::read_value(map, &mut self.domain)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -813,7 +809,7 @@ pub struct CheckFreeCertificateVerificationResponse {
     pub signature_algorithm: String,
     /// Expiration time of the certificate when the free certificate application is successful. the time is in coordinated universal time (UTC), following the ISO 8601 standard date and time format.
     #[serde(rename = "ExpireTime")]
-    pub expire_time: crate::support::DateTime,
+    pub expire_time: ::tc_types::DateTime,
     /// The unique request ID, generated by the server, will be returned for every request (if the request fails to reach the server for other reasons, the request will not obtain a RequestId). RequestId is required for locating a problem.
     #[serde(rename = "RequestId")]
     pub request_id: String,
@@ -839,7 +835,7 @@ impl CheckFreeCertificateVerificationResponse {
         self
     }
     /// Sets `ExpireTime`.
-    pub fn expire_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn expire_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.expire_time = value.into();
         self
     }
@@ -853,10 +849,10 @@ impl<'de> ::serde::Deserialize<'de> for CheckFreeCertificateVerificationResponse
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CheckFreeCertificateVerificationResponse {
+impl ::tc_types::ReadMembers for CheckFreeCertificateVerificationResponse {
     const NAME: &'static str = "CheckFreeCertificateVerificationResponse";
     const MEMBERS: &'static [&'static str] = &[
         "CommonName",
@@ -880,12 +876,12 @@ impl crate::support::ReadMembers for CheckFreeCertificateVerificationResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CommonName" => crate::support::read_or_default(map, &mut self.common_name)?,
+            "CommonName" => ::tc_types::read_or_default(map, &mut self.common_name)?,
             "SignatureAlgorithm" => {
-                crate::support::read_or_default(map, &mut self.signature_algorithm)?
+                ::tc_types::read_or_default(map, &mut self.signature_algorithm)?
             }
-            "ExpireTime" => crate::support::read_or_default(map, &mut self.expire_time)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "ExpireTime" => ::tc_types::read_or_default(map, &mut self.expire_time)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -938,10 +934,10 @@ impl<'de> ::serde::Deserialize<'de> for ConfirmMultiPathGatewayOriginACLRequest 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ConfirmMultiPathGatewayOriginACLRequest {
+impl ::tc_types::ReadMembers for ConfirmMultiPathGatewayOriginACLRequest {
     const NAME: &'static str = "ConfirmMultiPathGatewayOriginACLRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -967,10 +963,10 @@ impl crate::support::ReadMembers for ConfirmMultiPathGatewayOriginACLRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GatewayId" => crate::support::read_value(map, &mut self.gateway_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GatewayId" => ::tc_types::read_value(map, &mut self.gateway_id)?,
             "OriginACLVersion" => {
-                crate::support::read_value(map, &mut self.origin_acl_version)?
+                ::tc_types::read_value(map, &mut self.origin_acl_version)?
             }
             _ => return Ok(false),
         }
@@ -1002,10 +998,10 @@ impl<'de> ::serde::Deserialize<'de> for ConfirmMultiPathGatewayOriginACLResponse
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ConfirmMultiPathGatewayOriginACLResponse {
+impl ::tc_types::ReadMembers for ConfirmMultiPathGatewayOriginACLResponse {
     const NAME: &'static str = "ConfirmMultiPathGatewayOriginACLResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -1021,7 +1017,7 @@ impl crate::support::ReadMembers for ConfirmMultiPathGatewayOriginACLResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1050,10 +1046,10 @@ impl<'de> ::serde::Deserialize<'de> for ConfirmOriginACLUpdateRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ConfirmOriginACLUpdateRequest {
+impl ::tc_types::ReadMembers for ConfirmOriginACLUpdateRequest {
     const NAME: &'static str = "ConfirmOriginACLUpdateRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId"];
     const STRICT: bool = true;
@@ -1069,7 +1065,7 @@ impl crate::support::ReadMembers for ConfirmOriginACLUpdateRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1100,10 +1096,10 @@ impl<'de> ::serde::Deserialize<'de> for ConfirmOriginACLUpdateResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ConfirmOriginACLUpdateResponse {
+impl ::tc_types::ReadMembers for ConfirmOriginACLUpdateResponse {
     const NAME: &'static str = "ConfirmOriginACLUpdateResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -1119,7 +1115,7 @@ impl crate::support::ReadMembers for ConfirmOriginACLUpdateResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1249,10 +1245,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateAccelerationDomainRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateAccelerationDomainRequest {
+impl ::tc_types::ReadMembers for CreateAccelerationDomainRequest {
     const NAME: &'static str = "CreateAccelerationDomainRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -1284,20 +1280,16 @@ impl crate::support::ReadMembers for CreateAccelerationDomainRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "DomainName" => crate::support::read_value(map, &mut self.domain_name)?,
-            "OriginInfo" => crate::support::read_value(map, &mut self.origin_info)?,
-            "OriginProtocol" => {
-                crate::support::read_value(map, &mut self.origin_protocol)?
-            }
-            "HttpOriginPort" => {
-                crate::support::read_value(map, &mut self.http_origin_port)?
-            }
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "DomainName" => ::tc_types::read_value(map, &mut self.domain_name)?,
+            "OriginInfo" => ::tc_types::read_value(map, &mut self.origin_info)?,
+            "OriginProtocol" => ::tc_types::read_value(map, &mut self.origin_protocol)?,
+            "HttpOriginPort" => ::tc_types::read_value(map, &mut self.http_origin_port)?,
             "HttpsOriginPort" => {
-                crate::support::read_value(map, &mut self.https_origin_port)?
+                ::tc_types::read_value(map, &mut self.https_origin_port)?
             }
-            "IPv6Status" => crate::support::read_value(map, &mut self.ipv6_status)?,
-            "SharedCNAME" => crate::support::read_value(map, &mut self.shared_cname)?,
+            "IPv6Status" => ::tc_types::read_value(map, &mut self.ipv6_status)?,
+            "SharedCNAME" => ::tc_types::read_value(map, &mut self.shared_cname)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1338,10 +1330,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateAccelerationDomainResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateAccelerationDomainResponse {
+impl ::tc_types::ReadMembers for CreateAccelerationDomainResponse {
     const NAME: &'static str = "CreateAccelerationDomainResponse";
     const MEMBERS: &'static [&'static str] = &["OwnershipVerification", "RequestId"];
     const STRICT: bool = false;
@@ -1359,9 +1351,9 @@ impl crate::support::ReadMembers for CreateAccelerationDomainResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "OwnershipVerification" => {
-                crate::support::read_value(map, &mut self.ownership_verification)?
+                ::tc_types::read_value(map, &mut self.ownership_verification)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1438,10 +1430,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateAliasDomainRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateAliasDomainRequest {
+impl ::tc_types::ReadMembers for CreateAliasDomainRequest {
     const NAME: &'static str = "CreateAliasDomainRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -1467,11 +1459,11 @@ impl crate::support::ReadMembers for CreateAliasDomainRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "AliasName" => crate::support::read_value(map, &mut self.alias_name)?,
-            "TargetName" => crate::support::read_value(map, &mut self.target_name)?,
-            "CertType" => crate::support::read_value(map, &mut self.cert_type)?,
-            "CertId" => crate::support::read_value(map, &mut self.cert_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "AliasName" => ::tc_types::read_value(map, &mut self.alias_name)?,
+            "TargetName" => ::tc_types::read_value(map, &mut self.target_name)?,
+            "CertType" => ::tc_types::read_value(map, &mut self.cert_type)?,
+            "CertId" => ::tc_types::read_value(map, &mut self.cert_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1502,10 +1494,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateAliasDomainResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateAliasDomainResponse {
+impl ::tc_types::ReadMembers for CreateAliasDomainResponse {
     const NAME: &'static str = "CreateAliasDomainResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -1521,7 +1513,7 @@ impl crate::support::ReadMembers for CreateAliasDomainResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1659,10 +1651,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateApplicationProxyRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateApplicationProxyRequest {
+impl ::tc_types::ReadMembers for CreateApplicationProxyRequest {
     const NAME: &'static str = "CreateApplicationProxyRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -1704,23 +1696,21 @@ impl crate::support::ReadMembers for CreateApplicationProxyRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyName" => crate::support::read_value(map, &mut self.proxy_name)?,
-            "PlatType" => crate::support::read_value(map, &mut self.plat_type)?,
-            "SecurityType" => crate::support::read_value(map, &mut self.security_type)?,
-            "AccelerateType" => {
-                crate::support::read_value(map, &mut self.accelerate_type)?
-            }
-            "ProxyType" => crate::support::read_value(map, &mut self.proxy_type)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyName" => ::tc_types::read_value(map, &mut self.proxy_name)?,
+            "PlatType" => ::tc_types::read_value(map, &mut self.plat_type)?,
+            "SecurityType" => ::tc_types::read_value(map, &mut self.security_type)?,
+            "AccelerateType" => ::tc_types::read_value(map, &mut self.accelerate_type)?,
+            "ProxyType" => ::tc_types::read_value(map, &mut self.proxy_type)?,
             "SessionPersistTime" => {
-                crate::support::read_value(map, &mut self.session_persist_time)?
+                ::tc_types::read_value(map, &mut self.session_persist_time)?
             }
-            "Ipv6" => crate::support::read_value(map, &mut self.ipv6)?,
+            "Ipv6" => ::tc_types::read_value(map, &mut self.ipv6)?,
             "ApplicationProxyRules" => {
-                crate::support::read_value(map, &mut self.application_proxy_rules)?
+                ::tc_types::read_value(map, &mut self.application_proxy_rules)?
             }
             "AccelerateMainland" => {
-                crate::support::read_value(map, &mut self.accelerate_mainland)?
+                ::tc_types::read_value(map, &mut self.accelerate_mainland)?
             }
             _ => return Ok(false),
         }
@@ -1761,10 +1751,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateApplicationProxyResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateApplicationProxyResponse {
+impl ::tc_types::ReadMembers for CreateApplicationProxyResponse {
     const NAME: &'static str = "CreateApplicationProxyResponse";
     const MEMBERS: &'static [&'static str] = &["ProxyId", "RequestId"];
     const STRICT: bool = false;
@@ -1781,8 +1771,8 @@ impl crate::support::ReadMembers for CreateApplicationProxyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ProxyId" => crate::support::read_or_default(map, &mut self.proxy_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "ProxyId" => ::tc_types::read_or_default(map, &mut self.proxy_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1942,10 +1932,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateApplicationProxyRuleRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateApplicationProxyRuleRequest {
+impl ::tc_types::ReadMembers for CreateApplicationProxyRuleRequest {
     const NAME: &'static str = "CreateApplicationProxyRuleRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -1990,23 +1980,21 @@ impl crate::support::ReadMembers for CreateApplicationProxyRuleRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "Proto" => crate::support::read_value(map, &mut self.proto)?,
-            "Port" => crate::support::read_value(map, &mut self.port)?,
-            "OriginType" => crate::support::read_value(map, &mut self.origin_type)?,
-            "OriginValue" => crate::support::read_value(map, &mut self.origin_value)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "Proto" => ::tc_types::read_value(map, &mut self.proto)?,
+            "Port" => ::tc_types::read_value(map, &mut self.port)?,
+            "OriginType" => ::tc_types::read_value(map, &mut self.origin_type)?,
+            "OriginValue" => ::tc_types::read_value(map, &mut self.origin_value)?,
             "ForwardClientIp" => {
-                crate::support::read_value(map, &mut self.forward_client_ip)?
+                ::tc_types::read_value(map, &mut self.forward_client_ip)?
             }
-            "SessionPersist" => {
-                crate::support::read_value(map, &mut self.session_persist)?
-            }
+            "SessionPersist" => ::tc_types::read_value(map, &mut self.session_persist)?,
             "SessionPersistTime" => {
-                crate::support::read_value(map, &mut self.session_persist_time)?
+                ::tc_types::read_value(map, &mut self.session_persist_time)?
             }
-            "OriginPort" => crate::support::read_value(map, &mut self.origin_port)?,
-            "RuleTag" => crate::support::read_value(map, &mut self.rule_tag)?,
+            "OriginPort" => ::tc_types::read_value(map, &mut self.origin_port)?,
+            "RuleTag" => ::tc_types::read_value(map, &mut self.rule_tag)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2046,10 +2034,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateApplicationProxyRuleResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateApplicationProxyRuleResponse {
+impl ::tc_types::ReadMembers for CreateApplicationProxyRuleResponse {
     const NAME: &'static str = "CreateApplicationProxyRuleResponse";
     const MEMBERS: &'static [&'static str] = &["RuleId", "RequestId"];
     const STRICT: bool = false;
@@ -2066,8 +2054,8 @@ impl crate::support::ReadMembers for CreateApplicationProxyRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => crate::support::read_or_default(map, &mut self.rule_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2107,10 +2095,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateCLSIndexRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateCLSIndexRequest {
+impl ::tc_types::ReadMembers for CreateCLSIndexRequest {
     const NAME: &'static str = "CreateCLSIndexRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "TaskId"];
     const STRICT: bool = true;
@@ -2127,8 +2115,8 @@ impl crate::support::ReadMembers for CreateCLSIndexRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "TaskId" => crate::support::read_value(map, &mut self.task_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "TaskId" => ::tc_types::read_value(map, &mut self.task_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2159,10 +2147,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateCLSIndexResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateCLSIndexResponse {
+impl ::tc_types::ReadMembers for CreateCLSIndexResponse {
     const NAME: &'static str = "CreateCLSIndexResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -2178,7 +2166,7 @@ impl crate::support::ReadMembers for CreateCLSIndexResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2256,10 +2244,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateConfigGroupVersionRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateConfigGroupVersionRequest {
+impl ::tc_types::ReadMembers for CreateConfigGroupVersionRequest {
     const NAME: &'static str = "CreateConfigGroupVersionRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -2285,11 +2273,11 @@ impl crate::support::ReadMembers for CreateConfigGroupVersionRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GroupId" => crate::support::read_value(map, &mut self.group_id)?,
-            "Content" => crate::support::read_value(map, &mut self.content)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
-            "SourceVersion" => crate::support::read_value(map, &mut self.source_version)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GroupId" => ::tc_types::read_value(map, &mut self.group_id)?,
+            "Content" => ::tc_types::read_value(map, &mut self.content)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "SourceVersion" => ::tc_types::read_value(map, &mut self.source_version)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2329,10 +2317,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateConfigGroupVersionResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateConfigGroupVersionResponse {
+impl ::tc_types::ReadMembers for CreateConfigGroupVersionResponse {
     const NAME: &'static str = "CreateConfigGroupVersionResponse";
     const MEMBERS: &'static [&'static str] = &["VersionId", "RequestId"];
     const STRICT: bool = false;
@@ -2349,8 +2337,8 @@ impl crate::support::ReadMembers for CreateConfigGroupVersionResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "VersionId" => crate::support::read_or_default(map, &mut self.version_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "VersionId" => ::tc_types::read_or_default(map, &mut self.version_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2404,10 +2392,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateContentIdentifierRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateContentIdentifierRequest {
+impl ::tc_types::ReadMembers for CreateContentIdentifierRequest {
     const NAME: &'static str = "CreateContentIdentifierRequest";
     const MEMBERS: &'static [&'static str] = &["Description", "PlanId", "Tags"];
     const STRICT: bool = true;
@@ -2425,9 +2413,9 @@ impl crate::support::ReadMembers for CreateContentIdentifierRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Description" => crate::support::read_value(map, &mut self.description)?,
-            "PlanId" => crate::support::read_value(map, &mut self.plan_id)?,
-            "Tags" => crate::support::read_value(map, &mut self.tags)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "PlanId" => ::tc_types::read_value(map, &mut self.plan_id)?,
+            "Tags" => ::tc_types::read_value(map, &mut self.tags)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2467,10 +2455,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateContentIdentifierResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateContentIdentifierResponse {
+impl ::tc_types::ReadMembers for CreateContentIdentifierResponse {
     const NAME: &'static str = "CreateContentIdentifierResponse";
     const MEMBERS: &'static [&'static str] = &["ContentId", "RequestId"];
     const STRICT: bool = false;
@@ -2487,8 +2475,8 @@ impl crate::support::ReadMembers for CreateContentIdentifierResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ContentId" => crate::support::read_or_default(map, &mut self.content_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "ContentId" => ::tc_types::read_or_default(map, &mut self.content_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2564,10 +2552,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateCustomizeErrorPageRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateCustomizeErrorPageRequest {
+impl ::tc_types::ReadMembers for CreateCustomizeErrorPageRequest {
     const NAME: &'static str = "CreateCustomizeErrorPageRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -2593,11 +2581,11 @@ impl crate::support::ReadMembers for CreateCustomizeErrorPageRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "ContentType" => crate::support::read_value(map, &mut self.content_type)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
-            "Content" => crate::support::read_value(map, &mut self.content)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "ContentType" => ::tc_types::read_value(map, &mut self.content_type)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "Content" => ::tc_types::read_value(map, &mut self.content)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2637,10 +2625,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateCustomizeErrorPageResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateCustomizeErrorPageResponse {
+impl ::tc_types::ReadMembers for CreateCustomizeErrorPageResponse {
     const NAME: &'static str = "CreateCustomizeErrorPageResponse";
     const MEMBERS: &'static [&'static str] = &["PageId", "RequestId"];
     const STRICT: bool = false;
@@ -2657,8 +2645,8 @@ impl crate::support::ReadMembers for CreateCustomizeErrorPageResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PageId" => crate::support::read_or_default(map, &mut self.page_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "PageId" => ::tc_types::read_or_default(map, &mut self.page_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2773,10 +2761,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateDnsRecordRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateDnsRecordRequest {
+impl ::tc_types::ReadMembers for CreateDnsRecordRequest {
     const NAME: &'static str = "CreateDnsRecordRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -2808,14 +2796,14 @@ impl crate::support::ReadMembers for CreateDnsRecordRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
-            "Content" => crate::support::read_value(map, &mut self.content)?,
-            "Location" => crate::support::read_value(map, &mut self.location)?,
-            "TTL" => crate::support::read_value(map, &mut self.ttl)?,
-            "Weight" => crate::support::read_value(map, &mut self.weight)?,
-            "Priority" => crate::support::read_value(map, &mut self.priority)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "Content" => ::tc_types::read_value(map, &mut self.content)?,
+            "Location" => ::tc_types::read_value(map, &mut self.location)?,
+            "TTL" => ::tc_types::read_value(map, &mut self.ttl)?,
+            "Weight" => ::tc_types::read_value(map, &mut self.weight)?,
+            "Priority" => ::tc_types::read_value(map, &mut self.priority)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2855,10 +2843,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateDnsRecordResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateDnsRecordResponse {
+impl ::tc_types::ReadMembers for CreateDnsRecordResponse {
     const NAME: &'static str = "CreateDnsRecordResponse";
     const MEMBERS: &'static [&'static str] = &["RecordId", "RequestId"];
     const STRICT: bool = false;
@@ -2875,8 +2863,8 @@ impl crate::support::ReadMembers for CreateDnsRecordResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RecordId" => crate::support::read_or_default(map, &mut self.record_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RecordId" => ::tc_types::read_or_default(map, &mut self.record_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2925,10 +2913,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateEdgeKVNamespaceRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateEdgeKVNamespaceRequest {
+impl ::tc_types::ReadMembers for CreateEdgeKVNamespaceRequest {
     const NAME: &'static str = "CreateEdgeKVNamespaceRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Namespace", "Remark"];
     const STRICT: bool = true;
@@ -2946,9 +2934,9 @@ impl crate::support::ReadMembers for CreateEdgeKVNamespaceRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Namespace" => crate::support::read_value(map, &mut self.namespace)?,
-            "Remark" => crate::support::read_value(map, &mut self.remark)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Namespace" => ::tc_types::read_value(map, &mut self.namespace)?,
+            "Remark" => ::tc_types::read_value(map, &mut self.remark)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2979,10 +2967,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateEdgeKVNamespaceResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateEdgeKVNamespaceResponse {
+impl ::tc_types::ReadMembers for CreateEdgeKVNamespaceResponse {
     const NAME: &'static str = "CreateEdgeKVNamespaceResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -2998,7 +2986,7 @@ impl crate::support::ReadMembers for CreateEdgeKVNamespaceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3060,10 +3048,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateFunctionRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateFunctionRequest {
+impl ::tc_types::ReadMembers for CreateFunctionRequest {
     const NAME: &'static str = "CreateFunctionRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Name", "Content", "Remark"];
     const STRICT: bool = true;
@@ -3082,10 +3070,10 @@ impl crate::support::ReadMembers for CreateFunctionRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Content" => crate::support::read_value(map, &mut self.content)?,
-            "Remark" => crate::support::read_value(map, &mut self.remark)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Content" => ::tc_types::read_value(map, &mut self.content)?,
+            "Remark" => ::tc_types::read_value(map, &mut self.remark)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3125,10 +3113,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateFunctionResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateFunctionResponse {
+impl ::tc_types::ReadMembers for CreateFunctionResponse {
     const NAME: &'static str = "CreateFunctionResponse";
     const MEMBERS: &'static [&'static str] = &["FunctionId", "RequestId"];
     const STRICT: bool = false;
@@ -3145,8 +3133,8 @@ impl crate::support::ReadMembers for CreateFunctionResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FunctionId" => crate::support::read_or_default(map, &mut self.function_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "FunctionId" => ::tc_types::read_or_default(map, &mut self.function_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3218,10 +3206,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateFunctionReplicaRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateFunctionReplicaRequest {
+impl ::tc_types::ReadMembers for CreateFunctionReplicaRequest {
     const NAME: &'static str = "CreateFunctionReplicaRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -3252,11 +3240,11 @@ impl crate::support::ReadMembers for CreateFunctionReplicaRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "FunctionId" => crate::support::read_value(map, &mut self.function_id)?,
-            "ReplicaName" => crate::support::read_value(map, &mut self.replica_name)?,
-            "Content" => crate::support::read_value(map, &mut self.content)?,
-            "Remark" => crate::support::read_value(map, &mut self.remark)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "FunctionId" => ::tc_types::read_value(map, &mut self.function_id)?,
+            "ReplicaName" => ::tc_types::read_value(map, &mut self.replica_name)?,
+            "Content" => ::tc_types::read_value(map, &mut self.content)?,
+            "Remark" => ::tc_types::read_value(map, &mut self.remark)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3287,10 +3275,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateFunctionReplicaResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateFunctionReplicaResponse {
+impl ::tc_types::ReadMembers for CreateFunctionReplicaResponse {
     const NAME: &'static str = "CreateFunctionReplicaResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -3306,7 +3294,7 @@ impl crate::support::ReadMembers for CreateFunctionReplicaResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3416,10 +3404,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateFunctionRuleRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateFunctionRuleRequest {
+impl ::tc_types::ReadMembers for CreateFunctionRuleRequest {
     const NAME: &'static str = "CreateFunctionRuleRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -3449,19 +3437,19 @@ impl crate::support::ReadMembers for CreateFunctionRuleRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             "FunctionRuleConditions" => {
-                crate::support::read_value(map, &mut self.function_rule_conditions)?
+                ::tc_types::read_value(map, &mut self.function_rule_conditions)?
             }
-            "TriggerType" => crate::support::read_value(map, &mut self.trigger_type)?,
-            "FunctionId" => crate::support::read_value(map, &mut self.function_id)?,
+            "TriggerType" => ::tc_types::read_value(map, &mut self.trigger_type)?,
+            "FunctionId" => ::tc_types::read_value(map, &mut self.function_id)?,
             "RegionMappingSelections" => {
-                crate::support::read_value(map, &mut self.region_mapping_selections)?
+                ::tc_types::read_value(map, &mut self.region_mapping_selections)?
             }
             "WeightedSelections" => {
-                crate::support::read_value(map, &mut self.weighted_selections)?
+                ::tc_types::read_value(map, &mut self.weighted_selections)?
             }
-            "Remark" => crate::support::read_value(map, &mut self.remark)?,
+            "Remark" => ::tc_types::read_value(map, &mut self.remark)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3501,10 +3489,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateFunctionRuleResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateFunctionRuleResponse {
+impl ::tc_types::ReadMembers for CreateFunctionRuleResponse {
     const NAME: &'static str = "CreateFunctionRuleResponse";
     const MEMBERS: &'static [&'static str] = &["RuleId", "RequestId"];
     const STRICT: bool = false;
@@ -3521,8 +3509,8 @@ impl crate::support::ReadMembers for CreateFunctionRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => crate::support::read_or_default(map, &mut self.rule_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3562,10 +3550,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateInferenceAPITokenRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateInferenceAPITokenRequest {
+impl ::tc_types::ReadMembers for CreateInferenceAPITokenRequest {
     const NAME: &'static str = "CreateInferenceAPITokenRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Name"];
     const STRICT: bool = true;
@@ -3582,8 +3570,8 @@ impl crate::support::ReadMembers for CreateInferenceAPITokenRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3632,10 +3620,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateInferenceAPITokenResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateInferenceAPITokenResponse {
+impl ::tc_types::ReadMembers for CreateInferenceAPITokenResponse {
     const NAME: &'static str = "CreateInferenceAPITokenResponse";
     const MEMBERS: &'static [&'static str] = &["TokenId", "Content", "RequestId"];
     const STRICT: bool = false;
@@ -3653,9 +3641,9 @@ impl crate::support::ReadMembers for CreateInferenceAPITokenResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TokenId" => crate::support::read_or_default(map, &mut self.token_id)?,
-            "Content" => crate::support::read_or_default(map, &mut self.content)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TokenId" => ::tc_types::read_or_default(map, &mut self.token_id)?,
+            "Content" => ::tc_types::read_or_default(map, &mut self.content)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3752,10 +3740,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateInferenceServiceRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateInferenceServiceRequest {
+impl ::tc_types::ReadMembers for CreateInferenceServiceRequest {
     const NAME: &'static str = "CreateInferenceServiceRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -3791,15 +3779,13 @@ impl crate::support::ReadMembers for CreateInferenceServiceRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "ListenPort" => crate::support::read_value(map, &mut self.listen_port)?,
-            "Containers" => crate::support::read_value(map, &mut self.containers)?,
-            "ResourceConfig" => {
-                crate::support::read_value(map, &mut self.resource_config)?
-            }
-            "RequestPaths" => crate::support::read_value(map, &mut self.request_paths)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "ListenPort" => ::tc_types::read_value(map, &mut self.listen_port)?,
+            "Containers" => ::tc_types::read_value(map, &mut self.containers)?,
+            "ResourceConfig" => ::tc_types::read_value(map, &mut self.resource_config)?,
+            "RequestPaths" => ::tc_types::read_value(map, &mut self.request_paths)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3839,10 +3825,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateInferenceServiceResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateInferenceServiceResponse {
+impl ::tc_types::ReadMembers for CreateInferenceServiceResponse {
     const NAME: &'static str = "CreateInferenceServiceResponse";
     const MEMBERS: &'static [&'static str] = &["ServiceId", "RequestId"];
     const STRICT: bool = false;
@@ -3859,8 +3845,8 @@ impl crate::support::ReadMembers for CreateInferenceServiceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ServiceId" => crate::support::read_or_default(map, &mut self.service_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "ServiceId" => ::tc_types::read_or_default(map, &mut self.service_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3955,10 +3941,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateJustInTimeTranscodeTemplateRequest
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateJustInTimeTranscodeTemplateRequest {
+impl ::tc_types::ReadMembers for CreateJustInTimeTranscodeTemplateRequest {
     const NAME: &'static str = "CreateJustInTimeTranscodeTemplateRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -3988,17 +3974,17 @@ impl crate::support::ReadMembers for CreateJustInTimeTranscodeTemplateRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "TemplateName" => crate::support::read_value(map, &mut self.template_name)?,
-            "Comment" => crate::support::read_value(map, &mut self.comment)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "TemplateName" => ::tc_types::read_value(map, &mut self.template_name)?,
+            "Comment" => ::tc_types::read_value(map, &mut self.comment)?,
             "VideoStreamSwitch" => {
-                crate::support::read_value(map, &mut self.video_stream_switch)?
+                ::tc_types::read_value(map, &mut self.video_stream_switch)?
             }
             "AudioStreamSwitch" => {
-                crate::support::read_value(map, &mut self.audio_stream_switch)?
+                ::tc_types::read_value(map, &mut self.audio_stream_switch)?
             }
-            "VideoTemplate" => crate::support::read_value(map, &mut self.video_template)?,
-            "AudioTemplate" => crate::support::read_value(map, &mut self.audio_template)?,
+            "VideoTemplate" => ::tc_types::read_value(map, &mut self.video_template)?,
+            "AudioTemplate" => ::tc_types::read_value(map, &mut self.audio_template)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4038,10 +4024,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateJustInTimeTranscodeTemplateRespons
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateJustInTimeTranscodeTemplateResponse {
+impl ::tc_types::ReadMembers for CreateJustInTimeTranscodeTemplateResponse {
     const NAME: &'static str = "CreateJustInTimeTranscodeTemplateResponse";
     const MEMBERS: &'static [&'static str] = &["TemplateId", "RequestId"];
     const STRICT: bool = false;
@@ -4058,8 +4044,8 @@ impl crate::support::ReadMembers for CreateJustInTimeTranscodeTemplateResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TemplateId" => crate::support::read_or_default(map, &mut self.template_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TemplateId" => ::tc_types::read_or_default(map, &mut self.template_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4164,10 +4150,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateL4ProxyRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateL4ProxyRequest {
+impl ::tc_types::ReadMembers for CreateL4ProxyRequest {
     const NAME: &'static str = "CreateL4ProxyRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -4197,16 +4183,16 @@ impl crate::support::ReadMembers for CreateL4ProxyRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyName" => crate::support::read_value(map, &mut self.proxy_name)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
-            "Ipv6" => crate::support::read_value(map, &mut self.ipv6)?,
-            "StaticIp" => crate::support::read_value(map, &mut self.static_ip)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyName" => ::tc_types::read_value(map, &mut self.proxy_name)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
+            "Ipv6" => ::tc_types::read_value(map, &mut self.ipv6)?,
+            "StaticIp" => ::tc_types::read_value(map, &mut self.static_ip)?,
             "AccelerateMainland" => {
-                crate::support::read_value(map, &mut self.accelerate_mainland)?
+                ::tc_types::read_value(map, &mut self.accelerate_mainland)?
             }
             "DDosProtectionConfig" => {
-                crate::support::read_value(map, &mut self.d_dos_protection_config)?
+                ::tc_types::read_value(map, &mut self.d_dos_protection_config)?
             }
             _ => return Ok(false),
         }
@@ -4247,10 +4233,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateL4ProxyResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateL4ProxyResponse {
+impl ::tc_types::ReadMembers for CreateL4ProxyResponse {
     const NAME: &'static str = "CreateL4ProxyResponse";
     const MEMBERS: &'static [&'static str] = &["ProxyId", "RequestId"];
     const STRICT: bool = false;
@@ -4267,8 +4253,8 @@ impl crate::support::ReadMembers for CreateL4ProxyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ProxyId" => crate::support::read_or_default(map, &mut self.proxy_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "ProxyId" => ::tc_types::read_or_default(map, &mut self.proxy_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4325,10 +4311,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateL4ProxyRulesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateL4ProxyRulesRequest {
+impl ::tc_types::ReadMembers for CreateL4ProxyRulesRequest {
     const NAME: &'static str = "CreateL4ProxyRulesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "ProxyId", "L4ProxyRules"];
     const STRICT: bool = true;
@@ -4346,9 +4332,9 @@ impl crate::support::ReadMembers for CreateL4ProxyRulesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "L4ProxyRules" => crate::support::read_value(map, &mut self.l4_proxy_rules)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "L4ProxyRules" => ::tc_types::read_value(map, &mut self.l4_proxy_rules)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4391,10 +4377,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateL4ProxyRulesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateL4ProxyRulesResponse {
+impl ::tc_types::ReadMembers for CreateL4ProxyRulesResponse {
     const NAME: &'static str = "CreateL4ProxyRulesResponse";
     const MEMBERS: &'static [&'static str] = &["L4ProxyRuleIds", "RequestId"];
     const STRICT: bool = false;
@@ -4412,9 +4398,9 @@ impl crate::support::ReadMembers for CreateL4ProxyRulesResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "L4ProxyRuleIds" => {
-                crate::support::read_or_default(map, &mut self.l4_proxy_rule_ids)?
+                ::tc_types::read_or_default(map, &mut self.l4_proxy_rule_ids)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4457,10 +4443,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateL7AccRulesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateL7AccRulesRequest {
+impl ::tc_types::ReadMembers for CreateL7AccRulesRequest {
     const NAME: &'static str = "CreateL7AccRulesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Rules"];
     const STRICT: bool = true;
@@ -4477,8 +4463,8 @@ impl crate::support::ReadMembers for CreateL7AccRulesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Rules" => crate::support::read_value(map, &mut self.rules)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Rules" => ::tc_types::read_value(map, &mut self.rules)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4521,10 +4507,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateL7AccRulesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateL7AccRulesResponse {
+impl ::tc_types::ReadMembers for CreateL7AccRulesResponse {
     const NAME: &'static str = "CreateL7AccRulesResponse";
     const MEMBERS: &'static [&'static str] = &["RuleIds", "RequestId"];
     const STRICT: bool = false;
@@ -4541,8 +4527,8 @@ impl crate::support::ReadMembers for CreateL7AccRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleIds" => crate::support::read_or_default(map, &mut self.rule_ids)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RuleIds" => ::tc_types::read_or_default(map, &mut self.rule_ids)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4647,10 +4633,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateLoadBalancerRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateLoadBalancerRequest {
+impl ::tc_types::ReadMembers for CreateLoadBalancerRequest {
     const NAME: &'static str = "CreateLoadBalancerRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -4685,17 +4671,13 @@ impl crate::support::ReadMembers for CreateLoadBalancerRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
-            "OriginGroups" => crate::support::read_value(map, &mut self.origin_groups)?,
-            "HealthChecker" => crate::support::read_value(map, &mut self.health_checker)?,
-            "SteeringPolicy" => {
-                crate::support::read_value(map, &mut self.steering_policy)?
-            }
-            "FailoverPolicy" => {
-                crate::support::read_value(map, &mut self.failover_policy)?
-            }
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "OriginGroups" => ::tc_types::read_value(map, &mut self.origin_groups)?,
+            "HealthChecker" => ::tc_types::read_value(map, &mut self.health_checker)?,
+            "SteeringPolicy" => ::tc_types::read_value(map, &mut self.steering_policy)?,
+            "FailoverPolicy" => ::tc_types::read_value(map, &mut self.failover_policy)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4735,10 +4717,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateLoadBalancerResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateLoadBalancerResponse {
+impl ::tc_types::ReadMembers for CreateLoadBalancerResponse {
     const NAME: &'static str = "CreateLoadBalancerResponse";
     const MEMBERS: &'static [&'static str] = &["InstanceId", "RequestId"];
     const STRICT: bool = false;
@@ -4755,8 +4737,8 @@ impl crate::support::ReadMembers for CreateLoadBalancerResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "InstanceId" => crate::support::read_or_default(map, &mut self.instance_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "InstanceId" => ::tc_types::read_or_default(map, &mut self.instance_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4779,10 +4761,10 @@ pub struct CreateLogAnalysisDownloadTaskRequest {
     pub area: String,
     /// Start time, example value: 2020-04-29T00:00:00Z. The maximum span from the supported query start time to this day varies for different package versions. For details, see [Package Selection Comparison](https://www.tencentcloud.com/document/product/1552/94165?from_cn_redirect=1#45435466-9103-4ff6-be22-e31717044fb2).
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// End time, for example, 2020-04-30T00:00:00Z. The time span from the start time to the end time per request is up to 31 days.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// Log type. Value range:
     ///
     /// - l7-access-logs: Layer 7 Access Logs;
@@ -4815,8 +4797,8 @@ impl CreateLogAnalysisDownloadTaskRequest {
     pub fn new(
         zone_id: impl Into<String>,
         area: impl Into<String>,
-        start_time: impl Into<crate::support::DateTime>,
-        end_time: impl Into<crate::support::DateTime>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -4840,12 +4822,12 @@ impl CreateLogAnalysisDownloadTaskRequest {
         self
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -4874,10 +4856,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateLogAnalysisDownloadTaskRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateLogAnalysisDownloadTaskRequest {
+impl ::tc_types::ReadMembers for CreateLogAnalysisDownloadTaskRequest {
     const NAME: &'static str = "CreateLogAnalysisDownloadTaskRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -4914,14 +4896,14 @@ impl crate::support::ReadMembers for CreateLogAnalysisDownloadTaskRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
-            "StartTime" => crate::support::read_date_time(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_date_time(map, &mut self.end_time)?,
-            "LogType" => crate::support::read_value(map, &mut self.log_type)?,
-            "Condition" => crate::support::read_value(map, &mut self.condition)?,
-            "Format" => crate::support::read_value(map, &mut self.format)?,
-            "Sort" => crate::support::read_value(map, &mut self.sort)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "LogType" => ::tc_types::read_value(map, &mut self.log_type)?,
+            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
+            "Format" => ::tc_types::read_value(map, &mut self.format)?,
+            "Sort" => ::tc_types::read_value(map, &mut self.sort)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4961,10 +4943,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateLogAnalysisDownloadTaskResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateLogAnalysisDownloadTaskResponse {
+impl ::tc_types::ReadMembers for CreateLogAnalysisDownloadTaskResponse {
     const NAME: &'static str = "CreateLogAnalysisDownloadTaskResponse";
     const MEMBERS: &'static [&'static str] = &["TaskId", "RequestId"];
     const STRICT: bool = false;
@@ -4981,8 +4963,8 @@ impl crate::support::ReadMembers for CreateLogAnalysisDownloadTaskResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TaskId" => crate::support::read_or_default(map, &mut self.task_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TaskId" => ::tc_types::read_or_default(map, &mut self.task_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5068,10 +5050,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateMultiPathGatewayRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateMultiPathGatewayRequest {
+impl ::tc_types::ReadMembers for CreateMultiPathGatewayRequest {
     const NAME: &'static str = "CreateMultiPathGatewayRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -5104,12 +5086,12 @@ impl crate::support::ReadMembers for CreateMultiPathGatewayRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GatewayType" => crate::support::read_value(map, &mut self.gateway_type)?,
-            "GatewayName" => crate::support::read_value(map, &mut self.gateway_name)?,
-            "GatewayPort" => crate::support::read_value(map, &mut self.gateway_port)?,
-            "RegionId" => crate::support::read_value(map, &mut self.region_id)?,
-            "GatewayIP" => crate::support::read_value(map, &mut self.gateway_ip)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GatewayType" => ::tc_types::read_value(map, &mut self.gateway_type)?,
+            "GatewayName" => ::tc_types::read_value(map, &mut self.gateway_name)?,
+            "GatewayPort" => ::tc_types::read_value(map, &mut self.gateway_port)?,
+            "RegionId" => ::tc_types::read_value(map, &mut self.region_id)?,
+            "GatewayIP" => ::tc_types::read_value(map, &mut self.gateway_ip)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5149,10 +5131,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateMultiPathGatewayResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateMultiPathGatewayResponse {
+impl ::tc_types::ReadMembers for CreateMultiPathGatewayResponse {
     const NAME: &'static str = "CreateMultiPathGatewayResponse";
     const MEMBERS: &'static [&'static str] = &["GatewayId", "RequestId"];
     const STRICT: bool = false;
@@ -5169,8 +5151,8 @@ impl crate::support::ReadMembers for CreateMultiPathGatewayResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "GatewayId" => crate::support::read_or_default(map, &mut self.gateway_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "GatewayId" => ::tc_types::read_or_default(map, &mut self.gateway_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5255,10 +5237,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateMultiPathGatewayLineRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateMultiPathGatewayLineRequest {
+impl ::tc_types::ReadMembers for CreateMultiPathGatewayLineRequest {
     const NAME: &'static str = "CreateMultiPathGatewayLineRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -5291,12 +5273,12 @@ impl crate::support::ReadMembers for CreateMultiPathGatewayLineRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GatewayId" => crate::support::read_value(map, &mut self.gateway_id)?,
-            "LineType" => crate::support::read_value(map, &mut self.line_type)?,
-            "LineAddress" => crate::support::read_value(map, &mut self.line_address)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "RuleId" => crate::support::read_value(map, &mut self.rule_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GatewayId" => ::tc_types::read_value(map, &mut self.gateway_id)?,
+            "LineType" => ::tc_types::read_value(map, &mut self.line_type)?,
+            "LineAddress" => ::tc_types::read_value(map, &mut self.line_address)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5339,10 +5321,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateMultiPathGatewayLineResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateMultiPathGatewayLineResponse {
+impl ::tc_types::ReadMembers for CreateMultiPathGatewayLineResponse {
     const NAME: &'static str = "CreateMultiPathGatewayLineResponse";
     const MEMBERS: &'static [&'static str] = &["LineId", "RequestId"];
     const STRICT: bool = false;
@@ -5359,8 +5341,8 @@ impl crate::support::ReadMembers for CreateMultiPathGatewayLineResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "LineId" => crate::support::read_or_default(map, &mut self.line_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "LineId" => ::tc_types::read_or_default(map, &mut self.line_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5400,10 +5382,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateMultiPathGatewaySecretKeyRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateMultiPathGatewaySecretKeyRequest {
+impl ::tc_types::ReadMembers for CreateMultiPathGatewaySecretKeyRequest {
     const NAME: &'static str = "CreateMultiPathGatewaySecretKeyRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "SecretKey"];
     const STRICT: bool = true;
@@ -5420,8 +5402,8 @@ impl crate::support::ReadMembers for CreateMultiPathGatewaySecretKeyRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "SecretKey" => crate::support::read_value(map, &mut self.secret_key)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "SecretKey" => ::tc_types::read_value(map, &mut self.secret_key)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5431,7 +5413,7 @@ impl ::core::fmt::Debug for CreateMultiPathGatewaySecretKeyRequest {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("CreateMultiPathGatewaySecretKeyRequest")
             .field("zone_id", &self.zone_id)
-            .field("secret_key", &crate::support::Redacted)
+            .field("secret_key", &::tc_types::Redacted)
             .finish()
     }
 }
@@ -5460,10 +5442,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateMultiPathGatewaySecretKeyResponse 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateMultiPathGatewaySecretKeyResponse {
+impl ::tc_types::ReadMembers for CreateMultiPathGatewaySecretKeyResponse {
     const NAME: &'static str = "CreateMultiPathGatewaySecretKeyResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -5479,7 +5461,7 @@ impl crate::support::ReadMembers for CreateMultiPathGatewaySecretKeyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5552,10 +5534,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateOriginGroupRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateOriginGroupRequest {
+impl ::tc_types::ReadMembers for CreateOriginGroupRequest {
     const NAME: &'static str = "CreateOriginGroupRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -5581,11 +5563,11 @@ impl crate::support::ReadMembers for CreateOriginGroupRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Records" => crate::support::read_value(map, &mut self.records)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
-            "HostHeader" => crate::support::read_value(map, &mut self.host_header)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Records" => ::tc_types::read_value(map, &mut self.records)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "HostHeader" => ::tc_types::read_value(map, &mut self.host_header)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5625,10 +5607,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateOriginGroupResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateOriginGroupResponse {
+impl ::tc_types::ReadMembers for CreateOriginGroupResponse {
     const NAME: &'static str = "CreateOriginGroupResponse";
     const MEMBERS: &'static [&'static str] = &["OriginGroupId", "RequestId"];
     const STRICT: bool = false;
@@ -5646,9 +5628,9 @@ impl crate::support::ReadMembers for CreateOriginGroupResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "OriginGroupId" => {
-                crate::support::read_or_default(map, &mut self.origin_group_id)?
+                ::tc_types::read_or_default(map, &mut self.origin_group_id)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5713,10 +5695,10 @@ impl<'de> ::serde::Deserialize<'de> for CreatePlanRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreatePlanRequest {
+impl ::tc_types::ReadMembers for CreatePlanRequest {
     const NAME: &'static str = "CreatePlanRequest";
     const MEMBERS: &'static [&'static str] = &[
         "PlanType",
@@ -5738,12 +5720,10 @@ impl crate::support::ReadMembers for CreatePlanRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PlanType" => crate::support::read_value(map, &mut self.plan_type)?,
-            "AutoUseVoucher" => {
-                crate::support::read_value(map, &mut self.auto_use_voucher)?
-            }
+            "PlanType" => ::tc_types::read_value(map, &mut self.plan_type)?,
+            "AutoUseVoucher" => ::tc_types::read_value(map, &mut self.auto_use_voucher)?,
             "PrepaidPlanParam" => {
-                crate::support::read_value(map, &mut self.prepaid_plan_param)?
+                ::tc_types::read_value(map, &mut self.prepaid_plan_param)?
             }
             _ => return Ok(false),
         }
@@ -5793,10 +5773,10 @@ impl<'de> ::serde::Deserialize<'de> for CreatePlanResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreatePlanResponse {
+impl ::tc_types::ReadMembers for CreatePlanResponse {
     const NAME: &'static str = "CreatePlanResponse";
     const MEMBERS: &'static [&'static str] = &["PlanId", "DealName", "RequestId"];
     const STRICT: bool = false;
@@ -5814,9 +5794,9 @@ impl crate::support::ReadMembers for CreatePlanResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PlanId" => crate::support::read_or_default(map, &mut self.plan_id)?,
-            "DealName" => crate::support::read_or_default(map, &mut self.deal_name)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "PlanId" => ::tc_types::read_or_default(map, &mut self.plan_id)?,
+            "DealName" => ::tc_types::read_or_default(map, &mut self.deal_name)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5871,10 +5851,10 @@ impl<'de> ::serde::Deserialize<'de> for CreatePlanForZoneRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreatePlanForZoneRequest {
+impl ::tc_types::ReadMembers for CreatePlanForZoneRequest {
     const NAME: &'static str = "CreatePlanForZoneRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "PlanType"];
     const STRICT: bool = true;
@@ -5891,8 +5871,8 @@ impl crate::support::ReadMembers for CreatePlanForZoneRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "PlanType" => crate::support::read_value(map, &mut self.plan_type)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "PlanType" => ::tc_types::read_value(map, &mut self.plan_type)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5947,10 +5927,10 @@ impl<'de> ::serde::Deserialize<'de> for CreatePlanForZoneResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreatePlanForZoneResponse {
+impl ::tc_types::ReadMembers for CreatePlanForZoneResponse {
     const NAME: &'static str = "CreatePlanForZoneResponse";
     const MEMBERS: &'static [&'static str] = &[
         "ResourceNames",
@@ -5973,10 +5953,10 @@ impl crate::support::ReadMembers for CreatePlanForZoneResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ResourceNames" => {
-                crate::support::read_or_default(map, &mut self.resource_names)?
+                ::tc_types::read_or_default(map, &mut self.resource_names)?
             }
-            "DealNames" => crate::support::read_or_default(map, &mut self.deal_names)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "DealNames" => ::tc_types::read_or_default(map, &mut self.deal_names)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6089,10 +6069,10 @@ impl<'de> ::serde::Deserialize<'de> for CreatePrefetchTaskRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreatePrefetchTaskRequest {
+impl ::tc_types::ReadMembers for CreatePrefetchTaskRequest {
     const NAME: &'static str = "CreatePrefetchTaskRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -6120,13 +6100,13 @@ impl crate::support::ReadMembers for CreatePrefetchTaskRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Targets" => crate::support::read_value(map, &mut self.targets)?,
-            "Mode" => crate::support::read_value(map, &mut self.mode)?,
-            "EncodeUrl" => crate::support::read_value(map, &mut self.encode_url)?,
-            "Headers" => crate::support::read_value(map, &mut self.headers)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Targets" => ::tc_types::read_value(map, &mut self.targets)?,
+            "Mode" => ::tc_types::read_value(map, &mut self.mode)?,
+            "EncodeUrl" => ::tc_types::read_value(map, &mut self.encode_url)?,
+            "Headers" => ::tc_types::read_value(map, &mut self.headers)?,
             "PrefetchMediaSegments" => {
-                crate::support::read_value(map, &mut self.prefetch_media_segments)?
+                ::tc_types::read_value(map, &mut self.prefetch_media_segments)?
             }
             _ => return Ok(false),
         }
@@ -6177,10 +6157,10 @@ impl<'de> ::serde::Deserialize<'de> for CreatePrefetchTaskResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreatePrefetchTaskResponse {
+impl ::tc_types::ReadMembers for CreatePrefetchTaskResponse {
     const NAME: &'static str = "CreatePrefetchTaskResponse";
     const MEMBERS: &'static [&'static str] = &["JobId", "FailedList", "RequestId"];
     const STRICT: bool = false;
@@ -6198,9 +6178,9 @@ impl crate::support::ReadMembers for CreatePrefetchTaskResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "JobId" => crate::support::read_or_default(map, &mut self.job_id)?,
-            "FailedList" => crate::support::read_value(map, &mut self.failed_list)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "JobId" => ::tc_types::read_or_default(map, &mut self.job_id)?,
+            "FailedList" => ::tc_types::read_value(map, &mut self.failed_list)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6301,10 +6281,10 @@ impl<'de> ::serde::Deserialize<'de> for CreatePurgeTaskRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreatePurgeTaskRequest {
+impl ::tc_types::ReadMembers for CreatePurgeTaskRequest {
     const NAME: &'static str = "CreatePurgeTaskRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -6332,12 +6312,12 @@ impl crate::support::ReadMembers for CreatePurgeTaskRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
-            "Method" => crate::support::read_value(map, &mut self.method)?,
-            "Targets" => crate::support::read_value(map, &mut self.targets)?,
-            "EncodeUrl" => crate::support::read_value(map, &mut self.encode_url)?,
-            "CacheTag" => crate::support::read_value(map, &mut self.cache_tag)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "Method" => ::tc_types::read_value(map, &mut self.method)?,
+            "Targets" => ::tc_types::read_value(map, &mut self.targets)?,
+            "EncodeUrl" => ::tc_types::read_value(map, &mut self.encode_url)?,
+            "CacheTag" => ::tc_types::read_value(map, &mut self.cache_tag)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6387,10 +6367,10 @@ impl<'de> ::serde::Deserialize<'de> for CreatePurgeTaskResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreatePurgeTaskResponse {
+impl ::tc_types::ReadMembers for CreatePurgeTaskResponse {
     const NAME: &'static str = "CreatePurgeTaskResponse";
     const MEMBERS: &'static [&'static str] = &["JobId", "FailedList", "RequestId"];
     const STRICT: bool = false;
@@ -6408,9 +6388,9 @@ impl crate::support::ReadMembers for CreatePurgeTaskResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "JobId" => crate::support::read_or_default(map, &mut self.job_id)?,
-            "FailedList" => crate::support::read_value(map, &mut self.failed_list)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "JobId" => ::tc_types::read_or_default(map, &mut self.job_id)?,
+            "FailedList" => ::tc_types::read_value(map, &mut self.failed_list)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6644,10 +6624,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateRealtimeLogDeliveryTaskRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateRealtimeLogDeliveryTaskRequest {
+impl ::tc_types::ReadMembers for CreateRealtimeLogDeliveryTaskRequest {
     const NAME: &'static str = "CreateRealtimeLogDeliveryTaskRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -6703,28 +6683,26 @@ impl crate::support::ReadMembers for CreateRealtimeLogDeliveryTaskRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
-            "LogType" => crate::support::read_value(map, &mut self.log_type)?,
-            "TaskName" => crate::support::read_value(map, &mut self.task_name)?,
-            "TaskType" => crate::support::read_value(map, &mut self.task_type)?,
-            "EntityList" => crate::support::read_value(map, &mut self.entity_list)?,
-            "Fields" => crate::support::read_value(map, &mut self.fields)?,
-            "CustomFields" => crate::support::read_value(map, &mut self.custom_fields)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
+            "LogType" => ::tc_types::read_value(map, &mut self.log_type)?,
+            "TaskName" => ::tc_types::read_value(map, &mut self.task_name)?,
+            "TaskType" => ::tc_types::read_value(map, &mut self.task_type)?,
+            "EntityList" => ::tc_types::read_value(map, &mut self.entity_list)?,
+            "Fields" => ::tc_types::read_value(map, &mut self.fields)?,
+            "CustomFields" => ::tc_types::read_value(map, &mut self.custom_fields)?,
             "CustomExpressionFields" => {
-                crate::support::read_value(map, &mut self.custom_expression_fields)?
+                ::tc_types::read_value(map, &mut self.custom_expression_fields)?
             }
             "DeliveryConditions" => {
-                crate::support::read_value(map, &mut self.delivery_conditions)?
+                ::tc_types::read_value(map, &mut self.delivery_conditions)?
             }
-            "Sample" => crate::support::read_value(map, &mut self.sample)?,
-            "LogFormat" => crate::support::read_value(map, &mut self.log_format)?,
-            "CLS" => crate::support::read_value(map, &mut self.cls)?,
-            "CustomEndpoint" => {
-                crate::support::read_value(map, &mut self.custom_endpoint)?
-            }
-            "S3" => crate::support::read_value(map, &mut self.s3)?,
-            "AWSS3" => crate::support::read_value(map, &mut self.awss3)?,
+            "Sample" => ::tc_types::read_value(map, &mut self.sample)?,
+            "LogFormat" => ::tc_types::read_value(map, &mut self.log_format)?,
+            "CLS" => ::tc_types::read_value(map, &mut self.cls)?,
+            "CustomEndpoint" => ::tc_types::read_value(map, &mut self.custom_endpoint)?,
+            "S3" => ::tc_types::read_value(map, &mut self.s3)?,
+            "AWSS3" => ::tc_types::read_value(map, &mut self.awss3)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6764,10 +6742,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateRealtimeLogDeliveryTaskResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateRealtimeLogDeliveryTaskResponse {
+impl ::tc_types::ReadMembers for CreateRealtimeLogDeliveryTaskResponse {
     const NAME: &'static str = "CreateRealtimeLogDeliveryTaskResponse";
     const MEMBERS: &'static [&'static str] = &["TaskId", "RequestId"];
     const STRICT: bool = false;
@@ -6784,8 +6762,8 @@ impl crate::support::ReadMembers for CreateRealtimeLogDeliveryTaskResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TaskId" => crate::support::read_or_default(map, &mut self.task_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TaskId" => ::tc_types::read_or_default(map, &mut self.task_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6860,10 +6838,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateRuleRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateRuleRequest {
+impl ::tc_types::ReadMembers for CreateRuleRequest {
     const NAME: &'static str = "CreateRuleRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -6889,11 +6867,11 @@ impl crate::support::ReadMembers for CreateRuleRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "RuleName" => crate::support::read_value(map, &mut self.rule_name)?,
-            "Status" => crate::support::read_value(map, &mut self.status)?,
-            "Rules" => crate::support::read_value(map, &mut self.rules)?,
-            "Tags" => crate::support::read_value(map, &mut self.tags)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "RuleName" => ::tc_types::read_value(map, &mut self.rule_name)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "Rules" => ::tc_types::read_value(map, &mut self.rules)?,
+            "Tags" => ::tc_types::read_value(map, &mut self.tags)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6933,10 +6911,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateRuleResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateRuleResponse {
+impl ::tc_types::ReadMembers for CreateRuleResponse {
     const NAME: &'static str = "CreateRuleResponse";
     const MEMBERS: &'static [&'static str] = &["RuleId", "RequestId"];
     const STRICT: bool = false;
@@ -6953,8 +6931,8 @@ impl crate::support::ReadMembers for CreateRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => crate::support::read_or_default(map, &mut self.rule_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6997,10 +6975,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateSecurityAPIResourceRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateSecurityAPIResourceRequest {
+impl ::tc_types::ReadMembers for CreateSecurityAPIResourceRequest {
     const NAME: &'static str = "CreateSecurityAPIResourceRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "APIResources"];
     const STRICT: bool = true;
@@ -7017,8 +6995,8 @@ impl crate::support::ReadMembers for CreateSecurityAPIResourceRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "APIResources" => crate::support::read_value(map, &mut self.api_resources)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "APIResources" => ::tc_types::read_value(map, &mut self.api_resources)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7061,10 +7039,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateSecurityAPIResourceResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateSecurityAPIResourceResponse {
+impl ::tc_types::ReadMembers for CreateSecurityAPIResourceResponse {
     const NAME: &'static str = "CreateSecurityAPIResourceResponse";
     const MEMBERS: &'static [&'static str] = &["APIResourceIds", "RequestId"];
     const STRICT: bool = false;
@@ -7081,10 +7059,8 @@ impl crate::support::ReadMembers for CreateSecurityAPIResourceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "APIResourceIds" => {
-                crate::support::read_value(map, &mut self.api_resource_ids)?
-            }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "APIResourceIds" => ::tc_types::read_value(map, &mut self.api_resource_ids)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7124,10 +7100,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateSecurityAPIServiceRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateSecurityAPIServiceRequest {
+impl ::tc_types::ReadMembers for CreateSecurityAPIServiceRequest {
     const NAME: &'static str = "CreateSecurityAPIServiceRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "APIServices"];
     const STRICT: bool = true;
@@ -7144,8 +7120,8 @@ impl crate::support::ReadMembers for CreateSecurityAPIServiceRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "APIServices" => crate::support::read_value(map, &mut self.api_services)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "APIServices" => ::tc_types::read_value(map, &mut self.api_services)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7188,10 +7164,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateSecurityAPIServiceResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateSecurityAPIServiceResponse {
+impl ::tc_types::ReadMembers for CreateSecurityAPIServiceResponse {
     const NAME: &'static str = "CreateSecurityAPIServiceResponse";
     const MEMBERS: &'static [&'static str] = &["APIServiceIds", "RequestId"];
     const STRICT: bool = false;
@@ -7208,10 +7184,8 @@ impl crate::support::ReadMembers for CreateSecurityAPIServiceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "APIServiceIds" => {
-                crate::support::read_value(map, &mut self.api_service_ids)?
-            }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "APIServiceIds" => ::tc_types::read_value(map, &mut self.api_service_ids)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7254,10 +7228,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateSecurityClientAttesterRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateSecurityClientAttesterRequest {
+impl ::tc_types::ReadMembers for CreateSecurityClientAttesterRequest {
     const NAME: &'static str = "CreateSecurityClientAttesterRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "ClientAttesters"];
     const STRICT: bool = true;
@@ -7274,10 +7248,8 @@ impl crate::support::ReadMembers for CreateSecurityClientAttesterRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ClientAttesters" => {
-                crate::support::read_value(map, &mut self.client_attesters)?
-            }
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ClientAttesters" => ::tc_types::read_value(map, &mut self.client_attesters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7320,10 +7292,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateSecurityClientAttesterResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateSecurityClientAttesterResponse {
+impl ::tc_types::ReadMembers for CreateSecurityClientAttesterResponse {
     const NAME: &'static str = "CreateSecurityClientAttesterResponse";
     const MEMBERS: &'static [&'static str] = &["ClientAttesterIds", "RequestId"];
     const STRICT: bool = false;
@@ -7341,9 +7313,9 @@ impl crate::support::ReadMembers for CreateSecurityClientAttesterResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ClientAttesterIds" => {
-                crate::support::read_value(map, &mut self.client_attester_ids)?
+                ::tc_types::read_value(map, &mut self.client_attester_ids)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7383,10 +7355,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateSecurityIPGroupRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateSecurityIPGroupRequest {
+impl ::tc_types::ReadMembers for CreateSecurityIPGroupRequest {
     const NAME: &'static str = "CreateSecurityIPGroupRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "IPGroup"];
     const STRICT: bool = true;
@@ -7403,8 +7375,8 @@ impl crate::support::ReadMembers for CreateSecurityIPGroupRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "IPGroup" => crate::support::read_value(map, &mut self.ip_group)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "IPGroup" => ::tc_types::read_value(map, &mut self.ip_group)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7444,10 +7416,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateSecurityIPGroupResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateSecurityIPGroupResponse {
+impl ::tc_types::ReadMembers for CreateSecurityIPGroupResponse {
     const NAME: &'static str = "CreateSecurityIPGroupResponse";
     const MEMBERS: &'static [&'static str] = &["GroupId", "RequestId"];
     const STRICT: bool = false;
@@ -7464,8 +7436,8 @@ impl crate::support::ReadMembers for CreateSecurityIPGroupResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "GroupId" => crate::support::read_or_default(map, &mut self.group_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "GroupId" => ::tc_types::read_or_default(map, &mut self.group_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7508,10 +7480,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateSecurityJSInjectionRuleRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateSecurityJSInjectionRuleRequest {
+impl ::tc_types::ReadMembers for CreateSecurityJSInjectionRuleRequest {
     const NAME: &'static str = "CreateSecurityJSInjectionRuleRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "JSInjectionRules"];
     const STRICT: bool = true;
@@ -7528,9 +7500,9 @@ impl crate::support::ReadMembers for CreateSecurityJSInjectionRuleRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             "JSInjectionRules" => {
-                crate::support::read_value(map, &mut self.js_injection_rules)?
+                ::tc_types::read_value(map, &mut self.js_injection_rules)?
             }
             _ => return Ok(false),
         }
@@ -7574,10 +7546,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateSecurityJSInjectionRuleResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateSecurityJSInjectionRuleResponse {
+impl ::tc_types::ReadMembers for CreateSecurityJSInjectionRuleResponse {
     const NAME: &'static str = "CreateSecurityJSInjectionRuleResponse";
     const MEMBERS: &'static [&'static str] = &["JSInjectionRuleIds", "RequestId"];
     const STRICT: bool = false;
@@ -7595,9 +7567,9 @@ impl crate::support::ReadMembers for CreateSecurityJSInjectionRuleResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "JSInjectionRuleIds" => {
-                crate::support::read_value(map, &mut self.js_injection_rule_ids)?
+                ::tc_types::read_value(map, &mut self.js_injection_rule_ids)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7653,10 +7625,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateSharedCNAMERequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateSharedCNAMERequest {
+impl ::tc_types::ReadMembers for CreateSharedCNAMERequest {
     const NAME: &'static str = "CreateSharedCNAMERequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -7678,11 +7650,11 @@ impl crate::support::ReadMembers for CreateSharedCNAMERequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             "SharedCNAMEPrefix" => {
-                crate::support::read_value(map, &mut self.shared_cname_prefix)?
+                ::tc_types::read_value(map, &mut self.shared_cname_prefix)?
             }
-            "Description" => crate::support::read_value(map, &mut self.description)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7722,10 +7694,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateSharedCNAMEResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateSharedCNAMEResponse {
+impl ::tc_types::ReadMembers for CreateSharedCNAMEResponse {
     const NAME: &'static str = "CreateSharedCNAMEResponse";
     const MEMBERS: &'static [&'static str] = &["SharedCNAME", "RequestId"];
     const STRICT: bool = false;
@@ -7742,8 +7714,8 @@ impl crate::support::ReadMembers for CreateSharedCNAMEResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "SharedCNAME" => crate::support::read_value(map, &mut self.shared_cname)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "SharedCNAME" => ::tc_types::read_value(map, &mut self.shared_cname)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7792,10 +7764,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateWebSecurityTemplateRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateWebSecurityTemplateRequest {
+impl ::tc_types::ReadMembers for CreateWebSecurityTemplateRequest {
     const NAME: &'static str = "CreateWebSecurityTemplateRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -7817,11 +7789,9 @@ impl crate::support::ReadMembers for CreateWebSecurityTemplateRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "TemplateName" => crate::support::read_value(map, &mut self.template_name)?,
-            "SecurityPolicy" => {
-                crate::support::read_value(map, &mut self.security_policy)?
-            }
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "TemplateName" => ::tc_types::read_value(map, &mut self.template_name)?,
+            "SecurityPolicy" => ::tc_types::read_value(map, &mut self.security_policy)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7861,10 +7831,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateWebSecurityTemplateResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateWebSecurityTemplateResponse {
+impl ::tc_types::ReadMembers for CreateWebSecurityTemplateResponse {
     const NAME: &'static str = "CreateWebSecurityTemplateResponse";
     const MEMBERS: &'static [&'static str] = &["TemplateId", "RequestId"];
     const STRICT: bool = false;
@@ -7881,8 +7851,8 @@ impl crate::support::ReadMembers for CreateWebSecurityTemplateResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TemplateId" => crate::support::read_value(map, &mut self.template_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TemplateId" => ::tc_types::read_value(map, &mut self.template_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8010,10 +7980,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateZoneRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateZoneRequest {
+impl ::tc_types::ReadMembers for CreateZoneRequest {
     const NAME: &'static str = "CreateZoneRequest";
     const MEMBERS: &'static [&'static str] = &[
         "Type",
@@ -8045,18 +8015,14 @@ impl crate::support::ReadMembers for CreateZoneRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
-            "ZoneName" => crate::support::read_value(map, &mut self.zone_name)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
-            "PlanId" => crate::support::read_value(map, &mut self.plan_id)?,
-            "AliasZoneName" => {
-                crate::support::read_value(map, &mut self.alias_zone_name)?
-            }
-            "Tags" => crate::support::read_value(map, &mut self.tags)?,
-            "AllowDuplicates" => {
-                crate::support::read_value(map, &mut self.allow_duplicates)?
-            }
-            "JumpStart" => crate::support::read_value(map, &mut self.jump_start)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "ZoneName" => ::tc_types::read_value(map, &mut self.zone_name)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
+            "PlanId" => ::tc_types::read_value(map, &mut self.plan_id)?,
+            "AliasZoneName" => ::tc_types::read_value(map, &mut self.alias_zone_name)?,
+            "Tags" => ::tc_types::read_value(map, &mut self.tags)?,
+            "AllowDuplicates" => ::tc_types::read_value(map, &mut self.allow_duplicates)?,
+            "JumpStart" => ::tc_types::read_value(map, &mut self.jump_start)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8112,10 +8078,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateZoneResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateZoneResponse {
+impl ::tc_types::ReadMembers for CreateZoneResponse {
     const NAME: &'static str = "CreateZoneResponse";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -8137,11 +8103,11 @@ impl crate::support::ReadMembers for CreateZoneResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_or_default(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
             "OwnershipVerification" => {
-                crate::support::read_value(map, &mut self.ownership_verification)?
+                ::tc_types::read_value(map, &mut self.ownership_verification)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8201,10 +8167,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteAccelerationDomainsRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteAccelerationDomainsRequest {
+impl ::tc_types::ReadMembers for DeleteAccelerationDomainsRequest {
     const NAME: &'static str = "DeleteAccelerationDomainsRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "DomainNames", "Force"];
     const STRICT: bool = true;
@@ -8222,9 +8188,9 @@ impl crate::support::ReadMembers for DeleteAccelerationDomainsRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "DomainNames" => crate::support::read_value(map, &mut self.domain_names)?,
-            "Force" => crate::support::read_value(map, &mut self.force)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "DomainNames" => ::tc_types::read_value(map, &mut self.domain_names)?,
+            "Force" => ::tc_types::read_value(map, &mut self.force)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8255,10 +8221,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteAccelerationDomainsResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteAccelerationDomainsResponse {
+impl ::tc_types::ReadMembers for DeleteAccelerationDomainsResponse {
     const NAME: &'static str = "DeleteAccelerationDomainsResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -8274,7 +8240,7 @@ impl crate::support::ReadMembers for DeleteAccelerationDomainsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8317,10 +8283,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteAliasDomainRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteAliasDomainRequest {
+impl ::tc_types::ReadMembers for DeleteAliasDomainRequest {
     const NAME: &'static str = "DeleteAliasDomainRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "AliasNames"];
     const STRICT: bool = true;
@@ -8337,8 +8303,8 @@ impl crate::support::ReadMembers for DeleteAliasDomainRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "AliasNames" => crate::support::read_value(map, &mut self.alias_names)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "AliasNames" => ::tc_types::read_value(map, &mut self.alias_names)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8369,10 +8335,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteAliasDomainResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteAliasDomainResponse {
+impl ::tc_types::ReadMembers for DeleteAliasDomainResponse {
     const NAME: &'static str = "DeleteAliasDomainResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -8388,7 +8354,7 @@ impl crate::support::ReadMembers for DeleteAliasDomainResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8428,10 +8394,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteApplicationProxyRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteApplicationProxyRequest {
+impl ::tc_types::ReadMembers for DeleteApplicationProxyRequest {
     const NAME: &'static str = "DeleteApplicationProxyRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "ProxyId"];
     const STRICT: bool = true;
@@ -8448,8 +8414,8 @@ impl crate::support::ReadMembers for DeleteApplicationProxyRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8480,10 +8446,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteApplicationProxyResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteApplicationProxyResponse {
+impl ::tc_types::ReadMembers for DeleteApplicationProxyResponse {
     const NAME: &'static str = "DeleteApplicationProxyResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -8499,7 +8465,7 @@ impl crate::support::ReadMembers for DeleteApplicationProxyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8552,10 +8518,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteApplicationProxyRuleRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteApplicationProxyRuleRequest {
+impl ::tc_types::ReadMembers for DeleteApplicationProxyRuleRequest {
     const NAME: &'static str = "DeleteApplicationProxyRuleRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "ProxyId", "RuleId"];
     const STRICT: bool = true;
@@ -8573,9 +8539,9 @@ impl crate::support::ReadMembers for DeleteApplicationProxyRuleRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "RuleId" => crate::support::read_value(map, &mut self.rule_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8606,10 +8572,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteApplicationProxyRuleResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteApplicationProxyRuleResponse {
+impl ::tc_types::ReadMembers for DeleteApplicationProxyRuleResponse {
     const NAME: &'static str = "DeleteApplicationProxyRuleResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -8625,7 +8591,7 @@ impl crate::support::ReadMembers for DeleteApplicationProxyRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8656,10 +8622,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteContentIdentifierRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteContentIdentifierRequest {
+impl ::tc_types::ReadMembers for DeleteContentIdentifierRequest {
     const NAME: &'static str = "DeleteContentIdentifierRequest";
     const MEMBERS: &'static [&'static str] = &["ContentId"];
     const STRICT: bool = true;
@@ -8675,7 +8641,7 @@ impl crate::support::ReadMembers for DeleteContentIdentifierRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ContentId" => crate::support::read_value(map, &mut self.content_id)?,
+            "ContentId" => ::tc_types::read_value(map, &mut self.content_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8706,10 +8672,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteContentIdentifierResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteContentIdentifierResponse {
+impl ::tc_types::ReadMembers for DeleteContentIdentifierResponse {
     const NAME: &'static str = "DeleteContentIdentifierResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -8725,7 +8691,7 @@ impl crate::support::ReadMembers for DeleteContentIdentifierResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8765,10 +8731,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteCustomErrorPageRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteCustomErrorPageRequest {
+impl ::tc_types::ReadMembers for DeleteCustomErrorPageRequest {
     const NAME: &'static str = "DeleteCustomErrorPageRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "PageId"];
     const STRICT: bool = true;
@@ -8785,8 +8751,8 @@ impl crate::support::ReadMembers for DeleteCustomErrorPageRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "PageId" => crate::support::read_value(map, &mut self.page_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "PageId" => ::tc_types::read_value(map, &mut self.page_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8817,10 +8783,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteCustomErrorPageResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteCustomErrorPageResponse {
+impl ::tc_types::ReadMembers for DeleteCustomErrorPageResponse {
     const NAME: &'static str = "DeleteCustomErrorPageResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -8836,7 +8802,7 @@ impl crate::support::ReadMembers for DeleteCustomErrorPageResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8882,10 +8848,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteDnsRecordsRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteDnsRecordsRequest {
+impl ::tc_types::ReadMembers for DeleteDnsRecordsRequest {
     const NAME: &'static str = "DeleteDnsRecordsRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "RecordIds"];
     const STRICT: bool = true;
@@ -8902,8 +8868,8 @@ impl crate::support::ReadMembers for DeleteDnsRecordsRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "RecordIds" => crate::support::read_value(map, &mut self.record_ids)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "RecordIds" => ::tc_types::read_value(map, &mut self.record_ids)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8934,10 +8900,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteDnsRecordsResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteDnsRecordsResponse {
+impl ::tc_types::ReadMembers for DeleteDnsRecordsResponse {
     const NAME: &'static str = "DeleteDnsRecordsResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -8953,7 +8919,7 @@ impl crate::support::ReadMembers for DeleteDnsRecordsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8993,10 +8959,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteEdgeKVNamespaceRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteEdgeKVNamespaceRequest {
+impl ::tc_types::ReadMembers for DeleteEdgeKVNamespaceRequest {
     const NAME: &'static str = "DeleteEdgeKVNamespaceRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Namespace"];
     const STRICT: bool = true;
@@ -9013,8 +8979,8 @@ impl crate::support::ReadMembers for DeleteEdgeKVNamespaceRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Namespace" => crate::support::read_value(map, &mut self.namespace)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Namespace" => ::tc_types::read_value(map, &mut self.namespace)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9045,10 +9011,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteEdgeKVNamespaceResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteEdgeKVNamespaceResponse {
+impl ::tc_types::ReadMembers for DeleteEdgeKVNamespaceResponse {
     const NAME: &'static str = "DeleteEdgeKVNamespaceResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -9064,7 +9030,7 @@ impl crate::support::ReadMembers for DeleteEdgeKVNamespaceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9104,10 +9070,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteFunctionRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteFunctionRequest {
+impl ::tc_types::ReadMembers for DeleteFunctionRequest {
     const NAME: &'static str = "DeleteFunctionRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "FunctionId"];
     const STRICT: bool = true;
@@ -9124,8 +9090,8 @@ impl crate::support::ReadMembers for DeleteFunctionRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "FunctionId" => crate::support::read_value(map, &mut self.function_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "FunctionId" => ::tc_types::read_value(map, &mut self.function_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9156,10 +9122,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteFunctionResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteFunctionResponse {
+impl ::tc_types::ReadMembers for DeleteFunctionResponse {
     const NAME: &'static str = "DeleteFunctionResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -9175,7 +9141,7 @@ impl crate::support::ReadMembers for DeleteFunctionResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9231,10 +9197,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteFunctionReplicaRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteFunctionReplicaRequest {
+impl ::tc_types::ReadMembers for DeleteFunctionReplicaRequest {
     const NAME: &'static str = "DeleteFunctionReplicaRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "FunctionId", "ReplicaNames"];
     const STRICT: bool = true;
@@ -9252,9 +9218,9 @@ impl crate::support::ReadMembers for DeleteFunctionReplicaRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "FunctionId" => crate::support::read_value(map, &mut self.function_id)?,
-            "ReplicaNames" => crate::support::read_value(map, &mut self.replica_names)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "FunctionId" => ::tc_types::read_value(map, &mut self.function_id)?,
+            "ReplicaNames" => ::tc_types::read_value(map, &mut self.replica_names)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9285,10 +9251,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteFunctionReplicaResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteFunctionReplicaResponse {
+impl ::tc_types::ReadMembers for DeleteFunctionReplicaResponse {
     const NAME: &'static str = "DeleteFunctionReplicaResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -9304,7 +9270,7 @@ impl crate::support::ReadMembers for DeleteFunctionReplicaResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9350,10 +9316,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteFunctionRulesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteFunctionRulesRequest {
+impl ::tc_types::ReadMembers for DeleteFunctionRulesRequest {
     const NAME: &'static str = "DeleteFunctionRulesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "RuleIds"];
     const STRICT: bool = true;
@@ -9370,8 +9336,8 @@ impl crate::support::ReadMembers for DeleteFunctionRulesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "RuleIds" => crate::support::read_value(map, &mut self.rule_ids)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "RuleIds" => ::tc_types::read_value(map, &mut self.rule_ids)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9402,10 +9368,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteFunctionRulesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteFunctionRulesResponse {
+impl ::tc_types::ReadMembers for DeleteFunctionRulesResponse {
     const NAME: &'static str = "DeleteFunctionRulesResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -9421,7 +9387,7 @@ impl crate::support::ReadMembers for DeleteFunctionRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9461,10 +9427,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteInferenceAPITokenRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteInferenceAPITokenRequest {
+impl ::tc_types::ReadMembers for DeleteInferenceAPITokenRequest {
     const NAME: &'static str = "DeleteInferenceAPITokenRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "TokenId"];
     const STRICT: bool = true;
@@ -9481,8 +9447,8 @@ impl crate::support::ReadMembers for DeleteInferenceAPITokenRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "TokenId" => crate::support::read_value(map, &mut self.token_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "TokenId" => ::tc_types::read_value(map, &mut self.token_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9513,10 +9479,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteInferenceAPITokenResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteInferenceAPITokenResponse {
+impl ::tc_types::ReadMembers for DeleteInferenceAPITokenResponse {
     const NAME: &'static str = "DeleteInferenceAPITokenResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -9532,7 +9498,7 @@ impl crate::support::ReadMembers for DeleteInferenceAPITokenResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9578,10 +9544,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteJustInTimeTranscodeTemplatesReques
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteJustInTimeTranscodeTemplatesRequest {
+impl ::tc_types::ReadMembers for DeleteJustInTimeTranscodeTemplatesRequest {
     const NAME: &'static str = "DeleteJustInTimeTranscodeTemplatesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "TemplateIds"];
     const STRICT: bool = true;
@@ -9598,8 +9564,8 @@ impl crate::support::ReadMembers for DeleteJustInTimeTranscodeTemplatesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "TemplateIds" => crate::support::read_value(map, &mut self.template_ids)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "TemplateIds" => ::tc_types::read_value(map, &mut self.template_ids)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9630,10 +9596,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteJustInTimeTranscodeTemplatesRespon
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteJustInTimeTranscodeTemplatesResponse {
+impl ::tc_types::ReadMembers for DeleteJustInTimeTranscodeTemplatesResponse {
     const NAME: &'static str = "DeleteJustInTimeTranscodeTemplatesResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -9649,7 +9615,7 @@ impl crate::support::ReadMembers for DeleteJustInTimeTranscodeTemplatesResponse 
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9689,10 +9655,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteL4ProxyRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteL4ProxyRequest {
+impl ::tc_types::ReadMembers for DeleteL4ProxyRequest {
     const NAME: &'static str = "DeleteL4ProxyRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "ProxyId"];
     const STRICT: bool = true;
@@ -9709,8 +9675,8 @@ impl crate::support::ReadMembers for DeleteL4ProxyRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9741,10 +9707,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteL4ProxyResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteL4ProxyResponse {
+impl ::tc_types::ReadMembers for DeleteL4ProxyResponse {
     const NAME: &'static str = "DeleteL4ProxyResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -9760,7 +9726,7 @@ impl crate::support::ReadMembers for DeleteL4ProxyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9816,10 +9782,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteL4ProxyRulesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteL4ProxyRulesRequest {
+impl ::tc_types::ReadMembers for DeleteL4ProxyRulesRequest {
     const NAME: &'static str = "DeleteL4ProxyRulesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "ProxyId", "RuleIds"];
     const STRICT: bool = true;
@@ -9837,9 +9803,9 @@ impl crate::support::ReadMembers for DeleteL4ProxyRulesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "RuleIds" => crate::support::read_value(map, &mut self.rule_ids)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "RuleIds" => ::tc_types::read_value(map, &mut self.rule_ids)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9870,10 +9836,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteL4ProxyRulesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteL4ProxyRulesResponse {
+impl ::tc_types::ReadMembers for DeleteL4ProxyRulesResponse {
     const NAME: &'static str = "DeleteL4ProxyRulesResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -9889,7 +9855,7 @@ impl crate::support::ReadMembers for DeleteL4ProxyRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9935,10 +9901,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteL7AccRulesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteL7AccRulesRequest {
+impl ::tc_types::ReadMembers for DeleteL7AccRulesRequest {
     const NAME: &'static str = "DeleteL7AccRulesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "RuleIds"];
     const STRICT: bool = true;
@@ -9955,8 +9921,8 @@ impl crate::support::ReadMembers for DeleteL7AccRulesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "RuleIds" => crate::support::read_value(map, &mut self.rule_ids)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "RuleIds" => ::tc_types::read_value(map, &mut self.rule_ids)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9987,10 +9953,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteL7AccRulesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteL7AccRulesResponse {
+impl ::tc_types::ReadMembers for DeleteL7AccRulesResponse {
     const NAME: &'static str = "DeleteL7AccRulesResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -10006,7 +9972,7 @@ impl crate::support::ReadMembers for DeleteL7AccRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10046,10 +10012,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteLoadBalancerRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteLoadBalancerRequest {
+impl ::tc_types::ReadMembers for DeleteLoadBalancerRequest {
     const NAME: &'static str = "DeleteLoadBalancerRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "InstanceId"];
     const STRICT: bool = true;
@@ -10066,8 +10032,8 @@ impl crate::support::ReadMembers for DeleteLoadBalancerRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "InstanceId" => crate::support::read_value(map, &mut self.instance_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "InstanceId" => ::tc_types::read_value(map, &mut self.instance_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10098,10 +10064,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteLoadBalancerResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteLoadBalancerResponse {
+impl ::tc_types::ReadMembers for DeleteLoadBalancerResponse {
     const NAME: &'static str = "DeleteLoadBalancerResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -10117,7 +10083,7 @@ impl crate::support::ReadMembers for DeleteLoadBalancerResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10157,10 +10123,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteMultiPathGatewayRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteMultiPathGatewayRequest {
+impl ::tc_types::ReadMembers for DeleteMultiPathGatewayRequest {
     const NAME: &'static str = "DeleteMultiPathGatewayRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "GatewayId"];
     const STRICT: bool = true;
@@ -10177,8 +10143,8 @@ impl crate::support::ReadMembers for DeleteMultiPathGatewayRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GatewayId" => crate::support::read_value(map, &mut self.gateway_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GatewayId" => ::tc_types::read_value(map, &mut self.gateway_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10209,10 +10175,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteMultiPathGatewayResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteMultiPathGatewayResponse {
+impl ::tc_types::ReadMembers for DeleteMultiPathGatewayResponse {
     const NAME: &'static str = "DeleteMultiPathGatewayResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -10228,7 +10194,7 @@ impl crate::support::ReadMembers for DeleteMultiPathGatewayResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10281,10 +10247,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteMultiPathGatewayLineRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteMultiPathGatewayLineRequest {
+impl ::tc_types::ReadMembers for DeleteMultiPathGatewayLineRequest {
     const NAME: &'static str = "DeleteMultiPathGatewayLineRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "GatewayId", "LineId"];
     const STRICT: bool = true;
@@ -10302,9 +10268,9 @@ impl crate::support::ReadMembers for DeleteMultiPathGatewayLineRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GatewayId" => crate::support::read_value(map, &mut self.gateway_id)?,
-            "LineId" => crate::support::read_value(map, &mut self.line_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GatewayId" => ::tc_types::read_value(map, &mut self.gateway_id)?,
+            "LineId" => ::tc_types::read_value(map, &mut self.line_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10335,10 +10301,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteMultiPathGatewayLineResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteMultiPathGatewayLineResponse {
+impl ::tc_types::ReadMembers for DeleteMultiPathGatewayLineResponse {
     const NAME: &'static str = "DeleteMultiPathGatewayLineResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -10354,7 +10320,7 @@ impl crate::support::ReadMembers for DeleteMultiPathGatewayLineResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10394,10 +10360,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteOriginGroupRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteOriginGroupRequest {
+impl ::tc_types::ReadMembers for DeleteOriginGroupRequest {
     const NAME: &'static str = "DeleteOriginGroupRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "GroupId"];
     const STRICT: bool = true;
@@ -10414,8 +10380,8 @@ impl crate::support::ReadMembers for DeleteOriginGroupRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GroupId" => crate::support::read_value(map, &mut self.group_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GroupId" => ::tc_types::read_value(map, &mut self.group_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10446,10 +10412,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteOriginGroupResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteOriginGroupResponse {
+impl ::tc_types::ReadMembers for DeleteOriginGroupResponse {
     const NAME: &'static str = "DeleteOriginGroupResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -10465,7 +10431,7 @@ impl crate::support::ReadMembers for DeleteOriginGroupResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10505,10 +10471,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteRealtimeLogDeliveryTaskRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteRealtimeLogDeliveryTaskRequest {
+impl ::tc_types::ReadMembers for DeleteRealtimeLogDeliveryTaskRequest {
     const NAME: &'static str = "DeleteRealtimeLogDeliveryTaskRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "TaskId"];
     const STRICT: bool = true;
@@ -10525,8 +10491,8 @@ impl crate::support::ReadMembers for DeleteRealtimeLogDeliveryTaskRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "TaskId" => crate::support::read_value(map, &mut self.task_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "TaskId" => ::tc_types::read_value(map, &mut self.task_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10557,10 +10523,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteRealtimeLogDeliveryTaskResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteRealtimeLogDeliveryTaskResponse {
+impl ::tc_types::ReadMembers for DeleteRealtimeLogDeliveryTaskResponse {
     const NAME: &'static str = "DeleteRealtimeLogDeliveryTaskResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -10576,7 +10542,7 @@ impl crate::support::ReadMembers for DeleteRealtimeLogDeliveryTaskResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10622,10 +10588,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteRulesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteRulesRequest {
+impl ::tc_types::ReadMembers for DeleteRulesRequest {
     const NAME: &'static str = "DeleteRulesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "RuleIds"];
     const STRICT: bool = true;
@@ -10642,8 +10608,8 @@ impl crate::support::ReadMembers for DeleteRulesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "RuleIds" => crate::support::read_value(map, &mut self.rule_ids)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "RuleIds" => ::tc_types::read_value(map, &mut self.rule_ids)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10674,10 +10640,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteRulesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteRulesResponse {
+impl ::tc_types::ReadMembers for DeleteRulesResponse {
     const NAME: &'static str = "DeleteRulesResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -10693,7 +10659,7 @@ impl crate::support::ReadMembers for DeleteRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10736,10 +10702,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteSecurityAPIResourceRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteSecurityAPIResourceRequest {
+impl ::tc_types::ReadMembers for DeleteSecurityAPIResourceRequest {
     const NAME: &'static str = "DeleteSecurityAPIResourceRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "APIResourceIds"];
     const STRICT: bool = true;
@@ -10756,10 +10722,8 @@ impl crate::support::ReadMembers for DeleteSecurityAPIResourceRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "APIResourceIds" => {
-                crate::support::read_value(map, &mut self.api_resource_ids)?
-            }
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "APIResourceIds" => ::tc_types::read_value(map, &mut self.api_resource_ids)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10790,10 +10754,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteSecurityAPIResourceResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteSecurityAPIResourceResponse {
+impl ::tc_types::ReadMembers for DeleteSecurityAPIResourceResponse {
     const NAME: &'static str = "DeleteSecurityAPIResourceResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -10809,7 +10773,7 @@ impl crate::support::ReadMembers for DeleteSecurityAPIResourceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10852,10 +10816,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteSecurityAPIServiceRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteSecurityAPIServiceRequest {
+impl ::tc_types::ReadMembers for DeleteSecurityAPIServiceRequest {
     const NAME: &'static str = "DeleteSecurityAPIServiceRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "APIServiceIds"];
     const STRICT: bool = true;
@@ -10872,10 +10836,8 @@ impl crate::support::ReadMembers for DeleteSecurityAPIServiceRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "APIServiceIds" => {
-                crate::support::read_value(map, &mut self.api_service_ids)?
-            }
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "APIServiceIds" => ::tc_types::read_value(map, &mut self.api_service_ids)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10906,10 +10868,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteSecurityAPIServiceResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteSecurityAPIServiceResponse {
+impl ::tc_types::ReadMembers for DeleteSecurityAPIServiceResponse {
     const NAME: &'static str = "DeleteSecurityAPIServiceResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -10925,7 +10887,7 @@ impl crate::support::ReadMembers for DeleteSecurityAPIServiceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10968,10 +10930,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteSecurityClientAttesterRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteSecurityClientAttesterRequest {
+impl ::tc_types::ReadMembers for DeleteSecurityClientAttesterRequest {
     const NAME: &'static str = "DeleteSecurityClientAttesterRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "ClientAttesterIds"];
     const STRICT: bool = true;
@@ -10988,9 +10950,9 @@ impl crate::support::ReadMembers for DeleteSecurityClientAttesterRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             "ClientAttesterIds" => {
-                crate::support::read_value(map, &mut self.client_attester_ids)?
+                ::tc_types::read_value(map, &mut self.client_attester_ids)?
             }
             _ => return Ok(false),
         }
@@ -11022,10 +10984,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteSecurityClientAttesterResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteSecurityClientAttesterResponse {
+impl ::tc_types::ReadMembers for DeleteSecurityClientAttesterResponse {
     const NAME: &'static str = "DeleteSecurityClientAttesterResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -11041,7 +11003,7 @@ impl crate::support::ReadMembers for DeleteSecurityClientAttesterResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11081,10 +11043,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteSecurityIPGroupRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteSecurityIPGroupRequest {
+impl ::tc_types::ReadMembers for DeleteSecurityIPGroupRequest {
     const NAME: &'static str = "DeleteSecurityIPGroupRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "GroupId"];
     const STRICT: bool = true;
@@ -11101,8 +11063,8 @@ impl crate::support::ReadMembers for DeleteSecurityIPGroupRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GroupId" => crate::support::read_value(map, &mut self.group_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GroupId" => ::tc_types::read_value(map, &mut self.group_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11133,10 +11095,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteSecurityIPGroupResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteSecurityIPGroupResponse {
+impl ::tc_types::ReadMembers for DeleteSecurityIPGroupResponse {
     const NAME: &'static str = "DeleteSecurityIPGroupResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -11152,7 +11114,7 @@ impl crate::support::ReadMembers for DeleteSecurityIPGroupResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11201,10 +11163,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteSecurityJSInjectionRuleRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteSecurityJSInjectionRuleRequest {
+impl ::tc_types::ReadMembers for DeleteSecurityJSInjectionRuleRequest {
     const NAME: &'static str = "DeleteSecurityJSInjectionRuleRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "JSInjectionRuleIds"];
     const STRICT: bool = true;
@@ -11221,9 +11183,9 @@ impl crate::support::ReadMembers for DeleteSecurityJSInjectionRuleRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             "JSInjectionRuleIds" => {
-                crate::support::read_value(map, &mut self.js_injection_rule_ids)?
+                ::tc_types::read_value(map, &mut self.js_injection_rule_ids)?
             }
             _ => return Ok(false),
         }
@@ -11255,10 +11217,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteSecurityJSInjectionRuleResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteSecurityJSInjectionRuleResponse {
+impl ::tc_types::ReadMembers for DeleteSecurityJSInjectionRuleResponse {
     const NAME: &'static str = "DeleteSecurityJSInjectionRuleResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -11274,7 +11236,7 @@ impl crate::support::ReadMembers for DeleteSecurityJSInjectionRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11314,10 +11276,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteSharedCNAMERequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteSharedCNAMERequest {
+impl ::tc_types::ReadMembers for DeleteSharedCNAMERequest {
     const NAME: &'static str = "DeleteSharedCNAMERequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "SharedCNAME"];
     const STRICT: bool = true;
@@ -11334,8 +11296,8 @@ impl crate::support::ReadMembers for DeleteSharedCNAMERequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "SharedCNAME" => crate::support::read_value(map, &mut self.shared_cname)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "SharedCNAME" => ::tc_types::read_value(map, &mut self.shared_cname)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11366,10 +11328,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteSharedCNAMEResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteSharedCNAMEResponse {
+impl ::tc_types::ReadMembers for DeleteSharedCNAMEResponse {
     const NAME: &'static str = "DeleteSharedCNAMEResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -11385,7 +11347,7 @@ impl crate::support::ReadMembers for DeleteSharedCNAMEResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11425,10 +11387,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteWebSecurityTemplateRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteWebSecurityTemplateRequest {
+impl ::tc_types::ReadMembers for DeleteWebSecurityTemplateRequest {
     const NAME: &'static str = "DeleteWebSecurityTemplateRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "TemplateId"];
     const STRICT: bool = true;
@@ -11445,8 +11407,8 @@ impl crate::support::ReadMembers for DeleteWebSecurityTemplateRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "TemplateId" => crate::support::read_value(map, &mut self.template_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "TemplateId" => ::tc_types::read_value(map, &mut self.template_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11477,10 +11439,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteWebSecurityTemplateResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteWebSecurityTemplateResponse {
+impl ::tc_types::ReadMembers for DeleteWebSecurityTemplateResponse {
     const NAME: &'static str = "DeleteWebSecurityTemplateResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -11496,7 +11458,7 @@ impl crate::support::ReadMembers for DeleteWebSecurityTemplateResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11525,10 +11487,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteZoneRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteZoneRequest {
+impl ::tc_types::ReadMembers for DeleteZoneRequest {
     const NAME: &'static str = "DeleteZoneRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId"];
     const STRICT: bool = true;
@@ -11544,7 +11506,7 @@ impl crate::support::ReadMembers for DeleteZoneRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11575,10 +11537,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteZoneResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeleteZoneResponse {
+impl ::tc_types::ReadMembers for DeleteZoneResponse {
     const NAME: &'static str = "DeleteZoneResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -11594,7 +11556,7 @@ impl crate::support::ReadMembers for DeleteZoneResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11660,10 +11622,10 @@ impl<'de> ::serde::Deserialize<'de> for DeployConfigGroupVersionRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeployConfigGroupVersionRequest {
+impl ::tc_types::ReadMembers for DeployConfigGroupVersionRequest {
     const NAME: &'static str = "DeployConfigGroupVersionRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -11692,12 +11654,12 @@ impl crate::support::ReadMembers for DeployConfigGroupVersionRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "EnvId" => crate::support::read_value(map, &mut self.env_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "EnvId" => ::tc_types::read_value(map, &mut self.env_id)?,
             "ConfigGroupVersionInfos" => {
-                crate::support::read_value(map, &mut self.config_group_version_infos)?
+                ::tc_types::read_value(map, &mut self.config_group_version_infos)?
             }
-            "Description" => crate::support::read_value(map, &mut self.description)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11737,10 +11699,10 @@ impl<'de> ::serde::Deserialize<'de> for DeployConfigGroupVersionResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeployConfigGroupVersionResponse {
+impl ::tc_types::ReadMembers for DeployConfigGroupVersionResponse {
     const NAME: &'static str = "DeployConfigGroupVersionResponse";
     const MEMBERS: &'static [&'static str] = &["RecordId", "RequestId"];
     const STRICT: bool = false;
@@ -11757,8 +11719,8 @@ impl crate::support::ReadMembers for DeployConfigGroupVersionResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RecordId" => crate::support::read_or_default(map, &mut self.record_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RecordId" => ::tc_types::read_or_default(map, &mut self.record_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11863,10 +11825,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeAccelerationDomainsRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeAccelerationDomainsRequest {
+impl ::tc_types::ReadMembers for DescribeAccelerationDomainsRequest {
     const NAME: &'static str = "DescribeAccelerationDomainsRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -11896,13 +11858,13 @@ impl crate::support::ReadMembers for DescribeAccelerationDomainsRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Order" => crate::support::read_value(map, &mut self.order)?,
-            "Direction" => crate::support::read_value(map, &mut self.direction)?,
-            "Match" => crate::support::read_value(map, &mut self.r#match)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Order" => ::tc_types::read_value(map, &mut self.order)?,
+            "Direction" => ::tc_types::read_value(map, &mut self.direction)?,
+            "Match" => ::tc_types::read_value(map, &mut self.r#match)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11954,10 +11916,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeAccelerationDomainsResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeAccelerationDomainsResponse {
+impl ::tc_types::ReadMembers for DescribeAccelerationDomainsResponse {
     const NAME: &'static str = "DescribeAccelerationDomainsResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -11979,11 +11941,11 @@ impl crate::support::ReadMembers for DescribeAccelerationDomainsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
             "AccelerationDomains" => {
-                crate::support::read_or_default(map, &mut self.acceleration_domains)?
+                ::tc_types::read_or_default(map, &mut self.acceleration_domains)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12046,10 +12008,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeAliasDomainsRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeAliasDomainsRequest {
+impl ::tc_types::ReadMembers for DescribeAliasDomainsRequest {
     const NAME: &'static str = "DescribeAliasDomainsRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Offset", "Limit", "Filters"];
     const STRICT: bool = true;
@@ -12068,10 +12030,10 @@ impl crate::support::ReadMembers for DescribeAliasDomainsRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12123,10 +12085,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeAliasDomainsResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeAliasDomainsResponse {
+impl ::tc_types::ReadMembers for DescribeAliasDomainsResponse {
     const NAME: &'static str = "DescribeAliasDomainsResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -12148,11 +12110,9 @@ impl crate::support::ReadMembers for DescribeAliasDomainsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "AliasDomains" => {
-                crate::support::read_or_default(map, &mut self.alias_domains)?
-            }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "AliasDomains" => ::tc_types::read_or_default(map, &mut self.alias_domains)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12228,10 +12188,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeApplicationProxiesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeApplicationProxiesRequest {
+impl ::tc_types::ReadMembers for DescribeApplicationProxiesRequest {
     const NAME: &'static str = "DescribeApplicationProxiesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Filters", "Offset", "Limit"];
     const STRICT: bool = true;
@@ -12250,10 +12210,10 @@ impl crate::support::ReadMembers for DescribeApplicationProxiesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12305,10 +12265,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeApplicationProxiesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeApplicationProxiesResponse {
+impl ::tc_types::ReadMembers for DescribeApplicationProxiesResponse {
     const NAME: &'static str = "DescribeApplicationProxiesResponse";
     const MEMBERS: &'static [&'static str] = &[
         "ApplicationProxies",
@@ -12331,10 +12291,10 @@ impl crate::support::ReadMembers for DescribeApplicationProxiesResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ApplicationProxies" => {
-                crate::support::read_or_default(map, &mut self.application_proxies)?
+                ::tc_types::read_or_default(map, &mut self.application_proxies)?
             }
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12432,10 +12392,10 @@ for DescribeAvailableCustomActionsForRuleEngineRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeAvailableCustomActionsForRuleEngineRequest {
+impl ::tc_types::ReadMembers for DescribeAvailableCustomActionsForRuleEngineRequest {
     const NAME: &'static str = "DescribeAvailableCustomActionsForRuleEngineRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -12463,12 +12423,12 @@ impl crate::support::ReadMembers for DescribeAvailableCustomActionsForRuleEngine
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "SortBy" => crate::support::read_value(map, &mut self.sort_by)?,
-            "SortOrder" => crate::support::read_value(map, &mut self.sort_order)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "SortBy" => ::tc_types::read_value(map, &mut self.sort_by)?,
+            "SortOrder" => ::tc_types::read_value(map, &mut self.sort_order)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12521,11 +12481,10 @@ for DescribeAvailableCustomActionsForRuleEngineResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers
-for DescribeAvailableCustomActionsForRuleEngineResponse {
+impl ::tc_types::ReadMembers for DescribeAvailableCustomActionsForRuleEngineResponse {
     const NAME: &'static str = "DescribeAvailableCustomActionsForRuleEngineResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -12547,11 +12506,11 @@ for DescribeAvailableCustomActionsForRuleEngineResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_value(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_value(map, &mut self.total_count)?,
             "CustomActionSet" => {
-                crate::support::read_value(map, &mut self.custom_action_set)?
+                ::tc_types::read_value(map, &mut self.custom_action_set)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12571,10 +12530,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeAvailablePlansRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeAvailablePlansRequest {
+impl ::tc_types::ReadMembers for DescribeAvailablePlansRequest {
     const NAME: &'static str = "DescribeAvailablePlansRequest";
     const MEMBERS: &'static [&'static str] = &[];
     const STRICT: bool = true;
@@ -12626,10 +12585,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeAvailablePlansResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeAvailablePlansResponse {
+impl ::tc_types::ReadMembers for DescribeAvailablePlansResponse {
     const NAME: &'static str = "DescribeAvailablePlansResponse";
     const MEMBERS: &'static [&'static str] = &["PlanInfo", "RequestId"];
     const STRICT: bool = false;
@@ -12646,8 +12605,8 @@ impl crate::support::ReadMembers for DescribeAvailablePlansResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PlanInfo" => crate::support::read_value(map, &mut self.plan_info)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "PlanInfo" => ::tc_types::read_value(map, &mut self.plan_info)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12659,10 +12618,10 @@ impl crate::support::ReadMembers for DescribeAvailablePlansResponse {
 pub struct DescribeBillingDataRequest {
     /// The start time. Data will be returned according to the timezone of the input timestamp.
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// The end time. The query time range (`EndTime` - `StartTime`) must be less than or equal to 31 days. The timezone of the end timestamp must be consistent with the start timestamp, and data will be returned according to the timezone of the input timestamps.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// Site ID set. This parameter is required. A maximum of 100 site ids can be imported. Use `*` to query data for all sites under the Tencent Cloud root account. Querying account-level data requires permissions for all site resources in this API.
     #[serde(rename = "ZoneIds")]
     pub zone_ids: Vec<String>,
@@ -12751,8 +12710,8 @@ pub struct DescribeBillingDataRequest {
 impl DescribeBillingDataRequest {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(
-        start_time: impl Into<crate::support::DateTime>,
-        end_time: impl Into<crate::support::DateTime>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
         zone_ids: impl IntoIterator<Item = impl Into<String>>,
         metric_name: impl Into<String>,
         interval: impl Into<String>,
@@ -12768,12 +12727,12 @@ impl DescribeBillingDataRequest {
         }
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -12816,10 +12775,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeBillingDataRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeBillingDataRequest {
+impl ::tc_types::ReadMembers for DescribeBillingDataRequest {
     const NAME: &'static str = "DescribeBillingDataRequest";
     const MEMBERS: &'static [&'static str] = &[
         "StartTime",
@@ -12855,13 +12814,13 @@ impl crate::support::ReadMembers for DescribeBillingDataRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StartTime" => crate::support::read_date_time(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_date_time(map, &mut self.end_time)?,
-            "ZoneIds" => crate::support::read_value(map, &mut self.zone_ids)?,
-            "MetricName" => crate::support::read_value(map, &mut self.metric_name)?,
-            "Interval" => crate::support::read_value(map, &mut self.interval)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "GroupBy" => crate::support::read_value(map, &mut self.group_by)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "ZoneIds" => ::tc_types::read_value(map, &mut self.zone_ids)?,
+            "MetricName" => ::tc_types::read_value(map, &mut self.metric_name)?,
+            "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "GroupBy" => ::tc_types::read_value(map, &mut self.group_by)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12902,10 +12861,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeBillingDataResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeBillingDataResponse {
+impl ::tc_types::ReadMembers for DescribeBillingDataResponse {
     const NAME: &'static str = "DescribeBillingDataResponse";
     const MEMBERS: &'static [&'static str] = &["Data", "RequestId"];
     const STRICT: bool = false;
@@ -12922,8 +12881,8 @@ impl crate::support::ReadMembers for DescribeBillingDataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Data" => crate::support::read_value(map, &mut self.data)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "Data" => ::tc_types::read_value(map, &mut self.data)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12963,10 +12922,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeConfigGroupVersionDetailRequest 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeConfigGroupVersionDetailRequest {
+impl ::tc_types::ReadMembers for DescribeConfigGroupVersionDetailRequest {
     const NAME: &'static str = "DescribeConfigGroupVersionDetailRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "VersionId"];
     const STRICT: bool = true;
@@ -12983,8 +12942,8 @@ impl crate::support::ReadMembers for DescribeConfigGroupVersionDetailRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "VersionId" => crate::support::read_value(map, &mut self.version_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "VersionId" => ::tc_types::read_value(map, &mut self.version_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13033,10 +12992,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeConfigGroupVersionDetailResponse
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeConfigGroupVersionDetailResponse {
+impl ::tc_types::ReadMembers for DescribeConfigGroupVersionDetailResponse {
     const NAME: &'static str = "DescribeConfigGroupVersionDetailResponse";
     const MEMBERS: &'static [&'static str] = &[
         "ConfigGroupVersionInfo",
@@ -13059,13 +13018,10 @@ impl crate::support::ReadMembers for DescribeConfigGroupVersionDetailResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ConfigGroupVersionInfo" => {
-                crate::support::read_or_default(
-                    map,
-                    &mut self.config_group_version_info,
-                )?
+                ::tc_types::read_or_default(map, &mut self.config_group_version_info)?
             }
-            "Content" => crate::support::read_or_default(map, &mut self.content)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "Content" => ::tc_types::read_or_default(map, &mut self.content)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13134,10 +13090,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeConfigGroupVersionsRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeConfigGroupVersionsRequest {
+impl ::tc_types::ReadMembers for DescribeConfigGroupVersionsRequest {
     const NAME: &'static str = "DescribeConfigGroupVersionsRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -13163,11 +13119,11 @@ impl crate::support::ReadMembers for DescribeConfigGroupVersionsRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GroupId" => crate::support::read_value(map, &mut self.group_id)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GroupId" => ::tc_types::read_value(map, &mut self.group_id)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13219,10 +13175,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeConfigGroupVersionsResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeConfigGroupVersionsResponse {
+impl ::tc_types::ReadMembers for DescribeConfigGroupVersionsResponse {
     const NAME: &'static str = "DescribeConfigGroupVersionsResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -13244,14 +13200,11 @@ impl crate::support::ReadMembers for DescribeConfigGroupVersionsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
             "ConfigGroupVersionInfos" => {
-                crate::support::read_or_default(
-                    map,
-                    &mut self.config_group_version_infos,
-                )?
+                ::tc_types::read_or_default(map, &mut self.config_group_version_infos)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13308,10 +13261,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeContentIdentifiersRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeContentIdentifiersRequest {
+impl ::tc_types::ReadMembers for DescribeContentIdentifiersRequest {
     const NAME: &'static str = "DescribeContentIdentifiersRequest";
     const MEMBERS: &'static [&'static str] = &["Offset", "Limit", "Filters"];
     const STRICT: bool = true;
@@ -13329,9 +13282,9 @@ impl crate::support::ReadMembers for DescribeContentIdentifiersRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13383,10 +13336,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeContentIdentifiersResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeContentIdentifiersResponse {
+impl ::tc_types::ReadMembers for DescribeContentIdentifiersResponse {
     const NAME: &'static str = "DescribeContentIdentifiersResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -13408,11 +13361,11 @@ impl crate::support::ReadMembers for DescribeContentIdentifiersResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
             "ContentIdentifiers" => {
-                crate::support::read_or_default(map, &mut self.content_identifiers)?
+                ::tc_types::read_or_default(map, &mut self.content_identifiers)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13441,10 +13394,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeContentQuotaRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeContentQuotaRequest {
+impl ::tc_types::ReadMembers for DescribeContentQuotaRequest {
     const NAME: &'static str = "DescribeContentQuotaRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId"];
     const STRICT: bool = true;
@@ -13460,7 +13413,7 @@ impl crate::support::ReadMembers for DescribeContentQuotaRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13511,10 +13464,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeContentQuotaResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeContentQuotaResponse {
+impl ::tc_types::ReadMembers for DescribeContentQuotaResponse {
     const NAME: &'static str = "DescribeContentQuotaResponse";
     const MEMBERS: &'static [&'static str] = &[
         "PurgeQuota",
@@ -13536,9 +13489,9 @@ impl crate::support::ReadMembers for DescribeContentQuotaResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PurgeQuota" => crate::support::read_value(map, &mut self.purge_quota)?,
-            "PrefetchQuota" => crate::support::read_value(map, &mut self.prefetch_quota)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "PurgeQuota" => ::tc_types::read_value(map, &mut self.purge_quota)?,
+            "PrefetchQuota" => ::tc_types::read_value(map, &mut self.prefetch_quota)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13601,10 +13554,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeCustomErrorPagesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeCustomErrorPagesRequest {
+impl ::tc_types::ReadMembers for DescribeCustomErrorPagesRequest {
     const NAME: &'static str = "DescribeCustomErrorPagesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Filters", "Offset", "Limit"];
     const STRICT: bool = true;
@@ -13623,10 +13576,10 @@ impl crate::support::ReadMembers for DescribeCustomErrorPagesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13678,10 +13631,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeCustomErrorPagesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeCustomErrorPagesResponse {
+impl ::tc_types::ReadMembers for DescribeCustomErrorPagesResponse {
     const NAME: &'static str = "DescribeCustomErrorPagesResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "ErrorPages", "RequestId"];
     const STRICT: bool = false;
@@ -13699,9 +13652,9 @@ impl crate::support::ReadMembers for DescribeCustomErrorPagesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_value(map, &mut self.total_count)?,
-            "ErrorPages" => crate::support::read_value(map, &mut self.error_pages)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_value(map, &mut self.total_count)?,
+            "ErrorPages" => ::tc_types::read_value(map, &mut self.error_pages)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13713,10 +13666,10 @@ impl crate::support::ReadMembers for DescribeCustomErrorPagesResponse {
 pub struct DescribeDDoSAttackDataRequest {
     /// The start time.
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// End time. the query time range (`EndTime` - `StartTime`) must be less than or equal to 31 days.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// Statistical metrics.
     ///
     /// - `ddos_attackMaxBandwidth`: Peak attack bandwidth;
@@ -13754,8 +13707,8 @@ pub struct DescribeDDoSAttackDataRequest {
 impl DescribeDDoSAttackDataRequest {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(
-        start_time: impl Into<crate::support::DateTime>,
-        end_time: impl Into<crate::support::DateTime>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
         metric_names: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         Self {
@@ -13769,12 +13722,12 @@ impl DescribeDDoSAttackDataRequest {
         }
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -13814,10 +13767,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeDDoSAttackDataRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeDDoSAttackDataRequest {
+impl ::tc_types::ReadMembers for DescribeDDoSAttackDataRequest {
     const NAME: &'static str = "DescribeDDoSAttackDataRequest";
     const MEMBERS: &'static [&'static str] = &[
         "StartTime",
@@ -13847,13 +13800,13 @@ impl crate::support::ReadMembers for DescribeDDoSAttackDataRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StartTime" => crate::support::read_date_time(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_date_time(map, &mut self.end_time)?,
-            "MetricNames" => crate::support::read_value(map, &mut self.metric_names)?,
-            "ZoneIds" => crate::support::read_value(map, &mut self.zone_ids)?,
-            "PolicyIds" => crate::support::read_value(map, &mut self.policy_ids)?,
-            "Interval" => crate::support::read_value(map, &mut self.interval)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "MetricNames" => ::tc_types::read_value(map, &mut self.metric_names)?,
+            "ZoneIds" => ::tc_types::read_value(map, &mut self.zone_ids)?,
+            "PolicyIds" => ::tc_types::read_value(map, &mut self.policy_ids)?,
+            "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13903,10 +13856,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeDDoSAttackDataResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeDDoSAttackDataResponse {
+impl ::tc_types::ReadMembers for DescribeDDoSAttackDataResponse {
     const NAME: &'static str = "DescribeDDoSAttackDataResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Data", "RequestId"];
     const STRICT: bool = false;
@@ -13924,9 +13877,9 @@ impl crate::support::ReadMembers for DescribeDDoSAttackDataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Data" => crate::support::read_value(map, &mut self.data)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Data" => ::tc_types::read_value(map, &mut self.data)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13938,10 +13891,10 @@ impl crate::support::ReadMembers for DescribeDDoSAttackDataResponse {
 pub struct DescribeDDoSAttackEventRequest {
     /// The start time.
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// End time. the query time range (`EndTime` - `StartTime`) must be less than or equal to 31 days.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// List of DDoS policy IDs. All policies are selected if this field is not specified.
     #[serde(rename = "PolicyIds", skip_serializing_if = "Option::is_none")]
     pub policy_ids: Option<Vec<i64>>,
@@ -13986,8 +13939,8 @@ pub struct DescribeDDoSAttackEventRequest {
 impl DescribeDDoSAttackEventRequest {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(
-        start_time: impl Into<crate::support::DateTime>,
-        end_time: impl Into<crate::support::DateTime>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
     ) -> Self {
         Self {
             start_time: start_time.into(),
@@ -14003,12 +13956,12 @@ impl DescribeDDoSAttackEventRequest {
         }
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -14060,10 +14013,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeDDoSAttackEventRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeDDoSAttackEventRequest {
+impl ::tc_types::ReadMembers for DescribeDDoSAttackEventRequest {
     const NAME: &'static str = "DescribeDDoSAttackEventRequest";
     const MEMBERS: &'static [&'static str] = &[
         "StartTime",
@@ -14099,16 +14052,16 @@ impl crate::support::ReadMembers for DescribeDDoSAttackEventRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StartTime" => crate::support::read_date_time(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_date_time(map, &mut self.end_time)?,
-            "PolicyIds" => crate::support::read_value(map, &mut self.policy_ids)?,
-            "ZoneIds" => crate::support::read_value(map, &mut self.zone_ids)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "ShowDetail" => crate::support::read_value(map, &mut self.show_detail)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
-            "OrderBy" => crate::support::read_value(map, &mut self.order_by)?,
-            "OrderType" => crate::support::read_value(map, &mut self.order_type)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "PolicyIds" => ::tc_types::read_value(map, &mut self.policy_ids)?,
+            "ZoneIds" => ::tc_types::read_value(map, &mut self.zone_ids)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "ShowDetail" => ::tc_types::read_value(map, &mut self.show_detail)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
+            "OrderBy" => ::tc_types::read_value(map, &mut self.order_by)?,
+            "OrderType" => ::tc_types::read_value(map, &mut self.order_type)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14158,10 +14111,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeDDoSAttackEventResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeDDoSAttackEventResponse {
+impl ::tc_types::ReadMembers for DescribeDDoSAttackEventResponse {
     const NAME: &'static str = "DescribeDDoSAttackEventResponse";
     const MEMBERS: &'static [&'static str] = &["Data", "TotalCount", "RequestId"];
     const STRICT: bool = false;
@@ -14179,9 +14132,9 @@ impl crate::support::ReadMembers for DescribeDDoSAttackEventResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Data" => crate::support::read_value(map, &mut self.data)?,
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "Data" => ::tc_types::read_value(map, &mut self.data)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14193,10 +14146,10 @@ impl crate::support::ReadMembers for DescribeDDoSAttackEventResponse {
 pub struct DescribeDDoSAttackTopDataRequest {
     /// The start time.
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// End time. the query time range (`EndTime` - `StartTime`) must be less than or equal to 31 days.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// The statistical metric. Values:
     ///
     /// - `ddos_attackFlux_protocol`: Rank protocols by the attack traffic.
@@ -14249,8 +14202,8 @@ pub struct DescribeDDoSAttackTopDataRequest {
 impl DescribeDDoSAttackTopDataRequest {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(
-        start_time: impl Into<crate::support::DateTime>,
-        end_time: impl Into<crate::support::DateTime>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
         metric_name: impl Into<String>,
     ) -> Self {
         Self {
@@ -14267,12 +14220,12 @@ impl DescribeDDoSAttackTopDataRequest {
         }
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -14324,10 +14277,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeDDoSAttackTopDataRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeDDoSAttackTopDataRequest {
+impl ::tc_types::ReadMembers for DescribeDDoSAttackTopDataRequest {
     const NAME: &'static str = "DescribeDDoSAttackTopDataRequest";
     const MEMBERS: &'static [&'static str] = &[
         "StartTime",
@@ -14363,16 +14316,16 @@ impl crate::support::ReadMembers for DescribeDDoSAttackTopDataRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StartTime" => crate::support::read_date_time(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_date_time(map, &mut self.end_time)?,
-            "MetricName" => crate::support::read_value(map, &mut self.metric_name)?,
-            "ZoneIds" => crate::support::read_value(map, &mut self.zone_ids)?,
-            "PolicyIds" => crate::support::read_value(map, &mut self.policy_ids)?,
-            "AttackType" => crate::support::read_value(map, &mut self.attack_type)?,
-            "ProtocolType" => crate::support::read_value(map, &mut self.protocol_type)?,
-            "Port" => crate::support::read_value(map, &mut self.port)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "MetricName" => ::tc_types::read_value(map, &mut self.metric_name)?,
+            "ZoneIds" => ::tc_types::read_value(map, &mut self.zone_ids)?,
+            "PolicyIds" => ::tc_types::read_value(map, &mut self.policy_ids)?,
+            "AttackType" => ::tc_types::read_value(map, &mut self.attack_type)?,
+            "ProtocolType" => ::tc_types::read_value(map, &mut self.protocol_type)?,
+            "Port" => ::tc_types::read_value(map, &mut self.port)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14422,10 +14375,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeDDoSAttackTopDataResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeDDoSAttackTopDataResponse {
+impl ::tc_types::ReadMembers for DescribeDDoSAttackTopDataResponse {
     const NAME: &'static str = "DescribeDDoSAttackTopDataResponse";
     const MEMBERS: &'static [&'static str] = &["Data", "TotalCount", "RequestId"];
     const STRICT: bool = false;
@@ -14443,9 +14396,9 @@ impl crate::support::ReadMembers for DescribeDDoSAttackTopDataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Data" => crate::support::read_value(map, &mut self.data)?,
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "Data" => ::tc_types::read_value(map, &mut self.data)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14474,10 +14427,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeDDoSProtectionRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeDDoSProtectionRequest {
+impl ::tc_types::ReadMembers for DescribeDDoSProtectionRequest {
     const NAME: &'static str = "DescribeDDoSProtectionRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId"];
     const STRICT: bool = true;
@@ -14493,7 +14446,7 @@ impl crate::support::ReadMembers for DescribeDDoSProtectionRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14533,10 +14486,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeDDoSProtectionResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeDDoSProtectionResponse {
+impl ::tc_types::ReadMembers for DescribeDDoSProtectionResponse {
     const NAME: &'static str = "DescribeDDoSProtectionResponse";
     const MEMBERS: &'static [&'static str] = &["DDoSProtection", "RequestId"];
     const STRICT: bool = false;
@@ -14554,9 +14507,9 @@ impl crate::support::ReadMembers for DescribeDDoSProtectionResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "DDoSProtection" => {
-                crate::support::read_or_default(map, &mut self.ddos_protection)?
+                ::tc_types::read_or_default(map, &mut self.ddos_protection)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14620,10 +14573,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeDefaultCertificatesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeDefaultCertificatesRequest {
+impl ::tc_types::ReadMembers for DescribeDefaultCertificatesRequest {
     const NAME: &'static str = "DescribeDefaultCertificatesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Filters", "Offset", "Limit"];
     const STRICT: bool = true;
@@ -14642,10 +14595,10 @@ impl crate::support::ReadMembers for DescribeDefaultCertificatesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14697,10 +14650,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeDefaultCertificatesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeDefaultCertificatesResponse {
+impl ::tc_types::ReadMembers for DescribeDefaultCertificatesResponse {
     const NAME: &'static str = "DescribeDefaultCertificatesResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -14722,11 +14675,11 @@ impl crate::support::ReadMembers for DescribeDefaultCertificatesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
             "DefaultServerCertInfo" => {
-                crate::support::read_or_default(map, &mut self.default_server_cert_info)?
+                ::tc_types::read_or_default(map, &mut self.default_server_cert_info)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14777,10 +14730,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeDeployHistoryRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeDeployHistoryRequest {
+impl ::tc_types::ReadMembers for DescribeDeployHistoryRequest {
     const NAME: &'static str = "DescribeDeployHistoryRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "EnvId", "Filters"];
     const STRICT: bool = true;
@@ -14798,9 +14751,9 @@ impl crate::support::ReadMembers for DescribeDeployHistoryRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "EnvId" => crate::support::read_value(map, &mut self.env_id)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "EnvId" => ::tc_types::read_value(map, &mut self.env_id)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14849,10 +14802,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeDeployHistoryResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeDeployHistoryResponse {
+impl ::tc_types::ReadMembers for DescribeDeployHistoryResponse {
     const NAME: &'static str = "DescribeDeployHistoryResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Records", "RequestId"];
     const STRICT: bool = false;
@@ -14870,9 +14823,9 @@ impl crate::support::ReadMembers for DescribeDeployHistoryResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Records" => crate::support::read_or_default(map, &mut self.records)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Records" => ::tc_types::read_or_default(map, &mut self.records)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14993,10 +14946,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeDnsRecordsRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeDnsRecordsRequest {
+impl ::tc_types::ReadMembers for DescribeDnsRecordsRequest {
     const NAME: &'static str = "DescribeDnsRecordsRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -15026,13 +14979,13 @@ impl crate::support::ReadMembers for DescribeDnsRecordsRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "SortBy" => crate::support::read_value(map, &mut self.sort_by)?,
-            "SortOrder" => crate::support::read_value(map, &mut self.sort_order)?,
-            "Match" => crate::support::read_value(map, &mut self.r#match)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "SortBy" => ::tc_types::read_value(map, &mut self.sort_by)?,
+            "SortOrder" => ::tc_types::read_value(map, &mut self.sort_order)?,
+            "Match" => ::tc_types::read_value(map, &mut self.r#match)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15081,10 +15034,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeDnsRecordsResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeDnsRecordsResponse {
+impl ::tc_types::ReadMembers for DescribeDnsRecordsResponse {
     const NAME: &'static str = "DescribeDnsRecordsResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "DnsRecords", "RequestId"];
     const STRICT: bool = false;
@@ -15102,9 +15055,9 @@ impl crate::support::ReadMembers for DescribeDnsRecordsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "DnsRecords" => crate::support::read_or_default(map, &mut self.dns_records)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "DnsRecords" => ::tc_types::read_or_default(map, &mut self.dns_records)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15193,10 +15146,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeEdgeKVNamespacesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeEdgeKVNamespacesRequest {
+impl ::tc_types::ReadMembers for DescribeEdgeKVNamespacesRequest {
     const NAME: &'static str = "DescribeEdgeKVNamespacesRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -15224,12 +15177,12 @@ impl crate::support::ReadMembers for DescribeEdgeKVNamespacesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "SortBy" => crate::support::read_value(map, &mut self.sort_by)?,
-            "SortOrder" => crate::support::read_value(map, &mut self.sort_order)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "SortBy" => ::tc_types::read_value(map, &mut self.sort_by)?,
+            "SortOrder" => ::tc_types::read_value(map, &mut self.sort_order)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15281,10 +15234,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeEdgeKVNamespacesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeEdgeKVNamespacesResponse {
+impl ::tc_types::ReadMembers for DescribeEdgeKVNamespacesResponse {
     const NAME: &'static str = "DescribeEdgeKVNamespacesResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -15306,11 +15259,9 @@ impl crate::support::ReadMembers for DescribeEdgeKVNamespacesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "KVNamespaces" => {
-                crate::support::read_or_default(map, &mut self.kv_namespaces)?
-            }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "KVNamespaces" => ::tc_types::read_or_default(map, &mut self.kv_namespaces)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15339,10 +15290,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeEnvironmentsRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeEnvironmentsRequest {
+impl ::tc_types::ReadMembers for DescribeEnvironmentsRequest {
     const NAME: &'static str = "DescribeEnvironmentsRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId"];
     const STRICT: bool = true;
@@ -15358,7 +15309,7 @@ impl crate::support::ReadMembers for DescribeEnvironmentsRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15407,10 +15358,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeEnvironmentsResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeEnvironmentsResponse {
+impl ::tc_types::ReadMembers for DescribeEnvironmentsResponse {
     const NAME: &'static str = "DescribeEnvironmentsResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "EnvInfos", "RequestId"];
     const STRICT: bool = false;
@@ -15428,9 +15379,9 @@ impl crate::support::ReadMembers for DescribeEnvironmentsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "EnvInfos" => crate::support::read_or_default(map, &mut self.env_infos)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "EnvInfos" => ::tc_types::read_or_default(map, &mut self.env_infos)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15500,10 +15451,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeFunctionComponentBindingsRequest
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeFunctionComponentBindingsRequest {
+impl ::tc_types::ReadMembers for DescribeFunctionComponentBindingsRequest {
     const NAME: &'static str = "DescribeFunctionComponentBindingsRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -15529,11 +15480,11 @@ impl crate::support::ReadMembers for DescribeFunctionComponentBindingsRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "FunctionId" => crate::support::read_value(map, &mut self.function_id)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "FunctionId" => ::tc_types::read_value(map, &mut self.function_id)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15585,10 +15536,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeFunctionComponentBindingsRespons
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeFunctionComponentBindingsResponse {
+impl ::tc_types::ReadMembers for DescribeFunctionComponentBindingsResponse {
     const NAME: &'static str = "DescribeFunctionComponentBindingsResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -15610,14 +15561,11 @@ impl crate::support::ReadMembers for DescribeFunctionComponentBindingsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
             "FunctionComponentBindings" => {
-                crate::support::read_or_default(
-                    map,
-                    &mut self.function_component_bindings,
-                )?
+                ::tc_types::read_or_default(map, &mut self.function_component_bindings)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15713,10 +15661,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeFunctionReplicasRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeFunctionReplicasRequest {
+impl ::tc_types::ReadMembers for DescribeFunctionReplicasRequest {
     const NAME: &'static str = "DescribeFunctionReplicasRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -15746,13 +15694,13 @@ impl crate::support::ReadMembers for DescribeFunctionReplicasRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "FunctionId" => crate::support::read_value(map, &mut self.function_id)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "SortBy" => crate::support::read_value(map, &mut self.sort_by)?,
-            "SortOrder" => crate::support::read_value(map, &mut self.sort_order)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "FunctionId" => ::tc_types::read_value(map, &mut self.function_id)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "SortBy" => ::tc_types::read_value(map, &mut self.sort_by)?,
+            "SortOrder" => ::tc_types::read_value(map, &mut self.sort_order)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15804,10 +15752,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeFunctionReplicasResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeFunctionReplicasResponse {
+impl ::tc_types::ReadMembers for DescribeFunctionReplicasResponse {
     const NAME: &'static str = "DescribeFunctionReplicasResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -15829,11 +15777,11 @@ impl crate::support::ReadMembers for DescribeFunctionReplicasResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
             "FunctionReplicas" => {
-                crate::support::read_or_default(map, &mut self.function_replicas)?
+                ::tc_types::read_or_default(map, &mut self.function_replicas)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15877,10 +15825,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeFunctionRulesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeFunctionRulesRequest {
+impl ::tc_types::ReadMembers for DescribeFunctionRulesRequest {
     const NAME: &'static str = "DescribeFunctionRulesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Filters"];
     const STRICT: bool = true;
@@ -15897,8 +15845,8 @@ impl crate::support::ReadMembers for DescribeFunctionRulesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15941,10 +15889,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeFunctionRulesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeFunctionRulesResponse {
+impl ::tc_types::ReadMembers for DescribeFunctionRulesResponse {
     const NAME: &'static str = "DescribeFunctionRulesResponse";
     const MEMBERS: &'static [&'static str] = &["FunctionRules", "RequestId"];
     const STRICT: bool = false;
@@ -15962,9 +15910,9 @@ impl crate::support::ReadMembers for DescribeFunctionRulesResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "FunctionRules" => {
-                crate::support::read_or_default(map, &mut self.function_rules)?
+                ::tc_types::read_or_default(map, &mut self.function_rules)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16004,10 +15952,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeFunctionRuntimeEnvironmentReques
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeFunctionRuntimeEnvironmentRequest {
+impl ::tc_types::ReadMembers for DescribeFunctionRuntimeEnvironmentRequest {
     const NAME: &'static str = "DescribeFunctionRuntimeEnvironmentRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "FunctionId"];
     const STRICT: bool = true;
@@ -16024,8 +15972,8 @@ impl crate::support::ReadMembers for DescribeFunctionRuntimeEnvironmentRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "FunctionId" => crate::support::read_value(map, &mut self.function_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "FunctionId" => ::tc_types::read_value(map, &mut self.function_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16068,10 +16016,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeFunctionRuntimeEnvironmentRespon
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeFunctionRuntimeEnvironmentResponse {
+impl ::tc_types::ReadMembers for DescribeFunctionRuntimeEnvironmentResponse {
     const NAME: &'static str = "DescribeFunctionRuntimeEnvironmentResponse";
     const MEMBERS: &'static [&'static str] = &["EnvironmentVariables", "RequestId"];
     const STRICT: bool = false;
@@ -16089,9 +16037,9 @@ impl crate::support::ReadMembers for DescribeFunctionRuntimeEnvironmentResponse 
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "EnvironmentVariables" => {
-                crate::support::read_value(map, &mut self.environment_variables)?
+                ::tc_types::read_value(map, &mut self.environment_variables)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16164,10 +16112,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeFunctionsRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeFunctionsRequest {
+impl ::tc_types::ReadMembers for DescribeFunctionsRequest {
     const NAME: &'static str = "DescribeFunctionsRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -16193,11 +16141,11 @@ impl crate::support::ReadMembers for DescribeFunctionsRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "FunctionIds" => crate::support::read_value(map, &mut self.function_ids)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "FunctionIds" => ::tc_types::read_value(map, &mut self.function_ids)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16246,10 +16194,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeFunctionsResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeFunctionsResponse {
+impl ::tc_types::ReadMembers for DescribeFunctionsResponse {
     const NAME: &'static str = "DescribeFunctionsResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Functions", "RequestId"];
     const STRICT: bool = false;
@@ -16267,9 +16215,9 @@ impl crate::support::ReadMembers for DescribeFunctionsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Functions" => crate::support::read_or_default(map, &mut self.functions)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Functions" => ::tc_types::read_or_default(map, &mut self.functions)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16329,10 +16277,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeHostsSettingRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeHostsSettingRequest {
+impl ::tc_types::ReadMembers for DescribeHostsSettingRequest {
     const NAME: &'static str = "DescribeHostsSettingRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Offset", "Limit", "Filters"];
     const STRICT: bool = true;
@@ -16351,10 +16299,10 @@ impl crate::support::ReadMembers for DescribeHostsSettingRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16403,10 +16351,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeHostsSettingResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeHostsSettingResponse {
+impl ::tc_types::ReadMembers for DescribeHostsSettingResponse {
     const NAME: &'static str = "DescribeHostsSettingResponse";
     const MEMBERS: &'static [&'static str] = &[
         "DetailHosts",
@@ -16428,13 +16376,9 @@ impl crate::support::ReadMembers for DescribeHostsSettingResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "DetailHosts" => {
-                crate::support::read_or_default(map, &mut self.detail_hosts)?
-            }
-            "TotalNumber" => {
-                crate::support::read_or_default(map, &mut self.total_number)?
-            }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "DetailHosts" => ::tc_types::read_or_default(map, &mut self.detail_hosts)?,
+            "TotalNumber" => ::tc_types::read_or_default(map, &mut self.total_number)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16498,10 +16442,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeIPGroupReferencesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeIPGroupReferencesRequest {
+impl ::tc_types::ReadMembers for DescribeIPGroupReferencesRequest {
     const NAME: &'static str = "DescribeIPGroupReferencesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "GroupId", "Offset", "Limit"];
     const STRICT: bool = true;
@@ -16520,10 +16464,10 @@ impl crate::support::ReadMembers for DescribeIPGroupReferencesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GroupId" => crate::support::read_value(map, &mut self.group_id)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GroupId" => ::tc_types::read_value(map, &mut self.group_id)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16575,10 +16519,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeIPGroupReferencesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeIPGroupReferencesResponse {
+impl ::tc_types::ReadMembers for DescribeIPGroupReferencesResponse {
     const NAME: &'static str = "DescribeIPGroupReferencesResponse";
     const MEMBERS: &'static [&'static str] = &["References", "TotalCount", "RequestId"];
     const STRICT: bool = false;
@@ -16596,9 +16540,9 @@ impl crate::support::ReadMembers for DescribeIPGroupReferencesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "References" => crate::support::read_value(map, &mut self.references)?,
-            "TotalCount" => crate::support::read_value(map, &mut self.total_count)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "References" => ::tc_types::read_value(map, &mut self.references)?,
+            "TotalCount" => ::tc_types::read_value(map, &mut self.total_count)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16629,10 +16573,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeIPRegionRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeIPRegionRequest {
+impl ::tc_types::ReadMembers for DescribeIPRegionRequest {
     const NAME: &'static str = "DescribeIPRegionRequest";
     const MEMBERS: &'static [&'static str] = &["IPs"];
     const STRICT: bool = true;
@@ -16646,7 +16590,7 @@ impl crate::support::ReadMembers for DescribeIPRegionRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IPs" => crate::support::read_value(map, &mut self.ips)?,
+            "IPs" => ::tc_types::read_value(map, &mut self.ips)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16689,10 +16633,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeIPRegionResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeIPRegionResponse {
+impl ::tc_types::ReadMembers for DescribeIPRegionResponse {
     const NAME: &'static str = "DescribeIPRegionResponse";
     const MEMBERS: &'static [&'static str] = &["IPRegionInfo", "RequestId"];
     const STRICT: bool = false;
@@ -16709,10 +16653,8 @@ impl crate::support::ReadMembers for DescribeIPRegionResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IPRegionInfo" => {
-                crate::support::read_or_default(map, &mut self.ip_region_info)?
-            }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "IPRegionInfo" => ::tc_types::read_or_default(map, &mut self.ip_region_info)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16763,10 +16705,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeIdentificationsRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeIdentificationsRequest {
+impl ::tc_types::ReadMembers for DescribeIdentificationsRequest {
     const NAME: &'static str = "DescribeIdentificationsRequest";
     const MEMBERS: &'static [&'static str] = &["Filters", "Offset", "Limit"];
     const STRICT: bool = true;
@@ -16784,9 +16726,9 @@ impl crate::support::ReadMembers for DescribeIdentificationsRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16838,10 +16780,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeIdentificationsResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeIdentificationsResponse {
+impl ::tc_types::ReadMembers for DescribeIdentificationsResponse {
     const NAME: &'static str = "DescribeIdentificationsResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -16863,11 +16805,11 @@ impl crate::support::ReadMembers for DescribeIdentificationsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
             "Identifications" => {
-                crate::support::read_or_default(map, &mut self.identifications)?
+                ::tc_types::read_or_default(map, &mut self.identifications)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16916,10 +16858,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeInferenceAPITokensRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeInferenceAPITokensRequest {
+impl ::tc_types::ReadMembers for DescribeInferenceAPITokensRequest {
     const NAME: &'static str = "DescribeInferenceAPITokensRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Offset", "Limit"];
     const STRICT: bool = true;
@@ -16937,9 +16879,9 @@ impl crate::support::ReadMembers for DescribeInferenceAPITokensRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16988,10 +16930,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeInferenceAPITokensResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeInferenceAPITokensResponse {
+impl ::tc_types::ReadMembers for DescribeInferenceAPITokensResponse {
     const NAME: &'static str = "DescribeInferenceAPITokensResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Tokens", "RequestId"];
     const STRICT: bool = false;
@@ -17009,9 +16951,9 @@ impl crate::support::ReadMembers for DescribeInferenceAPITokensResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Tokens" => crate::support::read_value(map, &mut self.tokens)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Tokens" => ::tc_types::read_value(map, &mut self.tokens)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17040,10 +16982,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeInferenceHardwareSpecificationsR
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeInferenceHardwareSpecificationsRequest {
+impl ::tc_types::ReadMembers for DescribeInferenceHardwareSpecificationsRequest {
     const NAME: &'static str = "DescribeInferenceHardwareSpecificationsRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId"];
     const STRICT: bool = true;
@@ -17059,7 +17001,7 @@ impl crate::support::ReadMembers for DescribeInferenceHardwareSpecificationsRequ
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17102,10 +17044,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeInferenceHardwareSpecificationsR
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeInferenceHardwareSpecificationsResponse {
+impl ::tc_types::ReadMembers for DescribeInferenceHardwareSpecificationsResponse {
     const NAME: &'static str = "DescribeInferenceHardwareSpecificationsResponse";
     const MEMBERS: &'static [&'static str] = &["HardwareSpecifications", "RequestId"];
     const STRICT: bool = false;
@@ -17123,9 +17065,9 @@ impl crate::support::ReadMembers for DescribeInferenceHardwareSpecificationsResp
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "HardwareSpecifications" => {
-                crate::support::read_or_default(map, &mut self.hardware_specifications)?
+                ::tc_types::read_or_default(map, &mut self.hardware_specifications)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17146,10 +17088,10 @@ pub struct DescribeInferenceServiceDeploymentLogsRequest {
     pub record_id: String,
     /// Start time for retrieving logs.
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<crate::support::DateTime>,
+    pub start_time: Option<::tc_types::DateTime>,
     /// End time for retrieving logs. Default query time range (EndTime - StartTime) is the most recent 7 days.
     #[serde(rename = "EndTime", skip_serializing_if = "Option::is_none")]
-    pub end_time: Option<crate::support::DateTime>,
+    pub end_time: Option<::tc_types::DateTime>,
     /// Sorting field. Valid values:
     ///
     /// - timestamp: Log generation time.
@@ -17207,12 +17149,12 @@ impl DescribeInferenceServiceDeploymentLogsRequest {
         self
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = Some(value.into());
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = Some(value.into());
         self
     }
@@ -17241,10 +17183,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeInferenceServiceDeploymentLogsRe
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeInferenceServiceDeploymentLogsRequest {
+impl ::tc_types::ReadMembers for DescribeInferenceServiceDeploymentLogsRequest {
     const NAME: &'static str = "DescribeInferenceServiceDeploymentLogsRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -17278,19 +17220,15 @@ impl crate::support::ReadMembers for DescribeInferenceServiceDeploymentLogsReque
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ServiceId" => crate::support::read_value(map, &mut self.service_id)?,
-            "RecordId" => crate::support::read_value(map, &mut self.record_id)?,
-            "StartTime" => {
-                crate::support::read_optional_date_time(map, &mut self.start_time)?
-            }
-            "EndTime" => {
-                crate::support::read_optional_date_time(map, &mut self.end_time)?
-            }
-            "SortBy" => crate::support::read_value(map, &mut self.sort_by)?,
-            "SortOrder" => crate::support::read_value(map, &mut self.sort_order)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ServiceId" => ::tc_types::read_value(map, &mut self.service_id)?,
+            "RecordId" => ::tc_types::read_value(map, &mut self.record_id)?,
+            "StartTime" => ::tc_types::read_optional_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_optional_strict(map, &mut self.end_time)?,
+            "SortBy" => ::tc_types::read_value(map, &mut self.sort_by)?,
+            "SortOrder" => ::tc_types::read_value(map, &mut self.sort_order)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17342,10 +17280,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeInferenceServiceDeploymentLogsRe
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeInferenceServiceDeploymentLogsResponse {
+impl ::tc_types::ReadMembers for DescribeInferenceServiceDeploymentLogsResponse {
     const NAME: &'static str = "DescribeInferenceServiceDeploymentLogsResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -17367,11 +17305,11 @@ impl crate::support::ReadMembers for DescribeInferenceServiceDeploymentLogsRespo
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
             "DeploymentLogInfoSet" => {
-                crate::support::read_or_default(map, &mut self.deployment_log_info_set)?
+                ::tc_types::read_or_default(map, &mut self.deployment_log_info_set)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17457,10 +17395,10 @@ for DescribeInferenceServiceDeploymentRecordsRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeInferenceServiceDeploymentRecordsRequest {
+impl ::tc_types::ReadMembers for DescribeInferenceServiceDeploymentRecordsRequest {
     const NAME: &'static str = "DescribeInferenceServiceDeploymentRecordsRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -17488,12 +17426,12 @@ impl crate::support::ReadMembers for DescribeInferenceServiceDeploymentRecordsRe
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ServiceId" => crate::support::read_value(map, &mut self.service_id)?,
-            "SortBy" => crate::support::read_value(map, &mut self.sort_by)?,
-            "SortOrder" => crate::support::read_value(map, &mut self.sort_order)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ServiceId" => ::tc_types::read_value(map, &mut self.service_id)?,
+            "SortBy" => ::tc_types::read_value(map, &mut self.sort_by)?,
+            "SortOrder" => ::tc_types::read_value(map, &mut self.sort_order)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17546,10 +17484,10 @@ for DescribeInferenceServiceDeploymentRecordsResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeInferenceServiceDeploymentRecordsResponse {
+impl ::tc_types::ReadMembers for DescribeInferenceServiceDeploymentRecordsResponse {
     const NAME: &'static str = "DescribeInferenceServiceDeploymentRecordsResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "RecordSet", "RequestId"];
     const STRICT: bool = false;
@@ -17567,9 +17505,9 @@ impl crate::support::ReadMembers for DescribeInferenceServiceDeploymentRecordsRe
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "RecordSet" => crate::support::read_or_default(map, &mut self.record_set)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "RecordSet" => ::tc_types::read_or_default(map, &mut self.record_set)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17600,10 +17538,10 @@ pub struct DescribeInferenceServiceMonitorDataRequest {
     pub metric_names: Vec<String>,
     /// Start time.
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// End time. The query time range (`EndTime - StartTime`) must be less than or equal to 30 days.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// Query time granularity. Valid values:
     ///
     /// - min: 1 minute, supports queries within a 1-day range.
@@ -17621,8 +17559,8 @@ impl DescribeInferenceServiceMonitorDataRequest {
         zone_id: impl Into<String>,
         service_ids: impl IntoIterator<Item = impl Into<String>>,
         metric_names: impl IntoIterator<Item = impl Into<String>>,
-        start_time: impl Into<crate::support::DateTime>,
-        end_time: impl Into<crate::support::DateTime>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -17655,12 +17593,12 @@ impl DescribeInferenceServiceMonitorDataRequest {
         self
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -17674,10 +17612,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeInferenceServiceMonitorDataReque
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeInferenceServiceMonitorDataRequest {
+impl ::tc_types::ReadMembers for DescribeInferenceServiceMonitorDataRequest {
     const NAME: &'static str = "DescribeInferenceServiceMonitorDataRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -17711,12 +17649,12 @@ impl crate::support::ReadMembers for DescribeInferenceServiceMonitorDataRequest 
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ServiceIds" => crate::support::read_value(map, &mut self.service_ids)?,
-            "MetricNames" => crate::support::read_value(map, &mut self.metric_names)?,
-            "StartTime" => crate::support::read_date_time(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_date_time(map, &mut self.end_time)?,
-            "Interval" => crate::support::read_value(map, &mut self.interval)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ServiceIds" => ::tc_types::read_value(map, &mut self.service_ids)?,
+            "MetricNames" => ::tc_types::read_value(map, &mut self.metric_names)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17768,10 +17706,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeInferenceServiceMonitorDataRespo
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeInferenceServiceMonitorDataResponse {
+impl ::tc_types::ReadMembers for DescribeInferenceServiceMonitorDataResponse {
     const NAME: &'static str = "DescribeInferenceServiceMonitorDataResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -17793,14 +17731,14 @@ impl crate::support::ReadMembers for DescribeInferenceServiceMonitorDataResponse
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
             "InferenceServiceMonitorRecords" => {
-                crate::support::read_or_default(
+                ::tc_types::read_or_default(
                     map,
                     &mut self.inference_service_monitor_records,
                 )?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17891,10 +17829,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeInferenceServicesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeInferenceServicesRequest {
+impl ::tc_types::ReadMembers for DescribeInferenceServicesRequest {
     const NAME: &'static str = "DescribeInferenceServicesRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -17922,12 +17860,12 @@ impl crate::support::ReadMembers for DescribeInferenceServicesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Order" => crate::support::read_value(map, &mut self.order)?,
-            "Direction" => crate::support::read_value(map, &mut self.direction)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Order" => ::tc_types::read_value(map, &mut self.order)?,
+            "Direction" => ::tc_types::read_value(map, &mut self.direction)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17979,10 +17917,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeInferenceServicesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeInferenceServicesResponse {
+impl ::tc_types::ReadMembers for DescribeInferenceServicesResponse {
     const NAME: &'static str = "DescribeInferenceServicesResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Services", "RequestId"];
     const STRICT: bool = false;
@@ -18000,9 +17938,9 @@ impl crate::support::ReadMembers for DescribeInferenceServicesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Services" => crate::support::read_value(map, &mut self.services)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Services" => ::tc_types::read_value(map, &mut self.services)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18093,10 +18031,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeJustInTimeTranscodeTemplatesRequ
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeJustInTimeTranscodeTemplatesRequest {
+impl ::tc_types::ReadMembers for DescribeJustInTimeTranscodeTemplatesRequest {
     const NAME: &'static str = "DescribeJustInTimeTranscodeTemplatesRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -18124,12 +18062,12 @@ impl crate::support::ReadMembers for DescribeJustInTimeTranscodeTemplatesRequest
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "SortBy" => crate::support::read_value(map, &mut self.sort_by)?,
-            "SortOrder" => crate::support::read_value(map, &mut self.sort_order)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "SortBy" => ::tc_types::read_value(map, &mut self.sort_by)?,
+            "SortOrder" => ::tc_types::read_value(map, &mut self.sort_order)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18181,10 +18119,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeJustInTimeTranscodeTemplatesResp
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeJustInTimeTranscodeTemplatesResponse {
+impl ::tc_types::ReadMembers for DescribeJustInTimeTranscodeTemplatesResponse {
     const NAME: &'static str = "DescribeJustInTimeTranscodeTemplatesResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "TemplateSet", "RequestId"];
     const STRICT: bool = false;
@@ -18202,11 +18140,9 @@ impl crate::support::ReadMembers for DescribeJustInTimeTranscodeTemplatesRespons
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "TemplateSet" => {
-                crate::support::read_or_default(map, &mut self.template_set)?
-            }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TemplateSet" => ::tc_types::read_or_default(map, &mut self.template_set)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18267,10 +18203,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeL4ProxyRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeL4ProxyRequest {
+impl ::tc_types::ReadMembers for DescribeL4ProxyRequest {
     const NAME: &'static str = "DescribeL4ProxyRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Offset", "Limit", "Filters"];
     const STRICT: bool = true;
@@ -18289,10 +18225,10 @@ impl crate::support::ReadMembers for DescribeL4ProxyRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18341,10 +18277,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeL4ProxyResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeL4ProxyResponse {
+impl ::tc_types::ReadMembers for DescribeL4ProxyResponse {
     const NAME: &'static str = "DescribeL4ProxyResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "L4Proxies", "RequestId"];
     const STRICT: bool = false;
@@ -18362,9 +18298,9 @@ impl crate::support::ReadMembers for DescribeL4ProxyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "L4Proxies" => crate::support::read_or_default(map, &mut self.l4_proxies)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "L4Proxies" => ::tc_types::read_or_default(map, &mut self.l4_proxies)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18439,10 +18375,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeL4ProxyRulesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeL4ProxyRulesRequest {
+impl ::tc_types::ReadMembers for DescribeL4ProxyRulesRequest {
     const NAME: &'static str = "DescribeL4ProxyRulesRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -18468,11 +18404,11 @@ impl crate::support::ReadMembers for DescribeL4ProxyRulesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18524,10 +18460,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeL4ProxyRulesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeL4ProxyRulesResponse {
+impl ::tc_types::ReadMembers for DescribeL4ProxyRulesResponse {
     const NAME: &'static str = "DescribeL4ProxyRulesResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -18549,9 +18485,9 @@ impl crate::support::ReadMembers for DescribeL4ProxyRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "L4ProxyRules" => crate::support::read_value(map, &mut self.l4_proxy_rules)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "L4ProxyRules" => ::tc_types::read_value(map, &mut self.l4_proxy_rules)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18613,10 +18549,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeL7AccRulesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeL7AccRulesRequest {
+impl ::tc_types::ReadMembers for DescribeL7AccRulesRequest {
     const NAME: &'static str = "DescribeL7AccRulesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Filters", "Limit", "Offset"];
     const STRICT: bool = true;
@@ -18635,10 +18571,10 @@ impl crate::support::ReadMembers for DescribeL7AccRulesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18688,10 +18624,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeL7AccRulesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeL7AccRulesResponse {
+impl ::tc_types::ReadMembers for DescribeL7AccRulesResponse {
     const NAME: &'static str = "DescribeL7AccRulesResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Rules", "RequestId"];
     const STRICT: bool = false;
@@ -18709,9 +18645,9 @@ impl crate::support::ReadMembers for DescribeL7AccRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Rules" => crate::support::read_value(map, &mut self.rules)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Rules" => ::tc_types::read_value(map, &mut self.rules)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18740,10 +18676,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeL7AccSettingRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeL7AccSettingRequest {
+impl ::tc_types::ReadMembers for DescribeL7AccSettingRequest {
     const NAME: &'static str = "DescribeL7AccSettingRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId"];
     const STRICT: bool = true;
@@ -18759,7 +18695,7 @@ impl crate::support::ReadMembers for DescribeL7AccSettingRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18800,10 +18736,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeL7AccSettingResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeL7AccSettingResponse {
+impl ::tc_types::ReadMembers for DescribeL7AccSettingResponse {
     const NAME: &'static str = "DescribeL7AccSettingResponse";
     const MEMBERS: &'static [&'static str] = &["ZoneSetting", "RequestId"];
     const STRICT: bool = false;
@@ -18820,8 +18756,8 @@ impl crate::support::ReadMembers for DescribeL7AccSettingResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneSetting" => crate::support::read_value(map, &mut self.zone_setting)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "ZoneSetting" => ::tc_types::read_value(map, &mut self.zone_setting)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18882,10 +18818,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeLoadBalancerListRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeLoadBalancerListRequest {
+impl ::tc_types::ReadMembers for DescribeLoadBalancerListRequest {
     const NAME: &'static str = "DescribeLoadBalancerListRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Offset", "Limit", "Filters"];
     const STRICT: bool = true;
@@ -18904,10 +18840,10 @@ impl crate::support::ReadMembers for DescribeLoadBalancerListRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18959,10 +18895,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeLoadBalancerListResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeLoadBalancerListResponse {
+impl ::tc_types::ReadMembers for DescribeLoadBalancerListResponse {
     const NAME: &'static str = "DescribeLoadBalancerListResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -18984,11 +18920,11 @@ impl crate::support::ReadMembers for DescribeLoadBalancerListResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
             "LoadBalancerList" => {
-                crate::support::read_or_default(map, &mut self.load_balancer_list)?
+                ::tc_types::read_or_default(map, &mut self.load_balancer_list)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19011,10 +18947,10 @@ pub struct DescribeLogAnalysisDetailRequest {
     pub area: String,
     /// Start time, example value: 2020-04 29T00:00:00Z. The maximum span supported for query start time to this day varies by package version. For more details, see [Package Selection Comparison](https://www.tencentcloud.com/document/product/1552/94165?from_cn_redirect=1#45435466-9103-4ff6-be22-e31717044fb2).
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// End time, example value: 2020-04-30T00:00:00Z. The maximum duration from the start time to the end time per request is 31 days.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// Log type. Available values:
     ///
     /// - l7-access-logs: Layer 7 Access Logs;
@@ -19046,8 +18982,8 @@ impl DescribeLogAnalysisDetailRequest {
     pub fn new(
         zone_id: impl Into<String>,
         area: impl Into<String>,
-        start_time: impl Into<crate::support::DateTime>,
-        end_time: impl Into<crate::support::DateTime>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -19072,12 +19008,12 @@ impl DescribeLogAnalysisDetailRequest {
         self
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -19111,10 +19047,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeLogAnalysisDetailRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeLogAnalysisDetailRequest {
+impl ::tc_types::ReadMembers for DescribeLogAnalysisDetailRequest {
     const NAME: &'static str = "DescribeLogAnalysisDetailRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -19153,15 +19089,15 @@ impl crate::support::ReadMembers for DescribeLogAnalysisDetailRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
-            "StartTime" => crate::support::read_date_time(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_date_time(map, &mut self.end_time)?,
-            "LogType" => crate::support::read_value(map, &mut self.log_type)?,
-            "Condition" => crate::support::read_value(map, &mut self.condition)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Sort" => crate::support::read_value(map, &mut self.sort)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "LogType" => ::tc_types::read_value(map, &mut self.log_type)?,
+            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Sort" => ::tc_types::read_value(map, &mut self.sort)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19210,10 +19146,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeLogAnalysisDetailResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeLogAnalysisDetailResponse {
+impl ::tc_types::ReadMembers for DescribeLogAnalysisDetailResponse {
     const NAME: &'static str = "DescribeLogAnalysisDetailResponse";
     const MEMBERS: &'static [&'static str] = &["LogDetail", "TotalCount", "RequestId"];
     const STRICT: bool = false;
@@ -19231,9 +19167,9 @@ impl crate::support::ReadMembers for DescribeLogAnalysisDetailResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "LogDetail" => crate::support::read_or_default(map, &mut self.log_detail)?,
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "LogDetail" => ::tc_types::read_or_default(map, &mut self.log_detail)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19323,10 +19259,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeLogAnalysisDownloadTasksRequest 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeLogAnalysisDownloadTasksRequest {
+impl ::tc_types::ReadMembers for DescribeLogAnalysisDownloadTasksRequest {
     const NAME: &'static str = "DescribeLogAnalysisDownloadTasksRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -19354,12 +19290,12 @@ impl crate::support::ReadMembers for DescribeLogAnalysisDownloadTasksRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
-            "LogType" => crate::support::read_value(map, &mut self.log_type)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
+            "LogType" => ::tc_types::read_value(map, &mut self.log_type)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19411,10 +19347,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeLogAnalysisDownloadTasksResponse
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeLogAnalysisDownloadTasksResponse {
+impl ::tc_types::ReadMembers for DescribeLogAnalysisDownloadTasksResponse {
     const NAME: &'static str = "DescribeLogAnalysisDownloadTasksResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Tasks", "RequestId"];
     const STRICT: bool = false;
@@ -19432,9 +19368,9 @@ impl crate::support::ReadMembers for DescribeLogAnalysisDownloadTasksResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Tasks" => crate::support::read_or_default(map, &mut self.tasks)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Tasks" => ::tc_types::read_or_default(map, &mut self.tasks)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19474,10 +19410,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeMultiPathGatewayRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeMultiPathGatewayRequest {
+impl ::tc_types::ReadMembers for DescribeMultiPathGatewayRequest {
     const NAME: &'static str = "DescribeMultiPathGatewayRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "GatewayId"];
     const STRICT: bool = true;
@@ -19494,8 +19430,8 @@ impl crate::support::ReadMembers for DescribeMultiPathGatewayRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GatewayId" => crate::support::read_value(map, &mut self.gateway_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GatewayId" => ::tc_types::read_value(map, &mut self.gateway_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19535,10 +19471,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeMultiPathGatewayResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeMultiPathGatewayResponse {
+impl ::tc_types::ReadMembers for DescribeMultiPathGatewayResponse {
     const NAME: &'static str = "DescribeMultiPathGatewayResponse";
     const MEMBERS: &'static [&'static str] = &["GatewayDetail", "RequestId"];
     const STRICT: bool = false;
@@ -19556,9 +19492,9 @@ impl crate::support::ReadMembers for DescribeMultiPathGatewayResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "GatewayDetail" => {
-                crate::support::read_or_default(map, &mut self.gateway_detail)?
+                ::tc_types::read_or_default(map, &mut self.gateway_detail)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19611,10 +19547,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeMultiPathGatewayLineRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeMultiPathGatewayLineRequest {
+impl ::tc_types::ReadMembers for DescribeMultiPathGatewayLineRequest {
     const NAME: &'static str = "DescribeMultiPathGatewayLineRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "GatewayId", "LineId"];
     const STRICT: bool = true;
@@ -19632,9 +19568,9 @@ impl crate::support::ReadMembers for DescribeMultiPathGatewayLineRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GatewayId" => crate::support::read_value(map, &mut self.gateway_id)?,
-            "LineId" => crate::support::read_value(map, &mut self.line_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GatewayId" => ::tc_types::read_value(map, &mut self.gateway_id)?,
+            "LineId" => ::tc_types::read_value(map, &mut self.line_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19674,10 +19610,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeMultiPathGatewayLineResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeMultiPathGatewayLineResponse {
+impl ::tc_types::ReadMembers for DescribeMultiPathGatewayLineResponse {
     const NAME: &'static str = "DescribeMultiPathGatewayLineResponse";
     const MEMBERS: &'static [&'static str] = &["Line", "RequestId"];
     const STRICT: bool = false;
@@ -19694,8 +19630,8 @@ impl crate::support::ReadMembers for DescribeMultiPathGatewayLineResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Line" => crate::support::read_or_default(map, &mut self.line)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "Line" => ::tc_types::read_or_default(map, &mut self.line)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19735,10 +19671,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeMultiPathGatewayOriginACLRequest
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeMultiPathGatewayOriginACLRequest {
+impl ::tc_types::ReadMembers for DescribeMultiPathGatewayOriginACLRequest {
     const NAME: &'static str = "DescribeMultiPathGatewayOriginACLRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "GatewayId"];
     const STRICT: bool = true;
@@ -19755,8 +19691,8 @@ impl crate::support::ReadMembers for DescribeMultiPathGatewayOriginACLRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GatewayId" => crate::support::read_value(map, &mut self.gateway_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GatewayId" => ::tc_types::read_value(map, &mut self.gateway_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19802,10 +19738,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeMultiPathGatewayOriginACLRespons
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeMultiPathGatewayOriginACLResponse {
+impl ::tc_types::ReadMembers for DescribeMultiPathGatewayOriginACLResponse {
     const NAME: &'static str = "DescribeMultiPathGatewayOriginACLResponse";
     const MEMBERS: &'static [&'static str] = &[
         "MultiPathGatewayOriginACLInfo",
@@ -19826,12 +19762,12 @@ impl crate::support::ReadMembers for DescribeMultiPathGatewayOriginACLResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "MultiPathGatewayOriginACLInfo" => {
-                crate::support::read_value(
+                ::tc_types::read_value(
                     map,
                     &mut self.multi_path_gateway_origin_acl_info,
                 )?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19860,10 +19796,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeMultiPathGatewayRegionsRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeMultiPathGatewayRegionsRequest {
+impl ::tc_types::ReadMembers for DescribeMultiPathGatewayRegionsRequest {
     const NAME: &'static str = "DescribeMultiPathGatewayRegionsRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId"];
     const STRICT: bool = true;
@@ -19879,7 +19815,7 @@ impl crate::support::ReadMembers for DescribeMultiPathGatewayRegionsRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19922,10 +19858,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeMultiPathGatewayRegionsResponse 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeMultiPathGatewayRegionsResponse {
+impl ::tc_types::ReadMembers for DescribeMultiPathGatewayRegionsResponse {
     const NAME: &'static str = "DescribeMultiPathGatewayRegionsResponse";
     const MEMBERS: &'static [&'static str] = &["GatewayRegions", "RequestId"];
     const STRICT: bool = false;
@@ -19943,9 +19879,9 @@ impl crate::support::ReadMembers for DescribeMultiPathGatewayRegionsResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "GatewayRegions" => {
-                crate::support::read_or_default(map, &mut self.gateway_regions)?
+                ::tc_types::read_or_default(map, &mut self.gateway_regions)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19974,10 +19910,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeMultiPathGatewaySecretKeyRequest
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeMultiPathGatewaySecretKeyRequest {
+impl ::tc_types::ReadMembers for DescribeMultiPathGatewaySecretKeyRequest {
     const NAME: &'static str = "DescribeMultiPathGatewaySecretKeyRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId"];
     const STRICT: bool = true;
@@ -19993,7 +19929,7 @@ impl crate::support::ReadMembers for DescribeMultiPathGatewaySecretKeyRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20033,10 +19969,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeMultiPathGatewaySecretKeyRespons
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeMultiPathGatewaySecretKeyResponse {
+impl ::tc_types::ReadMembers for DescribeMultiPathGatewaySecretKeyResponse {
     const NAME: &'static str = "DescribeMultiPathGatewaySecretKeyResponse";
     const MEMBERS: &'static [&'static str] = &["SecretKey", "RequestId"];
     const STRICT: bool = false;
@@ -20053,8 +19989,8 @@ impl crate::support::ReadMembers for DescribeMultiPathGatewaySecretKeyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "SecretKey" => crate::support::read_or_default(map, &mut self.secret_key)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "SecretKey" => ::tc_types::read_or_default(map, &mut self.secret_key)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20063,7 +19999,7 @@ impl crate::support::ReadMembers for DescribeMultiPathGatewaySecretKeyResponse {
 impl ::core::fmt::Debug for DescribeMultiPathGatewaySecretKeyResponse {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("DescribeMultiPathGatewaySecretKeyResponse")
-            .field("secret_key", &crate::support::Redacted)
+            .field("secret_key", &::tc_types::Redacted)
             .field("request_id", &self.request_id)
             .finish()
     }
@@ -20123,10 +20059,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeMultiPathGatewaysRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeMultiPathGatewaysRequest {
+impl ::tc_types::ReadMembers for DescribeMultiPathGatewaysRequest {
     const NAME: &'static str = "DescribeMultiPathGatewaysRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Offset", "Limit", "Filters"];
     const STRICT: bool = true;
@@ -20145,10 +20081,10 @@ impl crate::support::ReadMembers for DescribeMultiPathGatewaysRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20200,10 +20136,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeMultiPathGatewaysResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeMultiPathGatewaysResponse {
+impl ::tc_types::ReadMembers for DescribeMultiPathGatewaysResponse {
     const NAME: &'static str = "DescribeMultiPathGatewaysResponse";
     const MEMBERS: &'static [&'static str] = &["Gateways", "TotalCount", "RequestId"];
     const STRICT: bool = false;
@@ -20221,9 +20157,9 @@ impl crate::support::ReadMembers for DescribeMultiPathGatewaysResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Gateways" => crate::support::read_or_default(map, &mut self.gateways)?,
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "Gateways" => ::tc_types::read_or_default(map, &mut self.gateways)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20252,10 +20188,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeOriginACLRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeOriginACLRequest {
+impl ::tc_types::ReadMembers for DescribeOriginACLRequest {
     const NAME: &'static str = "DescribeOriginACLRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId"];
     const STRICT: bool = true;
@@ -20271,7 +20207,7 @@ impl crate::support::ReadMembers for DescribeOriginACLRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20311,10 +20247,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeOriginACLResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeOriginACLResponse {
+impl ::tc_types::ReadMembers for DescribeOriginACLResponse {
     const NAME: &'static str = "DescribeOriginACLResponse";
     const MEMBERS: &'static [&'static str] = &["OriginACLInfo", "RequestId"];
     const STRICT: bool = false;
@@ -20331,10 +20267,8 @@ impl crate::support::ReadMembers for DescribeOriginACLResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "OriginACLInfo" => {
-                crate::support::read_value(map, &mut self.origin_acl_info)?
-            }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "OriginACLInfo" => ::tc_types::read_value(map, &mut self.origin_acl_info)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20397,10 +20331,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeOriginGroupRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeOriginGroupRequest {
+impl ::tc_types::ReadMembers for DescribeOriginGroupRequest {
     const NAME: &'static str = "DescribeOriginGroupRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Offset", "Limit", "Filters"];
     const STRICT: bool = true;
@@ -20419,10 +20353,10 @@ impl crate::support::ReadMembers for DescribeOriginGroupRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20474,10 +20408,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeOriginGroupResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeOriginGroupResponse {
+impl ::tc_types::ReadMembers for DescribeOriginGroupResponse {
     const NAME: &'static str = "DescribeOriginGroupResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -20499,11 +20433,9 @@ impl crate::support::ReadMembers for DescribeOriginGroupResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "OriginGroups" => {
-                crate::support::read_or_default(map, &mut self.origin_groups)?
-            }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "OriginGroups" => ::tc_types::read_or_default(map, &mut self.origin_groups)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20555,10 +20487,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeOriginGroupHealthStatusRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeOriginGroupHealthStatusRequest {
+impl ::tc_types::ReadMembers for DescribeOriginGroupHealthStatusRequest {
     const NAME: &'static str = "DescribeOriginGroupHealthStatusRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -20580,11 +20512,9 @@ impl crate::support::ReadMembers for DescribeOriginGroupHealthStatusRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "LBInstanceId" => crate::support::read_value(map, &mut self.lb_instance_id)?,
-            "OriginGroupIds" => {
-                crate::support::read_value(map, &mut self.origin_group_ids)?
-            }
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "LBInstanceId" => ::tc_types::read_value(map, &mut self.lb_instance_id)?,
+            "OriginGroupIds" => ::tc_types::read_value(map, &mut self.origin_group_ids)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20627,10 +20557,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeOriginGroupHealthStatusResponse 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeOriginGroupHealthStatusResponse {
+impl ::tc_types::ReadMembers for DescribeOriginGroupHealthStatusResponse {
     const NAME: &'static str = "DescribeOriginGroupHealthStatusResponse";
     const MEMBERS: &'static [&'static str] = &[
         "OriginGroupHealthStatusList",
@@ -20651,12 +20581,12 @@ impl crate::support::ReadMembers for DescribeOriginGroupHealthStatusResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "OriginGroupHealthStatusList" => {
-                crate::support::read_or_default(
+                ::tc_types::read_or_default(
                     map,
                     &mut self.origin_group_health_status_list,
                 )?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20735,10 +20665,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeOriginProtectionRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeOriginProtectionRequest {
+impl ::tc_types::ReadMembers for DescribeOriginProtectionRequest {
     const NAME: &'static str = "DescribeOriginProtectionRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneIds", "Filters", "Offset", "Limit"];
     const STRICT: bool = true;
@@ -20757,10 +20687,10 @@ impl crate::support::ReadMembers for DescribeOriginProtectionRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneIds" => crate::support::read_value(map, &mut self.zone_ids)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
+            "ZoneIds" => ::tc_types::read_value(map, &mut self.zone_ids)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20804,10 +20734,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeOriginProtectionResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeOriginProtectionResponse {
+impl ::tc_types::ReadMembers for DescribeOriginProtectionResponse {
     const NAME: &'static str = "DescribeOriginProtectionResponse";
     const MEMBERS: &'static [&'static str] = &["OriginProtectionInfo", "RequestId"];
     const STRICT: bool = false;
@@ -20825,9 +20755,9 @@ impl crate::support::ReadMembers for DescribeOriginProtectionResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "OriginProtectionInfo" => {
-                crate::support::read_value(map, &mut self.origin_protection_info)?
+                ::tc_types::read_value(map, &mut self.origin_protection_info)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20839,10 +20769,10 @@ impl crate::support::ReadMembers for DescribeOriginProtectionResponse {
 pub struct DescribeOverviewL7DataRequest {
     /// Start time.
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// End time.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// Queried metric. Valid values:
     ///
     /// - l7Flow_outFlux: EdgeOne response traffic;
@@ -20917,8 +20847,8 @@ pub struct DescribeOverviewL7DataRequest {
 impl DescribeOverviewL7DataRequest {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(
-        start_time: impl Into<crate::support::DateTime>,
-        end_time: impl Into<crate::support::DateTime>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
         metric_names: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         Self {
@@ -20934,12 +20864,12 @@ impl DescribeOverviewL7DataRequest {
         }
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -20992,10 +20922,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeOverviewL7DataRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeOverviewL7DataRequest {
+impl ::tc_types::ReadMembers for DescribeOverviewL7DataRequest {
     const NAME: &'static str = "DescribeOverviewL7DataRequest";
     const MEMBERS: &'static [&'static str] = &[
         "StartTime",
@@ -21029,15 +20959,15 @@ impl crate::support::ReadMembers for DescribeOverviewL7DataRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StartTime" => crate::support::read_date_time(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_date_time(map, &mut self.end_time)?,
-            "MetricNames" => crate::support::read_value(map, &mut self.metric_names)?,
-            "ZoneIds" => crate::support::read_value(map, &mut self.zone_ids)?,
-            "Domains" => crate::support::read_value(map, &mut self.domains)?,
-            "Protocol" => crate::support::read_value(map, &mut self.protocol)?,
-            "Interval" => crate::support::read_value(map, &mut self.interval)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "MetricNames" => ::tc_types::read_value(map, &mut self.metric_names)?,
+            "ZoneIds" => ::tc_types::read_value(map, &mut self.zone_ids)?,
+            "Domains" => ::tc_types::read_value(map, &mut self.domains)?,
+            "Protocol" => ::tc_types::read_value(map, &mut self.protocol)?,
+            "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21087,10 +21017,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeOverviewL7DataResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeOverviewL7DataResponse {
+impl ::tc_types::ReadMembers for DescribeOverviewL7DataResponse {
     const NAME: &'static str = "DescribeOverviewL7DataResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Data", "RequestId"];
     const STRICT: bool = false;
@@ -21108,9 +21038,9 @@ impl crate::support::ReadMembers for DescribeOverviewL7DataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Data" => crate::support::read_value(map, &mut self.data)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Data" => ::tc_types::read_value(map, &mut self.data)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21225,10 +21155,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribePlansRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribePlansRequest {
+impl ::tc_types::ReadMembers for DescribePlansRequest {
     const NAME: &'static str = "DescribePlansRequest";
     const MEMBERS: &'static [&'static str] = &[
         "Filters",
@@ -21254,11 +21184,11 @@ impl crate::support::ReadMembers for DescribePlansRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Order" => crate::support::read_value(map, &mut self.order)?,
-            "Direction" => crate::support::read_value(map, &mut self.direction)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Order" => ::tc_types::read_value(map, &mut self.order)?,
+            "Direction" => ::tc_types::read_value(map, &mut self.direction)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21307,10 +21237,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribePlansResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribePlansResponse {
+impl ::tc_types::ReadMembers for DescribePlansResponse {
     const NAME: &'static str = "DescribePlansResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Plans", "RequestId"];
     const STRICT: bool = false;
@@ -21328,9 +21258,9 @@ impl crate::support::ReadMembers for DescribePlansResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Plans" => crate::support::read_or_default(map, &mut self.plans)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Plans" => ::tc_types::read_or_default(map, &mut self.plans)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21398,10 +21328,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribePrefetchOriginLimitRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribePrefetchOriginLimitRequest {
+impl ::tc_types::ReadMembers for DescribePrefetchOriginLimitRequest {
     const NAME: &'static str = "DescribePrefetchOriginLimitRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Offset", "Limit", "Filters"];
     const STRICT: bool = true;
@@ -21420,10 +21350,10 @@ impl crate::support::ReadMembers for DescribePrefetchOriginLimitRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21475,10 +21405,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribePrefetchOriginLimitResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribePrefetchOriginLimitResponse {
+impl ::tc_types::ReadMembers for DescribePrefetchOriginLimitResponse {
     const NAME: &'static str = "DescribePrefetchOriginLimitResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Limits", "RequestId"];
     const STRICT: bool = false;
@@ -21496,9 +21426,9 @@ impl crate::support::ReadMembers for DescribePrefetchOriginLimitResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Limits" => crate::support::read_or_default(map, &mut self.limits)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Limits" => ::tc_types::read_or_default(map, &mut self.limits)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21513,10 +21443,10 @@ pub struct DescribePrefetchTasksRequest {
     pub zone_id: Option<String>,
     /// Start time of the query. Either time or job-id is required.
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<crate::support::DateTime>,
+    pub start_time: Option<::tc_types::DateTime>,
     /// End time of the query. Either time or job-id is required.
     #[serde(rename = "EndTime", skip_serializing_if = "Option::is_none")]
-    pub end_time: Option<crate::support::DateTime>,
+    pub end_time: Option<::tc_types::DateTime>,
     /// Offset of paginated query. Default value: 0.
     #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
@@ -21558,12 +21488,12 @@ impl DescribePrefetchTasksRequest {
         self
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = Some(value.into());
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = Some(value.into());
         self
     }
@@ -21587,10 +21517,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribePrefetchTasksRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribePrefetchTasksRequest {
+impl ::tc_types::ReadMembers for DescribePrefetchTasksRequest {
     const NAME: &'static str = "DescribePrefetchTasksRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -21618,16 +21548,12 @@ impl crate::support::ReadMembers for DescribePrefetchTasksRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "StartTime" => {
-                crate::support::read_optional_date_time(map, &mut self.start_time)?
-            }
-            "EndTime" => {
-                crate::support::read_optional_date_time(map, &mut self.end_time)?
-            }
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "StartTime" => ::tc_types::read_optional_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_optional_strict(map, &mut self.end_time)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21676,10 +21602,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribePrefetchTasksResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribePrefetchTasksResponse {
+impl ::tc_types::ReadMembers for DescribePrefetchTasksResponse {
     const NAME: &'static str = "DescribePrefetchTasksResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Tasks", "RequestId"];
     const STRICT: bool = false;
@@ -21697,9 +21623,9 @@ impl crate::support::ReadMembers for DescribePrefetchTasksResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Tasks" => crate::support::read_or_default(map, &mut self.tasks)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Tasks" => ::tc_types::read_or_default(map, &mut self.tasks)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21714,10 +21640,10 @@ pub struct DescribePurgeTasksRequest {
     pub zone_id: Option<String>,
     /// Start time of the query. Either time or job-id is required.
     #[serde(rename = "StartTime", skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<crate::support::DateTime>,
+    pub start_time: Option<::tc_types::DateTime>,
     /// End time of the query. Either time or job-id is required.
     #[serde(rename = "EndTime", skip_serializing_if = "Option::is_none")]
-    pub end_time: Option<crate::support::DateTime>,
+    pub end_time: Option<::tc_types::DateTime>,
     /// Offset of paginated query. Default value: 0.
     #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
@@ -21775,12 +21701,12 @@ impl DescribePurgeTasksRequest {
         self
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = Some(value.into());
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = Some(value.into());
         self
     }
@@ -21804,10 +21730,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribePurgeTasksRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribePurgeTasksRequest {
+impl ::tc_types::ReadMembers for DescribePurgeTasksRequest {
     const NAME: &'static str = "DescribePurgeTasksRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -21835,16 +21761,12 @@ impl crate::support::ReadMembers for DescribePurgeTasksRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "StartTime" => {
-                crate::support::read_optional_date_time(map, &mut self.start_time)?
-            }
-            "EndTime" => {
-                crate::support::read_optional_date_time(map, &mut self.end_time)?
-            }
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "StartTime" => ::tc_types::read_optional_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_optional_strict(map, &mut self.end_time)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21893,10 +21815,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribePurgeTasksResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribePurgeTasksResponse {
+impl ::tc_types::ReadMembers for DescribePurgeTasksResponse {
     const NAME: &'static str = "DescribePurgeTasksResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Tasks", "RequestId"];
     const STRICT: bool = false;
@@ -21914,9 +21836,9 @@ impl crate::support::ReadMembers for DescribePurgeTasksResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Tasks" => crate::support::read_or_default(map, &mut self.tasks)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Tasks" => ::tc_types::read_or_default(map, &mut self.tasks)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21994,10 +21916,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeRealtimeLogDeliveryTasksRequest 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeRealtimeLogDeliveryTasksRequest {
+impl ::tc_types::ReadMembers for DescribeRealtimeLogDeliveryTasksRequest {
     const NAME: &'static str = "DescribeRealtimeLogDeliveryTasksRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Offset", "Limit", "Filters"];
     const STRICT: bool = true;
@@ -22016,10 +21938,10 @@ impl crate::support::ReadMembers for DescribeRealtimeLogDeliveryTasksRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22071,10 +21993,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeRealtimeLogDeliveryTasksResponse
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeRealtimeLogDeliveryTasksResponse {
+impl ::tc_types::ReadMembers for DescribeRealtimeLogDeliveryTasksResponse {
     const NAME: &'static str = "DescribeRealtimeLogDeliveryTasksResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -22096,14 +22018,11 @@ impl crate::support::ReadMembers for DescribeRealtimeLogDeliveryTasksResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
             "RealtimeLogDeliveryTasks" => {
-                crate::support::read_or_default(
-                    map,
-                    &mut self.realtime_log_delivery_tasks,
-                )?
+                ::tc_types::read_or_default(map, &mut self.realtime_log_delivery_tasks)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22148,10 +22067,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeRulesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeRulesRequest {
+impl ::tc_types::ReadMembers for DescribeRulesRequest {
     const NAME: &'static str = "DescribeRulesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Filters"];
     const STRICT: bool = true;
@@ -22168,8 +22087,8 @@ impl crate::support::ReadMembers for DescribeRulesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22218,10 +22137,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeRulesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeRulesResponse {
+impl ::tc_types::ReadMembers for DescribeRulesResponse {
     const NAME: &'static str = "DescribeRulesResponse";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "RuleItems", "RequestId"];
     const STRICT: bool = false;
@@ -22239,9 +22158,9 @@ impl crate::support::ReadMembers for DescribeRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_or_default(map, &mut self.zone_id)?,
-            "RuleItems" => crate::support::read_or_default(map, &mut self.rule_items)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
+            "RuleItems" => ::tc_types::read_or_default(map, &mut self.rule_items)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22261,10 +22180,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeRulesSettingRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeRulesSettingRequest {
+impl ::tc_types::ReadMembers for DescribeRulesSettingRequest {
     const NAME: &'static str = "DescribeRulesSettingRequest";
     const MEMBERS: &'static [&'static str] = &[];
     const STRICT: bool = true;
@@ -22318,10 +22237,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeRulesSettingResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeRulesSettingResponse {
+impl ::tc_types::ReadMembers for DescribeRulesSettingResponse {
     const NAME: &'static str = "DescribeRulesSettingResponse";
     const MEMBERS: &'static [&'static str] = &["Actions", "RequestId"];
     const STRICT: bool = false;
@@ -22338,8 +22257,8 @@ impl crate::support::ReadMembers for DescribeRulesSettingResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Actions" => crate::support::read_or_default(map, &mut self.actions)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "Actions" => ::tc_types::read_or_default(map, &mut self.actions)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22388,10 +22307,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityAPIResourceRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityAPIResourceRequest {
+impl ::tc_types::ReadMembers for DescribeSecurityAPIResourceRequest {
     const NAME: &'static str = "DescribeSecurityAPIResourceRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Limit", "Offset"];
     const STRICT: bool = true;
@@ -22409,9 +22328,9 @@ impl crate::support::ReadMembers for DescribeSecurityAPIResourceRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22463,10 +22382,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityAPIResourceResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityAPIResourceResponse {
+impl ::tc_types::ReadMembers for DescribeSecurityAPIResourceResponse {
     const NAME: &'static str = "DescribeSecurityAPIResourceResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -22488,9 +22407,9 @@ impl crate::support::ReadMembers for DescribeSecurityAPIResourceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_value(map, &mut self.total_count)?,
-            "APIResources" => crate::support::read_value(map, &mut self.api_resources)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_value(map, &mut self.total_count)?,
+            "APIResources" => ::tc_types::read_value(map, &mut self.api_resources)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22539,10 +22458,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityAPIServiceRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityAPIServiceRequest {
+impl ::tc_types::ReadMembers for DescribeSecurityAPIServiceRequest {
     const NAME: &'static str = "DescribeSecurityAPIServiceRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Limit", "Offset"];
     const STRICT: bool = true;
@@ -22560,9 +22479,9 @@ impl crate::support::ReadMembers for DescribeSecurityAPIServiceRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22611,10 +22530,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityAPIServiceResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityAPIServiceResponse {
+impl ::tc_types::ReadMembers for DescribeSecurityAPIServiceResponse {
     const NAME: &'static str = "DescribeSecurityAPIServiceResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "APIServices", "RequestId"];
     const STRICT: bool = false;
@@ -22632,9 +22551,9 @@ impl crate::support::ReadMembers for DescribeSecurityAPIServiceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_value(map, &mut self.total_count)?,
-            "APIServices" => crate::support::read_value(map, &mut self.api_services)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_value(map, &mut self.total_count)?,
+            "APIServices" => ::tc_types::read_value(map, &mut self.api_services)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22683,10 +22602,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityClientAttesterRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityClientAttesterRequest {
+impl ::tc_types::ReadMembers for DescribeSecurityClientAttesterRequest {
     const NAME: &'static str = "DescribeSecurityClientAttesterRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Limit", "Offset"];
     const STRICT: bool = true;
@@ -22704,9 +22623,9 @@ impl crate::support::ReadMembers for DescribeSecurityClientAttesterRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22758,10 +22677,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityClientAttesterResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityClientAttesterResponse {
+impl ::tc_types::ReadMembers for DescribeSecurityClientAttesterResponse {
     const NAME: &'static str = "DescribeSecurityClientAttesterResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -22783,11 +22702,9 @@ impl crate::support::ReadMembers for DescribeSecurityClientAttesterResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_value(map, &mut self.total_count)?,
-            "ClientAttesters" => {
-                crate::support::read_value(map, &mut self.client_attesters)?
-            }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_value(map, &mut self.total_count)?,
+            "ClientAttesters" => ::tc_types::read_value(map, &mut self.client_attesters)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22832,10 +22749,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityIPGroupRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityIPGroupRequest {
+impl ::tc_types::ReadMembers for DescribeSecurityIPGroupRequest {
     const NAME: &'static str = "DescribeSecurityIPGroupRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "GroupIds"];
     const STRICT: bool = true;
@@ -22852,8 +22769,8 @@ impl crate::support::ReadMembers for DescribeSecurityIPGroupRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GroupIds" => crate::support::read_value(map, &mut self.group_ids)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GroupIds" => ::tc_types::read_value(map, &mut self.group_ids)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22893,10 +22810,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityIPGroupResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityIPGroupResponse {
+impl ::tc_types::ReadMembers for DescribeSecurityIPGroupResponse {
     const NAME: &'static str = "DescribeSecurityIPGroupResponse";
     const MEMBERS: &'static [&'static str] = &["IPGroups", "RequestId"];
     const STRICT: bool = false;
@@ -22913,8 +22830,8 @@ impl crate::support::ReadMembers for DescribeSecurityIPGroupResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IPGroups" => crate::support::read_or_default(map, &mut self.ip_groups)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "IPGroups" => ::tc_types::read_or_default(map, &mut self.ip_groups)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22972,10 +22889,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityIPGroupContentRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityIPGroupContentRequest {
+impl ::tc_types::ReadMembers for DescribeSecurityIPGroupContentRequest {
     const NAME: &'static str = "DescribeSecurityIPGroupContentRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "GroupId", "Limit", "Offset"];
     const STRICT: bool = true;
@@ -22994,10 +22911,10 @@ impl crate::support::ReadMembers for DescribeSecurityIPGroupContentRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GroupId" => crate::support::read_value(map, &mut self.group_id)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GroupId" => ::tc_types::read_value(map, &mut self.group_id)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23049,10 +22966,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityIPGroupContentResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityIPGroupContentResponse {
+impl ::tc_types::ReadMembers for DescribeSecurityIPGroupContentResponse {
     const NAME: &'static str = "DescribeSecurityIPGroupContentResponse";
     const MEMBERS: &'static [&'static str] = &["IPTotalCount", "IPList", "RequestId"];
     const STRICT: bool = false;
@@ -23070,9 +22987,9 @@ impl crate::support::ReadMembers for DescribeSecurityIPGroupContentResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IPTotalCount" => crate::support::read_value(map, &mut self.ip_total_count)?,
-            "IPList" => crate::support::read_value(map, &mut self.ip_list)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "IPTotalCount" => ::tc_types::read_value(map, &mut self.ip_total_count)?,
+            "IPList" => ::tc_types::read_value(map, &mut self.ip_list)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23121,10 +23038,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityIPGroupInfoRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityIPGroupInfoRequest {
+impl ::tc_types::ReadMembers for DescribeSecurityIPGroupInfoRequest {
     const NAME: &'static str = "DescribeSecurityIPGroupInfoRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Limit", "Offset"];
     const STRICT: bool = true;
@@ -23142,9 +23059,9 @@ impl crate::support::ReadMembers for DescribeSecurityIPGroupInfoRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23193,10 +23110,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityIPGroupInfoResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityIPGroupInfoResponse {
+impl ::tc_types::ReadMembers for DescribeSecurityIPGroupInfoResponse {
     const NAME: &'static str = "DescribeSecurityIPGroupInfoResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "IPGroups", "RequestId"];
     const STRICT: bool = false;
@@ -23214,9 +23131,9 @@ impl crate::support::ReadMembers for DescribeSecurityIPGroupInfoResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_value(map, &mut self.total_count)?,
-            "IPGroups" => crate::support::read_value(map, &mut self.ip_groups)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_value(map, &mut self.total_count)?,
+            "IPGroups" => ::tc_types::read_value(map, &mut self.ip_groups)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23265,10 +23182,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityJSInjectionRuleRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityJSInjectionRuleRequest {
+impl ::tc_types::ReadMembers for DescribeSecurityJSInjectionRuleRequest {
     const NAME: &'static str = "DescribeSecurityJSInjectionRuleRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Limit", "Offset"];
     const STRICT: bool = true;
@@ -23286,9 +23203,9 @@ impl crate::support::ReadMembers for DescribeSecurityJSInjectionRuleRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23340,10 +23257,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityJSInjectionRuleResponse 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityJSInjectionRuleResponse {
+impl ::tc_types::ReadMembers for DescribeSecurityJSInjectionRuleResponse {
     const NAME: &'static str = "DescribeSecurityJSInjectionRuleResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -23365,11 +23282,11 @@ impl crate::support::ReadMembers for DescribeSecurityJSInjectionRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_value(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_value(map, &mut self.total_count)?,
             "JSInjectionRules" => {
-                crate::support::read_value(map, &mut self.js_injection_rules)?
+                ::tc_types::read_value(map, &mut self.js_injection_rules)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23431,10 +23348,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityPolicyRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityPolicyRequest {
+impl ::tc_types::ReadMembers for DescribeSecurityPolicyRequest {
     const NAME: &'static str = "DescribeSecurityPolicyRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Entity", "TemplateId", "Host"];
     const STRICT: bool = true;
@@ -23453,10 +23370,10 @@ impl crate::support::ReadMembers for DescribeSecurityPolicyRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Entity" => crate::support::read_value(map, &mut self.entity)?,
-            "TemplateId" => crate::support::read_value(map, &mut self.template_id)?,
-            "Host" => crate::support::read_value(map, &mut self.host)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Entity" => ::tc_types::read_value(map, &mut self.entity)?,
+            "TemplateId" => ::tc_types::read_value(map, &mut self.template_id)?,
+            "Host" => ::tc_types::read_value(map, &mut self.host)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23497,10 +23414,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityPolicyResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityPolicyResponse {
+impl ::tc_types::ReadMembers for DescribeSecurityPolicyResponse {
     const NAME: &'static str = "DescribeSecurityPolicyResponse";
     const MEMBERS: &'static [&'static str] = &["SecurityPolicy", "RequestId"];
     const STRICT: bool = false;
@@ -23517,10 +23434,8 @@ impl crate::support::ReadMembers for DescribeSecurityPolicyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "SecurityPolicy" => {
-                crate::support::read_value(map, &mut self.security_policy)?
-            }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "SecurityPolicy" => ::tc_types::read_value(map, &mut self.security_policy)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23566,10 +23481,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityTemplateBindingsRequest 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityTemplateBindingsRequest {
+impl ::tc_types::ReadMembers for DescribeSecurityTemplateBindingsRequest {
     const NAME: &'static str = "DescribeSecurityTemplateBindingsRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "TemplateId"];
     const STRICT: bool = true;
@@ -23586,8 +23501,8 @@ impl crate::support::ReadMembers for DescribeSecurityTemplateBindingsRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "TemplateId" => crate::support::read_value(map, &mut self.template_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "TemplateId" => ::tc_types::read_value(map, &mut self.template_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23636,10 +23551,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSecurityTemplateBindingsResponse
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSecurityTemplateBindingsResponse {
+impl ::tc_types::ReadMembers for DescribeSecurityTemplateBindingsResponse {
     const NAME: &'static str = "DescribeSecurityTemplateBindingsResponse";
     const MEMBERS: &'static [&'static str] = &["SecurityTemplate", "RequestId"];
     const STRICT: bool = false;
@@ -23657,9 +23572,9 @@ impl crate::support::ReadMembers for DescribeSecurityTemplateBindingsResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "SecurityTemplate" => {
-                crate::support::read_or_default(map, &mut self.security_template)?
+                ::tc_types::read_or_default(map, &mut self.security_template)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23777,10 +23692,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSharedCNAMERequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSharedCNAMERequest {
+impl ::tc_types::ReadMembers for DescribeSharedCNAMERequest {
     const NAME: &'static str = "DescribeSharedCNAMERequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -23810,13 +23725,13 @@ impl crate::support::ReadMembers for DescribeSharedCNAMERequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Direction" => crate::support::read_value(map, &mut self.direction)?,
-            "Match" => crate::support::read_value(map, &mut self.r#match)?,
-            "Order" => crate::support::read_value(map, &mut self.order)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Direction" => ::tc_types::read_value(map, &mut self.direction)?,
+            "Match" => ::tc_types::read_value(map, &mut self.r#match)?,
+            "Order" => ::tc_types::read_value(map, &mut self.order)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23868,10 +23783,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeSharedCNAMEResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeSharedCNAMEResponse {
+impl ::tc_types::ReadMembers for DescribeSharedCNAMEResponse {
     const NAME: &'static str = "DescribeSharedCNAMEResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -23893,11 +23808,11 @@ impl crate::support::ReadMembers for DescribeSharedCNAMEResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
             "SharedCNAMEInfo" => {
-                crate::support::read_or_default(map, &mut self.shared_cname_info)?
+                ::tc_types::read_or_default(map, &mut self.shared_cname_info)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23909,10 +23824,10 @@ impl crate::support::ReadMembers for DescribeSharedCNAMEResponse {
 pub struct DescribeTimingL4DataRequest {
     /// The start time.
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// The end time. The query time range (`EndTime` - `StartTime`) must be less than or equal to 31 days.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// Metric list. Valid values:
     ///
     /// - **l4Flow_flux**: Total client traffic. Unit: Byte. Value type: Integer.
@@ -23960,8 +23875,8 @@ pub struct DescribeTimingL4DataRequest {
 impl DescribeTimingL4DataRequest {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(
-        start_time: impl Into<crate::support::DateTime>,
-        end_time: impl Into<crate::support::DateTime>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
         metric_names: impl IntoIterator<Item = impl Into<String>>,
         zone_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
@@ -23977,12 +23892,12 @@ impl DescribeTimingL4DataRequest {
         }
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -24031,10 +23946,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeTimingL4DataRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeTimingL4DataRequest {
+impl ::tc_types::ReadMembers for DescribeTimingL4DataRequest {
     const NAME: &'static str = "DescribeTimingL4DataRequest";
     const MEMBERS: &'static [&'static str] = &[
         "StartTime",
@@ -24071,14 +23986,14 @@ impl crate::support::ReadMembers for DescribeTimingL4DataRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StartTime" => crate::support::read_date_time(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_date_time(map, &mut self.end_time)?,
-            "MetricNames" => crate::support::read_value(map, &mut self.metric_names)?,
-            "ZoneIds" => crate::support::read_value(map, &mut self.zone_ids)?,
-            "ProxyIds" => crate::support::read_value(map, &mut self.proxy_ids)?,
-            "Interval" => crate::support::read_value(map, &mut self.interval)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "MetricNames" => ::tc_types::read_value(map, &mut self.metric_names)?,
+            "ZoneIds" => ::tc_types::read_value(map, &mut self.zone_ids)?,
+            "ProxyIds" => ::tc_types::read_value(map, &mut self.proxy_ids)?,
+            "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24141,10 +24056,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeTimingL4DataResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeTimingL4DataResponse {
+impl ::tc_types::ReadMembers for DescribeTimingL4DataResponse {
     const NAME: &'static str = "DescribeTimingL4DataResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Data", "RequestId"];
     const STRICT: bool = false;
@@ -24162,9 +24077,9 @@ impl crate::support::ReadMembers for DescribeTimingL4DataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Data" => crate::support::read_value(map, &mut self.data)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Data" => ::tc_types::read_value(map, &mut self.data)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24176,10 +24091,10 @@ impl crate::support::ReadMembers for DescribeTimingL4DataResponse {
 pub struct DescribeTimingL7AnalysisDataRequest {
     /// Start time.
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// End time. The query time range (`EndTime` - `StartTime`) must be less than or equal to 31 days.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// Metric list. Valid values:
     ///
     /// - l7Flow_outFlux: L7 EdgeOne response traffic. Measurement unit: Byte;
@@ -24220,8 +24135,8 @@ pub struct DescribeTimingL7AnalysisDataRequest {
 impl DescribeTimingL7AnalysisDataRequest {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(
-        start_time: impl Into<crate::support::DateTime>,
-        end_time: impl Into<crate::support::DateTime>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
         metric_names: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         Self {
@@ -24235,12 +24150,12 @@ impl DescribeTimingL7AnalysisDataRequest {
         }
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -24280,10 +24195,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeTimingL7AnalysisDataRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeTimingL7AnalysisDataRequest {
+impl ::tc_types::ReadMembers for DescribeTimingL7AnalysisDataRequest {
     const NAME: &'static str = "DescribeTimingL7AnalysisDataRequest";
     const MEMBERS: &'static [&'static str] = &[
         "StartTime",
@@ -24313,13 +24228,13 @@ impl crate::support::ReadMembers for DescribeTimingL7AnalysisDataRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StartTime" => crate::support::read_date_time(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_date_time(map, &mut self.end_time)?,
-            "MetricNames" => crate::support::read_value(map, &mut self.metric_names)?,
-            "ZoneIds" => crate::support::read_value(map, &mut self.zone_ids)?,
-            "Interval" => crate::support::read_value(map, &mut self.interval)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "MetricNames" => ::tc_types::read_value(map, &mut self.metric_names)?,
+            "ZoneIds" => ::tc_types::read_value(map, &mut self.zone_ids)?,
+            "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24391,10 +24306,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeTimingL7AnalysisDataResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeTimingL7AnalysisDataResponse {
+impl ::tc_types::ReadMembers for DescribeTimingL7AnalysisDataResponse {
     const NAME: &'static str = "DescribeTimingL7AnalysisDataResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Data", "RequestId"];
     const STRICT: bool = false;
@@ -24412,9 +24327,9 @@ impl crate::support::ReadMembers for DescribeTimingL7AnalysisDataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Data" => crate::support::read_value(map, &mut self.data)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Data" => ::tc_types::read_value(map, &mut self.data)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24426,10 +24341,10 @@ impl crate::support::ReadMembers for DescribeTimingL7AnalysisDataResponse {
 pub struct DescribeTimingL7CacheDataRequest {
     /// The start time.
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// The end time.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// The query metric. Values:
     ///
     /// - l7Cache_outFlux: Response traffic.
@@ -24570,8 +24485,8 @@ pub struct DescribeTimingL7CacheDataRequest {
 impl DescribeTimingL7CacheDataRequest {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(
-        start_time: impl Into<crate::support::DateTime>,
-        end_time: impl Into<crate::support::DateTime>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
         metric_names: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         Self {
@@ -24585,12 +24500,12 @@ impl DescribeTimingL7CacheDataRequest {
         }
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -24630,10 +24545,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeTimingL7CacheDataRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeTimingL7CacheDataRequest {
+impl ::tc_types::ReadMembers for DescribeTimingL7CacheDataRequest {
     const NAME: &'static str = "DescribeTimingL7CacheDataRequest";
     const MEMBERS: &'static [&'static str] = &[
         "StartTime",
@@ -24663,13 +24578,13 @@ impl crate::support::ReadMembers for DescribeTimingL7CacheDataRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StartTime" => crate::support::read_date_time(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_date_time(map, &mut self.end_time)?,
-            "MetricNames" => crate::support::read_value(map, &mut self.metric_names)?,
-            "ZoneIds" => crate::support::read_value(map, &mut self.zone_ids)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Interval" => crate::support::read_value(map, &mut self.interval)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "MetricNames" => ::tc_types::read_value(map, &mut self.metric_names)?,
+            "ZoneIds" => ::tc_types::read_value(map, &mut self.zone_ids)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24719,10 +24634,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeTimingL7CacheDataResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeTimingL7CacheDataResponse {
+impl ::tc_types::ReadMembers for DescribeTimingL7CacheDataResponse {
     const NAME: &'static str = "DescribeTimingL7CacheDataResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Data", "RequestId"];
     const STRICT: bool = false;
@@ -24740,9 +24655,9 @@ impl crate::support::ReadMembers for DescribeTimingL7CacheDataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Data" => crate::support::read_value(map, &mut self.data)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Data" => ::tc_types::read_value(map, &mut self.data)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24766,10 +24681,10 @@ pub struct DescribeTimingL7OriginPullDataRequest {
     pub metric_names: Vec<String>,
     /// Start time.
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// End time. The query time range (`EndTime` - `StartTime`) must be less than or equal to 31 days.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// Time granularity of the query. Valid values:
     ///
     /// - min: 1 minute;
@@ -24829,8 +24744,8 @@ impl DescribeTimingL7OriginPullDataRequest {
     pub fn new(
         zone_ids: impl IntoIterator<Item = impl Into<String>>,
         metric_names: impl IntoIterator<Item = impl Into<String>>,
-        start_time: impl Into<crate::support::DateTime>,
-        end_time: impl Into<crate::support::DateTime>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
     ) -> Self {
         Self {
             zone_ids: zone_ids.into_iter().map(Into::into).collect(),
@@ -24859,12 +24774,12 @@ impl DescribeTimingL7OriginPullDataRequest {
         self
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -24888,10 +24803,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeTimingL7OriginPullDataRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeTimingL7OriginPullDataRequest {
+impl ::tc_types::ReadMembers for DescribeTimingL7OriginPullDataRequest {
     const NAME: &'static str = "DescribeTimingL7OriginPullDataRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneIds",
@@ -24926,13 +24841,13 @@ impl crate::support::ReadMembers for DescribeTimingL7OriginPullDataRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneIds" => crate::support::read_value(map, &mut self.zone_ids)?,
-            "MetricNames" => crate::support::read_value(map, &mut self.metric_names)?,
-            "StartTime" => crate::support::read_date_time(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_date_time(map, &mut self.end_time)?,
-            "Interval" => crate::support::read_value(map, &mut self.interval)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "DimensionName" => crate::support::read_value(map, &mut self.dimension_name)?,
+            "ZoneIds" => ::tc_types::read_value(map, &mut self.zone_ids)?,
+            "MetricNames" => ::tc_types::read_value(map, &mut self.metric_names)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "DimensionName" => ::tc_types::read_value(map, &mut self.dimension_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24984,10 +24899,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeTimingL7OriginPullDataResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeTimingL7OriginPullDataResponse {
+impl ::tc_types::ReadMembers for DescribeTimingL7OriginPullDataResponse {
     const NAME: &'static str = "DescribeTimingL7OriginPullDataResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -25009,11 +24924,11 @@ impl crate::support::ReadMembers for DescribeTimingL7OriginPullDataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
             "TimingDataRecords" => {
-                crate::support::read_or_default(map, &mut self.timing_data_records)?
+                ::tc_types::read_or_default(map, &mut self.timing_data_records)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25025,10 +24940,10 @@ impl crate::support::ReadMembers for DescribeTimingL7OriginPullDataResponse {
 pub struct DescribeTopL7AnalysisDataRequest {
     /// The start time.
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// End time. The query time range (`EndTime` - `StartTime`) must be less than or equal to 31 days.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// Queried metric. valid values:.
     ///
     /// - l7Flow_outFlux_country: specifies the l7 EdgeOne response traffic metric by country/region dimension.
@@ -25148,8 +25063,8 @@ pub struct DescribeTopL7AnalysisDataRequest {
 impl DescribeTopL7AnalysisDataRequest {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(
-        start_time: impl Into<crate::support::DateTime>,
-        end_time: impl Into<crate::support::DateTime>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
         metric_name: impl Into<String>,
         zone_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
@@ -25165,12 +25080,12 @@ impl DescribeTopL7AnalysisDataRequest {
         }
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -25212,10 +25127,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeTopL7AnalysisDataRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeTopL7AnalysisDataRequest {
+impl ::tc_types::ReadMembers for DescribeTopL7AnalysisDataRequest {
     const NAME: &'static str = "DescribeTopL7AnalysisDataRequest";
     const MEMBERS: &'static [&'static str] = &[
         "StartTime",
@@ -25252,14 +25167,14 @@ impl crate::support::ReadMembers for DescribeTopL7AnalysisDataRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StartTime" => crate::support::read_date_time(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_date_time(map, &mut self.end_time)?,
-            "MetricName" => crate::support::read_value(map, &mut self.metric_name)?,
-            "ZoneIds" => crate::support::read_value(map, &mut self.zone_ids)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Interval" => crate::support::read_value(map, &mut self.interval)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "MetricName" => ::tc_types::read_value(map, &mut self.metric_name)?,
+            "ZoneIds" => ::tc_types::read_value(map, &mut self.zone_ids)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25309,10 +25224,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeTopL7AnalysisDataResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeTopL7AnalysisDataResponse {
+impl ::tc_types::ReadMembers for DescribeTopL7AnalysisDataResponse {
     const NAME: &'static str = "DescribeTopL7AnalysisDataResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Data", "RequestId"];
     const STRICT: bool = false;
@@ -25330,9 +25245,9 @@ impl crate::support::ReadMembers for DescribeTopL7AnalysisDataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Data" => crate::support::read_value(map, &mut self.data)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Data" => ::tc_types::read_value(map, &mut self.data)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25344,10 +25259,10 @@ impl crate::support::ReadMembers for DescribeTopL7AnalysisDataResponse {
 pub struct DescribeTopL7CacheDataRequest {
     /// The start time.
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// The end time.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// The query metric. Values:
     ///
     /// - l7Cache_outFlux_domain: Host/Domain name;
@@ -25492,8 +25407,8 @@ pub struct DescribeTopL7CacheDataRequest {
 impl DescribeTopL7CacheDataRequest {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(
-        start_time: impl Into<crate::support::DateTime>,
-        end_time: impl Into<crate::support::DateTime>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
         metric_name: impl Into<String>,
         zone_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
@@ -25509,12 +25424,12 @@ impl DescribeTopL7CacheDataRequest {
         }
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -25556,10 +25471,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeTopL7CacheDataRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeTopL7CacheDataRequest {
+impl ::tc_types::ReadMembers for DescribeTopL7CacheDataRequest {
     const NAME: &'static str = "DescribeTopL7CacheDataRequest";
     const MEMBERS: &'static [&'static str] = &[
         "StartTime",
@@ -25596,14 +25511,14 @@ impl crate::support::ReadMembers for DescribeTopL7CacheDataRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StartTime" => crate::support::read_date_time(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_date_time(map, &mut self.end_time)?,
-            "MetricName" => crate::support::read_value(map, &mut self.metric_name)?,
-            "ZoneIds" => crate::support::read_value(map, &mut self.zone_ids)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Interval" => crate::support::read_value(map, &mut self.interval)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "MetricName" => ::tc_types::read_value(map, &mut self.metric_name)?,
+            "ZoneIds" => ::tc_types::read_value(map, &mut self.zone_ids)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25653,10 +25568,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeTopL7CacheDataResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeTopL7CacheDataResponse {
+impl ::tc_types::ReadMembers for DescribeTopL7CacheDataResponse {
     const NAME: &'static str = "DescribeTopL7CacheDataResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Data", "RequestId"];
     const STRICT: bool = false;
@@ -25674,9 +25589,9 @@ impl crate::support::ReadMembers for DescribeTopL7CacheDataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Data" => crate::support::read_value(map, &mut self.data)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Data" => ::tc_types::read_value(map, &mut self.data)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25716,10 +25631,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeWebSecurityTemplateRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeWebSecurityTemplateRequest {
+impl ::tc_types::ReadMembers for DescribeWebSecurityTemplateRequest {
     const NAME: &'static str = "DescribeWebSecurityTemplateRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "TemplateId"];
     const STRICT: bool = true;
@@ -25736,8 +25651,8 @@ impl crate::support::ReadMembers for DescribeWebSecurityTemplateRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "TemplateId" => crate::support::read_value(map, &mut self.template_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "TemplateId" => ::tc_types::read_value(map, &mut self.template_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25777,10 +25692,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeWebSecurityTemplateResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeWebSecurityTemplateResponse {
+impl ::tc_types::ReadMembers for DescribeWebSecurityTemplateResponse {
     const NAME: &'static str = "DescribeWebSecurityTemplateResponse";
     const MEMBERS: &'static [&'static str] = &["SecurityPolicy", "RequestId"];
     const STRICT: bool = false;
@@ -25797,10 +25712,8 @@ impl crate::support::ReadMembers for DescribeWebSecurityTemplateResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "SecurityPolicy" => {
-                crate::support::read_value(map, &mut self.security_policy)?
-            }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "SecurityPolicy" => ::tc_types::read_value(map, &mut self.security_policy)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25834,10 +25747,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeWebSecurityTemplatesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeWebSecurityTemplatesRequest {
+impl ::tc_types::ReadMembers for DescribeWebSecurityTemplatesRequest {
     const NAME: &'static str = "DescribeWebSecurityTemplatesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneIds"];
     const STRICT: bool = true;
@@ -25853,7 +25766,7 @@ impl crate::support::ReadMembers for DescribeWebSecurityTemplatesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneIds" => crate::support::read_value(map, &mut self.zone_ids)?,
+            "ZoneIds" => ::tc_types::read_value(map, &mut self.zone_ids)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25905,10 +25818,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeWebSecurityTemplatesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeWebSecurityTemplatesResponse {
+impl ::tc_types::ReadMembers for DescribeWebSecurityTemplatesResponse {
     const NAME: &'static str = "DescribeWebSecurityTemplatesResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -25930,14 +25843,11 @@ impl crate::support::ReadMembers for DescribeWebSecurityTemplatesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
             "SecurityPolicyTemplates" => {
-                crate::support::read_or_default(
-                    map,
-                    &mut self.security_policy_templates,
-                )?
+                ::tc_types::read_or_default(map, &mut self.security_policy_templates)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25977,10 +25887,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeZoneConfigImportResultRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeZoneConfigImportResultRequest {
+impl ::tc_types::ReadMembers for DescribeZoneConfigImportResultRequest {
     const NAME: &'static str = "DescribeZoneConfigImportResultRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "TaskId"];
     const STRICT: bool = true;
@@ -25997,8 +25907,8 @@ impl crate::support::ReadMembers for DescribeZoneConfigImportResultRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "TaskId" => crate::support::read_value(map, &mut self.task_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "TaskId" => ::tc_types::read_value(map, &mut self.task_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26023,10 +25933,10 @@ pub struct DescribeZoneConfigImportResultResponse {
     pub content: Option<String>,
     /// The start time of this import task.
     #[serde(rename = "ImportTime", skip_serializing_if = "Option::is_none")]
-    pub import_time: Option<crate::support::DateTime>,
+    pub import_time: Option<::tc_types::DateTime>,
     /// The end time of this import task.
     #[serde(rename = "FinishTime", skip_serializing_if = "Option::is_none")]
-    pub finish_time: Option<crate::support::DateTime>,
+    pub finish_time: Option<::tc_types::DateTime>,
     /// The unique request ID, generated by the server, will be returned for every request (if the request fails to reach the server for other reasons, the request will not obtain a RequestId). RequestId is required for locating a problem.
     #[serde(rename = "RequestId")]
     pub request_id: String,
@@ -26059,12 +25969,12 @@ impl DescribeZoneConfigImportResultResponse {
         self
     }
     /// Sets `ImportTime`.
-    pub fn import_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn import_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.import_time = Some(value.into());
         self
     }
     /// Sets `FinishTime`.
-    pub fn finish_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn finish_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.finish_time = Some(value.into());
         self
     }
@@ -26078,10 +25988,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeZoneConfigImportResultResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeZoneConfigImportResultResponse {
+impl ::tc_types::ReadMembers for DescribeZoneConfigImportResultResponse {
     const NAME: &'static str = "DescribeZoneConfigImportResultResponse";
     const MEMBERS: &'static [&'static str] = &[
         "Status",
@@ -26109,12 +26019,12 @@ impl crate::support::ReadMembers for DescribeZoneConfigImportResultResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Status" => crate::support::read_value(map, &mut self.status)?,
-            "Message" => crate::support::read_value(map, &mut self.message)?,
-            "Content" => crate::support::read_value(map, &mut self.content)?,
-            "ImportTime" => crate::support::read_value(map, &mut self.import_time)?,
-            "FinishTime" => crate::support::read_value(map, &mut self.finish_time)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "Message" => ::tc_types::read_value(map, &mut self.message)?,
+            "Content" => ::tc_types::read_value(map, &mut self.content)?,
+            "ImportTime" => ::tc_types::read_value(map, &mut self.import_time)?,
+            "FinishTime" => ::tc_types::read_value(map, &mut self.finish_time)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26143,10 +26053,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeZoneCustomVariablesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeZoneCustomVariablesRequest {
+impl ::tc_types::ReadMembers for DescribeZoneCustomVariablesRequest {
     const NAME: &'static str = "DescribeZoneCustomVariablesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId"];
     const STRICT: bool = true;
@@ -26162,7 +26072,7 @@ impl crate::support::ReadMembers for DescribeZoneCustomVariablesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26217,10 +26127,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeZoneCustomVariablesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeZoneCustomVariablesResponse {
+impl ::tc_types::ReadMembers for DescribeZoneCustomVariablesResponse {
     const NAME: &'static str = "DescribeZoneCustomVariablesResponse";
     const MEMBERS: &'static [&'static str] = &[
         "CustomVariables",
@@ -26243,15 +26153,12 @@ impl crate::support::ReadMembers for DescribeZoneCustomVariablesResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "CustomVariables" => {
-                crate::support::read_or_default(map, &mut self.custom_variables)?
+                ::tc_types::read_or_default(map, &mut self.custom_variables)?
             }
             "CustomVariableOperations" => {
-                crate::support::read_or_default(
-                    map,
-                    &mut self.custom_variable_operations,
-                )?
+                ::tc_types::read_or_default(map, &mut self.custom_variable_operations)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26280,10 +26187,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeZoneSettingRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeZoneSettingRequest {
+impl ::tc_types::ReadMembers for DescribeZoneSettingRequest {
     const NAME: &'static str = "DescribeZoneSettingRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId"];
     const STRICT: bool = true;
@@ -26299,7 +26206,7 @@ impl crate::support::ReadMembers for DescribeZoneSettingRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26340,10 +26247,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeZoneSettingResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeZoneSettingResponse {
+impl ::tc_types::ReadMembers for DescribeZoneSettingResponse {
     const NAME: &'static str = "DescribeZoneSettingResponse";
     const MEMBERS: &'static [&'static str] = &["ZoneSetting", "RequestId"];
     const STRICT: bool = false;
@@ -26360,8 +26267,8 @@ impl crate::support::ReadMembers for DescribeZoneSettingResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneSetting" => crate::support::read_value(map, &mut self.zone_setting)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "ZoneSetting" => ::tc_types::read_value(map, &mut self.zone_setting)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26465,10 +26372,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeZonesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeZonesRequest {
+impl ::tc_types::ReadMembers for DescribeZonesRequest {
     const NAME: &'static str = "DescribeZonesRequest";
     const MEMBERS: &'static [&'static str] = &[
         "Offset",
@@ -26494,11 +26401,11 @@ impl crate::support::ReadMembers for DescribeZonesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Order" => crate::support::read_value(map, &mut self.order)?,
-            "Direction" => crate::support::read_value(map, &mut self.direction)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Order" => ::tc_types::read_value(map, &mut self.order)?,
+            "Direction" => ::tc_types::read_value(map, &mut self.direction)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26547,10 +26454,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeZonesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeZonesResponse {
+impl ::tc_types::ReadMembers for DescribeZonesResponse {
     const NAME: &'static str = "DescribeZonesResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Zones", "RequestId"];
     const STRICT: bool = false;
@@ -26568,9 +26475,9 @@ impl crate::support::ReadMembers for DescribeZonesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Zones" => crate::support::read_or_default(map, &mut self.zones)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Zones" => ::tc_types::read_or_default(map, &mut self.zones)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26599,10 +26506,10 @@ impl<'de> ::serde::Deserialize<'de> for DestroyPlanRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DestroyPlanRequest {
+impl ::tc_types::ReadMembers for DestroyPlanRequest {
     const NAME: &'static str = "DestroyPlanRequest";
     const MEMBERS: &'static [&'static str] = &["PlanId"];
     const STRICT: bool = true;
@@ -26618,7 +26525,7 @@ impl crate::support::ReadMembers for DestroyPlanRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PlanId" => crate::support::read_value(map, &mut self.plan_id)?,
+            "PlanId" => ::tc_types::read_value(map, &mut self.plan_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26649,10 +26556,10 @@ impl<'de> ::serde::Deserialize<'de> for DestroyPlanResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DestroyPlanResponse {
+impl ::tc_types::ReadMembers for DestroyPlanResponse {
     const NAME: &'static str = "DestroyPlanResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -26668,7 +26575,7 @@ impl crate::support::ReadMembers for DestroyPlanResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26697,10 +26604,10 @@ impl<'de> ::serde::Deserialize<'de> for DisableOriginACLRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DisableOriginACLRequest {
+impl ::tc_types::ReadMembers for DisableOriginACLRequest {
     const NAME: &'static str = "DisableOriginACLRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId"];
     const STRICT: bool = true;
@@ -26716,7 +26623,7 @@ impl crate::support::ReadMembers for DisableOriginACLRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26747,10 +26654,10 @@ impl<'de> ::serde::Deserialize<'de> for DisableOriginACLResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DisableOriginACLResponse {
+impl ::tc_types::ReadMembers for DisableOriginACLResponse {
     const NAME: &'static str = "DisableOriginACLResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -26766,7 +26673,7 @@ impl crate::support::ReadMembers for DisableOriginACLResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26778,10 +26685,10 @@ impl crate::support::ReadMembers for DisableOriginACLResponse {
 pub struct DownloadL4LogsRequest {
     /// The start time.
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// The end time.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// The site ID set. this parameter will change from selectable to required after may 30, 2024. for details, see the notice: [tencent cloud EdgeOne: tencentcloud API change notification](https://www.tencentcloud.com/document/product/1552/104902?from_cn_redirect=1).
     #[serde(rename = "ZoneIds", skip_serializing_if = "Option::is_none")]
     pub zone_ids: Option<Vec<String>>,
@@ -26798,8 +26705,8 @@ pub struct DownloadL4LogsRequest {
 impl DownloadL4LogsRequest {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(
-        start_time: impl Into<crate::support::DateTime>,
-        end_time: impl Into<crate::support::DateTime>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
     ) -> Self {
         Self {
             start_time: start_time.into(),
@@ -26811,12 +26718,12 @@ impl DownloadL4LogsRequest {
         }
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -26851,10 +26758,10 @@ impl<'de> ::serde::Deserialize<'de> for DownloadL4LogsRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DownloadL4LogsRequest {
+impl ::tc_types::ReadMembers for DownloadL4LogsRequest {
     const NAME: &'static str = "DownloadL4LogsRequest";
     const MEMBERS: &'static [&'static str] = &[
         "StartTime",
@@ -26882,12 +26789,12 @@ impl crate::support::ReadMembers for DownloadL4LogsRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StartTime" => crate::support::read_date_time(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_date_time(map, &mut self.end_time)?,
-            "ZoneIds" => crate::support::read_value(map, &mut self.zone_ids)?,
-            "ProxyIds" => crate::support::read_value(map, &mut self.proxy_ids)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "ZoneIds" => ::tc_types::read_value(map, &mut self.zone_ids)?,
+            "ProxyIds" => ::tc_types::read_value(map, &mut self.proxy_ids)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26936,10 +26843,10 @@ impl<'de> ::serde::Deserialize<'de> for DownloadL4LogsResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DownloadL4LogsResponse {
+impl ::tc_types::ReadMembers for DownloadL4LogsResponse {
     const NAME: &'static str = "DownloadL4LogsResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Data", "RequestId"];
     const STRICT: bool = false;
@@ -26957,9 +26864,9 @@ impl crate::support::ReadMembers for DownloadL4LogsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Data" => crate::support::read_or_default(map, &mut self.data)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Data" => ::tc_types::read_or_default(map, &mut self.data)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26971,10 +26878,10 @@ impl crate::support::ReadMembers for DownloadL4LogsResponse {
 pub struct DownloadL7LogsRequest {
     /// The start time.
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// The end time.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// Specifies the site ID set. this parameter will change from selectable to required after may 30, 2024. for details, see the announcement: [tencent cloud EdgeOne: tencentcloud API change notification](https://www.tencentcloud.com/document/product/1552/104902?from_cn_redirect=1).
     #[serde(rename = "ZoneIds", skip_serializing_if = "Option::is_none")]
     pub zone_ids: Option<Vec<String>>,
@@ -26991,8 +26898,8 @@ pub struct DownloadL7LogsRequest {
 impl DownloadL7LogsRequest {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(
-        start_time: impl Into<crate::support::DateTime>,
-        end_time: impl Into<crate::support::DateTime>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
     ) -> Self {
         Self {
             start_time: start_time.into(),
@@ -27004,12 +26911,12 @@ impl DownloadL7LogsRequest {
         }
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -27044,10 +26951,10 @@ impl<'de> ::serde::Deserialize<'de> for DownloadL7LogsRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DownloadL7LogsRequest {
+impl ::tc_types::ReadMembers for DownloadL7LogsRequest {
     const NAME: &'static str = "DownloadL7LogsRequest";
     const MEMBERS: &'static [&'static str] = &[
         "StartTime",
@@ -27075,12 +26982,12 @@ impl crate::support::ReadMembers for DownloadL7LogsRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StartTime" => crate::support::read_date_time(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_date_time(map, &mut self.end_time)?,
-            "ZoneIds" => crate::support::read_value(map, &mut self.zone_ids)?,
-            "Domains" => crate::support::read_value(map, &mut self.domains)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "ZoneIds" => ::tc_types::read_value(map, &mut self.zone_ids)?,
+            "Domains" => ::tc_types::read_value(map, &mut self.domains)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27129,10 +27036,10 @@ impl<'de> ::serde::Deserialize<'de> for DownloadL7LogsResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DownloadL7LogsResponse {
+impl ::tc_types::ReadMembers for DownloadL7LogsResponse {
     const NAME: &'static str = "DownloadL7LogsResponse";
     const MEMBERS: &'static [&'static str] = &["TotalCount", "Data", "RequestId"];
     const STRICT: bool = false;
@@ -27150,9 +27057,9 @@ impl crate::support::ReadMembers for DownloadL7LogsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Data" => crate::support::read_or_default(map, &mut self.data)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Data" => ::tc_types::read_or_default(map, &mut self.data)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27205,10 +27112,10 @@ impl<'de> ::serde::Deserialize<'de> for EdgeKVDeleteRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for EdgeKVDeleteRequest {
+impl ::tc_types::ReadMembers for EdgeKVDeleteRequest {
     const NAME: &'static str = "EdgeKVDeleteRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Namespace", "Keys"];
     const STRICT: bool = true;
@@ -27226,9 +27133,9 @@ impl crate::support::ReadMembers for EdgeKVDeleteRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Namespace" => crate::support::read_value(map, &mut self.namespace)?,
-            "Keys" => crate::support::read_value(map, &mut self.keys)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Namespace" => ::tc_types::read_value(map, &mut self.namespace)?,
+            "Keys" => ::tc_types::read_value(map, &mut self.keys)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27259,10 +27166,10 @@ impl<'de> ::serde::Deserialize<'de> for EdgeKVDeleteResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for EdgeKVDeleteResponse {
+impl ::tc_types::ReadMembers for EdgeKVDeleteResponse {
     const NAME: &'static str = "EdgeKVDeleteResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -27278,7 +27185,7 @@ impl crate::support::ReadMembers for EdgeKVDeleteResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27331,10 +27238,10 @@ impl<'de> ::serde::Deserialize<'de> for EdgeKVGetRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for EdgeKVGetRequest {
+impl ::tc_types::ReadMembers for EdgeKVGetRequest {
     const NAME: &'static str = "EdgeKVGetRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Namespace", "Keys"];
     const STRICT: bool = true;
@@ -27352,9 +27259,9 @@ impl crate::support::ReadMembers for EdgeKVGetRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Namespace" => crate::support::read_value(map, &mut self.namespace)?,
-            "Keys" => crate::support::read_value(map, &mut self.keys)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Namespace" => ::tc_types::read_value(map, &mut self.namespace)?,
+            "Keys" => ::tc_types::read_value(map, &mut self.keys)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27394,10 +27301,10 @@ impl<'de> ::serde::Deserialize<'de> for EdgeKVGetResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for EdgeKVGetResponse {
+impl ::tc_types::ReadMembers for EdgeKVGetResponse {
     const NAME: &'static str = "EdgeKVGetResponse";
     const MEMBERS: &'static [&'static str] = &["Data", "RequestId"];
     const STRICT: bool = false;
@@ -27414,8 +27321,8 @@ impl crate::support::ReadMembers for EdgeKVGetResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Data" => crate::support::read_or_default(map, &mut self.data)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "Data" => ::tc_types::read_or_default(map, &mut self.data)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27482,10 +27389,10 @@ impl<'de> ::serde::Deserialize<'de> for EdgeKVListRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for EdgeKVListRequest {
+impl ::tc_types::ReadMembers for EdgeKVListRequest {
     const NAME: &'static str = "EdgeKVListRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -27511,11 +27418,11 @@ impl crate::support::ReadMembers for EdgeKVListRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Namespace" => crate::support::read_value(map, &mut self.namespace)?,
-            "Prefix" => crate::support::read_value(map, &mut self.prefix)?,
-            "Cursor" => crate::support::read_value(map, &mut self.cursor)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Namespace" => ::tc_types::read_value(map, &mut self.namespace)?,
+            "Prefix" => ::tc_types::read_value(map, &mut self.prefix)?,
+            "Cursor" => ::tc_types::read_value(map, &mut self.cursor)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27564,10 +27471,10 @@ impl<'de> ::serde::Deserialize<'de> for EdgeKVListResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for EdgeKVListResponse {
+impl ::tc_types::ReadMembers for EdgeKVListResponse {
     const NAME: &'static str = "EdgeKVListResponse";
     const MEMBERS: &'static [&'static str] = &["Keys", "Cursor", "RequestId"];
     const STRICT: bool = false;
@@ -27585,9 +27492,9 @@ impl crate::support::ReadMembers for EdgeKVListResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Keys" => crate::support::read_or_default(map, &mut self.keys)?,
-            "Cursor" => crate::support::read_or_default(map, &mut self.cursor)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "Keys" => ::tc_types::read_or_default(map, &mut self.keys)?,
+            "Cursor" => ::tc_types::read_or_default(map, &mut self.cursor)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27668,10 +27575,10 @@ impl<'de> ::serde::Deserialize<'de> for EdgeKVPutRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for EdgeKVPutRequest {
+impl ::tc_types::ReadMembers for EdgeKVPutRequest {
     const NAME: &'static str = "EdgeKVPutRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -27699,12 +27606,12 @@ impl crate::support::ReadMembers for EdgeKVPutRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Namespace" => crate::support::read_value(map, &mut self.namespace)?,
-            "Key" => crate::support::read_value(map, &mut self.key)?,
-            "Value" => crate::support::read_value(map, &mut self.value)?,
-            "Expiration" => crate::support::read_value(map, &mut self.expiration)?,
-            "ExpirationTTL" => crate::support::read_value(map, &mut self.expiration_ttl)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Namespace" => ::tc_types::read_value(map, &mut self.namespace)?,
+            "Key" => ::tc_types::read_value(map, &mut self.key)?,
+            "Value" => ::tc_types::read_value(map, &mut self.value)?,
+            "Expiration" => ::tc_types::read_value(map, &mut self.expiration)?,
+            "ExpirationTTL" => ::tc_types::read_value(map, &mut self.expiration_ttl)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27735,10 +27642,10 @@ impl<'de> ::serde::Deserialize<'de> for EdgeKVPutResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for EdgeKVPutResponse {
+impl ::tc_types::ReadMembers for EdgeKVPutResponse {
     const NAME: &'static str = "EdgeKVPutResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -27754,7 +27661,7 @@ impl crate::support::ReadMembers for EdgeKVPutResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27854,10 +27761,10 @@ impl<'de> ::serde::Deserialize<'de> for EnableOriginACLRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for EnableOriginACLRequest {
+impl ::tc_types::ReadMembers for EnableOriginACLRequest {
     const NAME: &'static str = "EnableOriginACLRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -27885,13 +27792,13 @@ impl crate::support::ReadMembers for EnableOriginACLRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "L7EnableMode" => crate::support::read_value(map, &mut self.l7_enable_mode)?,
-            "L7Hosts" => crate::support::read_value(map, &mut self.l7_hosts)?,
-            "L4EnableMode" => crate::support::read_value(map, &mut self.l4_enable_mode)?,
-            "L4ProxyIds" => crate::support::read_value(map, &mut self.l4_proxy_ids)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "L7EnableMode" => ::tc_types::read_value(map, &mut self.l7_enable_mode)?,
+            "L7Hosts" => ::tc_types::read_value(map, &mut self.l7_hosts)?,
+            "L4EnableMode" => ::tc_types::read_value(map, &mut self.l4_enable_mode)?,
+            "L4ProxyIds" => ::tc_types::read_value(map, &mut self.l4_proxy_ids)?,
             "OriginACLFamily" => {
-                crate::support::read_value(map, &mut self.origin_acl_family)?
+                ::tc_types::read_value(map, &mut self.origin_acl_family)?
             }
             _ => return Ok(false),
         }
@@ -27923,10 +27830,10 @@ impl<'de> ::serde::Deserialize<'de> for EnableOriginACLResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for EnableOriginACLResponse {
+impl ::tc_types::ReadMembers for EnableOriginACLResponse {
     const NAME: &'static str = "EnableOriginACLResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -27942,7 +27849,7 @@ impl crate::support::ReadMembers for EnableOriginACLResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27989,10 +27896,10 @@ impl<'de> ::serde::Deserialize<'de> for ExportZoneConfigRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ExportZoneConfigRequest {
+impl ::tc_types::ReadMembers for ExportZoneConfigRequest {
     const NAME: &'static str = "ExportZoneConfigRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Types"];
     const STRICT: bool = true;
@@ -28009,8 +27916,8 @@ impl crate::support::ReadMembers for ExportZoneConfigRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Types" => crate::support::read_value(map, &mut self.types)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Types" => ::tc_types::read_value(map, &mut self.types)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28050,10 +27957,10 @@ impl<'de> ::serde::Deserialize<'de> for ExportZoneConfigResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ExportZoneConfigResponse {
+impl ::tc_types::ReadMembers for ExportZoneConfigResponse {
     const NAME: &'static str = "ExportZoneConfigResponse";
     const MEMBERS: &'static [&'static str] = &["Content", "RequestId"];
     const STRICT: bool = false;
@@ -28070,8 +27977,8 @@ impl crate::support::ReadMembers for ExportZoneConfigResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Content" => crate::support::read_value(map, &mut self.content)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "Content" => ::tc_types::read_value(map, &mut self.content)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28141,10 +28048,10 @@ impl<'de> ::serde::Deserialize<'de> for HandleFunctionRuntimeEnvironmentRequest 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for HandleFunctionRuntimeEnvironmentRequest {
+impl ::tc_types::ReadMembers for HandleFunctionRuntimeEnvironmentRequest {
     const NAME: &'static str = "HandleFunctionRuntimeEnvironmentRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -28168,11 +28075,11 @@ impl crate::support::ReadMembers for HandleFunctionRuntimeEnvironmentRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "FunctionId" => crate::support::read_value(map, &mut self.function_id)?,
-            "Operation" => crate::support::read_value(map, &mut self.operation)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "FunctionId" => ::tc_types::read_value(map, &mut self.function_id)?,
+            "Operation" => ::tc_types::read_value(map, &mut self.operation)?,
             "EnvironmentVariables" => {
-                crate::support::read_value(map, &mut self.environment_variables)?
+                ::tc_types::read_value(map, &mut self.environment_variables)?
             }
             _ => return Ok(false),
         }
@@ -28204,10 +28111,10 @@ impl<'de> ::serde::Deserialize<'de> for HandleFunctionRuntimeEnvironmentResponse
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for HandleFunctionRuntimeEnvironmentResponse {
+impl ::tc_types::ReadMembers for HandleFunctionRuntimeEnvironmentResponse {
     const NAME: &'static str = "HandleFunctionRuntimeEnvironmentResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -28223,7 +28130,7 @@ impl crate::support::ReadMembers for HandleFunctionRuntimeEnvironmentResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28263,10 +28170,10 @@ impl<'de> ::serde::Deserialize<'de> for IdentifyZoneRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IdentifyZoneRequest {
+impl ::tc_types::ReadMembers for IdentifyZoneRequest {
     const NAME: &'static str = "IdentifyZoneRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneName", "Domain"];
     const STRICT: bool = true;
@@ -28283,8 +28190,8 @@ impl crate::support::ReadMembers for IdentifyZoneRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneName" => crate::support::read_value(map, &mut self.zone_name)?,
-            "Domain" => crate::support::read_value(map, &mut self.domain)?,
+            "ZoneName" => ::tc_types::read_value(map, &mut self.zone_name)?,
+            "Domain" => ::tc_types::read_value(map, &mut self.domain)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28333,10 +28240,10 @@ impl<'de> ::serde::Deserialize<'de> for IdentifyZoneResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IdentifyZoneResponse {
+impl ::tc_types::ReadMembers for IdentifyZoneResponse {
     const NAME: &'static str = "IdentifyZoneResponse";
     const MEMBERS: &'static [&'static str] = &[
         "Ascription",
@@ -28358,11 +28265,11 @@ impl crate::support::ReadMembers for IdentifyZoneResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Ascription" => crate::support::read_or_default(map, &mut self.ascription)?,
+            "Ascription" => ::tc_types::read_or_default(map, &mut self.ascription)?,
             "FileAscription" => {
-                crate::support::read_or_default(map, &mut self.file_ascription)?
+                ::tc_types::read_or_default(map, &mut self.file_ascription)?
             }
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28403,10 +28310,10 @@ impl<'de> ::serde::Deserialize<'de> for ImportZoneConfigRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ImportZoneConfigRequest {
+impl ::tc_types::ReadMembers for ImportZoneConfigRequest {
     const NAME: &'static str = "ImportZoneConfigRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Content"];
     const STRICT: bool = true;
@@ -28423,8 +28330,8 @@ impl crate::support::ReadMembers for ImportZoneConfigRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Content" => crate::support::read_value(map, &mut self.content)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Content" => ::tc_types::read_value(map, &mut self.content)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28464,10 +28371,10 @@ impl<'de> ::serde::Deserialize<'de> for ImportZoneConfigResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ImportZoneConfigResponse {
+impl ::tc_types::ReadMembers for ImportZoneConfigResponse {
     const NAME: &'static str = "ImportZoneConfigResponse";
     const MEMBERS: &'static [&'static str] = &["TaskId", "RequestId"];
     const STRICT: bool = false;
@@ -28484,8 +28391,8 @@ impl crate::support::ReadMembers for ImportZoneConfigResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TaskId" => crate::support::read_value(map, &mut self.task_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TaskId" => ::tc_types::read_value(map, &mut self.task_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28542,10 +28449,10 @@ impl<'de> ::serde::Deserialize<'de> for IncreasePlanQuotaRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IncreasePlanQuotaRequest {
+impl ::tc_types::ReadMembers for IncreasePlanQuotaRequest {
     const NAME: &'static str = "IncreasePlanQuotaRequest";
     const MEMBERS: &'static [&'static str] = &["PlanId", "QuotaType", "QuotaNumber"];
     const STRICT: bool = true;
@@ -28563,9 +28470,9 @@ impl crate::support::ReadMembers for IncreasePlanQuotaRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PlanId" => crate::support::read_value(map, &mut self.plan_id)?,
-            "QuotaType" => crate::support::read_value(map, &mut self.quota_type)?,
-            "QuotaNumber" => crate::support::read_value(map, &mut self.quota_number)?,
+            "PlanId" => ::tc_types::read_value(map, &mut self.plan_id)?,
+            "QuotaType" => ::tc_types::read_value(map, &mut self.quota_type)?,
+            "QuotaNumber" => ::tc_types::read_value(map, &mut self.quota_number)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28605,10 +28512,10 @@ impl<'de> ::serde::Deserialize<'de> for IncreasePlanQuotaResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IncreasePlanQuotaResponse {
+impl ::tc_types::ReadMembers for IncreasePlanQuotaResponse {
     const NAME: &'static str = "IncreasePlanQuotaResponse";
     const MEMBERS: &'static [&'static str] = &["DealName", "RequestId"];
     const STRICT: bool = false;
@@ -28625,8 +28532,8 @@ impl crate::support::ReadMembers for IncreasePlanQuotaResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "DealName" => crate::support::read_or_default(map, &mut self.deal_name)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "DealName" => ::tc_types::read_or_default(map, &mut self.deal_name)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28721,10 +28628,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyAccelerationDomainRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyAccelerationDomainRequest {
+impl ::tc_types::ReadMembers for ModifyAccelerationDomainRequest {
     const NAME: &'static str = "ModifyAccelerationDomainRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -28754,19 +28661,15 @@ impl crate::support::ReadMembers for ModifyAccelerationDomainRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "DomainName" => crate::support::read_value(map, &mut self.domain_name)?,
-            "OriginInfo" => crate::support::read_value(map, &mut self.origin_info)?,
-            "OriginProtocol" => {
-                crate::support::read_value(map, &mut self.origin_protocol)?
-            }
-            "HttpOriginPort" => {
-                crate::support::read_value(map, &mut self.http_origin_port)?
-            }
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "DomainName" => ::tc_types::read_value(map, &mut self.domain_name)?,
+            "OriginInfo" => ::tc_types::read_value(map, &mut self.origin_info)?,
+            "OriginProtocol" => ::tc_types::read_value(map, &mut self.origin_protocol)?,
+            "HttpOriginPort" => ::tc_types::read_value(map, &mut self.http_origin_port)?,
             "HttpsOriginPort" => {
-                crate::support::read_value(map, &mut self.https_origin_port)?
+                ::tc_types::read_value(map, &mut self.https_origin_port)?
             }
-            "IPv6Status" => crate::support::read_value(map, &mut self.ipv6_status)?,
+            "IPv6Status" => ::tc_types::read_value(map, &mut self.ipv6_status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28797,10 +28700,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyAccelerationDomainResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyAccelerationDomainResponse {
+impl ::tc_types::ReadMembers for ModifyAccelerationDomainResponse {
     const NAME: &'static str = "ModifyAccelerationDomainResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -28816,7 +28719,7 @@ impl crate::support::ReadMembers for ModifyAccelerationDomainResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28889,10 +28792,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyAccelerationDomainStatusesRequest 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyAccelerationDomainStatusesRequest {
+impl ::tc_types::ReadMembers for ModifyAccelerationDomainStatusesRequest {
     const NAME: &'static str = "ModifyAccelerationDomainStatusesRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -28916,10 +28819,10 @@ impl crate::support::ReadMembers for ModifyAccelerationDomainStatusesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "DomainNames" => crate::support::read_value(map, &mut self.domain_names)?,
-            "Status" => crate::support::read_value(map, &mut self.status)?,
-            "Force" => crate::support::read_value(map, &mut self.force)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "DomainNames" => ::tc_types::read_value(map, &mut self.domain_names)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "Force" => ::tc_types::read_value(map, &mut self.force)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28950,10 +28853,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyAccelerationDomainStatusesResponse
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyAccelerationDomainStatusesResponse {
+impl ::tc_types::ReadMembers for ModifyAccelerationDomainStatusesResponse {
     const NAME: &'static str = "ModifyAccelerationDomainStatusesResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -28969,7 +28872,7 @@ impl crate::support::ReadMembers for ModifyAccelerationDomainStatusesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29049,10 +28952,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyAliasDomainRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyAliasDomainRequest {
+impl ::tc_types::ReadMembers for ModifyAliasDomainRequest {
     const NAME: &'static str = "ModifyAliasDomainRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -29078,11 +28981,11 @@ impl crate::support::ReadMembers for ModifyAliasDomainRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "AliasName" => crate::support::read_value(map, &mut self.alias_name)?,
-            "TargetName" => crate::support::read_value(map, &mut self.target_name)?,
-            "CertType" => crate::support::read_value(map, &mut self.cert_type)?,
-            "CertId" => crate::support::read_value(map, &mut self.cert_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "AliasName" => ::tc_types::read_value(map, &mut self.alias_name)?,
+            "TargetName" => ::tc_types::read_value(map, &mut self.target_name)?,
+            "CertType" => ::tc_types::read_value(map, &mut self.cert_type)?,
+            "CertId" => ::tc_types::read_value(map, &mut self.cert_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29113,10 +29016,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyAliasDomainResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyAliasDomainResponse {
+impl ::tc_types::ReadMembers for ModifyAliasDomainResponse {
     const NAME: &'static str = "ModifyAliasDomainResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -29132,7 +29035,7 @@ impl crate::support::ReadMembers for ModifyAliasDomainResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29187,10 +29090,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyAliasDomainStatusRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyAliasDomainStatusRequest {
+impl ::tc_types::ReadMembers for ModifyAliasDomainStatusRequest {
     const NAME: &'static str = "ModifyAliasDomainStatusRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Paused", "AliasNames"];
     const STRICT: bool = true;
@@ -29208,9 +29111,9 @@ impl crate::support::ReadMembers for ModifyAliasDomainStatusRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Paused" => crate::support::read_value(map, &mut self.paused)?,
-            "AliasNames" => crate::support::read_value(map, &mut self.alias_names)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Paused" => ::tc_types::read_value(map, &mut self.paused)?,
+            "AliasNames" => ::tc_types::read_value(map, &mut self.alias_names)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29241,10 +29144,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyAliasDomainStatusResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyAliasDomainStatusResponse {
+impl ::tc_types::ReadMembers for ModifyAliasDomainStatusResponse {
     const NAME: &'static str = "ModifyAliasDomainStatusResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -29260,7 +29163,7 @@ impl crate::support::ReadMembers for ModifyAliasDomainStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29355,10 +29258,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyApplicationProxyRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyApplicationProxyRequest {
+impl ::tc_types::ReadMembers for ModifyApplicationProxyRequest {
     const NAME: &'static str = "ModifyApplicationProxyRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -29388,16 +29291,16 @@ impl crate::support::ReadMembers for ModifyApplicationProxyRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "ProxyName" => crate::support::read_value(map, &mut self.proxy_name)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "ProxyName" => ::tc_types::read_value(map, &mut self.proxy_name)?,
             "SessionPersistTime" => {
-                crate::support::read_value(map, &mut self.session_persist_time)?
+                ::tc_types::read_value(map, &mut self.session_persist_time)?
             }
-            "ProxyType" => crate::support::read_value(map, &mut self.proxy_type)?,
-            "Ipv6" => crate::support::read_value(map, &mut self.ipv6)?,
+            "ProxyType" => ::tc_types::read_value(map, &mut self.proxy_type)?,
+            "Ipv6" => ::tc_types::read_value(map, &mut self.ipv6)?,
             "AccelerateMainland" => {
-                crate::support::read_value(map, &mut self.accelerate_mainland)?
+                ::tc_types::read_value(map, &mut self.accelerate_mainland)?
             }
             _ => return Ok(false),
         }
@@ -29429,10 +29332,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyApplicationProxyResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyApplicationProxyResponse {
+impl ::tc_types::ReadMembers for ModifyApplicationProxyResponse {
     const NAME: &'static str = "ModifyApplicationProxyResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -29448,7 +29351,7 @@ impl crate::support::ReadMembers for ModifyApplicationProxyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29618,10 +29521,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyApplicationProxyRuleRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyApplicationProxyRuleRequest {
+impl ::tc_types::ReadMembers for ModifyApplicationProxyRuleRequest {
     const NAME: &'static str = "ModifyApplicationProxyRuleRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -29667,24 +29570,22 @@ impl crate::support::ReadMembers for ModifyApplicationProxyRuleRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "RuleId" => crate::support::read_value(map, &mut self.rule_id)?,
-            "OriginType" => crate::support::read_value(map, &mut self.origin_type)?,
-            "Port" => crate::support::read_value(map, &mut self.port)?,
-            "Proto" => crate::support::read_value(map, &mut self.proto)?,
-            "OriginValue" => crate::support::read_value(map, &mut self.origin_value)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "OriginType" => ::tc_types::read_value(map, &mut self.origin_type)?,
+            "Port" => ::tc_types::read_value(map, &mut self.port)?,
+            "Proto" => ::tc_types::read_value(map, &mut self.proto)?,
+            "OriginValue" => ::tc_types::read_value(map, &mut self.origin_value)?,
             "ForwardClientIp" => {
-                crate::support::read_value(map, &mut self.forward_client_ip)?
+                ::tc_types::read_value(map, &mut self.forward_client_ip)?
             }
-            "SessionPersist" => {
-                crate::support::read_value(map, &mut self.session_persist)?
-            }
+            "SessionPersist" => ::tc_types::read_value(map, &mut self.session_persist)?,
             "SessionPersistTime" => {
-                crate::support::read_value(map, &mut self.session_persist_time)?
+                ::tc_types::read_value(map, &mut self.session_persist_time)?
             }
-            "OriginPort" => crate::support::read_value(map, &mut self.origin_port)?,
-            "RuleTag" => crate::support::read_value(map, &mut self.rule_tag)?,
+            "OriginPort" => ::tc_types::read_value(map, &mut self.origin_port)?,
+            "RuleTag" => ::tc_types::read_value(map, &mut self.rule_tag)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29715,10 +29616,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyApplicationProxyRuleResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyApplicationProxyRuleResponse {
+impl ::tc_types::ReadMembers for ModifyApplicationProxyRuleResponse {
     const NAME: &'static str = "ModifyApplicationProxyRuleResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -29734,7 +29635,7 @@ impl crate::support::ReadMembers for ModifyApplicationProxyRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29800,10 +29701,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyApplicationProxyRuleStatusRequest 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyApplicationProxyRuleStatusRequest {
+impl ::tc_types::ReadMembers for ModifyApplicationProxyRuleStatusRequest {
     const NAME: &'static str = "ModifyApplicationProxyRuleStatusRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "ProxyId", "RuleId", "Status"];
     const STRICT: bool = true;
@@ -29822,10 +29723,10 @@ impl crate::support::ReadMembers for ModifyApplicationProxyRuleStatusRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "RuleId" => crate::support::read_value(map, &mut self.rule_id)?,
-            "Status" => crate::support::read_value(map, &mut self.status)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29856,10 +29757,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyApplicationProxyRuleStatusResponse
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyApplicationProxyRuleStatusResponse {
+impl ::tc_types::ReadMembers for ModifyApplicationProxyRuleStatusResponse {
     const NAME: &'static str = "ModifyApplicationProxyRuleStatusResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -29875,7 +29776,7 @@ impl crate::support::ReadMembers for ModifyApplicationProxyRuleStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29931,10 +29832,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyApplicationProxyStatusRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyApplicationProxyStatusRequest {
+impl ::tc_types::ReadMembers for ModifyApplicationProxyStatusRequest {
     const NAME: &'static str = "ModifyApplicationProxyStatusRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "ProxyId", "Status"];
     const STRICT: bool = true;
@@ -29952,9 +29853,9 @@ impl crate::support::ReadMembers for ModifyApplicationProxyStatusRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "Status" => crate::support::read_value(map, &mut self.status)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29985,10 +29886,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyApplicationProxyStatusResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyApplicationProxyStatusResponse {
+impl ::tc_types::ReadMembers for ModifyApplicationProxyStatusResponse {
     const NAME: &'static str = "ModifyApplicationProxyStatusResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -30004,7 +29905,7 @@ impl crate::support::ReadMembers for ModifyApplicationProxyStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30044,10 +29945,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyContentIdentifierRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyContentIdentifierRequest {
+impl ::tc_types::ReadMembers for ModifyContentIdentifierRequest {
     const NAME: &'static str = "ModifyContentIdentifierRequest";
     const MEMBERS: &'static [&'static str] = &["ContentId", "Description"];
     const STRICT: bool = true;
@@ -30064,8 +29965,8 @@ impl crate::support::ReadMembers for ModifyContentIdentifierRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ContentId" => crate::support::read_value(map, &mut self.content_id)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
+            "ContentId" => ::tc_types::read_value(map, &mut self.content_id)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30096,10 +29997,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyContentIdentifierResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyContentIdentifierResponse {
+impl ::tc_types::ReadMembers for ModifyContentIdentifierResponse {
     const NAME: &'static str = "ModifyContentIdentifierResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -30115,7 +30016,7 @@ impl crate::support::ReadMembers for ModifyContentIdentifierResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30196,10 +30097,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyCustomErrorPageRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyCustomErrorPageRequest {
+impl ::tc_types::ReadMembers for ModifyCustomErrorPageRequest {
     const NAME: &'static str = "ModifyCustomErrorPageRequest";
     const MEMBERS: &'static [&'static str] = &[
         "PageId",
@@ -30227,12 +30128,12 @@ impl crate::support::ReadMembers for ModifyCustomErrorPageRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PageId" => crate::support::read_value(map, &mut self.page_id)?,
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
-            "ContentType" => crate::support::read_value(map, &mut self.content_type)?,
-            "Content" => crate::support::read_value(map, &mut self.content)?,
+            "PageId" => ::tc_types::read_value(map, &mut self.page_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "ContentType" => ::tc_types::read_value(map, &mut self.content_type)?,
+            "Content" => ::tc_types::read_value(map, &mut self.content)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30263,10 +30164,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyCustomErrorPageResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyCustomErrorPageResponse {
+impl ::tc_types::ReadMembers for ModifyCustomErrorPageResponse {
     const NAME: &'static str = "ModifyCustomErrorPageResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -30282,7 +30183,7 @@ impl crate::support::ReadMembers for ModifyCustomErrorPageResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30322,10 +30223,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyDDoSProtectionRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyDDoSProtectionRequest {
+impl ::tc_types::ReadMembers for ModifyDDoSProtectionRequest {
     const NAME: &'static str = "ModifyDDoSProtectionRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "DDoSProtection"];
     const STRICT: bool = true;
@@ -30342,10 +30243,8 @@ impl crate::support::ReadMembers for ModifyDDoSProtectionRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "DDoSProtection" => {
-                crate::support::read_value(map, &mut self.ddos_protection)?
-            }
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "DDoSProtection" => ::tc_types::read_value(map, &mut self.ddos_protection)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30376,10 +30275,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyDDoSProtectionResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyDDoSProtectionResponse {
+impl ::tc_types::ReadMembers for ModifyDDoSProtectionResponse {
     const NAME: &'static str = "ModifyDDoSProtectionResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -30395,7 +30294,7 @@ impl crate::support::ReadMembers for ModifyDDoSProtectionResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30435,10 +30334,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyDnsRecordsRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyDnsRecordsRequest {
+impl ::tc_types::ReadMembers for ModifyDnsRecordsRequest {
     const NAME: &'static str = "ModifyDnsRecordsRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "DnsRecords"];
     const STRICT: bool = true;
@@ -30455,8 +30354,8 @@ impl crate::support::ReadMembers for ModifyDnsRecordsRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "DnsRecords" => crate::support::read_value(map, &mut self.dns_records)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "DnsRecords" => ::tc_types::read_value(map, &mut self.dns_records)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30487,10 +30386,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyDnsRecordsResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyDnsRecordsResponse {
+impl ::tc_types::ReadMembers for ModifyDnsRecordsResponse {
     const NAME: &'static str = "ModifyDnsRecordsResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -30506,7 +30405,7 @@ impl crate::support::ReadMembers for ModifyDnsRecordsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30563,10 +30462,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyDnsRecordsStatusRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyDnsRecordsStatusRequest {
+impl ::tc_types::ReadMembers for ModifyDnsRecordsStatusRequest {
     const NAME: &'static str = "ModifyDnsRecordsStatusRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -30588,12 +30487,12 @@ impl crate::support::ReadMembers for ModifyDnsRecordsStatusRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             "RecordsToEnable" => {
-                crate::support::read_value(map, &mut self.records_to_enable)?
+                ::tc_types::read_value(map, &mut self.records_to_enable)?
             }
             "RecordsToDisable" => {
-                crate::support::read_value(map, &mut self.records_to_disable)?
+                ::tc_types::read_value(map, &mut self.records_to_disable)?
             }
             _ => return Ok(false),
         }
@@ -30625,10 +30524,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyDnsRecordsStatusResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyDnsRecordsStatusResponse {
+impl ::tc_types::ReadMembers for ModifyDnsRecordsStatusResponse {
     const NAME: &'static str = "ModifyDnsRecordsStatusResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -30644,7 +30543,7 @@ impl crate::support::ReadMembers for ModifyDnsRecordsStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30693,10 +30592,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyEdgeKVNamespaceRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyEdgeKVNamespaceRequest {
+impl ::tc_types::ReadMembers for ModifyEdgeKVNamespaceRequest {
     const NAME: &'static str = "ModifyEdgeKVNamespaceRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Namespace", "Remark"];
     const STRICT: bool = true;
@@ -30714,9 +30613,9 @@ impl crate::support::ReadMembers for ModifyEdgeKVNamespaceRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Namespace" => crate::support::read_value(map, &mut self.namespace)?,
-            "Remark" => crate::support::read_value(map, &mut self.remark)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Namespace" => ::tc_types::read_value(map, &mut self.namespace)?,
+            "Remark" => ::tc_types::read_value(map, &mut self.remark)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30747,10 +30646,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyEdgeKVNamespaceResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyEdgeKVNamespaceResponse {
+impl ::tc_types::ReadMembers for ModifyEdgeKVNamespaceResponse {
     const NAME: &'static str = "ModifyEdgeKVNamespaceResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -30766,7 +30665,7 @@ impl crate::support::ReadMembers for ModifyEdgeKVNamespaceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30824,10 +30723,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyFunctionRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyFunctionRequest {
+impl ::tc_types::ReadMembers for ModifyFunctionRequest {
     const NAME: &'static str = "ModifyFunctionRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -30851,10 +30750,10 @@ impl crate::support::ReadMembers for ModifyFunctionRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "FunctionId" => crate::support::read_value(map, &mut self.function_id)?,
-            "Remark" => crate::support::read_value(map, &mut self.remark)?,
-            "Content" => crate::support::read_value(map, &mut self.content)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "FunctionId" => ::tc_types::read_value(map, &mut self.function_id)?,
+            "Remark" => ::tc_types::read_value(map, &mut self.remark)?,
+            "Content" => ::tc_types::read_value(map, &mut self.content)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30885,10 +30784,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyFunctionResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyFunctionResponse {
+impl ::tc_types::ReadMembers for ModifyFunctionResponse {
     const NAME: &'static str = "ModifyFunctionResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -30904,7 +30803,7 @@ impl crate::support::ReadMembers for ModifyFunctionResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30977,10 +30876,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyFunctionComponentBindingsRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyFunctionComponentBindingsRequest {
+impl ::tc_types::ReadMembers for ModifyFunctionComponentBindingsRequest {
     const NAME: &'static str = "ModifyFunctionComponentBindingsRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -31009,11 +30908,11 @@ impl crate::support::ReadMembers for ModifyFunctionComponentBindingsRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "FunctionId" => crate::support::read_value(map, &mut self.function_id)?,
-            "Operation" => crate::support::read_value(map, &mut self.operation)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "FunctionId" => ::tc_types::read_value(map, &mut self.function_id)?,
+            "Operation" => ::tc_types::read_value(map, &mut self.operation)?,
             "FunctionComponentBindings" => {
-                crate::support::read_value(map, &mut self.function_component_bindings)?
+                ::tc_types::read_value(map, &mut self.function_component_bindings)?
             }
             _ => return Ok(false),
         }
@@ -31045,10 +30944,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyFunctionComponentBindingsResponse 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyFunctionComponentBindingsResponse {
+impl ::tc_types::ReadMembers for ModifyFunctionComponentBindingsResponse {
     const NAME: &'static str = "ModifyFunctionComponentBindingsResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -31064,7 +30963,7 @@ impl crate::support::ReadMembers for ModifyFunctionComponentBindingsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31135,10 +31034,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyFunctionReplicaRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyFunctionReplicaRequest {
+impl ::tc_types::ReadMembers for ModifyFunctionReplicaRequest {
     const NAME: &'static str = "ModifyFunctionReplicaRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -31164,11 +31063,11 @@ impl crate::support::ReadMembers for ModifyFunctionReplicaRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "FunctionId" => crate::support::read_value(map, &mut self.function_id)?,
-            "ReplicaName" => crate::support::read_value(map, &mut self.replica_name)?,
-            "Content" => crate::support::read_value(map, &mut self.content)?,
-            "Remark" => crate::support::read_value(map, &mut self.remark)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "FunctionId" => ::tc_types::read_value(map, &mut self.function_id)?,
+            "ReplicaName" => ::tc_types::read_value(map, &mut self.replica_name)?,
+            "Content" => ::tc_types::read_value(map, &mut self.content)?,
+            "Remark" => ::tc_types::read_value(map, &mut self.remark)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31199,10 +31098,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyFunctionReplicaResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyFunctionReplicaResponse {
+impl ::tc_types::ReadMembers for ModifyFunctionReplicaResponse {
     const NAME: &'static str = "ModifyFunctionReplicaResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -31218,7 +31117,7 @@ impl crate::support::ReadMembers for ModifyFunctionReplicaResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31334,10 +31233,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyFunctionRuleRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyFunctionRuleRequest {
+impl ::tc_types::ReadMembers for ModifyFunctionRuleRequest {
     const NAME: &'static str = "ModifyFunctionRuleRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -31369,20 +31268,20 @@ impl crate::support::ReadMembers for ModifyFunctionRuleRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "RuleId" => crate::support::read_value(map, &mut self.rule_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
             "FunctionRuleConditions" => {
-                crate::support::read_value(map, &mut self.function_rule_conditions)?
+                ::tc_types::read_value(map, &mut self.function_rule_conditions)?
             }
-            "TriggerType" => crate::support::read_value(map, &mut self.trigger_type)?,
-            "FunctionId" => crate::support::read_value(map, &mut self.function_id)?,
+            "TriggerType" => ::tc_types::read_value(map, &mut self.trigger_type)?,
+            "FunctionId" => ::tc_types::read_value(map, &mut self.function_id)?,
             "RegionMappingSelections" => {
-                crate::support::read_value(map, &mut self.region_mapping_selections)?
+                ::tc_types::read_value(map, &mut self.region_mapping_selections)?
             }
             "WeightedSelections" => {
-                crate::support::read_value(map, &mut self.weighted_selections)?
+                ::tc_types::read_value(map, &mut self.weighted_selections)?
             }
-            "Remark" => crate::support::read_value(map, &mut self.remark)?,
+            "Remark" => ::tc_types::read_value(map, &mut self.remark)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31413,10 +31312,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyFunctionRuleResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyFunctionRuleResponse {
+impl ::tc_types::ReadMembers for ModifyFunctionRuleResponse {
     const NAME: &'static str = "ModifyFunctionRuleResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -31432,7 +31331,7 @@ impl crate::support::ReadMembers for ModifyFunctionRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31478,10 +31377,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyFunctionRulePriorityRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyFunctionRulePriorityRequest {
+impl ::tc_types::ReadMembers for ModifyFunctionRulePriorityRequest {
     const NAME: &'static str = "ModifyFunctionRulePriorityRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "RuleIds"];
     const STRICT: bool = true;
@@ -31498,8 +31397,8 @@ impl crate::support::ReadMembers for ModifyFunctionRulePriorityRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "RuleIds" => crate::support::read_value(map, &mut self.rule_ids)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "RuleIds" => ::tc_types::read_value(map, &mut self.rule_ids)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31530,10 +31429,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyFunctionRulePriorityResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyFunctionRulePriorityResponse {
+impl ::tc_types::ReadMembers for ModifyFunctionRulePriorityResponse {
     const NAME: &'static str = "ModifyFunctionRulePriorityResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -31549,7 +31448,7 @@ impl crate::support::ReadMembers for ModifyFunctionRulePriorityResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31658,10 +31557,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyHostsCertificateRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyHostsCertificateRequest {
+impl ::tc_types::ReadMembers for ModifyHostsCertificateRequest {
     const NAME: &'static str = "ModifyHostsCertificateRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -31691,18 +31590,14 @@ impl crate::support::ReadMembers for ModifyHostsCertificateRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Hosts" => crate::support::read_value(map, &mut self.hosts)?,
-            "Mode" => crate::support::read_value(map, &mut self.mode)?,
-            "ServerCertInfo" => {
-                crate::support::read_value(map, &mut self.server_cert_info)?
-            }
-            "ApplyType" => crate::support::read_value(map, &mut self.apply_type)?,
-            "ClientCertInfo" => {
-                crate::support::read_value(map, &mut self.client_cert_info)?
-            }
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Hosts" => ::tc_types::read_value(map, &mut self.hosts)?,
+            "Mode" => ::tc_types::read_value(map, &mut self.mode)?,
+            "ServerCertInfo" => ::tc_types::read_value(map, &mut self.server_cert_info)?,
+            "ApplyType" => ::tc_types::read_value(map, &mut self.apply_type)?,
+            "ClientCertInfo" => ::tc_types::read_value(map, &mut self.client_cert_info)?,
             "UpstreamCertInfo" => {
-                crate::support::read_value(map, &mut self.upstream_cert_info)?
+                ::tc_types::read_value(map, &mut self.upstream_cert_info)?
             }
             _ => return Ok(false),
         }
@@ -31734,10 +31629,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyHostsCertificateResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyHostsCertificateResponse {
+impl ::tc_types::ReadMembers for ModifyHostsCertificateResponse {
     const NAME: &'static str = "ModifyHostsCertificateResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -31753,7 +31648,7 @@ impl crate::support::ReadMembers for ModifyHostsCertificateResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31844,10 +31739,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyInferenceServiceRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyInferenceServiceRequest {
+impl ::tc_types::ReadMembers for ModifyInferenceServiceRequest {
     const NAME: &'static str = "ModifyInferenceServiceRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -31877,15 +31772,13 @@ impl crate::support::ReadMembers for ModifyInferenceServiceRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ServiceId" => crate::support::read_value(map, &mut self.service_id)?,
-            "ListenPort" => crate::support::read_value(map, &mut self.listen_port)?,
-            "RequestPaths" => crate::support::read_value(map, &mut self.request_paths)?,
-            "Containers" => crate::support::read_value(map, &mut self.containers)?,
-            "ResourceConfig" => {
-                crate::support::read_value(map, &mut self.resource_config)?
-            }
-            "Description" => crate::support::read_value(map, &mut self.description)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ServiceId" => ::tc_types::read_value(map, &mut self.service_id)?,
+            "ListenPort" => ::tc_types::read_value(map, &mut self.listen_port)?,
+            "RequestPaths" => ::tc_types::read_value(map, &mut self.request_paths)?,
+            "Containers" => ::tc_types::read_value(map, &mut self.containers)?,
+            "ResourceConfig" => ::tc_types::read_value(map, &mut self.resource_config)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31916,10 +31809,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyInferenceServiceResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyInferenceServiceResponse {
+impl ::tc_types::ReadMembers for ModifyInferenceServiceResponse {
     const NAME: &'static str = "ModifyInferenceServiceResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -31935,7 +31828,7 @@ impl crate::support::ReadMembers for ModifyInferenceServiceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31999,10 +31892,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyL4ProxyRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyL4ProxyRequest {
+impl ::tc_types::ReadMembers for ModifyL4ProxyRequest {
     const NAME: &'static str = "ModifyL4ProxyRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -32026,11 +31919,11 @@ impl crate::support::ReadMembers for ModifyL4ProxyRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "Ipv6" => crate::support::read_value(map, &mut self.ipv6)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "Ipv6" => ::tc_types::read_value(map, &mut self.ipv6)?,
             "AccelerateMainland" => {
-                crate::support::read_value(map, &mut self.accelerate_mainland)?
+                ::tc_types::read_value(map, &mut self.accelerate_mainland)?
             }
             _ => return Ok(false),
         }
@@ -32062,10 +31955,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyL4ProxyResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyL4ProxyResponse {
+impl ::tc_types::ReadMembers for ModifyL4ProxyResponse {
     const NAME: &'static str = "ModifyL4ProxyResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -32081,7 +31974,7 @@ impl crate::support::ReadMembers for ModifyL4ProxyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32138,10 +32031,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyL4ProxyRulesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyL4ProxyRulesRequest {
+impl ::tc_types::ReadMembers for ModifyL4ProxyRulesRequest {
     const NAME: &'static str = "ModifyL4ProxyRulesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "ProxyId", "L4ProxyRules"];
     const STRICT: bool = true;
@@ -32159,9 +32052,9 @@ impl crate::support::ReadMembers for ModifyL4ProxyRulesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "L4ProxyRules" => crate::support::read_value(map, &mut self.l4_proxy_rules)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "L4ProxyRules" => ::tc_types::read_value(map, &mut self.l4_proxy_rules)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32192,10 +32085,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyL4ProxyRulesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyL4ProxyRulesResponse {
+impl ::tc_types::ReadMembers for ModifyL4ProxyRulesResponse {
     const NAME: &'static str = "ModifyL4ProxyRulesResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -32211,7 +32104,7 @@ impl crate::support::ReadMembers for ModifyL4ProxyRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32280,10 +32173,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyL4ProxyRulesStatusRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyL4ProxyRulesStatusRequest {
+impl ::tc_types::ReadMembers for ModifyL4ProxyRulesStatusRequest {
     const NAME: &'static str = "ModifyL4ProxyRulesStatusRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "ProxyId", "RuleIds", "Status"];
     const STRICT: bool = true;
@@ -32307,10 +32200,10 @@ impl crate::support::ReadMembers for ModifyL4ProxyRulesStatusRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "RuleIds" => crate::support::read_value(map, &mut self.rule_ids)?,
-            "Status" => crate::support::read_value(map, &mut self.status)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "RuleIds" => ::tc_types::read_value(map, &mut self.rule_ids)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32341,10 +32234,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyL4ProxyRulesStatusResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyL4ProxyRulesStatusResponse {
+impl ::tc_types::ReadMembers for ModifyL4ProxyRulesStatusResponse {
     const NAME: &'static str = "ModifyL4ProxyRulesStatusResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -32360,7 +32253,7 @@ impl crate::support::ReadMembers for ModifyL4ProxyRulesStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32416,10 +32309,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyL4ProxyStatusRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyL4ProxyStatusRequest {
+impl ::tc_types::ReadMembers for ModifyL4ProxyStatusRequest {
     const NAME: &'static str = "ModifyL4ProxyStatusRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "ProxyId", "Status"];
     const STRICT: bool = true;
@@ -32437,9 +32330,9 @@ impl crate::support::ReadMembers for ModifyL4ProxyStatusRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "Status" => crate::support::read_value(map, &mut self.status)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32470,10 +32363,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyL4ProxyStatusResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyL4ProxyStatusResponse {
+impl ::tc_types::ReadMembers for ModifyL4ProxyStatusResponse {
     const NAME: &'static str = "ModifyL4ProxyStatusResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -32489,7 +32382,7 @@ impl crate::support::ReadMembers for ModifyL4ProxyStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32529,10 +32422,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyL7AccRuleRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyL7AccRuleRequest {
+impl ::tc_types::ReadMembers for ModifyL7AccRuleRequest {
     const NAME: &'static str = "ModifyL7AccRuleRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Rule"];
     const STRICT: bool = true;
@@ -32549,8 +32442,8 @@ impl crate::support::ReadMembers for ModifyL7AccRuleRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Rule" => crate::support::read_value(map, &mut self.rule)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Rule" => ::tc_types::read_value(map, &mut self.rule)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32581,10 +32474,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyL7AccRuleResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyL7AccRuleResponse {
+impl ::tc_types::ReadMembers for ModifyL7AccRuleResponse {
     const NAME: &'static str = "ModifyL7AccRuleResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -32600,7 +32493,7 @@ impl crate::support::ReadMembers for ModifyL7AccRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32646,10 +32539,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyL7AccRulePriorityRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyL7AccRulePriorityRequest {
+impl ::tc_types::ReadMembers for ModifyL7AccRulePriorityRequest {
     const NAME: &'static str = "ModifyL7AccRulePriorityRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "RuleIds"];
     const STRICT: bool = true;
@@ -32666,8 +32559,8 @@ impl crate::support::ReadMembers for ModifyL7AccRulePriorityRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "RuleIds" => crate::support::read_value(map, &mut self.rule_ids)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "RuleIds" => ::tc_types::read_value(map, &mut self.rule_ids)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32698,10 +32591,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyL7AccRulePriorityResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyL7AccRulePriorityResponse {
+impl ::tc_types::ReadMembers for ModifyL7AccRulePriorityResponse {
     const NAME: &'static str = "ModifyL7AccRulePriorityResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -32717,7 +32610,7 @@ impl crate::support::ReadMembers for ModifyL7AccRulePriorityResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32757,10 +32650,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyL7AccSettingRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyL7AccSettingRequest {
+impl ::tc_types::ReadMembers for ModifyL7AccSettingRequest {
     const NAME: &'static str = "ModifyL7AccSettingRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "ZoneConfig"];
     const STRICT: bool = true;
@@ -32777,8 +32670,8 @@ impl crate::support::ReadMembers for ModifyL7AccSettingRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ZoneConfig" => crate::support::read_value(map, &mut self.zone_config)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ZoneConfig" => ::tc_types::read_value(map, &mut self.zone_config)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32809,10 +32702,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyL7AccSettingResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyL7AccSettingResponse {
+impl ::tc_types::ReadMembers for ModifyL7AccSettingResponse {
     const NAME: &'static str = "ModifyL7AccSettingResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -32828,7 +32721,7 @@ impl crate::support::ReadMembers for ModifyL7AccSettingResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32925,10 +32818,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyLoadBalancerRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyLoadBalancerRequest {
+impl ::tc_types::ReadMembers for ModifyLoadBalancerRequest {
     const NAME: &'static str = "ModifyLoadBalancerRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -32958,17 +32851,13 @@ impl crate::support::ReadMembers for ModifyLoadBalancerRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "InstanceId" => crate::support::read_value(map, &mut self.instance_id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "OriginGroups" => crate::support::read_value(map, &mut self.origin_groups)?,
-            "HealthChecker" => crate::support::read_value(map, &mut self.health_checker)?,
-            "SteeringPolicy" => {
-                crate::support::read_value(map, &mut self.steering_policy)?
-            }
-            "FailoverPolicy" => {
-                crate::support::read_value(map, &mut self.failover_policy)?
-            }
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "InstanceId" => ::tc_types::read_value(map, &mut self.instance_id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "OriginGroups" => ::tc_types::read_value(map, &mut self.origin_groups)?,
+            "HealthChecker" => ::tc_types::read_value(map, &mut self.health_checker)?,
+            "SteeringPolicy" => ::tc_types::read_value(map, &mut self.steering_policy)?,
+            "FailoverPolicy" => ::tc_types::read_value(map, &mut self.failover_policy)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32999,10 +32888,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyLoadBalancerResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyLoadBalancerResponse {
+impl ::tc_types::ReadMembers for ModifyLoadBalancerResponse {
     const NAME: &'static str = "ModifyLoadBalancerResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -33018,7 +32907,7 @@ impl crate::support::ReadMembers for ModifyLoadBalancerResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33085,10 +32974,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyMultiPathGatewayRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyMultiPathGatewayRequest {
+impl ::tc_types::ReadMembers for ModifyMultiPathGatewayRequest {
     const NAME: &'static str = "ModifyMultiPathGatewayRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -33114,11 +33003,11 @@ impl crate::support::ReadMembers for ModifyMultiPathGatewayRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GatewayId" => crate::support::read_value(map, &mut self.gateway_id)?,
-            "GatewayName" => crate::support::read_value(map, &mut self.gateway_name)?,
-            "GatewayIP" => crate::support::read_value(map, &mut self.gateway_ip)?,
-            "GatewayPort" => crate::support::read_value(map, &mut self.gateway_port)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GatewayId" => ::tc_types::read_value(map, &mut self.gateway_id)?,
+            "GatewayName" => ::tc_types::read_value(map, &mut self.gateway_name)?,
+            "GatewayIP" => ::tc_types::read_value(map, &mut self.gateway_ip)?,
+            "GatewayPort" => ::tc_types::read_value(map, &mut self.gateway_port)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33149,10 +33038,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyMultiPathGatewayResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyMultiPathGatewayResponse {
+impl ::tc_types::ReadMembers for ModifyMultiPathGatewayResponse {
     const NAME: &'static str = "ModifyMultiPathGatewayResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -33168,7 +33057,7 @@ impl crate::support::ReadMembers for ModifyMultiPathGatewayResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33267,10 +33156,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyMultiPathGatewayLineRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyMultiPathGatewayLineRequest {
+impl ::tc_types::ReadMembers for ModifyMultiPathGatewayLineRequest {
     const NAME: &'static str = "ModifyMultiPathGatewayLineRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -33300,13 +33189,13 @@ impl crate::support::ReadMembers for ModifyMultiPathGatewayLineRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GatewayId" => crate::support::read_value(map, &mut self.gateway_id)?,
-            "LineId" => crate::support::read_value(map, &mut self.line_id)?,
-            "LineType" => crate::support::read_value(map, &mut self.line_type)?,
-            "LineAddress" => crate::support::read_value(map, &mut self.line_address)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "RuleId" => crate::support::read_value(map, &mut self.rule_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GatewayId" => ::tc_types::read_value(map, &mut self.gateway_id)?,
+            "LineId" => ::tc_types::read_value(map, &mut self.line_id)?,
+            "LineType" => ::tc_types::read_value(map, &mut self.line_type)?,
+            "LineAddress" => ::tc_types::read_value(map, &mut self.line_address)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33337,10 +33226,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyMultiPathGatewayLineResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyMultiPathGatewayLineResponse {
+impl ::tc_types::ReadMembers for ModifyMultiPathGatewayLineResponse {
     const NAME: &'static str = "ModifyMultiPathGatewayLineResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -33356,7 +33245,7 @@ impl crate::support::ReadMembers for ModifyMultiPathGatewayLineResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33396,10 +33285,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyMultiPathGatewaySecretKeyRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyMultiPathGatewaySecretKeyRequest {
+impl ::tc_types::ReadMembers for ModifyMultiPathGatewaySecretKeyRequest {
     const NAME: &'static str = "ModifyMultiPathGatewaySecretKeyRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "SecretKey"];
     const STRICT: bool = true;
@@ -33416,8 +33305,8 @@ impl crate::support::ReadMembers for ModifyMultiPathGatewaySecretKeyRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "SecretKey" => crate::support::read_value(map, &mut self.secret_key)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "SecretKey" => ::tc_types::read_value(map, &mut self.secret_key)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33427,7 +33316,7 @@ impl ::core::fmt::Debug for ModifyMultiPathGatewaySecretKeyRequest {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("ModifyMultiPathGatewaySecretKeyRequest")
             .field("zone_id", &self.zone_id)
-            .field("secret_key", &crate::support::Redacted)
+            .field("secret_key", &::tc_types::Redacted)
             .finish()
     }
 }
@@ -33456,10 +33345,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyMultiPathGatewaySecretKeyResponse 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyMultiPathGatewaySecretKeyResponse {
+impl ::tc_types::ReadMembers for ModifyMultiPathGatewaySecretKeyResponse {
     const NAME: &'static str = "ModifyMultiPathGatewaySecretKeyResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -33475,7 +33364,7 @@ impl crate::support::ReadMembers for ModifyMultiPathGatewaySecretKeyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33529,10 +33418,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyMultiPathGatewayStatusRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyMultiPathGatewayStatusRequest {
+impl ::tc_types::ReadMembers for ModifyMultiPathGatewayStatusRequest {
     const NAME: &'static str = "ModifyMultiPathGatewayStatusRequest";
     const MEMBERS: &'static [&'static str] = &["GatewayId", "ZoneId", "GatewayStatus"];
     const STRICT: bool = true;
@@ -33550,9 +33439,9 @@ impl crate::support::ReadMembers for ModifyMultiPathGatewayStatusRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "GatewayId" => crate::support::read_value(map, &mut self.gateway_id)?,
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GatewayStatus" => crate::support::read_value(map, &mut self.gateway_status)?,
+            "GatewayId" => ::tc_types::read_value(map, &mut self.gateway_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GatewayStatus" => ::tc_types::read_value(map, &mut self.gateway_status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33583,10 +33472,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyMultiPathGatewayStatusResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyMultiPathGatewayStatusResponse {
+impl ::tc_types::ReadMembers for ModifyMultiPathGatewayStatusResponse {
     const NAME: &'static str = "ModifyMultiPathGatewayStatusResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -33602,7 +33491,7 @@ impl crate::support::ReadMembers for ModifyMultiPathGatewayStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33662,10 +33551,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyOriginACLRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyOriginACLRequest {
+impl ::tc_types::ReadMembers for ModifyOriginACLRequest {
     const NAME: &'static str = "ModifyOriginACLRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -33687,12 +33576,12 @@ impl crate::support::ReadMembers for ModifyOriginACLRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             "OriginACLEntities" => {
-                crate::support::read_value(map, &mut self.origin_acl_entities)?
+                ::tc_types::read_value(map, &mut self.origin_acl_entities)?
             }
             "OriginACLFamily" => {
-                crate::support::read_value(map, &mut self.origin_acl_family)?
+                ::tc_types::read_value(map, &mut self.origin_acl_family)?
             }
             _ => return Ok(false),
         }
@@ -33724,10 +33613,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyOriginACLResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyOriginACLResponse {
+impl ::tc_types::ReadMembers for ModifyOriginACLResponse {
     const NAME: &'static str = "ModifyOriginACLResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -33743,7 +33632,7 @@ impl crate::support::ReadMembers for ModifyOriginACLResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33824,10 +33713,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyOriginGroupRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyOriginGroupRequest {
+impl ::tc_types::ReadMembers for ModifyOriginGroupRequest {
     const NAME: &'static str = "ModifyOriginGroupRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -33855,12 +33744,12 @@ impl crate::support::ReadMembers for ModifyOriginGroupRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "GroupId" => crate::support::read_value(map, &mut self.group_id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
-            "Records" => crate::support::read_value(map, &mut self.records)?,
-            "HostHeader" => crate::support::read_value(map, &mut self.host_header)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "GroupId" => ::tc_types::read_value(map, &mut self.group_id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "Records" => ::tc_types::read_value(map, &mut self.records)?,
+            "HostHeader" => ::tc_types::read_value(map, &mut self.host_header)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33891,10 +33780,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyOriginGroupResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyOriginGroupResponse {
+impl ::tc_types::ReadMembers for ModifyOriginGroupResponse {
     const NAME: &'static str = "ModifyOriginGroupResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -33910,7 +33799,7 @@ impl crate::support::ReadMembers for ModifyOriginGroupResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33950,10 +33839,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyPlanRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyPlanRequest {
+impl ::tc_types::ReadMembers for ModifyPlanRequest {
     const NAME: &'static str = "ModifyPlanRequest";
     const MEMBERS: &'static [&'static str] = &["PlanId", "RenewFlag"];
     const STRICT: bool = true;
@@ -33970,8 +33859,8 @@ impl crate::support::ReadMembers for ModifyPlanRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PlanId" => crate::support::read_value(map, &mut self.plan_id)?,
-            "RenewFlag" => crate::support::read_value(map, &mut self.renew_flag)?,
+            "PlanId" => ::tc_types::read_value(map, &mut self.plan_id)?,
+            "RenewFlag" => ::tc_types::read_value(map, &mut self.renew_flag)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34002,10 +33891,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyPlanResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyPlanResponse {
+impl ::tc_types::ReadMembers for ModifyPlanResponse {
     const NAME: &'static str = "ModifyPlanResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -34021,7 +33910,7 @@ impl crate::support::ReadMembers for ModifyPlanResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34113,10 +34002,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyPrefetchOriginLimitRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyPrefetchOriginLimitRequest {
+impl ::tc_types::ReadMembers for ModifyPrefetchOriginLimitRequest {
     const NAME: &'static str = "ModifyPrefetchOriginLimitRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -34148,11 +34037,11 @@ impl crate::support::ReadMembers for ModifyPrefetchOriginLimitRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "DomainName" => crate::support::read_value(map, &mut self.domain_name)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
-            "Bandwidth" => crate::support::read_value(map, &mut self.bandwidth)?,
-            "Enabled" => crate::support::read_value(map, &mut self.enabled)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "DomainName" => ::tc_types::read_value(map, &mut self.domain_name)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
+            "Bandwidth" => ::tc_types::read_value(map, &mut self.bandwidth)?,
+            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34183,10 +34072,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyPrefetchOriginLimitResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyPrefetchOriginLimitResponse {
+impl ::tc_types::ReadMembers for ModifyPrefetchOriginLimitResponse {
     const NAME: &'static str = "ModifyPrefetchOriginLimitResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -34202,7 +34091,7 @@ impl crate::support::ReadMembers for ModifyPrefetchOriginLimitResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34387,10 +34276,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyRealtimeLogDeliveryTaskRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyRealtimeLogDeliveryTaskRequest {
+impl ::tc_types::ReadMembers for ModifyRealtimeLogDeliveryTaskRequest {
     const NAME: &'static str = "ModifyRealtimeLogDeliveryTaskRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -34434,28 +34323,24 @@ impl crate::support::ReadMembers for ModifyRealtimeLogDeliveryTaskRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "TaskId" => crate::support::read_value(map, &mut self.task_id)?,
-            "TaskName" => crate::support::read_value(map, &mut self.task_name)?,
-            "DeliveryStatus" => {
-                crate::support::read_value(map, &mut self.delivery_status)?
-            }
-            "EntityList" => crate::support::read_value(map, &mut self.entity_list)?,
-            "Fields" => crate::support::read_value(map, &mut self.fields)?,
-            "CustomFields" => crate::support::read_value(map, &mut self.custom_fields)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "TaskId" => ::tc_types::read_value(map, &mut self.task_id)?,
+            "TaskName" => ::tc_types::read_value(map, &mut self.task_name)?,
+            "DeliveryStatus" => ::tc_types::read_value(map, &mut self.delivery_status)?,
+            "EntityList" => ::tc_types::read_value(map, &mut self.entity_list)?,
+            "Fields" => ::tc_types::read_value(map, &mut self.fields)?,
+            "CustomFields" => ::tc_types::read_value(map, &mut self.custom_fields)?,
             "CustomExpressionFields" => {
-                crate::support::read_value(map, &mut self.custom_expression_fields)?
+                ::tc_types::read_value(map, &mut self.custom_expression_fields)?
             }
             "DeliveryConditions" => {
-                crate::support::read_value(map, &mut self.delivery_conditions)?
+                ::tc_types::read_value(map, &mut self.delivery_conditions)?
             }
-            "Sample" => crate::support::read_value(map, &mut self.sample)?,
-            "LogFormat" => crate::support::read_value(map, &mut self.log_format)?,
-            "CustomEndpoint" => {
-                crate::support::read_value(map, &mut self.custom_endpoint)?
-            }
-            "S3" => crate::support::read_value(map, &mut self.s3)?,
-            "AWSS3" => crate::support::read_value(map, &mut self.awss3)?,
+            "Sample" => ::tc_types::read_value(map, &mut self.sample)?,
+            "LogFormat" => ::tc_types::read_value(map, &mut self.log_format)?,
+            "CustomEndpoint" => ::tc_types::read_value(map, &mut self.custom_endpoint)?,
+            "S3" => ::tc_types::read_value(map, &mut self.s3)?,
+            "AWSS3" => ::tc_types::read_value(map, &mut self.awss3)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34486,10 +34371,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyRealtimeLogDeliveryTaskResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyRealtimeLogDeliveryTaskResponse {
+impl ::tc_types::ReadMembers for ModifyRealtimeLogDeliveryTaskResponse {
     const NAME: &'static str = "ModifyRealtimeLogDeliveryTaskResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -34505,7 +34390,7 @@ impl crate::support::ReadMembers for ModifyRealtimeLogDeliveryTaskResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34590,10 +34475,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyRuleRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyRuleRequest {
+impl ::tc_types::ReadMembers for ModifyRuleRequest {
     const NAME: &'static str = "ModifyRuleRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -34627,12 +34512,12 @@ impl crate::support::ReadMembers for ModifyRuleRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "RuleName" => crate::support::read_value(map, &mut self.rule_name)?,
-            "Rules" => crate::support::read_value(map, &mut self.rules)?,
-            "RuleId" => crate::support::read_value(map, &mut self.rule_id)?,
-            "Status" => crate::support::read_value(map, &mut self.status)?,
-            "Tags" => crate::support::read_value(map, &mut self.tags)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "RuleName" => ::tc_types::read_value(map, &mut self.rule_name)?,
+            "Rules" => ::tc_types::read_value(map, &mut self.rules)?,
+            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "Tags" => ::tc_types::read_value(map, &mut self.tags)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34672,10 +34557,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyRuleResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyRuleResponse {
+impl ::tc_types::ReadMembers for ModifyRuleResponse {
     const NAME: &'static str = "ModifyRuleResponse";
     const MEMBERS: &'static [&'static str] = &["RuleId", "RequestId"];
     const STRICT: bool = false;
@@ -34692,8 +34577,8 @@ impl crate::support::ReadMembers for ModifyRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => crate::support::read_or_default(map, &mut self.rule_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34736,10 +34621,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifySecurityAPIResourceRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifySecurityAPIResourceRequest {
+impl ::tc_types::ReadMembers for ModifySecurityAPIResourceRequest {
     const NAME: &'static str = "ModifySecurityAPIResourceRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "APIResources"];
     const STRICT: bool = true;
@@ -34756,8 +34641,8 @@ impl crate::support::ReadMembers for ModifySecurityAPIResourceRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "APIResources" => crate::support::read_value(map, &mut self.api_resources)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "APIResources" => ::tc_types::read_value(map, &mut self.api_resources)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34788,10 +34673,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifySecurityAPIResourceResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifySecurityAPIResourceResponse {
+impl ::tc_types::ReadMembers for ModifySecurityAPIResourceResponse {
     const NAME: &'static str = "ModifySecurityAPIResourceResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -34807,7 +34692,7 @@ impl crate::support::ReadMembers for ModifySecurityAPIResourceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34847,10 +34732,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifySecurityAPIServiceRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifySecurityAPIServiceRequest {
+impl ::tc_types::ReadMembers for ModifySecurityAPIServiceRequest {
     const NAME: &'static str = "ModifySecurityAPIServiceRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "APIServices"];
     const STRICT: bool = true;
@@ -34867,8 +34752,8 @@ impl crate::support::ReadMembers for ModifySecurityAPIServiceRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "APIServices" => crate::support::read_value(map, &mut self.api_services)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "APIServices" => ::tc_types::read_value(map, &mut self.api_services)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34899,10 +34784,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifySecurityAPIServiceResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifySecurityAPIServiceResponse {
+impl ::tc_types::ReadMembers for ModifySecurityAPIServiceResponse {
     const NAME: &'static str = "ModifySecurityAPIServiceResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -34918,7 +34803,7 @@ impl crate::support::ReadMembers for ModifySecurityAPIServiceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34961,10 +34846,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifySecurityClientAttesterRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifySecurityClientAttesterRequest {
+impl ::tc_types::ReadMembers for ModifySecurityClientAttesterRequest {
     const NAME: &'static str = "ModifySecurityClientAttesterRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "ClientAttesters"];
     const STRICT: bool = true;
@@ -34981,10 +34866,8 @@ impl crate::support::ReadMembers for ModifySecurityClientAttesterRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ClientAttesters" => {
-                crate::support::read_value(map, &mut self.client_attesters)?
-            }
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ClientAttesters" => ::tc_types::read_value(map, &mut self.client_attesters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35015,10 +34898,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifySecurityClientAttesterResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifySecurityClientAttesterResponse {
+impl ::tc_types::ReadMembers for ModifySecurityClientAttesterResponse {
     const NAME: &'static str = "ModifySecurityClientAttesterResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -35034,7 +34917,7 @@ impl crate::support::ReadMembers for ModifySecurityClientAttesterResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35107,10 +34990,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifySecurityIPGroupRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifySecurityIPGroupRequest {
+impl ::tc_types::ReadMembers for ModifySecurityIPGroupRequest {
     const NAME: &'static str = "ModifySecurityIPGroupRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "IPGroup", "Mode"];
     const STRICT: bool = true;
@@ -35128,9 +35011,9 @@ impl crate::support::ReadMembers for ModifySecurityIPGroupRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "IPGroup" => crate::support::read_value(map, &mut self.ip_group)?,
-            "Mode" => crate::support::read_value(map, &mut self.mode)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "IPGroup" => ::tc_types::read_value(map, &mut self.ip_group)?,
+            "Mode" => ::tc_types::read_value(map, &mut self.mode)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35161,10 +35044,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifySecurityIPGroupResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifySecurityIPGroupResponse {
+impl ::tc_types::ReadMembers for ModifySecurityIPGroupResponse {
     const NAME: &'static str = "ModifySecurityIPGroupResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -35180,7 +35063,7 @@ impl crate::support::ReadMembers for ModifySecurityIPGroupResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35223,10 +35106,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifySecurityJSInjectionRuleRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifySecurityJSInjectionRuleRequest {
+impl ::tc_types::ReadMembers for ModifySecurityJSInjectionRuleRequest {
     const NAME: &'static str = "ModifySecurityJSInjectionRuleRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "JSInjectionRules"];
     const STRICT: bool = true;
@@ -35243,9 +35126,9 @@ impl crate::support::ReadMembers for ModifySecurityJSInjectionRuleRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             "JSInjectionRules" => {
-                crate::support::read_value(map, &mut self.js_injection_rules)?
+                ::tc_types::read_value(map, &mut self.js_injection_rules)?
             }
             _ => return Ok(false),
         }
@@ -35277,10 +35160,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifySecurityJSInjectionRuleResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifySecurityJSInjectionRuleResponse {
+impl ::tc_types::ReadMembers for ModifySecurityJSInjectionRuleResponse {
     const NAME: &'static str = "ModifySecurityJSInjectionRuleResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -35296,7 +35179,7 @@ impl crate::support::ReadMembers for ModifySecurityJSInjectionRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35385,10 +35268,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifySecurityPolicyRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifySecurityPolicyRequest {
+impl ::tc_types::ReadMembers for ModifySecurityPolicyRequest {
     const NAME: &'static str = "ModifySecurityPolicyRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -35416,16 +35299,12 @@ impl crate::support::ReadMembers for ModifySecurityPolicyRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "SecurityConfig" => {
-                crate::support::read_value(map, &mut self.security_config)?
-            }
-            "SecurityPolicy" => {
-                crate::support::read_value(map, &mut self.security_policy)?
-            }
-            "Entity" => crate::support::read_value(map, &mut self.entity)?,
-            "Host" => crate::support::read_value(map, &mut self.host)?,
-            "TemplateId" => crate::support::read_value(map, &mut self.template_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "SecurityConfig" => ::tc_types::read_value(map, &mut self.security_config)?,
+            "SecurityPolicy" => ::tc_types::read_value(map, &mut self.security_policy)?,
+            "Entity" => ::tc_types::read_value(map, &mut self.entity)?,
+            "Host" => ::tc_types::read_value(map, &mut self.host)?,
+            "TemplateId" => ::tc_types::read_value(map, &mut self.template_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35456,10 +35335,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifySecurityPolicyResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifySecurityPolicyResponse {
+impl ::tc_types::ReadMembers for ModifySecurityPolicyResponse {
     const NAME: &'static str = "ModifySecurityPolicyResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -35475,7 +35354,7 @@ impl crate::support::ReadMembers for ModifySecurityPolicyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35533,10 +35412,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifySharedCNAMERequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifySharedCNAMERequest {
+impl ::tc_types::ReadMembers for ModifySharedCNAMERequest {
     const NAME: &'static str = "ModifySharedCNAMERequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -35560,10 +35439,10 @@ impl crate::support::ReadMembers for ModifySharedCNAMERequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "SharedCNAME" => crate::support::read_value(map, &mut self.shared_cname)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
-            "IPSSLSetting" => crate::support::read_value(map, &mut self.ipssl_setting)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "SharedCNAME" => ::tc_types::read_value(map, &mut self.shared_cname)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "IPSSLSetting" => ::tc_types::read_value(map, &mut self.ipssl_setting)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35594,10 +35473,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifySharedCNAMEResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifySharedCNAMEResponse {
+impl ::tc_types::ReadMembers for ModifySharedCNAMEResponse {
     const NAME: &'static str = "ModifySharedCNAMEResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -35613,7 +35492,7 @@ impl crate::support::ReadMembers for ModifySharedCNAMEResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35672,10 +35551,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyWebSecurityTemplateRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyWebSecurityTemplateRequest {
+impl ::tc_types::ReadMembers for ModifyWebSecurityTemplateRequest {
     const NAME: &'static str = "ModifyWebSecurityTemplateRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -35699,12 +35578,10 @@ impl crate::support::ReadMembers for ModifyWebSecurityTemplateRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "TemplateId" => crate::support::read_value(map, &mut self.template_id)?,
-            "TemplateName" => crate::support::read_value(map, &mut self.template_name)?,
-            "SecurityPolicy" => {
-                crate::support::read_value(map, &mut self.security_policy)?
-            }
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "TemplateId" => ::tc_types::read_value(map, &mut self.template_id)?,
+            "TemplateName" => ::tc_types::read_value(map, &mut self.template_name)?,
+            "SecurityPolicy" => ::tc_types::read_value(map, &mut self.security_policy)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35735,10 +35612,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyWebSecurityTemplateResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyWebSecurityTemplateResponse {
+impl ::tc_types::ReadMembers for ModifyWebSecurityTemplateResponse {
     const NAME: &'static str = "ModifyWebSecurityTemplateResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -35754,7 +35631,7 @@ impl crate::support::ReadMembers for ModifyWebSecurityTemplateResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35842,10 +35719,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyZoneRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyZoneRequest {
+impl ::tc_types::ReadMembers for ModifyZoneRequest {
     const NAME: &'static str = "ModifyZoneRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -35873,16 +35750,14 @@ impl crate::support::ReadMembers for ModifyZoneRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
             "VanityNameServers" => {
-                crate::support::read_value(map, &mut self.vanity_name_servers)?
+                ::tc_types::read_value(map, &mut self.vanity_name_servers)?
             }
-            "AliasZoneName" => {
-                crate::support::read_value(map, &mut self.alias_zone_name)?
-            }
-            "Area" => crate::support::read_value(map, &mut self.area)?,
-            "ZoneName" => crate::support::read_value(map, &mut self.zone_name)?,
+            "AliasZoneName" => ::tc_types::read_value(map, &mut self.alias_zone_name)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
+            "ZoneName" => ::tc_types::read_value(map, &mut self.zone_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35913,10 +35788,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyZoneResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyZoneResponse {
+impl ::tc_types::ReadMembers for ModifyZoneResponse {
     const NAME: &'static str = "ModifyZoneResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -35932,7 +35807,7 @@ impl crate::support::ReadMembers for ModifyZoneResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35990,10 +35865,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyZoneCustomVariablesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyZoneCustomVariablesRequest {
+impl ::tc_types::ReadMembers for ModifyZoneCustomVariablesRequest {
     const NAME: &'static str = "ModifyZoneCustomVariablesRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -36015,12 +35890,10 @@ impl crate::support::ReadMembers for ModifyZoneCustomVariablesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "CustomVariables" => {
-                crate::support::read_value(map, &mut self.custom_variables)?
-            }
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "CustomVariables" => ::tc_types::read_value(map, &mut self.custom_variables)?,
             "CustomVariableOperations" => {
-                crate::support::read_value(map, &mut self.custom_variable_operations)?
+                ::tc_types::read_value(map, &mut self.custom_variable_operations)?
             }
             _ => return Ok(false),
         }
@@ -36052,10 +35925,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyZoneCustomVariablesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyZoneCustomVariablesResponse {
+impl ::tc_types::ReadMembers for ModifyZoneCustomVariablesResponse {
     const NAME: &'static str = "ModifyZoneCustomVariablesResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -36071,7 +35944,7 @@ impl crate::support::ReadMembers for ModifyZoneCustomVariablesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36319,10 +36192,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyZoneSettingRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyZoneSettingRequest {
+impl ::tc_types::ReadMembers for ModifyZoneSettingRequest {
     const NAME: &'static str = "ModifyZoneSettingRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -36384,36 +36257,34 @@ impl crate::support::ReadMembers for ModifyZoneSettingRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "CacheConfig" => crate::support::read_value(map, &mut self.cache_config)?,
-            "CacheKey" => crate::support::read_value(map, &mut self.cache_key)?,
-            "MaxAge" => crate::support::read_value(map, &mut self.max_age)?,
-            "OfflineCache" => crate::support::read_value(map, &mut self.offline_cache)?,
-            "Quic" => crate::support::read_value(map, &mut self.quic)?,
-            "PostMaxSize" => crate::support::read_value(map, &mut self.post_max_size)?,
-            "Compression" => crate::support::read_value(map, &mut self.compression)?,
-            "UpstreamHttp2" => crate::support::read_value(map, &mut self.upstream_http2)?,
-            "ForceRedirect" => crate::support::read_value(map, &mut self.force_redirect)?,
-            "Https" => crate::support::read_value(map, &mut self.https)?,
-            "Origin" => crate::support::read_value(map, &mut self.origin)?,
-            "SmartRouting" => crate::support::read_value(map, &mut self.smart_routing)?,
-            "WebSocket" => crate::support::read_value(map, &mut self.web_socket)?,
-            "ClientIpHeader" => {
-                crate::support::read_value(map, &mut self.client_ip_header)?
-            }
-            "CachePrefresh" => crate::support::read_value(map, &mut self.cache_prefresh)?,
-            "Ipv6" => crate::support::read_value(map, &mut self.ipv6)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "CacheConfig" => ::tc_types::read_value(map, &mut self.cache_config)?,
+            "CacheKey" => ::tc_types::read_value(map, &mut self.cache_key)?,
+            "MaxAge" => ::tc_types::read_value(map, &mut self.max_age)?,
+            "OfflineCache" => ::tc_types::read_value(map, &mut self.offline_cache)?,
+            "Quic" => ::tc_types::read_value(map, &mut self.quic)?,
+            "PostMaxSize" => ::tc_types::read_value(map, &mut self.post_max_size)?,
+            "Compression" => ::tc_types::read_value(map, &mut self.compression)?,
+            "UpstreamHttp2" => ::tc_types::read_value(map, &mut self.upstream_http2)?,
+            "ForceRedirect" => ::tc_types::read_value(map, &mut self.force_redirect)?,
+            "Https" => ::tc_types::read_value(map, &mut self.https)?,
+            "Origin" => ::tc_types::read_value(map, &mut self.origin)?,
+            "SmartRouting" => ::tc_types::read_value(map, &mut self.smart_routing)?,
+            "WebSocket" => ::tc_types::read_value(map, &mut self.web_socket)?,
+            "ClientIpHeader" => ::tc_types::read_value(map, &mut self.client_ip_header)?,
+            "CachePrefresh" => ::tc_types::read_value(map, &mut self.cache_prefresh)?,
+            "Ipv6" => ::tc_types::read_value(map, &mut self.ipv6)?,
             "ClientIpCountry" => {
-                crate::support::read_value(map, &mut self.client_ip_country)?
+                ::tc_types::read_value(map, &mut self.client_ip_country)?
             }
-            "Grpc" => crate::support::read_value(map, &mut self.grpc)?,
+            "Grpc" => ::tc_types::read_value(map, &mut self.grpc)?,
             "NetworkErrorLogging" => {
-                crate::support::read_value(map, &mut self.network_error_logging)?
+                ::tc_types::read_value(map, &mut self.network_error_logging)?
             }
-            "ImageOptimize" => crate::support::read_value(map, &mut self.image_optimize)?,
-            "StandardDebug" => crate::support::read_value(map, &mut self.standard_debug)?,
+            "ImageOptimize" => ::tc_types::read_value(map, &mut self.image_optimize)?,
+            "StandardDebug" => ::tc_types::read_value(map, &mut self.standard_debug)?,
             "JITVideoProcess" => {
-                crate::support::read_value(map, &mut self.jit_video_process)?
+                ::tc_types::read_value(map, &mut self.jit_video_process)?
             }
             _ => return Ok(false),
         }
@@ -36445,10 +36316,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyZoneSettingResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyZoneSettingResponse {
+impl ::tc_types::ReadMembers for ModifyZoneSettingResponse {
     const NAME: &'static str = "ModifyZoneSettingResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -36464,7 +36335,7 @@ impl crate::support::ReadMembers for ModifyZoneSettingResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36507,10 +36378,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyZoneStatusRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyZoneStatusRequest {
+impl ::tc_types::ReadMembers for ModifyZoneStatusRequest {
     const NAME: &'static str = "ModifyZoneStatusRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Paused"];
     const STRICT: bool = true;
@@ -36527,8 +36398,8 @@ impl crate::support::ReadMembers for ModifyZoneStatusRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Paused" => crate::support::read_value(map, &mut self.paused)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Paused" => ::tc_types::read_value(map, &mut self.paused)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36559,10 +36430,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyZoneStatusResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyZoneStatusResponse {
+impl ::tc_types::ReadMembers for ModifyZoneStatusResponse {
     const NAME: &'static str = "ModifyZoneStatusResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -36578,7 +36449,7 @@ impl crate::support::ReadMembers for ModifyZoneStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36621,10 +36492,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyZoneWorkModeRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyZoneWorkModeRequest {
+impl ::tc_types::ReadMembers for ModifyZoneWorkModeRequest {
     const NAME: &'static str = "ModifyZoneWorkModeRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "WorkModeInfos"];
     const STRICT: bool = true;
@@ -36641,10 +36512,8 @@ impl crate::support::ReadMembers for ModifyZoneWorkModeRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "WorkModeInfos" => {
-                crate::support::read_value(map, &mut self.work_mode_infos)?
-            }
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "WorkModeInfos" => ::tc_types::read_value(map, &mut self.work_mode_infos)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36675,10 +36544,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyZoneWorkModeResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyZoneWorkModeResponse {
+impl ::tc_types::ReadMembers for ModifyZoneWorkModeResponse {
     const NAME: &'static str = "ModifyZoneWorkModeResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -36694,7 +36563,7 @@ impl crate::support::ReadMembers for ModifyZoneWorkModeResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36751,10 +36620,10 @@ impl<'de> ::serde::Deserialize<'de> for OperateInferenceServiceRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OperateInferenceServiceRequest {
+impl ::tc_types::ReadMembers for OperateInferenceServiceRequest {
     const NAME: &'static str = "OperateInferenceServiceRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "ServiceId", "Operation"];
     const STRICT: bool = true;
@@ -36772,9 +36641,9 @@ impl crate::support::ReadMembers for OperateInferenceServiceRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ServiceId" => crate::support::read_value(map, &mut self.service_id)?,
-            "Operation" => crate::support::read_value(map, &mut self.operation)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ServiceId" => ::tc_types::read_value(map, &mut self.service_id)?,
+            "Operation" => ::tc_types::read_value(map, &mut self.operation)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36805,10 +36674,10 @@ impl<'de> ::serde::Deserialize<'de> for OperateInferenceServiceResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OperateInferenceServiceResponse {
+impl ::tc_types::ReadMembers for OperateInferenceServiceResponse {
     const NAME: &'static str = "OperateInferenceServiceResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -36824,7 +36693,7 @@ impl crate::support::ReadMembers for OperateInferenceServiceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36853,10 +36722,10 @@ impl<'de> ::serde::Deserialize<'de> for RefreshMultiPathGatewaySecretKeyRequest 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RefreshMultiPathGatewaySecretKeyRequest {
+impl ::tc_types::ReadMembers for RefreshMultiPathGatewaySecretKeyRequest {
     const NAME: &'static str = "RefreshMultiPathGatewaySecretKeyRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId"];
     const STRICT: bool = true;
@@ -36872,7 +36741,7 @@ impl crate::support::ReadMembers for RefreshMultiPathGatewaySecretKeyRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36912,10 +36781,10 @@ impl<'de> ::serde::Deserialize<'de> for RefreshMultiPathGatewaySecretKeyResponse
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RefreshMultiPathGatewaySecretKeyResponse {
+impl ::tc_types::ReadMembers for RefreshMultiPathGatewaySecretKeyResponse {
     const NAME: &'static str = "RefreshMultiPathGatewaySecretKeyResponse";
     const MEMBERS: &'static [&'static str] = &["SecretKey", "RequestId"];
     const STRICT: bool = false;
@@ -36932,8 +36801,8 @@ impl crate::support::ReadMembers for RefreshMultiPathGatewaySecretKeyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "SecretKey" => crate::support::read_or_default(map, &mut self.secret_key)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "SecretKey" => ::tc_types::read_or_default(map, &mut self.secret_key)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36942,7 +36811,7 @@ impl crate::support::ReadMembers for RefreshMultiPathGatewaySecretKeyResponse {
 impl ::core::fmt::Debug for RefreshMultiPathGatewaySecretKeyResponse {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("RefreshMultiPathGatewaySecretKeyResponse")
-            .field("secret_key", &crate::support::Redacted)
+            .field("secret_key", &::tc_types::Redacted)
             .field("request_id", &self.request_id)
             .finish()
     }
@@ -36995,10 +36864,10 @@ impl<'de> ::serde::Deserialize<'de> for RenewPlanRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RenewPlanRequest {
+impl ::tc_types::ReadMembers for RenewPlanRequest {
     const NAME: &'static str = "RenewPlanRequest";
     const MEMBERS: &'static [&'static str] = &["PlanId", "Period", "AutoUseVoucher"];
     const STRICT: bool = true;
@@ -37016,11 +36885,9 @@ impl crate::support::ReadMembers for RenewPlanRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PlanId" => crate::support::read_value(map, &mut self.plan_id)?,
-            "Period" => crate::support::read_value(map, &mut self.period)?,
-            "AutoUseVoucher" => {
-                crate::support::read_value(map, &mut self.auto_use_voucher)?
-            }
+            "PlanId" => ::tc_types::read_value(map, &mut self.plan_id)?,
+            "Period" => ::tc_types::read_value(map, &mut self.period)?,
+            "AutoUseVoucher" => ::tc_types::read_value(map, &mut self.auto_use_voucher)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37060,10 +36927,10 @@ impl<'de> ::serde::Deserialize<'de> for RenewPlanResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RenewPlanResponse {
+impl ::tc_types::ReadMembers for RenewPlanResponse {
     const NAME: &'static str = "RenewPlanResponse";
     const MEMBERS: &'static [&'static str] = &["DealName", "RequestId"];
     const STRICT: bool = false;
@@ -37080,8 +36947,8 @@ impl crate::support::ReadMembers for RenewPlanResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "DealName" => crate::support::read_or_default(map, &mut self.deal_name)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "DealName" => ::tc_types::read_or_default(map, &mut self.deal_name)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37138,10 +37005,10 @@ impl<'de> ::serde::Deserialize<'de> for UpgradePlanRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for UpgradePlanRequest {
+impl ::tc_types::ReadMembers for UpgradePlanRequest {
     const NAME: &'static str = "UpgradePlanRequest";
     const MEMBERS: &'static [&'static str] = &["PlanId", "PlanType", "AutoUseVoucher"];
     const STRICT: bool = true;
@@ -37159,11 +37026,9 @@ impl crate::support::ReadMembers for UpgradePlanRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PlanId" => crate::support::read_value(map, &mut self.plan_id)?,
-            "PlanType" => crate::support::read_value(map, &mut self.plan_type)?,
-            "AutoUseVoucher" => {
-                crate::support::read_value(map, &mut self.auto_use_voucher)?
-            }
+            "PlanId" => ::tc_types::read_value(map, &mut self.plan_id)?,
+            "PlanType" => ::tc_types::read_value(map, &mut self.plan_type)?,
+            "AutoUseVoucher" => ::tc_types::read_value(map, &mut self.auto_use_voucher)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37203,10 +37068,10 @@ impl<'de> ::serde::Deserialize<'de> for UpgradePlanResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for UpgradePlanResponse {
+impl ::tc_types::ReadMembers for UpgradePlanResponse {
     const NAME: &'static str = "UpgradePlanResponse";
     const MEMBERS: &'static [&'static str] = &["DealName", "RequestId"];
     const STRICT: bool = false;
@@ -37223,8 +37088,8 @@ impl crate::support::ReadMembers for UpgradePlanResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "DealName" => crate::support::read_or_default(map, &mut self.deal_name)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "DealName" => ::tc_types::read_or_default(map, &mut self.deal_name)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37253,10 +37118,10 @@ impl<'de> ::serde::Deserialize<'de> for VerifyOwnershipRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for VerifyOwnershipRequest {
+impl ::tc_types::ReadMembers for VerifyOwnershipRequest {
     const NAME: &'static str = "VerifyOwnershipRequest";
     const MEMBERS: &'static [&'static str] = &["Domain"];
     const STRICT: bool = true;
@@ -37270,7 +37135,7 @@ impl crate::support::ReadMembers for VerifyOwnershipRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Domain" => crate::support::read_value(map, &mut self.domain)?,
+            "Domain" => ::tc_types::read_value(map, &mut self.domain)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37322,10 +37187,10 @@ impl<'de> ::serde::Deserialize<'de> for VerifyOwnershipResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for VerifyOwnershipResponse {
+impl ::tc_types::ReadMembers for VerifyOwnershipResponse {
     const NAME: &'static str = "VerifyOwnershipResponse";
     const MEMBERS: &'static [&'static str] = &["Status", "Result", "RequestId"];
     const STRICT: bool = false;
@@ -37343,1418 +37208,1410 @@ impl crate::support::ReadMembers for VerifyOwnershipResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "Result" => crate::support::read_or_default(map, &mut self.result)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "Result" => ::tc_types::read_or_default(map, &mut self.result)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 }
 /// Every action of the service, sorted by name.
-pub const ACTIONS: &[crate::support::ActionInfo] = &[
-    crate::support::ActionInfo::new(
+pub const ACTIONS: &[::tc_types::ActionInfo] = &[
+    ::tc_types::ActionInfo::new(
         "ApplyFreeCertificate",
         "Applies for a free certificate",
-        crate::support::normalize_request::<ApplyFreeCertificateRequest>,
-        crate::support::check_response::<ApplyFreeCertificateResponse>,
+        ::tc_types::normalize_request::<ApplyFreeCertificateRequest>,
+        ::tc_types::check_response::<ApplyFreeCertificateResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "BindSecurityTemplateToEntity",
         "Binds/Unbinds a domain name to/from a security policy template",
-        crate::support::normalize_request::<BindSecurityTemplateToEntityRequest>,
-        crate::support::check_response::<BindSecurityTemplateToEntityResponse>,
+        ::tc_types::normalize_request::<BindSecurityTemplateToEntityRequest>,
+        ::tc_types::check_response::<BindSecurityTemplateToEntityResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "BindSharedCNAME",
         "Binds with a shared CNAME",
-        crate::support::normalize_request::<BindSharedCNAMERequest>,
-        crate::support::check_response::<BindSharedCNAMEResponse>,
+        ::tc_types::normalize_request::<BindSharedCNAMERequest>,
+        ::tc_types::check_response::<BindSharedCNAMEResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "BindZoneToPlan",
         "Binds a site to a plan.",
-        crate::support::normalize_request::<BindZoneToPlanRequest>,
-        crate::support::check_response::<BindZoneToPlanResponse>,
+        ::tc_types::normalize_request::<BindZoneToPlanRequest>,
+        ::tc_types::check_response::<BindZoneToPlanResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CheckCnameStatus",
         "Validate the CNAME configuration status",
-        crate::support::normalize_request::<CheckCnameStatusRequest>,
-        crate::support::check_response::<CheckCnameStatusResponse>,
+        ::tc_types::normalize_request::<CheckCnameStatusRequest>,
+        ::tc_types::check_response::<CheckCnameStatusResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CheckFreeCertificateVerification",
         "Check free certificate application result",
-        crate::support::normalize_request::<CheckFreeCertificateVerificationRequest>,
-        crate::support::check_response::<CheckFreeCertificateVerificationResponse>,
+        ::tc_types::normalize_request::<CheckFreeCertificateVerificationRequest>,
+        ::tc_types::check_response::<CheckFreeCertificateVerificationResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ConfirmMultiPathGatewayOriginACL",
         "Confirm multi-channel SCDN gateway origin IP range update",
-        crate::support::normalize_request::<ConfirmMultiPathGatewayOriginACLRequest>,
-        crate::support::check_response::<ConfirmMultiPathGatewayOriginACLResponse>,
+        ::tc_types::normalize_request::<ConfirmMultiPathGatewayOriginACLRequest>,
+        ::tc_types::check_response::<ConfirmMultiPathGatewayOriginACLResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ConfirmOriginACLUpdate",
         "Confirm Origin ACLs Update",
-        crate::support::normalize_request::<ConfirmOriginACLUpdateRequest>,
-        crate::support::check_response::<ConfirmOriginACLUpdateResponse>,
+        ::tc_types::normalize_request::<ConfirmOriginACLUpdateRequest>,
+        ::tc_types::check_response::<ConfirmOriginACLUpdateResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateAccelerationDomain",
         "Connects a domain to EdgeOne",
-        crate::support::normalize_request::<CreateAccelerationDomainRequest>,
-        crate::support::check_response::<CreateAccelerationDomainResponse>,
+        ::tc_types::normalize_request::<CreateAccelerationDomainRequest>,
+        ::tc_types::check_response::<CreateAccelerationDomainResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateAliasDomain",
         "Creates an alias domain name.",
-        crate::support::normalize_request::<CreateAliasDomainRequest>,
-        crate::support::check_response::<CreateAliasDomainResponse>,
+        ::tc_types::normalize_request::<CreateAliasDomainRequest>,
+        ::tc_types::check_response::<CreateAliasDomainResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateApplicationProxy",
         "Creates an application proxy (legacy)",
-        crate::support::normalize_request::<CreateApplicationProxyRequest>,
-        crate::support::check_response::<CreateApplicationProxyResponse>,
+        ::tc_types::normalize_request::<CreateApplicationProxyRequest>,
+        ::tc_types::check_response::<CreateApplicationProxyResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateApplicationProxyRule",
         "Creates an application proxy rule (legacy)",
-        crate::support::normalize_request::<CreateApplicationProxyRuleRequest>,
-        crate::support::check_response::<CreateApplicationProxyRuleResponse>,
+        ::tc_types::normalize_request::<CreateApplicationProxyRuleRequest>,
+        ::tc_types::check_response::<CreateApplicationProxyRuleResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateCLSIndex",
         "Creates a CLS index",
-        crate::support::normalize_request::<CreateCLSIndexRequest>,
-        crate::support::check_response::<CreateCLSIndexResponse>,
+        ::tc_types::normalize_request::<CreateCLSIndexRequest>,
+        ::tc_types::check_response::<CreateCLSIndexResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateConfigGroupVersion",
         "Create Configuration Group Version",
-        crate::support::normalize_request::<CreateConfigGroupVersionRequest>,
-        crate::support::check_response::<CreateConfigGroupVersionResponse>,
+        ::tc_types::normalize_request::<CreateConfigGroupVersionRequest>,
+        ::tc_types::check_response::<CreateConfigGroupVersionResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateContentIdentifier",
         "Create content identifiers",
-        crate::support::normalize_request::<CreateContentIdentifierRequest>,
-        crate::support::check_response::<CreateContentIdentifierResponse>,
+        ::tc_types::normalize_request::<CreateContentIdentifierRequest>,
+        ::tc_types::check_response::<CreateContentIdentifierResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateCustomizeErrorPage",
         "Creates a custom response page",
-        crate::support::normalize_request::<CreateCustomizeErrorPageRequest>,
-        crate::support::check_response::<CreateCustomizeErrorPageResponse>,
+        ::tc_types::normalize_request::<CreateCustomizeErrorPageRequest>,
+        ::tc_types::check_response::<CreateCustomizeErrorPageResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateDnsRecord",
         "Creates a dns record",
-        crate::support::normalize_request::<CreateDnsRecordRequest>,
-        crate::support::check_response::<CreateDnsRecordResponse>,
+        ::tc_types::normalize_request::<CreateDnsRecordRequest>,
+        ::tc_types::check_response::<CreateDnsRecordResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateEdgeKVNamespace",
         "Create a KV namespace",
-        crate::support::normalize_request::<CreateEdgeKVNamespaceRequest>,
-        crate::support::check_response::<CreateEdgeKVNamespaceResponse>,
+        ::tc_types::normalize_request::<CreateEdgeKVNamespaceRequest>,
+        ::tc_types::check_response::<CreateEdgeKVNamespaceResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateFunction",
         "Creates an edge function",
-        crate::support::normalize_request::<CreateFunctionRequest>,
-        crate::support::check_response::<CreateFunctionResponse>,
+        ::tc_types::normalize_request::<CreateFunctionRequest>,
+        ::tc_types::check_response::<CreateFunctionResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateFunctionReplica",
         "Creates an edge function replica",
-        crate::support::normalize_request::<CreateFunctionReplicaRequest>,
-        crate::support::check_response::<CreateFunctionReplicaResponse>,
+        ::tc_types::normalize_request::<CreateFunctionReplicaRequest>,
+        ::tc_types::check_response::<CreateFunctionReplicaResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateFunctionRule",
         "Creates a trigger rule for an edge function",
-        crate::support::normalize_request::<CreateFunctionRuleRequest>,
-        crate::support::check_response::<CreateFunctionRuleResponse>,
+        ::tc_types::normalize_request::<CreateFunctionRuleRequest>,
+        ::tc_types::check_response::<CreateFunctionRuleResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateInferenceAPIToken",
         "Creates a reasoning API Token",
-        crate::support::normalize_request::<CreateInferenceAPITokenRequest>,
-        crate::support::check_response::<CreateInferenceAPITokenResponse>,
+        ::tc_types::normalize_request::<CreateInferenceAPITokenRequest>,
+        ::tc_types::check_response::<CreateInferenceAPITokenResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateInferenceService",
         "Creates an inference service",
-        crate::support::normalize_request::<CreateInferenceServiceRequest>,
-        crate::support::check_response::<CreateInferenceServiceResponse>,
+        ::tc_types::normalize_request::<CreateInferenceServiceRequest>,
+        ::tc_types::check_response::<CreateInferenceServiceResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateJustInTimeTranscodeTemplate",
         "Create a just-in-time transcoding template",
-        crate::support::normalize_request::<CreateJustInTimeTranscodeTemplateRequest>,
-        crate::support::check_response::<CreateJustInTimeTranscodeTemplateResponse>,
+        ::tc_types::normalize_request::<CreateJustInTimeTranscodeTemplateRequest>,
+        ::tc_types::check_response::<CreateJustInTimeTranscodeTemplateResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateL4Proxy",
         "Creates Layer 4 proxy instances",
-        crate::support::normalize_request::<CreateL4ProxyRequest>,
-        crate::support::check_response::<CreateL4ProxyResponse>,
+        ::tc_types::normalize_request::<CreateL4ProxyRequest>,
+        ::tc_types::check_response::<CreateL4ProxyResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateL4ProxyRules",
         "Creates Layer 4 proxy forwarding rules",
-        crate::support::normalize_request::<CreateL4ProxyRulesRequest>,
-        crate::support::check_response::<CreateL4ProxyRulesResponse>,
+        ::tc_types::normalize_request::<CreateL4ProxyRulesRequest>,
+        ::tc_types::check_response::<CreateL4ProxyRulesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateL7AccRules",
         "Create layer-7 acceleration rules",
-        crate::support::normalize_request::<CreateL7AccRulesRequest>,
-        crate::support::check_response::<CreateL7AccRulesResponse>,
+        ::tc_types::normalize_request::<CreateL7AccRulesRequest>,
+        ::tc_types::check_response::<CreateL7AccRulesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateLoadBalancer",
         "Creates a LoadBalancer",
-        crate::support::normalize_request::<CreateLoadBalancerRequest>,
-        crate::support::check_response::<CreateLoadBalancerResponse>,
+        ::tc_types::normalize_request::<CreateLoadBalancerRequest>,
+        ::tc_types::check_response::<CreateLoadBalancerResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateLogAnalysisDownloadTask",
         "Creates a log analytics log download task",
-        crate::support::normalize_request::<CreateLogAnalysisDownloadTaskRequest>,
-        crate::support::check_response::<CreateLogAnalysisDownloadTaskResponse>,
+        ::tc_types::normalize_request::<CreateLogAnalysisDownloadTaskRequest>,
+        ::tc_types::check_response::<CreateLogAnalysisDownloadTaskResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateMultiPathGateway",
         "Create a multi-channel security acceleration gateway",
-        crate::support::normalize_request::<CreateMultiPathGatewayRequest>,
-        crate::support::check_response::<CreateMultiPathGatewayResponse>,
+        ::tc_types::normalize_request::<CreateMultiPathGatewayRequest>,
+        ::tc_types::check_response::<CreateMultiPathGatewayResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateMultiPathGatewayLine",
         "Create a multi-channel security acceleration gateway route",
-        crate::support::normalize_request::<CreateMultiPathGatewayLineRequest>,
-        crate::support::check_response::<CreateMultiPathGatewayLineResponse>,
+        ::tc_types::normalize_request::<CreateMultiPathGatewayLineRequest>,
+        ::tc_types::check_response::<CreateMultiPathGatewayLineResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateMultiPathGatewaySecretKey",
         "Create a multi-channel security acceleration gateway key",
-        crate::support::normalize_request::<CreateMultiPathGatewaySecretKeyRequest>,
-        crate::support::check_response::<CreateMultiPathGatewaySecretKeyResponse>,
+        ::tc_types::normalize_request::<CreateMultiPathGatewaySecretKeyRequest>,
+        ::tc_types::check_response::<CreateMultiPathGatewaySecretKeyResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateOriginGroup",
         "Creates an origin group",
-        crate::support::normalize_request::<CreateOriginGroupRequest>,
-        crate::support::check_response::<CreateOriginGroupResponse>,
+        ::tc_types::normalize_request::<CreateOriginGroupRequest>,
+        ::tc_types::check_response::<CreateOriginGroupResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreatePlan",
         "Creates plan",
-        crate::support::normalize_request::<CreatePlanRequest>,
-        crate::support::check_response::<CreatePlanResponse>,
+        ::tc_types::normalize_request::<CreatePlanRequest>,
+        ::tc_types::check_response::<CreatePlanResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreatePlanForZone",
         "Purchase a plan for a new site",
-        crate::support::normalize_request::<CreatePlanForZoneRequest>,
-        crate::support::check_response::<CreatePlanForZoneResponse>,
+        ::tc_types::normalize_request::<CreatePlanForZoneRequest>,
+        ::tc_types::check_response::<CreatePlanForZoneResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreatePrefetchTask",
         "This API is used to create a pre-warming task.",
-        crate::support::normalize_request::<CreatePrefetchTaskRequest>,
-        crate::support::check_response::<CreatePrefetchTaskResponse>,
+        ::tc_types::normalize_request::<CreatePrefetchTaskRequest>,
+        ::tc_types::check_response::<CreatePrefetchTaskResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreatePurgeTask",
         "This API is used to create a cache purging task.",
-        crate::support::normalize_request::<CreatePurgeTaskRequest>,
-        crate::support::check_response::<CreatePurgeTaskResponse>,
+        ::tc_types::normalize_request::<CreatePurgeTaskRequest>,
+        ::tc_types::check_response::<CreatePurgeTaskResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateRealtimeLogDeliveryTask",
         "Creates a real-time log delivery task",
-        crate::support::normalize_request::<CreateRealtimeLogDeliveryTaskRequest>,
-        crate::support::check_response::<CreateRealtimeLogDeliveryTaskResponse>,
+        ::tc_types::normalize_request::<CreateRealtimeLogDeliveryTaskRequest>,
+        ::tc_types::check_response::<CreateRealtimeLogDeliveryTaskResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateRule",
         "Creates a rule in the rule engine (old)",
-        crate::support::normalize_request::<CreateRuleRequest>,
-        crate::support::check_response::<CreateRuleResponse>,
+        ::tc_types::normalize_request::<CreateRuleRequest>,
+        ::tc_types::check_response::<CreateRuleResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateSecurityAPIResource",
         "Creates an API resource",
-        crate::support::normalize_request::<CreateSecurityAPIResourceRequest>,
-        crate::support::check_response::<CreateSecurityAPIResourceResponse>,
+        ::tc_types::normalize_request::<CreateSecurityAPIResourceRequest>,
+        ::tc_types::check_response::<CreateSecurityAPIResourceResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateSecurityAPIService",
         "Creates an API service",
-        crate::support::normalize_request::<CreateSecurityAPIServiceRequest>,
-        crate::support::check_response::<CreateSecurityAPIServiceResponse>,
+        ::tc_types::normalize_request::<CreateSecurityAPIServiceRequest>,
+        ::tc_types::check_response::<CreateSecurityAPIServiceResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateSecurityClientAttester",
         "Creates client authentication options",
-        crate::support::normalize_request::<CreateSecurityClientAttesterRequest>,
-        crate::support::check_response::<CreateSecurityClientAttesterResponse>,
+        ::tc_types::normalize_request::<CreateSecurityClientAttesterRequest>,
+        ::tc_types::check_response::<CreateSecurityClientAttesterResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateSecurityIPGroup",
         "Creates a security IP group",
-        crate::support::normalize_request::<CreateSecurityIPGroupRequest>,
-        crate::support::check_response::<CreateSecurityIPGroupResponse>,
+        ::tc_types::normalize_request::<CreateSecurityIPGroupRequest>,
+        ::tc_types::check_response::<CreateSecurityIPGroupResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateSecurityJSInjectionRule",
         "Creates a JavaScript injection rule",
-        crate::support::normalize_request::<CreateSecurityJSInjectionRuleRequest>,
-        crate::support::check_response::<CreateSecurityJSInjectionRuleResponse>,
+        ::tc_types::normalize_request::<CreateSecurityJSInjectionRuleRequest>,
+        ::tc_types::check_response::<CreateSecurityJSInjectionRuleResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateSharedCNAME",
         "Creates a shared CNAME.",
-        crate::support::normalize_request::<CreateSharedCNAMERequest>,
-        crate::support::check_response::<CreateSharedCNAMEResponse>,
+        ::tc_types::normalize_request::<CreateSharedCNAMERequest>,
+        ::tc_types::check_response::<CreateSharedCNAMEResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateWebSecurityTemplate",
         "Creates a security policy configuration template",
-        crate::support::normalize_request::<CreateWebSecurityTemplateRequest>,
-        crate::support::check_response::<CreateWebSecurityTemplateResponse>,
+        ::tc_types::normalize_request::<CreateWebSecurityTemplateRequest>,
+        ::tc_types::check_response::<CreateWebSecurityTemplateResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "CreateZone",
         "Creates a site",
-        crate::support::normalize_request::<CreateZoneRequest>,
-        crate::support::check_response::<CreateZoneResponse>,
+        ::tc_types::normalize_request::<CreateZoneRequest>,
+        ::tc_types::check_response::<CreateZoneResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteAccelerationDomains",
         "Batch remove accelerated domain names",
-        crate::support::normalize_request::<DeleteAccelerationDomainsRequest>,
-        crate::support::check_response::<DeleteAccelerationDomainsResponse>,
+        ::tc_types::normalize_request::<DeleteAccelerationDomainsRequest>,
+        ::tc_types::check_response::<DeleteAccelerationDomainsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteAliasDomain",
         "Deletes an alias domain name.",
-        crate::support::normalize_request::<DeleteAliasDomainRequest>,
-        crate::support::check_response::<DeleteAliasDomainResponse>,
+        ::tc_types::normalize_request::<DeleteAliasDomainRequest>,
+        ::tc_types::check_response::<DeleteAliasDomainResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteApplicationProxy",
         "Deletes an application proxy (legacy)",
-        crate::support::normalize_request::<DeleteApplicationProxyRequest>,
-        crate::support::check_response::<DeleteApplicationProxyResponse>,
+        ::tc_types::normalize_request::<DeleteApplicationProxyRequest>,
+        ::tc_types::check_response::<DeleteApplicationProxyResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteApplicationProxyRule",
         "Deletes an application proxy rule (legacy)",
-        crate::support::normalize_request::<DeleteApplicationProxyRuleRequest>,
-        crate::support::check_response::<DeleteApplicationProxyRuleResponse>,
+        ::tc_types::normalize_request::<DeleteApplicationProxyRuleRequest>,
+        ::tc_types::check_response::<DeleteApplicationProxyRuleResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteContentIdentifier",
         "Delete content identifiers",
-        crate::support::normalize_request::<DeleteContentIdentifierRequest>,
-        crate::support::check_response::<DeleteContentIdentifierResponse>,
+        ::tc_types::normalize_request::<DeleteContentIdentifierRequest>,
+        ::tc_types::check_response::<DeleteContentIdentifierResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteCustomErrorPage",
         "Deletes a custom response page",
-        crate::support::normalize_request::<DeleteCustomErrorPageRequest>,
-        crate::support::check_response::<DeleteCustomErrorPageResponse>,
+        ::tc_types::normalize_request::<DeleteCustomErrorPageRequest>,
+        ::tc_types::check_response::<DeleteCustomErrorPageResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteDnsRecords",
         "Batch deletes dns records",
-        crate::support::normalize_request::<DeleteDnsRecordsRequest>,
-        crate::support::check_response::<DeleteDnsRecordsResponse>,
+        ::tc_types::normalize_request::<DeleteDnsRecordsRequest>,
+        ::tc_types::check_response::<DeleteDnsRecordsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteEdgeKVNamespace",
         "Delete a KV namespace",
-        crate::support::normalize_request::<DeleteEdgeKVNamespaceRequest>,
-        crate::support::check_response::<DeleteEdgeKVNamespaceResponse>,
+        ::tc_types::normalize_request::<DeleteEdgeKVNamespaceRequest>,
+        ::tc_types::check_response::<DeleteEdgeKVNamespaceResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteFunction",
         "Deletes an edge function",
-        crate::support::normalize_request::<DeleteFunctionRequest>,
-        crate::support::check_response::<DeleteFunctionResponse>,
+        ::tc_types::normalize_request::<DeleteFunctionRequest>,
+        ::tc_types::check_response::<DeleteFunctionResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteFunctionReplica",
         "Delete an edge function replica",
-        crate::support::normalize_request::<DeleteFunctionReplicaRequest>,
-        crate::support::check_response::<DeleteFunctionReplicaResponse>,
+        ::tc_types::normalize_request::<DeleteFunctionReplicaRequest>,
+        ::tc_types::check_response::<DeleteFunctionReplicaResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteFunctionRules",
         "Deletes a trigger rule for an edge function",
-        crate::support::normalize_request::<DeleteFunctionRulesRequest>,
-        crate::support::check_response::<DeleteFunctionRulesResponse>,
+        ::tc_types::normalize_request::<DeleteFunctionRulesRequest>,
+        ::tc_types::check_response::<DeleteFunctionRulesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteInferenceAPIToken",
         "Deletes a reasoning API Token",
-        crate::support::normalize_request::<DeleteInferenceAPITokenRequest>,
-        crate::support::check_response::<DeleteInferenceAPITokenResponse>,
+        ::tc_types::normalize_request::<DeleteInferenceAPITokenRequest>,
+        ::tc_types::check_response::<DeleteInferenceAPITokenResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteJustInTimeTranscodeTemplates",
         "Delete a just in time transcoding template",
-        crate::support::normalize_request::<DeleteJustInTimeTranscodeTemplatesRequest>,
-        crate::support::check_response::<DeleteJustInTimeTranscodeTemplatesResponse>,
+        ::tc_types::normalize_request::<DeleteJustInTimeTranscodeTemplatesRequest>,
+        ::tc_types::check_response::<DeleteJustInTimeTranscodeTemplatesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteL4Proxy",
         "Deletes a Layer 4 proxy instance",
-        crate::support::normalize_request::<DeleteL4ProxyRequest>,
-        crate::support::check_response::<DeleteL4ProxyResponse>,
+        ::tc_types::normalize_request::<DeleteL4ProxyRequest>,
+        ::tc_types::check_response::<DeleteL4ProxyResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteL4ProxyRules",
         "Deletes Layer 4 proxy forwarding rules",
-        crate::support::normalize_request::<DeleteL4ProxyRulesRequest>,
-        crate::support::check_response::<DeleteL4ProxyRulesResponse>,
+        ::tc_types::normalize_request::<DeleteL4ProxyRulesRequest>,
+        ::tc_types::check_response::<DeleteL4ProxyRulesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteL7AccRules",
         "Delete layer-7 acceleration rules",
-        crate::support::normalize_request::<DeleteL7AccRulesRequest>,
-        crate::support::check_response::<DeleteL7AccRulesResponse>,
+        ::tc_types::normalize_request::<DeleteL7AccRulesRequest>,
+        ::tc_types::check_response::<DeleteL7AccRulesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteLoadBalancer",
         "Deletes a LoadBalancer",
-        crate::support::normalize_request::<DeleteLoadBalancerRequest>,
-        crate::support::check_response::<DeleteLoadBalancerResponse>,
+        ::tc_types::normalize_request::<DeleteLoadBalancerRequest>,
+        ::tc_types::check_response::<DeleteLoadBalancerResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteMultiPathGateway",
         "Delete a multi-channel security acceleration gateway",
-        crate::support::normalize_request::<DeleteMultiPathGatewayRequest>,
-        crate::support::check_response::<DeleteMultiPathGatewayResponse>,
+        ::tc_types::normalize_request::<DeleteMultiPathGatewayRequest>,
+        ::tc_types::check_response::<DeleteMultiPathGatewayResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteMultiPathGatewayLine",
         "Delete a multi-channel security acceleration gateway line",
-        crate::support::normalize_request::<DeleteMultiPathGatewayLineRequest>,
-        crate::support::check_response::<DeleteMultiPathGatewayLineResponse>,
+        ::tc_types::normalize_request::<DeleteMultiPathGatewayLineRequest>,
+        ::tc_types::check_response::<DeleteMultiPathGatewayLineResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteOriginGroup",
         "Deletes an origin group",
-        crate::support::normalize_request::<DeleteOriginGroupRequest>,
-        crate::support::check_response::<DeleteOriginGroupResponse>,
+        ::tc_types::normalize_request::<DeleteOriginGroupRequest>,
+        ::tc_types::check_response::<DeleteOriginGroupResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteRealtimeLogDeliveryTask",
         "Deletes a real-time log delivery task",
-        crate::support::normalize_request::<DeleteRealtimeLogDeliveryTaskRequest>,
-        crate::support::check_response::<DeleteRealtimeLogDeliveryTaskResponse>,
+        ::tc_types::normalize_request::<DeleteRealtimeLogDeliveryTaskRequest>,
+        ::tc_types::check_response::<DeleteRealtimeLogDeliveryTaskResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteRules",
         "Batch delete rules from the rule engine (old)",
-        crate::support::normalize_request::<DeleteRulesRequest>,
-        crate::support::check_response::<DeleteRulesResponse>,
+        ::tc_types::normalize_request::<DeleteRulesRequest>,
+        ::tc_types::check_response::<DeleteRulesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteSecurityAPIResource",
         "Delete an API resource",
-        crate::support::normalize_request::<DeleteSecurityAPIResourceRequest>,
-        crate::support::check_response::<DeleteSecurityAPIResourceResponse>,
+        ::tc_types::normalize_request::<DeleteSecurityAPIResourceRequest>,
+        ::tc_types::check_response::<DeleteSecurityAPIResourceResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteSecurityAPIService",
         "Delete an API service",
-        crate::support::normalize_request::<DeleteSecurityAPIServiceRequest>,
-        crate::support::check_response::<DeleteSecurityAPIServiceResponse>,
+        ::tc_types::normalize_request::<DeleteSecurityAPIServiceRequest>,
+        ::tc_types::check_response::<DeleteSecurityAPIServiceResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteSecurityClientAttester",
         "Delete a client authentication option",
-        crate::support::normalize_request::<DeleteSecurityClientAttesterRequest>,
-        crate::support::check_response::<DeleteSecurityClientAttesterResponse>,
+        ::tc_types::normalize_request::<DeleteSecurityClientAttesterRequest>,
+        ::tc_types::check_response::<DeleteSecurityClientAttesterResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteSecurityIPGroup",
         "Deletes a security IP group",
-        crate::support::normalize_request::<DeleteSecurityIPGroupRequest>,
-        crate::support::check_response::<DeleteSecurityIPGroupResponse>,
+        ::tc_types::normalize_request::<DeleteSecurityIPGroupRequest>,
+        ::tc_types::check_response::<DeleteSecurityIPGroupResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteSecurityJSInjectionRule",
         "Delete a JavaScript injection rule",
-        crate::support::normalize_request::<DeleteSecurityJSInjectionRuleRequest>,
-        crate::support::check_response::<DeleteSecurityJSInjectionRuleResponse>,
+        ::tc_types::normalize_request::<DeleteSecurityJSInjectionRuleRequest>,
+        ::tc_types::check_response::<DeleteSecurityJSInjectionRuleResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteSharedCNAME",
         "Deletes a shared CNAME",
-        crate::support::normalize_request::<DeleteSharedCNAMERequest>,
-        crate::support::check_response::<DeleteSharedCNAMEResponse>,
+        ::tc_types::normalize_request::<DeleteSharedCNAMERequest>,
+        ::tc_types::check_response::<DeleteSharedCNAMEResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteWebSecurityTemplate",
         "Delete a security policy configuration template",
-        crate::support::normalize_request::<DeleteWebSecurityTemplateRequest>,
-        crate::support::check_response::<DeleteWebSecurityTemplateResponse>,
+        ::tc_types::normalize_request::<DeleteWebSecurityTemplateRequest>,
+        ::tc_types::check_response::<DeleteWebSecurityTemplateResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeleteZone",
         "Deletes a site",
-        crate::support::normalize_request::<DeleteZoneRequest>,
-        crate::support::check_response::<DeleteZoneResponse>,
+        ::tc_types::normalize_request::<DeleteZoneRequest>,
+        ::tc_types::check_response::<DeleteZoneResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DeployConfigGroupVersion",
         "Release Configuration Group Version",
-        crate::support::normalize_request::<DeployConfigGroupVersionRequest>,
-        crate::support::check_response::<DeployConfigGroupVersionResponse>,
+        ::tc_types::normalize_request::<DeployConfigGroupVersionRequest>,
+        ::tc_types::check_response::<DeployConfigGroupVersionResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeAccelerationDomains",
         "Queries accelerated domain names",
-        crate::support::normalize_request::<DescribeAccelerationDomainsRequest>,
-        crate::support::check_response::<DescribeAccelerationDomainsResponse>,
+        ::tc_types::normalize_request::<DescribeAccelerationDomainsRequest>,
+        ::tc_types::check_response::<DescribeAccelerationDomainsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeAliasDomains",
         "Queries the information of alias domain names.",
-        crate::support::normalize_request::<DescribeAliasDomainsRequest>,
-        crate::support::check_response::<DescribeAliasDomainsResponse>,
+        ::tc_types::normalize_request::<DescribeAliasDomainsRequest>,
+        ::tc_types::check_response::<DescribeAliasDomainsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeApplicationProxies",
         "Queries the application proxy list (legacy)",
-        crate::support::normalize_request::<DescribeApplicationProxiesRequest>,
-        crate::support::check_response::<DescribeApplicationProxiesResponse>,
+        ::tc_types::normalize_request::<DescribeApplicationProxiesRequest>,
+        ::tc_types::check_response::<DescribeApplicationProxiesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeAvailableCustomActionsForRuleEngine",
         "Query the available custom configuration list of the rule engine",
-        crate::support::normalize_request::<
+        ::tc_types::normalize_request::<
             DescribeAvailableCustomActionsForRuleEngineRequest,
         >,
-        crate::support::check_response::<
-            DescribeAvailableCustomActionsForRuleEngineResponse,
-        >,
+        ::tc_types::check_response::<DescribeAvailableCustomActionsForRuleEngineResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeAvailablePlans",
         "Queries plan options available for purchase",
-        crate::support::normalize_request::<DescribeAvailablePlansRequest>,
-        crate::support::check_response::<DescribeAvailablePlansResponse>,
+        ::tc_types::normalize_request::<DescribeAvailablePlansRequest>,
+        ::tc_types::check_response::<DescribeAvailablePlansResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeBillingData",
         "Queries billing data",
-        crate::support::normalize_request::<DescribeBillingDataRequest>,
-        crate::support::check_response::<DescribeBillingDataResponse>,
+        ::tc_types::normalize_request::<DescribeBillingDataRequest>,
+        ::tc_types::check_response::<DescribeBillingDataResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeConfigGroupVersionDetail",
         "Query Configuration Group Version Details",
-        crate::support::normalize_request::<DescribeConfigGroupVersionDetailRequest>,
-        crate::support::check_response::<DescribeConfigGroupVersionDetailResponse>,
+        ::tc_types::normalize_request::<DescribeConfigGroupVersionDetailRequest>,
+        ::tc_types::check_response::<DescribeConfigGroupVersionDetailResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeConfigGroupVersions",
         "Query Configuration Group Version List",
-        crate::support::normalize_request::<DescribeConfigGroupVersionsRequest>,
-        crate::support::check_response::<DescribeConfigGroupVersionsResponse>,
+        ::tc_types::normalize_request::<DescribeConfigGroupVersionsRequest>,
+        ::tc_types::check_response::<DescribeConfigGroupVersionsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeContentIdentifiers",
         "Batch query content identifiers",
-        crate::support::normalize_request::<DescribeContentIdentifiersRequest>,
-        crate::support::check_response::<DescribeContentIdentifiersResponse>,
+        ::tc_types::normalize_request::<DescribeContentIdentifiersRequest>,
+        ::tc_types::check_response::<DescribeContentIdentifiersResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeContentQuota",
         "This API is used to query content management quotas.",
-        crate::support::normalize_request::<DescribeContentQuotaRequest>,
-        crate::support::check_response::<DescribeContentQuotaResponse>,
+        ::tc_types::normalize_request::<DescribeContentQuotaRequest>,
+        ::tc_types::check_response::<DescribeContentQuotaResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeCustomErrorPages",
         "Queries the custom response page list",
-        crate::support::normalize_request::<DescribeCustomErrorPagesRequest>,
-        crate::support::check_response::<DescribeCustomErrorPagesResponse>,
+        ::tc_types::normalize_request::<DescribeCustomErrorPagesRequest>,
+        ::tc_types::check_response::<DescribeCustomErrorPagesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeDDoSAttackData",
         "Queries the time-series data of DDoS attacks.",
-        crate::support::normalize_request::<DescribeDDoSAttackDataRequest>,
-        crate::support::check_response::<DescribeDDoSAttackDataResponse>,
+        ::tc_types::normalize_request::<DescribeDDoSAttackDataRequest>,
+        ::tc_types::check_response::<DescribeDDoSAttackDataResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeDDoSAttackEvent",
         "Queries DDoS attack events.",
-        crate::support::normalize_request::<DescribeDDoSAttackEventRequest>,
-        crate::support::check_response::<DescribeDDoSAttackEventResponse>,
+        ::tc_types::normalize_request::<DescribeDDoSAttackEventRequest>,
+        ::tc_types::check_response::<DescribeDDoSAttackEventResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeDDoSAttackTopData",
         "Queries the top-ranked DDoS attack data.",
-        crate::support::normalize_request::<DescribeDDoSAttackTopDataRequest>,
-        crate::support::check_response::<DescribeDDoSAttackTopDataResponse>,
+        ::tc_types::normalize_request::<DescribeDDoSAttackTopDataRequest>,
+        ::tc_types::check_response::<DescribeDDoSAttackTopDataResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeDDoSProtection",
         "Query the exclusive DDoS protection info of a site",
-        crate::support::normalize_request::<DescribeDDoSProtectionRequest>,
-        crate::support::check_response::<DescribeDDoSProtectionResponse>,
+        ::tc_types::normalize_request::<DescribeDDoSProtectionRequest>,
+        ::tc_types::check_response::<DescribeDDoSProtectionResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeDefaultCertificates",
         "Queries the list of default certificates",
-        crate::support::normalize_request::<DescribeDefaultCertificatesRequest>,
-        crate::support::check_response::<DescribeDefaultCertificatesResponse>,
+        ::tc_types::normalize_request::<DescribeDefaultCertificatesRequest>,
+        ::tc_types::check_response::<DescribeDefaultCertificatesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeDeployHistory",
         "Query Version Release History",
-        crate::support::normalize_request::<DescribeDeployHistoryRequest>,
-        crate::support::check_response::<DescribeDeployHistoryResponse>,
+        ::tc_types::normalize_request::<DescribeDeployHistoryRequest>,
+        ::tc_types::check_response::<DescribeDeployHistoryResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeDnsRecords",
         "Query dns record list",
-        crate::support::normalize_request::<DescribeDnsRecordsRequest>,
-        crate::support::check_response::<DescribeDnsRecordsResponse>,
+        ::tc_types::normalize_request::<DescribeDnsRecordsRequest>,
+        ::tc_types::check_response::<DescribeDnsRecordsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeEdgeKVNamespaces",
         "Query a KV namespace",
-        crate::support::normalize_request::<DescribeEdgeKVNamespacesRequest>,
-        crate::support::check_response::<DescribeEdgeKVNamespacesResponse>,
+        ::tc_types::normalize_request::<DescribeEdgeKVNamespacesRequest>,
+        ::tc_types::check_response::<DescribeEdgeKVNamespacesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeEnvironments",
         "Query Environment Information",
-        crate::support::normalize_request::<DescribeEnvironmentsRequest>,
-        crate::support::check_response::<DescribeEnvironmentsResponse>,
+        ::tc_types::normalize_request::<DescribeEnvironmentsRequest>,
+        ::tc_types::check_response::<DescribeEnvironmentsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeFunctionComponentBindings",
         "Query the bound list of a function component",
-        crate::support::normalize_request::<DescribeFunctionComponentBindingsRequest>,
-        crate::support::check_response::<DescribeFunctionComponentBindingsResponse>,
+        ::tc_types::normalize_request::<DescribeFunctionComponentBindingsRequest>,
+        ::tc_types::check_response::<DescribeFunctionComponentBindingsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeFunctionReplicas",
         "Queries the list of edge function replicas",
-        crate::support::normalize_request::<DescribeFunctionReplicasRequest>,
-        crate::support::check_response::<DescribeFunctionReplicasResponse>,
+        ::tc_types::normalize_request::<DescribeFunctionReplicasRequest>,
+        ::tc_types::check_response::<DescribeFunctionReplicasResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeFunctionRules",
         "Queries a trigger rule for an edge function",
-        crate::support::normalize_request::<DescribeFunctionRulesRequest>,
-        crate::support::check_response::<DescribeFunctionRulesResponse>,
+        ::tc_types::normalize_request::<DescribeFunctionRulesRequest>,
+        ::tc_types::check_response::<DescribeFunctionRulesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeFunctionRuntimeEnvironment",
         "Queries the runtime environment of an edge function",
-        crate::support::normalize_request::<DescribeFunctionRuntimeEnvironmentRequest>,
-        crate::support::check_response::<DescribeFunctionRuntimeEnvironmentResponse>,
+        ::tc_types::normalize_request::<DescribeFunctionRuntimeEnvironmentRequest>,
+        ::tc_types::check_response::<DescribeFunctionRuntimeEnvironmentResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeFunctions",
         "Queries the list of trigger rules",
-        crate::support::normalize_request::<DescribeFunctionsRequest>,
-        crate::support::check_response::<DescribeFunctionsResponse>,
+        ::tc_types::normalize_request::<DescribeFunctionsRequest>,
+        ::tc_types::check_response::<DescribeFunctionsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeHostsSetting",
         "Query detailed configurations of the domain name (old)",
-        crate::support::normalize_request::<DescribeHostsSettingRequest>,
-        crate::support::check_response::<DescribeHostsSettingResponse>,
+        ::tc_types::normalize_request::<DescribeHostsSettingRequest>,
+        ::tc_types::check_response::<DescribeHostsSettingResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeIPGroupReferences",
         "Query IP grouping reference info",
-        crate::support::normalize_request::<DescribeIPGroupReferencesRequest>,
-        crate::support::check_response::<DescribeIPGroupReferencesResponse>,
+        ::tc_types::normalize_request::<DescribeIPGroupReferencesRequest>,
+        ::tc_types::check_response::<DescribeIPGroupReferencesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeIPRegion",
         "Queries IP location information",
-        crate::support::normalize_request::<DescribeIPRegionRequest>,
-        crate::support::check_response::<DescribeIPRegionResponse>,
+        ::tc_types::normalize_request::<DescribeIPRegionRequest>,
+        ::tc_types::check_response::<DescribeIPRegionResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeIdentifications",
         "Queries the verification information of a site.",
-        crate::support::normalize_request::<DescribeIdentificationsRequest>,
-        crate::support::check_response::<DescribeIdentificationsResponse>,
+        ::tc_types::normalize_request::<DescribeIdentificationsRequest>,
+        ::tc_types::check_response::<DescribeIdentificationsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeInferenceAPITokens",
         "Query a reasoning API Token",
-        crate::support::normalize_request::<DescribeInferenceAPITokensRequest>,
-        crate::support::check_response::<DescribeInferenceAPITokensResponse>,
+        ::tc_types::normalize_request::<DescribeInferenceAPITokensRequest>,
+        ::tc_types::check_response::<DescribeInferenceAPITokensResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeInferenceHardwareSpecifications",
         "Query reasoning hardware specification list",
-        crate::support::normalize_request::<
-            DescribeInferenceHardwareSpecificationsRequest,
-        >,
-        crate::support::check_response::<DescribeInferenceHardwareSpecificationsResponse>,
+        ::tc_types::normalize_request::<DescribeInferenceHardwareSpecificationsRequest>,
+        ::tc_types::check_response::<DescribeInferenceHardwareSpecificationsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeInferenceServiceDeploymentLogs",
         "Query the reasoning service deployment log",
-        crate::support::normalize_request::<
-            DescribeInferenceServiceDeploymentLogsRequest,
-        >,
-        crate::support::check_response::<DescribeInferenceServiceDeploymentLogsResponse>,
+        ::tc_types::normalize_request::<DescribeInferenceServiceDeploymentLogsRequest>,
+        ::tc_types::check_response::<DescribeInferenceServiceDeploymentLogsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeInferenceServiceDeploymentRecords",
         "Query the reasoning service deployment history list",
-        crate::support::normalize_request::<
+        ::tc_types::normalize_request::<
             DescribeInferenceServiceDeploymentRecordsRequest,
         >,
-        crate::support::check_response::<
-            DescribeInferenceServiceDeploymentRecordsResponse,
-        >,
+        ::tc_types::check_response::<DescribeInferenceServiceDeploymentRecordsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeInferenceServiceMonitorData",
         "Query service monitoring data for reasoning",
-        crate::support::normalize_request::<DescribeInferenceServiceMonitorDataRequest>,
-        crate::support::check_response::<DescribeInferenceServiceMonitorDataResponse>,
+        ::tc_types::normalize_request::<DescribeInferenceServiceMonitorDataRequest>,
+        ::tc_types::check_response::<DescribeInferenceServiceMonitorDataResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeInferenceServices",
         "Query an inference service",
-        crate::support::normalize_request::<DescribeInferenceServicesRequest>,
-        crate::support::check_response::<DescribeInferenceServicesResponse>,
+        ::tc_types::normalize_request::<DescribeInferenceServicesRequest>,
+        ::tc_types::check_response::<DescribeInferenceServicesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeJustInTimeTranscodeTemplates",
         "Retrieve the instant transcoding template list",
-        crate::support::normalize_request::<DescribeJustInTimeTranscodeTemplatesRequest>,
-        crate::support::check_response::<DescribeJustInTimeTranscodeTemplatesResponse>,
+        ::tc_types::normalize_request::<DescribeJustInTimeTranscodeTemplatesRequest>,
+        ::tc_types::check_response::<DescribeJustInTimeTranscodeTemplatesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeL4Proxy",
         "Queries a Layer 4 proxy instance list",
-        crate::support::normalize_request::<DescribeL4ProxyRequest>,
-        crate::support::check_response::<DescribeL4ProxyResponse>,
+        ::tc_types::normalize_request::<DescribeL4ProxyRequest>,
+        ::tc_types::check_response::<DescribeL4ProxyResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeL4ProxyRules",
         "Queries a Layer 4 proxy forwarding rule list",
-        crate::support::normalize_request::<DescribeL4ProxyRulesRequest>,
-        crate::support::check_response::<DescribeL4ProxyRulesResponse>,
+        ::tc_types::normalize_request::<DescribeL4ProxyRulesRequest>,
+        ::tc_types::check_response::<DescribeL4ProxyRulesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeL7AccRules",
         "Query layer-7 acceleration rules",
-        crate::support::normalize_request::<DescribeL7AccRulesRequest>,
-        crate::support::check_response::<DescribeL7AccRulesResponse>,
+        ::tc_types::normalize_request::<DescribeL7AccRulesRequest>,
+        ::tc_types::check_response::<DescribeL7AccRulesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeL7AccSetting",
         "Query global configurations of layer-7 acceleration",
-        crate::support::normalize_request::<DescribeL7AccSettingRequest>,
-        crate::support::check_response::<DescribeL7AccSettingResponse>,
+        ::tc_types::normalize_request::<DescribeL7AccSettingRequest>,
+        ::tc_types::check_response::<DescribeL7AccSettingResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeLoadBalancerList",
         "Queries the LoadBalancer list",
-        crate::support::normalize_request::<DescribeLoadBalancerListRequest>,
-        crate::support::check_response::<DescribeLoadBalancerListResponse>,
+        ::tc_types::normalize_request::<DescribeLoadBalancerListRequest>,
+        ::tc_types::check_response::<DescribeLoadBalancerListResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeLogAnalysisDetail",
         "Query log analysis details",
-        crate::support::normalize_request::<DescribeLogAnalysisDetailRequest>,
-        crate::support::check_response::<DescribeLogAnalysisDetailResponse>,
+        ::tc_types::normalize_request::<DescribeLogAnalysisDetailRequest>,
+        ::tc_types::check_response::<DescribeLogAnalysisDetailResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeLogAnalysisDownloadTasks",
         "Query log analytics log download tasks",
-        crate::support::normalize_request::<DescribeLogAnalysisDownloadTasksRequest>,
-        crate::support::check_response::<DescribeLogAnalysisDownloadTasksResponse>,
+        ::tc_types::normalize_request::<DescribeLogAnalysisDownloadTasksRequest>,
+        ::tc_types::check_response::<DescribeLogAnalysisDownloadTasksResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeMultiPathGateway",
         "Query multi-channel security acceleration gateway details",
-        crate::support::normalize_request::<DescribeMultiPathGatewayRequest>,
-        crate::support::check_response::<DescribeMultiPathGatewayResponse>,
+        ::tc_types::normalize_request::<DescribeMultiPathGatewayRequest>,
+        ::tc_types::check_response::<DescribeMultiPathGatewayResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeMultiPathGatewayLine",
         "Query multi-channel security acceleration gateway lines details",
-        crate::support::normalize_request::<DescribeMultiPathGatewayLineRequest>,
-        crate::support::check_response::<DescribeMultiPathGatewayLineResponse>,
+        ::tc_types::normalize_request::<DescribeMultiPathGatewayLineRequest>,
+        ::tc_types::check_response::<DescribeMultiPathGatewayLineResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeMultiPathGatewayOriginACL",
         "Query multi-channel SCDN gateway origin server protection detail",
-        crate::support::normalize_request::<DescribeMultiPathGatewayOriginACLRequest>,
-        crate::support::check_response::<DescribeMultiPathGatewayOriginACLResponse>,
+        ::tc_types::normalize_request::<DescribeMultiPathGatewayOriginACLRequest>,
+        ::tc_types::check_response::<DescribeMultiPathGatewayOriginACLResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeMultiPathGatewayRegions",
         "Query the list of available regions for the multi-channel security acceleration gateway",
-        crate::support::normalize_request::<DescribeMultiPathGatewayRegionsRequest>,
-        crate::support::check_response::<DescribeMultiPathGatewayRegionsResponse>,
+        ::tc_types::normalize_request::<DescribeMultiPathGatewayRegionsRequest>,
+        ::tc_types::check_response::<DescribeMultiPathGatewayRegionsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeMultiPathGatewaySecretKey",
         "Query the access key for the multi-channel security acceleration gateway",
-        crate::support::normalize_request::<DescribeMultiPathGatewaySecretKeyRequest>,
-        crate::support::check_response::<DescribeMultiPathGatewaySecretKeyResponse>,
+        ::tc_types::normalize_request::<DescribeMultiPathGatewaySecretKeyRequest>,
+        ::tc_types::check_response::<DescribeMultiPathGatewaySecretKeyResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeMultiPathGateways",
         "Query multi-channel security acceleration gateway list",
-        crate::support::normalize_request::<DescribeMultiPathGatewaysRequest>,
-        crate::support::check_response::<DescribeMultiPathGatewaysResponse>,
+        ::tc_types::normalize_request::<DescribeMultiPathGatewaysRequest>,
+        ::tc_types::check_response::<DescribeMultiPathGatewaysResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeOriginACL",
         "Query Origin Protection Detail",
-        crate::support::normalize_request::<DescribeOriginACLRequest>,
-        crate::support::check_response::<DescribeOriginACLResponse>,
+        ::tc_types::normalize_request::<DescribeOriginACLRequest>,
+        ::tc_types::check_response::<DescribeOriginACLResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeOriginGroup",
         "Obtains a list of origin groups.",
-        crate::support::normalize_request::<DescribeOriginGroupRequest>,
-        crate::support::check_response::<DescribeOriginGroupResponse>,
+        ::tc_types::normalize_request::<DescribeOriginGroupRequest>,
+        ::tc_types::check_response::<DescribeOriginGroupResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeOriginGroupHealthStatus",
         "Queries the health status of origin server groups under a LoadBalancer",
-        crate::support::normalize_request::<DescribeOriginGroupHealthStatusRequest>,
-        crate::support::check_response::<DescribeOriginGroupHealthStatusResponse>,
+        ::tc_types::normalize_request::<DescribeOriginGroupHealthStatusRequest>,
+        ::tc_types::check_response::<DescribeOriginGroupHealthStatusResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeOriginProtection",
         "Query origin protection info (legacy)",
-        crate::support::normalize_request::<DescribeOriginProtectionRequest>,
-        crate::support::check_response::<DescribeOriginProtectionResponse>,
+        ::tc_types::normalize_request::<DescribeOriginProtectionRequest>,
+        ::tc_types::check_response::<DescribeOriginProtectionResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeOverviewL7Data",
         "Query monitoring traffic time sequence data (to be discarded)",
-        crate::support::normalize_request::<DescribeOverviewL7DataRequest>,
-        crate::support::check_response::<DescribeOverviewL7DataResponse>,
+        ::tc_types::normalize_request::<DescribeOverviewL7DataRequest>,
+        ::tc_types::check_response::<DescribeOverviewL7DataResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribePlans",
         "Query package information list",
-        crate::support::normalize_request::<DescribePlansRequest>,
-        crate::support::check_response::<DescribePlansResponse>,
+        ::tc_types::normalize_request::<DescribePlansRequest>,
+        ::tc_types::check_response::<DescribePlansResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribePrefetchOriginLimit",
         "Query preheating origin speed limit restrictions",
-        crate::support::normalize_request::<DescribePrefetchOriginLimitRequest>,
-        crate::support::check_response::<DescribePrefetchOriginLimitResponse>,
+        ::tc_types::normalize_request::<DescribePrefetchOriginLimitRequest>,
+        ::tc_types::check_response::<DescribePrefetchOriginLimitResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribePrefetchTasks",
         "This API is used to query the pre-warming task status.",
-        crate::support::normalize_request::<DescribePrefetchTasksRequest>,
-        crate::support::check_response::<DescribePrefetchTasksResponse>,
+        ::tc_types::normalize_request::<DescribePrefetchTasksRequest>,
+        ::tc_types::check_response::<DescribePrefetchTasksResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribePurgeTasks",
         "Querying the cache purging history",
-        crate::support::normalize_request::<DescribePurgeTasksRequest>,
-        crate::support::check_response::<DescribePurgeTasksResponse>,
+        ::tc_types::normalize_request::<DescribePurgeTasksRequest>,
+        ::tc_types::check_response::<DescribePurgeTasksResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeRealtimeLogDeliveryTasks",
         "Queries the list of real-time log delivery tasks",
-        crate::support::normalize_request::<DescribeRealtimeLogDeliveryTasksRequest>,
-        crate::support::check_response::<DescribeRealtimeLogDeliveryTasksResponse>,
+        ::tc_types::normalize_request::<DescribeRealtimeLogDeliveryTasksRequest>,
+        ::tc_types::check_response::<DescribeRealtimeLogDeliveryTasksResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeRules",
         "Query the rules in the rule engine (old)",
-        crate::support::normalize_request::<DescribeRulesRequest>,
-        crate::support::check_response::<DescribeRulesResponse>,
+        ::tc_types::normalize_request::<DescribeRulesRequest>,
+        ::tc_types::check_response::<DescribeRulesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeRulesSetting",
         "Query the setting parameters of the rule engine (old)",
-        crate::support::normalize_request::<DescribeRulesSettingRequest>,
-        crate::support::check_response::<DescribeRulesSettingResponse>,
+        ::tc_types::normalize_request::<DescribeRulesSettingRequest>,
+        ::tc_types::check_response::<DescribeRulesSettingResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeSecurityAPIResource",
         "Query API resources",
-        crate::support::normalize_request::<DescribeSecurityAPIResourceRequest>,
-        crate::support::check_response::<DescribeSecurityAPIResourceResponse>,
+        ::tc_types::normalize_request::<DescribeSecurityAPIResourceRequest>,
+        ::tc_types::check_response::<DescribeSecurityAPIResourceResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeSecurityAPIService",
         "Query API service",
-        crate::support::normalize_request::<DescribeSecurityAPIServiceRequest>,
-        crate::support::check_response::<DescribeSecurityAPIServiceResponse>,
+        ::tc_types::normalize_request::<DescribeSecurityAPIServiceRequest>,
+        ::tc_types::check_response::<DescribeSecurityAPIServiceResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeSecurityClientAttester",
         "Queries client authentication options",
-        crate::support::normalize_request::<DescribeSecurityClientAttesterRequest>,
-        crate::support::check_response::<DescribeSecurityClientAttesterResponse>,
+        ::tc_types::normalize_request::<DescribeSecurityClientAttesterRequest>,
+        ::tc_types::check_response::<DescribeSecurityClientAttesterResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeSecurityIPGroup",
         "Queries security IP groups",
-        crate::support::normalize_request::<DescribeSecurityIPGroupRequest>,
-        crate::support::check_response::<DescribeSecurityIPGroupResponse>,
+        ::tc_types::normalize_request::<DescribeSecurityIPGroupRequest>,
+        ::tc_types::check_response::<DescribeSecurityIPGroupResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeSecurityIPGroupContent",
         "Queries the IP list in an IP group with paging",
-        crate::support::normalize_request::<DescribeSecurityIPGroupContentRequest>,
-        crate::support::check_response::<DescribeSecurityIPGroupContentResponse>,
+        ::tc_types::normalize_request::<DescribeSecurityIPGroupContentRequest>,
+        ::tc_types::check_response::<DescribeSecurityIPGroupContentResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeSecurityIPGroupInfo",
         "Queries security IP groups (deprecated)",
-        crate::support::normalize_request::<DescribeSecurityIPGroupInfoRequest>,
-        crate::support::check_response::<DescribeSecurityIPGroupInfoResponse>,
+        ::tc_types::normalize_request::<DescribeSecurityIPGroupInfoRequest>,
+        ::tc_types::check_response::<DescribeSecurityIPGroupInfoResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeSecurityJSInjectionRule",
         "Query JavaScript injection rules",
-        crate::support::normalize_request::<DescribeSecurityJSInjectionRuleRequest>,
-        crate::support::check_response::<DescribeSecurityJSInjectionRuleResponse>,
+        ::tc_types::normalize_request::<DescribeSecurityJSInjectionRuleRequest>,
+        ::tc_types::check_response::<DescribeSecurityJSInjectionRuleResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeSecurityPolicy",
         "Query security protection configuration details",
-        crate::support::normalize_request::<DescribeSecurityPolicyRequest>,
-        crate::support::check_response::<DescribeSecurityPolicyResponse>,
+        ::tc_types::normalize_request::<DescribeSecurityPolicyRequest>,
+        ::tc_types::check_response::<DescribeSecurityPolicyResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeSecurityTemplateBindings",
         "Queries bindings of a policy template",
-        crate::support::normalize_request::<DescribeSecurityTemplateBindingsRequest>,
-        crate::support::check_response::<DescribeSecurityTemplateBindingsResponse>,
+        ::tc_types::normalize_request::<DescribeSecurityTemplateBindingsRequest>,
+        ::tc_types::check_response::<DescribeSecurityTemplateBindingsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeSharedCNAME",
         "Query the shared CNAME list",
-        crate::support::normalize_request::<DescribeSharedCNAMERequest>,
-        crate::support::check_response::<DescribeSharedCNAMEResponse>,
+        ::tc_types::normalize_request::<DescribeSharedCNAMERequest>,
+        ::tc_types::check_response::<DescribeSharedCNAMEResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeTimingL4Data",
         "Queries the L4 traffic data over time",
-        crate::support::normalize_request::<DescribeTimingL4DataRequest>,
-        crate::support::check_response::<DescribeTimingL4DataResponse>,
+        ::tc_types::normalize_request::<DescribeTimingL4DataRequest>,
+        ::tc_types::check_response::<DescribeTimingL4DataResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeTimingL7AnalysisData",
         "Queries the traffic analysis data over time",
-        crate::support::normalize_request::<DescribeTimingL7AnalysisDataRequest>,
-        crate::support::check_response::<DescribeTimingL7AnalysisDataResponse>,
+        ::tc_types::normalize_request::<DescribeTimingL7AnalysisDataRequest>,
+        ::tc_types::check_response::<DescribeTimingL7AnalysisDataResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeTimingL7CacheData",
         "Queries the time series data of the cache analysis (to be deprecated)",
-        crate::support::normalize_request::<DescribeTimingL7CacheDataRequest>,
-        crate::support::check_response::<DescribeTimingL7CacheDataResponse>,
+        ::tc_types::normalize_request::<DescribeTimingL7CacheDataRequest>,
+        ::tc_types::check_response::<DescribeTimingL7CacheDataResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeTimingL7OriginPullData",
         "Query origin time series data",
-        crate::support::normalize_request::<DescribeTimingL7OriginPullDataRequest>,
-        crate::support::check_response::<DescribeTimingL7OriginPullDataResponse>,
+        ::tc_types::normalize_request::<DescribeTimingL7OriginPullDataRequest>,
+        ::tc_types::check_response::<DescribeTimingL7OriginPullDataResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeTopL7AnalysisData",
         "Queries the traffic analysis data",
-        crate::support::normalize_request::<DescribeTopL7AnalysisDataRequest>,
-        crate::support::check_response::<DescribeTopL7AnalysisDataResponse>,
+        ::tc_types::normalize_request::<DescribeTopL7AnalysisDataRequest>,
+        ::tc_types::check_response::<DescribeTopL7AnalysisDataResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeTopL7CacheData",
         "Queries the top N data of the cache analysis (to be deprecated)",
-        crate::support::normalize_request::<DescribeTopL7CacheDataRequest>,
-        crate::support::check_response::<DescribeTopL7CacheDataResponse>,
+        ::tc_types::normalize_request::<DescribeTopL7CacheDataRequest>,
+        ::tc_types::check_response::<DescribeTopL7CacheDataResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeWebSecurityTemplate",
         "Query security policy configuration template detail",
-        crate::support::normalize_request::<DescribeWebSecurityTemplateRequest>,
-        crate::support::check_response::<DescribeWebSecurityTemplateResponse>,
+        ::tc_types::normalize_request::<DescribeWebSecurityTemplateRequest>,
+        ::tc_types::check_response::<DescribeWebSecurityTemplateResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeWebSecurityTemplates",
         "Query security policy configuration template list",
-        crate::support::normalize_request::<DescribeWebSecurityTemplatesRequest>,
-        crate::support::check_response::<DescribeWebSecurityTemplatesResponse>,
+        ::tc_types::normalize_request::<DescribeWebSecurityTemplatesRequest>,
+        ::tc_types::check_response::<DescribeWebSecurityTemplatesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeZoneConfigImportResult",
         "Queries site configuration import results",
-        crate::support::normalize_request::<DescribeZoneConfigImportResultRequest>,
-        crate::support::check_response::<DescribeZoneConfigImportResultResponse>,
+        ::tc_types::normalize_request::<DescribeZoneConfigImportResultRequest>,
+        ::tc_types::check_response::<DescribeZoneConfigImportResultResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeZoneCustomVariables",
         "Queries a site-level custom variable",
-        crate::support::normalize_request::<DescribeZoneCustomVariablesRequest>,
-        crate::support::check_response::<DescribeZoneCustomVariablesResponse>,
+        ::tc_types::normalize_request::<DescribeZoneCustomVariablesRequest>,
+        ::tc_types::check_response::<DescribeZoneCustomVariablesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeZoneSetting",
         "Query zone configuration (old)",
-        crate::support::normalize_request::<DescribeZoneSettingRequest>,
-        crate::support::check_response::<DescribeZoneSettingResponse>,
+        ::tc_types::normalize_request::<DescribeZoneSettingRequest>,
+        ::tc_types::check_response::<DescribeZoneSettingResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeZones",
         "Queries the list of sites",
-        crate::support::normalize_request::<DescribeZonesRequest>,
-        crate::support::check_response::<DescribeZonesResponse>,
+        ::tc_types::normalize_request::<DescribeZonesRequest>,
+        ::tc_types::check_response::<DescribeZonesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DestroyPlan",
         "Terminates plan",
-        crate::support::normalize_request::<DestroyPlanRequest>,
-        crate::support::check_response::<DestroyPlanResponse>,
+        ::tc_types::normalize_request::<DestroyPlanRequest>,
+        ::tc_types::check_response::<DestroyPlanResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DisableOriginACL",
         "Disable Origin Protection",
-        crate::support::normalize_request::<DisableOriginACLRequest>,
-        crate::support::check_response::<DisableOriginACLResponse>,
+        ::tc_types::normalize_request::<DisableOriginACLRequest>,
+        ::tc_types::check_response::<DisableOriginACLResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DownloadL4Logs",
         "Downloads L4 logs",
-        crate::support::normalize_request::<DownloadL4LogsRequest>,
-        crate::support::check_response::<DownloadL4LogsResponse>,
+        ::tc_types::normalize_request::<DownloadL4LogsRequest>,
+        ::tc_types::check_response::<DownloadL4LogsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DownloadL7Logs",
         "Downloads L7 logs.",
-        crate::support::normalize_request::<DownloadL7LogsRequest>,
-        crate::support::check_response::<DownloadL7LogsResponse>,
+        ::tc_types::normalize_request::<DownloadL7LogsRequest>,
+        ::tc_types::check_response::<DownloadL7LogsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "EdgeKVDelete",
         "Delete KV Data",
-        crate::support::normalize_request::<EdgeKVDeleteRequest>,
-        crate::support::check_response::<EdgeKVDeleteResponse>,
+        ::tc_types::normalize_request::<EdgeKVDeleteRequest>,
+        ::tc_types::check_response::<EdgeKVDeleteResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "EdgeKVGet",
         "Query KV data",
-        crate::support::normalize_request::<EdgeKVGetRequest>,
-        crate::support::check_response::<EdgeKVGetResponse>,
+        ::tc_types::normalize_request::<EdgeKVGetRequest>,
+        ::tc_types::check_response::<EdgeKVGetResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "EdgeKVList",
         "Query KV name list",
-        crate::support::normalize_request::<EdgeKVListRequest>,
-        crate::support::check_response::<EdgeKVListResponse>,
+        ::tc_types::normalize_request::<EdgeKVListRequest>,
+        ::tc_types::check_response::<EdgeKVListResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "EdgeKVPut",
         "Write KV data",
-        crate::support::normalize_request::<EdgeKVPutRequest>,
-        crate::support::check_response::<EdgeKVPutResponse>,
+        ::tc_types::normalize_request::<EdgeKVPutRequest>,
+        ::tc_types::check_response::<EdgeKVPutResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "EnableOriginACL",
         "Enable origin protection",
-        crate::support::normalize_request::<EnableOriginACLRequest>,
-        crate::support::check_response::<EnableOriginACLResponse>,
+        ::tc_types::normalize_request::<EnableOriginACLRequest>,
+        ::tc_types::check_response::<EnableOriginACLResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ExportZoneConfig",
         "Exports site configuration",
-        crate::support::normalize_request::<ExportZoneConfigRequest>,
-        crate::support::check_response::<ExportZoneConfigResponse>,
+        ::tc_types::normalize_request::<ExportZoneConfigRequest>,
+        ::tc_types::check_response::<ExportZoneConfigResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "HandleFunctionRuntimeEnvironment",
         "Operates the runtime environment of an edge function",
-        crate::support::normalize_request::<HandleFunctionRuntimeEnvironmentRequest>,
-        crate::support::check_response::<HandleFunctionRuntimeEnvironmentResponse>,
+        ::tc_types::normalize_request::<HandleFunctionRuntimeEnvironmentRequest>,
+        ::tc_types::check_response::<HandleFunctionRuntimeEnvironmentResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "IdentifyZone",
         "Verifies site ownership",
-        crate::support::normalize_request::<IdentifyZoneRequest>,
-        crate::support::check_response::<IdentifyZoneResponse>,
+        ::tc_types::normalize_request::<IdentifyZoneRequest>,
+        ::tc_types::check_response::<IdentifyZoneResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ImportZoneConfig",
         "Imports site configuration",
-        crate::support::normalize_request::<ImportZoneConfigRequest>,
-        crate::support::check_response::<ImportZoneConfigResponse>,
+        ::tc_types::normalize_request::<ImportZoneConfigRequest>,
+        ::tc_types::check_response::<ImportZoneConfigResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "IncreasePlanQuota",
         "Purchases additional plan quota",
-        crate::support::normalize_request::<IncreasePlanQuotaRequest>,
-        crate::support::check_response::<IncreasePlanQuotaResponse>,
+        ::tc_types::normalize_request::<IncreasePlanQuotaRequest>,
+        ::tc_types::check_response::<IncreasePlanQuotaResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyAccelerationDomain",
         "Modifies an accelerated domain name",
-        crate::support::normalize_request::<ModifyAccelerationDomainRequest>,
-        crate::support::check_response::<ModifyAccelerationDomainResponse>,
+        ::tc_types::normalize_request::<ModifyAccelerationDomainRequest>,
+        ::tc_types::check_response::<ModifyAccelerationDomainResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyAccelerationDomainStatuses",
         "Batch modifies the status of accelerated domains.",
-        crate::support::normalize_request::<ModifyAccelerationDomainStatusesRequest>,
-        crate::support::check_response::<ModifyAccelerationDomainStatusesResponse>,
+        ::tc_types::normalize_request::<ModifyAccelerationDomainStatusesRequest>,
+        ::tc_types::check_response::<ModifyAccelerationDomainStatusesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyAliasDomain",
         "Modifies an alias domain name.",
-        crate::support::normalize_request::<ModifyAliasDomainRequest>,
-        crate::support::check_response::<ModifyAliasDomainResponse>,
+        ::tc_types::normalize_request::<ModifyAliasDomainRequest>,
+        ::tc_types::check_response::<ModifyAliasDomainResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyAliasDomainStatus",
         "Modifies the status of an alias domain name.",
-        crate::support::normalize_request::<ModifyAliasDomainStatusRequest>,
-        crate::support::check_response::<ModifyAliasDomainStatusResponse>,
+        ::tc_types::normalize_request::<ModifyAliasDomainStatusRequest>,
+        ::tc_types::check_response::<ModifyAliasDomainStatusResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyApplicationProxy",
         "Modifies an application proxy (legacy)",
-        crate::support::normalize_request::<ModifyApplicationProxyRequest>,
-        crate::support::check_response::<ModifyApplicationProxyResponse>,
+        ::tc_types::normalize_request::<ModifyApplicationProxyRequest>,
+        ::tc_types::check_response::<ModifyApplicationProxyResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyApplicationProxyRule",
         "Modifies an application proxy rule (legacy)",
-        crate::support::normalize_request::<ModifyApplicationProxyRuleRequest>,
-        crate::support::check_response::<ModifyApplicationProxyRuleResponse>,
+        ::tc_types::normalize_request::<ModifyApplicationProxyRuleRequest>,
+        ::tc_types::check_response::<ModifyApplicationProxyRuleResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyApplicationProxyRuleStatus",
         "Modifies the status of an application proxy rule (legacy)",
-        crate::support::normalize_request::<ModifyApplicationProxyRuleStatusRequest>,
-        crate::support::check_response::<ModifyApplicationProxyRuleStatusResponse>,
+        ::tc_types::normalize_request::<ModifyApplicationProxyRuleStatusRequest>,
+        ::tc_types::check_response::<ModifyApplicationProxyRuleStatusResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyApplicationProxyStatus",
         "Modifies the application proxy status (legacy)",
-        crate::support::normalize_request::<ModifyApplicationProxyStatusRequest>,
-        crate::support::check_response::<ModifyApplicationProxyStatusResponse>,
+        ::tc_types::normalize_request::<ModifyApplicationProxyStatusRequest>,
+        ::tc_types::check_response::<ModifyApplicationProxyStatusResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyContentIdentifier",
         "Modify content identifier",
-        crate::support::normalize_request::<ModifyContentIdentifierRequest>,
-        crate::support::check_response::<ModifyContentIdentifierResponse>,
+        ::tc_types::normalize_request::<ModifyContentIdentifierRequest>,
+        ::tc_types::check_response::<ModifyContentIdentifierResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyCustomErrorPage",
         "Modifies a custom response page",
-        crate::support::normalize_request::<ModifyCustomErrorPageRequest>,
-        crate::support::check_response::<ModifyCustomErrorPageResponse>,
+        ::tc_types::normalize_request::<ModifyCustomErrorPageRequest>,
+        ::tc_types::check_response::<ModifyCustomErrorPageResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyDDoSProtection",
         "Modify site exclusive Anti-DDoS protection",
-        crate::support::normalize_request::<ModifyDDoSProtectionRequest>,
-        crate::support::check_response::<ModifyDDoSProtectionResponse>,
+        ::tc_types::normalize_request::<ModifyDDoSProtectionRequest>,
+        ::tc_types::check_response::<ModifyDDoSProtectionResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyDnsRecords",
         "Batch modify dns records",
-        crate::support::normalize_request::<ModifyDnsRecordsRequest>,
-        crate::support::check_response::<ModifyDnsRecordsResponse>,
+        ::tc_types::normalize_request::<ModifyDnsRecordsRequest>,
+        ::tc_types::check_response::<ModifyDnsRecordsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyDnsRecordsStatus",
         "Batch modify dns record status",
-        crate::support::normalize_request::<ModifyDnsRecordsStatusRequest>,
-        crate::support::check_response::<ModifyDnsRecordsStatusResponse>,
+        ::tc_types::normalize_request::<ModifyDnsRecordsStatusRequest>,
+        ::tc_types::check_response::<ModifyDnsRecordsStatusResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyEdgeKVNamespace",
         "Modify a KV namespace",
-        crate::support::normalize_request::<ModifyEdgeKVNamespaceRequest>,
-        crate::support::check_response::<ModifyEdgeKVNamespaceResponse>,
+        ::tc_types::normalize_request::<ModifyEdgeKVNamespaceRequest>,
+        ::tc_types::check_response::<ModifyEdgeKVNamespaceResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyFunction",
         "Modifies an edge function",
-        crate::support::normalize_request::<ModifyFunctionRequest>,
-        crate::support::check_response::<ModifyFunctionResponse>,
+        ::tc_types::normalize_request::<ModifyFunctionRequest>,
+        ::tc_types::check_response::<ModifyFunctionResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyFunctionComponentBindings",
         "Modify a function component binding",
-        crate::support::normalize_request::<ModifyFunctionComponentBindingsRequest>,
-        crate::support::check_response::<ModifyFunctionComponentBindingsResponse>,
+        ::tc_types::normalize_request::<ModifyFunctionComponentBindingsRequest>,
+        ::tc_types::check_response::<ModifyFunctionComponentBindingsResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyFunctionReplica",
         "Edit an edge function replica",
-        crate::support::normalize_request::<ModifyFunctionReplicaRequest>,
-        crate::support::check_response::<ModifyFunctionReplicaResponse>,
+        ::tc_types::normalize_request::<ModifyFunctionReplicaRequest>,
+        ::tc_types::check_response::<ModifyFunctionReplicaResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyFunctionRule",
         "Modifies a trigger rule for an edge function",
-        crate::support::normalize_request::<ModifyFunctionRuleRequest>,
-        crate::support::check_response::<ModifyFunctionRuleResponse>,
+        ::tc_types::normalize_request::<ModifyFunctionRuleRequest>,
+        ::tc_types::check_response::<ModifyFunctionRuleResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyFunctionRulePriority",
         "Modifies the priority of trigger rules for an edge function",
-        crate::support::normalize_request::<ModifyFunctionRulePriorityRequest>,
-        crate::support::check_response::<ModifyFunctionRulePriorityResponse>,
+        ::tc_types::normalize_request::<ModifyFunctionRulePriorityRequest>,
+        ::tc_types::check_response::<ModifyFunctionRulePriorityResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyHostsCertificate",
         "Configures the certificate",
-        crate::support::normalize_request::<ModifyHostsCertificateRequest>,
-        crate::support::check_response::<ModifyHostsCertificateResponse>,
+        ::tc_types::normalize_request::<ModifyHostsCertificateRequest>,
+        ::tc_types::check_response::<ModifyHostsCertificateResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyInferenceService",
         "Modify an inference service",
-        crate::support::normalize_request::<ModifyInferenceServiceRequest>,
-        crate::support::check_response::<ModifyInferenceServiceResponse>,
+        ::tc_types::normalize_request::<ModifyInferenceServiceRequest>,
+        ::tc_types::check_response::<ModifyInferenceServiceResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyL4Proxy",
         "Modifies a Layer 4 proxy instance",
-        crate::support::normalize_request::<ModifyL4ProxyRequest>,
-        crate::support::check_response::<ModifyL4ProxyResponse>,
+        ::tc_types::normalize_request::<ModifyL4ProxyRequest>,
+        ::tc_types::check_response::<ModifyL4ProxyResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyL4ProxyRules",
         "Modifies Layer 4 proxy forwarding rules",
-        crate::support::normalize_request::<ModifyL4ProxyRulesRequest>,
-        crate::support::check_response::<ModifyL4ProxyRulesResponse>,
+        ::tc_types::normalize_request::<ModifyL4ProxyRulesRequest>,
+        ::tc_types::check_response::<ModifyL4ProxyRulesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyL4ProxyRulesStatus",
         "Modifies Layer 4 proxy forwarding rule status",
-        crate::support::normalize_request::<ModifyL4ProxyRulesStatusRequest>,
-        crate::support::check_response::<ModifyL4ProxyRulesStatusResponse>,
+        ::tc_types::normalize_request::<ModifyL4ProxyRulesStatusRequest>,
+        ::tc_types::check_response::<ModifyL4ProxyRulesStatusResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyL4ProxyStatus",
         "Modifies Layer 4 proxy instance status",
-        crate::support::normalize_request::<ModifyL4ProxyStatusRequest>,
-        crate::support::check_response::<ModifyL4ProxyStatusResponse>,
+        ::tc_types::normalize_request::<ModifyL4ProxyStatusRequest>,
+        ::tc_types::check_response::<ModifyL4ProxyStatusResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyL7AccRule",
         "Modify layer-7 acceleration rules",
-        crate::support::normalize_request::<ModifyL7AccRuleRequest>,
-        crate::support::check_response::<ModifyL7AccRuleResponse>,
+        ::tc_types::normalize_request::<ModifyL7AccRuleRequest>,
+        ::tc_types::check_response::<ModifyL7AccRuleResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyL7AccRulePriority",
         "Modify the rule priority of layer-7 acceleration",
-        crate::support::normalize_request::<ModifyL7AccRulePriorityRequest>,
-        crate::support::check_response::<ModifyL7AccRulePriorityResponse>,
+        ::tc_types::normalize_request::<ModifyL7AccRulePriorityRequest>,
+        ::tc_types::check_response::<ModifyL7AccRulePriorityResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyL7AccSetting",
         "Modify global configurations of layer-7 acceleration",
-        crate::support::normalize_request::<ModifyL7AccSettingRequest>,
-        crate::support::check_response::<ModifyL7AccSettingResponse>,
+        ::tc_types::normalize_request::<ModifyL7AccSettingRequest>,
+        ::tc_types::check_response::<ModifyL7AccSettingResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyLoadBalancer",
         "Modifies a LoadBalancer",
-        crate::support::normalize_request::<ModifyLoadBalancerRequest>,
-        crate::support::check_response::<ModifyLoadBalancerResponse>,
+        ::tc_types::normalize_request::<ModifyLoadBalancerRequest>,
+        ::tc_types::check_response::<ModifyLoadBalancerResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyMultiPathGateway",
         "Modify the multi-channel security acceleration gateway information",
-        crate::support::normalize_request::<ModifyMultiPathGatewayRequest>,
-        crate::support::check_response::<ModifyMultiPathGatewayResponse>,
+        ::tc_types::normalize_request::<ModifyMultiPathGatewayRequest>,
+        ::tc_types::check_response::<ModifyMultiPathGatewayResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyMultiPathGatewayLine",
         "Modify multi-channel security acceleration gateway line information",
-        crate::support::normalize_request::<ModifyMultiPathGatewayLineRequest>,
-        crate::support::check_response::<ModifyMultiPathGatewayLineResponse>,
+        ::tc_types::normalize_request::<ModifyMultiPathGatewayLineRequest>,
+        ::tc_types::check_response::<ModifyMultiPathGatewayLineResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyMultiPathGatewaySecretKey",
         "Modify a multi-channel security acceleration gateway integration key",
-        crate::support::normalize_request::<ModifyMultiPathGatewaySecretKeyRequest>,
-        crate::support::check_response::<ModifyMultiPathGatewaySecretKeyResponse>,
+        ::tc_types::normalize_request::<ModifyMultiPathGatewaySecretKeyRequest>,
+        ::tc_types::check_response::<ModifyMultiPathGatewaySecretKeyResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyMultiPathGatewayStatus",
         "Modify the multi-channel security acceleration gateway status",
-        crate::support::normalize_request::<ModifyMultiPathGatewayStatusRequest>,
-        crate::support::check_response::<ModifyMultiPathGatewayStatusResponse>,
+        ::tc_types::normalize_request::<ModifyMultiPathGatewayStatusRequest>,
+        ::tc_types::check_response::<ModifyMultiPathGatewayStatusResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyOriginACL",
         "Modify Origin Protection Instances",
-        crate::support::normalize_request::<ModifyOriginACLRequest>,
-        crate::support::check_response::<ModifyOriginACLResponse>,
+        ::tc_types::normalize_request::<ModifyOriginACLRequest>,
+        ::tc_types::check_response::<ModifyOriginACLResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyOriginGroup",
         "Modifies an origin group",
-        crate::support::normalize_request::<ModifyOriginGroupRequest>,
-        crate::support::check_response::<ModifyOriginGroupResponse>,
+        ::tc_types::normalize_request::<ModifyOriginGroupRequest>,
+        ::tc_types::check_response::<ModifyOriginGroupResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyPlan",
         "Modifies plan setting",
-        crate::support::normalize_request::<ModifyPlanRequest>,
-        crate::support::check_response::<ModifyPlanResponse>,
+        ::tc_types::normalize_request::<ModifyPlanRequest>,
+        ::tc_types::check_response::<ModifyPlanResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyPrefetchOriginLimit",
         "Configure preheating origin speed limit",
-        crate::support::normalize_request::<ModifyPrefetchOriginLimitRequest>,
-        crate::support::check_response::<ModifyPrefetchOriginLimitResponse>,
+        ::tc_types::normalize_request::<ModifyPrefetchOriginLimitRequest>,
+        ::tc_types::check_response::<ModifyPrefetchOriginLimitResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyRealtimeLogDeliveryTask",
         "Modifies a real-time log delivery task",
-        crate::support::normalize_request::<ModifyRealtimeLogDeliveryTaskRequest>,
-        crate::support::check_response::<ModifyRealtimeLogDeliveryTaskResponse>,
+        ::tc_types::normalize_request::<ModifyRealtimeLogDeliveryTaskRequest>,
+        ::tc_types::check_response::<ModifyRealtimeLogDeliveryTaskResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyRule",
         "Modify a rule in the rule engine (old)",
-        crate::support::normalize_request::<ModifyRuleRequest>,
-        crate::support::check_response::<ModifyRuleResponse>,
+        ::tc_types::normalize_request::<ModifyRuleRequest>,
+        ::tc_types::check_response::<ModifyRuleResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifySecurityAPIResource",
         "Modify an API resource",
-        crate::support::normalize_request::<ModifySecurityAPIResourceRequest>,
-        crate::support::check_response::<ModifySecurityAPIResourceResponse>,
+        ::tc_types::normalize_request::<ModifySecurityAPIResourceRequest>,
+        ::tc_types::check_response::<ModifySecurityAPIResourceResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifySecurityAPIService",
         "Modify an API service",
-        crate::support::normalize_request::<ModifySecurityAPIServiceRequest>,
-        crate::support::check_response::<ModifySecurityAPIServiceResponse>,
+        ::tc_types::normalize_request::<ModifySecurityAPIServiceRequest>,
+        ::tc_types::check_response::<ModifySecurityAPIServiceResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifySecurityClientAttester",
         "Modify client authentication options",
-        crate::support::normalize_request::<ModifySecurityClientAttesterRequest>,
-        crate::support::check_response::<ModifySecurityClientAttesterResponse>,
+        ::tc_types::normalize_request::<ModifySecurityClientAttesterRequest>,
+        ::tc_types::check_response::<ModifySecurityClientAttesterResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifySecurityIPGroup",
         "Modifies a security IP group",
-        crate::support::normalize_request::<ModifySecurityIPGroupRequest>,
-        crate::support::check_response::<ModifySecurityIPGroupResponse>,
+        ::tc_types::normalize_request::<ModifySecurityIPGroupRequest>,
+        ::tc_types::check_response::<ModifySecurityIPGroupResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifySecurityJSInjectionRule",
         "Modify JavaScript injection rules",
-        crate::support::normalize_request::<ModifySecurityJSInjectionRuleRequest>,
-        crate::support::check_response::<ModifySecurityJSInjectionRuleResponse>,
+        ::tc_types::normalize_request::<ModifySecurityJSInjectionRuleRequest>,
+        ::tc_types::check_response::<ModifySecurityJSInjectionRuleResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifySecurityPolicy",
         "Modifies the web and bot security configurations",
-        crate::support::normalize_request::<ModifySecurityPolicyRequest>,
-        crate::support::check_response::<ModifySecurityPolicyResponse>,
+        ::tc_types::normalize_request::<ModifySecurityPolicyRequest>,
+        ::tc_types::check_response::<ModifySecurityPolicyResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifySharedCNAME",
         "Modify a shared CNAME",
-        crate::support::normalize_request::<ModifySharedCNAMERequest>,
-        crate::support::check_response::<ModifySharedCNAMEResponse>,
+        ::tc_types::normalize_request::<ModifySharedCNAMERequest>,
+        ::tc_types::check_response::<ModifySharedCNAMEResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyWebSecurityTemplate",
         "Modify a security policy configuration template",
-        crate::support::normalize_request::<ModifyWebSecurityTemplateRequest>,
-        crate::support::check_response::<ModifyWebSecurityTemplateResponse>,
+        ::tc_types::normalize_request::<ModifyWebSecurityTemplateRequest>,
+        ::tc_types::check_response::<ModifyWebSecurityTemplateResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyZone",
         "Modifies a site.",
-        crate::support::normalize_request::<ModifyZoneRequest>,
-        crate::support::check_response::<ModifyZoneResponse>,
+        ::tc_types::normalize_request::<ModifyZoneRequest>,
+        ::tc_types::check_response::<ModifyZoneResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyZoneCustomVariables",
         "Modifies a site-level custom variable",
-        crate::support::normalize_request::<ModifyZoneCustomVariablesRequest>,
-        crate::support::check_response::<ModifyZoneCustomVariablesResponse>,
+        ::tc_types::normalize_request::<ModifyZoneCustomVariablesRequest>,
+        ::tc_types::check_response::<ModifyZoneCustomVariablesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyZoneSetting",
         "Modify site configuration (old)",
-        crate::support::normalize_request::<ModifyZoneSettingRequest>,
-        crate::support::check_response::<ModifyZoneSettingResponse>,
+        ::tc_types::normalize_request::<ModifyZoneSettingRequest>,
+        ::tc_types::check_response::<ModifyZoneSettingResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyZoneStatus",
         "Changes the site status",
-        crate::support::normalize_request::<ModifyZoneStatusRequest>,
-        crate::support::check_response::<ModifyZoneStatusResponse>,
+        ::tc_types::normalize_request::<ModifyZoneStatusRequest>,
+        ::tc_types::check_response::<ModifyZoneStatusResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyZoneWorkMode",
         "Modify site working mode",
-        crate::support::normalize_request::<ModifyZoneWorkModeRequest>,
-        crate::support::check_response::<ModifyZoneWorkModeResponse>,
+        ::tc_types::normalize_request::<ModifyZoneWorkModeRequest>,
+        ::tc_types::check_response::<ModifyZoneWorkModeResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "OperateInferenceService",
         "Operate an inference service",
-        crate::support::normalize_request::<OperateInferenceServiceRequest>,
-        crate::support::check_response::<OperateInferenceServiceResponse>,
+        ::tc_types::normalize_request::<OperateInferenceServiceRequest>,
+        ::tc_types::check_response::<OperateInferenceServiceResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "RefreshMultiPathGatewaySecretKey",
         "Refresh the access key for the multi-channel security acceleration gateway",
-        crate::support::normalize_request::<RefreshMultiPathGatewaySecretKeyRequest>,
-        crate::support::check_response::<RefreshMultiPathGatewaySecretKeyResponse>,
+        ::tc_types::normalize_request::<RefreshMultiPathGatewaySecretKeyRequest>,
+        ::tc_types::check_response::<RefreshMultiPathGatewaySecretKeyResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "RenewPlan",
         "Renews plan",
-        crate::support::normalize_request::<RenewPlanRequest>,
-        crate::support::check_response::<RenewPlanResponse>,
+        ::tc_types::normalize_request::<RenewPlanRequest>,
+        ::tc_types::check_response::<RenewPlanResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "UpgradePlan",
         "Upgrades plan",
-        crate::support::normalize_request::<UpgradePlanRequest>,
-        crate::support::check_response::<UpgradePlanResponse>,
+        ::tc_types::normalize_request::<UpgradePlanRequest>,
+        ::tc_types::check_response::<UpgradePlanResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "VerifyOwnership",
         "Verifies ownership",
-        crate::support::normalize_request::<VerifyOwnershipRequest>,
-        crate::support::check_response::<VerifyOwnershipResponse>,
+        ::tc_types::normalize_request::<VerifyOwnershipRequest>,
+        ::tc_types::check_response::<VerifyOwnershipResponse>,
     ),
 ];

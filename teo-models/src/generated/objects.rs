@@ -41,10 +41,10 @@ impl<'de> ::serde::Deserialize<'de> for AICrawlerDetection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AICrawlerDetection {
+impl ::tc_types::ReadMembers for AICrawlerDetection {
     const NAME: &'static str = "AICrawlerDetection";
     const MEMBERS: &'static [&'static str] = &["Enabled", "Action"];
     const STRICT: bool = false;
@@ -61,8 +61,8 @@ impl crate::support::ReadMembers for AICrawlerDetection {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => crate::support::read_value(map, &mut self.enabled)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
+            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -144,10 +144,10 @@ impl<'de> ::serde::Deserialize<'de> for APIResource {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for APIResource {
+impl ::tc_types::ReadMembers for APIResource {
     const NAME: &'static str = "APIResource";
     const MEMBERS: &'static [&'static str] = &[
         "Id",
@@ -175,15 +175,13 @@ impl crate::support::ReadMembers for APIResource {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => crate::support::read_value(map, &mut self.id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "APIServiceIds" => {
-                crate::support::read_value(map, &mut self.api_service_ids)?
-            }
-            "Path" => crate::support::read_value(map, &mut self.path)?,
-            "Methods" => crate::support::read_value(map, &mut self.methods)?,
+            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "APIServiceIds" => ::tc_types::read_value(map, &mut self.api_service_ids)?,
+            "Path" => ::tc_types::read_value(map, &mut self.path)?,
+            "Methods" => ::tc_types::read_value(map, &mut self.methods)?,
             "RequestConstraint" => {
-                crate::support::read_value(map, &mut self.request_constraint)?
+                ::tc_types::read_value(map, &mut self.request_constraint)?
             }
             _ => return Ok(false),
         }
@@ -233,10 +231,10 @@ impl<'de> ::serde::Deserialize<'de> for APIService {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for APIService {
+impl ::tc_types::ReadMembers for APIService {
     const NAME: &'static str = "APIService";
     const MEMBERS: &'static [&'static str] = &["Id", "Name", "BasePath"];
     const STRICT: bool = false;
@@ -254,9 +252,9 @@ impl crate::support::ReadMembers for APIService {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => crate::support::read_value(map, &mut self.id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "BasePath" => crate::support::read_value(map, &mut self.base_path)?,
+            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "BasePath" => ::tc_types::read_value(map, &mut self.base_path)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -344,10 +342,10 @@ impl<'de> ::serde::Deserialize<'de> for AWSS3 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AWSS3 {
+impl ::tc_types::ReadMembers for AWSS3 {
     const NAME: &'static str = "AWSS3";
     const MEMBERS: &'static [&'static str] = &[
         "Endpoint",
@@ -373,11 +371,11 @@ impl crate::support::ReadMembers for AWSS3 {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Endpoint" => crate::support::read_or_default(map, &mut self.endpoint)?,
-            "BucketName" => crate::support::read_or_default(map, &mut self.bucket_name)?,
-            "Path" => crate::support::read_or_default(map, &mut self.path)?,
-            "RoleARN" => crate::support::read_or_default(map, &mut self.role_arn)?,
-            "CompressType" => crate::support::read_value(map, &mut self.compress_type)?,
+            "Endpoint" => ::tc_types::read_or_default(map, &mut self.endpoint)?,
+            "BucketName" => ::tc_types::read_or_default(map, &mut self.bucket_name)?,
+            "Path" => ::tc_types::read_or_default(map, &mut self.path)?,
+            "RoleARN" => ::tc_types::read_or_default(map, &mut self.role_arn)?,
+            "CompressType" => ::tc_types::read_value(map, &mut self.compress_type)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -409,10 +407,10 @@ impl<'de> ::serde::Deserialize<'de> for AccelerateMainland {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AccelerateMainland {
+impl ::tc_types::ReadMembers for AccelerateMainland {
     const NAME: &'static str = "AccelerateMainland";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -426,7 +424,7 @@ impl crate::support::ReadMembers for AccelerateMainland {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -463,10 +461,10 @@ impl<'de> ::serde::Deserialize<'de> for AccelerateMainlandParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AccelerateMainlandParameters {
+impl ::tc_types::ReadMembers for AccelerateMainlandParameters {
     const NAME: &'static str = "AccelerateMainlandParameters";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -480,7 +478,7 @@ impl crate::support::ReadMembers for AccelerateMainlandParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -512,10 +510,10 @@ impl<'de> ::serde::Deserialize<'de> for AccelerateType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AccelerateType {
+impl ::tc_types::ReadMembers for AccelerateType {
     const NAME: &'static str = "AccelerateType";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -529,7 +527,7 @@ impl crate::support::ReadMembers for AccelerateType {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -637,10 +635,10 @@ pub struct AccelerationDomain {
     pub certificate: Option<AccelerationDomainCertificate>,
     /// Creation time of the accelerated domain name.
     #[serde(rename = "CreatedOn")]
-    pub created_on: crate::support::DateTime,
+    pub created_on: ::tc_types::DateTime,
     /// Modification time of the accelerated domain name.
     #[serde(rename = "ModifiedOn")]
-    pub modified_on: crate::support::DateTime,
+    pub modified_on: ::tc_types::DateTime,
 }
 impl AccelerationDomain {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -723,12 +721,12 @@ impl AccelerationDomain {
         self
     }
     /// Sets `CreatedOn`.
-    pub fn created_on(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn created_on(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.created_on = value.into();
         self
     }
     /// Sets `ModifiedOn`.
-    pub fn modified_on(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn modified_on(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.modified_on = value.into();
         self
     }
@@ -737,10 +735,10 @@ impl<'de> ::serde::Deserialize<'de> for AccelerationDomain {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AccelerationDomain {
+impl ::tc_types::ReadMembers for AccelerationDomain {
     const NAME: &'static str = "AccelerationDomain";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -784,32 +782,26 @@ impl crate::support::ReadMembers for AccelerationDomain {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_or_default(map, &mut self.zone_id)?,
-            "DomainName" => crate::support::read_or_default(map, &mut self.domain_name)?,
-            "DomainStatus" => {
-                crate::support::read_or_default(map, &mut self.domain_status)?
-            }
-            "Cname" => crate::support::read_or_default(map, &mut self.cname)?,
-            "IPv6Status" => crate::support::read_value(map, &mut self.ipv6_status)?,
+            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
+            "DomainName" => ::tc_types::read_or_default(map, &mut self.domain_name)?,
+            "DomainStatus" => ::tc_types::read_or_default(map, &mut self.domain_status)?,
+            "Cname" => ::tc_types::read_or_default(map, &mut self.cname)?,
+            "IPv6Status" => ::tc_types::read_value(map, &mut self.ipv6_status)?,
             "IdentificationStatus" => {
-                crate::support::read_value(map, &mut self.identification_status)?
+                ::tc_types::read_value(map, &mut self.identification_status)?
             }
             "OwnershipVerification" => {
-                crate::support::read_value(map, &mut self.ownership_verification)?
+                ::tc_types::read_value(map, &mut self.ownership_verification)?
             }
-            "OriginDetail" => crate::support::read_value(map, &mut self.origin_detail)?,
-            "OriginProtocol" => {
-                crate::support::read_value(map, &mut self.origin_protocol)?
-            }
-            "HttpOriginPort" => {
-                crate::support::read_value(map, &mut self.http_origin_port)?
-            }
+            "OriginDetail" => ::tc_types::read_value(map, &mut self.origin_detail)?,
+            "OriginProtocol" => ::tc_types::read_value(map, &mut self.origin_protocol)?,
+            "HttpOriginPort" => ::tc_types::read_value(map, &mut self.http_origin_port)?,
             "HttpsOriginPort" => {
-                crate::support::read_value(map, &mut self.https_origin_port)?
+                ::tc_types::read_value(map, &mut self.https_origin_port)?
             }
-            "Certificate" => crate::support::read_value(map, &mut self.certificate)?,
-            "CreatedOn" => crate::support::read_or_default(map, &mut self.created_on)?,
-            "ModifiedOn" => crate::support::read_or_default(map, &mut self.modified_on)?,
+            "Certificate" => ::tc_types::read_value(map, &mut self.certificate)?,
+            "CreatedOn" => ::tc_types::read_or_default(map, &mut self.created_on)?,
+            "ModifiedOn" => ::tc_types::read_or_default(map, &mut self.modified_on)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -876,10 +868,10 @@ impl<'de> ::serde::Deserialize<'de> for AccelerationDomainCertificate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AccelerationDomainCertificate {
+impl ::tc_types::ReadMembers for AccelerationDomainCertificate {
     const NAME: &'static str = "AccelerationDomainCertificate";
     const MEMBERS: &'static [&'static str] = &[
         "Mode",
@@ -903,13 +895,11 @@ impl crate::support::ReadMembers for AccelerationDomainCertificate {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Mode" => crate::support::read_value(map, &mut self.mode)?,
-            "List" => crate::support::read_value(map, &mut self.list)?,
-            "ClientCertInfo" => {
-                crate::support::read_value(map, &mut self.client_cert_info)?
-            }
+            "Mode" => ::tc_types::read_value(map, &mut self.mode)?,
+            "List" => ::tc_types::read_value(map, &mut self.list)?,
+            "ClientCertInfo" => ::tc_types::read_value(map, &mut self.client_cert_info)?,
             "UpstreamCertInfo" => {
-                crate::support::read_value(map, &mut self.upstream_cert_info)?
+                ::tc_types::read_value(map, &mut self.upstream_cert_info)?
             }
             _ => return Ok(false),
         }
@@ -983,10 +973,10 @@ impl<'de> ::serde::Deserialize<'de> for AccessURLRedirectParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AccessURLRedirectParameters {
+impl ::tc_types::ReadMembers for AccessURLRedirectParameters {
     const NAME: &'static str = "AccessURLRedirectParameters";
     const MEMBERS: &'static [&'static str] = &[
         "StatusCode",
@@ -1012,11 +1002,11 @@ impl crate::support::ReadMembers for AccessURLRedirectParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StatusCode" => crate::support::read_value(map, &mut self.status_code)?,
-            "Protocol" => crate::support::read_value(map, &mut self.protocol)?,
-            "HostName" => crate::support::read_value(map, &mut self.host_name)?,
-            "URLPath" => crate::support::read_value(map, &mut self.url_path)?,
-            "QueryString" => crate::support::read_value(map, &mut self.query_string)?,
+            "StatusCode" => ::tc_types::read_value(map, &mut self.status_code)?,
+            "Protocol" => ::tc_types::read_value(map, &mut self.protocol)?,
+            "HostName" => ::tc_types::read_value(map, &mut self.host_name)?,
+            "URLPath" => ::tc_types::read_value(map, &mut self.url_path)?,
+            "QueryString" => ::tc_types::read_value(map, &mut self.query_string)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1053,10 +1043,10 @@ impl<'de> ::serde::Deserialize<'de> for AccessURLRedirectQueryString {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AccessURLRedirectQueryString {
+impl ::tc_types::ReadMembers for AccessURLRedirectQueryString {
     const NAME: &'static str = "AccessURLRedirectQueryString";
     const MEMBERS: &'static [&'static str] = &["Action"];
     const STRICT: bool = false;
@@ -1070,7 +1060,7 @@ impl crate::support::ReadMembers for AccessURLRedirectQueryString {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => crate::support::read_value(map, &mut self.action)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1169,10 +1159,10 @@ impl<'de> ::serde::Deserialize<'de> for AclCondition {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AclCondition {
+impl ::tc_types::ReadMembers for AclCondition {
     const NAME: &'static str = "AclCondition";
     const MEMBERS: &'static [&'static str] = &[
         "MatchFrom",
@@ -1196,12 +1186,10 @@ impl crate::support::ReadMembers for AclCondition {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "MatchFrom" => crate::support::read_or_default(map, &mut self.match_from)?,
-            "MatchParam" => crate::support::read_or_default(map, &mut self.match_param)?,
-            "Operator" => crate::support::read_or_default(map, &mut self.operator)?,
-            "MatchContent" => {
-                crate::support::read_or_default(map, &mut self.match_content)?
-            }
+            "MatchFrom" => ::tc_types::read_or_default(map, &mut self.match_from)?,
+            "MatchParam" => ::tc_types::read_or_default(map, &mut self.match_param)?,
+            "Operator" => ::tc_types::read_or_default(map, &mut self.operator)?,
+            "MatchContent" => ::tc_types::read_or_default(map, &mut self.match_content)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1259,10 +1247,10 @@ impl<'de> ::serde::Deserialize<'de> for AclConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AclConfig {
+impl ::tc_types::ReadMembers for AclConfig {
     const NAME: &'static str = "AclConfig";
     const MEMBERS: &'static [&'static str] = &["Switch", "AclUserRules", "Customizes"];
     const STRICT: bool = false;
@@ -1280,11 +1268,9 @@ impl crate::support::ReadMembers for AclConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "AclUserRules" => {
-                crate::support::read_or_default(map, &mut self.acl_user_rules)?
-            }
-            "Customizes" => crate::support::read_value(map, &mut self.customizes)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "AclUserRules" => ::tc_types::read_or_default(map, &mut self.acl_user_rules)?,
+            "Customizes" => ::tc_types::read_value(map, &mut self.customizes)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1458,10 +1444,10 @@ impl<'de> ::serde::Deserialize<'de> for AclUserRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AclUserRule {
+impl ::tc_types::ReadMembers for AclUserRule {
     const NAME: &'static str = "AclUserRule";
     const MEMBERS: &'static [&'static str] = &[
         "RuleName",
@@ -1505,28 +1491,24 @@ impl crate::support::ReadMembers for AclUserRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleName" => crate::support::read_or_default(map, &mut self.rule_name)?,
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "RuleStatus" => crate::support::read_or_default(map, &mut self.rule_status)?,
+            "RuleName" => ::tc_types::read_or_default(map, &mut self.rule_name)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "RuleStatus" => ::tc_types::read_or_default(map, &mut self.rule_status)?,
             "AclConditions" => {
-                crate::support::read_or_default(map, &mut self.acl_conditions)?
+                ::tc_types::read_or_default(map, &mut self.acl_conditions)?
             }
-            "RulePriority" => {
-                crate::support::read_or_default(map, &mut self.rule_priority)?
-            }
-            "RuleID" => crate::support::read_value(map, &mut self.rule_id)?,
-            "UpdateTime" => crate::support::read_value(map, &mut self.update_time)?,
-            "PunishTime" => crate::support::read_value(map, &mut self.punish_time)?,
-            "PunishTimeUnit" => {
-                crate::support::read_value(map, &mut self.punish_time_unit)?
-            }
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "PageId" => crate::support::read_value(map, &mut self.page_id)?,
+            "RulePriority" => ::tc_types::read_or_default(map, &mut self.rule_priority)?,
+            "RuleID" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
+            "PunishTime" => ::tc_types::read_value(map, &mut self.punish_time)?,
+            "PunishTimeUnit" => ::tc_types::read_value(map, &mut self.punish_time_unit)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "PageId" => ::tc_types::read_value(map, &mut self.page_id)?,
             "CustomResponseId" => {
-                crate::support::read_value(map, &mut self.custom_response_id)?
+                ::tc_types::read_value(map, &mut self.custom_response_id)?
             }
-            "ResponseCode" => crate::support::read_value(map, &mut self.response_code)?,
-            "RedirectUrl" => crate::support::read_value(map, &mut self.redirect_url)?,
+            "ResponseCode" => ::tc_types::read_value(map, &mut self.response_code)?,
+            "RedirectUrl" => ::tc_types::read_value(map, &mut self.redirect_url)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1698,10 +1680,10 @@ impl<'de> ::serde::Deserialize<'de> for Action {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Action {
+impl ::tc_types::ReadMembers for Action {
     const NAME: &'static str = "Action";
     const MEMBERS: &'static [&'static str] = &[
         "NormalAction",
@@ -1723,9 +1705,9 @@ impl crate::support::ReadMembers for Action {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "NormalAction" => crate::support::read_value(map, &mut self.normal_action)?,
-            "RewriteAction" => crate::support::read_value(map, &mut self.rewrite_action)?,
-            "CodeAction" => crate::support::read_value(map, &mut self.code_action)?,
+            "NormalAction" => ::tc_types::read_value(map, &mut self.normal_action)?,
+            "RewriteAction" => ::tc_types::read_value(map, &mut self.rewrite_action)?,
+            "CodeAction" => ::tc_types::read_value(map, &mut self.code_action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1800,10 +1782,10 @@ impl<'de> ::serde::Deserialize<'de> for AdaptiveFrequencyControl {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AdaptiveFrequencyControl {
+impl ::tc_types::ReadMembers for AdaptiveFrequencyControl {
     const NAME: &'static str = "AdaptiveFrequencyControl";
     const MEMBERS: &'static [&'static str] = &["Enabled", "Id", "Sensitivity", "Action"];
     const STRICT: bool = false;
@@ -1822,10 +1804,10 @@ impl crate::support::ReadMembers for AdaptiveFrequencyControl {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => crate::support::read_or_default(map, &mut self.enabled)?,
-            "Id" => crate::support::read_value(map, &mut self.id)?,
-            "Sensitivity" => crate::support::read_value(map, &mut self.sensitivity)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
+            "Enabled" => ::tc_types::read_or_default(map, &mut self.enabled)?,
+            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Sensitivity" => ::tc_types::read_value(map, &mut self.sensitivity)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1865,10 +1847,10 @@ impl<'de> ::serde::Deserialize<'de> for Addresses {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Addresses {
+impl ::tc_types::ReadMembers for Addresses {
     const NAME: &'static str = "Addresses";
     const MEMBERS: &'static [&'static str] = &["IPv4", "IPv6"];
     const STRICT: bool = false;
@@ -1885,8 +1867,8 @@ impl crate::support::ReadMembers for Addresses {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IPv4" => crate::support::read_value(map, &mut self.ipv4)?,
-            "IPv6" => crate::support::read_value(map, &mut self.ipv6)?,
+            "IPv4" => ::tc_types::read_value(map, &mut self.ipv4)?,
+            "IPv6" => ::tc_types::read_value(map, &mut self.ipv6)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1940,10 +1922,10 @@ impl<'de> ::serde::Deserialize<'de> for AdvancedFilter {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AdvancedFilter {
+impl ::tc_types::ReadMembers for AdvancedFilter {
     const NAME: &'static str = "AdvancedFilter";
     const MEMBERS: &'static [&'static str] = &["Name", "Values", "Fuzzy"];
     const STRICT: bool = false;
@@ -1961,9 +1943,9 @@ impl crate::support::ReadMembers for AdvancedFilter {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Values" => crate::support::read_or_default(map, &mut self.values)?,
-            "Fuzzy" => crate::support::read_value(map, &mut self.fuzzy)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Values" => ::tc_types::read_or_default(map, &mut self.values)?,
+            "Fuzzy" => ::tc_types::read_value(map, &mut self.fuzzy)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1996,10 +1978,10 @@ impl<'de> ::serde::Deserialize<'de> for AdvancedOriginRoutingParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AdvancedOriginRoutingParameters {
+impl ::tc_types::ReadMembers for AdvancedOriginRoutingParameters {
     const NAME: &'static str = "AdvancedOriginRoutingParameters";
     const MEMBERS: &'static [&'static str] = &["Direction"];
     const STRICT: bool = false;
@@ -2015,7 +1997,7 @@ impl crate::support::ReadMembers for AdvancedOriginRoutingParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Direction" => crate::support::read_or_default(map, &mut self.direction)?,
+            "Direction" => ::tc_types::read_or_default(map, &mut self.direction)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2048,10 +2030,10 @@ impl<'de> ::serde::Deserialize<'de> for AiRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AiRule {
+impl ::tc_types::ReadMembers for AiRule {
     const NAME: &'static str = "AiRule";
     const MEMBERS: &'static [&'static str] = &["Mode"];
     const STRICT: bool = false;
@@ -2065,7 +2047,7 @@ impl crate::support::ReadMembers for AiRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Mode" => crate::support::read_or_default(map, &mut self.mode)?,
+            "Mode" => ::tc_types::read_or_default(map, &mut self.mode)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2148,10 +2130,10 @@ impl<'de> ::serde::Deserialize<'de> for AlgDetectJS {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AlgDetectJS {
+impl ::tc_types::ReadMembers for AlgDetectJS {
     const NAME: &'static str = "AlgDetectJS";
     const MEMBERS: &'static [&'static str] = &[
         "Name",
@@ -2179,17 +2161,17 @@ impl crate::support::ReadMembers for AlgDetectJS {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "WorkLevel" => crate::support::read_value(map, &mut self.work_level)?,
-            "ExecuteMode" => crate::support::read_value(map, &mut self.execute_mode)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "WorkLevel" => ::tc_types::read_value(map, &mut self.work_level)?,
+            "ExecuteMode" => ::tc_types::read_value(map, &mut self.execute_mode)?,
             "InvalidStatTime" => {
-                crate::support::read_value(map, &mut self.invalid_stat_time)?
+                ::tc_types::read_value(map, &mut self.invalid_stat_time)?
             }
             "InvalidThreshold" => {
-                crate::support::read_value(map, &mut self.invalid_threshold)?
+                ::tc_types::read_value(map, &mut self.invalid_threshold)?
             }
             "AlgDetectResults" => {
-                crate::support::read_value(map, &mut self.alg_detect_results)?
+                ::tc_types::read_value(map, &mut self.alg_detect_results)?
             }
             _ => return Ok(false),
         }
@@ -2246,10 +2228,10 @@ impl<'de> ::serde::Deserialize<'de> for AlgDetectResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AlgDetectResult {
+impl ::tc_types::ReadMembers for AlgDetectResult {
     const NAME: &'static str = "AlgDetectResult";
     const MEMBERS: &'static [&'static str] = &["Result", "Action"];
     const STRICT: bool = false;
@@ -2266,8 +2248,8 @@ impl crate::support::ReadMembers for AlgDetectResult {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Result" => crate::support::read_value(map, &mut self.result)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
+            "Result" => ::tc_types::read_value(map, &mut self.result)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2358,10 +2340,10 @@ impl<'de> ::serde::Deserialize<'de> for AlgDetectRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AlgDetectRule {
+impl ::tc_types::ReadMembers for AlgDetectRule {
     const NAME: &'static str = "AlgDetectRule";
     const MEMBERS: &'static [&'static str] = &[
         "RuleID",
@@ -2391,15 +2373,15 @@ impl crate::support::ReadMembers for AlgDetectRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleID" => crate::support::read_value(map, &mut self.rule_id)?,
-            "RuleName" => crate::support::read_value(map, &mut self.rule_name)?,
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
-            "AlgConditions" => crate::support::read_value(map, &mut self.alg_conditions)?,
+            "RuleID" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "RuleName" => ::tc_types::read_value(map, &mut self.rule_name)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "AlgConditions" => ::tc_types::read_value(map, &mut self.alg_conditions)?,
             "AlgDetectSession" => {
-                crate::support::read_value(map, &mut self.alg_detect_session)?
+                ::tc_types::read_value(map, &mut self.alg_detect_session)?
             }
-            "AlgDetectJS" => crate::support::read_value(map, &mut self.alg_detect_js)?,
-            "UpdateTime" => crate::support::read_value(map, &mut self.update_time)?,
+            "AlgDetectJS" => ::tc_types::read_value(map, &mut self.alg_detect_js)?,
+            "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2496,10 +2478,10 @@ impl<'de> ::serde::Deserialize<'de> for AlgDetectSession {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AlgDetectSession {
+impl ::tc_types::ReadMembers for AlgDetectSession {
     const NAME: &'static str = "AlgDetectSession";
     const MEMBERS: &'static [&'static str] = &[
         "Name",
@@ -2529,22 +2511,22 @@ impl crate::support::ReadMembers for AlgDetectSession {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "DetectMode" => crate::support::read_value(map, &mut self.detect_mode)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "DetectMode" => ::tc_types::read_value(map, &mut self.detect_mode)?,
             "SessionAnalyzeSwitch" => {
-                crate::support::read_value(map, &mut self.session_analyze_switch)?
+                ::tc_types::read_value(map, &mut self.session_analyze_switch)?
             }
             "InvalidStatTime" => {
-                crate::support::read_value(map, &mut self.invalid_stat_time)?
+                ::tc_types::read_value(map, &mut self.invalid_stat_time)?
             }
             "InvalidThreshold" => {
-                crate::support::read_value(map, &mut self.invalid_threshold)?
+                ::tc_types::read_value(map, &mut self.invalid_threshold)?
             }
             "AlgDetectResults" => {
-                crate::support::read_value(map, &mut self.alg_detect_results)?
+                ::tc_types::read_value(map, &mut self.alg_detect_results)?
             }
             "SessionBehaviors" => {
-                crate::support::read_value(map, &mut self.session_behaviors)?
+                ::tc_types::read_value(map, &mut self.session_behaviors)?
             }
             _ => return Ok(false),
         }
@@ -2581,10 +2563,10 @@ pub struct AliasDomain {
     pub forbid_mode: i64,
     /// Creation time of the alias domain name.
     #[serde(rename = "CreatedOn")]
-    pub created_on: crate::support::DateTime,
+    pub created_on: ::tc_types::DateTime,
     /// Modification time of the alias domain name.
     #[serde(rename = "ModifiedOn")]
-    pub modified_on: crate::support::DateTime,
+    pub modified_on: ::tc_types::DateTime,
 }
 impl AliasDomain {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -2625,12 +2607,12 @@ impl AliasDomain {
         self
     }
     /// Sets `CreatedOn`.
-    pub fn created_on(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn created_on(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.created_on = value.into();
         self
     }
     /// Sets `ModifiedOn`.
-    pub fn modified_on(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn modified_on(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.modified_on = value.into();
         self
     }
@@ -2639,10 +2621,10 @@ impl<'de> ::serde::Deserialize<'de> for AliasDomain {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AliasDomain {
+impl ::tc_types::ReadMembers for AliasDomain {
     const NAME: &'static str = "AliasDomain";
     const MEMBERS: &'static [&'static str] = &[
         "AliasName",
@@ -2672,13 +2654,13 @@ impl crate::support::ReadMembers for AliasDomain {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "AliasName" => crate::support::read_or_default(map, &mut self.alias_name)?,
-            "ZoneId" => crate::support::read_or_default(map, &mut self.zone_id)?,
-            "TargetName" => crate::support::read_or_default(map, &mut self.target_name)?,
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "ForbidMode" => crate::support::read_or_default(map, &mut self.forbid_mode)?,
-            "CreatedOn" => crate::support::read_or_default(map, &mut self.created_on)?,
-            "ModifiedOn" => crate::support::read_or_default(map, &mut self.modified_on)?,
+            "AliasName" => ::tc_types::read_or_default(map, &mut self.alias_name)?,
+            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
+            "TargetName" => ::tc_types::read_or_default(map, &mut self.target_name)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "ForbidMode" => ::tc_types::read_or_default(map, &mut self.forbid_mode)?,
+            "CreatedOn" => ::tc_types::read_or_default(map, &mut self.created_on)?,
+            "ModifiedOn" => ::tc_types::read_or_default(map, &mut self.modified_on)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2734,10 +2716,10 @@ impl<'de> ::serde::Deserialize<'de> for AllowActionParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AllowActionParameters {
+impl ::tc_types::ReadMembers for AllowActionParameters {
     const NAME: &'static str = "AllowActionParameters";
     const MEMBERS: &'static [&'static str] = &["MinDelayTime", "MaxDelayTime"];
     const STRICT: bool = false;
@@ -2754,8 +2736,8 @@ impl crate::support::ReadMembers for AllowActionParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "MinDelayTime" => crate::support::read_value(map, &mut self.min_delay_time)?,
-            "MaxDelayTime" => crate::support::read_value(map, &mut self.max_delay_time)?,
+            "MinDelayTime" => ::tc_types::read_value(map, &mut self.min_delay_time)?,
+            "MaxDelayTime" => ::tc_types::read_value(map, &mut self.max_delay_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2842,7 +2824,7 @@ pub struct ApplicationProxy {
     pub ipv6: Ipv6,
     /// The update time.
     #[serde(rename = "UpdateTime")]
-    pub update_time: crate::support::DateTime,
+    pub update_time: ::tc_types::DateTime,
     /// List of rules.
     #[serde(rename = "ApplicationProxyRules")]
     pub application_proxy_rules: Vec<ApplicationProxyRule>,
@@ -2953,7 +2935,7 @@ impl ApplicationProxy {
         self
     }
     /// Sets `UpdateTime`.
-    pub fn update_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn update_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.update_time = value.into();
         self
     }
@@ -2975,10 +2957,10 @@ impl<'de> ::serde::Deserialize<'de> for ApplicationProxy {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ApplicationProxy {
+impl ::tc_types::ReadMembers for ApplicationProxy {
     const NAME: &'static str = "ApplicationProxy";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -3030,35 +3012,33 @@ impl crate::support::ReadMembers for ApplicationProxy {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_or_default(map, &mut self.zone_id)?,
-            "ZoneName" => crate::support::read_or_default(map, &mut self.zone_name)?,
-            "ProxyId" => crate::support::read_or_default(map, &mut self.proxy_id)?,
-            "ProxyName" => crate::support::read_or_default(map, &mut self.proxy_name)?,
-            "ProxyType" => crate::support::read_or_default(map, &mut self.proxy_type)?,
-            "PlatType" => crate::support::read_or_default(map, &mut self.plat_type)?,
-            "Area" => crate::support::read_or_default(map, &mut self.area)?,
-            "SecurityType" => {
-                crate::support::read_or_default(map, &mut self.security_type)?
-            }
+            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
+            "ZoneName" => ::tc_types::read_or_default(map, &mut self.zone_name)?,
+            "ProxyId" => ::tc_types::read_or_default(map, &mut self.proxy_id)?,
+            "ProxyName" => ::tc_types::read_or_default(map, &mut self.proxy_name)?,
+            "ProxyType" => ::tc_types::read_or_default(map, &mut self.proxy_type)?,
+            "PlatType" => ::tc_types::read_or_default(map, &mut self.plat_type)?,
+            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
+            "SecurityType" => ::tc_types::read_or_default(map, &mut self.security_type)?,
             "AccelerateType" => {
-                crate::support::read_or_default(map, &mut self.accelerate_type)?
+                ::tc_types::read_or_default(map, &mut self.accelerate_type)?
             }
             "SessionPersistTime" => {
-                crate::support::read_or_default(map, &mut self.session_persist_time)?
+                ::tc_types::read_or_default(map, &mut self.session_persist_time)?
             }
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "BanStatus" => crate::support::read_or_default(map, &mut self.ban_status)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "BanStatus" => ::tc_types::read_or_default(map, &mut self.ban_status)?,
             "ScheduleValue" => {
-                crate::support::read_or_default(map, &mut self.schedule_value)?
+                ::tc_types::read_or_default(map, &mut self.schedule_value)?
             }
-            "HostId" => crate::support::read_or_default(map, &mut self.host_id)?,
-            "Ipv6" => crate::support::read_or_default(map, &mut self.ipv6)?,
-            "UpdateTime" => crate::support::read_or_default(map, &mut self.update_time)?,
+            "HostId" => ::tc_types::read_or_default(map, &mut self.host_id)?,
+            "Ipv6" => ::tc_types::read_or_default(map, &mut self.ipv6)?,
+            "UpdateTime" => ::tc_types::read_or_default(map, &mut self.update_time)?,
             "ApplicationProxyRules" => {
-                crate::support::read_or_default(map, &mut self.application_proxy_rules)?
+                ::tc_types::read_or_default(map, &mut self.application_proxy_rules)?
             }
             "AccelerateMainland" => {
-                crate::support::read_or_default(map, &mut self.accelerate_mainland)?
+                ::tc_types::read_or_default(map, &mut self.accelerate_mainland)?
             }
             _ => return Ok(false),
         }
@@ -3225,10 +3205,10 @@ impl<'de> ::serde::Deserialize<'de> for ApplicationProxyRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ApplicationProxyRule {
+impl ::tc_types::ReadMembers for ApplicationProxyRule {
     const NAME: &'static str = "ApplicationProxyRule";
     const MEMBERS: &'static [&'static str] = &[
         "Proto",
@@ -3266,25 +3246,21 @@ impl crate::support::ReadMembers for ApplicationProxyRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Proto" => crate::support::read_or_default(map, &mut self.proto)?,
-            "Port" => crate::support::read_or_default(map, &mut self.port)?,
-            "OriginType" => crate::support::read_or_default(map, &mut self.origin_type)?,
-            "OriginValue" => {
-                crate::support::read_or_default(map, &mut self.origin_value)?
-            }
-            "RuleId" => crate::support::read_value(map, &mut self.rule_id)?,
-            "Status" => crate::support::read_value(map, &mut self.status)?,
+            "Proto" => ::tc_types::read_or_default(map, &mut self.proto)?,
+            "Port" => ::tc_types::read_or_default(map, &mut self.port)?,
+            "OriginType" => ::tc_types::read_or_default(map, &mut self.origin_type)?,
+            "OriginValue" => ::tc_types::read_or_default(map, &mut self.origin_value)?,
+            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
             "ForwardClientIp" => {
-                crate::support::read_value(map, &mut self.forward_client_ip)?
+                ::tc_types::read_value(map, &mut self.forward_client_ip)?
             }
-            "SessionPersist" => {
-                crate::support::read_value(map, &mut self.session_persist)?
-            }
+            "SessionPersist" => ::tc_types::read_value(map, &mut self.session_persist)?,
             "SessionPersistTime" => {
-                crate::support::read_value(map, &mut self.session_persist_time)?
+                ::tc_types::read_value(map, &mut self.session_persist_time)?
             }
-            "OriginPort" => crate::support::read_value(map, &mut self.origin_port)?,
-            "RuleTag" => crate::support::read_value(map, &mut self.rule_tag)?,
+            "OriginPort" => ::tc_types::read_value(map, &mut self.origin_port)?,
+            "RuleTag" => ::tc_types::read_value(map, &mut self.rule_tag)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3332,10 +3308,10 @@ impl<'de> ::serde::Deserialize<'de> for AscriptionInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AscriptionInfo {
+impl ::tc_types::ReadMembers for AscriptionInfo {
     const NAME: &'static str = "AscriptionInfo";
     const MEMBERS: &'static [&'static str] = &["Subdomain", "RecordType", "RecordValue"];
     const STRICT: bool = false;
@@ -3353,11 +3329,9 @@ impl crate::support::ReadMembers for AscriptionInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Subdomain" => crate::support::read_or_default(map, &mut self.subdomain)?,
-            "RecordType" => crate::support::read_or_default(map, &mut self.record_type)?,
-            "RecordValue" => {
-                crate::support::read_or_default(map, &mut self.record_value)?
-            }
+            "Subdomain" => ::tc_types::read_or_default(map, &mut self.subdomain)?,
+            "RecordType" => ::tc_types::read_or_default(map, &mut self.record_type)?,
+            "RecordValue" => ::tc_types::read_or_default(map, &mut self.record_value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3403,10 +3377,10 @@ impl<'de> ::serde::Deserialize<'de> for AudioTemplateInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AudioTemplateInfo {
+impl ::tc_types::ReadMembers for AudioTemplateInfo {
     const NAME: &'static str = "AudioTemplateInfo";
     const MEMBERS: &'static [&'static str] = &["Codec", "AudioChannel"];
     const STRICT: bool = false;
@@ -3423,8 +3397,8 @@ impl crate::support::ReadMembers for AudioTemplateInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Codec" => crate::support::read_or_default(map, &mut self.codec)?,
-            "AudioChannel" => crate::support::read_value(map, &mut self.audio_channel)?,
+            "Codec" => ::tc_types::read_or_default(map, &mut self.codec)?,
+            "AudioChannel" => ::tc_types::read_value(map, &mut self.audio_channel)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3547,10 +3521,10 @@ impl<'de> ::serde::Deserialize<'de> for AuthenticationParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for AuthenticationParameters {
+impl ::tc_types::ReadMembers for AuthenticationParameters {
     const NAME: &'static str = "AuthenticationParameters";
     const MEMBERS: &'static [&'static str] = &[
         "AuthType",
@@ -3580,15 +3554,15 @@ impl crate::support::ReadMembers for AuthenticationParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "AuthType" => crate::support::read_value(map, &mut self.auth_type)?,
-            "SecretKey" => crate::support::read_value(map, &mut self.secret_key)?,
-            "Timeout" => crate::support::read_value(map, &mut self.timeout)?,
+            "AuthType" => ::tc_types::read_value(map, &mut self.auth_type)?,
+            "SecretKey" => ::tc_types::read_value(map, &mut self.secret_key)?,
+            "Timeout" => ::tc_types::read_value(map, &mut self.timeout)?,
             "BackupSecretKey" => {
-                crate::support::read_value(map, &mut self.backup_secret_key)?
+                ::tc_types::read_value(map, &mut self.backup_secret_key)?
             }
-            "AuthParam" => crate::support::read_value(map, &mut self.auth_param)?,
-            "TimeParam" => crate::support::read_value(map, &mut self.time_param)?,
-            "TimeFormat" => crate::support::read_value(map, &mut self.time_format)?,
+            "AuthParam" => ::tc_types::read_value(map, &mut self.auth_param)?,
+            "TimeParam" => ::tc_types::read_value(map, &mut self.time_param)?,
+            "TimeFormat" => ::tc_types::read_value(map, &mut self.time_format)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3598,9 +3572,9 @@ impl ::core::fmt::Debug for AuthenticationParameters {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("AuthenticationParameters")
             .field("auth_type", &self.auth_type)
-            .field("secret_key", &crate::support::Redacted)
+            .field("secret_key", &::tc_types::Redacted)
             .field("timeout", &self.timeout)
-            .field("backup_secret_key", &crate::support::Redacted)
+            .field("backup_secret_key", &::tc_types::Redacted)
             .field("auth_param", &self.auth_param)
             .field("time_param", &self.time_param)
             .field("time_format", &self.time_format)
@@ -3661,10 +3635,10 @@ impl<'de> ::serde::Deserialize<'de> for BandwidthAbuseDefense {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BandwidthAbuseDefense {
+impl ::tc_types::ReadMembers for BandwidthAbuseDefense {
     const NAME: &'static str = "BandwidthAbuseDefense";
     const MEMBERS: &'static [&'static str] = &["Enabled", "Id", "Action"];
     const STRICT: bool = false;
@@ -3682,9 +3656,9 @@ impl crate::support::ReadMembers for BandwidthAbuseDefense {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => crate::support::read_or_default(map, &mut self.enabled)?,
-            "Id" => crate::support::read_value(map, &mut self.id)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
+            "Enabled" => ::tc_types::read_or_default(map, &mut self.enabled)?,
+            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3751,10 +3725,10 @@ impl<'de> ::serde::Deserialize<'de> for BasicBotSettings {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BasicBotSettings {
+impl ::tc_types::ReadMembers for BasicBotSettings {
     const NAME: &'static str = "BasicBotSettings";
     const MEMBERS: &'static [&'static str] = &[
         "SourceIDC",
@@ -3780,17 +3754,15 @@ impl crate::support::ReadMembers for BasicBotSettings {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "SourceIDC" => crate::support::read_value(map, &mut self.source_idc)?,
+            "SourceIDC" => ::tc_types::read_value(map, &mut self.source_idc)?,
             "SearchEngineBots" => {
-                crate::support::read_value(map, &mut self.search_engine_bots)?
+                ::tc_types::read_value(map, &mut self.search_engine_bots)?
             }
             "KnownBotCategories" => {
-                crate::support::read_value(map, &mut self.known_bot_categories)?
+                ::tc_types::read_value(map, &mut self.known_bot_categories)?
             }
-            "IPReputation" => crate::support::read_value(map, &mut self.ip_reputation)?,
-            "BotIntelligence" => {
-                crate::support::read_value(map, &mut self.bot_intelligence)?
-            }
+            "IPReputation" => ::tc_types::read_value(map, &mut self.ip_reputation)?,
+            "BotIntelligence" => ::tc_types::read_value(map, &mut self.bot_intelligence)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3802,7 +3774,7 @@ impl crate::support::ReadMembers for BasicBotSettings {
 pub struct BillingData {
     /// Specifies the data timestamp.
     #[serde(rename = "Time")]
-    pub time: crate::support::DateTime,
+    pub time: ::tc_types::DateTime,
     /// Value.
     #[serde(rename = "Value")]
     pub value: u64,
@@ -3844,7 +3816,7 @@ impl BillingData {
         }
     }
     /// Sets `Time`.
-    pub fn time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.time = value.into();
         self
     }
@@ -3878,10 +3850,10 @@ impl<'de> ::serde::Deserialize<'de> for BillingData {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BillingData {
+impl ::tc_types::ReadMembers for BillingData {
     const NAME: &'static str = "BillingData";
     const MEMBERS: &'static [&'static str] = &[
         "Time",
@@ -3909,12 +3881,12 @@ impl crate::support::ReadMembers for BillingData {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Time" => crate::support::read_or_default(map, &mut self.time)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Host" => crate::support::read_value(map, &mut self.host)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "RegionId" => crate::support::read_value(map, &mut self.region_id)?,
+            "Time" => ::tc_types::read_or_default(map, &mut self.time)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Host" => ::tc_types::read_value(map, &mut self.host)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "RegionId" => ::tc_types::read_value(map, &mut self.region_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3954,10 +3926,10 @@ impl<'de> ::serde::Deserialize<'de> for BillingDataFilter {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BillingDataFilter {
+impl ::tc_types::ReadMembers for BillingDataFilter {
     const NAME: &'static str = "BillingDataFilter";
     const MEMBERS: &'static [&'static str] = &["Type", "Value"];
     const STRICT: bool = false;
@@ -3974,8 +3946,8 @@ impl crate::support::ReadMembers for BillingDataFilter {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4028,10 +4000,10 @@ impl<'de> ::serde::Deserialize<'de> for BindDomainInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BindDomainInfo {
+impl ::tc_types::ReadMembers for BindDomainInfo {
     const NAME: &'static str = "BindDomainInfo";
     const MEMBERS: &'static [&'static str] = &["Domain", "ZoneId", "Status"];
     const STRICT: bool = false;
@@ -4049,9 +4021,9 @@ impl crate::support::ReadMembers for BindDomainInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Domain" => crate::support::read_value(map, &mut self.domain)?,
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Status" => crate::support::read_value(map, &mut self.status)?,
+            "Domain" => ::tc_types::read_value(map, &mut self.domain)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4097,10 +4069,10 @@ impl<'de> ::serde::Deserialize<'de> for BindSharedCNAMEMap {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BindSharedCNAMEMap {
+impl ::tc_types::ReadMembers for BindSharedCNAMEMap {
     const NAME: &'static str = "BindSharedCNAMEMap";
     const MEMBERS: &'static [&'static str] = &["SharedCNAME", "DomainNames"];
     const STRICT: bool = false;
@@ -4117,12 +4089,8 @@ impl crate::support::ReadMembers for BindSharedCNAMEMap {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "SharedCNAME" => {
-                crate::support::read_or_default(map, &mut self.shared_cname)?
-            }
-            "DomainNames" => {
-                crate::support::read_or_default(map, &mut self.domain_names)?
-            }
+            "SharedCNAME" => ::tc_types::read_or_default(map, &mut self.shared_cname)?,
+            "DomainNames" => ::tc_types::read_or_default(map, &mut self.domain_names)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4157,10 +4125,10 @@ impl<'de> ::serde::Deserialize<'de> for BlockIPActionParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BlockIPActionParameters {
+impl ::tc_types::ReadMembers for BlockIPActionParameters {
     const NAME: &'static str = "BlockIPActionParameters";
     const MEMBERS: &'static [&'static str] = &["Duration"];
     const STRICT: bool = false;
@@ -4176,7 +4144,7 @@ impl crate::support::ReadMembers for BlockIPActionParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Duration" => crate::support::read_or_default(map, &mut self.duration)?,
+            "Duration" => ::tc_types::read_or_default(map, &mut self.duration)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4270,10 +4238,10 @@ impl<'de> ::serde::Deserialize<'de> for BotConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BotConfig {
+impl ::tc_types::ReadMembers for BotConfig {
     const NAME: &'static str = "BotConfig";
     const MEMBERS: &'static [&'static str] = &[
         "Switch",
@@ -4303,21 +4271,17 @@ impl crate::support::ReadMembers for BotConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "BotManagedRule" => {
-                crate::support::read_value(map, &mut self.bot_managed_rule)?
-            }
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "BotManagedRule" => ::tc_types::read_value(map, &mut self.bot_managed_rule)?,
             "BotPortraitRule" => {
-                crate::support::read_value(map, &mut self.bot_portrait_rule)?
+                ::tc_types::read_value(map, &mut self.bot_portrait_rule)?
             }
             "IntelligenceRule" => {
-                crate::support::read_value(map, &mut self.intelligence_rule)?
+                ::tc_types::read_value(map, &mut self.intelligence_rule)?
             }
-            "BotUserRules" => crate::support::read_value(map, &mut self.bot_user_rules)?,
-            "AlgDetectRule" => {
-                crate::support::read_value(map, &mut self.alg_detect_rule)?
-            }
-            "Customizes" => crate::support::read_value(map, &mut self.customizes)?,
+            "BotUserRules" => ::tc_types::read_value(map, &mut self.bot_user_rules)?,
+            "AlgDetectRule" => ::tc_types::read_value(map, &mut self.alg_detect_rule)?,
+            "Customizes" => ::tc_types::read_value(map, &mut self.customizes)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4365,10 +4329,10 @@ impl<'de> ::serde::Deserialize<'de> for BotExtendAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BotExtendAction {
+impl ::tc_types::ReadMembers for BotExtendAction {
     const NAME: &'static str = "BotExtendAction";
     const MEMBERS: &'static [&'static str] = &["Action", "Percent"];
     const STRICT: bool = false;
@@ -4385,8 +4349,8 @@ impl crate::support::ReadMembers for BotExtendAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "Percent" => crate::support::read_value(map, &mut self.percent)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "Percent" => ::tc_types::read_value(map, &mut self.percent)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4438,10 +4402,10 @@ impl<'de> ::serde::Deserialize<'de> for BotIntelligence {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BotIntelligence {
+impl ::tc_types::ReadMembers for BotIntelligence {
     const NAME: &'static str = "BotIntelligence";
     const MEMBERS: &'static [&'static str] = &["Enabled", "Id", "BotRatings"];
     const STRICT: bool = false;
@@ -4459,9 +4423,9 @@ impl crate::support::ReadMembers for BotIntelligence {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => crate::support::read_value(map, &mut self.enabled)?,
-            "Id" => crate::support::read_value(map, &mut self.id)?,
-            "BotRatings" => crate::support::read_value(map, &mut self.bot_ratings)?,
+            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "BotRatings" => ::tc_types::read_value(map, &mut self.bot_ratings)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4551,10 +4515,10 @@ impl<'de> ::serde::Deserialize<'de> for BotManagedRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BotManagedRule {
+impl ::tc_types::ReadMembers for BotManagedRule {
     const NAME: &'static str = "BotManagedRule";
     const MEMBERS: &'static [&'static str] = &[
         "Action",
@@ -4584,23 +4548,15 @@ impl crate::support::ReadMembers for BotManagedRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "RuleID" => crate::support::read_value(map, &mut self.rule_id)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "RuleID" => ::tc_types::read_value(map, &mut self.rule_id)?,
             "TransManagedIds" => {
-                crate::support::read_value(map, &mut self.trans_managed_ids)?
+                ::tc_types::read_value(map, &mut self.trans_managed_ids)?
             }
-            "AlgManagedIds" => {
-                crate::support::read_value(map, &mut self.alg_managed_ids)?
-            }
-            "CapManagedIds" => {
-                crate::support::read_value(map, &mut self.cap_managed_ids)?
-            }
-            "MonManagedIds" => {
-                crate::support::read_value(map, &mut self.mon_managed_ids)?
-            }
-            "DropManagedIds" => {
-                crate::support::read_value(map, &mut self.drop_managed_ids)?
-            }
+            "AlgManagedIds" => ::tc_types::read_value(map, &mut self.alg_managed_ids)?,
+            "CapManagedIds" => ::tc_types::read_value(map, &mut self.cap_managed_ids)?,
+            "MonManagedIds" => ::tc_types::read_value(map, &mut self.mon_managed_ids)?,
+            "DropManagedIds" => ::tc_types::read_value(map, &mut self.drop_managed_ids)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4678,10 +4634,10 @@ impl<'de> ::serde::Deserialize<'de> for BotManagement {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BotManagement {
+impl ::tc_types::ReadMembers for BotManagement {
     const NAME: &'static str = "BotManagement";
     const MEMBERS: &'static [&'static str] = &[
         "Enabled",
@@ -4707,19 +4663,16 @@ impl crate::support::ReadMembers for BotManagement {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => crate::support::read_value(map, &mut self.enabled)?,
-            "CustomRules" => crate::support::read_value(map, &mut self.custom_rules)?,
+            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "CustomRules" => ::tc_types::read_value(map, &mut self.custom_rules)?,
             "BasicBotSettings" => {
-                crate::support::read_value(map, &mut self.basic_bot_settings)?
+                ::tc_types::read_value(map, &mut self.basic_bot_settings)?
             }
             "ClientAttestationRules" => {
-                crate::support::read_value(map, &mut self.client_attestation_rules)?
+                ::tc_types::read_value(map, &mut self.client_attestation_rules)?
             }
             "BrowserImpersonationDetection" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.browser_impersonation_detection,
-                )?
+                ::tc_types::read_value(map, &mut self.browser_impersonation_detection)?
             }
             _ => return Ok(false),
         }
@@ -4768,10 +4721,10 @@ impl<'de> ::serde::Deserialize<'de> for BotManagementActionOverrides {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BotManagementActionOverrides {
+impl ::tc_types::ReadMembers for BotManagementActionOverrides {
     const NAME: &'static str = "BotManagementActionOverrides";
     const MEMBERS: &'static [&'static str] = &["Ids", "Action"];
     const STRICT: bool = false;
@@ -4788,8 +4741,8 @@ impl crate::support::ReadMembers for BotManagementActionOverrides {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Ids" => crate::support::read_value(map, &mut self.ids)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
+            "Ids" => ::tc_types::read_value(map, &mut self.ids)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4886,10 +4839,10 @@ impl<'de> ::serde::Deserialize<'de> for BotManagementCustomRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BotManagementCustomRule {
+impl ::tc_types::ReadMembers for BotManagementCustomRule {
     const NAME: &'static str = "BotManagementCustomRule";
     const MEMBERS: &'static [&'static str] = &[
         "Id",
@@ -4917,12 +4870,12 @@ impl crate::support::ReadMembers for BotManagementCustomRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => crate::support::read_value(map, &mut self.id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Enabled" => crate::support::read_value(map, &mut self.enabled)?,
-            "Priority" => crate::support::read_value(map, &mut self.priority)?,
-            "Condition" => crate::support::read_value(map, &mut self.condition)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
+            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "Priority" => ::tc_types::read_value(map, &mut self.priority)?,
+            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4959,10 +4912,10 @@ impl<'de> ::serde::Deserialize<'de> for BotManagementCustomRules {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BotManagementCustomRules {
+impl ::tc_types::ReadMembers for BotManagementCustomRules {
     const NAME: &'static str = "BotManagementCustomRules";
     const MEMBERS: &'static [&'static str] = &["Rules"];
     const STRICT: bool = false;
@@ -4976,7 +4929,7 @@ impl crate::support::ReadMembers for BotManagementCustomRules {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Rules" => crate::support::read_value(map, &mut self.rules)?,
+            "Rules" => ::tc_types::read_value(map, &mut self.rules)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5016,10 +4969,10 @@ impl<'de> ::serde::Deserialize<'de> for BotManagementLite {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BotManagementLite {
+impl ::tc_types::ReadMembers for BotManagementLite {
     const NAME: &'static str = "BotManagementLite";
     const MEMBERS: &'static [&'static str] = &[
         "CAPTCHAPageChallenge",
@@ -5040,10 +4993,10 @@ impl crate::support::ReadMembers for BotManagementLite {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "CAPTCHAPageChallenge" => {
-                crate::support::read_value(map, &mut self.captcha_page_challenge)?
+                ::tc_types::read_value(map, &mut self.captcha_page_challenge)?
             }
             "AICrawlerDetection" => {
-                crate::support::read_value(map, &mut self.ai_crawler_detection)?
+                ::tc_types::read_value(map, &mut self.ai_crawler_detection)?
             }
             _ => return Ok(false),
         }
@@ -5123,10 +5076,10 @@ impl<'de> ::serde::Deserialize<'de> for BotPortraitRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BotPortraitRule {
+impl ::tc_types::ReadMembers for BotPortraitRule {
     const NAME: &'static str = "BotPortraitRule";
     const MEMBERS: &'static [&'static str] = &[
         "Switch",
@@ -5154,20 +5107,12 @@ impl crate::support::ReadMembers for BotPortraitRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "RuleID" => crate::support::read_value(map, &mut self.rule_id)?,
-            "AlgManagedIds" => {
-                crate::support::read_value(map, &mut self.alg_managed_ids)?
-            }
-            "CapManagedIds" => {
-                crate::support::read_value(map, &mut self.cap_managed_ids)?
-            }
-            "MonManagedIds" => {
-                crate::support::read_value(map, &mut self.mon_managed_ids)?
-            }
-            "DropManagedIds" => {
-                crate::support::read_value(map, &mut self.drop_managed_ids)?
-            }
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "RuleID" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "AlgManagedIds" => ::tc_types::read_value(map, &mut self.alg_managed_ids)?,
+            "CapManagedIds" => ::tc_types::read_value(map, &mut self.cap_managed_ids)?,
+            "MonManagedIds" => ::tc_types::read_value(map, &mut self.mon_managed_ids)?,
+            "DropManagedIds" => ::tc_types::read_value(map, &mut self.drop_managed_ids)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5256,10 +5201,10 @@ impl<'de> ::serde::Deserialize<'de> for BotRatings {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BotRatings {
+impl ::tc_types::ReadMembers for BotRatings {
     const NAME: &'static str = "BotRatings";
     const MEMBERS: &'static [&'static str] = &[
         "HighRiskBotRequestsAction",
@@ -5284,16 +5229,16 @@ impl crate::support::ReadMembers for BotRatings {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "HighRiskBotRequestsAction" => {
-                crate::support::read_value(map, &mut self.high_risk_bot_requests_action)?
+                ::tc_types::read_value(map, &mut self.high_risk_bot_requests_action)?
             }
             "LikelyBotRequestsAction" => {
-                crate::support::read_value(map, &mut self.likely_bot_requests_action)?
+                ::tc_types::read_value(map, &mut self.likely_bot_requests_action)?
             }
             "VerifiedBotRequestsAction" => {
-                crate::support::read_value(map, &mut self.verified_bot_requests_action)?
+                ::tc_types::read_value(map, &mut self.verified_bot_requests_action)?
             }
             "HumanRequestsAction" => {
-                crate::support::read_value(map, &mut self.human_requests_action)?
+                ::tc_types::read_value(map, &mut self.human_requests_action)?
             }
             _ => return Ok(false),
         }
@@ -5387,10 +5332,10 @@ impl<'de> ::serde::Deserialize<'de> for BotSessionValidation {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BotSessionValidation {
+impl ::tc_types::ReadMembers for BotSessionValidation {
     const NAME: &'static str = "BotSessionValidation";
     const MEMBERS: &'static [&'static str] = &[
         "IssueNewBotSessionCookie",
@@ -5417,22 +5362,19 @@ impl crate::support::ReadMembers for BotSessionValidation {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "IssueNewBotSessionCookie" => {
-                crate::support::read_value(map, &mut self.issue_new_bot_session_cookie)?
+                ::tc_types::read_value(map, &mut self.issue_new_bot_session_cookie)?
             }
             "MaxNewSessionTriggerConfig" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.max_new_session_trigger_config,
-                )?
+                ::tc_types::read_value(map, &mut self.max_new_session_trigger_config)?
             }
             "SessionExpiredAction" => {
-                crate::support::read_value(map, &mut self.session_expired_action)?
+                ::tc_types::read_value(map, &mut self.session_expired_action)?
             }
             "SessionInvalidAction" => {
-                crate::support::read_value(map, &mut self.session_invalid_action)?
+                ::tc_types::read_value(map, &mut self.session_invalid_action)?
             }
             "SessionRateControl" => {
-                crate::support::read_value(map, &mut self.session_rate_control)?
+                ::tc_types::read_value(map, &mut self.session_rate_control)?
             }
             _ => return Ok(false),
         }
@@ -5624,10 +5566,10 @@ impl<'de> ::serde::Deserialize<'de> for BotUserRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BotUserRule {
+impl ::tc_types::ReadMembers for BotUserRule {
     const NAME: &'static str = "BotUserRule";
     const MEMBERS: &'static [&'static str] = &[
         "RuleName",
@@ -5671,26 +5613,24 @@ impl crate::support::ReadMembers for BotUserRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleName" => crate::support::read_or_default(map, &mut self.rule_name)?,
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "RuleStatus" => crate::support::read_or_default(map, &mut self.rule_status)?,
+            "RuleName" => ::tc_types::read_or_default(map, &mut self.rule_name)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "RuleStatus" => ::tc_types::read_or_default(map, &mut self.rule_status)?,
             "AclConditions" => {
-                crate::support::read_or_default(map, &mut self.acl_conditions)?
+                ::tc_types::read_or_default(map, &mut self.acl_conditions)?
             }
-            "RulePriority" => {
-                crate::support::read_or_default(map, &mut self.rule_priority)?
-            }
-            "RuleID" => crate::support::read_value(map, &mut self.rule_id)?,
-            "ExtendActions" => crate::support::read_value(map, &mut self.extend_actions)?,
-            "FreqFields" => crate::support::read_value(map, &mut self.freq_fields)?,
-            "UpdateTime" => crate::support::read_value(map, &mut self.update_time)?,
-            "FreqScope" => crate::support::read_value(map, &mut self.freq_scope)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
+            "RulePriority" => ::tc_types::read_or_default(map, &mut self.rule_priority)?,
+            "RuleID" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "ExtendActions" => ::tc_types::read_value(map, &mut self.extend_actions)?,
+            "FreqFields" => ::tc_types::read_value(map, &mut self.freq_fields)?,
+            "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
+            "FreqScope" => ::tc_types::read_value(map, &mut self.freq_scope)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
             "CustomResponseId" => {
-                crate::support::read_value(map, &mut self.custom_response_id)?
+                ::tc_types::read_value(map, &mut self.custom_response_id)?
             }
-            "ResponseCode" => crate::support::read_value(map, &mut self.response_code)?,
-            "RedirectUrl" => crate::support::read_value(map, &mut self.redirect_url)?,
+            "ResponseCode" => ::tc_types::read_value(map, &mut self.response_code)?,
+            "RedirectUrl" => ::tc_types::read_value(map, &mut self.redirect_url)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5727,10 +5667,10 @@ impl<'de> ::serde::Deserialize<'de> for BrowserImpersonationDetection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BrowserImpersonationDetection {
+impl ::tc_types::ReadMembers for BrowserImpersonationDetection {
     const NAME: &'static str = "BrowserImpersonationDetection";
     const MEMBERS: &'static [&'static str] = &["Rules"];
     const STRICT: bool = false;
@@ -5744,7 +5684,7 @@ impl crate::support::ReadMembers for BrowserImpersonationDetection {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Rules" => crate::support::read_value(map, &mut self.rules)?,
+            "Rules" => ::tc_types::read_value(map, &mut self.rules)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5784,10 +5724,10 @@ impl<'de> ::serde::Deserialize<'de> for BrowserImpersonationDetectionAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BrowserImpersonationDetectionAction {
+impl ::tc_types::ReadMembers for BrowserImpersonationDetectionAction {
     const NAME: &'static str = "BrowserImpersonationDetectionAction";
     const MEMBERS: &'static [&'static str] = &[
         "BotSessionValidation",
@@ -5808,10 +5748,10 @@ impl crate::support::ReadMembers for BrowserImpersonationDetectionAction {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "BotSessionValidation" => {
-                crate::support::read_value(map, &mut self.bot_session_validation)?
+                ::tc_types::read_value(map, &mut self.bot_session_validation)?
             }
             "ClientBehaviorDetection" => {
-                crate::support::read_value(map, &mut self.client_behavior_detection)?
+                ::tc_types::read_value(map, &mut self.client_behavior_detection)?
             }
             _ => return Ok(false),
         }
@@ -5890,10 +5830,10 @@ impl<'de> ::serde::Deserialize<'de> for BrowserImpersonationDetectionRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for BrowserImpersonationDetectionRule {
+impl ::tc_types::ReadMembers for BrowserImpersonationDetectionRule {
     const NAME: &'static str = "BrowserImpersonationDetectionRule";
     const MEMBERS: &'static [&'static str] = &[
         "Id",
@@ -5919,11 +5859,11 @@ impl crate::support::ReadMembers for BrowserImpersonationDetectionRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => crate::support::read_value(map, &mut self.id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Enabled" => crate::support::read_value(map, &mut self.enabled)?,
-            "Condition" => crate::support::read_value(map, &mut self.condition)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
+            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5959,10 +5899,10 @@ impl<'de> ::serde::Deserialize<'de> for CAPTCHAPageChallenge {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CAPTCHAPageChallenge {
+impl ::tc_types::ReadMembers for CAPTCHAPageChallenge {
     const NAME: &'static str = "CAPTCHAPageChallenge";
     const MEMBERS: &'static [&'static str] = &["Enabled"];
     const STRICT: bool = false;
@@ -5978,7 +5918,7 @@ impl crate::support::ReadMembers for CAPTCHAPageChallenge {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => crate::support::read_value(map, &mut self.enabled)?,
+            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6021,10 +5961,10 @@ impl<'de> ::serde::Deserialize<'de> for CC {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CC {
+impl ::tc_types::ReadMembers for CC {
     const NAME: &'static str = "CC";
     const MEMBERS: &'static [&'static str] = &["Switch", "PolicyId"];
     const STRICT: bool = false;
@@ -6041,8 +5981,8 @@ impl crate::support::ReadMembers for CC {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "PolicyId" => crate::support::read_value(map, &mut self.policy_id)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "PolicyId" => ::tc_types::read_value(map, &mut self.policy_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6095,10 +6035,10 @@ impl<'de> ::serde::Deserialize<'de> for CLSTopic {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CLSTopic {
+impl ::tc_types::ReadMembers for CLSTopic {
     const NAME: &'static str = "CLSTopic";
     const MEMBERS: &'static [&'static str] = &["LogSetId", "TopicId", "LogSetRegion"];
     const STRICT: bool = false;
@@ -6116,11 +6056,9 @@ impl crate::support::ReadMembers for CLSTopic {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "LogSetId" => crate::support::read_or_default(map, &mut self.log_set_id)?,
-            "TopicId" => crate::support::read_or_default(map, &mut self.topic_id)?,
-            "LogSetRegion" => {
-                crate::support::read_or_default(map, &mut self.log_set_region)?
-            }
+            "LogSetId" => ::tc_types::read_or_default(map, &mut self.log_set_id)?,
+            "TopicId" => ::tc_types::read_or_default(map, &mut self.topic_id)?,
+            "LogSetRegion" => ::tc_types::read_or_default(map, &mut self.log_set_region)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6168,10 +6106,10 @@ impl<'de> ::serde::Deserialize<'de> for CNAMEDetail {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CNAMEDetail {
+impl ::tc_types::ReadMembers for CNAMEDetail {
     const NAME: &'static str = "CNAMEDetail";
     const MEMBERS: &'static [&'static str] = &["IsFake", "OwnershipVerification"];
     const STRICT: bool = false;
@@ -6188,9 +6126,9 @@ impl crate::support::ReadMembers for CNAMEDetail {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IsFake" => crate::support::read_or_default(map, &mut self.is_fake)?,
+            "IsFake" => ::tc_types::read_or_default(map, &mut self.is_fake)?,
             "OwnershipVerification" => {
-                crate::support::read_value(map, &mut self.ownership_verification)?
+                ::tc_types::read_value(map, &mut self.ownership_verification)?
             }
             _ => return Ok(false),
         }
@@ -6251,10 +6189,10 @@ impl<'de> ::serde::Deserialize<'de> for Cache {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Cache {
+impl ::tc_types::ReadMembers for Cache {
     const NAME: &'static str = "Cache";
     const MEMBERS: &'static [&'static str] = &[
         "Switch",
@@ -6276,10 +6214,10 @@ impl crate::support::ReadMembers for Cache {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "CacheTime" => crate::support::read_value(map, &mut self.cache_time)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "CacheTime" => ::tc_types::read_value(map, &mut self.cache_time)?,
             "IgnoreCacheControl" => {
-                crate::support::read_value(map, &mut self.ignore_cache_control)?
+                ::tc_types::read_value(map, &mut self.ignore_cache_control)?
             }
             _ => return Ok(false),
         }
@@ -6332,10 +6270,10 @@ impl<'de> ::serde::Deserialize<'de> for CacheConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CacheConfig {
+impl ::tc_types::ReadMembers for CacheConfig {
     const NAME: &'static str = "CacheConfig";
     const MEMBERS: &'static [&'static str] = &["Cache", "NoCache", "FollowOrigin"];
     const STRICT: bool = false;
@@ -6353,9 +6291,9 @@ impl crate::support::ReadMembers for CacheConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Cache" => crate::support::read_value(map, &mut self.cache)?,
-            "NoCache" => crate::support::read_value(map, &mut self.no_cache)?,
-            "FollowOrigin" => crate::support::read_value(map, &mut self.follow_origin)?,
+            "Cache" => ::tc_types::read_value(map, &mut self.cache)?,
+            "NoCache" => ::tc_types::read_value(map, &mut self.no_cache)?,
+            "FollowOrigin" => ::tc_types::read_value(map, &mut self.follow_origin)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6404,10 +6342,10 @@ impl<'de> ::serde::Deserialize<'de> for CacheConfigCustomTime {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CacheConfigCustomTime {
+impl ::tc_types::ReadMembers for CacheConfigCustomTime {
     const NAME: &'static str = "CacheConfigCustomTime";
     const MEMBERS: &'static [&'static str] = &["Switch", "CacheTime"];
     const STRICT: bool = false;
@@ -6424,8 +6362,8 @@ impl crate::support::ReadMembers for CacheConfigCustomTime {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
-            "CacheTime" => crate::support::read_value(map, &mut self.cache_time)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "CacheTime" => ::tc_types::read_value(map, &mut self.cache_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6477,10 +6415,10 @@ impl<'de> ::serde::Deserialize<'de> for CacheConfigParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CacheConfigParameters {
+impl ::tc_types::ReadMembers for CacheConfigParameters {
     const NAME: &'static str = "CacheConfigParameters";
     const MEMBERS: &'static [&'static str] = &["FollowOrigin", "NoCache", "CustomTime"];
     const STRICT: bool = false;
@@ -6498,9 +6436,9 @@ impl crate::support::ReadMembers for CacheConfigParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FollowOrigin" => crate::support::read_value(map, &mut self.follow_origin)?,
-            "NoCache" => crate::support::read_value(map, &mut self.no_cache)?,
-            "CustomTime" => crate::support::read_value(map, &mut self.custom_time)?,
+            "FollowOrigin" => ::tc_types::read_value(map, &mut self.follow_origin)?,
+            "NoCache" => ::tc_types::read_value(map, &mut self.no_cache)?,
+            "CustomTime" => ::tc_types::read_value(map, &mut self.custom_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6566,10 +6504,10 @@ impl<'de> ::serde::Deserialize<'de> for CacheKey {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CacheKey {
+impl ::tc_types::ReadMembers for CacheKey {
     const NAME: &'static str = "CacheKey";
     const MEMBERS: &'static [&'static str] = &[
         "FullUrlCache",
@@ -6591,9 +6529,9 @@ impl crate::support::ReadMembers for CacheKey {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FullUrlCache" => crate::support::read_value(map, &mut self.full_url_cache)?,
-            "IgnoreCase" => crate::support::read_value(map, &mut self.ignore_case)?,
-            "QueryString" => crate::support::read_value(map, &mut self.query_string)?,
+            "FullUrlCache" => ::tc_types::read_value(map, &mut self.full_url_cache)?,
+            "IgnoreCase" => ::tc_types::read_value(map, &mut self.ignore_case)?,
+            "QueryString" => ::tc_types::read_value(map, &mut self.query_string)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6658,10 +6596,10 @@ impl<'de> ::serde::Deserialize<'de> for CacheKeyConfigParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CacheKeyConfigParameters {
+impl ::tc_types::ReadMembers for CacheKeyConfigParameters {
     const NAME: &'static str = "CacheKeyConfigParameters";
     const MEMBERS: &'static [&'static str] = &[
         "FullURLCache",
@@ -6683,9 +6621,9 @@ impl crate::support::ReadMembers for CacheKeyConfigParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FullURLCache" => crate::support::read_value(map, &mut self.full_url_cache)?,
-            "IgnoreCase" => crate::support::read_value(map, &mut self.ignore_case)?,
-            "QueryString" => crate::support::read_value(map, &mut self.query_string)?,
+            "FullURLCache" => ::tc_types::read_value(map, &mut self.full_url_cache)?,
+            "IgnoreCase" => ::tc_types::read_value(map, &mut self.ignore_case)?,
+            "QueryString" => ::tc_types::read_value(map, &mut self.query_string)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6759,10 +6697,10 @@ impl<'de> ::serde::Deserialize<'de> for CacheKeyCookie {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CacheKeyCookie {
+impl ::tc_types::ReadMembers for CacheKeyCookie {
     const NAME: &'static str = "CacheKeyCookie";
     const MEMBERS: &'static [&'static str] = &["Switch", "Action", "Values"];
     const STRICT: bool = false;
@@ -6780,9 +6718,9 @@ impl crate::support::ReadMembers for CacheKeyCookie {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
-            "Values" => crate::support::read_value(map, &mut self.values)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
+            "Values" => ::tc_types::read_value(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6831,10 +6769,10 @@ impl<'de> ::serde::Deserialize<'de> for CacheKeyHeader {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CacheKeyHeader {
+impl ::tc_types::ReadMembers for CacheKeyHeader {
     const NAME: &'static str = "CacheKeyHeader";
     const MEMBERS: &'static [&'static str] = &["Switch", "Values"];
     const STRICT: bool = false;
@@ -6851,8 +6789,8 @@ impl crate::support::ReadMembers for CacheKeyHeader {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
-            "Values" => crate::support::read_value(map, &mut self.values)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Values" => ::tc_types::read_value(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6952,10 +6890,10 @@ impl<'de> ::serde::Deserialize<'de> for CacheKeyParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CacheKeyParameters {
+impl ::tc_types::ReadMembers for CacheKeyParameters {
     const NAME: &'static str = "CacheKeyParameters";
     const MEMBERS: &'static [&'static str] = &[
         "FullURLCache",
@@ -6983,12 +6921,12 @@ impl crate::support::ReadMembers for CacheKeyParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FullURLCache" => crate::support::read_value(map, &mut self.full_url_cache)?,
-            "QueryString" => crate::support::read_value(map, &mut self.query_string)?,
-            "IgnoreCase" => crate::support::read_value(map, &mut self.ignore_case)?,
-            "Header" => crate::support::read_value(map, &mut self.header)?,
-            "Scheme" => crate::support::read_value(map, &mut self.scheme)?,
-            "Cookie" => crate::support::read_value(map, &mut self.cookie)?,
+            "FullURLCache" => ::tc_types::read_value(map, &mut self.full_url_cache)?,
+            "QueryString" => ::tc_types::read_value(map, &mut self.query_string)?,
+            "IgnoreCase" => ::tc_types::read_value(map, &mut self.ignore_case)?,
+            "Header" => ::tc_types::read_value(map, &mut self.header)?,
+            "Scheme" => ::tc_types::read_value(map, &mut self.scheme)?,
+            "Cookie" => ::tc_types::read_value(map, &mut self.cookie)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7054,10 +6992,10 @@ impl<'de> ::serde::Deserialize<'de> for CacheKeyQueryString {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CacheKeyQueryString {
+impl ::tc_types::ReadMembers for CacheKeyQueryString {
     const NAME: &'static str = "CacheKeyQueryString";
     const MEMBERS: &'static [&'static str] = &["Switch", "Action", "Values"];
     const STRICT: bool = false;
@@ -7075,9 +7013,9 @@ impl crate::support::ReadMembers for CacheKeyQueryString {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
-            "Values" => crate::support::read_value(map, &mut self.values)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
+            "Values" => ::tc_types::read_value(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7126,10 +7064,10 @@ impl<'de> ::serde::Deserialize<'de> for CacheParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CacheParameters {
+impl ::tc_types::ReadMembers for CacheParameters {
     const NAME: &'static str = "CacheParameters";
     const MEMBERS: &'static [&'static str] = &["FollowOrigin", "NoCache", "CustomTime"];
     const STRICT: bool = false;
@@ -7147,9 +7085,9 @@ impl crate::support::ReadMembers for CacheParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FollowOrigin" => crate::support::read_value(map, &mut self.follow_origin)?,
-            "NoCache" => crate::support::read_value(map, &mut self.no_cache)?,
-            "CustomTime" => crate::support::read_value(map, &mut self.custom_time)?,
+            "FollowOrigin" => ::tc_types::read_value(map, &mut self.follow_origin)?,
+            "NoCache" => ::tc_types::read_value(map, &mut self.no_cache)?,
+            "CustomTime" => ::tc_types::read_value(map, &mut self.custom_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7192,10 +7130,10 @@ impl<'de> ::serde::Deserialize<'de> for CachePrefresh {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CachePrefresh {
+impl ::tc_types::ReadMembers for CachePrefresh {
     const NAME: &'static str = "CachePrefresh";
     const MEMBERS: &'static [&'static str] = &["Switch", "Percent"];
     const STRICT: bool = false;
@@ -7212,8 +7150,8 @@ impl crate::support::ReadMembers for CachePrefresh {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "Percent" => crate::support::read_value(map, &mut self.percent)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Percent" => ::tc_types::read_value(map, &mut self.percent)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7262,10 +7200,10 @@ impl<'de> ::serde::Deserialize<'de> for CachePrefreshParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CachePrefreshParameters {
+impl ::tc_types::ReadMembers for CachePrefreshParameters {
     const NAME: &'static str = "CachePrefreshParameters";
     const MEMBERS: &'static [&'static str] = &["Switch", "CacheTimePercent"];
     const STRICT: bool = false;
@@ -7282,9 +7220,9 @@ impl crate::support::ReadMembers for CachePrefreshParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
             "CacheTimePercent" => {
-                crate::support::read_value(map, &mut self.cache_time_percent)?
+                ::tc_types::read_value(map, &mut self.cache_time_percent)?
             }
             _ => return Ok(false),
         }
@@ -7319,10 +7257,10 @@ impl<'de> ::serde::Deserialize<'de> for CacheTag {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CacheTag {
+impl ::tc_types::ReadMembers for CacheTag {
     const NAME: &'static str = "CacheTag";
     const MEMBERS: &'static [&'static str] = &["Domains"];
     const STRICT: bool = false;
@@ -7338,7 +7276,7 @@ impl crate::support::ReadMembers for CacheTag {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Domains" => crate::support::read_or_default(map, &mut self.domains)?,
+            "Domains" => ::tc_types::read_or_default(map, &mut self.domains)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7363,10 +7301,10 @@ pub struct CertificateInfo {
     pub r#type: Option<String>,
     /// The certificate expiration time.
     #[serde(rename = "ExpireTime", skip_serializing_if = "Option::is_none")]
-    pub expire_time: Option<crate::support::DateTime>,
+    pub expire_time: Option<::tc_types::DateTime>,
     /// Time when the certificate is deployed.
     #[serde(rename = "DeployTime", skip_serializing_if = "Option::is_none")]
-    pub deploy_time: Option<crate::support::DateTime>,
+    pub deploy_time: Option<::tc_types::DateTime>,
     /// Signature algorithm.
     #[serde(rename = "SignAlgo", skip_serializing_if = "Option::is_none")]
     pub sign_algo: Option<String>,
@@ -7419,12 +7357,12 @@ impl CertificateInfo {
         self
     }
     /// Sets `ExpireTime`.
-    pub fn expire_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn expire_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.expire_time = Some(value.into());
         self
     }
     /// Sets `DeployTime`.
-    pub fn deploy_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn deploy_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.deploy_time = Some(value.into());
         self
     }
@@ -7443,10 +7381,10 @@ impl<'de> ::serde::Deserialize<'de> for CertificateInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CertificateInfo {
+impl ::tc_types::ReadMembers for CertificateInfo {
     const NAME: &'static str = "CertificateInfo";
     const MEMBERS: &'static [&'static str] = &[
         "CertId",
@@ -7476,13 +7414,13 @@ impl crate::support::ReadMembers for CertificateInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CertId" => crate::support::read_or_default(map, &mut self.cert_id)?,
-            "Alias" => crate::support::read_value(map, &mut self.alias)?,
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
-            "ExpireTime" => crate::support::read_value(map, &mut self.expire_time)?,
-            "DeployTime" => crate::support::read_value(map, &mut self.deploy_time)?,
-            "SignAlgo" => crate::support::read_value(map, &mut self.sign_algo)?,
-            "Status" => crate::support::read_value(map, &mut self.status)?,
+            "CertId" => ::tc_types::read_or_default(map, &mut self.cert_id)?,
+            "Alias" => ::tc_types::read_value(map, &mut self.alias)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "ExpireTime" => ::tc_types::read_value(map, &mut self.expire_time)?,
+            "DeployTime" => ::tc_types::read_value(map, &mut self.deploy_time)?,
+            "SignAlgo" => ::tc_types::read_value(map, &mut self.sign_algo)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7551,10 +7489,10 @@ impl<'de> ::serde::Deserialize<'de> for ChallengeActionParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ChallengeActionParameters {
+impl ::tc_types::ReadMembers for ChallengeActionParameters {
     const NAME: &'static str = "ChallengeActionParameters";
     const MEMBERS: &'static [&'static str] = &[
         "ChallengeOption",
@@ -7577,10 +7515,10 @@ impl crate::support::ReadMembers for ChallengeActionParameters {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ChallengeOption" => {
-                crate::support::read_or_default(map, &mut self.challenge_option)?
+                ::tc_types::read_or_default(map, &mut self.challenge_option)?
             }
-            "Interval" => crate::support::read_value(map, &mut self.interval)?,
-            "AttesterId" => crate::support::read_value(map, &mut self.attester_id)?,
+            "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
+            "AttesterId" => ::tc_types::read_value(map, &mut self.attester_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7638,10 +7576,10 @@ impl<'de> ::serde::Deserialize<'de> for CheckRegionHealthStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CheckRegionHealthStatus {
+impl ::tc_types::ReadMembers for CheckRegionHealthStatus {
     const NAME: &'static str = "CheckRegionHealthStatus";
     const MEMBERS: &'static [&'static str] = &[
         "Region",
@@ -7663,10 +7601,10 @@ impl crate::support::ReadMembers for CheckRegionHealthStatus {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Region" => crate::support::read_or_default(map, &mut self.region)?,
-            "Healthy" => crate::support::read_or_default(map, &mut self.healthy)?,
+            "Region" => ::tc_types::read_or_default(map, &mut self.region)?,
+            "Healthy" => ::tc_types::read_or_default(map, &mut self.healthy)?,
             "OriginHealthStatus" => {
-                crate::support::read_or_default(map, &mut self.origin_health_status)?
+                ::tc_types::read_or_default(map, &mut self.origin_health_status)?
             }
             _ => return Ok(false),
         }
@@ -7785,10 +7723,10 @@ impl<'de> ::serde::Deserialize<'de> for ClientAttestationRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ClientAttestationRule {
+impl ::tc_types::ReadMembers for ClientAttestationRule {
     const NAME: &'static str = "ClientAttestationRule";
     const MEMBERS: &'static [&'static str] = &[
         "Id",
@@ -7820,17 +7758,15 @@ impl crate::support::ReadMembers for ClientAttestationRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => crate::support::read_value(map, &mut self.id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Enabled" => crate::support::read_value(map, &mut self.enabled)?,
-            "Priority" => crate::support::read_value(map, &mut self.priority)?,
-            "Condition" => crate::support::read_value(map, &mut self.condition)?,
-            "AttesterId" => crate::support::read_value(map, &mut self.attester_id)?,
-            "DeviceProfiles" => {
-                crate::support::read_value(map, &mut self.device_profiles)?
-            }
+            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "Priority" => ::tc_types::read_value(map, &mut self.priority)?,
+            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
+            "AttesterId" => ::tc_types::read_value(map, &mut self.attester_id)?,
+            "DeviceProfiles" => ::tc_types::read_value(map, &mut self.device_profiles)?,
             "InvalidAttestationAction" => {
-                crate::support::read_value(map, &mut self.invalid_attestation_action)?
+                ::tc_types::read_value(map, &mut self.invalid_attestation_action)?
             }
             _ => return Ok(false),
         }
@@ -7868,10 +7804,10 @@ impl<'de> ::serde::Deserialize<'de> for ClientAttestationRules {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ClientAttestationRules {
+impl ::tc_types::ReadMembers for ClientAttestationRules {
     const NAME: &'static str = "ClientAttestationRules";
     const MEMBERS: &'static [&'static str] = &["Rules"];
     const STRICT: bool = false;
@@ -7885,7 +7821,7 @@ impl crate::support::ReadMembers for ClientAttestationRules {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Rules" => crate::support::read_value(map, &mut self.rules)?,
+            "Rules" => ::tc_types::read_value(map, &mut self.rules)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8028,10 +7964,10 @@ impl<'de> ::serde::Deserialize<'de> for ClientAttester {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ClientAttester {
+impl ::tc_types::ReadMembers for ClientAttester {
     const NAME: &'static str = "ClientAttester";
     const MEMBERS: &'static [&'static str] = &[
         "Id",
@@ -8067,25 +8003,21 @@ impl crate::support::ReadMembers for ClientAttester {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => crate::support::read_value(map, &mut self.id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
-            "AttesterSource" => {
-                crate::support::read_value(map, &mut self.attester_source)?
-            }
+            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "AttesterSource" => ::tc_types::read_value(map, &mut self.attester_source)?,
             "AttesterDuration" => {
-                crate::support::read_value(map, &mut self.attester_duration)?
+                ::tc_types::read_value(map, &mut self.attester_duration)?
             }
-            "UsageLimit" => crate::support::read_value(map, &mut self.usage_limit)?,
-            "MaxUsageCount" => {
-                crate::support::read_value(map, &mut self.max_usage_count)?
-            }
-            "TCRCEOption" => crate::support::read_value(map, &mut self.tcrce_option)?,
+            "UsageLimit" => ::tc_types::read_value(map, &mut self.usage_limit)?,
+            "MaxUsageCount" => ::tc_types::read_value(map, &mut self.max_usage_count)?,
+            "TCRCEOption" => ::tc_types::read_value(map, &mut self.tcrce_option)?,
             "TCCaptchaOption" => {
-                crate::support::read_value(map, &mut self.tc_captcha_option)?
+                ::tc_types::read_value(map, &mut self.tc_captcha_option)?
             }
             "TCEOCaptchaOption" => {
-                crate::support::read_value(map, &mut self.tceo_captcha_option)?
+                ::tc_types::read_value(map, &mut self.tceo_captcha_option)?
             }
             _ => return Ok(false),
         }
@@ -8236,10 +8168,10 @@ impl<'de> ::serde::Deserialize<'de> for ClientBehaviorDetection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ClientBehaviorDetection {
+impl ::tc_types::ReadMembers for ClientBehaviorDetection {
     const NAME: &'static str = "ClientBehaviorDetection";
     const MEMBERS: &'static [&'static str] = &[
         "CryptoChallengeIntensity",
@@ -8270,25 +8202,25 @@ impl crate::support::ReadMembers for ClientBehaviorDetection {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "CryptoChallengeIntensity" => {
-                crate::support::read_value(map, &mut self.crypto_challenge_intensity)?
+                ::tc_types::read_value(map, &mut self.crypto_challenge_intensity)?
             }
             "CryptoChallengeDelayBefore" => {
-                crate::support::read_value(map, &mut self.crypto_challenge_delay_before)?
+                ::tc_types::read_value(map, &mut self.crypto_challenge_delay_before)?
             }
             "MaxChallengeCountInterval" => {
-                crate::support::read_value(map, &mut self.max_challenge_count_interval)?
+                ::tc_types::read_value(map, &mut self.max_challenge_count_interval)?
             }
             "MaxChallengeCountThreshold" => {
-                crate::support::read_value(map, &mut self.max_challenge_count_threshold)?
+                ::tc_types::read_value(map, &mut self.max_challenge_count_threshold)?
             }
             "ChallengeNotFinishedAction" => {
-                crate::support::read_value(map, &mut self.challenge_not_finished_action)?
+                ::tc_types::read_value(map, &mut self.challenge_not_finished_action)?
             }
             "ChallengeTimeoutAction" => {
-                crate::support::read_value(map, &mut self.challenge_timeout_action)?
+                ::tc_types::read_value(map, &mut self.challenge_timeout_action)?
             }
             "BotClientAction" => {
-                crate::support::read_value(map, &mut self.bot_client_action)?
+                ::tc_types::read_value(map, &mut self.bot_client_action)?
             }
             _ => return Ok(false),
         }
@@ -8349,10 +8281,10 @@ impl<'de> ::serde::Deserialize<'de> for ClientFiltering {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ClientFiltering {
+impl ::tc_types::ReadMembers for ClientFiltering {
     const NAME: &'static str = "ClientFiltering";
     const MEMBERS: &'static [&'static str] = &["Enabled", "Id", "Action"];
     const STRICT: bool = false;
@@ -8370,9 +8302,9 @@ impl crate::support::ReadMembers for ClientFiltering {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => crate::support::read_or_default(map, &mut self.enabled)?,
-            "Id" => crate::support::read_value(map, &mut self.id)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
+            "Enabled" => ::tc_types::read_or_default(map, &mut self.enabled)?,
+            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8420,10 +8352,10 @@ impl<'de> ::serde::Deserialize<'de> for ClientIPCountryParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ClientIPCountryParameters {
+impl ::tc_types::ReadMembers for ClientIPCountryParameters {
     const NAME: &'static str = "ClientIPCountryParameters";
     const MEMBERS: &'static [&'static str] = &["Switch", "HeaderName"];
     const STRICT: bool = false;
@@ -8440,8 +8372,8 @@ impl crate::support::ReadMembers for ClientIPCountryParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
-            "HeaderName" => crate::support::read_value(map, &mut self.header_name)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "HeaderName" => ::tc_types::read_value(map, &mut self.header_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8489,10 +8421,10 @@ impl<'de> ::serde::Deserialize<'de> for ClientIPHeaderParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ClientIPHeaderParameters {
+impl ::tc_types::ReadMembers for ClientIPHeaderParameters {
     const NAME: &'static str = "ClientIPHeaderParameters";
     const MEMBERS: &'static [&'static str] = &["Switch", "HeaderName"];
     const STRICT: bool = false;
@@ -8509,8 +8441,8 @@ impl crate::support::ReadMembers for ClientIPHeaderParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
-            "HeaderName" => crate::support::read_value(map, &mut self.header_name)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "HeaderName" => ::tc_types::read_value(map, &mut self.header_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8554,10 +8486,10 @@ impl<'de> ::serde::Deserialize<'de> for ClientIpCountry {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ClientIpCountry {
+impl ::tc_types::ReadMembers for ClientIpCountry {
     const NAME: &'static str = "ClientIpCountry";
     const MEMBERS: &'static [&'static str] = &["Switch", "HeaderName"];
     const STRICT: bool = false;
@@ -8574,8 +8506,8 @@ impl crate::support::ReadMembers for ClientIpCountry {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "HeaderName" => crate::support::read_value(map, &mut self.header_name)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "HeaderName" => ::tc_types::read_value(map, &mut self.header_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8618,10 +8550,10 @@ impl<'de> ::serde::Deserialize<'de> for ClientIpHeader {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ClientIpHeader {
+impl ::tc_types::ReadMembers for ClientIpHeader {
     const NAME: &'static str = "ClientIpHeader";
     const MEMBERS: &'static [&'static str] = &["Switch", "HeaderName"];
     const STRICT: bool = false;
@@ -8638,8 +8570,8 @@ impl crate::support::ReadMembers for ClientIpHeader {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "HeaderName" => crate::support::read_value(map, &mut self.header_name)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "HeaderName" => ::tc_types::read_value(map, &mut self.header_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8700,10 +8632,10 @@ impl<'de> ::serde::Deserialize<'de> for CnameStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CnameStatus {
+impl ::tc_types::ReadMembers for CnameStatus {
     const NAME: &'static str = "CnameStatus";
     const MEMBERS: &'static [&'static str] = &["RecordName", "Cname", "Status"];
     const STRICT: bool = false;
@@ -8721,9 +8653,9 @@ impl crate::support::ReadMembers for CnameStatus {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RecordName" => crate::support::read_or_default(map, &mut self.record_name)?,
-            "Cname" => crate::support::read_or_default(map, &mut self.cname)?,
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
+            "RecordName" => ::tc_types::read_or_default(map, &mut self.record_name)?,
+            "Cname" => ::tc_types::read_or_default(map, &mut self.cname)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8769,10 +8701,10 @@ impl<'de> ::serde::Deserialize<'de> for CodeAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CodeAction {
+impl ::tc_types::ReadMembers for CodeAction {
     const NAME: &'static str = "CodeAction";
     const MEMBERS: &'static [&'static str] = &["Action", "Parameters"];
     const STRICT: bool = false;
@@ -8789,8 +8721,8 @@ impl crate::support::ReadMembers for CodeAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "Parameters" => crate::support::read_or_default(map, &mut self.parameters)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "Parameters" => ::tc_types::read_or_default(map, &mut self.parameters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8872,10 +8804,10 @@ impl<'de> ::serde::Deserialize<'de> for ComponentReference {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ComponentReference {
+impl ::tc_types::ReadMembers for ComponentReference {
     const NAME: &'static str = "ComponentReference";
     const MEMBERS: &'static [&'static str] = &[
         "ReferenceType",
@@ -8904,19 +8836,15 @@ impl crate::support::ReadMembers for ComponentReference {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ReferenceType" => {
-                crate::support::read_or_default(map, &mut self.reference_type)?
+                ::tc_types::read_or_default(map, &mut self.reference_type)?
             }
-            "ReferenceId" => {
-                crate::support::read_or_default(map, &mut self.reference_id)?
-            }
+            "ReferenceId" => ::tc_types::read_or_default(map, &mut self.reference_id)?,
             "ReferenceName" => {
-                crate::support::read_or_default(map, &mut self.reference_name)?
+                ::tc_types::read_or_default(map, &mut self.reference_name)?
             }
-            "ZoneId" => crate::support::read_or_default(map, &mut self.zone_id)?,
-            "ZoneName" => crate::support::read_or_default(map, &mut self.zone_name)?,
-            "AliasZoneName" => {
-                crate::support::read_value(map, &mut self.alias_zone_name)?
-            }
+            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
+            "ZoneName" => ::tc_types::read_or_default(map, &mut self.zone_name)?,
+            "AliasZoneName" => ::tc_types::read_value(map, &mut self.alias_zone_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8970,10 +8898,10 @@ impl<'de> ::serde::Deserialize<'de> for Compression {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Compression {
+impl ::tc_types::ReadMembers for Compression {
     const NAME: &'static str = "Compression";
     const MEMBERS: &'static [&'static str] = &["Switch", "Algorithms"];
     const STRICT: bool = false;
@@ -8990,8 +8918,8 @@ impl crate::support::ReadMembers for Compression {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "Algorithms" => crate::support::read_value(map, &mut self.algorithms)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Algorithms" => ::tc_types::read_value(map, &mut self.algorithms)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9050,10 +8978,10 @@ impl<'de> ::serde::Deserialize<'de> for CompressionParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CompressionParameters {
+impl ::tc_types::ReadMembers for CompressionParameters {
     const NAME: &'static str = "CompressionParameters";
     const MEMBERS: &'static [&'static str] = &["Switch", "Algorithms"];
     const STRICT: bool = false;
@@ -9070,8 +8998,8 @@ impl crate::support::ReadMembers for CompressionParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
-            "Algorithms" => crate::support::read_value(map, &mut self.algorithms)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Algorithms" => ::tc_types::read_value(map, &mut self.algorithms)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9134,7 +9062,7 @@ pub struct ConfigGroupVersionInfo {
     pub status: Option<String>,
     /// Version creation time, which adopts Coordinated Universal Time (UTC) and follows the date and time format of the ISO 8601 standard.
     #[serde(rename = "CreateTime", skip_serializing_if = "Option::is_none")]
-    pub create_time: Option<crate::support::DateTime>,
+    pub create_time: Option<::tc_types::DateTime>,
 }
 impl ConfigGroupVersionInfo {
     /// Creates it from its required members; set the others with the chainable setters.
@@ -9186,7 +9114,7 @@ impl ConfigGroupVersionInfo {
         self
     }
     /// Sets `CreateTime`.
-    pub fn create_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn create_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.create_time = Some(value.into());
         self
     }
@@ -9195,10 +9123,10 @@ impl<'de> ::serde::Deserialize<'de> for ConfigGroupVersionInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ConfigGroupVersionInfo {
+impl ::tc_types::ReadMembers for ConfigGroupVersionInfo {
     const NAME: &'static str = "ConfigGroupVersionInfo";
     const MEMBERS: &'static [&'static str] = &[
         "VersionId",
@@ -9230,14 +9158,14 @@ impl crate::support::ReadMembers for ConfigGroupVersionInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "VersionId" => crate::support::read_or_default(map, &mut self.version_id)?,
-            "VersionNumber" => crate::support::read_value(map, &mut self.version_number)?,
-            "SourceVersion" => crate::support::read_value(map, &mut self.source_version)?,
-            "GroupType" => crate::support::read_value(map, &mut self.group_type)?,
-            "GroupId" => crate::support::read_value(map, &mut self.group_id)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
-            "Status" => crate::support::read_value(map, &mut self.status)?,
-            "CreateTime" => crate::support::read_value(map, &mut self.create_time)?,
+            "VersionId" => ::tc_types::read_or_default(map, &mut self.version_id)?,
+            "VersionNumber" => ::tc_types::read_value(map, &mut self.version_number)?,
+            "SourceVersion" => ::tc_types::read_value(map, &mut self.source_version)?,
+            "GroupType" => ::tc_types::read_value(map, &mut self.group_type)?,
+            "GroupId" => ::tc_types::read_value(map, &mut self.group_id)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "CreateTime" => ::tc_types::read_value(map, &mut self.create_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9289,10 +9217,10 @@ impl<'de> ::serde::Deserialize<'de> for ConfigGroupWorkModeInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ConfigGroupWorkModeInfo {
+impl ::tc_types::ReadMembers for ConfigGroupWorkModeInfo {
     const NAME: &'static str = "ConfigGroupWorkModeInfo";
     const MEMBERS: &'static [&'static str] = &["ConfigGroupType", "WorkMode"];
     const STRICT: bool = false;
@@ -9310,9 +9238,9 @@ impl crate::support::ReadMembers for ConfigGroupWorkModeInfo {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ConfigGroupType" => {
-                crate::support::read_or_default(map, &mut self.config_group_type)?
+                ::tc_types::read_or_default(map, &mut self.config_group_type)?
             }
-            "WorkMode" => crate::support::read_or_default(map, &mut self.work_mode)?,
+            "WorkMode" => ::tc_types::read_or_default(map, &mut self.work_mode)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9346,10 +9274,10 @@ impl<'de> ::serde::Deserialize<'de> for ContentCompressionParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ContentCompressionParameters {
+impl ::tc_types::ReadMembers for ContentCompressionParameters {
     const NAME: &'static str = "ContentCompressionParameters";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -9363,7 +9291,7 @@ impl crate::support::ReadMembers for ContentCompressionParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9401,14 +9329,14 @@ pub struct ContentIdentifier {
     pub status: String,
     /// Creation time, which adopts coordinated universal time (utc) and follows the date and time format of the iso 8601 standard.
     #[serde(rename = "CreatedOn")]
-    pub created_on: crate::support::DateTime,
+    pub created_on: ::tc_types::DateTime,
     /// Latest update time, which adopts coordinated universal time (utc) and follows the date and time format of the iso 8601 standard.
     #[serde(rename = "ModifiedOn")]
-    pub modified_on: crate::support::DateTime,
+    pub modified_on: ::tc_types::DateTime,
     /// Deletion time, which is empty when the status is not `deleted`. the time format follows the iso 8601 standard and is represented in coordinated universal time (utc).
     /// Note: this field may return null, which indicates a failure to obtain a valid value.
     #[serde(rename = "DeletedOn", skip_serializing_if = "Option::is_none")]
-    pub deleted_on: Option<crate::support::DateTime>,
+    pub deleted_on: Option<::tc_types::DateTime>,
 }
 impl ContentIdentifier {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -9456,17 +9384,17 @@ impl ContentIdentifier {
         self
     }
     /// Sets `CreatedOn`.
-    pub fn created_on(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn created_on(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.created_on = value.into();
         self
     }
     /// Sets `ModifiedOn`.
-    pub fn modified_on(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn modified_on(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.modified_on = value.into();
         self
     }
     /// Sets `DeletedOn`.
-    pub fn deleted_on(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn deleted_on(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.deleted_on = Some(value.into());
         self
     }
@@ -9475,10 +9403,10 @@ impl<'de> ::serde::Deserialize<'de> for ContentIdentifier {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ContentIdentifier {
+impl ::tc_types::ReadMembers for ContentIdentifier {
     const NAME: &'static str = "ContentIdentifier";
     const MEMBERS: &'static [&'static str] = &[
         "ContentId",
@@ -9512,17 +9440,17 @@ impl crate::support::ReadMembers for ContentIdentifier {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ContentId" => crate::support::read_or_default(map, &mut self.content_id)?,
-            "Description" => crate::support::read_or_default(map, &mut self.description)?,
+            "ContentId" => ::tc_types::read_or_default(map, &mut self.content_id)?,
+            "Description" => ::tc_types::read_or_default(map, &mut self.description)?,
             "ReferenceCount" => {
-                crate::support::read_or_default(map, &mut self.reference_count)?
+                ::tc_types::read_or_default(map, &mut self.reference_count)?
             }
-            "PlanId" => crate::support::read_or_default(map, &mut self.plan_id)?,
-            "Tags" => crate::support::read_or_default(map, &mut self.tags)?,
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "CreatedOn" => crate::support::read_or_default(map, &mut self.created_on)?,
-            "ModifiedOn" => crate::support::read_or_default(map, &mut self.modified_on)?,
-            "DeletedOn" => crate::support::read_value(map, &mut self.deleted_on)?,
+            "PlanId" => ::tc_types::read_or_default(map, &mut self.plan_id)?,
+            "Tags" => ::tc_types::read_or_default(map, &mut self.tags)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "CreatedOn" => ::tc_types::read_or_default(map, &mut self.created_on)?,
+            "ModifiedOn" => ::tc_types::read_or_default(map, &mut self.modified_on)?,
+            "DeletedOn" => ::tc_types::read_value(map, &mut self.deleted_on)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9588,10 +9516,10 @@ impl<'de> ::serde::Deserialize<'de> for CurrentOriginACL {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CurrentOriginACL {
+impl ::tc_types::ReadMembers for CurrentOriginACL {
     const NAME: &'static str = "CurrentOriginACL";
     const MEMBERS: &'static [&'static str] = &[
         "EntireAddresses",
@@ -9615,12 +9543,10 @@ impl crate::support::ReadMembers for CurrentOriginACL {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "EntireAddresses" => {
-                crate::support::read_value(map, &mut self.entire_addresses)?
-            }
-            "Version" => crate::support::read_value(map, &mut self.version)?,
-            "ActiveTime" => crate::support::read_value(map, &mut self.active_time)?,
-            "IsPlaned" => crate::support::read_value(map, &mut self.is_planed)?,
+            "EntireAddresses" => ::tc_types::read_value(map, &mut self.entire_addresses)?,
+            "Version" => ::tc_types::read_value(map, &mut self.version)?,
+            "ActiveTime" => ::tc_types::read_value(map, &mut self.active_time)?,
+            "IsPlaned" => ::tc_types::read_value(map, &mut self.is_planed)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9670,10 +9596,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CustomAction {
+impl ::tc_types::ReadMembers for CustomAction {
     const NAME: &'static str = "CustomAction";
     const MEMBERS: &'static [&'static str] = &["ActionId", "Parameters"];
     const STRICT: bool = false;
@@ -9690,8 +9616,8 @@ impl crate::support::ReadMembers for CustomAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ActionId" => crate::support::read_or_default(map, &mut self.action_id)?,
-            "Parameters" => crate::support::read_or_default(map, &mut self.parameters)?,
+            "ActionId" => ::tc_types::read_or_default(map, &mut self.action_id)?,
+            "Parameters" => ::tc_types::read_or_default(map, &mut self.parameters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9825,10 +9751,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomActionParameter {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CustomActionParameter {
+impl ::tc_types::ReadMembers for CustomActionParameter {
     const NAME: &'static str = "CustomActionParameter";
     const MEMBERS: &'static [&'static str] = &[
         "Name",
@@ -9862,20 +9788,20 @@ impl crate::support::ReadMembers for CustomActionParameter {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "ValueType" => crate::support::read_or_default(map, &mut self.value_type)?,
-            "StringValue" => crate::support::read_value(map, &mut self.string_value)?,
-            "IntegerValue" => crate::support::read_value(map, &mut self.integer_value)?,
-            "FloatValue" => crate::support::read_value(map, &mut self.float_value)?,
-            "BooleanValue" => crate::support::read_value(map, &mut self.boolean_value)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "ValueType" => ::tc_types::read_or_default(map, &mut self.value_type)?,
+            "StringValue" => ::tc_types::read_value(map, &mut self.string_value)?,
+            "IntegerValue" => ::tc_types::read_value(map, &mut self.integer_value)?,
+            "FloatValue" => ::tc_types::read_value(map, &mut self.float_value)?,
+            "BooleanValue" => ::tc_types::read_value(map, &mut self.boolean_value)?,
             "StringArrayValue" => {
-                crate::support::read_value(map, &mut self.string_array_value)?
+                ::tc_types::read_value(map, &mut self.string_array_value)?
             }
             "IntegerArrayValue" => {
-                crate::support::read_value(map, &mut self.integer_array_value)?
+                ::tc_types::read_value(map, &mut self.integer_array_value)?
             }
             "FloatArrayValue" => {
-                crate::support::read_value(map, &mut self.float_array_value)?
+                ::tc_types::read_value(map, &mut self.float_array_value)?
             }
             _ => return Ok(false),
         }
@@ -9910,10 +9836,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomActionParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CustomActionParameters {
+impl ::tc_types::ReadMembers for CustomActionParameters {
     const NAME: &'static str = "CustomActionParameters";
     const MEMBERS: &'static [&'static str] = &["CustomActions"];
     const STRICT: bool = false;
@@ -9930,7 +9856,7 @@ impl crate::support::ReadMembers for CustomActionParameters {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "CustomActions" => {
-                crate::support::read_or_default(map, &mut self.custom_actions)?
+                ::tc_types::read_or_default(map, &mut self.custom_actions)?
             }
             _ => return Ok(false),
         }
@@ -10016,10 +9942,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomEndpoint {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CustomEndpoint {
+impl ::tc_types::ReadMembers for CustomEndpoint {
     const NAME: &'static str = "CustomEndpoint";
     const MEMBERS: &'static [&'static str] = &[
         "Url",
@@ -10047,12 +9973,12 @@ impl crate::support::ReadMembers for CustomEndpoint {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Url" => crate::support::read_or_default(map, &mut self.url)?,
-            "AccessId" => crate::support::read_value(map, &mut self.access_id)?,
-            "AccessKey" => crate::support::read_value(map, &mut self.access_key)?,
-            "CompressType" => crate::support::read_value(map, &mut self.compress_type)?,
-            "Protocol" => crate::support::read_value(map, &mut self.protocol)?,
-            "Headers" => crate::support::read_value(map, &mut self.headers)?,
+            "Url" => ::tc_types::read_or_default(map, &mut self.url)?,
+            "AccessId" => ::tc_types::read_value(map, &mut self.access_id)?,
+            "AccessKey" => ::tc_types::read_value(map, &mut self.access_key)?,
+            "CompressType" => ::tc_types::read_value(map, &mut self.compress_type)?,
+            "Protocol" => ::tc_types::read_value(map, &mut self.protocol)?,
+            "Headers" => ::tc_types::read_value(map, &mut self.headers)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10140,10 +10066,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomErrorPage {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CustomErrorPage {
+impl ::tc_types::ReadMembers for CustomErrorPage {
     const NAME: &'static str = "CustomErrorPage";
     const MEMBERS: &'static [&'static str] = &[
         "PageId",
@@ -10173,13 +10099,13 @@ impl crate::support::ReadMembers for CustomErrorPage {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PageId" => crate::support::read_value(map, &mut self.page_id)?,
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "ContentType" => crate::support::read_value(map, &mut self.content_type)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
-            "Content" => crate::support::read_value(map, &mut self.content)?,
-            "References" => crate::support::read_value(map, &mut self.references)?,
+            "PageId" => ::tc_types::read_value(map, &mut self.page_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "ContentType" => ::tc_types::read_value(map, &mut self.content_type)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "Content" => ::tc_types::read_value(map, &mut self.content)?,
+            "References" => ::tc_types::read_value(map, &mut self.references)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10228,10 +10154,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomExpressionField {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CustomExpressionField {
+impl ::tc_types::ReadMembers for CustomExpressionField {
     const NAME: &'static str = "CustomExpressionField";
     const MEMBERS: &'static [&'static str] = &["Name", "Expression", "Enabled"];
     const STRICT: bool = false;
@@ -10249,9 +10175,9 @@ impl crate::support::ReadMembers for CustomExpressionField {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Expression" => crate::support::read_or_default(map, &mut self.expression)?,
-            "Enabled" => crate::support::read_value(map, &mut self.enabled)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Expression" => ::tc_types::read_or_default(map, &mut self.expression)?,
+            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10308,10 +10234,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomField {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CustomField {
+impl ::tc_types::ReadMembers for CustomField {
     const NAME: &'static str = "CustomField";
     const MEMBERS: &'static [&'static str] = &["Name", "Value", "Enabled"];
     const STRICT: bool = false;
@@ -10329,9 +10255,9 @@ impl crate::support::ReadMembers for CustomField {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
-            "Enabled" => crate::support::read_value(map, &mut self.enabled)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10440,10 +10366,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CustomRule {
+impl ::tc_types::ReadMembers for CustomRule {
     const NAME: &'static str = "CustomRule";
     const MEMBERS: &'static [&'static str] = &[
         "Name",
@@ -10473,13 +10399,13 @@ impl crate::support::ReadMembers for CustomRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Condition" => crate::support::read_or_default(map, &mut self.condition)?,
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "Enabled" => crate::support::read_or_default(map, &mut self.enabled)?,
-            "Id" => crate::support::read_value(map, &mut self.id)?,
-            "RuleType" => crate::support::read_value(map, &mut self.rule_type)?,
-            "Priority" => crate::support::read_value(map, &mut self.priority)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Condition" => ::tc_types::read_or_default(map, &mut self.condition)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "Enabled" => ::tc_types::read_or_default(map, &mut self.enabled)?,
+            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "RuleType" => ::tc_types::read_value(map, &mut self.rule_type)?,
+            "Priority" => ::tc_types::read_value(map, &mut self.priority)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10512,10 +10438,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomRules {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CustomRules {
+impl ::tc_types::ReadMembers for CustomRules {
     const NAME: &'static str = "CustomRules";
     const MEMBERS: &'static [&'static str] = &["Rules"];
     const STRICT: bool = false;
@@ -10529,7 +10455,7 @@ impl crate::support::ReadMembers for CustomRules {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Rules" => crate::support::read_value(map, &mut self.rules)?,
+            "Rules" => ::tc_types::read_value(map, &mut self.rules)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10595,10 +10521,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomTime {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CustomTime {
+impl ::tc_types::ReadMembers for CustomTime {
     const NAME: &'static str = "CustomTime";
     const MEMBERS: &'static [&'static str] = &[
         "Switch",
@@ -10620,11 +10546,11 @@ impl crate::support::ReadMembers for CustomTime {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
             "IgnoreCacheControl" => {
-                crate::support::read_value(map, &mut self.ignore_cache_control)?
+                ::tc_types::read_value(map, &mut self.ignore_cache_control)?
             }
-            "CacheTime" => crate::support::read_value(map, &mut self.cache_time)?,
+            "CacheTime" => ::tc_types::read_value(map, &mut self.cache_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10673,10 +10599,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomVariable {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CustomVariable {
+impl ::tc_types::ReadMembers for CustomVariable {
     const NAME: &'static str = "CustomVariable";
     const MEMBERS: &'static [&'static str] = &["Name", "InitialValue", "Description"];
     const STRICT: bool = false;
@@ -10694,9 +10620,9 @@ impl crate::support::ReadMembers for CustomVariable {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "InitialValue" => crate::support::read_value(map, &mut self.initial_value)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "InitialValue" => ::tc_types::read_value(map, &mut self.initial_value)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10742,10 +10668,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomVariableOperation {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CustomVariableOperation {
+impl ::tc_types::ReadMembers for CustomVariableOperation {
     const NAME: &'static str = "CustomVariableOperation";
     const MEMBERS: &'static [&'static str] = &["Branches", "Description"];
     const STRICT: bool = false;
@@ -10762,8 +10688,8 @@ impl crate::support::ReadMembers for CustomVariableOperation {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Branches" => crate::support::read_value(map, &mut self.branches)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
+            "Branches" => ::tc_types::read_value(map, &mut self.branches)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10805,10 +10731,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomVariableOperationRuleAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CustomVariableOperationRuleAction {
+impl ::tc_types::ReadMembers for CustomVariableOperationRuleAction {
     const NAME: &'static str = "CustomVariableOperationRuleAction";
     const MEMBERS: &'static [&'static str] = &["Name", "SetParameters"];
     const STRICT: bool = false;
@@ -10825,8 +10751,8 @@ impl crate::support::ReadMembers for CustomVariableOperationRuleAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "SetParameters" => crate::support::read_value(map, &mut self.set_parameters)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "SetParameters" => ::tc_types::read_value(map, &mut self.set_parameters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10883,10 +10809,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomVariableOperationRuleBranch {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CustomVariableOperationRuleBranch {
+impl ::tc_types::ReadMembers for CustomVariableOperationRuleBranch {
     const NAME: &'static str = "CustomVariableOperationRuleBranch";
     const MEMBERS: &'static [&'static str] = &["Condition", "Actions", "SubRules"];
     const STRICT: bool = false;
@@ -10904,9 +10830,9 @@ impl crate::support::ReadMembers for CustomVariableOperationRuleBranch {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Condition" => crate::support::read_value(map, &mut self.condition)?,
-            "Actions" => crate::support::read_value(map, &mut self.actions)?,
-            "SubRules" => crate::support::read_value(map, &mut self.sub_rules)?,
+            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
+            "Actions" => ::tc_types::read_value(map, &mut self.actions)?,
+            "SubRules" => ::tc_types::read_value(map, &mut self.sub_rules)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10952,10 +10878,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomVariableOperationSubRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CustomVariableOperationSubRule {
+impl ::tc_types::ReadMembers for CustomVariableOperationSubRule {
     const NAME: &'static str = "CustomVariableOperationSubRule";
     const MEMBERS: &'static [&'static str] = &["Branches", "Description"];
     const STRICT: bool = false;
@@ -10972,8 +10898,8 @@ impl crate::support::ReadMembers for CustomVariableOperationSubRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Branches" => crate::support::read_value(map, &mut self.branches)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
+            "Branches" => ::tc_types::read_value(map, &mut self.branches)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11013,10 +10939,10 @@ impl<'de> ::serde::Deserialize<'de> for CustomizedHeader {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CustomizedHeader {
+impl ::tc_types::ReadMembers for CustomizedHeader {
     const NAME: &'static str = "CustomizedHeader";
     const MEMBERS: &'static [&'static str] = &["Key", "Value"];
     const STRICT: bool = false;
@@ -11033,8 +10959,8 @@ impl crate::support::ReadMembers for CustomizedHeader {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => crate::support::read_or_default(map, &mut self.key)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
+            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11066,10 +10992,10 @@ impl<'de> ::serde::Deserialize<'de> for DDoS {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DDoS {
+impl ::tc_types::ReadMembers for DDoS {
     const NAME: &'static str = "DDoS";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -11083,7 +11009,7 @@ impl crate::support::ReadMembers for DDoS {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11215,10 +11141,10 @@ impl<'de> ::serde::Deserialize<'de> for DDoSAttackEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DDoSAttackEvent {
+impl ::tc_types::ReadMembers for DDoSAttackEvent {
     const NAME: &'static str = "DDoSAttackEvent";
     const MEMBERS: &'static [&'static str] = &[
         "EventId",
@@ -11256,29 +11182,25 @@ impl crate::support::ReadMembers for DDoSAttackEvent {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "EventId" => crate::support::read_or_default(map, &mut self.event_id)?,
-            "AttackType" => crate::support::read_or_default(map, &mut self.attack_type)?,
-            "AttackStatus" => {
-                crate::support::read_or_default(map, &mut self.attack_status)?
-            }
+            "EventId" => ::tc_types::read_or_default(map, &mut self.event_id)?,
+            "AttackType" => ::tc_types::read_or_default(map, &mut self.attack_type)?,
+            "AttackStatus" => ::tc_types::read_or_default(map, &mut self.attack_status)?,
             "AttackMaxBandWidth" => {
-                crate::support::read_or_default(map, &mut self.attack_max_band_width)?
+                ::tc_types::read_or_default(map, &mut self.attack_max_band_width)?
             }
             "AttackPacketMaxRate" => {
-                crate::support::read_or_default(map, &mut self.attack_packet_max_rate)?
+                ::tc_types::read_or_default(map, &mut self.attack_packet_max_rate)?
             }
             "AttackStartTime" => {
-                crate::support::read_or_default(map, &mut self.attack_start_time)?
+                ::tc_types::read_or_default(map, &mut self.attack_start_time)?
             }
             "AttackEndTime" => {
-                crate::support::read_or_default(map, &mut self.attack_end_time)?
+                ::tc_types::read_or_default(map, &mut self.attack_end_time)?
             }
-            "PolicyId" => crate::support::read_value(map, &mut self.policy_id)?,
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
-            "DDoSBlockData" => {
-                crate::support::read_value(map, &mut self.ddos_block_data)?
-            }
+            "PolicyId" => ::tc_types::read_value(map, &mut self.policy_id)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
+            "DDoSBlockData" => ::tc_types::read_value(map, &mut self.ddos_block_data)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11327,10 +11249,10 @@ impl<'de> ::serde::Deserialize<'de> for DDoSBlockData {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DDoSBlockData {
+impl ::tc_types::ReadMembers for DDoSBlockData {
     const NAME: &'static str = "DDoSBlockData";
     const MEMBERS: &'static [&'static str] = &["StartTime", "EndTime", "BlockArea"];
     const STRICT: bool = false;
@@ -11348,9 +11270,9 @@ impl crate::support::ReadMembers for DDoSBlockData {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StartTime" => crate::support::read_or_default(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_or_default(map, &mut self.end_time)?,
-            "BlockArea" => crate::support::read_or_default(map, &mut self.block_area)?,
+            "StartTime" => ::tc_types::read_or_default(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_or_default(map, &mut self.end_time)?,
+            "BlockArea" => ::tc_types::read_or_default(map, &mut self.block_area)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11424,10 +11346,10 @@ impl<'de> ::serde::Deserialize<'de> for DDoSProtection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DDoSProtection {
+impl ::tc_types::ReadMembers for DDoSProtection {
     const NAME: &'static str = "DDoSProtection";
     const MEMBERS: &'static [&'static str] = &[
         "ProtectionOption",
@@ -11450,16 +11372,13 @@ impl crate::support::ReadMembers for DDoSProtection {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ProtectionOption" => {
-                crate::support::read_or_default(map, &mut self.protection_option)?
+                ::tc_types::read_or_default(map, &mut self.protection_option)?
             }
             "DomainDDoSProtections" => {
-                crate::support::read_value(map, &mut self.domain_ddos_protections)?
+                ::tc_types::read_value(map, &mut self.domain_ddos_protections)?
             }
             "SharedCNAMEDDoSProtections" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.shared_cnamed_do_s_protections,
-                )?
+                ::tc_types::read_value(map, &mut self.shared_cnamed_do_s_protections)?
             }
             _ => return Ok(false),
         }
@@ -11525,10 +11444,10 @@ impl<'de> ::serde::Deserialize<'de> for DDosProtectionConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DDosProtectionConfig {
+impl ::tc_types::ReadMembers for DDosProtectionConfig {
     const NAME: &'static str = "DDosProtectionConfig";
     const MEMBERS: &'static [&'static str] = &[
         "LevelMainland",
@@ -11550,11 +11469,11 @@ impl crate::support::ReadMembers for DDosProtectionConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "LevelMainland" => crate::support::read_value(map, &mut self.level_mainland)?,
+            "LevelMainland" => ::tc_types::read_value(map, &mut self.level_mainland)?,
             "MaxBandwidthMainland" => {
-                crate::support::read_value(map, &mut self.max_bandwidth_mainland)?
+                ::tc_types::read_value(map, &mut self.max_bandwidth_mainland)?
             }
-            "LevelOverseas" => crate::support::read_value(map, &mut self.level_overseas)?,
+            "LevelOverseas" => ::tc_types::read_value(map, &mut self.level_overseas)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11593,10 +11512,10 @@ impl<'de> ::serde::Deserialize<'de> for DNSPodDetail {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DNSPodDetail {
+impl ::tc_types::ReadMembers for DNSPodDetail {
     const NAME: &'static str = "DNSPodDetail";
     const MEMBERS: &'static [&'static str] = &["IsFake"];
     const STRICT: bool = false;
@@ -11612,7 +11531,7 @@ impl crate::support::ReadMembers for DNSPodDetail {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IsFake" => crate::support::read_or_default(map, &mut self.is_fake)?,
+            "IsFake" => ::tc_types::read_or_default(map, &mut self.is_fake)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11663,10 +11582,10 @@ impl<'de> ::serde::Deserialize<'de> for DefaultDenySecurityActionParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DefaultDenySecurityActionParameters {
+impl ::tc_types::ReadMembers for DefaultDenySecurityActionParameters {
     const NAME: &'static str = "DefaultDenySecurityActionParameters";
     const MEMBERS: &'static [&'static str] = &["ManagedRules", "OtherModules"];
     const STRICT: bool = false;
@@ -11683,8 +11602,8 @@ impl crate::support::ReadMembers for DefaultDenySecurityActionParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ManagedRules" => crate::support::read_value(map, &mut self.managed_rules)?,
-            "OtherModules" => crate::support::read_value(map, &mut self.other_modules)?,
+            "ManagedRules" => ::tc_types::read_value(map, &mut self.managed_rules)?,
+            "OtherModules" => ::tc_types::read_value(map, &mut self.other_modules)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11709,10 +11628,10 @@ pub struct DefaultServerCertInfo {
     pub r#type: Option<String>,
     /// Certificate expiration time.
     #[serde(rename = "ExpireTime", skip_serializing_if = "Option::is_none")]
-    pub expire_time: Option<crate::support::DateTime>,
+    pub expire_time: Option<::tc_types::DateTime>,
     /// Certificate Validation Time.
     #[serde(rename = "EffectiveTime", skip_serializing_if = "Option::is_none")]
-    pub effective_time: Option<crate::support::DateTime>,
+    pub effective_time: Option<::tc_types::DateTime>,
     /// Common name of the cert.
     #[serde(rename = "CommonName", skip_serializing_if = "Option::is_none")]
     pub common_name: Option<String>,
@@ -11773,12 +11692,12 @@ impl DefaultServerCertInfo {
         self
     }
     /// Sets `ExpireTime`.
-    pub fn expire_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn expire_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.expire_time = Some(value.into());
         self
     }
     /// Sets `EffectiveTime`.
-    pub fn effective_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn effective_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.effective_time = Some(value.into());
         self
     }
@@ -11815,10 +11734,10 @@ impl<'de> ::serde::Deserialize<'de> for DefaultServerCertInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DefaultServerCertInfo {
+impl ::tc_types::ReadMembers for DefaultServerCertInfo {
     const NAME: &'static str = "DefaultServerCertInfo";
     const MEMBERS: &'static [&'static str] = &[
         "CertId",
@@ -11854,18 +11773,16 @@ impl crate::support::ReadMembers for DefaultServerCertInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CertId" => crate::support::read_or_default(map, &mut self.cert_id)?,
-            "Alias" => crate::support::read_value(map, &mut self.alias)?,
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
-            "ExpireTime" => crate::support::read_value(map, &mut self.expire_time)?,
-            "EffectiveTime" => crate::support::read_value(map, &mut self.effective_time)?,
-            "CommonName" => crate::support::read_value(map, &mut self.common_name)?,
-            "SubjectAltName" => {
-                crate::support::read_value(map, &mut self.subject_alt_name)?
-            }
-            "Status" => crate::support::read_value(map, &mut self.status)?,
-            "Message" => crate::support::read_value(map, &mut self.message)?,
-            "SignAlgo" => crate::support::read_value(map, &mut self.sign_algo)?,
+            "CertId" => ::tc_types::read_or_default(map, &mut self.cert_id)?,
+            "Alias" => ::tc_types::read_value(map, &mut self.alias)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "ExpireTime" => ::tc_types::read_value(map, &mut self.expire_time)?,
+            "EffectiveTime" => ::tc_types::read_value(map, &mut self.effective_time)?,
+            "CommonName" => ::tc_types::read_value(map, &mut self.common_name)?,
+            "SubjectAltName" => ::tc_types::read_value(map, &mut self.subject_alt_name)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "Message" => ::tc_types::read_value(map, &mut self.message)?,
+            "SignAlgo" => ::tc_types::read_value(map, &mut self.sign_algo)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11934,10 +11851,10 @@ impl<'de> ::serde::Deserialize<'de> for DeliveryCondition {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeliveryCondition {
+impl ::tc_types::ReadMembers for DeliveryCondition {
     const NAME: &'static str = "DeliveryCondition";
     const MEMBERS: &'static [&'static str] = &["Conditions"];
     const STRICT: bool = false;
@@ -11953,7 +11870,7 @@ impl crate::support::ReadMembers for DeliveryCondition {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Conditions" => crate::support::read_value(map, &mut self.conditions)?,
+            "Conditions" => ::tc_types::read_value(map, &mut self.conditions)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12057,10 +11974,10 @@ impl<'de> ::serde::Deserialize<'de> for DenyActionParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DenyActionParameters {
+impl ::tc_types::ReadMembers for DenyActionParameters {
     const NAME: &'static str = "DenyActionParameters";
     const MEMBERS: &'static [&'static str] = &[
         "BlockIp",
@@ -12088,16 +12005,16 @@ impl crate::support::ReadMembers for DenyActionParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "BlockIp" => crate::support::read_value(map, &mut self.block_ip)?,
+            "BlockIp" => ::tc_types::read_value(map, &mut self.block_ip)?,
             "BlockIpDuration" => {
-                crate::support::read_value(map, &mut self.block_ip_duration)?
+                ::tc_types::read_value(map, &mut self.block_ip_duration)?
             }
             "ReturnCustomPage" => {
-                crate::support::read_value(map, &mut self.return_custom_page)?
+                ::tc_types::read_value(map, &mut self.return_custom_page)?
             }
-            "ResponseCode" => crate::support::read_value(map, &mut self.response_code)?,
-            "ErrorPageId" => crate::support::read_value(map, &mut self.error_page_id)?,
-            "Stall" => crate::support::read_value(map, &mut self.stall)?,
+            "ResponseCode" => ::tc_types::read_value(map, &mut self.response_code)?,
+            "ErrorPageId" => ::tc_types::read_value(map, &mut self.error_page_id)?,
+            "Stall" => ::tc_types::read_value(map, &mut self.stall)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12112,7 +12029,7 @@ pub struct DeployRecord {
     pub config_group_version_infos: Vec<ConfigGroupVersionInfo>,
     /// Release time. The time format follows the ISO 8601 standard and is represented in Coordinated Universal Time (UTC).
     #[serde(rename = "DeployTime")]
-    pub deploy_time: crate::support::DateTime,
+    pub deploy_time: ::tc_types::DateTime,
     /// Release status. Valid values:
     ///
     /// - deploying: Being released.
@@ -12151,7 +12068,7 @@ impl DeployRecord {
         self
     }
     /// Sets `DeployTime`.
-    pub fn deploy_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn deploy_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.deploy_time = value.into();
         self
     }
@@ -12180,10 +12097,10 @@ impl<'de> ::serde::Deserialize<'de> for DeployRecord {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeployRecord {
+impl ::tc_types::ReadMembers for DeployRecord {
     const NAME: &'static str = "DeployRecord";
     const MEMBERS: &'static [&'static str] = &[
         "ConfigGroupVersionInfos",
@@ -12212,16 +12129,13 @@ impl crate::support::ReadMembers for DeployRecord {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ConfigGroupVersionInfos" => {
-                crate::support::read_or_default(
-                    map,
-                    &mut self.config_group_version_infos,
-                )?
+                ::tc_types::read_or_default(map, &mut self.config_group_version_infos)?
             }
-            "DeployTime" => crate::support::read_or_default(map, &mut self.deploy_time)?,
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "Message" => crate::support::read_value(map, &mut self.message)?,
-            "RecordId" => crate::support::read_value(map, &mut self.record_id)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
+            "DeployTime" => ::tc_types::read_or_default(map, &mut self.deploy_time)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "Message" => ::tc_types::read_value(map, &mut self.message)?,
+            "RecordId" => ::tc_types::read_value(map, &mut self.record_id)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12471,10 +12385,10 @@ impl<'de> ::serde::Deserialize<'de> for DetailHost {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DetailHost {
+impl ::tc_types::ReadMembers for DetailHost {
     const NAME: &'static str = "DetailHost";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -12536,32 +12450,30 @@ impl crate::support::ReadMembers for DetailHost {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_or_default(map, &mut self.zone_id)?,
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "Host" => crate::support::read_or_default(map, &mut self.host)?,
-            "ZoneName" => crate::support::read_or_default(map, &mut self.zone_name)?,
-            "Cname" => crate::support::read_or_default(map, &mut self.cname)?,
-            "Id" => crate::support::read_or_default(map, &mut self.id)?,
-            "InstanceId" => crate::support::read_or_default(map, &mut self.instance_id)?,
-            "Lock" => crate::support::read_or_default(map, &mut self.lock)?,
-            "Mode" => crate::support::read_or_default(map, &mut self.mode)?,
-            "Area" => crate::support::read_or_default(map, &mut self.area)?,
-            "AccelerateType" => {
-                crate::support::read_value(map, &mut self.accelerate_type)?
-            }
-            "Https" => crate::support::read_value(map, &mut self.https)?,
-            "CacheConfig" => crate::support::read_value(map, &mut self.cache_config)?,
-            "Origin" => crate::support::read_value(map, &mut self.origin)?,
-            "SecurityType" => crate::support::read_value(map, &mut self.security_type)?,
-            "CacheKey" => crate::support::read_value(map, &mut self.cache_key)?,
-            "Compression" => crate::support::read_value(map, &mut self.compression)?,
-            "Waf" => crate::support::read_value(map, &mut self.waf)?,
-            "CC" => crate::support::read_value(map, &mut self.cc)?,
-            "DDoS" => crate::support::read_value(map, &mut self.ddos)?,
-            "SmartRouting" => crate::support::read_value(map, &mut self.smart_routing)?,
-            "Ipv6" => crate::support::read_value(map, &mut self.ipv6)?,
+            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "Host" => ::tc_types::read_or_default(map, &mut self.host)?,
+            "ZoneName" => ::tc_types::read_or_default(map, &mut self.zone_name)?,
+            "Cname" => ::tc_types::read_or_default(map, &mut self.cname)?,
+            "Id" => ::tc_types::read_or_default(map, &mut self.id)?,
+            "InstanceId" => ::tc_types::read_or_default(map, &mut self.instance_id)?,
+            "Lock" => ::tc_types::read_or_default(map, &mut self.lock)?,
+            "Mode" => ::tc_types::read_or_default(map, &mut self.mode)?,
+            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
+            "AccelerateType" => ::tc_types::read_value(map, &mut self.accelerate_type)?,
+            "Https" => ::tc_types::read_value(map, &mut self.https)?,
+            "CacheConfig" => ::tc_types::read_value(map, &mut self.cache_config)?,
+            "Origin" => ::tc_types::read_value(map, &mut self.origin)?,
+            "SecurityType" => ::tc_types::read_value(map, &mut self.security_type)?,
+            "CacheKey" => ::tc_types::read_value(map, &mut self.cache_key)?,
+            "Compression" => ::tc_types::read_value(map, &mut self.compression)?,
+            "Waf" => ::tc_types::read_value(map, &mut self.waf)?,
+            "CC" => ::tc_types::read_value(map, &mut self.cc)?,
+            "DDoS" => ::tc_types::read_value(map, &mut self.ddos)?,
+            "SmartRouting" => ::tc_types::read_value(map, &mut self.smart_routing)?,
+            "Ipv6" => ::tc_types::read_value(map, &mut self.ipv6)?,
             "ClientIpCountry" => {
-                crate::support::read_value(map, &mut self.client_ip_country)?
+                ::tc_types::read_value(map, &mut self.client_ip_country)?
             }
             _ => return Ok(false),
         }
@@ -12612,10 +12524,10 @@ impl<'de> ::serde::Deserialize<'de> for DetectLengthLimitCondition {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DetectLengthLimitCondition {
+impl ::tc_types::ReadMembers for DetectLengthLimitCondition {
     const NAME: &'static str = "DetectLengthLimitCondition";
     const MEMBERS: &'static [&'static str] = &["Name", "Values"];
     const STRICT: bool = false;
@@ -12632,8 +12544,8 @@ impl crate::support::ReadMembers for DetectLengthLimitCondition {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Values" => crate::support::read_or_default(map, &mut self.values)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Values" => ::tc_types::read_or_default(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12669,10 +12581,10 @@ impl<'de> ::serde::Deserialize<'de> for DetectLengthLimitConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DetectLengthLimitConfig {
+impl ::tc_types::ReadMembers for DetectLengthLimitConfig {
     const NAME: &'static str = "DetectLengthLimitConfig";
     const MEMBERS: &'static [&'static str] = &["DetectLengthLimitRules"];
     const STRICT: bool = false;
@@ -12689,10 +12601,7 @@ impl crate::support::ReadMembers for DetectLengthLimitConfig {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "DetectLengthLimitRules" => {
-                crate::support::read_or_default(
-                    map,
-                    &mut self.detect_length_limit_rules,
-                )?
+                ::tc_types::read_or_default(map, &mut self.detect_length_limit_rules)?
             }
             _ => return Ok(false),
         }
@@ -12777,10 +12686,10 @@ impl<'de> ::serde::Deserialize<'de> for DetectLengthLimitRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DetectLengthLimitRule {
+impl ::tc_types::ReadMembers for DetectLengthLimitRule {
     const NAME: &'static str = "DetectLengthLimitRule";
     const MEMBERS: &'static [&'static str] = &[
         "RuleId",
@@ -12806,11 +12715,11 @@ impl crate::support::ReadMembers for DetectLengthLimitRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => crate::support::read_or_default(map, &mut self.rule_id)?,
-            "RuleName" => crate::support::read_or_default(map, &mut self.rule_name)?,
-            "Description" => crate::support::read_or_default(map, &mut self.description)?,
-            "Conditions" => crate::support::read_or_default(map, &mut self.conditions)?,
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
+            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
+            "RuleName" => ::tc_types::read_or_default(map, &mut self.rule_name)?,
+            "Description" => ::tc_types::read_or_default(map, &mut self.description)?,
+            "Conditions" => ::tc_types::read_or_default(map, &mut self.conditions)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12896,10 +12805,10 @@ impl<'de> ::serde::Deserialize<'de> for DeviceProfile {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DeviceProfile {
+impl ::tc_types::ReadMembers for DeviceProfile {
     const NAME: &'static str = "DeviceProfile";
     const MEMBERS: &'static [&'static str] = &[
         "ClientType",
@@ -12925,18 +12834,18 @@ impl crate::support::ReadMembers for DeviceProfile {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ClientType" => crate::support::read_or_default(map, &mut self.client_type)?,
+            "ClientType" => ::tc_types::read_or_default(map, &mut self.client_type)?,
             "HighRiskMinScore" => {
-                crate::support::read_value(map, &mut self.high_risk_min_score)?
+                ::tc_types::read_value(map, &mut self.high_risk_min_score)?
             }
             "HighRiskRequestAction" => {
-                crate::support::read_value(map, &mut self.high_risk_request_action)?
+                ::tc_types::read_value(map, &mut self.high_risk_request_action)?
             }
             "MediumRiskMinScore" => {
-                crate::support::read_value(map, &mut self.medium_risk_min_score)?
+                ::tc_types::read_value(map, &mut self.medium_risk_min_score)?
             }
             "MediumRiskRequestAction" => {
-                crate::support::read_value(map, &mut self.medium_risk_request_action)?
+                ::tc_types::read_value(map, &mut self.medium_risk_request_action)?
             }
             _ => return Ok(false),
         }
@@ -13000,10 +12909,10 @@ impl<'de> ::serde::Deserialize<'de> for DiffIPWhitelist {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DiffIPWhitelist {
+impl ::tc_types::ReadMembers for DiffIPWhitelist {
     const NAME: &'static str = "DiffIPWhitelist";
     const MEMBERS: &'static [&'static str] = &[
         "LatestIPWhitelist",
@@ -13028,16 +12937,16 @@ impl crate::support::ReadMembers for DiffIPWhitelist {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "LatestIPWhitelist" => {
-                crate::support::read_or_default(map, &mut self.latest_ip_whitelist)?
+                ::tc_types::read_or_default(map, &mut self.latest_ip_whitelist)?
             }
             "AddedIPWhitelist" => {
-                crate::support::read_or_default(map, &mut self.added_ip_whitelist)?
+                ::tc_types::read_or_default(map, &mut self.added_ip_whitelist)?
             }
             "RemovedIPWhitelist" => {
-                crate::support::read_or_default(map, &mut self.removed_ip_whitelist)?
+                ::tc_types::read_or_default(map, &mut self.removed_ip_whitelist)?
             }
             "NoChangeIPWhitelist" => {
-                crate::support::read_or_default(map, &mut self.no_change_ip_whitelist)?
+                ::tc_types::read_or_default(map, &mut self.no_change_ip_whitelist)?
             }
             _ => return Ok(false),
         }
@@ -13121,11 +13030,11 @@ pub struct DnsRecord {
     /// Creation time.
     /// note: createdon is only used as an output parameter and cannot be used as an input parameter in modifydnsrecords. if this parameter is passed, it will be ignored.
     #[serde(rename = "CreatedOn", skip_serializing_if = "Option::is_none")]
-    pub created_on: Option<crate::support::DateTime>,
+    pub created_on: Option<::tc_types::DateTime>,
     /// Modification time.
     /// note: modifiedon is for output parameter only and cannot be used as an input parameter in modifydnsrecords. if this parameter is passed, it will be ignored.
     #[serde(rename = "ModifiedOn", skip_serializing_if = "Option::is_none")]
-    pub modified_on: Option<crate::support::DateTime>,
+    pub modified_on: Option<::tc_types::DateTime>,
 }
 impl DnsRecord {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -13196,12 +13105,12 @@ impl DnsRecord {
         self
     }
     /// Sets `CreatedOn`.
-    pub fn created_on(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn created_on(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.created_on = Some(value.into());
         self
     }
     /// Sets `ModifiedOn`.
-    pub fn modified_on(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn modified_on(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.modified_on = Some(value.into());
         self
     }
@@ -13210,10 +13119,10 @@ impl<'de> ::serde::Deserialize<'de> for DnsRecord {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DnsRecord {
+impl ::tc_types::ReadMembers for DnsRecord {
     const NAME: &'static str = "DnsRecord";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -13253,18 +13162,18 @@ impl crate::support::ReadMembers for DnsRecord {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "RecordId" => crate::support::read_value(map, &mut self.record_id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
-            "Location" => crate::support::read_value(map, &mut self.location)?,
-            "Content" => crate::support::read_value(map, &mut self.content)?,
-            "TTL" => crate::support::read_value(map, &mut self.ttl)?,
-            "Weight" => crate::support::read_value(map, &mut self.weight)?,
-            "Priority" => crate::support::read_value(map, &mut self.priority)?,
-            "Status" => crate::support::read_value(map, &mut self.status)?,
-            "CreatedOn" => crate::support::read_value(map, &mut self.created_on)?,
-            "ModifiedOn" => crate::support::read_value(map, &mut self.modified_on)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "RecordId" => ::tc_types::read_value(map, &mut self.record_id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "Location" => ::tc_types::read_value(map, &mut self.location)?,
+            "Content" => ::tc_types::read_value(map, &mut self.content)?,
+            "TTL" => ::tc_types::read_value(map, &mut self.ttl)?,
+            "Weight" => ::tc_types::read_value(map, &mut self.weight)?,
+            "Priority" => ::tc_types::read_value(map, &mut self.priority)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "CreatedOn" => ::tc_types::read_value(map, &mut self.created_on)?,
+            "ModifiedOn" => ::tc_types::read_value(map, &mut self.modified_on)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13313,10 +13222,10 @@ impl<'de> ::serde::Deserialize<'de> for DnsVerification {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DnsVerification {
+impl ::tc_types::ReadMembers for DnsVerification {
     const NAME: &'static str = "DnsVerification";
     const MEMBERS: &'static [&'static str] = &["Subdomain", "RecordType", "RecordValue"];
     const STRICT: bool = false;
@@ -13334,11 +13243,9 @@ impl crate::support::ReadMembers for DnsVerification {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Subdomain" => crate::support::read_or_default(map, &mut self.subdomain)?,
-            "RecordType" => crate::support::read_or_default(map, &mut self.record_type)?,
-            "RecordValue" => {
-                crate::support::read_or_default(map, &mut self.record_value)?
-            }
+            "Subdomain" => ::tc_types::read_or_default(map, &mut self.subdomain)?,
+            "RecordType" => ::tc_types::read_or_default(map, &mut self.record_type)?,
+            "RecordValue" => ::tc_types::read_or_default(map, &mut self.record_value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13386,10 +13293,10 @@ impl<'de> ::serde::Deserialize<'de> for DomainDDoSProtection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DomainDDoSProtection {
+impl ::tc_types::ReadMembers for DomainDDoSProtection {
     const NAME: &'static str = "DomainDDoSProtection";
     const MEMBERS: &'static [&'static str] = &["Domain", "Switch"];
     const STRICT: bool = false;
@@ -13406,8 +13313,8 @@ impl crate::support::ReadMembers for DomainDDoSProtection {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Domain" => crate::support::read_or_default(map, &mut self.domain)?,
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Domain" => ::tc_types::read_or_default(map, &mut self.domain)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13459,10 +13366,10 @@ impl<'de> ::serde::Deserialize<'de> for DropPageConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DropPageConfig {
+impl ::tc_types::ReadMembers for DropPageConfig {
     const NAME: &'static str = "DropPageConfig";
     const MEMBERS: &'static [&'static str] = &[
         "Switch",
@@ -13484,12 +13391,12 @@ impl crate::support::ReadMembers for DropPageConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             "WafDropPageDetail" => {
-                crate::support::read_value(map, &mut self.waf_drop_page_detail)?
+                ::tc_types::read_value(map, &mut self.waf_drop_page_detail)?
             }
             "AclDropPageDetail" => {
-                crate::support::read_value(map, &mut self.acl_drop_page_detail)?
+                ::tc_types::read_value(map, &mut self.acl_drop_page_detail)?
             }
             _ => return Ok(false),
         }
@@ -13565,10 +13472,10 @@ impl<'de> ::serde::Deserialize<'de> for DropPageDetail {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DropPageDetail {
+impl ::tc_types::ReadMembers for DropPageDetail {
     const NAME: &'static str = "DropPageDetail";
     const MEMBERS: &'static [&'static str] = &[
         "PageId",
@@ -13594,12 +13501,12 @@ impl crate::support::ReadMembers for DropPageDetail {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PageId" => crate::support::read_or_default(map, &mut self.page_id)?,
-            "StatusCode" => crate::support::read_or_default(map, &mut self.status_code)?,
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
+            "PageId" => ::tc_types::read_or_default(map, &mut self.page_id)?,
+            "StatusCode" => ::tc_types::read_or_default(map, &mut self.status_code)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
             "CustomResponseId" => {
-                crate::support::read_value(map, &mut self.custom_response_id)?
+                ::tc_types::read_value(map, &mut self.custom_response_id)?
             }
             _ => return Ok(false),
         }
@@ -13653,10 +13560,10 @@ impl<'de> ::serde::Deserialize<'de> for EntityStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for EntityStatus {
+impl ::tc_types::ReadMembers for EntityStatus {
     const NAME: &'static str = "EntityStatus";
     const MEMBERS: &'static [&'static str] = &["Entity", "Status", "Message"];
     const STRICT: bool = false;
@@ -13674,9 +13581,9 @@ impl crate::support::ReadMembers for EntityStatus {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Entity" => crate::support::read_or_default(map, &mut self.entity)?,
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "Message" => crate::support::read_or_default(map, &mut self.message)?,
+            "Entity" => ::tc_types::read_or_default(map, &mut self.entity)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "Message" => ::tc_types::read_or_default(map, &mut self.message)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13719,10 +13626,10 @@ pub struct EnvInfo {
     pub current_config_group_version_infos: Option<Vec<ConfigGroupVersionInfo>>,
     /// Creation time. The time format follows the ISO 8601 standard and is represented in Coordinated Universal Time (UTC).
     #[serde(rename = "CreateTime")]
-    pub create_time: crate::support::DateTime,
+    pub create_time: ::tc_types::DateTime,
     /// Update time. The time format follows the ISO 8601 standard and is represented in Coordinated Universal Time (UTC).
     #[serde(rename = "UpdateTime")]
-    pub update_time: crate::support::DateTime,
+    pub update_time: ::tc_types::DateTime,
 }
 impl EnvInfo {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -13766,12 +13673,12 @@ impl EnvInfo {
         self
     }
     /// Sets `CreateTime`.
-    pub fn create_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn create_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.create_time = value.into();
         self
     }
     /// Sets `UpdateTime`.
-    pub fn update_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn update_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.update_time = value.into();
         self
     }
@@ -13780,10 +13687,10 @@ impl<'de> ::serde::Deserialize<'de> for EnvInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for EnvInfo {
+impl ::tc_types::ReadMembers for EnvInfo {
     const NAME: &'static str = "EnvInfo";
     const MEMBERS: &'static [&'static str] = &[
         "EnvId",
@@ -13813,18 +13720,18 @@ impl crate::support::ReadMembers for EnvInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "EnvId" => crate::support::read_or_default(map, &mut self.env_id)?,
-            "EnvType" => crate::support::read_or_default(map, &mut self.env_type)?,
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "Scope" => crate::support::read_value(map, &mut self.scope)?,
+            "EnvId" => ::tc_types::read_or_default(map, &mut self.env_id)?,
+            "EnvType" => ::tc_types::read_or_default(map, &mut self.env_type)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "Scope" => ::tc_types::read_value(map, &mut self.scope)?,
             "CurrentConfigGroupVersionInfos" => {
-                crate::support::read_value(
+                ::tc_types::read_value(
                     map,
                     &mut self.current_config_group_version_infos,
                 )?
             }
-            "CreateTime" => crate::support::read_or_default(map, &mut self.create_time)?,
-            "UpdateTime" => crate::support::read_or_default(map, &mut self.update_time)?,
+            "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
+            "UpdateTime" => ::tc_types::read_or_default(map, &mut self.update_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13864,10 +13771,10 @@ impl<'de> ::serde::Deserialize<'de> for ErrorPage {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ErrorPage {
+impl ::tc_types::ReadMembers for ErrorPage {
     const NAME: &'static str = "ErrorPage";
     const MEMBERS: &'static [&'static str] = &["StatusCode", "RedirectURL"];
     const STRICT: bool = false;
@@ -13884,10 +13791,8 @@ impl crate::support::ReadMembers for ErrorPage {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StatusCode" => crate::support::read_or_default(map, &mut self.status_code)?,
-            "RedirectURL" => {
-                crate::support::read_or_default(map, &mut self.redirect_url)?
-            }
+            "StatusCode" => ::tc_types::read_or_default(map, &mut self.status_code)?,
+            "RedirectURL" => ::tc_types::read_or_default(map, &mut self.redirect_url)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13921,10 +13826,10 @@ impl<'de> ::serde::Deserialize<'de> for ErrorPageParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ErrorPageParameters {
+impl ::tc_types::ReadMembers for ErrorPageParameters {
     const NAME: &'static str = "ErrorPageParameters";
     const MEMBERS: &'static [&'static str] = &["ErrorPageParams"];
     const STRICT: bool = false;
@@ -13941,7 +13846,7 @@ impl crate::support::ReadMembers for ErrorPageParameters {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ErrorPageParams" => {
-                crate::support::read_value(map, &mut self.error_page_params)?
+                ::tc_types::read_value(map, &mut self.error_page_params)?
             }
             _ => return Ok(false),
         }
@@ -13973,10 +13878,10 @@ impl<'de> ::serde::Deserialize<'de> for ErrorPageReference {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ErrorPageReference {
+impl ::tc_types::ReadMembers for ErrorPageReference {
     const NAME: &'static str = "ErrorPageReference";
     const MEMBERS: &'static [&'static str] = &["BusinessId"];
     const STRICT: bool = false;
@@ -13992,7 +13897,7 @@ impl crate::support::ReadMembers for ErrorPageReference {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "BusinessId" => crate::support::read_value(map, &mut self.business_id)?,
+            "BusinessId" => ::tc_types::read_value(map, &mut self.business_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14038,10 +13943,10 @@ impl<'de> ::serde::Deserialize<'de> for ExceptConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ExceptConfig {
+impl ::tc_types::ReadMembers for ExceptConfig {
     const NAME: &'static str = "ExceptConfig";
     const MEMBERS: &'static [&'static str] = &["Switch", "ExceptUserRules"];
     const STRICT: bool = false;
@@ -14058,9 +13963,9 @@ impl crate::support::ReadMembers for ExceptConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             "ExceptUserRules" => {
-                crate::support::read_value(map, &mut self.except_user_rules)?
+                ::tc_types::read_value(map, &mut self.except_user_rules)?
             }
             _ => return Ok(false),
         }
@@ -14088,7 +13993,7 @@ pub struct ExceptUserRule {
     pub rule_id: Option<i64>,
     /// Last update time. if null, the underlying layer generates it using the current system time by default.
     #[serde(rename = "UpdateTime", skip_serializing_if = "Option::is_none")]
-    pub update_time: Option<crate::support::DateTime>,
+    pub update_time: Option<::tc_types::DateTime>,
     /// The matching condition.
     #[serde(
         rename = "ExceptUserRuleConditions",
@@ -14141,7 +14046,7 @@ impl ExceptUserRule {
         self
     }
     /// Sets `UpdateTime`.
-    pub fn update_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn update_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.update_time = Some(value.into());
         self
     }
@@ -14168,10 +14073,10 @@ impl<'de> ::serde::Deserialize<'de> for ExceptUserRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ExceptUserRule {
+impl ::tc_types::ReadMembers for ExceptUserRule {
     const NAME: &'static str = "ExceptUserRule";
     const MEMBERS: &'static [&'static str] = &[
         "RuleName",
@@ -14203,18 +14108,18 @@ impl crate::support::ReadMembers for ExceptUserRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleName" => crate::support::read_or_default(map, &mut self.rule_name)?,
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "RuleStatus" => crate::support::read_or_default(map, &mut self.rule_status)?,
-            "RuleID" => crate::support::read_value(map, &mut self.rule_id)?,
-            "UpdateTime" => crate::support::read_value(map, &mut self.update_time)?,
+            "RuleName" => ::tc_types::read_or_default(map, &mut self.rule_name)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "RuleStatus" => ::tc_types::read_or_default(map, &mut self.rule_status)?,
+            "RuleID" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
             "ExceptUserRuleConditions" => {
-                crate::support::read_value(map, &mut self.except_user_rule_conditions)?
+                ::tc_types::read_value(map, &mut self.except_user_rule_conditions)?
             }
             "ExceptUserRuleScope" => {
-                crate::support::read_value(map, &mut self.except_user_rule_scope)?
+                ::tc_types::read_value(map, &mut self.except_user_rule_scope)?
             }
-            "RulePriority" => crate::support::read_value(map, &mut self.rule_priority)?,
+            "RulePriority" => ::tc_types::read_value(map, &mut self.rule_priority)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14301,10 +14206,10 @@ impl<'de> ::serde::Deserialize<'de> for ExceptUserRuleCondition {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ExceptUserRuleCondition {
+impl ::tc_types::ReadMembers for ExceptUserRuleCondition {
     const NAME: &'static str = "ExceptUserRuleCondition";
     const MEMBERS: &'static [&'static str] = &[
         "MatchFrom",
@@ -14328,10 +14233,10 @@ impl crate::support::ReadMembers for ExceptUserRuleCondition {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "MatchFrom" => crate::support::read_value(map, &mut self.match_from)?,
-            "MatchParam" => crate::support::read_value(map, &mut self.match_param)?,
-            "Operator" => crate::support::read_value(map, &mut self.operator)?,
-            "MatchContent" => crate::support::read_value(map, &mut self.match_content)?,
+            "MatchFrom" => ::tc_types::read_value(map, &mut self.match_from)?,
+            "MatchParam" => ::tc_types::read_value(map, &mut self.match_param)?,
+            "Operator" => ::tc_types::read_value(map, &mut self.operator)?,
+            "MatchContent" => ::tc_types::read_value(map, &mut self.match_content)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14421,10 +14326,10 @@ impl<'de> ::serde::Deserialize<'de> for ExceptUserRuleScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ExceptUserRuleScope {
+impl ::tc_types::ReadMembers for ExceptUserRuleScope {
     const NAME: &'static str = "ExceptUserRuleScope";
     const MEMBERS: &'static [&'static str] = &[
         "Type",
@@ -14448,14 +14353,10 @@ impl crate::support::ReadMembers for ExceptUserRuleScope {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
-            "Modules" => crate::support::read_value(map, &mut self.modules)?,
-            "PartialModules" => {
-                crate::support::read_value(map, &mut self.partial_modules)?
-            }
-            "SkipConditions" => {
-                crate::support::read_value(map, &mut self.skip_conditions)?
-            }
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "Modules" => ::tc_types::read_value(map, &mut self.modules)?,
+            "PartialModules" => ::tc_types::read_value(map, &mut self.partial_modules)?,
+            "SkipConditions" => ::tc_types::read_value(map, &mut self.skip_conditions)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14626,10 +14527,10 @@ impl<'de> ::serde::Deserialize<'de> for ExceptionRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ExceptionRule {
+impl ::tc_types::ReadMembers for ExceptionRule {
     const NAME: &'static str = "ExceptionRule";
     const MEMBERS: &'static [&'static str] = &[
         "Id",
@@ -14665,30 +14566,27 @@ impl crate::support::ReadMembers for ExceptionRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => crate::support::read_value(map, &mut self.id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Condition" => crate::support::read_value(map, &mut self.condition)?,
-            "SkipScope" => crate::support::read_value(map, &mut self.skip_scope)?,
-            "SkipOption" => crate::support::read_value(map, &mut self.skip_option)?,
+            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
+            "SkipScope" => ::tc_types::read_value(map, &mut self.skip_scope)?,
+            "SkipOption" => ::tc_types::read_value(map, &mut self.skip_option)?,
             "WebSecurityModulesForException" => {
-                crate::support::read_value(
+                ::tc_types::read_value(
                     map,
                     &mut self.web_security_modules_for_exception,
                 )?
             }
             "ManagedRulesForException" => {
-                crate::support::read_value(map, &mut self.managed_rules_for_exception)?
+                ::tc_types::read_value(map, &mut self.managed_rules_for_exception)?
             }
             "ManagedRuleGroupsForException" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.managed_rule_groups_for_exception,
-                )?
+                ::tc_types::read_value(map, &mut self.managed_rule_groups_for_exception)?
             }
             "RequestFieldsForException" => {
-                crate::support::read_value(map, &mut self.request_fields_for_exception)?
+                ::tc_types::read_value(map, &mut self.request_fields_for_exception)?
             }
-            "Enabled" => crate::support::read_value(map, &mut self.enabled)?,
+            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14722,10 +14620,10 @@ impl<'de> ::serde::Deserialize<'de> for ExceptionRules {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ExceptionRules {
+impl ::tc_types::ReadMembers for ExceptionRules {
     const NAME: &'static str = "ExceptionRules";
     const MEMBERS: &'static [&'static str] = &["Rules"];
     const STRICT: bool = false;
@@ -14739,7 +14637,7 @@ impl crate::support::ReadMembers for ExceptionRules {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Rules" => crate::support::read_value(map, &mut self.rules)?,
+            "Rules" => ::tc_types::read_value(map, &mut self.rules)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14785,10 +14683,10 @@ impl<'de> ::serde::Deserialize<'de> for FailReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for FailReason {
+impl ::tc_types::ReadMembers for FailReason {
     const NAME: &'static str = "FailReason";
     const MEMBERS: &'static [&'static str] = &["Reason", "Targets"];
     const STRICT: bool = false;
@@ -14805,8 +14703,8 @@ impl crate::support::ReadMembers for FailReason {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Reason" => crate::support::read_or_default(map, &mut self.reason)?,
-            "Targets" => crate::support::read_or_default(map, &mut self.targets)?,
+            "Reason" => ::tc_types::read_or_default(map, &mut self.reason)?,
+            "Targets" => ::tc_types::read_or_default(map, &mut self.targets)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14849,10 +14747,10 @@ impl<'de> ::serde::Deserialize<'de> for FileAscriptionInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for FileAscriptionInfo {
+impl ::tc_types::ReadMembers for FileAscriptionInfo {
     const NAME: &'static str = "FileAscriptionInfo";
     const MEMBERS: &'static [&'static str] = &["IdentifyPath", "IdentifyContent"];
     const STRICT: bool = false;
@@ -14869,11 +14767,9 @@ impl crate::support::ReadMembers for FileAscriptionInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IdentifyPath" => {
-                crate::support::read_or_default(map, &mut self.identify_path)?
-            }
+            "IdentifyPath" => ::tc_types::read_or_default(map, &mut self.identify_path)?,
             "IdentifyContent" => {
-                crate::support::read_or_default(map, &mut self.identify_content)?
+                ::tc_types::read_or_default(map, &mut self.identify_content)?
             }
             _ => return Ok(false),
         }
@@ -14914,10 +14810,10 @@ impl<'de> ::serde::Deserialize<'de> for FileVerification {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for FileVerification {
+impl ::tc_types::ReadMembers for FileVerification {
     const NAME: &'static str = "FileVerification";
     const MEMBERS: &'static [&'static str] = &["Path", "Content"];
     const STRICT: bool = false;
@@ -14934,8 +14830,8 @@ impl crate::support::ReadMembers for FileVerification {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Path" => crate::support::read_or_default(map, &mut self.path)?,
-            "Content" => crate::support::read_or_default(map, &mut self.content)?,
+            "Path" => ::tc_types::read_or_default(map, &mut self.path)?,
+            "Content" => ::tc_types::read_or_default(map, &mut self.content)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14980,10 +14876,10 @@ impl<'de> ::serde::Deserialize<'de> for Filter {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Filter {
+impl ::tc_types::ReadMembers for Filter {
     const NAME: &'static str = "Filter";
     const MEMBERS: &'static [&'static str] = &["Name", "Values"];
     const STRICT: bool = false;
@@ -15000,8 +14896,8 @@ impl crate::support::ReadMembers for Filter {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Values" => crate::support::read_or_default(map, &mut self.values)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Values" => ::tc_types::read_or_default(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15044,10 +14940,10 @@ impl<'de> ::serde::Deserialize<'de> for FirstPartConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for FirstPartConfig {
+impl ::tc_types::ReadMembers for FirstPartConfig {
     const NAME: &'static str = "FirstPartConfig";
     const MEMBERS: &'static [&'static str] = &["Switch", "StatTime"];
     const STRICT: bool = false;
@@ -15064,8 +14960,8 @@ impl crate::support::ReadMembers for FirstPartConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "StatTime" => crate::support::read_value(map, &mut self.stat_time)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "StatTime" => ::tc_types::read_value(map, &mut self.stat_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15105,10 +15001,10 @@ impl<'de> ::serde::Deserialize<'de> for FloatTimingDataItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for FloatTimingDataItem {
+impl ::tc_types::ReadMembers for FloatTimingDataItem {
     const NAME: &'static str = "FloatTimingDataItem";
     const MEMBERS: &'static [&'static str] = &["Timestamp", "Value"];
     const STRICT: bool = false;
@@ -15125,8 +15021,8 @@ impl crate::support::ReadMembers for FloatTimingDataItem {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Timestamp" => crate::support::read_or_default(map, &mut self.timestamp)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
+            "Timestamp" => ::tc_types::read_or_default(map, &mut self.timestamp)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15196,10 +15092,10 @@ impl<'de> ::serde::Deserialize<'de> for FloatTimingTypeValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for FloatTimingTypeValue {
+impl ::tc_types::ReadMembers for FloatTimingTypeValue {
     const NAME: &'static str = "FloatTimingTypeValue";
     const MEMBERS: &'static [&'static str] = &[
         "Sum",
@@ -15225,11 +15121,11 @@ impl crate::support::ReadMembers for FloatTimingTypeValue {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Sum" => crate::support::read_or_default(map, &mut self.sum)?,
-            "Max" => crate::support::read_or_default(map, &mut self.max)?,
-            "Avg" => crate::support::read_or_default(map, &mut self.avg)?,
-            "MetricName" => crate::support::read_or_default(map, &mut self.metric_name)?,
-            "Detail" => crate::support::read_or_default(map, &mut self.detail)?,
+            "Sum" => ::tc_types::read_or_default(map, &mut self.sum)?,
+            "Max" => ::tc_types::read_or_default(map, &mut self.max)?,
+            "Avg" => ::tc_types::read_or_default(map, &mut self.avg)?,
+            "MetricName" => ::tc_types::read_or_default(map, &mut self.metric_name)?,
+            "Detail" => ::tc_types::read_or_default(map, &mut self.detail)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15306,10 +15202,10 @@ impl<'de> ::serde::Deserialize<'de> for FollowOrigin {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for FollowOrigin {
+impl ::tc_types::ReadMembers for FollowOrigin {
     const NAME: &'static str = "FollowOrigin";
     const MEMBERS: &'static [&'static str] = &[
         "Switch",
@@ -15333,13 +15229,13 @@ impl crate::support::ReadMembers for FollowOrigin {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "DefaultCache" => crate::support::read_value(map, &mut self.default_cache)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "DefaultCache" => ::tc_types::read_value(map, &mut self.default_cache)?,
             "DefaultCacheStrategy" => {
-                crate::support::read_value(map, &mut self.default_cache_strategy)?
+                ::tc_types::read_value(map, &mut self.default_cache_strategy)?
             }
             "DefaultCacheTime" => {
-                crate::support::read_value(map, &mut self.default_cache_time)?
+                ::tc_types::read_value(map, &mut self.default_cache_time)?
             }
             _ => return Ok(false),
         }
@@ -15391,10 +15287,10 @@ impl<'de> ::serde::Deserialize<'de> for ForceRedirect {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ForceRedirect {
+impl ::tc_types::ReadMembers for ForceRedirect {
     const NAME: &'static str = "ForceRedirect";
     const MEMBERS: &'static [&'static str] = &["Switch", "RedirectStatusCode"];
     const STRICT: bool = false;
@@ -15411,9 +15307,9 @@ impl crate::support::ReadMembers for ForceRedirect {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             "RedirectStatusCode" => {
-                crate::support::read_value(map, &mut self.redirect_status_code)?
+                ::tc_types::read_value(map, &mut self.redirect_status_code)?
             }
             _ => return Ok(false),
         }
@@ -15470,10 +15366,10 @@ impl<'de> ::serde::Deserialize<'de> for ForceRedirectHTTPSParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ForceRedirectHTTPSParameters {
+impl ::tc_types::ReadMembers for ForceRedirectHTTPSParameters {
     const NAME: &'static str = "ForceRedirectHTTPSParameters";
     const MEMBERS: &'static [&'static str] = &["Switch", "RedirectStatusCode"];
     const STRICT: bool = false;
@@ -15490,9 +15386,9 @@ impl crate::support::ReadMembers for ForceRedirectHTTPSParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
             "RedirectStatusCode" => {
-                crate::support::read_value(map, &mut self.redirect_status_code)?
+                ::tc_types::read_value(map, &mut self.redirect_status_code)?
             }
             _ => return Ok(false),
         }
@@ -15594,10 +15490,10 @@ impl<'de> ::serde::Deserialize<'de> for FrequentScanningProtection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for FrequentScanningProtection {
+impl ::tc_types::ReadMembers for FrequentScanningProtection {
     const NAME: &'static str = "FrequentScanningProtection";
     const MEMBERS: &'static [&'static str] = &[
         "Enabled",
@@ -15627,19 +15523,13 @@ impl crate::support::ReadMembers for FrequentScanningProtection {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => crate::support::read_value(map, &mut self.enabled)?,
-            "Id" => crate::support::read_value(map, &mut self.id)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
-            "CountBy" => crate::support::read_value(map, &mut self.count_by)?,
-            "BlockThreshold" => {
-                crate::support::read_value(map, &mut self.block_threshold)?
-            }
-            "CountingPeriod" => {
-                crate::support::read_value(map, &mut self.counting_period)?
-            }
-            "ActionDuration" => {
-                crate::support::read_value(map, &mut self.action_duration)?
-            }
+            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
+            "CountBy" => ::tc_types::read_value(map, &mut self.count_by)?,
+            "BlockThreshold" => ::tc_types::read_value(map, &mut self.block_threshold)?,
+            "CountingPeriod" => ::tc_types::read_value(map, &mut self.counting_period)?,
+            "ActionDuration" => ::tc_types::read_value(map, &mut self.action_duration)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15733,10 +15623,10 @@ impl<'de> ::serde::Deserialize<'de> for Function {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Function {
+impl ::tc_types::ReadMembers for Function {
     const NAME: &'static str = "Function";
     const MEMBERS: &'static [&'static str] = &[
         "FunctionId",
@@ -15768,14 +15658,14 @@ impl crate::support::ReadMembers for Function {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FunctionId" => crate::support::read_or_default(map, &mut self.function_id)?,
-            "ZoneId" => crate::support::read_or_default(map, &mut self.zone_id)?,
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Remark" => crate::support::read_or_default(map, &mut self.remark)?,
-            "Content" => crate::support::read_or_default(map, &mut self.content)?,
-            "Domain" => crate::support::read_or_default(map, &mut self.domain)?,
-            "CreateTime" => crate::support::read_or_default(map, &mut self.create_time)?,
-            "UpdateTime" => crate::support::read_or_default(map, &mut self.update_time)?,
+            "FunctionId" => ::tc_types::read_or_default(map, &mut self.function_id)?,
+            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Remark" => ::tc_types::read_or_default(map, &mut self.remark)?,
+            "Content" => ::tc_types::read_or_default(map, &mut self.content)?,
+            "Domain" => ::tc_types::read_or_default(map, &mut self.domain)?,
+            "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
+            "UpdateTime" => ::tc_types::read_or_default(map, &mut self.update_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15830,10 +15720,10 @@ impl<'de> ::serde::Deserialize<'de> for FunctionComponentBinding {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for FunctionComponentBinding {
+impl ::tc_types::ReadMembers for FunctionComponentBinding {
     const NAME: &'static str = "FunctionComponentBinding";
     const MEMBERS: &'static [&'static str] = &[
         "Type",
@@ -15855,12 +15745,10 @@ impl crate::support::ReadMembers for FunctionComponentBinding {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
-            "VariableName" => {
-                crate::support::read_or_default(map, &mut self.variable_name)?
-            }
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "VariableName" => ::tc_types::read_or_default(map, &mut self.variable_name)?,
             "KVNamespaceParameters" => {
-                crate::support::read_value(map, &mut self.kv_namespace_parameters)?
+                ::tc_types::read_value(map, &mut self.kv_namespace_parameters)?
             }
             _ => return Ok(false),
         }
@@ -15915,10 +15803,10 @@ impl<'de> ::serde::Deserialize<'de> for FunctionEnvironmentVariable {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for FunctionEnvironmentVariable {
+impl ::tc_types::ReadMembers for FunctionEnvironmentVariable {
     const NAME: &'static str = "FunctionEnvironmentVariable";
     const MEMBERS: &'static [&'static str] = &["Key", "Value", "Type"];
     const STRICT: bool = false;
@@ -15936,9 +15824,9 @@ impl crate::support::ReadMembers for FunctionEnvironmentVariable {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => crate::support::read_or_default(map, &mut self.key)?,
-            "Value" => crate::support::read_value(map, &mut self.value)?,
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
+            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
+            "Value" => ::tc_types::read_value(map, &mut self.value)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15984,10 +15872,10 @@ impl<'de> ::serde::Deserialize<'de> for FunctionRegionSelection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for FunctionRegionSelection {
+impl ::tc_types::ReadMembers for FunctionRegionSelection {
     const NAME: &'static str = "FunctionRegionSelection";
     const MEMBERS: &'static [&'static str] = &["FunctionId", "Regions"];
     const STRICT: bool = false;
@@ -16004,8 +15892,8 @@ impl crate::support::ReadMembers for FunctionRegionSelection {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FunctionId" => crate::support::read_or_default(map, &mut self.function_id)?,
-            "Regions" => crate::support::read_or_default(map, &mut self.regions)?,
+            "FunctionId" => ::tc_types::read_or_default(map, &mut self.function_id)?,
+            "Regions" => ::tc_types::read_or_default(map, &mut self.regions)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16029,10 +15917,10 @@ pub struct FunctionReplica {
     pub remark: String,
     /// Edge function replica creation time.
     #[serde(rename = "CreatedOn")]
-    pub created_on: crate::support::DateTime,
+    pub created_on: ::tc_types::DateTime,
     /// Edge function replica last update time.
     #[serde(rename = "ModifiedOn")]
-    pub modified_on: crate::support::DateTime,
+    pub modified_on: ::tc_types::DateTime,
 }
 impl FunctionReplica {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -16067,12 +15955,12 @@ impl FunctionReplica {
         self
     }
     /// Sets `CreatedOn`.
-    pub fn created_on(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn created_on(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.created_on = value.into();
         self
     }
     /// Sets `ModifiedOn`.
-    pub fn modified_on(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn modified_on(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.modified_on = value.into();
         self
     }
@@ -16081,10 +15969,10 @@ impl<'de> ::serde::Deserialize<'de> for FunctionReplica {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for FunctionReplica {
+impl ::tc_types::ReadMembers for FunctionReplica {
     const NAME: &'static str = "FunctionReplica";
     const MEMBERS: &'static [&'static str] = &[
         "FunctionId",
@@ -16112,14 +16000,12 @@ impl crate::support::ReadMembers for FunctionReplica {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FunctionId" => crate::support::read_or_default(map, &mut self.function_id)?,
-            "ReplicaName" => {
-                crate::support::read_or_default(map, &mut self.replica_name)?
-            }
-            "Content" => crate::support::read_or_default(map, &mut self.content)?,
-            "Remark" => crate::support::read_or_default(map, &mut self.remark)?,
-            "CreatedOn" => crate::support::read_or_default(map, &mut self.created_on)?,
-            "ModifiedOn" => crate::support::read_or_default(map, &mut self.modified_on)?,
+            "FunctionId" => ::tc_types::read_or_default(map, &mut self.function_id)?,
+            "ReplicaName" => ::tc_types::read_or_default(map, &mut self.replica_name)?,
+            "Content" => ::tc_types::read_or_default(map, &mut self.content)?,
+            "Remark" => ::tc_types::read_or_default(map, &mut self.remark)?,
+            "CreatedOn" => ::tc_types::read_or_default(map, &mut self.created_on)?,
+            "ModifiedOn" => ::tc_types::read_or_default(map, &mut self.modified_on)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16170,10 +16056,10 @@ pub struct FunctionRule {
     pub remark: String,
     /// Creation time, which adopts Coordinated Universal Time (UTC) and follows the date and time format of the ISO 8601 standard.
     #[serde(rename = "CreateTime")]
-    pub create_time: crate::support::DateTime,
+    pub create_time: ::tc_types::DateTime,
     /// Update time, which adopts Coordinated Universal Time (UTC) and follows the date and time format of the ISO 8601 standard.
     #[serde(rename = "UpdateTime")]
-    pub update_time: crate::support::DateTime,
+    pub update_time: ::tc_types::DateTime,
 }
 impl FunctionRule {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -16247,12 +16133,12 @@ impl FunctionRule {
         self
     }
     /// Sets `CreateTime`.
-    pub fn create_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn create_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.create_time = value.into();
         self
     }
     /// Sets `UpdateTime`.
-    pub fn update_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn update_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.update_time = value.into();
         self
     }
@@ -16261,10 +16147,10 @@ impl<'de> ::serde::Deserialize<'de> for FunctionRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for FunctionRule {
+impl ::tc_types::ReadMembers for FunctionRule {
     const NAME: &'static str = "FunctionRule";
     const MEMBERS: &'static [&'static str] = &[
         "RuleId",
@@ -16302,27 +16188,23 @@ impl crate::support::ReadMembers for FunctionRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => crate::support::read_or_default(map, &mut self.rule_id)?,
+            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
             "FunctionRuleConditions" => {
-                crate::support::read_or_default(map, &mut self.function_rule_conditions)?
+                ::tc_types::read_or_default(map, &mut self.function_rule_conditions)?
             }
-            "TriggerType" => {
-                crate::support::read_or_default(map, &mut self.trigger_type)?
-            }
-            "FunctionId" => crate::support::read_or_default(map, &mut self.function_id)?,
-            "FunctionName" => {
-                crate::support::read_or_default(map, &mut self.function_name)?
-            }
+            "TriggerType" => ::tc_types::read_or_default(map, &mut self.trigger_type)?,
+            "FunctionId" => ::tc_types::read_or_default(map, &mut self.function_id)?,
+            "FunctionName" => ::tc_types::read_or_default(map, &mut self.function_name)?,
             "RegionMappingSelections" => {
-                crate::support::read_value(map, &mut self.region_mapping_selections)?
+                ::tc_types::read_value(map, &mut self.region_mapping_selections)?
             }
             "WeightedSelections" => {
-                crate::support::read_value(map, &mut self.weighted_selections)?
+                ::tc_types::read_value(map, &mut self.weighted_selections)?
             }
-            "Priority" => crate::support::read_or_default(map, &mut self.priority)?,
-            "Remark" => crate::support::read_or_default(map, &mut self.remark)?,
-            "CreateTime" => crate::support::read_or_default(map, &mut self.create_time)?,
-            "UpdateTime" => crate::support::read_or_default(map, &mut self.update_time)?,
+            "Priority" => ::tc_types::read_or_default(map, &mut self.priority)?,
+            "Remark" => ::tc_types::read_or_default(map, &mut self.remark)?,
+            "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
+            "UpdateTime" => ::tc_types::read_or_default(map, &mut self.update_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16356,10 +16238,10 @@ impl<'de> ::serde::Deserialize<'de> for FunctionRuleCondition {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for FunctionRuleCondition {
+impl ::tc_types::ReadMembers for FunctionRuleCondition {
     const NAME: &'static str = "FunctionRuleCondition";
     const MEMBERS: &'static [&'static str] = &["RuleConditions"];
     const STRICT: bool = false;
@@ -16376,7 +16258,7 @@ impl crate::support::ReadMembers for FunctionRuleCondition {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "RuleConditions" => {
-                crate::support::read_or_default(map, &mut self.rule_conditions)?
+                ::tc_types::read_or_default(map, &mut self.rule_conditions)?
             }
             _ => return Ok(false),
         }
@@ -16419,10 +16301,10 @@ impl<'de> ::serde::Deserialize<'de> for FunctionWeightedSelection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for FunctionWeightedSelection {
+impl ::tc_types::ReadMembers for FunctionWeightedSelection {
     const NAME: &'static str = "FunctionWeightedSelection";
     const MEMBERS: &'static [&'static str] = &["FunctionId", "Weight"];
     const STRICT: bool = false;
@@ -16439,8 +16321,8 @@ impl crate::support::ReadMembers for FunctionWeightedSelection {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FunctionId" => crate::support::read_or_default(map, &mut self.function_id)?,
-            "Weight" => crate::support::read_or_default(map, &mut self.weight)?,
+            "FunctionId" => ::tc_types::read_or_default(map, &mut self.function_id)?,
+            "Weight" => ::tc_types::read_or_default(map, &mut self.weight)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16489,10 +16371,10 @@ impl<'de> ::serde::Deserialize<'de> for GatewayRegion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for GatewayRegion {
+impl ::tc_types::ReadMembers for GatewayRegion {
     const NAME: &'static str = "GatewayRegion";
     const MEMBERS: &'static [&'static str] = &["RegionId", "CNName", "ENName"];
     const STRICT: bool = false;
@@ -16510,9 +16392,9 @@ impl crate::support::ReadMembers for GatewayRegion {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RegionId" => crate::support::read_value(map, &mut self.region_id)?,
-            "CNName" => crate::support::read_value(map, &mut self.cn_name)?,
-            "ENName" => crate::support::read_value(map, &mut self.en_name)?,
+            "RegionId" => ::tc_types::read_value(map, &mut self.region_id)?,
+            "CNName" => ::tc_types::read_value(map, &mut self.cn_name)?,
+            "ENName" => ::tc_types::read_value(map, &mut self.en_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16544,10 +16426,10 @@ impl<'de> ::serde::Deserialize<'de> for Grpc {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Grpc {
+impl ::tc_types::ReadMembers for Grpc {
     const NAME: &'static str = "Grpc";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -16561,7 +16443,7 @@ impl crate::support::ReadMembers for Grpc {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16598,10 +16480,10 @@ impl<'de> ::serde::Deserialize<'de> for GrpcParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for GrpcParameters {
+impl ::tc_types::ReadMembers for GrpcParameters {
     const NAME: &'static str = "GrpcParameters";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -16615,7 +16497,7 @@ impl crate::support::ReadMembers for GrpcParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16698,10 +16580,10 @@ impl<'de> ::serde::Deserialize<'de> for HSTSParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for HSTSParameters {
+impl ::tc_types::ReadMembers for HSTSParameters {
     const NAME: &'static str = "HSTSParameters";
     const MEMBERS: &'static [&'static str] = &[
         "Switch",
@@ -16725,12 +16607,12 @@ impl crate::support::ReadMembers for HSTSParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
-            "Timeout" => crate::support::read_value(map, &mut self.timeout)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Timeout" => ::tc_types::read_value(map, &mut self.timeout)?,
             "IncludeSubDomains" => {
-                crate::support::read_value(map, &mut self.include_sub_domains)?
+                ::tc_types::read_value(map, &mut self.include_sub_domains)?
             }
-            "Preload" => crate::support::read_value(map, &mut self.preload)?,
+            "Preload" => ::tc_types::read_value(map, &mut self.preload)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16767,10 +16649,10 @@ impl<'de> ::serde::Deserialize<'de> for HTTP2Parameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for HTTP2Parameters {
+impl ::tc_types::ReadMembers for HTTP2Parameters {
     const NAME: &'static str = "HTTP2Parameters";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -16784,7 +16666,7 @@ impl crate::support::ReadMembers for HTTP2Parameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16824,10 +16706,10 @@ impl<'de> ::serde::Deserialize<'de> for HTTPResponseParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for HTTPResponseParameters {
+impl ::tc_types::ReadMembers for HTTPResponseParameters {
     const NAME: &'static str = "HTTPResponseParameters";
     const MEMBERS: &'static [&'static str] = &["StatusCode", "ResponsePage"];
     const STRICT: bool = false;
@@ -16844,8 +16726,8 @@ impl crate::support::ReadMembers for HTTPResponseParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StatusCode" => crate::support::read_value(map, &mut self.status_code)?,
-            "ResponsePage" => crate::support::read_value(map, &mut self.response_page)?,
+            "StatusCode" => ::tc_types::read_value(map, &mut self.status_code)?,
+            "ResponsePage" => ::tc_types::read_value(map, &mut self.response_page)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16882,10 +16764,10 @@ impl<'de> ::serde::Deserialize<'de> for HTTPUpstreamTimeoutParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for HTTPUpstreamTimeoutParameters {
+impl ::tc_types::ReadMembers for HTTPUpstreamTimeoutParameters {
     const NAME: &'static str = "HTTPUpstreamTimeoutParameters";
     const MEMBERS: &'static [&'static str] = &["ResponseTimeout"];
     const STRICT: bool = false;
@@ -16901,9 +16783,7 @@ impl crate::support::ReadMembers for HTTPUpstreamTimeoutParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ResponseTimeout" => {
-                crate::support::read_value(map, &mut self.response_timeout)?
-            }
+            "ResponseTimeout" => ::tc_types::read_value(map, &mut self.response_timeout)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16943,10 +16823,10 @@ impl<'de> ::serde::Deserialize<'de> for Header {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Header {
+impl ::tc_types::ReadMembers for Header {
     const NAME: &'static str = "Header";
     const MEMBERS: &'static [&'static str] = &["Name", "Value"];
     const STRICT: bool = false;
@@ -16963,8 +16843,8 @@ impl crate::support::ReadMembers for Header {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17025,10 +16905,10 @@ impl<'de> ::serde::Deserialize<'de> for HeaderAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for HeaderAction {
+impl ::tc_types::ReadMembers for HeaderAction {
     const NAME: &'static str = "HeaderAction";
     const MEMBERS: &'static [&'static str] = &["Action", "Name", "Value"];
     const STRICT: bool = false;
@@ -17046,9 +16926,9 @@ impl crate::support::ReadMembers for HeaderAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Value" => crate::support::read_value(map, &mut self.value)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Value" => ::tc_types::read_value(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17202,10 +17082,10 @@ impl<'de> ::serde::Deserialize<'de> for HealthChecker {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for HealthChecker {
+impl ::tc_types::ReadMembers for HealthChecker {
     const NAME: &'static str = "HealthChecker";
     const MEMBERS: &'static [&'static str] = &[
         "Type",
@@ -17247,25 +17127,21 @@ impl crate::support::ReadMembers for HealthChecker {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
-            "Port" => crate::support::read_value(map, &mut self.port)?,
-            "Interval" => crate::support::read_value(map, &mut self.interval)?,
-            "Timeout" => crate::support::read_value(map, &mut self.timeout)?,
-            "HealthThreshold" => {
-                crate::support::read_value(map, &mut self.health_threshold)?
-            }
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "Port" => ::tc_types::read_value(map, &mut self.port)?,
+            "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
+            "Timeout" => ::tc_types::read_value(map, &mut self.timeout)?,
+            "HealthThreshold" => ::tc_types::read_value(map, &mut self.health_threshold)?,
             "CriticalThreshold" => {
-                crate::support::read_value(map, &mut self.critical_threshold)?
+                ::tc_types::read_value(map, &mut self.critical_threshold)?
             }
-            "Path" => crate::support::read_value(map, &mut self.path)?,
-            "Method" => crate::support::read_value(map, &mut self.method)?,
-            "ExpectedCodes" => crate::support::read_value(map, &mut self.expected_codes)?,
-            "Headers" => crate::support::read_value(map, &mut self.headers)?,
-            "FollowRedirect" => {
-                crate::support::read_value(map, &mut self.follow_redirect)?
-            }
-            "SendContext" => crate::support::read_value(map, &mut self.send_context)?,
-            "RecvContext" => crate::support::read_value(map, &mut self.recv_context)?,
+            "Path" => ::tc_types::read_value(map, &mut self.path)?,
+            "Method" => ::tc_types::read_value(map, &mut self.method)?,
+            "ExpectedCodes" => ::tc_types::read_value(map, &mut self.expected_codes)?,
+            "Headers" => ::tc_types::read_value(map, &mut self.headers)?,
+            "FollowRedirect" => ::tc_types::read_value(map, &mut self.follow_redirect)?,
+            "SendContext" => ::tc_types::read_value(map, &mut self.send_context)?,
+            "RecvContext" => ::tc_types::read_value(map, &mut self.recv_context)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17314,10 +17190,10 @@ impl<'de> ::serde::Deserialize<'de> for HostHeaderParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for HostHeaderParameters {
+impl ::tc_types::ReadMembers for HostHeaderParameters {
     const NAME: &'static str = "HostHeaderParameters";
     const MEMBERS: &'static [&'static str] = &["Action", "ServerName"];
     const STRICT: bool = false;
@@ -17334,8 +17210,8 @@ impl crate::support::ReadMembers for HostHeaderParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => crate::support::read_value(map, &mut self.action)?,
-            "ServerName" => crate::support::read_value(map, &mut self.server_name)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
+            "ServerName" => ::tc_types::read_value(map, &mut self.server_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17384,10 +17260,10 @@ impl<'de> ::serde::Deserialize<'de> for HostName {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for HostName {
+impl ::tc_types::ReadMembers for HostName {
     const NAME: &'static str = "HostName";
     const MEMBERS: &'static [&'static str] = &["Action", "Value"];
     const STRICT: bool = false;
@@ -17404,8 +17280,8 @@ impl crate::support::ReadMembers for HostName {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => crate::support::read_value(map, &mut self.action)?,
-            "Value" => crate::support::read_value(map, &mut self.value)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
+            "Value" => ::tc_types::read_value(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17472,10 +17348,10 @@ impl<'de> ::serde::Deserialize<'de> for Hsts {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Hsts {
+impl ::tc_types::ReadMembers for Hsts {
     const NAME: &'static str = "Hsts";
     const MEMBERS: &'static [&'static str] = &[
         "Switch",
@@ -17499,12 +17375,12 @@ impl crate::support::ReadMembers for Hsts {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "MaxAge" => crate::support::read_value(map, &mut self.max_age)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "MaxAge" => ::tc_types::read_value(map, &mut self.max_age)?,
             "IncludeSubDomains" => {
-                crate::support::read_value(map, &mut self.include_sub_domains)?
+                ::tc_types::read_value(map, &mut self.include_sub_domains)?
             }
-            "Preload" => crate::support::read_value(map, &mut self.preload)?,
+            "Preload" => ::tc_types::read_value(map, &mut self.preload)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17568,10 +17444,10 @@ impl<'de> ::serde::Deserialize<'de> for HttpDDoSProtection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for HttpDDoSProtection {
+impl ::tc_types::ReadMembers for HttpDDoSProtection {
     const NAME: &'static str = "HttpDDoSProtection";
     const MEMBERS: &'static [&'static str] = &[
         "AdaptiveFrequencyControl",
@@ -17596,16 +17472,14 @@ impl crate::support::ReadMembers for HttpDDoSProtection {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "AdaptiveFrequencyControl" => {
-                crate::support::read_value(map, &mut self.adaptive_frequency_control)?
+                ::tc_types::read_value(map, &mut self.adaptive_frequency_control)?
             }
-            "ClientFiltering" => {
-                crate::support::read_value(map, &mut self.client_filtering)?
-            }
+            "ClientFiltering" => ::tc_types::read_value(map, &mut self.client_filtering)?,
             "BandwidthAbuseDefense" => {
-                crate::support::read_value(map, &mut self.bandwidth_abuse_defense)?
+                ::tc_types::read_value(map, &mut self.bandwidth_abuse_defense)?
             }
             "SlowAttackDefense" => {
-                crate::support::read_value(map, &mut self.slow_attack_defense)?
+                ::tc_types::read_value(map, &mut self.slow_attack_defense)?
             }
             _ => return Ok(false),
         }
@@ -17738,10 +17612,10 @@ impl<'de> ::serde::Deserialize<'de> for Https {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Https {
+impl ::tc_types::ReadMembers for Https {
     const NAME: &'static str = "Https";
     const MEMBERS: &'static [&'static str] = &[
         "Http2",
@@ -17771,13 +17645,13 @@ impl crate::support::ReadMembers for Https {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Http2" => crate::support::read_value(map, &mut self.http2)?,
-            "OcspStapling" => crate::support::read_value(map, &mut self.ocsp_stapling)?,
-            "TlsVersion" => crate::support::read_value(map, &mut self.tls_version)?,
-            "Hsts" => crate::support::read_value(map, &mut self.hsts)?,
-            "CertInfo" => crate::support::read_value(map, &mut self.cert_info)?,
-            "ApplyType" => crate::support::read_value(map, &mut self.apply_type)?,
-            "CipherSuite" => crate::support::read_value(map, &mut self.cipher_suite)?,
+            "Http2" => ::tc_types::read_value(map, &mut self.http2)?,
+            "OcspStapling" => ::tc_types::read_value(map, &mut self.ocsp_stapling)?,
+            "TlsVersion" => ::tc_types::read_value(map, &mut self.tls_version)?,
+            "Hsts" => ::tc_types::read_value(map, &mut self.hsts)?,
+            "CertInfo" => ::tc_types::read_value(map, &mut self.cert_info)?,
+            "ApplyType" => ::tc_types::read_value(map, &mut self.apply_type)?,
+            "CipherSuite" => ::tc_types::read_value(map, &mut self.cipher_suite)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17789,7 +17663,7 @@ impl crate::support::ReadMembers for Https {
 pub struct IPExpireInfo {
     /// Scheduled expiration time, following the ISO 8601 standard date and time format, such as "2022-01-01T00:00:00+08:00".
     #[serde(rename = "ExpireTime", skip_serializing_if = "Option::is_none")]
-    pub expire_time: Option<crate::support::DateTime>,
+    pub expire_time: Option<::tc_types::DateTime>,
     /// IP list. supports ip and ip range.
     #[serde(rename = "IPList", skip_serializing_if = "Option::is_none")]
     pub ip_list: Option<Vec<String>>,
@@ -17803,7 +17677,7 @@ impl IPExpireInfo {
         }
     }
     /// Sets `ExpireTime`.
-    pub fn expire_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn expire_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.expire_time = Some(value.into());
         self
     }
@@ -17820,10 +17694,10 @@ impl<'de> ::serde::Deserialize<'de> for IPExpireInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IPExpireInfo {
+impl ::tc_types::ReadMembers for IPExpireInfo {
     const NAME: &'static str = "IPExpireInfo";
     const MEMBERS: &'static [&'static str] = &["ExpireTime", "IPList"];
     const STRICT: bool = false;
@@ -17840,8 +17714,8 @@ impl crate::support::ReadMembers for IPExpireInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ExpireTime" => crate::support::read_value(map, &mut self.expire_time)?,
-            "IPList" => crate::support::read_value(map, &mut self.ip_list)?,
+            "ExpireTime" => ::tc_types::read_value(map, &mut self.expire_time)?,
+            "IPList" => ::tc_types::read_value(map, &mut self.ip_list)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17932,10 +17806,10 @@ impl<'de> ::serde::Deserialize<'de> for IPGroup {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IPGroup {
+impl ::tc_types::ReadMembers for IPGroup {
     const NAME: &'static str = "IPGroup";
     const MEMBERS: &'static [&'static str] = &[
         "GroupId",
@@ -17963,12 +17837,12 @@ impl crate::support::ReadMembers for IPGroup {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "GroupId" => crate::support::read_or_default(map, &mut self.group_id)?,
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Content" => crate::support::read_or_default(map, &mut self.content)?,
-            "IPTotalCount" => crate::support::read_value(map, &mut self.ip_total_count)?,
-            "IPExpireInfo" => crate::support::read_value(map, &mut self.ip_expire_info)?,
-            "RefCount" => crate::support::read_value(map, &mut self.ref_count)?,
+            "GroupId" => ::tc_types::read_or_default(map, &mut self.group_id)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Content" => ::tc_types::read_or_default(map, &mut self.content)?,
+            "IPTotalCount" => ::tc_types::read_value(map, &mut self.ip_total_count)?,
+            "IPExpireInfo" => ::tc_types::read_value(map, &mut self.ip_expire_info)?,
+            "RefCount" => ::tc_types::read_value(map, &mut self.ref_count)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18116,10 +17990,10 @@ impl<'de> ::serde::Deserialize<'de> for IPGroupReference {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IPGroupReference {
+impl ::tc_types::ReadMembers for IPGroupReference {
     const NAME: &'static str = "IPGroupReference";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -18149,17 +18023,13 @@ impl crate::support::ReadMembers for IPGroupReference {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "EntityType" => crate::support::read_value(map, &mut self.entity_type)?,
-            "EntityId" => crate::support::read_value(map, &mut self.entity_id)?,
-            "EntityName" => crate::support::read_value(map, &mut self.entity_name)?,
-            "SubEntityType" => {
-                crate::support::read_value(map, &mut self.sub_entity_type)?
-            }
-            "SubEntityId" => crate::support::read_value(map, &mut self.sub_entity_id)?,
-            "SubEntityName" => {
-                crate::support::read_value(map, &mut self.sub_entity_name)?
-            }
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "EntityType" => ::tc_types::read_value(map, &mut self.entity_type)?,
+            "EntityId" => ::tc_types::read_value(map, &mut self.entity_id)?,
+            "EntityName" => ::tc_types::read_value(map, &mut self.entity_name)?,
+            "SubEntityType" => ::tc_types::read_value(map, &mut self.sub_entity_type)?,
+            "SubEntityId" => ::tc_types::read_value(map, &mut self.sub_entity_id)?,
+            "SubEntityName" => ::tc_types::read_value(map, &mut self.sub_entity_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18202,10 +18072,10 @@ impl<'de> ::serde::Deserialize<'de> for IPRegionInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IPRegionInfo {
+impl ::tc_types::ReadMembers for IPRegionInfo {
     const NAME: &'static str = "IPRegionInfo";
     const MEMBERS: &'static [&'static str] = &["IP", "IsEdgeOneIP"];
     const STRICT: bool = false;
@@ -18222,10 +18092,8 @@ impl crate::support::ReadMembers for IPRegionInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IP" => crate::support::read_or_default(map, &mut self.ip)?,
-            "IsEdgeOneIP" => {
-                crate::support::read_or_default(map, &mut self.is_edge_one_ip)?
-            }
+            "IP" => ::tc_types::read_or_default(map, &mut self.ip)?,
+            "IsEdgeOneIP" => ::tc_types::read_or_default(map, &mut self.is_edge_one_ip)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18270,10 +18138,10 @@ impl<'de> ::serde::Deserialize<'de> for IPReputation {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IPReputation {
+impl ::tc_types::ReadMembers for IPReputation {
     const NAME: &'static str = "IPReputation";
     const MEMBERS: &'static [&'static str] = &["Enabled", "IPReputationGroup"];
     const STRICT: bool = false;
@@ -18290,9 +18158,9 @@ impl crate::support::ReadMembers for IPReputation {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => crate::support::read_value(map, &mut self.enabled)?,
+            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
             "IPReputationGroup" => {
-                crate::support::read_value(map, &mut self.ip_reputation_group)?
+                ::tc_types::read_value(map, &mut self.ip_reputation_group)?
             }
             _ => return Ok(false),
         }
@@ -18364,10 +18232,10 @@ impl<'de> ::serde::Deserialize<'de> for IPReputationGroup {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IPReputationGroup {
+impl ::tc_types::ReadMembers for IPReputationGroup {
     const NAME: &'static str = "IPReputationGroup";
     const MEMBERS: &'static [&'static str] = &[
         "BaseAction",
@@ -18387,12 +18255,9 @@ impl crate::support::ReadMembers for IPReputationGroup {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "BaseAction" => crate::support::read_value(map, &mut self.base_action)?,
+            "BaseAction" => ::tc_types::read_value(map, &mut self.base_action)?,
             "BotManagementActionOverrides" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.bot_management_action_overrides,
-                )?
+                ::tc_types::read_value(map, &mut self.bot_management_action_overrides)?
             }
             _ => return Ok(false),
         }
@@ -18439,10 +18304,10 @@ impl<'de> ::serde::Deserialize<'de> for IPSSLConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IPSSLConfig {
+impl ::tc_types::ReadMembers for IPSSLConfig {
     const NAME: &'static str = "IPSSLConfig";
     const MEMBERS: &'static [&'static str] = &["AssociatedDomain", "Status"];
     const STRICT: bool = false;
@@ -18460,9 +18325,9 @@ impl crate::support::ReadMembers for IPSSLConfig {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "AssociatedDomain" => {
-                crate::support::read_value(map, &mut self.associated_domain)?
+                ::tc_types::read_value(map, &mut self.associated_domain)?
             }
-            "Status" => crate::support::read_value(map, &mut self.status)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18508,10 +18373,10 @@ impl<'de> ::serde::Deserialize<'de> for IPSSLSetting {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IPSSLSetting {
+impl ::tc_types::ReadMembers for IPSSLSetting {
     const NAME: &'static str = "IPSSLSetting";
     const MEMBERS: &'static [&'static str] = &["Operation", "AssociatedDomain"];
     const STRICT: bool = false;
@@ -18528,9 +18393,9 @@ impl crate::support::ReadMembers for IPSSLSetting {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Operation" => crate::support::read_or_default(map, &mut self.operation)?,
+            "Operation" => ::tc_types::read_or_default(map, &mut self.operation)?,
             "AssociatedDomain" => {
-                crate::support::read_or_default(map, &mut self.associated_domain)?
+                ::tc_types::read_or_default(map, &mut self.associated_domain)?
             }
             _ => return Ok(false),
         }
@@ -18574,10 +18439,10 @@ impl<'de> ::serde::Deserialize<'de> for IPWhitelist {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IPWhitelist {
+impl ::tc_types::ReadMembers for IPWhitelist {
     const NAME: &'static str = "IPWhitelist";
     const MEMBERS: &'static [&'static str] = &["IPv4", "IPv6"];
     const STRICT: bool = false;
@@ -18594,8 +18459,8 @@ impl crate::support::ReadMembers for IPWhitelist {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IPv4" => crate::support::read_or_default(map, &mut self.ipv4)?,
-            "IPv6" => crate::support::read_or_default(map, &mut self.ipv6)?,
+            "IPv4" => ::tc_types::read_or_default(map, &mut self.ipv4)?,
+            "IPv6" => ::tc_types::read_or_default(map, &mut self.ipv6)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18632,10 +18497,10 @@ impl<'de> ::serde::Deserialize<'de> for IPv6Parameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IPv6Parameters {
+impl ::tc_types::ReadMembers for IPv6Parameters {
     const NAME: &'static str = "IPv6Parameters";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -18649,7 +18514,7 @@ impl crate::support::ReadMembers for IPv6Parameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18731,10 +18596,10 @@ impl<'de> ::serde::Deserialize<'de> for Identification {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Identification {
+impl ::tc_types::ReadMembers for Identification {
     const NAME: &'static str = "Identification";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneName",
@@ -18762,15 +18627,15 @@ impl crate::support::ReadMembers for Identification {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneName" => crate::support::read_or_default(map, &mut self.zone_name)?,
-            "Domain" => crate::support::read_value(map, &mut self.domain)?,
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "Ascription" => crate::support::read_or_default(map, &mut self.ascription)?,
+            "ZoneName" => ::tc_types::read_or_default(map, &mut self.zone_name)?,
+            "Domain" => ::tc_types::read_value(map, &mut self.domain)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "Ascription" => ::tc_types::read_or_default(map, &mut self.ascription)?,
             "OriginalNameServers" => {
-                crate::support::read_or_default(map, &mut self.original_name_servers)?
+                ::tc_types::read_or_default(map, &mut self.original_name_servers)?
             }
             "FileAscription" => {
-                crate::support::read_or_default(map, &mut self.file_ascription)?
+                ::tc_types::read_or_default(map, &mut self.file_ascription)?
             }
             _ => return Ok(false),
         }
@@ -18803,10 +18668,10 @@ impl<'de> ::serde::Deserialize<'de> for ImageOptimize {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ImageOptimize {
+impl ::tc_types::ReadMembers for ImageOptimize {
     const NAME: &'static str = "ImageOptimize";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -18820,7 +18685,7 @@ impl crate::support::ReadMembers for ImageOptimize {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18878,10 +18743,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceAPIToken {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceAPIToken {
+impl ::tc_types::ReadMembers for InferenceAPIToken {
     const NAME: &'static str = "InferenceAPIToken";
     const MEMBERS: &'static [&'static str] = &[
         "TokenId",
@@ -18905,10 +18770,10 @@ impl crate::support::ReadMembers for InferenceAPIToken {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TokenId" => crate::support::read_value(map, &mut self.token_id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Content" => crate::support::read_value(map, &mut self.content)?,
-            "CreateTime" => crate::support::read_value(map, &mut self.create_time)?,
+            "TokenId" => ::tc_types::read_value(map, &mut self.token_id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Content" => ::tc_types::read_value(map, &mut self.content)?,
+            "CreateTime" => ::tc_types::read_value(map, &mut self.create_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18951,10 +18816,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceAutoScalingConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceAutoScalingConfig {
+impl ::tc_types::ReadMembers for InferenceAutoScalingConfig {
     const NAME: &'static str = "InferenceAutoScalingConfig";
     const MEMBERS: &'static [&'static str] = &["MinInstanceCount", "ScalingPolicies"];
     const STRICT: bool = false;
@@ -18972,11 +18837,9 @@ impl crate::support::ReadMembers for InferenceAutoScalingConfig {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "MinInstanceCount" => {
-                crate::support::read_or_default(map, &mut self.min_instance_count)?
+                ::tc_types::read_or_default(map, &mut self.min_instance_count)?
             }
-            "ScalingPolicies" => {
-                crate::support::read_value(map, &mut self.scaling_policies)?
-            }
+            "ScalingPolicies" => ::tc_types::read_value(map, &mut self.scaling_policies)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19040,10 +18903,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceContainerConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceContainerConfig {
+impl ::tc_types::ReadMembers for InferenceContainerConfig {
     const NAME: &'static str = "InferenceContainerConfig";
     const MEMBERS: &'static [&'static str] = &[
         "ImageType",
@@ -19067,15 +18930,13 @@ impl crate::support::ReadMembers for InferenceContainerConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ImageType" => crate::support::read_or_default(map, &mut self.image_type)?,
+            "ImageType" => ::tc_types::read_or_default(map, &mut self.image_type)?,
             "TcrRepositoryConfig" => {
-                crate::support::read_value(map, &mut self.tcr_repository_config)?
+                ::tc_types::read_value(map, &mut self.tcr_repository_config)?
             }
-            "StartupCommand" => {
-                crate::support::read_value(map, &mut self.startup_command)?
-            }
+            "StartupCommand" => ::tc_types::read_value(map, &mut self.startup_command)?,
             "EnvironmentVariables" => {
-                crate::support::read_value(map, &mut self.environment_variables)?
+                ::tc_types::read_value(map, &mut self.environment_variables)?
             }
             _ => return Ok(false),
         }
@@ -19139,10 +19000,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceContainerConfigForModify {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceContainerConfigForModify {
+impl ::tc_types::ReadMembers for InferenceContainerConfigForModify {
     const NAME: &'static str = "InferenceContainerConfigForModify";
     const MEMBERS: &'static [&'static str] = &[
         "ImageType",
@@ -19166,15 +19027,13 @@ impl crate::support::ReadMembers for InferenceContainerConfigForModify {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ImageType" => crate::support::read_value(map, &mut self.image_type)?,
+            "ImageType" => ::tc_types::read_value(map, &mut self.image_type)?,
             "TcrRepositoryConfig" => {
-                crate::support::read_value(map, &mut self.tcr_repository_config)?
+                ::tc_types::read_value(map, &mut self.tcr_repository_config)?
             }
-            "StartupCommand" => {
-                crate::support::read_value(map, &mut self.startup_command)?
-            }
+            "StartupCommand" => ::tc_types::read_value(map, &mut self.startup_command)?,
             "EnvironmentVariables" => {
-                crate::support::read_value(map, &mut self.environment_variables)?
+                ::tc_types::read_value(map, &mut self.environment_variables)?
             }
             _ => return Ok(false),
         }
@@ -19215,10 +19074,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceEnvironmentVariable {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceEnvironmentVariable {
+impl ::tc_types::ReadMembers for InferenceEnvironmentVariable {
     const NAME: &'static str = "InferenceEnvironmentVariable";
     const MEMBERS: &'static [&'static str] = &["Key", "Value"];
     const STRICT: bool = false;
@@ -19235,8 +19094,8 @@ impl crate::support::ReadMembers for InferenceEnvironmentVariable {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => crate::support::read_or_default(map, &mut self.key)?,
-            "Value" => crate::support::read_value(map, &mut self.value)?,
+            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
+            "Value" => ::tc_types::read_value(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19312,10 +19171,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceHardwareSpecification {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceHardwareSpecification {
+impl ::tc_types::ReadMembers for InferenceHardwareSpecification {
     const NAME: &'static str = "InferenceHardwareSpecification";
     const MEMBERS: &'static [&'static str] = &[
         "Spec",
@@ -19343,12 +19202,12 @@ impl crate::support::ReadMembers for InferenceHardwareSpecification {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Spec" => crate::support::read_or_default(map, &mut self.spec)?,
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "CPUNum" => crate::support::read_or_default(map, &mut self.cpu_num)?,
-            "MemSize" => crate::support::read_or_default(map, &mut self.mem_size)?,
-            "GPUNum" => crate::support::read_or_default(map, &mut self.gpu_num)?,
-            "GPUMemSize" => crate::support::read_or_default(map, &mut self.gpu_mem_size)?,
+            "Spec" => ::tc_types::read_or_default(map, &mut self.spec)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "CPUNum" => ::tc_types::read_or_default(map, &mut self.cpu_num)?,
+            "MemSize" => ::tc_types::read_or_default(map, &mut self.mem_size)?,
+            "GPUNum" => ::tc_types::read_or_default(map, &mut self.gpu_num)?,
+            "GPUMemSize" => ::tc_types::read_or_default(map, &mut self.gpu_mem_size)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19377,10 +19236,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceManualInstanceConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceManualInstanceConfig {
+impl ::tc_types::ReadMembers for InferenceManualInstanceConfig {
     const NAME: &'static str = "InferenceManualInstanceConfig";
     const MEMBERS: &'static [&'static str] = &["FixedInstanceCount"];
     const STRICT: bool = false;
@@ -19397,7 +19256,7 @@ impl crate::support::ReadMembers for InferenceManualInstanceConfig {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "FixedInstanceCount" => {
-                crate::support::read_or_default(map, &mut self.fixed_instance_count)?
+                ::tc_types::read_or_default(map, &mut self.fixed_instance_count)?
             }
             _ => return Ok(false),
         }
@@ -19476,10 +19335,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceResourceConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceResourceConfig {
+impl ::tc_types::ReadMembers for InferenceResourceConfig {
     const NAME: &'static str = "InferenceResourceConfig";
     const MEMBERS: &'static [&'static str] = &[
         "ScalingMode",
@@ -19505,19 +19364,15 @@ impl crate::support::ReadMembers for InferenceResourceConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ScalingMode" => {
-                crate::support::read_or_default(map, &mut self.scaling_mode)?
-            }
-            "HardwareSpec" => {
-                crate::support::read_or_default(map, &mut self.hardware_spec)?
-            }
+            "ScalingMode" => ::tc_types::read_or_default(map, &mut self.scaling_mode)?,
+            "HardwareSpec" => ::tc_types::read_or_default(map, &mut self.hardware_spec)?,
             "AutoScalingConfig" => {
-                crate::support::read_value(map, &mut self.auto_scaling_config)?
+                ::tc_types::read_value(map, &mut self.auto_scaling_config)?
             }
             "ManualInstanceConfig" => {
-                crate::support::read_value(map, &mut self.manual_instance_config)?
+                ::tc_types::read_value(map, &mut self.manual_instance_config)?
             }
-            "Concurrency" => crate::support::read_value(map, &mut self.concurrency)?,
+            "Concurrency" => ::tc_types::read_value(map, &mut self.concurrency)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19581,10 +19436,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceResourceConfigForModify {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceResourceConfigForModify {
+impl ::tc_types::ReadMembers for InferenceResourceConfigForModify {
     const NAME: &'static str = "InferenceResourceConfigForModify";
     const MEMBERS: &'static [&'static str] = &[
         "ScalingMode",
@@ -19608,14 +19463,14 @@ impl crate::support::ReadMembers for InferenceResourceConfigForModify {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ScalingMode" => crate::support::read_value(map, &mut self.scaling_mode)?,
+            "ScalingMode" => ::tc_types::read_value(map, &mut self.scaling_mode)?,
             "AutoScalingConfig" => {
-                crate::support::read_value(map, &mut self.auto_scaling_config)?
+                ::tc_types::read_value(map, &mut self.auto_scaling_config)?
             }
             "ManualInstanceConfig" => {
-                crate::support::read_value(map, &mut self.manual_instance_config)?
+                ::tc_types::read_value(map, &mut self.manual_instance_config)?
             }
-            "Concurrency" => crate::support::read_value(map, &mut self.concurrency)?,
+            "Concurrency" => ::tc_types::read_value(map, &mut self.concurrency)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19669,10 +19524,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceScalingPolicy {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceScalingPolicy {
+impl ::tc_types::ReadMembers for InferenceScalingPolicy {
     const NAME: &'static str = "InferenceScalingPolicy";
     const MEMBERS: &'static [&'static str] = &[
         "PolicyName",
@@ -19694,10 +19549,10 @@ impl crate::support::ReadMembers for InferenceScalingPolicy {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PolicyName" => crate::support::read_or_default(map, &mut self.policy_name)?,
-            "PolicyType" => crate::support::read_or_default(map, &mut self.policy_type)?,
+            "PolicyName" => ::tc_types::read_or_default(map, &mut self.policy_name)?,
+            "PolicyType" => ::tc_types::read_or_default(map, &mut self.policy_type)?,
             "ScheduledScalingPolicy" => {
-                crate::support::read_value(map, &mut self.scheduled_scaling_policy)?
+                ::tc_types::read_value(map, &mut self.scheduled_scaling_policy)?
             }
             _ => return Ok(false),
         }
@@ -19738,10 +19593,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceScheduledScalingAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceScheduledScalingAction {
+impl ::tc_types::ReadMembers for InferenceScheduledScalingAction {
     const NAME: &'static str = "InferenceScheduledScalingAction";
     const MEMBERS: &'static [&'static str] = &["CronExpression", "MinInstanceCount"];
     const STRICT: bool = false;
@@ -19759,10 +19614,10 @@ impl crate::support::ReadMembers for InferenceScheduledScalingAction {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "CronExpression" => {
-                crate::support::read_or_default(map, &mut self.cron_expression)?
+                ::tc_types::read_or_default(map, &mut self.cron_expression)?
             }
             "MinInstanceCount" => {
-                crate::support::read_or_default(map, &mut self.min_instance_count)?
+                ::tc_types::read_or_default(map, &mut self.min_instance_count)?
             }
             _ => return Ok(false),
         }
@@ -19781,10 +19636,10 @@ pub struct InferenceScheduledScalingEffectiveRange {
     pub effective_type: String,
     /// Start date of the valid period. Required when EffectiveType is Custom. Do not pass this field when EffectiveType is LongTerm.
     #[serde(rename = "StartDate", skip_serializing_if = "Option::is_none")]
-    pub start_date: Option<crate::support::DateTime>,
+    pub start_date: Option<::tc_types::DateTime>,
     /// Termination date of the valid period. Required when EffectiveType is Custom, and cannot be earlier than StartDate. Do not pass this field when EffectiveType is LongTerm.
     #[serde(rename = "EndDate", skip_serializing_if = "Option::is_none")]
-    pub end_date: Option<crate::support::DateTime>,
+    pub end_date: Option<::tc_types::DateTime>,
 }
 impl InferenceScheduledScalingEffectiveRange {
     /// Creates it from its required members; set the others with the chainable setters.
@@ -19801,12 +19656,12 @@ impl InferenceScheduledScalingEffectiveRange {
         self
     }
     /// Sets `StartDate`.
-    pub fn start_date(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_date(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_date = Some(value.into());
         self
     }
     /// Sets `EndDate`.
-    pub fn end_date(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_date(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_date = Some(value.into());
         self
     }
@@ -19815,10 +19670,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceScheduledScalingEffectiveRange 
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceScheduledScalingEffectiveRange {
+impl ::tc_types::ReadMembers for InferenceScheduledScalingEffectiveRange {
     const NAME: &'static str = "InferenceScheduledScalingEffectiveRange";
     const MEMBERS: &'static [&'static str] = &["EffectiveType", "StartDate", "EndDate"];
     const STRICT: bool = false;
@@ -19837,10 +19692,10 @@ impl crate::support::ReadMembers for InferenceScheduledScalingEffectiveRange {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "EffectiveType" => {
-                crate::support::read_or_default(map, &mut self.effective_type)?
+                ::tc_types::read_or_default(map, &mut self.effective_type)?
             }
-            "StartDate" => crate::support::read_value(map, &mut self.start_date)?,
-            "EndDate" => crate::support::read_value(map, &mut self.end_date)?,
+            "StartDate" => ::tc_types::read_value(map, &mut self.start_date)?,
+            "EndDate" => ::tc_types::read_value(map, &mut self.end_date)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19898,10 +19753,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceScheduledScalingPolicy {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceScheduledScalingPolicy {
+impl ::tc_types::ReadMembers for InferenceScheduledScalingPolicy {
     const NAME: &'static str = "InferenceScheduledScalingPolicy";
     const MEMBERS: &'static [&'static str] = &[
         "ScheduledActions",
@@ -19924,12 +19779,12 @@ impl crate::support::ReadMembers for InferenceScheduledScalingPolicy {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ScheduledActions" => {
-                crate::support::read_or_default(map, &mut self.scheduled_actions)?
+                ::tc_types::read_or_default(map, &mut self.scheduled_actions)?
             }
             "EffectiveRange" => {
-                crate::support::read_or_default(map, &mut self.effective_range)?
+                ::tc_types::read_or_default(map, &mut self.effective_range)?
             }
-            "TimeZone" => crate::support::read_value(map, &mut self.time_zone)?,
+            "TimeZone" => ::tc_types::read_value(map, &mut self.time_zone)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20085,10 +19940,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceService {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceService {
+impl ::tc_types::ReadMembers for InferenceService {
     const NAME: &'static str = "InferenceService";
     const MEMBERS: &'static [&'static str] = &[
         "ServiceId",
@@ -20130,23 +19985,21 @@ impl crate::support::ReadMembers for InferenceService {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ServiceId" => crate::support::read_value(map, &mut self.service_id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
-            "ListenPort" => crate::support::read_value(map, &mut self.listen_port)?,
-            "RequestPaths" => crate::support::read_value(map, &mut self.request_paths)?,
-            "Containers" => crate::support::read_value(map, &mut self.containers)?,
-            "ResourceConfig" => {
-                crate::support::read_value(map, &mut self.resource_config)?
-            }
-            "Status" => crate::support::read_value(map, &mut self.status)?,
-            "ScalingStatus" => crate::support::read_value(map, &mut self.scaling_status)?,
+            "ServiceId" => ::tc_types::read_value(map, &mut self.service_id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "ListenPort" => ::tc_types::read_value(map, &mut self.listen_port)?,
+            "RequestPaths" => ::tc_types::read_value(map, &mut self.request_paths)?,
+            "Containers" => ::tc_types::read_value(map, &mut self.containers)?,
+            "ResourceConfig" => ::tc_types::read_value(map, &mut self.resource_config)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "ScalingStatus" => ::tc_types::read_value(map, &mut self.scaling_status)?,
             "CurrentInstanceCount" => {
-                crate::support::read_value(map, &mut self.current_instance_count)?
+                ::tc_types::read_value(map, &mut self.current_instance_count)?
             }
-            "InferenceURL" => crate::support::read_value(map, &mut self.inference_url)?,
-            "CreateTime" => crate::support::read_value(map, &mut self.create_time)?,
-            "UpdateTime" => crate::support::read_value(map, &mut self.update_time)?,
+            "InferenceURL" => ::tc_types::read_value(map, &mut self.inference_url)?,
+            "CreateTime" => ::tc_types::read_value(map, &mut self.create_time)?,
+            "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20210,10 +20063,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceServiceConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceServiceConfig {
+impl ::tc_types::ReadMembers for InferenceServiceConfig {
     const NAME: &'static str = "InferenceServiceConfig";
     const MEMBERS: &'static [&'static str] = &[
         "ListenPort",
@@ -20237,12 +20090,10 @@ impl crate::support::ReadMembers for InferenceServiceConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ListenPort" => crate::support::read_value(map, &mut self.listen_port)?,
-            "RequestPaths" => crate::support::read_value(map, &mut self.request_paths)?,
-            "Containers" => crate::support::read_value(map, &mut self.containers)?,
-            "ResourceConfig" => {
-                crate::support::read_value(map, &mut self.resource_config)?
-            }
+            "ListenPort" => ::tc_types::read_value(map, &mut self.listen_port)?,
+            "RequestPaths" => ::tc_types::read_value(map, &mut self.request_paths)?,
+            "Containers" => ::tc_types::read_value(map, &mut self.containers)?,
+            "ResourceConfig" => ::tc_types::read_value(map, &mut self.resource_config)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20257,7 +20108,7 @@ pub struct InferenceServiceDeploymentLogInfo {
     pub log_message: String,
     /// Log generation time.
     #[serde(rename = "Timestamp")]
-    pub timestamp: crate::support::DateTime,
+    pub timestamp: ::tc_types::DateTime,
 }
 impl InferenceServiceDeploymentLogInfo {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -20273,7 +20124,7 @@ impl InferenceServiceDeploymentLogInfo {
         self
     }
     /// Sets `Timestamp`.
-    pub fn timestamp(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn timestamp(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.timestamp = value.into();
         self
     }
@@ -20282,10 +20133,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceServiceDeploymentLogInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceServiceDeploymentLogInfo {
+impl ::tc_types::ReadMembers for InferenceServiceDeploymentLogInfo {
     const NAME: &'static str = "InferenceServiceDeploymentLogInfo";
     const MEMBERS: &'static [&'static str] = &["LogMessage", "Timestamp"];
     const STRICT: bool = false;
@@ -20302,8 +20153,8 @@ impl crate::support::ReadMembers for InferenceServiceDeploymentLogInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "LogMessage" => crate::support::read_or_default(map, &mut self.log_message)?,
-            "Timestamp" => crate::support::read_or_default(map, &mut self.timestamp)?,
+            "LogMessage" => ::tc_types::read_or_default(map, &mut self.log_message)?,
+            "Timestamp" => ::tc_types::read_or_default(map, &mut self.timestamp)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20400,10 +20251,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceServiceDeploymentRecord {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceServiceDeploymentRecord {
+impl ::tc_types::ReadMembers for InferenceServiceDeploymentRecord {
     const NAME: &'static str = "InferenceServiceDeploymentRecord";
     const MEMBERS: &'static [&'static str] = &[
         "RecordId",
@@ -20433,17 +20284,15 @@ impl crate::support::ReadMembers for InferenceServiceDeploymentRecord {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RecordId" => crate::support::read_or_default(map, &mut self.record_id)?,
-            "Operation" => crate::support::read_or_default(map, &mut self.operation)?,
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "Duration" => crate::support::read_or_default(map, &mut self.duration)?,
+            "RecordId" => ::tc_types::read_or_default(map, &mut self.record_id)?,
+            "Operation" => ::tc_types::read_or_default(map, &mut self.operation)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "Duration" => ::tc_types::read_or_default(map, &mut self.duration)?,
             "InferenceServiceConfig" => {
-                crate::support::read_or_default(map, &mut self.inference_service_config)?
+                ::tc_types::read_or_default(map, &mut self.inference_service_config)?
             }
-            "CreateTime" => crate::support::read_or_default(map, &mut self.create_time)?,
-            "ActiveStatus" => {
-                crate::support::read_or_default(map, &mut self.active_status)?
-            }
+            "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
+            "ActiveStatus" => ::tc_types::read_or_default(map, &mut self.active_status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20455,7 +20304,7 @@ impl crate::support::ReadMembers for InferenceServiceDeploymentRecord {
 pub struct InferenceServiceMonitorItem {
     /// Corresponding time point of monitoring data.
     #[serde(rename = "Timestamp")]
-    pub timestamp: crate::support::DateTime,
+    pub timestamp: ::tc_types::DateTime,
     /// Specific values.
     #[serde(rename = "Value")]
     pub value: f64,
@@ -20469,7 +20318,7 @@ impl InferenceServiceMonitorItem {
         }
     }
     /// Sets `Timestamp`.
-    pub fn timestamp(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn timestamp(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.timestamp = value.into();
         self
     }
@@ -20483,10 +20332,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceServiceMonitorItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceServiceMonitorItem {
+impl ::tc_types::ReadMembers for InferenceServiceMonitorItem {
     const NAME: &'static str = "InferenceServiceMonitorItem";
     const MEMBERS: &'static [&'static str] = &["Timestamp", "Value"];
     const STRICT: bool = false;
@@ -20503,8 +20352,8 @@ impl crate::support::ReadMembers for InferenceServiceMonitorItem {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Timestamp" => crate::support::read_or_default(map, &mut self.timestamp)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
+            "Timestamp" => ::tc_types::read_or_default(map, &mut self.timestamp)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20556,10 +20405,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceServiceMonitorRecord {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceServiceMonitorRecord {
+impl ::tc_types::ReadMembers for InferenceServiceMonitorRecord {
     const NAME: &'static str = "InferenceServiceMonitorRecord";
     const MEMBERS: &'static [&'static str] = &[
         "ServiceId",
@@ -20581,10 +20430,10 @@ impl crate::support::ReadMembers for InferenceServiceMonitorRecord {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ServiceId" => crate::support::read_or_default(map, &mut self.service_id)?,
-            "MetricName" => crate::support::read_or_default(map, &mut self.metric_name)?,
+            "ServiceId" => ::tc_types::read_or_default(map, &mut self.service_id)?,
+            "MetricName" => ::tc_types::read_or_default(map, &mut self.metric_name)?,
             "InferenceServiceMonitorItems" => {
-                crate::support::read_or_default(
+                ::tc_types::read_or_default(
                     map,
                     &mut self.inference_service_monitor_items,
                 )?
@@ -20649,10 +20498,10 @@ impl<'de> ::serde::Deserialize<'de> for InferenceTCRRepositoryConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for InferenceTCRRepositoryConfig {
+impl ::tc_types::ReadMembers for InferenceTCRRepositoryConfig {
     const NAME: &'static str = "InferenceTCRRepositoryConfig";
     const MEMBERS: &'static [&'static str] = &[
         "TCRType",
@@ -20676,10 +20525,10 @@ impl crate::support::ReadMembers for InferenceTCRRepositoryConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TCRType" => crate::support::read_or_default(map, &mut self.tcr_type)?,
-            "Image" => crate::support::read_or_default(map, &mut self.image)?,
-            "RegistryId" => crate::support::read_value(map, &mut self.registry_id)?,
-            "RegionName" => crate::support::read_value(map, &mut self.region_name)?,
+            "TCRType" => ::tc_types::read_or_default(map, &mut self.tcr_type)?,
+            "Image" => ::tc_types::read_or_default(map, &mut self.image)?,
+            "RegistryId" => ::tc_types::read_value(map, &mut self.registry_id)?,
+            "RegionName" => ::tc_types::read_value(map, &mut self.region_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20725,10 +20574,10 @@ impl<'de> ::serde::Deserialize<'de> for IntelligenceRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IntelligenceRule {
+impl ::tc_types::ReadMembers for IntelligenceRule {
     const NAME: &'static str = "IntelligenceRule";
     const MEMBERS: &'static [&'static str] = &["Switch", "IntelligenceRuleItems"];
     const STRICT: bool = false;
@@ -20745,9 +20594,9 @@ impl crate::support::ReadMembers for IntelligenceRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
             "IntelligenceRuleItems" => {
-                crate::support::read_value(map, &mut self.intelligence_rule_items)?
+                ::tc_types::read_value(map, &mut self.intelligence_rule_items)?
             }
             _ => return Ok(false),
         }
@@ -20799,10 +20648,10 @@ impl<'de> ::serde::Deserialize<'de> for IntelligenceRuleItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IntelligenceRuleItem {
+impl ::tc_types::ReadMembers for IntelligenceRuleItem {
     const NAME: &'static str = "IntelligenceRuleItem";
     const MEMBERS: &'static [&'static str] = &["Label", "Action"];
     const STRICT: bool = false;
@@ -20819,8 +20668,8 @@ impl crate::support::ReadMembers for IntelligenceRuleItem {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Label" => crate::support::read_or_default(map, &mut self.label)?,
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
+            "Label" => ::tc_types::read_or_default(map, &mut self.label)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20868,10 +20717,10 @@ impl<'de> ::serde::Deserialize<'de> for IpTableConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IpTableConfig {
+impl ::tc_types::ReadMembers for IpTableConfig {
     const NAME: &'static str = "IpTableConfig";
     const MEMBERS: &'static [&'static str] = &["Switch", "IpTableRules"];
     const STRICT: bool = false;
@@ -20888,8 +20737,8 @@ impl crate::support::ReadMembers for IpTableConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "IpTableRules" => crate::support::read_value(map, &mut self.ip_table_rules)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "IpTableRules" => ::tc_types::read_value(map, &mut self.ip_table_rules)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20930,7 +20779,7 @@ pub struct IpTableRule {
     pub rule_id: Option<i64>,
     /// The update time, which is only used as an output parameter.
     #[serde(rename = "UpdateTime", skip_serializing_if = "Option::is_none")]
-    pub update_time: Option<crate::support::DateTime>,
+    pub update_time: Option<::tc_types::DateTime>,
     /// The rule status. A null value indicates that the rule is enabled. Values:
     ///
     /// - `on`: Enabled
@@ -20981,7 +20830,7 @@ impl IpTableRule {
         self
     }
     /// Sets `UpdateTime`.
-    pub fn update_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn update_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.update_time = Some(value.into());
         self
     }
@@ -21005,10 +20854,10 @@ impl<'de> ::serde::Deserialize<'de> for IpTableRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for IpTableRule {
+impl ::tc_types::ReadMembers for IpTableRule {
     const NAME: &'static str = "IpTableRule";
     const MEMBERS: &'static [&'static str] = &[
         "Action",
@@ -21040,14 +20889,14 @@ impl crate::support::ReadMembers for IpTableRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "MatchFrom" => crate::support::read_or_default(map, &mut self.match_from)?,
-            "Operator" => crate::support::read_value(map, &mut self.operator)?,
-            "RuleID" => crate::support::read_value(map, &mut self.rule_id)?,
-            "UpdateTime" => crate::support::read_value(map, &mut self.update_time)?,
-            "Status" => crate::support::read_value(map, &mut self.status)?,
-            "RuleName" => crate::support::read_value(map, &mut self.rule_name)?,
-            "MatchContent" => crate::support::read_value(map, &mut self.match_content)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "MatchFrom" => ::tc_types::read_or_default(map, &mut self.match_from)?,
+            "Operator" => ::tc_types::read_value(map, &mut self.operator)?,
+            "RuleID" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "RuleName" => ::tc_types::read_value(map, &mut self.rule_name)?,
+            "MatchContent" => ::tc_types::read_value(map, &mut self.match_content)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21079,10 +20928,10 @@ impl<'de> ::serde::Deserialize<'de> for Ipv6 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Ipv6 {
+impl ::tc_types::ReadMembers for Ipv6 {
     const NAME: &'static str = "Ipv6";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -21096,7 +20945,7 @@ impl crate::support::ReadMembers for Ipv6 {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21128,10 +20977,10 @@ impl<'de> ::serde::Deserialize<'de> for JITVideoProcess {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for JITVideoProcess {
+impl ::tc_types::ReadMembers for JITVideoProcess {
     const NAME: &'static str = "JITVideoProcess";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -21145,7 +20994,7 @@ impl crate::support::ReadMembers for JITVideoProcess {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21220,10 +21069,10 @@ impl<'de> ::serde::Deserialize<'de> for JSInjectionRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for JSInjectionRule {
+impl ::tc_types::ReadMembers for JSInjectionRule {
     const NAME: &'static str = "JSInjectionRule";
     const MEMBERS: &'static [&'static str] = &[
         "RuleId",
@@ -21249,11 +21098,11 @@ impl crate::support::ReadMembers for JSInjectionRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => crate::support::read_value(map, &mut self.rule_id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Priority" => crate::support::read_value(map, &mut self.priority)?,
-            "Condition" => crate::support::read_value(map, &mut self.condition)?,
-            "InjectJS" => crate::support::read_value(map, &mut self.inject_js)?,
+            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Priority" => ::tc_types::read_value(map, &mut self.priority)?,
+            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
+            "InjectJS" => ::tc_types::read_value(map, &mut self.inject_js)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21380,10 +21229,10 @@ impl<'de> ::serde::Deserialize<'de> for JustInTimeTranscodeTemplate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for JustInTimeTranscodeTemplate {
+impl ::tc_types::ReadMembers for JustInTimeTranscodeTemplate {
     const NAME: &'static str = "JustInTimeTranscodeTemplate";
     const MEMBERS: &'static [&'static str] = &[
         "TemplateId",
@@ -21419,26 +21268,24 @@ impl crate::support::ReadMembers for JustInTimeTranscodeTemplate {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TemplateId" => crate::support::read_or_default(map, &mut self.template_id)?,
-            "TemplateName" => {
-                crate::support::read_or_default(map, &mut self.template_name)?
-            }
-            "Comment" => crate::support::read_or_default(map, &mut self.comment)?,
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
+            "TemplateId" => ::tc_types::read_or_default(map, &mut self.template_id)?,
+            "TemplateName" => ::tc_types::read_or_default(map, &mut self.template_name)?,
+            "Comment" => ::tc_types::read_or_default(map, &mut self.comment)?,
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
             "VideoStreamSwitch" => {
-                crate::support::read_or_default(map, &mut self.video_stream_switch)?
+                ::tc_types::read_or_default(map, &mut self.video_stream_switch)?
             }
             "AudioStreamSwitch" => {
-                crate::support::read_or_default(map, &mut self.audio_stream_switch)?
+                ::tc_types::read_or_default(map, &mut self.audio_stream_switch)?
             }
             "VideoTemplate" => {
-                crate::support::read_or_default(map, &mut self.video_template)?
+                ::tc_types::read_or_default(map, &mut self.video_template)?
             }
             "AudioTemplate" => {
-                crate::support::read_or_default(map, &mut self.audio_template)?
+                ::tc_types::read_or_default(map, &mut self.audio_template)?
             }
-            "CreateTime" => crate::support::read_or_default(map, &mut self.create_time)?,
-            "UpdateTime" => crate::support::read_or_default(map, &mut self.update_time)?,
+            "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
+            "UpdateTime" => ::tc_types::read_or_default(map, &mut self.update_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21465,10 +21312,10 @@ pub struct KVNamespace {
     pub references: Vec<ComponentReference>,
     /// The creation time of the namespace follows the ISO 8601 standard in the format YYYY-MM-DDThh:mm:ssZ (UTC time).
     #[serde(rename = "CreatedOn")]
-    pub created_on: crate::support::DateTime,
+    pub created_on: ::tc_types::DateTime,
     /// The last modification time of the namespace follows the ISO 8601 standard in the format YYYY-MM-DDThh:mm:ssZ (UTC time).
     #[serde(rename = "ModifiedOn")]
-    pub modified_on: crate::support::DateTime,
+    pub modified_on: ::tc_types::DateTime,
 }
 impl KVNamespace {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -21512,12 +21359,12 @@ impl KVNamespace {
         self
     }
     /// Sets `CreatedOn`.
-    pub fn created_on(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn created_on(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.created_on = value.into();
         self
     }
     /// Sets `ModifiedOn`.
-    pub fn modified_on(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn modified_on(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.modified_on = value.into();
         self
     }
@@ -21526,10 +21373,10 @@ impl<'de> ::serde::Deserialize<'de> for KVNamespace {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for KVNamespace {
+impl ::tc_types::ReadMembers for KVNamespace {
     const NAME: &'static str = "KVNamespace";
     const MEMBERS: &'static [&'static str] = &[
         "Namespace",
@@ -21559,15 +21406,13 @@ impl crate::support::ReadMembers for KVNamespace {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Namespace" => crate::support::read_or_default(map, &mut self.namespace)?,
-            "Remark" => crate::support::read_value(map, &mut self.remark)?,
-            "Capacity" => crate::support::read_or_default(map, &mut self.capacity)?,
-            "CapacityUsed" => {
-                crate::support::read_or_default(map, &mut self.capacity_used)?
-            }
-            "References" => crate::support::read_or_default(map, &mut self.references)?,
-            "CreatedOn" => crate::support::read_or_default(map, &mut self.created_on)?,
-            "ModifiedOn" => crate::support::read_or_default(map, &mut self.modified_on)?,
+            "Namespace" => ::tc_types::read_or_default(map, &mut self.namespace)?,
+            "Remark" => ::tc_types::read_value(map, &mut self.remark)?,
+            "Capacity" => ::tc_types::read_or_default(map, &mut self.capacity)?,
+            "CapacityUsed" => ::tc_types::read_or_default(map, &mut self.capacity_used)?,
+            "References" => ::tc_types::read_or_default(map, &mut self.references)?,
+            "CreatedOn" => ::tc_types::read_or_default(map, &mut self.created_on)?,
+            "ModifiedOn" => ::tc_types::read_or_default(map, &mut self.modified_on)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21607,10 +21452,10 @@ impl<'de> ::serde::Deserialize<'de> for KVNamespaceParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for KVNamespaceParameters {
+impl ::tc_types::ReadMembers for KVNamespaceParameters {
     const NAME: &'static str = "KVNamespaceParameters";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Namespace"];
     const STRICT: bool = false;
@@ -21627,8 +21472,8 @@ impl crate::support::ReadMembers for KVNamespaceParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_or_default(map, &mut self.zone_id)?,
-            "Namespace" => crate::support::read_or_default(map, &mut self.namespace)?,
+            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
+            "Namespace" => ::tc_types::read_or_default(map, &mut self.namespace)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21646,7 +21491,7 @@ pub struct KeyValuePair {
     pub value: String,
     /// Expiration time, following ISO 8601 standard, format YYYY-MM-DDThh:mm:ssZ (UTC time). If it is an empty string in the output, it means the key-value pair will never expire.
     #[serde(rename = "Expiration", skip_serializing_if = "Option::is_none")]
-    pub expiration: Option<crate::support::DateTime>,
+    pub expiration: Option<::tc_types::DateTime>,
 }
 impl KeyValuePair {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -21668,7 +21513,7 @@ impl KeyValuePair {
         self
     }
     /// Sets `Expiration`.
-    pub fn expiration(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn expiration(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.expiration = Some(value.into());
         self
     }
@@ -21677,10 +21522,10 @@ impl<'de> ::serde::Deserialize<'de> for KeyValuePair {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for KeyValuePair {
+impl ::tc_types::ReadMembers for KeyValuePair {
     const NAME: &'static str = "KeyValuePair";
     const MEMBERS: &'static [&'static str] = &["Key", "Value", "Expiration"];
     const STRICT: bool = false;
@@ -21698,9 +21543,9 @@ impl crate::support::ReadMembers for KeyValuePair {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => crate::support::read_or_default(map, &mut self.key)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
-            "Expiration" => crate::support::read_value(map, &mut self.expiration)?,
+            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "Expiration" => ::tc_types::read_value(map, &mut self.expiration)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21754,10 +21599,10 @@ impl<'de> ::serde::Deserialize<'de> for KnownBotCategories {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for KnownBotCategories {
+impl ::tc_types::ReadMembers for KnownBotCategories {
     const NAME: &'static str = "KnownBotCategories";
     const MEMBERS: &'static [&'static str] = &[
         "BaseAction",
@@ -21777,12 +21622,9 @@ impl crate::support::ReadMembers for KnownBotCategories {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "BaseAction" => crate::support::read_value(map, &mut self.base_action)?,
+            "BaseAction" => ::tc_types::read_value(map, &mut self.base_action)?,
             "BotManagementActionOverrides" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.bot_management_action_overrides,
-                )?
+                ::tc_types::read_value(map, &mut self.bot_management_action_overrides)?
             }
             _ => return Ok(false),
         }
@@ -21813,10 +21655,10 @@ pub struct L4OfflineLog {
     pub log_time: i64,
     /// Start time of log packaging.
     #[serde(rename = "LogStartTime")]
-    pub log_start_time: crate::support::DateTime,
+    pub log_start_time: ::tc_types::DateTime,
     /// End time of the log package.
     #[serde(rename = "LogEndTime")]
-    pub log_end_time: crate::support::DateTime,
+    pub log_end_time: ::tc_types::DateTime,
     /// Log size (in bytes).
     #[serde(rename = "Size")]
     pub size: i64,
@@ -21861,12 +21703,12 @@ impl L4OfflineLog {
         self
     }
     /// Sets `LogStartTime`.
-    pub fn log_start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn log_start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.log_start_time = value.into();
         self
     }
     /// Sets `LogEndTime`.
-    pub fn log_end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn log_end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.log_end_time = value.into();
         self
     }
@@ -21880,10 +21722,10 @@ impl<'de> ::serde::Deserialize<'de> for L4OfflineLog {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for L4OfflineLog {
+impl ::tc_types::ReadMembers for L4OfflineLog {
     const NAME: &'static str = "L4OfflineLog";
     const MEMBERS: &'static [&'static str] = &[
         "ProxyId",
@@ -21915,18 +21757,16 @@ impl crate::support::ReadMembers for L4OfflineLog {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ProxyId" => crate::support::read_or_default(map, &mut self.proxy_id)?,
-            "Area" => crate::support::read_or_default(map, &mut self.area)?,
+            "ProxyId" => ::tc_types::read_or_default(map, &mut self.proxy_id)?,
+            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
             "LogPacketName" => {
-                crate::support::read_or_default(map, &mut self.log_packet_name)?
+                ::tc_types::read_or_default(map, &mut self.log_packet_name)?
             }
-            "Url" => crate::support::read_or_default(map, &mut self.url)?,
-            "LogTime" => crate::support::read_or_default(map, &mut self.log_time)?,
-            "LogStartTime" => {
-                crate::support::read_or_default(map, &mut self.log_start_time)?
-            }
-            "LogEndTime" => crate::support::read_or_default(map, &mut self.log_end_time)?,
-            "Size" => crate::support::read_or_default(map, &mut self.size)?,
+            "Url" => ::tc_types::read_or_default(map, &mut self.url)?,
+            "LogTime" => ::tc_types::read_or_default(map, &mut self.log_time)?,
+            "LogStartTime" => ::tc_types::read_or_default(map, &mut self.log_start_time)?,
+            "LogEndTime" => ::tc_types::read_or_default(map, &mut self.log_end_time)?,
+            "Size" => ::tc_types::read_or_default(map, &mut self.size)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21997,7 +21837,7 @@ pub struct L4Proxy {
     pub l4_proxy_rule_count: Option<i64>,
     /// Latest modification time.
     #[serde(rename = "UpdateTime", skip_serializing_if = "Option::is_none")]
-    pub update_time: Option<crate::support::DateTime>,
+    pub update_time: Option<::tc_types::DateTime>,
 }
 impl L4Proxy {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -22080,7 +21920,7 @@ impl L4Proxy {
         self
     }
     /// Sets `UpdateTime`.
-    pub fn update_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn update_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.update_time = Some(value.into());
         self
     }
@@ -22089,10 +21929,10 @@ impl<'de> ::serde::Deserialize<'de> for L4Proxy {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for L4Proxy {
+impl ::tc_types::ReadMembers for L4Proxy {
     const NAME: &'static str = "L4Proxy";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -22134,25 +21974,25 @@ impl crate::support::ReadMembers for L4Proxy {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "ProxyName" => crate::support::read_value(map, &mut self.proxy_name)?,
-            "Area" => crate::support::read_value(map, &mut self.area)?,
-            "Cname" => crate::support::read_value(map, &mut self.cname)?,
-            "Ips" => crate::support::read_value(map, &mut self.ips)?,
-            "Status" => crate::support::read_value(map, &mut self.status)?,
-            "Ipv6" => crate::support::read_value(map, &mut self.ipv6)?,
-            "StaticIp" => crate::support::read_value(map, &mut self.static_ip)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "ProxyName" => ::tc_types::read_value(map, &mut self.proxy_name)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
+            "Cname" => ::tc_types::read_value(map, &mut self.cname)?,
+            "Ips" => ::tc_types::read_value(map, &mut self.ips)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "Ipv6" => ::tc_types::read_value(map, &mut self.ipv6)?,
+            "StaticIp" => ::tc_types::read_value(map, &mut self.static_ip)?,
             "AccelerateMainland" => {
-                crate::support::read_value(map, &mut self.accelerate_mainland)?
+                ::tc_types::read_value(map, &mut self.accelerate_mainland)?
             }
             "DDosProtectionConfig" => {
-                crate::support::read_value(map, &mut self.d_dos_protection_config)?
+                ::tc_types::read_value(map, &mut self.d_dos_protection_config)?
             }
             "L4ProxyRuleCount" => {
-                crate::support::read_value(map, &mut self.l4_proxy_rule_count)?
+                ::tc_types::read_value(map, &mut self.l4_proxy_rule_count)?
             }
-            "UpdateTime" => crate::support::read_value(map, &mut self.update_time)?,
+            "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22211,10 +22051,10 @@ impl<'de> ::serde::Deserialize<'de> for L4ProxyRemoteAuth {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for L4ProxyRemoteAuth {
+impl ::tc_types::ReadMembers for L4ProxyRemoteAuth {
     const NAME: &'static str = "L4ProxyRemoteAuth";
     const MEMBERS: &'static [&'static str] = &[
         "Switch",
@@ -22236,10 +22076,10 @@ impl crate::support::ReadMembers for L4ProxyRemoteAuth {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "Address" => crate::support::read_or_default(map, &mut self.address)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Address" => ::tc_types::read_or_default(map, &mut self.address)?,
             "ServerFaultyBehavior" => {
-                crate::support::read_or_default(map, &mut self.server_faulty_behavior)?
+                ::tc_types::read_or_default(map, &mut self.server_faulty_behavior)?
             }
             _ => return Ok(false),
         }
@@ -22438,10 +22278,10 @@ impl<'de> ::serde::Deserialize<'de> for L4ProxyRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for L4ProxyRule {
+impl ::tc_types::ReadMembers for L4ProxyRule {
     const NAME: &'static str = "L4ProxyRule";
     const MEMBERS: &'static [&'static str] = &[
         "RuleId",
@@ -22483,27 +22323,25 @@ impl crate::support::ReadMembers for L4ProxyRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => crate::support::read_value(map, &mut self.rule_id)?,
-            "Protocol" => crate::support::read_value(map, &mut self.protocol)?,
-            "PortRange" => crate::support::read_value(map, &mut self.port_range)?,
-            "OriginType" => crate::support::read_value(map, &mut self.origin_type)?,
-            "OriginValue" => crate::support::read_value(map, &mut self.origin_value)?,
+            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "Protocol" => ::tc_types::read_value(map, &mut self.protocol)?,
+            "PortRange" => ::tc_types::read_value(map, &mut self.port_range)?,
+            "OriginType" => ::tc_types::read_value(map, &mut self.origin_type)?,
+            "OriginValue" => ::tc_types::read_value(map, &mut self.origin_value)?,
             "OriginPortRange" => {
-                crate::support::read_value(map, &mut self.origin_port_range)?
+                ::tc_types::read_value(map, &mut self.origin_port_range)?
             }
             "ClientIPPassThroughMode" => {
-                crate::support::read_value(map, &mut self.client_ip_pass_through_mode)?
+                ::tc_types::read_value(map, &mut self.client_ip_pass_through_mode)?
             }
-            "SessionPersist" => {
-                crate::support::read_value(map, &mut self.session_persist)?
-            }
+            "SessionPersist" => ::tc_types::read_value(map, &mut self.session_persist)?,
             "SessionPersistTime" => {
-                crate::support::read_value(map, &mut self.session_persist_time)?
+                ::tc_types::read_value(map, &mut self.session_persist_time)?
             }
-            "RuleTag" => crate::support::read_value(map, &mut self.rule_tag)?,
-            "Status" => crate::support::read_value(map, &mut self.status)?,
-            "BuId" => crate::support::read_value(map, &mut self.bu_id)?,
-            "RemoteAuth" => crate::support::read_value(map, &mut self.remote_auth)?,
+            "RuleTag" => ::tc_types::read_value(map, &mut self.rule_tag)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "BuId" => ::tc_types::read_value(map, &mut self.bu_id)?,
+            "RemoteAuth" => ::tc_types::read_value(map, &mut self.remote_auth)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22533,10 +22371,10 @@ pub struct L7OfflineLog {
     pub log_time: i64,
     /// Start time of log packaging.
     #[serde(rename = "LogStartTime")]
-    pub log_start_time: crate::support::DateTime,
+    pub log_start_time: ::tc_types::DateTime,
     /// End time of the log package.
     #[serde(rename = "LogEndTime")]
-    pub log_end_time: crate::support::DateTime,
+    pub log_end_time: ::tc_types::DateTime,
     /// Original log size (in bytes).
     #[serde(rename = "Size")]
     pub size: i64,
@@ -22581,12 +22419,12 @@ impl L7OfflineLog {
         self
     }
     /// Sets `LogStartTime`.
-    pub fn log_start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn log_start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.log_start_time = value.into();
         self
     }
     /// Sets `LogEndTime`.
-    pub fn log_end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn log_end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.log_end_time = value.into();
         self
     }
@@ -22600,10 +22438,10 @@ impl<'de> ::serde::Deserialize<'de> for L7OfflineLog {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for L7OfflineLog {
+impl ::tc_types::ReadMembers for L7OfflineLog {
     const NAME: &'static str = "L7OfflineLog";
     const MEMBERS: &'static [&'static str] = &[
         "Domain",
@@ -22635,18 +22473,16 @@ impl crate::support::ReadMembers for L7OfflineLog {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Domain" => crate::support::read_or_default(map, &mut self.domain)?,
-            "Area" => crate::support::read_or_default(map, &mut self.area)?,
+            "Domain" => ::tc_types::read_or_default(map, &mut self.domain)?,
+            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
             "LogPacketName" => {
-                crate::support::read_or_default(map, &mut self.log_packet_name)?
+                ::tc_types::read_or_default(map, &mut self.log_packet_name)?
             }
-            "Url" => crate::support::read_or_default(map, &mut self.url)?,
-            "LogTime" => crate::support::read_or_default(map, &mut self.log_time)?,
-            "LogStartTime" => {
-                crate::support::read_or_default(map, &mut self.log_start_time)?
-            }
-            "LogEndTime" => crate::support::read_or_default(map, &mut self.log_end_time)?,
-            "Size" => crate::support::read_or_default(map, &mut self.size)?,
+            "Url" => ::tc_types::read_or_default(map, &mut self.url)?,
+            "LogTime" => ::tc_types::read_or_default(map, &mut self.log_time)?,
+            "LogStartTime" => ::tc_types::read_or_default(map, &mut self.log_start_time)?,
+            "LogEndTime" => ::tc_types::read_or_default(map, &mut self.log_end_time)?,
+            "Size" => ::tc_types::read_or_default(map, &mut self.size)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22791,10 +22627,10 @@ impl<'de> ::serde::Deserialize<'de> for LoadBalancer {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for LoadBalancer {
+impl ::tc_types::ReadMembers for LoadBalancer {
     const NAME: &'static str = "LoadBalancer";
     const MEMBERS: &'static [&'static str] = &[
         "InstanceId",
@@ -22832,28 +22668,25 @@ impl crate::support::ReadMembers for LoadBalancer {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "InstanceId" => crate::support::read_or_default(map, &mut self.instance_id)?,
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
+            "InstanceId" => ::tc_types::read_or_default(map, &mut self.instance_id)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
             "HealthChecker" => {
-                crate::support::read_or_default(map, &mut self.health_checker)?
+                ::tc_types::read_or_default(map, &mut self.health_checker)?
             }
             "SteeringPolicy" => {
-                crate::support::read_or_default(map, &mut self.steering_policy)?
+                ::tc_types::read_or_default(map, &mut self.steering_policy)?
             }
             "FailoverPolicy" => {
-                crate::support::read_or_default(map, &mut self.failover_policy)?
+                ::tc_types::read_or_default(map, &mut self.failover_policy)?
             }
             "OriginGroupHealthStatus" => {
-                crate::support::read_or_default(
-                    map,
-                    &mut self.origin_group_health_status,
-                )?
+                ::tc_types::read_or_default(map, &mut self.origin_group_health_status)?
             }
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "L4UsedList" => crate::support::read_or_default(map, &mut self.l4_used_list)?,
-            "L7UsedList" => crate::support::read_or_default(map, &mut self.l7_used_list)?,
-            "References" => crate::support::read_value(map, &mut self.references)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "L4UsedList" => ::tc_types::read_or_default(map, &mut self.l4_used_list)?,
+            "L7UsedList" => ::tc_types::read_or_default(map, &mut self.l7_used_list)?,
+            "References" => ::tc_types::read_value(map, &mut self.references)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22877,10 +22710,10 @@ pub struct LogAnalysisDownloadTask {
     pub area: String,
     /// Start time, example value: 2020-04-29T00:00:00Z.
     #[serde(rename = "StartTime")]
-    pub start_time: crate::support::DateTime,
+    pub start_time: ::tc_types::DateTime,
     /// End time. Example value: 2020-04-30T00:00:00Z.
     #[serde(rename = "EndTime")]
-    pub end_time: crate::support::DateTime,
+    pub end_time: ::tc_types::DateTime,
     /// Log type. Valid values:
     ///
     /// - l7-access-logs: Layer 7 Access Logs;
@@ -22910,13 +22743,13 @@ pub struct LogAnalysisDownloadTask {
     pub status: String,
     /// Task creation time. After successful task creation, the retention period is 3 days.
     #[serde(rename = "CreateTime")]
-    pub create_time: crate::support::DateTime,
+    pub create_time: ::tc_types::DateTime,
     /// Download link, only returned when Status = completed.
     #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Task expiration time. After expiry, the download address will be unavailable. Please obtain a new download address through this API.
     #[serde(rename = "ExpireTime", skip_serializing_if = "Option::is_none")]
-    pub expire_time: Option<crate::support::DateTime>,
+    pub expire_time: Option<::tc_types::DateTime>,
 }
 impl LogAnalysisDownloadTask {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -22953,12 +22786,12 @@ impl LogAnalysisDownloadTask {
         self
     }
     /// Sets `StartTime`.
-    pub fn start_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.start_time = value.into();
         self
     }
     /// Sets `EndTime`.
-    pub fn end_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.end_time = value.into();
         self
     }
@@ -22988,7 +22821,7 @@ impl LogAnalysisDownloadTask {
         self
     }
     /// Sets `CreateTime`.
-    pub fn create_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn create_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.create_time = value.into();
         self
     }
@@ -22998,7 +22831,7 @@ impl LogAnalysisDownloadTask {
         self
     }
     /// Sets `ExpireTime`.
-    pub fn expire_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn expire_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.expire_time = Some(value.into());
         self
     }
@@ -23007,10 +22840,10 @@ impl<'de> ::serde::Deserialize<'de> for LogAnalysisDownloadTask {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for LogAnalysisDownloadTask {
+impl ::tc_types::ReadMembers for LogAnalysisDownloadTask {
     const NAME: &'static str = "LogAnalysisDownloadTask";
     const MEMBERS: &'static [&'static str] = &[
         "TaskId",
@@ -23052,19 +22885,19 @@ impl crate::support::ReadMembers for LogAnalysisDownloadTask {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TaskId" => crate::support::read_or_default(map, &mut self.task_id)?,
-            "ZoneId" => crate::support::read_or_default(map, &mut self.zone_id)?,
-            "Area" => crate::support::read_or_default(map, &mut self.area)?,
-            "StartTime" => crate::support::read_or_default(map, &mut self.start_time)?,
-            "EndTime" => crate::support::read_or_default(map, &mut self.end_time)?,
-            "LogType" => crate::support::read_value(map, &mut self.log_type)?,
-            "Condition" => crate::support::read_value(map, &mut self.condition)?,
-            "Format" => crate::support::read_or_default(map, &mut self.format)?,
-            "Sort" => crate::support::read_or_default(map, &mut self.sort)?,
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "CreateTime" => crate::support::read_or_default(map, &mut self.create_time)?,
-            "Url" => crate::support::read_value(map, &mut self.url)?,
-            "ExpireTime" => crate::support::read_value(map, &mut self.expire_time)?,
+            "TaskId" => ::tc_types::read_or_default(map, &mut self.task_id)?,
+            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
+            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
+            "StartTime" => ::tc_types::read_or_default(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_or_default(map, &mut self.end_time)?,
+            "LogType" => ::tc_types::read_value(map, &mut self.log_type)?,
+            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
+            "Format" => ::tc_types::read_or_default(map, &mut self.format)?,
+            "Sort" => ::tc_types::read_or_default(map, &mut self.sort)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
+            "Url" => ::tc_types::read_value(map, &mut self.url)?,
+            "ExpireTime" => ::tc_types::read_value(map, &mut self.expire_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23170,10 +23003,10 @@ impl<'de> ::serde::Deserialize<'de> for LogFormat {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for LogFormat {
+impl ::tc_types::ReadMembers for LogFormat {
     const NAME: &'static str = "LogFormat";
     const MEMBERS: &'static [&'static str] = &[
         "FormatType",
@@ -23205,20 +23038,14 @@ impl crate::support::ReadMembers for LogFormat {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FormatType" => crate::support::read_or_default(map, &mut self.format_type)?,
-            "BatchPrefix" => crate::support::read_value(map, &mut self.batch_prefix)?,
-            "BatchSuffix" => crate::support::read_value(map, &mut self.batch_suffix)?,
-            "RecordPrefix" => crate::support::read_value(map, &mut self.record_prefix)?,
-            "RecordSuffix" => crate::support::read_value(map, &mut self.record_suffix)?,
-            "RecordDelimiter" => {
-                crate::support::read_value(map, &mut self.record_delimiter)?
-            }
-            "RecordTemplate" => {
-                crate::support::read_value(map, &mut self.record_template)?
-            }
-            "FieldDelimiter" => {
-                crate::support::read_value(map, &mut self.field_delimiter)?
-            }
+            "FormatType" => ::tc_types::read_or_default(map, &mut self.format_type)?,
+            "BatchPrefix" => ::tc_types::read_value(map, &mut self.batch_prefix)?,
+            "BatchSuffix" => ::tc_types::read_value(map, &mut self.batch_suffix)?,
+            "RecordPrefix" => ::tc_types::read_value(map, &mut self.record_prefix)?,
+            "RecordSuffix" => ::tc_types::read_value(map, &mut self.record_suffix)?,
+            "RecordDelimiter" => ::tc_types::read_value(map, &mut self.record_delimiter)?,
+            "RecordTemplate" => ::tc_types::read_value(map, &mut self.record_template)?,
+            "FieldDelimiter" => ::tc_types::read_value(map, &mut self.field_delimiter)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23258,10 +23085,10 @@ impl<'de> ::serde::Deserialize<'de> for LogItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for LogItem {
+impl ::tc_types::ReadMembers for LogItem {
     const NAME: &'static str = "LogItem";
     const MEMBERS: &'static [&'static str] = &["Timestamp", "LogJson"];
     const STRICT: bool = false;
@@ -23278,8 +23105,8 @@ impl crate::support::ReadMembers for LogItem {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Timestamp" => crate::support::read_or_default(map, &mut self.timestamp)?,
-            "LogJson" => crate::support::read_or_default(map, &mut self.log_json)?,
+            "Timestamp" => ::tc_types::read_or_default(map, &mut self.timestamp)?,
+            "LogJson" => ::tc_types::read_or_default(map, &mut self.log_json)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23325,10 +23152,10 @@ impl<'de> ::serde::Deserialize<'de> for ManagedRuleAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ManagedRuleAction {
+impl ::tc_types::ReadMembers for ManagedRuleAction {
     const NAME: &'static str = "ManagedRuleAction";
     const MEMBERS: &'static [&'static str] = &["RuleId", "Action"];
     const STRICT: bool = false;
@@ -23345,8 +23172,8 @@ impl crate::support::ReadMembers for ManagedRuleAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => crate::support::read_or_default(map, &mut self.rule_id)?,
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
+            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23391,10 +23218,10 @@ impl<'de> ::serde::Deserialize<'de> for ManagedRuleAutoUpdate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ManagedRuleAutoUpdate {
+impl ::tc_types::ReadMembers for ManagedRuleAutoUpdate {
     const NAME: &'static str = "ManagedRuleAutoUpdate";
     const MEMBERS: &'static [&'static str] = &[
         "AutoUpdateToLatestVersion",
@@ -23415,14 +23242,12 @@ impl crate::support::ReadMembers for ManagedRuleAutoUpdate {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "AutoUpdateToLatestVersion" => {
-                crate::support::read_or_default(
+                ::tc_types::read_or_default(
                     map,
                     &mut self.auto_update_to_latest_version,
                 )?
             }
-            "RulesetVersion" => {
-                crate::support::read_value(map, &mut self.ruleset_version)?
-            }
+            "RulesetVersion" => ::tc_types::read_value(map, &mut self.ruleset_version)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23496,10 +23321,10 @@ impl<'de> ::serde::Deserialize<'de> for ManagedRuleDetail {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ManagedRuleDetail {
+impl ::tc_types::ReadMembers for ManagedRuleDetail {
     const NAME: &'static str = "ManagedRuleDetail";
     const MEMBERS: &'static [&'static str] = &[
         "RuleId",
@@ -23525,11 +23350,11 @@ impl crate::support::ReadMembers for ManagedRuleDetail {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => crate::support::read_value(map, &mut self.rule_id)?,
-            "RiskLevel" => crate::support::read_value(map, &mut self.risk_level)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
-            "Tags" => crate::support::read_value(map, &mut self.tags)?,
-            "RuleVersion" => crate::support::read_value(map, &mut self.rule_version)?,
+            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "RiskLevel" => ::tc_types::read_value(map, &mut self.risk_level)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "Tags" => ::tc_types::read_value(map, &mut self.tags)?,
+            "RuleVersion" => ::tc_types::read_value(map, &mut self.rule_version)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23617,10 +23442,10 @@ impl<'de> ::serde::Deserialize<'de> for ManagedRuleGroup {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ManagedRuleGroup {
+impl ::tc_types::ReadMembers for ManagedRuleGroup {
     const NAME: &'static str = "ManagedRuleGroup";
     const MEMBERS: &'static [&'static str] = &[
         "GroupId",
@@ -23646,13 +23471,13 @@ impl crate::support::ReadMembers for ManagedRuleGroup {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "GroupId" => crate::support::read_or_default(map, &mut self.group_id)?,
+            "GroupId" => ::tc_types::read_or_default(map, &mut self.group_id)?,
             "SensitivityLevel" => {
-                crate::support::read_or_default(map, &mut self.sensitivity_level)?
+                ::tc_types::read_or_default(map, &mut self.sensitivity_level)?
             }
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "RuleActions" => crate::support::read_value(map, &mut self.rule_actions)?,
-            "MetaData" => crate::support::read_value(map, &mut self.meta_data)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "RuleActions" => ::tc_types::read_value(map, &mut self.rule_actions)?,
+            "MetaData" => ::tc_types::read_value(map, &mut self.meta_data)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23704,10 +23529,10 @@ impl<'de> ::serde::Deserialize<'de> for ManagedRuleGroupMeta {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ManagedRuleGroupMeta {
+impl ::tc_types::ReadMembers for ManagedRuleGroupMeta {
     const NAME: &'static str = "ManagedRuleGroupMeta";
     const MEMBERS: &'static [&'static str] = &[
         "GroupDetail",
@@ -23729,9 +23554,9 @@ impl crate::support::ReadMembers for ManagedRuleGroupMeta {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "GroupDetail" => crate::support::read_value(map, &mut self.group_detail)?,
-            "GroupName" => crate::support::read_value(map, &mut self.group_name)?,
-            "RuleDetails" => crate::support::read_value(map, &mut self.rule_details)?,
+            "GroupDetail" => ::tc_types::read_value(map, &mut self.group_detail)?,
+            "GroupName" => ::tc_types::read_value(map, &mut self.group_name)?,
+            "RuleDetails" => ::tc_types::read_value(map, &mut self.rule_details)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23831,10 +23656,10 @@ impl<'de> ::serde::Deserialize<'de> for ManagedRules {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ManagedRules {
+impl ::tc_types::ReadMembers for ManagedRules {
     const NAME: &'static str = "ManagedRules";
     const MEMBERS: &'static [&'static str] = &[
         "Enabled",
@@ -23862,19 +23687,19 @@ impl crate::support::ReadMembers for ManagedRules {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => crate::support::read_or_default(map, &mut self.enabled)?,
+            "Enabled" => ::tc_types::read_or_default(map, &mut self.enabled)?,
             "DetectionOnly" => {
-                crate::support::read_or_default(map, &mut self.detection_only)?
+                ::tc_types::read_or_default(map, &mut self.detection_only)?
             }
             "SemanticAnalysis" => {
-                crate::support::read_value(map, &mut self.semantic_analysis)?
+                ::tc_types::read_value(map, &mut self.semantic_analysis)?
             }
-            "AutoUpdate" => crate::support::read_value(map, &mut self.auto_update)?,
+            "AutoUpdate" => ::tc_types::read_value(map, &mut self.auto_update)?,
             "ManagedRuleGroups" => {
-                crate::support::read_value(map, &mut self.managed_rule_groups)?
+                ::tc_types::read_value(map, &mut self.managed_rule_groups)?
             }
             "FrequentScanningProtection" => {
-                crate::support::read_value(map, &mut self.frequent_scanning_protection)?
+                ::tc_types::read_value(map, &mut self.frequent_scanning_protection)?
             }
             _ => return Ok(false),
         }
@@ -23919,10 +23744,10 @@ impl<'de> ::serde::Deserialize<'de> for MaxAge {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for MaxAge {
+impl ::tc_types::ReadMembers for MaxAge {
     const NAME: &'static str = "MaxAge";
     const MEMBERS: &'static [&'static str] = &["FollowOrigin", "MaxAgeTime"];
     const STRICT: bool = false;
@@ -23939,8 +23764,8 @@ impl crate::support::ReadMembers for MaxAge {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FollowOrigin" => crate::support::read_value(map, &mut self.follow_origin)?,
-            "MaxAgeTime" => crate::support::read_value(map, &mut self.max_age_time)?,
+            "FollowOrigin" => ::tc_types::read_value(map, &mut self.follow_origin)?,
+            "MaxAgeTime" => ::tc_types::read_value(map, &mut self.max_age_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23989,10 +23814,10 @@ impl<'de> ::serde::Deserialize<'de> for MaxAgeParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for MaxAgeParameters {
+impl ::tc_types::ReadMembers for MaxAgeParameters {
     const NAME: &'static str = "MaxAgeParameters";
     const MEMBERS: &'static [&'static str] = &["FollowOrigin", "CacheTime"];
     const STRICT: bool = false;
@@ -24009,8 +23834,8 @@ impl crate::support::ReadMembers for MaxAgeParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FollowOrigin" => crate::support::read_value(map, &mut self.follow_origin)?,
-            "CacheTime" => crate::support::read_value(map, &mut self.cache_time)?,
+            "FollowOrigin" => ::tc_types::read_value(map, &mut self.follow_origin)?,
+            "CacheTime" => ::tc_types::read_value(map, &mut self.cache_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24068,10 +23893,10 @@ impl<'de> ::serde::Deserialize<'de> for MaxNewSessionTriggerConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for MaxNewSessionTriggerConfig {
+impl ::tc_types::ReadMembers for MaxNewSessionTriggerConfig {
     const NAME: &'static str = "MaxNewSessionTriggerConfig";
     const MEMBERS: &'static [&'static str] = &[
         "MaxNewSessionCountInterval",
@@ -24092,16 +23917,10 @@ impl crate::support::ReadMembers for MaxNewSessionTriggerConfig {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "MaxNewSessionCountInterval" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.max_new_session_count_interval,
-                )?
+                ::tc_types::read_value(map, &mut self.max_new_session_count_interval)?
             }
             "MaxNewSessionCountThreshold" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.max_new_session_count_threshold,
-                )?
+                ::tc_types::read_value(map, &mut self.max_new_session_count_threshold)?
             }
             _ => return Ok(false),
         }
@@ -24171,10 +23990,10 @@ impl<'de> ::serde::Deserialize<'de> for MinimalRequestBodyTransferRate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for MinimalRequestBodyTransferRate {
+impl ::tc_types::ReadMembers for MinimalRequestBodyTransferRate {
     const NAME: &'static str = "MinimalRequestBodyTransferRate";
     const MEMBERS: &'static [&'static str] = &[
         "MinimalAvgTransferRateThreshold",
@@ -24197,15 +24016,15 @@ impl crate::support::ReadMembers for MinimalRequestBodyTransferRate {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "MinimalAvgTransferRateThreshold" => {
-                crate::support::read_or_default(
+                ::tc_types::read_or_default(
                     map,
                     &mut self.minimal_avg_transfer_rate_threshold,
                 )?
             }
             "CountingPeriod" => {
-                crate::support::read_or_default(map, &mut self.counting_period)?
+                ::tc_types::read_or_default(map, &mut self.counting_period)?
             }
-            "Enabled" => crate::support::read_or_default(map, &mut self.enabled)?,
+            "Enabled" => ::tc_types::read_or_default(map, &mut self.enabled)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24322,10 +24141,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyOriginParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyOriginParameters {
+impl ::tc_types::ReadMembers for ModifyOriginParameters {
     const NAME: &'static str = "ModifyOriginParameters";
     const MEMBERS: &'static [&'static str] = &[
         "OriginType",
@@ -24355,20 +24174,16 @@ impl crate::support::ReadMembers for ModifyOriginParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "OriginType" => crate::support::read_value(map, &mut self.origin_type)?,
-            "Origin" => crate::support::read_value(map, &mut self.origin)?,
-            "OriginProtocol" => {
-                crate::support::read_value(map, &mut self.origin_protocol)?
-            }
-            "HTTPOriginPort" => {
-                crate::support::read_value(map, &mut self.http_origin_port)?
-            }
+            "OriginType" => ::tc_types::read_value(map, &mut self.origin_type)?,
+            "Origin" => ::tc_types::read_value(map, &mut self.origin)?,
+            "OriginProtocol" => ::tc_types::read_value(map, &mut self.origin_protocol)?,
+            "HTTPOriginPort" => ::tc_types::read_value(map, &mut self.http_origin_port)?,
             "HTTPSOriginPort" => {
-                crate::support::read_value(map, &mut self.https_origin_port)?
+                ::tc_types::read_value(map, &mut self.https_origin_port)?
             }
-            "PrivateAccess" => crate::support::read_value(map, &mut self.private_access)?,
+            "PrivateAccess" => ::tc_types::read_value(map, &mut self.private_access)?,
             "PrivateParameters" => {
-                crate::support::read_value(map, &mut self.private_parameters)?
+                ::tc_types::read_value(map, &mut self.private_parameters)?
             }
             _ => return Ok(false),
         }
@@ -24403,10 +24218,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyRequestHeaderParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyRequestHeaderParameters {
+impl ::tc_types::ReadMembers for ModifyRequestHeaderParameters {
     const NAME: &'static str = "ModifyRequestHeaderParameters";
     const MEMBERS: &'static [&'static str] = &["HeaderActions"];
     const STRICT: bool = false;
@@ -24422,7 +24237,7 @@ impl crate::support::ReadMembers for ModifyRequestHeaderParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "HeaderActions" => crate::support::read_value(map, &mut self.header_actions)?,
+            "HeaderActions" => ::tc_types::read_value(map, &mut self.header_actions)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24456,10 +24271,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyResponseHeaderParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyResponseHeaderParameters {
+impl ::tc_types::ReadMembers for ModifyResponseHeaderParameters {
     const NAME: &'static str = "ModifyResponseHeaderParameters";
     const MEMBERS: &'static [&'static str] = &["HeaderActions"];
     const STRICT: bool = false;
@@ -24475,7 +24290,7 @@ impl crate::support::ReadMembers for ModifyResponseHeaderParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "HeaderActions" => crate::support::read_value(map, &mut self.header_actions)?,
+            "HeaderActions" => ::tc_types::read_value(map, &mut self.header_actions)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24594,10 +24409,10 @@ impl<'de> ::serde::Deserialize<'de> for MultiPathGateway {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for MultiPathGateway {
+impl ::tc_types::ReadMembers for MultiPathGateway {
     const NAME: &'static str = "MultiPathGateway";
     const MEMBERS: &'static [&'static str] = &[
         "GatewayId",
@@ -24631,21 +24446,15 @@ impl crate::support::ReadMembers for MultiPathGateway {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "GatewayId" => crate::support::read_or_default(map, &mut self.gateway_id)?,
-            "GatewayName" => {
-                crate::support::read_or_default(map, &mut self.gateway_name)?
-            }
-            "GatewayType" => {
-                crate::support::read_or_default(map, &mut self.gateway_type)?
-            }
-            "GatewayPort" => {
-                crate::support::read_or_default(map, &mut self.gateway_port)?
-            }
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "GatewayIP" => crate::support::read_or_default(map, &mut self.gateway_ip)?,
-            "RegionId" => crate::support::read_value(map, &mut self.region_id)?,
-            "Lines" => crate::support::read_value(map, &mut self.lines)?,
-            "NeedConfirm" => crate::support::read_value(map, &mut self.need_confirm)?,
+            "GatewayId" => ::tc_types::read_or_default(map, &mut self.gateway_id)?,
+            "GatewayName" => ::tc_types::read_or_default(map, &mut self.gateway_name)?,
+            "GatewayType" => ::tc_types::read_or_default(map, &mut self.gateway_type)?,
+            "GatewayPort" => ::tc_types::read_or_default(map, &mut self.gateway_port)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "GatewayIP" => ::tc_types::read_or_default(map, &mut self.gateway_ip)?,
+            "RegionId" => ::tc_types::read_value(map, &mut self.region_id)?,
+            "Lines" => ::tc_types::read_value(map, &mut self.lines)?,
+            "NeedConfirm" => ::tc_types::read_value(map, &mut self.need_confirm)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24703,10 +24512,10 @@ impl<'de> ::serde::Deserialize<'de> for MultiPathGatewayCurrentOriginACL {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for MultiPathGatewayCurrentOriginACL {
+impl ::tc_types::ReadMembers for MultiPathGatewayCurrentOriginACL {
     const NAME: &'static str = "MultiPathGatewayCurrentOriginACL";
     const MEMBERS: &'static [&'static str] = &["EntireAddresses", "Version", "IsPlaned"];
     const STRICT: bool = false;
@@ -24724,11 +24533,9 @@ impl crate::support::ReadMembers for MultiPathGatewayCurrentOriginACL {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "EntireAddresses" => {
-                crate::support::read_value(map, &mut self.entire_addresses)?
-            }
-            "Version" => crate::support::read_value(map, &mut self.version)?,
-            "IsPlaned" => crate::support::read_value(map, &mut self.is_planed)?,
+            "EntireAddresses" => ::tc_types::read_value(map, &mut self.entire_addresses)?,
+            "Version" => ::tc_types::read_value(map, &mut self.version)?,
+            "IsPlaned" => ::tc_types::read_value(map, &mut self.is_planed)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24803,10 +24610,10 @@ impl<'de> ::serde::Deserialize<'de> for MultiPathGatewayLine {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for MultiPathGatewayLine {
+impl ::tc_types::ReadMembers for MultiPathGatewayLine {
     const NAME: &'static str = "MultiPathGatewayLine";
     const MEMBERS: &'static [&'static str] = &[
         "LineId",
@@ -24832,13 +24639,11 @@ impl crate::support::ReadMembers for MultiPathGatewayLine {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "LineId" => crate::support::read_or_default(map, &mut self.line_id)?,
-            "LineType" => crate::support::read_or_default(map, &mut self.line_type)?,
-            "LineAddress" => {
-                crate::support::read_or_default(map, &mut self.line_address)?
-            }
-            "ProxyId" => crate::support::read_value(map, &mut self.proxy_id)?,
-            "RuleId" => crate::support::read_value(map, &mut self.rule_id)?,
+            "LineId" => ::tc_types::read_or_default(map, &mut self.line_id)?,
+            "LineType" => ::tc_types::read_or_default(map, &mut self.line_type)?,
+            "LineAddress" => ::tc_types::read_or_default(map, &mut self.line_address)?,
+            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
+            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24905,10 +24710,10 @@ impl<'de> ::serde::Deserialize<'de> for MultiPathGatewayNextOriginACL {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for MultiPathGatewayNextOriginACL {
+impl ::tc_types::ReadMembers for MultiPathGatewayNextOriginACL {
     const NAME: &'static str = "MultiPathGatewayNextOriginACL";
     const MEMBERS: &'static [&'static str] = &[
         "Version",
@@ -24934,18 +24739,14 @@ impl crate::support::ReadMembers for MultiPathGatewayNextOriginACL {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Version" => crate::support::read_value(map, &mut self.version)?,
-            "EntireAddresses" => {
-                crate::support::read_value(map, &mut self.entire_addresses)?
-            }
-            "AddedAddresses" => {
-                crate::support::read_value(map, &mut self.added_addresses)?
-            }
+            "Version" => ::tc_types::read_value(map, &mut self.version)?,
+            "EntireAddresses" => ::tc_types::read_value(map, &mut self.entire_addresses)?,
+            "AddedAddresses" => ::tc_types::read_value(map, &mut self.added_addresses)?,
             "RemovedAddresses" => {
-                crate::support::read_value(map, &mut self.removed_addresses)?
+                ::tc_types::read_value(map, &mut self.removed_addresses)?
             }
             "NoChangeAddresses" => {
-                crate::support::read_value(map, &mut self.no_change_addresses)?
+                ::tc_types::read_value(map, &mut self.no_change_addresses)?
             }
             _ => return Ok(false),
         }
@@ -24998,10 +24799,10 @@ impl<'de> ::serde::Deserialize<'de> for MultiPathGatewayOriginACLInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for MultiPathGatewayOriginACLInfo {
+impl ::tc_types::ReadMembers for MultiPathGatewayOriginACLInfo {
     const NAME: &'static str = "MultiPathGatewayOriginACLInfo";
     const MEMBERS: &'static [&'static str] = &[
         "MultiPathGatewayCurrentOriginACL",
@@ -25022,13 +24823,13 @@ impl crate::support::ReadMembers for MultiPathGatewayOriginACLInfo {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "MultiPathGatewayCurrentOriginACL" => {
-                crate::support::read_value(
+                ::tc_types::read_value(
                     map,
                     &mut self.multi_path_gateway_current_origin_acl,
                 )?
             }
             "MultiPathGatewayNextOriginACL" => {
-                crate::support::read_value(
+                ::tc_types::read_value(
                     map,
                     &mut self.multi_path_gateway_next_origin_acl,
                 )?
@@ -25079,10 +24880,10 @@ impl<'de> ::serde::Deserialize<'de> for MutualTLS {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for MutualTLS {
+impl ::tc_types::ReadMembers for MutualTLS {
     const NAME: &'static str = "MutualTLS";
     const MEMBERS: &'static [&'static str] = &["Switch", "CertInfos"];
     const STRICT: bool = false;
@@ -25099,8 +24900,8 @@ impl crate::support::ReadMembers for MutualTLS {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "CertInfos" => crate::support::read_value(map, &mut self.cert_infos)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "CertInfos" => ::tc_types::read_value(map, &mut self.cert_infos)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25210,10 +25011,10 @@ impl<'de> ::serde::Deserialize<'de> for NSDetail {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for NSDetail {
+impl ::tc_types::ReadMembers for NSDetail {
     const NAME: &'static str = "NSDetail";
     const MEMBERS: &'static [&'static str] = &[
         "CnameSpeedUp",
@@ -25243,24 +25044,20 @@ impl crate::support::ReadMembers for NSDetail {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CnameSpeedUp" => {
-                crate::support::read_or_default(map, &mut self.cname_speed_up)?
-            }
-            "IsFake" => crate::support::read_or_default(map, &mut self.is_fake)?,
+            "CnameSpeedUp" => ::tc_types::read_or_default(map, &mut self.cname_speed_up)?,
+            "IsFake" => ::tc_types::read_or_default(map, &mut self.is_fake)?,
             "OwnershipVerification" => {
-                crate::support::read_value(map, &mut self.ownership_verification)?
+                ::tc_types::read_value(map, &mut self.ownership_verification)?
             }
             "OriginalNameServers" => {
-                crate::support::read_or_default(map, &mut self.original_name_servers)?
+                ::tc_types::read_or_default(map, &mut self.original_name_servers)?
             }
-            "NameServers" => {
-                crate::support::read_or_default(map, &mut self.name_servers)?
-            }
+            "NameServers" => ::tc_types::read_or_default(map, &mut self.name_servers)?,
             "VanityNameServers" => {
-                crate::support::read_or_default(map, &mut self.vanity_name_servers)?
+                ::tc_types::read_or_default(map, &mut self.vanity_name_servers)?
             }
             "VanityNameServersIps" => {
-                crate::support::read_or_default(map, &mut self.vanity_name_servers_ips)?
+                ::tc_types::read_or_default(map, &mut self.vanity_name_servers_ips)?
             }
             _ => return Ok(false),
         }
@@ -25293,10 +25090,10 @@ impl<'de> ::serde::Deserialize<'de> for NetworkErrorLogging {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for NetworkErrorLogging {
+impl ::tc_types::ReadMembers for NetworkErrorLogging {
     const NAME: &'static str = "NetworkErrorLogging";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -25310,7 +25107,7 @@ impl crate::support::ReadMembers for NetworkErrorLogging {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25342,10 +25139,10 @@ impl<'de> ::serde::Deserialize<'de> for NetworkErrorLoggingParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for NetworkErrorLoggingParameters {
+impl ::tc_types::ReadMembers for NetworkErrorLoggingParameters {
     const NAME: &'static str = "NetworkErrorLoggingParameters";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -25359,7 +25156,7 @@ impl crate::support::ReadMembers for NetworkErrorLoggingParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25435,10 +25232,10 @@ impl<'de> ::serde::Deserialize<'de> for NextOriginACL {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for NextOriginACL {
+impl ::tc_types::ReadMembers for NextOriginACL {
     const NAME: &'static str = "NextOriginACL";
     const MEMBERS: &'static [&'static str] = &[
         "Version",
@@ -25466,21 +25263,17 @@ impl crate::support::ReadMembers for NextOriginACL {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Version" => crate::support::read_value(map, &mut self.version)?,
+            "Version" => ::tc_types::read_value(map, &mut self.version)?,
             "PlannedActiveTime" => {
-                crate::support::read_value(map, &mut self.planned_active_time)?
+                ::tc_types::read_value(map, &mut self.planned_active_time)?
             }
-            "EntireAddresses" => {
-                crate::support::read_value(map, &mut self.entire_addresses)?
-            }
-            "AddedAddresses" => {
-                crate::support::read_value(map, &mut self.added_addresses)?
-            }
+            "EntireAddresses" => ::tc_types::read_value(map, &mut self.entire_addresses)?,
+            "AddedAddresses" => ::tc_types::read_value(map, &mut self.added_addresses)?,
             "RemovedAddresses" => {
-                crate::support::read_value(map, &mut self.removed_addresses)?
+                ::tc_types::read_value(map, &mut self.removed_addresses)?
             }
             "NoChangeAddresses" => {
-                crate::support::read_value(map, &mut self.no_change_addresses)?
+                ::tc_types::read_value(map, &mut self.no_change_addresses)?
             }
             _ => return Ok(false),
         }
@@ -25513,10 +25306,10 @@ impl<'de> ::serde::Deserialize<'de> for NoCache {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for NoCache {
+impl ::tc_types::ReadMembers for NoCache {
     const NAME: &'static str = "NoCache";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -25530,7 +25323,7 @@ impl crate::support::ReadMembers for NoCache {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25576,10 +25369,10 @@ impl<'de> ::serde::Deserialize<'de> for NormalAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for NormalAction {
+impl ::tc_types::ReadMembers for NormalAction {
     const NAME: &'static str = "NormalAction";
     const MEMBERS: &'static [&'static str] = &["Action", "Parameters"];
     const STRICT: bool = false;
@@ -25596,8 +25389,8 @@ impl crate::support::ReadMembers for NormalAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "Parameters" => crate::support::read_or_default(map, &mut self.parameters)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "Parameters" => ::tc_types::read_or_default(map, &mut self.parameters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25631,10 +25424,10 @@ impl<'de> ::serde::Deserialize<'de> for NsVerification {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for NsVerification {
+impl ::tc_types::ReadMembers for NsVerification {
     const NAME: &'static str = "NsVerification";
     const MEMBERS: &'static [&'static str] = &["NameServers"];
     const STRICT: bool = false;
@@ -25650,9 +25443,7 @@ impl crate::support::ReadMembers for NsVerification {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "NameServers" => {
-                crate::support::read_or_default(map, &mut self.name_servers)?
-            }
+            "NameServers" => ::tc_types::read_or_default(map, &mut self.name_servers)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25689,10 +25480,10 @@ impl<'de> ::serde::Deserialize<'de> for OCSPStaplingParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OCSPStaplingParameters {
+impl ::tc_types::ReadMembers for OCSPStaplingParameters {
     const NAME: &'static str = "OCSPStaplingParameters";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -25706,7 +25497,7 @@ impl crate::support::ReadMembers for OCSPStaplingParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25738,10 +25529,10 @@ impl<'de> ::serde::Deserialize<'de> for OfflineCache {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OfflineCache {
+impl ::tc_types::ReadMembers for OfflineCache {
     const NAME: &'static str = "OfflineCache";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -25755,7 +25546,7 @@ impl crate::support::ReadMembers for OfflineCache {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25792,10 +25583,10 @@ impl<'de> ::serde::Deserialize<'de> for OfflineCacheParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OfflineCacheParameters {
+impl ::tc_types::ReadMembers for OfflineCacheParameters {
     const NAME: &'static str = "OfflineCacheParameters";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -25809,7 +25600,7 @@ impl crate::support::ReadMembers for OfflineCacheParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25893,10 +25684,10 @@ impl<'de> ::serde::Deserialize<'de> for Origin {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Origin {
+impl ::tc_types::ReadMembers for Origin {
     const NAME: &'static str = "Origin";
     const MEMBERS: &'static [&'static str] = &[
         "Origins",
@@ -25920,13 +25711,13 @@ impl crate::support::ReadMembers for Origin {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Origins" => crate::support::read_value(map, &mut self.origins)?,
-            "BackupOrigins" => crate::support::read_value(map, &mut self.backup_origins)?,
+            "Origins" => ::tc_types::read_value(map, &mut self.origins)?,
+            "BackupOrigins" => ::tc_types::read_value(map, &mut self.backup_origins)?,
             "OriginPullProtocol" => {
-                crate::support::read_value(map, &mut self.origin_pull_protocol)?
+                ::tc_types::read_value(map, &mut self.origin_pull_protocol)?
             }
             "CosPrivateAccess" => {
-                crate::support::read_value(map, &mut self.cos_private_access)?
+                ::tc_types::read_value(map, &mut self.cos_private_access)?
             }
             _ => return Ok(false),
         }
@@ -25990,10 +25781,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginACLEntity {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginACLEntity {
+impl ::tc_types::ReadMembers for OriginACLEntity {
     const NAME: &'static str = "OriginACLEntity";
     const MEMBERS: &'static [&'static str] = &["Type", "Instances", "OperationMode"];
     const STRICT: bool = false;
@@ -26011,10 +25802,10 @@ impl crate::support::ReadMembers for OriginACLEntity {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
-            "Instances" => crate::support::read_or_default(map, &mut self.instances)?,
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "Instances" => ::tc_types::read_or_default(map, &mut self.instances)?,
             "OperationMode" => {
-                crate::support::read_or_default(map, &mut self.operation_mode)?
+                ::tc_types::read_or_default(map, &mut self.operation_mode)?
             }
             _ => return Ok(false),
         }
@@ -26103,10 +25894,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginACLInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginACLInfo {
+impl ::tc_types::ReadMembers for OriginACLInfo {
     const NAME: &'static str = "OriginACLInfo";
     const MEMBERS: &'static [&'static str] = &[
         "L7Hosts",
@@ -26134,17 +25925,15 @@ impl crate::support::ReadMembers for OriginACLInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "L7Hosts" => crate::support::read_value(map, &mut self.l7_hosts)?,
-            "L4ProxyIds" => crate::support::read_value(map, &mut self.l4_proxy_ids)?,
+            "L7Hosts" => ::tc_types::read_value(map, &mut self.l7_hosts)?,
+            "L4ProxyIds" => ::tc_types::read_value(map, &mut self.l4_proxy_ids)?,
             "CurrentOriginACL" => {
-                crate::support::read_value(map, &mut self.current_origin_acl)?
+                ::tc_types::read_value(map, &mut self.current_origin_acl)?
             }
-            "NextOriginACL" => {
-                crate::support::read_value(map, &mut self.next_origin_acl)?
-            }
-            "Status" => crate::support::read_value(map, &mut self.status)?,
+            "NextOriginACL" => ::tc_types::read_value(map, &mut self.next_origin_acl)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
             "OriginACLFamily" => {
-                crate::support::read_value(map, &mut self.origin_acl_family)?
+                ::tc_types::read_value(map, &mut self.origin_acl_family)?
             }
             _ => return Ok(false),
         }
@@ -26183,10 +25972,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginAuthenticationParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginAuthenticationParameters {
+impl ::tc_types::ReadMembers for OriginAuthenticationParameters {
     const NAME: &'static str = "OriginAuthenticationParameters";
     const MEMBERS: &'static [&'static str] = &["RequestProperties"];
     const STRICT: bool = false;
@@ -26203,7 +25992,7 @@ impl crate::support::ReadMembers for OriginAuthenticationParameters {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "RequestProperties" => {
-                crate::support::read_or_default(map, &mut self.request_properties)?
+                ::tc_types::read_or_default(map, &mut self.request_properties)?
             }
             _ => return Ok(false),
         }
@@ -26262,10 +26051,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginAuthenticationRequestProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginAuthenticationRequestProperties {
+impl ::tc_types::ReadMembers for OriginAuthenticationRequestProperties {
     const NAME: &'static str = "OriginAuthenticationRequestProperties";
     const MEMBERS: &'static [&'static str] = &["Type", "Name", "Value"];
     const STRICT: bool = false;
@@ -26283,9 +26072,9 @@ impl crate::support::ReadMembers for OriginAuthenticationRequestProperties {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26334,10 +26123,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginCertificateVerify {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginCertificateVerify {
+impl ::tc_types::ReadMembers for OriginCertificateVerify {
     const NAME: &'static str = "OriginCertificateVerify";
     const MEMBERS: &'static [&'static str] = &["VerificationMode", "CustomCACerts"];
     const STRICT: bool = false;
@@ -26355,11 +26144,9 @@ impl crate::support::ReadMembers for OriginCertificateVerify {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "VerificationMode" => {
-                crate::support::read_or_default(map, &mut self.verification_mode)?
+                ::tc_types::read_or_default(map, &mut self.verification_mode)?
             }
-            "CustomCACerts" => {
-                crate::support::read_value(map, &mut self.custom_ca_certs)?
-            }
+            "CustomCACerts" => ::tc_types::read_value(map, &mut self.custom_ca_certs)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26535,10 +26322,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginDetail {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginDetail {
+impl ::tc_types::ReadMembers for OriginDetail {
     const NAME: &'static str = "OriginDetail";
     const MEMBERS: &'static [&'static str] = &[
         "OriginType",
@@ -26580,37 +26367,29 @@ impl crate::support::ReadMembers for OriginDetail {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "OriginType" => crate::support::read_or_default(map, &mut self.origin_type)?,
-            "Origin" => crate::support::read_or_default(map, &mut self.origin)?,
-            "BackupOrigin" => {
-                crate::support::read_or_default(map, &mut self.backup_origin)?
-            }
+            "OriginType" => ::tc_types::read_or_default(map, &mut self.origin_type)?,
+            "Origin" => ::tc_types::read_or_default(map, &mut self.origin)?,
+            "BackupOrigin" => ::tc_types::read_or_default(map, &mut self.backup_origin)?,
             "OriginGroupName" => {
-                crate::support::read_or_default(map, &mut self.origin_group_name)?
+                ::tc_types::read_or_default(map, &mut self.origin_group_name)?
             }
             "BackOriginGroupName" => {
-                crate::support::read_or_default(map, &mut self.back_origin_group_name)?
+                ::tc_types::read_or_default(map, &mut self.back_origin_group_name)?
             }
             "PrivateAccess" => {
-                crate::support::read_or_default(map, &mut self.private_access)?
+                ::tc_types::read_or_default(map, &mut self.private_access)?
             }
             "PrivateParameters" => {
-                crate::support::read_value(map, &mut self.private_parameters)?
+                ::tc_types::read_value(map, &mut self.private_parameters)?
             }
-            "HostHeader" => crate::support::read_value(map, &mut self.host_header)?,
-            "VodeoSubAppId" => {
-                crate::support::read_value(map, &mut self.vodeo_sub_app_id)?
-            }
+            "HostHeader" => ::tc_types::read_value(map, &mut self.host_header)?,
+            "VodeoSubAppId" => ::tc_types::read_value(map, &mut self.vodeo_sub_app_id)?,
             "VodeoDistributionRange" => {
-                crate::support::read_value(map, &mut self.vodeo_distribution_range)?
+                ::tc_types::read_value(map, &mut self.vodeo_distribution_range)?
             }
-            "VodeoBucketId" => {
-                crate::support::read_value(map, &mut self.vodeo_bucket_id)?
-            }
-            "VodOriginScope" => {
-                crate::support::read_value(map, &mut self.vod_origin_scope)?
-            }
-            "VodBucketId" => crate::support::read_value(map, &mut self.vod_bucket_id)?,
+            "VodeoBucketId" => ::tc_types::read_value(map, &mut self.vodeo_bucket_id)?,
+            "VodOriginScope" => ::tc_types::read_value(map, &mut self.vod_origin_scope)?,
+            "VodBucketId" => ::tc_types::read_value(map, &mut self.vod_bucket_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26640,10 +26419,10 @@ pub struct OriginGroup {
     pub references: Vec<OriginGroupReference>,
     /// Creation time of the origin group.
     #[serde(rename = "CreateTime")]
-    pub create_time: crate::support::DateTime,
+    pub create_time: ::tc_types::DateTime,
     /// The update time of the origin group.
     #[serde(rename = "UpdateTime")]
-    pub update_time: crate::support::DateTime,
+    pub update_time: ::tc_types::DateTime,
     /// Specifies the origin-pull Host Header.
     #[serde(rename = "HostHeader", skip_serializing_if = "Option::is_none")]
     pub host_header: Option<String>,
@@ -26691,12 +26470,12 @@ impl OriginGroup {
         self
     }
     /// Sets `CreateTime`.
-    pub fn create_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn create_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.create_time = value.into();
         self
     }
     /// Sets `UpdateTime`.
-    pub fn update_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn update_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.update_time = value.into();
         self
     }
@@ -26710,10 +26489,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginGroup {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginGroup {
+impl ::tc_types::ReadMembers for OriginGroup {
     const NAME: &'static str = "OriginGroup";
     const MEMBERS: &'static [&'static str] = &[
         "GroupId",
@@ -26745,14 +26524,14 @@ impl crate::support::ReadMembers for OriginGroup {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "GroupId" => crate::support::read_or_default(map, &mut self.group_id)?,
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
-            "Records" => crate::support::read_or_default(map, &mut self.records)?,
-            "References" => crate::support::read_or_default(map, &mut self.references)?,
-            "CreateTime" => crate::support::read_or_default(map, &mut self.create_time)?,
-            "UpdateTime" => crate::support::read_or_default(map, &mut self.update_time)?,
-            "HostHeader" => crate::support::read_value(map, &mut self.host_header)?,
+            "GroupId" => ::tc_types::read_or_default(map, &mut self.group_id)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "Records" => ::tc_types::read_or_default(map, &mut self.records)?,
+            "References" => ::tc_types::read_or_default(map, &mut self.references)?,
+            "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
+            "UpdateTime" => ::tc_types::read_or_default(map, &mut self.update_time)?,
+            "HostHeader" => ::tc_types::read_value(map, &mut self.host_header)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26825,10 +26604,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginGroupHealthStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginGroupHealthStatus {
+impl ::tc_types::ReadMembers for OriginGroupHealthStatus {
     const NAME: &'static str = "OriginGroupHealthStatus";
     const MEMBERS: &'static [&'static str] = &[
         "OriginGroupID",
@@ -26855,15 +26634,15 @@ impl crate::support::ReadMembers for OriginGroupHealthStatus {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "OriginGroupID" => {
-                crate::support::read_or_default(map, &mut self.origin_group_id)?
+                ::tc_types::read_or_default(map, &mut self.origin_group_id)?
             }
             "OriginGroupName" => {
-                crate::support::read_or_default(map, &mut self.origin_group_name)?
+                ::tc_types::read_or_default(map, &mut self.origin_group_name)?
             }
-            "OriginType" => crate::support::read_value(map, &mut self.origin_type)?,
-            "Priority" => crate::support::read_or_default(map, &mut self.priority)?,
+            "OriginType" => ::tc_types::read_value(map, &mut self.origin_type)?,
+            "Priority" => ::tc_types::read_or_default(map, &mut self.priority)?,
             "OriginHealthStatus" => {
-                crate::support::read_or_default(map, &mut self.origin_health_status)?
+                ::tc_types::read_or_default(map, &mut self.origin_health_status)?
             }
             _ => return Ok(false),
         }
@@ -26919,10 +26698,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginGroupHealthStatusDetail {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginGroupHealthStatusDetail {
+impl ::tc_types::ReadMembers for OriginGroupHealthStatusDetail {
     const NAME: &'static str = "OriginGroupHealthStatusDetail";
     const MEMBERS: &'static [&'static str] = &[
         "OriginGroupId",
@@ -26945,16 +26724,13 @@ impl crate::support::ReadMembers for OriginGroupHealthStatusDetail {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "OriginGroupId" => {
-                crate::support::read_or_default(map, &mut self.origin_group_id)?
+                ::tc_types::read_or_default(map, &mut self.origin_group_id)?
             }
             "OriginHealthStatus" => {
-                crate::support::read_or_default(map, &mut self.origin_health_status)?
+                ::tc_types::read_or_default(map, &mut self.origin_health_status)?
             }
             "CheckRegionHealthStatus" => {
-                crate::support::read_or_default(
-                    map,
-                    &mut self.check_region_health_status,
-                )?
+                ::tc_types::read_or_default(map, &mut self.check_region_health_status)?
             }
             _ => return Ok(false),
         }
@@ -27001,10 +26777,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginGroupInLoadBalancer {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginGroupInLoadBalancer {
+impl ::tc_types::ReadMembers for OriginGroupInLoadBalancer {
     const NAME: &'static str = "OriginGroupInLoadBalancer";
     const MEMBERS: &'static [&'static str] = &["Priority", "OriginGroupId"];
     const STRICT: bool = false;
@@ -27021,9 +26797,9 @@ impl crate::support::ReadMembers for OriginGroupInLoadBalancer {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Priority" => crate::support::read_or_default(map, &mut self.priority)?,
+            "Priority" => ::tc_types::read_or_default(map, &mut self.priority)?,
             "OriginGroupId" => {
-                crate::support::read_or_default(map, &mut self.origin_group_id)?
+                ::tc_types::read_or_default(map, &mut self.origin_group_id)?
             }
             _ => return Ok(false),
         }
@@ -27116,10 +26892,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginGroupReference {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginGroupReference {
+impl ::tc_types::ReadMembers for OriginGroupReference {
     const NAME: &'static str = "OriginGroupReference";
     const MEMBERS: &'static [&'static str] = &[
         "InstanceType",
@@ -27147,18 +26923,12 @@ impl crate::support::ReadMembers for OriginGroupReference {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "InstanceType" => {
-                crate::support::read_or_default(map, &mut self.instance_type)?
-            }
-            "InstanceId" => crate::support::read_or_default(map, &mut self.instance_id)?,
-            "InstanceName" => {
-                crate::support::read_or_default(map, &mut self.instance_name)?
-            }
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ZoneName" => crate::support::read_value(map, &mut self.zone_name)?,
-            "AliasZoneName" => {
-                crate::support::read_value(map, &mut self.alias_zone_name)?
-            }
+            "InstanceType" => ::tc_types::read_or_default(map, &mut self.instance_type)?,
+            "InstanceId" => ::tc_types::read_or_default(map, &mut self.instance_id)?,
+            "InstanceName" => ::tc_types::read_or_default(map, &mut self.instance_name)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ZoneName" => ::tc_types::read_value(map, &mut self.zone_name)?,
+            "AliasZoneName" => ::tc_types::read_value(map, &mut self.alias_zone_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27202,10 +26972,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginHealthStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginHealthStatus {
+impl ::tc_types::ReadMembers for OriginHealthStatus {
     const NAME: &'static str = "OriginHealthStatus";
     const MEMBERS: &'static [&'static str] = &["Origin", "Healthy"];
     const STRICT: bool = false;
@@ -27222,8 +26992,8 @@ impl crate::support::ReadMembers for OriginHealthStatus {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Origin" => crate::support::read_or_default(map, &mut self.origin)?,
-            "Healthy" => crate::support::read_or_default(map, &mut self.healthy)?,
+            "Origin" => ::tc_types::read_or_default(map, &mut self.origin)?,
+            "Healthy" => ::tc_types::read_or_default(map, &mut self.healthy)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27426,10 +27196,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginInfo {
+impl ::tc_types::ReadMembers for OriginInfo {
     const NAME: &'static str = "OriginInfo";
     const MEMBERS: &'static [&'static str] = &[
         "OriginType",
@@ -27467,27 +27237,21 @@ impl crate::support::ReadMembers for OriginInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "OriginType" => crate::support::read_or_default(map, &mut self.origin_type)?,
-            "Origin" => crate::support::read_or_default(map, &mut self.origin)?,
-            "BackupOrigin" => crate::support::read_value(map, &mut self.backup_origin)?,
-            "PrivateAccess" => crate::support::read_value(map, &mut self.private_access)?,
+            "OriginType" => ::tc_types::read_or_default(map, &mut self.origin_type)?,
+            "Origin" => ::tc_types::read_or_default(map, &mut self.origin)?,
+            "BackupOrigin" => ::tc_types::read_value(map, &mut self.backup_origin)?,
+            "PrivateAccess" => ::tc_types::read_value(map, &mut self.private_access)?,
             "PrivateParameters" => {
-                crate::support::read_value(map, &mut self.private_parameters)?
+                ::tc_types::read_value(map, &mut self.private_parameters)?
             }
-            "HostHeader" => crate::support::read_value(map, &mut self.host_header)?,
-            "VodeoSubAppId" => {
-                crate::support::read_value(map, &mut self.vodeo_sub_app_id)?
-            }
+            "HostHeader" => ::tc_types::read_value(map, &mut self.host_header)?,
+            "VodeoSubAppId" => ::tc_types::read_value(map, &mut self.vodeo_sub_app_id)?,
             "VodeoDistributionRange" => {
-                crate::support::read_value(map, &mut self.vodeo_distribution_range)?
+                ::tc_types::read_value(map, &mut self.vodeo_distribution_range)?
             }
-            "VodeoBucketId" => {
-                crate::support::read_value(map, &mut self.vodeo_bucket_id)?
-            }
-            "VodOriginScope" => {
-                crate::support::read_value(map, &mut self.vod_origin_scope)?
-            }
-            "VodBucketId" => crate::support::read_value(map, &mut self.vod_bucket_id)?,
+            "VodeoBucketId" => ::tc_types::read_value(map, &mut self.vodeo_bucket_id)?,
+            "VodOriginScope" => ::tc_types::read_value(map, &mut self.vod_origin_scope)?,
+            "VodBucketId" => ::tc_types::read_value(map, &mut self.vod_bucket_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27557,10 +27321,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginPrivateParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginPrivateParameters {
+impl ::tc_types::ReadMembers for OriginPrivateParameters {
     const NAME: &'static str = "OriginPrivateParameters";
     const MEMBERS: &'static [&'static str] = &[
         "AccessKeyId",
@@ -27584,16 +27348,14 @@ impl crate::support::ReadMembers for OriginPrivateParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "AccessKeyId" => {
-                crate::support::read_or_default(map, &mut self.access_key_id)?
-            }
+            "AccessKeyId" => ::tc_types::read_or_default(map, &mut self.access_key_id)?,
             "SecretAccessKey" => {
-                crate::support::read_or_default(map, &mut self.secret_access_key)?
+                ::tc_types::read_or_default(map, &mut self.secret_access_key)?
             }
             "SignatureVersion" => {
-                crate::support::read_or_default(map, &mut self.signature_version)?
+                ::tc_types::read_or_default(map, &mut self.signature_version)?
             }
-            "Region" => crate::support::read_value(map, &mut self.region)?,
+            "Region" => ::tc_types::read_value(map, &mut self.region)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27603,7 +27365,7 @@ impl ::core::fmt::Debug for OriginPrivateParameters {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("OriginPrivateParameters")
             .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &crate::support::Redacted)
+            .field("secret_access_key", &::tc_types::Redacted)
             .field("signature_version", &self.signature_version)
             .field("region", &self.region)
             .finish()
@@ -27712,10 +27474,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginProtectionInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginProtectionInfo {
+impl ::tc_types::ReadMembers for OriginProtectionInfo {
     const NAME: &'static str = "OriginProtectionInfo";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -27747,19 +27509,17 @@ impl crate::support::ReadMembers for OriginProtectionInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_or_default(map, &mut self.zone_id)?,
-            "Hosts" => crate::support::read_or_default(map, &mut self.hosts)?,
-            "ProxyIds" => crate::support::read_or_default(map, &mut self.proxy_ids)?,
+            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
+            "Hosts" => ::tc_types::read_or_default(map, &mut self.hosts)?,
+            "ProxyIds" => ::tc_types::read_or_default(map, &mut self.proxy_ids)?,
             "CurrentIPWhitelist" => {
-                crate::support::read_value(map, &mut self.current_ip_whitelist)?
+                ::tc_types::read_value(map, &mut self.current_ip_whitelist)?
             }
-            "NeedUpdate" => crate::support::read_or_default(map, &mut self.need_update)?,
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "PlanSupport" => {
-                crate::support::read_or_default(map, &mut self.plan_support)?
-            }
+            "NeedUpdate" => ::tc_types::read_or_default(map, &mut self.need_update)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "PlanSupport" => ::tc_types::read_or_default(map, &mut self.plan_support)?,
             "DiffIPWhitelist" => {
-                crate::support::read_value(map, &mut self.diff_ip_whitelist)?
+                ::tc_types::read_value(map, &mut self.diff_ip_whitelist)?
             }
             _ => return Ok(false),
         }
@@ -27803,10 +27563,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginPullProtocolParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginPullProtocolParameters {
+impl ::tc_types::ReadMembers for OriginPullProtocolParameters {
     const NAME: &'static str = "OriginPullProtocolParameters";
     const MEMBERS: &'static [&'static str] = &["Protocol"];
     const STRICT: bool = false;
@@ -27822,7 +27582,7 @@ impl crate::support::ReadMembers for OriginPullProtocolParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Protocol" => crate::support::read_value(map, &mut self.protocol)?,
+            "Protocol" => ::tc_types::read_value(map, &mut self.protocol)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27917,10 +27677,10 @@ impl<'de> ::serde::Deserialize<'de> for OriginRecord {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OriginRecord {
+impl ::tc_types::ReadMembers for OriginRecord {
     const NAME: &'static str = "OriginRecord";
     const MEMBERS: &'static [&'static str] = &[
         "Record",
@@ -27948,13 +27708,13 @@ impl crate::support::ReadMembers for OriginRecord {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Record" => crate::support::read_or_default(map, &mut self.record)?,
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
-            "RecordId" => crate::support::read_value(map, &mut self.record_id)?,
-            "Weight" => crate::support::read_value(map, &mut self.weight)?,
-            "Private" => crate::support::read_value(map, &mut self.private)?,
+            "Record" => ::tc_types::read_or_default(map, &mut self.record)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "RecordId" => ::tc_types::read_value(map, &mut self.record_id)?,
+            "Weight" => ::tc_types::read_value(map, &mut self.weight)?,
+            "Private" => ::tc_types::read_value(map, &mut self.private)?,
             "PrivateParameters" => {
-                crate::support::read_value(map, &mut self.private_parameters)?
+                ::tc_types::read_value(map, &mut self.private_parameters)?
             }
             _ => return Ok(false),
         }
@@ -28009,10 +27769,10 @@ impl<'de> ::serde::Deserialize<'de> for OwnershipVerification {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for OwnershipVerification {
+impl ::tc_types::ReadMembers for OwnershipVerification {
     const NAME: &'static str = "OwnershipVerification";
     const MEMBERS: &'static [&'static str] = &[
         "DnsVerification",
@@ -28034,15 +27794,11 @@ impl crate::support::ReadMembers for OwnershipVerification {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "DnsVerification" => {
-                crate::support::read_value(map, &mut self.dns_verification)?
-            }
+            "DnsVerification" => ::tc_types::read_value(map, &mut self.dns_verification)?,
             "FileVerification" => {
-                crate::support::read_value(map, &mut self.file_verification)?
+                ::tc_types::read_value(map, &mut self.file_verification)?
             }
-            "NsVerification" => {
-                crate::support::read_value(map, &mut self.ns_verification)?
-            }
+            "NsVerification" => ::tc_types::read_value(map, &mut self.ns_verification)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28094,10 +27850,10 @@ impl<'de> ::serde::Deserialize<'de> for PartialModule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for PartialModule {
+impl ::tc_types::ReadMembers for PartialModule {
     const NAME: &'static str = "PartialModule";
     const MEMBERS: &'static [&'static str] = &["Module", "Include"];
     const STRICT: bool = false;
@@ -28114,8 +27870,8 @@ impl crate::support::ReadMembers for PartialModule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Module" => crate::support::read_value(map, &mut self.module)?,
-            "Include" => crate::support::read_value(map, &mut self.include)?,
+            "Module" => ::tc_types::read_value(map, &mut self.module)?,
+            "Include" => ::tc_types::read_value(map, &mut self.include)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28262,10 +28018,10 @@ pub struct Plan {
     pub bindable: String,
     /// Package activation time.
     #[serde(rename = "EnabledTime")]
-    pub enabled_time: crate::support::DateTime,
+    pub enabled_time: ::tc_types::DateTime,
     /// Plan expiration time.
     #[serde(rename = "ExpiredTime")]
-    pub expired_time: crate::support::DateTime,
+    pub expired_time: ::tc_types::DateTime,
     /// Supported features of the package include:
     ///
     /// - ContentAcceleration: content acceleration feature;
@@ -28407,12 +28163,12 @@ impl Plan {
         self
     }
     /// Sets `EnabledTime`.
-    pub fn enabled_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn enabled_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.enabled_time = value.into();
         self
     }
     /// Sets `ExpiredTime`.
-    pub fn expired_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn expired_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.expired_time = value.into();
         self
     }
@@ -28429,10 +28185,10 @@ impl<'de> ::serde::Deserialize<'de> for Plan {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Plan {
+impl ::tc_types::ReadMembers for Plan {
     const NAME: &'static str = "Plan";
     const MEMBERS: &'static [&'static str] = &[
         "PlanType",
@@ -28488,53 +28244,42 @@ impl crate::support::ReadMembers for Plan {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PlanType" => crate::support::read_or_default(map, &mut self.plan_type)?,
-            "PlanId" => crate::support::read_or_default(map, &mut self.plan_id)?,
-            "Area" => crate::support::read_or_default(map, &mut self.area)?,
-            "AutoRenewal" => {
-                crate::support::read_or_default(map, &mut self.auto_renewal)?
-            }
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "PayMode" => crate::support::read_or_default(map, &mut self.pay_mode)?,
-            "ZonesInfo" => crate::support::read_or_default(map, &mut self.zones_info)?,
+            "PlanType" => ::tc_types::read_or_default(map, &mut self.plan_type)?,
+            "PlanId" => ::tc_types::read_or_default(map, &mut self.plan_id)?,
+            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
+            "AutoRenewal" => ::tc_types::read_or_default(map, &mut self.auto_renewal)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "PayMode" => ::tc_types::read_or_default(map, &mut self.pay_mode)?,
+            "ZonesInfo" => ::tc_types::read_or_default(map, &mut self.zones_info)?,
             "SmartRequestCapacity" => {
-                crate::support::read_or_default(map, &mut self.smart_request_capacity)?
+                ::tc_types::read_or_default(map, &mut self.smart_request_capacity)?
             }
-            "VAUCapacity" => {
-                crate::support::read_or_default(map, &mut self.vau_capacity)?
-            }
+            "VAUCapacity" => ::tc_types::read_or_default(map, &mut self.vau_capacity)?,
             "AccTrafficCapacity" => {
-                crate::support::read_or_default(map, &mut self.acc_traffic_capacity)?
+                ::tc_types::read_or_default(map, &mut self.acc_traffic_capacity)?
             }
             "SmartTrafficCapacity" => {
-                crate::support::read_or_default(map, &mut self.smart_traffic_capacity)?
+                ::tc_types::read_or_default(map, &mut self.smart_traffic_capacity)?
             }
             "DDoSTrafficCapacity" => {
-                crate::support::read_or_default(map, &mut self.ddos_traffic_capacity)?
+                ::tc_types::read_or_default(map, &mut self.ddos_traffic_capacity)?
             }
             "SecTrafficCapacity" => {
-                crate::support::read_or_default(map, &mut self.sec_traffic_capacity)?
+                ::tc_types::read_or_default(map, &mut self.sec_traffic_capacity)?
             }
             "SecRequestCapacity" => {
-                crate::support::read_or_default(map, &mut self.sec_request_capacity)?
+                ::tc_types::read_or_default(map, &mut self.sec_request_capacity)?
             }
             "L4TrafficCapacity" => {
-                crate::support::read_or_default(map, &mut self.l4_traffic_capacity)?
+                ::tc_types::read_or_default(map, &mut self.l4_traffic_capacity)?
             }
             "CrossMLCTrafficCapacity" => {
-                crate::support::read_or_default(
-                    map,
-                    &mut self.cross_mlc_traffic_capacity,
-                )?
+                ::tc_types::read_or_default(map, &mut self.cross_mlc_traffic_capacity)?
             }
-            "Bindable" => crate::support::read_or_default(map, &mut self.bindable)?,
-            "EnabledTime" => {
-                crate::support::read_or_default(map, &mut self.enabled_time)?
-            }
-            "ExpiredTime" => {
-                crate::support::read_or_default(map, &mut self.expired_time)?
-            }
-            "Features" => crate::support::read_value(map, &mut self.features)?,
+            "Bindable" => ::tc_types::read_or_default(map, &mut self.bindable)?,
+            "EnabledTime" => ::tc_types::read_or_default(map, &mut self.enabled_time)?,
+            "ExpiredTime" => ::tc_types::read_or_default(map, &mut self.expired_time)?,
+            "Features" => ::tc_types::read_value(map, &mut self.features)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28663,10 +28408,10 @@ impl<'de> ::serde::Deserialize<'de> for PlanInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for PlanInfo {
+impl ::tc_types::ReadMembers for PlanInfo {
     const NAME: &'static str = "PlanInfo";
     const MEMBERS: &'static [&'static str] = &[
         "Currency",
@@ -28698,14 +28443,14 @@ impl crate::support::ReadMembers for PlanInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Currency" => crate::support::read_or_default(map, &mut self.currency)?,
-            "Flux" => crate::support::read_or_default(map, &mut self.flux)?,
-            "Frequency" => crate::support::read_or_default(map, &mut self.frequency)?,
-            "PlanType" => crate::support::read_or_default(map, &mut self.plan_type)?,
-            "Price" => crate::support::read_or_default(map, &mut self.price)?,
-            "Request" => crate::support::read_or_default(map, &mut self.request)?,
-            "SiteNumber" => crate::support::read_or_default(map, &mut self.site_number)?,
-            "Area" => crate::support::read_or_default(map, &mut self.area)?,
+            "Currency" => ::tc_types::read_or_default(map, &mut self.currency)?,
+            "Flux" => ::tc_types::read_or_default(map, &mut self.flux)?,
+            "Frequency" => ::tc_types::read_or_default(map, &mut self.frequency)?,
+            "PlanType" => ::tc_types::read_or_default(map, &mut self.plan_type)?,
+            "Price" => ::tc_types::read_or_default(map, &mut self.price)?,
+            "Request" => ::tc_types::read_or_default(map, &mut self.request)?,
+            "SiteNumber" => ::tc_types::read_or_default(map, &mut self.site_number)?,
+            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28748,10 +28493,10 @@ impl<'de> ::serde::Deserialize<'de> for PostMaxSize {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for PostMaxSize {
+impl ::tc_types::ReadMembers for PostMaxSize {
     const NAME: &'static str = "PostMaxSize";
     const MEMBERS: &'static [&'static str] = &["Switch", "MaxSize"];
     const STRICT: bool = false;
@@ -28768,8 +28513,8 @@ impl crate::support::ReadMembers for PostMaxSize {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "MaxSize" => crate::support::read_value(map, &mut self.max_size)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "MaxSize" => ::tc_types::read_value(map, &mut self.max_size)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28814,10 +28559,10 @@ impl<'de> ::serde::Deserialize<'de> for PostMaxSizeParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for PostMaxSizeParameters {
+impl ::tc_types::ReadMembers for PostMaxSizeParameters {
     const NAME: &'static str = "PostMaxSizeParameters";
     const MEMBERS: &'static [&'static str] = &["Switch", "MaxSize"];
     const STRICT: bool = false;
@@ -28834,8 +28579,8 @@ impl crate::support::ReadMembers for PostMaxSizeParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
-            "MaxSize" => crate::support::read_value(map, &mut self.max_size)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "MaxSize" => ::tc_types::read_value(map, &mut self.max_size)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28869,10 +28614,10 @@ pub struct PrefetchOriginLimit {
     pub bandwidth: i64,
     /// Describes the time when the origin-pull speed limit was created.
     #[serde(rename = "CreateTime", skip_serializing_if = "Option::is_none")]
-    pub create_time: Option<crate::support::DateTime>,
+    pub create_time: Option<::tc_types::DateTime>,
     /// Describes the time when the origin-pull speed limit is updated.
     #[serde(rename = "UpdateTime", skip_serializing_if = "Option::is_none")]
-    pub update_time: Option<crate::support::DateTime>,
+    pub update_time: Option<::tc_types::DateTime>,
 }
 impl PrefetchOriginLimit {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -28907,12 +28652,12 @@ impl PrefetchOriginLimit {
         self
     }
     /// Sets `CreateTime`.
-    pub fn create_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn create_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.create_time = Some(value.into());
         self
     }
     /// Sets `UpdateTime`.
-    pub fn update_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn update_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.update_time = Some(value.into());
         self
     }
@@ -28921,10 +28666,10 @@ impl<'de> ::serde::Deserialize<'de> for PrefetchOriginLimit {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for PrefetchOriginLimit {
+impl ::tc_types::ReadMembers for PrefetchOriginLimit {
     const NAME: &'static str = "PrefetchOriginLimit";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -28952,12 +28697,12 @@ impl crate::support::ReadMembers for PrefetchOriginLimit {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_or_default(map, &mut self.zone_id)?,
-            "DomainName" => crate::support::read_or_default(map, &mut self.domain_name)?,
-            "Area" => crate::support::read_or_default(map, &mut self.area)?,
-            "Bandwidth" => crate::support::read_or_default(map, &mut self.bandwidth)?,
-            "CreateTime" => crate::support::read_value(map, &mut self.create_time)?,
-            "UpdateTime" => crate::support::read_value(map, &mut self.update_time)?,
+            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
+            "DomainName" => ::tc_types::read_or_default(map, &mut self.domain_name)?,
+            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
+            "Bandwidth" => ::tc_types::read_or_default(map, &mut self.bandwidth)?,
+            "CreateTime" => ::tc_types::read_value(map, &mut self.create_time)?,
+            "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29004,10 +28749,10 @@ impl<'de> ::serde::Deserialize<'de> for PrepaidPlanParam {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for PrepaidPlanParam {
+impl ::tc_types::ReadMembers for PrepaidPlanParam {
     const NAME: &'static str = "PrepaidPlanParam";
     const MEMBERS: &'static [&'static str] = &["Period", "RenewFlag"];
     const STRICT: bool = false;
@@ -29024,8 +28769,8 @@ impl crate::support::ReadMembers for PrepaidPlanParam {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Period" => crate::support::read_value(map, &mut self.period)?,
-            "RenewFlag" => crate::support::read_value(map, &mut self.renew_flag)?,
+            "Period" => ::tc_types::read_value(map, &mut self.period)?,
+            "RenewFlag" => ::tc_types::read_value(map, &mut self.renew_flag)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29070,10 +28815,10 @@ impl<'de> ::serde::Deserialize<'de> for PrivateParameter {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for PrivateParameter {
+impl ::tc_types::ReadMembers for PrivateParameter {
     const NAME: &'static str = "PrivateParameter";
     const MEMBERS: &'static [&'static str] = &["Name", "Value"];
     const STRICT: bool = false;
@@ -29090,8 +28835,8 @@ impl crate::support::ReadMembers for PrivateParameter {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29128,10 +28873,10 @@ impl<'de> ::serde::Deserialize<'de> for QUICParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for QUICParameters {
+impl ::tc_types::ReadMembers for QUICParameters {
     const NAME: &'static str = "QUICParameters";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -29145,7 +28890,7 @@ impl crate::support::ReadMembers for QUICParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29207,10 +28952,10 @@ impl<'de> ::serde::Deserialize<'de> for QueryCondition {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for QueryCondition {
+impl ::tc_types::ReadMembers for QueryCondition {
     const NAME: &'static str = "QueryCondition";
     const MEMBERS: &'static [&'static str] = &["Key", "Operator", "Value"];
     const STRICT: bool = false;
@@ -29228,9 +28973,9 @@ impl crate::support::ReadMembers for QueryCondition {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => crate::support::read_or_default(map, &mut self.key)?,
-            "Operator" => crate::support::read_or_default(map, &mut self.operator)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
+            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
+            "Operator" => ::tc_types::read_or_default(map, &mut self.operator)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29290,10 +29035,10 @@ impl<'de> ::serde::Deserialize<'de> for QueryString {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for QueryString {
+impl ::tc_types::ReadMembers for QueryString {
     const NAME: &'static str = "QueryString";
     const MEMBERS: &'static [&'static str] = &["Switch", "Action", "Value"];
     const STRICT: bool = false;
@@ -29311,9 +29056,9 @@ impl crate::support::ReadMembers for QueryString {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
-            "Value" => crate::support::read_value(map, &mut self.value)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
+            "Value" => ::tc_types::read_value(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29345,10 +29090,10 @@ impl<'de> ::serde::Deserialize<'de> for Quic {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Quic {
+impl ::tc_types::ReadMembers for Quic {
     const NAME: &'static str = "Quic";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -29362,7 +29107,7 @@ impl crate::support::ReadMembers for Quic {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29431,10 +29176,10 @@ impl<'de> ::serde::Deserialize<'de> for Quota {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Quota {
+impl ::tc_types::ReadMembers for Quota {
     const NAME: &'static str = "Quota";
     const MEMBERS: &'static [&'static str] = &[
         "Batch",
@@ -29458,12 +29203,12 @@ impl crate::support::ReadMembers for Quota {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Batch" => crate::support::read_or_default(map, &mut self.batch)?,
-            "Daily" => crate::support::read_or_default(map, &mut self.daily)?,
+            "Batch" => ::tc_types::read_or_default(map, &mut self.batch)?,
+            "Daily" => ::tc_types::read_or_default(map, &mut self.daily)?,
             "DailyAvailable" => {
-                crate::support::read_or_default(map, &mut self.daily_available)?
+                ::tc_types::read_or_default(map, &mut self.daily_available)?
             }
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29500,10 +29245,10 @@ impl<'de> ::serde::Deserialize<'de> for RangeOriginPullParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RangeOriginPullParameters {
+impl ::tc_types::ReadMembers for RangeOriginPullParameters {
     const NAME: &'static str = "RangeOriginPullParameters";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -29517,7 +29262,7 @@ impl crate::support::ReadMembers for RangeOriginPullParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29593,10 +29338,10 @@ impl<'de> ::serde::Deserialize<'de> for RateLimitConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RateLimitConfig {
+impl ::tc_types::ReadMembers for RateLimitConfig {
     const NAME: &'static str = "RateLimitConfig";
     const MEMBERS: &'static [&'static str] = &[
         "Switch",
@@ -29622,18 +29367,18 @@ impl crate::support::ReadMembers for RateLimitConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             "RateLimitUserRules" => {
-                crate::support::read_value(map, &mut self.rate_limit_user_rules)?
+                ::tc_types::read_value(map, &mut self.rate_limit_user_rules)?
             }
             "RateLimitTemplate" => {
-                crate::support::read_value(map, &mut self.rate_limit_template)?
+                ::tc_types::read_value(map, &mut self.rate_limit_template)?
             }
             "RateLimitIntelligence" => {
-                crate::support::read_value(map, &mut self.rate_limit_intelligence)?
+                ::tc_types::read_value(map, &mut self.rate_limit_intelligence)?
             }
             "RateLimitCustomizes" => {
-                crate::support::read_value(map, &mut self.rate_limit_customizes)?
+                ::tc_types::read_value(map, &mut self.rate_limit_customizes)?
             }
             _ => return Ok(false),
         }
@@ -29689,10 +29434,10 @@ impl<'de> ::serde::Deserialize<'de> for RateLimitIntelligence {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RateLimitIntelligence {
+impl ::tc_types::ReadMembers for RateLimitIntelligence {
     const NAME: &'static str = "RateLimitIntelligence";
     const MEMBERS: &'static [&'static str] = &["Switch", "Action", "RuleId"];
     const STRICT: bool = false;
@@ -29710,9 +29455,9 @@ impl crate::support::ReadMembers for RateLimitIntelligence {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "RuleId" => crate::support::read_value(map, &mut self.rule_id)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29773,10 +29518,10 @@ impl<'de> ::serde::Deserialize<'de> for RateLimitTemplate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RateLimitTemplate {
+impl ::tc_types::ReadMembers for RateLimitTemplate {
     const NAME: &'static str = "RateLimitTemplate";
     const MEMBERS: &'static [&'static str] = &[
         "Mode",
@@ -29798,10 +29543,10 @@ impl crate::support::ReadMembers for RateLimitTemplate {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Mode" => crate::support::read_or_default(map, &mut self.mode)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
+            "Mode" => ::tc_types::read_or_default(map, &mut self.mode)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
             "RateLimitTemplateDetail" => {
-                crate::support::read_value(map, &mut self.rate_limit_template_detail)?
+                ::tc_types::read_value(map, &mut self.rate_limit_template_detail)?
             }
             _ => return Ok(false),
         }
@@ -29917,10 +29662,10 @@ impl<'de> ::serde::Deserialize<'de> for RateLimitTemplateDetail {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RateLimitTemplateDetail {
+impl ::tc_types::ReadMembers for RateLimitTemplateDetail {
     const NAME: &'static str = "RateLimitTemplateDetail";
     const MEMBERS: &'static [&'static str] = &[
         "Mode",
@@ -29948,12 +29693,12 @@ impl crate::support::ReadMembers for RateLimitTemplateDetail {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Mode" => crate::support::read_or_default(map, &mut self.mode)?,
-            "ID" => crate::support::read_or_default(map, &mut self.id)?,
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "PunishTime" => crate::support::read_or_default(map, &mut self.punish_time)?,
-            "Threshold" => crate::support::read_or_default(map, &mut self.threshold)?,
-            "Period" => crate::support::read_or_default(map, &mut self.period)?,
+            "Mode" => ::tc_types::read_or_default(map, &mut self.mode)?,
+            "ID" => ::tc_types::read_or_default(map, &mut self.id)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "PunishTime" => ::tc_types::read_or_default(map, &mut self.punish_time)?,
+            "Threshold" => ::tc_types::read_or_default(map, &mut self.threshold)?,
+            "Period" => ::tc_types::read_or_default(map, &mut self.period)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30171,10 +29916,10 @@ impl<'de> ::serde::Deserialize<'de> for RateLimitUserRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RateLimitUserRule {
+impl ::tc_types::ReadMembers for RateLimitUserRule {
     const NAME: &'static str = "RateLimitUserRule";
     const MEMBERS: &'static [&'static str] = &[
         "Threshold",
@@ -30224,31 +29969,29 @@ impl crate::support::ReadMembers for RateLimitUserRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Threshold" => crate::support::read_or_default(map, &mut self.threshold)?,
-            "Period" => crate::support::read_or_default(map, &mut self.period)?,
-            "RuleName" => crate::support::read_or_default(map, &mut self.rule_name)?,
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "PunishTime" => crate::support::read_or_default(map, &mut self.punish_time)?,
+            "Threshold" => ::tc_types::read_or_default(map, &mut self.threshold)?,
+            "Period" => ::tc_types::read_or_default(map, &mut self.period)?,
+            "RuleName" => ::tc_types::read_or_default(map, &mut self.rule_name)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "PunishTime" => ::tc_types::read_or_default(map, &mut self.punish_time)?,
             "PunishTimeUnit" => {
-                crate::support::read_or_default(map, &mut self.punish_time_unit)?
+                ::tc_types::read_or_default(map, &mut self.punish_time_unit)?
             }
-            "RuleStatus" => crate::support::read_or_default(map, &mut self.rule_status)?,
+            "RuleStatus" => ::tc_types::read_or_default(map, &mut self.rule_status)?,
             "AclConditions" => {
-                crate::support::read_or_default(map, &mut self.acl_conditions)?
+                ::tc_types::read_or_default(map, &mut self.acl_conditions)?
             }
-            "RulePriority" => {
-                crate::support::read_or_default(map, &mut self.rule_priority)?
-            }
-            "RuleID" => crate::support::read_value(map, &mut self.rule_id)?,
-            "FreqFields" => crate::support::read_value(map, &mut self.freq_fields)?,
-            "UpdateTime" => crate::support::read_value(map, &mut self.update_time)?,
-            "FreqScope" => crate::support::read_value(map, &mut self.freq_scope)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
+            "RulePriority" => ::tc_types::read_or_default(map, &mut self.rule_priority)?,
+            "RuleID" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "FreqFields" => ::tc_types::read_value(map, &mut self.freq_fields)?,
+            "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
+            "FreqScope" => ::tc_types::read_value(map, &mut self.freq_scope)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
             "CustomResponseId" => {
-                crate::support::read_value(map, &mut self.custom_response_id)?
+                ::tc_types::read_value(map, &mut self.custom_response_id)?
             }
-            "ResponseCode" => crate::support::read_value(map, &mut self.response_code)?,
-            "RedirectUrl" => crate::support::read_value(map, &mut self.redirect_url)?,
+            "ResponseCode" => ::tc_types::read_value(map, &mut self.response_code)?,
+            "RedirectUrl" => ::tc_types::read_value(map, &mut self.redirect_url)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30430,10 +30173,10 @@ impl<'de> ::serde::Deserialize<'de> for RateLimitingRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RateLimitingRule {
+impl ::tc_types::ReadMembers for RateLimitingRule {
     const NAME: &'static str = "RateLimitingRule";
     const MEMBERS: &'static [&'static str] = &[
         "Id",
@@ -30471,23 +30214,19 @@ impl crate::support::ReadMembers for RateLimitingRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => crate::support::read_value(map, &mut self.id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Condition" => crate::support::read_value(map, &mut self.condition)?,
-            "Mode" => crate::support::read_value(map, &mut self.mode)?,
-            "CountBy" => crate::support::read_value(map, &mut self.count_by)?,
+            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
+            "Mode" => ::tc_types::read_value(map, &mut self.mode)?,
+            "CountBy" => ::tc_types::read_value(map, &mut self.count_by)?,
             "MaxRequestThreshold" => {
-                crate::support::read_value(map, &mut self.max_request_threshold)?
+                ::tc_types::read_value(map, &mut self.max_request_threshold)?
             }
-            "CountingPeriod" => {
-                crate::support::read_value(map, &mut self.counting_period)?
-            }
-            "ActionDuration" => {
-                crate::support::read_value(map, &mut self.action_duration)?
-            }
-            "Action" => crate::support::read_value(map, &mut self.action)?,
-            "Priority" => crate::support::read_value(map, &mut self.priority)?,
-            "Enabled" => crate::support::read_value(map, &mut self.enabled)?,
+            "CountingPeriod" => ::tc_types::read_value(map, &mut self.counting_period)?,
+            "ActionDuration" => ::tc_types::read_value(map, &mut self.action_duration)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
+            "Priority" => ::tc_types::read_value(map, &mut self.priority)?,
+            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30521,10 +30260,10 @@ impl<'de> ::serde::Deserialize<'de> for RateLimitingRules {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RateLimitingRules {
+impl ::tc_types::ReadMembers for RateLimitingRules {
     const NAME: &'static str = "RateLimitingRules";
     const MEMBERS: &'static [&'static str] = &["Rules"];
     const STRICT: bool = false;
@@ -30538,7 +30277,7 @@ impl crate::support::ReadMembers for RateLimitingRules {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Rules" => crate::support::read_value(map, &mut self.rules)?,
+            "Rules" => ::tc_types::read_value(map, &mut self.rules)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30629,10 +30368,10 @@ pub struct RealtimeLogDeliveryTask {
     pub awss3: Option<AWSS3>,
     /// Creation time.
     #[serde(rename = "CreateTime")]
-    pub create_time: crate::support::DateTime,
+    pub create_time: ::tc_types::DateTime,
     /// Update time.
     #[serde(rename = "UpdateTime")]
-    pub update_time: crate::support::DateTime,
+    pub update_time: ::tc_types::DateTime,
 }
 impl RealtimeLogDeliveryTask {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -30757,12 +30496,12 @@ impl RealtimeLogDeliveryTask {
         self
     }
     /// Sets `CreateTime`.
-    pub fn create_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn create_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.create_time = value.into();
         self
     }
     /// Sets `UpdateTime`.
-    pub fn update_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn update_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.update_time = value.into();
         self
     }
@@ -30771,10 +30510,10 @@ impl<'de> ::serde::Deserialize<'de> for RealtimeLogDeliveryTask {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RealtimeLogDeliveryTask {
+impl ::tc_types::ReadMembers for RealtimeLogDeliveryTask {
     const NAME: &'static str = "RealtimeLogDeliveryTask";
     const MEMBERS: &'static [&'static str] = &[
         "TaskId",
@@ -30828,35 +30567,31 @@ impl crate::support::ReadMembers for RealtimeLogDeliveryTask {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TaskId" => crate::support::read_or_default(map, &mut self.task_id)?,
-            "TaskName" => crate::support::read_or_default(map, &mut self.task_name)?,
+            "TaskId" => ::tc_types::read_or_default(map, &mut self.task_id)?,
+            "TaskName" => ::tc_types::read_or_default(map, &mut self.task_name)?,
             "DeliveryStatus" => {
-                crate::support::read_or_default(map, &mut self.delivery_status)?
+                ::tc_types::read_or_default(map, &mut self.delivery_status)?
             }
-            "TaskType" => crate::support::read_or_default(map, &mut self.task_type)?,
-            "EntityList" => crate::support::read_or_default(map, &mut self.entity_list)?,
-            "LogType" => crate::support::read_or_default(map, &mut self.log_type)?,
-            "Area" => crate::support::read_or_default(map, &mut self.area)?,
-            "Fields" => crate::support::read_or_default(map, &mut self.fields)?,
-            "CustomFields" => {
-                crate::support::read_or_default(map, &mut self.custom_fields)?
-            }
+            "TaskType" => ::tc_types::read_or_default(map, &mut self.task_type)?,
+            "EntityList" => ::tc_types::read_or_default(map, &mut self.entity_list)?,
+            "LogType" => ::tc_types::read_or_default(map, &mut self.log_type)?,
+            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
+            "Fields" => ::tc_types::read_or_default(map, &mut self.fields)?,
+            "CustomFields" => ::tc_types::read_or_default(map, &mut self.custom_fields)?,
             "CustomExpressionFields" => {
-                crate::support::read_value(map, &mut self.custom_expression_fields)?
+                ::tc_types::read_value(map, &mut self.custom_expression_fields)?
             }
             "DeliveryConditions" => {
-                crate::support::read_or_default(map, &mut self.delivery_conditions)?
+                ::tc_types::read_or_default(map, &mut self.delivery_conditions)?
             }
-            "Sample" => crate::support::read_or_default(map, &mut self.sample)?,
-            "LogFormat" => crate::support::read_value(map, &mut self.log_format)?,
-            "CLS" => crate::support::read_value(map, &mut self.cls)?,
-            "CustomEndpoint" => {
-                crate::support::read_value(map, &mut self.custom_endpoint)?
-            }
-            "S3" => crate::support::read_value(map, &mut self.s3)?,
-            "AWSS3" => crate::support::read_value(map, &mut self.awss3)?,
-            "CreateTime" => crate::support::read_or_default(map, &mut self.create_time)?,
-            "UpdateTime" => crate::support::read_or_default(map, &mut self.update_time)?,
+            "Sample" => ::tc_types::read_or_default(map, &mut self.sample)?,
+            "LogFormat" => ::tc_types::read_value(map, &mut self.log_format)?,
+            "CLS" => ::tc_types::read_value(map, &mut self.cls)?,
+            "CustomEndpoint" => ::tc_types::read_value(map, &mut self.custom_endpoint)?,
+            "S3" => ::tc_types::read_value(map, &mut self.s3)?,
+            "AWSS3" => ::tc_types::read_value(map, &mut self.awss3)?,
+            "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
+            "UpdateTime" => ::tc_types::read_or_default(map, &mut self.update_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30892,10 +30627,10 @@ impl<'de> ::serde::Deserialize<'de> for RedirectActionParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RedirectActionParameters {
+impl ::tc_types::ReadMembers for RedirectActionParameters {
     const NAME: &'static str = "RedirectActionParameters";
     const MEMBERS: &'static [&'static str] = &["URL"];
     const STRICT: bool = false;
@@ -30909,7 +30644,7 @@ impl crate::support::ReadMembers for RedirectActionParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "URL" => crate::support::read_or_default(map, &mut self.url)?,
+            "URL" => ::tc_types::read_or_default(map, &mut self.url)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30964,10 +30699,10 @@ impl<'de> ::serde::Deserialize<'de> for ReferenceHolder {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ReferenceHolder {
+impl ::tc_types::ReadMembers for ReferenceHolder {
     const NAME: &'static str = "ReferenceHolder";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Type", "Instance"];
     const STRICT: bool = false;
@@ -30985,9 +30720,9 @@ impl crate::support::ReadMembers for ReferenceHolder {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_or_default(map, &mut self.zone_id)?,
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
-            "Instance" => crate::support::read_or_default(map, &mut self.instance)?,
+            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "Instance" => ::tc_types::read_or_default(map, &mut self.instance)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31019,10 +30754,10 @@ impl<'de> ::serde::Deserialize<'de> for RenewFlag {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RenewFlag {
+impl ::tc_types::ReadMembers for RenewFlag {
     const NAME: &'static str = "RenewFlag";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -31036,7 +30771,7 @@ impl crate::support::ReadMembers for RenewFlag {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31081,10 +30816,10 @@ impl<'de> ::serde::Deserialize<'de> for RequestBodyTransferTimeout {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RequestBodyTransferTimeout {
+impl ::tc_types::ReadMembers for RequestBodyTransferTimeout {
     const NAME: &'static str = "RequestBodyTransferTimeout";
     const MEMBERS: &'static [&'static str] = &["IdleTimeout", "Enabled"];
     const STRICT: bool = false;
@@ -31101,10 +30836,8 @@ impl crate::support::ReadMembers for RequestBodyTransferTimeout {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IdleTimeout" => {
-                crate::support::read_or_default(map, &mut self.idle_timeout)?
-            }
-            "Enabled" => crate::support::read_or_default(map, &mut self.enabled)?,
+            "IdleTimeout" => ::tc_types::read_or_default(map, &mut self.idle_timeout)?,
+            "Enabled" => ::tc_types::read_or_default(map, &mut self.enabled)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31217,10 +30950,10 @@ impl<'de> ::serde::Deserialize<'de> for RequestFieldsForException {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RequestFieldsForException {
+impl ::tc_types::ReadMembers for RequestFieldsForException {
     const NAME: &'static str = "RequestFieldsForException";
     const MEMBERS: &'static [&'static str] = &["Scope", "Condition", "TargetField"];
     const STRICT: bool = false;
@@ -31238,11 +30971,9 @@ impl crate::support::ReadMembers for RequestFieldsForException {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Scope" => crate::support::read_or_default(map, &mut self.scope)?,
-            "Condition" => crate::support::read_or_default(map, &mut self.condition)?,
-            "TargetField" => {
-                crate::support::read_or_default(map, &mut self.target_field)?
-            }
+            "Scope" => ::tc_types::read_or_default(map, &mut self.scope)?,
+            "Condition" => ::tc_types::read_or_default(map, &mut self.condition)?,
+            "TargetField" => ::tc_types::read_or_default(map, &mut self.target_field)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31261,13 +30992,13 @@ pub struct Resource {
     pub pay_mode: i64,
     /// The creation time.
     #[serde(rename = "CreateTime")]
-    pub create_time: crate::support::DateTime,
+    pub create_time: ::tc_types::DateTime,
     /// The effective time.
     #[serde(rename = "EnableTime")]
-    pub enable_time: crate::support::DateTime,
+    pub enable_time: ::tc_types::DateTime,
     /// The expiration time.
     #[serde(rename = "ExpireTime")]
-    pub expire_time: crate::support::DateTime,
+    pub expire_time: ::tc_types::DateTime,
     /// The plan status. Values:
     ///
     /// - `normal`: Normal
@@ -31352,17 +31083,17 @@ impl Resource {
         self
     }
     /// Sets `CreateTime`.
-    pub fn create_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn create_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.create_time = value.into();
         self
     }
     /// Sets `EnableTime`.
-    pub fn enable_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn enable_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.enable_time = value.into();
         self
     }
     /// Sets `ExpireTime`.
-    pub fn expire_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn expire_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.expire_time = value.into();
         self
     }
@@ -31411,10 +31142,10 @@ impl<'de> ::serde::Deserialize<'de> for Resource {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Resource {
+impl ::tc_types::ReadMembers for Resource {
     const NAME: &'static str = "Resource";
     const MEMBERS: &'static [&'static str] = &[
         "Id",
@@ -31456,21 +31187,21 @@ impl crate::support::ReadMembers for Resource {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => crate::support::read_or_default(map, &mut self.id)?,
-            "PayMode" => crate::support::read_or_default(map, &mut self.pay_mode)?,
-            "CreateTime" => crate::support::read_or_default(map, &mut self.create_time)?,
-            "EnableTime" => crate::support::read_or_default(map, &mut self.enable_time)?,
-            "ExpireTime" => crate::support::read_or_default(map, &mut self.expire_time)?,
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "Sv" => crate::support::read_or_default(map, &mut self.sv)?,
+            "Id" => ::tc_types::read_or_default(map, &mut self.id)?,
+            "PayMode" => ::tc_types::read_or_default(map, &mut self.pay_mode)?,
+            "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
+            "EnableTime" => ::tc_types::read_or_default(map, &mut self.enable_time)?,
+            "ExpireTime" => ::tc_types::read_or_default(map, &mut self.expire_time)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "Sv" => ::tc_types::read_or_default(map, &mut self.sv)?,
             "AutoRenewFlag" => {
-                crate::support::read_or_default(map, &mut self.auto_renew_flag)?
+                ::tc_types::read_or_default(map, &mut self.auto_renew_flag)?
             }
-            "PlanId" => crate::support::read_or_default(map, &mut self.plan_id)?,
-            "Area" => crate::support::read_or_default(map, &mut self.area)?,
-            "Group" => crate::support::read_value(map, &mut self.group)?,
-            "ZoneNumber" => crate::support::read_value(map, &mut self.zone_number)?,
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
+            "PlanId" => ::tc_types::read_or_default(map, &mut self.plan_id)?,
+            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
+            "Group" => ::tc_types::read_value(map, &mut self.group)?,
+            "ZoneNumber" => ::tc_types::read_value(map, &mut self.zone_number)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31535,10 +31266,10 @@ impl<'de> ::serde::Deserialize<'de> for ResponseSpeedLimitParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ResponseSpeedLimitParameters {
+impl ::tc_types::ReadMembers for ResponseSpeedLimitParameters {
     const NAME: &'static str = "ResponseSpeedLimitParameters";
     const MEMBERS: &'static [&'static str] = &["Mode", "MaxSpeed", "StartAt"];
     const STRICT: bool = false;
@@ -31556,9 +31287,9 @@ impl crate::support::ReadMembers for ResponseSpeedLimitParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Mode" => crate::support::read_or_default(map, &mut self.mode)?,
-            "MaxSpeed" => crate::support::read_or_default(map, &mut self.max_speed)?,
-            "StartAt" => crate::support::read_value(map, &mut self.start_at)?,
+            "Mode" => ::tc_types::read_or_default(map, &mut self.mode)?,
+            "MaxSpeed" => ::tc_types::read_or_default(map, &mut self.max_speed)?,
+            "StartAt" => ::tc_types::read_value(map, &mut self.start_at)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31601,10 +31332,10 @@ impl<'de> ::serde::Deserialize<'de> for ReturnCustomPageActionParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ReturnCustomPageActionParameters {
+impl ::tc_types::ReadMembers for ReturnCustomPageActionParameters {
     const NAME: &'static str = "ReturnCustomPageActionParameters";
     const MEMBERS: &'static [&'static str] = &["ResponseCode", "ErrorPageId"];
     const STRICT: bool = false;
@@ -31621,12 +31352,8 @@ impl crate::support::ReadMembers for ReturnCustomPageActionParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ResponseCode" => {
-                crate::support::read_or_default(map, &mut self.response_code)?
-            }
-            "ErrorPageId" => {
-                crate::support::read_or_default(map, &mut self.error_page_id)?
-            }
+            "ResponseCode" => ::tc_types::read_or_default(map, &mut self.response_code)?,
+            "ErrorPageId" => ::tc_types::read_or_default(map, &mut self.error_page_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31672,10 +31399,10 @@ impl<'de> ::serde::Deserialize<'de> for RewriteAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RewriteAction {
+impl ::tc_types::ReadMembers for RewriteAction {
     const NAME: &'static str = "RewriteAction";
     const MEMBERS: &'static [&'static str] = &["Action", "Parameters"];
     const STRICT: bool = false;
@@ -31692,8 +31419,8 @@ impl crate::support::ReadMembers for RewriteAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "Parameters" => crate::support::read_or_default(map, &mut self.parameters)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "Parameters" => ::tc_types::read_or_default(map, &mut self.parameters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31746,10 +31473,10 @@ impl<'de> ::serde::Deserialize<'de> for Rule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Rule {
+impl ::tc_types::ReadMembers for Rule {
     const NAME: &'static str = "Rule";
     const MEMBERS: &'static [&'static str] = &["Conditions", "Actions", "SubRules"];
     const STRICT: bool = false;
@@ -31767,9 +31494,9 @@ impl crate::support::ReadMembers for Rule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Conditions" => crate::support::read_or_default(map, &mut self.conditions)?,
-            "Actions" => crate::support::read_value(map, &mut self.actions)?,
-            "SubRules" => crate::support::read_value(map, &mut self.sub_rules)?,
+            "Conditions" => ::tc_types::read_or_default(map, &mut self.conditions)?,
+            "Actions" => ::tc_types::read_value(map, &mut self.actions)?,
+            "SubRules" => ::tc_types::read_value(map, &mut self.sub_rules)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31800,10 +31527,10 @@ impl<'de> ::serde::Deserialize<'de> for RuleAndConditions {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RuleAndConditions {
+impl ::tc_types::ReadMembers for RuleAndConditions {
     const NAME: &'static str = "RuleAndConditions";
     const MEMBERS: &'static [&'static str] = &["Conditions"];
     const STRICT: bool = false;
@@ -31819,7 +31546,7 @@ impl crate::support::ReadMembers for RuleAndConditions {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Conditions" => crate::support::read_or_default(map, &mut self.conditions)?,
+            "Conditions" => ::tc_types::read_or_default(map, &mut self.conditions)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31875,10 +31602,10 @@ impl<'de> ::serde::Deserialize<'de> for RuleBranch {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RuleBranch {
+impl ::tc_types::ReadMembers for RuleBranch {
     const NAME: &'static str = "RuleBranch";
     const MEMBERS: &'static [&'static str] = &["Condition", "Actions", "SubRules"];
     const STRICT: bool = false;
@@ -31896,9 +31623,9 @@ impl crate::support::ReadMembers for RuleBranch {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Condition" => crate::support::read_value(map, &mut self.condition)?,
-            "Actions" => crate::support::read_value(map, &mut self.actions)?,
-            "SubRules" => crate::support::read_value(map, &mut self.sub_rules)?,
+            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
+            "Actions" => ::tc_types::read_value(map, &mut self.actions)?,
+            "SubRules" => ::tc_types::read_value(map, &mut self.sub_rules)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32014,10 +31741,10 @@ impl<'de> ::serde::Deserialize<'de> for RuleChoicePropertiesItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RuleChoicePropertiesItem {
+impl ::tc_types::ReadMembers for RuleChoicePropertiesItem {
     const NAME: &'static str = "RuleChoicePropertiesItem";
     const MEMBERS: &'static [&'static str] = &[
         "Name",
@@ -32049,19 +31776,15 @@ impl crate::support::ReadMembers for RuleChoicePropertiesItem {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
-            "ChoicesValue" => {
-                crate::support::read_or_default(map, &mut self.choices_value)?
-            }
-            "Min" => crate::support::read_or_default(map, &mut self.min)?,
-            "Max" => crate::support::read_or_default(map, &mut self.max)?,
-            "IsMultiple" => crate::support::read_or_default(map, &mut self.is_multiple)?,
-            "IsAllowEmpty" => {
-                crate::support::read_or_default(map, &mut self.is_allow_empty)?
-            }
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "ChoicesValue" => ::tc_types::read_or_default(map, &mut self.choices_value)?,
+            "Min" => ::tc_types::read_or_default(map, &mut self.min)?,
+            "Max" => ::tc_types::read_or_default(map, &mut self.max)?,
+            "IsMultiple" => ::tc_types::read_or_default(map, &mut self.is_multiple)?,
+            "IsAllowEmpty" => ::tc_types::read_or_default(map, &mut self.is_allow_empty)?,
             "ExtraParameter" => {
-                crate::support::read_or_default(map, &mut self.extra_parameter)?
+                ::tc_types::read_or_default(map, &mut self.extra_parameter)?
             }
             _ => return Ok(false),
         }
@@ -32115,10 +31838,10 @@ impl<'de> ::serde::Deserialize<'de> for RuleCodeActionParams {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RuleCodeActionParams {
+impl ::tc_types::ReadMembers for RuleCodeActionParams {
     const NAME: &'static str = "RuleCodeActionParams";
     const MEMBERS: &'static [&'static str] = &["StatusCode", "Name", "Values"];
     const STRICT: bool = false;
@@ -32136,9 +31859,9 @@ impl crate::support::ReadMembers for RuleCodeActionParams {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StatusCode" => crate::support::read_or_default(map, &mut self.status_code)?,
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Values" => crate::support::read_or_default(map, &mut self.values)?,
+            "StatusCode" => ::tc_types::read_or_default(map, &mut self.status_code)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Values" => ::tc_types::read_or_default(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32250,10 +31973,10 @@ impl<'de> ::serde::Deserialize<'de> for RuleCondition {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RuleCondition {
+impl ::tc_types::ReadMembers for RuleCondition {
     const NAME: &'static str = "RuleCondition";
     const MEMBERS: &'static [&'static str] = &[
         "Operator",
@@ -32281,14 +32004,12 @@ impl crate::support::ReadMembers for RuleCondition {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Operator" => crate::support::read_or_default(map, &mut self.operator)?,
-            "Target" => crate::support::read_or_default(map, &mut self.target)?,
-            "Values" => crate::support::read_value(map, &mut self.values)?,
-            "IgnoreCase" => crate::support::read_value(map, &mut self.ignore_case)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "IgnoreNameCase" => {
-                crate::support::read_value(map, &mut self.ignore_name_case)?
-            }
+            "Operator" => ::tc_types::read_or_default(map, &mut self.operator)?,
+            "Target" => ::tc_types::read_or_default(map, &mut self.target)?,
+            "Values" => ::tc_types::read_value(map, &mut self.values)?,
+            "IgnoreCase" => ::tc_types::read_value(map, &mut self.ignore_case)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "IgnoreNameCase" => ::tc_types::read_value(map, &mut self.ignore_name_case)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32853,10 +32574,10 @@ impl<'de> ::serde::Deserialize<'de> for RuleEngineAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RuleEngineAction {
+impl ::tc_types::ReadMembers for RuleEngineAction {
     const NAME: &'static str = "RuleEngineAction";
     const MEMBERS: &'static [&'static str] = &[
         "Name",
@@ -32958,171 +32679,128 @@ impl crate::support::ReadMembers for RuleEngineAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "CacheParameters" => {
-                crate::support::read_value(map, &mut self.cache_parameters)?
-            }
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "CacheParameters" => ::tc_types::read_value(map, &mut self.cache_parameters)?,
             "CacheKeyParameters" => {
-                crate::support::read_value(map, &mut self.cache_key_parameters)?
+                ::tc_types::read_value(map, &mut self.cache_key_parameters)?
             }
             "CachePrefreshParameters" => {
-                crate::support::read_value(map, &mut self.cache_prefresh_parameters)?
+                ::tc_types::read_value(map, &mut self.cache_prefresh_parameters)?
             }
             "AccessURLRedirectParameters" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.access_url_redirect_parameters,
-                )?
+                ::tc_types::read_value(map, &mut self.access_url_redirect_parameters)?
             }
             "UpstreamURLRewriteParameters" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.upstream_url_rewrite_parameters,
-                )?
+                ::tc_types::read_value(map, &mut self.upstream_url_rewrite_parameters)?
             }
-            "QUICParameters" => {
-                crate::support::read_value(map, &mut self.quic_parameters)?
-            }
+            "QUICParameters" => ::tc_types::read_value(map, &mut self.quic_parameters)?,
             "WebSocketParameters" => {
-                crate::support::read_value(map, &mut self.web_socket_parameters)?
+                ::tc_types::read_value(map, &mut self.web_socket_parameters)?
             }
             "AuthenticationParameters" => {
-                crate::support::read_value(map, &mut self.authentication_parameters)?
+                ::tc_types::read_value(map, &mut self.authentication_parameters)?
             }
             "MaxAgeParameters" => {
-                crate::support::read_value(map, &mut self.max_age_parameters)?
+                ::tc_types::read_value(map, &mut self.max_age_parameters)?
             }
             "StatusCodeCacheParameters" => {
-                crate::support::read_value(map, &mut self.status_code_cache_parameters)?
+                ::tc_types::read_value(map, &mut self.status_code_cache_parameters)?
             }
             "OfflineCacheParameters" => {
-                crate::support::read_value(map, &mut self.offline_cache_parameters)?
+                ::tc_types::read_value(map, &mut self.offline_cache_parameters)?
             }
             "SmartRoutingParameters" => {
-                crate::support::read_value(map, &mut self.smart_routing_parameters)?
+                ::tc_types::read_value(map, &mut self.smart_routing_parameters)?
             }
             "AdvancedOriginRoutingParameters" => {
-                crate::support::read_value(
+                ::tc_types::read_value(
                     map,
                     &mut self.advanced_origin_routing_parameters,
                 )?
             }
             "RangeOriginPullParameters" => {
-                crate::support::read_value(map, &mut self.range_origin_pull_parameters)?
+                ::tc_types::read_value(map, &mut self.range_origin_pull_parameters)?
             }
             "UpstreamHTTP2Parameters" => {
-                crate::support::read_value(map, &mut self.upstream_http2_parameters)?
+                ::tc_types::read_value(map, &mut self.upstream_http2_parameters)?
             }
             "HostHeaderParameters" => {
-                crate::support::read_value(map, &mut self.host_header_parameters)?
+                ::tc_types::read_value(map, &mut self.host_header_parameters)?
             }
             "ForceRedirectHTTPSParameters" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.force_redirect_https_parameters,
-                )?
+                ::tc_types::read_value(map, &mut self.force_redirect_https_parameters)?
             }
             "OriginPullProtocolParameters" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.origin_pull_protocol_parameters,
-                )?
+                ::tc_types::read_value(map, &mut self.origin_pull_protocol_parameters)?
             }
             "CompressionParameters" => {
-                crate::support::read_value(map, &mut self.compression_parameters)?
+                ::tc_types::read_value(map, &mut self.compression_parameters)?
             }
-            "HSTSParameters" => {
-                crate::support::read_value(map, &mut self.hsts_parameters)?
-            }
+            "HSTSParameters" => ::tc_types::read_value(map, &mut self.hsts_parameters)?,
             "ClientIPHeaderParameters" => {
-                crate::support::read_value(map, &mut self.client_ip_header_parameters)?
+                ::tc_types::read_value(map, &mut self.client_ip_header_parameters)?
             }
             "OCSPStaplingParameters" => {
-                crate::support::read_value(map, &mut self.ocsp_stapling_parameters)?
+                ::tc_types::read_value(map, &mut self.ocsp_stapling_parameters)?
             }
-            "HTTP2Parameters" => {
-                crate::support::read_value(map, &mut self.http2_parameters)?
-            }
+            "HTTP2Parameters" => ::tc_types::read_value(map, &mut self.http2_parameters)?,
             "PostMaxSizeParameters" => {
-                crate::support::read_value(map, &mut self.post_max_size_parameters)?
+                ::tc_types::read_value(map, &mut self.post_max_size_parameters)?
             }
             "ClientIPCountryParameters" => {
-                crate::support::read_value(map, &mut self.client_ip_country_parameters)?
+                ::tc_types::read_value(map, &mut self.client_ip_country_parameters)?
             }
             "UpstreamFollowRedirectParameters" => {
-                crate::support::read_value(
+                ::tc_types::read_value(
                     map,
                     &mut self.upstream_follow_redirect_parameters,
                 )?
             }
             "UpstreamRequestParameters" => {
-                crate::support::read_value(map, &mut self.upstream_request_parameters)?
+                ::tc_types::read_value(map, &mut self.upstream_request_parameters)?
             }
             "ShieldParameters" => {
-                crate::support::read_value(map, &mut self.shield_parameters)?
+                ::tc_types::read_value(map, &mut self.shield_parameters)?
             }
             "TLSConfigParameters" => {
-                crate::support::read_value(map, &mut self.tls_config_parameters)?
+                ::tc_types::read_value(map, &mut self.tls_config_parameters)?
             }
             "ModifyOriginParameters" => {
-                crate::support::read_value(map, &mut self.modify_origin_parameters)?
+                ::tc_types::read_value(map, &mut self.modify_origin_parameters)?
             }
             "SiteFailoverParameters" => {
-                crate::support::read_value(map, &mut self.site_failover_parameters)?
+                ::tc_types::read_value(map, &mut self.site_failover_parameters)?
             }
             "HTTPUpstreamTimeoutParameters" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.http_upstream_timeout_parameters,
-                )?
+                ::tc_types::read_value(map, &mut self.http_upstream_timeout_parameters)?
             }
             "HttpResponseParameters" => {
-                crate::support::read_value(map, &mut self.http_response_parameters)?
+                ::tc_types::read_value(map, &mut self.http_response_parameters)?
             }
             "ErrorPageParameters" => {
-                crate::support::read_value(map, &mut self.error_page_parameters)?
+                ::tc_types::read_value(map, &mut self.error_page_parameters)?
             }
             "ModifyResponseHeaderParameters" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.modify_response_header_parameters,
-                )?
+                ::tc_types::read_value(map, &mut self.modify_response_header_parameters)?
             }
             "ModifyRequestHeaderParameters" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.modify_request_header_parameters,
-                )?
+                ::tc_types::read_value(map, &mut self.modify_request_header_parameters)?
             }
             "ResponseSpeedLimitParameters" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.response_speed_limit_parameters,
-                )?
+                ::tc_types::read_value(map, &mut self.response_speed_limit_parameters)?
             }
             "SetContentIdentifierParameters" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.set_content_identifier_parameters,
-                )?
+                ::tc_types::read_value(map, &mut self.set_content_identifier_parameters)?
             }
-            "VaryParameters" => {
-                crate::support::read_value(map, &mut self.vary_parameters)?
-            }
+            "VaryParameters" => ::tc_types::read_value(map, &mut self.vary_parameters)?,
             "ContentCompressionParameters" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.content_compression_parameters,
-                )?
+                ::tc_types::read_value(map, &mut self.content_compression_parameters)?
             }
             "OriginAuthenticationParameters" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.origin_authentication_parameters,
-                )?
+                ::tc_types::read_value(map, &mut self.origin_authentication_parameters)?
             }
             "CustomActionParameters" => {
-                crate::support::read_value(map, &mut self.custom_action_parameters)?
+                ::tc_types::read_value(map, &mut self.custom_action_parameters)?
             }
             _ => return Ok(false),
         }
@@ -33198,10 +32876,10 @@ impl<'de> ::serde::Deserialize<'de> for RuleEngineCustomAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RuleEngineCustomAction {
+impl ::tc_types::ReadMembers for RuleEngineCustomAction {
     const NAME: &'static str = "RuleEngineCustomAction";
     const MEMBERS: &'static [&'static str] = &[
         "ActionId",
@@ -33227,12 +32905,12 @@ impl crate::support::ReadMembers for RuleEngineCustomAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ActionId" => crate::support::read_or_default(map, &mut self.action_id)?,
-            "Name" => crate::support::read_value(map, &mut self.name)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
-            "Parameters" => crate::support::read_value(map, &mut self.parameters)?,
+            "ActionId" => ::tc_types::read_or_default(map, &mut self.action_id)?,
+            "Name" => ::tc_types::read_value(map, &mut self.name)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "Parameters" => ::tc_types::read_value(map, &mut self.parameters)?,
             "SupportedConditions" => {
-                crate::support::read_value(map, &mut self.supported_conditions)?
+                ::tc_types::read_value(map, &mut self.supported_conditions)?
             }
             _ => return Ok(false),
         }
@@ -33436,10 +33114,10 @@ impl<'de> ::serde::Deserialize<'de> for RuleEngineCustomActionParameterSchema {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RuleEngineCustomActionParameterSchema {
+impl ::tc_types::ReadMembers for RuleEngineCustomActionParameterSchema {
     const NAME: &'static str = "RuleEngineCustomActionParameterSchema";
     const MEMBERS: &'static [&'static str] = &[
         "Name",
@@ -33487,24 +33165,22 @@ impl crate::support::ReadMembers for RuleEngineCustomActionParameterSchema {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "ValueType" => crate::support::read_or_default(map, &mut self.value_type)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
-            "Default" => crate::support::read_value(map, &mut self.default)?,
-            "Unit" => crate::support::read_value(map, &mut self.unit)?,
-            "Required" => crate::support::read_value(map, &mut self.required)?,
-            "MinValue" => crate::support::read_value(map, &mut self.min_value)?,
-            "MaxValue" => crate::support::read_value(map, &mut self.max_value)?,
-            "MinLength" => crate::support::read_value(map, &mut self.min_length)?,
-            "MaxLength" => crate::support::read_value(map, &mut self.max_length)?,
-            "MinItems" => crate::support::read_value(map, &mut self.min_items)?,
-            "MaxItems" => crate::support::read_value(map, &mut self.max_items)?,
-            "UniqueItems" => crate::support::read_value(map, &mut self.unique_items)?,
-            "AllowedPattern" => {
-                crate::support::read_value(map, &mut self.allowed_pattern)?
-            }
-            "AllowedValues" => crate::support::read_value(map, &mut self.allowed_values)?,
-            "MultipleOf" => crate::support::read_value(map, &mut self.multiple_of)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "ValueType" => ::tc_types::read_or_default(map, &mut self.value_type)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "Default" => ::tc_types::read_value(map, &mut self.default)?,
+            "Unit" => ::tc_types::read_value(map, &mut self.unit)?,
+            "Required" => ::tc_types::read_value(map, &mut self.required)?,
+            "MinValue" => ::tc_types::read_value(map, &mut self.min_value)?,
+            "MaxValue" => ::tc_types::read_value(map, &mut self.max_value)?,
+            "MinLength" => ::tc_types::read_value(map, &mut self.min_length)?,
+            "MaxLength" => ::tc_types::read_value(map, &mut self.max_length)?,
+            "MinItems" => ::tc_types::read_value(map, &mut self.min_items)?,
+            "MaxItems" => ::tc_types::read_value(map, &mut self.max_items)?,
+            "UniqueItems" => ::tc_types::read_value(map, &mut self.unique_items)?,
+            "AllowedPattern" => ::tc_types::read_value(map, &mut self.allowed_pattern)?,
+            "AllowedValues" => ::tc_types::read_value(map, &mut self.allowed_values)?,
+            "MultipleOf" => ::tc_types::read_value(map, &mut self.multiple_of)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33589,10 +33265,10 @@ impl<'de> ::serde::Deserialize<'de> for RuleEngineItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RuleEngineItem {
+impl ::tc_types::ReadMembers for RuleEngineItem {
     const NAME: &'static str = "RuleEngineItem";
     const MEMBERS: &'static [&'static str] = &[
         "Status",
@@ -33620,12 +33296,12 @@ impl crate::support::ReadMembers for RuleEngineItem {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Status" => crate::support::read_value(map, &mut self.status)?,
-            "RuleId" => crate::support::read_value(map, &mut self.rule_id)?,
-            "RuleName" => crate::support::read_value(map, &mut self.rule_name)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
-            "Branches" => crate::support::read_value(map, &mut self.branches)?,
-            "RulePriority" => crate::support::read_value(map, &mut self.rule_priority)?,
+            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "RuleName" => ::tc_types::read_value(map, &mut self.rule_name)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "Branches" => ::tc_types::read_value(map, &mut self.branches)?,
+            "RulePriority" => ::tc_types::read_value(map, &mut self.rule_priority)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33669,10 +33345,10 @@ impl<'de> ::serde::Deserialize<'de> for RuleEngineSubRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RuleEngineSubRule {
+impl ::tc_types::ReadMembers for RuleEngineSubRule {
     const NAME: &'static str = "RuleEngineSubRule";
     const MEMBERS: &'static [&'static str] = &["Branches", "Description"];
     const STRICT: bool = false;
@@ -33689,8 +33365,8 @@ impl crate::support::ReadMembers for RuleEngineSubRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Branches" => crate::support::read_value(map, &mut self.branches)?,
-            "Description" => crate::support::read_value(map, &mut self.description)?,
+            "Branches" => ::tc_types::read_value(map, &mut self.branches)?,
+            "Description" => ::tc_types::read_value(map, &mut self.description)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33754,10 +33430,10 @@ impl<'de> ::serde::Deserialize<'de> for RuleExtraParameter {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RuleExtraParameter {
+impl ::tc_types::ReadMembers for RuleExtraParameter {
     const NAME: &'static str = "RuleExtraParameter";
     const MEMBERS: &'static [&'static str] = &["Id", "Type", "Choices"];
     const STRICT: bool = false;
@@ -33775,9 +33451,9 @@ impl crate::support::ReadMembers for RuleExtraParameter {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => crate::support::read_or_default(map, &mut self.id)?,
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
-            "Choices" => crate::support::read_or_default(map, &mut self.choices)?,
+            "Id" => ::tc_types::read_or_default(map, &mut self.id)?,
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "Choices" => ::tc_types::read_or_default(map, &mut self.choices)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33856,10 +33532,10 @@ impl<'de> ::serde::Deserialize<'de> for RuleItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RuleItem {
+impl ::tc_types::ReadMembers for RuleItem {
     const NAME: &'static str = "RuleItem";
     const MEMBERS: &'static [&'static str] = &[
         "RuleId",
@@ -33887,14 +33563,12 @@ impl crate::support::ReadMembers for RuleItem {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => crate::support::read_or_default(map, &mut self.rule_id)?,
-            "RuleName" => crate::support::read_or_default(map, &mut self.rule_name)?,
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "Rules" => crate::support::read_or_default(map, &mut self.rules)?,
-            "RulePriority" => {
-                crate::support::read_or_default(map, &mut self.rule_priority)?
-            }
-            "Tags" => crate::support::read_or_default(map, &mut self.tags)?,
+            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
+            "RuleName" => ::tc_types::read_or_default(map, &mut self.rule_name)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "Rules" => ::tc_types::read_or_default(map, &mut self.rules)?,
+            "RulePriority" => ::tc_types::read_or_default(map, &mut self.rule_priority)?,
+            "Tags" => ::tc_types::read_or_default(map, &mut self.tags)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33937,10 +33611,10 @@ impl<'de> ::serde::Deserialize<'de> for RuleNormalActionParams {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RuleNormalActionParams {
+impl ::tc_types::ReadMembers for RuleNormalActionParams {
     const NAME: &'static str = "RuleNormalActionParams";
     const MEMBERS: &'static [&'static str] = &["Name", "Values"];
     const STRICT: bool = false;
@@ -33957,8 +33631,8 @@ impl crate::support::ReadMembers for RuleNormalActionParams {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Values" => crate::support::read_or_default(map, &mut self.values)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Values" => ::tc_types::read_or_default(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34015,10 +33689,10 @@ impl<'de> ::serde::Deserialize<'de> for RuleRewriteActionParams {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RuleRewriteActionParams {
+impl ::tc_types::ReadMembers for RuleRewriteActionParams {
     const NAME: &'static str = "RuleRewriteActionParams";
     const MEMBERS: &'static [&'static str] = &["Action", "Name", "Values"];
     const STRICT: bool = false;
@@ -34036,9 +33710,9 @@ impl crate::support::ReadMembers for RuleRewriteActionParams {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Values" => crate::support::read_or_default(map, &mut self.values)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Values" => ::tc_types::read_or_default(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34157,10 +33831,10 @@ impl<'de> ::serde::Deserialize<'de> for RulesProperties {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RulesProperties {
+impl ::tc_types::ReadMembers for RulesProperties {
     const NAME: &'static str = "RulesProperties";
     const MEMBERS: &'static [&'static str] = &[
         "Name",
@@ -34194,23 +33868,17 @@ impl crate::support::ReadMembers for RulesProperties {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Min" => crate::support::read_or_default(map, &mut self.min)?,
-            "ChoicesValue" => {
-                crate::support::read_or_default(map, &mut self.choices_value)?
-            }
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
-            "Max" => crate::support::read_or_default(map, &mut self.max)?,
-            "IsMultiple" => crate::support::read_or_default(map, &mut self.is_multiple)?,
-            "IsAllowEmpty" => {
-                crate::support::read_or_default(map, &mut self.is_allow_empty)?
-            }
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Min" => ::tc_types::read_or_default(map, &mut self.min)?,
+            "ChoicesValue" => ::tc_types::read_or_default(map, &mut self.choices_value)?,
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "Max" => ::tc_types::read_or_default(map, &mut self.max)?,
+            "IsMultiple" => ::tc_types::read_or_default(map, &mut self.is_multiple)?,
+            "IsAllowEmpty" => ::tc_types::read_or_default(map, &mut self.is_allow_empty)?,
             "ChoiceProperties" => {
-                crate::support::read_or_default(map, &mut self.choice_properties)?
+                ::tc_types::read_or_default(map, &mut self.choice_properties)?
             }
-            "ExtraParameter" => {
-                crate::support::read_value(map, &mut self.extra_parameter)?
-            }
+            "ExtraParameter" => ::tc_types::read_value(map, &mut self.extra_parameter)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34286,10 +33954,10 @@ impl<'de> ::serde::Deserialize<'de> for RulesSettingAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RulesSettingAction {
+impl ::tc_types::ReadMembers for RulesSettingAction {
     const NAME: &'static str = "RulesSettingAction";
     const MEMBERS: &'static [&'static str] = &["Action", "Properties"];
     const STRICT: bool = false;
@@ -34306,8 +33974,8 @@ impl crate::support::ReadMembers for RulesSettingAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => crate::support::read_or_default(map, &mut self.action)?,
-            "Properties" => crate::support::read_or_default(map, &mut self.properties)?,
+            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "Properties" => ::tc_types::read_or_default(map, &mut self.properties)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34393,10 +34061,10 @@ impl<'de> ::serde::Deserialize<'de> for S3 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for S3 {
+impl ::tc_types::ReadMembers for S3 {
     const NAME: &'static str = "S3";
     const MEMBERS: &'static [&'static str] = &[
         "Endpoint",
@@ -34424,12 +34092,12 @@ impl crate::support::ReadMembers for S3 {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Endpoint" => crate::support::read_or_default(map, &mut self.endpoint)?,
-            "Region" => crate::support::read_or_default(map, &mut self.region)?,
-            "Bucket" => crate::support::read_or_default(map, &mut self.bucket)?,
-            "AccessId" => crate::support::read_or_default(map, &mut self.access_id)?,
-            "AccessKey" => crate::support::read_or_default(map, &mut self.access_key)?,
-            "CompressType" => crate::support::read_value(map, &mut self.compress_type)?,
+            "Endpoint" => ::tc_types::read_or_default(map, &mut self.endpoint)?,
+            "Region" => ::tc_types::read_or_default(map, &mut self.region)?,
+            "Bucket" => ::tc_types::read_or_default(map, &mut self.bucket)?,
+            "AccessId" => ::tc_types::read_or_default(map, &mut self.access_id)?,
+            "AccessKey" => ::tc_types::read_or_default(map, &mut self.access_key)?,
+            "CompressType" => ::tc_types::read_value(map, &mut self.compress_type)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34483,10 +34151,10 @@ impl<'de> ::serde::Deserialize<'de> for SearchEngineBots {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SearchEngineBots {
+impl ::tc_types::ReadMembers for SearchEngineBots {
     const NAME: &'static str = "SearchEngineBots";
     const MEMBERS: &'static [&'static str] = &[
         "BaseAction",
@@ -34506,12 +34174,9 @@ impl crate::support::ReadMembers for SearchEngineBots {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "BaseAction" => crate::support::read_value(map, &mut self.base_action)?,
+            "BaseAction" => ::tc_types::read_value(map, &mut self.base_action)?,
             "BotManagementActionOverrides" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.bot_management_action_overrides,
-                )?
+                ::tc_types::read_value(map, &mut self.bot_management_action_overrides)?
             }
             _ => return Ok(false),
         }
@@ -34555,10 +34220,10 @@ impl<'de> ::serde::Deserialize<'de> for SecEntry {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SecEntry {
+impl ::tc_types::ReadMembers for SecEntry {
     const NAME: &'static str = "SecEntry";
     const MEMBERS: &'static [&'static str] = &["Key", "Value"];
     const STRICT: bool = false;
@@ -34575,8 +34240,8 @@ impl crate::support::ReadMembers for SecEntry {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => crate::support::read_or_default(map, &mut self.key)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
+            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34649,10 +34314,10 @@ impl<'de> ::serde::Deserialize<'de> for SecEntryValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SecEntryValue {
+impl ::tc_types::ReadMembers for SecEntryValue {
     const NAME: &'static str = "SecEntryValue";
     const MEMBERS: &'static [&'static str] = &["Metric", "Detail", "Max", "Avg", "Sum"];
     const STRICT: bool = false;
@@ -34672,11 +34337,11 @@ impl crate::support::ReadMembers for SecEntryValue {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Metric" => crate::support::read_or_default(map, &mut self.metric)?,
-            "Detail" => crate::support::read_or_default(map, &mut self.detail)?,
-            "Max" => crate::support::read_or_default(map, &mut self.max)?,
-            "Avg" => crate::support::read_or_default(map, &mut self.avg)?,
-            "Sum" => crate::support::read_or_default(map, &mut self.sum)?,
+            "Metric" => ::tc_types::read_or_default(map, &mut self.metric)?,
+            "Detail" => ::tc_types::read_or_default(map, &mut self.detail)?,
+            "Max" => ::tc_types::read_or_default(map, &mut self.max)?,
+            "Avg" => ::tc_types::read_or_default(map, &mut self.avg)?,
+            "Sum" => ::tc_types::read_or_default(map, &mut self.sum)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34790,10 +34455,10 @@ impl<'de> ::serde::Deserialize<'de> for SecurityAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SecurityAction {
+impl ::tc_types::ReadMembers for SecurityAction {
     const NAME: &'static str = "SecurityAction";
     const MEMBERS: &'static [&'static str] = &[
         "Name",
@@ -34823,24 +34488,24 @@ impl crate::support::ReadMembers for SecurityAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
             "DenyActionParameters" => {
-                crate::support::read_value(map, &mut self.deny_action_parameters)?
+                ::tc_types::read_value(map, &mut self.deny_action_parameters)?
             }
             "RedirectActionParameters" => {
-                crate::support::read_value(map, &mut self.redirect_action_parameters)?
+                ::tc_types::read_value(map, &mut self.redirect_action_parameters)?
             }
             "AllowActionParameters" => {
-                crate::support::read_value(map, &mut self.allow_action_parameters)?
+                ::tc_types::read_value(map, &mut self.allow_action_parameters)?
             }
             "ChallengeActionParameters" => {
-                crate::support::read_value(map, &mut self.challenge_action_parameters)?
+                ::tc_types::read_value(map, &mut self.challenge_action_parameters)?
             }
             "BlockIPActionParameters" => {
-                crate::support::read_value(map, &mut self.block_ip_action_parameters)?
+                ::tc_types::read_value(map, &mut self.block_ip_action_parameters)?
             }
             "ReturnCustomPageActionParameters" => {
-                crate::support::read_value(
+                ::tc_types::read_value(
                     map,
                     &mut self.return_custom_page_action_parameters,
                 )?
@@ -34965,10 +34630,10 @@ impl<'de> ::serde::Deserialize<'de> for SecurityConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SecurityConfig {
+impl ::tc_types::ReadMembers for SecurityConfig {
     const NAME: &'static str = "SecurityConfig";
     const MEMBERS: &'static [&'static str] = &[
         "WafConfig",
@@ -35006,28 +34671,20 @@ impl crate::support::ReadMembers for SecurityConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "WafConfig" => crate::support::read_value(map, &mut self.waf_config)?,
+            "WafConfig" => ::tc_types::read_value(map, &mut self.waf_config)?,
             "RateLimitConfig" => {
-                crate::support::read_value(map, &mut self.rate_limit_config)?
+                ::tc_types::read_value(map, &mut self.rate_limit_config)?
             }
-            "AclConfig" => crate::support::read_value(map, &mut self.acl_config)?,
-            "BotConfig" => crate::support::read_value(map, &mut self.bot_config)?,
-            "SwitchConfig" => crate::support::read_value(map, &mut self.switch_config)?,
-            "IpTableConfig" => {
-                crate::support::read_value(map, &mut self.ip_table_config)?
-            }
-            "ExceptConfig" => crate::support::read_value(map, &mut self.except_config)?,
-            "DropPageConfig" => {
-                crate::support::read_value(map, &mut self.drop_page_config)?
-            }
-            "TemplateConfig" => {
-                crate::support::read_value(map, &mut self.template_config)?
-            }
-            "SlowPostConfig" => {
-                crate::support::read_value(map, &mut self.slow_post_config)?
-            }
+            "AclConfig" => ::tc_types::read_value(map, &mut self.acl_config)?,
+            "BotConfig" => ::tc_types::read_value(map, &mut self.bot_config)?,
+            "SwitchConfig" => ::tc_types::read_value(map, &mut self.switch_config)?,
+            "IpTableConfig" => ::tc_types::read_value(map, &mut self.ip_table_config)?,
+            "ExceptConfig" => ::tc_types::read_value(map, &mut self.except_config)?,
+            "DropPageConfig" => ::tc_types::read_value(map, &mut self.drop_page_config)?,
+            "TemplateConfig" => ::tc_types::read_value(map, &mut self.template_config)?,
+            "SlowPostConfig" => ::tc_types::read_value(map, &mut self.slow_post_config)?,
             "DetectLengthLimitConfig" => {
-                crate::support::read_value(map, &mut self.detect_length_limit_config)?
+                ::tc_types::read_value(map, &mut self.detect_length_limit_config)?
             }
             _ => return Ok(false),
         }
@@ -35132,10 +34789,10 @@ impl<'de> ::serde::Deserialize<'de> for SecurityPolicy {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SecurityPolicy {
+impl ::tc_types::ReadMembers for SecurityPolicy {
     const NAME: &'static str = "SecurityPolicy";
     const MEMBERS: &'static [&'static str] = &[
         "CustomRules",
@@ -35167,23 +34824,21 @@ impl crate::support::ReadMembers for SecurityPolicy {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CustomRules" => crate::support::read_value(map, &mut self.custom_rules)?,
-            "ManagedRules" => crate::support::read_value(map, &mut self.managed_rules)?,
+            "CustomRules" => ::tc_types::read_value(map, &mut self.custom_rules)?,
+            "ManagedRules" => ::tc_types::read_value(map, &mut self.managed_rules)?,
             "HttpDDoSProtection" => {
-                crate::support::read_value(map, &mut self.http_ddos_protection)?
+                ::tc_types::read_value(map, &mut self.http_ddos_protection)?
             }
             "RateLimitingRules" => {
-                crate::support::read_value(map, &mut self.rate_limiting_rules)?
+                ::tc_types::read_value(map, &mut self.rate_limiting_rules)?
             }
-            "ExceptionRules" => {
-                crate::support::read_value(map, &mut self.exception_rules)?
-            }
-            "BotManagement" => crate::support::read_value(map, &mut self.bot_management)?,
+            "ExceptionRules" => ::tc_types::read_value(map, &mut self.exception_rules)?,
+            "BotManagement" => ::tc_types::read_value(map, &mut self.bot_management)?,
             "BotManagementLite" => {
-                crate::support::read_value(map, &mut self.bot_management_lite)?
+                ::tc_types::read_value(map, &mut self.bot_management_lite)?
             }
             "DefaultDenySecurityActionParameters" => {
-                crate::support::read_value(
+                ::tc_types::read_value(
                     map,
                     &mut self.default_deny_security_action_parameters,
                 )?
@@ -35248,10 +34903,10 @@ impl<'de> ::serde::Deserialize<'de> for SecurityPolicyTemplateInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SecurityPolicyTemplateInfo {
+impl ::tc_types::ReadMembers for SecurityPolicyTemplateInfo {
     const NAME: &'static str = "SecurityPolicyTemplateInfo";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -35275,12 +34930,10 @@ impl crate::support::ReadMembers for SecurityPolicyTemplateInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_or_default(map, &mut self.zone_id)?,
-            "TemplateId" => crate::support::read_or_default(map, &mut self.template_id)?,
-            "TemplateName" => {
-                crate::support::read_or_default(map, &mut self.template_name)?
-            }
-            "BindDomains" => crate::support::read_value(map, &mut self.bind_domains)?,
+            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
+            "TemplateId" => ::tc_types::read_or_default(map, &mut self.template_id)?,
+            "TemplateName" => ::tc_types::read_or_default(map, &mut self.template_name)?,
+            "BindDomains" => ::tc_types::read_value(map, &mut self.bind_domains)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35323,10 +34976,10 @@ impl<'de> ::serde::Deserialize<'de> for SecurityTemplateBinding {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SecurityTemplateBinding {
+impl ::tc_types::ReadMembers for SecurityTemplateBinding {
     const NAME: &'static str = "SecurityTemplateBinding";
     const MEMBERS: &'static [&'static str] = &["TemplateId", "TemplateScope"];
     const STRICT: bool = false;
@@ -35343,8 +34996,8 @@ impl crate::support::ReadMembers for SecurityTemplateBinding {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TemplateId" => crate::support::read_or_default(map, &mut self.template_id)?,
-            "TemplateScope" => crate::support::read_value(map, &mut self.template_scope)?,
+            "TemplateId" => ::tc_types::read_or_default(map, &mut self.template_id)?,
+            "TemplateScope" => ::tc_types::read_value(map, &mut self.template_scope)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35376,10 +35029,10 @@ impl<'de> ::serde::Deserialize<'de> for SecurityType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SecurityType {
+impl ::tc_types::ReadMembers for SecurityType {
     const NAME: &'static str = "SecurityType";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -35393,7 +35046,7 @@ impl crate::support::ReadMembers for SecurityType {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35441,10 +35094,10 @@ impl<'de> ::serde::Deserialize<'de> for SecurityWeightedAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SecurityWeightedAction {
+impl ::tc_types::ReadMembers for SecurityWeightedAction {
     const NAME: &'static str = "SecurityWeightedAction";
     const MEMBERS: &'static [&'static str] = &["SecurityAction", "Weight"];
     const STRICT: bool = false;
@@ -35461,10 +35114,8 @@ impl crate::support::ReadMembers for SecurityWeightedAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "SecurityAction" => {
-                crate::support::read_value(map, &mut self.security_action)?
-            }
-            "Weight" => crate::support::read_value(map, &mut self.weight)?,
+            "SecurityAction" => ::tc_types::read_value(map, &mut self.security_action)?,
+            "Weight" => ::tc_types::read_value(map, &mut self.weight)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35497,10 +35148,10 @@ pub struct ServerCertInfo {
     pub r#type: Option<String>,
     /// Certificate expiration time.
     #[serde(rename = "ExpireTime", skip_serializing_if = "Option::is_none")]
-    pub expire_time: Option<crate::support::DateTime>,
+    pub expire_time: Option<::tc_types::DateTime>,
     /// Specifies the cert deployment time.
     #[serde(rename = "DeployTime", skip_serializing_if = "Option::is_none")]
-    pub deploy_time: Option<crate::support::DateTime>,
+    pub deploy_time: Option<::tc_types::DateTime>,
     /// Signature algorithm.
     #[serde(rename = "SignAlgo", skip_serializing_if = "Option::is_none")]
     pub sign_algo: Option<String>,
@@ -35537,12 +35188,12 @@ impl ServerCertInfo {
         self
     }
     /// Sets `ExpireTime`.
-    pub fn expire_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn expire_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.expire_time = Some(value.into());
         self
     }
     /// Sets `DeployTime`.
-    pub fn deploy_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn deploy_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.deploy_time = Some(value.into());
         self
     }
@@ -35561,10 +35212,10 @@ impl<'de> ::serde::Deserialize<'de> for ServerCertInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ServerCertInfo {
+impl ::tc_types::ReadMembers for ServerCertInfo {
     const NAME: &'static str = "ServerCertInfo";
     const MEMBERS: &'static [&'static str] = &[
         "CertId",
@@ -35594,13 +35245,13 @@ impl crate::support::ReadMembers for ServerCertInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CertId" => crate::support::read_or_default(map, &mut self.cert_id)?,
-            "Alias" => crate::support::read_value(map, &mut self.alias)?,
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
-            "ExpireTime" => crate::support::read_value(map, &mut self.expire_time)?,
-            "DeployTime" => crate::support::read_value(map, &mut self.deploy_time)?,
-            "SignAlgo" => crate::support::read_value(map, &mut self.sign_algo)?,
-            "CommonName" => crate::support::read_value(map, &mut self.common_name)?,
+            "CertId" => ::tc_types::read_or_default(map, &mut self.cert_id)?,
+            "Alias" => ::tc_types::read_value(map, &mut self.alias)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "ExpireTime" => ::tc_types::read_value(map, &mut self.expire_time)?,
+            "DeployTime" => ::tc_types::read_value(map, &mut self.deploy_time)?,
+            "SignAlgo" => ::tc_types::read_value(map, &mut self.sign_algo)?,
+            "CommonName" => ::tc_types::read_value(map, &mut self.common_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35681,10 +35332,10 @@ impl<'de> ::serde::Deserialize<'de> for SessionRateControl {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SessionRateControl {
+impl ::tc_types::ReadMembers for SessionRateControl {
     const NAME: &'static str = "SessionRateControl";
     const MEMBERS: &'static [&'static str] = &[
         "Enabled",
@@ -35708,15 +35359,15 @@ impl crate::support::ReadMembers for SessionRateControl {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => crate::support::read_value(map, &mut self.enabled)?,
+            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
             "HighRateSessionAction" => {
-                crate::support::read_value(map, &mut self.high_rate_session_action)?
+                ::tc_types::read_value(map, &mut self.high_rate_session_action)?
             }
             "MidRateSessionAction" => {
-                crate::support::read_value(map, &mut self.mid_rate_session_action)?
+                ::tc_types::read_value(map, &mut self.mid_rate_session_action)?
             }
             "LowRateSessionAction" => {
-                crate::support::read_value(map, &mut self.low_rate_session_action)?
+                ::tc_types::read_value(map, &mut self.low_rate_session_action)?
             }
             _ => return Ok(false),
         }
@@ -35748,10 +35399,10 @@ impl<'de> ::serde::Deserialize<'de> for SetContentIdentifierParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SetContentIdentifierParameters {
+impl ::tc_types::ReadMembers for SetContentIdentifierParameters {
     const NAME: &'static str = "SetContentIdentifierParameters";
     const MEMBERS: &'static [&'static str] = &["ContentIdentifier"];
     const STRICT: bool = false;
@@ -35768,7 +35419,7 @@ impl crate::support::ReadMembers for SetContentIdentifierParameters {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ContentIdentifier" => {
-                crate::support::read_value(map, &mut self.content_identifier)?
+                ::tc_types::read_value(map, &mut self.content_identifier)?
             }
             _ => return Ok(false),
         }
@@ -35809,10 +35460,10 @@ impl<'de> ::serde::Deserialize<'de> for SetParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SetParameters {
+impl ::tc_types::ReadMembers for SetParameters {
     const NAME: &'static str = "SetParameters";
     const MEMBERS: &'static [&'static str] = &["Name", "Value"];
     const STRICT: bool = false;
@@ -35829,8 +35480,8 @@ impl crate::support::ReadMembers for SetParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35912,10 +35563,10 @@ impl<'de> ::serde::Deserialize<'de> for SharedCNAMEInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SharedCNAMEInfo {
+impl ::tc_types::ReadMembers for SharedCNAMEInfo {
     const NAME: &'static str = "SharedCNAMEInfo";
     const MEMBERS: &'static [&'static str] = &[
         "Type",
@@ -35943,17 +35594,15 @@ impl crate::support::ReadMembers for SharedCNAMEInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
-            "SharedCNAME" => {
-                crate::support::read_or_default(map, &mut self.shared_cname)?
-            }
-            "Description" => crate::support::read_or_default(map, &mut self.description)?,
-            "IPSSLConfig" => crate::support::read_value(map, &mut self.ipssl_config)?,
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "SharedCNAME" => ::tc_types::read_or_default(map, &mut self.shared_cname)?,
+            "Description" => ::tc_types::read_or_default(map, &mut self.description)?,
+            "IPSSLConfig" => ::tc_types::read_value(map, &mut self.ipssl_config)?,
             "BindDomainCount" => {
-                crate::support::read_or_default(map, &mut self.bind_domain_count)?
+                ::tc_types::read_or_default(map, &mut self.bind_domain_count)?
             }
             "AccelerationDomains" => {
-                crate::support::read_or_default(map, &mut self.acceleration_domains)?
+                ::tc_types::read_or_default(map, &mut self.acceleration_domains)?
             }
             _ => return Ok(false),
         }
@@ -35985,10 +35634,10 @@ impl<'de> ::serde::Deserialize<'de> for ShieldParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ShieldParameters {
+impl ::tc_types::ReadMembers for ShieldParameters {
     const NAME: &'static str = "ShieldParameters";
     const MEMBERS: &'static [&'static str] = &["ShieldSpaceId"];
     const STRICT: bool = false;
@@ -36005,7 +35654,7 @@ impl crate::support::ReadMembers for ShieldParameters {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ShieldSpaceId" => {
-                crate::support::read_or_default(map, &mut self.shield_space_id)?
+                ::tc_types::read_or_default(map, &mut self.shield_space_id)?
             }
             _ => return Ok(false),
         }
@@ -36180,10 +35829,10 @@ impl<'de> ::serde::Deserialize<'de> for SiteFailover {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SiteFailover {
+impl ::tc_types::ReadMembers for SiteFailover {
     const NAME: &'static str = "SiteFailover";
     const MEMBERS: &'static [&'static str] = &[
         "Mode",
@@ -36227,38 +35876,32 @@ impl crate::support::ReadMembers for SiteFailover {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Mode" => crate::support::read_or_default(map, &mut self.mode)?,
-            "Origin" => crate::support::read_value(map, &mut self.origin)?,
-            "OriginProtocol" => {
-                crate::support::read_value(map, &mut self.origin_protocol)?
-            }
-            "HTTPOriginPort" => {
-                crate::support::read_value(map, &mut self.http_origin_port)?
-            }
+            "Mode" => ::tc_types::read_or_default(map, &mut self.mode)?,
+            "Origin" => ::tc_types::read_value(map, &mut self.origin)?,
+            "OriginProtocol" => ::tc_types::read_value(map, &mut self.origin_protocol)?,
+            "HTTPOriginPort" => ::tc_types::read_value(map, &mut self.http_origin_port)?,
             "HTTPSOriginPort" => {
-                crate::support::read_value(map, &mut self.https_origin_port)?
+                ::tc_types::read_value(map, &mut self.https_origin_port)?
             }
             "UpstreamHostHeader" => {
-                crate::support::read_value(map, &mut self.upstream_host_header)?
+                ::tc_types::read_value(map, &mut self.upstream_host_header)?
             }
             "UpstreamURLRewrite" => {
-                crate::support::read_value(map, &mut self.upstream_url_rewrite)?
+                ::tc_types::read_value(map, &mut self.upstream_url_rewrite)?
             }
             "UpstreamRequestParameters" => {
-                crate::support::read_value(map, &mut self.upstream_request_parameters)?
+                ::tc_types::read_value(map, &mut self.upstream_request_parameters)?
             }
             "UpstreamHTTP2Parameters" => {
-                crate::support::read_value(map, &mut self.upstream_http2_parameters)?
+                ::tc_types::read_value(map, &mut self.upstream_http2_parameters)?
             }
-            "PrivateAccess" => crate::support::read_value(map, &mut self.private_access)?,
+            "PrivateAccess" => ::tc_types::read_value(map, &mut self.private_access)?,
             "PrivateParameters" => {
-                crate::support::read_value(map, &mut self.private_parameters)?
+                ::tc_types::read_value(map, &mut self.private_parameters)?
             }
-            "RedirectURL" => crate::support::read_value(map, &mut self.redirect_url)?,
-            "ResponsePageId" => {
-                crate::support::read_value(map, &mut self.response_page_id)?
-            }
-            "StatusCode" => crate::support::read_value(map, &mut self.status_code)?,
+            "RedirectURL" => ::tc_types::read_value(map, &mut self.redirect_url)?,
+            "ResponsePageId" => ::tc_types::read_value(map, &mut self.response_page_id)?,
+            "StatusCode" => ::tc_types::read_value(map, &mut self.status_code)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36307,10 +35950,10 @@ impl<'de> ::serde::Deserialize<'de> for SiteFailoverParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SiteFailoverParameters {
+impl ::tc_types::ReadMembers for SiteFailoverParameters {
     const NAME: &'static str = "SiteFailoverParameters";
     const MEMBERS: &'static [&'static str] = &[
         "SiteFailoverStatusCodes",
@@ -36331,13 +35974,10 @@ impl crate::support::ReadMembers for SiteFailoverParameters {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "SiteFailoverStatusCodes" => {
-                crate::support::read_or_default(
-                    map,
-                    &mut self.site_failover_status_codes,
-                )?
+                ::tc_types::read_or_default(map, &mut self.site_failover_status_codes)?
             }
             "SiteFailoverParams" => {
-                crate::support::read_or_default(map, &mut self.site_failover_params)?
+                ::tc_types::read_or_default(map, &mut self.site_failover_params)?
             }
             _ => return Ok(false),
         }
@@ -36441,10 +36081,10 @@ impl<'de> ::serde::Deserialize<'de> for SkipCondition {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SkipCondition {
+impl ::tc_types::ReadMembers for SkipCondition {
     const NAME: &'static str = "SkipCondition";
     const MEMBERS: &'static [&'static str] = &[
         "Type",
@@ -36472,16 +36112,14 @@ impl crate::support::ReadMembers for SkipCondition {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
-            "Selector" => crate::support::read_or_default(map, &mut self.selector)?,
-            "MatchFromType" => {
-                crate::support::read_value(map, &mut self.match_from_type)?
-            }
-            "MatchFrom" => crate::support::read_value(map, &mut self.match_from)?,
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "Selector" => ::tc_types::read_or_default(map, &mut self.selector)?,
+            "MatchFromType" => ::tc_types::read_value(map, &mut self.match_from_type)?,
+            "MatchFrom" => ::tc_types::read_value(map, &mut self.match_from)?,
             "MatchContentType" => {
-                crate::support::read_value(map, &mut self.match_content_type)?
+                ::tc_types::read_value(map, &mut self.match_content_type)?
             }
-            "MatchContent" => crate::support::read_value(map, &mut self.match_content)?,
+            "MatchContent" => ::tc_types::read_value(map, &mut self.match_content)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36570,10 +36208,10 @@ impl<'de> ::serde::Deserialize<'de> for SlowAttackDefense {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SlowAttackDefense {
+impl ::tc_types::ReadMembers for SlowAttackDefense {
     const NAME: &'static str = "SlowAttackDefense";
     const MEMBERS: &'static [&'static str] = &[
         "Enabled",
@@ -36599,17 +36237,17 @@ impl crate::support::ReadMembers for SlowAttackDefense {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => crate::support::read_or_default(map, &mut self.enabled)?,
-            "Id" => crate::support::read_value(map, &mut self.id)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
+            "Enabled" => ::tc_types::read_or_default(map, &mut self.enabled)?,
+            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
             "MinimalRequestBodyTransferRate" => {
-                crate::support::read_value(
+                ::tc_types::read_value(
                     map,
                     &mut self.minimal_request_body_transfer_rate,
                 )?
             }
             "RequestBodyTransferTimeout" => {
-                crate::support::read_value(map, &mut self.request_body_transfer_timeout)?
+                ::tc_types::read_value(map, &mut self.request_body_transfer_timeout)?
             }
             _ => return Ok(false),
         }
@@ -36688,10 +36326,10 @@ impl<'de> ::serde::Deserialize<'de> for SlowPostConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SlowPostConfig {
+impl ::tc_types::ReadMembers for SlowPostConfig {
     const NAME: &'static str = "SlowPostConfig";
     const MEMBERS: &'static [&'static str] = &[
         "Switch",
@@ -36717,15 +36355,13 @@ impl crate::support::ReadMembers for SlowPostConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             "FirstPartConfig" => {
-                crate::support::read_value(map, &mut self.first_part_config)?
+                ::tc_types::read_value(map, &mut self.first_part_config)?
             }
-            "SlowRateConfig" => {
-                crate::support::read_value(map, &mut self.slow_rate_config)?
-            }
-            "Action" => crate::support::read_value(map, &mut self.action)?,
-            "RuleId" => crate::support::read_value(map, &mut self.rule_id)?,
+            "SlowRateConfig" => ::tc_types::read_value(map, &mut self.slow_rate_config)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
+            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36777,10 +36413,10 @@ impl<'de> ::serde::Deserialize<'de> for SlowRateConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SlowRateConfig {
+impl ::tc_types::ReadMembers for SlowRateConfig {
     const NAME: &'static str = "SlowRateConfig";
     const MEMBERS: &'static [&'static str] = &["Switch", "Interval", "Threshold"];
     const STRICT: bool = false;
@@ -36798,9 +36434,9 @@ impl crate::support::ReadMembers for SlowRateConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "Interval" => crate::support::read_value(map, &mut self.interval)?,
-            "Threshold" => crate::support::read_value(map, &mut self.threshold)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
+            "Threshold" => ::tc_types::read_value(map, &mut self.threshold)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36832,10 +36468,10 @@ impl<'de> ::serde::Deserialize<'de> for SmartRouting {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SmartRouting {
+impl ::tc_types::ReadMembers for SmartRouting {
     const NAME: &'static str = "SmartRouting";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -36849,7 +36485,7 @@ impl crate::support::ReadMembers for SmartRouting {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36886,10 +36522,10 @@ impl<'de> ::serde::Deserialize<'de> for SmartRoutingParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SmartRoutingParameters {
+impl ::tc_types::ReadMembers for SmartRoutingParameters {
     const NAME: &'static str = "SmartRoutingParameters";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -36903,7 +36539,7 @@ impl crate::support::ReadMembers for SmartRoutingParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36957,10 +36593,10 @@ impl<'de> ::serde::Deserialize<'de> for SourceIDC {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SourceIDC {
+impl ::tc_types::ReadMembers for SourceIDC {
     const NAME: &'static str = "SourceIDC";
     const MEMBERS: &'static [&'static str] = &[
         "BaseAction",
@@ -36980,12 +36616,9 @@ impl crate::support::ReadMembers for SourceIDC {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "BaseAction" => crate::support::read_value(map, &mut self.base_action)?,
+            "BaseAction" => ::tc_types::read_value(map, &mut self.base_action)?,
             "BotManagementActionOverrides" => {
-                crate::support::read_value(
-                    map,
-                    &mut self.bot_management_action_overrides,
-                )?
+                ::tc_types::read_value(map, &mut self.bot_management_action_overrides)?
             }
             _ => return Ok(false),
         }
@@ -37007,14 +36640,14 @@ pub struct StandardDebug {
     pub allow_client_ip_list: Vec<String>,
     /// The time when the standard debugging setting expires. If it is exceeded, this feature becomes invalid.
     #[serde(rename = "ExpireTime")]
-    pub expire_time: crate::support::DateTime,
+    pub expire_time: ::tc_types::DateTime,
 }
 impl StandardDebug {
     /// Creates it from its required members; set the others with the chainable setters.
     pub fn new(
         switch: impl Into<String>,
         allow_client_ip_list: impl IntoIterator<Item = impl Into<String>>,
-        expire_time: impl Into<crate::support::DateTime>,
+        expire_time: impl Into<::tc_types::DateTime>,
     ) -> Self {
         Self {
             switch: switch.into(),
@@ -37039,7 +36672,7 @@ impl StandardDebug {
         self
     }
     /// Sets `ExpireTime`.
-    pub fn expire_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn expire_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.expire_time = value.into();
         self
     }
@@ -37048,10 +36681,10 @@ impl<'de> ::serde::Deserialize<'de> for StandardDebug {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for StandardDebug {
+impl ::tc_types::ReadMembers for StandardDebug {
     const NAME: &'static str = "StandardDebug";
     const MEMBERS: &'static [&'static str] = &[
         "Switch",
@@ -37073,11 +36706,11 @@ impl crate::support::ReadMembers for StandardDebug {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             "AllowClientIPList" => {
-                crate::support::read_or_default(map, &mut self.allow_client_ip_list)?
+                ::tc_types::read_or_default(map, &mut self.allow_client_ip_list)?
             }
-            "ExpireTime" => crate::support::read_or_default(map, &mut self.expire_time)?,
+            "ExpireTime" => ::tc_types::read_or_default(map, &mut self.expire_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37105,7 +36738,7 @@ pub struct StandardDebugParameters {
     /// Debug feature expiration time. the feature will be disabled after the set time.
     /// note: this field is required when `switch=on`. when `switch=off`, this field is not required and any value specified will not take effect.
     #[serde(rename = "Expires", skip_serializing_if = "Option::is_none")]
-    pub expires: Option<crate::support::DateTime>,
+    pub expires: Option<::tc_types::DateTime>,
 }
 impl StandardDebugParameters {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -37130,7 +36763,7 @@ impl StandardDebugParameters {
         self
     }
     /// Sets `Expires`.
-    pub fn expires(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn expires(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.expires = Some(value.into());
         self
     }
@@ -37139,10 +36772,10 @@ impl<'de> ::serde::Deserialize<'de> for StandardDebugParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for StandardDebugParameters {
+impl ::tc_types::ReadMembers for StandardDebugParameters {
     const NAME: &'static str = "StandardDebugParameters";
     const MEMBERS: &'static [&'static str] = &["Switch", "AllowClientIPList", "Expires"];
     const STRICT: bool = false;
@@ -37160,11 +36793,11 @@ impl crate::support::ReadMembers for StandardDebugParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
             "AllowClientIPList" => {
-                crate::support::read_value(map, &mut self.allow_client_ip_list)?
+                ::tc_types::read_value(map, &mut self.allow_client_ip_list)?
             }
-            "Expires" => crate::support::read_value(map, &mut self.expires)?,
+            "Expires" => ::tc_types::read_value(map, &mut self.expires)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37204,10 +36837,10 @@ impl<'de> ::serde::Deserialize<'de> for StatusCodeCacheParam {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for StatusCodeCacheParam {
+impl ::tc_types::ReadMembers for StatusCodeCacheParam {
     const NAME: &'static str = "StatusCodeCacheParam";
     const MEMBERS: &'static [&'static str] = &["StatusCode", "CacheTime"];
     const STRICT: bool = false;
@@ -37224,8 +36857,8 @@ impl crate::support::ReadMembers for StatusCodeCacheParam {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StatusCode" => crate::support::read_value(map, &mut self.status_code)?,
-            "CacheTime" => crate::support::read_value(map, &mut self.cache_time)?,
+            "StatusCode" => ::tc_types::read_value(map, &mut self.status_code)?,
+            "CacheTime" => ::tc_types::read_value(map, &mut self.cache_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37259,10 +36892,10 @@ impl<'de> ::serde::Deserialize<'de> for StatusCodeCacheParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for StatusCodeCacheParameters {
+impl ::tc_types::ReadMembers for StatusCodeCacheParameters {
     const NAME: &'static str = "StatusCodeCacheParameters";
     const MEMBERS: &'static [&'static str] = &["StatusCodeCacheParams"];
     const STRICT: bool = false;
@@ -37279,7 +36912,7 @@ impl crate::support::ReadMembers for StatusCodeCacheParameters {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "StatusCodeCacheParams" => {
-                crate::support::read_value(map, &mut self.status_code_cache_params)?
+                ::tc_types::read_value(map, &mut self.status_code_cache_params)?
             }
             _ => return Ok(false),
         }
@@ -37327,10 +36960,10 @@ impl<'de> ::serde::Deserialize<'de> for SubRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SubRule {
+impl ::tc_types::ReadMembers for SubRule {
     const NAME: &'static str = "SubRule";
     const MEMBERS: &'static [&'static str] = &["Conditions", "Actions"];
     const STRICT: bool = false;
@@ -37347,8 +36980,8 @@ impl crate::support::ReadMembers for SubRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Conditions" => crate::support::read_or_default(map, &mut self.conditions)?,
-            "Actions" => crate::support::read_or_default(map, &mut self.actions)?,
+            "Conditions" => ::tc_types::read_or_default(map, &mut self.conditions)?,
+            "Actions" => ::tc_types::read_or_default(map, &mut self.actions)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37388,10 +37021,10 @@ impl<'de> ::serde::Deserialize<'de> for SubRuleItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SubRuleItem {
+impl ::tc_types::ReadMembers for SubRuleItem {
     const NAME: &'static str = "SubRuleItem";
     const MEMBERS: &'static [&'static str] = &["Rules", "Tags"];
     const STRICT: bool = false;
@@ -37408,8 +37041,8 @@ impl crate::support::ReadMembers for SubRuleItem {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Rules" => crate::support::read_or_default(map, &mut self.rules)?,
-            "Tags" => crate::support::read_value(map, &mut self.tags)?,
+            "Rules" => ::tc_types::read_or_default(map, &mut self.rules)?,
+            "Tags" => ::tc_types::read_value(map, &mut self.tags)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37499,10 +37132,10 @@ impl<'de> ::serde::Deserialize<'de> for Sv {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Sv {
+impl ::tc_types::ReadMembers for Sv {
     const NAME: &'static str = "Sv";
     const MEMBERS: &'static [&'static str] = &[
         "Key",
@@ -37528,13 +37161,11 @@ impl crate::support::ReadMembers for Sv {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => crate::support::read_or_default(map, &mut self.key)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
-            "Pack" => crate::support::read_value(map, &mut self.pack)?,
-            "InstanceId" => crate::support::read_value(map, &mut self.instance_id)?,
-            "ProtectionSpecs" => {
-                crate::support::read_value(map, &mut self.protection_specs)?
-            }
+            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "Pack" => ::tc_types::read_value(map, &mut self.pack)?,
+            "InstanceId" => ::tc_types::read_value(map, &mut self.instance_id)?,
+            "ProtectionSpecs" => ::tc_types::read_value(map, &mut self.protection_specs)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37570,10 +37201,10 @@ impl<'de> ::serde::Deserialize<'de> for SwitchConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for SwitchConfig {
+impl ::tc_types::ReadMembers for SwitchConfig {
     const NAME: &'static str = "SwitchConfig";
     const MEMBERS: &'static [&'static str] = &["WebSwitch"];
     const STRICT: bool = false;
@@ -37589,7 +37220,7 @@ impl crate::support::ReadMembers for SwitchConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "WebSwitch" => crate::support::read_or_default(map, &mut self.web_switch)?,
+            "WebSwitch" => ::tc_types::read_or_default(map, &mut self.web_switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37632,10 +37263,10 @@ impl<'de> ::serde::Deserialize<'de> for TCCaptchaOption {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for TCCaptchaOption {
+impl ::tc_types::ReadMembers for TCCaptchaOption {
     const NAME: &'static str = "TCCaptchaOption";
     const MEMBERS: &'static [&'static str] = &["CaptchaAppId", "AppSecretKey"];
     const STRICT: bool = false;
@@ -37652,12 +37283,8 @@ impl crate::support::ReadMembers for TCCaptchaOption {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CaptchaAppId" => {
-                crate::support::read_or_default(map, &mut self.captcha_app_id)?
-            }
-            "AppSecretKey" => {
-                crate::support::read_or_default(map, &mut self.app_secret_key)?
-            }
+            "CaptchaAppId" => ::tc_types::read_or_default(map, &mut self.captcha_app_id)?,
+            "AppSecretKey" => ::tc_types::read_or_default(map, &mut self.app_secret_key)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37667,7 +37294,7 @@ impl ::core::fmt::Debug for TCCaptchaOption {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("TCCaptchaOption")
             .field("captcha_app_id", &self.captcha_app_id)
-            .field("app_secret_key", &crate::support::Redacted)
+            .field("app_secret_key", &::tc_types::Redacted)
             .finish()
     }
 }
@@ -37719,10 +37346,10 @@ impl<'de> ::serde::Deserialize<'de> for TCEOCaptchaOption {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for TCEOCaptchaOption {
+impl ::tc_types::ReadMembers for TCEOCaptchaOption {
     const NAME: &'static str = "TCEOCaptchaOption";
     const MEMBERS: &'static [&'static str] = &["CaptchaMode", "MobileCaptchaMode"];
     const STRICT: bool = false;
@@ -37739,9 +37366,9 @@ impl crate::support::ReadMembers for TCEOCaptchaOption {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CaptchaMode" => crate::support::read_value(map, &mut self.captcha_mode)?,
+            "CaptchaMode" => ::tc_types::read_value(map, &mut self.captcha_mode)?,
             "MobileCaptchaMode" => {
-                crate::support::read_value(map, &mut self.mobile_captcha_mode)?
+                ::tc_types::read_value(map, &mut self.mobile_captcha_mode)?
             }
             _ => return Ok(false),
         }
@@ -37790,10 +37417,10 @@ impl<'de> ::serde::Deserialize<'de> for TCRCEOption {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for TCRCEOption {
+impl ::tc_types::ReadMembers for TCRCEOption {
     const NAME: &'static str = "TCRCEOption";
     const MEMBERS: &'static [&'static str] = &["Channel", "Region"];
     const STRICT: bool = false;
@@ -37810,8 +37437,8 @@ impl crate::support::ReadMembers for TCRCEOption {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Channel" => crate::support::read_or_default(map, &mut self.channel)?,
-            "Region" => crate::support::read_value(map, &mut self.region)?,
+            "Channel" => ::tc_types::read_or_default(map, &mut self.channel)?,
+            "Region" => ::tc_types::read_value(map, &mut self.region)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37867,10 +37494,10 @@ impl<'de> ::serde::Deserialize<'de> for TLSConfigParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for TLSConfigParameters {
+impl ::tc_types::ReadMembers for TLSConfigParameters {
     const NAME: &'static str = "TLSConfigParameters";
     const MEMBERS: &'static [&'static str] = &["Version", "CipherSuite"];
     const STRICT: bool = false;
@@ -37887,8 +37514,8 @@ impl crate::support::ReadMembers for TLSConfigParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Version" => crate::support::read_value(map, &mut self.version)?,
-            "CipherSuite" => crate::support::read_value(map, &mut self.cipher_suite)?,
+            "Version" => ::tc_types::read_value(map, &mut self.version)?,
+            "CipherSuite" => ::tc_types::read_value(map, &mut self.cipher_suite)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37930,10 +37557,10 @@ impl<'de> ::serde::Deserialize<'de> for Tag {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Tag {
+impl ::tc_types::ReadMembers for Tag {
     const NAME: &'static str = "Tag";
     const MEMBERS: &'static [&'static str] = &["TagKey", "TagValue"];
     const STRICT: bool = false;
@@ -37950,8 +37577,8 @@ impl crate::support::ReadMembers for Tag {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TagKey" => crate::support::read_or_default(map, &mut self.tag_key)?,
-            "TagValue" => crate::support::read_or_default(map, &mut self.tag_value)?,
+            "TagKey" => ::tc_types::read_or_default(map, &mut self.tag_key)?,
+            "TagValue" => ::tc_types::read_or_default(map, &mut self.tag_value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38006,10 +37633,10 @@ pub struct Task {
     pub status: String,
     /// Creation time of the task.
     #[serde(rename = "CreateTime")]
-    pub create_time: crate::support::DateTime,
+    pub create_time: ::tc_types::DateTime,
     /// Completion time of the task.
     #[serde(rename = "UpdateTime")]
-    pub update_time: crate::support::DateTime,
+    pub update_time: ::tc_types::DateTime,
     /// Refresh and preheat failure type. valid values:.
     ///
     /// - taskFailed: specifies the task failure.
@@ -38078,12 +37705,12 @@ impl Task {
         self
     }
     /// Sets `CreateTime`.
-    pub fn create_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn create_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.create_time = value.into();
         self
     }
     /// Sets `UpdateTime`.
-    pub fn update_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn update_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.update_time = value.into();
         self
     }
@@ -38102,10 +37729,10 @@ impl<'de> ::serde::Deserialize<'de> for Task {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Task {
+impl ::tc_types::ReadMembers for Task {
     const NAME: &'static str = "Task";
     const MEMBERS: &'static [&'static str] = &[
         "JobId",
@@ -38139,15 +37766,15 @@ impl crate::support::ReadMembers for Task {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "JobId" => crate::support::read_or_default(map, &mut self.job_id)?,
-            "Target" => crate::support::read_or_default(map, &mut self.target)?,
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
-            "Method" => crate::support::read_value(map, &mut self.method)?,
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "CreateTime" => crate::support::read_or_default(map, &mut self.create_time)?,
-            "UpdateTime" => crate::support::read_or_default(map, &mut self.update_time)?,
-            "FailType" => crate::support::read_value(map, &mut self.fail_type)?,
-            "FailMessage" => crate::support::read_value(map, &mut self.fail_message)?,
+            "JobId" => ::tc_types::read_or_default(map, &mut self.job_id)?,
+            "Target" => ::tc_types::read_or_default(map, &mut self.target)?,
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "Method" => ::tc_types::read_value(map, &mut self.method)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
+            "UpdateTime" => ::tc_types::read_or_default(map, &mut self.update_time)?,
+            "FailType" => ::tc_types::read_value(map, &mut self.fail_type)?,
+            "FailMessage" => ::tc_types::read_value(map, &mut self.fail_message)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38190,10 +37817,10 @@ impl<'de> ::serde::Deserialize<'de> for TemplateConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for TemplateConfig {
+impl ::tc_types::ReadMembers for TemplateConfig {
     const NAME: &'static str = "TemplateConfig";
     const MEMBERS: &'static [&'static str] = &["TemplateId", "TemplateName"];
     const STRICT: bool = false;
@@ -38210,10 +37837,8 @@ impl crate::support::ReadMembers for TemplateConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TemplateId" => crate::support::read_or_default(map, &mut self.template_id)?,
-            "TemplateName" => {
-                crate::support::read_or_default(map, &mut self.template_name)?
-            }
+            "TemplateId" => ::tc_types::read_or_default(map, &mut self.template_id)?,
+            "TemplateName" => ::tc_types::read_or_default(map, &mut self.template_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38258,10 +37883,10 @@ impl<'de> ::serde::Deserialize<'de> for TemplateScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for TemplateScope {
+impl ::tc_types::ReadMembers for TemplateScope {
     const NAME: &'static str = "TemplateScope";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "EntityStatus"];
     const STRICT: bool = false;
@@ -38278,8 +37903,8 @@ impl crate::support::ReadMembers for TemplateScope {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "EntityStatus" => crate::support::read_value(map, &mut self.entity_status)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "EntityStatus" => ::tc_types::read_value(map, &mut self.entity_status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38319,10 +37944,10 @@ impl<'de> ::serde::Deserialize<'de> for TimingDataItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for TimingDataItem {
+impl ::tc_types::ReadMembers for TimingDataItem {
     const NAME: &'static str = "TimingDataItem";
     const MEMBERS: &'static [&'static str] = &["Timestamp", "Value"];
     const STRICT: bool = false;
@@ -38339,8 +37964,8 @@ impl crate::support::ReadMembers for TimingDataItem {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Timestamp" => crate::support::read_or_default(map, &mut self.timestamp)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
+            "Timestamp" => ::tc_types::read_or_default(map, &mut self.timestamp)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38396,10 +38021,10 @@ impl<'de> ::serde::Deserialize<'de> for TimingDataRecord {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for TimingDataRecord {
+impl ::tc_types::ReadMembers for TimingDataRecord {
     const NAME: &'static str = "TimingDataRecord";
     const MEMBERS: &'static [&'static str] = &["TypeKey", "TypeValue", "FloatTypeValue"];
     const STRICT: bool = false;
@@ -38417,11 +38042,9 @@ impl crate::support::ReadMembers for TimingDataRecord {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TypeKey" => crate::support::read_or_default(map, &mut self.type_key)?,
-            "TypeValue" => crate::support::read_or_default(map, &mut self.type_value)?,
-            "FloatTypeValue" => {
-                crate::support::read_value(map, &mut self.float_type_value)?
-            }
+            "TypeKey" => ::tc_types::read_or_default(map, &mut self.type_key)?,
+            "TypeValue" => ::tc_types::read_or_default(map, &mut self.type_value)?,
+            "FloatTypeValue" => ::tc_types::read_value(map, &mut self.float_type_value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38495,10 +38118,10 @@ impl<'de> ::serde::Deserialize<'de> for TimingTypeValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for TimingTypeValue {
+impl ::tc_types::ReadMembers for TimingTypeValue {
     const NAME: &'static str = "TimingTypeValue";
     const MEMBERS: &'static [&'static str] = &[
         "Sum",
@@ -38524,11 +38147,11 @@ impl crate::support::ReadMembers for TimingTypeValue {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Sum" => crate::support::read_or_default(map, &mut self.sum)?,
-            "Max" => crate::support::read_or_default(map, &mut self.max)?,
-            "Avg" => crate::support::read_or_default(map, &mut self.avg)?,
-            "MetricName" => crate::support::read_or_default(map, &mut self.metric_name)?,
-            "Detail" => crate::support::read_or_default(map, &mut self.detail)?,
+            "Sum" => ::tc_types::read_or_default(map, &mut self.sum)?,
+            "Max" => ::tc_types::read_or_default(map, &mut self.max)?,
+            "Avg" => ::tc_types::read_or_default(map, &mut self.avg)?,
+            "MetricName" => ::tc_types::read_or_default(map, &mut self.metric_name)?,
+            "Detail" => ::tc_types::read_or_default(map, &mut self.detail)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38574,10 +38197,10 @@ impl<'de> ::serde::Deserialize<'de> for TopDataRecord {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for TopDataRecord {
+impl ::tc_types::ReadMembers for TopDataRecord {
     const NAME: &'static str = "TopDataRecord";
     const MEMBERS: &'static [&'static str] = &["TypeKey", "DetailData"];
     const STRICT: bool = false;
@@ -38594,8 +38217,8 @@ impl crate::support::ReadMembers for TopDataRecord {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TypeKey" => crate::support::read_or_default(map, &mut self.type_key)?,
-            "DetailData" => crate::support::read_or_default(map, &mut self.detail_data)?,
+            "TypeKey" => ::tc_types::read_or_default(map, &mut self.type_key)?,
+            "DetailData" => ::tc_types::read_or_default(map, &mut self.detail_data)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38632,10 +38255,10 @@ impl<'de> ::serde::Deserialize<'de> for TopDetailData {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for TopDetailData {
+impl ::tc_types::ReadMembers for TopDetailData {
     const NAME: &'static str = "TopDetailData";
     const MEMBERS: &'static [&'static str] = &["Key", "Value"];
     const STRICT: bool = false;
@@ -38652,8 +38275,8 @@ impl crate::support::ReadMembers for TopDetailData {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => crate::support::read_or_default(map, &mut self.key)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
+            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38696,10 +38319,10 @@ impl<'de> ::serde::Deserialize<'de> for TopEntry {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for TopEntry {
+impl ::tc_types::ReadMembers for TopEntry {
     const NAME: &'static str = "TopEntry";
     const MEMBERS: &'static [&'static str] = &["Key", "Value"];
     const STRICT: bool = false;
@@ -38716,8 +38339,8 @@ impl crate::support::ReadMembers for TopEntry {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => crate::support::read_or_default(map, &mut self.key)?,
-            "Value" => crate::support::read_or_default(map, &mut self.value)?,
+            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
+            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38754,10 +38377,10 @@ impl<'de> ::serde::Deserialize<'de> for TopEntryValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for TopEntryValue {
+impl ::tc_types::ReadMembers for TopEntryValue {
     const NAME: &'static str = "TopEntryValue";
     const MEMBERS: &'static [&'static str] = &["Name", "Count"];
     const STRICT: bool = false;
@@ -38774,8 +38397,8 @@ impl crate::support::ReadMembers for TopEntryValue {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Count" => crate::support::read_or_default(map, &mut self.count)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Count" => ::tc_types::read_or_default(map, &mut self.count)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38838,10 +38461,10 @@ impl<'de> ::serde::Deserialize<'de> for URLPath {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for URLPath {
+impl ::tc_types::ReadMembers for URLPath {
     const NAME: &'static str = "URLPath";
     const MEMBERS: &'static [&'static str] = &["Action", "Regex", "Value"];
     const STRICT: bool = false;
@@ -38859,9 +38482,9 @@ impl crate::support::ReadMembers for URLPath {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => crate::support::read_value(map, &mut self.action)?,
-            "Regex" => crate::support::read_value(map, &mut self.regex)?,
-            "Value" => crate::support::read_value(map, &mut self.value)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
+            "Regex" => ::tc_types::read_value(map, &mut self.regex)?,
+            "Value" => ::tc_types::read_value(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38907,10 +38530,10 @@ impl<'de> ::serde::Deserialize<'de> for UpstreamCertInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for UpstreamCertInfo {
+impl ::tc_types::ReadMembers for UpstreamCertInfo {
     const NAME: &'static str = "UpstreamCertInfo";
     const MEMBERS: &'static [&'static str] = &[
         "UpstreamMutualTLS",
@@ -38931,10 +38554,10 @@ impl crate::support::ReadMembers for UpstreamCertInfo {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "UpstreamMutualTLS" => {
-                crate::support::read_value(map, &mut self.upstream_mutual_tls)?
+                ::tc_types::read_value(map, &mut self.upstream_mutual_tls)?
             }
             "UpstreamCertificateVerify" => {
-                crate::support::read_value(map, &mut self.upstream_certificate_verify)?
+                ::tc_types::read_value(map, &mut self.upstream_certificate_verify)?
             }
             _ => return Ok(false),
         }
@@ -38984,10 +38607,10 @@ impl<'de> ::serde::Deserialize<'de> for UpstreamFollowRedirectParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for UpstreamFollowRedirectParameters {
+impl ::tc_types::ReadMembers for UpstreamFollowRedirectParameters {
     const NAME: &'static str = "UpstreamFollowRedirectParameters";
     const MEMBERS: &'static [&'static str] = &["Switch", "MaxTimes"];
     const STRICT: bool = false;
@@ -39004,8 +38627,8 @@ impl crate::support::ReadMembers for UpstreamFollowRedirectParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
-            "MaxTimes" => crate::support::read_value(map, &mut self.max_times)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "MaxTimes" => ::tc_types::read_value(map, &mut self.max_times)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39042,10 +38665,10 @@ impl<'de> ::serde::Deserialize<'de> for UpstreamHTTP2Parameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for UpstreamHTTP2Parameters {
+impl ::tc_types::ReadMembers for UpstreamHTTP2Parameters {
     const NAME: &'static str = "UpstreamHTTP2Parameters";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -39059,7 +38682,7 @@ impl crate::support::ReadMembers for UpstreamHTTP2Parameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39091,10 +38714,10 @@ impl<'de> ::serde::Deserialize<'de> for UpstreamHttp2 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for UpstreamHttp2 {
+impl ::tc_types::ReadMembers for UpstreamHttp2 {
     const NAME: &'static str = "UpstreamHttp2";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -39108,7 +38731,7 @@ impl crate::support::ReadMembers for UpstreamHttp2 {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39181,10 +38804,10 @@ impl<'de> ::serde::Deserialize<'de> for UpstreamRequestCookie {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for UpstreamRequestCookie {
+impl ::tc_types::ReadMembers for UpstreamRequestCookie {
     const NAME: &'static str = "UpstreamRequestCookie";
     const MEMBERS: &'static [&'static str] = &["Switch", "Action", "Values"];
     const STRICT: bool = false;
@@ -39202,9 +38825,9 @@ impl crate::support::ReadMembers for UpstreamRequestCookie {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
-            "Values" => crate::support::read_value(map, &mut self.values)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
+            "Values" => ::tc_types::read_value(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39244,10 +38867,10 @@ impl<'de> ::serde::Deserialize<'de> for UpstreamRequestParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for UpstreamRequestParameters {
+impl ::tc_types::ReadMembers for UpstreamRequestParameters {
     const NAME: &'static str = "UpstreamRequestParameters";
     const MEMBERS: &'static [&'static str] = &["QueryString", "Cookie"];
     const STRICT: bool = false;
@@ -39264,8 +38887,8 @@ impl crate::support::ReadMembers for UpstreamRequestParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "QueryString" => crate::support::read_value(map, &mut self.query_string)?,
-            "Cookie" => crate::support::read_value(map, &mut self.cookie)?,
+            "QueryString" => ::tc_types::read_value(map, &mut self.query_string)?,
+            "Cookie" => ::tc_types::read_value(map, &mut self.cookie)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39338,10 +38961,10 @@ impl<'de> ::serde::Deserialize<'de> for UpstreamRequestQueryString {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for UpstreamRequestQueryString {
+impl ::tc_types::ReadMembers for UpstreamRequestQueryString {
     const NAME: &'static str = "UpstreamRequestQueryString";
     const MEMBERS: &'static [&'static str] = &["Switch", "Action", "Values"];
     const STRICT: bool = false;
@@ -39359,9 +38982,9 @@ impl crate::support::ReadMembers for UpstreamRequestQueryString {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
-            "Values" => crate::support::read_value(map, &mut self.values)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
+            "Values" => ::tc_types::read_value(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39427,10 +39050,10 @@ impl<'de> ::serde::Deserialize<'de> for UpstreamURLRewriteParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for UpstreamURLRewriteParameters {
+impl ::tc_types::ReadMembers for UpstreamURLRewriteParameters {
     const NAME: &'static str = "UpstreamURLRewriteParameters";
     const MEMBERS: &'static [&'static str] = &["Type", "Action", "Value", "Regex"];
     const STRICT: bool = false;
@@ -39449,10 +39072,10 @@ impl crate::support::ReadMembers for UpstreamURLRewriteParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
-            "Action" => crate::support::read_value(map, &mut self.action)?,
-            "Value" => crate::support::read_value(map, &mut self.value)?,
-            "Regex" => crate::support::read_value(map, &mut self.regex)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "Action" => ::tc_types::read_value(map, &mut self.action)?,
+            "Value" => ::tc_types::read_value(map, &mut self.value)?,
+            "Regex" => ::tc_types::read_value(map, &mut self.regex)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39498,10 +39121,10 @@ impl<'de> ::serde::Deserialize<'de> for VanityNameServers {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for VanityNameServers {
+impl ::tc_types::ReadMembers for VanityNameServers {
     const NAME: &'static str = "VanityNameServers";
     const MEMBERS: &'static [&'static str] = &["Switch", "Servers"];
     const STRICT: bool = false;
@@ -39518,8 +39141,8 @@ impl crate::support::ReadMembers for VanityNameServers {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "Servers" => crate::support::read_value(map, &mut self.servers)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Servers" => ::tc_types::read_value(map, &mut self.servers)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39559,10 +39182,10 @@ impl<'de> ::serde::Deserialize<'de> for VanityNameServersIps {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for VanityNameServersIps {
+impl ::tc_types::ReadMembers for VanityNameServersIps {
     const NAME: &'static str = "VanityNameServersIps";
     const MEMBERS: &'static [&'static str] = &["Name", "IPv4"];
     const STRICT: bool = false;
@@ -39579,8 +39202,8 @@ impl crate::support::ReadMembers for VanityNameServersIps {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "IPv4" => crate::support::read_or_default(map, &mut self.ipv4)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "IPv4" => ::tc_types::read_or_default(map, &mut self.ipv4)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39612,10 +39235,10 @@ impl<'de> ::serde::Deserialize<'de> for VaryParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for VaryParameters {
+impl ::tc_types::ReadMembers for VaryParameters {
     const NAME: &'static str = "VaryParameters";
     const MEMBERS: &'static [&'static str] = &["Switch"];
     const STRICT: bool = false;
@@ -39629,7 +39252,7 @@ impl crate::support::ReadMembers for VaryParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39749,10 +39372,10 @@ impl<'de> ::serde::Deserialize<'de> for VideoTemplateInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for VideoTemplateInfo {
+impl ::tc_types::ReadMembers for VideoTemplateInfo {
     const NAME: &'static str = "VideoTemplateInfo";
     const MEMBERS: &'static [&'static str] = &[
         "Codec",
@@ -39782,15 +39405,15 @@ impl crate::support::ReadMembers for VideoTemplateInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Codec" => crate::support::read_or_default(map, &mut self.codec)?,
-            "Fps" => crate::support::read_value(map, &mut self.fps)?,
-            "Bitrate" => crate::support::read_value(map, &mut self.bitrate)?,
+            "Codec" => ::tc_types::read_or_default(map, &mut self.codec)?,
+            "Fps" => ::tc_types::read_value(map, &mut self.fps)?,
+            "Bitrate" => ::tc_types::read_value(map, &mut self.bitrate)?,
             "ResolutionAdaptive" => {
-                crate::support::read_value(map, &mut self.resolution_adaptive)?
+                ::tc_types::read_value(map, &mut self.resolution_adaptive)?
             }
-            "Width" => crate::support::read_value(map, &mut self.width)?,
-            "Height" => crate::support::read_value(map, &mut self.height)?,
-            "FillType" => crate::support::read_value(map, &mut self.fill_type)?,
+            "Width" => ::tc_types::read_value(map, &mut self.width)?,
+            "Height" => ::tc_types::read_value(map, &mut self.height)?,
+            "FillType" => ::tc_types::read_value(map, &mut self.fill_type)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39833,10 +39456,10 @@ impl<'de> ::serde::Deserialize<'de> for Waf {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Waf {
+impl ::tc_types::ReadMembers for Waf {
     const NAME: &'static str = "Waf";
     const MEMBERS: &'static [&'static str] = &["Switch", "PolicyId"];
     const STRICT: bool = false;
@@ -39853,8 +39476,8 @@ impl crate::support::ReadMembers for Waf {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "PolicyId" => crate::support::read_value(map, &mut self.policy_id)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "PolicyId" => ::tc_types::read_value(map, &mut self.policy_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39939,10 +39562,10 @@ impl<'de> ::serde::Deserialize<'de> for WafConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for WafConfig {
+impl ::tc_types::ReadMembers for WafConfig {
     const NAME: &'static str = "WafConfig";
     const MEMBERS: &'static [&'static str] = &[
         "Switch",
@@ -39968,11 +39591,11 @@ impl crate::support::ReadMembers for WafConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "Level" => crate::support::read_or_default(map, &mut self.level)?,
-            "Mode" => crate::support::read_or_default(map, &mut self.mode)?,
-            "WafRule" => crate::support::read_value(map, &mut self.waf_rule)?,
-            "AiRule" => crate::support::read_value(map, &mut self.ai_rule)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Level" => ::tc_types::read_or_default(map, &mut self.level)?,
+            "Mode" => ::tc_types::read_or_default(map, &mut self.mode)?,
+            "WafRule" => ::tc_types::read_value(map, &mut self.waf_rule)?,
+            "AiRule" => ::tc_types::read_value(map, &mut self.ai_rule)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -40028,10 +39651,10 @@ impl<'de> ::serde::Deserialize<'de> for WafRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for WafRule {
+impl ::tc_types::ReadMembers for WafRule {
     const NAME: &'static str = "WafRule";
     const MEMBERS: &'static [&'static str] = &[
         "Switch",
@@ -40053,12 +39676,10 @@ impl crate::support::ReadMembers for WafRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "BlockRuleIDs" => {
-                crate::support::read_or_default(map, &mut self.block_rule_ids)?
-            }
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "BlockRuleIDs" => ::tc_types::read_or_default(map, &mut self.block_rule_ids)?,
             "ObserveRuleIDs" => {
-                crate::support::read_or_default(map, &mut self.observe_rule_ids)?
+                ::tc_types::read_or_default(map, &mut self.observe_rule_ids)?
             }
             _ => return Ok(false),
         }
@@ -40102,10 +39723,10 @@ impl<'de> ::serde::Deserialize<'de> for WebSocket {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for WebSocket {
+impl ::tc_types::ReadMembers for WebSocket {
     const NAME: &'static str = "WebSocket";
     const MEMBERS: &'static [&'static str] = &["Switch", "Timeout"];
     const STRICT: bool = false;
@@ -40122,8 +39743,8 @@ impl crate::support::ReadMembers for WebSocket {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_or_default(map, &mut self.switch)?,
-            "Timeout" => crate::support::read_value(map, &mut self.timeout)?,
+            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Timeout" => ::tc_types::read_value(map, &mut self.timeout)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -40172,10 +39793,10 @@ impl<'de> ::serde::Deserialize<'de> for WebSocketParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for WebSocketParameters {
+impl ::tc_types::ReadMembers for WebSocketParameters {
     const NAME: &'static str = "WebSocketParameters";
     const MEMBERS: &'static [&'static str] = &["Switch", "Timeout"];
     const STRICT: bool = false;
@@ -40192,8 +39813,8 @@ impl crate::support::ReadMembers for WebSocketParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => crate::support::read_value(map, &mut self.switch)?,
-            "Timeout" => crate::support::read_value(map, &mut self.timeout)?,
+            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Timeout" => ::tc_types::read_value(map, &mut self.timeout)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -40271,10 +39892,10 @@ pub struct Zone {
     pub dns_pod_detail: DNSPodDetail,
     /// The creation time of the site.
     #[serde(rename = "CreatedOn")]
-    pub created_on: crate::support::DateTime,
+    pub created_on: ::tc_types::DateTime,
     /// The modification date of the site.
     #[serde(rename = "ModifiedOn")]
-    pub modified_on: crate::support::DateTime,
+    pub modified_on: ::tc_types::DateTime,
     /// The site status. Values:
     /// u200c
     ///
@@ -40443,12 +40064,12 @@ impl Zone {
         self
     }
     /// Sets `CreatedOn`.
-    pub fn created_on(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn created_on(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.created_on = value.into();
         self
     }
     /// Sets `ModifiedOn`.
-    pub fn modified_on(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn modified_on(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.modified_on = value.into();
         self
     }
@@ -40534,10 +40155,10 @@ impl<'de> ::serde::Deserialize<'de> for Zone {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Zone {
+impl ::tc_types::ReadMembers for Zone {
     const NAME: &'static str = "Zone";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -40603,54 +40224,42 @@ impl crate::support::ReadMembers for Zone {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_or_default(map, &mut self.zone_id)?,
-            "ZoneName" => crate::support::read_or_default(map, &mut self.zone_name)?,
+            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
+            "ZoneName" => ::tc_types::read_or_default(map, &mut self.zone_name)?,
             "AliasZoneName" => {
-                crate::support::read_or_default(map, &mut self.alias_zone_name)?
+                ::tc_types::read_or_default(map, &mut self.alias_zone_name)?
             }
-            "Area" => crate::support::read_or_default(map, &mut self.area)?,
-            "Type" => crate::support::read_or_default(map, &mut self.r#type)?,
-            "Tags" => crate::support::read_or_default(map, &mut self.tags)?,
-            "Resources" => crate::support::read_or_default(map, &mut self.resources)?,
-            "NSDetail" => crate::support::read_or_default(map, &mut self.ns_detail)?,
-            "CNAMEDetail" => {
-                crate::support::read_or_default(map, &mut self.cname_detail)?
-            }
-            "DNSPodDetail" => {
-                crate::support::read_or_default(map, &mut self.dns_pod_detail)?
-            }
-            "CreatedOn" => crate::support::read_or_default(map, &mut self.created_on)?,
-            "ModifiedOn" => crate::support::read_or_default(map, &mut self.modified_on)?,
-            "Status" => crate::support::read_or_default(map, &mut self.status)?,
-            "CnameStatus" => {
-                crate::support::read_or_default(map, &mut self.cname_status)?
-            }
-            "ActiveStatus" => {
-                crate::support::read_or_default(map, &mut self.active_status)?
-            }
-            "LockStatus" => crate::support::read_or_default(map, &mut self.lock_status)?,
-            "Paused" => crate::support::read_or_default(map, &mut self.paused)?,
-            "IsFake" => crate::support::read_or_default(map, &mut self.is_fake)?,
-            "CnameSpeedUp" => {
-                crate::support::read_or_default(map, &mut self.cname_speed_up)?
-            }
+            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
+            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "Tags" => ::tc_types::read_or_default(map, &mut self.tags)?,
+            "Resources" => ::tc_types::read_or_default(map, &mut self.resources)?,
+            "NSDetail" => ::tc_types::read_or_default(map, &mut self.ns_detail)?,
+            "CNAMEDetail" => ::tc_types::read_or_default(map, &mut self.cname_detail)?,
+            "DNSPodDetail" => ::tc_types::read_or_default(map, &mut self.dns_pod_detail)?,
+            "CreatedOn" => ::tc_types::read_or_default(map, &mut self.created_on)?,
+            "ModifiedOn" => ::tc_types::read_or_default(map, &mut self.modified_on)?,
+            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "CnameStatus" => ::tc_types::read_or_default(map, &mut self.cname_status)?,
+            "ActiveStatus" => ::tc_types::read_or_default(map, &mut self.active_status)?,
+            "LockStatus" => ::tc_types::read_or_default(map, &mut self.lock_status)?,
+            "Paused" => ::tc_types::read_or_default(map, &mut self.paused)?,
+            "IsFake" => ::tc_types::read_or_default(map, &mut self.is_fake)?,
+            "CnameSpeedUp" => ::tc_types::read_or_default(map, &mut self.cname_speed_up)?,
             "OwnershipVerification" => {
-                crate::support::read_value(map, &mut self.ownership_verification)?
+                ::tc_types::read_value(map, &mut self.ownership_verification)?
             }
             "OriginalNameServers" => {
-                crate::support::read_or_default(map, &mut self.original_name_servers)?
+                ::tc_types::read_or_default(map, &mut self.original_name_servers)?
             }
-            "NameServers" => {
-                crate::support::read_or_default(map, &mut self.name_servers)?
-            }
+            "NameServers" => ::tc_types::read_or_default(map, &mut self.name_servers)?,
             "VanityNameServers" => {
-                crate::support::read_value(map, &mut self.vanity_name_servers)?
+                ::tc_types::read_value(map, &mut self.vanity_name_servers)?
             }
             "VanityNameServersIps" => {
-                crate::support::read_value(map, &mut self.vanity_name_servers_ips)?
+                ::tc_types::read_value(map, &mut self.vanity_name_servers_ips)?
             }
             "WorkModeInfos" => {
-                crate::support::read_or_default(map, &mut self.work_mode_infos)?
+                ::tc_types::read_or_default(map, &mut self.work_mode_infos)?
             }
             _ => return Ok(false),
         }
@@ -40911,10 +40520,10 @@ impl<'de> ::serde::Deserialize<'de> for ZoneConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ZoneConfig {
+impl ::tc_types::ReadMembers for ZoneConfig {
     const NAME: &'static str = "ZoneConfig";
     const MEMBERS: &'static [&'static str] = &[
         "SmartRouting",
@@ -40976,39 +40585,37 @@ impl crate::support::ReadMembers for ZoneConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "SmartRouting" => crate::support::read_value(map, &mut self.smart_routing)?,
-            "Cache" => crate::support::read_value(map, &mut self.cache)?,
-            "MaxAge" => crate::support::read_value(map, &mut self.max_age)?,
-            "CacheKey" => crate::support::read_value(map, &mut self.cache_key)?,
-            "CachePrefresh" => crate::support::read_value(map, &mut self.cache_prefresh)?,
-            "OfflineCache" => crate::support::read_value(map, &mut self.offline_cache)?,
-            "Compression" => crate::support::read_value(map, &mut self.compression)?,
+            "SmartRouting" => ::tc_types::read_value(map, &mut self.smart_routing)?,
+            "Cache" => ::tc_types::read_value(map, &mut self.cache)?,
+            "MaxAge" => ::tc_types::read_value(map, &mut self.max_age)?,
+            "CacheKey" => ::tc_types::read_value(map, &mut self.cache_key)?,
+            "CachePrefresh" => ::tc_types::read_value(map, &mut self.cache_prefresh)?,
+            "OfflineCache" => ::tc_types::read_value(map, &mut self.offline_cache)?,
+            "Compression" => ::tc_types::read_value(map, &mut self.compression)?,
             "ForceRedirectHTTPS" => {
-                crate::support::read_value(map, &mut self.force_redirect_https)?
+                ::tc_types::read_value(map, &mut self.force_redirect_https)?
             }
-            "HSTS" => crate::support::read_value(map, &mut self.hsts)?,
-            "TLSConfig" => crate::support::read_value(map, &mut self.tls_config)?,
-            "OCSPStapling" => crate::support::read_value(map, &mut self.ocsp_stapling)?,
-            "HTTP2" => crate::support::read_value(map, &mut self.http2)?,
-            "QUIC" => crate::support::read_value(map, &mut self.quic)?,
-            "UpstreamHTTP2" => crate::support::read_value(map, &mut self.upstream_http2)?,
-            "IPv6" => crate::support::read_value(map, &mut self.ipv6)?,
-            "WebSocket" => crate::support::read_value(map, &mut self.web_socket)?,
-            "PostMaxSize" => crate::support::read_value(map, &mut self.post_max_size)?,
-            "ClientIPHeader" => {
-                crate::support::read_value(map, &mut self.client_ip_header)?
-            }
+            "HSTS" => ::tc_types::read_value(map, &mut self.hsts)?,
+            "TLSConfig" => ::tc_types::read_value(map, &mut self.tls_config)?,
+            "OCSPStapling" => ::tc_types::read_value(map, &mut self.ocsp_stapling)?,
+            "HTTP2" => ::tc_types::read_value(map, &mut self.http2)?,
+            "QUIC" => ::tc_types::read_value(map, &mut self.quic)?,
+            "UpstreamHTTP2" => ::tc_types::read_value(map, &mut self.upstream_http2)?,
+            "IPv6" => ::tc_types::read_value(map, &mut self.ipv6)?,
+            "WebSocket" => ::tc_types::read_value(map, &mut self.web_socket)?,
+            "PostMaxSize" => ::tc_types::read_value(map, &mut self.post_max_size)?,
+            "ClientIPHeader" => ::tc_types::read_value(map, &mut self.client_ip_header)?,
             "ClientIPCountry" => {
-                crate::support::read_value(map, &mut self.client_ip_country)?
+                ::tc_types::read_value(map, &mut self.client_ip_country)?
             }
-            "Grpc" => crate::support::read_value(map, &mut self.grpc)?,
+            "Grpc" => ::tc_types::read_value(map, &mut self.grpc)?,
             "NetworkErrorLogging" => {
-                crate::support::read_value(map, &mut self.network_error_logging)?
+                ::tc_types::read_value(map, &mut self.network_error_logging)?
             }
             "AccelerateMainland" => {
-                crate::support::read_value(map, &mut self.accelerate_mainland)?
+                ::tc_types::read_value(map, &mut self.accelerate_mainland)?
             }
-            "StandardDebug" => crate::support::read_value(map, &mut self.standard_debug)?,
+            "StandardDebug" => ::tc_types::read_value(map, &mut self.standard_debug)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -41049,10 +40656,10 @@ impl<'de> ::serde::Deserialize<'de> for ZoneConfigParameters {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ZoneConfigParameters {
+impl ::tc_types::ReadMembers for ZoneConfigParameters {
     const NAME: &'static str = "ZoneConfigParameters";
     const MEMBERS: &'static [&'static str] = &["ZoneName", "ZoneConfig"];
     const STRICT: bool = false;
@@ -41069,8 +40676,8 @@ impl crate::support::ReadMembers for ZoneConfigParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneName" => crate::support::read_value(map, &mut self.zone_name)?,
-            "ZoneConfig" => crate::support::read_value(map, &mut self.zone_config)?,
+            "ZoneName" => ::tc_types::read_value(map, &mut self.zone_name)?,
+            "ZoneConfig" => ::tc_types::read_value(map, &mut self.zone_config)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -41127,10 +40734,10 @@ impl<'de> ::serde::Deserialize<'de> for ZoneInfo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ZoneInfo {
+impl ::tc_types::ReadMembers for ZoneInfo {
     const NAME: &'static str = "ZoneInfo";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "ZoneName", "Paused"];
     const STRICT: bool = false;
@@ -41148,9 +40755,9 @@ impl crate::support::ReadMembers for ZoneInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "ZoneName" => crate::support::read_value(map, &mut self.zone_name)?,
-            "Paused" => crate::support::read_value(map, &mut self.paused)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ZoneName" => ::tc_types::read_value(map, &mut self.zone_name)?,
+            "Paused" => ::tc_types::read_value(map, &mut self.paused)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -41423,10 +41030,10 @@ impl<'de> ::serde::Deserialize<'de> for ZoneSetting {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ZoneSetting {
+impl ::tc_types::ReadMembers for ZoneSetting {
     const NAME: &'static str = "ZoneSetting";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneName",
@@ -41492,40 +41099,38 @@ impl crate::support::ReadMembers for ZoneSetting {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneName" => crate::support::read_or_default(map, &mut self.zone_name)?,
-            "Area" => crate::support::read_or_default(map, &mut self.area)?,
-            "CacheKey" => crate::support::read_value(map, &mut self.cache_key)?,
-            "Quic" => crate::support::read_value(map, &mut self.quic)?,
-            "PostMaxSize" => crate::support::read_value(map, &mut self.post_max_size)?,
-            "Compression" => crate::support::read_value(map, &mut self.compression)?,
-            "UpstreamHttp2" => crate::support::read_value(map, &mut self.upstream_http2)?,
-            "ForceRedirect" => crate::support::read_value(map, &mut self.force_redirect)?,
-            "CacheConfig" => crate::support::read_value(map, &mut self.cache_config)?,
-            "Origin" => crate::support::read_value(map, &mut self.origin)?,
-            "SmartRouting" => crate::support::read_value(map, &mut self.smart_routing)?,
-            "MaxAge" => crate::support::read_value(map, &mut self.max_age)?,
-            "OfflineCache" => crate::support::read_value(map, &mut self.offline_cache)?,
-            "WebSocket" => crate::support::read_value(map, &mut self.web_socket)?,
-            "ClientIpHeader" => {
-                crate::support::read_value(map, &mut self.client_ip_header)?
-            }
-            "CachePrefresh" => crate::support::read_value(map, &mut self.cache_prefresh)?,
-            "Ipv6" => crate::support::read_value(map, &mut self.ipv6)?,
-            "Https" => crate::support::read_value(map, &mut self.https)?,
+            "ZoneName" => ::tc_types::read_or_default(map, &mut self.zone_name)?,
+            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
+            "CacheKey" => ::tc_types::read_value(map, &mut self.cache_key)?,
+            "Quic" => ::tc_types::read_value(map, &mut self.quic)?,
+            "PostMaxSize" => ::tc_types::read_value(map, &mut self.post_max_size)?,
+            "Compression" => ::tc_types::read_value(map, &mut self.compression)?,
+            "UpstreamHttp2" => ::tc_types::read_value(map, &mut self.upstream_http2)?,
+            "ForceRedirect" => ::tc_types::read_value(map, &mut self.force_redirect)?,
+            "CacheConfig" => ::tc_types::read_value(map, &mut self.cache_config)?,
+            "Origin" => ::tc_types::read_value(map, &mut self.origin)?,
+            "SmartRouting" => ::tc_types::read_value(map, &mut self.smart_routing)?,
+            "MaxAge" => ::tc_types::read_value(map, &mut self.max_age)?,
+            "OfflineCache" => ::tc_types::read_value(map, &mut self.offline_cache)?,
+            "WebSocket" => ::tc_types::read_value(map, &mut self.web_socket)?,
+            "ClientIpHeader" => ::tc_types::read_value(map, &mut self.client_ip_header)?,
+            "CachePrefresh" => ::tc_types::read_value(map, &mut self.cache_prefresh)?,
+            "Ipv6" => ::tc_types::read_value(map, &mut self.ipv6)?,
+            "Https" => ::tc_types::read_value(map, &mut self.https)?,
             "ClientIpCountry" => {
-                crate::support::read_value(map, &mut self.client_ip_country)?
+                ::tc_types::read_value(map, &mut self.client_ip_country)?
             }
-            "Grpc" => crate::support::read_value(map, &mut self.grpc)?,
+            "Grpc" => ::tc_types::read_value(map, &mut self.grpc)?,
             "NetworkErrorLogging" => {
-                crate::support::read_value(map, &mut self.network_error_logging)?
+                ::tc_types::read_value(map, &mut self.network_error_logging)?
             }
-            "ImageOptimize" => crate::support::read_value(map, &mut self.image_optimize)?,
+            "ImageOptimize" => ::tc_types::read_value(map, &mut self.image_optimize)?,
             "AccelerateMainland" => {
-                crate::support::read_value(map, &mut self.accelerate_mainland)?
+                ::tc_types::read_value(map, &mut self.accelerate_mainland)?
             }
-            "StandardDebug" => crate::support::read_value(map, &mut self.standard_debug)?,
+            "StandardDebug" => ::tc_types::read_value(map, &mut self.standard_debug)?,
             "JITVideoProcess" => {
-                crate::support::read_value(map, &mut self.jit_video_process)?
+                ::tc_types::read_value(map, &mut self.jit_video_process)?
             }
             _ => return Ok(false),
         }

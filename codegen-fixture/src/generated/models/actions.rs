@@ -27,7 +27,7 @@ pub struct CreateIPv6RuleRequest {
     pub weight: Option<f64>,
     /// When the rule expires.
     #[serde(rename = "ExpireTime", skip_serializing_if = "Option::is_none")]
-    pub expire_time: Option<crate::support::DateTime>,
+    pub expire_time: Option<::tc_types::DateTime>,
     /// (Disused) Old switch.
     #[serde(rename = "LegacyMode", skip_serializing_if = "Option::is_none")]
     #[deprecated(note = "disabled in the API spec")]
@@ -85,7 +85,7 @@ impl CreateIPv6RuleRequest {
         self
     }
     /// Sets `ExpireTime`.
-    pub fn expire_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn expire_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.expire_time = Some(value.into());
         self
     }
@@ -100,10 +100,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateIPv6RuleRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateIPv6RuleRequest {
+impl ::tc_types::ReadMembers for CreateIPv6RuleRequest {
     const NAME: &'static str = "CreateIPv6RuleRequest";
     const MEMBERS: &'static [&'static str] = &[
         "ZoneId",
@@ -135,16 +135,14 @@ impl crate::support::ReadMembers for CreateIPv6RuleRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Type" => crate::support::read_value(map, &mut self.r#type)?,
-            "Rule" => crate::support::read_value(map, &mut self.rule)?,
-            "Match" => crate::support::read_value(map, &mut self.r#match)?,
-            "Enabled" => crate::support::read_value(map, &mut self.enabled)?,
-            "Weight" => crate::support::read_value(map, &mut self.weight)?,
-            "ExpireTime" => {
-                crate::support::read_optional_date_time(map, &mut self.expire_time)?
-            }
-            "LegacyMode" => crate::support::read_value(map, &mut self.legacy_mode)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "Rule" => ::tc_types::read_value(map, &mut self.rule)?,
+            "Match" => ::tc_types::read_value(map, &mut self.r#match)?,
+            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "Weight" => ::tc_types::read_value(map, &mut self.weight)?,
+            "ExpireTime" => ::tc_types::read_optional_strict(map, &mut self.expire_time)?,
+            "LegacyMode" => ::tc_types::read_value(map, &mut self.legacy_mode)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -184,10 +182,10 @@ impl<'de> ::serde::Deserialize<'de> for CreateIPv6RuleResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for CreateIPv6RuleResponse {
+impl ::tc_types::ReadMembers for CreateIPv6RuleResponse {
     const NAME: &'static str = "CreateIPv6RuleResponse";
     const MEMBERS: &'static [&'static str] = &["RuleId", "RequestId"];
     const STRICT: bool = false;
@@ -204,8 +202,8 @@ impl crate::support::ReadMembers for CreateIPv6RuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => crate::support::read_or_default(map, &mut self.rule_id)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -263,10 +261,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeDDoSPoliciesRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeDDoSPoliciesRequest {
+impl ::tc_types::ReadMembers for DescribeDDoSPoliciesRequest {
     const NAME: &'static str = "DescribeDDoSPoliciesRequest";
     const MEMBERS: &'static [&'static str] = &["ZoneId", "Filters", "Offset", "Limit"];
     const STRICT: bool = true;
@@ -285,10 +283,10 @@ impl crate::support::ReadMembers for DescribeDDoSPoliciesRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => crate::support::read_value(map, &mut self.zone_id)?,
-            "Filters" => crate::support::read_value(map, &mut self.filters)?,
-            "Offset" => crate::support::read_value(map, &mut self.offset)?,
-            "Limit" => crate::support::read_value(map, &mut self.limit)?,
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -346,10 +344,10 @@ impl<'de> ::serde::Deserialize<'de> for DescribeDDoSPoliciesResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DescribeDDoSPoliciesResponse {
+impl ::tc_types::ReadMembers for DescribeDDoSPoliciesResponse {
     const NAME: &'static str = "DescribeDDoSPoliciesResponse";
     const MEMBERS: &'static [&'static str] = &[
         "TotalCount",
@@ -373,10 +371,10 @@ impl crate::support::ReadMembers for DescribeDDoSPoliciesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => crate::support::read_or_default(map, &mut self.total_count)?,
-            "Policies" => crate::support::read_or_default(map, &mut self.policies)?,
-            "NextToken" => crate::support::read_value(map, &mut self.next_token)?,
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "Policies" => ::tc_types::read_or_default(map, &mut self.policies)?,
+            "NextToken" => ::tc_types::read_value(map, &mut self.next_token)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -419,10 +417,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyCNAMESecretRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyCNAMESecretRequest {
+impl ::tc_types::ReadMembers for ModifyCNAMESecretRequest {
     const NAME: &'static str = "ModifyCNAMESecretRequest";
     const MEMBERS: &'static [&'static str] = &["CNAMEs", "SecretKey"];
     const STRICT: bool = true;
@@ -439,8 +437,8 @@ impl crate::support::ReadMembers for ModifyCNAMESecretRequest {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CNAMEs" => crate::support::read_value(map, &mut self.cnames)?,
-            "SecretKey" => crate::support::read_value(map, &mut self.secret_key)?,
+            "CNAMEs" => ::tc_types::read_value(map, &mut self.cnames)?,
+            "SecretKey" => ::tc_types::read_value(map, &mut self.secret_key)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -450,7 +448,7 @@ impl ::core::fmt::Debug for ModifyCNAMESecretRequest {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("ModifyCNAMESecretRequest")
             .field("cnames", &self.cnames)
-            .field("secret_key", &crate::support::Redacted)
+            .field("secret_key", &::tc_types::Redacted)
             .finish()
     }
 }
@@ -479,10 +477,10 @@ impl<'de> ::serde::Deserialize<'de> for ModifyCNAMESecretResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for ModifyCNAMESecretResponse {
+impl ::tc_types::ReadMembers for ModifyCNAMESecretResponse {
     const NAME: &'static str = "ModifyCNAMESecretResponse";
     const MEMBERS: &'static [&'static str] = &["RequestId"];
     const STRICT: bool = false;
@@ -498,30 +496,30 @@ impl crate::support::ReadMembers for ModifyCNAMESecretResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => crate::support::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 }
 /// Every action of the service, sorted by name.
-pub const ACTIONS: &[crate::support::ActionInfo] = &[
-    crate::support::ActionInfo::new(
+pub const ACTIONS: &[::tc_types::ActionInfo] = &[
+    ::tc_types::ActionInfo::new(
         "CreateIPv6Rule",
         "Creates an IPv6 rule",
-        crate::support::normalize_request::<CreateIPv6RuleRequest>,
-        crate::support::check_response::<CreateIPv6RuleResponse>,
+        ::tc_types::normalize_request::<CreateIPv6RuleRequest>,
+        ::tc_types::check_response::<CreateIPv6RuleResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "DescribeDDoSPolicies",
         "Lists DDoS policies",
-        crate::support::normalize_request::<DescribeDDoSPoliciesRequest>,
-        crate::support::check_response::<DescribeDDoSPoliciesResponse>,
+        ::tc_types::normalize_request::<DescribeDDoSPoliciesRequest>,
+        ::tc_types::check_response::<DescribeDDoSPoliciesResponse>,
     ),
-    crate::support::ActionInfo::new(
+    ::tc_types::ActionInfo::new(
         "ModifyCNAMESecret",
         "Rotates a CNAME secret",
-        crate::support::normalize_request::<ModifyCNAMESecretRequest>,
-        crate::support::check_response::<ModifyCNAMESecretResponse>,
+        ::tc_types::normalize_request::<ModifyCNAMESecretRequest>,
+        ::tc_types::check_response::<ModifyCNAMESecretResponse>,
     ),
 ];

@@ -14,7 +14,7 @@ pub struct DDoSPolicy {
     pub ipv6_enabled: Option<bool>,
     /// Last change.
     #[serde(rename = "UpdateTime")]
-    pub update_time: crate::support::DateTime,
+    pub update_time: ::tc_types::DateTime,
     /// Rules of the policy.
     #[serde(rename = "Rules", skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<RuleNode>>,
@@ -50,7 +50,7 @@ impl DDoSPolicy {
         self
     }
     /// Sets `UpdateTime`.
-    pub fn update_time(mut self, value: impl Into<crate::support::DateTime>) -> Self {
+    pub fn update_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
         self.update_time = value.into();
         self
     }
@@ -69,10 +69,10 @@ impl<'de> ::serde::Deserialize<'de> for DDoSPolicy {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for DDoSPolicy {
+impl ::tc_types::ReadMembers for DDoSPolicy {
     const NAME: &'static str = "DDoSPolicy";
     const MEMBERS: &'static [&'static str] = &[
         "PolicyId",
@@ -100,12 +100,12 @@ impl crate::support::ReadMembers for DDoSPolicy {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PolicyId" => crate::support::read_or_default(map, &mut self.policy_id)?,
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "IPv6Enabled" => crate::support::read_value(map, &mut self.ipv6_enabled)?,
-            "UpdateTime" => crate::support::read_or_default(map, &mut self.update_time)?,
-            "Rules" => crate::support::read_value(map, &mut self.rules)?,
-            "Owner" => crate::support::read_or_default(map, &mut self.owner)?,
+            "PolicyId" => ::tc_types::read_or_default(map, &mut self.policy_id)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "IPv6Enabled" => ::tc_types::read_value(map, &mut self.ipv6_enabled)?,
+            "UpdateTime" => ::tc_types::read_or_default(map, &mut self.update_time)?,
+            "Rules" => ::tc_types::read_value(map, &mut self.rules)?,
+            "Owner" => ::tc_types::read_or_default(map, &mut self.owner)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -157,10 +157,10 @@ impl<'de> ::serde::Deserialize<'de> for Filter {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for Filter {
+impl ::tc_types::ReadMembers for Filter {
     const NAME: &'static str = "Filter";
     const MEMBERS: &'static [&'static str] = &["Name", "Values", "Fuzzy"];
     const STRICT: bool = false;
@@ -178,9 +178,9 @@ impl crate::support::ReadMembers for Filter {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => crate::support::read_or_default(map, &mut self.name)?,
-            "Values" => crate::support::read_or_default(map, &mut self.values)?,
-            "Fuzzy" => crate::support::read_value(map, &mut self.fuzzy)?,
+            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Values" => ::tc_types::read_or_default(map, &mut self.values)?,
+            "Fuzzy" => ::tc_types::read_value(map, &mut self.fuzzy)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -229,10 +229,10 @@ impl<'de> ::serde::Deserialize<'de> for RuleNode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        crate::support::read_struct(deserializer)
+        ::tc_types::read_struct(deserializer)
     }
 }
-impl crate::support::ReadMembers for RuleNode {
+impl ::tc_types::ReadMembers for RuleNode {
     const NAME: &'static str = "RuleNode";
     const MEMBERS: &'static [&'static str] = &["Condition", "Children", "Fallback"];
     const STRICT: bool = false;
@@ -250,9 +250,9 @@ impl crate::support::ReadMembers for RuleNode {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Condition" => crate::support::read_or_default(map, &mut self.condition)?,
-            "Children" => crate::support::read_value(map, &mut self.children)?,
-            "Fallback" => crate::support::read_value(map, &mut self.fallback)?,
+            "Condition" => ::tc_types::read_or_default(map, &mut self.condition)?,
+            "Children" => ::tc_types::read_value(map, &mut self.children)?,
+            "Fallback" => ::tc_types::read_value(map, &mut self.fallback)?,
             _ => return Ok(false),
         }
         Ok(true)

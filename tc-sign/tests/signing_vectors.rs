@@ -2,7 +2,7 @@
 //! official Tencent Cloud Python SDK signer (`tests/data/tc3-vectors.json`).
 
 use serde::Deserialize;
-use teo_client::signing::{sign, SigningInput};
+use tc_sign::{sign, SigningInput};
 
 const EXPECTED_VECTORS: usize = 40;
 
@@ -97,7 +97,7 @@ fn official_sdk_vectors() {
 
 #[test]
 fn cached_signing_matches_official_sdk_vectors() {
-    use teo_client::signing::{sign_with_cache, SigningKeyCache};
+    use tc_sign::{sign_with_cache, SigningKeyCache};
 
     let vectors = load_vectors();
     assert_eq!(vectors.len(), EXPECTED_VECTORS);

@@ -23,22 +23,16 @@ impl fmt::Display for Diagnostic {
 }
 
 /// Scalar value types of the format.
-pub const SCALARS: &[&str] = &["string", "int64", "uint64", "float", "bool", "datetime_iso"];
-
-/// Names the generated code uses unqualified; an object with one of these names would shadow it.
-const RESERVED_TYPE_NAMES: &[&str] = &[
-    "Option",
-    "Some",
-    "None",
-    "Result",
-    "Ok",
-    "Err",
-    "Vec",
-    "String",
-    "Box",
-    "Default",
-    "Into",
-    "IntoIterator",
+pub const SCALARS: &[&str] = &[
+    "string",
+    "int64",
+    "uint64",
+    "float",
+    "bool",
+    "datetime_iso",
+    "datetime",
+    "date",
+    "binary",
 ];
 
 /// Returns every problem found; an empty list means the generator can use the spec.
@@ -67,21 +61,16 @@ pub fn check(spec: &Spec) -> Vec<Diagnostic> {
                 format!("duplicate object (also entry {first} of `objects`)"),
             );
         }
+        // Names such as `Result` or `Option` are fine: generated code names std types by path.
         if !is_type_name(name) {
             report(
                 format!("objects.{name}"),
                 "object name is not a PascalCase Rust identifier".into(),
             );
-        } else if RESERVED_TYPE_NAMES.contains(&name.as_str()) {
-            report(
-                format!("objects.{name}"),
-                "object name would shadow a Rust standard type".into(),
-            );
         }
     }
 
     let mut first_action: HashMap<&str, usize> = HashMap::new();
-    let mut method_names: HashMap<String, &str> = HashMap::new();
     for (index, (name, action)) in spec.actions.0.iter().enumerate() {
         let path = format!("actions.{name}");
         if let Some(first) = first_action.insert(name, index) {
@@ -95,14 +84,6 @@ pub fn check(spec: &Spec) -> Vec<Diagnostic> {
                 path.clone(),
                 "action name is not a PascalCase identifier".into(),
             );
-        }
-        if let Some(other) = method_names.insert(naming::field_ident(name), name) {
-            if other != name {
-                report(
-                    path.clone(),
-                    format!("method name clashes with action {other}"),
-                );
-            }
         }
         for (side, object) in [("input", &action.input), ("output", &action.output)] {
             if spec.objects.get(object).is_none() {
@@ -127,7 +108,6 @@ pub fn check(spec: &Spec) -> Vec<Diagnostic> {
         .collect();
     for (name, object) in spec.objects.iter() {
         let mut first_member: HashMap<&str, usize> = HashMap::new();
-        let mut first_ident: HashMap<String, usize> = HashMap::new();
         for (index, member) in object.members.iter().enumerate() {
             let path = format!("objects.{name}.members[{index}]");
             if !is_identifier(&member.name) {
@@ -137,19 +117,12 @@ pub fn check(spec: &Spec) -> Vec<Diagnostic> {
                 );
                 continue;
             }
+            // Members whose Rust names collide (`UUI`, `Uui`) are told apart by
+            // `naming::disambiguate`; only exact duplicates are an error.
             if let Some(first) = first_member.insert(&member.name, index) {
                 report(
                     format!("{path}.name"),
                     format!("duplicate member {:?} (also members[{first}])", member.name),
-                );
-            } else if let Some(first) = first_ident.insert(naming::field_ident(&member.name), index)
-            {
-                report(
-                    format!("{path}.name"),
-                    format!(
-                        "{:?} and members[{first}] map to the same Rust field name",
-                        member.name
-                    ),
                 );
             }
             if let Err(message) = check_member_type(spec, member) {
@@ -172,7 +145,8 @@ pub fn check(spec: &Spec) -> Vec<Diagnostic> {
 fn check_member_type(spec: &Spec, member: &Member) -> Result<(), (&'static str, String)> {
     let value = member.member.as_str();
     let allowed: &[&str] = match member.kind.as_str() {
-        "string" => &["string", "datetime_iso"],
+        "string" => &["string", "datetime_iso", "datetime", "date"],
+        "binary" => &["binary"],
         "int" => &["int64", "uint64"],
         "float" => &["float"],
         "bool" => &["bool"],

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use codegen::paging::Paging;
-use codegen::{Service, SpecError};
+use tc_spec::paging::Paging;
+use tc_spec::{Service, SpecError};
 
 fn read(relative: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
@@ -12,7 +12,11 @@ fn read(relative: &str) -> String {
 }
 
 fn teo(overrides: Option<&str>) -> Result<Service, SpecError> {
-    Service::from_json_with(&read("../api-spec/teo/v20220901/api.json"), overrides)
+    let texts = tc_spec::model::OverrideTexts {
+        paging: overrides,
+        retry: None,
+    };
+    Service::from_json_with(&read("../api-spec/teo/v20220901/api.json"), &texts)
 }
 
 fn paged(service: &Service) -> Vec<(&str, &Paging)> {

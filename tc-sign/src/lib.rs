@@ -203,7 +203,7 @@ pub enum SigningError {
 /// # Example
 ///
 /// ```
-/// use teo_client::signing::{sign, SigningInput};
+/// use tc_sign::{sign, SigningInput};
 ///
 /// let input = SigningInput {
 ///     service: "teo",
@@ -232,7 +232,7 @@ pub enum SigningError {
 ///      SignedHeaders=content-type;host, \
 ///      Signature=2d012b214b3ea81a84a2f9bc9bd8a02da73c37b26073139c24f5b875d5738040"
 /// );
-/// # Ok::<(), teo_client::signing::SigningError>(())
+/// # Ok::<(), tc_sign::SigningError>(())
 /// ```
 pub fn sign(
     secret_id: &str,
@@ -256,7 +256,7 @@ pub fn sign(
 /// # Example
 ///
 /// ```
-/// use teo_client::signing::{sign, sign_with_cache, SigningInput, SigningKeyCache};
+/// use tc_sign::{sign, sign_with_cache, SigningInput, SigningKeyCache};
 ///
 /// static KEYS: SigningKeyCache = SigningKeyCache::new();
 ///
@@ -276,7 +276,7 @@ pub fn sign(
 /// assert_eq!(first, sign(id, key, &input)?);
 /// assert_eq!(second, first);
 /// assert_eq!(KEYS.len(), 1);
-/// # Ok::<(), teo_client::signing::SigningError>(())
+/// # Ok::<(), tc_sign::SigningError>(())
 /// ```
 pub fn sign_with_cache(
     cache: &SigningKeyCache,

@@ -21,6 +21,38 @@ pub fn field_ident(wire: &str) -> String {
     escape_keyword(&snake_case(wire))
 }
 
+/// Rust names for a list of wire names that must be distinct (the members of one object, the
+/// actions of one service), in the list's order.
+///
+/// The rule, deterministic and stable as the spec grows at its end: each name is
+/// [`field_ident`] of its wire name unless an earlier entry (or `reserved`) already took it; then
+/// it gets the first free suffix `_2`, `_3`, … (`UUI`, `Uui` → `uui`, `uui_2`; a member `New`
+/// beside the constructor `new` → `new_2`).
+pub fn disambiguate<'a>(
+    wire_names: impl IntoIterator<Item = &'a str>,
+    reserved: &[&str],
+) -> Vec<String> {
+    let mut taken: std::collections::HashSet<String> =
+        reserved.iter().map(|r| (*r).to_owned()).collect();
+    wire_names
+        .into_iter()
+        .map(|wire| {
+            let plain = field_ident(wire);
+            let name = if taken.contains(&plain) {
+                let base = plain.trim_start_matches("r#").trim_end_matches('_');
+                (2..)
+                    .map(|n| format!("{base}_{n}"))
+                    .find(|candidate| !taken.contains(candidate))
+                    .unwrap_or(plain)
+            } else {
+                plain
+            };
+            taken.insert(name.clone());
+            name
+        })
+        .collect()
+}
+
 fn escape_keyword(name: &str) -> String {
     // `self`, `Self`, `super`, `crate` and `_` cannot be raw identifiers.
     const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
@@ -178,6 +210,18 @@ mod tests {
         ] {
             assert!(!is_sensitive(wire), "{wire}");
         }
+    }
+
+    #[test]
+    fn colliding_names_get_numbered_suffixes() {
+        assert_eq!(
+            disambiguate(["UUI", "Uui", "Name", "UUI2", "uui"], &[]),
+            ["uui", "uui_2", "name", "uui2", "uui_3"]
+        );
+        assert_eq!(
+            disambiguate(["New", "Type", "type"], &["new"]),
+            ["new_2", "r#type", "type_2"]
+        );
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! resolved, in a deterministic order. Emitters read only this.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
-use crate::paging::{self, Overrides, Paging};
+use crate::facts::{self, Facts};
+use crate::paging::{self, Paging};
 use crate::spec::{self, Spec, Usage};
 use crate::validate::{self, Diagnostic};
 use crate::{docs, naming};
@@ -33,6 +35,8 @@ pub struct Action {
     pub output: String,
     /// How the action pages through a list, if it does (see [`paging`]).
     pub paging: Option<Paging>,
+    /// Retry safety and other per-operation facts (see [`facts`]).
+    pub facts: Facts,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,37 +105,151 @@ pub enum ValueType {
     UInt64,
     Float,
     Bool,
+    /// `datetime_iso`: RFC 3339 (`2022-05-04T03:27:00+08:00`).
     DateTime,
+    /// `datetime`: `2022-05-04 03:27:00`, no offset (the service's local time, UTC+8 mainly).
+    LocalDateTime,
+    /// `date`: `2022-05-04`.
+    Date,
+    /// `binary`: file content; the official SDKs send it as multipart/form-data.
+    Binary,
     Object(String),
 }
 
+impl ValueType {
+    /// Whether JSON carries it as a string (text, date-times, binary).
+    pub fn is_text(&self) -> bool {
+        matches!(
+            self,
+            ValueType::String
+                | ValueType::Binary
+                | ValueType::DateTime
+                | ValueType::LocalDateTime
+                | ValueType::Date
+        )
+    }
+}
+
 /// A spec the generator cannot use.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum SpecError {
-    #[error("the spec is not valid JSON for the api.json format: {0}")]
-    Parse(#[from] serde_json::Error),
-    #[error("the paging overrides (paging.json) are not valid: {0}")]
-    Overrides(serde_json::Error),
-    #[error("the spec has {} problem(s):\n{}", .0.len(), .0.iter().map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n"))]
+    /// The text is not JSON of the api.json format.
+    Parse(serde_json::Error),
+    /// An overrides file (named) is not valid JSON of its format.
+    Overrides(&'static str, serde_json::Error),
+    /// The spec or an overrides file has these problems.
     Invalid(Vec<Diagnostic>),
 }
 
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpecError::Parse(e) => {
+                write!(f, "the spec is not valid JSON for the api.json format: {e}")
+            }
+            SpecError::Overrides(file, e) => write!(f, "the overrides ({file}) are not valid: {e}"),
+            SpecError::Invalid(problems) => {
+                write!(f, "the spec has {} problem(s):", problems.len())?;
+                problems.iter().try_for_each(|d| write!(f, "\n  {d}"))
+            }
+        }
+    }
+}
+
+impl std::error::Error for SpecError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SpecError::Parse(e) | SpecError::Overrides(_, e) => Some(e),
+            SpecError::Invalid(_) => None,
+        }
+    }
+}
+
+impl From<serde_json::Error> for SpecError {
+    fn from(e: serde_json::Error) -> SpecError {
+        SpecError::Parse(e)
+    }
+}
+
+/// The texts of the override files beside a spec, where it has them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OverrideTexts<'a> {
+    /// [`paging::OVERRIDES_FILE`]
+    pub paging: Option<&'a str>,
+    /// [`facts::OVERRIDES_FILE`]
+    pub retry: Option<&'a str>,
+}
+
+/// The parsed override files.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub paging: paging::Overrides,
+    pub retry: facts::Overrides,
+}
+
+impl Overrides {
+    pub fn from_texts(texts: &OverrideTexts<'_>) -> Result<Overrides, SpecError> {
+        let paging = match texts.paging {
+            Some(text) => paging::Overrides::from_json(text)
+                .map_err(|e| SpecError::Overrides(paging::OVERRIDES_FILE, e))?,
+            None => paging::Overrides::default(),
+        };
+        let retry = match texts.retry {
+            Some(text) => facts::Overrides::from_json(text)
+                .map_err(|e| SpecError::Overrides(facts::OVERRIDES_FILE, e))?,
+            None => facts::Overrides::default(),
+        };
+        Ok(Overrides { paging, retry })
+    }
+}
+
+/// Method names of the runtime's service client that a generated action method must not take.
+pub const ACTION_RESERVED: &[&str] = &[
+    "builder",
+    "from_env",
+    "call",
+    "send",
+    "paginate",
+    "runtime",
+    "with_timeout",
+    "with_total_timeout",
+    "with_retry",
+];
+
+/// Prelude names generated code would use unqualified; an object with one of these names
+/// shadows it (several specs have `Result` or `Option` objects).
+pub const PRELUDE_NAMES: &[&str] = &[
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "Vec",
+    "String",
+    "Box",
+    "Default",
+    "Into",
+    "IntoIterator",
+];
+
 impl Service {
-    /// Parses, validates and resolves `api.json` text, with no paging overrides.
+    /// Whether an object's name shadows a prelude name ([`PRELUDE_NAMES`]), so generated code
+    /// must name std's items by path.
+    pub fn shadows_prelude(&self) -> bool {
+        PRELUDE_NAMES
+            .iter()
+            .any(|name| self.objects.contains_key(*name))
+    }
+
+    /// Parses, validates and resolves `api.json` text, with no overrides.
     pub fn from_json(text: &str) -> Result<Service, SpecError> {
         Service::from_spec(&spec::parse(text)?, &Overrides::default())
     }
 
-    /// Parses, validates and resolves `api.json` text and the text of its paging overrides
-    /// file ([`paging::OVERRIDES_FILE`]), if it has one.
-    pub fn from_json_with(
-        text: &str,
-        paging_overrides: Option<&str>,
-    ) -> Result<Service, SpecError> {
-        let overrides = match paging_overrides {
-            Some(text) => Overrides::from_json(text).map_err(SpecError::Overrides)?,
-            None => Overrides::default(),
-        };
+    /// Parses, validates and resolves `api.json` text and the texts of its override files.
+    pub fn from_json_with(text: &str, overrides: &OverrideTexts<'_>) -> Result<Service, SpecError> {
+        let overrides = Overrides::from_texts(overrides)?;
         Service::from_spec(&spec::parse(text)?, &overrides)
     }
 
@@ -140,6 +258,7 @@ impl Service {
         if !problems.is_empty() {
             return Err(SpecError::Invalid(problems));
         }
+        let facts = facts::resolve(spec, &overrides.retry).map_err(SpecError::Invalid)?;
         let inputs: BTreeSet<&str> = spec.actions.iter().map(|(_, a)| a.input.as_str()).collect();
         let outputs: BTreeSet<&str> = spec
             .actions
@@ -147,18 +266,22 @@ impl Service {
             .map(|(_, a)| a.output.as_str())
             .collect();
 
+        let methods =
+            naming::disambiguate(spec.actions.iter().map(|(name, _)| name), ACTION_RESERVED);
         let mut actions: BTreeMap<String, Action> = spec
             .actions
             .iter()
-            .map(|(name, action)| {
+            .zip(methods)
+            .map(|((name, action), method)| {
                 let resolved = Action {
                     name: name.to_owned(),
-                    method: naming::field_ident(name),
+                    method,
                     title: action.name.clone(),
                     doc: docs::to_markdown(&action.document),
                     input: action.input.clone(),
                     output: action.output.clone(),
                     paging: None,
+                    facts: facts[name],
                 };
                 (name.to_owned(), resolved)
             })
@@ -175,10 +298,13 @@ impl Service {
                 } else {
                     Role::Data(object.usage)
                 };
+                let idents =
+                    naming::disambiguate(object.members.iter().map(|m| m.name.as_str()), &["new"]);
                 let fields = object
                     .members
                     .iter()
-                    .map(|m| resolve_field(m, role))
+                    .zip(idents)
+                    .map(|(m, ident)| resolve_field(m, ident, role))
                     .collect();
                 let doc = docs::to_markdown(&object.document);
                 (
@@ -194,7 +320,7 @@ impl Service {
             .collect();
         box_cycles(&mut objects);
         for (name, paging) in
-            paging::resolve(spec, &objects, overrides).map_err(SpecError::Invalid)?
+            paging::resolve(spec, &objects, &overrides.paging).map_err(SpecError::Invalid)?
         {
             if let Some(action) = actions.get_mut(&name) {
                 action.paging = Some(paging);
@@ -217,7 +343,7 @@ impl Service {
 /// output-only objects. Objects that may be sent (`in`, `both`, no usage) keep `Option<T>` for
 /// everything not `required`, so an unset field is omitted from the request instead of being
 /// sent as `""` or `0`.
-fn resolve_field(member: &spec::Member, role: Role) -> Field {
+fn resolve_field(member: &spec::Member, ident: String, role: Role) -> Field {
     let required = member.required == Some(true);
     let promised_output =
         member.output_required == Some(true) && member.value_allowed_null != Some(true);
@@ -237,6 +363,9 @@ fn resolve_field(member: &spec::Member, role: Role) -> Field {
         "float" => ValueType::Float,
         "bool" => ValueType::Bool,
         "datetime_iso" => ValueType::DateTime,
+        "datetime" => ValueType::LocalDateTime,
+        "date" => ValueType::Date,
+        "binary" => ValueType::Binary,
         object => ValueType::Object(object.to_owned()),
     };
     let ty = if member.kind == "list" {
@@ -246,7 +375,7 @@ fn resolve_field(member: &spec::Member, role: Role) -> Field {
     };
     Field {
         wire_name: member.name.clone(),
-        ident: naming::field_ident(&member.name),
+        ident,
         ty,
         always_present,
         constructor_arg: required,

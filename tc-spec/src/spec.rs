@@ -74,22 +74,22 @@ pub struct Member {
     #[serde(rename = "type")]
     pub kind: String,
     /// The value type (for lists the element type): `string`, `int64`, `uint64`, `float`,
-    /// `bool`, `datetime_iso` or an object name.
+    /// `bool`, `datetime_iso`, `datetime`, `date`, `binary` or an object name.
     pub member: String,
     #[serde(default)]
     pub document: String,
     #[serde(default)]
     pub example: Option<String>,
     /// Input side: the caller must send it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "flag")]
     pub required: Option<bool>,
     /// Output side: the server always sends it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "flag")]
     pub output_required: Option<bool>,
     /// Output side: the server may send `null`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "flag")]
     pub value_allowed_null: Option<bool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "flag")]
     pub disabled: Option<bool>,
 }
 
@@ -138,6 +138,57 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrderedMap<T> {
 
         deserializer.deserialize_map(EntriesVisitor(std::marker::PhantomData))
     }
+}
+
+/// A flag as the specs write it: `true`/`false`, and in a few files `1`/`0` (databuddy's
+/// `"required": 1`) or `"true"`/`"false"`. `null` is absent.
+fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+    struct FlagVisitor;
+
+    impl Visitor<'_> for FlagVisitor {
+        type Value = Option<bool>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("true, false, 1, 0 or null")
+        }
+
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            match v {
+                0 => Ok(Some(false)),
+                1 => Ok(Some(true)),
+                _ => Err(E::invalid_value(serde::de::Unexpected::Unsigned(v), &self)),
+            }
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            match u64::try_from(v) {
+                Ok(v) => self.visit_u64(v),
+                Err(_) => Err(E::invalid_value(serde::de::Unexpected::Signed(v), &self)),
+            }
+        }
+
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            match v {
+                "true" | "1" => Ok(Some(true)),
+                "false" | "0" => Ok(Some(false)),
+                _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+            }
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+
+    deserializer.deserialize_any(FlagVisitor)
 }
 
 /// Parses `api.json` text. Errors carry serde_json's line and column.

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use codegen::{Service, SpecError};
 use serde_json::{json, Value};
+use tc_spec::{Service, SpecError};
 
 fn teo_spec() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../api-spec/teo/v20220901/api.json");
@@ -70,22 +70,65 @@ fn unknown_member_types() {
 }
 
 #[test]
-fn duplicate_member_and_field_names() {
+fn duplicate_member_names_are_errors() {
+    let mut spec = teo_spec();
+    let members = spec["objects"]["DownloadL4LogsRequest"]["members"]
+        .as_array_mut()
+        .unwrap();
+    let copy = members[2].clone();
+    members.push(copy);
+    assert_eq!(
+        problems(&spec),
+        ["objects.DownloadL4LogsRequest.members[6].name: duplicate member \"ZoneIds\" (also members[2])"]
+    );
+}
+
+/// Wire names that differ but snake-case alike (`ZoneIds`, `ZoneIDs`, as `UUI`/`Uui` in real
+/// specs) get numbered suffixes in spec order; std-shadowing object names (`Result`) and integer
+/// flags (`"required": 1`) are accepted; `datetime`, `date` and `binary` members resolve.
+#[test]
+fn quirks_of_real_specs_resolve() {
+    use tc_spec::model::{FieldType, ValueType};
     let mut spec = teo_spec();
     let members = spec["objects"]["DownloadL4LogsRequest"]["members"]
         .as_array_mut()
         .unwrap();
     let mut copy = members[2].clone();
-    members.push(copy.clone());
-    copy["name"] = json!("ZoneIDs"); // a different wire name, but also `zone_ids` in Rust
+    copy["name"] = json!("ZoneIDs");
+    copy["required"] = json!(1);
     members.push(copy);
-    assert_eq!(
-        problems(&spec),
-        [
-            "objects.DownloadL4LogsRequest.members[6].name: duplicate member \"ZoneIds\" (also members[2])",
-            "objects.DownloadL4LogsRequest.members[7].name: \"ZoneIDs\" and members[2] map to the same Rust field name",
-        ]
+    for (name, member) in [
+        ("Day", "date"),
+        ("LocalTime", "datetime"),
+        ("File", "binary"),
+    ] {
+        let kind = if member == "binary" {
+            "binary"
+        } else {
+            "string"
+        };
+        members.push(json!({"name": name, "type": kind, "member": member, "required": 0}));
+    }
+    spec["objects"]["Result"] = json!({"members": [], "usage": "out"});
+    let service = Service::from_json(&spec.to_string()).expect("resolves");
+    let request = &service.objects["DownloadL4LogsRequest"];
+    let idents: Vec<_> = request.fields.iter().map(|f| f.ident.as_str()).collect();
+    assert_eq!(&idents[6..], ["zone_ids_2", "day", "local_time", "file"]);
+    assert!(
+        request.fields[6].constructor_arg,
+        "required: 1 reads as true"
     );
+    assert!(
+        !request.fields[7].constructor_arg,
+        "required: 0 reads as false"
+    );
+    assert_eq!(request.fields[7].ty, FieldType::One(ValueType::Date));
+    assert_eq!(
+        request.fields[8].ty,
+        FieldType::One(ValueType::LocalDateTime)
+    );
+    assert_eq!(request.fields[9].ty, FieldType::One(ValueType::Binary));
+    assert!(service.shadows_prelude());
 }
 
 #[test]
