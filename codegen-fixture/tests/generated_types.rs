@@ -5,7 +5,7 @@ use codegen_fixture::models::{
     Filter, ModifyCNAMESecretRequest, RuleNode, ACTIONS,
 };
 use serde_json::json;
-use teo_models::DateTime;
+use tc_types::DateTime;
 
 #[test]
 fn requests_serialize_exactly_the_members_set() {
@@ -153,7 +153,7 @@ fn client_methods_are_named_in_snake_case() {
 
 #[test]
 fn paginated_describes_where_paging_lives() {
-    use teo_client::paginate::Paginated;
+    use tc_runtime::paginate::Paginated;
 
     type Request = DescribeDDoSPoliciesRequest;
     assert_eq!(Request::ACTION, "DescribeDDoSPolicies");
@@ -192,7 +192,7 @@ fn paginated_describes_where_paging_lives() {
 #[test]
 fn generated_retry_safety_table() {
     use codegen_fixture::client::RETRY_SAFETY;
-    use teo_client::retry::RetrySafety;
+    use tc_runtime::RetrySafety;
     assert_eq!(
         RETRY_SAFETY,
         &[

@@ -16,7 +16,7 @@ fn fixture_files() {
     let options = Options {
         source: "codegen/tests/fixture/api.json".into(),
         models_path: "crate::models".into(),
-        runtime_path: "teo_client".into(),
+        runtime_path: "tc_runtime".into(),
     };
     let output = codegen::generate(
         &read("tests/fixture/api.json"),
@@ -38,7 +38,9 @@ fn fixture_files() {
             "fixture__models__mod",
             "fixture__models__actions",
             "fixture__models__objects",
+            "fixture__models__paging",
             "fixture__client__mod",
+            "fixture__client__client",
             "fixture__client__operations",
             "fixture__client__paginators",
             "fixture__client__service"

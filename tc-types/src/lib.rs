@@ -19,6 +19,8 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 
 pub use time;
 
+pub mod paging;
+
 /// Text that is not in the format of its date-time member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DateTimeError {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use teo_client::{Client, Error, Language};
+use teo_client::{Client, Error, ErrorKind, Language};
 
 use crate::args::{self, Command, GlobalOptions};
 use crate::credentials;
@@ -170,25 +170,23 @@ pub(crate) fn endpoint_url(endpoint: Option<&str>) -> String {
 /// The message and status for a client error: tccli's line for API errors, a tagged one-liner
 /// (with the causes of transport errors) otherwise.
 pub(crate) fn client_failure(error: Error) -> Failure {
-    match &error {
-        Error::Api {
-            code,
-            message,
-            request_id,
-            ..
-        } => Failure::failed(format!(
-            "[TencentCloudSDKException] code:{code} message:{message} requestId:{request_id}"
+    match error.kind() {
+        ErrorKind::Api => Failure::failed(format!(
+            "[TencentCloudSDKException] code:{} message:{} requestId:{}",
+            error.code().unwrap_or_default(),
+            error.message().unwrap_or_default(),
+            error.request_id().unwrap_or_default()
         )),
-        Error::InvalidRequest { .. } => Failure::usage(format!("[InvalidRequest] {error}")),
-        Error::UnknownAction(_) => Failure::usage(format!("[UnknownAction] {error}")),
-        Error::Config(_) => Failure::usage(format!("[Config] {error}")),
-        Error::Credentials { .. } => Failure::usage(format!("[Credentials] {error}")),
-        _ => {
+        ErrorKind::InvalidRequest => Failure::usage(format!("[InvalidRequest] {error}")),
+        ErrorKind::UnknownAction => Failure::usage(format!("[UnknownAction] {error}")),
+        ErrorKind::Config => Failure::usage(format!("[Config] {error}")),
+        ErrorKind::Credentials => Failure::usage(format!("[Credentials] {error}")),
+        kind => {
             let message = with_causes(&error);
-            let tag = match error {
-                Error::Transport { .. } => "[Transport]",
-                Error::HttpStatus { .. } => "[HttpStatus]",
-                Error::Decode { .. } => "[Decode]",
+            let tag = match kind {
+                ErrorKind::Transport => "[Transport]",
+                ErrorKind::HttpStatus => "[HttpStatus]",
+                ErrorKind::Decode => "[Decode]",
                 _ => "[Error]",
             };
             Failure::failed(format!("{tag} {message}"))
@@ -230,12 +228,12 @@ mod tests {
 
     #[test]
     fn api_errors_print_like_tccli() {
-        let failure = client_failure(Error::Api {
-            action: "DownloadL4Logs".into(),
-            code: "AuthFailure.SignatureFailure".into(),
-            message: "The provided credentials could not be validated.".into(),
-            request_id: "req-1".into(),
-        });
+        let failure = client_failure(Error::api(
+            "DownloadL4Logs",
+            "AuthFailure.SignatureFailure",
+            "The provided credentials could not be validated.",
+            "req-1",
+        ));
         assert_eq!(
             failure,
             Failure::failed(

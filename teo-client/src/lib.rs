@@ -23,24 +23,21 @@
 //! The methods (one per action) are generated from the spec into `src/generated/`; the runtime
 //! they share — signing, transport, errors — is hand-written in the other modules.
 
-mod client;
-pub mod credentials;
-mod error;
 #[rustfmt::skip] // generated code is formatted by the generator (prettyplease)
 mod generated;
 pub mod logs;
-pub mod paginate;
-mod rate_limit;
-pub mod retry;
-pub use tc_sign as signing;
 
-pub use client::{
-    Client, ClientBuilder, Language, DEFAULT_ENDPOINT, DEFAULT_RATE_LIMIT, MAINLAND_ENDPOINT,
+pub use generated::{Client, RETRY_SAFETY, SERVICE};
+/// Builds a [`Client`]: `Client::builder(credentials)` or `Client::from_env()`.
+pub type ClientBuilder = tc_runtime::ClientBuilder<Client>;
+pub use tc_runtime::{
+    codes, credentials, hooks, paginate, retry, signing, Credentials, CredentialsError, Error,
+    ErrorKind, Language, Paginator, ProvideCredentials, RetryPolicy, RetrySafety, Snippet,
+    DEFAULT_RATE_LIMIT,
 };
-pub use credentials::{Credentials, CredentialsError, ProvideCredentials};
-pub use error::codes;
-pub use error::{Error, Snippet};
-pub use paginate::Paginator;
-pub use retry::RetryPolicy;
+/// The international endpoint.
+pub const DEFAULT_ENDPOINT: &str = "https://teo.intl.tencentcloudapi.com";
+/// The mainland China endpoint.
+pub const MAINLAND_ENDPOINT: &str = "https://teo.tencentcloudapi.com";
 /// The request, response and data types.
 pub use teo_models as models;

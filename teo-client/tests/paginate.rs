@@ -19,7 +19,7 @@ use teo_client::models::{
     DescribeSecurityIPGroupContentRequest, DescribeZonesRequest, DescribeZonesResponse,
     DownloadL4LogsRequest, L4OfflineLog, Zone,
 };
-use teo_client::{Client, Credentials, Error, RetryPolicy};
+use teo_client::{Client, Credentials, Error, ErrorKind, RetryPolicy};
 use teo_mock::answers::total_items;
 use teo_mock::faults::{Fault, FaultPlan, Trigger};
 use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
@@ -294,7 +294,9 @@ async fn download_l4_logs_pages_by_300_by_default() {
         if size > 300 {
             // Past the action's maximum the mock rejects the Limit, like the service.
             match result {
-                Err(Error::Api { code, .. }) => assert_eq!(code, "InvalidParameterValue"),
+                Err(e) if e.kind() == ErrorKind::Api => {
+                    assert_eq!(e.code(), Some("InvalidParameterValue"))
+                }
                 other => panic!("page size {size}: {other:?}"),
             }
         } else {
@@ -500,9 +502,9 @@ async fn a_repeated_page_from_the_mock_is_fetched_again_or_ends_the_stream() {
     assert_unique(&items, ACTION);
     assert_eq!(rest.len(), 1, "the error ends the stream");
     match &rest[0] {
-        Err(Error::Paging { action, offset, .. }) => {
-            assert_eq!(action, ACTION);
-            assert_eq!(*offset, 50);
+        Err(e) if e.kind() == ErrorKind::Paging => {
+            assert_eq!(e.action(), Some(ACTION));
+            assert_eq!(e.paging_offset(), Some(50));
         }
         other => panic!("expected Error::Paging, got {other:?}"),
     }
@@ -772,14 +774,10 @@ async fn an_ignored_offset_ends_with_a_paging_error() {
     assert_eq!(ids(&items), expected_ids(0..7));
     assert_eq!(rest.len(), 1, "the error is the last element");
     match &rest[0] {
-        Err(Error::Paging {
-            action,
-            offset,
-            reason,
-        }) => {
-            assert_eq!(action, "DescribeZones");
-            assert_eq!(*offset, 7);
-            assert!(reason.contains("3 times"), "{reason}");
+        Err(e) if e.kind() == ErrorKind::Paging => {
+            assert_eq!(e.action(), Some("DescribeZones"));
+            assert_eq!(e.paging_offset(), Some(7));
+            assert!(e.to_string().contains("3 times"), "{e}");
         }
         other => panic!("expected Error::Paging, got {other:?}"),
     }
@@ -790,7 +788,7 @@ async fn an_ignored_offset_ends_with_a_paging_error() {
         Scripted::start(|call| json!({ "Zones": slice(30, 0, call.limit.unwrap_or(20)) })).await;
     let (items, rest) = split(zone_items(&server, 7).await);
     assert_eq!(ids(&items), expected_ids(0..7));
-    assert!(matches!(rest[..], [Err(Error::Paging { offset: 7, .. })]));
+    assert!(matches!(&rest[..], [Err(e)] if e.paging_offset() == Some(7)));
     assert_eq!(server.offsets(), [0, 7, 7, 7]);
 
     // Serving an earlier page that is not the first is caught the same way.
@@ -801,7 +799,7 @@ async fn an_ignored_offset_ends_with_a_paging_error() {
     .await;
     let (items, rest) = split(zone_items(&server, 7).await);
     assert_eq!(ids(&items), expected_ids(0..14));
-    assert!(matches!(rest[..], [Err(Error::Paging { offset: 14, .. })]));
+    assert!(matches!(&rest[..], [Err(e)] if e.paging_offset() == Some(14)));
     assert_eq!(server.offsets(), [0, 7, 14, 14, 14]);
 }
 
@@ -937,15 +935,10 @@ async fn an_error_mid_way_ends_the_stream_after_it() {
     let first = pages[0].as_ref().expect("page 1");
     assert_eq!(ids(&first.zones), expected_ids(0..7));
     match &pages[1] {
-        Err(Error::Api {
-            action,
-            code,
-            request_id,
-            ..
-        }) => {
-            assert_eq!(action, "DescribeZones");
-            assert_eq!(code, "InternalError");
-            assert_eq!(request_id, "scripted-error");
+        Err(e) if e.kind() == ErrorKind::Api => {
+            assert_eq!(e.action(), Some("DescribeZones"));
+            assert_eq!(e.code(), Some("InternalError"));
+            assert_eq!(e.request_id(), Some("scripted-error"));
         }
         other => panic!("expected the API error, got {other:?}"),
     }
@@ -958,7 +951,7 @@ async fn an_error_mid_way_ends_the_stream_after_it() {
     let server = Scripted::start(script).await;
     let (items, rest) = split(zone_items(&server, 7).await);
     assert_eq!(ids(&items), expected_ids(0..7));
-    assert!(matches!(&rest[..], [Err(Error::Api { code, .. })] if code == "InternalError"));
+    assert!(matches!(&rest[..], [Err(e)] if e.code() == Some("InternalError")));
     assert_eq!(server.offsets(), [0, 7]);
 
     // collect_items gives the error alone.

@@ -61,7 +61,7 @@ async fn calls_are_traced_without_secrets() {
     println!("{logs}");
     let request_id = response["RequestId"].as_str().expect("request id");
     assert!(
-        logs.contains("teo{action=\"DescribeZones\"}:attempt{n=1"),
+        logs.contains("call{service=\"teo\" action=\"DescribeZones\"}:attempt{n=1"),
         "{logs}"
     );
     assert!(logs.contains("retrying"), "{logs}");

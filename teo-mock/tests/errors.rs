@@ -18,14 +18,11 @@ fn client(mock: &MockServer, id: &str, key: &str) -> Client {
 /// The API error code of a failed call, with its message.
 fn api_code(result: Result<Value, Error>) -> (String, String) {
     match result {
-        Err(Error::Api {
-            code,
-            message,
-            request_id,
-            ..
-        }) => {
+        Err(e) if e.code().is_some() => {
+            let request_id = e.request_id().unwrap_or_default();
             assert!(!request_id.is_empty(), "every error carries a RequestId");
-            (code, message)
+            let code = e.code().unwrap_or_default().to_owned();
+            (code, e.message().unwrap_or_default().to_owned())
         }
         other => panic!("expected an API error, got {other:?}"),
     }

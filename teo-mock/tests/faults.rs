@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use teo_client::{Client, Credentials, Error, RetryPolicy};
+use teo_client::{Client, Credentials, Error, ErrorKind as Kind, RetryPolicy};
 use teo_mock::faults::{Fault, FaultPlan};
 use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use teo_mock::{MockConfig, MockServer};
@@ -44,7 +44,7 @@ async fn describe_zones(client: &Client) -> Result<DescribeZonesResponse, Error>
 /// The API error code of a failed call; panics on success or any other error.
 fn api_code<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
     match result {
-        Err(Error::Api { code, .. }) => code,
+        Err(e) if e.kind() == Kind::Api => e.code().unwrap_or_default().to_owned(),
         other => panic!("expected an API error, got {other:?}"),
     }
 }
@@ -154,10 +154,9 @@ async fn api_error_faults_are_typed_api_errors() {
     .unwrap();
     let client = client(&mock);
     match describe_zones(&client).await {
-        Err(Error::Api {
-            code, request_id, ..
-        }) => {
-            assert_eq!(code, "RequestLimitExceeded");
+        Err(e) if e.kind() == Kind::Api => {
+            assert_eq!(e.code(), Some("RequestLimitExceeded"));
+            let request_id = e.request_id().unwrap_or_default();
             assert_eq!(request_id.len(), 36, "{request_id}");
         }
         other => panic!("{other:?}"),
@@ -174,10 +173,9 @@ async fn bad_gateway_is_an_http_status_error() {
             .await
             .unwrap();
     match describe_zones(&client(&mock)).await {
-        Err(Error::HttpStatus {
-            status, snippet, ..
-        }) => {
-            assert_eq!(status, 502);
+        Err(e) if e.kind() == Kind::HttpStatus => {
+            let snippet = e.body_snippet().expect("snippet");
+            assert_eq!(e.http_status(), Some(502));
             assert!(snippet.as_str().starts_with("<html>"), "{snippet}");
             assert!(snippet.as_str().contains("502 Bad Gateway"), "{snippet}");
         }
@@ -233,7 +231,7 @@ async fn reset_is_a_transport_error() {
     .unwrap();
     let client = client(&mock);
     match describe_zones(&client).await {
-        Err(Error::Transport { .. }) => {}
+        Err(e) if e.kind() == Kind::Transport => {}
         other => panic!("expected a transport error, got {other:?}"),
     }
     // The plan is spent: the next call gets through on a new connection.
@@ -281,7 +279,7 @@ async fn truncated_body_is_a_transport_error() {
     .unwrap();
     let client = client(&mock);
     match describe_zones(&client).await {
-        Err(Error::Transport { .. }) => {}
+        Err(e) if e.kind() == Kind::Transport => {}
         other => panic!("expected a transport error, got {other:?}"),
     }
     describe_zones(&client).await.unwrap();
@@ -541,7 +539,7 @@ async fn shutdown_frees_the_port() {
     );
     assert!(matches!(
         describe_zones(&client).await,
-        Err(Error::Transport { .. })
+        Err(e) if e.kind() == Kind::Transport
     ));
     let again = MockServer::start(config().bind(addr)).await.unwrap();
     assert_eq!(again.addr(), addr);

@@ -32,13 +32,3 @@ pub use tc_types as support;
 /// The date-time library [`DateTime`] converts from.
 pub use tc_types::time;
 pub use tc_types::{Date, DateTime, DateTimeError, LocalDateTime};
-
-/// The action called `name` (`DownloadL4Logs`), if the service has it.
-// `#[inline]` keeps the table's typed readers out of this crate's own build (see `ACTIONS`).
-#[inline]
-pub fn action(name: &str) -> Option<&'static tc_types::ActionInfo> {
-    ACTIONS
-        .binary_search_by(|a| a.name().cmp(name))
-        .ok()
-        .map(|i| &ACTIONS[i])
-}

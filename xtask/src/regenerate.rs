@@ -23,6 +23,14 @@ pub const TARGETS: &[Target] = &[
         models_dir: "teo-models/src/generated",
         client_dir: "teo-client/src/generated",
         models_path: "teo_models",
+        runtime_path: "tc_runtime",
+    },
+    // STS, which the runtime's AssumeRole and web identity credential providers call.
+    Target {
+        spec: "api-spec/sts/v20180813/api.json",
+        models_dir: "tc-runtime/src/generated/sts/models",
+        client_dir: "tc-runtime/src/generated/sts/client",
+        models_path: "crate::sts::models",
         runtime_path: "crate",
     },
     // The generator's own fixture, compiled by the `codegen-fixture` crate.
@@ -31,7 +39,7 @@ pub const TARGETS: &[Target] = &[
         models_dir: "codegen-fixture/src/generated/models",
         client_dir: "codegen-fixture/src/generated/client",
         models_path: "crate::models",
-        runtime_path: "teo_client",
+        runtime_path: "tc_runtime",
     },
 ];
 

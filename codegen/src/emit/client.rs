@@ -6,11 +6,11 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{doc_attrs, ident, parse_path, render, EmitError, GeneratedFile, Options};
-use tc_spec::model::{Action, Field, Service, ValueType};
-use tc_spec::paging::Paging;
+use tc_spec::model::{Action, Service};
 
 pub fn client_files(service: &Service, options: &Options) -> Result<Vec<GeneratedFile>, EmitError> {
     let models = parse_path(&options.models_path)?;
+    let runtime = parse_path(&options.runtime_path)?;
     let methods = service.actions.values().map(|action| {
         let method = ident(&action.method);
         let name = &action.name;
@@ -25,142 +25,173 @@ pub fn client_files(service: &Service, options: &Options) -> Result<Vec<Generate
         let doc = doc_attrs(&lines);
         quote! {
             #doc
-            pub async fn #method(&self, input: #models::#input) -> ::core::result::Result<#models::#output, crate::Error> {
+            pub async fn #method(&self, input: #models::#input) -> ::core::result::Result<#models::#output, #runtime::Error> {
                 self.send(#name, &input).await
             }
         }
     });
     let operations = quote! {
-        impl crate::Client {
+        impl super::Client {
             #( #methods )*
         }
     };
     let paginators = service
         .actions
         .values()
-        .filter_map(|action| Some(paginator(action, action.paging.as_ref()?, &models)));
+        .filter(|action| action.paging.is_some())
+        .map(|action| paginator_method(action, &models, &runtime));
     let paginators = quote! {
-        #( #paginators )*
+        impl super::Client {
+            #( #paginators )*
+        }
     };
     let module = quote! {
-        #![allow(clippy::doc_lazy_continuation)]
+        #![allow(clippy::doc_lazy_continuation, clippy::module_inception)]
+        mod client;
         mod operations;
         mod paginators;
         mod service;
+        pub use self::client::*;
         pub use self::service::*;
     };
     Ok(vec![
         render("mod.rs", options, module)?,
+        render(
+            "client.rs",
+            options,
+            client_type(service, &models, &runtime),
+        )?,
         render("operations.rs", options, operations)?,
         render("paginators.rs", options, paginators)?,
-        render("service.rs", options, service_table(service, options)?)?,
+        render("service.rs", options, service_table(service, &runtime))?,
     ])
+}
+
+/// The service's client: the runtime client bound to this service's descriptor, with the
+/// runtime's per-call settings passed through. The action methods are added in `operations.rs`.
+fn client_type(service: &Service, models: &syn::Path, runtime: &syn::Path) -> TokenStream {
+    let doc = format!(
+        " A client of `{}` {}: one async method per action, over the shared runtime.",
+        service.name, service.version
+    );
+    quote! {
+        #[doc = #doc]
+        ///
+        /// Cheap to clone; clones share one connection pool and rate limiter. Build one with
+        /// [`Client::builder`] or [`Client::from_env`].
+        #[derive(Debug, Clone)]
+        pub struct Client {
+            runtime: #runtime::Client,
+        }
+
+        impl ::core::convert::From<#runtime::Client> for Client {
+            fn from(runtime: #runtime::Client) -> Client {
+                Client { runtime }
+            }
+        }
+
+        impl Client {
+            /// A builder signing with `credentials`: fixed credentials or any credentials source.
+            pub fn builder(credentials: impl #runtime::ProvideCredentials + 'static) -> #runtime::ClientBuilder<Client> {
+                #runtime::ClientBuilder::new(&super::SERVICE, credentials)
+            }
+
+            /// A builder configured from the environment (credentials from the default chain).
+            pub fn from_env() -> #runtime::ClientBuilder<Client> {
+                #runtime::ClientBuilder::from_env(&super::SERVICE)
+            }
+
+            /// The runtime client underneath.
+            pub fn runtime(&self) -> &#runtime::Client {
+                &self.runtime
+            }
+
+            /// This client with another per-attempt time limit.
+            pub fn with_timeout(&self, timeout: ::core::time::Duration) -> Client {
+                Client { runtime: self.runtime.with_timeout(timeout) }
+            }
+
+            /// This client with another limit on whole calls, retries included.
+            pub fn with_total_timeout(&self, timeout: ::core::time::Duration) -> Client {
+                Client { runtime: self.runtime.with_total_timeout(timeout) }
+            }
+
+            /// This client with another retry policy.
+            pub fn with_retry(&self, retry: #runtime::RetryPolicy) -> Client {
+                Client { runtime: self.runtime.with_retry(retry) }
+            }
+
+            /// Sends `input` as the request of `action` and reads the typed response; every
+            /// action method is this call.
+            pub async fn send<I: ::serde::Serialize, O: ::serde::de::DeserializeOwned>(
+                &self,
+                action: &str,
+                input: &I,
+            ) -> ::core::result::Result<O, #runtime::Error> {
+                self.runtime.send(action, input).await
+            }
+
+            /// Calls any action by name with a JSON request, checked against the action's typed
+            /// request before sending; returns the JSON inside `Response`.
+            pub async fn call(
+                &self,
+                action: &str,
+                input: ::serde_json::Value,
+            ) -> ::core::result::Result<::serde_json::Value, #runtime::Error> {
+                let info = #models::action(action).ok_or_else(|| #runtime::Error::unknown_action(action))?;
+                self.runtime.call(::core::option::Option::Some(info), action, input).await
+            }
+
+            /// Pages through the action of `request` (see the runtime's `paginate` module).
+            pub fn paginate<R: #runtime::paginate::Paginated>(&self, request: R) -> #runtime::paginate::Paginator<R> {
+                self.runtime.paginate(request)
+            }
+        }
+    }
 }
 
 /// The facts the runtime reads per action, as data: retry safety, sorted by action name for
 /// binary search.
-fn service_table(service: &Service, options: &Options) -> Result<TokenStream, EmitError> {
-    let runtime = parse_path(&options.runtime_path)?;
+fn service_table(service: &Service, runtime: &syn::Path) -> TokenStream {
     let entries = service.actions.values().map(|action| {
         let name = &action.name;
         let safety = format_ident!("{}", action.facts.retry.name());
-        quote!((#name, #runtime::retry::RetrySafety::#safety))
+        quote!((#name, #runtime::RetrySafety::#safety))
     });
-    Ok(quote! {
+    let (name, version) = (&service.name, &service.version);
+    let endpoint = format!("https://{name}.intl.tencentcloudapi.com");
+    let mainland = format!("https://{name}.tencentcloudapi.com");
+    quote! {
+        /// The service as the runtime knows it: names, endpoints, and each action's facts.
+        pub static SERVICE: #runtime::Service = #runtime::Service {
+            name: #name,
+            version: #version,
+            endpoint: #endpoint,
+            mainland_endpoint: #mainland,
+            retry_safety: RETRY_SAFETY,
+        };
         /// Each action's retry safety, decided by the generator from the spec and its
         /// `retry.json` overrides; sorted by action name.
-        pub const RETRY_SAFETY: &[(&str, #runtime::retry::RetrySafety)] = &[ #( #entries ),* ];
-    })
+        pub const RETRY_SAFETY: &[(&str, #runtime::RetrySafety)] = &[ #( #entries ),* ];
+    }
 }
 
-/// `impl Paginated for <Action>Request` and `Client::<action>_paginator`.
-fn paginator(action: &Action, paging: &Paging, models: &syn::Path) -> TokenStream {
-    let name = &action.name;
+/// `Client::<action>_paginator`, over the `Paginated` impl in the models.
+fn paginator_method(action: &Action, models: &syn::Path, runtime: &syn::Path) -> TokenStream {
     let input = format_ident!("{}", action.input);
-    let output = format_ident!("{}", action.output);
-    let item = match &paging.item {
-        ValueType::String | ValueType::Binary => quote!(String),
-        ValueType::Int64 => quote!(i64),
-        ValueType::UInt64 => quote!(u64),
-        ValueType::Float => quote!(f64),
-        ValueType::Bool => quote!(bool),
-        ValueType::DateTime => quote!(::tc_types::DateTime),
-        ValueType::LocalDateTime => quote!(::tc_types::LocalDateTime),
-        ValueType::Date => quote!(::tc_types::Date),
-        ValueType::Object(object) => {
-            let object = format_ident!("{}", object);
-            quote!(#models::#object)
-        }
-    };
-    let max_page_size = match paging.max_page_size {
-        Some(max) => {
-            let max = proc_macro2::Literal::u64_unsuffixed(max);
-            quote!(Some(#max))
-        }
-        None => quote!(None),
-    };
-    let get = |field: &Field, on: TokenStream| {
-        let member = ident(&field.ident);
-        if field.always_present {
-            quote!(crate::paginate::to_u64(#on.#member))
-        } else {
-            quote!(#on.#member.and_then(crate::paginate::to_u64))
-        }
-    };
-    let set = |field: &Field| {
-        let member = ident(&field.ident);
-        if field.always_present {
-            quote!(self.#member = crate::paginate::from_u64(value);)
-        } else {
-            quote!(self.#member = Some(crate::paginate::from_u64(value));)
-        }
-    };
-    let (offset, set_offset) = (get(&paging.offset, quote!(self)), set(&paging.offset));
-    let (limit, set_limit) = (get(&paging.limit, quote!(self)), set(&paging.limit));
-    let total = match &paging.total {
-        Some(total) => {
-            let value = get(total, quote!(output));
-            quote!(fn total(output: &Self::Output) -> Option<u64> { #value })
-        }
-        None => quote!(
-            fn total(_: &Self::Output) -> Option<u64> {
-                None
-            }
-        ),
-    };
-    let items = ident(&paging.items.ident);
-    let (items_ref, into_items) = if paging.items.always_present {
-        (quote!(&output.#items), quote!(output.#items))
-    } else {
-        (
-            quote!(output.#items.as_deref().unwrap_or_default()),
-            quote!(output.#items.unwrap_or_default()),
-        )
-    };
+    let items = action
+        .paging
+        .as_ref()
+        .map_or("", |paging| paging.items.wire_name.as_str());
     let method = format_ident!("{}_paginator", action.method.trim_start_matches("r#"));
     let doc = format!(
-        " Pages through `{name}`: a stream of responses (`pages`) or of `{}` items (`items`).",
-        paging.items.wire_name
+        " Pages through `{}`: a stream of responses (`pages`) or of `{items}` items (`items`).",
+        action.name
     );
     quote! {
-        impl crate::paginate::Paginated for #models::#input {
-            type Output = #models::#output;
-            type Item = #item;
-            const ACTION: &'static str = #name;
-            const MAX_PAGE_SIZE: Option<u64> = #max_page_size;
-            fn page_offset(&self) -> Option<u64> { #offset }
-            fn set_page_offset(&mut self, value: u64) { #set_offset }
-            fn page_limit(&self) -> Option<u64> { #limit }
-            fn set_page_limit(&mut self, value: u64) { #set_limit }
-            #total
-            fn items(output: &Self::Output) -> &[Self::Item] { #items_ref }
-            fn into_items(output: Self::Output) -> Vec<Self::Item> { #into_items }
-        }
-        impl crate::Client {
-            #[doc = #doc]
-            pub fn #method(&self, input: #models::#input) -> crate::paginate::Paginator<#models::#input> {
-                self.paginate(input)
-            }
+        #[doc = #doc]
+        pub fn #method(&self, input: #models::#input) -> #runtime::paginate::Paginator<#models::#input> {
+            self.paginate(input)
         }
     }
 }

@@ -4,7 +4,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{doc_attrs, ident, render, EmitError, GeneratedFile, Options};
-use tc_spec::model::{Field, FieldType, Object, Role, Service, ValueType};
+use tc_spec::model::{Action, Field, FieldType, Object, Role, Service, ValueType};
+use tc_spec::paging::Paging;
 
 /// How generated code names std's prelude items: plainly, or — when the spec has an object that
 /// would shadow one (`Result`, `Option`, …) — by full path.
@@ -69,12 +70,22 @@ pub fn model_files(service: &Service, options: &Options) -> Result<Vec<Generated
         #![allow(deprecated, clippy::too_many_arguments, clippy::large_enum_variant)]
         mod actions;
         mod objects;
+        mod paging;
         pub use self::actions::*;
         pub use self::objects::*;
         /// Short name of the service: the signing scope and the first label of its endpoint host.
         pub const SERVICE: &str = #service_name;
         /// The API version every request is sent with (`X-TC-Version`).
         pub const API_VERSION: &str = #version;
+        /// The action called `name` (`DownloadL4Logs`), if the service has it.
+        // `#[inline]` keeps the table's typed readers out of this crate's own build (see `ACTIONS`).
+        #[inline]
+        pub fn action(name: &str) -> ::core::option::Option<&'static ::tc_types::ActionInfo> {
+            ACTIONS
+                .binary_search_by(|a| a.name().cmp(name))
+                .ok()
+                .map(|i| &ACTIONS[i])
+        }
     };
 
     let std = Std::for_service(service);
@@ -117,10 +128,26 @@ pub fn model_files(service: &Service, options: &Options) -> Result<Vec<Generated
         #( #data_items )*
     };
 
+    let paging: Vec<TokenStream> = service
+        .actions
+        .values()
+        .filter_map(|action| Some(paginated(action, action.paging.as_ref()?)))
+        .collect();
+    let import = (!paging.is_empty()).then(|| {
+        quote!(
+            use super::*;
+        )
+    });
+    let paging = quote! {
+        #import
+        #( #paging )*
+    };
+
     Ok(vec![
         render("mod.rs", options, module)?,
         render("actions.rs", options, actions)?,
         render("objects.rs", options, objects)?,
+        render("paging.rs", options, paging)?,
     ])
 }
 
@@ -411,6 +438,75 @@ fn redacted_debug(object: &Object) -> TokenStream {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.debug_struct(#label) #( #entries )* .finish()
             }
+        }
+    }
+}
+
+/// `impl Paginated for <Action>Request`: where the request's `Offset`/`Limit` and the response's
+/// items and total are, as data the runtime's paginator reads.
+fn paginated(action: &Action, paging: &Paging) -> TokenStream {
+    let name = &action.name;
+    let input = format_ident!("{}", action.input);
+    let output = format_ident!("{}", action.output);
+    let item = value_type(&paging.item, Std { qualified: true });
+    let max_page_size = match paging.max_page_size {
+        Some(max) => {
+            let max = proc_macro2::Literal::u64_unsuffixed(max);
+            quote!(::core::option::Option::Some(#max))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let get = |field: &Field, on: TokenStream| {
+        let member = ident(&field.ident);
+        if field.always_present {
+            quote!(::tc_types::paging::to_u64(#on.#member))
+        } else {
+            quote!(#on.#member.and_then(::tc_types::paging::to_u64))
+        }
+    };
+    let set = |field: &Field| {
+        let member = ident(&field.ident);
+        if field.always_present {
+            quote!(self.#member = ::tc_types::paging::from_u64(value);)
+        } else {
+            quote!(self.#member = ::core::option::Option::Some(::tc_types::paging::from_u64(value));)
+        }
+    };
+    let (offset, set_offset) = (get(&paging.offset, quote!(self)), set(&paging.offset));
+    let (limit, set_limit) = (get(&paging.limit, quote!(self)), set(&paging.limit));
+    let total = match &paging.total {
+        Some(total) => {
+            let value = get(total, quote!(output));
+            quote!(fn total(output: &Self::Output) -> ::core::option::Option<u64> { #value })
+        }
+        None => quote!(
+            fn total(_: &Self::Output) -> ::core::option::Option<u64> {
+                ::core::option::Option::None
+            }
+        ),
+    };
+    let items = ident(&paging.items.ident);
+    let (items_ref, into_items) = if paging.items.always_present {
+        (quote!(&output.#items), quote!(output.#items))
+    } else {
+        (
+            quote!(output.#items.as_deref().unwrap_or_default()),
+            quote!(output.#items.unwrap_or_default()),
+        )
+    };
+    quote! {
+        impl ::tc_types::paging::Paginated for #input {
+            type Output = #output;
+            type Item = #item;
+            const ACTION: &'static str = #name;
+            const MAX_PAGE_SIZE: ::core::option::Option<u64> = #max_page_size;
+            fn page_offset(&self) -> ::core::option::Option<u64> { #offset }
+            fn set_page_offset(&mut self, value: u64) { #set_offset }
+            fn page_limit(&self) -> ::core::option::Option<u64> { #limit }
+            fn set_page_limit(&mut self, value: u64) { #set_limit }
+            #total
+            fn items(output: &Self::Output) -> &[Self::Item] { #items_ref }
+            fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> { #into_items }
         }
     }
 }

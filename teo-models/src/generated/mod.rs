@@ -2,9 +2,15 @@
 #![allow(deprecated, clippy::too_many_arguments, clippy::large_enum_variant)]
 mod actions;
 mod objects;
+mod paging;
 pub use self::actions::*;
 pub use self::objects::*;
 /// Short name of the service: the signing scope and the first label of its endpoint host.
 pub const SERVICE: &str = "teo";
 /// The API version every request is sent with (`X-TC-Version`).
 pub const API_VERSION: &str = "2022-09-01";
+/// The action called `name` (`DownloadL4Logs`), if the service has it.
+#[inline]
+pub fn action(name: &str) -> ::core::option::Option<&'static ::tc_types::ActionInfo> {
+    ACTIONS.binary_search_by(|a| a.name().cmp(name)).ok().map(|i| &ACTIONS[i])
+}

@@ -1,13 +1,75 @@
-//! The one error type of the client.
+//! The one error type of the client: opaque, so it can grow, with accessors for what callers
+//! decide on (`code()`, `request_id()`, `is_retryable()`, …) and the cause as `source()`.
 
 use std::fmt;
 
 use crate::retry::RetryClass;
 
 /// Why a call failed. Messages never contain secrets.
-#[derive(Debug, thiserror::Error)]
+///
+/// Ask it what you need: [`kind`](Error::kind), [`action`](Error::action),
+/// [`code`](Error::code) and [`message`](Error::message) of an API error,
+/// [`request_id`](Error::request_id), [`http_status`](Error::http_status),
+/// [`is_timeout`](Error::is_timeout), [`is_throttling`](Error::is_throttling),
+/// [`is_retryable`](Error::is_retryable). The underlying cause (a transport error, a JSON error,
+/// a [`CredentialsError`](crate::CredentialsError)) is its `source()`.
+pub struct Error(Box<Repr>);
+
+/// What kind of failure an [`Error`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ErrorKind {
+    /// The service answered with `Response.Error` ([`Error::code`] says which).
+    Api,
+    /// The request does not match the action's typed request, or could not be encoded.
+    InvalidRequest,
+    /// `call` was given an action the service does not have.
+    UnknownAction,
+    /// The client configuration is unusable.
+    Config,
+    /// No usable credentials.
+    Credentials,
+    /// The request could not be signed.
+    Signing,
+    /// Connecting, sending or receiving failed.
+    Transport,
+    /// An attempt or the whole call took longer than its limit.
+    Timeout,
+    /// An HTTP status other than 200 without the API's error envelope.
+    HttpStatus,
+    /// Paging stopped because the server misbehaved.
+    Paging,
+    /// The response is not the envelope or does not match the typed response.
+    Decode,
+}
+
+impl From<Repr> for Error {
+    fn from(repr: Repr) -> Error {
+        Error(Box::new(repr))
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&*self.0)
+    }
+}
+
+/// The inside of an [`Error`]; private so variants can change.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Repr {
     /// The service answered with `Response.Error`.
     #[error("{action}: {code}: {message} (request id {request_id})")]
     Api {
@@ -39,7 +101,7 @@ pub enum Error {
     #[error("{action}: signing failed: {source}")]
     Signing {
         action: String,
-        source: crate::signing::SigningError,
+        source: tc_sign::SigningError,
     },
     /// Connecting, sending or receiving failed (a reset connection, a truncated body).
     #[error("{action}: transport error: {source}")]
@@ -79,20 +141,121 @@ pub enum Error {
 }
 
 impl Error {
-    /// The API error code (`AuthFailure.SignatureFailure`), for [`Error::Api`].
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match &*self.0 {
+            Repr::Api { .. } => ErrorKind::Api,
+            Repr::InvalidRequest { .. } => ErrorKind::InvalidRequest,
+            Repr::UnknownAction(_) => ErrorKind::UnknownAction,
+            Repr::Config(_) => ErrorKind::Config,
+            Repr::Credentials { .. } => ErrorKind::Credentials,
+            Repr::Signing { .. } => ErrorKind::Signing,
+            Repr::Transport { .. } => ErrorKind::Transport,
+            Repr::Timeout { .. } => ErrorKind::Timeout,
+            Repr::HttpStatus { .. } => ErrorKind::HttpStatus,
+            Repr::Paging { .. } => ErrorKind::Paging,
+            Repr::Decode { .. } => ErrorKind::Decode,
+        }
+    }
+
+    /// The action of the failed call (`DescribeZones`); `None` for configuration errors.
+    pub fn action(&self) -> Option<&str> {
+        match &*self.0 {
+            Repr::Api { action, .. }
+            | Repr::InvalidRequest { action, .. }
+            | Repr::UnknownAction(action)
+            | Repr::Credentials { action, .. }
+            | Repr::Signing { action, .. }
+            | Repr::Transport { action, .. }
+            | Repr::Timeout { action, .. }
+            | Repr::HttpStatus { action, .. }
+            | Repr::Paging { action, .. }
+            | Repr::Decode { action, .. } => Some(action),
+            Repr::Config(_) => None,
+        }
+    }
+
+    /// The API error code (`AuthFailure.SignatureFailure`) of an API error.
     pub fn code(&self) -> Option<&str> {
-        match self {
-            Error::Api { code, .. } => Some(code),
+        match &*self.0 {
+            Repr::Api { code, .. } => Some(code),
             _ => None,
         }
     }
 
-    /// The server's request id, for [`Error::Api`].
-    pub fn request_id(&self) -> Option<&str> {
-        match self {
-            Error::Api { request_id, .. } => Some(request_id),
+    /// The service's message of an API error.
+    pub fn message(&self) -> Option<&str> {
+        match &*self.0 {
+            Repr::Api { message, .. } => Some(message),
             _ => None,
         }
+    }
+
+    /// The server's request id of an API error.
+    pub fn request_id(&self) -> Option<&str> {
+        match &*self.0 {
+            Repr::Api { request_id, .. } => Some(request_id),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of an answer without the API's envelope (a proxy's 502 page).
+    pub fn http_status(&self) -> Option<u16> {
+        match &*self.0 {
+            Repr::HttpStatus { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The first bytes of the body, for an unexpected status or an undecodable response.
+    pub fn body_snippet(&self) -> Option<&Snippet> {
+        match &*self.0 {
+            Repr::HttpStatus { snippet, .. } | Repr::Decode { snippet, .. } => Some(snippet),
+            _ => None,
+        }
+    }
+
+    /// The offset where paging stopped, for a paging error.
+    pub fn paging_offset(&self) -> Option<u64> {
+        match &*self.0 {
+            Repr::Paging { offset, .. } => Some(*offset),
+            _ => None,
+        }
+    }
+
+    /// Whether an attempt or the whole call ran out of time.
+    pub fn is_timeout(&self) -> bool {
+        matches!(&*self.0, Repr::Timeout { .. })
+    }
+
+    /// The time limit that ran out, for a timeout.
+    pub fn timeout(&self) -> Option<std::time::Duration> {
+        match &*self.0 {
+            Repr::Timeout { after, .. } => Some(*after),
+            _ => None,
+        }
+    }
+
+    /// An API error as the service would answer it: for tests of code that handles errors.
+    pub fn api(
+        action: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+        request_id: impl Into<String>,
+    ) -> Error {
+        Repr::Api {
+            action: action.into(),
+            code: code.into(),
+            message: message.into(),
+            request_id: request_id.into(),
+        }
+        .into()
+    }
+
+    /// An error of the client itself, for generated code: `call` of an action the service lacks.
+    #[doc(hidden)]
+    pub fn unknown_action(action: &str) -> Error {
+        Repr::UnknownAction(action.to_owned()).into()
     }
 
     /// Whether the client would retry this error for a read-only action (see [`crate::retry`]).
@@ -108,15 +271,15 @@ impl Error {
     }
 
     pub(crate) fn retry_class(&self) -> RetryClass {
-        match self {
+        match &*self.0 {
             _ if self.is_throttling() => RetryClass::Always,
-            Error::Api { code, .. }
+            Repr::Api { code, .. }
                 if code == codes::INTERNAL_ERROR || code == codes::SERVICE_UNAVAILABLE =>
             {
                 RetryClass::IfReadOnly
             }
-            Error::Transport { .. } | Error::Timeout { .. } => RetryClass::IfReadOnly,
-            Error::HttpStatus { status, .. } if *status >= 500 => RetryClass::IfReadOnly,
+            Repr::Transport { .. } | Repr::Timeout { .. } => RetryClass::IfReadOnly,
+            Repr::HttpStatus { status, .. } if *status >= 500 => RetryClass::IfReadOnly,
             _ => RetryClass::Never,
         }
     }

@@ -1,5 +1,6 @@
 //! The client: configuration, and the one generic `send` every generated method goes through.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -12,16 +13,17 @@ use serde_json::value::RawValue;
 use tracing::Instrument;
 
 use crate::credentials::ProvideCredentials;
-use crate::error::Snippet;
+use crate::error::{Repr, Snippet};
+use crate::hooks::{Attempt, Hook, Hooks};
 use crate::rate_limit::RateLimiter;
 use crate::retry::RetryPolicy;
+use crate::service::Service;
 use crate::signing::{SigningInput, SigningKeyCache};
+use crate::types::ActionInfo;
 use crate::Error;
 
-/// The international endpoint.
-pub const DEFAULT_ENDPOINT: &str = "https://teo.intl.tencentcloudapi.com";
 const CONTENT_TYPE_JSON: &str = "application/json";
-const REQUEST_CLIENT: &str = concat!("SDK_RUST_TEO_", env!("CARGO_PKG_VERSION"));
+const RUNTIME_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Language of error messages and some response text (`X-TC-Language`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,14 +42,14 @@ impl Language {
     }
 }
 
-/// The mainland China endpoint.
-pub const MAINLAND_ENDPOINT: &str = "https://teo.tencentcloudapi.com";
-/// Calls per second per action that EdgeOne allows, and the client's default limit.
+/// Calls per second per action that most Tencent Cloud APIs (EdgeOne among them) allow, and the
+/// client's default limit.
 pub const DEFAULT_RATE_LIMIT: u32 = 100;
 
-/// Builds a [`Client`].
-#[derive(Debug, Clone)]
-pub struct ClientBuilder {
+/// Builds a client of one service: the runtime [`Client`], or a generated service client `C`
+/// that wraps it (`teo_client::Client::builder(..)` returns a `ClientBuilder<teo_client::Client>`).
+pub struct ClientBuilder<C = Client> {
+    service: &'static Service,
     credentials: Arc<dyn ProvideCredentials>,
     endpoint: String,
     region: Option<String>,
@@ -59,9 +61,93 @@ pub struct ClientBuilder {
     total_timeout: Option<Duration>,
     retry: RetryPolicy,
     rate_limit: Option<u32>,
+    hooks: Vec<Arc<dyn Hook>>,
+    client: PhantomData<fn() -> C>,
 }
 
-impl ClientBuilder {
+impl<C> Clone for ClientBuilder<C> {
+    fn clone(&self) -> Self {
+        ClientBuilder {
+            service: self.service,
+            credentials: self.credentials.clone(),
+            endpoint: self.endpoint.clone(),
+            region: self.region.clone(),
+            language: self.language,
+            request_client_suffix: self.request_client_suffix.clone(),
+            connect_timeout: self.connect_timeout,
+            read_timeout: self.read_timeout,
+            timeout: self.timeout,
+            total_timeout: self.total_timeout,
+            retry: self.retry,
+            rate_limit: self.rate_limit,
+            hooks: self.hooks.clone(),
+            client: PhantomData,
+        }
+    }
+}
+
+impl<C> std::fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("service", &self.service.name)
+            .field("credentials", &self.credentials)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("hooks", &self.hooks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: From<Client>> ClientBuilder<C> {
+    /// A builder for `service`, signing with `credentials`: fixed
+    /// [`Credentials`](crate::Credentials) or any [`ProvideCredentials`] source.
+    pub fn new(service: &'static Service, credentials: impl ProvideCredentials + 'static) -> Self {
+        ClientBuilder {
+            service,
+            credentials: Arc::new(credentials),
+            endpoint: service.endpoint.to_owned(),
+            region: None,
+            language: Language::default(),
+            request_client_suffix: None,
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: None,
+            timeout: Duration::from_secs(60),
+            total_timeout: None,
+            retry: RetryPolicy::default(),
+            rate_limit: Some(DEFAULT_RATE_LIMIT),
+            hooks: Vec::new(),
+            client: PhantomData,
+        }
+    }
+
+    /// A builder configured from the environment: credentials from the default chain
+    /// (environment variables, profile file, TKE OIDC, CVM role — see
+    /// [`DefaultCredentialsChain`](crate::credentials::DefaultCredentialsChain)), the endpoint
+    /// from `<SERVICE>_ENDPOINT` (`TEO_ENDPOINT`), the region from `TENCENTCLOUD_REGION`, the
+    /// language from `TENCENTCLOUD_LANGUAGE` (`en-US` or `zh-CN`). Unset variables keep the
+    /// defaults.
+    pub fn from_env(service: &'static Service) -> Self {
+        let mut builder =
+            ClientBuilder::new(service, crate::credentials::DefaultCredentialsChain::new());
+        let endpoint_var = format!("{}_ENDPOINT", service.name.to_ascii_uppercase());
+        if let Ok(endpoint) = std::env::var(endpoint_var) {
+            builder = builder.endpoint(endpoint);
+        }
+        if let Ok(region) = std::env::var("TENCENTCLOUD_REGION") {
+            builder = builder.region(region);
+        }
+        if let Ok(language) = std::env::var("TENCENTCLOUD_LANGUAGE") {
+            builder = builder.language(if language.eq_ignore_ascii_case("zh-CN") {
+                Language::ZhCn
+            } else {
+                Language::EnUs
+            });
+        }
+        builder
+    }
+
     /// Where requests go, e.g. `https://teo.intl.tencentcloudapi.com` (the default) or
     /// `http://127.0.0.1:8080`.
     pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
@@ -69,12 +155,13 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses the mainland China endpoint, `teo.tencentcloudapi.com`.
+    /// Uses the service's mainland China endpoint (`teo.tencentcloudapi.com`).
     pub fn mainland(self) -> Self {
-        self.endpoint(MAINLAND_ENDPOINT)
+        let endpoint = self.service.mainland_endpoint;
+        self.endpoint(endpoint)
     }
 
-    /// Sent as `X-TC-Region`; EdgeOne is a global service and needs none.
+    /// Sent as `X-TC-Region`; global services such as EdgeOne need none.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
         self
@@ -129,37 +216,58 @@ impl ClientBuilder {
         self
     }
 
-    pub fn build(self) -> Result<Client, Error> {
+    /// Adds a hook that sees every attempt: it can add headers before sending and observe the
+    /// outcome after (see [`crate::hooks`]). Hooks run in the order added.
+    pub fn hook(mut self, hook: impl Hook) -> Self {
+        self.hooks.push(Arc::new(hook));
+        self
+    }
+
+    pub fn build(self) -> Result<C, Error> {
+        self.build_runtime().map(C::from)
+    }
+
+    fn build_runtime(self) -> Result<Client, Error> {
         let endpoint = Url::parse(&self.endpoint).map_err(|e| {
-            Error::Config(format!("endpoint {:?} is not a URL: {e}", self.endpoint))
+            Error::from(Repr::Config(format!(
+                "endpoint {:?} is not a URL: {e}",
+                self.endpoint
+            )))
         })?;
         if !endpoint.username().is_empty() || endpoint.password().is_some() {
             // Not echoed: the URL holds a secret.
-            return Err(Error::Config(
+            return Err(Error::from(Repr::Config(
                 "the endpoint must not contain user info (user:password@)".into(),
-            ));
+            )));
         }
         if !matches!(endpoint.scheme(), "http" | "https") {
-            return Err(Error::Config(format!(
+            return Err(Error::from(Repr::Config(format!(
                 "endpoint {:?} must use http or https",
                 self.endpoint
-            )));
+            ))));
         }
         if endpoint.host_str().is_none() {
-            return Err(Error::Config(format!(
+            return Err(Error::from(Repr::Config(format!(
                 "endpoint {:?} has no host",
                 self.endpoint
-            )));
+            ))));
         }
         let host = crate::credentials::transport::host_header(&endpoint);
+        // `SDK_RUST_TEO_0.1.0`: the service and the runtime's version, like the official SDKs'.
+        let request_client = format!(
+            "SDK_RUST_{}_{RUNTIME_VERSION}",
+            self.service.name.to_ascii_uppercase()
+        );
         let request_client = match &self.request_client_suffix {
-            Some(suffix) => format!("{REQUEST_CLIENT} {suffix}"),
-            None => REQUEST_CLIENT.to_owned(),
+            Some(suffix) => format!("{request_client} {suffix}"),
+            None => request_client,
         };
         // Checked here so that a bad value fails at build time, not on the first call.
         let header = |name: &str, text: &str| {
             HeaderValue::from_str(text).map_err(|_| {
-                Error::Config(format!("{name} {text:?} cannot be sent as an HTTP header"))
+                Error::from(Repr::Config(format!(
+                    "{name} {text:?} cannot be sent as an HTTP header"
+                )))
             })
         };
         let request_client = header("the request client suffix", &request_client)?;
@@ -181,9 +289,11 @@ impl ClientBuilder {
         }
         let http = http
             .build()
-            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+            .map_err(|e| Error::from(Repr::Config(format!("HTTP client: {e}"))))?;
         Ok(Client {
             inner: Arc::new(Inner {
+                service: self.service,
+                hooks: Hooks::new(self.hooks),
                 http,
                 endpoint,
                 host: host_header,
@@ -204,12 +314,12 @@ impl ClientBuilder {
     }
 }
 
-/// An EdgeOne client. Cheap to clone; clones share one connection pool and one rate limiter.
+/// A client of one service (its [`Service`] descriptor). Cheap to clone; clones share one
+/// connection pool and one rate limiter.
 ///
-/// Each action is a method (`download_l4_logs`, `describe_zones`, …) generated from the spec;
-/// [`Client::call`] reaches any action by name with JSON in and out. Per-call settings:
-/// `client.with_timeout(..)` and `client.with_retry(..)` return a client for those calls that
-/// shares everything else.
+/// Generated service clients wrap it and add one method per action (`download_l4_logs`, …),
+/// each a call of [`Client::send`]. Per-call settings: `client.with_timeout(..)` and
+/// `client.with_retry(..)` return a client for those calls that shares everything else.
 ///
 /// Dropping a call's future cancels it: the client starts no background tasks.
 #[derive(Debug, Clone)]
@@ -220,6 +330,8 @@ pub struct Client {
 
 #[derive(Debug)]
 struct Inner {
+    service: &'static Service,
+    hooks: Hooks,
     http: reqwest::Client,
     endpoint: Url,
     /// The `Host` header value, signed and sent.
@@ -243,45 +355,22 @@ struct CallOptions {
 }
 
 impl Client {
-    /// A builder signing with `credentials`: fixed [`Credentials`](crate::Credentials) or any
-    /// [`ProvideCredentials`] source.
-    pub fn builder(credentials: impl ProvideCredentials + 'static) -> ClientBuilder {
-        ClientBuilder {
-            credentials: Arc::new(credentials),
-            endpoint: DEFAULT_ENDPOINT.to_owned(),
-            region: None,
-            language: Language::default(),
-            request_client_suffix: None,
-            connect_timeout: Duration::from_secs(10),
-            read_timeout: None,
-            timeout: Duration::from_secs(60),
-            total_timeout: None,
-            retry: RetryPolicy::default(),
-            rate_limit: Some(DEFAULT_RATE_LIMIT),
-        }
+    /// A builder for a client of `service` signing with `credentials`.
+    pub fn builder(
+        service: &'static Service,
+        credentials: impl ProvideCredentials + 'static,
+    ) -> ClientBuilder {
+        ClientBuilder::new(service, credentials)
     }
 
-    /// A builder configured from the environment: credentials from the default chain
-    /// (environment variables, profile file, TKE OIDC, CVM role — see
-    /// [`DefaultCredentialsChain`](crate::credentials::DefaultCredentialsChain)), the endpoint
-    /// from `TEO_ENDPOINT`, the region from `TENCENTCLOUD_REGION`, the language from
-    /// `TENCENTCLOUD_LANGUAGE` (`en-US` or `zh-CN`). Unset variables keep the defaults.
-    pub fn from_env() -> ClientBuilder {
-        let mut builder = Client::builder(crate::credentials::DefaultCredentialsChain::new());
-        if let Ok(endpoint) = std::env::var("TEO_ENDPOINT") {
-            builder = builder.endpoint(endpoint);
-        }
-        if let Ok(region) = std::env::var("TENCENTCLOUD_REGION") {
-            builder = builder.region(region);
-        }
-        if let Ok(language) = std::env::var("TENCENTCLOUD_LANGUAGE") {
-            builder = builder.language(if language.eq_ignore_ascii_case("zh-CN") {
-                Language::ZhCn
-            } else {
-                Language::EnUs
-            });
-        }
-        builder
+    /// The service this client calls.
+    pub fn service(&self) -> &'static Service {
+        self.inner.service
+    }
+
+    /// The credentials source requests are signed with.
+    pub fn credentials(&self) -> &Arc<dyn ProvideCredentials> {
+        &self.inner.credentials
     }
 
     /// This client with another per-attempt time limit.
@@ -312,88 +401,110 @@ impl Client {
         action: &str,
         input: &I,
     ) -> Result<O, Error> {
-        let body = serde_json::to_vec(input).map_err(|source| Error::InvalidRequest {
-            action: action.to_owned(),
-            source,
+        let body = serde_json::to_vec(input).map_err(|source| {
+            Error::from(Repr::InvalidRequest {
+                action: action.to_owned(),
+                source,
+            })
         })?;
         let response = self.send_bytes(action, body).await?;
         decode(action, &response)
     }
 
-    /// Calls any action by name with a JSON request and returns the JSON inside `Response`.
-    /// The request is checked against the action's typed request first, so a missing required
-    /// member or an unknown one is an [`Error::InvalidRequest`] naming it, before anything is sent.
+    /// Calls an action by name with a JSON request and returns the JSON inside `Response`.
+    /// With the action's table entry (`info`, from the generated models), the request is
+    /// checked against the typed request first, so a missing required member or an unknown one
+    /// is an error naming it, before anything is sent; without, the JSON is sent as it is.
     pub async fn call(
         &self,
+        info: Option<&ActionInfo>,
         action: &str,
         input: serde_json::Value,
     ) -> Result<serde_json::Value, Error> {
-        let info =
-            teo_models::action(action).ok_or_else(|| Error::UnknownAction(action.to_owned()))?;
-        let body = info
-            .normalize_request(input)
-            .map_err(|source| Error::InvalidRequest {
+        let invalid = |source| {
+            Error::from(Repr::InvalidRequest {
                 action: action.to_owned(),
                 source,
-            })?;
+            })
+        };
+        let body = match info {
+            Some(info) => info.normalize_request(input).map_err(invalid)?,
+            None => serde_json::to_vec(&input).map_err(invalid)?,
+        };
         let response = self.send_bytes(action, body).await?;
         decode(action, &response)
     }
 
-    /// One call: attempts with retries, within the total time limit, in a `teo{action}` span
-    /// with an `attempt{n, request_id}` span per attempt.
+    /// One call: attempts with retries, within the total time limit, in a span named after the
+    /// service (`teo{action}`) with an `attempt{n, request_id}` span per attempt.
     async fn send_bytes(&self, action: &str, body: Vec<u8>) -> Result<Box<RawValue>, Error> {
-        let span = tracing::info_span!("teo", action);
+        let span = tracing::info_span!("call", service = self.inner.service.name, action);
         let attempts = self.attempts(action, &body).instrument(span);
         match self.options.total_timeout {
             Some(limit) => tokio::time::timeout(limit, attempts)
                 .await
                 .unwrap_or_else(|_| {
-                    Err(Error::Timeout {
+                    Err(Error::from(Repr::Timeout {
                         action: action.to_owned(),
                         after: limit,
-                    })
+                    }))
                 }),
             None => attempts.await,
         }
     }
 
     async fn attempts(&self, action: &str, body: &[u8]) -> Result<Box<RawValue>, Error> {
+        let safety = self.inner.service.retry_safety(action);
         let retry = self.options.retry;
-        let mut attempt = 1;
-        loop {
-            let span =
-                tracing::info_span!("attempt", n = attempt, request_id = tracing::field::Empty);
-            let started = Instant::now();
-            let result = self.attempt(action, body).instrument(span.clone()).await;
-            let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-            let _entered = span.enter();
-            match &result {
-                Ok(_) => tracing::debug!(latency_ms, "ok"),
-                Err(error) => {
-                    if let Some(id) = error.request_id() {
-                        span.record("request_id", id);
+        crate::retry::retry_loop(
+            retry,
+            |n| async move {
+                let span = tracing::info_span!("attempt", n, request_id = tracing::field::Empty);
+                let started = Instant::now();
+                let result = self.attempt(action, body).instrument(span.clone()).await;
+                let latency = started.elapsed();
+                let _entered = span.enter();
+                match &result {
+                    Ok((_, request_id)) => {
+                        tracing::debug!(latency_ms = latency.as_secs_f64() * 1000.0, "ok");
+                        self.inner.hooks.after_attempt(&Attempt {
+                            service: self.inner.service.name,
+                            action,
+                            number: n,
+                            latency,
+                            request_id: Some(request_id.as_str()),
+                            error: None,
+                        });
                     }
-                    tracing::debug!(latency_ms, error = %error, "failed")
+                    Err(error) => {
+                        if let Some(id) = error.request_id() {
+                            span.record("request_id", id);
+                        }
+                        tracing::debug!(
+                            latency_ms = latency.as_secs_f64() * 1000.0,
+                            error = %error,
+                            "failed"
+                        );
+                        self.inner.hooks.after_attempt(&Attempt {
+                            service: self.inner.service.name,
+                            action,
+                            number: n,
+                            latency,
+                            request_id: error.request_id(),
+                            error: Some(error),
+                        });
+                    }
                 }
-            }
-            drop(_entered);
-            match result {
-                Err(error) if retry.should_retry(action, attempt, &error) => {
-                    let delay = retry.delay(attempt);
-                    tracing::info!(delay_ms = delay.as_millis() as u64, error = %error, "retrying");
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                // A success after failed attempts is a success: earlier errors are dropped.
-                other => return other,
-            }
-        }
+                result.map(|(response, _)| response)
+            },
+            |attempt, error| retry.should_retry(safety, attempt, error),
+        )
+        .await
     }
 
     /// Signs (afresh, with a new timestamp) and posts one attempt; returns the JSON inside
-    /// `Response` when it is not an error.
-    async fn attempt(&self, action: &str, body: &[u8]) -> Result<Box<RawValue>, Error> {
+    /// `Response` and the request id when it is not an error.
+    async fn attempt(&self, action: &str, body: &[u8]) -> Result<(Box<RawValue>, String), Error> {
         let inner = &self.inner;
         if let Some(limiter) = &inner.rate_limiter {
             limiter.acquire(action).await;
@@ -402,9 +513,11 @@ impl Client {
             .credentials
             .provide_credentials()
             .await
-            .map_err(|source| Error::Credentials {
-                action: action.to_owned(),
-                source,
+            .map_err(|source| {
+                Error::from(Repr::Credentials {
+                    action: action.to_owned(),
+                    source,
+                })
             })?;
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -415,7 +528,7 @@ impl Client {
                 credentials.secret_id(),
                 credentials.secret_key(),
                 &SigningInput {
-                    service: teo_models::SERVICE,
+                    service: inner.service.name,
                     method: "POST",
                     host: &inner.signing_host,
                     content_type: CONTENT_TYPE_JSON,
@@ -425,28 +538,35 @@ impl Client {
                     timestamp,
                 },
             )
-            .map_err(|source| Error::Signing {
-                action: action.to_owned(),
-                source,
+            .map_err(|source| {
+                Error::from(Repr::Signing {
+                    action: action.to_owned(),
+                    source,
+                })
             })?;
 
-        let headers = self.headers(
+        let mut headers = self.headers(
             action,
             timestamp,
             signature.authorization(),
             credentials.token(),
         )?;
+        // After signing: the signature covers Content-Type and Host only, so hooks may add any
+        // other header.
+        inner
+            .hooks
+            .before_send(inner.service.name, action, &mut headers);
         let transport = |source: reqwest::Error| {
             if source.is_timeout() {
-                Error::Timeout {
+                Error::from(Repr::Timeout {
                     action: action.to_owned(),
                     after: self.options.timeout,
-                }
+                })
             } else {
-                Error::Transport {
+                Error::from(Repr::Transport {
                     action: action.to_owned(),
                     source,
-                }
+                })
             }
         };
         let response = inner
@@ -462,7 +582,7 @@ impl Client {
         let bytes = response.bytes().await.map_err(transport)?;
         let (response, request_id) = read_envelope(action, status.as_u16(), &bytes)?;
         tracing::Span::current().record("request_id", request_id.as_str());
-        Ok(response)
+        Ok((response, request_id))
     }
 
     fn headers(
@@ -475,9 +595,9 @@ impl Client {
         let inner = &self.inner;
         let value = |name: &str, text: &str| {
             HeaderValue::from_str(text).map_err(|_| {
-                Error::Config(format!(
+                Error::from(Repr::Config(format!(
                     "{name} value {text:?} cannot be sent as an HTTP header"
-                ))
+                )))
             })
         };
         let mut headers = HeaderMap::new();
@@ -489,7 +609,7 @@ impl Client {
         headers.insert("X-TC-Action", value("action", action)?);
         headers.insert(
             "X-TC-Version",
-            HeaderValue::from_static(teo_models::API_VERSION),
+            HeaderValue::from_static(inner.service.version),
         );
         headers.insert("X-TC-Timestamp", HeaderValue::from(timestamp));
         headers.insert(
@@ -502,7 +622,9 @@ impl Client {
         }
         if let Some(token) = token {
             let mut token = HeaderValue::from_str(token).map_err(|_| {
-                Error::Config("the session token cannot be sent as an HTTP header".into())
+                Error::from(Repr::Config(
+                    "the session token cannot be sent as an HTTP header".into(),
+                ))
             })?;
             token.set_sensitive(true);
             headers.insert("X-TC-Token", token);
@@ -547,24 +669,26 @@ fn read_envelope(action: &str, status: u16, body: &[u8]) -> Result<(Box<RawValue
         request_id,
     })) = probe
     {
-        return Err(Error::Api {
+        return Err(Error::from(Repr::Api {
             action: action.to_owned(),
             code: error.code,
             message: error.message,
             request_id,
-        });
+        }));
     }
     if status != 200 {
-        return Err(Error::HttpStatus {
+        return Err(Error::from(Repr::HttpStatus {
             action: action.to_owned(),
             status,
             snippet: Snippet::new(body),
-        });
+        }));
     }
-    let decode_error = |source| Error::Decode {
-        action: action.to_owned(),
-        source,
-        snippet: Snippet::new(body),
+    let decode_error = |source| {
+        Error::from(Repr::Decode {
+            action: action.to_owned(),
+            source,
+            snippet: Snippet::new(body),
+        })
     };
     match (envelope, probe) {
         (Ok(envelope), Some(Ok(probe))) => Ok((envelope.response, probe.request_id)),
@@ -575,9 +699,11 @@ fn read_envelope(action: &str, status: u16, body: &[u8]) -> Result<(Box<RawValue
 }
 
 fn decode<O: DeserializeOwned>(action: &str, response: &RawValue) -> Result<O, Error> {
-    serde_json::from_str(response.get()).map_err(|source| Error::Decode {
-        action: action.to_owned(),
-        source,
-        snippet: Snippet::new(response.get().as_bytes()),
+    serde_json::from_str(response.get()).map_err(|source| {
+        Error::from(Repr::Decode {
+            action: action.to_owned(),
+            source,
+            snippet: Snippet::new(response.get().as_bytes()),
+        })
     })
 }

@@ -39,8 +39,8 @@ use super::{Credentials, CredentialsError, ProvideCredentials, ProvideFuture};
 /// provider in one to get the same behaviour:
 ///
 /// ```
-/// use teo_client::credentials::{CachedProvider, ProvideCredentials};
-/// use teo_client::Credentials;
+/// use tc_runtime::credentials::{CachedProvider, ProvideCredentials};
+/// use tc_runtime::Credentials;
 /// # fn demo(upstream: impl ProvideCredentials + 'static) {
 /// let cached = CachedProvider::new(upstream).with_refresh_margin(std::time::Duration::from_secs(60));
 /// # }

@@ -101,11 +101,11 @@ impl fmt::Debug for CredentialsChain {
 /// ```
 ///
 /// ```no_run
-/// use teo_client::credentials::DefaultCredentialsChain;
-/// use teo_client::Client;
+/// use tc_runtime::credentials::DefaultCredentialsChain;
+/// use tc_runtime::sts::Client; // any generated service client
 ///
 /// let client = Client::builder(DefaultCredentialsChain::new()).build()?;
-/// # Ok::<(), teo_client::Error>(())
+/// # Ok::<(), tc_runtime::Error>(())
 /// ```
 pub struct DefaultCredentialsChain {
     chain: CredentialsChain,

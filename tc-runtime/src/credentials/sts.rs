@@ -252,8 +252,8 @@ fn default_session_name() -> String {
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use teo_client::credentials::{AssumeRoleProvider, EnvironmentProvider};
-/// use teo_client::Client;
+/// use tc_runtime::credentials::{AssumeRoleProvider, EnvironmentProvider};
+/// use tc_runtime::sts::Client; // any generated service client
 ///
 /// let provider = AssumeRoleProvider::builder(
 ///     Arc::new(EnvironmentProvider::new()),
@@ -263,7 +263,7 @@ fn default_session_name() -> String {
 /// .duration(std::time::Duration::from_secs(3600))
 /// .build();
 /// let client = Client::builder(provider).build()?;
-/// # Ok::<(), teo_client::Error>(())
+/// # Ok::<(), tc_runtime::Error>(())
 /// ```
 pub struct AssumeRoleProvider {
     cache: CachedProvider,

@@ -17,6 +17,8 @@
 //! `[0, min(max_delay, base_delay × 2ⁿ)]`, so throttled clients spread out instead of retrying in
 //! lockstep.
 
+use std::fmt::Display;
+use std::future::Future;
 use std::time::Duration;
 
 use crate::Error;
@@ -71,19 +73,19 @@ impl RetryPolicy {
         self.max_attempts
     }
 
-    /// Whether attempt number `attempt` (1-based) of `action`, which failed with `error`, should
-    /// be followed by another.
-    pub(crate) fn should_retry(&self, action: &str, attempt: u32, error: &Error) -> bool {
+    /// Whether attempt number `attempt` (1-based) of an action of retry safety `safety`, which
+    /// failed with `error`, should be followed by another.
+    pub fn should_retry(&self, safety: RetrySafety, attempt: u32, error: &Error) -> bool {
         attempt < self.max_attempts
             && match error.retry_class() {
                 RetryClass::Always => true,
-                RetryClass::IfReadOnly => retry_safety(action) != RetrySafety::Unsafe,
+                RetryClass::IfReadOnly => safety != RetrySafety::Unsafe,
                 RetryClass::Never => false,
             }
     }
 
     /// The full-jitter delay before retry number `retry` (1-based).
-    pub(crate) fn delay(&self, retry: u32) -> Duration {
+    pub fn delay(&self, retry: u32) -> Duration {
         let exponential = self.base_delay.saturating_mul(
             1u32.checked_shl(retry.saturating_sub(1))
                 .unwrap_or(u32::MAX),
@@ -114,12 +116,33 @@ pub enum RetrySafety {
     Unsafe,
 }
 
-/// The generated retry safety of `action`; [`RetrySafety::Unsafe`] for an unknown action.
-pub fn retry_safety(action: &str) -> RetrySafety {
-    let table = crate::generated::RETRY_SAFETY;
-    table
-        .binary_search_by(|(name, _)| (*name).cmp(action))
-        .map_or(RetrySafety::Unsafe, |i| table[i].1)
+/// The one retry loop of every HTTP exchange the runtime makes (API calls, STS through them, the
+/// metadata service, log packets): `attempt(n)` is tried, and after a failure `retry(n, &error)`
+/// decides — it is also where the caller checks its own attempt budget, usually with
+/// [`RetryPolicy::should_retry`] — then the policy's full-jitter delay is slept. A success after
+/// failed attempts is a success: earlier errors are dropped.
+pub async fn retry_loop<T, E, F, Fut>(
+    policy: RetryPolicy,
+    mut attempt: F,
+    retry: impl Fn(u32, &E) -> bool,
+) -> Result<T, E>
+where
+    E: Display,
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut n = 1;
+    loop {
+        match attempt(n).await {
+            Err(error) if retry(n, &error) => {
+                let delay = policy.delay(n);
+                tracing::info!(attempt = n, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+                tokio::time::sleep(delay).await;
+                n += 1;
+            }
+            other => return other,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -139,35 +162,5 @@ mod tests {
         }
         let spread: std::collections::BTreeSet<_> = (0..50).map(|_| policy.delay(3)).collect();
         assert!(spread.len() > 40, "full jitter spreads delays");
-    }
-
-    #[test]
-    fn retry_safety_comes_from_the_generated_table() {
-        for action in [
-            "DescribeZones",
-            "DownloadL4Logs",
-            "CheckCnameStatus",
-            // Reads whose names do not say so: decided by retry.json overrides.
-            "EdgeKVGet",
-            "EdgeKVList",
-            "ExportZoneConfig",
-        ] {
-            assert_eq!(retry_safety(action), RetrySafety::ReadOnly, "{action}");
-        }
-        for action in [
-            "CreateZone",
-            "ModifyZone",
-            "DeleteZone",
-            "BindZoneToPlan",
-            "EdgeKVPut",
-            "NoSuchAction",
-        ] {
-            assert_eq!(retry_safety(action), RetrySafety::Unsafe, "{action}");
-        }
-        let table = crate::generated::RETRY_SAFETY;
-        assert!(
-            table.windows(2).all(|w| w[0].0 < w[1].0),
-            "sorted for binary search"
-        );
     }
 }

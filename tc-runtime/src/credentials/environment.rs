@@ -31,7 +31,7 @@ const SESSION_TOKEN: &str = "TENCENTCLOUD_SESSION_TOKEN";
 /// * only one of them set → [`CredentialsError::Invalid`] naming the missing one.
 ///
 /// ```
-/// use teo_client::credentials::{EnvironmentProvider, ProvideCredentials};
+/// use tc_runtime::credentials::{EnvironmentProvider, ProvideCredentials};
 ///
 /// // Reading a map instead of the process environment:
 /// let vars = std::collections::HashMap::from([

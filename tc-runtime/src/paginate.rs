@@ -1,7 +1,9 @@
 //! Paging through list actions (`Offset` + `Limit` in, a list and usually `TotalCount` out) as
 //! streams of pages or of items.
 //!
-//! ```no_run
+//! With the EdgeOne client (`teo_client`):
+//!
+//! ```ignore
 //! # async fn run(client: teo_client::Client) -> Result<(), teo_client::Error> {
 //! use teo_client::models::DescribeZonesRequest;
 //! use teo_client::paginate::TryStreamExt;
@@ -34,67 +36,12 @@ use std::time::Duration;
 
 use futures_util::stream;
 pub use futures_util::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::error::Repr;
 use crate::{Client, Error};
 
-/// How an action's request pages and where its response keeps the items; generated for every
-/// action that pages (the `teo_client::paginate` module docs tell the rule).
-pub trait Paginated: Serialize + Clone + Send + Sync + 'static {
-    type Output: DeserializeOwned + Send + 'static;
-    type Item: Serialize + Send + 'static;
-    /// The action's name, e.g. `DescribeZones`.
-    const ACTION: &'static str;
-    /// The largest `Limit` the action accepts, where the spec says.
-    const MAX_PAGE_SIZE: Option<u64>;
-    /// The request's `Offset` (named apart from the request's own `offset` setter).
-    fn page_offset(&self) -> Option<u64>;
-    fn set_page_offset(&mut self, value: u64);
-    /// The request's `Limit`.
-    fn page_limit(&self) -> Option<u64>;
-    fn set_page_limit(&mut self, value: u64);
-    /// The number of items in the whole list, where the response tells.
-    fn total(output: &Self::Output) -> Option<u64>;
-    fn items(output: &Self::Output) -> &[Self::Item];
-    fn into_items(output: Self::Output) -> Vec<Self::Item>;
-}
-
-/// The integer types `Offset`, `Limit` and totals come in.
-pub trait PageNumber: Copy {
-    /// `None` for a negative number.
-    fn to_u64(self) -> Option<u64>;
-    /// Saturates at the type's largest value.
-    fn from_u64(value: u64) -> Self;
-}
-
-impl PageNumber for i64 {
-    fn to_u64(self) -> Option<u64> {
-        u64::try_from(self).ok()
-    }
-    fn from_u64(value: u64) -> i64 {
-        i64::try_from(value).unwrap_or(i64::MAX)
-    }
-}
-
-impl PageNumber for u64 {
-    fn to_u64(self) -> Option<u64> {
-        Some(self)
-    }
-    fn from_u64(value: u64) -> u64 {
-        value
-    }
-}
-
-/// For generated code: a page number as `u64`.
-pub fn to_u64<N: PageNumber>(value: N) -> Option<u64> {
-    value.to_u64()
-}
-
-/// For generated code: a `u64` as the member's integer type.
-pub fn from_u64<N: PageNumber>(value: u64) -> N {
-    N::from_u64(value)
-}
+pub use tc_types::paging::{from_u64, to_u64, PageNumber, Paginated};
 
 /// How often a page that repeats an earlier one is fetched again before the stream gives up.
 const REPEAT_REFETCHES: u32 = 2;
@@ -214,14 +161,14 @@ impl<R: Paginated> State<R> {
                     continue;
                 }
                 self.done = true;
-                return Some(Err(Error::Paging {
+                return Some(Err(Error::from(Repr::Paging {
                     action: R::ACTION.to_owned(),
                     offset: self.offset,
                     reason: format!(
                         "the page repeats an earlier page {} times: the server ignores Offset",
                         REPEAT_REFETCHES + 1
                     ),
-                }));
+                })));
             }
             self.offset += count;
             // A total of 0 beside items is a member the server left out (read as 0).

@@ -1,0 +1,30 @@
+//! The runtime every generated Tencent Cloud client stands on, whatever the service.
+//!
+//! A generated service crate provides its [`Service`] descriptor (name, API version, endpoints,
+//! each action's retry safety) and one method per action, each a one-liner over
+//! [`Client::send`]. Everything else is here, hand-written once: TC3 signing ([`signing`]),
+//! credentials and the default chain ([`credentials`], whose STS providers call the generated
+//! [`sts`] client), the call pipeline (rate limit, retries, timeouts, tracing, [`hooks`]),
+//! errors, and paging ([`paginate`]).
+
+mod client;
+pub mod credentials;
+mod error;
+pub mod hooks;
+pub mod paginate;
+mod rate_limit;
+pub mod retry;
+mod service;
+pub use tc_sign as signing;
+
+pub mod sts;
+
+pub use client::{Client, ClientBuilder, Language, DEFAULT_RATE_LIMIT};
+pub use credentials::{Credentials, CredentialsError, ProvideCredentials};
+pub use error::codes;
+pub use error::{Error, ErrorKind, Snippet};
+pub use paginate::Paginator;
+pub use retry::{RetryPolicy, RetrySafety};
+pub use service::Service;
+/// The types generated models are built on.
+pub use tc_types as types;
