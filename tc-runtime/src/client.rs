@@ -62,6 +62,7 @@ pub struct ClientBuilder<C = Client> {
     retry: RetryPolicy,
     rate_limit: Option<u32>,
     hooks: Vec<Arc<dyn Hook>>,
+    unsigned: bool,
     client: PhantomData<fn() -> C>,
 }
 
@@ -81,6 +82,7 @@ impl<C> Clone for ClientBuilder<C> {
             retry: self.retry,
             rate_limit: self.rate_limit,
             hooks: self.hooks.clone(),
+            unsigned: self.unsigned,
             client: PhantomData,
         }
     }
@@ -118,6 +120,7 @@ impl<C: From<Client>> ClientBuilder<C> {
             retry: RetryPolicy::default(),
             rate_limit: Some(DEFAULT_RATE_LIMIT),
             hooks: Vec::new(),
+            unsigned: false,
             client: PhantomData,
         }
     }
@@ -223,6 +226,14 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// Sends `Authorization: SKIP` instead of a signature and asks the credentials source for
+    /// nothing: for the few actions that authenticate by their body (STS
+    /// `AssumeRoleWithWebIdentity`).
+    pub fn unsigned(mut self) -> Self {
+        self.unsigned = true;
+        self
+    }
+
     pub fn build(self) -> Result<C, Error> {
         self.build_runtime().map(C::from)
     }
@@ -294,6 +305,7 @@ impl<C: From<Client>> ClientBuilder<C> {
             inner: Arc::new(Inner {
                 service: self.service,
                 hooks: Hooks::new(self.hooks),
+                unsigned: self.unsigned,
                 http,
                 endpoint,
                 host: host_header,
@@ -332,6 +344,7 @@ pub struct Client {
 struct Inner {
     service: &'static Service,
     hooks: Hooks,
+    unsigned: bool,
     http: reqwest::Client,
     endpoint: Url,
     /// The `Host` header value, signed and sent.
@@ -457,7 +470,6 @@ impl Client {
         let safety = self.inner.service.retry_safety(action);
         let retry = self.options.retry;
         crate::retry::retry_loop(
-            retry,
             |n| async move {
                 let span = tracing::info_span!("attempt", n, request_id = tracing::field::Empty);
                 let started = Instant::now();
@@ -497,7 +509,11 @@ impl Client {
                 }
                 result.map(|(response, _)| response)
             },
-            |attempt, error| retry.should_retry(safety, attempt, error),
+            |attempt, error| {
+                retry
+                    .should_retry(safety, attempt, error)
+                    .then(|| retry.delay(attempt))
+            },
         )
         .await
     }
@@ -509,48 +525,53 @@ impl Client {
         if let Some(limiter) = &inner.rate_limiter {
             limiter.acquire(action).await;
         }
-        let credentials = inner
-            .credentials
-            .provide_credentials()
-            .await
-            .map_err(|source| {
-                Error::from(Repr::Credentials {
-                    action: action.to_owned(),
-                    source,
-                })
-            })?;
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let signature = inner
-            .signing_keys
-            .sign(
-                credentials.secret_id(),
-                credentials.secret_key(),
-                &SigningInput {
-                    service: inner.service.name,
-                    method: "POST",
-                    host: &inner.signing_host,
-                    content_type: CONTENT_TYPE_JSON,
-                    query: "",
-                    payload: body,
-                    unsigned_payload: false,
-                    timestamp,
-                },
-            )
-            .map_err(|source| {
-                Error::from(Repr::Signing {
-                    action: action.to_owned(),
-                    source,
-                })
-            })?;
-
-        let mut headers = self.headers(
-            action,
-            timestamp,
-            signature.authorization(),
-            credentials.token(),
-        )?;
+        let mut headers = if inner.unsigned {
+            // Actions that authenticate by their body (STS AssumeRoleWithWebIdentity) are sent
+            // with `Authorization: SKIP` and no signature, as the API documents.
+            self.headers(action, timestamp, "SKIP", None)?
+        } else {
+            let credentials = inner
+                .credentials
+                .provide_credentials()
+                .await
+                .map_err(|source| {
+                    Error::from(Repr::Credentials {
+                        action: action.to_owned(),
+                        source,
+                    })
+                })?;
+            let signature = inner
+                .signing_keys
+                .sign(
+                    credentials.secret_id(),
+                    credentials.secret_key(),
+                    &SigningInput {
+                        service: inner.service.name,
+                        method: "POST",
+                        host: &inner.signing_host,
+                        content_type: CONTENT_TYPE_JSON,
+                        query: "",
+                        payload: body,
+                        unsigned_payload: false,
+                        timestamp,
+                    },
+                )
+                .map_err(|source| {
+                    Error::from(Repr::Signing {
+                        action: action.to_owned(),
+                        source,
+                    })
+                })?;
+            self.headers(
+                action,
+                timestamp,
+                signature.authorization(),
+                credentials.token(),
+            )?
+        };
         // After signing: the signature covers Content-Type and Host only, so hooks may add any
         // other header.
         inner

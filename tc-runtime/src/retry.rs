@@ -117,14 +117,14 @@ pub enum RetrySafety {
 }
 
 /// The one retry loop of every HTTP exchange the runtime makes (API calls, STS through them, the
-/// metadata service, log packets): `attempt(n)` is tried, and after a failure `retry(n, &error)`
-/// decides — it is also where the caller checks its own attempt budget, usually with
-/// [`RetryPolicy::should_retry`] — then the policy's full-jitter delay is slept. A success after
-/// failed attempts is a success: earlier errors are dropped.
+/// metadata service, log packets): `attempt(n)` is tried (`n` from 1), and after a failure
+/// `next_delay(n, &error)` decides: `None` returns the error, `Some(delay)` sleeps that long and
+/// tries again. The caller keeps its attempt budget and delays there, usually
+/// [`RetryPolicy::should_retry`] and [`RetryPolicy::delay`]. A success after failed attempts is a
+/// success: earlier errors are dropped.
 pub async fn retry_loop<T, E, F, Fut>(
-    policy: RetryPolicy,
     mut attempt: F,
-    retry: impl Fn(u32, &E) -> bool,
+    mut next_delay: impl FnMut(u32, &E) -> Option<Duration>,
 ) -> Result<T, E>
 where
     E: Display,
@@ -134,13 +134,20 @@ where
     let mut n = 1;
     loop {
         match attempt(n).await {
-            Err(error) if retry(n, &error) => {
-                let delay = policy.delay(n);
-                tracing::info!(attempt = n, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
-                tokio::time::sleep(delay).await;
-                n += 1;
-            }
-            other => return other,
+            Err(error) => match next_delay(n, &error) {
+                Some(delay) => {
+                    tracing::info!(
+                        attempt = n,
+                        delay_ms = delay.as_millis() as u64,
+                        error = %error,
+                        "retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                    n += 1;
+                }
+                None => return Err(error),
+            },
+            ok => return ok,
         }
     }
 }

@@ -620,39 +620,36 @@ impl Run {
             );
             return Ok(Done::Skipped);
         }
-        let mut attempt = 1;
-        loop {
-            let result = self.attempt(packet, file_name, target).await;
-            match result {
-                Ok(written) => {
-                    tracker.report(
-                        &Event::Downloaded {
-                            packet,
-                            path: target,
-                        },
-                        |t| t.downloaded += 1,
-                    );
-                    return Ok(Done::Downloaded { written });
+        let retry = config.retry;
+        let written = tc_runtime::retry::retry_loop(
+            |_| self.attempt(packet, file_name, target),
+            |attempt, error: &DownloadError| {
+                if !error.retryable() || attempt >= retry.attempts() {
+                    return None;
                 }
-                Err(error) if error.retryable() && attempt < config.retry.attempts() => {
-                    let delay = config.retry.delay(attempt);
-                    tracing::info!(packet = %packet.name, attempt, error = %error, "retrying");
-                    tracker.report(
-                        &Event::Retrying {
-                            packet,
-                            path: target,
-                            attempt,
-                            delay,
-                            error: &error,
-                        },
-                        |_| {},
-                    );
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                Err(error) => return Err(error),
-            }
-        }
+                let delay = retry.delay(attempt);
+                tracker.report(
+                    &Event::Retrying {
+                        packet,
+                        path: target,
+                        attempt,
+                        delay,
+                        error,
+                    },
+                    |_| {},
+                );
+                Some(delay)
+            },
+        )
+        .await?;
+        tracker.report(
+            &Event::Downloaded {
+                packet,
+                path: target,
+            },
+            |t| t.downloaded += 1,
+        );
+        Ok(Done::Downloaded { written })
     }
 
     /// Only verified packets get their final name, so a file under it is complete unless

@@ -23,7 +23,7 @@ use teo_client::credentials::{
     EnvironmentProvider, InstanceRoleProvider, ProfileFileProvider, WebIdentityProvider,
 };
 use teo_client::signing::{sign, SigningInput};
-use teo_client::{Client, Credentials, CredentialsError, ProvideCredentials};
+use teo_client::{Client, Credentials, CredentialsError, ProvideCredentials, RetryPolicy};
 
 // Markers that must never appear in Debug / Display output.
 const KEY_MARK: &str = "XYZZY";
@@ -144,6 +144,8 @@ struct Upstream {
     lifetime_secs: AtomicI64,
     /// Answer every credentials request with an error.
     fail: AtomicBool,
+    /// Answer this many more credentials requests with an error.
+    fail_next: AtomicUsize,
     /// Wait this long before answering.
     delay_ms: AtomicU64,
     /// The web identity token the STS stand-in accepts ("" accepts none).
@@ -181,6 +183,10 @@ impl Server {
 
     fn set_fail(&self, fail: bool) {
         self.upstream.fail.store(fail, Ordering::SeqCst);
+    }
+
+    fn fail_next(&self, count: usize) {
+        self.upstream.fail_next.store(count, Ordering::SeqCst);
     }
 
     fn set_delay(&self, delay: Duration) {
@@ -237,7 +243,11 @@ async fn handle(
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
-    let fail = upstream.fail.load(Ordering::SeqCst);
+    let fail = upstream.fail.load(Ordering::SeqCst)
+        || upstream
+            .fail_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
     const ROLES: &str = "/latest/meta-data/cam/security-credentials/";
     match (method, request.path.as_str()) {
         (Method::GET, ROLES) => format!("{ROLE}\n").into_response(),
@@ -373,6 +383,15 @@ fn assume_role(server: &Server) -> AssumeRoleProvider {
     let base = Credentials::new(BASE_ID, BASE_KEY).with_token(BASE_TOKEN);
     AssumeRoleProvider::builder(Arc::new(base), ROLE_ARN, "test-session")
         .endpoint(&server.url)
+        .build()
+}
+
+/// For tests of caching, where each refresh must be one request.
+fn assume_role_without_retries(server: &Server) -> AssumeRoleProvider {
+    let base = Credentials::new(BASE_ID, BASE_KEY).with_token(BASE_TOKEN);
+    AssumeRoleProvider::builder(Arc::new(base), ROLE_ARN, "test-session")
+        .endpoint(&server.url)
+        .retry(RetryPolicy::disabled())
         .build()
 }
 
@@ -1028,7 +1047,7 @@ async fn a_failing_refresh_is_a_typed_error_shared_by_concurrent_callers() {
     let server = Server::start().await;
     server.set_fail(true);
     server.set_delay(Duration::from_millis(300));
-    let provider: Arc<dyn ProvideCredentials> = Arc::new(assume_role(&server));
+    let provider: Arc<dyn ProvideCredentials> = Arc::new(assume_role_without_retries(&server));
     let tasks: Vec<_> = (0..10)
         .map(|_| {
             let provider = provider.clone();
@@ -1059,11 +1078,71 @@ async fn a_failing_refresh_is_a_typed_error_shared_by_concurrent_callers() {
     assert_eq!(server.received().len(), 2);
 }
 
+/// STS goes through the runtime's one call path: an `InternalError` from STS is retried (issuing
+/// credentials is idempotent by `api-spec/sts/v20180813/retry.json`), and the answer of the
+/// attempt that succeeds is the credentials.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sts_failures_are_retried_by_the_shared_retry_loop() {
+    let server = Server::start().await;
+    server.fail_next(2);
+    let base = Credentials::new(BASE_ID, BASE_KEY);
+    let credentials = AssumeRoleProvider::builder(Arc::new(base), ROLE_ARN, "retried")
+        .endpoint(&server.url)
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(3)
+                .base_delay(Duration::from_millis(10)),
+        )
+        .build()
+        .provide_credentials()
+        .await
+        .expect("the third attempt succeeds");
+    assert_eq!(credentials.secret_id(), "tmp-id-1");
+    assert_eq!(server.received().len(), 3);
+
+    // Web identity too, and with `Authorization: SKIP` (unsigned) on every attempt.
+    let server = Server::start().await;
+    server.fail_next(1);
+    let dir = TempDir::new();
+    let token_file = dir.write("token", "oidc-token");
+    server.expect_oidc_token("oidc-token");
+    let credentials = WebIdentityProvider::builder()
+        .vars(tke_vars(&token_file))
+        .endpoint(&server.url)
+        .retry(RetryPolicy::default().base_delay(Duration::from_millis(10)))
+        .build()
+        .provide_credentials()
+        .await
+        .expect("the second attempt succeeds");
+    assert!(credentials.token().is_some());
+    let received = server.received();
+    assert_eq!(received.len(), 2);
+    assert!(received
+        .iter()
+        .all(|r| r.header("Authorization") == Some("SKIP")));
+}
+
+/// The metadata service answering HTTP 500 once is retried by the same loop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_5xx_is_retried() {
+    let server = Server::start().await;
+    server.fail_next(1);
+    let credentials = instance_role(&server)
+        .provide_credentials()
+        .await
+        .expect("the second attempt succeeds");
+    assert!(credentials.token().is_some());
+    // The role's credentials: one failed and one good request.
+    let paths: Vec<String> = server.received().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    assert_eq!(paths[0], paths[1]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_refresh_keeps_serving_still_valid_credentials() {
     let server = Server::start().await;
     server.set_lifetime(60); // valid, but inside the margin
-    let provider = assume_role(&server);
+    let provider = assume_role_without_retries(&server);
     let first = provider.provide_credentials().await.unwrap();
     server.set_fail(true);
     // The refresh fails; the old credentials still work and are returned.
@@ -1076,7 +1155,7 @@ async fn a_failing_refresh_keeps_serving_still_valid_credentials() {
     // Expired credentials are not served: the failure is the error.
     let server = Server::start().await;
     server.set_lifetime(-10);
-    let provider = assume_role(&server);
+    let provider = assume_role_without_retries(&server);
     provider.provide_credentials().await.unwrap();
     server.set_fail(true);
     let err = provider.provide_credentials().await.unwrap_err();

@@ -1038,3 +1038,61 @@ fn endpoint_password_does_not_leak() {
         .build();
     assert!(!format!("{result:?}").contains("hunter2"), "{result:?}");
 }
+
+/// The hook point: a hook adds a header to every attempt (after signing, so the signature still
+/// verifies) and counts attempts with their outcomes — here a read that fails once with
+/// `InternalError` and is retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hooks_add_headers_and_observe_every_attempt() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use teo_client::hooks::{Attempt, HeaderMap, HeaderValue, Hook};
+
+    #[derive(Default)]
+    struct Counter {
+        attempts: AtomicUsize,
+        failed: std::sync::Mutex<Vec<String>>,
+    }
+    struct Counting(Arc<Counter>);
+    impl Hook for Counting {
+        fn before_send(&self, service: &str, action: &str, headers: &mut HeaderMap) {
+            assert_eq!((service, action), ("teo", "DownloadL4Logs"));
+            headers.insert("X-Team", HeaderValue::from_static("edge-platform"));
+        }
+        fn after_attempt(&self, attempt: &Attempt<'_>) {
+            self.0.attempts.fetch_add(1, Ordering::SeqCst);
+            if let Some(error) = attempt.error {
+                let code = error.code().unwrap_or_default().to_owned();
+                self.0.failed.lock().unwrap().push(code);
+            }
+        }
+    }
+
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let server = start_server(move |request| {
+        if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::api_error("InternalError", "try again", "req-1")
+        } else {
+            l4_response(request)
+        }
+    })
+    .await;
+    let counter = Arc::new(Counter::default());
+    let client = Client::builder(good_credentials())
+        .endpoint(&server.url)
+        .retry(RetryPolicy::default().base_delay(Duration::from_millis(10)))
+        .hook(Counting(counter.clone()))
+        .build()
+        .unwrap();
+    client
+        .download_l4_logs(l4_request())
+        .await
+        .expect("the retry succeeds");
+    assert_eq!(counter.attempts.load(Ordering::SeqCst), 2);
+    assert_eq!(*counter.failed.lock().unwrap(), ["InternalError"]);
+    let received = server.received();
+    assert_eq!(received.len(), 2);
+    for request in &received {
+        assert_eq!(request.header("X-Team"), Some("edge-platform"));
+    }
+}

@@ -18,6 +18,7 @@ use reqwest::{StatusCode, Url};
 use super::cache::CachedProvider;
 use super::transport::{fetch_error, parse_endpoint, parse_json, Fields, LazyHttp};
 use super::{Credentials, CredentialsError, ProvideCredentials, ProvideFuture};
+use crate::retry::{retry_loop, RetryPolicy};
 
 const SOURCE: &str = "instance role";
 /// The CVM metadata service.
@@ -253,17 +254,55 @@ impl Fetcher {
     }
 }
 
+/// GETs `url` through the runtime's retry loop: an HTTP 5xx or 429, or a connection that
+/// breaks mid-answer, is tried again (3 attempts, 50–500 ms apart); a refused or timed-out
+/// connection is not, so that off a CVM the default chain does not wait on the metadata service.
 async fn get(http: &reqwest::Client, url: &Url) -> Result<(StatusCode, Vec<u8>), CredentialsError> {
-    let response = http
-        .get(url.clone())
-        .send()
-        .await
-        .map_err(|e| fetch_error(SOURCE, format!("metadata service {url} unreachable"), e))?;
+    let policy = RetryPolicy::default()
+        .base_delay(Duration::from_millis(50))
+        .max_delay(Duration::from_millis(500));
+    retry_loop(
+        |_| get_once(http, url),
+        |attempt, failure: &Failure| {
+            (failure.retryable && attempt < policy.attempts()).then(|| policy.delay(attempt))
+        },
+    )
+    .await
+    .map_err(|failure| failure.error)
+}
+
+/// A failed metadata request, and whether another attempt may help.
+struct Failure {
+    error: CredentialsError,
+    retryable: bool,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+async fn get_once(http: &reqwest::Client, url: &Url) -> Result<(StatusCode, Vec<u8>), Failure> {
+    let response = http.get(url.clone()).send().await.map_err(|e| Failure {
+        retryable: !(e.is_connect() || e.is_timeout()),
+        error: fetch_error(SOURCE, format!("metadata service {url} unreachable"), e),
+    })?;
     let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| fetch_error(SOURCE, format!("reading the answer of {url}"), e))?;
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        return Err(Failure {
+            error: CredentialsError::Fetch {
+                source_name: SOURCE,
+                reason: format!("{url} answered HTTP {status}"),
+                source: None,
+            },
+            retryable: true,
+        });
+    }
+    let body = response.bytes().await.map_err(|e| Failure {
+        retryable: !e.is_timeout(),
+        error: fetch_error(SOURCE, format!("reading the answer of {url}"), e),
+    })?;
     Ok((status, body.to_vec()))
 }
 

@@ -116,13 +116,6 @@ pub(crate) fn host_header(url: &Url) -> String {
     }
 }
 
-/// Now, in Unix seconds (0 if the clock is before 1970).
-pub(crate) fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// A Unix timestamp in seconds as a `SystemTime`; `None` if negative or out of range.
 pub(crate) fn from_unix(seconds: i64) -> Option<SystemTime> {
     let seconds = u64::try_from(seconds).ok()?;

@@ -10,9 +10,9 @@ pub static SERVICE: crate::Service = crate::Service {
 /// Each action's retry safety, decided by the generator from the spec and its
 /// `retry.json` overrides; sorted by action name.
 pub const RETRY_SAFETY: &[(&str, crate::RetrySafety)] = &[
-    ("AssumeRole", crate::RetrySafety::Unsafe),
-    ("AssumeRoleWithSAML", crate::RetrySafety::Unsafe),
-    ("AssumeRoleWithWebIdentity", crate::RetrySafety::Unsafe),
+    ("AssumeRole", crate::RetrySafety::Idempotent),
+    ("AssumeRoleWithSAML", crate::RetrySafety::Idempotent),
+    ("AssumeRoleWithWebIdentity", crate::RetrySafety::Idempotent),
     ("GetCallerIdentity", crate::RetrySafety::ReadOnly),
-    ("GetFederationToken", crate::RetrySafety::ReadOnly),
+    ("GetFederationToken", crate::RetrySafety::Idempotent),
 ];
