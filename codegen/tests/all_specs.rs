@@ -1,77 +1,20 @@
 //! The generator takes any Tencent Cloud spec: the newest version of every service in the
 //! official `tccli-intl-en` package generates — parse, validate, resolve, emit, format — twice,
 //! with the same bytes both times, within the time budget.
-//!
-//! The package is installed from PyPI (without its dependencies) into the target directory on
-//! first use; set `TCCLI_SERVICES` to a `tccli/services` directory to use another copy.
+//! (The specs: see `common`.)
 
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use codegen::Options;
 
-const PACKAGE: &str = "tccli-intl-en==3.1.193.1";
 /// Generating every service once, in a test build (the generator is optimised in dev builds).
 const BUDGET: Duration = Duration::from_secs(30);
 
-/// `tccli/services` of the package, installed once per target directory.
-pub fn services_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("TCCLI_SERVICES") {
-        return PathBuf::from(dir);
-    }
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tccli-intl-en");
-    let marker = root.join("installed.txt");
-    if std::fs::read_to_string(&marker).ok().as_deref() != Some(PACKAGE) {
-        let _ = std::fs::remove_dir_all(&root);
-        let output = Command::new("python3")
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .args(["--no-deps", "--target"])
-            .arg(&root)
-            .arg(PACKAGE)
-            .output()
-            .expect("python3 runs");
-        assert!(
-            output.status.success(),
-            "pip install {PACKAGE} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        std::fs::write(&marker, PACKAGE).expect("write marker");
-    }
-    root.join("tccli/services")
-}
-
-/// The newest `v<date>/api.json` of every service, by service name.
-pub fn newest_specs(services: &Path) -> BTreeMap<String, PathBuf> {
-    let mut specs = BTreeMap::new();
-    for entry in std::fs::read_dir(services).expect("services directory") {
-        let dir = entry.expect("entry").path();
-        let Ok(versions) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let newest = versions
-            .filter_map(|v| v.ok().map(|v| v.path()))
-            .filter(|v| {
-                v.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.len() == 9 && n.starts_with('v'))
-                    && v.join("api.json").is_file()
-            })
-            .max();
-        if let (Some(newest), Some(name)) = (newest, dir.file_name().and_then(|n| n.to_str())) {
-            specs.insert(name.to_owned(), newest.join("api.json"));
-        }
-    }
-    specs
-}
+mod common;
+use common::{newest_specs, services_dir};
 
 fn generate_all(
     specs: &BTreeMap<String, PathBuf>,
