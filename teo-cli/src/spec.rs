@@ -1,19 +1,23 @@
 //! The service model the command line is driven by: the vendor's `api.json`, embedded at build
-//! time and resolved by `codegen` once per run.
+//! time with the overrides the generator reads beside it, and resolved by `tc_spec` once per run.
 
 use std::sync::OnceLock;
 
-use tc_spec::model::{Action, Object};
+use tc_spec::model::{Action, Object, OverrideTexts};
 use tc_spec::Service;
 
 const API_JSON: &str = include_str!("../../api-spec/teo/v20220901/api.json");
+const OVERRIDES: OverrideTexts<'static> = OverrideTexts {
+    paging: Some(include_str!("../../api-spec/teo/v20220901/paging.json")),
+    retry: Some(include_str!("../../api-spec/teo/v20220901/retry.json")),
+};
 
 /// The resolved spec, parsed on first use.
 pub fn service() -> Result<&'static Service, String> {
     static SERVICE: OnceLock<Result<Service, String>> = OnceLock::new();
     SERVICE
         .get_or_init(|| {
-            Service::from_json(API_JSON)
+            Service::from_json_with(API_JSON, &OVERRIDES)
                 .map_err(|e| format!("the embedded api.json is unusable: {e}"))
         })
         .as_ref()

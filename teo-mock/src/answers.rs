@@ -9,11 +9,12 @@
 //!   level), nested objects recursively down to [`MAX_DEPTH`] (the spec has recursive objects
 //!   such as `RuleEngineSubRule` ↔ `RuleBranch`); below that only scalar members are filled.
 //!   Responses are read tolerantly, so an omitted member takes its default.
-//! - **Paging.** An action whose request has `Offset` and `Limit` and whose output has a list
-//!   member pages over a data set of [`total_items`] items (0..=57, derived from the action
-//!   name). `Offset` defaults to 0, `Limit` to 20 and is capped at 1000 (a negative value counts
-//!   as 0); the list holds items `Offset..min(Offset + Limit, total)`, and the total member
-//!   (`TotalCount`, or another integer member named `…Total…`) is the total. Each item is the
+//! - **Paging.** An action that pages by the model (`tc_spec::paging`: the generator's rule and
+//!   `paging.json`, so the mock pages exactly the actions the client has paginators for) pages
+//!   over a data set of [`total_items`] items (0..=57, derived from the action name). `Offset`
+//!   defaults to 0, `Limit` to 20 and is capped at the action's documented maximum, else 1000 (a
+//!   negative value counts as 0); the list holds items `Offset..min(Offset + Limit, total)`, and
+//!   the total member (the model's, if the action reports one) is the total. Each item is the
 //!   example's first list element (or a generated one) with its ID- and name-like string members
 //!   suffixed `-<absolute index>`, so items of different pages never repeat.
 //!
@@ -30,7 +31,7 @@ use crate::spec::Spec;
 pub const MAX_DEPTH: usize = 4;
 /// Items per page when the request gives no `Limit`.
 pub const DEFAULT_LIMIT: u64 = 20;
-/// The largest `Limit` honoured.
+/// The largest `Limit` honoured where the action documents none.
 pub const MAX_LIMIT: u64 = 1000;
 /// Data sets have 0..=MAX_TOTAL items.
 pub const MAX_TOTAL: u64 = 57;
@@ -47,7 +48,7 @@ pub fn answer(spec: &Spec, action: &str, request: &Value) -> Value {
         .get(action)
         .and_then(|examples| examples.first())
         .and_then(Value::as_object);
-    let paging = Paging::of(spec, info);
+    let paging = Paging::of(info);
     // A paged list is rebuilt below, so it is not copied from the example (this is the mock's
     // hot path: copying a large example list per request halves its throughput).
     let paged_list = paging.as_ref().map(|p| p.list.wire_name.as_str());
@@ -82,39 +83,21 @@ fn fnv1a(text: &str) -> u64 {
     })
 }
 
-/// The members of a paged action's output.
+/// The members of a paged action's output, as the model resolves them.
 struct Paging<'a> {
     list: &'a Field,
     total: Option<&'a Field>,
+    max_page_size: u64,
 }
 
 impl<'a> Paging<'a> {
-    fn of(spec: &'a Spec, action: &Action) -> Option<Paging<'a>> {
-        let input = spec.service.objects.get(&action.input)?;
-        let has = |name: &str| input.fields.iter().any(|f| f.wire_name == name);
-        if !(has("Offset") && has("Limit")) {
-            return None;
-        }
-        let output = spec.service.objects.get(&action.output)?;
-        let lists = || {
-            output
-                .fields
-                .iter()
-                .filter(|f| matches!(f.ty, FieldType::List(_)))
-        };
-        let list = lists()
-            .find(|f| matches!(f.ty, FieldType::List(ValueType::Object(_))))
-            .or_else(|| lists().next())?;
-        let integers = || {
-            output
-                .fields
-                .iter()
-                .filter(|f| matches!(f.ty, FieldType::One(ValueType::Int64 | ValueType::UInt64)))
-        };
-        let total = integers()
-            .find(|f| f.wire_name == "TotalCount")
-            .or_else(|| integers().find(|f| f.wire_name.contains("Total")));
-        Some(Paging { list, total })
+    fn of(action: &'a Action) -> Option<Paging<'a>> {
+        let paging = action.paging.as_ref()?;
+        Some(Paging {
+            list: &paging.items,
+            total: paging.total.as_ref(),
+            max_page_size: paging.max_page_size.unwrap_or(MAX_LIMIT),
+        })
     }
 
     /// Replaces the list in `response` with the requested page; items are modelled on the first
@@ -142,7 +125,7 @@ impl<'a> Paging<'a> {
                 .unwrap_or(DEFAULT_LIMIT),
             None => DEFAULT_LIMIT,
         }
-        .min(MAX_LIMIT);
+        .min(self.max_page_size);
         let end = offset.saturating_add(limit).min(total);
         let FieldType::List(element) = &self.list.ty else {
             return;
@@ -289,11 +272,11 @@ mod tests {
     }
 
     fn is_paged(spec: &Spec, action: &str) -> bool {
-        Paging::of(spec, &spec.service.actions[action]).is_some()
+        Paging::of(&spec.service.actions[action]).is_some()
     }
 
     fn page(spec: &Spec, action: &str, request: Value) -> (u64, Vec<Value>) {
-        let paging = Paging::of(spec, &spec.service.actions[action]).expect("paged");
+        let paging = Paging::of(&spec.service.actions[action]).expect("paged");
         let response = answer(spec, action, &request);
         let total = paging
             .total

@@ -5,10 +5,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::Value;
+use tc_spec::model::OverrideTexts;
 use tc_spec::Service;
 
 const API_JSON: &str = include_str!("../../api-spec/teo/v20220901/api.json");
 const EXAMPLES_JSON: &str = include_str!("../../api-spec/teo/v20220901/examples.json");
+/// The overrides the generator reads beside the spec: the mock pages what the client pages.
+const OVERRIDES: OverrideTexts<'static> = OverrideTexts {
+    paging: Some(include_str!("../../api-spec/teo/v20220901/paging.json")),
+    retry: Some(include_str!("../../api-spec/teo/v20220901/retry.json")),
+};
 
 /// Everything the mock knows about the API.
 #[derive(Debug, Clone)]
@@ -20,13 +26,22 @@ pub struct Spec {
 }
 
 impl Spec {
-    /// The embedded teo 2022-09-01 spec.
+    /// The embedded teo 2022-09-01 spec with its overrides.
     pub fn embedded() -> Result<Spec, String> {
-        Spec::from_json(API_JSON, EXAMPLES_JSON)
+        Spec::from_json_with(API_JSON, &OVERRIDES, EXAMPLES_JSON)
     }
 
+    /// A spec without overrides.
     pub fn from_json(api: &str, examples: &str) -> Result<Spec, String> {
-        let service = Service::from_json(api).map_err(|e| e.to_string())?;
+        Spec::from_json_with(api, &OverrideTexts::default(), examples)
+    }
+
+    pub fn from_json_with(
+        api: &str,
+        overrides: &OverrideTexts<'_>,
+        examples: &str,
+    ) -> Result<Spec, String> {
+        let service = Service::from_json_with(api, overrides).map_err(|e| e.to_string())?;
         let examples: Value =
             serde_json::from_str(examples).map_err(|e| format!("examples.json: {e}"))?;
         let mut example_responses = BTreeMap::new();
