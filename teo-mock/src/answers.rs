@@ -297,7 +297,7 @@ mod tests {
             .find(|a| {
                 is_paged(spec, a)
                     && total_items(a) > 25
-                    && Paging::of(spec, &spec.service.actions[a.as_str()])
+                    && Paging::of(&spec.service.actions[a.as_str()])
                         .and_then(|p| p.total)
                         .is_some_and(|t| t.wire_name == "TotalCount")
             })
