@@ -7,113 +7,16 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::time::Duration;
 
 use serde_json::{Map, Value};
 use tc_spec::model::{Action, Field, FieldType, ValueType};
 use tc_spec::Service;
 use teo_client::models::{Date, DateTime, LocalDateTime};
-use teo_client::Language;
 
 use crate::help;
+pub use crate::options::{GlobalOption, GlobalOptions, GLOBAL_OPTIONS};
 use crate::spec;
 use crate::suggest::closest;
-
-/// A global option: its name, the placeholder of its value (empty for a flag) and its help.
-pub struct GlobalOption {
-    pub name: &'static str,
-    pub value: &'static str,
-    pub help: &'static str,
-}
-
-/// Every option that is not an action's parameter, in the order `teo help` lists them.
-pub const GLOBAL_OPTIONS: &[GlobalOption] = &[
-    GlobalOption {
-        name: "--cli-input-json",
-        value: "<JSON | file://path>",
-        help: "The whole request as JSON, inline or read from a file; --<Param> options override its members",
-    },
-    GlobalOption {
-        name: "--generate-cli-skeleton",
-        value: "",
-        help: "Print a JSON template of the action's request (for --cli-input-json) and exit",
-    },
-    GlobalOption {
-        name: "--endpoint",
-        value: "<URL>",
-        help: "Where requests go (default https://teo.intl.tencentcloudapi.com); a bare host means https://host",
-    },
-    GlobalOption {
-        name: "--region",
-        value: "<REGION>",
-        help: "Sent as X-TC-Region; EdgeOne is global and needs none",
-    },
-    GlobalOption {
-        name: "--language",
-        value: "<en-US | zh-CN>",
-        help: "Language of error messages (default en-US)",
-    },
-    GlobalOption {
-        name: "--secretId",
-        value: "<ID>",
-        help: "SecretId to sign with (with --secretKey); else $TENCENTCLOUD_SECRET_ID, else the profile",
-    },
-    GlobalOption {
-        name: "--secretKey",
-        value: "<KEY>",
-        help: "SecretKey to sign with (with --secretId); else $TENCENTCLOUD_SECRET_KEY, else the profile",
-    },
-    GlobalOption {
-        name: "--token",
-        value: "<TOKEN>",
-        help: "Session token of temporary credentials given with --secretId/--secretKey",
-    },
-    GlobalOption {
-        name: "--profile",
-        value: "<NAME>",
-        help: "Profile of ~/.tencentcloud/credentials (or $TENCENTCLOUD_CREDENTIALS_FILE) to sign with",
-    },
-    GlobalOption {
-        name: "--timeout",
-        value: "<SECONDS>",
-        help: "Limit on the whole call (default 60)",
-    },
-    GlobalOption {
-        name: "--help",
-        value: "",
-        help: "Show help: the actions, or with an action its parameters (same as `teo <Action> help`)",
-    },
-];
-
-/// The options that apply to every call.
-#[derive(Clone, Default, PartialEq)]
-pub struct GlobalOptions {
-    pub endpoint: Option<String>,
-    pub region: Option<String>,
-    pub language: Option<Language>,
-    pub secret_id: Option<String>,
-    pub secret_key: Option<String>,
-    pub token: Option<String>,
-    pub profile: Option<String>,
-    pub timeout: Option<Duration>,
-}
-
-/// Shows which secrets are set, never their values.
-impl fmt::Debug for GlobalOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redacted = |value: &Option<String>| value.as_ref().map(|_| "<redacted>");
-        f.debug_struct("GlobalOptions")
-            .field("endpoint", &self.endpoint)
-            .field("region", &self.region)
-            .field("language", &self.language)
-            .field("secret_id", &self.secret_id)
-            .field("secret_key", &redacted(&self.secret_key))
-            .field("token", &redacted(&self.token))
-            .field("profile", &self.profile)
-            .field("timeout", &self.timeout)
-            .finish()
-    }
-}
 
 /// What to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -361,58 +264,22 @@ fn split(args: &[String]) -> Result<RawArgs, ParseError> {
                 _ => return Err(ParseError::MissingValue { option: flag }),
             },
         };
-        let options = &mut raw.options;
-        match name {
-            "cli-input-json" => raw.cli_input_json = Some(value),
-            "endpoint" => options.endpoint = Some(value),
-            "region" => options.region = Some(value),
-            "language" => options.language = Some(parse_language(&value)?),
-            "secretId" => options.secret_id = Some(value),
-            "secretKey" => options.secret_key = Some(value),
-            "token" => options.token = Some(value),
-            "profile" => options.profile = Some(value),
-            "timeout" => options.timeout = Some(parse_timeout(&value)?),
-            _ => raw.params.push((name.to_owned(), value)),
+        if name == "cli-input-json" {
+            raw.cli_input_json = Some(value);
+            continue;
+        }
+        let set = raw.options.set(name, value).map_err(|(expected, reason)| {
+            ParseError::InvalidValue {
+                option: flag.clone(),
+                expected: expected.into(),
+                reason,
+            }
+        })?;
+        if let Some(value) = set {
+            raw.params.push((name.to_owned(), value));
         }
     }
     Ok(raw)
-}
-
-fn parse_language(text: &str) -> Result<Language, ParseError> {
-    language(text).map_err(|reason| ParseError::InvalidValue {
-        option: "--language".into(),
-        expected: "en-US or zh-CN".into(),
-        reason,
-    })
-}
-
-/// `--language`: en-US or zh-CN, in any case, `_` for `-`.
-pub(crate) fn language(text: &str) -> Result<Language, String> {
-    match text.to_ascii_lowercase().replace('_', "-").as_str() {
-        "en-us" => Ok(Language::EnUs),
-        "zh-cn" => Ok(Language::ZhCn),
-        _ => Err(format!("{text:?} is not a supported language")),
-    }
-}
-
-fn parse_timeout(text: &str) -> Result<Duration, ParseError> {
-    timeout(text).map_err(|reason| ParseError::InvalidValue {
-        option: "--timeout".into(),
-        expected: "seconds".into(),
-        reason,
-    })
-}
-
-/// `--timeout`: a positive number of seconds.
-pub(crate) fn timeout(text: &str) -> Result<Duration, String> {
-    let seconds: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number"))?;
-    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 1e9) {
-        return Err(format!("{text} is not a positive number of seconds"));
-    }
-    Ok(Duration::from_secs_f64(seconds))
 }
 
 fn find_action<'s>(service: &'s Service, name: &str) -> Result<&'s Action, ParseError> {
@@ -618,7 +485,10 @@ fn kind(value: &Value) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use serde_json::json;
+    use teo_client::Language;
 
     use super::*;
 

@@ -15,7 +15,7 @@ use teo_client::credentials::{
 };
 use teo_client::Credentials;
 
-use crate::args::GlobalOptions;
+use crate::options::GlobalOptions;
 
 /// The credentials source chosen from the command line.
 #[derive(Debug)]

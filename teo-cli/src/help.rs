@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::args::GLOBAL_OPTIONS;
+use crate::options::GLOBAL_OPTIONS;
 use crate::output::Json;
 use crate::spec;
 use tc_spec::model::{Action, FieldType, ValueType};

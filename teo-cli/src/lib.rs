@@ -3,15 +3,19 @@
 //!
 //! `teo <Action> [--<Param> <value>]... [--cli-input-json <JSON | file://path>] [options]`
 //!
-//! [`args`] turns the arguments into an [`args::Invocation`] (pure, unit-tested), [`help`]
-//! renders help texts from the spec, [`credentials`] picks what to sign with, [`output`] prints
-//! JSON as tccli does, and [`run`] ties them to `teo_client`. `teo logs download` (clap-parsed)
-//! fetches log packets with `teo_client::logs`.
+//! [`options`] is the one table of global options; [`args`] turns the arguments into an
+//! [`args::Invocation`] (pure, unit-tested), [`help`] renders help texts from the spec,
+//! [`credentials`] picks what to sign with, [`output`] prints JSON as tccli does, and `run` ties
+//! them to `teo_client`. `teo logs download` (clap-parsed, its global options built from the same
+//! table) fetches log packets with `teo_client::logs`. Dependencies run one way:
+//! run → logs → failure → credentials → options.
 
 pub mod args;
 pub mod credentials;
+mod failure;
 pub mod help;
 mod logs;
+pub mod options;
 pub mod output;
 mod run;
 pub mod spec;

@@ -18,11 +18,11 @@ use teo_client::logs::{
     DownloadError, Downloader, Event, LogListing, Progress, Summary, DEFAULT_CONCURRENCY,
 };
 use teo_client::models::{DateTime, DownloadL4LogsRequest, DownloadL7LogsRequest};
-use teo_client::{Client, Credentials, Language};
+use teo_client::{Client, Credentials};
 
-use crate::args::{self, GlobalOptions};
 use crate::credentials::{self, Source};
-use crate::run::{self, Failure, EXIT_FAILED, EXIT_USAGE};
+use crate::failure::{self as run, Failure, EXIT_FAILED, EXIT_USAGE};
+use crate::options::GlobalOptions;
 
 /// Exit status after Ctrl-C, as shells report a SIGINT.
 const EXIT_INTERRUPTED: u8 = 130;
@@ -101,55 +101,11 @@ struct DownloadArgs {
     #[arg(long)]
     decompress: bool,
     /// Use a local mock EdgeOne (teo-mock, started in-process): no account or network needed
-    #[arg(long, conflicts_with_all = ["endpoint", "secret_id", "secret_key", "token", "profile"])]
+    #[arg(long, conflicts_with_all = ["endpoint", "secretId", "secretKey", "token", "profile"])]
     mock: bool,
+    /// The global options of the table every `teo` command shares.
     #[command(flatten)]
-    global: Global,
-}
-
-/// The options every `teo` call has, as `teo help` lists them.
-#[derive(Args)]
-#[command(next_help_heading = "Connection options")]
-struct Global {
-    /// Where API requests go (default https://teo.intl.tencentcloudapi.com); a bare host means https://host
-    #[arg(long, value_name = "URL")]
-    endpoint: Option<String>,
-    /// SecretId to sign with (with --secretKey)
-    #[arg(long = "secretId", value_name = "ID")]
-    secret_id: Option<String>,
-    /// SecretKey to sign with (with --secretId)
-    #[arg(long = "secretKey", value_name = "KEY")]
-    secret_key: Option<String>,
-    /// Session token of temporary credentials given with --secretId/--secretKey
-    #[arg(long, value_name = "TOKEN")]
-    token: Option<String>,
-    /// Profile of ~/.tencentcloud/credentials (or $TENCENTCLOUD_CREDENTIALS_FILE) to sign with
-    #[arg(long, value_name = "NAME")]
-    profile: Option<String>,
-    /// Sent as X-TC-Region; EdgeOne is global and needs none
-    #[arg(long, value_name = "REGION")]
-    region: Option<String>,
-    /// Language of API error messages (default en-US)
-    #[arg(long, value_name = "en-US | zh-CN", value_parser = args::language)]
-    language: Option<Language>,
-    /// Limit on each listing call, in seconds (default 60)
-    #[arg(long, value_name = "SECONDS", value_parser = args::timeout)]
-    timeout: Option<Duration>,
-}
-
-impl Global {
-    fn options(&self) -> GlobalOptions {
-        GlobalOptions {
-            endpoint: self.endpoint.clone(),
-            region: self.region.clone(),
-            language: self.language,
-            secret_id: self.secret_id.clone(),
-            secret_key: self.secret_key.clone(),
-            token: self.token.clone(),
-            profile: self.profile.clone(),
-            timeout: self.timeout,
-        }
-    }
+    global: GlobalOptions,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -238,7 +194,7 @@ fn check(args: &DownloadArgs) -> Result<(), clap::Error> {
 /// The run: credentials, client (or mock), download, summary. `Err` for failures before or
 /// instead of a summary.
 fn download(args: DownloadArgs) -> Result<ExitCode, Failure> {
-    let options = args.global.options();
+    let options = args.global.clone();
     let credentials = if args.mock {
         Source::Flags(Credentials::new(
             teo_mock::server::DEFAULT_SECRET_ID,

@@ -1,0 +1,103 @@
+//! How a run ends when it does not succeed, and the client every command builds: shared by the
+//! tccli grammar ([`crate::run`]) and `teo logs` ([`crate::logs`]).
+
+use std::time::Duration;
+
+use teo_client::{Client, Error, ErrorKind, Language};
+
+use crate::credentials;
+use crate::options::GlobalOptions;
+
+/// The API answered with an error, or the call could not be made or completed.
+pub const EXIT_FAILED: u8 = 1;
+/// The command line, the request or the configuration is unusable; nothing was sent.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Why a run ended without output: the exit status and the one-line message for stderr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub(crate) fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            code: EXIT_USAGE,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn failed(message: impl Into<String>) -> Failure {
+        Failure {
+            code: EXIT_FAILED,
+            message: message.into(),
+        }
+    }
+}
+
+/// The client for `options` (endpoint, language, timeout, region), signing with `credentials`.
+pub(crate) fn client(
+    options: &GlobalOptions,
+    credentials: credentials::Source,
+) -> Result<Client, Failure> {
+    let mut builder = Client::builder(credentials)
+        .endpoint(endpoint_url(options.endpoint.as_deref()))
+        .language(options.language.unwrap_or(Language::EnUs))
+        .timeout(options.timeout.unwrap_or(Duration::from_secs(60)));
+    if let Some(region) = &options.region {
+        builder = builder.region(region);
+    }
+    builder.build().map_err(client_failure)
+}
+
+/// `--endpoint` as a URL: tccli takes a bare host (`teo.tencentcloudapi.com`), meaning https.
+pub(crate) fn endpoint_url(endpoint: Option<&str>) -> String {
+    match endpoint {
+        None => teo_client::DEFAULT_ENDPOINT.to_owned(),
+        Some(url) if url.contains("://") => url.to_owned(),
+        Some(host) => format!("https://{host}"),
+    }
+}
+
+/// The message and status for a client error: tccli's line for API errors, a tagged one-liner
+/// (with the causes of transport errors) otherwise.
+pub(crate) fn client_failure(error: Error) -> Failure {
+    match error.kind() {
+        ErrorKind::Api => Failure::failed(format!(
+            "[TencentCloudSDKException] code:{} message:{} requestId:{}",
+            error.code().unwrap_or_default(),
+            error.message().unwrap_or_default(),
+            error.request_id().unwrap_or_default()
+        )),
+        ErrorKind::InvalidRequest => Failure::usage(format!("[InvalidRequest] {error}")),
+        ErrorKind::UnknownAction => Failure::usage(format!("[UnknownAction] {error}")),
+        ErrorKind::Config => Failure::usage(format!("[Config] {error}")),
+        ErrorKind::Credentials => Failure::usage(format!("[Credentials] {error}")),
+        kind => {
+            let message = with_causes(&error);
+            let tag = match kind {
+                ErrorKind::Transport => "[Transport]",
+                ErrorKind::HttpStatus => "[HttpStatus]",
+                ErrorKind::Decode => "[Decode]",
+                _ => "[Error]",
+            };
+            Failure::failed(format!("{tag} {message}"))
+        }
+    }
+}
+
+/// The error's message followed by those of its causes that it does not already contain.
+pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !message.contains(&cause_text) {
+            message.push_str(": ");
+            message.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    message
+}
