@@ -6,8 +6,11 @@ use std::path::Path;
 use std::process::Command;
 
 const PACKAGE: &str = "tccli-intl-en";
-const SPEC_DIR_IN_PACKAGE: &str = "tccli/services/teo/v20220901";
-const SPEC_DIR: &str = "api-spec/teo/v20220901";
+/// The vendored specs: (directory in the package, directory here).
+const SPEC_DIRS: &[(&str, &str)] = &[
+    ("tccli/services/teo/v20220901", "api-spec/teo/v20220901"),
+    ("tccli/services/sts/v20180813", "api-spec/sts/v20180813"),
+];
 const FILES: &[&str] = &["api.json", "examples.json"];
 
 pub fn run(root: &Path, version: Option<&str>) -> Result<(), String> {
@@ -35,15 +38,17 @@ pub fn run(root: &Path, version: Option<&str>) -> Result<(), String> {
         &wheel,
         &unpacked.to_string_lossy(),
     )?;
-    for file in FILES {
-        let from = unpacked.join(SPEC_DIR_IN_PACKAGE).join(file);
-        let to = root.join(SPEC_DIR).join(file);
-        fs::copy(&from, &to)
-            .map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))?;
+    for (in_package, here) in SPEC_DIRS {
+        for file in FILES {
+            let from = unpacked.join(in_package).join(file);
+            let to = root.join(here).join(file);
+            fs::copy(&from, &to)
+                .map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))?;
+        }
     }
     println!(
-        "updated {SPEC_DIR}/{{{}}} from {}; record the version in api-spec/README.md, then run `cargo xtask regenerate`",
-        FILES.join(","),
+        "updated {} from {}; record the version in api-spec/README.md, then run `cargo xtask regenerate`",
+        SPEC_DIRS.iter().map(|(_, here)| *here).collect::<Vec<_>>().join(", "),
         wheel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
     );
     Ok(())
