@@ -49,6 +49,13 @@ pub const DEFAULT_RATE_LIMIT: u32 = 100;
 /// Builds a client of one service: the runtime [`Client`], or a generated service client `C`
 /// that wraps it (`teo_client::Client::builder(..)` returns a `ClientBuilder<teo_client::Client>`).
 pub struct ClientBuilder<C = Client> {
+    settings: Settings,
+    client: PhantomData<fn() -> C>,
+}
+
+/// What a [`ClientBuilder`] has been told.
+#[derive(Clone, Debug)]
+struct Settings {
     service: &'static Service,
     credentials: Arc<dyn ProvideCredentials>,
     endpoint: String,
@@ -61,28 +68,15 @@ pub struct ClientBuilder<C = Client> {
     total_timeout: Option<Duration>,
     retry: RetryPolicy,
     rate_limit: Option<u32>,
-    hooks: Vec<Arc<dyn Hook>>,
+    hooks: Hooks,
     unsigned: bool,
-    client: PhantomData<fn() -> C>,
 }
 
+// By hand: derived impls would require `C: Clone` / `C: Debug`.
 impl<C> Clone for ClientBuilder<C> {
     fn clone(&self) -> Self {
         ClientBuilder {
-            service: self.service,
-            credentials: self.credentials.clone(),
-            endpoint: self.endpoint.clone(),
-            region: self.region.clone(),
-            language: self.language,
-            request_client_suffix: self.request_client_suffix.clone(),
-            connect_timeout: self.connect_timeout,
-            read_timeout: self.read_timeout,
-            timeout: self.timeout,
-            total_timeout: self.total_timeout,
-            retry: self.retry,
-            rate_limit: self.rate_limit,
-            hooks: self.hooks.clone(),
-            unsigned: self.unsigned,
+            settings: self.settings.clone(),
             client: PhantomData,
         }
     }
@@ -90,15 +84,7 @@ impl<C> Clone for ClientBuilder<C> {
 
 impl<C> std::fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("service", &self.service.name)
-            .field("credentials", &self.credentials)
-            .field("endpoint", &self.endpoint)
-            .field("region", &self.region)
-            .field("timeout", &self.timeout)
-            .field("retry", &self.retry)
-            .field("hooks", &self.hooks.len())
-            .finish_non_exhaustive()
+        std::fmt::Debug::fmt(&self.settings, f)
     }
 }
 
@@ -107,20 +93,22 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// [`Credentials`](crate::Credentials) or any [`ProvideCredentials`] source.
     pub fn new(service: &'static Service, credentials: impl ProvideCredentials + 'static) -> Self {
         ClientBuilder {
-            service,
-            credentials: Arc::new(credentials),
-            endpoint: service.endpoint.to_owned(),
-            region: None,
-            language: Language::default(),
-            request_client_suffix: None,
-            connect_timeout: Duration::from_secs(10),
-            read_timeout: None,
-            timeout: Duration::from_secs(60),
-            total_timeout: None,
-            retry: RetryPolicy::default(),
-            rate_limit: Some(DEFAULT_RATE_LIMIT),
-            hooks: Vec::new(),
-            unsigned: false,
+            settings: Settings {
+                service,
+                credentials: Arc::new(credentials),
+                endpoint: service.endpoint.to_owned(),
+                region: None,
+                language: Language::default(),
+                request_client_suffix: None,
+                connect_timeout: Duration::from_secs(10),
+                read_timeout: None,
+                timeout: Duration::from_secs(60),
+                total_timeout: None,
+                retry: RetryPolicy::default(),
+                rate_limit: Some(DEFAULT_RATE_LIMIT),
+                hooks: Hooks::default(),
+                unsigned: false,
+            },
             client: PhantomData,
         }
     }
@@ -154,75 +142,75 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// Where requests go, e.g. `https://teo.intl.tencentcloudapi.com` (the default) or
     /// `http://127.0.0.1:8080`.
     pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = endpoint.into();
+        self.settings.endpoint = endpoint.into();
         self
     }
 
     /// Uses the service's mainland China endpoint (`teo.tencentcloudapi.com`).
     pub fn mainland(self) -> Self {
-        let endpoint = self.service.mainland_endpoint;
+        let endpoint = self.settings.service.mainland_endpoint;
         self.endpoint(endpoint)
     }
 
     /// Sent as `X-TC-Region`; global services such as EdgeOne need none.
     pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
+        self.settings.region = Some(region.into());
         self
     }
 
     pub fn language(mut self, language: Language) -> Self {
-        self.language = language;
+        self.settings.language = language;
         self
     }
 
     /// Appended to `X-TC-RequestClient` (`SDK_RUST_TEO_<version> <suffix>`), to tell your
     /// application's calls apart in the service's logs.
     pub fn request_client_suffix(mut self, suffix: impl Into<String>) -> Self {
-        self.request_client_suffix = Some(suffix.into());
+        self.settings.request_client_suffix = Some(suffix.into());
         self
     }
 
     /// Limit on establishing a connection. Default 10 s.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.settings.connect_timeout = timeout;
         self
     }
 
     /// Limit on each read from the connection. Default none.
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.read_timeout = Some(timeout);
+        self.settings.read_timeout = Some(timeout);
         self
     }
 
     /// Limit on one attempt, connection included. Default 60 s.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.settings.timeout = timeout;
         self
     }
 
     /// Limit on a whole call, retries and their delays included. Default none.
     pub fn total_timeout(mut self, timeout: Duration) -> Self {
-        self.total_timeout = Some(timeout);
+        self.settings.total_timeout = Some(timeout);
         self
     }
 
     /// How failed calls are retried; see [`crate::retry`]. Default 3 attempts.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.settings.retry = retry;
         self
     }
 
     /// At most `per_second` calls per second per action, shared by all clones of the client;
     /// `None` turns the limiter off. Default [`DEFAULT_RATE_LIMIT`].
     pub fn rate_limit(mut self, per_second: Option<u32>) -> Self {
-        self.rate_limit = per_second;
+        self.settings.rate_limit = per_second;
         self
     }
 
     /// Adds a hook that sees every attempt: it can add headers before sending and observe the
     /// outcome after (see [`crate::hooks`]). Hooks run in the order added.
     pub fn hook(mut self, hook: impl Hook) -> Self {
-        self.hooks.push(Arc::new(hook));
+        self.settings.hooks.push(Arc::new(hook));
         self
     }
 
@@ -230,7 +218,7 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// nothing: for the few actions that authenticate by their body (STS
     /// `AssumeRoleWithWebIdentity`).
     pub fn unsigned(mut self) -> Self {
-        self.unsigned = true;
+        self.settings.unsigned = true;
         self
     }
 
@@ -239,10 +227,11 @@ impl<C: From<Client>> ClientBuilder<C> {
     }
 
     fn build_runtime(self) -> Result<Client, Error> {
-        let endpoint = Url::parse(&self.endpoint).map_err(|e| {
+        let settings = self.settings;
+        let endpoint = Url::parse(&settings.endpoint).map_err(|e| {
             Error::from(Repr::Config(format!(
                 "endpoint {:?} is not a URL: {e}",
-                self.endpoint
+                settings.endpoint
             )))
         })?;
         if !endpoint.username().is_empty() || endpoint.password().is_some() {
@@ -254,22 +243,22 @@ impl<C: From<Client>> ClientBuilder<C> {
         if !matches!(endpoint.scheme(), "http" | "https") {
             return Err(Error::from(Repr::Config(format!(
                 "endpoint {:?} must use http or https",
-                self.endpoint
+                settings.endpoint
             ))));
         }
         if endpoint.host_str().is_none() {
             return Err(Error::from(Repr::Config(format!(
                 "endpoint {:?} has no host",
-                self.endpoint
+                settings.endpoint
             ))));
         }
         let host = crate::credentials::transport::host_header(&endpoint);
         // `SDK_RUST_TEO_0.1.0`: the service and the runtime's version, like the official SDKs'.
         let request_client = format!(
             "SDK_RUST_{}_{RUNTIME_VERSION}",
-            self.service.name.to_ascii_uppercase()
+            settings.service.name.to_ascii_uppercase()
         );
-        let request_client = match &self.request_client_suffix {
+        let request_client = match &settings.request_client_suffix {
             Some(suffix) => format!("{request_client} {suffix}"),
             None => request_client,
         };
@@ -282,7 +271,7 @@ impl<C: From<Client>> ClientBuilder<C> {
             })
         };
         let request_client = header("the request client suffix", &request_client)?;
-        let region = self
+        let region = settings
             .region
             .as_deref()
             .map(|r| header("region", r))
@@ -291,11 +280,11 @@ impl<C: From<Client>> ClientBuilder<C> {
 
         // HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured by reqwest's default proxy settings.
         let mut http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
+            .connect_timeout(settings.connect_timeout)
             // A redirect would resend the body and X-TC-Token to another host; the API never
             // redirects, so one is reported as an unexpected status instead.
             .redirect(reqwest::redirect::Policy::none());
-        if let Some(read_timeout) = self.read_timeout {
+        if let Some(read_timeout) = settings.read_timeout {
             http = http.read_timeout(read_timeout);
         }
         let http = http
@@ -303,24 +292,24 @@ impl<C: From<Client>> ClientBuilder<C> {
             .map_err(|e| Error::from(Repr::Config(format!("HTTP client: {e}"))))?;
         Ok(Client {
             inner: Arc::new(Inner {
-                service: self.service,
-                hooks: Hooks::new(self.hooks),
-                unsigned: self.unsigned,
+                service: settings.service,
+                hooks: settings.hooks,
+                unsigned: settings.unsigned,
                 http,
                 endpoint,
                 host: host_header,
                 signing_host: host,
-                credentials: self.credentials,
+                credentials: settings.credentials,
                 region,
-                language: self.language,
+                language: settings.language,
                 request_client,
-                rate_limiter: self.rate_limit.map(RateLimiter::new),
+                rate_limiter: settings.rate_limit.map(RateLimiter::new),
                 signing_keys: SigningKeyCache::new(),
             }),
             options: CallOptions {
-                timeout: self.timeout,
-                total_timeout: self.total_timeout,
-                retry: self.retry,
+                timeout: settings.timeout,
+                total_timeout: settings.total_timeout,
+                retry: settings.retry,
             },
         })
     }

@@ -64,11 +64,11 @@ pub struct Attempt<'a> {
 
 /// The hooks of one client, in the order added.
 #[derive(Clone, Default)]
-pub(crate) struct Hooks(Arc<[Arc<dyn Hook>]>);
+pub(crate) struct Hooks(Vec<Arc<dyn Hook>>);
 
 impl Hooks {
-    pub(crate) fn new(hooks: Vec<Arc<dyn Hook>>) -> Hooks {
-        Hooks(hooks.into())
+    pub(crate) fn push(&mut self, hook: Arc<dyn Hook>) {
+        self.0.push(hook);
     }
 
     pub(crate) fn before_send(&self, service: &str, action: &str, headers: &mut HeaderMap) {

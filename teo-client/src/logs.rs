@@ -700,9 +700,11 @@ impl Run {
             let path = part_path.clone();
             move |source| DownloadError::Io { path, what, source }
         };
-        let file = tokio::fs::File::create(&part.path)
-            .await
-            .map_err(io("cannot create"))?;
+        // Created here, not through `tokio::fs` (a blocking thread): were this future dropped
+        // while such a create was in flight, `part` would be dropped (and removed) before the
+        // file existed, and the thread would then leave an orphan `.part` file behind.
+        let file = std::fs::File::create(&part.path).map_err(io("cannot create"))?;
+        let file = tokio::fs::File::from_std(file);
         let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         let mut received = 0u64;
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
