@@ -20,8 +20,10 @@
 //! # }
 //! ```
 //!
-//! The methods (one per action) are generated from the spec into `src/generated/`; the runtime
-//! they share — signing, transport, errors — is hand-written in the other modules.
+//! The client type, its methods (one per action), paginators and the [`SERVICE`] descriptor are
+//! generated from the spec into `src/generated/`; the runtime they stand on — signing,
+//! credentials, retries, errors — is `tc_runtime`, shared by every generated Tencent Cloud
+//! service and re-exported here. Log download ([`logs`]) is EdgeOne's own.
 
 #[rustfmt::skip] // generated code is formatted by the generator (prettyplease)
 mod generated;
