@@ -19,7 +19,11 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 
 pub use time;
 
+pub mod coerce;
 pub mod paging;
+
+#[doc(hidden)]
+pub use coerce::{read_coerced, read_coerced_or_default, Coerce};
 
 /// Text that is not in the format of its date-time member.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -484,7 +488,7 @@ pub struct ActionInfo {
     name: &'static str,
     title: &'static str,
     normalize: fn(serde_json::Value) -> Result<Vec<u8>, serde_json::Error>,
-    check_response: fn(&str) -> Result<(), serde_json::Error>,
+    read_response: fn(&str) -> Result<serde_json::Value, serde_json::Error>,
 }
 
 impl ActionInfo {
@@ -493,13 +497,13 @@ impl ActionInfo {
         name: &'static str,
         title: &'static str,
         normalize: fn(serde_json::Value) -> Result<Vec<u8>, serde_json::Error>,
-        check_response: fn(&str) -> Result<(), serde_json::Error>,
+        read_response: fn(&str) -> Result<serde_json::Value, serde_json::Error>,
     ) -> ActionInfo {
         ActionInfo {
             name,
             title,
             normalize,
-            check_response,
+            read_response,
         }
     }
 
@@ -524,7 +528,14 @@ impl ActionInfo {
 
     /// Checks that `response` (the JSON inside `Response`) reads as this action's typed response.
     pub fn check_response(&self, response: &str) -> Result<(), serde_json::Error> {
-        (self.check_response)(response)
+        (self.read_response)(response).map(drop)
+    }
+
+    /// Reads `response` (the JSON inside `Response`) as this action's typed response, tolerantly
+    /// as the client does, and writes it back: the JSON the spec describes (drifted scalars in
+    /// their spec type, unknown members dropped).
+    pub fn read_response(&self, response: &str) -> Result<serde_json::Value, serde_json::Error> {
+        (self.read_response)(response)
     }
 }
 
@@ -543,11 +554,15 @@ pub fn normalize_request<T: DeserializeOwned + Serialize>(
     // Read from text rather than from the `Value`: responses are read from text too, so objects
     // that travel both ways share one reader and the crate compiles faster. The positions in
     // messages refer to this compact text, so they are dropped; the member names stay.
-    let typed: T = serde_json::from_str(&input.to_string()).map_err(without_position)?;
+    // Requests are read exactly: no scalar coercion at any depth.
+    let text = input.to_string();
+    let typed: T = coerce::strictly(|| serde_json::from_str(&text)).map_err(without_position)?;
     serde_json::to_vec(&typed)
 }
 
 #[doc(hidden)]
-pub fn check_response<T: DeserializeOwned>(response: &str) -> Result<(), serde_json::Error> {
-    serde_json::from_str::<T>(response).map(drop)
+pub fn read_response<T: DeserializeOwned + Serialize>(
+    response: &str,
+) -> Result<serde_json::Value, serde_json::Error> {
+    serde_json::to_value(serde_json::from_str::<T>(response)?)
 }

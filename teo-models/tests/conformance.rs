@@ -3,9 +3,9 @@
 //! and instants compared by value), and every example response reads as its typed response.
 //! Examples that are not valid JSON in the official file are reported by name, never hidden.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+mod common;
 
+use common::examples;
 use serde_json::Value;
 use teo_models::time::format_description::well_known::Rfc3339;
 use teo_models::time::OffsetDateTime;
@@ -20,15 +20,6 @@ struct Report {
     failures: Vec<String>,
     malformed_inputs: Vec<String>,
     unusable_outputs: Vec<String>,
-}
-
-fn examples() -> BTreeMap<String, Vec<Value>> {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../api-spec/teo/v20220901/examples.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let file: Value = serde_json::from_str(&text).expect("examples.json is JSON");
-    serde_json::from_value(file["actions"].clone())
-        .expect("actions maps names to lists of examples")
 }
 
 /// The JSON body of an example request. Most examples put it after a blank line, a few right
@@ -92,21 +83,15 @@ fn run() -> Report {
                 }
                 _ => report.malformed_inputs.push(label.clone()),
             }
-            let output = example["output"]
-                .as_str()
-                .map(serde_json::from_str::<Value>);
-            match output {
-                Some(Ok(envelope))
-                    if envelope["Response"].is_object()
-                        && envelope["Response"].get("Error").is_none() =>
-                {
+            match common::success_response(example) {
+                Some(response) => {
                     report.responses_checked += 1;
-                    match info.check_response(&envelope["Response"].to_string()) {
+                    match info.check_response(&response.to_string()) {
                         Ok(()) => report.responses_read += 1,
                         Err(e) => report.failures.push(format!("{label} response: {e}")),
                     }
                 }
-                _ => report.unusable_outputs.push(label),
+                None => report.unusable_outputs.push(label),
             }
         }
     }

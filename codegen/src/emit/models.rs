@@ -106,7 +106,7 @@ pub fn model_files(service: &Service, options: &Options) -> Result<Vec<Generated
                 #name,
                 #title,
                 ::tc_types::normalize_request::<#input>,
-                ::tc_types::check_response::<#output>,
+                ::tc_types::read_response::<#output>,
             )
         });
     }
@@ -244,9 +244,17 @@ fn reader(object: &Object, std: Std) -> TokenStream {
             f.ty,
             FieldType::One(ValueType::DateTime | ValueType::LocalDateTime | ValueType::Date)
         );
+        // Scalars of tolerant objects accept the JSON types live backends drift to
+        // (`tc_types::coerce`); requests read them exactly.
+        let scalar = matches!(
+            &f.ty,
+            FieldType::One(v) | FieldType::List(v) if is_scalar(v)
+        );
         let read = match (strict, date_time, f.always_present) {
             (true, true, true) => quote!(read_strict),
             (true, true, false) => quote!(read_optional_strict),
+            (false, _, true) if scalar => quote!(read_coerced_or_default),
+            (false, _, false) if scalar => quote!(read_coerced),
             (true, false, _) | (false, _, false) => quote!(read_value),
             (false, _, true) => quote!(read_or_default),
         };
@@ -285,6 +293,19 @@ fn reader(object: &Object, std: Std) -> TokenStream {
             }
         }
     }
+}
+
+/// Types read through `tc_types::coerce` in responses.
+fn is_scalar(value: &ValueType) -> bool {
+    matches!(
+        value,
+        ValueType::String
+            | ValueType::Binary
+            | ValueType::Int64
+            | ValueType::UInt64
+            | ValueType::Float
+            | ValueType::Bool
+    )
 }
 
 /// The stored type: `T`, `Vec<T>`, `Box<T>`, or those wrapped in `Option`.

@@ -159,7 +159,9 @@ impl ::tc_types::ReadMembers for ApplyFreeCertificateResponse {
             "FileVerification" => {
                 ::tc_types::read_value(map, &mut self.file_verification)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -343,7 +345,9 @@ impl ::tc_types::ReadMembers for BindSecurityTemplateToEntityResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -485,7 +489,9 @@ impl ::tc_types::ReadMembers for BindSharedCNAMEResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -596,7 +602,9 @@ impl ::tc_types::ReadMembers for BindZoneToPlanResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -729,7 +737,9 @@ impl ::tc_types::ReadMembers for CheckCnameStatusResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "CnameStatus" => ::tc_types::read_or_default(map, &mut self.cname_status)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -876,12 +886,16 @@ impl ::tc_types::ReadMembers for CheckFreeCertificateVerificationResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CommonName" => ::tc_types::read_or_default(map, &mut self.common_name)?,
+            "CommonName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.common_name)?
+            }
             "SignatureAlgorithm" => {
-                ::tc_types::read_or_default(map, &mut self.signature_algorithm)?
+                ::tc_types::read_coerced_or_default(map, &mut self.signature_algorithm)?
             }
             "ExpireTime" => ::tc_types::read_or_default(map, &mut self.expire_time)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1017,7 +1031,9 @@ impl ::tc_types::ReadMembers for ConfirmMultiPathGatewayOriginACLResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1115,7 +1131,9 @@ impl ::tc_types::ReadMembers for ConfirmOriginACLUpdateResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1353,7 +1371,9 @@ impl ::tc_types::ReadMembers for CreateAccelerationDomainResponse {
             "OwnershipVerification" => {
                 ::tc_types::read_value(map, &mut self.ownership_verification)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1513,7 +1533,9 @@ impl ::tc_types::ReadMembers for CreateAliasDomainResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1771,8 +1793,10 @@ impl ::tc_types::ReadMembers for CreateApplicationProxyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ProxyId" => ::tc_types::read_or_default(map, &mut self.proxy_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "ProxyId" => ::tc_types::read_coerced_or_default(map, &mut self.proxy_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2054,8 +2078,10 @@ impl ::tc_types::ReadMembers for CreateApplicationProxyRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RuleId" => ::tc_types::read_coerced_or_default(map, &mut self.rule_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2166,7 +2192,9 @@ impl ::tc_types::ReadMembers for CreateCLSIndexResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2337,8 +2365,12 @@ impl ::tc_types::ReadMembers for CreateConfigGroupVersionResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "VersionId" => ::tc_types::read_or_default(map, &mut self.version_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "VersionId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.version_id)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2475,8 +2507,12 @@ impl ::tc_types::ReadMembers for CreateContentIdentifierResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ContentId" => ::tc_types::read_or_default(map, &mut self.content_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "ContentId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.content_id)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2645,8 +2681,10 @@ impl ::tc_types::ReadMembers for CreateCustomizeErrorPageResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PageId" => ::tc_types::read_or_default(map, &mut self.page_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "PageId" => ::tc_types::read_coerced_or_default(map, &mut self.page_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2863,8 +2901,10 @@ impl ::tc_types::ReadMembers for CreateDnsRecordResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RecordId" => ::tc_types::read_or_default(map, &mut self.record_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RecordId" => ::tc_types::read_coerced_or_default(map, &mut self.record_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2986,7 +3026,9 @@ impl ::tc_types::ReadMembers for CreateEdgeKVNamespaceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3133,8 +3175,12 @@ impl ::tc_types::ReadMembers for CreateFunctionResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FunctionId" => ::tc_types::read_or_default(map, &mut self.function_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "FunctionId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.function_id)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3294,7 +3340,9 @@ impl ::tc_types::ReadMembers for CreateFunctionReplicaResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3509,8 +3557,10 @@ impl ::tc_types::ReadMembers for CreateFunctionRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RuleId" => ::tc_types::read_coerced_or_default(map, &mut self.rule_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3641,9 +3691,11 @@ impl ::tc_types::ReadMembers for CreateInferenceAPITokenResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TokenId" => ::tc_types::read_or_default(map, &mut self.token_id)?,
-            "Content" => ::tc_types::read_or_default(map, &mut self.content)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "TokenId" => ::tc_types::read_coerced_or_default(map, &mut self.token_id)?,
+            "Content" => ::tc_types::read_coerced_or_default(map, &mut self.content)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3845,8 +3897,12 @@ impl ::tc_types::ReadMembers for CreateInferenceServiceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ServiceId" => ::tc_types::read_or_default(map, &mut self.service_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "ServiceId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.service_id)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4044,8 +4100,12 @@ impl ::tc_types::ReadMembers for CreateJustInTimeTranscodeTemplateResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TemplateId" => ::tc_types::read_or_default(map, &mut self.template_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "TemplateId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.template_id)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4253,8 +4313,10 @@ impl ::tc_types::ReadMembers for CreateL4ProxyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ProxyId" => ::tc_types::read_or_default(map, &mut self.proxy_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "ProxyId" => ::tc_types::read_coerced_or_default(map, &mut self.proxy_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4398,9 +4460,11 @@ impl ::tc_types::ReadMembers for CreateL4ProxyRulesResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "L4ProxyRuleIds" => {
-                ::tc_types::read_or_default(map, &mut self.l4_proxy_rule_ids)?
+                ::tc_types::read_coerced_or_default(map, &mut self.l4_proxy_rule_ids)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4527,8 +4591,10 @@ impl ::tc_types::ReadMembers for CreateL7AccRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleIds" => ::tc_types::read_or_default(map, &mut self.rule_ids)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RuleIds" => ::tc_types::read_coerced_or_default(map, &mut self.rule_ids)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4737,8 +4803,12 @@ impl ::tc_types::ReadMembers for CreateLoadBalancerResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "InstanceId" => ::tc_types::read_or_default(map, &mut self.instance_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "InstanceId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.instance_id)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4963,8 +5033,10 @@ impl ::tc_types::ReadMembers for CreateLogAnalysisDownloadTaskResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TaskId" => ::tc_types::read_or_default(map, &mut self.task_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "TaskId" => ::tc_types::read_coerced_or_default(map, &mut self.task_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5151,8 +5223,12 @@ impl ::tc_types::ReadMembers for CreateMultiPathGatewayResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "GatewayId" => ::tc_types::read_or_default(map, &mut self.gateway_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "GatewayId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.gateway_id)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5341,8 +5417,10 @@ impl ::tc_types::ReadMembers for CreateMultiPathGatewayLineResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "LineId" => ::tc_types::read_or_default(map, &mut self.line_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "LineId" => ::tc_types::read_coerced_or_default(map, &mut self.line_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5461,7 +5539,9 @@ impl ::tc_types::ReadMembers for CreateMultiPathGatewaySecretKeyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5628,9 +5708,11 @@ impl ::tc_types::ReadMembers for CreateOriginGroupResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "OriginGroupId" => {
-                ::tc_types::read_or_default(map, &mut self.origin_group_id)?
+                ::tc_types::read_coerced_or_default(map, &mut self.origin_group_id)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5794,9 +5876,11 @@ impl ::tc_types::ReadMembers for CreatePlanResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PlanId" => ::tc_types::read_or_default(map, &mut self.plan_id)?,
-            "DealName" => ::tc_types::read_or_default(map, &mut self.deal_name)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "PlanId" => ::tc_types::read_coerced_or_default(map, &mut self.plan_id)?,
+            "DealName" => ::tc_types::read_coerced_or_default(map, &mut self.deal_name)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5953,10 +6037,14 @@ impl ::tc_types::ReadMembers for CreatePlanForZoneResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ResourceNames" => {
-                ::tc_types::read_or_default(map, &mut self.resource_names)?
+                ::tc_types::read_coerced_or_default(map, &mut self.resource_names)?
             }
-            "DealNames" => ::tc_types::read_or_default(map, &mut self.deal_names)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "DealNames" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.deal_names)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6178,9 +6266,11 @@ impl ::tc_types::ReadMembers for CreatePrefetchTaskResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "JobId" => ::tc_types::read_or_default(map, &mut self.job_id)?,
+            "JobId" => ::tc_types::read_coerced_or_default(map, &mut self.job_id)?,
             "FailedList" => ::tc_types::read_value(map, &mut self.failed_list)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6388,9 +6478,11 @@ impl ::tc_types::ReadMembers for CreatePurgeTaskResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "JobId" => ::tc_types::read_or_default(map, &mut self.job_id)?,
+            "JobId" => ::tc_types::read_coerced_or_default(map, &mut self.job_id)?,
             "FailedList" => ::tc_types::read_value(map, &mut self.failed_list)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6762,8 +6854,10 @@ impl ::tc_types::ReadMembers for CreateRealtimeLogDeliveryTaskResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TaskId" => ::tc_types::read_or_default(map, &mut self.task_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "TaskId" => ::tc_types::read_coerced_or_default(map, &mut self.task_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6931,8 +7025,10 @@ impl ::tc_types::ReadMembers for CreateRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RuleId" => ::tc_types::read_coerced_or_default(map, &mut self.rule_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7059,8 +7155,12 @@ impl ::tc_types::ReadMembers for CreateSecurityAPIResourceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "APIResourceIds" => ::tc_types::read_value(map, &mut self.api_resource_ids)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "APIResourceIds" => {
+                ::tc_types::read_coerced(map, &mut self.api_resource_ids)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7184,8 +7284,10 @@ impl ::tc_types::ReadMembers for CreateSecurityAPIServiceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "APIServiceIds" => ::tc_types::read_value(map, &mut self.api_service_ids)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "APIServiceIds" => ::tc_types::read_coerced(map, &mut self.api_service_ids)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7313,9 +7415,11 @@ impl ::tc_types::ReadMembers for CreateSecurityClientAttesterResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ClientAttesterIds" => {
-                ::tc_types::read_value(map, &mut self.client_attester_ids)?
+                ::tc_types::read_coerced(map, &mut self.client_attester_ids)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7436,8 +7540,10 @@ impl ::tc_types::ReadMembers for CreateSecurityIPGroupResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "GroupId" => ::tc_types::read_or_default(map, &mut self.group_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "GroupId" => ::tc_types::read_coerced_or_default(map, &mut self.group_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7567,9 +7673,11 @@ impl ::tc_types::ReadMembers for CreateSecurityJSInjectionRuleResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "JSInjectionRuleIds" => {
-                ::tc_types::read_value(map, &mut self.js_injection_rule_ids)?
+                ::tc_types::read_coerced(map, &mut self.js_injection_rule_ids)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7714,8 +7822,10 @@ impl ::tc_types::ReadMembers for CreateSharedCNAMEResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "SharedCNAME" => ::tc_types::read_value(map, &mut self.shared_cname)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "SharedCNAME" => ::tc_types::read_coerced(map, &mut self.shared_cname)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7851,8 +7961,10 @@ impl ::tc_types::ReadMembers for CreateWebSecurityTemplateResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TemplateId" => ::tc_types::read_value(map, &mut self.template_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "TemplateId" => ::tc_types::read_coerced(map, &mut self.template_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8103,11 +8215,13 @@ impl ::tc_types::ReadMembers for CreateZoneResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_coerced_or_default(map, &mut self.zone_id)?,
             "OwnershipVerification" => {
                 ::tc_types::read_value(map, &mut self.ownership_verification)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8240,7 +8354,9 @@ impl ::tc_types::ReadMembers for DeleteAccelerationDomainsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8354,7 +8470,9 @@ impl ::tc_types::ReadMembers for DeleteAliasDomainResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8465,7 +8583,9 @@ impl ::tc_types::ReadMembers for DeleteApplicationProxyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8591,7 +8711,9 @@ impl ::tc_types::ReadMembers for DeleteApplicationProxyRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8691,7 +8813,9 @@ impl ::tc_types::ReadMembers for DeleteContentIdentifierResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8802,7 +8926,9 @@ impl ::tc_types::ReadMembers for DeleteCustomErrorPageResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8919,7 +9045,9 @@ impl ::tc_types::ReadMembers for DeleteDnsRecordsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9030,7 +9158,9 @@ impl ::tc_types::ReadMembers for DeleteEdgeKVNamespaceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9141,7 +9271,9 @@ impl ::tc_types::ReadMembers for DeleteFunctionResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9270,7 +9402,9 @@ impl ::tc_types::ReadMembers for DeleteFunctionReplicaResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9387,7 +9521,9 @@ impl ::tc_types::ReadMembers for DeleteFunctionRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9498,7 +9634,9 @@ impl ::tc_types::ReadMembers for DeleteInferenceAPITokenResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9615,7 +9753,9 @@ impl ::tc_types::ReadMembers for DeleteJustInTimeTranscodeTemplatesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9726,7 +9866,9 @@ impl ::tc_types::ReadMembers for DeleteL4ProxyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9855,7 +9997,9 @@ impl ::tc_types::ReadMembers for DeleteL4ProxyRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9972,7 +10116,9 @@ impl ::tc_types::ReadMembers for DeleteL7AccRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10083,7 +10229,9 @@ impl ::tc_types::ReadMembers for DeleteLoadBalancerResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10194,7 +10342,9 @@ impl ::tc_types::ReadMembers for DeleteMultiPathGatewayResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10320,7 +10470,9 @@ impl ::tc_types::ReadMembers for DeleteMultiPathGatewayLineResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10431,7 +10583,9 @@ impl ::tc_types::ReadMembers for DeleteOriginGroupResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10542,7 +10696,9 @@ impl ::tc_types::ReadMembers for DeleteRealtimeLogDeliveryTaskResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10659,7 +10815,9 @@ impl ::tc_types::ReadMembers for DeleteRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10773,7 +10931,9 @@ impl ::tc_types::ReadMembers for DeleteSecurityAPIResourceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10887,7 +11047,9 @@ impl ::tc_types::ReadMembers for DeleteSecurityAPIServiceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11003,7 +11165,9 @@ impl ::tc_types::ReadMembers for DeleteSecurityClientAttesterResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11114,7 +11278,9 @@ impl ::tc_types::ReadMembers for DeleteSecurityIPGroupResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11236,7 +11402,9 @@ impl ::tc_types::ReadMembers for DeleteSecurityJSInjectionRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11347,7 +11515,9 @@ impl ::tc_types::ReadMembers for DeleteSharedCNAMEResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11458,7 +11628,9 @@ impl ::tc_types::ReadMembers for DeleteWebSecurityTemplateResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11556,7 +11728,9 @@ impl ::tc_types::ReadMembers for DeleteZoneResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11719,8 +11893,10 @@ impl ::tc_types::ReadMembers for DeployConfigGroupVersionResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RecordId" => ::tc_types::read_or_default(map, &mut self.record_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RecordId" => ::tc_types::read_coerced_or_default(map, &mut self.record_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11941,11 +12117,15 @@ impl ::tc_types::ReadMembers for DescribeAccelerationDomainsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "AccelerationDomains" => {
                 ::tc_types::read_or_default(map, &mut self.acceleration_domains)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -12110,9 +12290,13 @@ impl ::tc_types::ReadMembers for DescribeAliasDomainsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "AliasDomains" => ::tc_types::read_or_default(map, &mut self.alias_domains)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -12293,8 +12477,12 @@ impl ::tc_types::ReadMembers for DescribeApplicationProxiesResponse {
             "ApplicationProxies" => {
                 ::tc_types::read_or_default(map, &mut self.application_proxies)?
             }
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -12506,11 +12694,13 @@ impl ::tc_types::ReadMembers for DescribeAvailableCustomActionsForRuleEngineResp
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_value(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_coerced(map, &mut self.total_count)?,
             "CustomActionSet" => {
                 ::tc_types::read_value(map, &mut self.custom_action_set)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -12606,7 +12796,9 @@ impl ::tc_types::ReadMembers for DescribeAvailablePlansResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "PlanInfo" => ::tc_types::read_value(map, &mut self.plan_info)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -12882,7 +13074,9 @@ impl ::tc_types::ReadMembers for DescribeBillingDataResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Data" => ::tc_types::read_value(map, &mut self.data)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13020,8 +13214,10 @@ impl ::tc_types::ReadMembers for DescribeConfigGroupVersionDetailResponse {
             "ConfigGroupVersionInfo" => {
                 ::tc_types::read_or_default(map, &mut self.config_group_version_info)?
             }
-            "Content" => ::tc_types::read_or_default(map, &mut self.content)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "Content" => ::tc_types::read_coerced_or_default(map, &mut self.content)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13200,11 +13396,15 @@ impl ::tc_types::ReadMembers for DescribeConfigGroupVersionsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "ConfigGroupVersionInfos" => {
                 ::tc_types::read_or_default(map, &mut self.config_group_version_infos)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13361,11 +13561,15 @@ impl ::tc_types::ReadMembers for DescribeContentIdentifiersResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "ContentIdentifiers" => {
                 ::tc_types::read_or_default(map, &mut self.content_identifiers)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13491,7 +13695,9 @@ impl ::tc_types::ReadMembers for DescribeContentQuotaResponse {
         match name {
             "PurgeQuota" => ::tc_types::read_value(map, &mut self.purge_quota)?,
             "PrefetchQuota" => ::tc_types::read_value(map, &mut self.prefetch_quota)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13652,9 +13858,11 @@ impl ::tc_types::ReadMembers for DescribeCustomErrorPagesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_value(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_coerced(map, &mut self.total_count)?,
             "ErrorPages" => ::tc_types::read_value(map, &mut self.error_pages)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13877,9 +14085,13 @@ impl ::tc_types::ReadMembers for DescribeDDoSAttackDataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Data" => ::tc_types::read_value(map, &mut self.data)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14133,8 +14345,12 @@ impl ::tc_types::ReadMembers for DescribeDDoSAttackEventResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Data" => ::tc_types::read_value(map, &mut self.data)?,
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14397,8 +14613,12 @@ impl ::tc_types::ReadMembers for DescribeDDoSAttackTopDataResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Data" => ::tc_types::read_value(map, &mut self.data)?,
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14509,7 +14729,9 @@ impl ::tc_types::ReadMembers for DescribeDDoSProtectionResponse {
             "DDoSProtection" => {
                 ::tc_types::read_or_default(map, &mut self.ddos_protection)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14675,11 +14897,15 @@ impl ::tc_types::ReadMembers for DescribeDefaultCertificatesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "DefaultServerCertInfo" => {
                 ::tc_types::read_or_default(map, &mut self.default_server_cert_info)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14823,9 +15049,13 @@ impl ::tc_types::ReadMembers for DescribeDeployHistoryResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Records" => ::tc_types::read_or_default(map, &mut self.records)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15055,9 +15285,13 @@ impl ::tc_types::ReadMembers for DescribeDnsRecordsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "DnsRecords" => ::tc_types::read_or_default(map, &mut self.dns_records)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15259,9 +15493,13 @@ impl ::tc_types::ReadMembers for DescribeEdgeKVNamespacesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "KVNamespaces" => ::tc_types::read_or_default(map, &mut self.kv_namespaces)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15379,9 +15617,13 @@ impl ::tc_types::ReadMembers for DescribeEnvironmentsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "EnvInfos" => ::tc_types::read_or_default(map, &mut self.env_infos)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15561,11 +15803,15 @@ impl ::tc_types::ReadMembers for DescribeFunctionComponentBindingsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "FunctionComponentBindings" => {
                 ::tc_types::read_or_default(map, &mut self.function_component_bindings)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15777,11 +16023,15 @@ impl ::tc_types::ReadMembers for DescribeFunctionReplicasResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "FunctionReplicas" => {
                 ::tc_types::read_or_default(map, &mut self.function_replicas)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15912,7 +16162,9 @@ impl ::tc_types::ReadMembers for DescribeFunctionRulesResponse {
             "FunctionRules" => {
                 ::tc_types::read_or_default(map, &mut self.function_rules)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16039,7 +16291,9 @@ impl ::tc_types::ReadMembers for DescribeFunctionRuntimeEnvironmentResponse {
             "EnvironmentVariables" => {
                 ::tc_types::read_value(map, &mut self.environment_variables)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16215,9 +16469,13 @@ impl ::tc_types::ReadMembers for DescribeFunctionsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Functions" => ::tc_types::read_or_default(map, &mut self.functions)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16377,8 +16635,12 @@ impl ::tc_types::ReadMembers for DescribeHostsSettingResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "DetailHosts" => ::tc_types::read_or_default(map, &mut self.detail_hosts)?,
-            "TotalNumber" => ::tc_types::read_or_default(map, &mut self.total_number)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "TotalNumber" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_number)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16541,8 +16803,10 @@ impl ::tc_types::ReadMembers for DescribeIPGroupReferencesResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "References" => ::tc_types::read_value(map, &mut self.references)?,
-            "TotalCount" => ::tc_types::read_value(map, &mut self.total_count)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => ::tc_types::read_coerced(map, &mut self.total_count)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16654,7 +16918,9 @@ impl ::tc_types::ReadMembers for DescribeIPRegionResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "IPRegionInfo" => ::tc_types::read_or_default(map, &mut self.ip_region_info)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16805,11 +17071,15 @@ impl ::tc_types::ReadMembers for DescribeIdentificationsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Identifications" => {
                 ::tc_types::read_or_default(map, &mut self.identifications)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16951,9 +17221,13 @@ impl ::tc_types::ReadMembers for DescribeInferenceAPITokensResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Tokens" => ::tc_types::read_value(map, &mut self.tokens)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17067,7 +17341,9 @@ impl ::tc_types::ReadMembers for DescribeInferenceHardwareSpecificationsResponse
             "HardwareSpecifications" => {
                 ::tc_types::read_or_default(map, &mut self.hardware_specifications)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17305,11 +17581,15 @@ impl ::tc_types::ReadMembers for DescribeInferenceServiceDeploymentLogsResponse 
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "DeploymentLogInfoSet" => {
                 ::tc_types::read_or_default(map, &mut self.deployment_log_info_set)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17505,9 +17785,13 @@ impl ::tc_types::ReadMembers for DescribeInferenceServiceDeploymentRecordsRespon
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "RecordSet" => ::tc_types::read_or_default(map, &mut self.record_set)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17731,14 +18015,18 @@ impl ::tc_types::ReadMembers for DescribeInferenceServiceMonitorDataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "InferenceServiceMonitorRecords" => {
                 ::tc_types::read_or_default(
                     map,
                     &mut self.inference_service_monitor_records,
                 )?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17938,9 +18226,13 @@ impl ::tc_types::ReadMembers for DescribeInferenceServicesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Services" => ::tc_types::read_value(map, &mut self.services)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18140,9 +18432,13 @@ impl ::tc_types::ReadMembers for DescribeJustInTimeTranscodeTemplatesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "TemplateSet" => ::tc_types::read_or_default(map, &mut self.template_set)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18298,9 +18594,13 @@ impl ::tc_types::ReadMembers for DescribeL4ProxyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "L4Proxies" => ::tc_types::read_or_default(map, &mut self.l4_proxies)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18485,9 +18785,13 @@ impl ::tc_types::ReadMembers for DescribeL4ProxyRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "L4ProxyRules" => ::tc_types::read_value(map, &mut self.l4_proxy_rules)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18645,9 +18949,13 @@ impl ::tc_types::ReadMembers for DescribeL7AccRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Rules" => ::tc_types::read_value(map, &mut self.rules)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18757,7 +19065,9 @@ impl ::tc_types::ReadMembers for DescribeL7AccSettingResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ZoneSetting" => ::tc_types::read_value(map, &mut self.zone_setting)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18920,11 +19230,15 @@ impl ::tc_types::ReadMembers for DescribeLoadBalancerListResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "LoadBalancerList" => {
                 ::tc_types::read_or_default(map, &mut self.load_balancer_list)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19168,8 +19482,12 @@ impl ::tc_types::ReadMembers for DescribeLogAnalysisDetailResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "LogDetail" => ::tc_types::read_or_default(map, &mut self.log_detail)?,
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19368,9 +19686,13 @@ impl ::tc_types::ReadMembers for DescribeLogAnalysisDownloadTasksResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Tasks" => ::tc_types::read_or_default(map, &mut self.tasks)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19494,7 +19816,9 @@ impl ::tc_types::ReadMembers for DescribeMultiPathGatewayResponse {
             "GatewayDetail" => {
                 ::tc_types::read_or_default(map, &mut self.gateway_detail)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19631,7 +19955,9 @@ impl ::tc_types::ReadMembers for DescribeMultiPathGatewayLineResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Line" => ::tc_types::read_or_default(map, &mut self.line)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19767,7 +20093,9 @@ impl ::tc_types::ReadMembers for DescribeMultiPathGatewayOriginACLResponse {
                     &mut self.multi_path_gateway_origin_acl_info,
                 )?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19881,7 +20209,9 @@ impl ::tc_types::ReadMembers for DescribeMultiPathGatewayRegionsResponse {
             "GatewayRegions" => {
                 ::tc_types::read_or_default(map, &mut self.gateway_regions)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19989,8 +20319,12 @@ impl ::tc_types::ReadMembers for DescribeMultiPathGatewaySecretKeyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "SecretKey" => ::tc_types::read_or_default(map, &mut self.secret_key)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "SecretKey" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.secret_key)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20158,8 +20492,12 @@ impl ::tc_types::ReadMembers for DescribeMultiPathGatewaysResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Gateways" => ::tc_types::read_or_default(map, &mut self.gateways)?,
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20268,7 +20606,9 @@ impl ::tc_types::ReadMembers for DescribeOriginACLResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "OriginACLInfo" => ::tc_types::read_value(map, &mut self.origin_acl_info)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20433,9 +20773,13 @@ impl ::tc_types::ReadMembers for DescribeOriginGroupResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "OriginGroups" => ::tc_types::read_or_default(map, &mut self.origin_groups)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20586,7 +20930,9 @@ impl ::tc_types::ReadMembers for DescribeOriginGroupHealthStatusResponse {
                     &mut self.origin_group_health_status_list,
                 )?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20757,7 +21103,9 @@ impl ::tc_types::ReadMembers for DescribeOriginProtectionResponse {
             "OriginProtectionInfo" => {
                 ::tc_types::read_value(map, &mut self.origin_protection_info)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21038,9 +21386,13 @@ impl ::tc_types::ReadMembers for DescribeOverviewL7DataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Data" => ::tc_types::read_value(map, &mut self.data)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21258,9 +21610,13 @@ impl ::tc_types::ReadMembers for DescribePlansResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Plans" => ::tc_types::read_or_default(map, &mut self.plans)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21426,9 +21782,13 @@ impl ::tc_types::ReadMembers for DescribePrefetchOriginLimitResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Limits" => ::tc_types::read_or_default(map, &mut self.limits)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21623,9 +21983,13 @@ impl ::tc_types::ReadMembers for DescribePrefetchTasksResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Tasks" => ::tc_types::read_or_default(map, &mut self.tasks)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21836,9 +22200,13 @@ impl ::tc_types::ReadMembers for DescribePurgeTasksResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Tasks" => ::tc_types::read_or_default(map, &mut self.tasks)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22018,11 +22386,15 @@ impl ::tc_types::ReadMembers for DescribeRealtimeLogDeliveryTasksResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "RealtimeLogDeliveryTasks" => {
                 ::tc_types::read_or_default(map, &mut self.realtime_log_delivery_tasks)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22158,9 +22530,11 @@ impl ::tc_types::ReadMembers for DescribeRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_coerced_or_default(map, &mut self.zone_id)?,
             "RuleItems" => ::tc_types::read_or_default(map, &mut self.rule_items)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22258,7 +22632,9 @@ impl ::tc_types::ReadMembers for DescribeRulesSettingResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Actions" => ::tc_types::read_or_default(map, &mut self.actions)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22407,9 +22783,11 @@ impl ::tc_types::ReadMembers for DescribeSecurityAPIResourceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_value(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_coerced(map, &mut self.total_count)?,
             "APIResources" => ::tc_types::read_value(map, &mut self.api_resources)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22551,9 +22929,11 @@ impl ::tc_types::ReadMembers for DescribeSecurityAPIServiceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_value(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_coerced(map, &mut self.total_count)?,
             "APIServices" => ::tc_types::read_value(map, &mut self.api_services)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22702,9 +23082,11 @@ impl ::tc_types::ReadMembers for DescribeSecurityClientAttesterResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_value(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_coerced(map, &mut self.total_count)?,
             "ClientAttesters" => ::tc_types::read_value(map, &mut self.client_attesters)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22831,7 +23213,9 @@ impl ::tc_types::ReadMembers for DescribeSecurityIPGroupResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "IPGroups" => ::tc_types::read_or_default(map, &mut self.ip_groups)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22987,9 +23371,11 @@ impl ::tc_types::ReadMembers for DescribeSecurityIPGroupContentResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IPTotalCount" => ::tc_types::read_value(map, &mut self.ip_total_count)?,
-            "IPList" => ::tc_types::read_value(map, &mut self.ip_list)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "IPTotalCount" => ::tc_types::read_coerced(map, &mut self.ip_total_count)?,
+            "IPList" => ::tc_types::read_coerced(map, &mut self.ip_list)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23131,9 +23517,11 @@ impl ::tc_types::ReadMembers for DescribeSecurityIPGroupInfoResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_value(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_coerced(map, &mut self.total_count)?,
             "IPGroups" => ::tc_types::read_value(map, &mut self.ip_groups)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23282,11 +23670,13 @@ impl ::tc_types::ReadMembers for DescribeSecurityJSInjectionRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_value(map, &mut self.total_count)?,
+            "TotalCount" => ::tc_types::read_coerced(map, &mut self.total_count)?,
             "JSInjectionRules" => {
                 ::tc_types::read_value(map, &mut self.js_injection_rules)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23435,7 +23825,9 @@ impl ::tc_types::ReadMembers for DescribeSecurityPolicyResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "SecurityPolicy" => ::tc_types::read_value(map, &mut self.security_policy)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23574,7 +23966,9 @@ impl ::tc_types::ReadMembers for DescribeSecurityTemplateBindingsResponse {
             "SecurityTemplate" => {
                 ::tc_types::read_or_default(map, &mut self.security_template)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23808,11 +24202,15 @@ impl ::tc_types::ReadMembers for DescribeSharedCNAMEResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "SharedCNAMEInfo" => {
                 ::tc_types::read_or_default(map, &mut self.shared_cname_info)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -24077,9 +24475,13 @@ impl ::tc_types::ReadMembers for DescribeTimingL4DataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Data" => ::tc_types::read_value(map, &mut self.data)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -24327,9 +24729,13 @@ impl ::tc_types::ReadMembers for DescribeTimingL7AnalysisDataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Data" => ::tc_types::read_value(map, &mut self.data)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -24655,9 +25061,13 @@ impl ::tc_types::ReadMembers for DescribeTimingL7CacheDataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Data" => ::tc_types::read_value(map, &mut self.data)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -24924,11 +25334,15 @@ impl ::tc_types::ReadMembers for DescribeTimingL7OriginPullDataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "TimingDataRecords" => {
                 ::tc_types::read_or_default(map, &mut self.timing_data_records)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -25245,9 +25659,13 @@ impl ::tc_types::ReadMembers for DescribeTopL7AnalysisDataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Data" => ::tc_types::read_value(map, &mut self.data)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -25589,9 +26007,13 @@ impl ::tc_types::ReadMembers for DescribeTopL7CacheDataResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Data" => ::tc_types::read_value(map, &mut self.data)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -25713,7 +26135,9 @@ impl ::tc_types::ReadMembers for DescribeWebSecurityTemplateResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "SecurityPolicy" => ::tc_types::read_value(map, &mut self.security_policy)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -25843,11 +26267,15 @@ impl ::tc_types::ReadMembers for DescribeWebSecurityTemplatesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "SecurityPolicyTemplates" => {
                 ::tc_types::read_or_default(map, &mut self.security_policy_templates)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -26019,12 +26447,14 @@ impl ::tc_types::ReadMembers for DescribeZoneConfigImportResultResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Status" => ::tc_types::read_value(map, &mut self.status)?,
-            "Message" => ::tc_types::read_value(map, &mut self.message)?,
-            "Content" => ::tc_types::read_value(map, &mut self.content)?,
+            "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
+            "Message" => ::tc_types::read_coerced(map, &mut self.message)?,
+            "Content" => ::tc_types::read_coerced(map, &mut self.content)?,
             "ImportTime" => ::tc_types::read_value(map, &mut self.import_time)?,
             "FinishTime" => ::tc_types::read_value(map, &mut self.finish_time)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -26158,7 +26588,9 @@ impl ::tc_types::ReadMembers for DescribeZoneCustomVariablesResponse {
             "CustomVariableOperations" => {
                 ::tc_types::read_or_default(map, &mut self.custom_variable_operations)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -26268,7 +26700,9 @@ impl ::tc_types::ReadMembers for DescribeZoneSettingResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ZoneSetting" => ::tc_types::read_value(map, &mut self.zone_setting)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -26475,9 +26909,13 @@ impl ::tc_types::ReadMembers for DescribeZonesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Zones" => ::tc_types::read_or_default(map, &mut self.zones)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -26575,7 +27013,9 @@ impl ::tc_types::ReadMembers for DestroyPlanResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -26673,7 +27113,9 @@ impl ::tc_types::ReadMembers for DisableOriginACLResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -26864,9 +27306,13 @@ impl ::tc_types::ReadMembers for DownloadL4LogsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Data" => ::tc_types::read_or_default(map, &mut self.data)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27057,9 +27503,13 @@ impl ::tc_types::ReadMembers for DownloadL7LogsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Data" => ::tc_types::read_or_default(map, &mut self.data)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27185,7 +27635,9 @@ impl ::tc_types::ReadMembers for EdgeKVDeleteResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27322,7 +27774,9 @@ impl ::tc_types::ReadMembers for EdgeKVGetResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Data" => ::tc_types::read_or_default(map, &mut self.data)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27492,9 +27946,11 @@ impl ::tc_types::ReadMembers for EdgeKVListResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Keys" => ::tc_types::read_or_default(map, &mut self.keys)?,
-            "Cursor" => ::tc_types::read_or_default(map, &mut self.cursor)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "Keys" => ::tc_types::read_coerced_or_default(map, &mut self.keys)?,
+            "Cursor" => ::tc_types::read_coerced_or_default(map, &mut self.cursor)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27661,7 +28117,9 @@ impl ::tc_types::ReadMembers for EdgeKVPutResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27849,7 +28307,9 @@ impl ::tc_types::ReadMembers for EnableOriginACLResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27977,8 +28437,10 @@ impl ::tc_types::ReadMembers for ExportZoneConfigResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Content" => ::tc_types::read_value(map, &mut self.content)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "Content" => ::tc_types::read_coerced(map, &mut self.content)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28130,7 +28592,9 @@ impl ::tc_types::ReadMembers for HandleFunctionRuntimeEnvironmentResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28269,7 +28733,9 @@ impl ::tc_types::ReadMembers for IdentifyZoneResponse {
             "FileAscription" => {
                 ::tc_types::read_or_default(map, &mut self.file_ascription)?
             }
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28391,8 +28857,10 @@ impl ::tc_types::ReadMembers for ImportZoneConfigResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TaskId" => ::tc_types::read_value(map, &mut self.task_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "TaskId" => ::tc_types::read_coerced(map, &mut self.task_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28532,8 +29000,10 @@ impl ::tc_types::ReadMembers for IncreasePlanQuotaResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "DealName" => ::tc_types::read_or_default(map, &mut self.deal_name)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "DealName" => ::tc_types::read_coerced_or_default(map, &mut self.deal_name)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28719,7 +29189,9 @@ impl ::tc_types::ReadMembers for ModifyAccelerationDomainResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28872,7 +29344,9 @@ impl ::tc_types::ReadMembers for ModifyAccelerationDomainStatusesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29035,7 +29509,9 @@ impl ::tc_types::ReadMembers for ModifyAliasDomainResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29163,7 +29639,9 @@ impl ::tc_types::ReadMembers for ModifyAliasDomainStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29351,7 +29829,9 @@ impl ::tc_types::ReadMembers for ModifyApplicationProxyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29635,7 +30115,9 @@ impl ::tc_types::ReadMembers for ModifyApplicationProxyRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29776,7 +30258,9 @@ impl ::tc_types::ReadMembers for ModifyApplicationProxyRuleStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29905,7 +30389,9 @@ impl ::tc_types::ReadMembers for ModifyApplicationProxyStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30016,7 +30502,9 @@ impl ::tc_types::ReadMembers for ModifyContentIdentifierResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30183,7 +30671,9 @@ impl ::tc_types::ReadMembers for ModifyCustomErrorPageResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30294,7 +30784,9 @@ impl ::tc_types::ReadMembers for ModifyDDoSProtectionResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30405,7 +30897,9 @@ impl ::tc_types::ReadMembers for ModifyDnsRecordsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30543,7 +31037,9 @@ impl ::tc_types::ReadMembers for ModifyDnsRecordsStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30665,7 +31161,9 @@ impl ::tc_types::ReadMembers for ModifyEdgeKVNamespaceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30803,7 +31301,9 @@ impl ::tc_types::ReadMembers for ModifyFunctionResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30963,7 +31463,9 @@ impl ::tc_types::ReadMembers for ModifyFunctionComponentBindingsResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -31117,7 +31619,9 @@ impl ::tc_types::ReadMembers for ModifyFunctionReplicaResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -31331,7 +31835,9 @@ impl ::tc_types::ReadMembers for ModifyFunctionRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -31448,7 +31954,9 @@ impl ::tc_types::ReadMembers for ModifyFunctionRulePriorityResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -31648,7 +32156,9 @@ impl ::tc_types::ReadMembers for ModifyHostsCertificateResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -31828,7 +32338,9 @@ impl ::tc_types::ReadMembers for ModifyInferenceServiceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -31974,7 +32486,9 @@ impl ::tc_types::ReadMembers for ModifyL4ProxyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -32104,7 +32618,9 @@ impl ::tc_types::ReadMembers for ModifyL4ProxyRulesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -32253,7 +32769,9 @@ impl ::tc_types::ReadMembers for ModifyL4ProxyRulesStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -32382,7 +32900,9 @@ impl ::tc_types::ReadMembers for ModifyL4ProxyStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -32493,7 +33013,9 @@ impl ::tc_types::ReadMembers for ModifyL7AccRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -32610,7 +33132,9 @@ impl ::tc_types::ReadMembers for ModifyL7AccRulePriorityResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -32721,7 +33245,9 @@ impl ::tc_types::ReadMembers for ModifyL7AccSettingResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -32907,7 +33433,9 @@ impl ::tc_types::ReadMembers for ModifyLoadBalancerResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -33057,7 +33585,9 @@ impl ::tc_types::ReadMembers for ModifyMultiPathGatewayResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -33245,7 +33775,9 @@ impl ::tc_types::ReadMembers for ModifyMultiPathGatewayLineResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -33364,7 +33896,9 @@ impl ::tc_types::ReadMembers for ModifyMultiPathGatewaySecretKeyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -33491,7 +34025,9 @@ impl ::tc_types::ReadMembers for ModifyMultiPathGatewayStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -33632,7 +34168,9 @@ impl ::tc_types::ReadMembers for ModifyOriginACLResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -33799,7 +34337,9 @@ impl ::tc_types::ReadMembers for ModifyOriginGroupResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -33910,7 +34450,9 @@ impl ::tc_types::ReadMembers for ModifyPlanResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34091,7 +34633,9 @@ impl ::tc_types::ReadMembers for ModifyPrefetchOriginLimitResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34390,7 +34934,9 @@ impl ::tc_types::ReadMembers for ModifyRealtimeLogDeliveryTaskResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34577,8 +35123,10 @@ impl ::tc_types::ReadMembers for ModifyRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RuleId" => ::tc_types::read_coerced_or_default(map, &mut self.rule_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34692,7 +35240,9 @@ impl ::tc_types::ReadMembers for ModifySecurityAPIResourceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34803,7 +35353,9 @@ impl ::tc_types::ReadMembers for ModifySecurityAPIServiceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34917,7 +35469,9 @@ impl ::tc_types::ReadMembers for ModifySecurityClientAttesterResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -35063,7 +35617,9 @@ impl ::tc_types::ReadMembers for ModifySecurityIPGroupResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -35179,7 +35735,9 @@ impl ::tc_types::ReadMembers for ModifySecurityJSInjectionRuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -35354,7 +35912,9 @@ impl ::tc_types::ReadMembers for ModifySecurityPolicyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -35492,7 +36052,9 @@ impl ::tc_types::ReadMembers for ModifySharedCNAMEResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -35631,7 +36193,9 @@ impl ::tc_types::ReadMembers for ModifyWebSecurityTemplateResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -35807,7 +36371,9 @@ impl ::tc_types::ReadMembers for ModifyZoneResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -35944,7 +36510,9 @@ impl ::tc_types::ReadMembers for ModifyZoneCustomVariablesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36335,7 +36903,9 @@ impl ::tc_types::ReadMembers for ModifyZoneSettingResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36449,7 +37019,9 @@ impl ::tc_types::ReadMembers for ModifyZoneStatusResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36563,7 +37135,9 @@ impl ::tc_types::ReadMembers for ModifyZoneWorkModeResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36693,7 +37267,9 @@ impl ::tc_types::ReadMembers for OperateInferenceServiceResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36801,8 +37377,12 @@ impl ::tc_types::ReadMembers for RefreshMultiPathGatewaySecretKeyResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "SecretKey" => ::tc_types::read_or_default(map, &mut self.secret_key)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "SecretKey" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.secret_key)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36947,8 +37527,10 @@ impl ::tc_types::ReadMembers for RenewPlanResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "DealName" => ::tc_types::read_or_default(map, &mut self.deal_name)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "DealName" => ::tc_types::read_coerced_or_default(map, &mut self.deal_name)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37088,8 +37670,10 @@ impl ::tc_types::ReadMembers for UpgradePlanResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "DealName" => ::tc_types::read_or_default(map, &mut self.deal_name)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "DealName" => ::tc_types::read_coerced_or_default(map, &mut self.deal_name)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37208,9 +37792,11 @@ impl ::tc_types::ReadMembers for VerifyOwnershipResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
-            "Result" => ::tc_types::read_or_default(map, &mut self.result)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
+            "Result" => ::tc_types::read_coerced_or_default(map, &mut self.result)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37222,487 +37808,487 @@ pub const ACTIONS: &[::tc_types::ActionInfo] = &[
         "ApplyFreeCertificate",
         "Applies for a free certificate",
         ::tc_types::normalize_request::<ApplyFreeCertificateRequest>,
-        ::tc_types::check_response::<ApplyFreeCertificateResponse>,
+        ::tc_types::read_response::<ApplyFreeCertificateResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "BindSecurityTemplateToEntity",
         "Binds/Unbinds a domain name to/from a security policy template",
         ::tc_types::normalize_request::<BindSecurityTemplateToEntityRequest>,
-        ::tc_types::check_response::<BindSecurityTemplateToEntityResponse>,
+        ::tc_types::read_response::<BindSecurityTemplateToEntityResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "BindSharedCNAME",
         "Binds with a shared CNAME",
         ::tc_types::normalize_request::<BindSharedCNAMERequest>,
-        ::tc_types::check_response::<BindSharedCNAMEResponse>,
+        ::tc_types::read_response::<BindSharedCNAMEResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "BindZoneToPlan",
         "Binds a site to a plan.",
         ::tc_types::normalize_request::<BindZoneToPlanRequest>,
-        ::tc_types::check_response::<BindZoneToPlanResponse>,
+        ::tc_types::read_response::<BindZoneToPlanResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CheckCnameStatus",
         "Validate the CNAME configuration status",
         ::tc_types::normalize_request::<CheckCnameStatusRequest>,
-        ::tc_types::check_response::<CheckCnameStatusResponse>,
+        ::tc_types::read_response::<CheckCnameStatusResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CheckFreeCertificateVerification",
         "Check free certificate application result",
         ::tc_types::normalize_request::<CheckFreeCertificateVerificationRequest>,
-        ::tc_types::check_response::<CheckFreeCertificateVerificationResponse>,
+        ::tc_types::read_response::<CheckFreeCertificateVerificationResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ConfirmMultiPathGatewayOriginACL",
         "Confirm multi-channel SCDN gateway origin IP range update",
         ::tc_types::normalize_request::<ConfirmMultiPathGatewayOriginACLRequest>,
-        ::tc_types::check_response::<ConfirmMultiPathGatewayOriginACLResponse>,
+        ::tc_types::read_response::<ConfirmMultiPathGatewayOriginACLResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ConfirmOriginACLUpdate",
         "Confirm Origin ACLs Update",
         ::tc_types::normalize_request::<ConfirmOriginACLUpdateRequest>,
-        ::tc_types::check_response::<ConfirmOriginACLUpdateResponse>,
+        ::tc_types::read_response::<ConfirmOriginACLUpdateResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateAccelerationDomain",
         "Connects a domain to EdgeOne",
         ::tc_types::normalize_request::<CreateAccelerationDomainRequest>,
-        ::tc_types::check_response::<CreateAccelerationDomainResponse>,
+        ::tc_types::read_response::<CreateAccelerationDomainResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateAliasDomain",
         "Creates an alias domain name.",
         ::tc_types::normalize_request::<CreateAliasDomainRequest>,
-        ::tc_types::check_response::<CreateAliasDomainResponse>,
+        ::tc_types::read_response::<CreateAliasDomainResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateApplicationProxy",
         "Creates an application proxy (legacy)",
         ::tc_types::normalize_request::<CreateApplicationProxyRequest>,
-        ::tc_types::check_response::<CreateApplicationProxyResponse>,
+        ::tc_types::read_response::<CreateApplicationProxyResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateApplicationProxyRule",
         "Creates an application proxy rule (legacy)",
         ::tc_types::normalize_request::<CreateApplicationProxyRuleRequest>,
-        ::tc_types::check_response::<CreateApplicationProxyRuleResponse>,
+        ::tc_types::read_response::<CreateApplicationProxyRuleResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateCLSIndex",
         "Creates a CLS index",
         ::tc_types::normalize_request::<CreateCLSIndexRequest>,
-        ::tc_types::check_response::<CreateCLSIndexResponse>,
+        ::tc_types::read_response::<CreateCLSIndexResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateConfigGroupVersion",
         "Create Configuration Group Version",
         ::tc_types::normalize_request::<CreateConfigGroupVersionRequest>,
-        ::tc_types::check_response::<CreateConfigGroupVersionResponse>,
+        ::tc_types::read_response::<CreateConfigGroupVersionResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateContentIdentifier",
         "Create content identifiers",
         ::tc_types::normalize_request::<CreateContentIdentifierRequest>,
-        ::tc_types::check_response::<CreateContentIdentifierResponse>,
+        ::tc_types::read_response::<CreateContentIdentifierResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateCustomizeErrorPage",
         "Creates a custom response page",
         ::tc_types::normalize_request::<CreateCustomizeErrorPageRequest>,
-        ::tc_types::check_response::<CreateCustomizeErrorPageResponse>,
+        ::tc_types::read_response::<CreateCustomizeErrorPageResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateDnsRecord",
         "Creates a dns record",
         ::tc_types::normalize_request::<CreateDnsRecordRequest>,
-        ::tc_types::check_response::<CreateDnsRecordResponse>,
+        ::tc_types::read_response::<CreateDnsRecordResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateEdgeKVNamespace",
         "Create a KV namespace",
         ::tc_types::normalize_request::<CreateEdgeKVNamespaceRequest>,
-        ::tc_types::check_response::<CreateEdgeKVNamespaceResponse>,
+        ::tc_types::read_response::<CreateEdgeKVNamespaceResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateFunction",
         "Creates an edge function",
         ::tc_types::normalize_request::<CreateFunctionRequest>,
-        ::tc_types::check_response::<CreateFunctionResponse>,
+        ::tc_types::read_response::<CreateFunctionResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateFunctionReplica",
         "Creates an edge function replica",
         ::tc_types::normalize_request::<CreateFunctionReplicaRequest>,
-        ::tc_types::check_response::<CreateFunctionReplicaResponse>,
+        ::tc_types::read_response::<CreateFunctionReplicaResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateFunctionRule",
         "Creates a trigger rule for an edge function",
         ::tc_types::normalize_request::<CreateFunctionRuleRequest>,
-        ::tc_types::check_response::<CreateFunctionRuleResponse>,
+        ::tc_types::read_response::<CreateFunctionRuleResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateInferenceAPIToken",
         "Creates a reasoning API Token",
         ::tc_types::normalize_request::<CreateInferenceAPITokenRequest>,
-        ::tc_types::check_response::<CreateInferenceAPITokenResponse>,
+        ::tc_types::read_response::<CreateInferenceAPITokenResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateInferenceService",
         "Creates an inference service",
         ::tc_types::normalize_request::<CreateInferenceServiceRequest>,
-        ::tc_types::check_response::<CreateInferenceServiceResponse>,
+        ::tc_types::read_response::<CreateInferenceServiceResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateJustInTimeTranscodeTemplate",
         "Create a just-in-time transcoding template",
         ::tc_types::normalize_request::<CreateJustInTimeTranscodeTemplateRequest>,
-        ::tc_types::check_response::<CreateJustInTimeTranscodeTemplateResponse>,
+        ::tc_types::read_response::<CreateJustInTimeTranscodeTemplateResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateL4Proxy",
         "Creates Layer 4 proxy instances",
         ::tc_types::normalize_request::<CreateL4ProxyRequest>,
-        ::tc_types::check_response::<CreateL4ProxyResponse>,
+        ::tc_types::read_response::<CreateL4ProxyResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateL4ProxyRules",
         "Creates Layer 4 proxy forwarding rules",
         ::tc_types::normalize_request::<CreateL4ProxyRulesRequest>,
-        ::tc_types::check_response::<CreateL4ProxyRulesResponse>,
+        ::tc_types::read_response::<CreateL4ProxyRulesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateL7AccRules",
         "Create layer-7 acceleration rules",
         ::tc_types::normalize_request::<CreateL7AccRulesRequest>,
-        ::tc_types::check_response::<CreateL7AccRulesResponse>,
+        ::tc_types::read_response::<CreateL7AccRulesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateLoadBalancer",
         "Creates a LoadBalancer",
         ::tc_types::normalize_request::<CreateLoadBalancerRequest>,
-        ::tc_types::check_response::<CreateLoadBalancerResponse>,
+        ::tc_types::read_response::<CreateLoadBalancerResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateLogAnalysisDownloadTask",
         "Creates a log analytics log download task",
         ::tc_types::normalize_request::<CreateLogAnalysisDownloadTaskRequest>,
-        ::tc_types::check_response::<CreateLogAnalysisDownloadTaskResponse>,
+        ::tc_types::read_response::<CreateLogAnalysisDownloadTaskResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateMultiPathGateway",
         "Create a multi-channel security acceleration gateway",
         ::tc_types::normalize_request::<CreateMultiPathGatewayRequest>,
-        ::tc_types::check_response::<CreateMultiPathGatewayResponse>,
+        ::tc_types::read_response::<CreateMultiPathGatewayResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateMultiPathGatewayLine",
         "Create a multi-channel security acceleration gateway route",
         ::tc_types::normalize_request::<CreateMultiPathGatewayLineRequest>,
-        ::tc_types::check_response::<CreateMultiPathGatewayLineResponse>,
+        ::tc_types::read_response::<CreateMultiPathGatewayLineResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateMultiPathGatewaySecretKey",
         "Create a multi-channel security acceleration gateway key",
         ::tc_types::normalize_request::<CreateMultiPathGatewaySecretKeyRequest>,
-        ::tc_types::check_response::<CreateMultiPathGatewaySecretKeyResponse>,
+        ::tc_types::read_response::<CreateMultiPathGatewaySecretKeyResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateOriginGroup",
         "Creates an origin group",
         ::tc_types::normalize_request::<CreateOriginGroupRequest>,
-        ::tc_types::check_response::<CreateOriginGroupResponse>,
+        ::tc_types::read_response::<CreateOriginGroupResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreatePlan",
         "Creates plan",
         ::tc_types::normalize_request::<CreatePlanRequest>,
-        ::tc_types::check_response::<CreatePlanResponse>,
+        ::tc_types::read_response::<CreatePlanResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreatePlanForZone",
         "Purchase a plan for a new site",
         ::tc_types::normalize_request::<CreatePlanForZoneRequest>,
-        ::tc_types::check_response::<CreatePlanForZoneResponse>,
+        ::tc_types::read_response::<CreatePlanForZoneResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreatePrefetchTask",
         "This API is used to create a pre-warming task.",
         ::tc_types::normalize_request::<CreatePrefetchTaskRequest>,
-        ::tc_types::check_response::<CreatePrefetchTaskResponse>,
+        ::tc_types::read_response::<CreatePrefetchTaskResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreatePurgeTask",
         "This API is used to create a cache purging task.",
         ::tc_types::normalize_request::<CreatePurgeTaskRequest>,
-        ::tc_types::check_response::<CreatePurgeTaskResponse>,
+        ::tc_types::read_response::<CreatePurgeTaskResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateRealtimeLogDeliveryTask",
         "Creates a real-time log delivery task",
         ::tc_types::normalize_request::<CreateRealtimeLogDeliveryTaskRequest>,
-        ::tc_types::check_response::<CreateRealtimeLogDeliveryTaskResponse>,
+        ::tc_types::read_response::<CreateRealtimeLogDeliveryTaskResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateRule",
         "Creates a rule in the rule engine (old)",
         ::tc_types::normalize_request::<CreateRuleRequest>,
-        ::tc_types::check_response::<CreateRuleResponse>,
+        ::tc_types::read_response::<CreateRuleResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateSecurityAPIResource",
         "Creates an API resource",
         ::tc_types::normalize_request::<CreateSecurityAPIResourceRequest>,
-        ::tc_types::check_response::<CreateSecurityAPIResourceResponse>,
+        ::tc_types::read_response::<CreateSecurityAPIResourceResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateSecurityAPIService",
         "Creates an API service",
         ::tc_types::normalize_request::<CreateSecurityAPIServiceRequest>,
-        ::tc_types::check_response::<CreateSecurityAPIServiceResponse>,
+        ::tc_types::read_response::<CreateSecurityAPIServiceResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateSecurityClientAttester",
         "Creates client authentication options",
         ::tc_types::normalize_request::<CreateSecurityClientAttesterRequest>,
-        ::tc_types::check_response::<CreateSecurityClientAttesterResponse>,
+        ::tc_types::read_response::<CreateSecurityClientAttesterResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateSecurityIPGroup",
         "Creates a security IP group",
         ::tc_types::normalize_request::<CreateSecurityIPGroupRequest>,
-        ::tc_types::check_response::<CreateSecurityIPGroupResponse>,
+        ::tc_types::read_response::<CreateSecurityIPGroupResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateSecurityJSInjectionRule",
         "Creates a JavaScript injection rule",
         ::tc_types::normalize_request::<CreateSecurityJSInjectionRuleRequest>,
-        ::tc_types::check_response::<CreateSecurityJSInjectionRuleResponse>,
+        ::tc_types::read_response::<CreateSecurityJSInjectionRuleResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateSharedCNAME",
         "Creates a shared CNAME.",
         ::tc_types::normalize_request::<CreateSharedCNAMERequest>,
-        ::tc_types::check_response::<CreateSharedCNAMEResponse>,
+        ::tc_types::read_response::<CreateSharedCNAMEResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateWebSecurityTemplate",
         "Creates a security policy configuration template",
         ::tc_types::normalize_request::<CreateWebSecurityTemplateRequest>,
-        ::tc_types::check_response::<CreateWebSecurityTemplateResponse>,
+        ::tc_types::read_response::<CreateWebSecurityTemplateResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "CreateZone",
         "Creates a site",
         ::tc_types::normalize_request::<CreateZoneRequest>,
-        ::tc_types::check_response::<CreateZoneResponse>,
+        ::tc_types::read_response::<CreateZoneResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteAccelerationDomains",
         "Batch remove accelerated domain names",
         ::tc_types::normalize_request::<DeleteAccelerationDomainsRequest>,
-        ::tc_types::check_response::<DeleteAccelerationDomainsResponse>,
+        ::tc_types::read_response::<DeleteAccelerationDomainsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteAliasDomain",
         "Deletes an alias domain name.",
         ::tc_types::normalize_request::<DeleteAliasDomainRequest>,
-        ::tc_types::check_response::<DeleteAliasDomainResponse>,
+        ::tc_types::read_response::<DeleteAliasDomainResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteApplicationProxy",
         "Deletes an application proxy (legacy)",
         ::tc_types::normalize_request::<DeleteApplicationProxyRequest>,
-        ::tc_types::check_response::<DeleteApplicationProxyResponse>,
+        ::tc_types::read_response::<DeleteApplicationProxyResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteApplicationProxyRule",
         "Deletes an application proxy rule (legacy)",
         ::tc_types::normalize_request::<DeleteApplicationProxyRuleRequest>,
-        ::tc_types::check_response::<DeleteApplicationProxyRuleResponse>,
+        ::tc_types::read_response::<DeleteApplicationProxyRuleResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteContentIdentifier",
         "Delete content identifiers",
         ::tc_types::normalize_request::<DeleteContentIdentifierRequest>,
-        ::tc_types::check_response::<DeleteContentIdentifierResponse>,
+        ::tc_types::read_response::<DeleteContentIdentifierResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteCustomErrorPage",
         "Deletes a custom response page",
         ::tc_types::normalize_request::<DeleteCustomErrorPageRequest>,
-        ::tc_types::check_response::<DeleteCustomErrorPageResponse>,
+        ::tc_types::read_response::<DeleteCustomErrorPageResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteDnsRecords",
         "Batch deletes dns records",
         ::tc_types::normalize_request::<DeleteDnsRecordsRequest>,
-        ::tc_types::check_response::<DeleteDnsRecordsResponse>,
+        ::tc_types::read_response::<DeleteDnsRecordsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteEdgeKVNamespace",
         "Delete a KV namespace",
         ::tc_types::normalize_request::<DeleteEdgeKVNamespaceRequest>,
-        ::tc_types::check_response::<DeleteEdgeKVNamespaceResponse>,
+        ::tc_types::read_response::<DeleteEdgeKVNamespaceResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteFunction",
         "Deletes an edge function",
         ::tc_types::normalize_request::<DeleteFunctionRequest>,
-        ::tc_types::check_response::<DeleteFunctionResponse>,
+        ::tc_types::read_response::<DeleteFunctionResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteFunctionReplica",
         "Delete an edge function replica",
         ::tc_types::normalize_request::<DeleteFunctionReplicaRequest>,
-        ::tc_types::check_response::<DeleteFunctionReplicaResponse>,
+        ::tc_types::read_response::<DeleteFunctionReplicaResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteFunctionRules",
         "Deletes a trigger rule for an edge function",
         ::tc_types::normalize_request::<DeleteFunctionRulesRequest>,
-        ::tc_types::check_response::<DeleteFunctionRulesResponse>,
+        ::tc_types::read_response::<DeleteFunctionRulesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteInferenceAPIToken",
         "Deletes a reasoning API Token",
         ::tc_types::normalize_request::<DeleteInferenceAPITokenRequest>,
-        ::tc_types::check_response::<DeleteInferenceAPITokenResponse>,
+        ::tc_types::read_response::<DeleteInferenceAPITokenResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteJustInTimeTranscodeTemplates",
         "Delete a just in time transcoding template",
         ::tc_types::normalize_request::<DeleteJustInTimeTranscodeTemplatesRequest>,
-        ::tc_types::check_response::<DeleteJustInTimeTranscodeTemplatesResponse>,
+        ::tc_types::read_response::<DeleteJustInTimeTranscodeTemplatesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteL4Proxy",
         "Deletes a Layer 4 proxy instance",
         ::tc_types::normalize_request::<DeleteL4ProxyRequest>,
-        ::tc_types::check_response::<DeleteL4ProxyResponse>,
+        ::tc_types::read_response::<DeleteL4ProxyResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteL4ProxyRules",
         "Deletes Layer 4 proxy forwarding rules",
         ::tc_types::normalize_request::<DeleteL4ProxyRulesRequest>,
-        ::tc_types::check_response::<DeleteL4ProxyRulesResponse>,
+        ::tc_types::read_response::<DeleteL4ProxyRulesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteL7AccRules",
         "Delete layer-7 acceleration rules",
         ::tc_types::normalize_request::<DeleteL7AccRulesRequest>,
-        ::tc_types::check_response::<DeleteL7AccRulesResponse>,
+        ::tc_types::read_response::<DeleteL7AccRulesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteLoadBalancer",
         "Deletes a LoadBalancer",
         ::tc_types::normalize_request::<DeleteLoadBalancerRequest>,
-        ::tc_types::check_response::<DeleteLoadBalancerResponse>,
+        ::tc_types::read_response::<DeleteLoadBalancerResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteMultiPathGateway",
         "Delete a multi-channel security acceleration gateway",
         ::tc_types::normalize_request::<DeleteMultiPathGatewayRequest>,
-        ::tc_types::check_response::<DeleteMultiPathGatewayResponse>,
+        ::tc_types::read_response::<DeleteMultiPathGatewayResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteMultiPathGatewayLine",
         "Delete a multi-channel security acceleration gateway line",
         ::tc_types::normalize_request::<DeleteMultiPathGatewayLineRequest>,
-        ::tc_types::check_response::<DeleteMultiPathGatewayLineResponse>,
+        ::tc_types::read_response::<DeleteMultiPathGatewayLineResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteOriginGroup",
         "Deletes an origin group",
         ::tc_types::normalize_request::<DeleteOriginGroupRequest>,
-        ::tc_types::check_response::<DeleteOriginGroupResponse>,
+        ::tc_types::read_response::<DeleteOriginGroupResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteRealtimeLogDeliveryTask",
         "Deletes a real-time log delivery task",
         ::tc_types::normalize_request::<DeleteRealtimeLogDeliveryTaskRequest>,
-        ::tc_types::check_response::<DeleteRealtimeLogDeliveryTaskResponse>,
+        ::tc_types::read_response::<DeleteRealtimeLogDeliveryTaskResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteRules",
         "Batch delete rules from the rule engine (old)",
         ::tc_types::normalize_request::<DeleteRulesRequest>,
-        ::tc_types::check_response::<DeleteRulesResponse>,
+        ::tc_types::read_response::<DeleteRulesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteSecurityAPIResource",
         "Delete an API resource",
         ::tc_types::normalize_request::<DeleteSecurityAPIResourceRequest>,
-        ::tc_types::check_response::<DeleteSecurityAPIResourceResponse>,
+        ::tc_types::read_response::<DeleteSecurityAPIResourceResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteSecurityAPIService",
         "Delete an API service",
         ::tc_types::normalize_request::<DeleteSecurityAPIServiceRequest>,
-        ::tc_types::check_response::<DeleteSecurityAPIServiceResponse>,
+        ::tc_types::read_response::<DeleteSecurityAPIServiceResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteSecurityClientAttester",
         "Delete a client authentication option",
         ::tc_types::normalize_request::<DeleteSecurityClientAttesterRequest>,
-        ::tc_types::check_response::<DeleteSecurityClientAttesterResponse>,
+        ::tc_types::read_response::<DeleteSecurityClientAttesterResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteSecurityIPGroup",
         "Deletes a security IP group",
         ::tc_types::normalize_request::<DeleteSecurityIPGroupRequest>,
-        ::tc_types::check_response::<DeleteSecurityIPGroupResponse>,
+        ::tc_types::read_response::<DeleteSecurityIPGroupResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteSecurityJSInjectionRule",
         "Delete a JavaScript injection rule",
         ::tc_types::normalize_request::<DeleteSecurityJSInjectionRuleRequest>,
-        ::tc_types::check_response::<DeleteSecurityJSInjectionRuleResponse>,
+        ::tc_types::read_response::<DeleteSecurityJSInjectionRuleResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteSharedCNAME",
         "Deletes a shared CNAME",
         ::tc_types::normalize_request::<DeleteSharedCNAMERequest>,
-        ::tc_types::check_response::<DeleteSharedCNAMEResponse>,
+        ::tc_types::read_response::<DeleteSharedCNAMEResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteWebSecurityTemplate",
         "Delete a security policy configuration template",
         ::tc_types::normalize_request::<DeleteWebSecurityTemplateRequest>,
-        ::tc_types::check_response::<DeleteWebSecurityTemplateResponse>,
+        ::tc_types::read_response::<DeleteWebSecurityTemplateResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeleteZone",
         "Deletes a site",
         ::tc_types::normalize_request::<DeleteZoneRequest>,
-        ::tc_types::check_response::<DeleteZoneResponse>,
+        ::tc_types::read_response::<DeleteZoneResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DeployConfigGroupVersion",
         "Release Configuration Group Version",
         ::tc_types::normalize_request::<DeployConfigGroupVersionRequest>,
-        ::tc_types::check_response::<DeployConfigGroupVersionResponse>,
+        ::tc_types::read_response::<DeployConfigGroupVersionResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeAccelerationDomains",
         "Queries accelerated domain names",
         ::tc_types::normalize_request::<DescribeAccelerationDomainsRequest>,
-        ::tc_types::check_response::<DescribeAccelerationDomainsResponse>,
+        ::tc_types::read_response::<DescribeAccelerationDomainsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeAliasDomains",
         "Queries the information of alias domain names.",
         ::tc_types::normalize_request::<DescribeAliasDomainsRequest>,
-        ::tc_types::check_response::<DescribeAliasDomainsResponse>,
+        ::tc_types::read_response::<DescribeAliasDomainsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeApplicationProxies",
         "Queries the application proxy list (legacy)",
         ::tc_types::normalize_request::<DescribeApplicationProxiesRequest>,
-        ::tc_types::check_response::<DescribeApplicationProxiesResponse>,
+        ::tc_types::read_response::<DescribeApplicationProxiesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeAvailableCustomActionsForRuleEngine",
@@ -37710,175 +38296,175 @@ pub const ACTIONS: &[::tc_types::ActionInfo] = &[
         ::tc_types::normalize_request::<
             DescribeAvailableCustomActionsForRuleEngineRequest,
         >,
-        ::tc_types::check_response::<DescribeAvailableCustomActionsForRuleEngineResponse>,
+        ::tc_types::read_response::<DescribeAvailableCustomActionsForRuleEngineResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeAvailablePlans",
         "Queries plan options available for purchase",
         ::tc_types::normalize_request::<DescribeAvailablePlansRequest>,
-        ::tc_types::check_response::<DescribeAvailablePlansResponse>,
+        ::tc_types::read_response::<DescribeAvailablePlansResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeBillingData",
         "Queries billing data",
         ::tc_types::normalize_request::<DescribeBillingDataRequest>,
-        ::tc_types::check_response::<DescribeBillingDataResponse>,
+        ::tc_types::read_response::<DescribeBillingDataResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeConfigGroupVersionDetail",
         "Query Configuration Group Version Details",
         ::tc_types::normalize_request::<DescribeConfigGroupVersionDetailRequest>,
-        ::tc_types::check_response::<DescribeConfigGroupVersionDetailResponse>,
+        ::tc_types::read_response::<DescribeConfigGroupVersionDetailResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeConfigGroupVersions",
         "Query Configuration Group Version List",
         ::tc_types::normalize_request::<DescribeConfigGroupVersionsRequest>,
-        ::tc_types::check_response::<DescribeConfigGroupVersionsResponse>,
+        ::tc_types::read_response::<DescribeConfigGroupVersionsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeContentIdentifiers",
         "Batch query content identifiers",
         ::tc_types::normalize_request::<DescribeContentIdentifiersRequest>,
-        ::tc_types::check_response::<DescribeContentIdentifiersResponse>,
+        ::tc_types::read_response::<DescribeContentIdentifiersResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeContentQuota",
         "This API is used to query content management quotas.",
         ::tc_types::normalize_request::<DescribeContentQuotaRequest>,
-        ::tc_types::check_response::<DescribeContentQuotaResponse>,
+        ::tc_types::read_response::<DescribeContentQuotaResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeCustomErrorPages",
         "Queries the custom response page list",
         ::tc_types::normalize_request::<DescribeCustomErrorPagesRequest>,
-        ::tc_types::check_response::<DescribeCustomErrorPagesResponse>,
+        ::tc_types::read_response::<DescribeCustomErrorPagesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeDDoSAttackData",
         "Queries the time-series data of DDoS attacks.",
         ::tc_types::normalize_request::<DescribeDDoSAttackDataRequest>,
-        ::tc_types::check_response::<DescribeDDoSAttackDataResponse>,
+        ::tc_types::read_response::<DescribeDDoSAttackDataResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeDDoSAttackEvent",
         "Queries DDoS attack events.",
         ::tc_types::normalize_request::<DescribeDDoSAttackEventRequest>,
-        ::tc_types::check_response::<DescribeDDoSAttackEventResponse>,
+        ::tc_types::read_response::<DescribeDDoSAttackEventResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeDDoSAttackTopData",
         "Queries the top-ranked DDoS attack data.",
         ::tc_types::normalize_request::<DescribeDDoSAttackTopDataRequest>,
-        ::tc_types::check_response::<DescribeDDoSAttackTopDataResponse>,
+        ::tc_types::read_response::<DescribeDDoSAttackTopDataResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeDDoSProtection",
         "Query the exclusive DDoS protection info of a site",
         ::tc_types::normalize_request::<DescribeDDoSProtectionRequest>,
-        ::tc_types::check_response::<DescribeDDoSProtectionResponse>,
+        ::tc_types::read_response::<DescribeDDoSProtectionResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeDefaultCertificates",
         "Queries the list of default certificates",
         ::tc_types::normalize_request::<DescribeDefaultCertificatesRequest>,
-        ::tc_types::check_response::<DescribeDefaultCertificatesResponse>,
+        ::tc_types::read_response::<DescribeDefaultCertificatesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeDeployHistory",
         "Query Version Release History",
         ::tc_types::normalize_request::<DescribeDeployHistoryRequest>,
-        ::tc_types::check_response::<DescribeDeployHistoryResponse>,
+        ::tc_types::read_response::<DescribeDeployHistoryResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeDnsRecords",
         "Query dns record list",
         ::tc_types::normalize_request::<DescribeDnsRecordsRequest>,
-        ::tc_types::check_response::<DescribeDnsRecordsResponse>,
+        ::tc_types::read_response::<DescribeDnsRecordsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeEdgeKVNamespaces",
         "Query a KV namespace",
         ::tc_types::normalize_request::<DescribeEdgeKVNamespacesRequest>,
-        ::tc_types::check_response::<DescribeEdgeKVNamespacesResponse>,
+        ::tc_types::read_response::<DescribeEdgeKVNamespacesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeEnvironments",
         "Query Environment Information",
         ::tc_types::normalize_request::<DescribeEnvironmentsRequest>,
-        ::tc_types::check_response::<DescribeEnvironmentsResponse>,
+        ::tc_types::read_response::<DescribeEnvironmentsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeFunctionComponentBindings",
         "Query the bound list of a function component",
         ::tc_types::normalize_request::<DescribeFunctionComponentBindingsRequest>,
-        ::tc_types::check_response::<DescribeFunctionComponentBindingsResponse>,
+        ::tc_types::read_response::<DescribeFunctionComponentBindingsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeFunctionReplicas",
         "Queries the list of edge function replicas",
         ::tc_types::normalize_request::<DescribeFunctionReplicasRequest>,
-        ::tc_types::check_response::<DescribeFunctionReplicasResponse>,
+        ::tc_types::read_response::<DescribeFunctionReplicasResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeFunctionRules",
         "Queries a trigger rule for an edge function",
         ::tc_types::normalize_request::<DescribeFunctionRulesRequest>,
-        ::tc_types::check_response::<DescribeFunctionRulesResponse>,
+        ::tc_types::read_response::<DescribeFunctionRulesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeFunctionRuntimeEnvironment",
         "Queries the runtime environment of an edge function",
         ::tc_types::normalize_request::<DescribeFunctionRuntimeEnvironmentRequest>,
-        ::tc_types::check_response::<DescribeFunctionRuntimeEnvironmentResponse>,
+        ::tc_types::read_response::<DescribeFunctionRuntimeEnvironmentResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeFunctions",
         "Queries the list of trigger rules",
         ::tc_types::normalize_request::<DescribeFunctionsRequest>,
-        ::tc_types::check_response::<DescribeFunctionsResponse>,
+        ::tc_types::read_response::<DescribeFunctionsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeHostsSetting",
         "Query detailed configurations of the domain name (old)",
         ::tc_types::normalize_request::<DescribeHostsSettingRequest>,
-        ::tc_types::check_response::<DescribeHostsSettingResponse>,
+        ::tc_types::read_response::<DescribeHostsSettingResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeIPGroupReferences",
         "Query IP grouping reference info",
         ::tc_types::normalize_request::<DescribeIPGroupReferencesRequest>,
-        ::tc_types::check_response::<DescribeIPGroupReferencesResponse>,
+        ::tc_types::read_response::<DescribeIPGroupReferencesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeIPRegion",
         "Queries IP location information",
         ::tc_types::normalize_request::<DescribeIPRegionRequest>,
-        ::tc_types::check_response::<DescribeIPRegionResponse>,
+        ::tc_types::read_response::<DescribeIPRegionResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeIdentifications",
         "Queries the verification information of a site.",
         ::tc_types::normalize_request::<DescribeIdentificationsRequest>,
-        ::tc_types::check_response::<DescribeIdentificationsResponse>,
+        ::tc_types::read_response::<DescribeIdentificationsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeInferenceAPITokens",
         "Query a reasoning API Token",
         ::tc_types::normalize_request::<DescribeInferenceAPITokensRequest>,
-        ::tc_types::check_response::<DescribeInferenceAPITokensResponse>,
+        ::tc_types::read_response::<DescribeInferenceAPITokensResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeInferenceHardwareSpecifications",
         "Query reasoning hardware specification list",
         ::tc_types::normalize_request::<DescribeInferenceHardwareSpecificationsRequest>,
-        ::tc_types::check_response::<DescribeInferenceHardwareSpecificationsResponse>,
+        ::tc_types::read_response::<DescribeInferenceHardwareSpecificationsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeInferenceServiceDeploymentLogs",
         "Query the reasoning service deployment log",
         ::tc_types::normalize_request::<DescribeInferenceServiceDeploymentLogsRequest>,
-        ::tc_types::check_response::<DescribeInferenceServiceDeploymentLogsResponse>,
+        ::tc_types::read_response::<DescribeInferenceServiceDeploymentLogsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeInferenceServiceDeploymentRecords",
@@ -37886,732 +38472,732 @@ pub const ACTIONS: &[::tc_types::ActionInfo] = &[
         ::tc_types::normalize_request::<
             DescribeInferenceServiceDeploymentRecordsRequest,
         >,
-        ::tc_types::check_response::<DescribeInferenceServiceDeploymentRecordsResponse>,
+        ::tc_types::read_response::<DescribeInferenceServiceDeploymentRecordsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeInferenceServiceMonitorData",
         "Query service monitoring data for reasoning",
         ::tc_types::normalize_request::<DescribeInferenceServiceMonitorDataRequest>,
-        ::tc_types::check_response::<DescribeInferenceServiceMonitorDataResponse>,
+        ::tc_types::read_response::<DescribeInferenceServiceMonitorDataResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeInferenceServices",
         "Query an inference service",
         ::tc_types::normalize_request::<DescribeInferenceServicesRequest>,
-        ::tc_types::check_response::<DescribeInferenceServicesResponse>,
+        ::tc_types::read_response::<DescribeInferenceServicesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeJustInTimeTranscodeTemplates",
         "Retrieve the instant transcoding template list",
         ::tc_types::normalize_request::<DescribeJustInTimeTranscodeTemplatesRequest>,
-        ::tc_types::check_response::<DescribeJustInTimeTranscodeTemplatesResponse>,
+        ::tc_types::read_response::<DescribeJustInTimeTranscodeTemplatesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeL4Proxy",
         "Queries a Layer 4 proxy instance list",
         ::tc_types::normalize_request::<DescribeL4ProxyRequest>,
-        ::tc_types::check_response::<DescribeL4ProxyResponse>,
+        ::tc_types::read_response::<DescribeL4ProxyResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeL4ProxyRules",
         "Queries a Layer 4 proxy forwarding rule list",
         ::tc_types::normalize_request::<DescribeL4ProxyRulesRequest>,
-        ::tc_types::check_response::<DescribeL4ProxyRulesResponse>,
+        ::tc_types::read_response::<DescribeL4ProxyRulesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeL7AccRules",
         "Query layer-7 acceleration rules",
         ::tc_types::normalize_request::<DescribeL7AccRulesRequest>,
-        ::tc_types::check_response::<DescribeL7AccRulesResponse>,
+        ::tc_types::read_response::<DescribeL7AccRulesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeL7AccSetting",
         "Query global configurations of layer-7 acceleration",
         ::tc_types::normalize_request::<DescribeL7AccSettingRequest>,
-        ::tc_types::check_response::<DescribeL7AccSettingResponse>,
+        ::tc_types::read_response::<DescribeL7AccSettingResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeLoadBalancerList",
         "Queries the LoadBalancer list",
         ::tc_types::normalize_request::<DescribeLoadBalancerListRequest>,
-        ::tc_types::check_response::<DescribeLoadBalancerListResponse>,
+        ::tc_types::read_response::<DescribeLoadBalancerListResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeLogAnalysisDetail",
         "Query log analysis details",
         ::tc_types::normalize_request::<DescribeLogAnalysisDetailRequest>,
-        ::tc_types::check_response::<DescribeLogAnalysisDetailResponse>,
+        ::tc_types::read_response::<DescribeLogAnalysisDetailResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeLogAnalysisDownloadTasks",
         "Query log analytics log download tasks",
         ::tc_types::normalize_request::<DescribeLogAnalysisDownloadTasksRequest>,
-        ::tc_types::check_response::<DescribeLogAnalysisDownloadTasksResponse>,
+        ::tc_types::read_response::<DescribeLogAnalysisDownloadTasksResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeMultiPathGateway",
         "Query multi-channel security acceleration gateway details",
         ::tc_types::normalize_request::<DescribeMultiPathGatewayRequest>,
-        ::tc_types::check_response::<DescribeMultiPathGatewayResponse>,
+        ::tc_types::read_response::<DescribeMultiPathGatewayResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeMultiPathGatewayLine",
         "Query multi-channel security acceleration gateway lines details",
         ::tc_types::normalize_request::<DescribeMultiPathGatewayLineRequest>,
-        ::tc_types::check_response::<DescribeMultiPathGatewayLineResponse>,
+        ::tc_types::read_response::<DescribeMultiPathGatewayLineResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeMultiPathGatewayOriginACL",
         "Query multi-channel SCDN gateway origin server protection detail",
         ::tc_types::normalize_request::<DescribeMultiPathGatewayOriginACLRequest>,
-        ::tc_types::check_response::<DescribeMultiPathGatewayOriginACLResponse>,
+        ::tc_types::read_response::<DescribeMultiPathGatewayOriginACLResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeMultiPathGatewayRegions",
         "Query the list of available regions for the multi-channel security acceleration gateway",
         ::tc_types::normalize_request::<DescribeMultiPathGatewayRegionsRequest>,
-        ::tc_types::check_response::<DescribeMultiPathGatewayRegionsResponse>,
+        ::tc_types::read_response::<DescribeMultiPathGatewayRegionsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeMultiPathGatewaySecretKey",
         "Query the access key for the multi-channel security acceleration gateway",
         ::tc_types::normalize_request::<DescribeMultiPathGatewaySecretKeyRequest>,
-        ::tc_types::check_response::<DescribeMultiPathGatewaySecretKeyResponse>,
+        ::tc_types::read_response::<DescribeMultiPathGatewaySecretKeyResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeMultiPathGateways",
         "Query multi-channel security acceleration gateway list",
         ::tc_types::normalize_request::<DescribeMultiPathGatewaysRequest>,
-        ::tc_types::check_response::<DescribeMultiPathGatewaysResponse>,
+        ::tc_types::read_response::<DescribeMultiPathGatewaysResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeOriginACL",
         "Query Origin Protection Detail",
         ::tc_types::normalize_request::<DescribeOriginACLRequest>,
-        ::tc_types::check_response::<DescribeOriginACLResponse>,
+        ::tc_types::read_response::<DescribeOriginACLResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeOriginGroup",
         "Obtains a list of origin groups.",
         ::tc_types::normalize_request::<DescribeOriginGroupRequest>,
-        ::tc_types::check_response::<DescribeOriginGroupResponse>,
+        ::tc_types::read_response::<DescribeOriginGroupResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeOriginGroupHealthStatus",
         "Queries the health status of origin server groups under a LoadBalancer",
         ::tc_types::normalize_request::<DescribeOriginGroupHealthStatusRequest>,
-        ::tc_types::check_response::<DescribeOriginGroupHealthStatusResponse>,
+        ::tc_types::read_response::<DescribeOriginGroupHealthStatusResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeOriginProtection",
         "Query origin protection info (legacy)",
         ::tc_types::normalize_request::<DescribeOriginProtectionRequest>,
-        ::tc_types::check_response::<DescribeOriginProtectionResponse>,
+        ::tc_types::read_response::<DescribeOriginProtectionResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeOverviewL7Data",
         "Query monitoring traffic time sequence data (to be discarded)",
         ::tc_types::normalize_request::<DescribeOverviewL7DataRequest>,
-        ::tc_types::check_response::<DescribeOverviewL7DataResponse>,
+        ::tc_types::read_response::<DescribeOverviewL7DataResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribePlans",
         "Query package information list",
         ::tc_types::normalize_request::<DescribePlansRequest>,
-        ::tc_types::check_response::<DescribePlansResponse>,
+        ::tc_types::read_response::<DescribePlansResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribePrefetchOriginLimit",
         "Query preheating origin speed limit restrictions",
         ::tc_types::normalize_request::<DescribePrefetchOriginLimitRequest>,
-        ::tc_types::check_response::<DescribePrefetchOriginLimitResponse>,
+        ::tc_types::read_response::<DescribePrefetchOriginLimitResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribePrefetchTasks",
         "This API is used to query the pre-warming task status.",
         ::tc_types::normalize_request::<DescribePrefetchTasksRequest>,
-        ::tc_types::check_response::<DescribePrefetchTasksResponse>,
+        ::tc_types::read_response::<DescribePrefetchTasksResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribePurgeTasks",
         "Querying the cache purging history",
         ::tc_types::normalize_request::<DescribePurgeTasksRequest>,
-        ::tc_types::check_response::<DescribePurgeTasksResponse>,
+        ::tc_types::read_response::<DescribePurgeTasksResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeRealtimeLogDeliveryTasks",
         "Queries the list of real-time log delivery tasks",
         ::tc_types::normalize_request::<DescribeRealtimeLogDeliveryTasksRequest>,
-        ::tc_types::check_response::<DescribeRealtimeLogDeliveryTasksResponse>,
+        ::tc_types::read_response::<DescribeRealtimeLogDeliveryTasksResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeRules",
         "Query the rules in the rule engine (old)",
         ::tc_types::normalize_request::<DescribeRulesRequest>,
-        ::tc_types::check_response::<DescribeRulesResponse>,
+        ::tc_types::read_response::<DescribeRulesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeRulesSetting",
         "Query the setting parameters of the rule engine (old)",
         ::tc_types::normalize_request::<DescribeRulesSettingRequest>,
-        ::tc_types::check_response::<DescribeRulesSettingResponse>,
+        ::tc_types::read_response::<DescribeRulesSettingResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeSecurityAPIResource",
         "Query API resources",
         ::tc_types::normalize_request::<DescribeSecurityAPIResourceRequest>,
-        ::tc_types::check_response::<DescribeSecurityAPIResourceResponse>,
+        ::tc_types::read_response::<DescribeSecurityAPIResourceResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeSecurityAPIService",
         "Query API service",
         ::tc_types::normalize_request::<DescribeSecurityAPIServiceRequest>,
-        ::tc_types::check_response::<DescribeSecurityAPIServiceResponse>,
+        ::tc_types::read_response::<DescribeSecurityAPIServiceResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeSecurityClientAttester",
         "Queries client authentication options",
         ::tc_types::normalize_request::<DescribeSecurityClientAttesterRequest>,
-        ::tc_types::check_response::<DescribeSecurityClientAttesterResponse>,
+        ::tc_types::read_response::<DescribeSecurityClientAttesterResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeSecurityIPGroup",
         "Queries security IP groups",
         ::tc_types::normalize_request::<DescribeSecurityIPGroupRequest>,
-        ::tc_types::check_response::<DescribeSecurityIPGroupResponse>,
+        ::tc_types::read_response::<DescribeSecurityIPGroupResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeSecurityIPGroupContent",
         "Queries the IP list in an IP group with paging",
         ::tc_types::normalize_request::<DescribeSecurityIPGroupContentRequest>,
-        ::tc_types::check_response::<DescribeSecurityIPGroupContentResponse>,
+        ::tc_types::read_response::<DescribeSecurityIPGroupContentResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeSecurityIPGroupInfo",
         "Queries security IP groups (deprecated)",
         ::tc_types::normalize_request::<DescribeSecurityIPGroupInfoRequest>,
-        ::tc_types::check_response::<DescribeSecurityIPGroupInfoResponse>,
+        ::tc_types::read_response::<DescribeSecurityIPGroupInfoResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeSecurityJSInjectionRule",
         "Query JavaScript injection rules",
         ::tc_types::normalize_request::<DescribeSecurityJSInjectionRuleRequest>,
-        ::tc_types::check_response::<DescribeSecurityJSInjectionRuleResponse>,
+        ::tc_types::read_response::<DescribeSecurityJSInjectionRuleResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeSecurityPolicy",
         "Query security protection configuration details",
         ::tc_types::normalize_request::<DescribeSecurityPolicyRequest>,
-        ::tc_types::check_response::<DescribeSecurityPolicyResponse>,
+        ::tc_types::read_response::<DescribeSecurityPolicyResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeSecurityTemplateBindings",
         "Queries bindings of a policy template",
         ::tc_types::normalize_request::<DescribeSecurityTemplateBindingsRequest>,
-        ::tc_types::check_response::<DescribeSecurityTemplateBindingsResponse>,
+        ::tc_types::read_response::<DescribeSecurityTemplateBindingsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeSharedCNAME",
         "Query the shared CNAME list",
         ::tc_types::normalize_request::<DescribeSharedCNAMERequest>,
-        ::tc_types::check_response::<DescribeSharedCNAMEResponse>,
+        ::tc_types::read_response::<DescribeSharedCNAMEResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeTimingL4Data",
         "Queries the L4 traffic data over time",
         ::tc_types::normalize_request::<DescribeTimingL4DataRequest>,
-        ::tc_types::check_response::<DescribeTimingL4DataResponse>,
+        ::tc_types::read_response::<DescribeTimingL4DataResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeTimingL7AnalysisData",
         "Queries the traffic analysis data over time",
         ::tc_types::normalize_request::<DescribeTimingL7AnalysisDataRequest>,
-        ::tc_types::check_response::<DescribeTimingL7AnalysisDataResponse>,
+        ::tc_types::read_response::<DescribeTimingL7AnalysisDataResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeTimingL7CacheData",
         "Queries the time series data of the cache analysis (to be deprecated)",
         ::tc_types::normalize_request::<DescribeTimingL7CacheDataRequest>,
-        ::tc_types::check_response::<DescribeTimingL7CacheDataResponse>,
+        ::tc_types::read_response::<DescribeTimingL7CacheDataResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeTimingL7OriginPullData",
         "Query origin time series data",
         ::tc_types::normalize_request::<DescribeTimingL7OriginPullDataRequest>,
-        ::tc_types::check_response::<DescribeTimingL7OriginPullDataResponse>,
+        ::tc_types::read_response::<DescribeTimingL7OriginPullDataResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeTopL7AnalysisData",
         "Queries the traffic analysis data",
         ::tc_types::normalize_request::<DescribeTopL7AnalysisDataRequest>,
-        ::tc_types::check_response::<DescribeTopL7AnalysisDataResponse>,
+        ::tc_types::read_response::<DescribeTopL7AnalysisDataResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeTopL7CacheData",
         "Queries the top N data of the cache analysis (to be deprecated)",
         ::tc_types::normalize_request::<DescribeTopL7CacheDataRequest>,
-        ::tc_types::check_response::<DescribeTopL7CacheDataResponse>,
+        ::tc_types::read_response::<DescribeTopL7CacheDataResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeWebSecurityTemplate",
         "Query security policy configuration template detail",
         ::tc_types::normalize_request::<DescribeWebSecurityTemplateRequest>,
-        ::tc_types::check_response::<DescribeWebSecurityTemplateResponse>,
+        ::tc_types::read_response::<DescribeWebSecurityTemplateResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeWebSecurityTemplates",
         "Query security policy configuration template list",
         ::tc_types::normalize_request::<DescribeWebSecurityTemplatesRequest>,
-        ::tc_types::check_response::<DescribeWebSecurityTemplatesResponse>,
+        ::tc_types::read_response::<DescribeWebSecurityTemplatesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeZoneConfigImportResult",
         "Queries site configuration import results",
         ::tc_types::normalize_request::<DescribeZoneConfigImportResultRequest>,
-        ::tc_types::check_response::<DescribeZoneConfigImportResultResponse>,
+        ::tc_types::read_response::<DescribeZoneConfigImportResultResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeZoneCustomVariables",
         "Queries a site-level custom variable",
         ::tc_types::normalize_request::<DescribeZoneCustomVariablesRequest>,
-        ::tc_types::check_response::<DescribeZoneCustomVariablesResponse>,
+        ::tc_types::read_response::<DescribeZoneCustomVariablesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeZoneSetting",
         "Query zone configuration (old)",
         ::tc_types::normalize_request::<DescribeZoneSettingRequest>,
-        ::tc_types::check_response::<DescribeZoneSettingResponse>,
+        ::tc_types::read_response::<DescribeZoneSettingResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeZones",
         "Queries the list of sites",
         ::tc_types::normalize_request::<DescribeZonesRequest>,
-        ::tc_types::check_response::<DescribeZonesResponse>,
+        ::tc_types::read_response::<DescribeZonesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DestroyPlan",
         "Terminates plan",
         ::tc_types::normalize_request::<DestroyPlanRequest>,
-        ::tc_types::check_response::<DestroyPlanResponse>,
+        ::tc_types::read_response::<DestroyPlanResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DisableOriginACL",
         "Disable Origin Protection",
         ::tc_types::normalize_request::<DisableOriginACLRequest>,
-        ::tc_types::check_response::<DisableOriginACLResponse>,
+        ::tc_types::read_response::<DisableOriginACLResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DownloadL4Logs",
         "Downloads L4 logs",
         ::tc_types::normalize_request::<DownloadL4LogsRequest>,
-        ::tc_types::check_response::<DownloadL4LogsResponse>,
+        ::tc_types::read_response::<DownloadL4LogsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DownloadL7Logs",
         "Downloads L7 logs.",
         ::tc_types::normalize_request::<DownloadL7LogsRequest>,
-        ::tc_types::check_response::<DownloadL7LogsResponse>,
+        ::tc_types::read_response::<DownloadL7LogsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "EdgeKVDelete",
         "Delete KV Data",
         ::tc_types::normalize_request::<EdgeKVDeleteRequest>,
-        ::tc_types::check_response::<EdgeKVDeleteResponse>,
+        ::tc_types::read_response::<EdgeKVDeleteResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "EdgeKVGet",
         "Query KV data",
         ::tc_types::normalize_request::<EdgeKVGetRequest>,
-        ::tc_types::check_response::<EdgeKVGetResponse>,
+        ::tc_types::read_response::<EdgeKVGetResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "EdgeKVList",
         "Query KV name list",
         ::tc_types::normalize_request::<EdgeKVListRequest>,
-        ::tc_types::check_response::<EdgeKVListResponse>,
+        ::tc_types::read_response::<EdgeKVListResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "EdgeKVPut",
         "Write KV data",
         ::tc_types::normalize_request::<EdgeKVPutRequest>,
-        ::tc_types::check_response::<EdgeKVPutResponse>,
+        ::tc_types::read_response::<EdgeKVPutResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "EnableOriginACL",
         "Enable origin protection",
         ::tc_types::normalize_request::<EnableOriginACLRequest>,
-        ::tc_types::check_response::<EnableOriginACLResponse>,
+        ::tc_types::read_response::<EnableOriginACLResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ExportZoneConfig",
         "Exports site configuration",
         ::tc_types::normalize_request::<ExportZoneConfigRequest>,
-        ::tc_types::check_response::<ExportZoneConfigResponse>,
+        ::tc_types::read_response::<ExportZoneConfigResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "HandleFunctionRuntimeEnvironment",
         "Operates the runtime environment of an edge function",
         ::tc_types::normalize_request::<HandleFunctionRuntimeEnvironmentRequest>,
-        ::tc_types::check_response::<HandleFunctionRuntimeEnvironmentResponse>,
+        ::tc_types::read_response::<HandleFunctionRuntimeEnvironmentResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "IdentifyZone",
         "Verifies site ownership",
         ::tc_types::normalize_request::<IdentifyZoneRequest>,
-        ::tc_types::check_response::<IdentifyZoneResponse>,
+        ::tc_types::read_response::<IdentifyZoneResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ImportZoneConfig",
         "Imports site configuration",
         ::tc_types::normalize_request::<ImportZoneConfigRequest>,
-        ::tc_types::check_response::<ImportZoneConfigResponse>,
+        ::tc_types::read_response::<ImportZoneConfigResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "IncreasePlanQuota",
         "Purchases additional plan quota",
         ::tc_types::normalize_request::<IncreasePlanQuotaRequest>,
-        ::tc_types::check_response::<IncreasePlanQuotaResponse>,
+        ::tc_types::read_response::<IncreasePlanQuotaResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyAccelerationDomain",
         "Modifies an accelerated domain name",
         ::tc_types::normalize_request::<ModifyAccelerationDomainRequest>,
-        ::tc_types::check_response::<ModifyAccelerationDomainResponse>,
+        ::tc_types::read_response::<ModifyAccelerationDomainResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyAccelerationDomainStatuses",
         "Batch modifies the status of accelerated domains.",
         ::tc_types::normalize_request::<ModifyAccelerationDomainStatusesRequest>,
-        ::tc_types::check_response::<ModifyAccelerationDomainStatusesResponse>,
+        ::tc_types::read_response::<ModifyAccelerationDomainStatusesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyAliasDomain",
         "Modifies an alias domain name.",
         ::tc_types::normalize_request::<ModifyAliasDomainRequest>,
-        ::tc_types::check_response::<ModifyAliasDomainResponse>,
+        ::tc_types::read_response::<ModifyAliasDomainResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyAliasDomainStatus",
         "Modifies the status of an alias domain name.",
         ::tc_types::normalize_request::<ModifyAliasDomainStatusRequest>,
-        ::tc_types::check_response::<ModifyAliasDomainStatusResponse>,
+        ::tc_types::read_response::<ModifyAliasDomainStatusResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyApplicationProxy",
         "Modifies an application proxy (legacy)",
         ::tc_types::normalize_request::<ModifyApplicationProxyRequest>,
-        ::tc_types::check_response::<ModifyApplicationProxyResponse>,
+        ::tc_types::read_response::<ModifyApplicationProxyResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyApplicationProxyRule",
         "Modifies an application proxy rule (legacy)",
         ::tc_types::normalize_request::<ModifyApplicationProxyRuleRequest>,
-        ::tc_types::check_response::<ModifyApplicationProxyRuleResponse>,
+        ::tc_types::read_response::<ModifyApplicationProxyRuleResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyApplicationProxyRuleStatus",
         "Modifies the status of an application proxy rule (legacy)",
         ::tc_types::normalize_request::<ModifyApplicationProxyRuleStatusRequest>,
-        ::tc_types::check_response::<ModifyApplicationProxyRuleStatusResponse>,
+        ::tc_types::read_response::<ModifyApplicationProxyRuleStatusResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyApplicationProxyStatus",
         "Modifies the application proxy status (legacy)",
         ::tc_types::normalize_request::<ModifyApplicationProxyStatusRequest>,
-        ::tc_types::check_response::<ModifyApplicationProxyStatusResponse>,
+        ::tc_types::read_response::<ModifyApplicationProxyStatusResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyContentIdentifier",
         "Modify content identifier",
         ::tc_types::normalize_request::<ModifyContentIdentifierRequest>,
-        ::tc_types::check_response::<ModifyContentIdentifierResponse>,
+        ::tc_types::read_response::<ModifyContentIdentifierResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyCustomErrorPage",
         "Modifies a custom response page",
         ::tc_types::normalize_request::<ModifyCustomErrorPageRequest>,
-        ::tc_types::check_response::<ModifyCustomErrorPageResponse>,
+        ::tc_types::read_response::<ModifyCustomErrorPageResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyDDoSProtection",
         "Modify site exclusive Anti-DDoS protection",
         ::tc_types::normalize_request::<ModifyDDoSProtectionRequest>,
-        ::tc_types::check_response::<ModifyDDoSProtectionResponse>,
+        ::tc_types::read_response::<ModifyDDoSProtectionResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyDnsRecords",
         "Batch modify dns records",
         ::tc_types::normalize_request::<ModifyDnsRecordsRequest>,
-        ::tc_types::check_response::<ModifyDnsRecordsResponse>,
+        ::tc_types::read_response::<ModifyDnsRecordsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyDnsRecordsStatus",
         "Batch modify dns record status",
         ::tc_types::normalize_request::<ModifyDnsRecordsStatusRequest>,
-        ::tc_types::check_response::<ModifyDnsRecordsStatusResponse>,
+        ::tc_types::read_response::<ModifyDnsRecordsStatusResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyEdgeKVNamespace",
         "Modify a KV namespace",
         ::tc_types::normalize_request::<ModifyEdgeKVNamespaceRequest>,
-        ::tc_types::check_response::<ModifyEdgeKVNamespaceResponse>,
+        ::tc_types::read_response::<ModifyEdgeKVNamespaceResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyFunction",
         "Modifies an edge function",
         ::tc_types::normalize_request::<ModifyFunctionRequest>,
-        ::tc_types::check_response::<ModifyFunctionResponse>,
+        ::tc_types::read_response::<ModifyFunctionResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyFunctionComponentBindings",
         "Modify a function component binding",
         ::tc_types::normalize_request::<ModifyFunctionComponentBindingsRequest>,
-        ::tc_types::check_response::<ModifyFunctionComponentBindingsResponse>,
+        ::tc_types::read_response::<ModifyFunctionComponentBindingsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyFunctionReplica",
         "Edit an edge function replica",
         ::tc_types::normalize_request::<ModifyFunctionReplicaRequest>,
-        ::tc_types::check_response::<ModifyFunctionReplicaResponse>,
+        ::tc_types::read_response::<ModifyFunctionReplicaResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyFunctionRule",
         "Modifies a trigger rule for an edge function",
         ::tc_types::normalize_request::<ModifyFunctionRuleRequest>,
-        ::tc_types::check_response::<ModifyFunctionRuleResponse>,
+        ::tc_types::read_response::<ModifyFunctionRuleResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyFunctionRulePriority",
         "Modifies the priority of trigger rules for an edge function",
         ::tc_types::normalize_request::<ModifyFunctionRulePriorityRequest>,
-        ::tc_types::check_response::<ModifyFunctionRulePriorityResponse>,
+        ::tc_types::read_response::<ModifyFunctionRulePriorityResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyHostsCertificate",
         "Configures the certificate",
         ::tc_types::normalize_request::<ModifyHostsCertificateRequest>,
-        ::tc_types::check_response::<ModifyHostsCertificateResponse>,
+        ::tc_types::read_response::<ModifyHostsCertificateResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyInferenceService",
         "Modify an inference service",
         ::tc_types::normalize_request::<ModifyInferenceServiceRequest>,
-        ::tc_types::check_response::<ModifyInferenceServiceResponse>,
+        ::tc_types::read_response::<ModifyInferenceServiceResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyL4Proxy",
         "Modifies a Layer 4 proxy instance",
         ::tc_types::normalize_request::<ModifyL4ProxyRequest>,
-        ::tc_types::check_response::<ModifyL4ProxyResponse>,
+        ::tc_types::read_response::<ModifyL4ProxyResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyL4ProxyRules",
         "Modifies Layer 4 proxy forwarding rules",
         ::tc_types::normalize_request::<ModifyL4ProxyRulesRequest>,
-        ::tc_types::check_response::<ModifyL4ProxyRulesResponse>,
+        ::tc_types::read_response::<ModifyL4ProxyRulesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyL4ProxyRulesStatus",
         "Modifies Layer 4 proxy forwarding rule status",
         ::tc_types::normalize_request::<ModifyL4ProxyRulesStatusRequest>,
-        ::tc_types::check_response::<ModifyL4ProxyRulesStatusResponse>,
+        ::tc_types::read_response::<ModifyL4ProxyRulesStatusResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyL4ProxyStatus",
         "Modifies Layer 4 proxy instance status",
         ::tc_types::normalize_request::<ModifyL4ProxyStatusRequest>,
-        ::tc_types::check_response::<ModifyL4ProxyStatusResponse>,
+        ::tc_types::read_response::<ModifyL4ProxyStatusResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyL7AccRule",
         "Modify layer-7 acceleration rules",
         ::tc_types::normalize_request::<ModifyL7AccRuleRequest>,
-        ::tc_types::check_response::<ModifyL7AccRuleResponse>,
+        ::tc_types::read_response::<ModifyL7AccRuleResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyL7AccRulePriority",
         "Modify the rule priority of layer-7 acceleration",
         ::tc_types::normalize_request::<ModifyL7AccRulePriorityRequest>,
-        ::tc_types::check_response::<ModifyL7AccRulePriorityResponse>,
+        ::tc_types::read_response::<ModifyL7AccRulePriorityResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyL7AccSetting",
         "Modify global configurations of layer-7 acceleration",
         ::tc_types::normalize_request::<ModifyL7AccSettingRequest>,
-        ::tc_types::check_response::<ModifyL7AccSettingResponse>,
+        ::tc_types::read_response::<ModifyL7AccSettingResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyLoadBalancer",
         "Modifies a LoadBalancer",
         ::tc_types::normalize_request::<ModifyLoadBalancerRequest>,
-        ::tc_types::check_response::<ModifyLoadBalancerResponse>,
+        ::tc_types::read_response::<ModifyLoadBalancerResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyMultiPathGateway",
         "Modify the multi-channel security acceleration gateway information",
         ::tc_types::normalize_request::<ModifyMultiPathGatewayRequest>,
-        ::tc_types::check_response::<ModifyMultiPathGatewayResponse>,
+        ::tc_types::read_response::<ModifyMultiPathGatewayResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyMultiPathGatewayLine",
         "Modify multi-channel security acceleration gateway line information",
         ::tc_types::normalize_request::<ModifyMultiPathGatewayLineRequest>,
-        ::tc_types::check_response::<ModifyMultiPathGatewayLineResponse>,
+        ::tc_types::read_response::<ModifyMultiPathGatewayLineResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyMultiPathGatewaySecretKey",
         "Modify a multi-channel security acceleration gateway integration key",
         ::tc_types::normalize_request::<ModifyMultiPathGatewaySecretKeyRequest>,
-        ::tc_types::check_response::<ModifyMultiPathGatewaySecretKeyResponse>,
+        ::tc_types::read_response::<ModifyMultiPathGatewaySecretKeyResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyMultiPathGatewayStatus",
         "Modify the multi-channel security acceleration gateway status",
         ::tc_types::normalize_request::<ModifyMultiPathGatewayStatusRequest>,
-        ::tc_types::check_response::<ModifyMultiPathGatewayStatusResponse>,
+        ::tc_types::read_response::<ModifyMultiPathGatewayStatusResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyOriginACL",
         "Modify Origin Protection Instances",
         ::tc_types::normalize_request::<ModifyOriginACLRequest>,
-        ::tc_types::check_response::<ModifyOriginACLResponse>,
+        ::tc_types::read_response::<ModifyOriginACLResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyOriginGroup",
         "Modifies an origin group",
         ::tc_types::normalize_request::<ModifyOriginGroupRequest>,
-        ::tc_types::check_response::<ModifyOriginGroupResponse>,
+        ::tc_types::read_response::<ModifyOriginGroupResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyPlan",
         "Modifies plan setting",
         ::tc_types::normalize_request::<ModifyPlanRequest>,
-        ::tc_types::check_response::<ModifyPlanResponse>,
+        ::tc_types::read_response::<ModifyPlanResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyPrefetchOriginLimit",
         "Configure preheating origin speed limit",
         ::tc_types::normalize_request::<ModifyPrefetchOriginLimitRequest>,
-        ::tc_types::check_response::<ModifyPrefetchOriginLimitResponse>,
+        ::tc_types::read_response::<ModifyPrefetchOriginLimitResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyRealtimeLogDeliveryTask",
         "Modifies a real-time log delivery task",
         ::tc_types::normalize_request::<ModifyRealtimeLogDeliveryTaskRequest>,
-        ::tc_types::check_response::<ModifyRealtimeLogDeliveryTaskResponse>,
+        ::tc_types::read_response::<ModifyRealtimeLogDeliveryTaskResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyRule",
         "Modify a rule in the rule engine (old)",
         ::tc_types::normalize_request::<ModifyRuleRequest>,
-        ::tc_types::check_response::<ModifyRuleResponse>,
+        ::tc_types::read_response::<ModifyRuleResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifySecurityAPIResource",
         "Modify an API resource",
         ::tc_types::normalize_request::<ModifySecurityAPIResourceRequest>,
-        ::tc_types::check_response::<ModifySecurityAPIResourceResponse>,
+        ::tc_types::read_response::<ModifySecurityAPIResourceResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifySecurityAPIService",
         "Modify an API service",
         ::tc_types::normalize_request::<ModifySecurityAPIServiceRequest>,
-        ::tc_types::check_response::<ModifySecurityAPIServiceResponse>,
+        ::tc_types::read_response::<ModifySecurityAPIServiceResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifySecurityClientAttester",
         "Modify client authentication options",
         ::tc_types::normalize_request::<ModifySecurityClientAttesterRequest>,
-        ::tc_types::check_response::<ModifySecurityClientAttesterResponse>,
+        ::tc_types::read_response::<ModifySecurityClientAttesterResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifySecurityIPGroup",
         "Modifies a security IP group",
         ::tc_types::normalize_request::<ModifySecurityIPGroupRequest>,
-        ::tc_types::check_response::<ModifySecurityIPGroupResponse>,
+        ::tc_types::read_response::<ModifySecurityIPGroupResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifySecurityJSInjectionRule",
         "Modify JavaScript injection rules",
         ::tc_types::normalize_request::<ModifySecurityJSInjectionRuleRequest>,
-        ::tc_types::check_response::<ModifySecurityJSInjectionRuleResponse>,
+        ::tc_types::read_response::<ModifySecurityJSInjectionRuleResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifySecurityPolicy",
         "Modifies the web and bot security configurations",
         ::tc_types::normalize_request::<ModifySecurityPolicyRequest>,
-        ::tc_types::check_response::<ModifySecurityPolicyResponse>,
+        ::tc_types::read_response::<ModifySecurityPolicyResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifySharedCNAME",
         "Modify a shared CNAME",
         ::tc_types::normalize_request::<ModifySharedCNAMERequest>,
-        ::tc_types::check_response::<ModifySharedCNAMEResponse>,
+        ::tc_types::read_response::<ModifySharedCNAMEResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyWebSecurityTemplate",
         "Modify a security policy configuration template",
         ::tc_types::normalize_request::<ModifyWebSecurityTemplateRequest>,
-        ::tc_types::check_response::<ModifyWebSecurityTemplateResponse>,
+        ::tc_types::read_response::<ModifyWebSecurityTemplateResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyZone",
         "Modifies a site.",
         ::tc_types::normalize_request::<ModifyZoneRequest>,
-        ::tc_types::check_response::<ModifyZoneResponse>,
+        ::tc_types::read_response::<ModifyZoneResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyZoneCustomVariables",
         "Modifies a site-level custom variable",
         ::tc_types::normalize_request::<ModifyZoneCustomVariablesRequest>,
-        ::tc_types::check_response::<ModifyZoneCustomVariablesResponse>,
+        ::tc_types::read_response::<ModifyZoneCustomVariablesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyZoneSetting",
         "Modify site configuration (old)",
         ::tc_types::normalize_request::<ModifyZoneSettingRequest>,
-        ::tc_types::check_response::<ModifyZoneSettingResponse>,
+        ::tc_types::read_response::<ModifyZoneSettingResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyZoneStatus",
         "Changes the site status",
         ::tc_types::normalize_request::<ModifyZoneStatusRequest>,
-        ::tc_types::check_response::<ModifyZoneStatusResponse>,
+        ::tc_types::read_response::<ModifyZoneStatusResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyZoneWorkMode",
         "Modify site working mode",
         ::tc_types::normalize_request::<ModifyZoneWorkModeRequest>,
-        ::tc_types::check_response::<ModifyZoneWorkModeResponse>,
+        ::tc_types::read_response::<ModifyZoneWorkModeResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "OperateInferenceService",
         "Operate an inference service",
         ::tc_types::normalize_request::<OperateInferenceServiceRequest>,
-        ::tc_types::check_response::<OperateInferenceServiceResponse>,
+        ::tc_types::read_response::<OperateInferenceServiceResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "RefreshMultiPathGatewaySecretKey",
         "Refresh the access key for the multi-channel security acceleration gateway",
         ::tc_types::normalize_request::<RefreshMultiPathGatewaySecretKeyRequest>,
-        ::tc_types::check_response::<RefreshMultiPathGatewaySecretKeyResponse>,
+        ::tc_types::read_response::<RefreshMultiPathGatewaySecretKeyResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "RenewPlan",
         "Renews plan",
         ::tc_types::normalize_request::<RenewPlanRequest>,
-        ::tc_types::check_response::<RenewPlanResponse>,
+        ::tc_types::read_response::<RenewPlanResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "UpgradePlan",
         "Upgrades plan",
         ::tc_types::normalize_request::<UpgradePlanRequest>,
-        ::tc_types::check_response::<UpgradePlanResponse>,
+        ::tc_types::read_response::<UpgradePlanResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "VerifyOwnership",
         "Verifies ownership",
         ::tc_types::normalize_request::<VerifyOwnershipRequest>,
-        ::tc_types::check_response::<VerifyOwnershipResponse>,
+        ::tc_types::read_response::<VerifyOwnershipResponse>,
     ),
 ];

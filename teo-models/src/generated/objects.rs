@@ -61,7 +61,7 @@ impl ::tc_types::ReadMembers for AICrawlerDetection {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "Enabled" => ::tc_types::read_coerced(map, &mut self.enabled)?,
             "Action" => ::tc_types::read_value(map, &mut self.action)?,
             _ => return Ok(false),
         }
@@ -175,13 +175,13 @@ impl ::tc_types::ReadMembers for APIResource {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => ::tc_types::read_value(map, &mut self.id)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "APIServiceIds" => ::tc_types::read_value(map, &mut self.api_service_ids)?,
-            "Path" => ::tc_types::read_value(map, &mut self.path)?,
-            "Methods" => ::tc_types::read_value(map, &mut self.methods)?,
+            "Id" => ::tc_types::read_coerced(map, &mut self.id)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "APIServiceIds" => ::tc_types::read_coerced(map, &mut self.api_service_ids)?,
+            "Path" => ::tc_types::read_coerced(map, &mut self.path)?,
+            "Methods" => ::tc_types::read_coerced(map, &mut self.methods)?,
             "RequestConstraint" => {
-                ::tc_types::read_value(map, &mut self.request_constraint)?
+                ::tc_types::read_coerced(map, &mut self.request_constraint)?
             }
             _ => return Ok(false),
         }
@@ -252,9 +252,9 @@ impl ::tc_types::ReadMembers for APIService {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => ::tc_types::read_value(map, &mut self.id)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "BasePath" => ::tc_types::read_value(map, &mut self.base_path)?,
+            "Id" => ::tc_types::read_coerced(map, &mut self.id)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "BasePath" => ::tc_types::read_coerced(map, &mut self.base_path)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -371,11 +371,13 @@ impl ::tc_types::ReadMembers for AWSS3 {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Endpoint" => ::tc_types::read_or_default(map, &mut self.endpoint)?,
-            "BucketName" => ::tc_types::read_or_default(map, &mut self.bucket_name)?,
-            "Path" => ::tc_types::read_or_default(map, &mut self.path)?,
-            "RoleARN" => ::tc_types::read_or_default(map, &mut self.role_arn)?,
-            "CompressType" => ::tc_types::read_value(map, &mut self.compress_type)?,
+            "Endpoint" => ::tc_types::read_coerced_or_default(map, &mut self.endpoint)?,
+            "BucketName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.bucket_name)?
+            }
+            "Path" => ::tc_types::read_coerced_or_default(map, &mut self.path)?,
+            "RoleARN" => ::tc_types::read_coerced_or_default(map, &mut self.role_arn)?,
+            "CompressType" => ::tc_types::read_coerced(map, &mut self.compress_type)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -424,7 +426,7 @@ impl ::tc_types::ReadMembers for AccelerateMainland {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -478,7 +480,7 @@ impl ::tc_types::ReadMembers for AccelerateMainlandParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -527,7 +529,7 @@ impl ::tc_types::ReadMembers for AccelerateType {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -782,22 +784,28 @@ impl ::tc_types::ReadMembers for AccelerationDomain {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
-            "DomainName" => ::tc_types::read_or_default(map, &mut self.domain_name)?,
-            "DomainStatus" => ::tc_types::read_or_default(map, &mut self.domain_status)?,
-            "Cname" => ::tc_types::read_or_default(map, &mut self.cname)?,
-            "IPv6Status" => ::tc_types::read_value(map, &mut self.ipv6_status)?,
+            "ZoneId" => ::tc_types::read_coerced_or_default(map, &mut self.zone_id)?,
+            "DomainName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.domain_name)?
+            }
+            "DomainStatus" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.domain_status)?
+            }
+            "Cname" => ::tc_types::read_coerced_or_default(map, &mut self.cname)?,
+            "IPv6Status" => ::tc_types::read_coerced(map, &mut self.ipv6_status)?,
             "IdentificationStatus" => {
-                ::tc_types::read_value(map, &mut self.identification_status)?
+                ::tc_types::read_coerced(map, &mut self.identification_status)?
             }
             "OwnershipVerification" => {
                 ::tc_types::read_value(map, &mut self.ownership_verification)?
             }
             "OriginDetail" => ::tc_types::read_value(map, &mut self.origin_detail)?,
-            "OriginProtocol" => ::tc_types::read_value(map, &mut self.origin_protocol)?,
-            "HttpOriginPort" => ::tc_types::read_value(map, &mut self.http_origin_port)?,
+            "OriginProtocol" => ::tc_types::read_coerced(map, &mut self.origin_protocol)?,
+            "HttpOriginPort" => {
+                ::tc_types::read_coerced(map, &mut self.http_origin_port)?
+            }
             "HttpsOriginPort" => {
-                ::tc_types::read_value(map, &mut self.https_origin_port)?
+                ::tc_types::read_coerced(map, &mut self.https_origin_port)?
             }
             "Certificate" => ::tc_types::read_value(map, &mut self.certificate)?,
             "CreatedOn" => ::tc_types::read_or_default(map, &mut self.created_on)?,
@@ -895,7 +903,7 @@ impl ::tc_types::ReadMembers for AccelerationDomainCertificate {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Mode" => ::tc_types::read_value(map, &mut self.mode)?,
+            "Mode" => ::tc_types::read_coerced(map, &mut self.mode)?,
             "List" => ::tc_types::read_value(map, &mut self.list)?,
             "ClientCertInfo" => ::tc_types::read_value(map, &mut self.client_cert_info)?,
             "UpstreamCertInfo" => {
@@ -1002,8 +1010,8 @@ impl ::tc_types::ReadMembers for AccessURLRedirectParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StatusCode" => ::tc_types::read_value(map, &mut self.status_code)?,
-            "Protocol" => ::tc_types::read_value(map, &mut self.protocol)?,
+            "StatusCode" => ::tc_types::read_coerced(map, &mut self.status_code)?,
+            "Protocol" => ::tc_types::read_coerced(map, &mut self.protocol)?,
             "HostName" => ::tc_types::read_value(map, &mut self.host_name)?,
             "URLPath" => ::tc_types::read_value(map, &mut self.url_path)?,
             "QueryString" => ::tc_types::read_value(map, &mut self.query_string)?,
@@ -1060,7 +1068,7 @@ impl ::tc_types::ReadMembers for AccessURLRedirectQueryString {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => ::tc_types::read_value(map, &mut self.action)?,
+            "Action" => ::tc_types::read_coerced(map, &mut self.action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1186,10 +1194,16 @@ impl ::tc_types::ReadMembers for AclCondition {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "MatchFrom" => ::tc_types::read_or_default(map, &mut self.match_from)?,
-            "MatchParam" => ::tc_types::read_or_default(map, &mut self.match_param)?,
-            "Operator" => ::tc_types::read_or_default(map, &mut self.operator)?,
-            "MatchContent" => ::tc_types::read_or_default(map, &mut self.match_content)?,
+            "MatchFrom" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.match_from)?
+            }
+            "MatchParam" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.match_param)?
+            }
+            "Operator" => ::tc_types::read_coerced_or_default(map, &mut self.operator)?,
+            "MatchContent" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.match_content)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1268,7 +1282,7 @@ impl ::tc_types::ReadMembers for AclConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             "AclUserRules" => ::tc_types::read_or_default(map, &mut self.acl_user_rules)?,
             "Customizes" => ::tc_types::read_value(map, &mut self.customizes)?,
             _ => return Ok(false),
@@ -1491,24 +1505,30 @@ impl ::tc_types::ReadMembers for AclUserRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleName" => ::tc_types::read_or_default(map, &mut self.rule_name)?,
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
-            "RuleStatus" => ::tc_types::read_or_default(map, &mut self.rule_status)?,
+            "RuleName" => ::tc_types::read_coerced_or_default(map, &mut self.rule_name)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
+            "RuleStatus" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.rule_status)?
+            }
             "AclConditions" => {
                 ::tc_types::read_or_default(map, &mut self.acl_conditions)?
             }
-            "RulePriority" => ::tc_types::read_or_default(map, &mut self.rule_priority)?,
-            "RuleID" => ::tc_types::read_value(map, &mut self.rule_id)?,
-            "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
-            "PunishTime" => ::tc_types::read_value(map, &mut self.punish_time)?,
-            "PunishTimeUnit" => ::tc_types::read_value(map, &mut self.punish_time_unit)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "PageId" => ::tc_types::read_value(map, &mut self.page_id)?,
-            "CustomResponseId" => {
-                ::tc_types::read_value(map, &mut self.custom_response_id)?
+            "RulePriority" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.rule_priority)?
             }
-            "ResponseCode" => ::tc_types::read_value(map, &mut self.response_code)?,
-            "RedirectUrl" => ::tc_types::read_value(map, &mut self.redirect_url)?,
+            "RuleID" => ::tc_types::read_coerced(map, &mut self.rule_id)?,
+            "UpdateTime" => ::tc_types::read_coerced(map, &mut self.update_time)?,
+            "PunishTime" => ::tc_types::read_coerced(map, &mut self.punish_time)?,
+            "PunishTimeUnit" => {
+                ::tc_types::read_coerced(map, &mut self.punish_time_unit)?
+            }
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "PageId" => ::tc_types::read_coerced(map, &mut self.page_id)?,
+            "CustomResponseId" => {
+                ::tc_types::read_coerced(map, &mut self.custom_response_id)?
+            }
+            "ResponseCode" => ::tc_types::read_coerced(map, &mut self.response_code)?,
+            "RedirectUrl" => ::tc_types::read_coerced(map, &mut self.redirect_url)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1804,9 +1824,9 @@ impl ::tc_types::ReadMembers for AdaptiveFrequencyControl {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => ::tc_types::read_or_default(map, &mut self.enabled)?,
-            "Id" => ::tc_types::read_value(map, &mut self.id)?,
-            "Sensitivity" => ::tc_types::read_value(map, &mut self.sensitivity)?,
+            "Enabled" => ::tc_types::read_coerced_or_default(map, &mut self.enabled)?,
+            "Id" => ::tc_types::read_coerced(map, &mut self.id)?,
+            "Sensitivity" => ::tc_types::read_coerced(map, &mut self.sensitivity)?,
             "Action" => ::tc_types::read_value(map, &mut self.action)?,
             _ => return Ok(false),
         }
@@ -1867,8 +1887,8 @@ impl ::tc_types::ReadMembers for Addresses {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IPv4" => ::tc_types::read_value(map, &mut self.ipv4)?,
-            "IPv6" => ::tc_types::read_value(map, &mut self.ipv6)?,
+            "IPv4" => ::tc_types::read_coerced(map, &mut self.ipv4)?,
+            "IPv6" => ::tc_types::read_coerced(map, &mut self.ipv6)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1943,9 +1963,9 @@ impl ::tc_types::ReadMembers for AdvancedFilter {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Values" => ::tc_types::read_or_default(map, &mut self.values)?,
-            "Fuzzy" => ::tc_types::read_value(map, &mut self.fuzzy)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Values" => ::tc_types::read_coerced_or_default(map, &mut self.values)?,
+            "Fuzzy" => ::tc_types::read_coerced(map, &mut self.fuzzy)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1997,7 +2017,7 @@ impl ::tc_types::ReadMembers for AdvancedOriginRoutingParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Direction" => ::tc_types::read_or_default(map, &mut self.direction)?,
+            "Direction" => ::tc_types::read_coerced_or_default(map, &mut self.direction)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2047,7 +2067,7 @@ impl ::tc_types::ReadMembers for AiRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Mode" => ::tc_types::read_or_default(map, &mut self.mode)?,
+            "Mode" => ::tc_types::read_coerced_or_default(map, &mut self.mode)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2161,14 +2181,14 @@ impl ::tc_types::ReadMembers for AlgDetectJS {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "WorkLevel" => ::tc_types::read_value(map, &mut self.work_level)?,
-            "ExecuteMode" => ::tc_types::read_value(map, &mut self.execute_mode)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "WorkLevel" => ::tc_types::read_coerced(map, &mut self.work_level)?,
+            "ExecuteMode" => ::tc_types::read_coerced(map, &mut self.execute_mode)?,
             "InvalidStatTime" => {
-                ::tc_types::read_value(map, &mut self.invalid_stat_time)?
+                ::tc_types::read_coerced(map, &mut self.invalid_stat_time)?
             }
             "InvalidThreshold" => {
-                ::tc_types::read_value(map, &mut self.invalid_threshold)?
+                ::tc_types::read_coerced(map, &mut self.invalid_threshold)?
             }
             "AlgDetectResults" => {
                 ::tc_types::read_value(map, &mut self.alg_detect_results)?
@@ -2248,8 +2268,8 @@ impl ::tc_types::ReadMembers for AlgDetectResult {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Result" => ::tc_types::read_value(map, &mut self.result)?,
-            "Action" => ::tc_types::read_value(map, &mut self.action)?,
+            "Result" => ::tc_types::read_coerced(map, &mut self.result)?,
+            "Action" => ::tc_types::read_coerced(map, &mut self.action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2373,15 +2393,15 @@ impl ::tc_types::ReadMembers for AlgDetectRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleID" => ::tc_types::read_value(map, &mut self.rule_id)?,
-            "RuleName" => ::tc_types::read_value(map, &mut self.rule_name)?,
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "RuleID" => ::tc_types::read_coerced(map, &mut self.rule_id)?,
+            "RuleName" => ::tc_types::read_coerced(map, &mut self.rule_name)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             "AlgConditions" => ::tc_types::read_value(map, &mut self.alg_conditions)?,
             "AlgDetectSession" => {
                 ::tc_types::read_value(map, &mut self.alg_detect_session)?
             }
             "AlgDetectJS" => ::tc_types::read_value(map, &mut self.alg_detect_js)?,
-            "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
+            "UpdateTime" => ::tc_types::read_coerced(map, &mut self.update_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2511,16 +2531,16 @@ impl ::tc_types::ReadMembers for AlgDetectSession {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "DetectMode" => ::tc_types::read_value(map, &mut self.detect_mode)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "DetectMode" => ::tc_types::read_coerced(map, &mut self.detect_mode)?,
             "SessionAnalyzeSwitch" => {
-                ::tc_types::read_value(map, &mut self.session_analyze_switch)?
+                ::tc_types::read_coerced(map, &mut self.session_analyze_switch)?
             }
             "InvalidStatTime" => {
-                ::tc_types::read_value(map, &mut self.invalid_stat_time)?
+                ::tc_types::read_coerced(map, &mut self.invalid_stat_time)?
             }
             "InvalidThreshold" => {
-                ::tc_types::read_value(map, &mut self.invalid_threshold)?
+                ::tc_types::read_coerced(map, &mut self.invalid_threshold)?
             }
             "AlgDetectResults" => {
                 ::tc_types::read_value(map, &mut self.alg_detect_results)?
@@ -2654,11 +2674,17 @@ impl ::tc_types::ReadMembers for AliasDomain {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "AliasName" => ::tc_types::read_or_default(map, &mut self.alias_name)?,
-            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
-            "TargetName" => ::tc_types::read_or_default(map, &mut self.target_name)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
-            "ForbidMode" => ::tc_types::read_or_default(map, &mut self.forbid_mode)?,
+            "AliasName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.alias_name)?
+            }
+            "ZoneId" => ::tc_types::read_coerced_or_default(map, &mut self.zone_id)?,
+            "TargetName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.target_name)?
+            }
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
+            "ForbidMode" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.forbid_mode)?
+            }
             "CreatedOn" => ::tc_types::read_or_default(map, &mut self.created_on)?,
             "ModifiedOn" => ::tc_types::read_or_default(map, &mut self.modified_on)?,
             _ => return Ok(false),
@@ -2736,8 +2762,8 @@ impl ::tc_types::ReadMembers for AllowActionParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "MinDelayTime" => ::tc_types::read_value(map, &mut self.min_delay_time)?,
-            "MaxDelayTime" => ::tc_types::read_value(map, &mut self.max_delay_time)?,
+            "MinDelayTime" => ::tc_types::read_coerced(map, &mut self.min_delay_time)?,
+            "MaxDelayTime" => ::tc_types::read_coerced(map, &mut self.max_delay_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3012,26 +3038,34 @@ impl ::tc_types::ReadMembers for ApplicationProxy {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
-            "ZoneName" => ::tc_types::read_or_default(map, &mut self.zone_name)?,
-            "ProxyId" => ::tc_types::read_or_default(map, &mut self.proxy_id)?,
-            "ProxyName" => ::tc_types::read_or_default(map, &mut self.proxy_name)?,
-            "ProxyType" => ::tc_types::read_or_default(map, &mut self.proxy_type)?,
-            "PlatType" => ::tc_types::read_or_default(map, &mut self.plat_type)?,
-            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
-            "SecurityType" => ::tc_types::read_or_default(map, &mut self.security_type)?,
+            "ZoneId" => ::tc_types::read_coerced_or_default(map, &mut self.zone_id)?,
+            "ZoneName" => ::tc_types::read_coerced_or_default(map, &mut self.zone_name)?,
+            "ProxyId" => ::tc_types::read_coerced_or_default(map, &mut self.proxy_id)?,
+            "ProxyName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.proxy_name)?
+            }
+            "ProxyType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.proxy_type)?
+            }
+            "PlatType" => ::tc_types::read_coerced_or_default(map, &mut self.plat_type)?,
+            "Area" => ::tc_types::read_coerced_or_default(map, &mut self.area)?,
+            "SecurityType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.security_type)?
+            }
             "AccelerateType" => {
-                ::tc_types::read_or_default(map, &mut self.accelerate_type)?
+                ::tc_types::read_coerced_or_default(map, &mut self.accelerate_type)?
             }
             "SessionPersistTime" => {
-                ::tc_types::read_or_default(map, &mut self.session_persist_time)?
+                ::tc_types::read_coerced_or_default(map, &mut self.session_persist_time)?
             }
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
-            "BanStatus" => ::tc_types::read_or_default(map, &mut self.ban_status)?,
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
+            "BanStatus" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.ban_status)?
+            }
             "ScheduleValue" => {
-                ::tc_types::read_or_default(map, &mut self.schedule_value)?
+                ::tc_types::read_coerced_or_default(map, &mut self.schedule_value)?
             }
-            "HostId" => ::tc_types::read_or_default(map, &mut self.host_id)?,
+            "HostId" => ::tc_types::read_coerced_or_default(map, &mut self.host_id)?,
             "Ipv6" => ::tc_types::read_or_default(map, &mut self.ipv6)?,
             "UpdateTime" => ::tc_types::read_or_default(map, &mut self.update_time)?,
             "ApplicationProxyRules" => {
@@ -3246,21 +3280,25 @@ impl ::tc_types::ReadMembers for ApplicationProxyRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Proto" => ::tc_types::read_or_default(map, &mut self.proto)?,
-            "Port" => ::tc_types::read_or_default(map, &mut self.port)?,
-            "OriginType" => ::tc_types::read_or_default(map, &mut self.origin_type)?,
-            "OriginValue" => ::tc_types::read_or_default(map, &mut self.origin_value)?,
-            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
-            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "Proto" => ::tc_types::read_coerced_or_default(map, &mut self.proto)?,
+            "Port" => ::tc_types::read_coerced_or_default(map, &mut self.port)?,
+            "OriginType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.origin_type)?
+            }
+            "OriginValue" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.origin_value)?
+            }
+            "RuleId" => ::tc_types::read_coerced(map, &mut self.rule_id)?,
+            "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
             "ForwardClientIp" => {
-                ::tc_types::read_value(map, &mut self.forward_client_ip)?
+                ::tc_types::read_coerced(map, &mut self.forward_client_ip)?
             }
-            "SessionPersist" => ::tc_types::read_value(map, &mut self.session_persist)?,
+            "SessionPersist" => ::tc_types::read_coerced(map, &mut self.session_persist)?,
             "SessionPersistTime" => {
-                ::tc_types::read_value(map, &mut self.session_persist_time)?
+                ::tc_types::read_coerced(map, &mut self.session_persist_time)?
             }
-            "OriginPort" => ::tc_types::read_value(map, &mut self.origin_port)?,
-            "RuleTag" => ::tc_types::read_value(map, &mut self.rule_tag)?,
+            "OriginPort" => ::tc_types::read_coerced(map, &mut self.origin_port)?,
+            "RuleTag" => ::tc_types::read_coerced(map, &mut self.rule_tag)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3329,9 +3367,13 @@ impl ::tc_types::ReadMembers for AscriptionInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Subdomain" => ::tc_types::read_or_default(map, &mut self.subdomain)?,
-            "RecordType" => ::tc_types::read_or_default(map, &mut self.record_type)?,
-            "RecordValue" => ::tc_types::read_or_default(map, &mut self.record_value)?,
+            "Subdomain" => ::tc_types::read_coerced_or_default(map, &mut self.subdomain)?,
+            "RecordType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.record_type)?
+            }
+            "RecordValue" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.record_value)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3397,8 +3439,8 @@ impl ::tc_types::ReadMembers for AudioTemplateInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Codec" => ::tc_types::read_or_default(map, &mut self.codec)?,
-            "AudioChannel" => ::tc_types::read_value(map, &mut self.audio_channel)?,
+            "Codec" => ::tc_types::read_coerced_or_default(map, &mut self.codec)?,
+            "AudioChannel" => ::tc_types::read_coerced(map, &mut self.audio_channel)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3554,15 +3596,15 @@ impl ::tc_types::ReadMembers for AuthenticationParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "AuthType" => ::tc_types::read_value(map, &mut self.auth_type)?,
-            "SecretKey" => ::tc_types::read_value(map, &mut self.secret_key)?,
-            "Timeout" => ::tc_types::read_value(map, &mut self.timeout)?,
+            "AuthType" => ::tc_types::read_coerced(map, &mut self.auth_type)?,
+            "SecretKey" => ::tc_types::read_coerced(map, &mut self.secret_key)?,
+            "Timeout" => ::tc_types::read_coerced(map, &mut self.timeout)?,
             "BackupSecretKey" => {
-                ::tc_types::read_value(map, &mut self.backup_secret_key)?
+                ::tc_types::read_coerced(map, &mut self.backup_secret_key)?
             }
-            "AuthParam" => ::tc_types::read_value(map, &mut self.auth_param)?,
-            "TimeParam" => ::tc_types::read_value(map, &mut self.time_param)?,
-            "TimeFormat" => ::tc_types::read_value(map, &mut self.time_format)?,
+            "AuthParam" => ::tc_types::read_coerced(map, &mut self.auth_param)?,
+            "TimeParam" => ::tc_types::read_coerced(map, &mut self.time_param)?,
+            "TimeFormat" => ::tc_types::read_coerced(map, &mut self.time_format)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3656,8 +3698,8 @@ impl ::tc_types::ReadMembers for BandwidthAbuseDefense {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => ::tc_types::read_or_default(map, &mut self.enabled)?,
-            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Enabled" => ::tc_types::read_coerced_or_default(map, &mut self.enabled)?,
+            "Id" => ::tc_types::read_coerced(map, &mut self.id)?,
             "Action" => ::tc_types::read_value(map, &mut self.action)?,
             _ => return Ok(false),
         }
@@ -3882,11 +3924,11 @@ impl ::tc_types::ReadMembers for BillingData {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Time" => ::tc_types::read_or_default(map, &mut self.time)?,
-            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
-            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
-            "Host" => ::tc_types::read_value(map, &mut self.host)?,
-            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
-            "RegionId" => ::tc_types::read_value(map, &mut self.region_id)?,
+            "Value" => ::tc_types::read_coerced_or_default(map, &mut self.value)?,
+            "ZoneId" => ::tc_types::read_coerced(map, &mut self.zone_id)?,
+            "Host" => ::tc_types::read_coerced(map, &mut self.host)?,
+            "ProxyId" => ::tc_types::read_coerced(map, &mut self.proxy_id)?,
+            "RegionId" => ::tc_types::read_coerced(map, &mut self.region_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3946,8 +3988,8 @@ impl ::tc_types::ReadMembers for BillingDataFilter {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
-            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
+            "Value" => ::tc_types::read_coerced_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4021,9 +4063,9 @@ impl ::tc_types::ReadMembers for BindDomainInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Domain" => ::tc_types::read_value(map, &mut self.domain)?,
-            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
-            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "Domain" => ::tc_types::read_coerced(map, &mut self.domain)?,
+            "ZoneId" => ::tc_types::read_coerced(map, &mut self.zone_id)?,
+            "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4089,8 +4131,12 @@ impl ::tc_types::ReadMembers for BindSharedCNAMEMap {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "SharedCNAME" => ::tc_types::read_or_default(map, &mut self.shared_cname)?,
-            "DomainNames" => ::tc_types::read_or_default(map, &mut self.domain_names)?,
+            "SharedCNAME" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.shared_cname)?
+            }
+            "DomainNames" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.domain_names)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4144,7 +4190,7 @@ impl ::tc_types::ReadMembers for BlockIPActionParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Duration" => ::tc_types::read_or_default(map, &mut self.duration)?,
+            "Duration" => ::tc_types::read_coerced_or_default(map, &mut self.duration)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4271,7 +4317,7 @@ impl ::tc_types::ReadMembers for BotConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             "BotManagedRule" => ::tc_types::read_value(map, &mut self.bot_managed_rule)?,
             "BotPortraitRule" => {
                 ::tc_types::read_value(map, &mut self.bot_portrait_rule)?
@@ -4349,8 +4395,8 @@ impl ::tc_types::ReadMembers for BotExtendAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
-            "Percent" => ::tc_types::read_value(map, &mut self.percent)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
+            "Percent" => ::tc_types::read_coerced(map, &mut self.percent)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4423,8 +4469,8 @@ impl ::tc_types::ReadMembers for BotIntelligence {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
-            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Enabled" => ::tc_types::read_coerced(map, &mut self.enabled)?,
+            "Id" => ::tc_types::read_coerced(map, &mut self.id)?,
             "BotRatings" => ::tc_types::read_value(map, &mut self.bot_ratings)?,
             _ => return Ok(false),
         }
@@ -4548,15 +4594,17 @@ impl ::tc_types::ReadMembers for BotManagedRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
-            "RuleID" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
+            "RuleID" => ::tc_types::read_coerced(map, &mut self.rule_id)?,
             "TransManagedIds" => {
-                ::tc_types::read_value(map, &mut self.trans_managed_ids)?
+                ::tc_types::read_coerced(map, &mut self.trans_managed_ids)?
             }
-            "AlgManagedIds" => ::tc_types::read_value(map, &mut self.alg_managed_ids)?,
-            "CapManagedIds" => ::tc_types::read_value(map, &mut self.cap_managed_ids)?,
-            "MonManagedIds" => ::tc_types::read_value(map, &mut self.mon_managed_ids)?,
-            "DropManagedIds" => ::tc_types::read_value(map, &mut self.drop_managed_ids)?,
+            "AlgManagedIds" => ::tc_types::read_coerced(map, &mut self.alg_managed_ids)?,
+            "CapManagedIds" => ::tc_types::read_coerced(map, &mut self.cap_managed_ids)?,
+            "MonManagedIds" => ::tc_types::read_coerced(map, &mut self.mon_managed_ids)?,
+            "DropManagedIds" => {
+                ::tc_types::read_coerced(map, &mut self.drop_managed_ids)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4663,7 +4711,7 @@ impl ::tc_types::ReadMembers for BotManagement {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "Enabled" => ::tc_types::read_coerced(map, &mut self.enabled)?,
             "CustomRules" => ::tc_types::read_value(map, &mut self.custom_rules)?,
             "BasicBotSettings" => {
                 ::tc_types::read_value(map, &mut self.basic_bot_settings)?
@@ -4741,7 +4789,7 @@ impl ::tc_types::ReadMembers for BotManagementActionOverrides {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Ids" => ::tc_types::read_value(map, &mut self.ids)?,
+            "Ids" => ::tc_types::read_coerced(map, &mut self.ids)?,
             "Action" => ::tc_types::read_value(map, &mut self.action)?,
             _ => return Ok(false),
         }
@@ -4870,11 +4918,11 @@ impl ::tc_types::ReadMembers for BotManagementCustomRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => ::tc_types::read_value(map, &mut self.id)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
-            "Priority" => ::tc_types::read_value(map, &mut self.priority)?,
-            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
+            "Id" => ::tc_types::read_coerced(map, &mut self.id)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "Enabled" => ::tc_types::read_coerced(map, &mut self.enabled)?,
+            "Priority" => ::tc_types::read_coerced(map, &mut self.priority)?,
+            "Condition" => ::tc_types::read_coerced(map, &mut self.condition)?,
             "Action" => ::tc_types::read_value(map, &mut self.action)?,
             _ => return Ok(false),
         }
@@ -5107,12 +5155,14 @@ impl ::tc_types::ReadMembers for BotPortraitRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "RuleID" => ::tc_types::read_value(map, &mut self.rule_id)?,
-            "AlgManagedIds" => ::tc_types::read_value(map, &mut self.alg_managed_ids)?,
-            "CapManagedIds" => ::tc_types::read_value(map, &mut self.cap_managed_ids)?,
-            "MonManagedIds" => ::tc_types::read_value(map, &mut self.mon_managed_ids)?,
-            "DropManagedIds" => ::tc_types::read_value(map, &mut self.drop_managed_ids)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "RuleID" => ::tc_types::read_coerced(map, &mut self.rule_id)?,
+            "AlgManagedIds" => ::tc_types::read_coerced(map, &mut self.alg_managed_ids)?,
+            "CapManagedIds" => ::tc_types::read_coerced(map, &mut self.cap_managed_ids)?,
+            "MonManagedIds" => ::tc_types::read_coerced(map, &mut self.mon_managed_ids)?,
+            "DropManagedIds" => {
+                ::tc_types::read_coerced(map, &mut self.drop_managed_ids)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5362,7 +5412,7 @@ impl ::tc_types::ReadMembers for BotSessionValidation {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "IssueNewBotSessionCookie" => {
-                ::tc_types::read_value(map, &mut self.issue_new_bot_session_cookie)?
+                ::tc_types::read_coerced(map, &mut self.issue_new_bot_session_cookie)?
             }
             "MaxNewSessionTriggerConfig" => {
                 ::tc_types::read_value(map, &mut self.max_new_session_trigger_config)?
@@ -5613,24 +5663,28 @@ impl ::tc_types::ReadMembers for BotUserRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleName" => ::tc_types::read_or_default(map, &mut self.rule_name)?,
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
-            "RuleStatus" => ::tc_types::read_or_default(map, &mut self.rule_status)?,
+            "RuleName" => ::tc_types::read_coerced_or_default(map, &mut self.rule_name)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
+            "RuleStatus" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.rule_status)?
+            }
             "AclConditions" => {
                 ::tc_types::read_or_default(map, &mut self.acl_conditions)?
             }
-            "RulePriority" => ::tc_types::read_or_default(map, &mut self.rule_priority)?,
-            "RuleID" => ::tc_types::read_value(map, &mut self.rule_id)?,
-            "ExtendActions" => ::tc_types::read_value(map, &mut self.extend_actions)?,
-            "FreqFields" => ::tc_types::read_value(map, &mut self.freq_fields)?,
-            "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
-            "FreqScope" => ::tc_types::read_value(map, &mut self.freq_scope)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "CustomResponseId" => {
-                ::tc_types::read_value(map, &mut self.custom_response_id)?
+            "RulePriority" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.rule_priority)?
             }
-            "ResponseCode" => ::tc_types::read_value(map, &mut self.response_code)?,
-            "RedirectUrl" => ::tc_types::read_value(map, &mut self.redirect_url)?,
+            "RuleID" => ::tc_types::read_coerced(map, &mut self.rule_id)?,
+            "ExtendActions" => ::tc_types::read_value(map, &mut self.extend_actions)?,
+            "FreqFields" => ::tc_types::read_coerced(map, &mut self.freq_fields)?,
+            "UpdateTime" => ::tc_types::read_coerced(map, &mut self.update_time)?,
+            "FreqScope" => ::tc_types::read_coerced(map, &mut self.freq_scope)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "CustomResponseId" => {
+                ::tc_types::read_coerced(map, &mut self.custom_response_id)?
+            }
+            "ResponseCode" => ::tc_types::read_coerced(map, &mut self.response_code)?,
+            "RedirectUrl" => ::tc_types::read_coerced(map, &mut self.redirect_url)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5859,10 +5913,10 @@ impl ::tc_types::ReadMembers for BrowserImpersonationDetectionRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => ::tc_types::read_value(map, &mut self.id)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
-            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
+            "Id" => ::tc_types::read_coerced(map, &mut self.id)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "Enabled" => ::tc_types::read_coerced(map, &mut self.enabled)?,
+            "Condition" => ::tc_types::read_coerced(map, &mut self.condition)?,
             "Action" => ::tc_types::read_value(map, &mut self.action)?,
             _ => return Ok(false),
         }
@@ -5918,7 +5972,7 @@ impl ::tc_types::ReadMembers for CAPTCHAPageChallenge {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "Enabled" => ::tc_types::read_coerced(map, &mut self.enabled)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5981,8 +6035,8 @@ impl ::tc_types::ReadMembers for CC {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "PolicyId" => ::tc_types::read_value(map, &mut self.policy_id)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "PolicyId" => ::tc_types::read_coerced(map, &mut self.policy_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6056,9 +6110,11 @@ impl ::tc_types::ReadMembers for CLSTopic {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "LogSetId" => ::tc_types::read_or_default(map, &mut self.log_set_id)?,
-            "TopicId" => ::tc_types::read_or_default(map, &mut self.topic_id)?,
-            "LogSetRegion" => ::tc_types::read_or_default(map, &mut self.log_set_region)?,
+            "LogSetId" => ::tc_types::read_coerced_or_default(map, &mut self.log_set_id)?,
+            "TopicId" => ::tc_types::read_coerced_or_default(map, &mut self.topic_id)?,
+            "LogSetRegion" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.log_set_region)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6126,7 +6182,7 @@ impl ::tc_types::ReadMembers for CNAMEDetail {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IsFake" => ::tc_types::read_or_default(map, &mut self.is_fake)?,
+            "IsFake" => ::tc_types::read_coerced_or_default(map, &mut self.is_fake)?,
             "OwnershipVerification" => {
                 ::tc_types::read_value(map, &mut self.ownership_verification)?
             }
@@ -6214,10 +6270,10 @@ impl ::tc_types::ReadMembers for Cache {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "CacheTime" => ::tc_types::read_value(map, &mut self.cache_time)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "CacheTime" => ::tc_types::read_coerced(map, &mut self.cache_time)?,
             "IgnoreCacheControl" => {
-                ::tc_types::read_value(map, &mut self.ignore_cache_control)?
+                ::tc_types::read_coerced(map, &mut self.ignore_cache_control)?
             }
             _ => return Ok(false),
         }
@@ -6362,8 +6418,8 @@ impl ::tc_types::ReadMembers for CacheConfigCustomTime {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
-            "CacheTime" => ::tc_types::read_value(map, &mut self.cache_time)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
+            "CacheTime" => ::tc_types::read_coerced(map, &mut self.cache_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6529,8 +6585,8 @@ impl ::tc_types::ReadMembers for CacheKey {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FullUrlCache" => ::tc_types::read_value(map, &mut self.full_url_cache)?,
-            "IgnoreCase" => ::tc_types::read_value(map, &mut self.ignore_case)?,
+            "FullUrlCache" => ::tc_types::read_coerced(map, &mut self.full_url_cache)?,
+            "IgnoreCase" => ::tc_types::read_coerced(map, &mut self.ignore_case)?,
             "QueryString" => ::tc_types::read_value(map, &mut self.query_string)?,
             _ => return Ok(false),
         }
@@ -6621,8 +6677,8 @@ impl ::tc_types::ReadMembers for CacheKeyConfigParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FullURLCache" => ::tc_types::read_value(map, &mut self.full_url_cache)?,
-            "IgnoreCase" => ::tc_types::read_value(map, &mut self.ignore_case)?,
+            "FullURLCache" => ::tc_types::read_coerced(map, &mut self.full_url_cache)?,
+            "IgnoreCase" => ::tc_types::read_coerced(map, &mut self.ignore_case)?,
             "QueryString" => ::tc_types::read_value(map, &mut self.query_string)?,
             _ => return Ok(false),
         }
@@ -6718,9 +6774,9 @@ impl ::tc_types::ReadMembers for CacheKeyCookie {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
-            "Action" => ::tc_types::read_value(map, &mut self.action)?,
-            "Values" => ::tc_types::read_value(map, &mut self.values)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
+            "Action" => ::tc_types::read_coerced(map, &mut self.action)?,
+            "Values" => ::tc_types::read_coerced(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6789,8 +6845,8 @@ impl ::tc_types::ReadMembers for CacheKeyHeader {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
-            "Values" => ::tc_types::read_value(map, &mut self.values)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
+            "Values" => ::tc_types::read_coerced(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6921,11 +6977,11 @@ impl ::tc_types::ReadMembers for CacheKeyParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FullURLCache" => ::tc_types::read_value(map, &mut self.full_url_cache)?,
+            "FullURLCache" => ::tc_types::read_coerced(map, &mut self.full_url_cache)?,
             "QueryString" => ::tc_types::read_value(map, &mut self.query_string)?,
-            "IgnoreCase" => ::tc_types::read_value(map, &mut self.ignore_case)?,
+            "IgnoreCase" => ::tc_types::read_coerced(map, &mut self.ignore_case)?,
             "Header" => ::tc_types::read_value(map, &mut self.header)?,
-            "Scheme" => ::tc_types::read_value(map, &mut self.scheme)?,
+            "Scheme" => ::tc_types::read_coerced(map, &mut self.scheme)?,
             "Cookie" => ::tc_types::read_value(map, &mut self.cookie)?,
             _ => return Ok(false),
         }
@@ -7013,9 +7069,9 @@ impl ::tc_types::ReadMembers for CacheKeyQueryString {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
-            "Action" => ::tc_types::read_value(map, &mut self.action)?,
-            "Values" => ::tc_types::read_value(map, &mut self.values)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
+            "Action" => ::tc_types::read_coerced(map, &mut self.action)?,
+            "Values" => ::tc_types::read_coerced(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7150,8 +7206,8 @@ impl ::tc_types::ReadMembers for CachePrefresh {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "Percent" => ::tc_types::read_value(map, &mut self.percent)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "Percent" => ::tc_types::read_coerced(map, &mut self.percent)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7220,9 +7276,9 @@ impl ::tc_types::ReadMembers for CachePrefreshParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             "CacheTimePercent" => {
-                ::tc_types::read_value(map, &mut self.cache_time_percent)?
+                ::tc_types::read_coerced(map, &mut self.cache_time_percent)?
             }
             _ => return Ok(false),
         }
@@ -7276,7 +7332,7 @@ impl ::tc_types::ReadMembers for CacheTag {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Domains" => ::tc_types::read_or_default(map, &mut self.domains)?,
+            "Domains" => ::tc_types::read_coerced_or_default(map, &mut self.domains)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7414,13 +7470,13 @@ impl ::tc_types::ReadMembers for CertificateInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CertId" => ::tc_types::read_or_default(map, &mut self.cert_id)?,
-            "Alias" => ::tc_types::read_value(map, &mut self.alias)?,
-            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "CertId" => ::tc_types::read_coerced_or_default(map, &mut self.cert_id)?,
+            "Alias" => ::tc_types::read_coerced(map, &mut self.alias)?,
+            "Type" => ::tc_types::read_coerced(map, &mut self.r#type)?,
             "ExpireTime" => ::tc_types::read_value(map, &mut self.expire_time)?,
             "DeployTime" => ::tc_types::read_value(map, &mut self.deploy_time)?,
-            "SignAlgo" => ::tc_types::read_value(map, &mut self.sign_algo)?,
-            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "SignAlgo" => ::tc_types::read_coerced(map, &mut self.sign_algo)?,
+            "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7515,10 +7571,10 @@ impl ::tc_types::ReadMembers for ChallengeActionParameters {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ChallengeOption" => {
-                ::tc_types::read_or_default(map, &mut self.challenge_option)?
+                ::tc_types::read_coerced_or_default(map, &mut self.challenge_option)?
             }
-            "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
-            "AttesterId" => ::tc_types::read_value(map, &mut self.attester_id)?,
+            "Interval" => ::tc_types::read_coerced(map, &mut self.interval)?,
+            "AttesterId" => ::tc_types::read_coerced(map, &mut self.attester_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7601,8 +7657,8 @@ impl ::tc_types::ReadMembers for CheckRegionHealthStatus {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Region" => ::tc_types::read_or_default(map, &mut self.region)?,
-            "Healthy" => ::tc_types::read_or_default(map, &mut self.healthy)?,
+            "Region" => ::tc_types::read_coerced_or_default(map, &mut self.region)?,
+            "Healthy" => ::tc_types::read_coerced_or_default(map, &mut self.healthy)?,
             "OriginHealthStatus" => {
                 ::tc_types::read_or_default(map, &mut self.origin_health_status)?
             }
@@ -7758,12 +7814,12 @@ impl ::tc_types::ReadMembers for ClientAttestationRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => ::tc_types::read_value(map, &mut self.id)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
-            "Priority" => ::tc_types::read_value(map, &mut self.priority)?,
-            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
-            "AttesterId" => ::tc_types::read_value(map, &mut self.attester_id)?,
+            "Id" => ::tc_types::read_coerced(map, &mut self.id)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "Enabled" => ::tc_types::read_coerced(map, &mut self.enabled)?,
+            "Priority" => ::tc_types::read_coerced(map, &mut self.priority)?,
+            "Condition" => ::tc_types::read_coerced(map, &mut self.condition)?,
+            "AttesterId" => ::tc_types::read_coerced(map, &mut self.attester_id)?,
             "DeviceProfiles" => ::tc_types::read_value(map, &mut self.device_profiles)?,
             "InvalidAttestationAction" => {
                 ::tc_types::read_value(map, &mut self.invalid_attestation_action)?
@@ -8003,15 +8059,15 @@ impl ::tc_types::ReadMembers for ClientAttester {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => ::tc_types::read_value(map, &mut self.id)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
-            "AttesterSource" => ::tc_types::read_value(map, &mut self.attester_source)?,
+            "Id" => ::tc_types::read_coerced(map, &mut self.id)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "Type" => ::tc_types::read_coerced(map, &mut self.r#type)?,
+            "AttesterSource" => ::tc_types::read_coerced(map, &mut self.attester_source)?,
             "AttesterDuration" => {
-                ::tc_types::read_value(map, &mut self.attester_duration)?
+                ::tc_types::read_coerced(map, &mut self.attester_duration)?
             }
-            "UsageLimit" => ::tc_types::read_value(map, &mut self.usage_limit)?,
-            "MaxUsageCount" => ::tc_types::read_value(map, &mut self.max_usage_count)?,
+            "UsageLimit" => ::tc_types::read_coerced(map, &mut self.usage_limit)?,
+            "MaxUsageCount" => ::tc_types::read_coerced(map, &mut self.max_usage_count)?,
             "TCRCEOption" => ::tc_types::read_value(map, &mut self.tcrce_option)?,
             "TCCaptchaOption" => {
                 ::tc_types::read_value(map, &mut self.tc_captcha_option)?
@@ -8202,16 +8258,16 @@ impl ::tc_types::ReadMembers for ClientBehaviorDetection {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "CryptoChallengeIntensity" => {
-                ::tc_types::read_value(map, &mut self.crypto_challenge_intensity)?
+                ::tc_types::read_coerced(map, &mut self.crypto_challenge_intensity)?
             }
             "CryptoChallengeDelayBefore" => {
-                ::tc_types::read_value(map, &mut self.crypto_challenge_delay_before)?
+                ::tc_types::read_coerced(map, &mut self.crypto_challenge_delay_before)?
             }
             "MaxChallengeCountInterval" => {
-                ::tc_types::read_value(map, &mut self.max_challenge_count_interval)?
+                ::tc_types::read_coerced(map, &mut self.max_challenge_count_interval)?
             }
             "MaxChallengeCountThreshold" => {
-                ::tc_types::read_value(map, &mut self.max_challenge_count_threshold)?
+                ::tc_types::read_coerced(map, &mut self.max_challenge_count_threshold)?
             }
             "ChallengeNotFinishedAction" => {
                 ::tc_types::read_value(map, &mut self.challenge_not_finished_action)?
@@ -8302,8 +8358,8 @@ impl ::tc_types::ReadMembers for ClientFiltering {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => ::tc_types::read_or_default(map, &mut self.enabled)?,
-            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Enabled" => ::tc_types::read_coerced_or_default(map, &mut self.enabled)?,
+            "Id" => ::tc_types::read_coerced(map, &mut self.id)?,
             "Action" => ::tc_types::read_value(map, &mut self.action)?,
             _ => return Ok(false),
         }
@@ -8372,8 +8428,8 @@ impl ::tc_types::ReadMembers for ClientIPCountryParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
-            "HeaderName" => ::tc_types::read_value(map, &mut self.header_name)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
+            "HeaderName" => ::tc_types::read_coerced(map, &mut self.header_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8441,8 +8497,8 @@ impl ::tc_types::ReadMembers for ClientIPHeaderParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
-            "HeaderName" => ::tc_types::read_value(map, &mut self.header_name)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
+            "HeaderName" => ::tc_types::read_coerced(map, &mut self.header_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8506,8 +8562,8 @@ impl ::tc_types::ReadMembers for ClientIpCountry {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "HeaderName" => ::tc_types::read_value(map, &mut self.header_name)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "HeaderName" => ::tc_types::read_coerced(map, &mut self.header_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8570,8 +8626,8 @@ impl ::tc_types::ReadMembers for ClientIpHeader {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "HeaderName" => ::tc_types::read_value(map, &mut self.header_name)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "HeaderName" => ::tc_types::read_coerced(map, &mut self.header_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8653,9 +8709,11 @@ impl ::tc_types::ReadMembers for CnameStatus {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RecordName" => ::tc_types::read_or_default(map, &mut self.record_name)?,
-            "Cname" => ::tc_types::read_or_default(map, &mut self.cname)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "RecordName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.record_name)?
+            }
+            "Cname" => ::tc_types::read_coerced_or_default(map, &mut self.cname)?,
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8721,7 +8779,7 @@ impl ::tc_types::ReadMembers for CodeAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
             "Parameters" => ::tc_types::read_or_default(map, &mut self.parameters)?,
             _ => return Ok(false),
         }
@@ -8836,15 +8894,17 @@ impl ::tc_types::ReadMembers for ComponentReference {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ReferenceType" => {
-                ::tc_types::read_or_default(map, &mut self.reference_type)?
+                ::tc_types::read_coerced_or_default(map, &mut self.reference_type)?
             }
-            "ReferenceId" => ::tc_types::read_or_default(map, &mut self.reference_id)?,
+            "ReferenceId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.reference_id)?
+            }
             "ReferenceName" => {
-                ::tc_types::read_or_default(map, &mut self.reference_name)?
+                ::tc_types::read_coerced_or_default(map, &mut self.reference_name)?
             }
-            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
-            "ZoneName" => ::tc_types::read_or_default(map, &mut self.zone_name)?,
-            "AliasZoneName" => ::tc_types::read_value(map, &mut self.alias_zone_name)?,
+            "ZoneId" => ::tc_types::read_coerced_or_default(map, &mut self.zone_id)?,
+            "ZoneName" => ::tc_types::read_coerced_or_default(map, &mut self.zone_name)?,
+            "AliasZoneName" => ::tc_types::read_coerced(map, &mut self.alias_zone_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8918,8 +8978,8 @@ impl ::tc_types::ReadMembers for Compression {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "Algorithms" => ::tc_types::read_value(map, &mut self.algorithms)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "Algorithms" => ::tc_types::read_coerced(map, &mut self.algorithms)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8998,8 +9058,8 @@ impl ::tc_types::ReadMembers for CompressionParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
-            "Algorithms" => ::tc_types::read_value(map, &mut self.algorithms)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
+            "Algorithms" => ::tc_types::read_coerced(map, &mut self.algorithms)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9158,13 +9218,15 @@ impl ::tc_types::ReadMembers for ConfigGroupVersionInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "VersionId" => ::tc_types::read_or_default(map, &mut self.version_id)?,
-            "VersionNumber" => ::tc_types::read_value(map, &mut self.version_number)?,
-            "SourceVersion" => ::tc_types::read_value(map, &mut self.source_version)?,
-            "GroupType" => ::tc_types::read_value(map, &mut self.group_type)?,
-            "GroupId" => ::tc_types::read_value(map, &mut self.group_id)?,
-            "Description" => ::tc_types::read_value(map, &mut self.description)?,
-            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "VersionId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.version_id)?
+            }
+            "VersionNumber" => ::tc_types::read_coerced(map, &mut self.version_number)?,
+            "SourceVersion" => ::tc_types::read_coerced(map, &mut self.source_version)?,
+            "GroupType" => ::tc_types::read_coerced(map, &mut self.group_type)?,
+            "GroupId" => ::tc_types::read_coerced(map, &mut self.group_id)?,
+            "Description" => ::tc_types::read_coerced(map, &mut self.description)?,
+            "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
             "CreateTime" => ::tc_types::read_value(map, &mut self.create_time)?,
             _ => return Ok(false),
         }
@@ -9238,9 +9300,9 @@ impl ::tc_types::ReadMembers for ConfigGroupWorkModeInfo {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ConfigGroupType" => {
-                ::tc_types::read_or_default(map, &mut self.config_group_type)?
+                ::tc_types::read_coerced_or_default(map, &mut self.config_group_type)?
             }
-            "WorkMode" => ::tc_types::read_or_default(map, &mut self.work_mode)?,
+            "WorkMode" => ::tc_types::read_coerced_or_default(map, &mut self.work_mode)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9291,7 +9353,7 @@ impl ::tc_types::ReadMembers for ContentCompressionParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9440,14 +9502,18 @@ impl ::tc_types::ReadMembers for ContentIdentifier {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ContentId" => ::tc_types::read_or_default(map, &mut self.content_id)?,
-            "Description" => ::tc_types::read_or_default(map, &mut self.description)?,
-            "ReferenceCount" => {
-                ::tc_types::read_or_default(map, &mut self.reference_count)?
+            "ContentId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.content_id)?
             }
-            "PlanId" => ::tc_types::read_or_default(map, &mut self.plan_id)?,
+            "Description" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.description)?
+            }
+            "ReferenceCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.reference_count)?
+            }
+            "PlanId" => ::tc_types::read_coerced_or_default(map, &mut self.plan_id)?,
             "Tags" => ::tc_types::read_or_default(map, &mut self.tags)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
             "CreatedOn" => ::tc_types::read_or_default(map, &mut self.created_on)?,
             "ModifiedOn" => ::tc_types::read_or_default(map, &mut self.modified_on)?,
             "DeletedOn" => ::tc_types::read_value(map, &mut self.deleted_on)?,
@@ -9544,9 +9610,9 @@ impl ::tc_types::ReadMembers for CurrentOriginACL {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "EntireAddresses" => ::tc_types::read_value(map, &mut self.entire_addresses)?,
-            "Version" => ::tc_types::read_value(map, &mut self.version)?,
-            "ActiveTime" => ::tc_types::read_value(map, &mut self.active_time)?,
-            "IsPlaned" => ::tc_types::read_value(map, &mut self.is_planed)?,
+            "Version" => ::tc_types::read_coerced(map, &mut self.version)?,
+            "ActiveTime" => ::tc_types::read_coerced(map, &mut self.active_time)?,
+            "IsPlaned" => ::tc_types::read_coerced(map, &mut self.is_planed)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -9616,7 +9682,7 @@ impl ::tc_types::ReadMembers for CustomAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ActionId" => ::tc_types::read_or_default(map, &mut self.action_id)?,
+            "ActionId" => ::tc_types::read_coerced_or_default(map, &mut self.action_id)?,
             "Parameters" => ::tc_types::read_or_default(map, &mut self.parameters)?,
             _ => return Ok(false),
         }
@@ -9788,20 +9854,22 @@ impl ::tc_types::ReadMembers for CustomActionParameter {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "ValueType" => ::tc_types::read_or_default(map, &mut self.value_type)?,
-            "StringValue" => ::tc_types::read_value(map, &mut self.string_value)?,
-            "IntegerValue" => ::tc_types::read_value(map, &mut self.integer_value)?,
-            "FloatValue" => ::tc_types::read_value(map, &mut self.float_value)?,
-            "BooleanValue" => ::tc_types::read_value(map, &mut self.boolean_value)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "ValueType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.value_type)?
+            }
+            "StringValue" => ::tc_types::read_coerced(map, &mut self.string_value)?,
+            "IntegerValue" => ::tc_types::read_coerced(map, &mut self.integer_value)?,
+            "FloatValue" => ::tc_types::read_coerced(map, &mut self.float_value)?,
+            "BooleanValue" => ::tc_types::read_coerced(map, &mut self.boolean_value)?,
             "StringArrayValue" => {
-                ::tc_types::read_value(map, &mut self.string_array_value)?
+                ::tc_types::read_coerced(map, &mut self.string_array_value)?
             }
             "IntegerArrayValue" => {
-                ::tc_types::read_value(map, &mut self.integer_array_value)?
+                ::tc_types::read_coerced(map, &mut self.integer_array_value)?
             }
             "FloatArrayValue" => {
-                ::tc_types::read_value(map, &mut self.float_array_value)?
+                ::tc_types::read_coerced(map, &mut self.float_array_value)?
             }
             _ => return Ok(false),
         }
@@ -9973,11 +10041,11 @@ impl ::tc_types::ReadMembers for CustomEndpoint {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Url" => ::tc_types::read_or_default(map, &mut self.url)?,
-            "AccessId" => ::tc_types::read_value(map, &mut self.access_id)?,
-            "AccessKey" => ::tc_types::read_value(map, &mut self.access_key)?,
-            "CompressType" => ::tc_types::read_value(map, &mut self.compress_type)?,
-            "Protocol" => ::tc_types::read_value(map, &mut self.protocol)?,
+            "Url" => ::tc_types::read_coerced_or_default(map, &mut self.url)?,
+            "AccessId" => ::tc_types::read_coerced(map, &mut self.access_id)?,
+            "AccessKey" => ::tc_types::read_coerced(map, &mut self.access_key)?,
+            "CompressType" => ::tc_types::read_coerced(map, &mut self.compress_type)?,
+            "Protocol" => ::tc_types::read_coerced(map, &mut self.protocol)?,
             "Headers" => ::tc_types::read_value(map, &mut self.headers)?,
             _ => return Ok(false),
         }
@@ -10099,12 +10167,12 @@ impl ::tc_types::ReadMembers for CustomErrorPage {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PageId" => ::tc_types::read_value(map, &mut self.page_id)?,
-            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "ContentType" => ::tc_types::read_value(map, &mut self.content_type)?,
-            "Description" => ::tc_types::read_value(map, &mut self.description)?,
-            "Content" => ::tc_types::read_value(map, &mut self.content)?,
+            "PageId" => ::tc_types::read_coerced(map, &mut self.page_id)?,
+            "ZoneId" => ::tc_types::read_coerced(map, &mut self.zone_id)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "ContentType" => ::tc_types::read_coerced(map, &mut self.content_type)?,
+            "Description" => ::tc_types::read_coerced(map, &mut self.description)?,
+            "Content" => ::tc_types::read_coerced(map, &mut self.content)?,
             "References" => ::tc_types::read_value(map, &mut self.references)?,
             _ => return Ok(false),
         }
@@ -10175,9 +10243,11 @@ impl ::tc_types::ReadMembers for CustomExpressionField {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Expression" => ::tc_types::read_or_default(map, &mut self.expression)?,
-            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Expression" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.expression)?
+            }
+            "Enabled" => ::tc_types::read_coerced(map, &mut self.enabled)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10255,9 +10325,9 @@ impl ::tc_types::ReadMembers for CustomField {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
-            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Value" => ::tc_types::read_coerced_or_default(map, &mut self.value)?,
+            "Enabled" => ::tc_types::read_coerced(map, &mut self.enabled)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10399,13 +10469,13 @@ impl ::tc_types::ReadMembers for CustomRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Condition" => ::tc_types::read_or_default(map, &mut self.condition)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Condition" => ::tc_types::read_coerced_or_default(map, &mut self.condition)?,
             "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
-            "Enabled" => ::tc_types::read_or_default(map, &mut self.enabled)?,
-            "Id" => ::tc_types::read_value(map, &mut self.id)?,
-            "RuleType" => ::tc_types::read_value(map, &mut self.rule_type)?,
-            "Priority" => ::tc_types::read_value(map, &mut self.priority)?,
+            "Enabled" => ::tc_types::read_coerced_or_default(map, &mut self.enabled)?,
+            "Id" => ::tc_types::read_coerced(map, &mut self.id)?,
+            "RuleType" => ::tc_types::read_coerced(map, &mut self.rule_type)?,
+            "Priority" => ::tc_types::read_coerced(map, &mut self.priority)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10546,11 +10616,11 @@ impl ::tc_types::ReadMembers for CustomTime {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             "IgnoreCacheControl" => {
-                ::tc_types::read_value(map, &mut self.ignore_cache_control)?
+                ::tc_types::read_coerced(map, &mut self.ignore_cache_control)?
             }
-            "CacheTime" => ::tc_types::read_value(map, &mut self.cache_time)?,
+            "CacheTime" => ::tc_types::read_coerced(map, &mut self.cache_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10620,9 +10690,9 @@ impl ::tc_types::ReadMembers for CustomVariable {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "InitialValue" => ::tc_types::read_value(map, &mut self.initial_value)?,
-            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "InitialValue" => ::tc_types::read_coerced(map, &mut self.initial_value)?,
+            "Description" => ::tc_types::read_coerced(map, &mut self.description)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10689,7 +10759,7 @@ impl ::tc_types::ReadMembers for CustomVariableOperation {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Branches" => ::tc_types::read_value(map, &mut self.branches)?,
-            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "Description" => ::tc_types::read_coerced(map, &mut self.description)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10751,7 +10821,7 @@ impl ::tc_types::ReadMembers for CustomVariableOperationRuleAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
             "SetParameters" => ::tc_types::read_value(map, &mut self.set_parameters)?,
             _ => return Ok(false),
         }
@@ -10830,7 +10900,7 @@ impl ::tc_types::ReadMembers for CustomVariableOperationRuleBranch {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
+            "Condition" => ::tc_types::read_coerced(map, &mut self.condition)?,
             "Actions" => ::tc_types::read_value(map, &mut self.actions)?,
             "SubRules" => ::tc_types::read_value(map, &mut self.sub_rules)?,
             _ => return Ok(false),
@@ -10899,7 +10969,7 @@ impl ::tc_types::ReadMembers for CustomVariableOperationSubRule {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Branches" => ::tc_types::read_value(map, &mut self.branches)?,
-            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "Description" => ::tc_types::read_coerced(map, &mut self.description)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10959,8 +11029,8 @@ impl ::tc_types::ReadMembers for CustomizedHeader {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
-            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "Key" => ::tc_types::read_coerced_or_default(map, &mut self.key)?,
+            "Value" => ::tc_types::read_coerced_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11009,7 +11079,7 @@ impl ::tc_types::ReadMembers for DDoS {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11182,24 +11252,34 @@ impl ::tc_types::ReadMembers for DDoSAttackEvent {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "EventId" => ::tc_types::read_or_default(map, &mut self.event_id)?,
-            "AttackType" => ::tc_types::read_or_default(map, &mut self.attack_type)?,
-            "AttackStatus" => ::tc_types::read_or_default(map, &mut self.attack_status)?,
+            "EventId" => ::tc_types::read_coerced_or_default(map, &mut self.event_id)?,
+            "AttackType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.attack_type)?
+            }
+            "AttackStatus" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.attack_status)?
+            }
             "AttackMaxBandWidth" => {
-                ::tc_types::read_or_default(map, &mut self.attack_max_band_width)?
+                ::tc_types::read_coerced_or_default(
+                    map,
+                    &mut self.attack_max_band_width,
+                )?
             }
             "AttackPacketMaxRate" => {
-                ::tc_types::read_or_default(map, &mut self.attack_packet_max_rate)?
+                ::tc_types::read_coerced_or_default(
+                    map,
+                    &mut self.attack_packet_max_rate,
+                )?
             }
             "AttackStartTime" => {
-                ::tc_types::read_or_default(map, &mut self.attack_start_time)?
+                ::tc_types::read_coerced_or_default(map, &mut self.attack_start_time)?
             }
             "AttackEndTime" => {
-                ::tc_types::read_or_default(map, &mut self.attack_end_time)?
+                ::tc_types::read_coerced_or_default(map, &mut self.attack_end_time)?
             }
-            "PolicyId" => ::tc_types::read_value(map, &mut self.policy_id)?,
-            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
-            "Area" => ::tc_types::read_value(map, &mut self.area)?,
+            "PolicyId" => ::tc_types::read_coerced(map, &mut self.policy_id)?,
+            "ZoneId" => ::tc_types::read_coerced(map, &mut self.zone_id)?,
+            "Area" => ::tc_types::read_coerced(map, &mut self.area)?,
             "DDoSBlockData" => ::tc_types::read_value(map, &mut self.ddos_block_data)?,
             _ => return Ok(false),
         }
@@ -11270,9 +11350,13 @@ impl ::tc_types::ReadMembers for DDoSBlockData {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StartTime" => ::tc_types::read_or_default(map, &mut self.start_time)?,
-            "EndTime" => ::tc_types::read_or_default(map, &mut self.end_time)?,
-            "BlockArea" => ::tc_types::read_or_default(map, &mut self.block_area)?,
+            "StartTime" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.start_time)?
+            }
+            "EndTime" => ::tc_types::read_coerced_or_default(map, &mut self.end_time)?,
+            "BlockArea" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.block_area)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11372,7 +11456,7 @@ impl ::tc_types::ReadMembers for DDoSProtection {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ProtectionOption" => {
-                ::tc_types::read_or_default(map, &mut self.protection_option)?
+                ::tc_types::read_coerced_or_default(map, &mut self.protection_option)?
             }
             "DomainDDoSProtections" => {
                 ::tc_types::read_value(map, &mut self.domain_ddos_protections)?
@@ -11469,11 +11553,11 @@ impl ::tc_types::ReadMembers for DDosProtectionConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "LevelMainland" => ::tc_types::read_value(map, &mut self.level_mainland)?,
+            "LevelMainland" => ::tc_types::read_coerced(map, &mut self.level_mainland)?,
             "MaxBandwidthMainland" => {
-                ::tc_types::read_value(map, &mut self.max_bandwidth_mainland)?
+                ::tc_types::read_coerced(map, &mut self.max_bandwidth_mainland)?
             }
-            "LevelOverseas" => ::tc_types::read_value(map, &mut self.level_overseas)?,
+            "LevelOverseas" => ::tc_types::read_coerced(map, &mut self.level_overseas)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11531,7 +11615,7 @@ impl ::tc_types::ReadMembers for DNSPodDetail {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IsFake" => ::tc_types::read_or_default(map, &mut self.is_fake)?,
+            "IsFake" => ::tc_types::read_coerced_or_default(map, &mut self.is_fake)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11773,16 +11857,18 @@ impl ::tc_types::ReadMembers for DefaultServerCertInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CertId" => ::tc_types::read_or_default(map, &mut self.cert_id)?,
-            "Alias" => ::tc_types::read_value(map, &mut self.alias)?,
-            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "CertId" => ::tc_types::read_coerced_or_default(map, &mut self.cert_id)?,
+            "Alias" => ::tc_types::read_coerced(map, &mut self.alias)?,
+            "Type" => ::tc_types::read_coerced(map, &mut self.r#type)?,
             "ExpireTime" => ::tc_types::read_value(map, &mut self.expire_time)?,
             "EffectiveTime" => ::tc_types::read_value(map, &mut self.effective_time)?,
-            "CommonName" => ::tc_types::read_value(map, &mut self.common_name)?,
-            "SubjectAltName" => ::tc_types::read_value(map, &mut self.subject_alt_name)?,
-            "Status" => ::tc_types::read_value(map, &mut self.status)?,
-            "Message" => ::tc_types::read_value(map, &mut self.message)?,
-            "SignAlgo" => ::tc_types::read_value(map, &mut self.sign_algo)?,
+            "CommonName" => ::tc_types::read_coerced(map, &mut self.common_name)?,
+            "SubjectAltName" => {
+                ::tc_types::read_coerced(map, &mut self.subject_alt_name)?
+            }
+            "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
+            "Message" => ::tc_types::read_coerced(map, &mut self.message)?,
+            "SignAlgo" => ::tc_types::read_coerced(map, &mut self.sign_algo)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12005,16 +12091,16 @@ impl ::tc_types::ReadMembers for DenyActionParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "BlockIp" => ::tc_types::read_value(map, &mut self.block_ip)?,
+            "BlockIp" => ::tc_types::read_coerced(map, &mut self.block_ip)?,
             "BlockIpDuration" => {
-                ::tc_types::read_value(map, &mut self.block_ip_duration)?
+                ::tc_types::read_coerced(map, &mut self.block_ip_duration)?
             }
             "ReturnCustomPage" => {
-                ::tc_types::read_value(map, &mut self.return_custom_page)?
+                ::tc_types::read_coerced(map, &mut self.return_custom_page)?
             }
-            "ResponseCode" => ::tc_types::read_value(map, &mut self.response_code)?,
-            "ErrorPageId" => ::tc_types::read_value(map, &mut self.error_page_id)?,
-            "Stall" => ::tc_types::read_value(map, &mut self.stall)?,
+            "ResponseCode" => ::tc_types::read_coerced(map, &mut self.response_code)?,
+            "ErrorPageId" => ::tc_types::read_coerced(map, &mut self.error_page_id)?,
+            "Stall" => ::tc_types::read_coerced(map, &mut self.stall)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12132,10 +12218,10 @@ impl ::tc_types::ReadMembers for DeployRecord {
                 ::tc_types::read_or_default(map, &mut self.config_group_version_infos)?
             }
             "DeployTime" => ::tc_types::read_or_default(map, &mut self.deploy_time)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
-            "Message" => ::tc_types::read_value(map, &mut self.message)?,
-            "RecordId" => ::tc_types::read_value(map, &mut self.record_id)?,
-            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
+            "Message" => ::tc_types::read_coerced(map, &mut self.message)?,
+            "RecordId" => ::tc_types::read_coerced(map, &mut self.record_id)?,
+            "Description" => ::tc_types::read_coerced(map, &mut self.description)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12450,16 +12536,18 @@ impl ::tc_types::ReadMembers for DetailHost {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
-            "Host" => ::tc_types::read_or_default(map, &mut self.host)?,
-            "ZoneName" => ::tc_types::read_or_default(map, &mut self.zone_name)?,
-            "Cname" => ::tc_types::read_or_default(map, &mut self.cname)?,
-            "Id" => ::tc_types::read_or_default(map, &mut self.id)?,
-            "InstanceId" => ::tc_types::read_or_default(map, &mut self.instance_id)?,
-            "Lock" => ::tc_types::read_or_default(map, &mut self.lock)?,
-            "Mode" => ::tc_types::read_or_default(map, &mut self.mode)?,
-            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
+            "ZoneId" => ::tc_types::read_coerced_or_default(map, &mut self.zone_id)?,
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
+            "Host" => ::tc_types::read_coerced_or_default(map, &mut self.host)?,
+            "ZoneName" => ::tc_types::read_coerced_or_default(map, &mut self.zone_name)?,
+            "Cname" => ::tc_types::read_coerced_or_default(map, &mut self.cname)?,
+            "Id" => ::tc_types::read_coerced_or_default(map, &mut self.id)?,
+            "InstanceId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.instance_id)?
+            }
+            "Lock" => ::tc_types::read_coerced_or_default(map, &mut self.lock)?,
+            "Mode" => ::tc_types::read_coerced_or_default(map, &mut self.mode)?,
+            "Area" => ::tc_types::read_coerced_or_default(map, &mut self.area)?,
             "AccelerateType" => ::tc_types::read_value(map, &mut self.accelerate_type)?,
             "Https" => ::tc_types::read_value(map, &mut self.https)?,
             "CacheConfig" => ::tc_types::read_value(map, &mut self.cache_config)?,
@@ -12544,8 +12632,8 @@ impl ::tc_types::ReadMembers for DetectLengthLimitCondition {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Values" => ::tc_types::read_or_default(map, &mut self.values)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Values" => ::tc_types::read_coerced_or_default(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12715,11 +12803,13 @@ impl ::tc_types::ReadMembers for DetectLengthLimitRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
-            "RuleName" => ::tc_types::read_or_default(map, &mut self.rule_name)?,
-            "Description" => ::tc_types::read_or_default(map, &mut self.description)?,
+            "RuleId" => ::tc_types::read_coerced_or_default(map, &mut self.rule_id)?,
+            "RuleName" => ::tc_types::read_coerced_or_default(map, &mut self.rule_name)?,
+            "Description" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.description)?
+            }
             "Conditions" => ::tc_types::read_or_default(map, &mut self.conditions)?,
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12834,15 +12924,17 @@ impl ::tc_types::ReadMembers for DeviceProfile {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ClientType" => ::tc_types::read_or_default(map, &mut self.client_type)?,
+            "ClientType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.client_type)?
+            }
             "HighRiskMinScore" => {
-                ::tc_types::read_value(map, &mut self.high_risk_min_score)?
+                ::tc_types::read_coerced(map, &mut self.high_risk_min_score)?
             }
             "HighRiskRequestAction" => {
                 ::tc_types::read_value(map, &mut self.high_risk_request_action)?
             }
             "MediumRiskMinScore" => {
-                ::tc_types::read_value(map, &mut self.medium_risk_min_score)?
+                ::tc_types::read_coerced(map, &mut self.medium_risk_min_score)?
             }
             "MediumRiskRequestAction" => {
                 ::tc_types::read_value(map, &mut self.medium_risk_request_action)?
@@ -13162,16 +13254,16 @@ impl ::tc_types::ReadMembers for DnsRecord {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
-            "RecordId" => ::tc_types::read_value(map, &mut self.record_id)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
-            "Location" => ::tc_types::read_value(map, &mut self.location)?,
-            "Content" => ::tc_types::read_value(map, &mut self.content)?,
-            "TTL" => ::tc_types::read_value(map, &mut self.ttl)?,
-            "Weight" => ::tc_types::read_value(map, &mut self.weight)?,
-            "Priority" => ::tc_types::read_value(map, &mut self.priority)?,
-            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "ZoneId" => ::tc_types::read_coerced(map, &mut self.zone_id)?,
+            "RecordId" => ::tc_types::read_coerced(map, &mut self.record_id)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "Type" => ::tc_types::read_coerced(map, &mut self.r#type)?,
+            "Location" => ::tc_types::read_coerced(map, &mut self.location)?,
+            "Content" => ::tc_types::read_coerced(map, &mut self.content)?,
+            "TTL" => ::tc_types::read_coerced(map, &mut self.ttl)?,
+            "Weight" => ::tc_types::read_coerced(map, &mut self.weight)?,
+            "Priority" => ::tc_types::read_coerced(map, &mut self.priority)?,
+            "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
             "CreatedOn" => ::tc_types::read_value(map, &mut self.created_on)?,
             "ModifiedOn" => ::tc_types::read_value(map, &mut self.modified_on)?,
             _ => return Ok(false),
@@ -13243,9 +13335,13 @@ impl ::tc_types::ReadMembers for DnsVerification {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Subdomain" => ::tc_types::read_or_default(map, &mut self.subdomain)?,
-            "RecordType" => ::tc_types::read_or_default(map, &mut self.record_type)?,
-            "RecordValue" => ::tc_types::read_or_default(map, &mut self.record_value)?,
+            "Subdomain" => ::tc_types::read_coerced_or_default(map, &mut self.subdomain)?,
+            "RecordType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.record_type)?
+            }
+            "RecordValue" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.record_value)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13313,8 +13409,8 @@ impl ::tc_types::ReadMembers for DomainDDoSProtection {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Domain" => ::tc_types::read_or_default(map, &mut self.domain)?,
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Domain" => ::tc_types::read_coerced_or_default(map, &mut self.domain)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13391,7 +13487,7 @@ impl ::tc_types::ReadMembers for DropPageConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             "WafDropPageDetail" => {
                 ::tc_types::read_value(map, &mut self.waf_drop_page_detail)?
             }
@@ -13501,12 +13597,14 @@ impl ::tc_types::ReadMembers for DropPageDetail {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PageId" => ::tc_types::read_or_default(map, &mut self.page_id)?,
-            "StatusCode" => ::tc_types::read_or_default(map, &mut self.status_code)?,
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "PageId" => ::tc_types::read_coerced_or_default(map, &mut self.page_id)?,
+            "StatusCode" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.status_code)?
+            }
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
             "CustomResponseId" => {
-                ::tc_types::read_value(map, &mut self.custom_response_id)?
+                ::tc_types::read_coerced(map, &mut self.custom_response_id)?
             }
             _ => return Ok(false),
         }
@@ -13581,9 +13679,9 @@ impl ::tc_types::ReadMembers for EntityStatus {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Entity" => ::tc_types::read_or_default(map, &mut self.entity)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
-            "Message" => ::tc_types::read_or_default(map, &mut self.message)?,
+            "Entity" => ::tc_types::read_coerced_or_default(map, &mut self.entity)?,
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
+            "Message" => ::tc_types::read_coerced_or_default(map, &mut self.message)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13720,10 +13818,10 @@ impl ::tc_types::ReadMembers for EnvInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "EnvId" => ::tc_types::read_or_default(map, &mut self.env_id)?,
-            "EnvType" => ::tc_types::read_or_default(map, &mut self.env_type)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
-            "Scope" => ::tc_types::read_value(map, &mut self.scope)?,
+            "EnvId" => ::tc_types::read_coerced_or_default(map, &mut self.env_id)?,
+            "EnvType" => ::tc_types::read_coerced_or_default(map, &mut self.env_type)?,
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
+            "Scope" => ::tc_types::read_coerced(map, &mut self.scope)?,
             "CurrentConfigGroupVersionInfos" => {
                 ::tc_types::read_value(
                     map,
@@ -13791,8 +13889,12 @@ impl ::tc_types::ReadMembers for ErrorPage {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StatusCode" => ::tc_types::read_or_default(map, &mut self.status_code)?,
-            "RedirectURL" => ::tc_types::read_or_default(map, &mut self.redirect_url)?,
+            "StatusCode" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.status_code)?
+            }
+            "RedirectURL" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.redirect_url)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13897,7 +13999,7 @@ impl ::tc_types::ReadMembers for ErrorPageReference {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "BusinessId" => ::tc_types::read_value(map, &mut self.business_id)?,
+            "BusinessId" => ::tc_types::read_coerced(map, &mut self.business_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13963,7 +14065,7 @@ impl ::tc_types::ReadMembers for ExceptConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             "ExceptUserRules" => {
                 ::tc_types::read_value(map, &mut self.except_user_rules)?
             }
@@ -14108,10 +14210,12 @@ impl ::tc_types::ReadMembers for ExceptUserRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleName" => ::tc_types::read_or_default(map, &mut self.rule_name)?,
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
-            "RuleStatus" => ::tc_types::read_or_default(map, &mut self.rule_status)?,
-            "RuleID" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "RuleName" => ::tc_types::read_coerced_or_default(map, &mut self.rule_name)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
+            "RuleStatus" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.rule_status)?
+            }
+            "RuleID" => ::tc_types::read_coerced(map, &mut self.rule_id)?,
             "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
             "ExceptUserRuleConditions" => {
                 ::tc_types::read_value(map, &mut self.except_user_rule_conditions)?
@@ -14119,7 +14223,7 @@ impl ::tc_types::ReadMembers for ExceptUserRule {
             "ExceptUserRuleScope" => {
                 ::tc_types::read_value(map, &mut self.except_user_rule_scope)?
             }
-            "RulePriority" => ::tc_types::read_value(map, &mut self.rule_priority)?,
+            "RulePriority" => ::tc_types::read_coerced(map, &mut self.rule_priority)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14233,10 +14337,10 @@ impl ::tc_types::ReadMembers for ExceptUserRuleCondition {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "MatchFrom" => ::tc_types::read_value(map, &mut self.match_from)?,
-            "MatchParam" => ::tc_types::read_value(map, &mut self.match_param)?,
-            "Operator" => ::tc_types::read_value(map, &mut self.operator)?,
-            "MatchContent" => ::tc_types::read_value(map, &mut self.match_content)?,
+            "MatchFrom" => ::tc_types::read_coerced(map, &mut self.match_from)?,
+            "MatchParam" => ::tc_types::read_coerced(map, &mut self.match_param)?,
+            "Operator" => ::tc_types::read_coerced(map, &mut self.operator)?,
+            "MatchContent" => ::tc_types::read_coerced(map, &mut self.match_content)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14353,8 +14457,8 @@ impl ::tc_types::ReadMembers for ExceptUserRuleScope {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
-            "Modules" => ::tc_types::read_value(map, &mut self.modules)?,
+            "Type" => ::tc_types::read_coerced(map, &mut self.r#type)?,
+            "Modules" => ::tc_types::read_coerced(map, &mut self.modules)?,
             "PartialModules" => ::tc_types::read_value(map, &mut self.partial_modules)?,
             "SkipConditions" => ::tc_types::read_value(map, &mut self.skip_conditions)?,
             _ => return Ok(false),
@@ -14566,27 +14670,30 @@ impl ::tc_types::ReadMembers for ExceptionRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => ::tc_types::read_value(map, &mut self.id)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
-            "SkipScope" => ::tc_types::read_value(map, &mut self.skip_scope)?,
-            "SkipOption" => ::tc_types::read_value(map, &mut self.skip_option)?,
+            "Id" => ::tc_types::read_coerced(map, &mut self.id)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "Condition" => ::tc_types::read_coerced(map, &mut self.condition)?,
+            "SkipScope" => ::tc_types::read_coerced(map, &mut self.skip_scope)?,
+            "SkipOption" => ::tc_types::read_coerced(map, &mut self.skip_option)?,
             "WebSecurityModulesForException" => {
-                ::tc_types::read_value(
+                ::tc_types::read_coerced(
                     map,
                     &mut self.web_security_modules_for_exception,
                 )?
             }
             "ManagedRulesForException" => {
-                ::tc_types::read_value(map, &mut self.managed_rules_for_exception)?
+                ::tc_types::read_coerced(map, &mut self.managed_rules_for_exception)?
             }
             "ManagedRuleGroupsForException" => {
-                ::tc_types::read_value(map, &mut self.managed_rule_groups_for_exception)?
+                ::tc_types::read_coerced(
+                    map,
+                    &mut self.managed_rule_groups_for_exception,
+                )?
             }
             "RequestFieldsForException" => {
                 ::tc_types::read_value(map, &mut self.request_fields_for_exception)?
             }
-            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "Enabled" => ::tc_types::read_coerced(map, &mut self.enabled)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14703,8 +14810,8 @@ impl ::tc_types::ReadMembers for FailReason {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Reason" => ::tc_types::read_or_default(map, &mut self.reason)?,
-            "Targets" => ::tc_types::read_or_default(map, &mut self.targets)?,
+            "Reason" => ::tc_types::read_coerced_or_default(map, &mut self.reason)?,
+            "Targets" => ::tc_types::read_coerced_or_default(map, &mut self.targets)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14767,9 +14874,11 @@ impl ::tc_types::ReadMembers for FileAscriptionInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IdentifyPath" => ::tc_types::read_or_default(map, &mut self.identify_path)?,
+            "IdentifyPath" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.identify_path)?
+            }
             "IdentifyContent" => {
-                ::tc_types::read_or_default(map, &mut self.identify_content)?
+                ::tc_types::read_coerced_or_default(map, &mut self.identify_content)?
             }
             _ => return Ok(false),
         }
@@ -14830,8 +14939,8 @@ impl ::tc_types::ReadMembers for FileVerification {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Path" => ::tc_types::read_or_default(map, &mut self.path)?,
-            "Content" => ::tc_types::read_or_default(map, &mut self.content)?,
+            "Path" => ::tc_types::read_coerced_or_default(map, &mut self.path)?,
+            "Content" => ::tc_types::read_coerced_or_default(map, &mut self.content)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14896,8 +15005,8 @@ impl ::tc_types::ReadMembers for Filter {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Values" => ::tc_types::read_or_default(map, &mut self.values)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Values" => ::tc_types::read_coerced_or_default(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14960,8 +15069,8 @@ impl ::tc_types::ReadMembers for FirstPartConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "StatTime" => ::tc_types::read_value(map, &mut self.stat_time)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "StatTime" => ::tc_types::read_coerced(map, &mut self.stat_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15021,8 +15130,8 @@ impl ::tc_types::ReadMembers for FloatTimingDataItem {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Timestamp" => ::tc_types::read_or_default(map, &mut self.timestamp)?,
-            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "Timestamp" => ::tc_types::read_coerced_or_default(map, &mut self.timestamp)?,
+            "Value" => ::tc_types::read_coerced_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15121,10 +15230,12 @@ impl ::tc_types::ReadMembers for FloatTimingTypeValue {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Sum" => ::tc_types::read_or_default(map, &mut self.sum)?,
-            "Max" => ::tc_types::read_or_default(map, &mut self.max)?,
-            "Avg" => ::tc_types::read_or_default(map, &mut self.avg)?,
-            "MetricName" => ::tc_types::read_or_default(map, &mut self.metric_name)?,
+            "Sum" => ::tc_types::read_coerced_or_default(map, &mut self.sum)?,
+            "Max" => ::tc_types::read_coerced_or_default(map, &mut self.max)?,
+            "Avg" => ::tc_types::read_coerced_or_default(map, &mut self.avg)?,
+            "MetricName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.metric_name)?
+            }
             "Detail" => ::tc_types::read_or_default(map, &mut self.detail)?,
             _ => return Ok(false),
         }
@@ -15229,13 +15340,13 @@ impl ::tc_types::ReadMembers for FollowOrigin {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "DefaultCache" => ::tc_types::read_value(map, &mut self.default_cache)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "DefaultCache" => ::tc_types::read_coerced(map, &mut self.default_cache)?,
             "DefaultCacheStrategy" => {
-                ::tc_types::read_value(map, &mut self.default_cache_strategy)?
+                ::tc_types::read_coerced(map, &mut self.default_cache_strategy)?
             }
             "DefaultCacheTime" => {
-                ::tc_types::read_value(map, &mut self.default_cache_time)?
+                ::tc_types::read_coerced(map, &mut self.default_cache_time)?
             }
             _ => return Ok(false),
         }
@@ -15307,9 +15418,9 @@ impl ::tc_types::ReadMembers for ForceRedirect {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             "RedirectStatusCode" => {
-                ::tc_types::read_value(map, &mut self.redirect_status_code)?
+                ::tc_types::read_coerced(map, &mut self.redirect_status_code)?
             }
             _ => return Ok(false),
         }
@@ -15386,9 +15497,9 @@ impl ::tc_types::ReadMembers for ForceRedirectHTTPSParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             "RedirectStatusCode" => {
-                ::tc_types::read_value(map, &mut self.redirect_status_code)?
+                ::tc_types::read_coerced(map, &mut self.redirect_status_code)?
             }
             _ => return Ok(false),
         }
@@ -15523,13 +15634,13 @@ impl ::tc_types::ReadMembers for FrequentScanningProtection {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
-            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Enabled" => ::tc_types::read_coerced(map, &mut self.enabled)?,
+            "Id" => ::tc_types::read_coerced(map, &mut self.id)?,
             "Action" => ::tc_types::read_value(map, &mut self.action)?,
-            "CountBy" => ::tc_types::read_value(map, &mut self.count_by)?,
-            "BlockThreshold" => ::tc_types::read_value(map, &mut self.block_threshold)?,
-            "CountingPeriod" => ::tc_types::read_value(map, &mut self.counting_period)?,
-            "ActionDuration" => ::tc_types::read_value(map, &mut self.action_duration)?,
+            "CountBy" => ::tc_types::read_coerced(map, &mut self.count_by)?,
+            "BlockThreshold" => ::tc_types::read_coerced(map, &mut self.block_threshold)?,
+            "CountingPeriod" => ::tc_types::read_coerced(map, &mut self.counting_period)?,
+            "ActionDuration" => ::tc_types::read_coerced(map, &mut self.action_duration)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15658,14 +15769,20 @@ impl ::tc_types::ReadMembers for Function {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FunctionId" => ::tc_types::read_or_default(map, &mut self.function_id)?,
-            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Remark" => ::tc_types::read_or_default(map, &mut self.remark)?,
-            "Content" => ::tc_types::read_or_default(map, &mut self.content)?,
-            "Domain" => ::tc_types::read_or_default(map, &mut self.domain)?,
-            "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
-            "UpdateTime" => ::tc_types::read_or_default(map, &mut self.update_time)?,
+            "FunctionId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.function_id)?
+            }
+            "ZoneId" => ::tc_types::read_coerced_or_default(map, &mut self.zone_id)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Remark" => ::tc_types::read_coerced_or_default(map, &mut self.remark)?,
+            "Content" => ::tc_types::read_coerced_or_default(map, &mut self.content)?,
+            "Domain" => ::tc_types::read_coerced_or_default(map, &mut self.domain)?,
+            "CreateTime" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.create_time)?
+            }
+            "UpdateTime" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.update_time)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15745,8 +15862,10 @@ impl ::tc_types::ReadMembers for FunctionComponentBinding {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
-            "VariableName" => ::tc_types::read_or_default(map, &mut self.variable_name)?,
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
+            "VariableName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.variable_name)?
+            }
             "KVNamespaceParameters" => {
                 ::tc_types::read_value(map, &mut self.kv_namespace_parameters)?
             }
@@ -15824,9 +15943,9 @@ impl ::tc_types::ReadMembers for FunctionEnvironmentVariable {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
-            "Value" => ::tc_types::read_value(map, &mut self.value)?,
-            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "Key" => ::tc_types::read_coerced_or_default(map, &mut self.key)?,
+            "Value" => ::tc_types::read_coerced(map, &mut self.value)?,
+            "Type" => ::tc_types::read_coerced(map, &mut self.r#type)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15892,8 +16011,10 @@ impl ::tc_types::ReadMembers for FunctionRegionSelection {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FunctionId" => ::tc_types::read_or_default(map, &mut self.function_id)?,
-            "Regions" => ::tc_types::read_or_default(map, &mut self.regions)?,
+            "FunctionId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.function_id)?
+            }
+            "Regions" => ::tc_types::read_coerced_or_default(map, &mut self.regions)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16000,10 +16121,14 @@ impl ::tc_types::ReadMembers for FunctionReplica {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FunctionId" => ::tc_types::read_or_default(map, &mut self.function_id)?,
-            "ReplicaName" => ::tc_types::read_or_default(map, &mut self.replica_name)?,
-            "Content" => ::tc_types::read_or_default(map, &mut self.content)?,
-            "Remark" => ::tc_types::read_or_default(map, &mut self.remark)?,
+            "FunctionId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.function_id)?
+            }
+            "ReplicaName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.replica_name)?
+            }
+            "Content" => ::tc_types::read_coerced_or_default(map, &mut self.content)?,
+            "Remark" => ::tc_types::read_coerced_or_default(map, &mut self.remark)?,
             "CreatedOn" => ::tc_types::read_or_default(map, &mut self.created_on)?,
             "ModifiedOn" => ::tc_types::read_or_default(map, &mut self.modified_on)?,
             _ => return Ok(false),
@@ -16188,21 +16313,27 @@ impl ::tc_types::ReadMembers for FunctionRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
+            "RuleId" => ::tc_types::read_coerced_or_default(map, &mut self.rule_id)?,
             "FunctionRuleConditions" => {
                 ::tc_types::read_or_default(map, &mut self.function_rule_conditions)?
             }
-            "TriggerType" => ::tc_types::read_or_default(map, &mut self.trigger_type)?,
-            "FunctionId" => ::tc_types::read_or_default(map, &mut self.function_id)?,
-            "FunctionName" => ::tc_types::read_or_default(map, &mut self.function_name)?,
+            "TriggerType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.trigger_type)?
+            }
+            "FunctionId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.function_id)?
+            }
+            "FunctionName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.function_name)?
+            }
             "RegionMappingSelections" => {
                 ::tc_types::read_value(map, &mut self.region_mapping_selections)?
             }
             "WeightedSelections" => {
                 ::tc_types::read_value(map, &mut self.weighted_selections)?
             }
-            "Priority" => ::tc_types::read_or_default(map, &mut self.priority)?,
-            "Remark" => ::tc_types::read_or_default(map, &mut self.remark)?,
+            "Priority" => ::tc_types::read_coerced_or_default(map, &mut self.priority)?,
+            "Remark" => ::tc_types::read_coerced_or_default(map, &mut self.remark)?,
             "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
             "UpdateTime" => ::tc_types::read_or_default(map, &mut self.update_time)?,
             _ => return Ok(false),
@@ -16321,8 +16452,10 @@ impl ::tc_types::ReadMembers for FunctionWeightedSelection {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FunctionId" => ::tc_types::read_or_default(map, &mut self.function_id)?,
-            "Weight" => ::tc_types::read_or_default(map, &mut self.weight)?,
+            "FunctionId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.function_id)?
+            }
+            "Weight" => ::tc_types::read_coerced_or_default(map, &mut self.weight)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16392,9 +16525,9 @@ impl ::tc_types::ReadMembers for GatewayRegion {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RegionId" => ::tc_types::read_value(map, &mut self.region_id)?,
-            "CNName" => ::tc_types::read_value(map, &mut self.cn_name)?,
-            "ENName" => ::tc_types::read_value(map, &mut self.en_name)?,
+            "RegionId" => ::tc_types::read_coerced(map, &mut self.region_id)?,
+            "CNName" => ::tc_types::read_coerced(map, &mut self.cn_name)?,
+            "ENName" => ::tc_types::read_coerced(map, &mut self.en_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16443,7 +16576,7 @@ impl ::tc_types::ReadMembers for Grpc {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16497,7 +16630,7 @@ impl ::tc_types::ReadMembers for GrpcParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16607,12 +16740,12 @@ impl ::tc_types::ReadMembers for HSTSParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
-            "Timeout" => ::tc_types::read_value(map, &mut self.timeout)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
+            "Timeout" => ::tc_types::read_coerced(map, &mut self.timeout)?,
             "IncludeSubDomains" => {
-                ::tc_types::read_value(map, &mut self.include_sub_domains)?
+                ::tc_types::read_coerced(map, &mut self.include_sub_domains)?
             }
-            "Preload" => ::tc_types::read_value(map, &mut self.preload)?,
+            "Preload" => ::tc_types::read_coerced(map, &mut self.preload)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16666,7 +16799,7 @@ impl ::tc_types::ReadMembers for HTTP2Parameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16726,8 +16859,8 @@ impl ::tc_types::ReadMembers for HTTPResponseParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StatusCode" => ::tc_types::read_value(map, &mut self.status_code)?,
-            "ResponsePage" => ::tc_types::read_value(map, &mut self.response_page)?,
+            "StatusCode" => ::tc_types::read_coerced(map, &mut self.status_code)?,
+            "ResponsePage" => ::tc_types::read_coerced(map, &mut self.response_page)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16783,7 +16916,9 @@ impl ::tc_types::ReadMembers for HTTPUpstreamTimeoutParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ResponseTimeout" => ::tc_types::read_value(map, &mut self.response_timeout)?,
+            "ResponseTimeout" => {
+                ::tc_types::read_coerced(map, &mut self.response_timeout)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16843,8 +16978,8 @@ impl ::tc_types::ReadMembers for Header {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Value" => ::tc_types::read_coerced_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16926,9 +17061,9 @@ impl ::tc_types::ReadMembers for HeaderAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Value" => ::tc_types::read_value(map, &mut self.value)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Value" => ::tc_types::read_coerced(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17127,21 +17262,23 @@ impl ::tc_types::ReadMembers for HealthChecker {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
-            "Port" => ::tc_types::read_value(map, &mut self.port)?,
-            "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
-            "Timeout" => ::tc_types::read_value(map, &mut self.timeout)?,
-            "HealthThreshold" => ::tc_types::read_value(map, &mut self.health_threshold)?,
-            "CriticalThreshold" => {
-                ::tc_types::read_value(map, &mut self.critical_threshold)?
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
+            "Port" => ::tc_types::read_coerced(map, &mut self.port)?,
+            "Interval" => ::tc_types::read_coerced(map, &mut self.interval)?,
+            "Timeout" => ::tc_types::read_coerced(map, &mut self.timeout)?,
+            "HealthThreshold" => {
+                ::tc_types::read_coerced(map, &mut self.health_threshold)?
             }
-            "Path" => ::tc_types::read_value(map, &mut self.path)?,
-            "Method" => ::tc_types::read_value(map, &mut self.method)?,
-            "ExpectedCodes" => ::tc_types::read_value(map, &mut self.expected_codes)?,
+            "CriticalThreshold" => {
+                ::tc_types::read_coerced(map, &mut self.critical_threshold)?
+            }
+            "Path" => ::tc_types::read_coerced(map, &mut self.path)?,
+            "Method" => ::tc_types::read_coerced(map, &mut self.method)?,
+            "ExpectedCodes" => ::tc_types::read_coerced(map, &mut self.expected_codes)?,
             "Headers" => ::tc_types::read_value(map, &mut self.headers)?,
-            "FollowRedirect" => ::tc_types::read_value(map, &mut self.follow_redirect)?,
-            "SendContext" => ::tc_types::read_value(map, &mut self.send_context)?,
-            "RecvContext" => ::tc_types::read_value(map, &mut self.recv_context)?,
+            "FollowRedirect" => ::tc_types::read_coerced(map, &mut self.follow_redirect)?,
+            "SendContext" => ::tc_types::read_coerced(map, &mut self.send_context)?,
+            "RecvContext" => ::tc_types::read_coerced(map, &mut self.recv_context)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17210,8 +17347,8 @@ impl ::tc_types::ReadMembers for HostHeaderParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => ::tc_types::read_value(map, &mut self.action)?,
-            "ServerName" => ::tc_types::read_value(map, &mut self.server_name)?,
+            "Action" => ::tc_types::read_coerced(map, &mut self.action)?,
+            "ServerName" => ::tc_types::read_coerced(map, &mut self.server_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17280,8 +17417,8 @@ impl ::tc_types::ReadMembers for HostName {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => ::tc_types::read_value(map, &mut self.action)?,
-            "Value" => ::tc_types::read_value(map, &mut self.value)?,
+            "Action" => ::tc_types::read_coerced(map, &mut self.action)?,
+            "Value" => ::tc_types::read_coerced(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17375,12 +17512,12 @@ impl ::tc_types::ReadMembers for Hsts {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "MaxAge" => ::tc_types::read_value(map, &mut self.max_age)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "MaxAge" => ::tc_types::read_coerced(map, &mut self.max_age)?,
             "IncludeSubDomains" => {
-                ::tc_types::read_value(map, &mut self.include_sub_domains)?
+                ::tc_types::read_coerced(map, &mut self.include_sub_domains)?
             }
-            "Preload" => ::tc_types::read_value(map, &mut self.preload)?,
+            "Preload" => ::tc_types::read_coerced(map, &mut self.preload)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17645,13 +17782,13 @@ impl ::tc_types::ReadMembers for Https {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Http2" => ::tc_types::read_value(map, &mut self.http2)?,
-            "OcspStapling" => ::tc_types::read_value(map, &mut self.ocsp_stapling)?,
-            "TlsVersion" => ::tc_types::read_value(map, &mut self.tls_version)?,
+            "Http2" => ::tc_types::read_coerced(map, &mut self.http2)?,
+            "OcspStapling" => ::tc_types::read_coerced(map, &mut self.ocsp_stapling)?,
+            "TlsVersion" => ::tc_types::read_coerced(map, &mut self.tls_version)?,
             "Hsts" => ::tc_types::read_value(map, &mut self.hsts)?,
             "CertInfo" => ::tc_types::read_value(map, &mut self.cert_info)?,
-            "ApplyType" => ::tc_types::read_value(map, &mut self.apply_type)?,
-            "CipherSuite" => ::tc_types::read_value(map, &mut self.cipher_suite)?,
+            "ApplyType" => ::tc_types::read_coerced(map, &mut self.apply_type)?,
+            "CipherSuite" => ::tc_types::read_coerced(map, &mut self.cipher_suite)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17715,7 +17852,7 @@ impl ::tc_types::ReadMembers for IPExpireInfo {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ExpireTime" => ::tc_types::read_value(map, &mut self.expire_time)?,
-            "IPList" => ::tc_types::read_value(map, &mut self.ip_list)?,
+            "IPList" => ::tc_types::read_coerced(map, &mut self.ip_list)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17837,12 +17974,12 @@ impl ::tc_types::ReadMembers for IPGroup {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "GroupId" => ::tc_types::read_or_default(map, &mut self.group_id)?,
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Content" => ::tc_types::read_or_default(map, &mut self.content)?,
-            "IPTotalCount" => ::tc_types::read_value(map, &mut self.ip_total_count)?,
+            "GroupId" => ::tc_types::read_coerced_or_default(map, &mut self.group_id)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Content" => ::tc_types::read_coerced_or_default(map, &mut self.content)?,
+            "IPTotalCount" => ::tc_types::read_coerced(map, &mut self.ip_total_count)?,
             "IPExpireInfo" => ::tc_types::read_value(map, &mut self.ip_expire_info)?,
-            "RefCount" => ::tc_types::read_value(map, &mut self.ref_count)?,
+            "RefCount" => ::tc_types::read_coerced(map, &mut self.ref_count)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18023,13 +18160,13 @@ impl ::tc_types::ReadMembers for IPGroupReference {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
-            "EntityType" => ::tc_types::read_value(map, &mut self.entity_type)?,
-            "EntityId" => ::tc_types::read_value(map, &mut self.entity_id)?,
-            "EntityName" => ::tc_types::read_value(map, &mut self.entity_name)?,
-            "SubEntityType" => ::tc_types::read_value(map, &mut self.sub_entity_type)?,
-            "SubEntityId" => ::tc_types::read_value(map, &mut self.sub_entity_id)?,
-            "SubEntityName" => ::tc_types::read_value(map, &mut self.sub_entity_name)?,
+            "ZoneId" => ::tc_types::read_coerced(map, &mut self.zone_id)?,
+            "EntityType" => ::tc_types::read_coerced(map, &mut self.entity_type)?,
+            "EntityId" => ::tc_types::read_coerced(map, &mut self.entity_id)?,
+            "EntityName" => ::tc_types::read_coerced(map, &mut self.entity_name)?,
+            "SubEntityType" => ::tc_types::read_coerced(map, &mut self.sub_entity_type)?,
+            "SubEntityId" => ::tc_types::read_coerced(map, &mut self.sub_entity_id)?,
+            "SubEntityName" => ::tc_types::read_coerced(map, &mut self.sub_entity_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18092,8 +18229,10 @@ impl ::tc_types::ReadMembers for IPRegionInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IP" => ::tc_types::read_or_default(map, &mut self.ip)?,
-            "IsEdgeOneIP" => ::tc_types::read_or_default(map, &mut self.is_edge_one_ip)?,
+            "IP" => ::tc_types::read_coerced_or_default(map, &mut self.ip)?,
+            "IsEdgeOneIP" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.is_edge_one_ip)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18158,7 +18297,7 @@ impl ::tc_types::ReadMembers for IPReputation {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "Enabled" => ::tc_types::read_coerced(map, &mut self.enabled)?,
             "IPReputationGroup" => {
                 ::tc_types::read_value(map, &mut self.ip_reputation_group)?
             }
@@ -18325,9 +18464,9 @@ impl ::tc_types::ReadMembers for IPSSLConfig {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "AssociatedDomain" => {
-                ::tc_types::read_value(map, &mut self.associated_domain)?
+                ::tc_types::read_coerced(map, &mut self.associated_domain)?
             }
-            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18393,9 +18532,9 @@ impl ::tc_types::ReadMembers for IPSSLSetting {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Operation" => ::tc_types::read_or_default(map, &mut self.operation)?,
+            "Operation" => ::tc_types::read_coerced_or_default(map, &mut self.operation)?,
             "AssociatedDomain" => {
-                ::tc_types::read_or_default(map, &mut self.associated_domain)?
+                ::tc_types::read_coerced_or_default(map, &mut self.associated_domain)?
             }
             _ => return Ok(false),
         }
@@ -18459,8 +18598,8 @@ impl ::tc_types::ReadMembers for IPWhitelist {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IPv4" => ::tc_types::read_or_default(map, &mut self.ipv4)?,
-            "IPv6" => ::tc_types::read_or_default(map, &mut self.ipv6)?,
+            "IPv4" => ::tc_types::read_coerced_or_default(map, &mut self.ipv4)?,
+            "IPv6" => ::tc_types::read_coerced_or_default(map, &mut self.ipv6)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18514,7 +18653,7 @@ impl ::tc_types::ReadMembers for IPv6Parameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18627,12 +18766,15 @@ impl ::tc_types::ReadMembers for Identification {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneName" => ::tc_types::read_or_default(map, &mut self.zone_name)?,
-            "Domain" => ::tc_types::read_value(map, &mut self.domain)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "ZoneName" => ::tc_types::read_coerced_or_default(map, &mut self.zone_name)?,
+            "Domain" => ::tc_types::read_coerced(map, &mut self.domain)?,
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
             "Ascription" => ::tc_types::read_or_default(map, &mut self.ascription)?,
             "OriginalNameServers" => {
-                ::tc_types::read_or_default(map, &mut self.original_name_servers)?
+                ::tc_types::read_coerced_or_default(
+                    map,
+                    &mut self.original_name_servers,
+                )?
             }
             "FileAscription" => {
                 ::tc_types::read_or_default(map, &mut self.file_ascription)?
@@ -18685,7 +18827,7 @@ impl ::tc_types::ReadMembers for ImageOptimize {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18770,10 +18912,10 @@ impl ::tc_types::ReadMembers for InferenceAPIToken {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TokenId" => ::tc_types::read_value(map, &mut self.token_id)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "Content" => ::tc_types::read_value(map, &mut self.content)?,
-            "CreateTime" => ::tc_types::read_value(map, &mut self.create_time)?,
+            "TokenId" => ::tc_types::read_coerced(map, &mut self.token_id)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "Content" => ::tc_types::read_coerced(map, &mut self.content)?,
+            "CreateTime" => ::tc_types::read_coerced(map, &mut self.create_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18837,7 +18979,7 @@ impl ::tc_types::ReadMembers for InferenceAutoScalingConfig {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "MinInstanceCount" => {
-                ::tc_types::read_or_default(map, &mut self.min_instance_count)?
+                ::tc_types::read_coerced_or_default(map, &mut self.min_instance_count)?
             }
             "ScalingPolicies" => ::tc_types::read_value(map, &mut self.scaling_policies)?,
             _ => return Ok(false),
@@ -18930,11 +19072,13 @@ impl ::tc_types::ReadMembers for InferenceContainerConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ImageType" => ::tc_types::read_or_default(map, &mut self.image_type)?,
+            "ImageType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.image_type)?
+            }
             "TcrRepositoryConfig" => {
                 ::tc_types::read_value(map, &mut self.tcr_repository_config)?
             }
-            "StartupCommand" => ::tc_types::read_value(map, &mut self.startup_command)?,
+            "StartupCommand" => ::tc_types::read_coerced(map, &mut self.startup_command)?,
             "EnvironmentVariables" => {
                 ::tc_types::read_value(map, &mut self.environment_variables)?
             }
@@ -19027,11 +19171,11 @@ impl ::tc_types::ReadMembers for InferenceContainerConfigForModify {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ImageType" => ::tc_types::read_value(map, &mut self.image_type)?,
+            "ImageType" => ::tc_types::read_coerced(map, &mut self.image_type)?,
             "TcrRepositoryConfig" => {
                 ::tc_types::read_value(map, &mut self.tcr_repository_config)?
             }
-            "StartupCommand" => ::tc_types::read_value(map, &mut self.startup_command)?,
+            "StartupCommand" => ::tc_types::read_coerced(map, &mut self.startup_command)?,
             "EnvironmentVariables" => {
                 ::tc_types::read_value(map, &mut self.environment_variables)?
             }
@@ -19094,8 +19238,8 @@ impl ::tc_types::ReadMembers for InferenceEnvironmentVariable {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
-            "Value" => ::tc_types::read_value(map, &mut self.value)?,
+            "Key" => ::tc_types::read_coerced_or_default(map, &mut self.key)?,
+            "Value" => ::tc_types::read_coerced(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19202,12 +19346,14 @@ impl ::tc_types::ReadMembers for InferenceHardwareSpecification {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Spec" => ::tc_types::read_or_default(map, &mut self.spec)?,
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "CPUNum" => ::tc_types::read_or_default(map, &mut self.cpu_num)?,
-            "MemSize" => ::tc_types::read_or_default(map, &mut self.mem_size)?,
-            "GPUNum" => ::tc_types::read_or_default(map, &mut self.gpu_num)?,
-            "GPUMemSize" => ::tc_types::read_or_default(map, &mut self.gpu_mem_size)?,
+            "Spec" => ::tc_types::read_coerced_or_default(map, &mut self.spec)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "CPUNum" => ::tc_types::read_coerced_or_default(map, &mut self.cpu_num)?,
+            "MemSize" => ::tc_types::read_coerced_or_default(map, &mut self.mem_size)?,
+            "GPUNum" => ::tc_types::read_coerced_or_default(map, &mut self.gpu_num)?,
+            "GPUMemSize" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.gpu_mem_size)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19256,7 +19402,7 @@ impl ::tc_types::ReadMembers for InferenceManualInstanceConfig {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "FixedInstanceCount" => {
-                ::tc_types::read_or_default(map, &mut self.fixed_instance_count)?
+                ::tc_types::read_coerced_or_default(map, &mut self.fixed_instance_count)?
             }
             _ => return Ok(false),
         }
@@ -19364,15 +19510,19 @@ impl ::tc_types::ReadMembers for InferenceResourceConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ScalingMode" => ::tc_types::read_or_default(map, &mut self.scaling_mode)?,
-            "HardwareSpec" => ::tc_types::read_or_default(map, &mut self.hardware_spec)?,
+            "ScalingMode" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.scaling_mode)?
+            }
+            "HardwareSpec" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.hardware_spec)?
+            }
             "AutoScalingConfig" => {
                 ::tc_types::read_value(map, &mut self.auto_scaling_config)?
             }
             "ManualInstanceConfig" => {
                 ::tc_types::read_value(map, &mut self.manual_instance_config)?
             }
-            "Concurrency" => ::tc_types::read_value(map, &mut self.concurrency)?,
+            "Concurrency" => ::tc_types::read_coerced(map, &mut self.concurrency)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19463,14 +19613,14 @@ impl ::tc_types::ReadMembers for InferenceResourceConfigForModify {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ScalingMode" => ::tc_types::read_value(map, &mut self.scaling_mode)?,
+            "ScalingMode" => ::tc_types::read_coerced(map, &mut self.scaling_mode)?,
             "AutoScalingConfig" => {
                 ::tc_types::read_value(map, &mut self.auto_scaling_config)?
             }
             "ManualInstanceConfig" => {
                 ::tc_types::read_value(map, &mut self.manual_instance_config)?
             }
-            "Concurrency" => ::tc_types::read_value(map, &mut self.concurrency)?,
+            "Concurrency" => ::tc_types::read_coerced(map, &mut self.concurrency)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19549,8 +19699,12 @@ impl ::tc_types::ReadMembers for InferenceScalingPolicy {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PolicyName" => ::tc_types::read_or_default(map, &mut self.policy_name)?,
-            "PolicyType" => ::tc_types::read_or_default(map, &mut self.policy_type)?,
+            "PolicyName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.policy_name)?
+            }
+            "PolicyType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.policy_type)?
+            }
             "ScheduledScalingPolicy" => {
                 ::tc_types::read_value(map, &mut self.scheduled_scaling_policy)?
             }
@@ -19614,10 +19768,10 @@ impl ::tc_types::ReadMembers for InferenceScheduledScalingAction {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "CronExpression" => {
-                ::tc_types::read_or_default(map, &mut self.cron_expression)?
+                ::tc_types::read_coerced_or_default(map, &mut self.cron_expression)?
             }
             "MinInstanceCount" => {
-                ::tc_types::read_or_default(map, &mut self.min_instance_count)?
+                ::tc_types::read_coerced_or_default(map, &mut self.min_instance_count)?
             }
             _ => return Ok(false),
         }
@@ -19692,7 +19846,7 @@ impl ::tc_types::ReadMembers for InferenceScheduledScalingEffectiveRange {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "EffectiveType" => {
-                ::tc_types::read_or_default(map, &mut self.effective_type)?
+                ::tc_types::read_coerced_or_default(map, &mut self.effective_type)?
             }
             "StartDate" => ::tc_types::read_value(map, &mut self.start_date)?,
             "EndDate" => ::tc_types::read_value(map, &mut self.end_date)?,
@@ -19784,7 +19938,7 @@ impl ::tc_types::ReadMembers for InferenceScheduledScalingPolicy {
             "EffectiveRange" => {
                 ::tc_types::read_or_default(map, &mut self.effective_range)?
             }
-            "TimeZone" => ::tc_types::read_value(map, &mut self.time_zone)?,
+            "TimeZone" => ::tc_types::read_coerced(map, &mut self.time_zone)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19985,21 +20139,21 @@ impl ::tc_types::ReadMembers for InferenceService {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ServiceId" => ::tc_types::read_value(map, &mut self.service_id)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "Description" => ::tc_types::read_value(map, &mut self.description)?,
-            "ListenPort" => ::tc_types::read_value(map, &mut self.listen_port)?,
-            "RequestPaths" => ::tc_types::read_value(map, &mut self.request_paths)?,
+            "ServiceId" => ::tc_types::read_coerced(map, &mut self.service_id)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "Description" => ::tc_types::read_coerced(map, &mut self.description)?,
+            "ListenPort" => ::tc_types::read_coerced(map, &mut self.listen_port)?,
+            "RequestPaths" => ::tc_types::read_coerced(map, &mut self.request_paths)?,
             "Containers" => ::tc_types::read_value(map, &mut self.containers)?,
             "ResourceConfig" => ::tc_types::read_value(map, &mut self.resource_config)?,
-            "Status" => ::tc_types::read_value(map, &mut self.status)?,
-            "ScalingStatus" => ::tc_types::read_value(map, &mut self.scaling_status)?,
+            "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
+            "ScalingStatus" => ::tc_types::read_coerced(map, &mut self.scaling_status)?,
             "CurrentInstanceCount" => {
-                ::tc_types::read_value(map, &mut self.current_instance_count)?
+                ::tc_types::read_coerced(map, &mut self.current_instance_count)?
             }
-            "InferenceURL" => ::tc_types::read_value(map, &mut self.inference_url)?,
-            "CreateTime" => ::tc_types::read_value(map, &mut self.create_time)?,
-            "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
+            "InferenceURL" => ::tc_types::read_coerced(map, &mut self.inference_url)?,
+            "CreateTime" => ::tc_types::read_coerced(map, &mut self.create_time)?,
+            "UpdateTime" => ::tc_types::read_coerced(map, &mut self.update_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20090,8 +20244,8 @@ impl ::tc_types::ReadMembers for InferenceServiceConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ListenPort" => ::tc_types::read_value(map, &mut self.listen_port)?,
-            "RequestPaths" => ::tc_types::read_value(map, &mut self.request_paths)?,
+            "ListenPort" => ::tc_types::read_coerced(map, &mut self.listen_port)?,
+            "RequestPaths" => ::tc_types::read_coerced(map, &mut self.request_paths)?,
             "Containers" => ::tc_types::read_value(map, &mut self.containers)?,
             "ResourceConfig" => ::tc_types::read_value(map, &mut self.resource_config)?,
             _ => return Ok(false),
@@ -20153,7 +20307,9 @@ impl ::tc_types::ReadMembers for InferenceServiceDeploymentLogInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "LogMessage" => ::tc_types::read_or_default(map, &mut self.log_message)?,
+            "LogMessage" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.log_message)?
+            }
             "Timestamp" => ::tc_types::read_or_default(map, &mut self.timestamp)?,
             _ => return Ok(false),
         }
@@ -20284,15 +20440,19 @@ impl ::tc_types::ReadMembers for InferenceServiceDeploymentRecord {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RecordId" => ::tc_types::read_or_default(map, &mut self.record_id)?,
-            "Operation" => ::tc_types::read_or_default(map, &mut self.operation)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
-            "Duration" => ::tc_types::read_or_default(map, &mut self.duration)?,
+            "RecordId" => ::tc_types::read_coerced_or_default(map, &mut self.record_id)?,
+            "Operation" => ::tc_types::read_coerced_or_default(map, &mut self.operation)?,
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
+            "Duration" => ::tc_types::read_coerced_or_default(map, &mut self.duration)?,
             "InferenceServiceConfig" => {
                 ::tc_types::read_or_default(map, &mut self.inference_service_config)?
             }
-            "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
-            "ActiveStatus" => ::tc_types::read_or_default(map, &mut self.active_status)?,
+            "CreateTime" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.create_time)?
+            }
+            "ActiveStatus" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.active_status)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20353,7 +20513,7 @@ impl ::tc_types::ReadMembers for InferenceServiceMonitorItem {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Timestamp" => ::tc_types::read_or_default(map, &mut self.timestamp)?,
-            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "Value" => ::tc_types::read_coerced_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20430,8 +20590,12 @@ impl ::tc_types::ReadMembers for InferenceServiceMonitorRecord {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ServiceId" => ::tc_types::read_or_default(map, &mut self.service_id)?,
-            "MetricName" => ::tc_types::read_or_default(map, &mut self.metric_name)?,
+            "ServiceId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.service_id)?
+            }
+            "MetricName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.metric_name)?
+            }
             "InferenceServiceMonitorItems" => {
                 ::tc_types::read_or_default(
                     map,
@@ -20525,10 +20689,10 @@ impl ::tc_types::ReadMembers for InferenceTCRRepositoryConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TCRType" => ::tc_types::read_or_default(map, &mut self.tcr_type)?,
-            "Image" => ::tc_types::read_or_default(map, &mut self.image)?,
-            "RegistryId" => ::tc_types::read_value(map, &mut self.registry_id)?,
-            "RegionName" => ::tc_types::read_value(map, &mut self.region_name)?,
+            "TCRType" => ::tc_types::read_coerced_or_default(map, &mut self.tcr_type)?,
+            "Image" => ::tc_types::read_coerced_or_default(map, &mut self.image)?,
+            "RegistryId" => ::tc_types::read_coerced(map, &mut self.registry_id)?,
+            "RegionName" => ::tc_types::read_coerced(map, &mut self.region_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20594,7 +20758,7 @@ impl ::tc_types::ReadMembers for IntelligenceRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             "IntelligenceRuleItems" => {
                 ::tc_types::read_value(map, &mut self.intelligence_rule_items)?
             }
@@ -20668,8 +20832,8 @@ impl ::tc_types::ReadMembers for IntelligenceRuleItem {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Label" => ::tc_types::read_or_default(map, &mut self.label)?,
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "Label" => ::tc_types::read_coerced_or_default(map, &mut self.label)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20737,7 +20901,7 @@ impl ::tc_types::ReadMembers for IpTableConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             "IpTableRules" => ::tc_types::read_value(map, &mut self.ip_table_rules)?,
             _ => return Ok(false),
         }
@@ -20889,14 +21053,16 @@ impl ::tc_types::ReadMembers for IpTableRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
-            "MatchFrom" => ::tc_types::read_or_default(map, &mut self.match_from)?,
-            "Operator" => ::tc_types::read_value(map, &mut self.operator)?,
-            "RuleID" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
+            "MatchFrom" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.match_from)?
+            }
+            "Operator" => ::tc_types::read_coerced(map, &mut self.operator)?,
+            "RuleID" => ::tc_types::read_coerced(map, &mut self.rule_id)?,
             "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
-            "Status" => ::tc_types::read_value(map, &mut self.status)?,
-            "RuleName" => ::tc_types::read_value(map, &mut self.rule_name)?,
-            "MatchContent" => ::tc_types::read_value(map, &mut self.match_content)?,
+            "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
+            "RuleName" => ::tc_types::read_coerced(map, &mut self.rule_name)?,
+            "MatchContent" => ::tc_types::read_coerced(map, &mut self.match_content)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20945,7 +21111,7 @@ impl ::tc_types::ReadMembers for Ipv6 {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20994,7 +21160,7 @@ impl ::tc_types::ReadMembers for JITVideoProcess {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21098,11 +21264,11 @@ impl ::tc_types::ReadMembers for JSInjectionRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "Priority" => ::tc_types::read_value(map, &mut self.priority)?,
-            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
-            "InjectJS" => ::tc_types::read_value(map, &mut self.inject_js)?,
+            "RuleId" => ::tc_types::read_coerced(map, &mut self.rule_id)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "Priority" => ::tc_types::read_coerced(map, &mut self.priority)?,
+            "Condition" => ::tc_types::read_coerced(map, &mut self.condition)?,
+            "InjectJS" => ::tc_types::read_coerced(map, &mut self.inject_js)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21268,15 +21434,19 @@ impl ::tc_types::ReadMembers for JustInTimeTranscodeTemplate {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TemplateId" => ::tc_types::read_or_default(map, &mut self.template_id)?,
-            "TemplateName" => ::tc_types::read_or_default(map, &mut self.template_name)?,
-            "Comment" => ::tc_types::read_or_default(map, &mut self.comment)?,
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "TemplateId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.template_id)?
+            }
+            "TemplateName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.template_name)?
+            }
+            "Comment" => ::tc_types::read_coerced_or_default(map, &mut self.comment)?,
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
             "VideoStreamSwitch" => {
-                ::tc_types::read_or_default(map, &mut self.video_stream_switch)?
+                ::tc_types::read_coerced_or_default(map, &mut self.video_stream_switch)?
             }
             "AudioStreamSwitch" => {
-                ::tc_types::read_or_default(map, &mut self.audio_stream_switch)?
+                ::tc_types::read_coerced_or_default(map, &mut self.audio_stream_switch)?
             }
             "VideoTemplate" => {
                 ::tc_types::read_or_default(map, &mut self.video_template)?
@@ -21284,8 +21454,12 @@ impl ::tc_types::ReadMembers for JustInTimeTranscodeTemplate {
             "AudioTemplate" => {
                 ::tc_types::read_or_default(map, &mut self.audio_template)?
             }
-            "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
-            "UpdateTime" => ::tc_types::read_or_default(map, &mut self.update_time)?,
+            "CreateTime" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.create_time)?
+            }
+            "UpdateTime" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.update_time)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21406,10 +21580,12 @@ impl ::tc_types::ReadMembers for KVNamespace {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Namespace" => ::tc_types::read_or_default(map, &mut self.namespace)?,
-            "Remark" => ::tc_types::read_value(map, &mut self.remark)?,
-            "Capacity" => ::tc_types::read_or_default(map, &mut self.capacity)?,
-            "CapacityUsed" => ::tc_types::read_or_default(map, &mut self.capacity_used)?,
+            "Namespace" => ::tc_types::read_coerced_or_default(map, &mut self.namespace)?,
+            "Remark" => ::tc_types::read_coerced(map, &mut self.remark)?,
+            "Capacity" => ::tc_types::read_coerced_or_default(map, &mut self.capacity)?,
+            "CapacityUsed" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.capacity_used)?
+            }
             "References" => ::tc_types::read_or_default(map, &mut self.references)?,
             "CreatedOn" => ::tc_types::read_or_default(map, &mut self.created_on)?,
             "ModifiedOn" => ::tc_types::read_or_default(map, &mut self.modified_on)?,
@@ -21472,8 +21648,8 @@ impl ::tc_types::ReadMembers for KVNamespaceParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
-            "Namespace" => ::tc_types::read_or_default(map, &mut self.namespace)?,
+            "ZoneId" => ::tc_types::read_coerced_or_default(map, &mut self.zone_id)?,
+            "Namespace" => ::tc_types::read_coerced_or_default(map, &mut self.namespace)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21543,8 +21719,8 @@ impl ::tc_types::ReadMembers for KeyValuePair {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
-            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "Key" => ::tc_types::read_coerced_or_default(map, &mut self.key)?,
+            "Value" => ::tc_types::read_coerced_or_default(map, &mut self.value)?,
             "Expiration" => ::tc_types::read_value(map, &mut self.expiration)?,
             _ => return Ok(false),
         }
@@ -21757,16 +21933,16 @@ impl ::tc_types::ReadMembers for L4OfflineLog {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ProxyId" => ::tc_types::read_or_default(map, &mut self.proxy_id)?,
-            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
+            "ProxyId" => ::tc_types::read_coerced_or_default(map, &mut self.proxy_id)?,
+            "Area" => ::tc_types::read_coerced_or_default(map, &mut self.area)?,
             "LogPacketName" => {
-                ::tc_types::read_or_default(map, &mut self.log_packet_name)?
+                ::tc_types::read_coerced_or_default(map, &mut self.log_packet_name)?
             }
-            "Url" => ::tc_types::read_or_default(map, &mut self.url)?,
-            "LogTime" => ::tc_types::read_or_default(map, &mut self.log_time)?,
+            "Url" => ::tc_types::read_coerced_or_default(map, &mut self.url)?,
+            "LogTime" => ::tc_types::read_coerced_or_default(map, &mut self.log_time)?,
             "LogStartTime" => ::tc_types::read_or_default(map, &mut self.log_start_time)?,
             "LogEndTime" => ::tc_types::read_or_default(map, &mut self.log_end_time)?,
-            "Size" => ::tc_types::read_or_default(map, &mut self.size)?,
+            "Size" => ::tc_types::read_coerced_or_default(map, &mut self.size)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21974,23 +22150,23 @@ impl ::tc_types::ReadMembers for L4Proxy {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
-            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
-            "ProxyName" => ::tc_types::read_value(map, &mut self.proxy_name)?,
-            "Area" => ::tc_types::read_value(map, &mut self.area)?,
-            "Cname" => ::tc_types::read_value(map, &mut self.cname)?,
-            "Ips" => ::tc_types::read_value(map, &mut self.ips)?,
-            "Status" => ::tc_types::read_value(map, &mut self.status)?,
-            "Ipv6" => ::tc_types::read_value(map, &mut self.ipv6)?,
-            "StaticIp" => ::tc_types::read_value(map, &mut self.static_ip)?,
+            "ZoneId" => ::tc_types::read_coerced(map, &mut self.zone_id)?,
+            "ProxyId" => ::tc_types::read_coerced(map, &mut self.proxy_id)?,
+            "ProxyName" => ::tc_types::read_coerced(map, &mut self.proxy_name)?,
+            "Area" => ::tc_types::read_coerced(map, &mut self.area)?,
+            "Cname" => ::tc_types::read_coerced(map, &mut self.cname)?,
+            "Ips" => ::tc_types::read_coerced(map, &mut self.ips)?,
+            "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
+            "Ipv6" => ::tc_types::read_coerced(map, &mut self.ipv6)?,
+            "StaticIp" => ::tc_types::read_coerced(map, &mut self.static_ip)?,
             "AccelerateMainland" => {
-                ::tc_types::read_value(map, &mut self.accelerate_mainland)?
+                ::tc_types::read_coerced(map, &mut self.accelerate_mainland)?
             }
             "DDosProtectionConfig" => {
                 ::tc_types::read_value(map, &mut self.d_dos_protection_config)?
             }
             "L4ProxyRuleCount" => {
-                ::tc_types::read_value(map, &mut self.l4_proxy_rule_count)?
+                ::tc_types::read_coerced(map, &mut self.l4_proxy_rule_count)?
             }
             "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
             _ => return Ok(false),
@@ -22076,10 +22252,13 @@ impl ::tc_types::ReadMembers for L4ProxyRemoteAuth {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "Address" => ::tc_types::read_or_default(map, &mut self.address)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "Address" => ::tc_types::read_coerced_or_default(map, &mut self.address)?,
             "ServerFaultyBehavior" => {
-                ::tc_types::read_or_default(map, &mut self.server_faulty_behavior)?
+                ::tc_types::read_coerced_or_default(
+                    map,
+                    &mut self.server_faulty_behavior,
+                )?
             }
             _ => return Ok(false),
         }
@@ -22323,24 +22502,24 @@ impl ::tc_types::ReadMembers for L4ProxyRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
-            "Protocol" => ::tc_types::read_value(map, &mut self.protocol)?,
-            "PortRange" => ::tc_types::read_value(map, &mut self.port_range)?,
-            "OriginType" => ::tc_types::read_value(map, &mut self.origin_type)?,
-            "OriginValue" => ::tc_types::read_value(map, &mut self.origin_value)?,
+            "RuleId" => ::tc_types::read_coerced(map, &mut self.rule_id)?,
+            "Protocol" => ::tc_types::read_coerced(map, &mut self.protocol)?,
+            "PortRange" => ::tc_types::read_coerced(map, &mut self.port_range)?,
+            "OriginType" => ::tc_types::read_coerced(map, &mut self.origin_type)?,
+            "OriginValue" => ::tc_types::read_coerced(map, &mut self.origin_value)?,
             "OriginPortRange" => {
-                ::tc_types::read_value(map, &mut self.origin_port_range)?
+                ::tc_types::read_coerced(map, &mut self.origin_port_range)?
             }
             "ClientIPPassThroughMode" => {
-                ::tc_types::read_value(map, &mut self.client_ip_pass_through_mode)?
+                ::tc_types::read_coerced(map, &mut self.client_ip_pass_through_mode)?
             }
-            "SessionPersist" => ::tc_types::read_value(map, &mut self.session_persist)?,
+            "SessionPersist" => ::tc_types::read_coerced(map, &mut self.session_persist)?,
             "SessionPersistTime" => {
-                ::tc_types::read_value(map, &mut self.session_persist_time)?
+                ::tc_types::read_coerced(map, &mut self.session_persist_time)?
             }
-            "RuleTag" => ::tc_types::read_value(map, &mut self.rule_tag)?,
-            "Status" => ::tc_types::read_value(map, &mut self.status)?,
-            "BuId" => ::tc_types::read_value(map, &mut self.bu_id)?,
+            "RuleTag" => ::tc_types::read_coerced(map, &mut self.rule_tag)?,
+            "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
+            "BuId" => ::tc_types::read_coerced(map, &mut self.bu_id)?,
             "RemoteAuth" => ::tc_types::read_value(map, &mut self.remote_auth)?,
             _ => return Ok(false),
         }
@@ -22473,16 +22652,16 @@ impl ::tc_types::ReadMembers for L7OfflineLog {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Domain" => ::tc_types::read_or_default(map, &mut self.domain)?,
-            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
+            "Domain" => ::tc_types::read_coerced_or_default(map, &mut self.domain)?,
+            "Area" => ::tc_types::read_coerced_or_default(map, &mut self.area)?,
             "LogPacketName" => {
-                ::tc_types::read_or_default(map, &mut self.log_packet_name)?
+                ::tc_types::read_coerced_or_default(map, &mut self.log_packet_name)?
             }
-            "Url" => ::tc_types::read_or_default(map, &mut self.url)?,
-            "LogTime" => ::tc_types::read_or_default(map, &mut self.log_time)?,
+            "Url" => ::tc_types::read_coerced_or_default(map, &mut self.url)?,
+            "LogTime" => ::tc_types::read_coerced_or_default(map, &mut self.log_time)?,
             "LogStartTime" => ::tc_types::read_or_default(map, &mut self.log_start_time)?,
             "LogEndTime" => ::tc_types::read_or_default(map, &mut self.log_end_time)?,
-            "Size" => ::tc_types::read_or_default(map, &mut self.size)?,
+            "Size" => ::tc_types::read_coerced_or_default(map, &mut self.size)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22668,24 +22847,30 @@ impl ::tc_types::ReadMembers for LoadBalancer {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "InstanceId" => ::tc_types::read_or_default(map, &mut self.instance_id)?,
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "InstanceId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.instance_id)?
+            }
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
             "HealthChecker" => {
                 ::tc_types::read_or_default(map, &mut self.health_checker)?
             }
             "SteeringPolicy" => {
-                ::tc_types::read_or_default(map, &mut self.steering_policy)?
+                ::tc_types::read_coerced_or_default(map, &mut self.steering_policy)?
             }
             "FailoverPolicy" => {
-                ::tc_types::read_or_default(map, &mut self.failover_policy)?
+                ::tc_types::read_coerced_or_default(map, &mut self.failover_policy)?
             }
             "OriginGroupHealthStatus" => {
                 ::tc_types::read_or_default(map, &mut self.origin_group_health_status)?
             }
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
-            "L4UsedList" => ::tc_types::read_or_default(map, &mut self.l4_used_list)?,
-            "L7UsedList" => ::tc_types::read_or_default(map, &mut self.l7_used_list)?,
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
+            "L4UsedList" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.l4_used_list)?
+            }
+            "L7UsedList" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.l7_used_list)?
+            }
             "References" => ::tc_types::read_value(map, &mut self.references)?,
             _ => return Ok(false),
         }
@@ -22885,18 +23070,18 @@ impl ::tc_types::ReadMembers for LogAnalysisDownloadTask {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TaskId" => ::tc_types::read_or_default(map, &mut self.task_id)?,
-            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
-            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
+            "TaskId" => ::tc_types::read_coerced_or_default(map, &mut self.task_id)?,
+            "ZoneId" => ::tc_types::read_coerced_or_default(map, &mut self.zone_id)?,
+            "Area" => ::tc_types::read_coerced_or_default(map, &mut self.area)?,
             "StartTime" => ::tc_types::read_or_default(map, &mut self.start_time)?,
             "EndTime" => ::tc_types::read_or_default(map, &mut self.end_time)?,
-            "LogType" => ::tc_types::read_value(map, &mut self.log_type)?,
-            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
-            "Format" => ::tc_types::read_or_default(map, &mut self.format)?,
-            "Sort" => ::tc_types::read_or_default(map, &mut self.sort)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "LogType" => ::tc_types::read_coerced(map, &mut self.log_type)?,
+            "Condition" => ::tc_types::read_coerced(map, &mut self.condition)?,
+            "Format" => ::tc_types::read_coerced_or_default(map, &mut self.format)?,
+            "Sort" => ::tc_types::read_coerced_or_default(map, &mut self.sort)?,
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
             "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
-            "Url" => ::tc_types::read_value(map, &mut self.url)?,
+            "Url" => ::tc_types::read_coerced(map, &mut self.url)?,
             "ExpireTime" => ::tc_types::read_value(map, &mut self.expire_time)?,
             _ => return Ok(false),
         }
@@ -23038,14 +23223,18 @@ impl ::tc_types::ReadMembers for LogFormat {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FormatType" => ::tc_types::read_or_default(map, &mut self.format_type)?,
-            "BatchPrefix" => ::tc_types::read_value(map, &mut self.batch_prefix)?,
-            "BatchSuffix" => ::tc_types::read_value(map, &mut self.batch_suffix)?,
-            "RecordPrefix" => ::tc_types::read_value(map, &mut self.record_prefix)?,
-            "RecordSuffix" => ::tc_types::read_value(map, &mut self.record_suffix)?,
-            "RecordDelimiter" => ::tc_types::read_value(map, &mut self.record_delimiter)?,
-            "RecordTemplate" => ::tc_types::read_value(map, &mut self.record_template)?,
-            "FieldDelimiter" => ::tc_types::read_value(map, &mut self.field_delimiter)?,
+            "FormatType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.format_type)?
+            }
+            "BatchPrefix" => ::tc_types::read_coerced(map, &mut self.batch_prefix)?,
+            "BatchSuffix" => ::tc_types::read_coerced(map, &mut self.batch_suffix)?,
+            "RecordPrefix" => ::tc_types::read_coerced(map, &mut self.record_prefix)?,
+            "RecordSuffix" => ::tc_types::read_coerced(map, &mut self.record_suffix)?,
+            "RecordDelimiter" => {
+                ::tc_types::read_coerced(map, &mut self.record_delimiter)?
+            }
+            "RecordTemplate" => ::tc_types::read_coerced(map, &mut self.record_template)?,
+            "FieldDelimiter" => ::tc_types::read_coerced(map, &mut self.field_delimiter)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23105,8 +23294,8 @@ impl ::tc_types::ReadMembers for LogItem {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Timestamp" => ::tc_types::read_or_default(map, &mut self.timestamp)?,
-            "LogJson" => ::tc_types::read_or_default(map, &mut self.log_json)?,
+            "Timestamp" => ::tc_types::read_coerced_or_default(map, &mut self.timestamp)?,
+            "LogJson" => ::tc_types::read_coerced_or_default(map, &mut self.log_json)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23172,7 +23361,7 @@ impl ::tc_types::ReadMembers for ManagedRuleAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
+            "RuleId" => ::tc_types::read_coerced_or_default(map, &mut self.rule_id)?,
             "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
             _ => return Ok(false),
         }
@@ -23242,12 +23431,12 @@ impl ::tc_types::ReadMembers for ManagedRuleAutoUpdate {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "AutoUpdateToLatestVersion" => {
-                ::tc_types::read_or_default(
+                ::tc_types::read_coerced_or_default(
                     map,
                     &mut self.auto_update_to_latest_version,
                 )?
             }
-            "RulesetVersion" => ::tc_types::read_value(map, &mut self.ruleset_version)?,
+            "RulesetVersion" => ::tc_types::read_coerced(map, &mut self.ruleset_version)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23350,11 +23539,11 @@ impl ::tc_types::ReadMembers for ManagedRuleDetail {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
-            "RiskLevel" => ::tc_types::read_value(map, &mut self.risk_level)?,
-            "Description" => ::tc_types::read_value(map, &mut self.description)?,
-            "Tags" => ::tc_types::read_value(map, &mut self.tags)?,
-            "RuleVersion" => ::tc_types::read_value(map, &mut self.rule_version)?,
+            "RuleId" => ::tc_types::read_coerced(map, &mut self.rule_id)?,
+            "RiskLevel" => ::tc_types::read_coerced(map, &mut self.risk_level)?,
+            "Description" => ::tc_types::read_coerced(map, &mut self.description)?,
+            "Tags" => ::tc_types::read_coerced(map, &mut self.tags)?,
+            "RuleVersion" => ::tc_types::read_coerced(map, &mut self.rule_version)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23471,9 +23660,9 @@ impl ::tc_types::ReadMembers for ManagedRuleGroup {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "GroupId" => ::tc_types::read_or_default(map, &mut self.group_id)?,
+            "GroupId" => ::tc_types::read_coerced_or_default(map, &mut self.group_id)?,
             "SensitivityLevel" => {
-                ::tc_types::read_or_default(map, &mut self.sensitivity_level)?
+                ::tc_types::read_coerced_or_default(map, &mut self.sensitivity_level)?
             }
             "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
             "RuleActions" => ::tc_types::read_value(map, &mut self.rule_actions)?,
@@ -23554,8 +23743,8 @@ impl ::tc_types::ReadMembers for ManagedRuleGroupMeta {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "GroupDetail" => ::tc_types::read_value(map, &mut self.group_detail)?,
-            "GroupName" => ::tc_types::read_value(map, &mut self.group_name)?,
+            "GroupDetail" => ::tc_types::read_coerced(map, &mut self.group_detail)?,
+            "GroupName" => ::tc_types::read_coerced(map, &mut self.group_name)?,
             "RuleDetails" => ::tc_types::read_value(map, &mut self.rule_details)?,
             _ => return Ok(false),
         }
@@ -23687,12 +23876,12 @@ impl ::tc_types::ReadMembers for ManagedRules {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => ::tc_types::read_or_default(map, &mut self.enabled)?,
+            "Enabled" => ::tc_types::read_coerced_or_default(map, &mut self.enabled)?,
             "DetectionOnly" => {
-                ::tc_types::read_or_default(map, &mut self.detection_only)?
+                ::tc_types::read_coerced_or_default(map, &mut self.detection_only)?
             }
             "SemanticAnalysis" => {
-                ::tc_types::read_value(map, &mut self.semantic_analysis)?
+                ::tc_types::read_coerced(map, &mut self.semantic_analysis)?
             }
             "AutoUpdate" => ::tc_types::read_value(map, &mut self.auto_update)?,
             "ManagedRuleGroups" => {
@@ -23764,8 +23953,8 @@ impl ::tc_types::ReadMembers for MaxAge {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FollowOrigin" => ::tc_types::read_value(map, &mut self.follow_origin)?,
-            "MaxAgeTime" => ::tc_types::read_value(map, &mut self.max_age_time)?,
+            "FollowOrigin" => ::tc_types::read_coerced(map, &mut self.follow_origin)?,
+            "MaxAgeTime" => ::tc_types::read_coerced(map, &mut self.max_age_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23834,8 +24023,8 @@ impl ::tc_types::ReadMembers for MaxAgeParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "FollowOrigin" => ::tc_types::read_value(map, &mut self.follow_origin)?,
-            "CacheTime" => ::tc_types::read_value(map, &mut self.cache_time)?,
+            "FollowOrigin" => ::tc_types::read_coerced(map, &mut self.follow_origin)?,
+            "CacheTime" => ::tc_types::read_coerced(map, &mut self.cache_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23917,10 +24106,10 @@ impl ::tc_types::ReadMembers for MaxNewSessionTriggerConfig {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "MaxNewSessionCountInterval" => {
-                ::tc_types::read_value(map, &mut self.max_new_session_count_interval)?
+                ::tc_types::read_coerced(map, &mut self.max_new_session_count_interval)?
             }
             "MaxNewSessionCountThreshold" => {
-                ::tc_types::read_value(map, &mut self.max_new_session_count_threshold)?
+                ::tc_types::read_coerced(map, &mut self.max_new_session_count_threshold)?
             }
             _ => return Ok(false),
         }
@@ -24016,15 +24205,15 @@ impl ::tc_types::ReadMembers for MinimalRequestBodyTransferRate {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "MinimalAvgTransferRateThreshold" => {
-                ::tc_types::read_or_default(
+                ::tc_types::read_coerced_or_default(
                     map,
                     &mut self.minimal_avg_transfer_rate_threshold,
                 )?
             }
             "CountingPeriod" => {
-                ::tc_types::read_or_default(map, &mut self.counting_period)?
+                ::tc_types::read_coerced_or_default(map, &mut self.counting_period)?
             }
-            "Enabled" => ::tc_types::read_or_default(map, &mut self.enabled)?,
+            "Enabled" => ::tc_types::read_coerced_or_default(map, &mut self.enabled)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24174,14 +24363,16 @@ impl ::tc_types::ReadMembers for ModifyOriginParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "OriginType" => ::tc_types::read_value(map, &mut self.origin_type)?,
-            "Origin" => ::tc_types::read_value(map, &mut self.origin)?,
-            "OriginProtocol" => ::tc_types::read_value(map, &mut self.origin_protocol)?,
-            "HTTPOriginPort" => ::tc_types::read_value(map, &mut self.http_origin_port)?,
-            "HTTPSOriginPort" => {
-                ::tc_types::read_value(map, &mut self.https_origin_port)?
+            "OriginType" => ::tc_types::read_coerced(map, &mut self.origin_type)?,
+            "Origin" => ::tc_types::read_coerced(map, &mut self.origin)?,
+            "OriginProtocol" => ::tc_types::read_coerced(map, &mut self.origin_protocol)?,
+            "HTTPOriginPort" => {
+                ::tc_types::read_coerced(map, &mut self.http_origin_port)?
             }
-            "PrivateAccess" => ::tc_types::read_value(map, &mut self.private_access)?,
+            "HTTPSOriginPort" => {
+                ::tc_types::read_coerced(map, &mut self.https_origin_port)?
+            }
+            "PrivateAccess" => ::tc_types::read_coerced(map, &mut self.private_access)?,
             "PrivateParameters" => {
                 ::tc_types::read_value(map, &mut self.private_parameters)?
             }
@@ -24446,15 +24637,25 @@ impl ::tc_types::ReadMembers for MultiPathGateway {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "GatewayId" => ::tc_types::read_or_default(map, &mut self.gateway_id)?,
-            "GatewayName" => ::tc_types::read_or_default(map, &mut self.gateway_name)?,
-            "GatewayType" => ::tc_types::read_or_default(map, &mut self.gateway_type)?,
-            "GatewayPort" => ::tc_types::read_or_default(map, &mut self.gateway_port)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
-            "GatewayIP" => ::tc_types::read_or_default(map, &mut self.gateway_ip)?,
-            "RegionId" => ::tc_types::read_value(map, &mut self.region_id)?,
+            "GatewayId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.gateway_id)?
+            }
+            "GatewayName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.gateway_name)?
+            }
+            "GatewayType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.gateway_type)?
+            }
+            "GatewayPort" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.gateway_port)?
+            }
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
+            "GatewayIP" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.gateway_ip)?
+            }
+            "RegionId" => ::tc_types::read_coerced(map, &mut self.region_id)?,
             "Lines" => ::tc_types::read_value(map, &mut self.lines)?,
-            "NeedConfirm" => ::tc_types::read_value(map, &mut self.need_confirm)?,
+            "NeedConfirm" => ::tc_types::read_coerced(map, &mut self.need_confirm)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24534,8 +24735,8 @@ impl ::tc_types::ReadMembers for MultiPathGatewayCurrentOriginACL {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "EntireAddresses" => ::tc_types::read_value(map, &mut self.entire_addresses)?,
-            "Version" => ::tc_types::read_value(map, &mut self.version)?,
-            "IsPlaned" => ::tc_types::read_value(map, &mut self.is_planed)?,
+            "Version" => ::tc_types::read_coerced(map, &mut self.version)?,
+            "IsPlaned" => ::tc_types::read_coerced(map, &mut self.is_planed)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24639,11 +24840,13 @@ impl ::tc_types::ReadMembers for MultiPathGatewayLine {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "LineId" => ::tc_types::read_or_default(map, &mut self.line_id)?,
-            "LineType" => ::tc_types::read_or_default(map, &mut self.line_type)?,
-            "LineAddress" => ::tc_types::read_or_default(map, &mut self.line_address)?,
-            "ProxyId" => ::tc_types::read_value(map, &mut self.proxy_id)?,
-            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "LineId" => ::tc_types::read_coerced_or_default(map, &mut self.line_id)?,
+            "LineType" => ::tc_types::read_coerced_or_default(map, &mut self.line_type)?,
+            "LineAddress" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.line_address)?
+            }
+            "ProxyId" => ::tc_types::read_coerced(map, &mut self.proxy_id)?,
+            "RuleId" => ::tc_types::read_coerced(map, &mut self.rule_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24739,7 +24942,7 @@ impl ::tc_types::ReadMembers for MultiPathGatewayNextOriginACL {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Version" => ::tc_types::read_value(map, &mut self.version)?,
+            "Version" => ::tc_types::read_coerced(map, &mut self.version)?,
             "EntireAddresses" => ::tc_types::read_value(map, &mut self.entire_addresses)?,
             "AddedAddresses" => ::tc_types::read_value(map, &mut self.added_addresses)?,
             "RemovedAddresses" => {
@@ -24900,7 +25103,7 @@ impl ::tc_types::ReadMembers for MutualTLS {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             "CertInfos" => ::tc_types::read_value(map, &mut self.cert_infos)?,
             _ => return Ok(false),
         }
@@ -25044,15 +25247,22 @@ impl ::tc_types::ReadMembers for NSDetail {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CnameSpeedUp" => ::tc_types::read_or_default(map, &mut self.cname_speed_up)?,
-            "IsFake" => ::tc_types::read_or_default(map, &mut self.is_fake)?,
+            "CnameSpeedUp" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.cname_speed_up)?
+            }
+            "IsFake" => ::tc_types::read_coerced_or_default(map, &mut self.is_fake)?,
             "OwnershipVerification" => {
                 ::tc_types::read_value(map, &mut self.ownership_verification)?
             }
             "OriginalNameServers" => {
-                ::tc_types::read_or_default(map, &mut self.original_name_servers)?
+                ::tc_types::read_coerced_or_default(
+                    map,
+                    &mut self.original_name_servers,
+                )?
             }
-            "NameServers" => ::tc_types::read_or_default(map, &mut self.name_servers)?,
+            "NameServers" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.name_servers)?
+            }
             "VanityNameServers" => {
                 ::tc_types::read_or_default(map, &mut self.vanity_name_servers)?
             }
@@ -25107,7 +25317,7 @@ impl ::tc_types::ReadMembers for NetworkErrorLogging {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25156,7 +25366,7 @@ impl ::tc_types::ReadMembers for NetworkErrorLoggingParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25263,9 +25473,9 @@ impl ::tc_types::ReadMembers for NextOriginACL {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Version" => ::tc_types::read_value(map, &mut self.version)?,
+            "Version" => ::tc_types::read_coerced(map, &mut self.version)?,
             "PlannedActiveTime" => {
-                ::tc_types::read_value(map, &mut self.planned_active_time)?
+                ::tc_types::read_coerced(map, &mut self.planned_active_time)?
             }
             "EntireAddresses" => ::tc_types::read_value(map, &mut self.entire_addresses)?,
             "AddedAddresses" => ::tc_types::read_value(map, &mut self.added_addresses)?,
@@ -25323,7 +25533,7 @@ impl ::tc_types::ReadMembers for NoCache {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25389,7 +25599,7 @@ impl ::tc_types::ReadMembers for NormalAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
             "Parameters" => ::tc_types::read_or_default(map, &mut self.parameters)?,
             _ => return Ok(false),
         }
@@ -25443,7 +25653,9 @@ impl ::tc_types::ReadMembers for NsVerification {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "NameServers" => ::tc_types::read_or_default(map, &mut self.name_servers)?,
+            "NameServers" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.name_servers)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -25497,7 +25709,7 @@ impl ::tc_types::ReadMembers for OCSPStaplingParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25546,7 +25758,7 @@ impl ::tc_types::ReadMembers for OfflineCache {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25600,7 +25812,7 @@ impl ::tc_types::ReadMembers for OfflineCacheParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25711,13 +25923,13 @@ impl ::tc_types::ReadMembers for Origin {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Origins" => ::tc_types::read_value(map, &mut self.origins)?,
-            "BackupOrigins" => ::tc_types::read_value(map, &mut self.backup_origins)?,
+            "Origins" => ::tc_types::read_coerced(map, &mut self.origins)?,
+            "BackupOrigins" => ::tc_types::read_coerced(map, &mut self.backup_origins)?,
             "OriginPullProtocol" => {
-                ::tc_types::read_value(map, &mut self.origin_pull_protocol)?
+                ::tc_types::read_coerced(map, &mut self.origin_pull_protocol)?
             }
             "CosPrivateAccess" => {
-                ::tc_types::read_value(map, &mut self.cos_private_access)?
+                ::tc_types::read_coerced(map, &mut self.cos_private_access)?
             }
             _ => return Ok(false),
         }
@@ -25802,10 +26014,10 @@ impl ::tc_types::ReadMembers for OriginACLEntity {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
-            "Instances" => ::tc_types::read_or_default(map, &mut self.instances)?,
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
+            "Instances" => ::tc_types::read_coerced_or_default(map, &mut self.instances)?,
             "OperationMode" => {
-                ::tc_types::read_or_default(map, &mut self.operation_mode)?
+                ::tc_types::read_coerced_or_default(map, &mut self.operation_mode)?
             }
             _ => return Ok(false),
         }
@@ -25925,15 +26137,15 @@ impl ::tc_types::ReadMembers for OriginACLInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "L7Hosts" => ::tc_types::read_value(map, &mut self.l7_hosts)?,
-            "L4ProxyIds" => ::tc_types::read_value(map, &mut self.l4_proxy_ids)?,
+            "L7Hosts" => ::tc_types::read_coerced(map, &mut self.l7_hosts)?,
+            "L4ProxyIds" => ::tc_types::read_coerced(map, &mut self.l4_proxy_ids)?,
             "CurrentOriginACL" => {
                 ::tc_types::read_value(map, &mut self.current_origin_acl)?
             }
             "NextOriginACL" => ::tc_types::read_value(map, &mut self.next_origin_acl)?,
-            "Status" => ::tc_types::read_value(map, &mut self.status)?,
+            "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
             "OriginACLFamily" => {
-                ::tc_types::read_value(map, &mut self.origin_acl_family)?
+                ::tc_types::read_coerced(map, &mut self.origin_acl_family)?
             }
             _ => return Ok(false),
         }
@@ -26072,9 +26284,9 @@ impl ::tc_types::ReadMembers for OriginAuthenticationRequestProperties {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Value" => ::tc_types::read_coerced_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26144,7 +26356,7 @@ impl ::tc_types::ReadMembers for OriginCertificateVerify {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "VerificationMode" => {
-                ::tc_types::read_or_default(map, &mut self.verification_mode)?
+                ::tc_types::read_coerced_or_default(map, &mut self.verification_mode)?
             }
             "CustomCACerts" => ::tc_types::read_value(map, &mut self.custom_ca_certs)?,
             _ => return Ok(false),
@@ -26367,29 +26579,38 @@ impl ::tc_types::ReadMembers for OriginDetail {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "OriginType" => ::tc_types::read_or_default(map, &mut self.origin_type)?,
-            "Origin" => ::tc_types::read_or_default(map, &mut self.origin)?,
-            "BackupOrigin" => ::tc_types::read_or_default(map, &mut self.backup_origin)?,
+            "OriginType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.origin_type)?
+            }
+            "Origin" => ::tc_types::read_coerced_or_default(map, &mut self.origin)?,
+            "BackupOrigin" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.backup_origin)?
+            }
             "OriginGroupName" => {
-                ::tc_types::read_or_default(map, &mut self.origin_group_name)?
+                ::tc_types::read_coerced_or_default(map, &mut self.origin_group_name)?
             }
             "BackOriginGroupName" => {
-                ::tc_types::read_or_default(map, &mut self.back_origin_group_name)?
+                ::tc_types::read_coerced_or_default(
+                    map,
+                    &mut self.back_origin_group_name,
+                )?
             }
             "PrivateAccess" => {
-                ::tc_types::read_or_default(map, &mut self.private_access)?
+                ::tc_types::read_coerced_or_default(map, &mut self.private_access)?
             }
             "PrivateParameters" => {
                 ::tc_types::read_value(map, &mut self.private_parameters)?
             }
-            "HostHeader" => ::tc_types::read_value(map, &mut self.host_header)?,
-            "VodeoSubAppId" => ::tc_types::read_value(map, &mut self.vodeo_sub_app_id)?,
+            "HostHeader" => ::tc_types::read_coerced(map, &mut self.host_header)?,
+            "VodeoSubAppId" => ::tc_types::read_coerced(map, &mut self.vodeo_sub_app_id)?,
             "VodeoDistributionRange" => {
-                ::tc_types::read_value(map, &mut self.vodeo_distribution_range)?
+                ::tc_types::read_coerced(map, &mut self.vodeo_distribution_range)?
             }
-            "VodeoBucketId" => ::tc_types::read_value(map, &mut self.vodeo_bucket_id)?,
-            "VodOriginScope" => ::tc_types::read_value(map, &mut self.vod_origin_scope)?,
-            "VodBucketId" => ::tc_types::read_value(map, &mut self.vod_bucket_id)?,
+            "VodeoBucketId" => ::tc_types::read_coerced(map, &mut self.vodeo_bucket_id)?,
+            "VodOriginScope" => {
+                ::tc_types::read_coerced(map, &mut self.vod_origin_scope)?
+            }
+            "VodBucketId" => ::tc_types::read_coerced(map, &mut self.vod_bucket_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26524,14 +26745,14 @@ impl ::tc_types::ReadMembers for OriginGroup {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "GroupId" => ::tc_types::read_or_default(map, &mut self.group_id)?,
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "GroupId" => ::tc_types::read_coerced_or_default(map, &mut self.group_id)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
             "Records" => ::tc_types::read_or_default(map, &mut self.records)?,
             "References" => ::tc_types::read_or_default(map, &mut self.references)?,
             "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
             "UpdateTime" => ::tc_types::read_or_default(map, &mut self.update_time)?,
-            "HostHeader" => ::tc_types::read_value(map, &mut self.host_header)?,
+            "HostHeader" => ::tc_types::read_coerced(map, &mut self.host_header)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26634,13 +26855,13 @@ impl ::tc_types::ReadMembers for OriginGroupHealthStatus {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "OriginGroupID" => {
-                ::tc_types::read_or_default(map, &mut self.origin_group_id)?
+                ::tc_types::read_coerced_or_default(map, &mut self.origin_group_id)?
             }
             "OriginGroupName" => {
-                ::tc_types::read_or_default(map, &mut self.origin_group_name)?
+                ::tc_types::read_coerced_or_default(map, &mut self.origin_group_name)?
             }
-            "OriginType" => ::tc_types::read_value(map, &mut self.origin_type)?,
-            "Priority" => ::tc_types::read_or_default(map, &mut self.priority)?,
+            "OriginType" => ::tc_types::read_coerced(map, &mut self.origin_type)?,
+            "Priority" => ::tc_types::read_coerced_or_default(map, &mut self.priority)?,
             "OriginHealthStatus" => {
                 ::tc_types::read_or_default(map, &mut self.origin_health_status)?
             }
@@ -26724,7 +26945,7 @@ impl ::tc_types::ReadMembers for OriginGroupHealthStatusDetail {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "OriginGroupId" => {
-                ::tc_types::read_or_default(map, &mut self.origin_group_id)?
+                ::tc_types::read_coerced_or_default(map, &mut self.origin_group_id)?
             }
             "OriginHealthStatus" => {
                 ::tc_types::read_or_default(map, &mut self.origin_health_status)?
@@ -26797,9 +27018,9 @@ impl ::tc_types::ReadMembers for OriginGroupInLoadBalancer {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Priority" => ::tc_types::read_or_default(map, &mut self.priority)?,
+            "Priority" => ::tc_types::read_coerced_or_default(map, &mut self.priority)?,
             "OriginGroupId" => {
-                ::tc_types::read_or_default(map, &mut self.origin_group_id)?
+                ::tc_types::read_coerced_or_default(map, &mut self.origin_group_id)?
             }
             _ => return Ok(false),
         }
@@ -26923,12 +27144,18 @@ impl ::tc_types::ReadMembers for OriginGroupReference {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "InstanceType" => ::tc_types::read_or_default(map, &mut self.instance_type)?,
-            "InstanceId" => ::tc_types::read_or_default(map, &mut self.instance_id)?,
-            "InstanceName" => ::tc_types::read_or_default(map, &mut self.instance_name)?,
-            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
-            "ZoneName" => ::tc_types::read_value(map, &mut self.zone_name)?,
-            "AliasZoneName" => ::tc_types::read_value(map, &mut self.alias_zone_name)?,
+            "InstanceType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.instance_type)?
+            }
+            "InstanceId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.instance_id)?
+            }
+            "InstanceName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.instance_name)?
+            }
+            "ZoneId" => ::tc_types::read_coerced(map, &mut self.zone_id)?,
+            "ZoneName" => ::tc_types::read_coerced(map, &mut self.zone_name)?,
+            "AliasZoneName" => ::tc_types::read_coerced(map, &mut self.alias_zone_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26992,8 +27219,8 @@ impl ::tc_types::ReadMembers for OriginHealthStatus {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Origin" => ::tc_types::read_or_default(map, &mut self.origin)?,
-            "Healthy" => ::tc_types::read_or_default(map, &mut self.healthy)?,
+            "Origin" => ::tc_types::read_coerced_or_default(map, &mut self.origin)?,
+            "Healthy" => ::tc_types::read_coerced_or_default(map, &mut self.healthy)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27237,21 +27464,25 @@ impl ::tc_types::ReadMembers for OriginInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "OriginType" => ::tc_types::read_or_default(map, &mut self.origin_type)?,
-            "Origin" => ::tc_types::read_or_default(map, &mut self.origin)?,
-            "BackupOrigin" => ::tc_types::read_value(map, &mut self.backup_origin)?,
-            "PrivateAccess" => ::tc_types::read_value(map, &mut self.private_access)?,
+            "OriginType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.origin_type)?
+            }
+            "Origin" => ::tc_types::read_coerced_or_default(map, &mut self.origin)?,
+            "BackupOrigin" => ::tc_types::read_coerced(map, &mut self.backup_origin)?,
+            "PrivateAccess" => ::tc_types::read_coerced(map, &mut self.private_access)?,
             "PrivateParameters" => {
                 ::tc_types::read_value(map, &mut self.private_parameters)?
             }
-            "HostHeader" => ::tc_types::read_value(map, &mut self.host_header)?,
-            "VodeoSubAppId" => ::tc_types::read_value(map, &mut self.vodeo_sub_app_id)?,
+            "HostHeader" => ::tc_types::read_coerced(map, &mut self.host_header)?,
+            "VodeoSubAppId" => ::tc_types::read_coerced(map, &mut self.vodeo_sub_app_id)?,
             "VodeoDistributionRange" => {
-                ::tc_types::read_value(map, &mut self.vodeo_distribution_range)?
+                ::tc_types::read_coerced(map, &mut self.vodeo_distribution_range)?
             }
-            "VodeoBucketId" => ::tc_types::read_value(map, &mut self.vodeo_bucket_id)?,
-            "VodOriginScope" => ::tc_types::read_value(map, &mut self.vod_origin_scope)?,
-            "VodBucketId" => ::tc_types::read_value(map, &mut self.vod_bucket_id)?,
+            "VodeoBucketId" => ::tc_types::read_coerced(map, &mut self.vodeo_bucket_id)?,
+            "VodOriginScope" => {
+                ::tc_types::read_coerced(map, &mut self.vod_origin_scope)?
+            }
+            "VodBucketId" => ::tc_types::read_coerced(map, &mut self.vod_bucket_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27348,14 +27579,16 @@ impl ::tc_types::ReadMembers for OriginPrivateParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "AccessKeyId" => ::tc_types::read_or_default(map, &mut self.access_key_id)?,
+            "AccessKeyId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.access_key_id)?
+            }
             "SecretAccessKey" => {
-                ::tc_types::read_or_default(map, &mut self.secret_access_key)?
+                ::tc_types::read_coerced_or_default(map, &mut self.secret_access_key)?
             }
             "SignatureVersion" => {
-                ::tc_types::read_or_default(map, &mut self.signature_version)?
+                ::tc_types::read_coerced_or_default(map, &mut self.signature_version)?
             }
-            "Region" => ::tc_types::read_value(map, &mut self.region)?,
+            "Region" => ::tc_types::read_coerced(map, &mut self.region)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27509,15 +27742,19 @@ impl ::tc_types::ReadMembers for OriginProtectionInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
-            "Hosts" => ::tc_types::read_or_default(map, &mut self.hosts)?,
-            "ProxyIds" => ::tc_types::read_or_default(map, &mut self.proxy_ids)?,
+            "ZoneId" => ::tc_types::read_coerced_or_default(map, &mut self.zone_id)?,
+            "Hosts" => ::tc_types::read_coerced_or_default(map, &mut self.hosts)?,
+            "ProxyIds" => ::tc_types::read_coerced_or_default(map, &mut self.proxy_ids)?,
             "CurrentIPWhitelist" => {
                 ::tc_types::read_value(map, &mut self.current_ip_whitelist)?
             }
-            "NeedUpdate" => ::tc_types::read_or_default(map, &mut self.need_update)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
-            "PlanSupport" => ::tc_types::read_or_default(map, &mut self.plan_support)?,
+            "NeedUpdate" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.need_update)?
+            }
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
+            "PlanSupport" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.plan_support)?
+            }
             "DiffIPWhitelist" => {
                 ::tc_types::read_value(map, &mut self.diff_ip_whitelist)?
             }
@@ -27582,7 +27819,7 @@ impl ::tc_types::ReadMembers for OriginPullProtocolParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Protocol" => ::tc_types::read_value(map, &mut self.protocol)?,
+            "Protocol" => ::tc_types::read_coerced(map, &mut self.protocol)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27708,11 +27945,11 @@ impl ::tc_types::ReadMembers for OriginRecord {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Record" => ::tc_types::read_or_default(map, &mut self.record)?,
-            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
-            "RecordId" => ::tc_types::read_value(map, &mut self.record_id)?,
-            "Weight" => ::tc_types::read_value(map, &mut self.weight)?,
-            "Private" => ::tc_types::read_value(map, &mut self.private)?,
+            "Record" => ::tc_types::read_coerced_or_default(map, &mut self.record)?,
+            "Type" => ::tc_types::read_coerced(map, &mut self.r#type)?,
+            "RecordId" => ::tc_types::read_coerced(map, &mut self.record_id)?,
+            "Weight" => ::tc_types::read_coerced(map, &mut self.weight)?,
+            "Private" => ::tc_types::read_coerced(map, &mut self.private)?,
             "PrivateParameters" => {
                 ::tc_types::read_value(map, &mut self.private_parameters)?
             }
@@ -27870,8 +28107,8 @@ impl ::tc_types::ReadMembers for PartialModule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Module" => ::tc_types::read_value(map, &mut self.module)?,
-            "Include" => ::tc_types::read_value(map, &mut self.include)?,
+            "Module" => ::tc_types::read_coerced(map, &mut self.module)?,
+            "Include" => ::tc_types::read_coerced(map, &mut self.include)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28244,42 +28481,58 @@ impl ::tc_types::ReadMembers for Plan {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PlanType" => ::tc_types::read_or_default(map, &mut self.plan_type)?,
-            "PlanId" => ::tc_types::read_or_default(map, &mut self.plan_id)?,
-            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
-            "AutoRenewal" => ::tc_types::read_or_default(map, &mut self.auto_renewal)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
-            "PayMode" => ::tc_types::read_or_default(map, &mut self.pay_mode)?,
+            "PlanType" => ::tc_types::read_coerced_or_default(map, &mut self.plan_type)?,
+            "PlanId" => ::tc_types::read_coerced_or_default(map, &mut self.plan_id)?,
+            "Area" => ::tc_types::read_coerced_or_default(map, &mut self.area)?,
+            "AutoRenewal" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.auto_renewal)?
+            }
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
+            "PayMode" => ::tc_types::read_coerced_or_default(map, &mut self.pay_mode)?,
             "ZonesInfo" => ::tc_types::read_or_default(map, &mut self.zones_info)?,
             "SmartRequestCapacity" => {
-                ::tc_types::read_or_default(map, &mut self.smart_request_capacity)?
+                ::tc_types::read_coerced_or_default(
+                    map,
+                    &mut self.smart_request_capacity,
+                )?
             }
-            "VAUCapacity" => ::tc_types::read_or_default(map, &mut self.vau_capacity)?,
+            "VAUCapacity" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.vau_capacity)?
+            }
             "AccTrafficCapacity" => {
-                ::tc_types::read_or_default(map, &mut self.acc_traffic_capacity)?
+                ::tc_types::read_coerced_or_default(map, &mut self.acc_traffic_capacity)?
             }
             "SmartTrafficCapacity" => {
-                ::tc_types::read_or_default(map, &mut self.smart_traffic_capacity)?
+                ::tc_types::read_coerced_or_default(
+                    map,
+                    &mut self.smart_traffic_capacity,
+                )?
             }
             "DDoSTrafficCapacity" => {
-                ::tc_types::read_or_default(map, &mut self.ddos_traffic_capacity)?
+                ::tc_types::read_coerced_or_default(
+                    map,
+                    &mut self.ddos_traffic_capacity,
+                )?
             }
             "SecTrafficCapacity" => {
-                ::tc_types::read_or_default(map, &mut self.sec_traffic_capacity)?
+                ::tc_types::read_coerced_or_default(map, &mut self.sec_traffic_capacity)?
             }
             "SecRequestCapacity" => {
-                ::tc_types::read_or_default(map, &mut self.sec_request_capacity)?
+                ::tc_types::read_coerced_or_default(map, &mut self.sec_request_capacity)?
             }
             "L4TrafficCapacity" => {
-                ::tc_types::read_or_default(map, &mut self.l4_traffic_capacity)?
+                ::tc_types::read_coerced_or_default(map, &mut self.l4_traffic_capacity)?
             }
             "CrossMLCTrafficCapacity" => {
-                ::tc_types::read_or_default(map, &mut self.cross_mlc_traffic_capacity)?
+                ::tc_types::read_coerced_or_default(
+                    map,
+                    &mut self.cross_mlc_traffic_capacity,
+                )?
             }
-            "Bindable" => ::tc_types::read_or_default(map, &mut self.bindable)?,
+            "Bindable" => ::tc_types::read_coerced_or_default(map, &mut self.bindable)?,
             "EnabledTime" => ::tc_types::read_or_default(map, &mut self.enabled_time)?,
             "ExpiredTime" => ::tc_types::read_or_default(map, &mut self.expired_time)?,
-            "Features" => ::tc_types::read_value(map, &mut self.features)?,
+            "Features" => ::tc_types::read_coerced(map, &mut self.features)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28443,14 +28696,16 @@ impl ::tc_types::ReadMembers for PlanInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Currency" => ::tc_types::read_or_default(map, &mut self.currency)?,
-            "Flux" => ::tc_types::read_or_default(map, &mut self.flux)?,
-            "Frequency" => ::tc_types::read_or_default(map, &mut self.frequency)?,
-            "PlanType" => ::tc_types::read_or_default(map, &mut self.plan_type)?,
-            "Price" => ::tc_types::read_or_default(map, &mut self.price)?,
-            "Request" => ::tc_types::read_or_default(map, &mut self.request)?,
-            "SiteNumber" => ::tc_types::read_or_default(map, &mut self.site_number)?,
-            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
+            "Currency" => ::tc_types::read_coerced_or_default(map, &mut self.currency)?,
+            "Flux" => ::tc_types::read_coerced_or_default(map, &mut self.flux)?,
+            "Frequency" => ::tc_types::read_coerced_or_default(map, &mut self.frequency)?,
+            "PlanType" => ::tc_types::read_coerced_or_default(map, &mut self.plan_type)?,
+            "Price" => ::tc_types::read_coerced_or_default(map, &mut self.price)?,
+            "Request" => ::tc_types::read_coerced_or_default(map, &mut self.request)?,
+            "SiteNumber" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.site_number)?
+            }
+            "Area" => ::tc_types::read_coerced_or_default(map, &mut self.area)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28513,8 +28768,8 @@ impl ::tc_types::ReadMembers for PostMaxSize {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "MaxSize" => ::tc_types::read_value(map, &mut self.max_size)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "MaxSize" => ::tc_types::read_coerced(map, &mut self.max_size)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28579,8 +28834,8 @@ impl ::tc_types::ReadMembers for PostMaxSizeParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
-            "MaxSize" => ::tc_types::read_value(map, &mut self.max_size)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
+            "MaxSize" => ::tc_types::read_coerced(map, &mut self.max_size)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28697,10 +28952,12 @@ impl ::tc_types::ReadMembers for PrefetchOriginLimit {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
-            "DomainName" => ::tc_types::read_or_default(map, &mut self.domain_name)?,
-            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
-            "Bandwidth" => ::tc_types::read_or_default(map, &mut self.bandwidth)?,
+            "ZoneId" => ::tc_types::read_coerced_or_default(map, &mut self.zone_id)?,
+            "DomainName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.domain_name)?
+            }
+            "Area" => ::tc_types::read_coerced_or_default(map, &mut self.area)?,
+            "Bandwidth" => ::tc_types::read_coerced_or_default(map, &mut self.bandwidth)?,
             "CreateTime" => ::tc_types::read_value(map, &mut self.create_time)?,
             "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
             _ => return Ok(false),
@@ -28769,8 +29026,8 @@ impl ::tc_types::ReadMembers for PrepaidPlanParam {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Period" => ::tc_types::read_value(map, &mut self.period)?,
-            "RenewFlag" => ::tc_types::read_value(map, &mut self.renew_flag)?,
+            "Period" => ::tc_types::read_coerced(map, &mut self.period)?,
+            "RenewFlag" => ::tc_types::read_coerced(map, &mut self.renew_flag)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28835,8 +29092,8 @@ impl ::tc_types::ReadMembers for PrivateParameter {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Value" => ::tc_types::read_coerced_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28890,7 +29147,7 @@ impl ::tc_types::ReadMembers for QUICParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28973,9 +29230,9 @@ impl ::tc_types::ReadMembers for QueryCondition {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
-            "Operator" => ::tc_types::read_or_default(map, &mut self.operator)?,
-            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "Key" => ::tc_types::read_coerced_or_default(map, &mut self.key)?,
+            "Operator" => ::tc_types::read_coerced_or_default(map, &mut self.operator)?,
+            "Value" => ::tc_types::read_coerced_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29056,9 +29313,9 @@ impl ::tc_types::ReadMembers for QueryString {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "Action" => ::tc_types::read_value(map, &mut self.action)?,
-            "Value" => ::tc_types::read_value(map, &mut self.value)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "Action" => ::tc_types::read_coerced(map, &mut self.action)?,
+            "Value" => ::tc_types::read_coerced(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29107,7 +29364,7 @@ impl ::tc_types::ReadMembers for Quic {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29203,12 +29460,12 @@ impl ::tc_types::ReadMembers for Quota {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Batch" => ::tc_types::read_or_default(map, &mut self.batch)?,
-            "Daily" => ::tc_types::read_or_default(map, &mut self.daily)?,
+            "Batch" => ::tc_types::read_coerced_or_default(map, &mut self.batch)?,
+            "Daily" => ::tc_types::read_coerced_or_default(map, &mut self.daily)?,
             "DailyAvailable" => {
-                ::tc_types::read_or_default(map, &mut self.daily_available)?
+                ::tc_types::read_coerced_or_default(map, &mut self.daily_available)?
             }
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29262,7 +29519,7 @@ impl ::tc_types::ReadMembers for RangeOriginPullParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29367,7 +29624,7 @@ impl ::tc_types::ReadMembers for RateLimitConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             "RateLimitUserRules" => {
                 ::tc_types::read_value(map, &mut self.rate_limit_user_rules)?
             }
@@ -29455,9 +29712,9 @@ impl ::tc_types::ReadMembers for RateLimitIntelligence {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
-            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
+            "RuleId" => ::tc_types::read_coerced(map, &mut self.rule_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29543,8 +29800,8 @@ impl ::tc_types::ReadMembers for RateLimitTemplate {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Mode" => ::tc_types::read_or_default(map, &mut self.mode)?,
-            "Action" => ::tc_types::read_value(map, &mut self.action)?,
+            "Mode" => ::tc_types::read_coerced_or_default(map, &mut self.mode)?,
+            "Action" => ::tc_types::read_coerced(map, &mut self.action)?,
             "RateLimitTemplateDetail" => {
                 ::tc_types::read_value(map, &mut self.rate_limit_template_detail)?
             }
@@ -29693,12 +29950,14 @@ impl ::tc_types::ReadMembers for RateLimitTemplateDetail {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Mode" => ::tc_types::read_or_default(map, &mut self.mode)?,
-            "ID" => ::tc_types::read_or_default(map, &mut self.id)?,
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
-            "PunishTime" => ::tc_types::read_or_default(map, &mut self.punish_time)?,
-            "Threshold" => ::tc_types::read_or_default(map, &mut self.threshold)?,
-            "Period" => ::tc_types::read_or_default(map, &mut self.period)?,
+            "Mode" => ::tc_types::read_coerced_or_default(map, &mut self.mode)?,
+            "ID" => ::tc_types::read_coerced_or_default(map, &mut self.id)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
+            "PunishTime" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.punish_time)?
+            }
+            "Threshold" => ::tc_types::read_coerced_or_default(map, &mut self.threshold)?,
+            "Period" => ::tc_types::read_coerced_or_default(map, &mut self.period)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29969,29 +30228,35 @@ impl ::tc_types::ReadMembers for RateLimitUserRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Threshold" => ::tc_types::read_or_default(map, &mut self.threshold)?,
-            "Period" => ::tc_types::read_or_default(map, &mut self.period)?,
-            "RuleName" => ::tc_types::read_or_default(map, &mut self.rule_name)?,
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
-            "PunishTime" => ::tc_types::read_or_default(map, &mut self.punish_time)?,
-            "PunishTimeUnit" => {
-                ::tc_types::read_or_default(map, &mut self.punish_time_unit)?
+            "Threshold" => ::tc_types::read_coerced_or_default(map, &mut self.threshold)?,
+            "Period" => ::tc_types::read_coerced_or_default(map, &mut self.period)?,
+            "RuleName" => ::tc_types::read_coerced_or_default(map, &mut self.rule_name)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
+            "PunishTime" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.punish_time)?
             }
-            "RuleStatus" => ::tc_types::read_or_default(map, &mut self.rule_status)?,
+            "PunishTimeUnit" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.punish_time_unit)?
+            }
+            "RuleStatus" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.rule_status)?
+            }
             "AclConditions" => {
                 ::tc_types::read_or_default(map, &mut self.acl_conditions)?
             }
-            "RulePriority" => ::tc_types::read_or_default(map, &mut self.rule_priority)?,
-            "RuleID" => ::tc_types::read_value(map, &mut self.rule_id)?,
-            "FreqFields" => ::tc_types::read_value(map, &mut self.freq_fields)?,
-            "UpdateTime" => ::tc_types::read_value(map, &mut self.update_time)?,
-            "FreqScope" => ::tc_types::read_value(map, &mut self.freq_scope)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "CustomResponseId" => {
-                ::tc_types::read_value(map, &mut self.custom_response_id)?
+            "RulePriority" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.rule_priority)?
             }
-            "ResponseCode" => ::tc_types::read_value(map, &mut self.response_code)?,
-            "RedirectUrl" => ::tc_types::read_value(map, &mut self.redirect_url)?,
+            "RuleID" => ::tc_types::read_coerced(map, &mut self.rule_id)?,
+            "FreqFields" => ::tc_types::read_coerced(map, &mut self.freq_fields)?,
+            "UpdateTime" => ::tc_types::read_coerced(map, &mut self.update_time)?,
+            "FreqScope" => ::tc_types::read_coerced(map, &mut self.freq_scope)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "CustomResponseId" => {
+                ::tc_types::read_coerced(map, &mut self.custom_response_id)?
+            }
+            "ResponseCode" => ::tc_types::read_coerced(map, &mut self.response_code)?,
+            "RedirectUrl" => ::tc_types::read_coerced(map, &mut self.redirect_url)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30214,19 +30479,19 @@ impl ::tc_types::ReadMembers for RateLimitingRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => ::tc_types::read_value(map, &mut self.id)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
-            "Mode" => ::tc_types::read_value(map, &mut self.mode)?,
-            "CountBy" => ::tc_types::read_value(map, &mut self.count_by)?,
+            "Id" => ::tc_types::read_coerced(map, &mut self.id)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "Condition" => ::tc_types::read_coerced(map, &mut self.condition)?,
+            "Mode" => ::tc_types::read_coerced(map, &mut self.mode)?,
+            "CountBy" => ::tc_types::read_coerced(map, &mut self.count_by)?,
             "MaxRequestThreshold" => {
-                ::tc_types::read_value(map, &mut self.max_request_threshold)?
+                ::tc_types::read_coerced(map, &mut self.max_request_threshold)?
             }
-            "CountingPeriod" => ::tc_types::read_value(map, &mut self.counting_period)?,
-            "ActionDuration" => ::tc_types::read_value(map, &mut self.action_duration)?,
+            "CountingPeriod" => ::tc_types::read_coerced(map, &mut self.counting_period)?,
+            "ActionDuration" => ::tc_types::read_coerced(map, &mut self.action_duration)?,
             "Action" => ::tc_types::read_value(map, &mut self.action)?,
-            "Priority" => ::tc_types::read_value(map, &mut self.priority)?,
-            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "Priority" => ::tc_types::read_coerced(map, &mut self.priority)?,
+            "Enabled" => ::tc_types::read_coerced(map, &mut self.enabled)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30567,16 +30832,18 @@ impl ::tc_types::ReadMembers for RealtimeLogDeliveryTask {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TaskId" => ::tc_types::read_or_default(map, &mut self.task_id)?,
-            "TaskName" => ::tc_types::read_or_default(map, &mut self.task_name)?,
+            "TaskId" => ::tc_types::read_coerced_or_default(map, &mut self.task_id)?,
+            "TaskName" => ::tc_types::read_coerced_or_default(map, &mut self.task_name)?,
             "DeliveryStatus" => {
-                ::tc_types::read_or_default(map, &mut self.delivery_status)?
+                ::tc_types::read_coerced_or_default(map, &mut self.delivery_status)?
             }
-            "TaskType" => ::tc_types::read_or_default(map, &mut self.task_type)?,
-            "EntityList" => ::tc_types::read_or_default(map, &mut self.entity_list)?,
-            "LogType" => ::tc_types::read_or_default(map, &mut self.log_type)?,
-            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
-            "Fields" => ::tc_types::read_or_default(map, &mut self.fields)?,
+            "TaskType" => ::tc_types::read_coerced_or_default(map, &mut self.task_type)?,
+            "EntityList" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.entity_list)?
+            }
+            "LogType" => ::tc_types::read_coerced_or_default(map, &mut self.log_type)?,
+            "Area" => ::tc_types::read_coerced_or_default(map, &mut self.area)?,
+            "Fields" => ::tc_types::read_coerced_or_default(map, &mut self.fields)?,
             "CustomFields" => ::tc_types::read_or_default(map, &mut self.custom_fields)?,
             "CustomExpressionFields" => {
                 ::tc_types::read_value(map, &mut self.custom_expression_fields)?
@@ -30584,7 +30851,7 @@ impl ::tc_types::ReadMembers for RealtimeLogDeliveryTask {
             "DeliveryConditions" => {
                 ::tc_types::read_or_default(map, &mut self.delivery_conditions)?
             }
-            "Sample" => ::tc_types::read_or_default(map, &mut self.sample)?,
+            "Sample" => ::tc_types::read_coerced_or_default(map, &mut self.sample)?,
             "LogFormat" => ::tc_types::read_value(map, &mut self.log_format)?,
             "CLS" => ::tc_types::read_value(map, &mut self.cls)?,
             "CustomEndpoint" => ::tc_types::read_value(map, &mut self.custom_endpoint)?,
@@ -30644,7 +30911,7 @@ impl ::tc_types::ReadMembers for RedirectActionParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "URL" => ::tc_types::read_or_default(map, &mut self.url)?,
+            "URL" => ::tc_types::read_coerced_or_default(map, &mut self.url)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30720,9 +30987,9 @@ impl ::tc_types::ReadMembers for ReferenceHolder {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
-            "Instance" => ::tc_types::read_or_default(map, &mut self.instance)?,
+            "ZoneId" => ::tc_types::read_coerced_or_default(map, &mut self.zone_id)?,
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
+            "Instance" => ::tc_types::read_coerced_or_default(map, &mut self.instance)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30771,7 +31038,7 @@ impl ::tc_types::ReadMembers for RenewFlag {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30836,8 +31103,10 @@ impl ::tc_types::ReadMembers for RequestBodyTransferTimeout {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "IdleTimeout" => ::tc_types::read_or_default(map, &mut self.idle_timeout)?,
-            "Enabled" => ::tc_types::read_or_default(map, &mut self.enabled)?,
+            "IdleTimeout" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.idle_timeout)?
+            }
+            "Enabled" => ::tc_types::read_coerced_or_default(map, &mut self.enabled)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30971,9 +31240,11 @@ impl ::tc_types::ReadMembers for RequestFieldsForException {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Scope" => ::tc_types::read_or_default(map, &mut self.scope)?,
-            "Condition" => ::tc_types::read_or_default(map, &mut self.condition)?,
-            "TargetField" => ::tc_types::read_or_default(map, &mut self.target_field)?,
+            "Scope" => ::tc_types::read_coerced_or_default(map, &mut self.scope)?,
+            "Condition" => ::tc_types::read_coerced_or_default(map, &mut self.condition)?,
+            "TargetField" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.target_field)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -31187,21 +31458,21 @@ impl ::tc_types::ReadMembers for Resource {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => ::tc_types::read_or_default(map, &mut self.id)?,
-            "PayMode" => ::tc_types::read_or_default(map, &mut self.pay_mode)?,
+            "Id" => ::tc_types::read_coerced_or_default(map, &mut self.id)?,
+            "PayMode" => ::tc_types::read_coerced_or_default(map, &mut self.pay_mode)?,
             "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
             "EnableTime" => ::tc_types::read_or_default(map, &mut self.enable_time)?,
             "ExpireTime" => ::tc_types::read_or_default(map, &mut self.expire_time)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
             "Sv" => ::tc_types::read_or_default(map, &mut self.sv)?,
             "AutoRenewFlag" => {
-                ::tc_types::read_or_default(map, &mut self.auto_renew_flag)?
+                ::tc_types::read_coerced_or_default(map, &mut self.auto_renew_flag)?
             }
-            "PlanId" => ::tc_types::read_or_default(map, &mut self.plan_id)?,
-            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
-            "Group" => ::tc_types::read_value(map, &mut self.group)?,
-            "ZoneNumber" => ::tc_types::read_value(map, &mut self.zone_number)?,
-            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "PlanId" => ::tc_types::read_coerced_or_default(map, &mut self.plan_id)?,
+            "Area" => ::tc_types::read_coerced_or_default(map, &mut self.area)?,
+            "Group" => ::tc_types::read_coerced(map, &mut self.group)?,
+            "ZoneNumber" => ::tc_types::read_coerced(map, &mut self.zone_number)?,
+            "Type" => ::tc_types::read_coerced(map, &mut self.r#type)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31287,9 +31558,9 @@ impl ::tc_types::ReadMembers for ResponseSpeedLimitParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Mode" => ::tc_types::read_or_default(map, &mut self.mode)?,
-            "MaxSpeed" => ::tc_types::read_or_default(map, &mut self.max_speed)?,
-            "StartAt" => ::tc_types::read_value(map, &mut self.start_at)?,
+            "Mode" => ::tc_types::read_coerced_or_default(map, &mut self.mode)?,
+            "MaxSpeed" => ::tc_types::read_coerced_or_default(map, &mut self.max_speed)?,
+            "StartAt" => ::tc_types::read_coerced(map, &mut self.start_at)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31352,8 +31623,12 @@ impl ::tc_types::ReadMembers for ReturnCustomPageActionParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ResponseCode" => ::tc_types::read_or_default(map, &mut self.response_code)?,
-            "ErrorPageId" => ::tc_types::read_or_default(map, &mut self.error_page_id)?,
+            "ResponseCode" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.response_code)?
+            }
+            "ErrorPageId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.error_page_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -31419,7 +31694,7 @@ impl ::tc_types::ReadMembers for RewriteAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
             "Parameters" => ::tc_types::read_or_default(map, &mut self.parameters)?,
             _ => return Ok(false),
         }
@@ -31623,7 +31898,7 @@ impl ::tc_types::ReadMembers for RuleBranch {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Condition" => ::tc_types::read_value(map, &mut self.condition)?,
+            "Condition" => ::tc_types::read_coerced(map, &mut self.condition)?,
             "Actions" => ::tc_types::read_value(map, &mut self.actions)?,
             "SubRules" => ::tc_types::read_value(map, &mut self.sub_rules)?,
             _ => return Ok(false),
@@ -31776,13 +32051,19 @@ impl ::tc_types::ReadMembers for RuleChoicePropertiesItem {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
-            "ChoicesValue" => ::tc_types::read_or_default(map, &mut self.choices_value)?,
-            "Min" => ::tc_types::read_or_default(map, &mut self.min)?,
-            "Max" => ::tc_types::read_or_default(map, &mut self.max)?,
-            "IsMultiple" => ::tc_types::read_or_default(map, &mut self.is_multiple)?,
-            "IsAllowEmpty" => ::tc_types::read_or_default(map, &mut self.is_allow_empty)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
+            "ChoicesValue" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.choices_value)?
+            }
+            "Min" => ::tc_types::read_coerced_or_default(map, &mut self.min)?,
+            "Max" => ::tc_types::read_coerced_or_default(map, &mut self.max)?,
+            "IsMultiple" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.is_multiple)?
+            }
+            "IsAllowEmpty" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.is_allow_empty)?
+            }
             "ExtraParameter" => {
                 ::tc_types::read_or_default(map, &mut self.extra_parameter)?
             }
@@ -31859,9 +32140,11 @@ impl ::tc_types::ReadMembers for RuleCodeActionParams {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StatusCode" => ::tc_types::read_or_default(map, &mut self.status_code)?,
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Values" => ::tc_types::read_or_default(map, &mut self.values)?,
+            "StatusCode" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.status_code)?
+            }
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Values" => ::tc_types::read_coerced_or_default(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32004,12 +32287,14 @@ impl ::tc_types::ReadMembers for RuleCondition {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Operator" => ::tc_types::read_or_default(map, &mut self.operator)?,
-            "Target" => ::tc_types::read_or_default(map, &mut self.target)?,
-            "Values" => ::tc_types::read_value(map, &mut self.values)?,
-            "IgnoreCase" => ::tc_types::read_value(map, &mut self.ignore_case)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "IgnoreNameCase" => ::tc_types::read_value(map, &mut self.ignore_name_case)?,
+            "Operator" => ::tc_types::read_coerced_or_default(map, &mut self.operator)?,
+            "Target" => ::tc_types::read_coerced_or_default(map, &mut self.target)?,
+            "Values" => ::tc_types::read_coerced(map, &mut self.values)?,
+            "IgnoreCase" => ::tc_types::read_coerced(map, &mut self.ignore_case)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "IgnoreNameCase" => {
+                ::tc_types::read_coerced(map, &mut self.ignore_name_case)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -32679,7 +32964,7 @@ impl ::tc_types::ReadMembers for RuleEngineAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
             "CacheParameters" => ::tc_types::read_value(map, &mut self.cache_parameters)?,
             "CacheKeyParameters" => {
                 ::tc_types::read_value(map, &mut self.cache_key_parameters)?
@@ -32905,12 +33190,12 @@ impl ::tc_types::ReadMembers for RuleEngineCustomAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ActionId" => ::tc_types::read_or_default(map, &mut self.action_id)?,
-            "Name" => ::tc_types::read_value(map, &mut self.name)?,
-            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "ActionId" => ::tc_types::read_coerced_or_default(map, &mut self.action_id)?,
+            "Name" => ::tc_types::read_coerced(map, &mut self.name)?,
+            "Description" => ::tc_types::read_coerced(map, &mut self.description)?,
             "Parameters" => ::tc_types::read_value(map, &mut self.parameters)?,
             "SupportedConditions" => {
-                ::tc_types::read_value(map, &mut self.supported_conditions)?
+                ::tc_types::read_coerced(map, &mut self.supported_conditions)?
             }
             _ => return Ok(false),
         }
@@ -33165,22 +33450,24 @@ impl ::tc_types::ReadMembers for RuleEngineCustomActionParameterSchema {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "ValueType" => ::tc_types::read_or_default(map, &mut self.value_type)?,
-            "Description" => ::tc_types::read_value(map, &mut self.description)?,
-            "Default" => ::tc_types::read_value(map, &mut self.default)?,
-            "Unit" => ::tc_types::read_value(map, &mut self.unit)?,
-            "Required" => ::tc_types::read_value(map, &mut self.required)?,
-            "MinValue" => ::tc_types::read_value(map, &mut self.min_value)?,
-            "MaxValue" => ::tc_types::read_value(map, &mut self.max_value)?,
-            "MinLength" => ::tc_types::read_value(map, &mut self.min_length)?,
-            "MaxLength" => ::tc_types::read_value(map, &mut self.max_length)?,
-            "MinItems" => ::tc_types::read_value(map, &mut self.min_items)?,
-            "MaxItems" => ::tc_types::read_value(map, &mut self.max_items)?,
-            "UniqueItems" => ::tc_types::read_value(map, &mut self.unique_items)?,
-            "AllowedPattern" => ::tc_types::read_value(map, &mut self.allowed_pattern)?,
-            "AllowedValues" => ::tc_types::read_value(map, &mut self.allowed_values)?,
-            "MultipleOf" => ::tc_types::read_value(map, &mut self.multiple_of)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "ValueType" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.value_type)?
+            }
+            "Description" => ::tc_types::read_coerced(map, &mut self.description)?,
+            "Default" => ::tc_types::read_coerced(map, &mut self.default)?,
+            "Unit" => ::tc_types::read_coerced(map, &mut self.unit)?,
+            "Required" => ::tc_types::read_coerced(map, &mut self.required)?,
+            "MinValue" => ::tc_types::read_coerced(map, &mut self.min_value)?,
+            "MaxValue" => ::tc_types::read_coerced(map, &mut self.max_value)?,
+            "MinLength" => ::tc_types::read_coerced(map, &mut self.min_length)?,
+            "MaxLength" => ::tc_types::read_coerced(map, &mut self.max_length)?,
+            "MinItems" => ::tc_types::read_coerced(map, &mut self.min_items)?,
+            "MaxItems" => ::tc_types::read_coerced(map, &mut self.max_items)?,
+            "UniqueItems" => ::tc_types::read_coerced(map, &mut self.unique_items)?,
+            "AllowedPattern" => ::tc_types::read_coerced(map, &mut self.allowed_pattern)?,
+            "AllowedValues" => ::tc_types::read_coerced(map, &mut self.allowed_values)?,
+            "MultipleOf" => ::tc_types::read_coerced(map, &mut self.multiple_of)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33296,12 +33583,12 @@ impl ::tc_types::ReadMembers for RuleEngineItem {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Status" => ::tc_types::read_value(map, &mut self.status)?,
-            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
-            "RuleName" => ::tc_types::read_value(map, &mut self.rule_name)?,
-            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
+            "RuleId" => ::tc_types::read_coerced(map, &mut self.rule_id)?,
+            "RuleName" => ::tc_types::read_coerced(map, &mut self.rule_name)?,
+            "Description" => ::tc_types::read_coerced(map, &mut self.description)?,
             "Branches" => ::tc_types::read_value(map, &mut self.branches)?,
-            "RulePriority" => ::tc_types::read_value(map, &mut self.rule_priority)?,
+            "RulePriority" => ::tc_types::read_coerced(map, &mut self.rule_priority)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33366,7 +33653,7 @@ impl ::tc_types::ReadMembers for RuleEngineSubRule {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Branches" => ::tc_types::read_value(map, &mut self.branches)?,
-            "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "Description" => ::tc_types::read_coerced(map, &mut self.description)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33451,9 +33738,9 @@ impl ::tc_types::ReadMembers for RuleExtraParameter {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Id" => ::tc_types::read_or_default(map, &mut self.id)?,
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
-            "Choices" => ::tc_types::read_or_default(map, &mut self.choices)?,
+            "Id" => ::tc_types::read_coerced_or_default(map, &mut self.id)?,
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
+            "Choices" => ::tc_types::read_coerced_or_default(map, &mut self.choices)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33563,12 +33850,14 @@ impl ::tc_types::ReadMembers for RuleItem {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
-            "RuleName" => ::tc_types::read_or_default(map, &mut self.rule_name)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "RuleId" => ::tc_types::read_coerced_or_default(map, &mut self.rule_id)?,
+            "RuleName" => ::tc_types::read_coerced_or_default(map, &mut self.rule_name)?,
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
             "Rules" => ::tc_types::read_or_default(map, &mut self.rules)?,
-            "RulePriority" => ::tc_types::read_or_default(map, &mut self.rule_priority)?,
-            "Tags" => ::tc_types::read_or_default(map, &mut self.tags)?,
+            "RulePriority" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.rule_priority)?
+            }
+            "Tags" => ::tc_types::read_coerced_or_default(map, &mut self.tags)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33631,8 +33920,8 @@ impl ::tc_types::ReadMembers for RuleNormalActionParams {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Values" => ::tc_types::read_or_default(map, &mut self.values)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Values" => ::tc_types::read_coerced_or_default(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33710,9 +33999,9 @@ impl ::tc_types::ReadMembers for RuleRewriteActionParams {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Values" => ::tc_types::read_or_default(map, &mut self.values)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Values" => ::tc_types::read_coerced_or_default(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33868,13 +34157,19 @@ impl ::tc_types::ReadMembers for RulesProperties {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Min" => ::tc_types::read_or_default(map, &mut self.min)?,
-            "ChoicesValue" => ::tc_types::read_or_default(map, &mut self.choices_value)?,
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
-            "Max" => ::tc_types::read_or_default(map, &mut self.max)?,
-            "IsMultiple" => ::tc_types::read_or_default(map, &mut self.is_multiple)?,
-            "IsAllowEmpty" => ::tc_types::read_or_default(map, &mut self.is_allow_empty)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Min" => ::tc_types::read_coerced_or_default(map, &mut self.min)?,
+            "ChoicesValue" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.choices_value)?
+            }
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
+            "Max" => ::tc_types::read_coerced_or_default(map, &mut self.max)?,
+            "IsMultiple" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.is_multiple)?
+            }
+            "IsAllowEmpty" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.is_allow_empty)?
+            }
             "ChoiceProperties" => {
                 ::tc_types::read_or_default(map, &mut self.choice_properties)?
             }
@@ -33974,7 +34269,7 @@ impl ::tc_types::ReadMembers for RulesSettingAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => ::tc_types::read_or_default(map, &mut self.action)?,
+            "Action" => ::tc_types::read_coerced_or_default(map, &mut self.action)?,
             "Properties" => ::tc_types::read_or_default(map, &mut self.properties)?,
             _ => return Ok(false),
         }
@@ -34092,12 +34387,14 @@ impl ::tc_types::ReadMembers for S3 {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Endpoint" => ::tc_types::read_or_default(map, &mut self.endpoint)?,
-            "Region" => ::tc_types::read_or_default(map, &mut self.region)?,
-            "Bucket" => ::tc_types::read_or_default(map, &mut self.bucket)?,
-            "AccessId" => ::tc_types::read_or_default(map, &mut self.access_id)?,
-            "AccessKey" => ::tc_types::read_or_default(map, &mut self.access_key)?,
-            "CompressType" => ::tc_types::read_value(map, &mut self.compress_type)?,
+            "Endpoint" => ::tc_types::read_coerced_or_default(map, &mut self.endpoint)?,
+            "Region" => ::tc_types::read_coerced_or_default(map, &mut self.region)?,
+            "Bucket" => ::tc_types::read_coerced_or_default(map, &mut self.bucket)?,
+            "AccessId" => ::tc_types::read_coerced_or_default(map, &mut self.access_id)?,
+            "AccessKey" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.access_key)?
+            }
+            "CompressType" => ::tc_types::read_coerced(map, &mut self.compress_type)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34240,7 +34537,7 @@ impl ::tc_types::ReadMembers for SecEntry {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
+            "Key" => ::tc_types::read_coerced_or_default(map, &mut self.key)?,
             "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
@@ -34337,11 +34634,11 @@ impl ::tc_types::ReadMembers for SecEntryValue {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Metric" => ::tc_types::read_or_default(map, &mut self.metric)?,
+            "Metric" => ::tc_types::read_coerced_or_default(map, &mut self.metric)?,
             "Detail" => ::tc_types::read_or_default(map, &mut self.detail)?,
-            "Max" => ::tc_types::read_or_default(map, &mut self.max)?,
-            "Avg" => ::tc_types::read_or_default(map, &mut self.avg)?,
-            "Sum" => ::tc_types::read_or_default(map, &mut self.sum)?,
+            "Max" => ::tc_types::read_coerced_or_default(map, &mut self.max)?,
+            "Avg" => ::tc_types::read_coerced_or_default(map, &mut self.avg)?,
+            "Sum" => ::tc_types::read_coerced_or_default(map, &mut self.sum)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34488,7 +34785,7 @@ impl ::tc_types::ReadMembers for SecurityAction {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
             "DenyActionParameters" => {
                 ::tc_types::read_value(map, &mut self.deny_action_parameters)?
             }
@@ -34930,9 +35227,13 @@ impl ::tc_types::ReadMembers for SecurityPolicyTemplateInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
-            "TemplateId" => ::tc_types::read_or_default(map, &mut self.template_id)?,
-            "TemplateName" => ::tc_types::read_or_default(map, &mut self.template_name)?,
+            "ZoneId" => ::tc_types::read_coerced_or_default(map, &mut self.zone_id)?,
+            "TemplateId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.template_id)?
+            }
+            "TemplateName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.template_name)?
+            }
             "BindDomains" => ::tc_types::read_value(map, &mut self.bind_domains)?,
             _ => return Ok(false),
         }
@@ -34996,7 +35297,9 @@ impl ::tc_types::ReadMembers for SecurityTemplateBinding {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TemplateId" => ::tc_types::read_or_default(map, &mut self.template_id)?,
+            "TemplateId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.template_id)?
+            }
             "TemplateScope" => ::tc_types::read_value(map, &mut self.template_scope)?,
             _ => return Ok(false),
         }
@@ -35046,7 +35349,7 @@ impl ::tc_types::ReadMembers for SecurityType {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35115,7 +35418,7 @@ impl ::tc_types::ReadMembers for SecurityWeightedAction {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "SecurityAction" => ::tc_types::read_value(map, &mut self.security_action)?,
-            "Weight" => ::tc_types::read_value(map, &mut self.weight)?,
+            "Weight" => ::tc_types::read_coerced(map, &mut self.weight)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35245,13 +35548,13 @@ impl ::tc_types::ReadMembers for ServerCertInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CertId" => ::tc_types::read_or_default(map, &mut self.cert_id)?,
-            "Alias" => ::tc_types::read_value(map, &mut self.alias)?,
-            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
+            "CertId" => ::tc_types::read_coerced_or_default(map, &mut self.cert_id)?,
+            "Alias" => ::tc_types::read_coerced(map, &mut self.alias)?,
+            "Type" => ::tc_types::read_coerced(map, &mut self.r#type)?,
             "ExpireTime" => ::tc_types::read_value(map, &mut self.expire_time)?,
             "DeployTime" => ::tc_types::read_value(map, &mut self.deploy_time)?,
-            "SignAlgo" => ::tc_types::read_value(map, &mut self.sign_algo)?,
-            "CommonName" => ::tc_types::read_value(map, &mut self.common_name)?,
+            "SignAlgo" => ::tc_types::read_coerced(map, &mut self.sign_algo)?,
+            "CommonName" => ::tc_types::read_coerced(map, &mut self.common_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35359,7 +35662,7 @@ impl ::tc_types::ReadMembers for SessionRateControl {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => ::tc_types::read_value(map, &mut self.enabled)?,
+            "Enabled" => ::tc_types::read_coerced(map, &mut self.enabled)?,
             "HighRateSessionAction" => {
                 ::tc_types::read_value(map, &mut self.high_rate_session_action)?
             }
@@ -35419,7 +35722,7 @@ impl ::tc_types::ReadMembers for SetContentIdentifierParameters {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ContentIdentifier" => {
-                ::tc_types::read_value(map, &mut self.content_identifier)?
+                ::tc_types::read_coerced(map, &mut self.content_identifier)?
             }
             _ => return Ok(false),
         }
@@ -35480,8 +35783,8 @@ impl ::tc_types::ReadMembers for SetParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Value" => ::tc_types::read_coerced_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35594,12 +35897,16 @@ impl ::tc_types::ReadMembers for SharedCNAMEInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
-            "SharedCNAME" => ::tc_types::read_or_default(map, &mut self.shared_cname)?,
-            "Description" => ::tc_types::read_or_default(map, &mut self.description)?,
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
+            "SharedCNAME" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.shared_cname)?
+            }
+            "Description" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.description)?
+            }
             "IPSSLConfig" => ::tc_types::read_value(map, &mut self.ipssl_config)?,
             "BindDomainCount" => {
-                ::tc_types::read_or_default(map, &mut self.bind_domain_count)?
+                ::tc_types::read_coerced_or_default(map, &mut self.bind_domain_count)?
             }
             "AccelerationDomains" => {
                 ::tc_types::read_or_default(map, &mut self.acceleration_domains)?
@@ -35654,7 +35961,7 @@ impl ::tc_types::ReadMembers for ShieldParameters {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "ShieldSpaceId" => {
-                ::tc_types::read_or_default(map, &mut self.shield_space_id)?
+                ::tc_types::read_coerced_or_default(map, &mut self.shield_space_id)?
             }
             _ => return Ok(false),
         }
@@ -35876,12 +36183,14 @@ impl ::tc_types::ReadMembers for SiteFailover {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Mode" => ::tc_types::read_or_default(map, &mut self.mode)?,
-            "Origin" => ::tc_types::read_value(map, &mut self.origin)?,
-            "OriginProtocol" => ::tc_types::read_value(map, &mut self.origin_protocol)?,
-            "HTTPOriginPort" => ::tc_types::read_value(map, &mut self.http_origin_port)?,
+            "Mode" => ::tc_types::read_coerced_or_default(map, &mut self.mode)?,
+            "Origin" => ::tc_types::read_coerced(map, &mut self.origin)?,
+            "OriginProtocol" => ::tc_types::read_coerced(map, &mut self.origin_protocol)?,
+            "HTTPOriginPort" => {
+                ::tc_types::read_coerced(map, &mut self.http_origin_port)?
+            }
             "HTTPSOriginPort" => {
-                ::tc_types::read_value(map, &mut self.https_origin_port)?
+                ::tc_types::read_coerced(map, &mut self.https_origin_port)?
             }
             "UpstreamHostHeader" => {
                 ::tc_types::read_value(map, &mut self.upstream_host_header)?
@@ -35895,13 +36204,15 @@ impl ::tc_types::ReadMembers for SiteFailover {
             "UpstreamHTTP2Parameters" => {
                 ::tc_types::read_value(map, &mut self.upstream_http2_parameters)?
             }
-            "PrivateAccess" => ::tc_types::read_value(map, &mut self.private_access)?,
+            "PrivateAccess" => ::tc_types::read_coerced(map, &mut self.private_access)?,
             "PrivateParameters" => {
                 ::tc_types::read_value(map, &mut self.private_parameters)?
             }
-            "RedirectURL" => ::tc_types::read_value(map, &mut self.redirect_url)?,
-            "ResponsePageId" => ::tc_types::read_value(map, &mut self.response_page_id)?,
-            "StatusCode" => ::tc_types::read_value(map, &mut self.status_code)?,
+            "RedirectURL" => ::tc_types::read_coerced(map, &mut self.redirect_url)?,
+            "ResponsePageId" => {
+                ::tc_types::read_coerced(map, &mut self.response_page_id)?
+            }
+            "StatusCode" => ::tc_types::read_coerced(map, &mut self.status_code)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35974,7 +36285,10 @@ impl ::tc_types::ReadMembers for SiteFailoverParameters {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "SiteFailoverStatusCodes" => {
-                ::tc_types::read_or_default(map, &mut self.site_failover_status_codes)?
+                ::tc_types::read_coerced_or_default(
+                    map,
+                    &mut self.site_failover_status_codes,
+                )?
             }
             "SiteFailoverParams" => {
                 ::tc_types::read_or_default(map, &mut self.site_failover_params)?
@@ -36112,14 +36426,14 @@ impl ::tc_types::ReadMembers for SkipCondition {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
-            "Selector" => ::tc_types::read_or_default(map, &mut self.selector)?,
-            "MatchFromType" => ::tc_types::read_value(map, &mut self.match_from_type)?,
-            "MatchFrom" => ::tc_types::read_value(map, &mut self.match_from)?,
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
+            "Selector" => ::tc_types::read_coerced_or_default(map, &mut self.selector)?,
+            "MatchFromType" => ::tc_types::read_coerced(map, &mut self.match_from_type)?,
+            "MatchFrom" => ::tc_types::read_coerced(map, &mut self.match_from)?,
             "MatchContentType" => {
-                ::tc_types::read_value(map, &mut self.match_content_type)?
+                ::tc_types::read_coerced(map, &mut self.match_content_type)?
             }
-            "MatchContent" => ::tc_types::read_value(map, &mut self.match_content)?,
+            "MatchContent" => ::tc_types::read_coerced(map, &mut self.match_content)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36237,8 +36551,8 @@ impl ::tc_types::ReadMembers for SlowAttackDefense {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Enabled" => ::tc_types::read_or_default(map, &mut self.enabled)?,
-            "Id" => ::tc_types::read_value(map, &mut self.id)?,
+            "Enabled" => ::tc_types::read_coerced_or_default(map, &mut self.enabled)?,
+            "Id" => ::tc_types::read_coerced(map, &mut self.id)?,
             "Action" => ::tc_types::read_value(map, &mut self.action)?,
             "MinimalRequestBodyTransferRate" => {
                 ::tc_types::read_value(
@@ -36355,13 +36669,13 @@ impl ::tc_types::ReadMembers for SlowPostConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             "FirstPartConfig" => {
                 ::tc_types::read_value(map, &mut self.first_part_config)?
             }
             "SlowRateConfig" => ::tc_types::read_value(map, &mut self.slow_rate_config)?,
-            "Action" => ::tc_types::read_value(map, &mut self.action)?,
-            "RuleId" => ::tc_types::read_value(map, &mut self.rule_id)?,
+            "Action" => ::tc_types::read_coerced(map, &mut self.action)?,
+            "RuleId" => ::tc_types::read_coerced(map, &mut self.rule_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36434,9 +36748,9 @@ impl ::tc_types::ReadMembers for SlowRateConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
-            "Threshold" => ::tc_types::read_value(map, &mut self.threshold)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "Interval" => ::tc_types::read_coerced(map, &mut self.interval)?,
+            "Threshold" => ::tc_types::read_coerced(map, &mut self.threshold)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36485,7 +36799,7 @@ impl ::tc_types::ReadMembers for SmartRouting {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36539,7 +36853,7 @@ impl ::tc_types::ReadMembers for SmartRoutingParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -36706,9 +37020,9 @@ impl ::tc_types::ReadMembers for StandardDebug {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             "AllowClientIPList" => {
-                ::tc_types::read_or_default(map, &mut self.allow_client_ip_list)?
+                ::tc_types::read_coerced_or_default(map, &mut self.allow_client_ip_list)?
             }
             "ExpireTime" => ::tc_types::read_or_default(map, &mut self.expire_time)?,
             _ => return Ok(false),
@@ -36793,9 +37107,9 @@ impl ::tc_types::ReadMembers for StandardDebugParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             "AllowClientIPList" => {
-                ::tc_types::read_value(map, &mut self.allow_client_ip_list)?
+                ::tc_types::read_coerced(map, &mut self.allow_client_ip_list)?
             }
             "Expires" => ::tc_types::read_value(map, &mut self.expires)?,
             _ => return Ok(false),
@@ -36857,8 +37171,8 @@ impl ::tc_types::ReadMembers for StatusCodeCacheParam {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "StatusCode" => ::tc_types::read_value(map, &mut self.status_code)?,
-            "CacheTime" => ::tc_types::read_value(map, &mut self.cache_time)?,
+            "StatusCode" => ::tc_types::read_coerced(map, &mut self.status_code)?,
+            "CacheTime" => ::tc_types::read_coerced(map, &mut self.cache_time)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37042,7 +37356,7 @@ impl ::tc_types::ReadMembers for SubRuleItem {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Rules" => ::tc_types::read_or_default(map, &mut self.rules)?,
-            "Tags" => ::tc_types::read_value(map, &mut self.tags)?,
+            "Tags" => ::tc_types::read_coerced(map, &mut self.tags)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37161,11 +37475,13 @@ impl ::tc_types::ReadMembers for Sv {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
-            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
-            "Pack" => ::tc_types::read_value(map, &mut self.pack)?,
-            "InstanceId" => ::tc_types::read_value(map, &mut self.instance_id)?,
-            "ProtectionSpecs" => ::tc_types::read_value(map, &mut self.protection_specs)?,
+            "Key" => ::tc_types::read_coerced_or_default(map, &mut self.key)?,
+            "Value" => ::tc_types::read_coerced_or_default(map, &mut self.value)?,
+            "Pack" => ::tc_types::read_coerced(map, &mut self.pack)?,
+            "InstanceId" => ::tc_types::read_coerced(map, &mut self.instance_id)?,
+            "ProtectionSpecs" => {
+                ::tc_types::read_coerced(map, &mut self.protection_specs)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37220,7 +37536,9 @@ impl ::tc_types::ReadMembers for SwitchConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "WebSwitch" => ::tc_types::read_or_default(map, &mut self.web_switch)?,
+            "WebSwitch" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.web_switch)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37283,8 +37601,12 @@ impl ::tc_types::ReadMembers for TCCaptchaOption {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CaptchaAppId" => ::tc_types::read_or_default(map, &mut self.captcha_app_id)?,
-            "AppSecretKey" => ::tc_types::read_or_default(map, &mut self.app_secret_key)?,
+            "CaptchaAppId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.captcha_app_id)?
+            }
+            "AppSecretKey" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.app_secret_key)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37366,9 +37688,9 @@ impl ::tc_types::ReadMembers for TCEOCaptchaOption {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "CaptchaMode" => ::tc_types::read_value(map, &mut self.captcha_mode)?,
+            "CaptchaMode" => ::tc_types::read_coerced(map, &mut self.captcha_mode)?,
             "MobileCaptchaMode" => {
-                ::tc_types::read_value(map, &mut self.mobile_captcha_mode)?
+                ::tc_types::read_coerced(map, &mut self.mobile_captcha_mode)?
             }
             _ => return Ok(false),
         }
@@ -37437,8 +37759,8 @@ impl ::tc_types::ReadMembers for TCRCEOption {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Channel" => ::tc_types::read_or_default(map, &mut self.channel)?,
-            "Region" => ::tc_types::read_value(map, &mut self.region)?,
+            "Channel" => ::tc_types::read_coerced_or_default(map, &mut self.channel)?,
+            "Region" => ::tc_types::read_coerced(map, &mut self.region)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37514,8 +37836,8 @@ impl ::tc_types::ReadMembers for TLSConfigParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Version" => ::tc_types::read_value(map, &mut self.version)?,
-            "CipherSuite" => ::tc_types::read_value(map, &mut self.cipher_suite)?,
+            "Version" => ::tc_types::read_coerced(map, &mut self.version)?,
+            "CipherSuite" => ::tc_types::read_coerced(map, &mut self.cipher_suite)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37577,8 +37899,8 @@ impl ::tc_types::ReadMembers for Tag {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TagKey" => ::tc_types::read_or_default(map, &mut self.tag_key)?,
-            "TagValue" => ::tc_types::read_or_default(map, &mut self.tag_value)?,
+            "TagKey" => ::tc_types::read_coerced_or_default(map, &mut self.tag_key)?,
+            "TagValue" => ::tc_types::read_coerced_or_default(map, &mut self.tag_value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37766,15 +38088,15 @@ impl ::tc_types::ReadMembers for Task {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "JobId" => ::tc_types::read_or_default(map, &mut self.job_id)?,
-            "Target" => ::tc_types::read_or_default(map, &mut self.target)?,
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
-            "Method" => ::tc_types::read_value(map, &mut self.method)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
+            "JobId" => ::tc_types::read_coerced_or_default(map, &mut self.job_id)?,
+            "Target" => ::tc_types::read_coerced_or_default(map, &mut self.target)?,
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
+            "Method" => ::tc_types::read_coerced(map, &mut self.method)?,
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
             "CreateTime" => ::tc_types::read_or_default(map, &mut self.create_time)?,
             "UpdateTime" => ::tc_types::read_or_default(map, &mut self.update_time)?,
-            "FailType" => ::tc_types::read_value(map, &mut self.fail_type)?,
-            "FailMessage" => ::tc_types::read_value(map, &mut self.fail_message)?,
+            "FailType" => ::tc_types::read_coerced(map, &mut self.fail_type)?,
+            "FailMessage" => ::tc_types::read_coerced(map, &mut self.fail_message)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37837,8 +38159,12 @@ impl ::tc_types::ReadMembers for TemplateConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TemplateId" => ::tc_types::read_or_default(map, &mut self.template_id)?,
-            "TemplateName" => ::tc_types::read_or_default(map, &mut self.template_name)?,
+            "TemplateId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.template_id)?
+            }
+            "TemplateName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.template_name)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37903,7 +38229,7 @@ impl ::tc_types::ReadMembers for TemplateScope {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ZoneId" => ::tc_types::read_coerced(map, &mut self.zone_id)?,
             "EntityStatus" => ::tc_types::read_value(map, &mut self.entity_status)?,
             _ => return Ok(false),
         }
@@ -37964,8 +38290,8 @@ impl ::tc_types::ReadMembers for TimingDataItem {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Timestamp" => ::tc_types::read_or_default(map, &mut self.timestamp)?,
-            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "Timestamp" => ::tc_types::read_coerced_or_default(map, &mut self.timestamp)?,
+            "Value" => ::tc_types::read_coerced_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38042,7 +38368,7 @@ impl ::tc_types::ReadMembers for TimingDataRecord {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TypeKey" => ::tc_types::read_or_default(map, &mut self.type_key)?,
+            "TypeKey" => ::tc_types::read_coerced_or_default(map, &mut self.type_key)?,
             "TypeValue" => ::tc_types::read_or_default(map, &mut self.type_value)?,
             "FloatTypeValue" => ::tc_types::read_value(map, &mut self.float_type_value)?,
             _ => return Ok(false),
@@ -38147,10 +38473,12 @@ impl ::tc_types::ReadMembers for TimingTypeValue {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Sum" => ::tc_types::read_or_default(map, &mut self.sum)?,
-            "Max" => ::tc_types::read_or_default(map, &mut self.max)?,
-            "Avg" => ::tc_types::read_or_default(map, &mut self.avg)?,
-            "MetricName" => ::tc_types::read_or_default(map, &mut self.metric_name)?,
+            "Sum" => ::tc_types::read_coerced_or_default(map, &mut self.sum)?,
+            "Max" => ::tc_types::read_coerced_or_default(map, &mut self.max)?,
+            "Avg" => ::tc_types::read_coerced_or_default(map, &mut self.avg)?,
+            "MetricName" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.metric_name)?
+            }
             "Detail" => ::tc_types::read_or_default(map, &mut self.detail)?,
             _ => return Ok(false),
         }
@@ -38217,7 +38545,7 @@ impl ::tc_types::ReadMembers for TopDataRecord {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TypeKey" => ::tc_types::read_or_default(map, &mut self.type_key)?,
+            "TypeKey" => ::tc_types::read_coerced_or_default(map, &mut self.type_key)?,
             "DetailData" => ::tc_types::read_or_default(map, &mut self.detail_data)?,
             _ => return Ok(false),
         }
@@ -38275,8 +38603,8 @@ impl ::tc_types::ReadMembers for TopDetailData {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
-            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "Key" => ::tc_types::read_coerced_or_default(map, &mut self.key)?,
+            "Value" => ::tc_types::read_coerced_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38339,7 +38667,7 @@ impl ::tc_types::ReadMembers for TopEntry {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
+            "Key" => ::tc_types::read_coerced_or_default(map, &mut self.key)?,
             "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
@@ -38397,8 +38725,8 @@ impl ::tc_types::ReadMembers for TopEntryValue {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Count" => ::tc_types::read_or_default(map, &mut self.count)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Count" => ::tc_types::read_coerced_or_default(map, &mut self.count)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38482,9 +38810,9 @@ impl ::tc_types::ReadMembers for URLPath {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Action" => ::tc_types::read_value(map, &mut self.action)?,
-            "Regex" => ::tc_types::read_value(map, &mut self.regex)?,
-            "Value" => ::tc_types::read_value(map, &mut self.value)?,
+            "Action" => ::tc_types::read_coerced(map, &mut self.action)?,
+            "Regex" => ::tc_types::read_coerced(map, &mut self.regex)?,
+            "Value" => ::tc_types::read_coerced(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38627,8 +38955,8 @@ impl ::tc_types::ReadMembers for UpstreamFollowRedirectParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
-            "MaxTimes" => ::tc_types::read_value(map, &mut self.max_times)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
+            "MaxTimes" => ::tc_types::read_coerced(map, &mut self.max_times)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38682,7 +39010,7 @@ impl ::tc_types::ReadMembers for UpstreamHTTP2Parameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38731,7 +39059,7 @@ impl ::tc_types::ReadMembers for UpstreamHttp2 {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38825,9 +39153,9 @@ impl ::tc_types::ReadMembers for UpstreamRequestCookie {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
-            "Action" => ::tc_types::read_value(map, &mut self.action)?,
-            "Values" => ::tc_types::read_value(map, &mut self.values)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
+            "Action" => ::tc_types::read_coerced(map, &mut self.action)?,
+            "Values" => ::tc_types::read_coerced(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38982,9 +39310,9 @@ impl ::tc_types::ReadMembers for UpstreamRequestQueryString {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
-            "Action" => ::tc_types::read_value(map, &mut self.action)?,
-            "Values" => ::tc_types::read_value(map, &mut self.values)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
+            "Action" => ::tc_types::read_coerced(map, &mut self.action)?,
+            "Values" => ::tc_types::read_coerced(map, &mut self.values)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39072,10 +39400,10 @@ impl ::tc_types::ReadMembers for UpstreamURLRewriteParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
-            "Action" => ::tc_types::read_value(map, &mut self.action)?,
-            "Value" => ::tc_types::read_value(map, &mut self.value)?,
-            "Regex" => ::tc_types::read_value(map, &mut self.regex)?,
+            "Type" => ::tc_types::read_coerced(map, &mut self.r#type)?,
+            "Action" => ::tc_types::read_coerced(map, &mut self.action)?,
+            "Value" => ::tc_types::read_coerced(map, &mut self.value)?,
+            "Regex" => ::tc_types::read_coerced(map, &mut self.regex)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39141,8 +39469,8 @@ impl ::tc_types::ReadMembers for VanityNameServers {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "Servers" => ::tc_types::read_value(map, &mut self.servers)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "Servers" => ::tc_types::read_coerced(map, &mut self.servers)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39202,8 +39530,8 @@ impl ::tc_types::ReadMembers for VanityNameServersIps {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "IPv4" => ::tc_types::read_or_default(map, &mut self.ipv4)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "IPv4" => ::tc_types::read_coerced_or_default(map, &mut self.ipv4)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39252,7 +39580,7 @@ impl ::tc_types::ReadMembers for VaryParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39405,15 +39733,15 @@ impl ::tc_types::ReadMembers for VideoTemplateInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Codec" => ::tc_types::read_or_default(map, &mut self.codec)?,
-            "Fps" => ::tc_types::read_value(map, &mut self.fps)?,
-            "Bitrate" => ::tc_types::read_value(map, &mut self.bitrate)?,
+            "Codec" => ::tc_types::read_coerced_or_default(map, &mut self.codec)?,
+            "Fps" => ::tc_types::read_coerced(map, &mut self.fps)?,
+            "Bitrate" => ::tc_types::read_coerced(map, &mut self.bitrate)?,
             "ResolutionAdaptive" => {
-                ::tc_types::read_value(map, &mut self.resolution_adaptive)?
+                ::tc_types::read_coerced(map, &mut self.resolution_adaptive)?
             }
-            "Width" => ::tc_types::read_value(map, &mut self.width)?,
-            "Height" => ::tc_types::read_value(map, &mut self.height)?,
-            "FillType" => ::tc_types::read_value(map, &mut self.fill_type)?,
+            "Width" => ::tc_types::read_coerced(map, &mut self.width)?,
+            "Height" => ::tc_types::read_coerced(map, &mut self.height)?,
+            "FillType" => ::tc_types::read_coerced(map, &mut self.fill_type)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39476,8 +39804,8 @@ impl ::tc_types::ReadMembers for Waf {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "PolicyId" => ::tc_types::read_value(map, &mut self.policy_id)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "PolicyId" => ::tc_types::read_coerced(map, &mut self.policy_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39591,9 +39919,9 @@ impl ::tc_types::ReadMembers for WafConfig {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "Level" => ::tc_types::read_or_default(map, &mut self.level)?,
-            "Mode" => ::tc_types::read_or_default(map, &mut self.mode)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "Level" => ::tc_types::read_coerced_or_default(map, &mut self.level)?,
+            "Mode" => ::tc_types::read_coerced_or_default(map, &mut self.mode)?,
             "WafRule" => ::tc_types::read_value(map, &mut self.waf_rule)?,
             "AiRule" => ::tc_types::read_value(map, &mut self.ai_rule)?,
             _ => return Ok(false),
@@ -39676,10 +40004,12 @@ impl ::tc_types::ReadMembers for WafRule {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "BlockRuleIDs" => ::tc_types::read_or_default(map, &mut self.block_rule_ids)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "BlockRuleIDs" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.block_rule_ids)?
+            }
             "ObserveRuleIDs" => {
-                ::tc_types::read_or_default(map, &mut self.observe_rule_ids)?
+                ::tc_types::read_coerced_or_default(map, &mut self.observe_rule_ids)?
             }
             _ => return Ok(false),
         }
@@ -39743,8 +40073,8 @@ impl ::tc_types::ReadMembers for WebSocket {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_or_default(map, &mut self.switch)?,
-            "Timeout" => ::tc_types::read_value(map, &mut self.timeout)?,
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "Timeout" => ::tc_types::read_coerced(map, &mut self.timeout)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39813,8 +40143,8 @@ impl ::tc_types::ReadMembers for WebSocketParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Switch" => ::tc_types::read_value(map, &mut self.switch)?,
-            "Timeout" => ::tc_types::read_value(map, &mut self.timeout)?,
+            "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
+            "Timeout" => ::tc_types::read_coerced(map, &mut self.timeout)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -40224,13 +40554,13 @@ impl ::tc_types::ReadMembers for Zone {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => ::tc_types::read_or_default(map, &mut self.zone_id)?,
-            "ZoneName" => ::tc_types::read_or_default(map, &mut self.zone_name)?,
+            "ZoneId" => ::tc_types::read_coerced_or_default(map, &mut self.zone_id)?,
+            "ZoneName" => ::tc_types::read_coerced_or_default(map, &mut self.zone_name)?,
             "AliasZoneName" => {
-                ::tc_types::read_or_default(map, &mut self.alias_zone_name)?
+                ::tc_types::read_coerced_or_default(map, &mut self.alias_zone_name)?
             }
-            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
-            "Type" => ::tc_types::read_or_default(map, &mut self.r#type)?,
+            "Area" => ::tc_types::read_coerced_or_default(map, &mut self.area)?,
+            "Type" => ::tc_types::read_coerced_or_default(map, &mut self.r#type)?,
             "Tags" => ::tc_types::read_or_default(map, &mut self.tags)?,
             "Resources" => ::tc_types::read_or_default(map, &mut self.resources)?,
             "NSDetail" => ::tc_types::read_or_default(map, &mut self.ns_detail)?,
@@ -40238,20 +40568,33 @@ impl ::tc_types::ReadMembers for Zone {
             "DNSPodDetail" => ::tc_types::read_or_default(map, &mut self.dns_pod_detail)?,
             "CreatedOn" => ::tc_types::read_or_default(map, &mut self.created_on)?,
             "ModifiedOn" => ::tc_types::read_or_default(map, &mut self.modified_on)?,
-            "Status" => ::tc_types::read_or_default(map, &mut self.status)?,
-            "CnameStatus" => ::tc_types::read_or_default(map, &mut self.cname_status)?,
-            "ActiveStatus" => ::tc_types::read_or_default(map, &mut self.active_status)?,
-            "LockStatus" => ::tc_types::read_or_default(map, &mut self.lock_status)?,
-            "Paused" => ::tc_types::read_or_default(map, &mut self.paused)?,
-            "IsFake" => ::tc_types::read_or_default(map, &mut self.is_fake)?,
-            "CnameSpeedUp" => ::tc_types::read_or_default(map, &mut self.cname_speed_up)?,
+            "Status" => ::tc_types::read_coerced_or_default(map, &mut self.status)?,
+            "CnameStatus" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.cname_status)?
+            }
+            "ActiveStatus" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.active_status)?
+            }
+            "LockStatus" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.lock_status)?
+            }
+            "Paused" => ::tc_types::read_coerced_or_default(map, &mut self.paused)?,
+            "IsFake" => ::tc_types::read_coerced_or_default(map, &mut self.is_fake)?,
+            "CnameSpeedUp" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.cname_speed_up)?
+            }
             "OwnershipVerification" => {
                 ::tc_types::read_value(map, &mut self.ownership_verification)?
             }
             "OriginalNameServers" => {
-                ::tc_types::read_or_default(map, &mut self.original_name_servers)?
+                ::tc_types::read_coerced_or_default(
+                    map,
+                    &mut self.original_name_servers,
+                )?
             }
-            "NameServers" => ::tc_types::read_or_default(map, &mut self.name_servers)?,
+            "NameServers" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.name_servers)?
+            }
             "VanityNameServers" => {
                 ::tc_types::read_value(map, &mut self.vanity_name_servers)?
             }
@@ -40676,7 +41019,7 @@ impl ::tc_types::ReadMembers for ZoneConfigParameters {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneName" => ::tc_types::read_value(map, &mut self.zone_name)?,
+            "ZoneName" => ::tc_types::read_coerced(map, &mut self.zone_name)?,
             "ZoneConfig" => ::tc_types::read_value(map, &mut self.zone_config)?,
             _ => return Ok(false),
         }
@@ -40755,9 +41098,9 @@ impl ::tc_types::ReadMembers for ZoneInfo {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
-            "ZoneName" => ::tc_types::read_value(map, &mut self.zone_name)?,
-            "Paused" => ::tc_types::read_value(map, &mut self.paused)?,
+            "ZoneId" => ::tc_types::read_coerced(map, &mut self.zone_id)?,
+            "ZoneName" => ::tc_types::read_coerced(map, &mut self.zone_name)?,
+            "Paused" => ::tc_types::read_coerced(map, &mut self.paused)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -41099,8 +41442,8 @@ impl ::tc_types::ReadMembers for ZoneSetting {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ZoneName" => ::tc_types::read_or_default(map, &mut self.zone_name)?,
-            "Area" => ::tc_types::read_or_default(map, &mut self.area)?,
+            "ZoneName" => ::tc_types::read_coerced_or_default(map, &mut self.zone_name)?,
+            "Area" => ::tc_types::read_coerced_or_default(map, &mut self.area)?,
             "CacheKey" => ::tc_types::read_value(map, &mut self.cache_key)?,
             "Quic" => ::tc_types::read_value(map, &mut self.quic)?,
             "PostMaxSize" => ::tc_types::read_value(map, &mut self.post_max_size)?,

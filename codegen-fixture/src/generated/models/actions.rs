@@ -202,8 +202,10 @@ impl ::tc_types::ReadMembers for CreateIPv6RuleResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RuleId" => ::tc_types::read_or_default(map, &mut self.rule_id)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RuleId" => ::tc_types::read_coerced_or_default(map, &mut self.rule_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -371,10 +373,14 @@ impl ::tc_types::ReadMembers for DescribeDDoSPoliciesResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "TotalCount" => ::tc_types::read_or_default(map, &mut self.total_count)?,
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
             "Policies" => ::tc_types::read_or_default(map, &mut self.policies)?,
-            "NextToken" => ::tc_types::read_value(map, &mut self.next_token)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "NextToken" => ::tc_types::read_coerced(map, &mut self.next_token)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -496,7 +502,9 @@ impl ::tc_types::ReadMembers for ModifyCNAMESecretResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -508,18 +516,18 @@ pub const ACTIONS: &[::tc_types::ActionInfo] = &[
         "CreateIPv6Rule",
         "Creates an IPv6 rule",
         ::tc_types::normalize_request::<CreateIPv6RuleRequest>,
-        ::tc_types::check_response::<CreateIPv6RuleResponse>,
+        ::tc_types::read_response::<CreateIPv6RuleResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeDDoSPolicies",
         "Lists DDoS policies",
         ::tc_types::normalize_request::<DescribeDDoSPoliciesRequest>,
-        ::tc_types::check_response::<DescribeDDoSPoliciesResponse>,
+        ::tc_types::read_response::<DescribeDDoSPoliciesResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "ModifyCNAMESecret",
         "Rotates a CNAME secret",
         ::tc_types::normalize_request::<ModifyCNAMESecretRequest>,
-        ::tc_types::check_response::<ModifyCNAMESecretResponse>,
+        ::tc_types::read_response::<ModifyCNAMESecretResponse>,
     ),
 ];

@@ -100,9 +100,9 @@ impl ::tc_types::ReadMembers for DDoSPolicy {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "PolicyId" => ::tc_types::read_or_default(map, &mut self.policy_id)?,
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "IPv6Enabled" => ::tc_types::read_value(map, &mut self.ipv6_enabled)?,
+            "PolicyId" => ::tc_types::read_coerced_or_default(map, &mut self.policy_id)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "IPv6Enabled" => ::tc_types::read_coerced(map, &mut self.ipv6_enabled)?,
             "UpdateTime" => ::tc_types::read_or_default(map, &mut self.update_time)?,
             "Rules" => ::tc_types::read_value(map, &mut self.rules)?,
             "Owner" => ::tc_types::read_or_default(map, &mut self.owner)?,
@@ -178,9 +178,9 @@ impl ::tc_types::ReadMembers for Filter {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Name" => ::tc_types::read_or_default(map, &mut self.name)?,
-            "Values" => ::tc_types::read_or_default(map, &mut self.values)?,
-            "Fuzzy" => ::tc_types::read_value(map, &mut self.fuzzy)?,
+            "Name" => ::tc_types::read_coerced_or_default(map, &mut self.name)?,
+            "Values" => ::tc_types::read_coerced_or_default(map, &mut self.values)?,
+            "Fuzzy" => ::tc_types::read_coerced(map, &mut self.fuzzy)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -250,7 +250,7 @@ impl ::tc_types::ReadMembers for RuleNode {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Condition" => ::tc_types::read_or_default(map, &mut self.condition)?,
+            "Condition" => ::tc_types::read_coerced_or_default(map, &mut self.condition)?,
             "Children" => ::tc_types::read_value(map, &mut self.children)?,
             "Fallback" => ::tc_types::read_value(map, &mut self.fallback)?,
             _ => return Ok(false),

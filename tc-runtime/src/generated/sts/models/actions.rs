@@ -243,9 +243,15 @@ impl ::tc_types::ReadMembers for AssumeRoleResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Credentials" => ::tc_types::read_or_default(map, &mut self.credentials)?,
-            "ExpiredTime" => ::tc_types::read_or_default(map, &mut self.expired_time)?,
-            "Expiration" => ::tc_types::read_or_default(map, &mut self.expiration)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "ExpiredTime" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.expired_time)?
+            }
+            "Expiration" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.expiration)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -443,9 +449,15 @@ impl ::tc_types::ReadMembers for AssumeRoleWithSAMLResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Credentials" => ::tc_types::read_or_default(map, &mut self.credentials)?,
-            "ExpiredTime" => ::tc_types::read_or_default(map, &mut self.expired_time)?,
-            "Expiration" => ::tc_types::read_or_default(map, &mut self.expiration)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "ExpiredTime" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.expired_time)?
+            }
+            "Expiration" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.expiration)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -644,10 +656,16 @@ impl ::tc_types::ReadMembers for AssumeRoleWithWebIdentityResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "ExpiredTime" => ::tc_types::read_or_default(map, &mut self.expired_time)?,
-            "Expiration" => ::tc_types::read_or_default(map, &mut self.expiration)?,
+            "ExpiredTime" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.expired_time)?
+            }
+            "Expiration" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.expiration)?
+            }
             "Credentials" => ::tc_types::read_or_default(map, &mut self.credentials)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -793,12 +811,14 @@ impl ::tc_types::ReadMembers for GetCallerIdentityResponse {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Arn" => ::tc_types::read_value(map, &mut self.arn)?,
-            "AccountId" => ::tc_types::read_value(map, &mut self.account_id)?,
-            "UserId" => ::tc_types::read_value(map, &mut self.user_id)?,
-            "PrincipalId" => ::tc_types::read_value(map, &mut self.principal_id)?,
-            "Type" => ::tc_types::read_value(map, &mut self.r#type)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "Arn" => ::tc_types::read_coerced(map, &mut self.arn)?,
+            "AccountId" => ::tc_types::read_coerced(map, &mut self.account_id)?,
+            "UserId" => ::tc_types::read_coerced(map, &mut self.user_id)?,
+            "PrincipalId" => ::tc_types::read_coerced(map, &mut self.principal_id)?,
+            "Type" => ::tc_types::read_coerced(map, &mut self.r#type)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -961,9 +981,13 @@ impl ::tc_types::ReadMembers for GetFederationTokenResponse {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Credentials" => ::tc_types::read_or_default(map, &mut self.credentials)?,
-            "ExpiredTime" => ::tc_types::read_or_default(map, &mut self.expired_time)?,
-            "Expiration" => ::tc_types::read_value(map, &mut self.expiration)?,
-            "RequestId" => ::tc_types::read_or_default(map, &mut self.request_id)?,
+            "ExpiredTime" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.expired_time)?
+            }
+            "Expiration" => ::tc_types::read_coerced(map, &mut self.expiration)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -975,30 +999,30 @@ pub const ACTIONS: &[::tc_types::ActionInfo] = &[
         "AssumeRole",
         "Applies for temporary access credentials to assume a role",
         ::tc_types::normalize_request::<AssumeRoleRequest>,
-        ::tc_types::check_response::<AssumeRoleResponse>,
+        ::tc_types::read_response::<AssumeRoleResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "AssumeRoleWithSAML",
         "Requests temporary access credentials for a role based on a SAML assertion",
         ::tc_types::normalize_request::<AssumeRoleWithSAMLRequest>,
-        ::tc_types::check_response::<AssumeRoleWithSAMLResponse>,
+        ::tc_types::read_response::<AssumeRoleWithSAMLResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "AssumeRoleWithWebIdentity",
         "Applies for an OIDC role credential",
         ::tc_types::normalize_request::<AssumeRoleWithWebIdentityRequest>,
-        ::tc_types::check_response::<AssumeRoleWithWebIdentityResponse>,
+        ::tc_types::read_response::<AssumeRoleWithWebIdentityResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "GetCallerIdentity",
         "Gets the identity information of the current caller",
         ::tc_types::normalize_request::<GetCallerIdentityRequest>,
-        ::tc_types::check_response::<GetCallerIdentityResponse>,
+        ::tc_types::read_response::<GetCallerIdentityResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "GetFederationToken",
         "Gets temporary credentials for federated user",
         ::tc_types::normalize_request::<GetFederationTokenRequest>,
-        ::tc_types::check_response::<GetFederationTokenResponse>,
+        ::tc_types::read_response::<GetFederationTokenResponse>,
     ),
 ];

@@ -63,9 +63,13 @@ impl ::tc_types::ReadMembers for Credentials {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Token" => ::tc_types::read_or_default(map, &mut self.token)?,
-            "TmpSecretId" => ::tc_types::read_or_default(map, &mut self.tmp_secret_id)?,
-            "TmpSecretKey" => ::tc_types::read_or_default(map, &mut self.tmp_secret_key)?,
+            "Token" => ::tc_types::read_coerced_or_default(map, &mut self.token)?,
+            "TmpSecretId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.tmp_secret_id)?
+            }
+            "TmpSecretKey" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.tmp_secret_key)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -134,8 +138,8 @@ impl ::tc_types::ReadMembers for Tag {
         map: &mut A,
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
-            "Key" => ::tc_types::read_or_default(map, &mut self.key)?,
-            "Value" => ::tc_types::read_or_default(map, &mut self.value)?,
+            "Key" => ::tc_types::read_coerced_or_default(map, &mut self.key)?,
+            "Value" => ::tc_types::read_coerced_or_default(map, &mut self.value)?,
             _ => return Ok(false),
         }
         Ok(true)
