@@ -1,13 +1,14 @@
 //! The Tencent Cloud API 3.0 description format (`api.json`) as a model programs can use.
 //!
 //! The pipeline, one module per stage, each usable alone:
-//! [`spec`] parses the file → [`validate`] checks it and names the JSON path of every problem →
+//! [`spec`] parses the file (and [`merge`] folds a second site's description into it) → [`validate`] checks it and names the JSON path of every problem →
 //! [`model`] resolves Rust names ([`naming`]), types, docs ([`docs`]), paging ([`paging`]) and
 //! per-operation facts ([`facts`]) into an ordered model. The emitter (`codegen`), the mock and
 //! the command line all read this one model. Nothing here reads or writes files.
 
 pub mod docs;
 pub mod facts;
+pub mod merge;
 pub mod model;
 pub mod naming;
 pub mod paging;

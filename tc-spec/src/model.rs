@@ -8,7 +8,7 @@ use crate::facts::{self, Facts};
 use crate::paging::{self, Paging};
 use crate::spec::{self, Spec, Usage};
 use crate::validate::{self, Diagnostic};
-use crate::{docs, naming};
+use crate::{docs, merge, naming};
 
 #[derive(Debug, Clone)]
 pub struct Service {
@@ -137,6 +137,8 @@ pub enum SpecError {
     Parse(serde_json::Error),
     /// An overrides file (named) is not valid JSON of its format.
     Overrides(&'static str, serde_json::Error),
+    /// The mainland spec to merge is not JSON of the api.json format.
+    Mainland(serde_json::Error),
     /// The spec or an overrides file has these problems.
     Invalid(Vec<Diagnostic>),
 }
@@ -148,6 +150,11 @@ impl fmt::Display for SpecError {
                 write!(f, "the spec is not valid JSON for the api.json format: {e}")
             }
             SpecError::Overrides(file, e) => write!(f, "the overrides ({file}) are not valid: {e}"),
+            SpecError::Mainland(e) => write!(
+                f,
+                "the mainland spec ({}) is not valid JSON for the api.json format: {e}",
+                merge::SECONDARY_SPEC
+            ),
             SpecError::Invalid(problems) => {
                 write!(f, "the spec has {} problem(s):", problems.len())?;
                 problems.iter().try_for_each(|d| write!(f, "\n  {d}"))
@@ -159,7 +166,7 @@ impl fmt::Display for SpecError {
 impl std::error::Error for SpecError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            SpecError::Parse(e) | SpecError::Overrides(_, e) => Some(e),
+            SpecError::Parse(e) | SpecError::Overrides(_, e) | SpecError::Mainland(e) => Some(e),
             SpecError::Invalid(_) => None,
         }
     }
@@ -178,6 +185,9 @@ pub struct OverrideTexts<'a> {
     pub paging: Option<&'a str>,
     /// [`facts::OVERRIDES_FILE`]
     pub retry: Option<&'a str>,
+    /// [`merge::SECONDARY_SPEC`]: the mainland site's description of the same API, merged into
+    /// the spec by [`merge::merge`].
+    pub mainland: Option<&'a str>,
 }
 
 /// The parsed override files.
@@ -249,8 +259,12 @@ impl Service {
 
     /// Parses, validates and resolves `api.json` text and the texts of its override files.
     pub fn from_json_with(text: &str, overrides: &OverrideTexts<'_>) -> Result<Service, SpecError> {
-        let overrides = Overrides::from_texts(overrides)?;
-        Service::from_spec(&spec::parse(text)?, &overrides)
+        let mut spec = spec::parse(text)?;
+        if let Some(mainland) = overrides.mainland {
+            let mainland = spec::parse(mainland).map_err(SpecError::Mainland)?;
+            merge::merge(&mut spec, mainland, merge::SITES).map_err(SpecError::Invalid)?;
+        }
+        Service::from_spec(&spec, &Overrides::from_texts(overrides)?)
     }
 
     pub fn from_spec(spec: &Spec, overrides: &Overrides) -> Result<Service, SpecError> {

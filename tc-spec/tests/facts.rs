@@ -16,6 +16,7 @@ fn teo(retry: Option<&str>) -> Result<Service, SpecError> {
     let texts = OverrideTexts {
         paging: None,
         retry,
+        mainland: None,
     };
     Service::from_json_with(&read("../api-spec/teo/v20220901/api.json"), &texts)
 }

@@ -15,6 +15,7 @@ fn teo(overrides: Option<&str>) -> Result<Service, SpecError> {
     let texts = tc_spec::model::OverrideTexts {
         paging: overrides,
         retry: None,
+        mainland: None,
     };
     Service::from_json_with(&read("../api-spec/teo/v20220901/api.json"), &texts)
 }

@@ -10,6 +10,9 @@ const API_JSON: &str = include_str!("../../api-spec/teo/v20220901/api.json");
 const OVERRIDES: OverrideTexts<'static> = OverrideTexts {
     paging: Some(include_str!("../../api-spec/teo/v20220901/paging.json")),
     retry: Some(include_str!("../../api-spec/teo/v20220901/retry.json")),
+    mainland: Some(include_str!(
+        "../../api-spec/teo/v20220901/mainland/api.json"
+    )),
 };
 
 /// The resolved spec, parsed on first use.

@@ -10,10 +10,16 @@ use tc_spec::Service;
 
 const API_JSON: &str = include_str!("../../api-spec/teo/v20220901/api.json");
 const EXAMPLES_JSON: &str = include_str!("../../api-spec/teo/v20220901/examples.json");
+/// The mainland site's examples: answers for the actions only the mainland spec describes.
+const MAINLAND_EXAMPLES_JSON: &str =
+    include_str!("../../api-spec/teo/v20220901/mainland/examples.json");
 /// The overrides the generator reads beside the spec: the mock pages what the client pages.
 const OVERRIDES: OverrideTexts<'static> = OverrideTexts {
     paging: Some(include_str!("../../api-spec/teo/v20220901/paging.json")),
     retry: Some(include_str!("../../api-spec/teo/v20220901/retry.json")),
+    mainland: Some(include_str!(
+        "../../api-spec/teo/v20220901/mainland/api.json"
+    )),
 };
 
 /// Everything the mock knows about the API.
@@ -26,9 +32,16 @@ pub struct Spec {
 }
 
 impl Spec {
-    /// The embedded teo 2022-09-01 spec with its overrides.
+    /// The embedded teo 2022-09-01 spec (both sites' descriptions merged) with its overrides.
     pub fn embedded() -> Result<Spec, String> {
-        Spec::from_json_with(API_JSON, &OVERRIDES, EXAMPLES_JSON)
+        let mut spec = Spec::from_json_with(API_JSON, &OVERRIDES, EXAMPLES_JSON)?;
+        // Only for actions the intl file has no examples of at all: where it has some (even
+        // unusable ones), the mock's answers stay those of the intl site.
+        let intl: Value = serde_json::from_str(EXAMPLES_JSON).map_err(|e| e.to_string())?;
+        let mut responses = example_responses(MAINLAND_EXAMPLES_JSON)?;
+        responses.retain(|action, _| intl["actions"].get(action).is_none());
+        Arc::make_mut(&mut spec.example_responses).extend(responses);
+        Ok(spec)
     }
 
     /// A spec without overrides.
@@ -42,28 +55,34 @@ impl Spec {
         examples: &str,
     ) -> Result<Spec, String> {
         let service = Service::from_json_with(api, overrides).map_err(|e| e.to_string())?;
-        let examples: Value =
-            serde_json::from_str(examples).map_err(|e| format!("examples.json: {e}"))?;
-        let mut example_responses = BTreeMap::new();
-        if let Some(actions) = examples["actions"].as_object() {
-            for (action, list) in actions {
-                let responses: Vec<Value> = list
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|example| example["output"].as_str())
-                    .filter_map(|text| serde_json::from_str::<Value>(text).ok())
-                    .filter_map(|envelope| envelope.get("Response").cloned())
-                    .filter(|response| response.is_object() && response.get("Error").is_none())
-                    .collect();
-                if !responses.is_empty() {
-                    example_responses.insert(action.clone(), responses);
-                }
-            }
-        }
+        let example_responses = example_responses(examples)?;
         Ok(Spec {
             service: Arc::new(service),
             example_responses: Arc::new(example_responses),
         })
     }
+}
+
+/// Action → the `Response` objects of its examples that are valid JSON and not errors.
+fn example_responses(examples: &str) -> Result<BTreeMap<String, Vec<Value>>, String> {
+    let examples: Value =
+        serde_json::from_str(examples).map_err(|e| format!("examples.json: {e}"))?;
+    let mut example_responses = BTreeMap::new();
+    if let Some(actions) = examples["actions"].as_object() {
+        for (action, list) in actions {
+            let responses: Vec<Value> = list
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|example| example["output"].as_str())
+                .filter_map(|text| serde_json::from_str::<Value>(text).ok())
+                .filter_map(|envelope| envelope.get("Response").cloned())
+                .filter(|response| response.is_object() && response.get("Error").is_none())
+                .collect();
+            if !responses.is_empty() {
+                example_responses.insert(action.clone(), responses);
+            }
+        }
+    }
+    Ok(example_responses)
 }

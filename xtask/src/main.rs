@@ -23,9 +23,10 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Downloads the `tccli-intl-en` package with pip and refreshes api.json and examples.json.
+    /// Downloads the `tccli-intl-en` and `tccli` (mainland) packages with pip and refreshes the
+    /// vendored api.json and examples.json files.
     UpdateSpec {
-        /// Package version, e.g. 3.1.193.1; the latest when omitted.
+        /// Version of `tccli-intl-en`, e.g. 3.1.193.1; the latest when omitted (`tccli`: the latest).
         #[arg(long)]
         version: Option<String>,
     },

@@ -54,9 +54,12 @@ pub fn generate_all(root: &Path, targets: &[Target]) -> Result<BTreeMap<PathBuf,
         // Override files are optional: most specs need none.
         let paging = read_optional(&spec_path.with_file_name(codegen::paging::OVERRIDES_FILE))?;
         let retry = read_optional(&spec_path.with_file_name(codegen::facts::OVERRIDES_FILE))?;
+        // The mainland site's description of the same API, merged in where vendored (teo).
+        let mainland = read_optional(&spec_path.with_file_name(codegen::merge::SECONDARY_SPEC))?;
         let overrides = codegen::OverrideTexts {
             paging: paging.as_deref(),
             retry: retry.as_deref(),
+            mainland: mainland.as_deref(),
         };
         let options = Options {
             source: target.spec.to_owned(),

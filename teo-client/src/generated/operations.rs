@@ -309,6 +309,24 @@ impl super::Client {
     > {
         self.send("CreateInferenceAPIToken", &input).await
     }
+    /// 创建推理域名.
+    ///
+    /// (mainland spec only) 创建推理服务域名，用于通过自定义域名访问推理服务，一个推理服务下最多支持创建 5 个自定义域名。
+    /// 创建成功后，还需完成以下步骤，域名才能正常对外提供访问：
+    /// 1. 校验域名 CNAME 配置状态，请参考 [CheckCnameStatus](https://cloud.tencent.com/document/api/1552/94491) 接口；
+    /// 2. 验证归属权，请参考 [VerifyOwnership](https://cloud.tencent.com/document/api/1552/98879) 接口；
+    /// 3. 配置域名证书，请参考 [ModifyHostsCertificate](https://cloud.tencent.com/document/api/1552/80764) 接口。
+    ///
+    /// Action `CreateInferenceDomain`.
+    pub async fn create_inference_domain(
+        &self,
+        input: teo_models::CreateInferenceDomainRequest,
+    ) -> ::core::result::Result<
+        teo_models::CreateInferenceDomainResponse,
+        tc_runtime::Error,
+    > {
+        self.send("CreateInferenceDomain", &input).await
+    }
     /// Creates an inference service.
     ///
     /// This API is used to create an inference service. It allows setting the service name, listening port, container image configuration, and resource configuration. Once created successfully, an inference access address is provided.
@@ -1155,6 +1173,41 @@ impl super::Client {
     > {
         self.send("DescribeAvailableCustomActionsForRuleEngine", &input).await
     }
+    /// 查询源站防护可配置控制域列表信息.
+    ///
+    /// (mainland spec only) 查询源站防护 IP 段控制域详细信息，包含版本号和具体IP网段信息等。
+    /// 标准控制域和精简控制域主要区别在于提供的 IP 段数量差异，后者数量更少,但是使用上有些限制，具体限制请咨询产品。具体格式说明如下：
+    /// 标准控制域：
+    ///
+    /// - gaz：标准全球控制域；
+    /// - mlc：标准中国控制域；
+    /// - emc：标准海外(全球不含中国)控制域；
+    ///
+    /// 精简控制域控制域：
+    ///
+    /// - plat-gaz：精简全球控制域；
+    /// - plat-mlc：精简中国控制域；
+    /// - plat-emc：精简海外(全球不含中国)控制域；
+    /// - plat-specific-gaz：定制版控全球可用区制域；
+    /// - plat-specific-mlc：定制版控中国大陆可用区控制域；
+    /// - plat-specific-emc：定制版控全球（不含中国大陆）可用区控制域；
+    ///
+    /// 缩写说明：
+    ///
+    /// - gaz：Global AZ Availability Zone;
+    /// - mlc：mainlandChina;
+    /// - emc：Exclude mainlandChina.
+    ///
+    /// Action `DescribeAvailableOriginACLFamily`.
+    pub async fn describe_available_origin_acl_family(
+        &self,
+        input: teo_models::DescribeAvailableOriginACLFamilyRequest,
+    ) -> ::core::result::Result<
+        teo_models::DescribeAvailableOriginACLFamilyResponse,
+        tc_runtime::Error,
+    > {
+        self.send("DescribeAvailableOriginACLFamily", &input).await
+    }
     /// Queries plan options available for purchase.
     ///
     /// This API is used to query plan options available for purchase.
@@ -1519,6 +1572,20 @@ impl super::Client {
     > {
         self.send("DescribeInferenceAPITokens", &input).await
     }
+    /// 查询推理服务域名列表.
+    ///
+    /// (mainland spec only) 查询推理服务域名列表，返回域名的Cname地址、归属权验证和证书等相关信息。
+    ///
+    /// Action `DescribeInferenceDomains`.
+    pub async fn describe_inference_domains(
+        &self,
+        input: teo_models::DescribeInferenceDomainsRequest,
+    ) -> ::core::result::Result<
+        teo_models::DescribeInferenceDomainsResponse,
+        tc_runtime::Error,
+    > {
+        self.send("DescribeInferenceDomains", &input).await
+    }
     /// Query reasoning hardware specification list.
     ///
     /// This API is used to query the reasoning hardware specification list, returning configurations such as CPU, memory, GPU, and memory for each specification. You can select the required specification during service creation.
@@ -1697,6 +1764,20 @@ impl super::Client {
         tc_runtime::Error,
     > {
         self.send("DescribeLogAnalysisDownloadTasks", &input).await
+    }
+    /// 查询日志分析统计结果.
+    ///
+    /// (mainland spec only) 本接口用于日志分析统计结果查询。用户在检索语句后追加 SQL 聚合语句（\[检索条件\] | \[SQL语句\]），后端执行聚合并返回列式统计结果（列定义 + 数据行）。
+    ///
+    /// Action `DescribeLogAnalysisStatistics`.
+    pub async fn describe_log_analysis_statistics(
+        &self,
+        input: teo_models::DescribeLogAnalysisStatisticsRequest,
+    ) -> ::core::result::Result<
+        teo_models::DescribeLogAnalysisStatisticsResponse,
+        tc_runtime::Error,
+    > {
+        self.send("DescribeLogAnalysisStatistics", &input).await
     }
     /// Query multi-channel security acceleration gateway details.
     ///
@@ -2318,6 +2399,20 @@ impl super::Client {
         input: teo_models::DownloadL7LogsRequest,
     ) -> ::core::result::Result<teo_models::DownloadL7LogsResponse, tc_runtime::Error> {
         self.send("DownloadL7Logs", &input).await
+    }
+    /// 站点完整配置结构定义.
+    ///
+    /// (mainland spec only) 本接口用于定义站点完整配置的结构，仅供查阅。注意：调用本接口不返回实际数据。
+    ///
+    /// Action `DummyParseZoneFullConfig`.
+    pub async fn dummy_parse_zone_full_config(
+        &self,
+        input: teo_models::DummyParseZoneFullConfigRequest,
+    ) -> ::core::result::Result<
+        teo_models::DummyParseZoneFullConfigResponse,
+        tc_runtime::Error,
+    > {
+        self.send("DummyParseZoneFullConfig", &input).await
     }
     /// Delete KV Data.
     ///
@@ -3169,6 +3264,20 @@ impl super::Client {
         tc_runtime::Error,
     > {
         self.send("ModifyZoneWorkMode", &input).await
+    }
+    /// 操作推理服务域名.
+    ///
+    /// (mainland spec only) 操作推理服务域名，支持停止、启用和删除推理服务域名，删除后的资源不可恢复。
+    ///
+    /// Action `OperateInferenceDomain`.
+    pub async fn operate_inference_domain(
+        &self,
+        input: teo_models::OperateInferenceDomainRequest,
+    ) -> ::core::result::Result<
+        teo_models::OperateInferenceDomainResponse,
+        tc_runtime::Error,
+    > {
+        self.send("OperateInferenceDomain", &input).await
     }
     /// Operate an inference service.
     ///

@@ -32,6 +32,15 @@ impl super::Client {
     > {
         self.paginate(input)
     }
+    /// Pages through `DescribeAvailableOriginACLFamily`: a stream of responses (`pages`) or of `OriginACLFamilyInfos` items (`items`).
+    pub fn describe_available_origin_acl_family_paginator(
+        &self,
+        input: teo_models::DescribeAvailableOriginACLFamilyRequest,
+    ) -> tc_runtime::paginate::Paginator<
+        teo_models::DescribeAvailableOriginACLFamilyRequest,
+    > {
+        self.paginate(input)
+    }
     /// Pages through `DescribeConfigGroupVersions`: a stream of responses (`pages`) or of `ConfigGroupVersionInfos` items (`items`).
     pub fn describe_config_group_versions_paginator(
         &self,
@@ -134,6 +143,13 @@ impl super::Client {
         &self,
         input: teo_models::DescribeInferenceAPITokensRequest,
     ) -> tc_runtime::paginate::Paginator<teo_models::DescribeInferenceAPITokensRequest> {
+        self.paginate(input)
+    }
+    /// Pages through `DescribeInferenceDomains`: a stream of responses (`pages`) or of `Domains` items (`items`).
+    pub fn describe_inference_domains_paginator(
+        &self,
+        input: teo_models::DescribeInferenceDomainsRequest,
+    ) -> tc_runtime::paginate::Paginator<teo_models::DescribeInferenceDomainsRequest> {
         self.paginate(input)
     }
     /// Pages through `DescribeInferenceServiceDeploymentLogs`: a stream of responses (`pages`) or of `DeploymentLogInfoSet` items (`items`).

@@ -3701,6 +3701,165 @@ impl ::tc_types::ReadMembers for CreateInferenceAPITokenResponse {
         Ok(true)
     }
 }
+/// (mainland spec only) CreateInferenceDomain请求参数结构体
+#[derive(Clone, PartialEq, Debug, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct CreateInferenceDomainRequest {
+    /// (mainland spec only)
+    ///
+    /// 站点 ID。
+    #[serde(rename = "ZoneId")]
+    pub zone_id: String,
+    /// (mainland spec only)
+    ///
+    /// 推理服务ID。
+    #[serde(rename = "ServiceId")]
+    pub service_id: String,
+    /// (mainland spec only)
+    ///
+    /// 推理服务域名。
+    #[serde(rename = "Domain")]
+    pub domain: String,
+    /// (mainland spec only)
+    ///
+    /// 推理任务请求鉴权开关。
+    ///
+    /// 枚举值：
+    ///
+    /// - Off： 关闭鉴权；
+    /// - On： 开启鉴权。
+    ///
+    /// 默认值：On。
+    #[serde(rename = "AuthSwitch", skip_serializing_if = "Option::is_none")]
+    pub auth_switch: Option<String>,
+}
+impl CreateInferenceDomainRequest {
+    /// Creates it from its required members; set the others with the chainable setters.
+    pub fn new(
+        zone_id: impl Into<String>,
+        service_id: impl Into<String>,
+        domain: impl Into<String>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            service_id: service_id.into(),
+            domain: domain.into(),
+            auth_switch: Default::default(),
+        }
+    }
+    /// Sets `ZoneId`.
+    pub fn zone_id(mut self, value: impl Into<String>) -> Self {
+        self.zone_id = value.into();
+        self
+    }
+    /// Sets `ServiceId`.
+    pub fn service_id(mut self, value: impl Into<String>) -> Self {
+        self.service_id = value.into();
+        self
+    }
+    /// Sets `Domain`.
+    pub fn domain(mut self, value: impl Into<String>) -> Self {
+        self.domain = value.into();
+        self
+    }
+    /// Sets `AuthSwitch`.
+    pub fn auth_switch(mut self, value: impl Into<String>) -> Self {
+        self.auth_switch = Some(value.into());
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CreateInferenceDomainRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for CreateInferenceDomainRequest {
+    const NAME: &'static str = "CreateInferenceDomainRequest";
+    const MEMBERS: &'static [&'static str] = &[
+        "ZoneId",
+        "ServiceId",
+        "Domain",
+        "AuthSwitch",
+    ];
+    const STRICT: bool = true;
+    const REQUIRED: &'static [&'static str] = &["ZoneId", "ServiceId", "Domain"];
+    fn empty() -> Self {
+        Self {
+            zone_id: Default::default(),
+            service_id: Default::default(),
+            domain: Default::default(),
+            auth_switch: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ServiceId" => ::tc_types::read_value(map, &mut self.service_id)?,
+            "Domain" => ::tc_types::read_value(map, &mut self.domain)?,
+            "AuthSwitch" => ::tc_types::read_value(map, &mut self.auth_switch)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) CreateInferenceDomain返回参数结构体
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct CreateInferenceDomainResponse {
+    /// (mainland spec only) 唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的 RequestId。
+    #[serde(rename = "RequestId")]
+    pub request_id: String,
+}
+impl CreateInferenceDomainResponse {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            request_id: Default::default(),
+        }
+    }
+    /// Sets `RequestId`.
+    pub fn request_id(mut self, value: impl Into<String>) -> Self {
+        self.request_id = value.into();
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CreateInferenceDomainResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for CreateInferenceDomainResponse {
+    const NAME: &'static str = "CreateInferenceDomainResponse";
+    const MEMBERS: &'static [&'static str] = &["RequestId"];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            request_id: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
 /// CreateInferenceService request structure.
 #[derive(Clone, PartialEq, Debug, ::serde::Serialize)]
 #[non_exhaustive]
@@ -3726,6 +3885,11 @@ pub struct CreateInferenceServiceRequest {
     /// Description. Length limit: no more than 60 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 推理服务亲和性配置。
+    #[serde(rename = "AffinityConfig", skip_serializing_if = "Option::is_none")]
+    pub affinity_config: Option<InferenceAffinityConfig>,
 }
 impl CreateInferenceServiceRequest {
     /// Creates it from its required members; set the others with the chainable setters.
@@ -3744,6 +3908,7 @@ impl CreateInferenceServiceRequest {
             resource_config,
             request_paths: Default::default(),
             description: Default::default(),
+            affinity_config: Default::default(),
         }
     }
     /// Sets `ZoneId`.
@@ -3787,6 +3952,11 @@ impl CreateInferenceServiceRequest {
         self.description = Some(value.into());
         self
     }
+    /// Sets `AffinityConfig`.
+    pub fn affinity_config(mut self, value: InferenceAffinityConfig) -> Self {
+        self.affinity_config = Some(value);
+        self
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for CreateInferenceServiceRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -3805,6 +3975,7 @@ impl ::tc_types::ReadMembers for CreateInferenceServiceRequest {
         "ResourceConfig",
         "RequestPaths",
         "Description",
+        "AffinityConfig",
     ];
     const STRICT: bool = true;
     const REQUIRED: &'static [&'static str] = &[
@@ -3823,6 +3994,7 @@ impl ::tc_types::ReadMembers for CreateInferenceServiceRequest {
             resource_config: Default::default(),
             request_paths: Default::default(),
             description: Default::default(),
+            affinity_config: Default::default(),
         }
     }
     fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3838,6 +4010,7 @@ impl ::tc_types::ReadMembers for CreateInferenceServiceRequest {
             "ResourceConfig" => ::tc_types::read_value(map, &mut self.resource_config)?,
             "RequestPaths" => ::tc_types::read_value(map, &mut self.request_paths)?,
             "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "AffinityConfig" => ::tc_types::read_value(map, &mut self.affinity_config)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12706,6 +12879,198 @@ impl ::tc_types::ReadMembers for DescribeAvailableCustomActionsForRuleEngineResp
         Ok(true)
     }
 }
+/// (mainland spec only) DescribeAvailableOriginACLFamily请求参数结构体
+#[derive(Clone, PartialEq, Debug, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct DescribeAvailableOriginACLFamilyRequest {
+    /// (mainland spec only)
+    ///
+    /// 站点ID。
+    #[serde(rename = "ZoneId")]
+    pub zone_id: String,
+    /// (mainland spec only)
+    ///
+    /// 过滤条件，Filters.Values 的上限为 20。该参数不填写时，返回当前站点下所有可用版本。源站防护的 IP 段控制域包含标准控制域和精简控制域。标准控制域和精简控制域主要区别在于提供的回源 IP 网段数量差异，后者数量更少,但是使用上有限制，如需使用请联系技术支持。具体取值说明如下：
+    /// 详细的过滤条件如下：
+    /// OriginACLFamily：按照控制域进行过滤；
+    ///
+    /// - gaz：标准全球可用区控制域；
+    /// - mlc：标准中国大陆可用区控制域；
+    /// - emc：标准全球(不含中国大陆)可用区控制域；
+    /// - plat-gaz：精简全球可用区控制域；
+    /// - plat-mlc：精简中国大陆可用区控制域；
+    /// - plat-emc：精简全球(不含中国大陆)可用区控制域；
+    /// - plat-specific-gaz：定制版控全球可用区制域；
+    /// - plat-specific-mlc：定制版控中国大陆可用区控制域；
+    /// - plat-specific-emc：定制版控全球（不含中国大陆）可用区控制域。
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+    /// (mainland spec only)
+    ///
+    /// 分页查询偏移量，默认为 0。
+    #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// (mainland spec only)
+    ///
+    /// 分页查询限制数目，默认值：20，最大值：100。
+    #[serde(rename = "Limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+}
+impl DescribeAvailableOriginACLFamilyRequest {
+    /// Creates it from its required members; set the others with the chainable setters.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            filters: Default::default(),
+            offset: Default::default(),
+            limit: Default::default(),
+        }
+    }
+    /// Sets `ZoneId`.
+    pub fn zone_id(mut self, value: impl Into<String>) -> Self {
+        self.zone_id = value.into();
+        self
+    }
+    /// Sets `Filters`.
+    pub fn filters(mut self, value: impl IntoIterator<Item = Filter>) -> Self {
+        self.filters = Some(value.into_iter().collect());
+        self
+    }
+    /// Sets `Offset`.
+    pub fn offset(mut self, value: u64) -> Self {
+        self.offset = Some(value);
+        self
+    }
+    /// Sets `Limit`.
+    pub fn limit(mut self, value: u64) -> Self {
+        self.limit = Some(value);
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DescribeAvailableOriginACLFamilyRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for DescribeAvailableOriginACLFamilyRequest {
+    const NAME: &'static str = "DescribeAvailableOriginACLFamilyRequest";
+    const MEMBERS: &'static [&'static str] = &["ZoneId", "Filters", "Offset", "Limit"];
+    const STRICT: bool = true;
+    const REQUIRED: &'static [&'static str] = &["ZoneId"];
+    fn empty() -> Self {
+        Self {
+            zone_id: Default::default(),
+            filters: Default::default(),
+            offset: Default::default(),
+            limit: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) DescribeAvailableOriginACLFamily返回参数结构体
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct DescribeAvailableOriginACLFamilyResponse {
+    /// (mainland spec only)
+    ///
+    /// 源站防护 IP 段详细信息总数。
+    #[serde(rename = "TotalCount")]
+    pub total_count: i64,
+    /// (mainland spec only)
+    ///
+    /// 回源 IP 网段详细信息列表。
+    #[serde(rename = "OriginACLFamilyInfos", skip_serializing_if = "Option::is_none")]
+    pub origin_acl_family_infos: Option<Vec<OriginACLFamilyInfo>>,
+    /// (mainland spec only) 唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的 RequestId。
+    #[serde(rename = "RequestId")]
+    pub request_id: String,
+}
+impl DescribeAvailableOriginACLFamilyResponse {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            total_count: Default::default(),
+            origin_acl_family_infos: Default::default(),
+            request_id: Default::default(),
+        }
+    }
+    /// Sets `TotalCount`.
+    pub fn total_count(mut self, value: i64) -> Self {
+        self.total_count = value;
+        self
+    }
+    /// Sets `OriginACLFamilyInfos`.
+    pub fn origin_acl_family_infos(
+        mut self,
+        value: impl IntoIterator<Item = OriginACLFamilyInfo>,
+    ) -> Self {
+        self.origin_acl_family_infos = Some(value.into_iter().collect());
+        self
+    }
+    /// Sets `RequestId`.
+    pub fn request_id(mut self, value: impl Into<String>) -> Self {
+        self.request_id = value.into();
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DescribeAvailableOriginACLFamilyResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for DescribeAvailableOriginACLFamilyResponse {
+    const NAME: &'static str = "DescribeAvailableOriginACLFamilyResponse";
+    const MEMBERS: &'static [&'static str] = &[
+        "TotalCount",
+        "OriginACLFamilyInfos",
+        "RequestId",
+    ];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            total_count: Default::default(),
+            origin_acl_family_infos: Default::default(),
+            request_id: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "TotalCount" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
+            }
+            "OriginACLFamilyInfos" => {
+                ::tc_types::read_value(map, &mut self.origin_acl_family_infos)?
+            }
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
 /// DescribeAvailablePlans request structure.
 #[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
 #[non_exhaustive]
@@ -13911,6 +14276,13 @@ pub struct DescribeDDoSAttackDataRequest {
     /// If this field is not specified, the default value `global` is used.
     #[serde(rename = "Area", skip_serializing_if = "Option::is_none")]
     pub area: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 过滤条件，QueryCondition.Value 的集合数量上限为 20，详细的过滤条件 QueryCondition.Key 值如下：
+    ///
+    /// - ddos-attack-dip：按照 DDoS 攻击目的 IP 进行过滤，QueryCondition.Operator 仅支持 equals。
+    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<QueryCondition>>,
 }
 impl DescribeDDoSAttackDataRequest {
     /// Creates it from its required members; set the others with the chainable setters.
@@ -13927,6 +14299,7 @@ impl DescribeDDoSAttackDataRequest {
             policy_ids: Default::default(),
             interval: Default::default(),
             area: Default::default(),
+            filters: Default::default(),
         }
     }
     /// Sets `StartTime`.
@@ -13970,6 +14343,11 @@ impl DescribeDDoSAttackDataRequest {
         self.area = Some(value.into());
         self
     }
+    /// Sets `Filters`.
+    pub fn filters(mut self, value: impl IntoIterator<Item = QueryCondition>) -> Self {
+        self.filters = Some(value.into_iter().collect());
+        self
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for DescribeDDoSAttackDataRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -13988,6 +14366,7 @@ impl ::tc_types::ReadMembers for DescribeDDoSAttackDataRequest {
         "PolicyIds",
         "Interval",
         "Area",
+        "Filters",
     ];
     const STRICT: bool = true;
     const REQUIRED: &'static [&'static str] = &["StartTime", "EndTime", "MetricNames"];
@@ -14000,6 +14379,7 @@ impl ::tc_types::ReadMembers for DescribeDDoSAttackDataRequest {
             policy_ids: Default::default(),
             interval: Default::default(),
             area: Default::default(),
+            filters: Default::default(),
         }
     }
     fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
@@ -14015,6 +14395,7 @@ impl ::tc_types::ReadMembers for DescribeDDoSAttackDataRequest {
             "PolicyIds" => ::tc_types::read_value(map, &mut self.policy_ids)?,
             "Interval" => ::tc_types::read_value(map, &mut self.interval)?,
             "Area" => ::tc_types::read_value(map, &mut self.area)?,
+            "Filters" => ::tc_types::read_value(map, &mut self.filters)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17233,6 +17614,228 @@ impl ::tc_types::ReadMembers for DescribeInferenceAPITokensResponse {
         Ok(true)
     }
 }
+/// (mainland spec only) DescribeInferenceDomains请求参数结构体
+#[derive(Clone, PartialEq, Debug, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct DescribeInferenceDomainsRequest {
+    /// (mainland spec only)
+    ///
+    /// 站点 ID。
+    #[serde(rename = "ZoneId")]
+    pub zone_id: String,
+    /// (mainland spec only)
+    ///
+    /// 推理服务 ID。
+    #[serde(rename = "ServiceId")]
+    pub service_id: String,
+    /// (mainland spec only)
+    ///
+    /// 排序字段。
+    ///
+    /// 枚举值：
+    ///
+    /// - CreateTime： 域名创建时间；
+    /// - UpdateTime： 域名修改时间。
+    ///
+    /// 默认值：CreateTime。
+    #[serde(rename = "SortBy", skip_serializing_if = "Option::is_none")]
+    pub sort_by: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 排序方式。
+    ///
+    /// 枚举值：
+    ///
+    /// - Asc： 升序方式；
+    /// - Desc： 降序方式。
+    ///
+    /// 默认值：Desc。
+    #[serde(rename = "SortOrder", skip_serializing_if = "Option::is_none")]
+    pub sort_order: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 分页查询偏移量。
+    ///
+    /// 默认值：0。
+    #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+    /// (mainland spec only)
+    ///
+    /// 分页查询限制数目。
+    ///
+    /// 默认值：20。
+    ///
+    /// 最大值：200。
+    #[serde(rename = "Limit", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+impl DescribeInferenceDomainsRequest {
+    /// Creates it from its required members; set the others with the chainable setters.
+    pub fn new(zone_id: impl Into<String>, service_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            service_id: service_id.into(),
+            sort_by: Default::default(),
+            sort_order: Default::default(),
+            offset: Default::default(),
+            limit: Default::default(),
+        }
+    }
+    /// Sets `ZoneId`.
+    pub fn zone_id(mut self, value: impl Into<String>) -> Self {
+        self.zone_id = value.into();
+        self
+    }
+    /// Sets `ServiceId`.
+    pub fn service_id(mut self, value: impl Into<String>) -> Self {
+        self.service_id = value.into();
+        self
+    }
+    /// Sets `SortBy`.
+    pub fn sort_by(mut self, value: impl Into<String>) -> Self {
+        self.sort_by = Some(value.into());
+        self
+    }
+    /// Sets `SortOrder`.
+    pub fn sort_order(mut self, value: impl Into<String>) -> Self {
+        self.sort_order = Some(value.into());
+        self
+    }
+    /// Sets `Offset`.
+    pub fn offset(mut self, value: i64) -> Self {
+        self.offset = Some(value);
+        self
+    }
+    /// Sets `Limit`.
+    pub fn limit(mut self, value: i64) -> Self {
+        self.limit = Some(value);
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DescribeInferenceDomainsRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for DescribeInferenceDomainsRequest {
+    const NAME: &'static str = "DescribeInferenceDomainsRequest";
+    const MEMBERS: &'static [&'static str] = &[
+        "ZoneId",
+        "ServiceId",
+        "SortBy",
+        "SortOrder",
+        "Offset",
+        "Limit",
+    ];
+    const STRICT: bool = true;
+    const REQUIRED: &'static [&'static str] = &["ZoneId", "ServiceId"];
+    fn empty() -> Self {
+        Self {
+            zone_id: Default::default(),
+            service_id: Default::default(),
+            sort_by: Default::default(),
+            sort_order: Default::default(),
+            offset: Default::default(),
+            limit: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ServiceId" => ::tc_types::read_value(map, &mut self.service_id)?,
+            "SortBy" => ::tc_types::read_value(map, &mut self.sort_by)?,
+            "SortOrder" => ::tc_types::read_value(map, &mut self.sort_order)?,
+            "Offset" => ::tc_types::read_value(map, &mut self.offset)?,
+            "Limit" => ::tc_types::read_value(map, &mut self.limit)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) DescribeInferenceDomains返回参数结构体
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct DescribeInferenceDomainsResponse {
+    /// (mainland spec only)
+    ///
+    /// 推理服务域名总数。
+    #[serde(rename = "TotalCount", skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<i64>,
+    /// (mainland spec only)
+    ///
+    /// 推理服务域名列表。
+    #[serde(rename = "Domains", skip_serializing_if = "Option::is_none")]
+    pub domains: Option<Vec<InferenceDomain>>,
+    /// (mainland spec only) 唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的 RequestId。
+    #[serde(rename = "RequestId")]
+    pub request_id: String,
+}
+impl DescribeInferenceDomainsResponse {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            total_count: Default::default(),
+            domains: Default::default(),
+            request_id: Default::default(),
+        }
+    }
+    /// Sets `TotalCount`.
+    pub fn total_count(mut self, value: i64) -> Self {
+        self.total_count = Some(value);
+        self
+    }
+    /// Sets `Domains`.
+    pub fn domains(mut self, value: impl IntoIterator<Item = InferenceDomain>) -> Self {
+        self.domains = Some(value.into_iter().collect());
+        self
+    }
+    /// Sets `RequestId`.
+    pub fn request_id(mut self, value: impl Into<String>) -> Self {
+        self.request_id = value.into();
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DescribeInferenceDomainsResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for DescribeInferenceDomainsResponse {
+    const NAME: &'static str = "DescribeInferenceDomainsResponse";
+    const MEMBERS: &'static [&'static str] = &["TotalCount", "Domains", "RequestId"];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            total_count: Default::default(),
+            domains: Default::default(),
+            request_id: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "TotalCount" => ::tc_types::read_coerced(map, &mut self.total_count)?,
+            "Domains" => ::tc_types::read_value(map, &mut self.domains)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
 /// DescribeInferenceHardwareSpecifications request structure.
 #[derive(Clone, PartialEq, Debug, ::serde::Serialize)]
 #[non_exhaustive]
@@ -19690,6 +20293,246 @@ impl ::tc_types::ReadMembers for DescribeLogAnalysisDownloadTasksResponse {
                 ::tc_types::read_coerced_or_default(map, &mut self.total_count)?
             }
             "Tasks" => ::tc_types::read_or_default(map, &mut self.tasks)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) DescribeLogAnalysisStatistics请求参数结构体
+#[derive(Clone, PartialEq, Debug, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct DescribeLogAnalysisStatisticsRequest {
+    /// (mainland spec only)
+    ///
+    /// 站点 ID。
+    #[serde(rename = "ZoneId")]
+    pub zone_id: String,
+    /// (mainland spec only)
+    ///
+    /// 数据归属地区，可选值：
+    ///
+    /// - mainland：中国大陆境内；
+    /// - overseas：全球（不含中国大陆）。
+    ///
+    /// 注意：若站点服务区域为“全球可用区”，获取全部数据需要分别查询 mainland 和 overseas 的数据。
+    #[serde(rename = "Area")]
+    pub area: String,
+    /// (mainland spec only)
+    ///
+    /// 日志类型，可选值：
+    ///
+    /// - l7-access-logs：七层访问日志；
+    /// - web-attack：托管规则日志。
+    ///
+    /// 默认为 l7-access-logs 。
+    #[serde(rename = "LogType")]
+    pub log_type: String,
+    /// (mainland spec only)
+    ///
+    /// 开始时间，示例值：2020-04-29T00:00:00Z。套餐版本不同，支持的可查询开始时间至今的最大时间跨度不同，详情请见 [套餐选型对比](https://cloud.tencent.com/document/product/1552/94165#45435466-9103-4ff6-be22-e31717044fb2)。
+    #[serde(rename = "StartTime")]
+    pub start_time: ::tc_types::DateTime,
+    /// (mainland spec only)
+    ///
+    /// 结束时间，示例值：2020-04-30T00:00:00Z。单次查询的开始时间到结束时间跨度最大为 31 天。
+    #[serde(rename = "EndTime")]
+    pub end_time: ::tc_types::DateTime,
+    /// (mainland spec only)
+    ///
+    /// 统计查询语句，由 \[[检索条件](https://cloud.tencent.com/document/product/1552/124662)\] | \[[SQL语句](https://cloud.tencent.com/document/product/1552/124662)\] 构成，管道符 “|” 后的 SQL 段必填；检索条件段可为空（如 | SELECT ...），表示在全量数据上聚合。长度上限 12KB，SQL 默认 Limit 100，最大 Limit 10000 。
+    /// 示例：
+    ///
+    /// 带检索条件： `${EdgeCacheStatus} in \[&#39;miss&#39;,&#39;other&#39;\] | select EdgeCacheStatus as status, count(\*) as cnt group by status limit 2`
+    ///
+    /// 不带检索条件：`| select EdgeCacheStatus as status, count(\*) as cnt group by status`
+    #[serde(rename = "Query")]
+    pub query: String,
+}
+impl DescribeLogAnalysisStatisticsRequest {
+    /// Creates it from its required members; set the others with the chainable setters.
+    pub fn new(
+        zone_id: impl Into<String>,
+        area: impl Into<String>,
+        log_type: impl Into<String>,
+        start_time: impl Into<::tc_types::DateTime>,
+        end_time: impl Into<::tc_types::DateTime>,
+        query: impl Into<String>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            area: area.into(),
+            log_type: log_type.into(),
+            start_time: start_time.into(),
+            end_time: end_time.into(),
+            query: query.into(),
+        }
+    }
+    /// Sets `ZoneId`.
+    pub fn zone_id(mut self, value: impl Into<String>) -> Self {
+        self.zone_id = value.into();
+        self
+    }
+    /// Sets `Area`.
+    pub fn area(mut self, value: impl Into<String>) -> Self {
+        self.area = value.into();
+        self
+    }
+    /// Sets `LogType`.
+    pub fn log_type(mut self, value: impl Into<String>) -> Self {
+        self.log_type = value.into();
+        self
+    }
+    /// Sets `StartTime`.
+    pub fn start_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
+        self.start_time = value.into();
+        self
+    }
+    /// Sets `EndTime`.
+    pub fn end_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
+        self.end_time = value.into();
+        self
+    }
+    /// Sets `Query`.
+    pub fn query(mut self, value: impl Into<String>) -> Self {
+        self.query = value.into();
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DescribeLogAnalysisStatisticsRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for DescribeLogAnalysisStatisticsRequest {
+    const NAME: &'static str = "DescribeLogAnalysisStatisticsRequest";
+    const MEMBERS: &'static [&'static str] = &[
+        "ZoneId",
+        "Area",
+        "LogType",
+        "StartTime",
+        "EndTime",
+        "Query",
+    ];
+    const STRICT: bool = true;
+    const REQUIRED: &'static [&'static str] = &[
+        "ZoneId",
+        "Area",
+        "LogType",
+        "StartTime",
+        "EndTime",
+        "Query",
+    ];
+    fn empty() -> Self {
+        Self {
+            zone_id: Default::default(),
+            area: Default::default(),
+            log_type: Default::default(),
+            start_time: Default::default(),
+            end_time: Default::default(),
+            query: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "Area" => ::tc_types::read_value(map, &mut self.area)?,
+            "LogType" => ::tc_types::read_value(map, &mut self.log_type)?,
+            "StartTime" => ::tc_types::read_strict(map, &mut self.start_time)?,
+            "EndTime" => ::tc_types::read_strict(map, &mut self.end_time)?,
+            "Query" => ::tc_types::read_value(map, &mut self.query)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) DescribeLogAnalysisStatistics返回参数结构体
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct DescribeLogAnalysisStatisticsResponse {
+    /// (mainland spec only)
+    ///
+    /// 日志分析统计结果的列名，对应入参 Query 中 SQL 部分 SELECT 的字段。
+    /// 示例：
+    /// 入参 Query = `${EdgeCacheStatus} in \[&#39;miss&#39;,&#39;other&#39;\] | select EdgeCacheStatus as status, count(*) as cnt group by status limit 2`
+    /// 出参 Columns = `\["status","cnt"\]`
+    #[serde(rename = "Columns")]
+    pub columns: Vec<String>,
+    /// (mainland spec only)
+    ///
+    /// 日志分析统计结果的数据行，每行值下标与列下标一一对应。
+    /// 示例：
+    /// Columns = `\["status","cnt"\]`
+    /// Records = `\[\["miss","9695"\],\["other","278"\]\]`
+    #[serde(rename = "Records", skip_serializing_if = "Option::is_none")]
+    pub records: Option<Vec<StatisticsRecord>>,
+    /// (mainland spec only) 唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的 RequestId。
+    #[serde(rename = "RequestId")]
+    pub request_id: String,
+}
+impl DescribeLogAnalysisStatisticsResponse {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            columns: Default::default(),
+            records: Default::default(),
+            request_id: Default::default(),
+        }
+    }
+    /// Sets `Columns`.
+    pub fn columns(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.columns = value.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Sets `Records`.
+    pub fn records(mut self, value: impl IntoIterator<Item = StatisticsRecord>) -> Self {
+        self.records = Some(value.into_iter().collect());
+        self
+    }
+    /// Sets `RequestId`.
+    pub fn request_id(mut self, value: impl Into<String>) -> Self {
+        self.request_id = value.into();
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DescribeLogAnalysisStatisticsResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for DescribeLogAnalysisStatisticsResponse {
+    const NAME: &'static str = "DescribeLogAnalysisStatisticsResponse";
+    const MEMBERS: &'static [&'static str] = &["Columns", "Records", "RequestId"];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            columns: Default::default(),
+            records: Default::default(),
+            request_id: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "Columns" => ::tc_types::read_coerced_or_default(map, &mut self.columns)?,
+            "Records" => ::tc_types::read_value(map, &mut self.records)?,
             "RequestId" => {
                 ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
             }
@@ -27515,6 +28358,105 @@ impl ::tc_types::ReadMembers for DownloadL7LogsResponse {
         Ok(true)
     }
 }
+/// (mainland spec only) DummyParseZoneFullConfig请求参数结构体
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct DummyParseZoneFullConfigRequest {}
+impl DummyParseZoneFullConfigRequest {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DummyParseZoneFullConfigRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for DummyParseZoneFullConfigRequest {
+    const NAME: &'static str = "DummyParseZoneFullConfigRequest";
+    const MEMBERS: &'static [&'static str] = &[];
+    const STRICT: bool = true;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {}
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        let _ = (name, map);
+        Ok(false)
+    }
+}
+/// (mainland spec only) DummyParseZoneFullConfig返回参数结构体
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct DummyParseZoneFullConfigResponse {
+    /// (mainland spec only)
+    ///
+    /// 站点完整配置结构。
+    #[serde(rename = "ZoneFullConfig", skip_serializing_if = "Option::is_none")]
+    pub zone_full_config: Option<ZoneFullConfig>,
+    /// (mainland spec only) 唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的 RequestId。
+    #[serde(rename = "RequestId")]
+    pub request_id: String,
+}
+impl DummyParseZoneFullConfigResponse {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            zone_full_config: Default::default(),
+            request_id: Default::default(),
+        }
+    }
+    /// Sets `ZoneFullConfig`.
+    pub fn zone_full_config(mut self, value: ZoneFullConfig) -> Self {
+        self.zone_full_config = Some(value);
+        self
+    }
+    /// Sets `RequestId`.
+    pub fn request_id(mut self, value: impl Into<String>) -> Self {
+        self.request_id = value.into();
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DummyParseZoneFullConfigResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for DummyParseZoneFullConfigResponse {
+    const NAME: &'static str = "DummyParseZoneFullConfigResponse";
+    const MEMBERS: &'static [&'static str] = &["ZoneFullConfig", "RequestId"];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            zone_full_config: Default::default(),
+            request_id: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "ZoneFullConfig" => ::tc_types::read_value(map, &mut self.zone_full_config)?,
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
 /// EdgeKVDelete request structure.
 #[derive(Clone, PartialEq, Debug, ::serde::Serialize)]
 #[non_exhaustive]
@@ -32189,6 +33131,11 @@ pub struct ModifyInferenceServiceRequest {
     /// Description. The length is limited to 60 characters.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 推理服务亲和性配置
+    #[serde(rename = "AffinityConfig", skip_serializing_if = "Option::is_none")]
+    pub affinity_config: Option<InferenceAffinityConfig>,
 }
 impl ModifyInferenceServiceRequest {
     /// Creates it from its required members; set the others with the chainable setters.
@@ -32201,6 +33148,7 @@ impl ModifyInferenceServiceRequest {
             containers: Default::default(),
             resource_config: Default::default(),
             description: Default::default(),
+            affinity_config: Default::default(),
         }
     }
     /// Sets `ZoneId`.
@@ -32244,6 +33192,11 @@ impl ModifyInferenceServiceRequest {
         self.description = Some(value.into());
         self
     }
+    /// Sets `AffinityConfig`.
+    pub fn affinity_config(mut self, value: InferenceAffinityConfig) -> Self {
+        self.affinity_config = Some(value);
+        self
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for ModifyInferenceServiceRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -32262,6 +33215,7 @@ impl ::tc_types::ReadMembers for ModifyInferenceServiceRequest {
         "Containers",
         "ResourceConfig",
         "Description",
+        "AffinityConfig",
     ];
     const STRICT: bool = true;
     const REQUIRED: &'static [&'static str] = &["ZoneId", "ServiceId"];
@@ -32274,6 +33228,7 @@ impl ::tc_types::ReadMembers for ModifyInferenceServiceRequest {
             containers: Default::default(),
             resource_config: Default::default(),
             description: Default::default(),
+            affinity_config: Default::default(),
         }
     }
     fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
@@ -32289,6 +33244,7 @@ impl ::tc_types::ReadMembers for ModifyInferenceServiceRequest {
             "Containers" => ::tc_types::read_value(map, &mut self.containers)?,
             "ResourceConfig" => ::tc_types::read_value(map, &mut self.resource_config)?,
             "Description" => ::tc_types::read_value(map, &mut self.description)?,
+            "AffinityConfig" => ::tc_types::read_value(map, &mut self.affinity_config)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37143,6 +38099,170 @@ impl ::tc_types::ReadMembers for ModifyZoneWorkModeResponse {
         Ok(true)
     }
 }
+/// (mainland spec only) OperateInferenceDomain请求参数结构体
+#[derive(Clone, PartialEq, Debug, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct OperateInferenceDomainRequest {
+    /// (mainland spec only)
+    ///
+    /// 站点 ID。
+    #[serde(rename = "ZoneId")]
+    pub zone_id: String,
+    /// (mainland spec only)
+    ///
+    /// 推理服务 ID。
+    #[serde(rename = "ServiceId")]
+    pub service_id: String,
+    /// (mainland spec only)
+    ///
+    /// 推理服务域名。
+    #[serde(rename = "Domain")]
+    pub domain: String,
+    /// (mainland spec only)
+    ///
+    /// 操作类型。
+    ///
+    /// 枚举值：
+    ///
+    /// - Resume： 启用域名；
+    /// - Stop： 停用域名；
+    /// - Delete： 删除域名。
+    #[serde(rename = "Operation")]
+    pub operation: String,
+}
+impl OperateInferenceDomainRequest {
+    /// Creates it from its required members; set the others with the chainable setters.
+    pub fn new(
+        zone_id: impl Into<String>,
+        service_id: impl Into<String>,
+        domain: impl Into<String>,
+        operation: impl Into<String>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            service_id: service_id.into(),
+            domain: domain.into(),
+            operation: operation.into(),
+        }
+    }
+    /// Sets `ZoneId`.
+    pub fn zone_id(mut self, value: impl Into<String>) -> Self {
+        self.zone_id = value.into();
+        self
+    }
+    /// Sets `ServiceId`.
+    pub fn service_id(mut self, value: impl Into<String>) -> Self {
+        self.service_id = value.into();
+        self
+    }
+    /// Sets `Domain`.
+    pub fn domain(mut self, value: impl Into<String>) -> Self {
+        self.domain = value.into();
+        self
+    }
+    /// Sets `Operation`.
+    pub fn operation(mut self, value: impl Into<String>) -> Self {
+        self.operation = value.into();
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for OperateInferenceDomainRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for OperateInferenceDomainRequest {
+    const NAME: &'static str = "OperateInferenceDomainRequest";
+    const MEMBERS: &'static [&'static str] = &[
+        "ZoneId",
+        "ServiceId",
+        "Domain",
+        "Operation",
+    ];
+    const STRICT: bool = true;
+    const REQUIRED: &'static [&'static str] = &[
+        "ZoneId",
+        "ServiceId",
+        "Domain",
+        "Operation",
+    ];
+    fn empty() -> Self {
+        Self {
+            zone_id: Default::default(),
+            service_id: Default::default(),
+            domain: Default::default(),
+            operation: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "ZoneId" => ::tc_types::read_value(map, &mut self.zone_id)?,
+            "ServiceId" => ::tc_types::read_value(map, &mut self.service_id)?,
+            "Domain" => ::tc_types::read_value(map, &mut self.domain)?,
+            "Operation" => ::tc_types::read_value(map, &mut self.operation)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) OperateInferenceDomain返回参数结构体
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct OperateInferenceDomainResponse {
+    /// (mainland spec only) 唯一请求 ID，由服务端生成，每次请求都会返回（若请求因其他原因未能抵达服务端，则该次请求不会获得 RequestId）。定位问题时需要提供该次请求的 RequestId。
+    #[serde(rename = "RequestId")]
+    pub request_id: String,
+}
+impl OperateInferenceDomainResponse {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            request_id: Default::default(),
+        }
+    }
+    /// Sets `RequestId`.
+    pub fn request_id(mut self, value: impl Into<String>) -> Self {
+        self.request_id = value.into();
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for OperateInferenceDomainResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for OperateInferenceDomainResponse {
+    const NAME: &'static str = "OperateInferenceDomainResponse";
+    const MEMBERS: &'static [&'static str] = &["RequestId"];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            request_id: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "RequestId" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.request_id)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
 /// OperateInferenceService request structure.
 #[derive(Clone, PartialEq, Debug, ::serde::Serialize)]
 #[non_exhaustive]
@@ -37937,6 +39057,12 @@ pub const ACTIONS: &[::tc_types::ActionInfo] = &[
         ::tc_types::read_response::<CreateInferenceAPITokenResponse>,
     ),
     ::tc_types::ActionInfo::new(
+        "CreateInferenceDomain",
+        "创建推理域名",
+        ::tc_types::normalize_request::<CreateInferenceDomainRequest>,
+        ::tc_types::read_response::<CreateInferenceDomainResponse>,
+    ),
+    ::tc_types::ActionInfo::new(
         "CreateInferenceService",
         "Creates an inference service",
         ::tc_types::normalize_request::<CreateInferenceServiceRequest>,
@@ -38299,6 +39425,12 @@ pub const ACTIONS: &[::tc_types::ActionInfo] = &[
         ::tc_types::read_response::<DescribeAvailableCustomActionsForRuleEngineResponse>,
     ),
     ::tc_types::ActionInfo::new(
+        "DescribeAvailableOriginACLFamily",
+        "查询源站防护可配置控制域列表信息",
+        ::tc_types::normalize_request::<DescribeAvailableOriginACLFamilyRequest>,
+        ::tc_types::read_response::<DescribeAvailableOriginACLFamilyResponse>,
+    ),
+    ::tc_types::ActionInfo::new(
         "DescribeAvailablePlans",
         "Queries plan options available for purchase",
         ::tc_types::normalize_request::<DescribeAvailablePlansRequest>,
@@ -38455,6 +39587,12 @@ pub const ACTIONS: &[::tc_types::ActionInfo] = &[
         ::tc_types::read_response::<DescribeInferenceAPITokensResponse>,
     ),
     ::tc_types::ActionInfo::new(
+        "DescribeInferenceDomains",
+        "查询推理服务域名列表",
+        ::tc_types::normalize_request::<DescribeInferenceDomainsRequest>,
+        ::tc_types::read_response::<DescribeInferenceDomainsResponse>,
+    ),
+    ::tc_types::ActionInfo::new(
         "DescribeInferenceHardwareSpecifications",
         "Query reasoning hardware specification list",
         ::tc_types::normalize_request::<DescribeInferenceHardwareSpecificationsRequest>,
@@ -38533,6 +39671,12 @@ pub const ACTIONS: &[::tc_types::ActionInfo] = &[
         "Query log analytics log download tasks",
         ::tc_types::normalize_request::<DescribeLogAnalysisDownloadTasksRequest>,
         ::tc_types::read_response::<DescribeLogAnalysisDownloadTasksResponse>,
+    ),
+    ::tc_types::ActionInfo::new(
+        "DescribeLogAnalysisStatistics",
+        "查询日志分析统计结果",
+        ::tc_types::normalize_request::<DescribeLogAnalysisStatisticsRequest>,
+        ::tc_types::read_response::<DescribeLogAnalysisStatisticsResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "DescribeMultiPathGateway",
@@ -38797,6 +39941,12 @@ pub const ACTIONS: &[::tc_types::ActionInfo] = &[
         "Downloads L7 logs.",
         ::tc_types::normalize_request::<DownloadL7LogsRequest>,
         ::tc_types::read_response::<DownloadL7LogsResponse>,
+    ),
+    ::tc_types::ActionInfo::new(
+        "DummyParseZoneFullConfig",
+        "站点完整配置结构定义",
+        ::tc_types::normalize_request::<DummyParseZoneFullConfigRequest>,
+        ::tc_types::read_response::<DummyParseZoneFullConfigResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "EdgeKVDelete",
@@ -39169,6 +40319,12 @@ pub const ACTIONS: &[::tc_types::ActionInfo] = &[
         "Modify site working mode",
         ::tc_types::normalize_request::<ModifyZoneWorkModeRequest>,
         ::tc_types::read_response::<ModifyZoneWorkModeResponse>,
+    ),
+    ::tc_types::ActionInfo::new(
+        "OperateInferenceDomain",
+        "操作推理服务域名",
+        ::tc_types::normalize_request::<OperateInferenceDomainRequest>,
+        ::tc_types::read_response::<OperateInferenceDomainResponse>,
     ),
     ::tc_types::ActionInfo::new(
         "OperateInferenceService",

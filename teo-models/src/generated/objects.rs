@@ -641,6 +641,11 @@ pub struct AccelerationDomain {
     /// Modification time of the accelerated domain name.
     #[serde(rename = "ModifiedOn")]
     pub modified_on: ::tc_types::DateTime,
+    /// (mainland spec only)
+    ///
+    /// 域名因合规问题产生的地区访问限制列表。
+    #[serde(rename = "ComplianceRestrictions", skip_serializing_if = "Option::is_none")]
+    pub compliance_restrictions: Option<Vec<ComplianceRestriction>>,
 }
 impl AccelerationDomain {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -660,6 +665,7 @@ impl AccelerationDomain {
             certificate: Default::default(),
             created_on: Default::default(),
             modified_on: Default::default(),
+            compliance_restrictions: Default::default(),
         }
     }
     /// Sets `ZoneId`.
@@ -732,6 +738,14 @@ impl AccelerationDomain {
         self.modified_on = value.into();
         self
     }
+    /// Sets `ComplianceRestrictions`.
+    pub fn compliance_restrictions(
+        mut self,
+        value: impl IntoIterator<Item = ComplianceRestriction>,
+    ) -> Self {
+        self.compliance_restrictions = Some(value.into_iter().collect());
+        self
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for AccelerationDomain {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -757,6 +771,7 @@ impl ::tc_types::ReadMembers for AccelerationDomain {
         "Certificate",
         "CreatedOn",
         "ModifiedOn",
+        "ComplianceRestrictions",
     ];
     const STRICT: bool = false;
     const REQUIRED: &'static [&'static str] = &[];
@@ -776,6 +791,7 @@ impl ::tc_types::ReadMembers for AccelerationDomain {
             certificate: Default::default(),
             created_on: Default::default(),
             modified_on: Default::default(),
+            compliance_restrictions: Default::default(),
         }
     }
     fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
@@ -810,6 +826,9 @@ impl ::tc_types::ReadMembers for AccelerationDomain {
             "Certificate" => ::tc_types::read_value(map, &mut self.certificate)?,
             "CreatedOn" => ::tc_types::read_or_default(map, &mut self.created_on)?,
             "ModifiedOn" => ::tc_types::read_or_default(map, &mut self.modified_on)?,
+            "ComplianceRestrictions" => {
+                ::tc_types::read_value(map, &mut self.compliance_restrictions)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1069,6 +1088,134 @@ impl ::tc_types::ReadMembers for AccessURLRedirectQueryString {
     ) -> ::core::result::Result<bool, A::Error> {
         match name {
             "Action" => ::tc_types::read_coerced(map, &mut self.action)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) 账号保护配置。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct AccountProtectionSettings {
+    /// (mainland spec only)
+    ///
+    /// 账号保护功能开关。
+    ///
+    /// 枚举值：
+    ///
+    /// - on： 开启；
+    /// - off： 关闭。
+    ///
+    /// 默认值：off。
+    #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 请求目的。用于标识请求所属的业务操作场景。
+    ///
+    /// 枚举值：
+    ///
+    /// - ACCOUNT.CHANGE_PASSWORD：在已知原密码的情况下修改密码的请求；
+    /// - ACCOUNT.CHANGE_SECURITY_QUESTION：修改账号安全问题的请求；
+    /// - ACCOUNT.CHECK_EXISTENCE：校验账号是否已存在的请求，常见于登录或注册页面输入邮箱、手机号后的预校验；
+    /// - ACCOUNT.LOGIN：登录账号的请求；
+    /// - ACCOUNT.REGISTER：注册新账号的请求；
+    /// - ACCOUNT.RESET_PASSWORD：重置密码的请求，通常通过邮箱或短信验证身份后设置新密码；
+    /// - ACCOUNT.UPDATE：修改账号关联信息的请求，例如手机号、邮箱、支付卡号、收货地址等；
+    /// - ASSET.CHECK_GIFTCARD_BALANCE：通过卡号等信息查询礼品卡余额的请求；
+    /// - ASSET.CHECK_LOYALTY_POINTS：查询账号积分余额的请求；
+    /// - ASSET.REDEEM_CODE：使用兑换码兑换权益的请求；
+    /// - BROWSE.QUERY：站内搜索商品或服务的请求；
+    /// - PAYMENT.ADD_TO_CART：将商品加入购物车的请求；
+    /// - PAYMENT.GET_METHODS：获取账号已绑定支付方式列表的请求；
+    /// - PAYMENT.MAKE_PAYMENT：提交支付、结算或转账的请求。
+    #[serde(rename = "RequestPurpose", skip_serializing_if = "Option::is_none")]
+    pub request_purpose: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 用户标识在请求来源中的位置，其中 key 替换为实际的参数名称。
+    ///
+    /// 取值有：
+    ///
+    /// - http.request.cookies\["key"\]：从 Cookie 中获取名称为 key 的 Cookie 值；
+    /// - http.request.headers\["key"\]：从请求头中获取名称为 key 的头部值；
+    /// - http.request.uri.args\["key"\]：从 URL 查询参数中获取名称为 key 的参数值。
+    #[serde(rename = "UserIDSource", skip_serializing_if = "Option::is_none")]
+    pub user_id_source: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 用户风险等级配置。
+    #[serde(rename = "UserRiskProfile", skip_serializing_if = "Option::is_none")]
+    pub user_risk_profile: Option<UserRiskProfile>,
+}
+impl AccountProtectionSettings {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            enabled: Default::default(),
+            request_purpose: Default::default(),
+            user_id_source: Default::default(),
+            user_risk_profile: Default::default(),
+        }
+    }
+    /// Sets `Enabled`.
+    pub fn enabled(mut self, value: impl Into<String>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `RequestPurpose`.
+    pub fn request_purpose(mut self, value: impl Into<String>) -> Self {
+        self.request_purpose = Some(value.into());
+        self
+    }
+    /// Sets `UserIDSource`.
+    pub fn user_id_source(mut self, value: impl Into<String>) -> Self {
+        self.user_id_source = Some(value.into());
+        self
+    }
+    /// Sets `UserRiskProfile`.
+    pub fn user_risk_profile(mut self, value: UserRiskProfile) -> Self {
+        self.user_risk_profile = Some(value);
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AccountProtectionSettings {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for AccountProtectionSettings {
+    const NAME: &'static str = "AccountProtectionSettings";
+    const MEMBERS: &'static [&'static str] = &[
+        "Enabled",
+        "RequestPurpose",
+        "UserIDSource",
+        "UserRiskProfile",
+    ];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            enabled: Default::default(),
+            request_purpose: Default::default(),
+            user_id_source: Default::default(),
+            user_risk_profile: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "Enabled" => ::tc_types::read_coerced(map, &mut self.enabled)?,
+            "RequestPurpose" => ::tc_types::read_coerced(map, &mut self.request_purpose)?,
+            "UserIDSource" => ::tc_types::read_coerced(map, &mut self.user_id_source)?,
+            "UserRiskProfile" => {
+                ::tc_types::read_value(map, &mut self.user_risk_profile)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7716,6 +7863,14 @@ pub struct ClientAttestationRule {
         skip_serializing_if = "Option::is_none"
     )]
     pub invalid_attestation_action: Option<SecurityAction>,
+    /// (mainland spec only)
+    ///
+    /// 账号保护配置。
+    #[serde(
+        rename = "AccountProtectionSettings",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub account_protection_settings: Option<AccountProtectionSettings>,
 }
 impl ClientAttestationRule {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -7729,6 +7884,7 @@ impl ClientAttestationRule {
             attester_id: Default::default(),
             device_profiles: Default::default(),
             invalid_attestation_action: Default::default(),
+            account_protection_settings: Default::default(),
         }
     }
     /// Sets `Id`.
@@ -7774,6 +7930,14 @@ impl ClientAttestationRule {
         self.invalid_attestation_action = Some(value);
         self
     }
+    /// Sets `AccountProtectionSettings`.
+    pub fn account_protection_settings(
+        mut self,
+        value: AccountProtectionSettings,
+    ) -> Self {
+        self.account_protection_settings = Some(value);
+        self
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for ClientAttestationRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -7793,6 +7957,7 @@ impl ::tc_types::ReadMembers for ClientAttestationRule {
         "AttesterId",
         "DeviceProfiles",
         "InvalidAttestationAction",
+        "AccountProtectionSettings",
     ];
     const STRICT: bool = false;
     const REQUIRED: &'static [&'static str] = &[];
@@ -7806,6 +7971,7 @@ impl ::tc_types::ReadMembers for ClientAttestationRule {
             attester_id: Default::default(),
             device_profiles: Default::default(),
             invalid_attestation_action: Default::default(),
+            account_protection_settings: Default::default(),
         }
     }
     fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7823,6 +7989,9 @@ impl ::tc_types::ReadMembers for ClientAttestationRule {
             "DeviceProfiles" => ::tc_types::read_value(map, &mut self.device_profiles)?,
             "InvalidAttestationAction" => {
                 ::tc_types::read_value(map, &mut self.invalid_attestation_action)?
+            }
+            "AccountProtectionSettings" => {
+                ::tc_types::read_value(map, &mut self.account_protection_settings)?
             }
             _ => return Ok(false),
         }
@@ -8786,6 +8955,78 @@ impl ::tc_types::ReadMembers for CodeAction {
         Ok(true)
     }
 }
+/// (mainland spec only) 因政府法律法规、用户协议等规定，对资源进行地区访问限制信息。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct ComplianceRestriction {
+    /// (mainland spec only)
+    ///
+    /// 下发访问限制的原因。
+    ///
+    /// 枚举值：
+    ///
+    /// - ICP_RECORD_REQUIRED： 未备案；
+    /// - GOVERNMENT_ORDER： 政府指令。
+    #[serde(rename = "Reason")]
+    pub reason: String,
+    /// (mainland spec only)
+    ///
+    /// 限制访问地区的具体国家/地区码，使用“ISO 3166 国家/地区代码标准”。
+    ///
+    /// 参数格式：查看链接：<https://www.iso.org/iso-3166-country-codes.html>。
+    #[serde(rename = "Region")]
+    pub region: String,
+}
+impl ComplianceRestriction {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            reason: Default::default(),
+            region: Default::default(),
+        }
+    }
+    /// Sets `Reason`.
+    pub fn reason(mut self, value: impl Into<String>) -> Self {
+        self.reason = value.into();
+        self
+    }
+    /// Sets `Region`.
+    pub fn region(mut self, value: impl Into<String>) -> Self {
+        self.region = value.into();
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ComplianceRestriction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for ComplianceRestriction {
+    const NAME: &'static str = "ComplianceRestriction";
+    const MEMBERS: &'static [&'static str] = &["Reason", "Region"];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            reason: Default::default(),
+            region: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "Reason" => ::tc_types::read_coerced_or_default(map, &mut self.reason)?,
+            "Region" => ::tc_types::read_coerced_or_default(map, &mut self.region)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
 /// Instance information referenced by the component, used to show the binding relationship between the component and resources such as edge functions. When an edge function needs to access a component (for example KV namespace), a reference relationship is created. This struct can be used to view the instance detail of the referenced resource and its associated site information.
 #[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
 #[non_exhaustive]
@@ -9060,6 +9301,365 @@ impl ::tc_types::ReadMembers for CompressionParameters {
         match name {
             "Switch" => ::tc_types::read_coerced(map, &mut self.switch)?,
             "Algorithms" => ::tc_types::read_coerced(map, &mut self.algorithms)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) 地区策略配置。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct ConfigGroupFunctionRegionSelection {
+    /// (mainland spec only)
+    ///
+    /// 指定执行的函数，取值为函数在站点内的唯一标识。当 TriggerType 为 direct 时生效。
+    #[serde(rename = "Function")]
+    pub function: String,
+    /// (mainland spec only)
+    ///
+    /// 国家/地区列表。示例值：CN：中国，CN.GD：中国广东。取值请参考：[国家/地区及对应代码枚举](https://cloud.tencent.com/document/product/1552/112542)。
+    #[serde(rename = "Regions")]
+    pub regions: Vec<String>,
+}
+impl ConfigGroupFunctionRegionSelection {
+    /// Creates it from its required members; set the others with the chainable setters.
+    pub fn new(
+        function: impl Into<String>,
+        regions: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            function: function.into(),
+            regions: regions.into_iter().map(Into::into).collect(),
+        }
+    }
+    /// Sets `Function`.
+    pub fn function(mut self, value: impl Into<String>) -> Self {
+        self.function = value.into();
+        self
+    }
+    /// Sets `Regions`.
+    pub fn regions(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.regions = value.into_iter().map(Into::into).collect();
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ConfigGroupFunctionRegionSelection {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for ConfigGroupFunctionRegionSelection {
+    const NAME: &'static str = "ConfigGroupFunctionRegionSelection";
+    const MEMBERS: &'static [&'static str] = &["Function", "Regions"];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            function: Default::default(),
+            regions: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "Function" => ::tc_types::read_coerced_or_default(map, &mut self.function)?,
+            "Regions" => ::tc_types::read_coerced_or_default(map, &mut self.regions)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) 边缘函数触发规则。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct ConfigGroupFunctionTrigger {
+    /// (mainland spec only)
+    ///
+    /// [匹配条件。](https://cloud.tencent.com/document/product/1552/90438#33f65828-c6c6-4b66-a011-25a20b548d5d)
+    #[serde(rename = "Condition")]
+    pub condition: String,
+    /// (mainland spec only)
+    ///
+    /// 函数选择配置类型：
+    ///
+    /// 枚举值：
+    ///
+    /// - direct： 直接指定执行函数
+    /// - weight： 基于权重比选择函数
+    /// - region： 基于客户端 IP 的国家/地区选择函数
+    #[serde(rename = "TriggerType", skip_serializing_if = "Option::is_none")]
+    pub trigger_type: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 指定执行的函数，取值为函数在站点内的唯一标识。当 TriggerType 为 direct 时生效。
+    #[serde(rename = "Function", skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 基于客户端 IP 国家/地区的函数选择配置。
+    #[serde(rename = "RegionMappingSelections", skip_serializing_if = "Option::is_none")]
+    pub region_mapping_selections: Option<Vec<ConfigGroupFunctionRegionSelection>>,
+    /// (mainland spec only)
+    ///
+    /// 基于权重的函数选择配置。
+    #[serde(rename = "WeightedSelections", skip_serializing_if = "Option::is_none")]
+    pub weighted_selections: Option<Vec<ConfigGroupFunctionWeightedSelection>>,
+    /// (mainland spec only)
+    ///
+    /// 规则描述。
+    #[serde(rename = "Remark", skip_serializing_if = "Option::is_none")]
+    pub remark: Option<String>,
+}
+impl ConfigGroupFunctionTrigger {
+    /// Creates it from its required members; set the others with the chainable setters.
+    pub fn new(condition: impl Into<String>) -> Self {
+        Self {
+            condition: condition.into(),
+            trigger_type: Default::default(),
+            function: Default::default(),
+            region_mapping_selections: Default::default(),
+            weighted_selections: Default::default(),
+            remark: Default::default(),
+        }
+    }
+    /// Sets `Condition`.
+    pub fn condition(mut self, value: impl Into<String>) -> Self {
+        self.condition = value.into();
+        self
+    }
+    /// Sets `TriggerType`.
+    pub fn trigger_type(mut self, value: impl Into<String>) -> Self {
+        self.trigger_type = Some(value.into());
+        self
+    }
+    /// Sets `Function`.
+    pub fn function(mut self, value: impl Into<String>) -> Self {
+        self.function = Some(value.into());
+        self
+    }
+    /// Sets `RegionMappingSelections`.
+    pub fn region_mapping_selections(
+        mut self,
+        value: impl IntoIterator<Item = ConfigGroupFunctionRegionSelection>,
+    ) -> Self {
+        self.region_mapping_selections = Some(value.into_iter().collect());
+        self
+    }
+    /// Sets `WeightedSelections`.
+    pub fn weighted_selections(
+        mut self,
+        value: impl IntoIterator<Item = ConfigGroupFunctionWeightedSelection>,
+    ) -> Self {
+        self.weighted_selections = Some(value.into_iter().collect());
+        self
+    }
+    /// Sets `Remark`.
+    pub fn remark(mut self, value: impl Into<String>) -> Self {
+        self.remark = Some(value.into());
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ConfigGroupFunctionTrigger {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for ConfigGroupFunctionTrigger {
+    const NAME: &'static str = "ConfigGroupFunctionTrigger";
+    const MEMBERS: &'static [&'static str] = &[
+        "Condition",
+        "TriggerType",
+        "Function",
+        "RegionMappingSelections",
+        "WeightedSelections",
+        "Remark",
+    ];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            condition: Default::default(),
+            trigger_type: Default::default(),
+            function: Default::default(),
+            region_mapping_selections: Default::default(),
+            weighted_selections: Default::default(),
+            remark: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "Condition" => ::tc_types::read_coerced_or_default(map, &mut self.condition)?,
+            "TriggerType" => ::tc_types::read_coerced(map, &mut self.trigger_type)?,
+            "Function" => ::tc_types::read_coerced(map, &mut self.function)?,
+            "RegionMappingSelections" => {
+                ::tc_types::read_value(map, &mut self.region_mapping_selections)?
+            }
+            "WeightedSelections" => {
+                ::tc_types::read_value(map, &mut self.weighted_selections)?
+            }
+            "Remark" => ::tc_types::read_coerced(map, &mut self.remark)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) 权重策略配置。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct ConfigGroupFunctionWeightedSelection {
+    /// (mainland spec only)
+    ///
+    /// 指定执行的函数，取值为函数在站点内的唯一标识。当 TriggerType 为 direct 时生效。
+    #[serde(rename = "Function")]
+    pub function: String,
+    /// (mainland spec only)
+    ///
+    /// 选中权重。取值范围0-100，所有的权重之和需要为100。 选中概率计算方式为： weight/100。例如设置了两个函数 A 和 B ，其中 A 的权重为30，那么 B 的权重必须为70，最终选中 A 的概率为30%，选中 B 的概率为70%。
+    #[serde(rename = "Weight")]
+    pub weight: u64,
+}
+impl ConfigGroupFunctionWeightedSelection {
+    /// Creates it from its required members; set the others with the chainable setters.
+    pub fn new(function: impl Into<String>, weight: u64) -> Self {
+        Self {
+            function: function.into(),
+            weight,
+        }
+    }
+    /// Sets `Function`.
+    pub fn function(mut self, value: impl Into<String>) -> Self {
+        self.function = value.into();
+        self
+    }
+    /// Sets `Weight`.
+    pub fn weight(mut self, value: u64) -> Self {
+        self.weight = value;
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ConfigGroupFunctionWeightedSelection {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for ConfigGroupFunctionWeightedSelection {
+    const NAME: &'static str = "ConfigGroupFunctionWeightedSelection";
+    const MEMBERS: &'static [&'static str] = &["Function", "Weight"];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            function: Default::default(),
+            weight: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "Function" => ::tc_types::read_coerced_or_default(map, &mut self.function)?,
+            "Weight" => ::tc_types::read_coerced_or_default(map, &mut self.weight)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) 七层加速规则，执行顺序由数组顺序决定。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct ConfigGroupRuleEngineItem {
+    /// (mainland spec only)
+    ///
+    /// 规则名称。名称长度限制不超过 255 个字符。
+    #[serde(rename = "RuleName", skip_serializing_if = "Option::is_none")]
+    pub rule_name: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 规则注释。可以填写多个注释。
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<Vec<String>>,
+    /// (mainland spec only)
+    ///
+    /// 子规则分支。此列表当前只支持填写一项规则，多填无效。
+    ///
+    /// 注意：此字段可能返回 null，表示取不到有效值。
+    #[serde(rename = "Branches", skip_serializing_if = "Option::is_none")]
+    pub branches: Option<Vec<RuleBranch>>,
+}
+impl ConfigGroupRuleEngineItem {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            rule_name: Default::default(),
+            description: Default::default(),
+            branches: Default::default(),
+        }
+    }
+    /// Sets `RuleName`.
+    pub fn rule_name(mut self, value: impl Into<String>) -> Self {
+        self.rule_name = Some(value.into());
+        self
+    }
+    /// Sets `Description`.
+    pub fn description(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.description = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Sets `Branches`.
+    pub fn branches(mut self, value: impl IntoIterator<Item = RuleBranch>) -> Self {
+        self.branches = Some(value.into_iter().collect());
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ConfigGroupRuleEngineItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for ConfigGroupRuleEngineItem {
+    const NAME: &'static str = "ConfigGroupRuleEngineItem";
+    const MEMBERS: &'static [&'static str] = &["RuleName", "Description", "Branches"];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            rule_name: Default::default(),
+            description: Default::default(),
+            branches: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "RuleName" => ::tc_types::read_coerced(map, &mut self.rule_name)?,
+            "Description" => ::tc_types::read_coerced(map, &mut self.description)?,
+            "Branches" => ::tc_types::read_value(map, &mut self.branches)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11130,6 +11730,11 @@ pub struct DDoSAttackEvent {
     /// Note: This field may return `null`, indicating that no valid value was found.
     #[serde(rename = "DDoSBlockData", skip_serializing_if = "Option::is_none")]
     pub ddos_block_data: Option<Vec<DDoSBlockData>>,
+    /// (mainland spec only)
+    ///
+    /// 被 DDoS 攻击的目的 IP 列表。
+    #[serde(rename = "DDoSAttackDips")]
+    pub ddos_attack_dips: Vec<String>,
 }
 impl DDoSAttackEvent {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -11146,6 +11751,7 @@ impl DDoSAttackEvent {
             zone_id: Default::default(),
             area: Default::default(),
             ddos_block_data: Default::default(),
+            ddos_attack_dips: Default::default(),
         }
     }
     /// Sets `EventId`.
@@ -11206,6 +11812,14 @@ impl DDoSAttackEvent {
         self.ddos_block_data = Some(value.into_iter().collect());
         self
     }
+    /// Sets `DDoSAttackDips`.
+    pub fn ddos_attack_dips(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.ddos_attack_dips = value.into_iter().map(Into::into).collect();
+        self
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for DDoSAttackEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -11228,6 +11842,7 @@ impl ::tc_types::ReadMembers for DDoSAttackEvent {
         "ZoneId",
         "Area",
         "DDoSBlockData",
+        "DDoSAttackDips",
     ];
     const STRICT: bool = false;
     const REQUIRED: &'static [&'static str] = &[];
@@ -11244,6 +11859,7 @@ impl ::tc_types::ReadMembers for DDoSAttackEvent {
             zone_id: Default::default(),
             area: Default::default(),
             ddos_block_data: Default::default(),
+            ddos_attack_dips: Default::default(),
         }
     }
     fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
@@ -11281,6 +11897,9 @@ impl ::tc_types::ReadMembers for DDoSAttackEvent {
             "ZoneId" => ::tc_types::read_coerced(map, &mut self.zone_id)?,
             "Area" => ::tc_types::read_coerced(map, &mut self.area)?,
             "DDoSBlockData" => ::tc_types::read_value(map, &mut self.ddos_block_data)?,
+            "DDoSAttackDips" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.ddos_attack_dips)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14541,6 +15160,34 @@ pub struct ExceptionRule {
     /// .
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
     pub enabled: Option<String>,
+    /// (mainland spec only) 指定例外规则的安全防护子模块，仅当 SkipScope 为 WebSecuritySubmodules 时有效，取值有：
+    ///
+    /// - 托管规则（ManagedRules）模块功能：
+    /// - websec-mod-managed-rules/managed-rule-groups：规则集；
+    /// - websec-mod-managed-rules/frequent-scanning-protection：高频扫描防护；
+    /// - 速率限制（RateLimitingRules）模块功能：
+    /// - websec-mod-rate-limiting-rules：速率限制规则；
+    /// - 自定义规则（CustomRules）模块功能：
+    /// - websec-mod-custom-rules：自定义规则；
+    /// - HTTP DDoS 防护（HttpDDoSProtection）模块功能：
+    /// - websec-mod-http-ddos-protection/adaptive-frequency-control：自适应频控；
+    /// - websec-mod-http-ddos-protection/client-filtering：智能客户端过滤；
+    /// - websec-mod-http-ddos-protection/bandwidth-abuse-defense：流量盗刷防护；
+    /// - 高级 Bot 管理（BotManagement）模块功能：
+    /// - websec-mod-bot-management/basic-feature：基础特征管理；
+    /// - websec-mod-bot-management/ip-reputation：客户端画像分析；
+    /// - websec-mod-bot-management/bot-intelligence：智能 Bot 分析；
+    /// - websec-mod-bot-management/custom-rules：自定义规则；
+    /// - websec-mod-bot-management/browser-impersonation-detection：主动特征识别；
+    /// - websec-mod-bot-management/client-attestation-rules：客户端认证；
+    /// - 基础 Bot 管理（BotManagementLite）模块功能：
+    /// - websec-mod-bot-management-lite/ai-crawler-detection：AI 爬虫处置；
+    /// - websec-mod-bot-management-lite/captcha-page-challenge：人机校验页。
+    #[serde(
+        rename = "WebSecuritySubmodulesForException",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub web_security_submodules_for_exception: Option<Vec<String>>,
 }
 impl ExceptionRule {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -14556,6 +15203,7 @@ impl ExceptionRule {
             managed_rule_groups_for_exception: Default::default(),
             request_fields_for_exception: Default::default(),
             enabled: Default::default(),
+            web_security_submodules_for_exception: Default::default(),
         }
     }
     /// Sets `Id`.
@@ -14626,6 +15274,16 @@ impl ExceptionRule {
         self.enabled = Some(value.into());
         self
     }
+    /// Sets `WebSecuritySubmodulesForException`.
+    pub fn web_security_submodules_for_exception(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.web_security_submodules_for_exception = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for ExceptionRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -14647,6 +15305,7 @@ impl ::tc_types::ReadMembers for ExceptionRule {
         "ManagedRuleGroupsForException",
         "RequestFieldsForException",
         "Enabled",
+        "WebSecuritySubmodulesForException",
     ];
     const STRICT: bool = false;
     const REQUIRED: &'static [&'static str] = &[];
@@ -14662,6 +15321,7 @@ impl ::tc_types::ReadMembers for ExceptionRule {
             managed_rule_groups_for_exception: Default::default(),
             request_fields_for_exception: Default::default(),
             enabled: Default::default(),
+            web_security_submodules_for_exception: Default::default(),
         }
     }
     fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
@@ -14694,6 +15354,12 @@ impl ::tc_types::ReadMembers for ExceptionRule {
                 ::tc_types::read_value(map, &mut self.request_fields_for_exception)?
             }
             "Enabled" => ::tc_types::read_coerced(map, &mut self.enabled)?,
+            "WebSecuritySubmodulesForException" => {
+                ::tc_types::read_coerced(
+                    map,
+                    &mut self.web_security_submodules_for_exception,
+                )?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15674,6 +16340,14 @@ pub struct Function {
     /// Modification time, which adopts Coordinated Universal Time (UTC) and follows the date and time format of the ISO 8601 standard.
     #[serde(rename = "UpdateTime")]
     pub update_time: String,
+    /// (mainland spec only)
+    ///
+    /// 边缘函数默认域名因合规问题产生的地区访问限制列表。
+    #[serde(
+        rename = "DomainComplianceRestrictions",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub domain_compliance_restrictions: Option<Vec<ComplianceRestriction>>,
 }
 impl Function {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -15687,6 +16361,7 @@ impl Function {
             domain: Default::default(),
             create_time: Default::default(),
             update_time: Default::default(),
+            domain_compliance_restrictions: Default::default(),
         }
     }
     /// Sets `FunctionId`.
@@ -15729,6 +16404,14 @@ impl Function {
         self.update_time = value.into();
         self
     }
+    /// Sets `DomainComplianceRestrictions`.
+    pub fn domain_compliance_restrictions(
+        mut self,
+        value: impl IntoIterator<Item = ComplianceRestriction>,
+    ) -> Self {
+        self.domain_compliance_restrictions = Some(value.into_iter().collect());
+        self
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for Function {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -15748,6 +16431,7 @@ impl ::tc_types::ReadMembers for Function {
         "Domain",
         "CreateTime",
         "UpdateTime",
+        "DomainComplianceRestrictions",
     ];
     const STRICT: bool = false;
     const REQUIRED: &'static [&'static str] = &[];
@@ -15761,6 +16445,7 @@ impl ::tc_types::ReadMembers for Function {
             domain: Default::default(),
             create_time: Default::default(),
             update_time: Default::default(),
+            domain_compliance_restrictions: Default::default(),
         }
     }
     fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
@@ -15782,6 +16467,9 @@ impl ::tc_types::ReadMembers for Function {
             }
             "UpdateTime" => {
                 ::tc_types::read_coerced_or_default(map, &mut self.update_time)?
+            }
+            "DomainComplianceRestrictions" => {
+                ::tc_types::read_value(map, &mut self.domain_compliance_restrictions)?
             }
             _ => return Ok(false),
         }
@@ -17124,6 +17812,15 @@ pub struct HealthChecker {
     /// The expected return result from an origin server during health check. Only ASCII visible characters are allowed, with up to 500 characters. This parameter is valid only when Type = UDP.
     #[serde(rename = "RecvContext", skip_serializing_if = "Option::is_none")]
     pub recv_context: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 健康检查探测集群。指定本负载均衡实例发起健康探测的集群区域范围，探测集群地区分布详见[健康检查策略介绍](https://cloud.tencent.com/document/product/1552/104228)，仅 HTTP 专用型（V2）版本负载均衡实例支持设置。取值有：
+    /// global：由全球所有区域的探测集群发起探测，包括中国大陆区域以及非中国大陆区域，各个区域的集群独立维护各自的探测结果；
+    /// mainland_china：仅由中国大陆区域的探测集群发起探测，当前中国大陆区域共用一个探测集群，探测结果由中国大陆区域的探测集群维护，其他区域跟随中国大陆区域的集群的探测结果；
+    /// overseas：仅由非中国大陆区域的探测集群发起探测，当前非中国大陆区域包含多个地区的探测集群，探测结果由各个地区的探测集群独立维护，中国大陆区域的探测结果由所有其他地区的探测集群的探测结果汇总生成。
+    /// 默认为 global。
+    #[serde(rename = "ProbeCluster", skip_serializing_if = "Option::is_none")]
+    pub probe_cluster: Option<String>,
 }
 impl HealthChecker {
     /// Creates it from its required members; set the others with the chainable setters.
@@ -17142,6 +17839,7 @@ impl HealthChecker {
             follow_redirect: Default::default(),
             send_context: Default::default(),
             recv_context: Default::default(),
+            probe_cluster: Default::default(),
         }
     }
     /// Sets `Type`.
@@ -17212,6 +17910,11 @@ impl HealthChecker {
         self.recv_context = Some(value.into());
         self
     }
+    /// Sets `ProbeCluster`.
+    pub fn probe_cluster(mut self, value: impl Into<String>) -> Self {
+        self.probe_cluster = Some(value.into());
+        self
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for HealthChecker {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -17236,6 +17939,7 @@ impl ::tc_types::ReadMembers for HealthChecker {
         "FollowRedirect",
         "SendContext",
         "RecvContext",
+        "ProbeCluster",
     ];
     const STRICT: bool = false;
     const REQUIRED: &'static [&'static str] = &[];
@@ -17254,6 +17958,7 @@ impl ::tc_types::ReadMembers for HealthChecker {
             follow_redirect: Default::default(),
             send_context: Default::default(),
             recv_context: Default::default(),
+            probe_cluster: Default::default(),
         }
     }
     fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
@@ -17279,6 +17984,150 @@ impl ::tc_types::ReadMembers for HealthChecker {
             "FollowRedirect" => ::tc_types::read_coerced(map, &mut self.follow_redirect)?,
             "SendContext" => ::tc_types::read_coerced(map, &mut self.send_context)?,
             "RecvContext" => ::tc_types::read_coerced(map, &mut self.recv_context)?,
+            "ProbeCluster" => ::tc_types::read_coerced(map, &mut self.probe_cluster)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) https 服务端证书配置
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct HostCertInfo {
+    /// (mainland spec only) 服务器证书 ID。
+    /// 注意：此字段可能返回 null，表示取不到有效值。
+    #[serde(rename = "CertId")]
+    pub cert_id: String,
+    /// (mainland spec only) 证书备注名。
+    /// 注意：此字段可能返回 null，表示取不到有效值。
+    #[serde(rename = "Alias", skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    /// (mainland spec only) 证书类型，取值有：
+    ///
+    /// - default：默认证书；\</lil>
+    /// - upload：用户上传；
+    /// - managed：腾讯云托管。
+    ///
+    /// 注意：此字段可能返回 null，表示取不到有效值。
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// (mainland spec only) 证书过期时间。
+    /// 注意：此字段可能返回 null，表示取不到有效值。
+    #[serde(rename = "ExpireTime", skip_serializing_if = "Option::is_none")]
+    pub expire_time: Option<::tc_types::DateTime>,
+    /// (mainland spec only) 证书部署时间。
+    /// 注意：此字段可能返回 null，表示取不到有效值。
+    #[serde(rename = "DeployTime", skip_serializing_if = "Option::is_none")]
+    pub deploy_time: Option<::tc_types::DateTime>,
+    /// (mainland spec only) 签名算法。
+    /// 注意：此字段可能返回 null，表示取不到有效值。
+    #[serde(rename = "SignAlgo", skip_serializing_if = "Option::is_none")]
+    pub sign_algo: Option<String>,
+    /// (mainland spec only) 证书状态，取值有：
+    ///
+    /// - deployed：已部署；
+    /// - processing：部署中；
+    /// - applying：申请中；
+    /// - failed：申请失败；
+    /// - issued：绑定失败。
+    ///
+    /// 注意：此字段可能返回 null，表示取不到有效值。
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+impl HostCertInfo {
+    /// Creates it from its required members; set the others with the chainable setters.
+    pub fn new(cert_id: impl Into<String>) -> Self {
+        Self {
+            cert_id: cert_id.into(),
+            alias: Default::default(),
+            r#type: Default::default(),
+            expire_time: Default::default(),
+            deploy_time: Default::default(),
+            sign_algo: Default::default(),
+            status: Default::default(),
+        }
+    }
+    /// Sets `CertId`.
+    pub fn cert_id(mut self, value: impl Into<String>) -> Self {
+        self.cert_id = value.into();
+        self
+    }
+    /// Sets `Alias`.
+    pub fn alias(mut self, value: impl Into<String>) -> Self {
+        self.alias = Some(value.into());
+        self
+    }
+    /// Sets `Type`.
+    pub fn r#type(mut self, value: impl Into<String>) -> Self {
+        self.r#type = Some(value.into());
+        self
+    }
+    /// Sets `ExpireTime`.
+    pub fn expire_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
+        self.expire_time = Some(value.into());
+        self
+    }
+    /// Sets `DeployTime`.
+    pub fn deploy_time(mut self, value: impl Into<::tc_types::DateTime>) -> Self {
+        self.deploy_time = Some(value.into());
+        self
+    }
+    /// Sets `SignAlgo`.
+    pub fn sign_algo(mut self, value: impl Into<String>) -> Self {
+        self.sign_algo = Some(value.into());
+        self
+    }
+    /// Sets `Status`.
+    pub fn status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for HostCertInfo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for HostCertInfo {
+    const NAME: &'static str = "HostCertInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "CertId",
+        "Alias",
+        "Type",
+        "ExpireTime",
+        "DeployTime",
+        "SignAlgo",
+        "Status",
+    ];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            cert_id: Default::default(),
+            alias: Default::default(),
+            r#type: Default::default(),
+            expire_time: Default::default(),
+            deploy_time: Default::default(),
+            sign_algo: Default::default(),
+            status: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "CertId" => ::tc_types::read_coerced_or_default(map, &mut self.cert_id)?,
+            "Alias" => ::tc_types::read_coerced(map, &mut self.alias)?,
+            "Type" => ::tc_types::read_coerced(map, &mut self.r#type)?,
+            "ExpireTime" => ::tc_types::read_value(map, &mut self.expire_time)?,
+            "DeployTime" => ::tc_types::read_value(map, &mut self.deploy_time)?,
+            "SignAlgo" => ::tc_types::read_coerced(map, &mut self.sign_algo)?,
+            "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17419,6 +18268,211 @@ impl ::tc_types::ReadMembers for HostName {
         match name {
             "Action" => ::tc_types::read_coerced(map, &mut self.action)?,
             "Value" => ::tc_types::read_coerced(map, &mut self.value)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) 域名级策略。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct HostPolicy {
+    /// (mainland spec only)
+    ///
+    /// 站点级策略，针对站点下所有域名生效的策略，详情见 站点级策略。
+    #[serde(rename = "Host", skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 当前域名使用的策略类型。取值有：
+    ///
+    /// - ZoneDefault：使用站点级策略，即 ZoneDefaultPolicy 中定义的策略配置。
+    /// - Custom：使用域名级策略。使用该选项时，必须同时配置 Policy 字段，指定详细策略配置。
+    /// - Template：使用策略模板。使用该选项时，必须同时配置 TemplateId 字段，指定当前域名使用的策略模板。
+    #[serde(rename = "PolicyType", skip_serializing_if = "Option::is_none")]
+    pub policy_type: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 可选。当 PolicyType 为 Custom 时，该字段为当前域名的详细策略配置，对当前域名生效。
+    #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
+    pub policy: Option<SecurityPolicy>,
+    /// (mainland spec only)
+    ///
+    /// 可选。当 PolicyType 为 Template 时，该字段用于指定当前域名所使用的策略模板的 Id。
+    #[serde(rename = "TemplateId", skip_serializing_if = "Option::is_none")]
+    pub template_id: Option<String>,
+}
+impl HostPolicy {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            host: Default::default(),
+            policy_type: Default::default(),
+            policy: Default::default(),
+            template_id: Default::default(),
+        }
+    }
+    /// Sets `Host`.
+    pub fn host(mut self, value: impl Into<String>) -> Self {
+        self.host = Some(value.into());
+        self
+    }
+    /// Sets `PolicyType`.
+    pub fn policy_type(mut self, value: impl Into<String>) -> Self {
+        self.policy_type = Some(value.into());
+        self
+    }
+    /// Sets `Policy`.
+    pub fn policy(mut self, value: SecurityPolicy) -> Self {
+        self.policy = Some(value);
+        self
+    }
+    /// Sets `TemplateId`.
+    pub fn template_id(mut self, value: impl Into<String>) -> Self {
+        self.template_id = Some(value.into());
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for HostPolicy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for HostPolicy {
+    const NAME: &'static str = "HostPolicy";
+    const MEMBERS: &'static [&'static str] = &[
+        "Host",
+        "PolicyType",
+        "Policy",
+        "TemplateId",
+    ];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            host: Default::default(),
+            policy_type: Default::default(),
+            policy: Default::default(),
+            template_id: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "Host" => ::tc_types::read_coerced(map, &mut self.host)?,
+            "PolicyType" => ::tc_types::read_coerced(map, &mut self.policy_type)?,
+            "Policy" => ::tc_types::read_value(map, &mut self.policy)?,
+            "TemplateId" => ::tc_types::read_coerced(map, &mut self.template_id)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) 域名证书配置
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct HostsCertificate {
+    /// (mainland spec only) 域名。
+    /// 注意：此字段可能返回 null，表示取不到有效值。
+    #[serde(rename = "Host", skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// (mainland spec only) 配置证书的模式，取值有：
+    ///
+    /// - disable：不配置证书；
+    /// - eofreecert：配置 EdgeOne 免费证书；
+    /// - sslcert：配置 SSL 证书；
+    #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// (mainland spec only) 服务端证书配置。
+    /// 注意：此字段可能返回 null，表示取不到有效值。
+    #[serde(rename = "HostCertInfo", skip_serializing_if = "Option::is_none")]
+    pub host_cert_info: Option<Vec<HostCertInfo>>,
+    /// (mainland spec only) 申请类型，取值有：
+    ///
+    /// - apply：托管EdgeOne；
+    /// - none：不托管EdgeOne。
+    ///
+    /// 不填，默认取值为none。
+    /// 注意：此字段可能返回 null，表示取不到有效值。
+    #[serde(rename = "ApplyType", skip_serializing_if = "Option::is_none")]
+    #[deprecated(note = "disabled in the API spec")]
+    pub apply_type: Option<String>,
+}
+impl HostsCertificate {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            host: Default::default(),
+            mode: Default::default(),
+            host_cert_info: Default::default(),
+            apply_type: Default::default(),
+        }
+    }
+    /// Sets `Host`.
+    pub fn host(mut self, value: impl Into<String>) -> Self {
+        self.host = Some(value.into());
+        self
+    }
+    /// Sets `Mode`.
+    pub fn mode(mut self, value: impl Into<String>) -> Self {
+        self.mode = Some(value.into());
+        self
+    }
+    /// Sets `HostCertInfo`.
+    pub fn host_cert_info(
+        mut self,
+        value: impl IntoIterator<Item = HostCertInfo>,
+    ) -> Self {
+        self.host_cert_info = Some(value.into_iter().collect());
+        self
+    }
+    /// Sets `ApplyType`.
+    #[deprecated(note = "disabled in the API spec")]
+    pub fn apply_type(mut self, value: impl Into<String>) -> Self {
+        self.apply_type = Some(value.into());
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for HostsCertificate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for HostsCertificate {
+    const NAME: &'static str = "HostsCertificate";
+    const MEMBERS: &'static [&'static str] = &[
+        "Host",
+        "Mode",
+        "HostCertInfo",
+        "ApplyType",
+    ];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            host: Default::default(),
+            mode: Default::default(),
+            host_cert_info: Default::default(),
+            apply_type: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "Host" => ::tc_types::read_coerced(map, &mut self.host)?,
+            "Mode" => ::tc_types::read_coerced(map, &mut self.mode)?,
+            "HostCertInfo" => ::tc_types::read_value(map, &mut self.host_cert_info)?,
+            "ApplyType" => ::tc_types::read_coerced(map, &mut self.apply_type)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18419,6 +19473,13 @@ pub struct IPSSLConfig {
     /// - unbound: IP SSL configuration not bound to
     #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// IP SSL 关联域名所属站点ID。如果Status值为 unbound 时，该字段为空值。
+    ///
+    /// 注意：此字段可能返回 null，表示取不到有效值。
+    #[serde(rename = "ZoneId", skip_serializing_if = "Option::is_none")]
+    pub zone_id: Option<String>,
 }
 impl IPSSLConfig {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -18426,6 +19487,7 @@ impl IPSSLConfig {
         Self {
             associated_domain: Default::default(),
             status: Default::default(),
+            zone_id: Default::default(),
         }
     }
     /// Sets `AssociatedDomain`.
@@ -18438,6 +19500,11 @@ impl IPSSLConfig {
         self.status = Some(value.into());
         self
     }
+    /// Sets `ZoneId`.
+    pub fn zone_id(mut self, value: impl Into<String>) -> Self {
+        self.zone_id = Some(value.into());
+        self
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for IPSSLConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -18448,13 +19515,14 @@ impl<'de> ::serde::Deserialize<'de> for IPSSLConfig {
 }
 impl ::tc_types::ReadMembers for IPSSLConfig {
     const NAME: &'static str = "IPSSLConfig";
-    const MEMBERS: &'static [&'static str] = &["AssociatedDomain", "Status"];
+    const MEMBERS: &'static [&'static str] = &["AssociatedDomain", "Status", "ZoneId"];
     const STRICT: bool = false;
     const REQUIRED: &'static [&'static str] = &[];
     fn empty() -> Self {
         Self {
             associated_domain: Default::default(),
             status: Default::default(),
+            zone_id: Default::default(),
         }
     }
     fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
@@ -18467,6 +19535,7 @@ impl ::tc_types::ReadMembers for IPSSLConfig {
                 ::tc_types::read_coerced(map, &mut self.associated_domain)?
             }
             "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
+            "ZoneId" => ::tc_types::read_coerced(map, &mut self.zone_id)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18921,6 +19990,101 @@ impl ::tc_types::ReadMembers for InferenceAPIToken {
         Ok(true)
     }
 }
+/// (mainland spec only) 推理服务的亲和配置
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct InferenceAffinityConfig {
+    /// (mainland spec only)
+    ///
+    /// 推理服务亲和总开关。
+    ///
+    /// 枚举值：
+    ///
+    /// - On： 开启推理服务亲和；
+    /// - Off： 关闭推理服务亲和。
+    #[serde(rename = "Switch")]
+    pub switch: String,
+    /// (mainland spec only)
+    ///
+    /// 推理服务亲和方式。
+    ///
+    /// 枚举值：
+    ///
+    /// - SessionId： 根据会话 ID 实现亲和。
+    ///
+    /// 默认值：SessionId。
+    #[serde(rename = "AffinityMode", skip_serializing_if = "Option::is_none")]
+    pub affinity_mode: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 推理服务亲和性配置。当 AffinityMode 为 SessionId 时必填。
+    #[serde(rename = "SessionIdAffinityConfig", skip_serializing_if = "Option::is_none")]
+    pub session_id_affinity_config: Option<SessionIdAffinityConfig>,
+}
+impl InferenceAffinityConfig {
+    /// Creates it from its required members; set the others with the chainable setters.
+    pub fn new(switch: impl Into<String>) -> Self {
+        Self {
+            switch: switch.into(),
+            affinity_mode: Default::default(),
+            session_id_affinity_config: Default::default(),
+        }
+    }
+    /// Sets `Switch`.
+    pub fn switch(mut self, value: impl Into<String>) -> Self {
+        self.switch = value.into();
+        self
+    }
+    /// Sets `AffinityMode`.
+    pub fn affinity_mode(mut self, value: impl Into<String>) -> Self {
+        self.affinity_mode = Some(value.into());
+        self
+    }
+    /// Sets `SessionIdAffinityConfig`.
+    pub fn session_id_affinity_config(mut self, value: SessionIdAffinityConfig) -> Self {
+        self.session_id_affinity_config = Some(value);
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InferenceAffinityConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for InferenceAffinityConfig {
+    const NAME: &'static str = "InferenceAffinityConfig";
+    const MEMBERS: &'static [&'static str] = &[
+        "Switch",
+        "AffinityMode",
+        "SessionIdAffinityConfig",
+    ];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            switch: Default::default(),
+            affinity_mode: Default::default(),
+            session_id_affinity_config: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "Switch" => ::tc_types::read_coerced_or_default(map, &mut self.switch)?,
+            "AffinityMode" => ::tc_types::read_coerced(map, &mut self.affinity_mode)?,
+            "SessionIdAffinityConfig" => {
+                ::tc_types::read_value(map, &mut self.session_id_affinity_config)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
 /// Inference service auto scaling configuration.
 #[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
 #[non_exhaustive]
@@ -19184,6 +20348,183 @@ impl ::tc_types::ReadMembers for InferenceContainerConfigForModify {
         Ok(true)
     }
 }
+/// (mainland spec only) 推理服务的域名信息。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct InferenceDomain {
+    /// (mainland spec only)
+    ///
+    /// 域名名称。
+    #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 域名状态。
+    ///
+    /// 枚举值：
+    ///
+    /// - Online： 已生效；
+    /// - Process： 部署中；
+    /// - Offline： 已停用；
+    /// - Init： 未生效，待激活站点；
+    /// - Forbidden： 域名被禁用。
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 推理任务请求鉴权开关。
+    ///
+    /// 枚举值：
+    ///
+    /// - Off： 关闭鉴权；
+    /// - On： 开启鉴权。
+    ///
+    /// 默认值：On。
+    #[serde(rename = "AuthSwitch", skip_serializing_if = "Option::is_none")]
+    pub auth_switch: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// CNAME 地址。
+    ///
+    /// 校验域名 CNAME 配置状态，请参考[ CheckCnameStatus ](https://cloud.tencent.com/document/api/1552/94491)接口。
+    #[serde(rename = "Cname", skip_serializing_if = "Option::is_none")]
+    pub cname: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 域名需进行归属权验证才能继续提供服务时，该对象会携带对应验证方式所需要的信息。
+    ///
+    /// 验证归属权，请参考[ VerifyOwnership ](https://cloud.tencent.com/document/api/1552/98879)接口。
+    #[serde(rename = "OwnershipVerification", skip_serializing_if = "Option::is_none")]
+    pub ownership_verification: Option<OwnershipVerification>,
+    /// (mainland spec only)
+    ///
+    /// 域名证书信息。
+    ///
+    /// 申请免费证书，请参考 [ApplyFreeCertificate](https://cloud.tencent.com/document/api/1552/124807) 接口；
+    /// 检查免费证书申请结果，请参考 [CheckFreeCertificateVerification](https://cloud.tencent.com/document/api/1552/124806) 接口；
+    /// 配置域名证书，请参考 [ModifyHostsCertificate](https://cloud.tencent.com/document/api/1552/80764) 接口。
+    #[serde(rename = "Certificate", skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<HostsCertificate>,
+    /// (mainland spec only)
+    ///
+    /// 创建时间。
+    #[serde(rename = "CreateTime", skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 修改时间。
+    #[serde(rename = "UpdateTime", skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<String>,
+}
+impl InferenceDomain {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            domain: Default::default(),
+            status: Default::default(),
+            auth_switch: Default::default(),
+            cname: Default::default(),
+            ownership_verification: Default::default(),
+            certificate: Default::default(),
+            create_time: Default::default(),
+            update_time: Default::default(),
+        }
+    }
+    /// Sets `Domain`.
+    pub fn domain(mut self, value: impl Into<String>) -> Self {
+        self.domain = Some(value.into());
+        self
+    }
+    /// Sets `Status`.
+    pub fn status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `AuthSwitch`.
+    pub fn auth_switch(mut self, value: impl Into<String>) -> Self {
+        self.auth_switch = Some(value.into());
+        self
+    }
+    /// Sets `Cname`.
+    pub fn cname(mut self, value: impl Into<String>) -> Self {
+        self.cname = Some(value.into());
+        self
+    }
+    /// Sets `OwnershipVerification`.
+    pub fn ownership_verification(mut self, value: OwnershipVerification) -> Self {
+        self.ownership_verification = Some(value);
+        self
+    }
+    /// Sets `Certificate`.
+    pub fn certificate(mut self, value: HostsCertificate) -> Self {
+        self.certificate = Some(value);
+        self
+    }
+    /// Sets `CreateTime`.
+    pub fn create_time(mut self, value: impl Into<String>) -> Self {
+        self.create_time = Some(value.into());
+        self
+    }
+    /// Sets `UpdateTime`.
+    pub fn update_time(mut self, value: impl Into<String>) -> Self {
+        self.update_time = Some(value.into());
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InferenceDomain {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for InferenceDomain {
+    const NAME: &'static str = "InferenceDomain";
+    const MEMBERS: &'static [&'static str] = &[
+        "Domain",
+        "Status",
+        "AuthSwitch",
+        "Cname",
+        "OwnershipVerification",
+        "Certificate",
+        "CreateTime",
+        "UpdateTime",
+    ];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            domain: Default::default(),
+            status: Default::default(),
+            auth_switch: Default::default(),
+            cname: Default::default(),
+            ownership_verification: Default::default(),
+            certificate: Default::default(),
+            create_time: Default::default(),
+            update_time: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "Domain" => ::tc_types::read_coerced(map, &mut self.domain)?,
+            "Status" => ::tc_types::read_coerced(map, &mut self.status)?,
+            "AuthSwitch" => ::tc_types::read_coerced(map, &mut self.auth_switch)?,
+            "Cname" => ::tc_types::read_coerced(map, &mut self.cname)?,
+            "OwnershipVerification" => {
+                ::tc_types::read_value(map, &mut self.ownership_verification)?
+            }
+            "Certificate" => ::tc_types::read_value(map, &mut self.certificate)?,
+            "CreateTime" => ::tc_types::read_coerced(map, &mut self.create_time)?,
+            "UpdateTime" => ::tc_types::read_coerced(map, &mut self.update_time)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
 /// Environment variable of the container runtime for reasoning.
 #[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
 #[non_exhaustive]
@@ -19245,6 +20586,202 @@ impl ::tc_types::ReadMembers for InferenceEnvironmentVariable {
         Ok(true)
     }
 }
+/// (mainland spec only) 推理服务硬件配置。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct InferenceHardwareConfig {
+    /// (mainland spec only)
+    ///
+    /// 推理服务单个实例分配的 GPU 卡数，当前仅支持整数值，且必须为 `HardwareSpecId` 对应规格的 `AllowedGPUNums` 中的可选值。
+    ///
+    /// 若不填充，则使用所选 `HardwareSpecId` 规格对应的默认 `GPUNum` 值。
+    #[serde(rename = "GPUNum", skip_serializing_if = "Option::is_none")]
+    pub gpu_num: Option<f64>,
+    /// (mainland spec only)
+    ///
+    /// 推理服务单个实例分配的 CPU 核数，当前仅支持整数值。
+    ///
+    /// 若不填充，则使用所选 `HardwareSpecId` 规格对应的默认 `CPUNum` 值。
+    #[serde(rename = "CPUNum", skip_serializing_if = "Option::is_none")]
+    pub cpu_num: Option<f64>,
+    /// (mainland spec only)
+    ///
+    /// 推理服务单实例分配的内存大小。
+    ///
+    /// 单位：MB
+    ///
+    /// 若不填充，则使用所选 `HardwareSpecId` 对应规格的默认 `MemSize` 值；若填充，则必须为 `1024` 的整数倍。
+    #[serde(rename = "MemSize", skip_serializing_if = "Option::is_none")]
+    pub mem_size: Option<i64>,
+    /// (mainland spec only)
+    ///
+    /// 推理服务单实例分配的临时磁盘大小。
+    ///
+    /// 单位：MB
+    ///
+    /// 若不填充，则使用所选 `HardwareSpecId` 对应规格的默认 `DiskSize` 值；若填充，则必须为 `1024` 的整数倍。
+    #[serde(rename = "DiskSize", skip_serializing_if = "Option::is_none")]
+    pub disk_size: Option<i64>,
+}
+impl InferenceHardwareConfig {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            gpu_num: Default::default(),
+            cpu_num: Default::default(),
+            mem_size: Default::default(),
+            disk_size: Default::default(),
+        }
+    }
+    /// Sets `GPUNum`.
+    pub fn gpu_num(mut self, value: f64) -> Self {
+        self.gpu_num = Some(value);
+        self
+    }
+    /// Sets `CPUNum`.
+    pub fn cpu_num(mut self, value: f64) -> Self {
+        self.cpu_num = Some(value);
+        self
+    }
+    /// Sets `MemSize`.
+    pub fn mem_size(mut self, value: i64) -> Self {
+        self.mem_size = Some(value);
+        self
+    }
+    /// Sets `DiskSize`.
+    pub fn disk_size(mut self, value: i64) -> Self {
+        self.disk_size = Some(value);
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InferenceHardwareConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for InferenceHardwareConfig {
+    const NAME: &'static str = "InferenceHardwareConfig";
+    const MEMBERS: &'static [&'static str] = &[
+        "GPUNum",
+        "CPUNum",
+        "MemSize",
+        "DiskSize",
+    ];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            gpu_num: Default::default(),
+            cpu_num: Default::default(),
+            mem_size: Default::default(),
+            disk_size: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "GPUNum" => ::tc_types::read_coerced(map, &mut self.gpu_num)?,
+            "CPUNum" => ::tc_types::read_coerced(map, &mut self.cpu_num)?,
+            "MemSize" => ::tc_types::read_coerced(map, &mut self.mem_size)?,
+            "DiskSize" => ::tc_types::read_coerced(map, &mut self.disk_size)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) 推理服务资源硬件配置的修改参数。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct InferenceHardwareConfigForModify {
+    /// (mainland spec only)
+    ///
+    /// 推理服务单实例分配的 CPU 核数，当前仅支持整数值。
+    ///
+    /// 若不填充，则不修改。
+    #[serde(rename = "CPUNum", skip_serializing_if = "Option::is_none")]
+    pub cpu_num: Option<f64>,
+    /// (mainland spec only)
+    ///
+    /// 推理服务单实例分配的内存大小。
+    ///
+    /// 单位：MB
+    ///
+    /// 若不填充，则不修改；若填写，则必须为 `1024` 的整数倍。
+    #[serde(rename = "MemSize", skip_serializing_if = "Option::is_none")]
+    pub mem_size: Option<i64>,
+    /// (mainland spec only)
+    ///
+    /// 推理服务单实例分配的临时磁盘大小。
+    ///
+    /// 单位：MB
+    ///
+    /// 若不填充，则不修改；若填充，则必须为 `1024` 的整数倍。
+    #[serde(rename = "DiskSize", skip_serializing_if = "Option::is_none")]
+    pub disk_size: Option<i64>,
+}
+impl InferenceHardwareConfigForModify {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            cpu_num: Default::default(),
+            mem_size: Default::default(),
+            disk_size: Default::default(),
+        }
+    }
+    /// Sets `CPUNum`.
+    pub fn cpu_num(mut self, value: f64) -> Self {
+        self.cpu_num = Some(value);
+        self
+    }
+    /// Sets `MemSize`.
+    pub fn mem_size(mut self, value: i64) -> Self {
+        self.mem_size = Some(value);
+        self
+    }
+    /// Sets `DiskSize`.
+    pub fn disk_size(mut self, value: i64) -> Self {
+        self.disk_size = Some(value);
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InferenceHardwareConfigForModify {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for InferenceHardwareConfigForModify {
+    const NAME: &'static str = "InferenceHardwareConfigForModify";
+    const MEMBERS: &'static [&'static str] = &["CPUNum", "MemSize", "DiskSize"];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            cpu_num: Default::default(),
+            mem_size: Default::default(),
+            disk_size: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "CPUNum" => ::tc_types::read_coerced(map, &mut self.cpu_num)?,
+            "MemSize" => ::tc_types::read_coerced(map, &mut self.mem_size)?,
+            "DiskSize" => ::tc_types::read_coerced(map, &mut self.disk_size)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
 /// Reasoning hardware specifications.
 #[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
 #[non_exhaustive]
@@ -19267,6 +20804,25 @@ pub struct InferenceHardwareSpecification {
     /// GPU VRAM size. Unit: MB.
     #[serde(rename = "GPUMemSize")]
     pub gpu_mem_size: i64,
+    /// (mainland spec only)
+    ///
+    /// 规格唯一标识 ID。
+    #[serde(rename = "HardwareSpecId", skip_serializing_if = "Option::is_none")]
+    pub hardware_spec_id: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 规格默认分配的磁盘大小。
+    ///
+    /// 单位：MB
+    #[serde(rename = "DiskSize", skip_serializing_if = "Option::is_none")]
+    pub disk_size: Option<i64>,
+    /// (mainland spec only)
+    ///
+    /// 规格当前支持的 GPU 卡数列表。
+    ///
+    /// 若不填充或填充空数组，则仅支持规格默认分配的 GPU 卡数。
+    #[serde(rename = "AllowedGPUNums", skip_serializing_if = "Option::is_none")]
+    pub allowed_gpu_nums: Option<Vec<f64>>,
 }
 impl InferenceHardwareSpecification {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -19278,6 +20834,9 @@ impl InferenceHardwareSpecification {
             mem_size: Default::default(),
             gpu_num: Default::default(),
             gpu_mem_size: Default::default(),
+            hardware_spec_id: Default::default(),
+            disk_size: Default::default(),
+            allowed_gpu_nums: Default::default(),
         }
     }
     /// Sets `Spec`.
@@ -19310,6 +20869,21 @@ impl InferenceHardwareSpecification {
         self.gpu_mem_size = value;
         self
     }
+    /// Sets `HardwareSpecId`.
+    pub fn hardware_spec_id(mut self, value: impl Into<String>) -> Self {
+        self.hardware_spec_id = Some(value.into());
+        self
+    }
+    /// Sets `DiskSize`.
+    pub fn disk_size(mut self, value: i64) -> Self {
+        self.disk_size = Some(value);
+        self
+    }
+    /// Sets `AllowedGPUNums`.
+    pub fn allowed_gpu_nums(mut self, value: impl IntoIterator<Item = f64>) -> Self {
+        self.allowed_gpu_nums = Some(value.into_iter().collect());
+        self
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for InferenceHardwareSpecification {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -19327,6 +20901,9 @@ impl ::tc_types::ReadMembers for InferenceHardwareSpecification {
         "MemSize",
         "GPUNum",
         "GPUMemSize",
+        "HardwareSpecId",
+        "DiskSize",
+        "AllowedGPUNums",
     ];
     const STRICT: bool = false;
     const REQUIRED: &'static [&'static str] = &[];
@@ -19338,6 +20915,9 @@ impl ::tc_types::ReadMembers for InferenceHardwareSpecification {
             mem_size: Default::default(),
             gpu_num: Default::default(),
             gpu_mem_size: Default::default(),
+            hardware_spec_id: Default::default(),
+            disk_size: Default::default(),
+            allowed_gpu_nums: Default::default(),
         }
     }
     fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
@@ -19353,6 +20933,13 @@ impl ::tc_types::ReadMembers for InferenceHardwareSpecification {
             "GPUNum" => ::tc_types::read_coerced_or_default(map, &mut self.gpu_num)?,
             "GPUMemSize" => {
                 ::tc_types::read_coerced_or_default(map, &mut self.gpu_mem_size)?
+            }
+            "HardwareSpecId" => {
+                ::tc_types::read_coerced(map, &mut self.hardware_spec_id)?
+            }
+            "DiskSize" => ::tc_types::read_coerced(map, &mut self.disk_size)?,
+            "AllowedGPUNums" => {
+                ::tc_types::read_coerced(map, &mut self.allowed_gpu_nums)?
             }
             _ => return Ok(false),
         }
@@ -19420,8 +21007,8 @@ pub struct InferenceResourceConfig {
     #[serde(rename = "ScalingMode")]
     pub scaling_mode: String,
     /// Hardware specifications.
-    #[serde(rename = "HardwareSpec")]
-    pub hardware_spec: String,
+    #[serde(rename = "HardwareSpec", skip_serializing_if = "Option::is_none")]
+    pub hardware_spec: Option<String>,
     /// Inference service automatic scaling configuration. Required when ScalingMode is Auto.
     /// Note: This field may return null, which indicates a failure to obtain a valid value.
     #[serde(rename = "AutoScalingConfig", skip_serializing_if = "Option::is_none")]
@@ -19433,19 +21020,32 @@ pub struct InferenceResourceConfig {
     /// Single-instance concurrency. Default value is 1.
     #[serde(rename = "Concurrency", skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<i64>,
+    /// (mainland spec only)
+    ///
+    /// 硬件规格唯一标识 ID，可通过 `DescribeInferenceHardwareSpecifications` 接口获取当前站点支持的硬件规格。
+    ///
+    /// 系统默认按照所选 `HardwareSpecId` 对应的硬件规格配置推理服务所需资源；如需调整，可通过 `HardwareConfig` 自定义硬件资源配置。
+    #[serde(rename = "HardwareSpecId", skip_serializing_if = "Option::is_none")]
+    pub hardware_spec_id: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 推理服务硬件配置。
+    ///
+    /// 作为入参时，若未填充则按照所选 `HardwareSpecId` 规格的默认值配置硬件资源；若填充则优先按照填写值进行配置。
+    #[serde(rename = "HardwareConfig", skip_serializing_if = "Option::is_none")]
+    pub hardware_config: Option<InferenceHardwareConfig>,
 }
 impl InferenceResourceConfig {
     /// Creates it from its required members; set the others with the chainable setters.
-    pub fn new(
-        scaling_mode: impl Into<String>,
-        hardware_spec: impl Into<String>,
-    ) -> Self {
+    pub fn new(scaling_mode: impl Into<String>) -> Self {
         Self {
             scaling_mode: scaling_mode.into(),
-            hardware_spec: hardware_spec.into(),
+            hardware_spec: Default::default(),
             auto_scaling_config: Default::default(),
             manual_instance_config: Default::default(),
             concurrency: Default::default(),
+            hardware_spec_id: Default::default(),
+            hardware_config: Default::default(),
         }
     }
     /// Sets `ScalingMode`.
@@ -19455,7 +21055,7 @@ impl InferenceResourceConfig {
     }
     /// Sets `HardwareSpec`.
     pub fn hardware_spec(mut self, value: impl Into<String>) -> Self {
-        self.hardware_spec = value.into();
+        self.hardware_spec = Some(value.into());
         self
     }
     /// Sets `AutoScalingConfig`.
@@ -19476,6 +21076,16 @@ impl InferenceResourceConfig {
         self.concurrency = Some(value);
         self
     }
+    /// Sets `HardwareSpecId`.
+    pub fn hardware_spec_id(mut self, value: impl Into<String>) -> Self {
+        self.hardware_spec_id = Some(value.into());
+        self
+    }
+    /// Sets `HardwareConfig`.
+    pub fn hardware_config(mut self, value: InferenceHardwareConfig) -> Self {
+        self.hardware_config = Some(value);
+        self
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for InferenceResourceConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -19492,6 +21102,8 @@ impl ::tc_types::ReadMembers for InferenceResourceConfig {
         "AutoScalingConfig",
         "ManualInstanceConfig",
         "Concurrency",
+        "HardwareSpecId",
+        "HardwareConfig",
     ];
     const STRICT: bool = false;
     const REQUIRED: &'static [&'static str] = &[];
@@ -19502,6 +21114,8 @@ impl ::tc_types::ReadMembers for InferenceResourceConfig {
             auto_scaling_config: Default::default(),
             manual_instance_config: Default::default(),
             concurrency: Default::default(),
+            hardware_spec_id: Default::default(),
+            hardware_config: Default::default(),
         }
     }
     fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
@@ -19513,9 +21127,7 @@ impl ::tc_types::ReadMembers for InferenceResourceConfig {
             "ScalingMode" => {
                 ::tc_types::read_coerced_or_default(map, &mut self.scaling_mode)?
             }
-            "HardwareSpec" => {
-                ::tc_types::read_coerced_or_default(map, &mut self.hardware_spec)?
-            }
+            "HardwareSpec" => ::tc_types::read_coerced(map, &mut self.hardware_spec)?,
             "AutoScalingConfig" => {
                 ::tc_types::read_value(map, &mut self.auto_scaling_config)?
             }
@@ -19523,6 +21135,10 @@ impl ::tc_types::ReadMembers for InferenceResourceConfig {
                 ::tc_types::read_value(map, &mut self.manual_instance_config)?
             }
             "Concurrency" => ::tc_types::read_coerced(map, &mut self.concurrency)?,
+            "HardwareSpecId" => {
+                ::tc_types::read_coerced(map, &mut self.hardware_spec_id)?
+            }
+            "HardwareConfig" => ::tc_types::read_value(map, &mut self.hardware_config)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19547,6 +21163,11 @@ pub struct InferenceResourceConfigForModify {
     /// Concurrency of a single instance. Default value is 1.
     #[serde(rename = "Concurrency", skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<i64>,
+    /// (mainland spec only)
+    ///
+    /// 推理服务的硬件资源配置。
+    #[serde(rename = "HardwareConfig", skip_serializing_if = "Option::is_none")]
+    pub hardware_config: Option<InferenceHardwareConfigForModify>,
 }
 impl InferenceResourceConfigForModify {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -19556,6 +21177,7 @@ impl InferenceResourceConfigForModify {
             auto_scaling_config: Default::default(),
             manual_instance_config: Default::default(),
             concurrency: Default::default(),
+            hardware_config: Default::default(),
         }
     }
     /// Sets `ScalingMode`.
@@ -19581,6 +21203,11 @@ impl InferenceResourceConfigForModify {
         self.concurrency = Some(value);
         self
     }
+    /// Sets `HardwareConfig`.
+    pub fn hardware_config(mut self, value: InferenceHardwareConfigForModify) -> Self {
+        self.hardware_config = Some(value);
+        self
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for InferenceResourceConfigForModify {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -19596,6 +21223,7 @@ impl ::tc_types::ReadMembers for InferenceResourceConfigForModify {
         "AutoScalingConfig",
         "ManualInstanceConfig",
         "Concurrency",
+        "HardwareConfig",
     ];
     const STRICT: bool = false;
     const REQUIRED: &'static [&'static str] = &[];
@@ -19605,6 +21233,7 @@ impl ::tc_types::ReadMembers for InferenceResourceConfigForModify {
             auto_scaling_config: Default::default(),
             manual_instance_config: Default::default(),
             concurrency: Default::default(),
+            hardware_config: Default::default(),
         }
     }
     fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
@@ -19621,6 +21250,7 @@ impl ::tc_types::ReadMembers for InferenceResourceConfigForModify {
                 ::tc_types::read_value(map, &mut self.manual_instance_config)?
             }
             "Concurrency" => ::tc_types::read_coerced(map, &mut self.concurrency)?,
+            "HardwareConfig" => ::tc_types::read_value(map, &mut self.hardware_config)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20175,6 +21805,11 @@ pub struct InferenceServiceConfig {
     /// Resource configuration of the inference service.
     #[serde(rename = "ResourceConfig", skip_serializing_if = "Option::is_none")]
     pub resource_config: Option<InferenceResourceConfig>,
+    /// (mainland spec only)
+    ///
+    /// 推理服务亲和性配置。
+    #[serde(rename = "AffinityConfig", skip_serializing_if = "Option::is_none")]
+    pub affinity_config: Option<InferenceAffinityConfig>,
 }
 impl InferenceServiceConfig {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -20184,6 +21819,7 @@ impl InferenceServiceConfig {
             request_paths: Default::default(),
             containers: Default::default(),
             resource_config: Default::default(),
+            affinity_config: Default::default(),
         }
     }
     /// Sets `ListenPort`.
@@ -20212,6 +21848,11 @@ impl InferenceServiceConfig {
         self.resource_config = Some(value);
         self
     }
+    /// Sets `AffinityConfig`.
+    pub fn affinity_config(mut self, value: InferenceAffinityConfig) -> Self {
+        self.affinity_config = Some(value);
+        self
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for InferenceServiceConfig {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -20227,6 +21868,7 @@ impl ::tc_types::ReadMembers for InferenceServiceConfig {
         "RequestPaths",
         "Containers",
         "ResourceConfig",
+        "AffinityConfig",
     ];
     const STRICT: bool = false;
     const REQUIRED: &'static [&'static str] = &[];
@@ -20236,6 +21878,7 @@ impl ::tc_types::ReadMembers for InferenceServiceConfig {
             request_paths: Default::default(),
             containers: Default::default(),
             resource_config: Default::default(),
+            affinity_config: Default::default(),
         }
     }
     fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
@@ -20248,6 +21891,7 @@ impl ::tc_types::ReadMembers for InferenceServiceConfig {
             "RequestPaths" => ::tc_types::read_coerced(map, &mut self.request_paths)?,
             "Containers" => ::tc_types::read_value(map, &mut self.containers)?,
             "ResourceConfig" => ::tc_types::read_value(map, &mut self.resource_config)?,
+            "AffinityConfig" => ::tc_types::read_value(map, &mut self.affinity_config)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26018,6 +27662,121 @@ impl ::tc_types::ReadMembers for OriginACLEntity {
             "Instances" => ::tc_types::read_coerced_or_default(map, &mut self.instances)?,
             "OperationMode" => {
                 ::tc_types::read_coerced_or_default(map, &mut self.operation_mode)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) 回源 IP 网段版本信息。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct OriginACLFamilyInfo {
+    /// (mainland spec only) 源站防护版本号。
+    /// 格式说明：
+    /// 标准版本：
+    ///
+    /// - gaz-xxxxx：全球；
+    /// - mlc-xxxxx：中国；
+    /// - emc-xxxxx：海外(全球不含中国)；
+    ///
+    /// 精简版(平台级版本)：
+    ///
+    /// - plat-gaz-xxxxxx：精简全球版；
+    /// - plat-mlc-xxxxxx：精简中国版；
+    /// - plat-emc-xxxxxx：精简海外(全球不含中国)版；
+    ///
+    /// 缩写说明：
+    ///
+    /// - gaz：Global AZ Availability Zone;
+    /// - mlc：mainlandChina;
+    /// - emc：Exclude mainlandChina.
+    #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// (mainland spec only) 版本生效时间，时间是北京时间 UTC+8， 遵循 ISO 8601 标准的日期和时间格式。
+    #[serde(rename = "ActiveTime", skip_serializing_if = "Option::is_none")]
+    pub active_time: Option<String>,
+    /// (mainland spec only) 回源 IP 网段详情。
+    #[serde(rename = "EntireAddresses", skip_serializing_if = "Option::is_none")]
+    pub entire_addresses: Option<Addresses>,
+    /// (mainland spec only) 源站防护回源ACL控制域。取值说明如下：
+    ///
+    /// - gaz：标准全球可用区控制域；
+    /// - mlc：标准中国大陆可用区控制域；
+    /// - emc：标准全球(不含中国大陆)可用区控制域；
+    /// - plat-gaz：精简全球可用区控制域；
+    /// - plat-mlc：精简中国大陆可用区控制域；
+    /// - plat-emc：精简全球(不含中国大陆)可用区控制域；
+    #[serde(rename = "OriginACLFamily", skip_serializing_if = "Option::is_none")]
+    pub origin_acl_family: Option<String>,
+}
+impl OriginACLFamilyInfo {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            version: Default::default(),
+            active_time: Default::default(),
+            entire_addresses: Default::default(),
+            origin_acl_family: Default::default(),
+        }
+    }
+    /// Sets `Version`.
+    pub fn version(mut self, value: impl Into<String>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+    /// Sets `ActiveTime`.
+    pub fn active_time(mut self, value: impl Into<String>) -> Self {
+        self.active_time = Some(value.into());
+        self
+    }
+    /// Sets `EntireAddresses`.
+    pub fn entire_addresses(mut self, value: Addresses) -> Self {
+        self.entire_addresses = Some(value);
+        self
+    }
+    /// Sets `OriginACLFamily`.
+    pub fn origin_acl_family(mut self, value: impl Into<String>) -> Self {
+        self.origin_acl_family = Some(value.into());
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for OriginACLFamilyInfo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for OriginACLFamilyInfo {
+    const NAME: &'static str = "OriginACLFamilyInfo";
+    const MEMBERS: &'static [&'static str] = &[
+        "Version",
+        "ActiveTime",
+        "EntireAddresses",
+        "OriginACLFamily",
+    ];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            version: Default::default(),
+            active_time: Default::default(),
+            entire_addresses: Default::default(),
+            origin_acl_family: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "Version" => ::tc_types::read_coerced(map, &mut self.version)?,
+            "ActiveTime" => ::tc_types::read_coerced(map, &mut self.active_time)?,
+            "EntireAddresses" => ::tc_types::read_value(map, &mut self.entire_addresses)?,
+            "OriginACLFamily" => {
+                ::tc_types::read_coerced(map, &mut self.origin_acl_family)?
             }
             _ => return Ok(false),
         }
@@ -33501,6 +35260,23 @@ pub struct RuleEngineItem {
     /// Rule priority. only used as an output parameter.
     #[serde(rename = "RulePriority", skip_serializing_if = "Option::is_none")]
     pub rule_priority: Option<i64>,
+    /// (mainland spec only)
+    ///
+    /// 规则级自定义变量列表。CustomVariable.Name 需要使用 user.rule. 作为前缀。变量按照数组顺序依次初始化，InitialValue 支持引用站点级自定义变量，以及位于当前变量之前的规则级自定义变量，不支持引用当前变量自身或位于其后的规则级自定义变量。站点级自定义变量可通过 DescribeZoneCustomVariables 接口查询。当 Branches 为空时 CustomVariable 不允许填写，填写无效。
+    ///
+    /// 注意：此字段可能返回 null，表示取不到有效值。
+    #[serde(rename = "CustomVariables", skip_serializing_if = "Option::is_none")]
+    pub custom_variables: Option<Vec<CustomVariable>>,
+    /// (mainland spec only)
+    ///
+    /// 规则级自定义变量运算详情。运算中支持引用站点级自定义变量和当前规则已定义的规则级自定义变量。站点级自定义变量可通过 DescribeZoneCustomVariables 接口查询。此列表当前只支持填写一项规则，多填无效。当 Branches 为空时 CustomVariableOperations 不允许填写，填写无效。
+    ///
+    /// 注意：此字段可能返回 null，表示取不到有效值。
+    #[serde(
+        rename = "CustomVariableOperations",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub custom_variable_operations: Option<Vec<CustomVariableOperation>>,
 }
 impl RuleEngineItem {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -33512,6 +35288,8 @@ impl RuleEngineItem {
             description: Default::default(),
             branches: Default::default(),
             rule_priority: Default::default(),
+            custom_variables: Default::default(),
+            custom_variable_operations: Default::default(),
         }
     }
     /// Sets `Status`.
@@ -33547,6 +35325,22 @@ impl RuleEngineItem {
         self.rule_priority = Some(value);
         self
     }
+    /// Sets `CustomVariables`.
+    pub fn custom_variables(
+        mut self,
+        value: impl IntoIterator<Item = CustomVariable>,
+    ) -> Self {
+        self.custom_variables = Some(value.into_iter().collect());
+        self
+    }
+    /// Sets `CustomVariableOperations`.
+    pub fn custom_variable_operations(
+        mut self,
+        value: impl IntoIterator<Item = CustomVariableOperation>,
+    ) -> Self {
+        self.custom_variable_operations = Some(value.into_iter().collect());
+        self
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for RuleEngineItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -33564,6 +35358,8 @@ impl ::tc_types::ReadMembers for RuleEngineItem {
         "Description",
         "Branches",
         "RulePriority",
+        "CustomVariables",
+        "CustomVariableOperations",
     ];
     const STRICT: bool = false;
     const REQUIRED: &'static [&'static str] = &[];
@@ -33575,6 +35371,8 @@ impl ::tc_types::ReadMembers for RuleEngineItem {
             description: Default::default(),
             branches: Default::default(),
             rule_priority: Default::default(),
+            custom_variables: Default::default(),
+            custom_variable_operations: Default::default(),
         }
     }
     fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
@@ -33589,6 +35387,10 @@ impl ::tc_types::ReadMembers for RuleEngineItem {
             "Description" => ::tc_types::read_coerced(map, &mut self.description)?,
             "Branches" => ::tc_types::read_value(map, &mut self.branches)?,
             "RulePriority" => ::tc_types::read_coerced(map, &mut self.rule_priority)?,
+            "CustomVariables" => ::tc_types::read_value(map, &mut self.custom_variables)?,
+            "CustomVariableOperations" => {
+                ::tc_types::read_value(map, &mut self.custom_variable_operations)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34988,6 +36790,132 @@ impl ::tc_types::ReadMembers for SecurityConfig {
         Ok(true)
     }
 }
+/// (mainland spec only) 回源请求携带安全头部配置，配置生效后将携带对应 keyname 的请求头部回源。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct SecurityHeadersToOrigin {
+    /// (mainland spec only)
+    ///
+    /// Bot 标识信息回源头部配置。
+    ///
+    /// 枚举值：
+    ///
+    /// - EO-Bot-Botnet-ID： 基于 Bot 请求特征生成的识别标识。
+    #[serde(
+        rename = "BotIdentificationHeaders",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub bot_identification_headers: Option<Vec<String>>,
+    /// (mainland spec only)
+    ///
+    /// 高级 Bot 管理模块识别结果回源头部配置。
+    ///
+    /// 枚举值：
+    ///
+    /// - EO-Bot-Client-Attestation： 高级 Bot 管理 - 客户端认证模块认证票据校验结果；
+    /// - EO-Bot-Client-Risk： 高级 Bot 管理 - 客户端认证模块设备风险评估结果；
+    /// - EO-Bot-Intelligence： 高级 Bot 管理 - Bot 智能分析模块识别结果；
+    /// - EO-Bot-IP-Reputation： 高级 Bot 管理 - 客户端画像分析识别结果；
+    /// - EO-Bot-Known-Tool： 高级 Bot 管理 - 基础特征管理 - UA 特征规则模块识别结果；
+    /// - EO-Bot-Search-Engine： 高级 Bot 管理 - 基础特征管理 - 搜索引擎规则模块识别结果；
+    /// - EO-Bot-Source-IDC： 高级 Bot 管理 - 基础特征管理 - IDC 规则模块识别结果；
+    /// - EO-Bot-User-Risk： 高级 Bot 管理 - 客户端认证模块账号风险评估结果。
+    #[serde(rename = "BotManagementHeaders", skip_serializing_if = "Option::is_none")]
+    pub bot_management_headers: Option<Vec<String>>,
+    /// (mainland spec only)
+    ///
+    /// 客户端指纹信息回源头部配置。
+    ///
+    /// 枚举值：
+    ///
+    /// - EO-Bot-Fingerprint： 客户端指纹信息。
+    #[serde(
+        rename = "ClientFingerprintHeaders",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_fingerprint_headers: Option<Vec<String>>,
+}
+impl SecurityHeadersToOrigin {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            bot_identification_headers: Default::default(),
+            bot_management_headers: Default::default(),
+            client_fingerprint_headers: Default::default(),
+        }
+    }
+    /// Sets `BotIdentificationHeaders`.
+    pub fn bot_identification_headers(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.bot_identification_headers = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+    /// Sets `BotManagementHeaders`.
+    pub fn bot_management_headers(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.bot_management_headers = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Sets `ClientFingerprintHeaders`.
+    pub fn client_fingerprint_headers(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.client_fingerprint_headers = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SecurityHeadersToOrigin {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for SecurityHeadersToOrigin {
+    const NAME: &'static str = "SecurityHeadersToOrigin";
+    const MEMBERS: &'static [&'static str] = &[
+        "BotIdentificationHeaders",
+        "BotManagementHeaders",
+        "ClientFingerprintHeaders",
+    ];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            bot_identification_headers: Default::default(),
+            bot_management_headers: Default::default(),
+            client_fingerprint_headers: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "BotIdentificationHeaders" => {
+                ::tc_types::read_coerced(map, &mut self.bot_identification_headers)?
+            }
+            "BotManagementHeaders" => {
+                ::tc_types::read_coerced(map, &mut self.bot_management_headers)?
+            }
+            "ClientFingerprintHeaders" => {
+                ::tc_types::read_coerced(map, &mut self.client_fingerprint_headers)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
 /// Web security policy.
 #[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
 #[non_exhaustive]
@@ -35023,6 +36951,11 @@ pub struct SecurityPolicy {
     pub default_deny_security_action_parameters: Option<
         DefaultDenySecurityActionParameters,
     >,
+    /// (mainland spec only)
+    ///
+    /// 回源请求携带安全头部配置，配置生效后将携带对应 keyname 的请求头部回源。
+    #[serde(rename = "SecurityHeadersToOrigin", skip_serializing_if = "Option::is_none")]
+    pub security_headers_to_origin: Option<SecurityHeadersToOrigin>,
 }
 impl SecurityPolicy {
     /// Creates it with every member unset; set them with the chainable setters.
@@ -35036,6 +36969,7 @@ impl SecurityPolicy {
             bot_management: Default::default(),
             bot_management_lite: Default::default(),
             default_deny_security_action_parameters: Default::default(),
+            security_headers_to_origin: Default::default(),
         }
     }
     /// Sets `CustomRules`.
@@ -35081,6 +37015,11 @@ impl SecurityPolicy {
         self.default_deny_security_action_parameters = Some(value);
         self
     }
+    /// Sets `SecurityHeadersToOrigin`.
+    pub fn security_headers_to_origin(mut self, value: SecurityHeadersToOrigin) -> Self {
+        self.security_headers_to_origin = Some(value);
+        self
+    }
 }
 impl<'de> ::serde::Deserialize<'de> for SecurityPolicy {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -35100,6 +37039,7 @@ impl ::tc_types::ReadMembers for SecurityPolicy {
         "BotManagement",
         "BotManagementLite",
         "DefaultDenySecurityActionParameters",
+        "SecurityHeadersToOrigin",
     ];
     const STRICT: bool = false;
     const REQUIRED: &'static [&'static str] = &[];
@@ -35113,6 +37053,7 @@ impl ::tc_types::ReadMembers for SecurityPolicy {
             bot_management: Default::default(),
             bot_management_lite: Default::default(),
             default_deny_security_action_parameters: Default::default(),
+            security_headers_to_origin: Default::default(),
         }
     }
     fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
@@ -35139,6 +37080,9 @@ impl ::tc_types::ReadMembers for SecurityPolicy {
                     map,
                     &mut self.default_deny_security_action_parameters,
                 )?
+            }
+            "SecurityHeadersToOrigin" => {
+                ::tc_types::read_value(map, &mut self.security_headers_to_origin)?
             }
             _ => return Ok(false),
         }
@@ -35555,6 +37499,82 @@ impl ::tc_types::ReadMembers for ServerCertInfo {
             "DeployTime" => ::tc_types::read_value(map, &mut self.deploy_time)?,
             "SignAlgo" => ::tc_types::read_coerced(map, &mut self.sign_algo)?,
             "CommonName" => ::tc_types::read_coerced(map, &mut self.common_name)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) 基于会话ID的亲和配置。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct SessionIdAffinityConfig {
+    /// (mainland spec only)
+    ///
+    /// 会话 ID 参数的传递位置。不填写时默认为 Header。
+    ///
+    /// 枚举值：
+    ///
+    /// - Header： 在请求头中传递参数。
+    ///
+    /// 默认值：Header。
+    #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 传递会话 ID 的请求头名称。当 Source 为 Header 时必填。
+    /// 不填写时默认为 EO-Infer-Session-Id。
+    ///
+    /// 入参限制：长度为 1-64 个字符，仅支持字母、数字、中划线。
+    ///
+    /// 默认值：EO-Infer-Session-Id。
+    #[serde(rename = "HeaderName", skip_serializing_if = "Option::is_none")]
+    pub header_name: Option<String>,
+}
+impl SessionIdAffinityConfig {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            source: Default::default(),
+            header_name: Default::default(),
+        }
+    }
+    /// Sets `Source`.
+    pub fn source(mut self, value: impl Into<String>) -> Self {
+        self.source = Some(value.into());
+        self
+    }
+    /// Sets `HeaderName`.
+    pub fn header_name(mut self, value: impl Into<String>) -> Self {
+        self.header_name = Some(value.into());
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SessionIdAffinityConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for SessionIdAffinityConfig {
+    const NAME: &'static str = "SessionIdAffinityConfig";
+    const MEMBERS: &'static [&'static str] = &["Source", "HeaderName"];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            source: Default::default(),
+            header_name: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "Source" => ::tc_types::read_coerced(map, &mut self.source)?,
+            "HeaderName" => ::tc_types::read_coerced(map, &mut self.header_name)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37112,6 +39132,54 @@ impl ::tc_types::ReadMembers for StandardDebugParameters {
                 ::tc_types::read_coerced(map, &mut self.allow_client_ip_list)?
             }
             "Expires" => ::tc_types::read_value(map, &mut self.expires)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) 统计结果行。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct StatisticsRecord {
+    /// (mainland spec only)
+    ///
+    /// 列表单行记录。
+    #[serde(rename = "Record", skip_serializing_if = "Option::is_none")]
+    pub record: Option<Vec<String>>,
+}
+impl StatisticsRecord {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self { record: Default::default() }
+    }
+    /// Sets `Record`.
+    pub fn record(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.record = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StatisticsRecord {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for StatisticsRecord {
+    const NAME: &'static str = "StatisticsRecord";
+    const MEMBERS: &'static [&'static str] = &["Record"];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self { record: Default::default() }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "Record" => ::tc_types::read_coerced(map, &mut self.record)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39409,6 +41477,132 @@ impl ::tc_types::ReadMembers for UpstreamURLRewriteParameters {
         Ok(true)
     }
 }
+/// (mainland spec only) 用户风险等级配置。风险分数范围为 0～100，分数越高表示风险越高。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct UserRiskProfile {
+    /// (mainland spec only)
+    ///
+    /// 高风险请求的最低风险分数。分数大于等于该值时，判定为高风险。
+    ///
+    /// 取值范围：\[2, 99\]
+    ///
+    /// 默认值：50
+    #[serde(rename = "HighRiskMinScore", skip_serializing_if = "Option::is_none")]
+    pub high_risk_min_score: Option<u64>,
+    /// (mainland spec only)
+    ///
+    /// 高风险请求的处置方式。SecurityAction 的 Name 取值支持：
+    ///
+    /// - Deny：拦截；
+    /// - Monitor：观察；
+    /// - Redirect：重定向；
+    /// - Challenge：挑战。
+    ///
+    /// 默认值：Monitor
+    #[serde(rename = "HighRiskRequestAction", skip_serializing_if = "Option::is_none")]
+    pub high_risk_request_action: Option<SecurityAction>,
+    /// (mainland spec only)
+    ///
+    /// 中风险请求的最低风险分数。分数大于等于该值且小于 HighRiskMinScore 时，判定为中风险；低于该值时，判定为低风险。
+    ///
+    /// 取值范围：\[1, 98\]
+    ///
+    /// 默认值：15
+    #[serde(rename = "MediumRiskMinScore", skip_serializing_if = "Option::is_none")]
+    pub medium_risk_min_score: Option<u64>,
+    /// (mainland spec only)
+    ///
+    /// 中风险请求的处置方式。SecurityAction 的 Name 取值支持：
+    ///
+    /// - Deny：拦截；
+    /// - Monitor：观察；
+    /// - Redirect：重定向；
+    /// - Challenge：挑战。
+    ///
+    /// 默认值：Monitor
+    #[serde(rename = "MediumRiskRequestAction", skip_serializing_if = "Option::is_none")]
+    pub medium_risk_request_action: Option<SecurityAction>,
+}
+impl UserRiskProfile {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            high_risk_min_score: Default::default(),
+            high_risk_request_action: Default::default(),
+            medium_risk_min_score: Default::default(),
+            medium_risk_request_action: Default::default(),
+        }
+    }
+    /// Sets `HighRiskMinScore`.
+    pub fn high_risk_min_score(mut self, value: u64) -> Self {
+        self.high_risk_min_score = Some(value);
+        self
+    }
+    /// Sets `HighRiskRequestAction`.
+    pub fn high_risk_request_action(mut self, value: SecurityAction) -> Self {
+        self.high_risk_request_action = Some(value);
+        self
+    }
+    /// Sets `MediumRiskMinScore`.
+    pub fn medium_risk_min_score(mut self, value: u64) -> Self {
+        self.medium_risk_min_score = Some(value);
+        self
+    }
+    /// Sets `MediumRiskRequestAction`.
+    pub fn medium_risk_request_action(mut self, value: SecurityAction) -> Self {
+        self.medium_risk_request_action = Some(value);
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserRiskProfile {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for UserRiskProfile {
+    const NAME: &'static str = "UserRiskProfile";
+    const MEMBERS: &'static [&'static str] = &[
+        "HighRiskMinScore",
+        "HighRiskRequestAction",
+        "MediumRiskMinScore",
+        "MediumRiskRequestAction",
+    ];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            high_risk_min_score: Default::default(),
+            high_risk_request_action: Default::default(),
+            medium_risk_min_score: Default::default(),
+            medium_risk_request_action: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "HighRiskMinScore" => {
+                ::tc_types::read_coerced(map, &mut self.high_risk_min_score)?
+            }
+            "HighRiskRequestAction" => {
+                ::tc_types::read_value(map, &mut self.high_risk_request_action)?
+            }
+            "MediumRiskMinScore" => {
+                ::tc_types::read_coerced(map, &mut self.medium_risk_min_score)?
+            }
+            "MediumRiskRequestAction" => {
+                ::tc_types::read_value(map, &mut self.medium_risk_request_action)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
 /// Custom name servers
 #[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
 #[non_exhaustive]
@@ -40011,6 +42205,162 @@ impl ::tc_types::ReadMembers for WafRule {
             "ObserveRuleIDs" => {
                 ::tc_types::read_coerced_or_default(map, &mut self.observe_rule_ids)?
             }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) 序列化的安全结构
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct WebSecurity {
+    /// (mainland spec only) 站点级策略的配置详情。
+    #[serde(rename = "ZoneDefaultPolicy", skip_serializing_if = "Option::is_none")]
+    pub zone_default_policy: Option<SecurityPolicy>,
+    /// (mainland spec only) 域名级策略的配置详情。
+    #[serde(rename = "HostPolicy", skip_serializing_if = "Option::is_none")]
+    pub host_policy: Option<HostPolicy>,
+    /// (mainland spec only) 策略模板的配置详情。
+    #[serde(rename = "Templates", skip_serializing_if = "Option::is_none")]
+    pub templates: Option<WebSecurityTemplates>,
+}
+impl WebSecurity {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            zone_default_policy: Default::default(),
+            host_policy: Default::default(),
+            templates: Default::default(),
+        }
+    }
+    /// Sets `ZoneDefaultPolicy`.
+    pub fn zone_default_policy(mut self, value: SecurityPolicy) -> Self {
+        self.zone_default_policy = Some(value);
+        self
+    }
+    /// Sets `HostPolicy`.
+    pub fn host_policy(mut self, value: HostPolicy) -> Self {
+        self.host_policy = Some(value);
+        self
+    }
+    /// Sets `Templates`.
+    pub fn templates(mut self, value: WebSecurityTemplates) -> Self {
+        self.templates = Some(value);
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebSecurity {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for WebSecurity {
+    const NAME: &'static str = "WebSecurity";
+    const MEMBERS: &'static [&'static str] = &[
+        "ZoneDefaultPolicy",
+        "HostPolicy",
+        "Templates",
+    ];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            zone_default_policy: Default::default(),
+            host_policy: Default::default(),
+            templates: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "ZoneDefaultPolicy" => {
+                ::tc_types::read_value(map, &mut self.zone_default_policy)?
+            }
+            "HostPolicy" => ::tc_types::read_value(map, &mut self.host_policy)?,
+            "Templates" => ::tc_types::read_value(map, &mut self.templates)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) 模板的安全配置。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct WebSecurityTemplates {
+    /// (mainland spec only)
+    ///
+    /// 策略模板的 ID
+    #[serde(rename = "TemplateId", skip_serializing_if = "Option::is_none")]
+    pub template_id: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 策略模板名称。由中文、英文、数字和下划线组成，不能以下划线开头，且长度不能超过 32 个字符。
+    #[serde(rename = "TemplateName", skip_serializing_if = "Option::is_none")]
+    pub template_name: Option<String>,
+    /// (mainland spec only)
+    ///
+    /// 策略模板的策略配置，配置对所有关联了该策略模板的域名生效。
+    #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
+    pub policy: Option<SecurityPolicy>,
+}
+impl WebSecurityTemplates {
+    /// Creates it with every member unset; set them with the chainable setters.
+    pub fn new() -> Self {
+        Self {
+            template_id: Default::default(),
+            template_name: Default::default(),
+            policy: Default::default(),
+        }
+    }
+    /// Sets `TemplateId`.
+    pub fn template_id(mut self, value: impl Into<String>) -> Self {
+        self.template_id = Some(value.into());
+        self
+    }
+    /// Sets `TemplateName`.
+    pub fn template_name(mut self, value: impl Into<String>) -> Self {
+        self.template_name = Some(value.into());
+        self
+    }
+    /// Sets `Policy`.
+    pub fn policy(mut self, value: SecurityPolicy) -> Self {
+        self.policy = Some(value);
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebSecurityTemplates {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for WebSecurityTemplates {
+    const NAME: &'static str = "WebSecurityTemplates";
+    const MEMBERS: &'static [&'static str] = &["TemplateId", "TemplateName", "Policy"];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            template_id: Default::default(),
+            template_name: Default::default(),
+            policy: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "TemplateId" => ::tc_types::read_coerced(map, &mut self.template_id)?,
+            "TemplateName" => ::tc_types::read_coerced(map, &mut self.template_name)?,
+            "Policy" => ::tc_types::read_value(map, &mut self.policy)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -41021,6 +43371,223 @@ impl ::tc_types::ReadMembers for ZoneConfigParameters {
         match name {
             "ZoneName" => ::tc_types::read_coerced(map, &mut self.zone_name)?,
             "ZoneConfig" => ::tc_types::read_value(map, &mut self.zone_config)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) 站点级自定义变量配置，包括变量定义和变量运算。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct ZoneCustomVariables {
+    /// (mainland spec only)
+    ///
+    /// 站点级自定义变量列表。CustomVariable.Name 需要使用 user.zone. 作为前缀。变量按照数组顺序依次初始化，InitialValue 仅支持引用位于当前变量之前的变量，不支持引用当前变量自身或位于当前变量之后的变量。
+    #[serde(rename = "CustomVariables")]
+    pub custom_variables: Vec<CustomVariable>,
+    /// (mainland spec only)
+    ///
+    /// 站点级自定义变量运算规则。运算中支持引用已定义的站点级自定义变量。此列表当前只支持填写一项规则，多填无效。
+    #[serde(rename = "CustomVariableOperations")]
+    pub custom_variable_operations: Vec<CustomVariableOperation>,
+}
+impl ZoneCustomVariables {
+    /// Creates it from its required members; set the others with the chainable setters.
+    pub fn new(
+        custom_variables: impl IntoIterator<Item = CustomVariable>,
+        custom_variable_operations: impl IntoIterator<Item = CustomVariableOperation>,
+    ) -> Self {
+        Self {
+            custom_variables: custom_variables.into_iter().collect(),
+            custom_variable_operations: custom_variable_operations.into_iter().collect(),
+        }
+    }
+    /// Sets `CustomVariables`.
+    pub fn custom_variables(
+        mut self,
+        value: impl IntoIterator<Item = CustomVariable>,
+    ) -> Self {
+        self.custom_variables = value.into_iter().collect();
+        self
+    }
+    /// Sets `CustomVariableOperations`.
+    pub fn custom_variable_operations(
+        mut self,
+        value: impl IntoIterator<Item = CustomVariableOperation>,
+    ) -> Self {
+        self.custom_variable_operations = value.into_iter().collect();
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ZoneCustomVariables {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for ZoneCustomVariables {
+    const NAME: &'static str = "ZoneCustomVariables";
+    const MEMBERS: &'static [&'static str] = &[
+        "CustomVariables",
+        "CustomVariableOperations",
+    ];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            custom_variables: Default::default(),
+            custom_variable_operations: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "CustomVariables" => {
+                ::tc_types::read_or_default(map, &mut self.custom_variables)?
+            }
+            "CustomVariableOperations" => {
+                ::tc_types::read_or_default(map, &mut self.custom_variable_operations)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+/// (mainland spec only) 站点完整配置结构。
+#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct ZoneFullConfig {
+    /// (mainland spec only)
+    ///
+    /// 语法版本，当前默认为 1.0，输入其他值将会报错。
+    #[serde(rename = "FormatVersion")]
+    pub format_version: String,
+    /// (mainland spec only)
+    ///
+    /// 站点级配置，包含「站点加速」中所有配置项，且所有项均为必选，否则配置无效。
+    #[serde(rename = "ZoneConfig", skip_serializing_if = "Option::is_none")]
+    pub zone_config: Option<ZoneConfig>,
+    /// (mainland spec only)
+    ///
+    /// 站点级自定义变量配置，包括变量定义和变量运算。
+    #[serde(rename = "ZoneCustomVariables", skip_serializing_if = "Option::is_none")]
+    pub zone_custom_variables: Option<ZoneCustomVariables>,
+    /// (mainland spec only)
+    ///
+    /// 规则级配置，包含「规则引擎」中所有规则，且数组可为空，表示不启用任何规则。
+    #[serde(rename = "Rules", skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Vec<ConfigGroupRuleEngineItem>>,
+    /// (mainland spec only)
+    ///
+    /// Web 安全防护配置，对应控制台中「安全防护 - Web 防护」里支持的功能。
+    #[serde(rename = "WebSecurity", skip_serializing_if = "Option::is_none")]
+    pub web_security: Option<WebSecurity>,
+    /// (mainland spec only)
+    ///
+    /// 边缘函数触发规则配置，包含触发「边缘函数」中所有规则，且数组可为空，表示不启用任何规则。
+    #[serde(rename = "FunctionTriggers", skip_serializing_if = "Option::is_none")]
+    pub function_triggers: Option<Vec<ConfigGroupFunctionTrigger>>,
+}
+impl ZoneFullConfig {
+    /// Creates it from its required members; set the others with the chainable setters.
+    pub fn new(format_version: impl Into<String>) -> Self {
+        Self {
+            format_version: format_version.into(),
+            zone_config: Default::default(),
+            zone_custom_variables: Default::default(),
+            rules: Default::default(),
+            web_security: Default::default(),
+            function_triggers: Default::default(),
+        }
+    }
+    /// Sets `FormatVersion`.
+    pub fn format_version(mut self, value: impl Into<String>) -> Self {
+        self.format_version = value.into();
+        self
+    }
+    /// Sets `ZoneConfig`.
+    pub fn zone_config(mut self, value: ZoneConfig) -> Self {
+        self.zone_config = Some(value);
+        self
+    }
+    /// Sets `ZoneCustomVariables`.
+    pub fn zone_custom_variables(mut self, value: ZoneCustomVariables) -> Self {
+        self.zone_custom_variables = Some(value);
+        self
+    }
+    /// Sets `Rules`.
+    pub fn rules(
+        mut self,
+        value: impl IntoIterator<Item = ConfigGroupRuleEngineItem>,
+    ) -> Self {
+        self.rules = Some(value.into_iter().collect());
+        self
+    }
+    /// Sets `WebSecurity`.
+    pub fn web_security(mut self, value: WebSecurity) -> Self {
+        self.web_security = Some(value);
+        self
+    }
+    /// Sets `FunctionTriggers`.
+    pub fn function_triggers(
+        mut self,
+        value: impl IntoIterator<Item = ConfigGroupFunctionTrigger>,
+    ) -> Self {
+        self.function_triggers = Some(value.into_iter().collect());
+        self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ZoneFullConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::tc_types::read_struct(deserializer)
+    }
+}
+impl ::tc_types::ReadMembers for ZoneFullConfig {
+    const NAME: &'static str = "ZoneFullConfig";
+    const MEMBERS: &'static [&'static str] = &[
+        "FormatVersion",
+        "ZoneConfig",
+        "ZoneCustomVariables",
+        "Rules",
+        "WebSecurity",
+        "FunctionTriggers",
+    ];
+    const STRICT: bool = false;
+    const REQUIRED: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self {
+            format_version: Default::default(),
+            zone_config: Default::default(),
+            zone_custom_variables: Default::default(),
+            rules: Default::default(),
+            web_security: Default::default(),
+            function_triggers: Default::default(),
+        }
+    }
+    fn read_member<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> ::core::result::Result<bool, A::Error> {
+        match name {
+            "FormatVersion" => {
+                ::tc_types::read_coerced_or_default(map, &mut self.format_version)?
+            }
+            "ZoneConfig" => ::tc_types::read_value(map, &mut self.zone_config)?,
+            "ZoneCustomVariables" => {
+                ::tc_types::read_value(map, &mut self.zone_custom_variables)?
+            }
+            "Rules" => ::tc_types::read_value(map, &mut self.rules)?,
+            "WebSecurity" => ::tc_types::read_value(map, &mut self.web_security)?,
+            "FunctionTriggers" => {
+                ::tc_types::read_value(map, &mut self.function_triggers)?
+            }
             _ => return Ok(false),
         }
         Ok(true)

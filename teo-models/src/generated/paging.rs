@@ -115,6 +115,33 @@ for DescribeAvailableCustomActionsForRuleEngineRequest {
         output.custom_action_set.unwrap_or_default()
     }
 }
+impl ::tc_types::paging::Paginated for DescribeAvailableOriginACLFamilyRequest {
+    type Output = DescribeAvailableOriginACLFamilyResponse;
+    type Item = OriginACLFamilyInfo;
+    const ACTION: &'static str = "DescribeAvailableOriginACLFamily";
+    const MAX_PAGE_SIZE: ::core::option::Option<u64> = ::core::option::Option::None;
+    fn page_offset(&self) -> ::core::option::Option<u64> {
+        self.offset.and_then(::tc_types::paging::to_u64)
+    }
+    fn set_page_offset(&mut self, value: u64) {
+        self.offset = ::core::option::Option::Some(::tc_types::paging::from_u64(value));
+    }
+    fn page_limit(&self) -> ::core::option::Option<u64> {
+        self.limit.and_then(::tc_types::paging::to_u64)
+    }
+    fn set_page_limit(&mut self, value: u64) {
+        self.limit = ::core::option::Option::Some(::tc_types::paging::from_u64(value));
+    }
+    fn total(output: &Self::Output) -> ::core::option::Option<u64> {
+        ::tc_types::paging::to_u64(output.total_count)
+    }
+    fn items(output: &Self::Output) -> &[Self::Item] {
+        output.origin_acl_family_infos.as_deref().unwrap_or_default()
+    }
+    fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+        output.origin_acl_family_infos.unwrap_or_default()
+    }
+}
 impl ::tc_types::paging::Paginated for DescribeConfigGroupVersionsRequest {
     type Output = DescribeConfigGroupVersionsResponse;
     type Item = ConfigGroupVersionInfo;
@@ -505,6 +532,33 @@ impl ::tc_types::paging::Paginated for DescribeInferenceAPITokensRequest {
     }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.tokens.unwrap_or_default()
+    }
+}
+impl ::tc_types::paging::Paginated for DescribeInferenceDomainsRequest {
+    type Output = DescribeInferenceDomainsResponse;
+    type Item = InferenceDomain;
+    const ACTION: &'static str = "DescribeInferenceDomains";
+    const MAX_PAGE_SIZE: ::core::option::Option<u64> = ::core::option::Option::None;
+    fn page_offset(&self) -> ::core::option::Option<u64> {
+        self.offset.and_then(::tc_types::paging::to_u64)
+    }
+    fn set_page_offset(&mut self, value: u64) {
+        self.offset = ::core::option::Option::Some(::tc_types::paging::from_u64(value));
+    }
+    fn page_limit(&self) -> ::core::option::Option<u64> {
+        self.limit.and_then(::tc_types::paging::to_u64)
+    }
+    fn set_page_limit(&mut self, value: u64) {
+        self.limit = ::core::option::Option::Some(::tc_types::paging::from_u64(value));
+    }
+    fn total(output: &Self::Output) -> ::core::option::Option<u64> {
+        output.total_count.and_then(::tc_types::paging::to_u64)
+    }
+    fn items(output: &Self::Output) -> &[Self::Item] {
+        output.domains.as_deref().unwrap_or_default()
+    }
+    fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+        output.domains.unwrap_or_default()
     }
 }
 impl ::tc_types::paging::Paginated for DescribeInferenceServiceDeploymentLogsRequest {
