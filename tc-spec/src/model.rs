@@ -89,6 +89,9 @@ pub struct Field {
     pub deprecated: bool,
     /// Holds a secret (see [`naming::is_sensitive`]): redacted in `Debug` output.
     pub sensitive: bool,
+    /// Holds URLs (see [`naming::is_url`]), which may be signed: `Debug` prints them without
+    /// their query string.
+    pub url: bool,
     pub doc: Vec<String>,
 }
 
@@ -318,7 +321,7 @@ impl Service {
                     .members
                     .iter()
                     .zip(idents)
-                    .map(|(m, ident)| resolve_field(m, ident, role))
+                    .map(|(m, ident)| resolve_field(name, m, ident, role))
                     .collect();
                 let doc = docs::to_markdown(&object.document);
                 (
@@ -357,7 +360,7 @@ impl Service {
 /// output-only objects. Objects that may be sent (`in`, `both`, no usage) keep `Option<T>` for
 /// everything not `required`, so an unset field is omitted from the request instead of being
 /// sent as `""` or `0`.
-fn resolve_field(member: &spec::Member, ident: String, role: Role) -> Field {
+fn resolve_field(object: &str, member: &spec::Member, ident: String, role: Role) -> Field {
     let required = member.required == Some(true);
     let promised_output =
         member.output_required == Some(true) && member.value_allowed_null != Some(true);
@@ -395,7 +398,8 @@ fn resolve_field(member: &spec::Member, ident: String, role: Role) -> Field {
         constructor_arg: required,
         boxed: false,
         deprecated: member.disabled == Some(true),
-        sensitive: naming::is_sensitive(&member.name),
+        sensitive: naming::is_sensitive(object, &member.name),
+        url: naming::is_url(&member.name) && member.member == "string",
         doc: docs::to_markdown(&member.document),
     }
 }

@@ -146,15 +146,26 @@ fn push_capitalised(out: &mut String, word: &[char]) {
     }
 }
 
-/// Whether a member carries a secret that must never be printed (`SecretKey`,
-/// `SecretAccessKey`, `Password`, `PrivateKey`, `Token`, `SessionToken`; not `TokenId` or a
-/// paging `NextToken`).
-pub fn is_sensitive(wire: &str) -> bool {
+/// Whether member `wire` of object `object` carries a secret that must never be printed:
+/// `SecretKey`, `SecretAccessKey`, `AccessKey` (an S3-style secret; not `AccessKeyId`),
+/// `Password`, `PrivateKey`, `Token`, `SessionToken`, and the `Content` of a token object
+/// (`InferenceAPIToken.Content`); not `TokenId` or a paging `NextToken`.
+pub fn is_sensitive(object: &str, wire: &str) -> bool {
     const SECRET_WORDS: &[&str] = &["Secret", "Password", "PrivateKey"];
     const SECRET_TOKENS: &[&str] = &["SessionToken", "AccessToken", "AuthToken"];
     wire == "Token"
+        || wire.ends_with("AccessKey")
+        || (wire == "Content" && object.contains("Token"))
         || SECRET_WORDS.iter().any(|word| wire.contains(word))
         || SECRET_TOKENS.iter().any(|token| wire.ends_with(token))
+}
+
+/// Whether a (string) member holds URLs (`Url`, `URL`, `RedirectUrl`, `Urls`): log packets'
+/// `Url`s carry a signature in their query string, so `Debug` never prints a URL's query.
+pub fn is_url(wire: &str) -> bool {
+    ["Url", "URL", "Urls", "URLs"]
+        .iter()
+        .any(|suffix| wire.ends_with(suffix))
 }
 
 #[cfg(test)]
@@ -195,11 +206,15 @@ mod tests {
             "BackupSecretKey",
             "SecretAccessKey",
             "AppSecretKey",
+            "AccessKey",
             "Password",
             "SessionToken",
         ] {
-            assert!(is_sensitive(wire), "{wire}");
+            assert!(is_sensitive("S3", wire), "{wire}");
         }
+        assert!(is_sensitive("InferenceAPIToken", "Content"));
+        assert!(is_sensitive("CreateInferenceAPITokenResponse", "Content"));
+        assert!(!is_sensitive("CreateDnsRecordRequest", "Content"));
         for wire in [
             "TokenId",
             "Tokens",
@@ -207,8 +222,15 @@ mod tests {
             "CacheKey",
             "TagKey",
             "Key",
+            "AccessKeyId",
         ] {
-            assert!(!is_sensitive(wire), "{wire}");
+            assert!(!is_sensitive("S3", wire), "{wire}");
+        }
+        for wire in ["Url", "RedirectURL", "Urls", "InferenceURL"] {
+            assert!(is_url(wire), "{wire}");
+        }
+        for wire in ["URLPath", "FullUrlCache", "UpstreamURLRewrite"] {
+            assert!(!is_url(wire), "{wire}");
         }
     }
 

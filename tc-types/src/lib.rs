@@ -483,6 +483,45 @@ impl fmt::Debug for Redacted {
     }
 }
 
+/// Prints URL members in `Debug` without their query string, which may be a signature (log
+/// packets' `Url`s are signed): `https://host/path?<redacted>`.
+pub struct UrlWithoutQuery<'a, T: ?Sized>(pub &'a T);
+
+impl fmt::Debug for UrlWithoutQuery<'_, String> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.split_once('?') {
+            Some((base, _)) => write!(f, "\"{}?<redacted>\"", base.escape_debug()),
+            None => fmt::Debug::fmt(self.0, f),
+        }
+    }
+}
+
+impl fmt::Debug for UrlWithoutQuery<'_, Option<String>> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(url) => f.debug_tuple("Some").field(&UrlWithoutQuery(url)).finish(),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+impl fmt::Debug for UrlWithoutQuery<'_, Vec<String>> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(UrlWithoutQuery))
+            .finish()
+    }
+}
+
+impl fmt::Debug for UrlWithoutQuery<'_, Option<Vec<String>>> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(urls) => f.debug_tuple("Some").field(&UrlWithoutQuery(urls)).finish(),
+            None => f.write_str("None"),
+        }
+    }
+}
+
 /// One entry of a models crate's `ACTIONS` table: an action's name and how to check a JSON request for it.
 pub struct ActionInfo {
     name: &'static str,

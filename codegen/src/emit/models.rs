@@ -167,7 +167,8 @@ fn object_tokens(object: &Object, std: Std) -> TokenStream {
     let doc = doc_attrs(&object.doc);
     let has_required = object.required_inputs().next().is_some();
     let mut derives = vec![quote!(Clone), quote!(PartialEq)];
-    if !object.fields.iter().any(|f| f.sensitive) {
+    let redacts = object.fields.iter().any(|f| f.sensitive || f.url);
+    if !redacts {
         derives.push(quote!(Debug));
     }
     // Requests with required members have no meaningful default; everything else has one.
@@ -176,11 +177,7 @@ fn object_tokens(object: &Object, std: Std) -> TokenStream {
     }
     let fields = object.fields.iter().map(|f| field_tokens(f, std));
     let reader = reader(object, std);
-    let debug = object
-        .fields
-        .iter()
-        .any(|f| f.sensitive)
-        .then(|| redacted_debug(object));
+    let debug = redacts.then(|| redacted_debug(object));
     let constructor = constructor(object, std);
     let setters = object.fields.iter().map(|f| setter(f, std));
     quote! {
@@ -441,7 +438,7 @@ fn setter(field: &Field, std: Std) -> TokenStream {
     }
 }
 
-/// `Debug` that prints secret-bearing members as `<redacted>`.
+/// `Debug` that prints secret-bearing members as `<redacted>` and URLs without their query.
 fn redacted_debug(object: &Object) -> TokenStream {
     let name = format_ident!("{}", object.name);
     let label = &object.name;
@@ -450,6 +447,8 @@ fn redacted_debug(object: &Object) -> TokenStream {
         let label = f.ident.trim_start_matches("r#");
         if f.sensitive {
             quote!(.field(#label, &::tc_types::Redacted))
+        } else if f.url {
+            quote!(.field(#label, &::tc_types::UrlWithoutQuery(&self.#ident)))
         } else {
             quote!(.field(#label, &self.#ident))
         }

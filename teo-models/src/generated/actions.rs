@@ -3628,7 +3628,7 @@ impl ::tc_types::ReadMembers for CreateInferenceAPITokenRequest {
     }
 }
 /// CreateInferenceAPIToken response structure.
-#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateInferenceAPITokenResponse {
     /// Reasoning API Token ID.
@@ -3699,6 +3699,15 @@ impl ::tc_types::ReadMembers for CreateInferenceAPITokenResponse {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+}
+impl ::core::fmt::Debug for CreateInferenceAPITokenResponse {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("CreateInferenceAPITokenResponse")
+            .field("token_id", &self.token_id)
+            .field("content", &::tc_types::Redacted)
+            .field("request_id", &self.request_id)
+            .finish()
     }
 }
 /// (mainland spec only) CreateInferenceDomain请求参数结构体

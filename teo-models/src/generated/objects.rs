@@ -1438,7 +1438,7 @@ impl ::tc_types::ReadMembers for AclConfig {
     }
 }
 /// The custom rule
-#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct AclUserRule {
     /// The rule name.
@@ -1679,6 +1679,26 @@ impl ::tc_types::ReadMembers for AclUserRule {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+}
+impl ::core::fmt::Debug for AclUserRule {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("AclUserRule")
+            .field("rule_name", &self.rule_name)
+            .field("action", &self.action)
+            .field("rule_status", &self.rule_status)
+            .field("acl_conditions", &self.acl_conditions)
+            .field("rule_priority", &self.rule_priority)
+            .field("rule_id", &self.rule_id)
+            .field("update_time", &self.update_time)
+            .field("punish_time", &self.punish_time)
+            .field("punish_time_unit", &self.punish_time_unit)
+            .field("name", &self.name)
+            .field("page_id", &self.page_id)
+            .field("custom_response_id", &self.custom_response_id)
+            .field("response_code", &self.response_code)
+            .field("redirect_url", &::tc_types::UrlWithoutQuery(&self.redirect_url))
+            .finish()
     }
 }
 /// Rule engine action. Each feature supports only one of the following three action types. The `RuleAction` array can be of only one of the following types. For all details, see [DescribeRulesSetting](https://intl.cloud.tencent.com/document/product/1552/80618?from_cn_redirect=1).
@@ -5579,7 +5599,7 @@ impl ::tc_types::ReadMembers for BotSessionValidation {
     }
 }
 /// Custom bot rules
-#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct BotUserRule {
     #[serde(rename = "RuleName")]
@@ -5835,6 +5855,26 @@ impl ::tc_types::ReadMembers for BotUserRule {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+}
+impl ::core::fmt::Debug for BotUserRule {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("BotUserRule")
+            .field("rule_name", &self.rule_name)
+            .field("action", &self.action)
+            .field("rule_status", &self.rule_status)
+            .field("acl_conditions", &self.acl_conditions)
+            .field("rule_priority", &self.rule_priority)
+            .field("rule_id", &self.rule_id)
+            .field("extend_actions", &self.extend_actions)
+            .field("freq_fields", &self.freq_fields)
+            .field("update_time", &self.update_time)
+            .field("freq_scope", &self.freq_scope)
+            .field("name", &self.name)
+            .field("custom_response_id", &self.custom_response_id)
+            .field("response_code", &self.response_code)
+            .field("redirect_url", &::tc_types::UrlWithoutQuery(&self.redirect_url))
+            .finish()
     }
 }
 /// Browser spoofing identification rule (formerly active feature detection rule) configuration.
@@ -10532,7 +10572,7 @@ impl ::tc_types::ReadMembers for CustomActionParameters {
     }
 }
 /// The configuration information of real-time log delivery to a custom HTTP(S) interface
-#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct CustomEndpoint {
     /// Address of the custom HTTP API for real-time log shipping. Currently, only HTTP and HTTPS protocols are supported.
@@ -10650,6 +10690,18 @@ impl ::tc_types::ReadMembers for CustomEndpoint {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+}
+impl ::core::fmt::Debug for CustomEndpoint {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("CustomEndpoint")
+            .field("url", &::tc_types::UrlWithoutQuery(&self.url))
+            .field("access_id", &self.access_id)
+            .field("access_key", &::tc_types::Redacted)
+            .field("compress_type", &self.compress_type)
+            .field("protocol", &self.protocol)
+            .field("headers", &self.headers)
+            .finish()
     }
 }
 /// Custom error code page structure.
@@ -14455,7 +14507,7 @@ impl ::tc_types::ReadMembers for EnvInfo {
     }
 }
 /// Custom error page.
-#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct ErrorPage {
     /// Status code. supported values are 400, 403, 404, 405, 414, 416, 451, 500, 501, 502, 503, 504.
@@ -14517,6 +14569,14 @@ impl ::tc_types::ReadMembers for ErrorPage {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+}
+impl ::core::fmt::Debug for ErrorPage {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("ErrorPage")
+            .field("status_code", &self.status_code)
+            .field("redirect_url", &::tc_types::UrlWithoutQuery(&self.redirect_url))
+            .finish()
     }
 }
 /// Custom error page configuration parameters.
@@ -19903,7 +19963,7 @@ impl ::tc_types::ReadMembers for ImageOptimize {
     }
 }
 /// Reasoning API Token information.
-#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct InferenceAPIToken {
     /// Reasoning API Token ID.
@@ -19988,6 +20048,16 @@ impl ::tc_types::ReadMembers for InferenceAPIToken {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+}
+impl ::core::fmt::Debug for InferenceAPIToken {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("InferenceAPIToken")
+            .field("token_id", &self.token_id)
+            .field("name", &self.name)
+            .field("content", &::tc_types::Redacted)
+            .field("create_time", &self.create_time)
+            .finish()
     }
 }
 /// (mainland spec only) 推理服务的亲和配置
@@ -21575,7 +21645,7 @@ impl ::tc_types::ReadMembers for InferenceScheduledScalingPolicy {
     }
 }
 /// Inference service info.
-#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct InferenceService {
     /// ID of the inference service.
@@ -21787,6 +21857,25 @@ impl ::tc_types::ReadMembers for InferenceService {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+}
+impl ::core::fmt::Debug for InferenceService {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("InferenceService")
+            .field("service_id", &self.service_id)
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("listen_port", &self.listen_port)
+            .field("request_paths", &self.request_paths)
+            .field("containers", &self.containers)
+            .field("resource_config", &self.resource_config)
+            .field("status", &self.status)
+            .field("scaling_status", &self.scaling_status)
+            .field("current_instance_count", &self.current_instance_count)
+            .field("inference_url", &::tc_types::UrlWithoutQuery(&self.inference_url))
+            .field("create_time", &self.create_time)
+            .field("update_time", &self.update_time)
+            .finish()
     }
 }
 /// Deployment configuration for a single inference service.
@@ -23452,7 +23541,7 @@ impl ::tc_types::ReadMembers for KnownBotCategories {
     }
 }
 /// The L7 log details
-#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct L4OfflineLog {
     /// L4 proxy instance ID.
@@ -23590,6 +23679,20 @@ impl ::tc_types::ReadMembers for L4OfflineLog {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+}
+impl ::core::fmt::Debug for L4OfflineLog {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("L4OfflineLog")
+            .field("proxy_id", &self.proxy_id)
+            .field("area", &self.area)
+            .field("log_packet_name", &self.log_packet_name)
+            .field("url", &::tc_types::UrlWithoutQuery(&self.url))
+            .field("log_time", &self.log_time)
+            .field("log_start_time", &self.log_start_time)
+            .field("log_end_time", &self.log_end_time)
+            .field("size", &self.size)
+            .finish()
     }
 }
 /// Layer 4 proxy instance.
@@ -24171,7 +24274,7 @@ impl ::tc_types::ReadMembers for L4ProxyRule {
     }
 }
 /// Details of L7 logs.
-#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct L7OfflineLog {
     /// Log domain name.
@@ -24309,6 +24412,20 @@ impl ::tc_types::ReadMembers for L7OfflineLog {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+}
+impl ::core::fmt::Debug for L7OfflineLog {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("L7OfflineLog")
+            .field("domain", &self.domain)
+            .field("area", &self.area)
+            .field("log_packet_name", &self.log_packet_name)
+            .field("url", &::tc_types::UrlWithoutQuery(&self.url))
+            .field("log_time", &self.log_time)
+            .field("log_start_time", &self.log_start_time)
+            .field("log_end_time", &self.log_end_time)
+            .field("size", &self.size)
+            .finish()
     }
 }
 /// LoadBalancer information.
@@ -24522,7 +24639,7 @@ impl ::tc_types::ReadMembers for LoadBalancer {
     }
 }
 /// Log analytics log download task.
-#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct LogAnalysisDownloadTask {
     /// Task ID.
@@ -24730,6 +24847,25 @@ impl ::tc_types::ReadMembers for LogAnalysisDownloadTask {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+}
+impl ::core::fmt::Debug for LogAnalysisDownloadTask {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("LogAnalysisDownloadTask")
+            .field("task_id", &self.task_id)
+            .field("zone_id", &self.zone_id)
+            .field("area", &self.area)
+            .field("start_time", &self.start_time)
+            .field("end_time", &self.end_time)
+            .field("log_type", &self.log_type)
+            .field("condition", &self.condition)
+            .field("format", &self.format)
+            .field("sort", &self.sort)
+            .field("status", &self.status)
+            .field("create_time", &self.create_time)
+            .field("url", &::tc_types::UrlWithoutQuery(&self.url))
+            .field("expire_time", &self.expire_time)
+            .finish()
     }
 }
 /// Output format for real-time log delivery. You can directly use the specified predefined log output format (JSON Lines / csv) through the FormatType parameter, or define a variant output format through additional parameters based on the predefined log output format. For usage details, see [Custom Log Output Format](https://www.tencentcloud.com/document/product/1552/110448?from_cn_redirect=1).
@@ -31723,7 +31859,7 @@ impl ::tc_types::ReadMembers for RateLimitTemplateDetail {
     }
 }
 /// Rate limit rule
-#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct RateLimitUserRule {
     /// The request threshold. Value range: 0-4294967294.
@@ -32019,6 +32155,29 @@ impl ::tc_types::ReadMembers for RateLimitUserRule {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+}
+impl ::core::fmt::Debug for RateLimitUserRule {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("RateLimitUserRule")
+            .field("threshold", &self.threshold)
+            .field("period", &self.period)
+            .field("rule_name", &self.rule_name)
+            .field("action", &self.action)
+            .field("punish_time", &self.punish_time)
+            .field("punish_time_unit", &self.punish_time_unit)
+            .field("rule_status", &self.rule_status)
+            .field("acl_conditions", &self.acl_conditions)
+            .field("rule_priority", &self.rule_priority)
+            .field("rule_id", &self.rule_id)
+            .field("freq_fields", &self.freq_fields)
+            .field("update_time", &self.update_time)
+            .field("freq_scope", &self.freq_scope)
+            .field("name", &self.name)
+            .field("custom_response_id", &self.custom_response_id)
+            .field("response_code", &self.response_code)
+            .field("redirect_url", &::tc_types::UrlWithoutQuery(&self.redirect_url))
+            .finish()
     }
 }
 /// Specifies the rate limit configuration.
@@ -32631,7 +32790,7 @@ impl ::tc_types::ReadMembers for RealtimeLogDeliveryTask {
 /// RedirectActionParameters supports the following extra handling actions:
 ///
 /// - Redirect: redirect client requests to the specified destination URL. Corresponding parameter: URL.
-#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct RedirectActionParameters {
     /// Redirect URL.
@@ -32674,6 +32833,13 @@ impl ::tc_types::ReadMembers for RedirectActionParameters {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+}
+impl ::core::fmt::Debug for RedirectActionParameters {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("RedirectActionParameters")
+            .field("url", &::tc_types::UrlWithoutQuery(&self.url))
+            .finish()
     }
 }
 /// Referenced instance information.
@@ -36079,7 +36245,7 @@ impl ::tc_types::ReadMembers for RulesSettingAction {
     }
 }
 /// The configuration information of real-time log delivery to an AWS S3 compatible bucket
-#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct S3 {
     /// The URL without bucket name or path, for example: `<https://storage.googleapis.com`>, `<https://s3.ap-northeast-2.amazonaws.com`>, and `<https://cos.ap-nanjing.myqcloud.com`>.
@@ -36200,6 +36366,18 @@ impl ::tc_types::ReadMembers for S3 {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+}
+impl ::core::fmt::Debug for S3 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("S3")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("bucket", &self.bucket)
+            .field("access_id", &self.access_id)
+            .field("access_key", &::tc_types::Redacted)
+            .field("compress_type", &self.compress_type)
+            .finish()
     }
 }
 /// Configures rules for the search engine.
@@ -37989,7 +38167,7 @@ impl ::tc_types::ReadMembers for ShieldParameters {
     }
 }
 /// Origin server failover configuration parameter internal structure.
-#[derive(Clone, PartialEq, Debug, Default, ::serde::Serialize)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct SiteFailover {
     /// Origin server failover type. Valid values:
@@ -38236,6 +38414,26 @@ impl ::tc_types::ReadMembers for SiteFailover {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+}
+impl ::core::fmt::Debug for SiteFailover {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("SiteFailover")
+            .field("mode", &self.mode)
+            .field("origin", &self.origin)
+            .field("origin_protocol", &self.origin_protocol)
+            .field("http_origin_port", &self.http_origin_port)
+            .field("https_origin_port", &self.https_origin_port)
+            .field("upstream_host_header", &self.upstream_host_header)
+            .field("upstream_url_rewrite", &self.upstream_url_rewrite)
+            .field("upstream_request_parameters", &self.upstream_request_parameters)
+            .field("upstream_http2_parameters", &self.upstream_http2_parameters)
+            .field("private_access", &self.private_access)
+            .field("private_parameters", &self.private_parameters)
+            .field("redirect_url", &::tc_types::UrlWithoutQuery(&self.redirect_url))
+            .field("response_page_id", &self.response_page_id)
+            .field("status_code", &self.status_code)
+            .finish()
     }
 }
 /// Origin server failure failover config.
