@@ -104,7 +104,8 @@ pub fn verify(
     let timestamp: i64 = header(headers, "x-tc-timestamp")
         .and_then(|t| t.parse().ok())
         .ok_or_else(|| invalid("X-TC-Timestamp is missing or not a unix time."))?;
-    if (now - timestamp).abs() > MAX_CLOCK_SKEW_SECONDS {
+    // `abs_diff`: any i64 a client sends (even i64::MIN) compares without overflow.
+    if now.abs_diff(timestamp) > MAX_CLOCK_SKEW_SECONDS.unsigned_abs() {
         return Err(ApiError::new(
             codes::SIGNATURE_EXPIRE,
             format!("The signature expired: X-TC-Timestamp {timestamp} is more than {MAX_CLOCK_SKEW_SECONDS} s from the server time {now}."),

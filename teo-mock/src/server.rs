@@ -28,10 +28,10 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, Request, Response, Stat
 use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::auth::{self, Credential};
@@ -51,6 +51,12 @@ pub const API_VERSION: &str = "2022-09-01";
 pub const DEFAULT_RATE_LIMIT: u32 = 100;
 /// The largest request body accepted unless configured otherwise (1 MiB).
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+/// How long a client may take to send a request's headers unless configured otherwise.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client may take to send a request's body unless configured otherwise.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connections served at once unless configured otherwise; more are closed on arrival.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// How long in-flight requests may take to finish on [`MockServer::shutdown`] before their
 /// connections are dropped.
@@ -90,6 +96,14 @@ pub struct MockConfig {
     /// The bound, in bytes, of the cache of served log packets (default 64 MiB); the oldest
     /// are evicted beyond it and regenerated when asked for again.
     pub log_cache_bytes: usize,
+    /// How long a client may take to send a request's headers (10 s); the connection is closed
+    /// beyond it, so a half-sent request cannot hold a connection forever.
+    pub header_timeout: Duration,
+    /// How long a client may take to send a request's body (30 s); beyond it the request gets
+    /// an `InvalidParameter` as an API error and the connection is closed.
+    pub body_timeout: Duration,
+    /// Connections served at once (512); a connection beyond is closed on arrival.
+    pub max_connections: usize,
 }
 
 impl Default for MockConfig {
@@ -104,6 +118,9 @@ impl Default for MockConfig {
             api_version: API_VERSION.to_owned(),
             log_packet_bytes: None,
             log_cache_bytes: DEFAULT_CACHE_BYTES,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -148,6 +165,21 @@ impl MockConfig {
         self
     }
 
+    pub fn header_timeout(mut self, timeout: Duration) -> MockConfig {
+        self.header_timeout = timeout;
+        self
+    }
+
+    pub fn body_timeout(mut self, timeout: Duration) -> MockConfig {
+        self.body_timeout = timeout;
+        self
+    }
+
+    pub fn max_connections(mut self, connections: usize) -> MockConfig {
+        self.max_connections = connections;
+        self
+    }
+
     /// Adds a fault plan.
     pub fn fault(mut self, plan: FaultPlan) -> MockConfig {
         self.faults.push(plan);
@@ -180,6 +212,10 @@ struct Shared {
     verify_signature: bool,
     limiter: Option<RateLimiter>,
     body_limit: usize,
+    header_timeout: Duration,
+    body_timeout: Duration,
+    /// One permit per connection served ([`MockConfig::max_connections`]).
+    connections: Arc<Semaphore>,
     api_version: String,
     faults: FaultInjector,
     logs: LogStore,
@@ -236,6 +272,9 @@ impl MockServer {
             verify_signature: config.verify_signature,
             limiter: config.rate_limit.map(RateLimiter::new),
             body_limit: config.body_limit,
+            header_timeout: config.header_timeout,
+            body_timeout: config.body_timeout,
+            connections: Arc::new(Semaphore::new(config.max_connections)),
             api_version: config.api_version,
             faults: faults.clone(),
             logs: LogStore::new()
@@ -308,9 +347,21 @@ async fn accept_loop(
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
-                    connections.spawn(serve_connection(stream, shared.clone(), shutdown.clone()));
-                }
+                Ok((stream, peer)) => match shared.connections.clone().try_acquire_owned() {
+                    Ok(permit) => {
+                        let serve = serve_connection(stream, shared.clone(), shutdown.clone());
+                        connections.spawn(async move {
+                            serve.await;
+                            drop(permit);
+                        });
+                    }
+                    // At the cap: close at once rather than queue, so the client fails fast
+                    // and the mock's memory and descriptors stay bounded.
+                    Err(_) => {
+                        tracing::warn!(%peer, "connection limit reached; closing a new connection");
+                        drop(stream);
+                    }
+                },
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.
                     tracing::warn!(error = %e, "accept failed");
@@ -369,12 +420,16 @@ async fn serve_connection(
         socket: socket2::SockRef::from(&stream).try_clone().ok(),
         abort: Notify::new(),
     });
+    let header_timeout = shared.header_timeout;
     let service = {
         let connection = connection.clone();
         service_fn(move |request| handle(shared.clone(), connection.clone(), request))
     };
     let conn = http1::Builder::new()
         .keep_alive(true)
+        // A client that never finishes its headers loses the connection.
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
         .serve_connection(TokioIo::new(stream), service);
     let mut conn = std::pin::pin!(conn);
     tokio::select! {
@@ -715,8 +770,18 @@ async fn api(
     action: &str,
     truncate: &mut bool,
 ) -> Outcome {
-    let body = match read_body(body, shared.body_limit).await {
+    let read = tokio::time::timeout(shared.body_timeout, read_body(body, shared.body_limit));
+    let body = match read.await.unwrap_or(Err(BodyError::Timeout)) {
         Ok(body) => body,
+        Err(BodyError::Timeout) => {
+            return Outcome::Answer(Err(ApiError::new(
+                codes::INVALID_PARAMETER,
+                format!(
+                    "The request body did not arrive within {} s.",
+                    shared.body_timeout.as_secs_f64()
+                ),
+            )))
+        }
         Err(BodyError::TooLarge) => {
             return Outcome::Answer(Err(ApiError::new(
                 codes::REQUEST_SIZE_LIMIT_EXCEEDED,
@@ -833,6 +898,8 @@ async fn api(
 enum BodyError {
     TooLarge,
     Read,
+    /// Not complete within [`MockConfig::body_timeout`].
+    Timeout,
 }
 
 /// Reads a request body of at most `limit` bytes. A larger body is still drained (up to a bound)
