@@ -196,17 +196,26 @@ async fn an_interrupted_run_resumes_to_byte_identical_files() {
         "an interrupted download leaves no temporary file: {:?}",
         after_abort.keys()
     );
-    // A process killed outright cannot clean up: leave what it would, a half-written part file.
+    // A process killed outright cannot clean up: leave what it would, half-written temporary
+    // files (this version's names and an earlier version's), a day and more old. Beside them a
+    // fresh one: another run's download in progress, which must be left alone.
     let want = expected(&client, l4_request(6)).await;
-    let (victim, bytes) = want
+    let mut missing = want
         .iter()
-        .find(|(name, _)| !after_abort.contains_key(*name))
-        .expect("a packet still to download");
-    std::fs::write(
-        dir.join(format!(".{victim}.part")),
-        &bytes[..bytes.len() / 2],
-    )
-    .expect("stale part file");
+        .filter(|(name, _)| !after_abort.contains_key(*name));
+    let (victim, bytes) = missing.next().expect("a packet still to download");
+    let (other, _) = missing.next().expect("two packets still to download");
+    let day_old = std::time::SystemTime::now() - Duration::from_secs(25 * 3600);
+    for stale in [
+        format!(".{victim}.part"),
+        format!(".{victim}.0123456789abcdef.part"),
+    ] {
+        let file = std::fs::File::create(dir.join(stale)).expect("stale part file");
+        std::io::Write::write_all(&mut &file, &bytes[..bytes.len() / 2]).expect("write");
+        file.set_modified(day_old).expect("mtime");
+    }
+    let live = format!(".{other}.fedcba9876543210.part");
+    std::fs::write(dir.join(&live), b"another run's download").expect("live part file");
 
     mock.faults().clear();
     let summary = client
@@ -216,6 +225,7 @@ async fn an_interrupted_run_resumes_to_byte_identical_files() {
     assert_eq!(summary.packets, 24);
     assert_eq!(summary.skipped, after_abort.len() as u64);
     assert_eq!(summary.downloaded, 24 - after_abort.len() as u64);
+    std::fs::remove_file(dir.join(&live)).expect("the live part file is left alone");
     assert_files(&dir, &want);
     mock.shutdown().await;
 }
@@ -415,13 +425,13 @@ async fn distinct_packets_with_one_name_are_all_kept() {
     let names: Vec<String> = files(&dir).into_keys().collect();
     assert_eq!(names.len(), 4);
     for name in &names {
-        // 20240501-00-sid-1_overseas-1a2b3c4d.log.gz
+        // 20240501-00-sid-1_overseas-1a2b3c4d5e6f7a8b.log.gz
         let suffix = name
             .trim_end_matches(".log.gz")
             .rsplit('-')
             .next()
             .unwrap_or("");
-        assert_eq!(suffix.len(), 8, "{name}");
+        assert_eq!(suffix.len(), 16, "{name}");
         assert!(suffix.bytes().all(|b| b.is_ascii_hexdigit()), "{name}");
     }
     let again = client
