@@ -589,7 +589,8 @@ impl Downloader {
     /// An attempt that receives less than [`STALL_MIN_BYTES`] in this long (the response
     /// headers included) fails with [`DownloadError::Stalled`] and is retried, like the
     /// stalled-stream protection of other SDKs: a connection that trickles a byte now and then
-    /// never hits a read timeout. Default [`DEFAULT_STALL_TIMEOUT`] (30 s).
+    /// never hits a read timeout. Default [`DEFAULT_STALL_TIMEOUT`] (30 s); `Duration::MAX`
+    /// turns it off.
     pub fn stall_timeout(mut self, timeout: Duration) -> Self {
         self.stall_timeout = timeout;
         self
@@ -597,7 +598,7 @@ impl Downloader {
 
     /// The longest one attempt may take from sending the request to the last byte received
     /// ([`DownloadError::Timeout`], retried); bounds a server that sends just fast enough not to
-    /// stall. Default [`DEFAULT_ATTEMPT_TIMEOUT`] (15 min).
+    /// stall. Default [`DEFAULT_ATTEMPT_TIMEOUT`] (15 min); `Duration::MAX` turns it off.
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.attempt_timeout = timeout;
         self
@@ -638,7 +639,7 @@ impl Downloader {
             std::fs::create_dir_all(&dir).map_err(|e| io("cannot create the directory", e))?;
             // Exclusive and unpredictable, like every file this module creates: a planted
             // symlink at a guessable name would be written through.
-            let (probe, mut file) = create_exclusive(&dir, ".teo-write-check", "")
+            let (probe, mut file) = create_exclusive(&dir, "teo-write-check", "")
                 .map_err(|e| io("cannot write to the directory", e))?;
             let written = file.write_all(b"ok");
             drop(file);
@@ -937,7 +938,7 @@ impl Run {
             .map_err(|_| DownloadError::Cancelled)?;
         // The clocks start once the slot is ours: waiting for a slot is not the server's fault.
         let started = tokio::time::Instant::now();
-        let deadline = started + config.attempt_timeout;
+        let deadline = later(started, config.attempt_timeout);
         let expired = |received| {
             if tokio::time::Instant::now() >= deadline {
                 DownloadError::Timeout {
@@ -954,7 +955,7 @@ impl Run {
             }
         };
         // No headers is no progress either.
-        let wait = deadline.min(started + config.stall_timeout);
+        let wait = deadline.min(later(started, config.stall_timeout));
         let mut response = tokio::time::timeout_at(wait, self.http.get(&packet.url).send())
             .await
             .map_err(|_| expired(0))?
@@ -994,7 +995,7 @@ impl Run {
         // Bytes since the stall clock last restarted, and when it did.
         let (mut window_bytes, mut window_start) = (0u64, started);
         loop {
-            let wait = deadline.min(window_start + config.stall_timeout);
+            let wait = deadline.min(later(window_start, config.stall_timeout));
             let chunk = tokio::time::timeout_at(wait, response.chunk())
                 .await
                 .map_err(|_| expired(received))?
@@ -1058,6 +1059,13 @@ impl Run {
         .await?;
         Ok(part)
     }
+}
+
+/// `at + by`, or a century on for a timeout too long to add (`Duration::MAX`: no limit).
+fn later(at: tokio::time::Instant, by: Duration) -> tokio::time::Instant {
+    at.checked_add(by)
+        .or_else(|| at.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(at)
 }
 
 enum Done {

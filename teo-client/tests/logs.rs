@@ -822,6 +822,9 @@ async fn a_body_past_its_listed_size_is_cut_off() {
             any_l4_request(),
             &Downloader::new(&dir)
                 .max_packet_size(1 << 20)
+                // No time limits (and no overflow computing them): the size limit alone ends it.
+                .stall_timeout(Duration::MAX)
+                .attempt_timeout(Duration::MAX)
                 .retry(fast_retry()),
         )
         .await
