@@ -23,12 +23,19 @@
 //! Which actions page, their item lists, totals and largest pages are generated from the spec
 //! (and its `paging.json` overrides) as implementations of [`Paginated`].
 //!
-//! The stream ends at the first of: an empty page; the offset reaching the total (the latest one
-//! the server reported, so a list that shrinks mid-way ends early and one that grows is followed);
-//! without a usable total, a page shorter than the page size. It guards against servers that
-//! misbehave: a page whose items repeat an earlier page's (an ignored `Offset`) is fetched again
-//! a few times and then ends the stream with [`Error::Paging`], so no item is yielded twice and
-//! the stream cannot loop forever; the offset only ever moves forward.
+//! The stream ends at the first of: the offset reaching the total (the latest one the server
+//! reported, so a list that shrinks mid-way ends early and one that grows is followed); an empty
+//! page where no total promises more. A short page does not end it: a server may cap pages below
+//! the `Limit` asked for, and stopping there would drop the rest of the list without a word.
+//!
+//! It never ends early in silence. It guards against servers that misbehave:
+//! - an empty page (no items, or no list member at all) while the offset is below the total ends
+//!   the stream with [`Error::Paging`] naming the action and offset: the listing is incomplete;
+//! - a page whose items repeat an earlier page's (an ignored `Offset`) is fetched again a few
+//!   times and then ends the stream with [`Error::Paging`], so no item is yielded twice and the
+//!   stream cannot loop forever; the offset only ever moves forward.
+//!
+//! A total of 0 counts as no total (generated responses read a missing member as 0).
 
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hasher};
@@ -170,9 +177,25 @@ impl<R: Paginated> State<R> {
                     ),
                 })));
             }
-            self.offset += count;
-            // A total of 0 beside items is a member the server left out (read as 0).
-            let total = R::total(&output).filter(|&total| !(total == 0 && count > 0));
+            // A total of 0 is a member the server left out (read as 0), or a list that is empty
+            // now: either way it promises nothing, so the latest non-zero total stands.
+            let total = R::total(&output).filter(|&total| total != 0);
+            if count == 0 {
+                // This page's own total, if any, says whether the list shrank below the offset;
+                // else the latest one. Below it, an empty page is a hole in the listing.
+                if let Some(total) = total.or(self.total).filter(|&t| self.offset < t) {
+                    self.done = true;
+                    return Some(Err(Error::from(Repr::Paging {
+                        action: R::ACTION.to_owned(),
+                        offset: self.offset,
+                        reason: format!(
+                            "the page is empty (no items or no list) but the total is {total}: \
+                             the listing would be incomplete"
+                        ),
+                    })));
+                }
+            }
+            self.offset = self.offset.saturating_add(count);
             if let (Some(before), Some(now)) = (self.total, total) {
                 if before != now {
                     tracing::warn!(
@@ -184,11 +207,9 @@ impl<R: Paginated> State<R> {
                 }
             }
             self.total = total.or(self.total);
-            self.done = count == 0
-                || match self.total {
-                    Some(total) => self.offset >= total,
-                    None => self.limit.is_some_and(|limit| count < limit),
-                };
+            // Without a total only an empty page ends the list: a short one may be the server's
+            // own page cap, with more to come.
+            self.done = count == 0 || self.total.is_some_and(|total| self.offset >= total);
             if count == 0 && !self.first {
                 return None;
             }

@@ -16,6 +16,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use teo_client::logs::{
     DownloadError, Downloader, Event, LogListing, Progress, Summary, DEFAULT_CONCURRENCY,
+    DEFAULT_STALL_TIMEOUT,
 };
 use teo_client::models::{DateTime, DownloadL4LogsRequest, DownloadL7LogsRequest};
 use teo_client::{Client, Credentials};
@@ -100,6 +101,10 @@ struct DownloadArgs {
     /// Write the packets decompressed, as <name>.log (JSON lines)
     #[arg(long)]
     decompress: bool,
+    /// Retry a packet that receives less than 1 KiB in this many seconds (1-3600)
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_STALL_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    stall_timeout: u64,
     /// Use a local mock EdgeOne (teo-mock, started in-process): no account or network needed
     #[arg(long, conflicts_with_all = ["endpoint", "secretId", "secretKey", "token", "profile"])]
     mock: bool,
@@ -291,6 +296,7 @@ async fn run_download<R: LogListing>(
     let downloader = Downloader::new(&args.out)
         .concurrency(usize::from(args.concurrency))
         .decompress(args.decompress)
+        .stall_timeout(Duration::from_secs(args.stall_timeout))
         .on_progress(move |event, progress| display.event(event, progress));
     client.download_logs(request, &downloader).await
 }
@@ -495,7 +501,10 @@ mod tests {
         assert_eq!(args.zones, ["a", "b", "c"]);
         assert_eq!(args.proxies, ["p"]);
         assert_eq!(args.concurrency, 6);
+        assert_eq!(args.stall_timeout, 30);
         assert!(!args.decompress && !args.mock);
+        let args = parse(&with(&["--zone", "z", "--stall-timeout", "5"])).unwrap();
+        assert_eq!(args.stall_timeout, 5);
         assert_eq!(unique(&["a".into(), "b".into(), "a".into()]), ["a", "b"]);
     }
 
@@ -563,6 +572,8 @@ mod tests {
         );
         let zero = message(&with(&["--zone", "z", "--concurrency", "0"]));
         assert!(zero.contains("--concurrency <N>"), "{zero}");
+        let stall = message(&with(&["--zone", "z", "--stall-timeout", "0"]));
+        assert!(stall.contains("--stall-timeout <SECONDS>"), "{stall}");
         let no_zone = message(BASE);
         assert!(no_zone.contains("--zone <ZONE>"), "{no_zone}");
         let empty_zone = message(&with(&["--zone", "a,,b"]));

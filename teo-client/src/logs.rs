@@ -21,24 +21,40 @@
 //! How a run goes, and why:
 //! - The output directory is created and checked writable before anything is listed, so a bad
 //!   `--out` fails at once.
-//! - Packets are listed through the paginator (largest pages, repeated pages refused); an entry
-//!   listed twice (same URL path) is downloaded once. Files are named
-//!   `<LogPacketName>_<Area>.log.gz` (the area keeps a mainland and an overseas packet of the
-//!   same hour apart), reduced to `[A-Za-z0-9._-]`; distinct packets that would share a name get
-//!   a suffix from their URL path.
+//! - Packets are listed through the paginator (largest pages, repeated pages refused, an empty
+//!   page below the total an error: a listing never ends short as a success); an entry listed
+//!   twice (same URL path) is downloaded once. Files are named `<LogPacketName>_<Area>.log.gz`
+//!   (the area keeps a mainland and an overseas packet of the same hour apart), reduced to
+//!   `[A-Za-z0-9._-]`, at most 200 bytes (a longer stem is cut and given a hash of itself), a
+//!   Windows device name (`CON`, `NUL`, `COM1`, …) prefixed with `_`. Names are unique in the
+//!   run, ignoring case (case-insensitive file systems): packets that would share one get a
+//!   suffix from their URL path, and a name crafted to equal another's suffixed name another.
 //! - A packet whose file is already complete is skipped, so a rerun resumes where an earlier
-//!   run stopped. Complete means: present under its final name, which only a verified packet
-//!   ever gets, with the listed size (`.log.gz`), or present at all (`.log`, decompressed).
-//! - Packets are fetched `concurrency` at a time and streamed to a temporary `.<file>.part` in
-//!   the same directory through a fixed-size buffer (memory does not grow with packet size),
-//!   then checked against the listed `Size`, synced to disk and renamed: a file under its final
-//!   name is always whole. Syncing does not hold a download slot, so the network stays busy
-//!   while the disk catches up. A temporary file is removed when its download fails or is dropped.
+//!   run stopped. Complete means: a regular file (a symbolic link never is, and is replaced, not
+//!   written through) under its final name, which only a verified packet ever gets, with the
+//!   listed size (`.log.gz`), or present at all (`.log`, decompressed).
+//! - Packets are fetched `concurrency` at a time and streamed to a temporary
+//!   `.<file>.<random>.part` in the same directory, created exclusively (`create_new`: never
+//!   through a planted symlink or over another run's file), through a fixed-size buffer (memory
+//!   does not grow with packet size), then checked against the listed `Size`, synced to disk and
+//!   renamed: a file under its final name is always whole, and two runs into one directory each
+//!   rename their own whole file. Syncing does not hold a download slot, so the network stays
+//!   busy while the disk catches up. A temporary file is removed when its download fails or is
+//!   dropped; one left by a killed process is removed by a later run once it is a day old.
+//! - The server is not trusted to end what it starts; every limit fails the attempt with its own
+//!   [`DownloadError`]: a body longer than the listed `Size` plus [`SIZE_SLACK`] (or than
+//!   [`Downloader::max_packet_size`] when `Size` is missing or larger) is cut off
+//!   ([`DownloadError::TooLarge`]); decoding stops past [`Downloader::max_decompressed_ratio`]
+//!   times the packet or [`Downloader::max_decompressed_size`]
+//!   ([`DownloadError::DecompressedTooLarge`]); an attempt that gets less than
+//!   [`STALL_MIN_BYTES`] in [`Downloader::stall_timeout`] ([`DownloadError::Stalled`]) or runs
+//!   past [`Downloader::attempt_timeout`] ([`DownloadError::Timeout`]) is abandoned.
 //! - `Size` is the packet's byte length; DownloadL7Logs documents it as the "original" size, so
 //!   a packet whose decompressed length equals `Size` is accepted too.
 //! - With [`Downloader::decompress`], the gzip stream (CRC and length included) is decoded into
 //!   `<name>.log` (JSON lines); a corrupt packet fails its attempt.
-//! - A failed attempt (connection error, HTTP 5xx/429, short or corrupt body) is retried with
+//! - A failed attempt (connection error, HTTP 5xx/429, short or corrupt body, a stall or
+//!   timeout) is retried with
 //!   exponential backoff and full jitter; other HTTP statuses fail the packet at once. A failed
 //!   packet does not stop the others; the [`Summary`] lists it.
 //! - Errors of the directory itself (permission denied, read-only file system, disk full) stop
@@ -52,7 +68,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use tokio::io::AsyncWriteExt;
@@ -67,6 +83,32 @@ use crate::{Client, Error};
 pub const DEFAULT_CONCURRENCY: usize = 6;
 /// Bytes gathered before each write to the temporary file.
 const WRITE_BUFFER: usize = 256 << 10;
+/// Bytes a body may run past its listed `Size` before it is cut off. A listed size is exact for
+/// a well-behaved server; the slack only spares a packet that grew between listing and fetch.
+pub const SIZE_SLACK: u64 = 64 << 10;
+/// Default [`Downloader::max_packet_size`]: 4 GiB (log packets are hourly; tens of MB is large).
+pub const DEFAULT_MAX_PACKET_SIZE: u64 = 4 << 30;
+/// Default [`Downloader::max_decompressed_ratio`]. JSON log lines compress 5–30×; gzip's
+/// ceiling is about 1030× (a bomb of zeros).
+pub const DEFAULT_MAX_DECOMPRESSED_RATIO: u64 = 200;
+/// Default [`Downloader::max_decompressed_size`]: 16 GiB.
+pub const DEFAULT_MAX_DECOMPRESSED_SIZE: u64 = 16 << 30;
+/// Decoded bytes always allowed, whatever the ratio: a tiny packet may legitimately expand
+/// more than a large one (the gzip header is a fixed cost).
+const DECOMPRESSED_FLOOR: u64 = 1 << 20;
+/// Default [`Downloader::stall_timeout`].
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Bytes an attempt must receive within each [`Downloader::stall_timeout`] to count as
+/// progressing: a server dribbling a byte now and then is stalled, not slow.
+pub const STALL_MIN_BYTES: u64 = 1 << 10;
+/// Default [`Downloader::attempt_timeout`].
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+/// Longest file name given to a packet (bytes, `.log.gz` included), leaving room for the
+/// temporary name's `.` + `.<16 hex>.part` under the usual 255-byte limit.
+const MAX_FILE_NAME: usize = 200;
+/// A temporary file untouched for this long belongs to no live download (an attempt is
+/// bounded by its timeout) and is removed by the next run that wants its packet.
+const STALE_TEMP_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A listing action whose items are log packets: DownloadL4Logs or DownloadL7Logs.
 pub trait LogListing: Paginated {
@@ -78,7 +120,7 @@ impl LogListing for DownloadL4LogsRequest {
         Packet {
             name: log.log_packet_name.clone(),
             url: log.url.clone(),
-            size: u64::try_from(log.size).ok(),
+            size: listed_size(log.size),
             area: log.area.clone(),
             source: log.proxy_id.clone(),
             start: log.log_start_time.clone(),
@@ -92,13 +134,19 @@ impl LogListing for DownloadL7LogsRequest {
         Packet {
             name: log.log_packet_name.clone(),
             url: log.url.clone(),
-            size: u64::try_from(log.size).ok(),
+            size: listed_size(log.size),
             area: log.area.clone(),
             source: log.domain.clone(),
             start: log.log_start_time.clone(),
             end: log.log_end_time.clone(),
         }
     }
+}
+
+/// A listed `Size` as a byte count: a missing member reads as 0, and no gzip packet is empty,
+/// so 0 (like a negative number) is no size at all.
+fn listed_size(size: i64) -> Option<u64> {
+    u64::try_from(size).ok().filter(|&size| size > 0)
 }
 
 /// One log packet as listed.
@@ -134,8 +182,10 @@ impl fmt::Debug for Packet {
 
 impl Packet {
     /// The packet's file name in the output directory, `.log.gz` included:
-    /// `<LogPacketName>_<Area>.log.gz`, every byte outside `[A-Za-z0-9._-]` replaced by `_`.
-    /// Falls back to the last segment of the URL path when the name is empty.
+    /// `<LogPacketName>_<Area>.log.gz`, every byte outside `[A-Za-z0-9._-]` replaced by `_`,
+    /// never hidden, a Windows device name prefixed with `_`, at most 200 bytes (a longer stem
+    /// is cut and ends with a hash of the whole). Falls back to the last segment of the URL path
+    /// when the name is empty. A run may add a suffix to keep names unique.
     pub fn file_name(&self) -> String {
         let mut stem = if self.name.is_empty() {
             url_path(&self.url)
@@ -158,12 +208,43 @@ impl Packet {
                 _ => '_',
             })
             .collect();
-        // Never hidden (temporary files are), never `.` or `..`.
-        if safe.starts_with('.') || safe.is_empty() {
+        // Never hidden (temporary files are), never `.` or `..`; never a name Windows reserves
+        // for a device, whatever the extension (`NUL.x` is the device too).
+        let device = safe.split('.').next().is_some_and(is_windows_device);
+        if safe.starts_with('.') || safe.is_empty() || device {
             safe.insert(0, '_');
         }
-        safe + ".log.gz"
+        cap_stem(&safe, MAX_FILE_NAME - LOG_GZ.len()) + LOG_GZ
     }
+}
+
+const LOG_GZ: &str = ".log.gz";
+
+/// `CON`, `PRN`, `AUX`, `NUL`, `COM1`–`COM9`, `LPT1`–`LPT9`, in any case.
+fn is_windows_device(stem: &str) -> bool {
+    let upper = stem.to_ascii_uppercase();
+    matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (upper.len() == 4
+            && (upper.starts_with("COM") || upper.starts_with("LPT"))
+            && matches!(upper.as_bytes()[3], b'1'..=b'9'))
+}
+
+/// `stem` if at most `max` bytes, else its first bytes and `-<16 hex>`, a hash of the whole, so
+/// names that differ only after the cut stay apart. The stem is ASCII (sanitised), so any byte
+/// index is a character boundary.
+fn cap_stem(stem: &str, max: usize) -> String {
+    if stem.len() <= max {
+        return stem.to_owned();
+    }
+    let keep = max.saturating_sub(17);
+    format!("{}-{:016x}", &stem[..keep], fnv1a(stem))
+}
+
+/// `name` (`<stem>.log.gz`) with `-<suffix>` after the stem, within [`MAX_FILE_NAME`].
+fn with_suffix(name: &str, suffix: &str) -> String {
+    let stem = name.strip_suffix(LOG_GZ).unwrap_or(name);
+    let room = MAX_FILE_NAME - LOG_GZ.len() - suffix.len() - 1;
+    format!("{}-{suffix}{LOG_GZ}", cap_stem(stem, room))
 }
 
 /// The URL without its query string, which may hold a signature.
@@ -213,6 +294,46 @@ pub enum DownloadError {
     /// The packet is not valid gzip (checked when decompressing).
     #[error("{name}: corrupt gzip data: {reason}")]
     Corrupt { name: String, reason: String },
+    /// The body ran past `limit` bytes: the listed `Size` plus [`SIZE_SLACK`], or
+    /// [`Downloader::max_packet_size`] when the size is missing or larger. Reading stopped
+    /// there; nothing past the limit was written.
+    #[error(
+        "{name}: the body is longer than {limit} bytes ({}); reading stopped",
+        match listed { Some(size) => format!("listed Size {size} + {SIZE_SLACK} slack"), None => "no listed Size; the packet size limit".to_owned() }
+    )]
+    TooLarge {
+        name: String,
+        limit: u64,
+        listed: Option<u64>,
+    },
+    /// Decoding the packet produced more than `limit` bytes: [`Downloader::max_decompressed_ratio`]
+    /// times its `compressed` length, or [`Downloader::max_decompressed_size`] (a gzip bomb).
+    #[error(
+        "{name}: decompresses to more than {limit} bytes from {compressed} \
+         (the ratio or size limit of decompression); decoding stopped"
+    )]
+    DecompressedTooLarge {
+        name: String,
+        limit: u64,
+        compressed: u64,
+    },
+    /// Less than [`STALL_MIN_BYTES`] arrived in [`Downloader::stall_timeout`] (`after`).
+    #[error(
+        "{name}: stalled: less than {STALL_MIN_BYTES} bytes in {after:?} \
+         ({received} bytes received)"
+    )]
+    Stalled {
+        name: String,
+        after: Duration,
+        received: u64,
+    },
+    /// The attempt took longer than [`Downloader::attempt_timeout`] (`after`).
+    #[error("{name}: the attempt timed out after {after:?} ({received} bytes received)")]
+    Timeout {
+        name: String,
+        after: Duration,
+        received: u64,
+    },
     /// The download was interrupted by a failure elsewhere in the run.
     #[error("cancelled")]
     Cancelled,
@@ -237,9 +358,13 @@ fn is_fatal_io(error: &io::Error) -> bool {
 impl DownloadError {
     fn retryable(&self) -> bool {
         match self {
+            // A stall or a timeout may be the network's; a body past its size or a bomb is the
+            // server's doing, and fetching it again would only cost the limit again.
             DownloadError::Transport { .. }
             | DownloadError::SizeMismatch { .. }
-            | DownloadError::Corrupt { .. } => true,
+            | DownloadError::Corrupt { .. }
+            | DownloadError::Stalled { .. }
+            | DownloadError::Timeout { .. } => true,
             DownloadError::HttpStatus { status, .. } => *status >= 500 || *status == 429,
             _ => false,
         }
@@ -354,6 +479,13 @@ impl Client {
 
 /// Downloads log packets into a directory: how, set by chained setters. Used by
 /// [`Client::download_logs`], or alone with packets listed some other way ([`Downloader::download`]).
+///
+/// The limits that keep a misbehaving server from filling the disk or holding the run, and
+/// their defaults: [`max_packet_size`](Self::max_packet_size) 4 GiB (and the listed `Size` +
+/// [`SIZE_SLACK`] 64 KiB), [`max_decompressed_ratio`](Self::max_decompressed_ratio) 200×,
+/// [`max_decompressed_size`](Self::max_decompressed_size) 16 GiB,
+/// [`stall_timeout`](Self::stall_timeout) 30 s (for [`STALL_MIN_BYTES`] 1 KiB),
+/// [`attempt_timeout`](Self::attempt_timeout) 15 min.
 #[derive(Clone)]
 pub struct Downloader {
     http: Option<reqwest::Client>,
@@ -362,6 +494,11 @@ pub struct Downloader {
     decompress: bool,
     retry: RetryPolicy,
     progress: Option<Arc<ProgressFn>>,
+    max_packet_size: u64,
+    max_decompressed_ratio: u64,
+    max_decompressed_size: u64,
+    stall_timeout: Duration,
+    attempt_timeout: Duration,
 }
 
 impl fmt::Debug for Downloader {
@@ -371,6 +508,11 @@ impl fmt::Debug for Downloader {
             .field("concurrency", &self.concurrency)
             .field("decompress", &self.decompress)
             .field("retry", &self.retry)
+            .field("max_packet_size", &self.max_packet_size)
+            .field("max_decompressed_ratio", &self.max_decompressed_ratio)
+            .field("max_decompressed_size", &self.max_decompressed_size)
+            .field("stall_timeout", &self.stall_timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -387,6 +529,11 @@ impl Downloader {
                 .max_attempts(4)
                 .base_delay(Duration::from_millis(250)),
             progress: None,
+            max_packet_size: DEFAULT_MAX_PACKET_SIZE,
+            max_decompressed_ratio: DEFAULT_MAX_DECOMPRESSED_RATIO,
+            max_decompressed_size: DEFAULT_MAX_DECOMPRESSED_SIZE,
+            stall_timeout: DEFAULT_STALL_TIMEOUT,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
         }
     }
 
@@ -415,6 +562,62 @@ impl Downloader {
         self
     }
 
+    /// The most bytes read for one packet whose listed `Size` is missing or larger (at least
+    /// 1); a packet with a smaller `Size` may have that plus [`SIZE_SLACK`]. Past it the attempt
+    /// fails with [`DownloadError::TooLarge`]. Default [`DEFAULT_MAX_PACKET_SIZE`] (4 GiB).
+    pub fn max_packet_size(mut self, bytes: u64) -> Self {
+        self.max_packet_size = bytes.max(1);
+        self
+    }
+
+    /// With [`decompress`](Self::decompress) (and when checking a packet against a listed
+    /// decompressed size), decoding stops with [`DownloadError::DecompressedTooLarge`] past this
+    /// many times the packet's length (1 MiB always allowed). Default
+    /// [`DEFAULT_MAX_DECOMPRESSED_RATIO`] (200).
+    pub fn max_decompressed_ratio(mut self, ratio: u64) -> Self {
+        self.max_decompressed_ratio = ratio.max(1);
+        self
+    }
+
+    /// The most bytes one packet may decode to, whatever the ratio. Default
+    /// [`DEFAULT_MAX_DECOMPRESSED_SIZE`] (16 GiB).
+    pub fn max_decompressed_size(mut self, bytes: u64) -> Self {
+        self.max_decompressed_size = bytes.max(1);
+        self
+    }
+
+    /// An attempt that receives less than [`STALL_MIN_BYTES`] in this long (the response
+    /// headers included) fails with [`DownloadError::Stalled`] and is retried, like the
+    /// stalled-stream protection of other SDKs: a connection that trickles a byte now and then
+    /// never hits a read timeout. Default [`DEFAULT_STALL_TIMEOUT`] (30 s); `Duration::MAX`
+    /// turns it off.
+    pub fn stall_timeout(mut self, timeout: Duration) -> Self {
+        self.stall_timeout = timeout;
+        self
+    }
+
+    /// The longest one attempt may take from sending the request to the last byte received
+    /// ([`DownloadError::Timeout`], retried); bounds a server that sends just fast enough not to
+    /// stall. Default [`DEFAULT_ATTEMPT_TIMEOUT`] (15 min); `Duration::MAX` turns it off.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// The bytes read at most for a packet listed with `size`.
+    fn body_limit(&self, size: Option<u64>) -> u64 {
+        size.map_or(self.max_packet_size, |size| size.saturating_add(SIZE_SLACK))
+            .min(self.max_packet_size)
+    }
+
+    /// The bytes a packet of `compressed` bytes may decode to.
+    fn decompressed_limit(&self, compressed: u64) -> u64 {
+        compressed
+            .saturating_mul(self.max_decompressed_ratio)
+            .max(DECOMPRESSED_FLOOR)
+            .min(self.max_decompressed_size)
+    }
+
     /// Called on every [`Event`] with the running totals; keep it quick.
     pub fn on_progress(
         mut self,
@@ -434,14 +637,16 @@ impl Downloader {
                 source,
             };
             std::fs::create_dir_all(&dir).map_err(|e| io("cannot create the directory", e))?;
-            let probe = dir.join(format!(".teo-write-check-{}", std::process::id()));
-            std::fs::File::create(&probe)
-                .and_then(|mut f| f.write_all(b"ok"))
-                .map_err(|e| {
-                    let _ = std::fs::remove_file(&probe);
-                    io("cannot write to the directory", e)
-                })?;
-            std::fs::remove_file(&probe).map_err(|e| io("cannot write to the directory", e))
+            // Exclusive and unpredictable, like every file this module creates: a planted
+            // symlink at a guessable name would be written through.
+            let (probe, mut file) = create_exclusive(&dir, "teo-write-check", "")
+                .map_err(|e| io("cannot write to the directory", e))?;
+            let written = file.write_all(b"ok");
+            drop(file);
+            let removed = std::fs::remove_file(&probe);
+            written
+                .and(removed)
+                .map_err(|e| io("cannot write to the directory", e))
         })
         .await
     }
@@ -475,12 +680,23 @@ impl Downloader {
         let (unique, duplicates) = assign_file_names(packets.into_iter().collect());
         summary.duplicates = duplicates;
         summary.packets = unique.len() as u64;
+        let names: Vec<String> = unique.iter().map(|(name, _)| name.clone()).collect();
+        let dir = self.dir.clone();
+        blocking(move || {
+            remove_stale_temp_files(&dir, &names);
+            Ok(())
+        })
+        .await?;
         let run = Arc::new(Run {
             tracker: Tracker {
                 callback: self.progress.clone(),
                 totals: Mutex::new(Progress {
                     packets: summary.packets,
-                    bytes: unique.iter().filter_map(|(_, p)| p.size).sum(),
+                    // Listed sizes are the server's word: summed without overflowing.
+                    bytes: unique
+                        .iter()
+                        .filter_map(|(_, p)| p.size)
+                        .fold(0, u64::saturating_add),
                     ..Progress::default()
                 }),
                 received: AtomicU64::new(0),
@@ -504,7 +720,7 @@ impl Downloader {
                 Ok(Done::Skipped) => summary.skipped += 1,
                 Ok(Done::Downloaded { written }) => {
                     summary.downloaded += 1;
-                    summary.bytes_written += written;
+                    summary.bytes_written = summary.bytes_written.saturating_add(written);
                 }
                 Err(DownloadError::Io { path, what, source }) if is_fatal_io(&source) => {
                     return Err(DownloadError::Io { path, what, source });
@@ -533,38 +749,66 @@ impl Downloader {
 }
 
 /// Pairs each packet with its file name, dropping entries listed twice (the same URL path; the
-/// query string is a signature that may differ between listings). Packets that are distinct
-/// but share a [`Packet::file_name`] all get a suffix from a hash of their URL path, so their
-/// names do not depend on listing order and stay the same in a rerun.
+/// query string is a signature that may differ between listings).
+///
+/// Names are unique in the run ignoring ASCII case, so no two packets share a file even on a
+/// case-insensitive file system. Packets that are distinct but share a [`Packet::file_name`]
+/// all get a suffix from a hash of their URL path, so their names do not depend on listing
+/// order and stay the same in a rerun. Names can still meet — a `LogPacketName` crafted to
+/// equal another packet's suffixed name, two paths with one hash — and those are settled in
+/// URL path order (again independent of listing order) with a further suffix.
 fn assign_file_names(packets: Vec<Packet>) -> (Vec<(String, Packet)>, u64) {
     use std::collections::{HashMap, HashSet};
-    let mut paths_by_name: HashMap<String, HashSet<&str>> = HashMap::new();
-    for packet in &packets {
-        paths_by_name
-            .entry(packet.file_name())
-            .or_default()
-            .insert(url_path(&packet.url));
-    }
-    let shared: HashSet<String> = paths_by_name
-        .into_iter()
-        .filter(|(_, paths)| paths.len() > 1)
-        .map(|(name, _)| name)
-        .collect();
     let mut seen_paths = HashSet::new();
     let mut duplicates = 0;
-    let mut named = Vec::with_capacity(packets.len());
-    for packet in &packets {
-        if !seen_paths.insert(url_path(&packet.url).to_owned()) {
+    let mut unique = Vec::with_capacity(packets.len());
+    for packet in packets {
+        if seen_paths.insert(url_path(&packet.url).to_owned()) {
+            unique.push(packet);
+        } else {
             duplicates += 1;
-            continue;
         }
-        let mut name = packet.file_name();
-        if shared.contains(&name) {
-            let stem = name.trim_end_matches(".log.gz");
-            name = format!("{stem}-{:08x}.log.gz", fnv1a(url_path(&packet.url)) as u32);
-        }
-        named.push((name, packet.clone()));
     }
+    let key = |name: &str| name.to_ascii_lowercase();
+    let mut names: Vec<String> = unique.iter().map(Packet::file_name).collect();
+    let mut sharing: HashMap<String, usize> = HashMap::new();
+    for name in &names {
+        *sharing.entry(key(name)).or_default() += 1;
+    }
+    for (name, packet) in names.iter_mut().zip(&unique) {
+        if sharing[&key(name)] > 1 {
+            *name = with_suffix(name, &format!("{:016x}", fnv1a(url_path(&packet.url))));
+        }
+    }
+    // Names now held by one packet only are settled; the rest go in URL path order, the first
+    // keeping its name, each other one trying further suffixes until one is free.
+    let mut count: HashMap<String, usize> = HashMap::new();
+    for name in &names {
+        *count.entry(key(name)).or_default() += 1;
+    }
+    let mut taken: HashSet<String> = names
+        .iter()
+        .map(|name| key(name))
+        .filter(|name| count[name] == 1)
+        .collect();
+    let mut contested: Vec<usize> = (0..names.len())
+        .filter(|&i| count[&key(&names[i])] > 1)
+        .collect();
+    contested.sort_by(|&a, &b| url_path(&unique[a].url).cmp(url_path(&unique[b].url)));
+    for i in contested {
+        let path = url_path(&unique[i].url);
+        let mut attempt = 0u32;
+        let mut name = names[i].clone();
+        while !taken.insert(key(&name)) {
+            attempt += 1;
+            name = with_suffix(
+                &names[i],
+                &format!("{:016x}", fnv1a(&format!("{path}#{attempt}"))),
+            );
+        }
+        names[i] = name;
+    }
+    let named = names.into_iter().zip(unique).collect();
     (named, duplicates)
 }
 
@@ -615,7 +859,7 @@ impl Run {
                 },
                 |t| {
                     t.skipped += 1;
-                    t.bytes_done += packet.size.unwrap_or(0);
+                    t.bytes_done = t.bytes_done.saturating_add(packet.size.unwrap_or(0));
                 },
             );
             return Ok(Done::Skipped);
@@ -653,22 +897,27 @@ impl Run {
     }
 
     /// Only verified packets get their final name, so a file under it is complete unless
-    /// something else changed it: a `.log.gz` must still match the listed size.
+    /// something else changed it: a `.log.gz` must still match the listed size. A symbolic
+    /// link is never complete (`symlink_metadata` does not follow it): it was not put there by
+    /// a download, and the rename of the new file replaces the link, not what it points to.
     async fn is_complete(&self, target: &Path, packet: &Packet) -> bool {
-        let meta = match tokio::fs::metadata(target).await {
-            Ok(meta) if meta.is_file() => meta,
+        let meta = match tokio::fs::symlink_metadata(target).await {
+            Ok(meta) if meta.file_type().is_file() => meta,
             _ => return false,
         };
         if self.config.decompress {
             return true;
         }
         let (path, expected) = (target.to_owned(), packet.size);
-        blocking(move || Ok(expected.is_none_or(|size| matches_size(&path, meta.len(), size))))
-            .await
-            .unwrap_or(false)
+        let decode_limit = self.config.decompressed_limit(meta.len());
+        blocking(move || {
+            Ok(expected.is_none_or(|size| matches_size(&path, meta.len(), size, decode_limit)))
+        })
+        .await
+        .unwrap_or(false)
     }
 
-    /// One attempt: stream to `.<file>.part`, verify, (decompress), sync, rename. Returns the
+    /// One attempt: stream to a temporary file, verify, (decompress), sync, rename. Returns the
     /// bytes written under the final name.
     async fn attempt(
         &self,
@@ -676,7 +925,7 @@ impl Run {
         file_name: &str,
         target: &Path,
     ) -> Result<u64, DownloadError> {
-        let tracker = &self.tracker;
+        let (config, tracker) = (&self.config, &self.tracker);
         let url = redact_url(&packet.url);
         let transport = |source: reqwest::Error| DownloadError::Transport {
             url: url.clone(),
@@ -687,53 +936,103 @@ impl Run {
             .acquire()
             .await
             .map_err(|_| DownloadError::Cancelled)?;
-        let mut response = self.http.get(&packet.url).send().await.map_err(transport)?;
+        // The clocks start once the slot is ours: waiting for a slot is not the server's fault.
+        let started = tokio::time::Instant::now();
+        let deadline = later(started, config.attempt_timeout);
+        let expired = |received| {
+            if tokio::time::Instant::now() >= deadline {
+                DownloadError::Timeout {
+                    name: packet.name.clone(),
+                    after: config.attempt_timeout,
+                    received,
+                }
+            } else {
+                DownloadError::Stalled {
+                    name: packet.name.clone(),
+                    after: config.stall_timeout,
+                    received,
+                }
+            }
+        };
+        // No headers is no progress either.
+        let wait = deadline.min(later(started, config.stall_timeout));
+        let mut response = tokio::time::timeout_at(wait, self.http.get(&packet.url).send())
+            .await
+            .map_err(|_| expired(0))?
+            .map_err(transport)?;
         if response.status() != reqwest::StatusCode::OK {
             return Err(DownloadError::HttpStatus {
                 url,
                 status: response.status().as_u16(),
             });
         }
-        let part = TempFile::new(temp_path(&self.config.dir.join(file_name)));
-        let part_path = part.path.clone();
-        let io = move |what| {
-            let path = part_path.clone();
+        let limit = config.body_limit(packet.size);
+        let too_large = || DownloadError::TooLarge {
+            name: packet.name.clone(),
+            limit,
+            listed: packet.size,
+        };
+        // A declared length past the limit fails before a byte is read.
+        if response.content_length().is_some_and(|len| len > limit) {
+            return Err(too_large());
+        }
+        let dir = config.dir.clone();
+        let io = move |path: &Path, what| {
+            let path = path.to_owned();
             move |source| DownloadError::Io { path, what, source }
         };
         // Created here, not through `tokio::fs` (a blocking thread): were this future dropped
         // while such a create was in flight, `part` would be dropped (and removed) before the
-        // file existed, and the thread would then leave an orphan `.part` file behind.
-        let file = std::fs::File::create(&part.path).map_err(io("cannot create"))?;
+        // file existed, and the thread would then leave an orphan temporary file behind.
+        let (part, file) = TempFile::create(&dir, file_name).map_err(|e| DownloadError::Io {
+            path: dir.join(file_name),
+            what: "cannot create a temporary file for",
+            source: e,
+        })?;
         let file = tokio::fs::File::from_std(file);
         let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         let mut received = 0u64;
-        while let Some(chunk) = response.chunk().await.map_err(transport)? {
-            file.write_all(&chunk).await.map_err(io("cannot write"))?;
-            received += chunk.len() as u64;
-            tracker
-                .received
-                .fetch_add(chunk.len() as u64, Ordering::Relaxed);
-            tracker.report(
-                &Event::Received {
-                    packet,
-                    bytes: chunk.len() as u64,
-                },
-                |t| t.bytes_done += chunk.len() as u64,
-            );
+        // Bytes since the stall clock last restarted, and when it did.
+        let (mut window_bytes, mut window_start) = (0u64, started);
+        loop {
+            let wait = deadline.min(later(window_start, config.stall_timeout));
+            let chunk = tokio::time::timeout_at(wait, response.chunk())
+                .await
+                .map_err(|_| expired(received))?
+                .map_err(transport)?;
+            let Some(chunk) = chunk else { break };
+            let len = chunk.len() as u64;
+            received = received.saturating_add(len);
+            tracker.received.fetch_add(len, Ordering::Relaxed);
+            tracker.report(&Event::Received { packet, bytes: len }, |t| {
+                t.bytes_done = t.bytes_done.saturating_add(len)
+            });
+            // Checked before writing: nothing past the limit reaches the disk.
+            if received > limit {
+                return Err(too_large());
+            }
+            file.write_all(&chunk)
+                .await
+                .map_err(io(&part.path, "cannot write"))?;
+            window_bytes += len;
+            if window_bytes >= STALL_MIN_BYTES {
+                (window_bytes, window_start) = (0, tokio::time::Instant::now());
+            }
         }
-        file.flush().await.map_err(io("cannot write"))?;
+        file.flush().await.map_err(io(&part.path, "cannot write"))?;
         let file = file.into_inner().into_std().await;
         drop(slot);
 
         let name = packet.name.clone();
         let expected = packet.size;
-        let decompress = self.config.decompress;
+        let decompress = config.decompress;
+        let decode_limit = config.decompressed_limit(received);
         let target = target.to_owned();
         // Checking, decoding and syncing block; they run off the async threads.
         let part = blocking(move || {
             let mut part = part;
             if let Some(expected) = expected {
-                if !matches_size(&part.path, received, expected) {
+                if !matches_size(&part.path, received, expected, decode_limit) {
                     return Err(DownloadError::SizeMismatch {
                         name,
                         expected,
@@ -742,12 +1041,15 @@ impl Run {
                 }
             }
             let written = if decompress {
-                let out = TempFile::new(temp_path(&target));
-                let written = gunzip_into(&part.path, &out.path, &name)?;
+                let log_name = target.file_name().map(|n| n.to_string_lossy().into_owned());
+                let log_name = log_name.unwrap_or_default();
+                let (out, output) = TempFile::create(&dir, &log_name)
+                    .map_err(io(&target, "cannot create a temporary file for"))?;
+                let written = gunzip_into(&part.path, &out.path, output, &name, decode_limit)?;
                 part = out;
                 written
             } else {
-                file.sync_all().map_err(io("cannot sync"))?;
+                file.sync_all().map_err(io(&part.path, "cannot sync"))?;
                 received
             };
             drop(file);
@@ -757,6 +1059,13 @@ impl Run {
         .await?;
         Ok(part)
     }
+}
+
+/// `at + by`, or a century on for a timeout too long to add (`Duration::MAX`: no limit).
+fn later(at: tokio::time::Instant, by: Duration) -> tokio::time::Instant {
+    at.checked_add(by)
+        .or_else(|| at.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(at)
 }
 
 enum Done {
@@ -788,13 +1097,84 @@ impl Tracker {
     }
 }
 
-/// `.<name>.part` beside `path`: hidden, and on the same file system so the rename is atomic.
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.part"))
+/// 64 bits no one outside this process can predict: `RandomState` keys come from the operating
+/// system's random source (and change with every call), so hashing nothing gives a fresh
+/// random number without a dependency.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::hash::RandomState::new().build_hasher().finish()
+}
+
+/// Creates `.<name>.<16 random hex><extension>` in `dir` exclusively (`create_new`: `O_CREAT |
+/// O_EXCL`), which never opens an existing file and never follows a symlink at the name —
+/// not even a dangling one — so nothing planted in the directory is written through, and two
+/// runs never share a temporary file. The random part makes the name unguessable; a taken name
+/// (which only a race or an attack makes) is passed over for a new one.
+fn create_exclusive(
+    dir: &Path,
+    name: &str,
+    extension: &str,
+) -> io::Result<(PathBuf, std::fs::File)> {
+    let mut last = None;
+    for _ in 0..8 {
+        let path = dir.join(format!(".{name}.{:016x}{extension}", random_u64()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => return Ok((path, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::from(io::ErrorKind::AlreadyExists)))
+}
+
+/// Removes temporary files of `names` (`.<name>.part` of earlier versions, `.<name>.<16
+/// hex>.part`) that a killed run left behind. Only those untouched for [`STALE_TEMP_AGE`]:
+/// a younger one may be another run's download in progress. Best effort: a file that cannot
+/// be read or removed is left.
+fn remove_stale_temp_files(dir: &Path, names: &[String]) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut wanted: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
+    let logs: Vec<&str> = names.iter().filter_map(|n| n.strip_suffix(".gz")).collect();
+    wanted.extend(logs);
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(inner) = file_name
+            .to_str()
+            .and_then(|n| n.strip_prefix('.'))
+            .and_then(|n| n.strip_suffix(".part"))
+        else {
+            continue;
+        };
+        let packet = match inner.rsplit_once('.') {
+            Some((packet, random))
+                if random.len() == 16 && random.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                packet
+            }
+            _ => inner,
+        };
+        if !wanted.contains(packet) {
+            continue;
+        }
+        // `DirEntry::metadata` does not follow symlinks; removing a link removes the link.
+        let stale = entry
+            .metadata()
+            .and_then(|meta| meta.modified())
+            .is_ok_and(|modified| {
+                now.duration_since(modified)
+                    .is_ok_and(|age| age > STALE_TEMP_AGE)
+            });
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// A temporary file, removed when dropped unless renamed to its final name.
@@ -804,15 +1184,19 @@ struct TempFile {
 }
 
 impl TempFile {
-    fn new(path: PathBuf) -> TempFile {
-        TempFile {
+    /// A new temporary file for `name` in `dir` ([`create_exclusive`]).
+    fn create(dir: &Path, name: &str) -> io::Result<(TempFile, std::fs::File)> {
+        let (path, file) = create_exclusive(dir, name, ".part")?;
+        let temp = TempFile {
             path,
             committed: false,
-        }
+        };
+        Ok((temp, file))
     }
 
     /// Renames the (synced) file to `target` and syncs the directory, so the new name survives
-    /// a crash.
+    /// a crash. The rename replaces whatever is at `target` — a symlink included, never
+    /// following it — in one step, so the name always holds a whole file.
     fn commit(mut self, target: &Path) -> Result<(), DownloadError> {
         let io = |what, source| DownloadError::Io {
             path: target.to_owned(),
@@ -838,15 +1222,22 @@ impl Drop for TempFile {
     }
 }
 
-/// Decodes the gzip file at `from` into `to` (synced); returns the decoded length.
-fn gunzip_into(from: &Path, to: &Path, name: &str) -> Result<u64, DownloadError> {
+/// Decodes the gzip file at `from` into `output` (the file at `to`, synced); returns the
+/// decoded length. Stops with [`DownloadError::DecompressedTooLarge`] past `limit` bytes.
+fn gunzip_into(
+    from: &Path,
+    to: &Path,
+    output: std::fs::File,
+    name: &str,
+    limit: u64,
+) -> Result<u64, DownloadError> {
     let io = |path: &Path, what| {
         let path = path.to_owned();
         move |source| DownloadError::Io { path, what, source }
     };
     let input = std::fs::File::open(from).map_err(io(from, "cannot read"))?;
+    let compressed = input.metadata().map_err(io(from, "cannot read"))?.len();
     let mut decoder = flate2::read::MultiGzDecoder::new(io::BufReader::new(input));
-    let output = std::fs::File::create(to).map_err(io(to, "cannot create"))?;
     let mut writer = io::BufWriter::with_capacity(WRITE_BUFFER, output);
     let mut buffer = vec![0; 64 << 10];
     let mut written = 0u64;
@@ -861,10 +1252,18 @@ fn gunzip_into(from: &Path, to: &Path, name: &str) -> Result<u64, DownloadError>
                 })
             }
         };
+        written = written.saturating_add(n as u64);
+        // Checked before writing: the disk never holds more than the limit.
+        if written > limit {
+            return Err(DownloadError::DecompressedTooLarge {
+                name: name.to_owned(),
+                limit,
+                compressed,
+            });
+        }
         writer
             .write_all(&buffer[..n])
             .map_err(io(to, "cannot write"))?;
-        written += n as u64;
     }
     let output = writer.into_inner().map_err(|e| DownloadError::Io {
         path: to.to_owned(),
@@ -876,16 +1275,24 @@ fn gunzip_into(from: &Path, to: &Path, name: &str) -> Result<u64, DownloadError>
 }
 
 /// Whether the packet file at `path`, `len` bytes long, has the listed size: its length, or —
-/// as DownloadL7Logs documents `Size` as the "original" size — its decompressed length.
-fn matches_size(path: &Path, len: u64, expected: u64) -> bool {
+/// as DownloadL7Logs documents `Size` as the "original" size — its decompressed length. Decodes
+/// at most `expected + 1` bytes (enough to tell) and never past `decode_limit`.
+fn matches_size(path: &Path, len: u64, expected: u64, decode_limit: u64) -> bool {
     if len == expected {
         return true;
+    }
+    if expected > decode_limit {
+        return false;
     }
     let Ok(input) = std::fs::File::open(path) else {
         return false;
     };
-    let mut decoder = flate2::read::MultiGzDecoder::new(io::BufReader::new(input));
-    io::copy(&mut decoder, &mut io::sink()).is_ok_and(|decoded| decoded == expected)
+    let decoder = flate2::read::MultiGzDecoder::new(io::BufReader::new(input));
+    io::copy(
+        &mut decoder.take(expected.saturating_add(1)),
+        &mut io::sink(),
+    )
+    .is_ok_and(|decoded| decoded == expected)
 }
 
 async fn blocking<T: Send + 'static>(

@@ -349,7 +349,7 @@ async fn actions_with_paging_overrides() {
     assert_eq!(json_texts(&items), json_texts(&reference.detail_hosts));
     assert_eq!(calls(&mock, HOSTS), 1);
 
-    // DescribeOriginProtection: no total at all; a short page ends the stream.
+    // DescribeOriginProtection: no total at all; only an empty page ends the stream.
     const ORIGIN: &str = "DescribeOriginProtection";
     let total = total_items(ORIGIN);
     assert!(total > 5 && total % 5 != 0, "{ORIGIN}: {total}");
@@ -360,12 +360,12 @@ async fn actions_with_paging_overrides() {
         .origin_protection_info
         .expect("a list");
     assert_eq!(reference.len() as u64, total);
-    // (page size, requests, pages yielded): a full last page costs one more request, which
-    // comes back empty and is not yielded.
+    // (page size, requests, pages yielded): the last page costs one more request, which comes
+    // back empty and is not yielded.
     for (size, requests, pages) in [
-        (5, ceil_div(total, 5), ceil_div(total, 5)),
+        (5, ceil_div(total, 5) + 1, ceil_div(total, 5)),
         (total, 2, 1),
-        (1000, 1, 1),
+        (1000, 2, 1),
     ] {
         reset_counters(&mock, &[ORIGIN]);
         let yielded: Vec<_> = drain(
@@ -827,17 +827,17 @@ async fn a_page_repeated_once_is_fetched_again() {
     assert_eq!(server.offsets(), [0, 7, 14, 14, 14, 21, 28]);
 }
 
-/// (e) No TotalCount in the answers (read as 0) while items keep coming: the short page ends
-/// the stream; a full last page costs one empty page more.
+/// (e) No TotalCount in the answers (read as 0) while items keep coming: only an empty page
+/// ends the stream (a short one may be the server's page cap), and it costs one request more.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_missing_total_stops_on_a_short_page() {
+async fn a_missing_total_stops_on_an_empty_page() {
     let server = Scripted::start(
         |call| json!({ "Zones": slice(20, call.offset, call.limit.unwrap_or(20)) }),
     )
     .await;
     let zones = all_zones(&server, 7).await;
     assert_eq!(ids(&zones), expected_ids(0..20));
-    assert_eq!(server.offsets(), [0, 7, 14]);
+    assert_eq!(server.offsets(), [0, 7, 14, 20]);
 
     let server = Scripted::start(|call| {
         json!({ "TotalCount": 0, "Zones": slice(21, call.offset, call.limit.unwrap_or(20)) })
@@ -882,7 +882,7 @@ async fn more_items_than_the_limit_are_all_taken() {
     assert_eq!(ids(&zones), expected_ids(0..30));
     assert_eq!(server.offsets(), [0, 14, 28]);
 
-    // The same without a total: a page longer than the page size is not a short page.
+    // The same without a total: the empty page after the list ends it.
     let server = Scripted::start(|call| {
         let limit = call.limit.unwrap_or(20);
         json!({ "Zones": slice(30, call.offset, limit * 2) })
@@ -890,12 +890,12 @@ async fn more_items_than_the_limit_are_all_taken() {
     .await;
     let zones = all_zones(&server, 7).await;
     assert_eq!(ids(&zones), expected_ids(0..30));
-    assert_eq!(server.offsets(), [0, 14, 28]);
+    assert_eq!(server.offsets(), [0, 14, 28, 30]);
 }
 
 /// Fewer items than `Limit` (a server whose largest page is smaller than the documented one):
-/// with a total the paginator goes on until the total; without one a short page is the end, as
-/// documented, and the rest of the list is not fetched.
+/// with a total the paginator goes on until the total; without one, until an empty page — the
+/// short pages do not truncate the list.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_capping_the_limit() {
     let server = Scripted::start(|call| {
@@ -911,8 +911,8 @@ async fn a_server_capping_the_limit() {
     )
     .await;
     let zones = all_zones(&server, 7).await;
-    assert_eq!(ids(&zones), expected_ids(0..5));
-    assert_eq!(server.offsets(), [0]);
+    assert_eq!(ids(&zones), expected_ids(0..30));
+    assert_eq!(server.offsets(), [0, 5, 10, 15, 20, 25, 30]);
 }
 
 /// (g) An API error on the second page: the first page, the error, the end.
@@ -990,7 +990,8 @@ async fn an_empty_first_page_is_yielded_once() {
     assert!(zone_items(&server, 7).await.is_empty());
     assert_eq!(server.offsets(), [0]);
 
-    // An empty page later on (the total promised more) ends the stream without being yielded.
+    // An empty page later on while the total promises more: the listing is incomplete, and
+    // the stream says so instead of ending (see `an_empty_page_below_the_total_is_an_error`).
     let server = Scripted::start(|call| page(call, 10, 30)).await;
     let pages = drain(
         server
@@ -1000,6 +1001,73 @@ async fn an_empty_first_page_is_yielded_once() {
             .pages(),
     )
     .await;
-    assert_eq!(pages.len(), 2);
+    assert_eq!(pages.len(), 3);
+    assert!(pages[..2].iter().all(Result::is_ok));
+    assert!(matches!(&pages[2], Err(e) if e.paging_offset() == Some(10)));
     assert_eq!(server.offsets(), [0, 7, 10]);
+}
+
+/// (i) A page with a total but no items — an empty list, or no list member at all — while the
+/// offset is below the total: `Error::Paging` naming the action and the offset, never a
+/// listing that ends short as a success.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_page_below_the_total_is_an_error() {
+    // No list member at all, on the first page: no item, one error.
+    let server = Scripted::start(|_| json!({ "TotalCount": 30 })).await;
+    let results = zone_items(&server, 7).await;
+    assert_eq!(results.len(), 1, "{results:?}");
+    match &results[0] {
+        Err(e) if e.kind() == ErrorKind::Paging => {
+            assert_eq!(e.action(), Some("DescribeZones"));
+            assert_eq!(e.paging_offset(), Some(0));
+            let message = e.to_string();
+            assert!(
+                message.contains("DescribeZones") && message.contains("offset 0"),
+                "{message}"
+            );
+            assert!(message.contains("total is 30"), "{message}");
+        }
+        other => panic!("expected Error::Paging, got {other:?}"),
+    }
+    assert_eq!(server.offsets(), [0]);
+    let error = server
+        .client()
+        .describe_zones_paginator(DescribeZonesRequest::new())
+        .collect_items()
+        .await
+        .expect_err("collect_items fails too");
+    assert_eq!(error.kind(), ErrorKind::Paging);
+
+    // An empty list mid-way: the items before it, then the error at its offset.
+    let server = Scripted::start(|call| match call.n {
+        2 => json!({ "TotalCount": 30, "Zones": [] }),
+        _ => page(call, 30, 30),
+    })
+    .await;
+    let (items, rest) = split(zone_items(&server, 7).await);
+    assert_eq!(ids(&items), expected_ids(0..14));
+    assert!(
+        matches!(&rest[..], [Err(e)] if e.paging_offset() == Some(14)),
+        "{rest:?}"
+    );
+    assert_eq!(server.offsets(), [0, 7, 14]);
+
+    // The list member missing mid-way and the total left out too (read as 0): the total
+    // reported earlier still promises more.
+    let server = Scripted::start(|call| match call.n {
+        1 => json!({}),
+        _ => page(call, 30, 30),
+    })
+    .await;
+    let (items, rest) = split(zone_items(&server, 7).await);
+    assert_eq!(ids(&items), expected_ids(0..7));
+    assert!(matches!(&rest[..], [Err(e)] if e.paging_offset() == Some(7)));
+
+    // The page reports a total at or below the offset: the list shrank, an honest end.
+    let server = Scripted::start(|call| match call.n {
+        0 | 1 => page(call, 30, 30),
+        _ => json!({ "TotalCount": 14 }),
+    })
+    .await;
+    assert_eq!(ids(&all_zones(&server, 7).await), expected_ids(0..14));
 }
