@@ -539,8 +539,11 @@ async fn proxy_html_502_is_http_status() {
         Err(error) if error.kind() == ErrorKind::HttpStatus => {
             assert_eq!(error.action(), Some("DownloadL4Logs"));
             assert_eq!(error.http_status(), Some(502));
-            let snippet = error.body_snippet().expect("snippet");
-            assert!(snippet.as_str().contains("502 Bad Gateway"), "{snippet}");
+            let body = error.body().expect("a body summary");
+            assert_eq!(body.len(), PAGE.len());
+            assert_eq!(body.content_type(), Some("text/html"));
+            // Not JSON: its first characters say what answered.
+            assert!(body.text().unwrap().contains("502 Bad Gateway"), "{body}");
         }
         other => panic!("expected Error::HttpStatus, got {other:?}"),
     }
@@ -559,13 +562,77 @@ async fn long_error_page_snippet_is_truncated() {
         .await
     {
         Err(error) if error.kind() == ErrorKind::HttpStatus => {
-            let snippet = error.body_snippet().expect("snippet");
+            let body = error.body().expect("a body summary");
             assert_eq!(error.http_status(), Some(503));
-            assert!(snippet.as_str().starts_with("<html><body>xxx"), "{snippet}");
-            assert!(snippet.as_str().chars().count() <= 201, "{snippet}");
-            assert!(snippet.as_str().ends_with('…'), "{snippet}");
+            assert_eq!(body.len(), 10_026);
+            let text = body.text().expect("text of a non-JSON page");
+            assert!(text.starts_with("<html><body>xxx"), "{text}");
+            assert_eq!(text.chars().count(), 65, "64 characters and …: {text}");
+            assert!(text.ends_with('…'), "{text}");
+            assert!(error.to_string().len() < 200, "{error}");
         }
         other => panic!("expected Error::HttpStatus, got {other:?}"),
+    }
+}
+
+/// Bodies that may hold secrets never reach an error: a JSON answer (here a truncated STS-like
+/// answer, an error status with a JSON body that is no error envelope, and a 200 whose member
+/// has the wrong type) is described by its length and content type only, and serde's message
+/// keeps the member's name but not the value it would quote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn response_bodies_with_secrets_are_not_quoted_in_errors() {
+    const SECRET: &str = "TOPSECRET-tmp-key-7f3a";
+    let cases: Vec<(StatusCode, &'static str, String, ErrorKind)> = vec![
+        (
+            StatusCode::OK,
+            "application/json",
+            format!(r#"{{"Response":{{"Credentials":{{"TmpSecretKey":"{SECRET}","Tok"#),
+            ErrorKind::Decode,
+        ),
+        (
+            StatusCode::BAD_GATEWAY,
+            "text/plain",
+            format!(r#"{{"TmpSecretKey":"{SECRET}"}}"#),
+            ErrorKind::HttpStatus,
+        ),
+        (
+            StatusCode::OK,
+            "application/json",
+            format!(r#"{{"Response":{{"TotalCount":"{SECRET}","RequestId":"r"}}}}"#),
+            ErrorKind::Decode,
+        ),
+    ];
+    for (status, content_type, body, kind) in cases {
+        let len = body.len();
+        let server = start_server(move |_| Reply::raw(status, content_type, body.clone())).await;
+        let error = client(&server, good_credentials())
+            .with_retry(RetryPolicy::disabled())
+            .download_l4_logs(l4_request())
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), kind, "{error}");
+        let mut texts = vec![error.to_string(), format!("{error:?}")];
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            texts.push(cause.to_string());
+            source = cause.source();
+        }
+        for text in &texts {
+            assert!(!text.contains(SECRET), "{text}");
+        }
+        let summary = error.body().expect("a body summary");
+        // A typed response that does not decode is described by its `Response` member.
+        assert!(!summary.is_empty() && summary.len() <= len, "{summary}");
+        assert_eq!(summary.text(), None, "JSON is never quoted");
+        assert!(texts[0].contains("content not shown"), "{}", texts[0]);
+        if texts[0].contains("TotalCount") {
+            // The member is named; its value is not.
+            assert!(
+                texts[0].contains("invalid type: string \"…\""),
+                "{}",
+                texts[0]
+            );
+        }
     }
 }
 
@@ -997,9 +1064,11 @@ async fn non_200_without_error_object_is_http_status() {
         .await
     {
         Err(error) if error.kind() == ErrorKind::HttpStatus => {
-            let snippet = error.body_snippet().expect("snippet");
+            let body = error.body().expect("a body summary");
             assert_eq!(error.http_status(), Some(500));
-            assert!(snippet.as_str().contains("oops"), "{snippet}");
+            assert_eq!(body.len(), r#"{"Response":"oops"}"#.len());
+            // JSON: described, not quoted.
+            assert_eq!(body.text(), None);
         }
         other => panic!("expected Error::HttpStatus, got {other:?}"),
     }
@@ -1030,13 +1099,33 @@ async fn call_rejects_non_rfc3339_date_times() {
     assert!(server.received().is_empty(), "{:?}", server.received());
 }
 
-/// An endpoint with user info is unusual, but its password must not show in `Debug`.
+/// An endpoint with user info is unusual, but its password must not show in `Debug`, nor in the
+/// error of an endpoint that does not even parse (a bad port), nor a query (a signed URL).
 #[test]
 fn endpoint_password_does_not_leak() {
     let result = Client::builder(good_credentials())
         .endpoint("http://user:hunter2@127.0.0.1:8080")
         .build();
     assert!(!format!("{result:?}").contains("hunter2"), "{result:?}");
+
+    for endpoint in [
+        "http://user:hunter2@127.0.0.1:notaport",
+        "http://user:hunter2@127.0.0.1:8080",
+        "user:hunter2@127.0.0.1",
+        "ftp://127.0.0.1/?Signature=hunter2",
+        "http://127.0.0.1:99999/?token=hunter2",
+    ] {
+        let builder = Client::builder(good_credentials()).endpoint(endpoint);
+        assert!(!format!("{builder:?}").contains("hunter2"), "{builder:?}");
+        let error = builder.build().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Config, "{endpoint}");
+        let text = format!("{error} {error:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(
+            text.contains("127.0.0.1"),
+            "the host is still named: {text}"
+        );
+    }
 }
 
 /// The hook point: a hook adds a header to every attempt (after signing, so the signature still

@@ -18,6 +18,7 @@ use reqwest::{StatusCode, Url};
 use super::cache::CachedProvider;
 use super::transport::{fetch_error, parse_endpoint, parse_json, Fields, LazyHttp};
 use super::{Credentials, CredentialsError, ProvideCredentials, ProvideFuture};
+use crate::redact::Shown;
 use crate::retry::{retry_loop, RetryPolicy};
 
 const SOURCE: &str = "instance role";
@@ -47,7 +48,7 @@ pub struct InstanceRoleProvider {
 /// Configures an [`InstanceRoleProvider`].
 #[derive(Debug, Clone)]
 pub struct InstanceRoleProviderBuilder {
-    endpoint: String,
+    endpoint: Shown<String>,
     role: Option<String>,
     connect_timeout: Duration,
     timeout: Duration,
@@ -62,7 +63,7 @@ impl InstanceRoleProvider {
 
     pub fn builder() -> InstanceRoleProviderBuilder {
         InstanceRoleProviderBuilder {
-            endpoint: DEFAULT_METADATA_ENDPOINT.to_owned(),
+            endpoint: Shown(DEFAULT_METADATA_ENDPOINT.to_owned()),
             role: None,
             connect_timeout: Duration::from_secs(1),
             timeout: Duration::from_secs(5),
@@ -86,7 +87,7 @@ impl InstanceRoleProviderBuilder {
     /// Where the metadata service is (`http://metadata.tencentyun.com` by default); the paths
     /// above are appended to it.
     pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = endpoint.into();
+        self.endpoint = Shown(endpoint.into());
         self
     }
 
@@ -143,17 +144,17 @@ impl fmt::Debug for InstanceRoleProvider {
 /// Asks the metadata service on every call; the cache in front of it keeps the answer.
 #[derive(Debug)]
 struct Fetcher {
-    endpoint: String,
+    endpoint: Shown<String>,
     role: Option<String>,
     http: LazyHttp,
 }
 
 impl Fetcher {
     async fn fetch(&self) -> Result<Credentials, CredentialsError> {
-        parse_endpoint(SOURCE, &self.endpoint)?;
+        parse_endpoint(SOURCE, &self.endpoint.0)?;
         let roles_url = parse_endpoint(
             SOURCE,
-            &format!("{}{ROLE_PATH}", self.endpoint.trim_end_matches('/')),
+            &format!("{}{ROLE_PATH}", self.endpoint.0.trim_end_matches('/')),
         )?;
         let http = self.http.get(SOURCE)?;
         let role = match &self.role {
@@ -178,13 +179,16 @@ impl Fetcher {
         if status == StatusCode::NOT_FOUND {
             return Err(CredentialsError::NotFound {
                 source_name: SOURCE,
-                reason: format!("role {role:?} is not bound to this instance (404 from {url})"),
+                reason: format!(
+                    "role {role:?} is not bound to this instance (404 from {})",
+                    Shown(url.as_str())
+                ),
             });
         }
         if status != StatusCode::OK {
             return Err(CredentialsError::Fetch {
                 source_name: SOURCE,
-                reason: format!("{url} answered HTTP {status}"),
+                reason: format!("{} answered HTTP {status}", Shown(url.as_str())),
                 source: None,
             });
         }
@@ -232,13 +236,16 @@ impl Fetcher {
         if status == StatusCode::NOT_FOUND {
             return Err(CredentialsError::NotFound {
                 source_name: SOURCE,
-                reason: format!("no CAM role is bound to this instance (404 from {url})"),
+                reason: format!(
+                    "no CAM role is bound to this instance (404 from {})",
+                    Shown(url.as_str())
+                ),
             });
         }
         if status != StatusCode::OK {
             return Err(CredentialsError::Fetch {
                 source_name: SOURCE,
-                reason: format!("{url} answered HTTP {status}"),
+                reason: format!("{} answered HTTP {status}", Shown(url.as_str())),
                 source: None,
             });
         }
@@ -249,7 +256,10 @@ impl Fetcher {
             .map(str::to_owned)
             .ok_or_else(|| CredentialsError::NotFound {
                 source_name: SOURCE,
-                reason: format!("no CAM role is bound to this instance (empty list from {url})"),
+                reason: format!(
+                    "no CAM role is bound to this instance (empty list from {})",
+                    Shown(url.as_str())
+                ),
             })
     }
 }
@@ -286,14 +296,18 @@ impl fmt::Display for Failure {
 async fn get_once(http: &reqwest::Client, url: &Url) -> Result<(StatusCode, Vec<u8>), Failure> {
     let response = http.get(url.clone()).send().await.map_err(|e| Failure {
         retryable: !(e.is_connect() || e.is_timeout()),
-        error: fetch_error(SOURCE, format!("metadata service {url} unreachable"), e),
+        error: fetch_error(
+            SOURCE,
+            format!("metadata service {} unreachable", Shown(url.as_str())),
+            e.without_url(),
+        ),
     })?;
     let status = response.status();
     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
         return Err(Failure {
             error: CredentialsError::Fetch {
                 source_name: SOURCE,
-                reason: format!("{url} answered HTTP {status}"),
+                reason: format!("{} answered HTTP {status}", Shown(url.as_str())),
                 source: None,
             },
             retryable: true,
@@ -301,7 +315,11 @@ async fn get_once(http: &reqwest::Client, url: &Url) -> Result<(StatusCode, Vec<
     }
     let body = response.bytes().await.map_err(|e| Failure {
         retryable: !e.is_timeout(),
-        error: fetch_error(SOURCE, format!("reading the answer of {url}"), e),
+        error: fetch_error(
+            SOURCE,
+            format!("reading the answer of {}", Shown(url.as_str())),
+            e.without_url(),
+        ),
     })?;
     Ok((status, body.to_vec()))
 }

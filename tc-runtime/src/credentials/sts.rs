@@ -22,6 +22,7 @@ use super::{
     error_chain, injected_vars, process_vars, var, Credentials, CredentialsError,
     ProvideCredentials, ProvideFuture, Vars,
 };
+use crate::redact::Shown;
 use crate::sts;
 use crate::{Error, ErrorKind, RetryPolicy};
 
@@ -46,7 +47,7 @@ const TKE_ROLE_ARN: &str = "TKE_ROLE_ARN";
 /// Where STS is and how to reach it.
 #[derive(Debug)]
 struct Sts {
-    endpoint: String,
+    endpoint: Shown<String>,
     connect_timeout: Duration,
     timeout: Duration,
     retry: RetryPolicy,
@@ -54,7 +55,7 @@ struct Sts {
 
 impl Sts {
     fn new(
-        endpoint: String,
+        endpoint: Shown<String>,
         connect_timeout: Duration,
         timeout: Duration,
         retry: RetryPolicy,
@@ -77,13 +78,13 @@ impl Sts {
         signer: Option<Credentials>,
     ) -> Result<sts::Client, CredentialsError> {
         // Checked first for its message, which names the endpoint without user info.
-        parse_endpoint(source_name, &self.endpoint)?;
+        parse_endpoint(source_name, &self.endpoint.0)?;
         let builder = match signer {
             Some(credentials) => sts::Client::builder(credentials),
             None => sts::Client::builder(Credentials::new("", "")).unsigned(),
         };
         builder
-            .endpoint(&self.endpoint)
+            .endpoint(&self.endpoint.0)
             .region(region)
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
@@ -233,7 +234,7 @@ pub struct AssumeRoleProviderBuilder {
     role_arn: String,
     role_session_name: String,
     duration: Duration,
-    endpoint: String,
+    endpoint: Shown<String>,
     region: String,
     connect_timeout: Duration,
     timeout: Duration,
@@ -262,7 +263,7 @@ impl AssumeRoleProvider {
             role_arn: role_arn.into(),
             role_session_name: role_session_name.into(),
             duration: DEFAULT_DURATION,
-            endpoint: DEFAULT_STS_ENDPOINT.to_owned(),
+            endpoint: Shown(DEFAULT_STS_ENDPOINT.to_owned()),
             region: DEFAULT_STS_REGION.to_owned(),
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(10),
@@ -287,7 +288,7 @@ impl AssumeRoleProviderBuilder {
     /// Where STS is, e.g. `https://sts.tencentcloudapi.com` (the default) or
     /// `http://127.0.0.1:8080`. The `Host` signed and sent is this URL's `host[:port]`.
     pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = endpoint.into();
+        self.endpoint = Shown(endpoint.into());
         self
     }
 
@@ -437,7 +438,7 @@ pub struct WebIdentityProviderBuilder {
     role_arn: Option<String>,
     role_session_name: Option<String>,
     duration: Duration,
-    endpoint: String,
+    endpoint: Shown<String>,
     connect_timeout: Duration,
     timeout: Duration,
     retry: RetryPolicy,
@@ -467,7 +468,7 @@ impl WebIdentityProvider {
             role_arn: None,
             role_session_name: None,
             duration: DEFAULT_DURATION,
-            endpoint: DEFAULT_STS_ENDPOINT.to_owned(),
+            endpoint: Shown(DEFAULT_STS_ENDPOINT.to_owned()),
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
@@ -539,7 +540,7 @@ impl WebIdentityProviderBuilder {
 
     /// Where STS is (default `https://sts.tencentcloudapi.com`).
     pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = endpoint.into();
+        self.endpoint = Shown(endpoint.into());
         self
     }
 
@@ -753,7 +754,7 @@ mod tests {
 
     fn sts() -> Sts {
         Sts::new(
-            DEFAULT_STS_ENDPOINT.into(),
+            Shown(DEFAULT_STS_ENDPOINT.into()),
             Duration::from_secs(1),
             Duration::from_secs(1),
             RetryPolicy::default(),

@@ -74,35 +74,33 @@ pub(crate) fn fetch_error(
     }
 }
 
-/// Parses an endpoint URL: http or https, a host, no user info (which is never echoed).
+/// Parses an endpoint URL: http or https, a host, no user info. Errors show the endpoint only
+/// as [`crate::redact::endpoint`] does: never its user info (`user:password@`) nor its query.
 pub(crate) fn parse_endpoint(
     source_name: &'static str,
     endpoint: &str,
 ) -> Result<Url, CredentialsError> {
-    let invalid = |reason: String| CredentialsError::Invalid {
+    check_endpoint(endpoint).map_err(|reason| CredentialsError::Invalid {
         source_name,
         reason,
-    };
-    let url = Url::parse(endpoint).map_err(|e| {
-        if endpoint.contains('@') {
-            // Possibly user:password@: not echoed.
-            invalid(format!("the endpoint is not a URL: {e}"))
-        } else {
-            invalid(format!("endpoint {endpoint:?} is not a URL: {e}"))
-        }
-    })?;
+    })
+}
+
+/// [`parse_endpoint`] for any caller: the reason it is unusable, safe to show.
+pub(crate) fn check_endpoint(endpoint: &str) -> Result<Url, String> {
+    let shown = crate::redact::endpoint(endpoint);
+    // url's parse errors name the kind of problem ("invalid port number"), never the text.
+    let url = Url::parse(endpoint).map_err(|e| format!("endpoint {shown:?} is not a URL: {e}"))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid(
-            "the endpoint must not contain user info (user:password@)".into(),
+        return Err(format!(
+            "endpoint {shown:?} must not contain user info (user:password@)"
         ));
     }
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(format!(
-            "endpoint {endpoint:?} must use http or https"
-        )));
+        return Err(format!("endpoint {shown:?} must use http or https"));
     }
     if url.host_str().is_none() {
-        return Err(invalid(format!("endpoint {endpoint:?} has no host")));
+        return Err(format!("endpoint {shown:?} has no host"));
     }
     Ok(url)
 }
@@ -271,8 +269,16 @@ mod tests {
         assert_eq!(host_header(&url), "127.0.0.1:8080");
         let url = parse_endpoint("t", "https://sts.tencentcloudapi.com").unwrap();
         assert_eq!(host_header(&url), "sts.tencentcloudapi.com");
-        let err = parse_endpoint("t", "https://user:secret@example.com").unwrap_err();
-        assert!(!err.to_string().contains("secret"));
+        for endpoint in [
+            "https://user:secret@example.com",
+            "https://user:secret@example.com:notaport",
+            "user:secret@example.com",
+            "https://example.com:bad/?token=secret",
+        ] {
+            let err = parse_endpoint("t", endpoint).unwrap_err().to_string();
+            assert!(!err.contains("secret"), "{err}");
+            assert!(err.contains("example.com"), "{err}");
+        }
         assert!(parse_endpoint("t", "ftp://example.com").is_err());
     }
 }
