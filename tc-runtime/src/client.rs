@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 
 use tracing::Instrument;
 
+use crate::body::ReadError;
 use crate::credentials::ProvideCredentials;
 use crate::error::{BodySummary, Repr};
 use crate::hooks::{Attempt, Hook, Hooks};
@@ -47,6 +48,12 @@ impl Language {
 /// client's default limit.
 pub const DEFAULT_RATE_LIMIT: u32 = 100;
 
+/// The largest response body the client reads unless configured otherwise: 16 MiB. The
+/// largest EdgeOne answers (300 log packets of a listing, a zone's whole configuration) are
+/// well under 1 MiB; the limit is there so that a misbehaving server or proxy cannot make the
+/// client buffer without bound.
+pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 16 << 20;
+
 /// Builds a client of one service: the runtime [`Client`], or a generated service client `C`
 /// that wraps it (`teo_client::Client::builder(..)` returns a `ClientBuilder<teo_client::Client>`).
 pub struct ClientBuilder<C = Client> {
@@ -71,6 +78,7 @@ struct Settings {
     rate_limit: Option<u32>,
     hooks: Hooks,
     unsigned: bool,
+    max_response_size: u64,
 }
 
 // By hand: derived impls would require `C: Clone` / `C: Debug`.
@@ -109,6 +117,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                 rate_limit: Some(DEFAULT_RATE_LIMIT),
                 hooks: Hooks::default(),
                 unsigned: false,
+                max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             },
             client: PhantomData,
         }
@@ -223,6 +232,15 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// The largest response body read, in bytes (default [`DEFAULT_MAX_RESPONSE_SIZE`],
+    /// 16 MiB). A longer one fails with [`ErrorKind::ResponseTooLarge`](crate::ErrorKind) —
+    /// at once when its `Content-Length` says so, else as soon as that many bytes have arrived —
+    /// and is not retried.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.settings.max_response_size = bytes;
+        self
+    }
+
     pub fn build(self) -> Result<C, Error> {
         self.build_runtime().map(C::from)
     }
@@ -274,6 +292,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                 service: settings.service,
                 hooks: settings.hooks,
                 unsigned: settings.unsigned,
+                max_response_size: settings.max_response_size,
                 http,
                 endpoint: Shown(endpoint),
                 host: host_header,
@@ -313,6 +332,7 @@ struct Inner {
     service: &'static Service,
     hooks: Hooks,
     unsigned: bool,
+    max_response_size: u64,
     http: reqwest::Client,
     endpoint: Shown<Url>,
     /// The `Host` header value, signed and sent.
@@ -575,7 +595,21 @@ impl Client {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let bytes = response.bytes().await.map_err(transport)?;
+        let bytes = crate::body::read_limited(response, inner.max_response_size)
+            .await
+            .map_err(|e| match e {
+                ReadError::Transport(source) => transport(source),
+                ReadError::TooLarge {
+                    limit,
+                    content_length,
+                    read,
+                } => Error::from(Repr::ResponseTooLarge {
+                    action: action.to_owned(),
+                    limit,
+                    content_length,
+                    read,
+                }),
+            })?;
         let (response, request_id) =
             read_envelope(action, status.as_u16(), content_type.as_deref(), &bytes)?;
         tracing::Span::current().record("request_id", request_id.as_str());

@@ -41,6 +41,10 @@ pub enum ErrorKind {
     Paging,
     /// The response is not the envelope or does not match the typed response.
     Decode,
+    /// The response body is larger than the client's limit
+    /// ([`ClientBuilder::max_response_size`](crate::ClientBuilder::max_response_size));
+    /// [`Error::response_limit`] says what the limit was.
+    ResponseTooLarge,
 }
 
 impl From<Repr> for Error {
@@ -142,6 +146,18 @@ pub(crate) enum Repr {
         reason: String,
         body: BodySummary,
     },
+    /// The body was longer than the limit: announced so by `Content-Length` (not read), or
+    /// found while reading (`read` bytes had arrived when reading stopped).
+    #[error(
+        "{action}: the response is larger than the limit of {limit} bytes ({})",
+        crate::body::ReadError::how(*content_length, *read)
+    )]
+    ResponseTooLarge {
+        action: String,
+        limit: u64,
+        content_length: Option<u64>,
+        read: u64,
+    },
 }
 
 impl Error {
@@ -159,6 +175,7 @@ impl Error {
             Repr::HttpStatus { .. } => ErrorKind::HttpStatus,
             Repr::Paging { .. } => ErrorKind::Paging,
             Repr::Decode { .. } => ErrorKind::Decode,
+            Repr::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
         }
     }
 
@@ -174,7 +191,8 @@ impl Error {
             | Repr::Timeout { action, .. }
             | Repr::HttpStatus { action, .. }
             | Repr::Paging { action, .. }
-            | Repr::Decode { action, .. } => Some(action),
+            | Repr::Decode { action, .. }
+            | Repr::ResponseTooLarge { action, .. } => Some(action),
             Repr::Config(_) => None,
         }
     }
@@ -217,6 +235,14 @@ impl Error {
     pub fn body(&self) -> Option<&BodySummary> {
         match &*self.0 {
             Repr::HttpStatus { body, .. } | Repr::Decode { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// The size limit a response exceeded, in bytes, for [`ErrorKind::ResponseTooLarge`].
+    pub fn response_limit(&self) -> Option<u64> {
+        match &*self.0 {
+            Repr::ResponseTooLarge { limit, .. } => Some(*limit),
             _ => None,
         }
     }
@@ -286,6 +312,8 @@ impl Error {
             }
             Repr::Transport { .. } | Repr::Timeout { .. } => RetryClass::IfReadOnly,
             Repr::HttpStatus { status, .. } if *status >= 500 => RetryClass::IfReadOnly,
+            // Asking again would fetch the same oversized answer.
+            Repr::ResponseTooLarge { .. } => RetryClass::Never,
             _ => RetryClass::Never,
         }
     }

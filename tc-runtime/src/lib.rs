@@ -7,6 +7,7 @@
 //! [`sts`] client), the call pipeline (rate limit, retries, timeouts, tracing, [`hooks`]),
 //! errors, and paging ([`paginate`]).
 
+mod body;
 mod client;
 pub mod credentials;
 mod error;
@@ -20,7 +21,7 @@ pub use tc_sign as signing;
 
 pub mod sts;
 
-pub use client::{Client, ClientBuilder, Language, DEFAULT_RATE_LIMIT};
+pub use client::{Client, ClientBuilder, Language, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_RATE_LIMIT};
 pub use credentials::{Credentials, CredentialsError, ProvideCredentials};
 pub use error::codes;
 pub use error::{BodySummary, Error, ErrorKind};

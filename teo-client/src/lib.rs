@@ -35,7 +35,7 @@ pub type ClientBuilder = tc_runtime::ClientBuilder<Client>;
 pub use tc_runtime::{
     codes, credentials, hooks, paginate, retry, signing, BodySummary, Credentials,
     CredentialsError, Error, ErrorKind, Language, Paginator, ProvideCredentials, RetryPolicy,
-    RetrySafety, DEFAULT_RATE_LIMIT,
+    RetrySafety, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_RATE_LIMIT,
 };
 /// The international endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://teo.intl.tencentcloudapi.com";

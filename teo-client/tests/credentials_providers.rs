@@ -1446,3 +1446,162 @@ async fn client_signs_with_assumed_role_credentials() {
     }
     assert_redacted(&format!("{client:?}"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Oversized answers from the metadata service and STS
+// ---------------------------------------------------------------------------------------------
+
+/// A server on 127.0.0.1 answering every request with 200 and a JSON body that never ends
+/// (chunked) or, with `announce`, a `Content-Length` of that many bytes; counts connections.
+async fn start_endless_server(announce: Option<u64>) -> (String, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                let head_end = loop {
+                    let n = socket.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                    if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break at + 4;
+                    }
+                };
+                let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map_or(0, |v| v.trim().parse().unwrap());
+                while request.len() < head_end + length {
+                    let n = socket.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                }
+                let head = match announce {
+                    Some(n) => format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {n}\r\n\r\n"
+                    ),
+                    None => "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                             Transfer-Encoding: chunked\r\n\r\n"
+                        .to_owned(),
+                };
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = vec![b' '; 16 << 10];
+                loop {
+                    let mut framed = Vec::new();
+                    if announce.is_none() {
+                        framed.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                    }
+                    framed.extend_from_slice(&chunk);
+                    if announce.is_none() {
+                        framed.extend_from_slice(b"\r\n");
+                    }
+                    if socket.write_all(&framed).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, connections)
+}
+
+/// The metadata service streaming without end: the provider stops at its 64 KiB default, says
+/// so in a typed error naming the limit, and does not ask again (the retry loop would).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endless_metadata_answer_stops_at_the_limit() {
+    let (url, connections) = start_endless_server(None).await;
+    let err = InstanceRoleProvider::builder()
+        .endpoint(&url)
+        .role(ROLE)
+        .build()
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    let CredentialsError::TooLarge {
+        source_name,
+        what,
+        limit,
+    } = &err
+    else {
+        panic!("expected TooLarge, got {err:?}");
+    };
+    assert_eq!(*source_name, "instance role");
+    assert_eq!(*limit, 64 << 10);
+    assert_eq!(
+        *limit,
+        teo_client::credentials::DEFAULT_METADATA_MAX_RESPONSE_SIZE
+    );
+    // 64 KiB and at most one more 16 KiB chunk of the server's.
+    let read: u64 = what
+        .split("stopped after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no byte count in {what}"));
+    assert!(read > 64 << 10 && read <= 80 << 10, "read {read}");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "instance role: the answer of {url}/latest/meta-data/"
+        )),
+        "{err}"
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 1, "not retried");
+
+    // The limit is the builder's to set.
+    let err = InstanceRoleProvider::builder()
+        .endpoint(&url)
+        .role(ROLE)
+        .max_response_size(1000)
+        .build()
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CredentialsError::TooLarge { limit: 1000, .. }),
+        "{err:?}"
+    );
+}
+
+/// STS announcing a 1 GiB answer: refused before reading, typed, not retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_sts_answer_is_refused_before_reading() {
+    let (url, connections) = start_endless_server(Some(1 << 30)).await;
+    let base = Credentials::new(BASE_ID, BASE_KEY);
+    let err = AssumeRoleProvider::builder(Arc::new(base), ROLE_ARN, "s")
+        .endpoint(&url)
+        .build()
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    match &err {
+        CredentialsError::TooLarge {
+            source_name, limit, ..
+        } => {
+            assert_eq!(*source_name, "assume role");
+            assert_eq!(
+                *limit,
+                teo_client::credentials::DEFAULT_STS_MAX_RESPONSE_SIZE
+            );
+            assert_eq!(*limit, 64 << 10);
+        }
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+    assert_eq!(
+        err.to_string(),
+        "assume role: STS's AssumeRole answer is larger than the limit of 65536 bytes"
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 1, "not retried");
+}

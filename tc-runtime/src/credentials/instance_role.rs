@@ -18,6 +18,7 @@ use reqwest::{StatusCode, Url};
 use super::cache::CachedProvider;
 use super::transport::{fetch_error, parse_endpoint, parse_json, Fields, LazyHttp};
 use super::{Credentials, CredentialsError, ProvideCredentials, ProvideFuture};
+use crate::body::{read_limited, ReadError};
 use crate::redact::Shown;
 use crate::retry::{retry_loop, RetryPolicy};
 
@@ -53,7 +54,12 @@ pub struct InstanceRoleProviderBuilder {
     connect_timeout: Duration,
     timeout: Duration,
     refresh_margin: Duration,
+    max_response_size: u64,
 }
+
+/// The largest metadata answer read unless configured otherwise: 64 KiB. A role's credentials
+/// are about 1 KiB.
+pub const DEFAULT_METADATA_MAX_RESPONSE_SIZE: u64 = 64 << 10;
 
 impl InstanceRoleProvider {
     /// The provider with the defaults: [`DEFAULT_METADATA_ENDPOINT`], role discovered.
@@ -68,6 +74,7 @@ impl InstanceRoleProvider {
             connect_timeout: Duration::from_secs(1),
             timeout: Duration::from_secs(5),
             refresh_margin: CachedProvider::DEFAULT_REFRESH_MARGIN,
+            max_response_size: DEFAULT_METADATA_MAX_RESPONSE_SIZE,
         }
     }
 
@@ -115,10 +122,19 @@ impl InstanceRoleProviderBuilder {
         self
     }
 
+    /// The largest answer read from the metadata service, in bytes (default
+    /// [`DEFAULT_METADATA_MAX_RESPONSE_SIZE`], 64 KiB); a longer one is
+    /// [`CredentialsError::TooLarge`] and not retried.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.max_response_size = bytes;
+        self
+    }
+
     pub fn build(self) -> InstanceRoleProvider {
         let fetcher = Fetcher {
             endpoint: self.endpoint,
             role: self.role,
+            max_response_size: self.max_response_size,
             http: LazyHttp::new(self.connect_timeout, self.timeout, true),
         };
         InstanceRoleProvider {
@@ -146,6 +162,7 @@ impl fmt::Debug for InstanceRoleProvider {
 struct Fetcher {
     endpoint: Shown<String>,
     role: Option<String>,
+    max_response_size: u64,
     http: LazyHttp,
 }
 
@@ -175,7 +192,7 @@ impl Fetcher {
             })?
             .pop_if_empty()
             .push(&role);
-        let (status, body) = get(&http, &url).await?;
+        let (status, body) = get(&http, &url, self.max_response_size).await?;
         if status == StatusCode::NOT_FOUND {
             return Err(CredentialsError::NotFound {
                 source_name: SOURCE,
@@ -232,7 +249,7 @@ impl Fetcher {
         http: &reqwest::Client,
         url: &Url,
     ) -> Result<String, CredentialsError> {
-        let (status, body) = get(http, url).await?;
+        let (status, body) = get(http, url, self.max_response_size).await?;
         if status == StatusCode::NOT_FOUND {
             return Err(CredentialsError::NotFound {
                 source_name: SOURCE,
@@ -267,12 +284,16 @@ impl Fetcher {
 /// GETs `url` through the runtime's retry loop: an HTTP 5xx or 429, or a connection that
 /// breaks mid-answer, is tried again (3 attempts, 50–500 ms apart); a refused or timed-out
 /// connection is not, so that off a CVM the default chain does not wait on the metadata service.
-async fn get(http: &reqwest::Client, url: &Url) -> Result<(StatusCode, Vec<u8>), CredentialsError> {
+async fn get(
+    http: &reqwest::Client,
+    url: &Url,
+    limit: u64,
+) -> Result<(StatusCode, Vec<u8>), CredentialsError> {
     let policy = RetryPolicy::default()
         .base_delay(Duration::from_millis(50))
         .max_delay(Duration::from_millis(500));
     retry_loop(
-        |_| get_once(http, url),
+        |_| get_once(http, url, limit),
         |attempt, failure: &Failure| {
             (failure.retryable && attempt < policy.attempts()).then(|| policy.delay(attempt))
         },
@@ -293,7 +314,11 @@ impl fmt::Display for Failure {
     }
 }
 
-async fn get_once(http: &reqwest::Client, url: &Url) -> Result<(StatusCode, Vec<u8>), Failure> {
+async fn get_once(
+    http: &reqwest::Client,
+    url: &Url,
+    limit: u64,
+) -> Result<(StatusCode, Vec<u8>), Failure> {
     let response = http.get(url.clone()).send().await.map_err(|e| Failure {
         retryable: !(e.is_connect() || e.is_timeout()),
         error: fetch_error(
@@ -313,15 +338,34 @@ async fn get_once(http: &reqwest::Client, url: &Url) -> Result<(StatusCode, Vec<
             retryable: true,
         });
     }
-    let body = response.bytes().await.map_err(|e| Failure {
-        retryable: !e.is_timeout(),
-        error: fetch_error(
-            SOURCE,
-            format!("reading the answer of {}", Shown(url.as_str())),
-            e.without_url(),
-        ),
+    let body = read_limited(response, limit).await.map_err(|e| match e {
+        ReadError::Transport(e) => Failure {
+            retryable: !e.is_timeout(),
+            error: fetch_error(
+                SOURCE,
+                format!("reading the answer of {}", Shown(url.as_str())),
+                e.without_url(),
+            ),
+        },
+        // The same answer would come again.
+        ReadError::TooLarge {
+            limit,
+            content_length,
+            read,
+        } => Failure {
+            retryable: false,
+            error: CredentialsError::TooLarge {
+                source_name: SOURCE,
+                what: format!(
+                    "the answer of {} ({})",
+                    Shown(url.as_str()),
+                    ReadError::how(content_length, read)
+                ),
+                limit,
+            },
+        },
     })?;
-    Ok((status, body.to_vec()))
+    Ok((status, body))
 }
 
 impl ProvideCredentials for Fetcher {

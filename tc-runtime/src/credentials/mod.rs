@@ -43,11 +43,12 @@ pub use chain::{
 pub use environment::EnvironmentProvider;
 pub use instance_role::{
     InstanceRoleProvider, InstanceRoleProviderBuilder, DEFAULT_METADATA_ENDPOINT,
+    DEFAULT_METADATA_MAX_RESPONSE_SIZE,
 };
 pub use profile::ProfileFileProvider;
 pub use sts::{
     AssumeRoleProvider, AssumeRoleProviderBuilder, WebIdentityProvider, WebIdentityProviderBuilder,
-    DEFAULT_STS_ENDPOINT, DEFAULT_STS_REGION,
+    DEFAULT_STS_ENDPOINT, DEFAULT_STS_MAX_RESPONSE_SIZE, DEFAULT_STS_REGION,
 };
 
 /// A SecretId / SecretKey pair, with a session token for temporary credentials.
@@ -134,6 +135,14 @@ pub enum CredentialsError {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
+    /// An answer (metadata service, STS) or a file (profile, web identity token) is larger than
+    /// the source's limit; `what` says which and how the limit was hit.
+    #[error("{source_name}: {what} is larger than the limit of {limit} bytes")]
+    TooLarge {
+        source_name: &'static str,
+        what: String,
+        limit: u64,
+    },
     /// Every source of a chain came up empty; lists what each said.
     #[error("no credentials found; tried: {}", .tried.join("; "))]
     NoneFound { tried: Vec<String> },
@@ -204,6 +213,15 @@ impl CredentialsError {
                     Box::new(SharedCause(error_chain(source.as_ref())))
                         as Box<dyn std::error::Error + Send + Sync>
                 }),
+            },
+            CredentialsError::TooLarge {
+                source_name,
+                what,
+                limit,
+            } => CredentialsError::TooLarge {
+                source_name,
+                what: what.clone(),
+                limit: *limit,
             },
             CredentialsError::NoneFound { tried } => CredentialsError::NoneFound {
                 tried: tried.clone(),

@@ -30,6 +30,9 @@ use crate::{Error, ErrorKind, RetryPolicy};
 pub const DEFAULT_STS_ENDPOINT: &str = "https://sts.tencentcloudapi.com";
 /// The region sent to STS by [`AssumeRoleProvider`] unless configured otherwise.
 pub const DEFAULT_STS_REGION: &str = "ap-guangzhou";
+/// The largest STS answer read unless configured otherwise: 64 KiB. An answer with
+/// credentials is about 2 KiB.
+pub const DEFAULT_STS_MAX_RESPONSE_SIZE: u64 = 64 << 10;
 const DEFAULT_DURATION: Duration = Duration::from_secs(7200);
 
 const ASSUME_ROLE: &str = "assume role";
@@ -51,6 +54,7 @@ struct Sts {
     connect_timeout: Duration,
     timeout: Duration,
     retry: RetryPolicy,
+    max_response_size: u64,
 }
 
 impl Sts {
@@ -59,12 +63,14 @@ impl Sts {
         connect_timeout: Duration,
         timeout: Duration,
         retry: RetryPolicy,
+        max_response_size: u64,
     ) -> Sts {
         Sts {
             endpoint,
             connect_timeout,
             timeout,
             retry,
+            max_response_size,
         }
     }
 
@@ -91,6 +97,7 @@ impl Sts {
             // Temporary credentials are fetched rarely and by one caller (see CachedProvider).
             .rate_limit(None)
             .retry(self.retry)
+            .max_response_size(self.max_response_size)
             .build()
             .map_err(|e| CredentialsError::Invalid {
                 source_name,
@@ -119,6 +126,11 @@ impl Sts {
                     error.http_status().unwrap_or_default()
                 ),
                 source: None,
+            },
+            ErrorKind::ResponseTooLarge => CredentialsError::TooLarge {
+                source_name,
+                what: format!("STS's {action} answer"),
+                limit: error.response_limit().unwrap_or_default(),
             },
             ErrorKind::Decode => CredentialsError::Invalid {
                 source_name,
@@ -240,6 +252,7 @@ pub struct AssumeRoleProviderBuilder {
     timeout: Duration,
     retry: RetryPolicy,
     refresh_margin: Duration,
+    max_response_size: u64,
 }
 
 impl AssumeRoleProvider {
@@ -269,6 +282,7 @@ impl AssumeRoleProvider {
             timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             refresh_margin: CachedProvider::DEFAULT_REFRESH_MARGIN,
+            max_response_size: DEFAULT_STS_MAX_RESPONSE_SIZE,
         }
     }
 
@@ -323,6 +337,13 @@ impl AssumeRoleProviderBuilder {
         self
     }
 
+    /// The largest STS answer read, in bytes (default [`DEFAULT_STS_MAX_RESPONSE_SIZE`],
+    /// 64 KiB); a longer one is [`CredentialsError::TooLarge`] and not retried.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.max_response_size = bytes;
+        self
+    }
+
     pub fn build(self) -> AssumeRoleProvider {
         let fetcher = AssumeRoleFetcher {
             base: self.base,
@@ -335,6 +356,7 @@ impl AssumeRoleProviderBuilder {
                 self.connect_timeout,
                 self.timeout,
                 self.retry,
+                self.max_response_size,
             ),
         };
         AssumeRoleProvider {
@@ -443,6 +465,7 @@ pub struct WebIdentityProviderBuilder {
     timeout: Duration,
     retry: RetryPolicy,
     refresh_margin: Duration,
+    max_response_size: u64,
 }
 
 impl WebIdentityProvider {
@@ -473,6 +496,7 @@ impl WebIdentityProvider {
             timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             refresh_margin: CachedProvider::DEFAULT_REFRESH_MARGIN,
+            max_response_size: DEFAULT_STS_MAX_RESPONSE_SIZE,
         }
     }
 
@@ -569,6 +593,13 @@ impl WebIdentityProviderBuilder {
         self
     }
 
+    /// The largest STS answer read, in bytes (default [`DEFAULT_STS_MAX_RESPONSE_SIZE`],
+    /// 64 KiB); a longer one is [`CredentialsError::TooLarge`] and not retried.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.max_response_size = bytes;
+        self
+    }
+
     pub fn build(self) -> WebIdentityProvider {
         let fetcher = WebIdentityFetcher {
             vars: self.vars,
@@ -584,6 +615,7 @@ impl WebIdentityProviderBuilder {
                 self.connect_timeout,
                 self.timeout,
                 self.retry,
+                self.max_response_size,
             ),
         };
         WebIdentityProvider {
@@ -758,6 +790,7 @@ mod tests {
             Duration::from_secs(1),
             Duration::from_secs(1),
             RetryPolicy::default(),
+            DEFAULT_STS_MAX_RESPONSE_SIZE,
         )
     }
 
