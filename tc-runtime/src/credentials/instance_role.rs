@@ -17,7 +17,7 @@ use reqwest::{StatusCode, Url};
 
 use super::cache::CachedProvider;
 use super::transport::{fetch_error, parse_endpoint, parse_json, Fields, LazyHttp};
-use super::{Credentials, CredentialsError, ProvideCredentials, ProvideFuture};
+use super::{error_chain, Credentials, CredentialsError, ProvideCredentials, ProvideFuture};
 use crate::body::{read_limited, ReadError};
 use crate::redact::Shown;
 use crate::retry::{retry_loop, RetryPolicy};
@@ -38,10 +38,13 @@ const ROLE_PATH: &str = "/latest/meta-data/cam/security-credentials/";
 /// The metadata service is asked directly (no proxy), with a 1 s connect timeout and a 5 s
 /// limit per request, so that off CVM the provider fails fast.
 ///
-/// Errors: no role bound (a 404 or an empty role list) is [`CredentialsError::NotFound`]; an
-/// unreachable service, an unexpected HTTP status or a `Code` other than `Success` is
-/// [`CredentialsError::Fetch`]; an answer lacking a member is [`CredentialsError::Invalid`]
-/// naming it.
+/// Errors: no role bound (a 404 or an empty role list) or no metadata service to connect to
+/// (not on a CVM) is [`CredentialsError::NotFound`]; a connection failing later, an unexpected
+/// HTTP status or a `Code` other than `Success` is [`CredentialsError::Fetch`]; an answer
+/// lacking a member is [`CredentialsError::Invalid`] naming it; one over
+/// [`max_response_size`](InstanceRoleProviderBuilder::max_response_size) (64 KiB) is
+/// [`CredentialsError::TooLarge`]; credentials that have expired or have under a minute left
+/// are [`CredentialsError::Expired`] (see [`CachedProvider`]).
 pub struct InstanceRoleProvider {
     cache: CachedProvider,
 }
@@ -138,7 +141,9 @@ impl InstanceRoleProviderBuilder {
             http: LazyHttp::new(self.connect_timeout, self.timeout, true),
         };
         InstanceRoleProvider {
-            cache: CachedProvider::new(fetcher).with_refresh_margin(self.refresh_margin),
+            cache: CachedProvider::new(fetcher)
+                .named(SOURCE)
+                .with_refresh_margin(self.refresh_margin),
         }
     }
 }
@@ -321,11 +326,25 @@ async fn get_once(
 ) -> Result<(StatusCode, Vec<u8>), Failure> {
     let response = http.get(url.clone()).send().await.map_err(|e| Failure {
         retryable: !(e.is_connect() || e.is_timeout()),
-        error: fetch_error(
-            SOURCE,
-            format!("metadata service {} unreachable", Shown(url.as_str())),
-            e.without_url(),
-        ),
+        // No connection at all is how "not on a CVM" looks: nothing is configured here, and a
+        // chain may move on. A connection that fails later is a failure of a service that is
+        // there.
+        error: if e.is_connect() {
+            CredentialsError::NotFound {
+                source_name: SOURCE,
+                reason: format!(
+                    "metadata service {} unreachable: {}",
+                    Shown(url.as_str()),
+                    error_chain(&e.without_url())
+                ),
+            }
+        } else {
+            fetch_error(
+                SOURCE,
+                format!("metadata service {} unreachable", Shown(url.as_str())),
+                e.without_url(),
+            )
+        },
     })?;
     let status = response.status();
     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {

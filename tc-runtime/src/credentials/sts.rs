@@ -17,7 +17,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::cache::CachedProvider;
-use super::transport::{fetch_error, from_unix, parse_endpoint};
+use super::transport::{
+    fetch_error, from_unix, parse_endpoint, read_small_file, FileError, MAX_FILE_SIZE,
+};
 use super::{
     error_chain, injected_vars, process_vars, var, Credentials, CredentialsError,
     ProvideCredentials, ProvideFuture, Vars,
@@ -360,7 +362,9 @@ impl AssumeRoleProviderBuilder {
             ),
         };
         AssumeRoleProvider {
-            cache: CachedProvider::new(fetcher).with_refresh_margin(self.refresh_margin),
+            cache: CachedProvider::new(fetcher)
+                .named(ASSUME_ROLE)
+                .with_refresh_margin(self.refresh_margin),
         }
     }
 }
@@ -619,7 +623,9 @@ impl WebIdentityProviderBuilder {
             ),
         };
         WebIdentityProvider {
-            cache: CachedProvider::new(fetcher).with_refresh_margin(self.refresh_margin),
+            cache: CachedProvider::new(fetcher)
+                .named(WEB_IDENTITY)
+                .with_refresh_margin(self.refresh_margin),
         }
     }
 }
@@ -731,14 +737,25 @@ impl WebIdentityFetcher {
             .token_file
             .clone()
             .unwrap_or_else(|| PathBuf::from(&token_file));
-        let token =
-            std::fs::read_to_string(&token_path).map_err(|e| CredentialsError::Invalid {
+        // TKE mounts the token readable by the pod (0644 is the projected volume's default), so
+        // unlike the profile file its mode is not worth a warning.
+        let (token, _mode) = read_small_file(
+            WEB_IDENTITY,
+            "web identity token file ",
+            &token_path,
+            MAX_FILE_SIZE,
+        )
+        .await
+        .map_err(|e| match e {
+            FileError::NotFound => CredentialsError::Invalid {
                 source_name: WEB_IDENTITY,
                 reason: format!(
-                    "web identity token file {}: cannot be read: {e}",
+                    "web identity token file {}: cannot be read: it does not exist",
                     token_path.display()
                 ),
-            })?;
+            },
+            FileError::Other(e) => e,
+        })?;
         let token = token.trim();
         if token.is_empty() {
             return Err(CredentialsError::Invalid {
