@@ -12,10 +12,12 @@ use serde_json::value::RawValue;
 
 use tracing::Instrument;
 
+use crate::body::ReadError;
 use crate::credentials::ProvideCredentials;
-use crate::error::{Repr, Snippet};
+use crate::error::{BodySummary, Repr};
 use crate::hooks::{Attempt, Hook, Hooks};
 use crate::rate_limit::RateLimiter;
+use crate::redact::{self, Shown};
 use crate::retry::RetryPolicy;
 use crate::service::Service;
 use crate::signing::{SigningInput, SigningKeyCache};
@@ -46,6 +48,12 @@ impl Language {
 /// client's default limit.
 pub const DEFAULT_RATE_LIMIT: u32 = 100;
 
+/// The largest response body the client reads unless configured otherwise: 16 MiB. The
+/// largest EdgeOne answers (300 log packets of a listing, a zone's whole configuration) are
+/// well under 1 MiB; the limit is there so that a misbehaving server or proxy cannot make the
+/// client buffer without bound.
+pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 16 << 20;
+
 /// Builds a client of one service: the runtime [`Client`], or a generated service client `C`
 /// that wraps it (`teo_client::Client::builder(..)` returns a `ClientBuilder<teo_client::Client>`).
 pub struct ClientBuilder<C = Client> {
@@ -58,7 +66,7 @@ pub struct ClientBuilder<C = Client> {
 struct Settings {
     service: &'static Service,
     credentials: Arc<dyn ProvideCredentials>,
-    endpoint: String,
+    endpoint: Shown<String>,
     region: Option<String>,
     language: Language,
     request_client_suffix: Option<String>,
@@ -70,6 +78,7 @@ struct Settings {
     rate_limit: Option<u32>,
     hooks: Hooks,
     unsigned: bool,
+    max_response_size: u64,
 }
 
 // By hand: derived impls would require `C: Clone` / `C: Debug`.
@@ -96,7 +105,7 @@ impl<C: From<Client>> ClientBuilder<C> {
             settings: Settings {
                 service,
                 credentials: Arc::new(credentials),
-                endpoint: service.endpoint.to_owned(),
+                endpoint: Shown(service.endpoint.to_owned()),
                 region: None,
                 language: Language::default(),
                 request_client_suffix: None,
@@ -108,6 +117,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                 rate_limit: Some(DEFAULT_RATE_LIMIT),
                 hooks: Hooks::default(),
                 unsigned: false,
+                max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             },
             client: PhantomData,
         }
@@ -142,7 +152,7 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// Where requests go, e.g. `https://teo.intl.tencentcloudapi.com` (the default) or
     /// `http://127.0.0.1:8080`.
     pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.settings.endpoint = endpoint.into();
+        self.settings.endpoint = Shown(endpoint.into());
         self
     }
 
@@ -222,36 +232,23 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// The largest response body read, in bytes (default [`DEFAULT_MAX_RESPONSE_SIZE`],
+    /// 16 MiB). A longer one fails with [`ErrorKind::ResponseTooLarge`](crate::ErrorKind) —
+    /// at once when its `Content-Length` says so, else as soon as that many bytes have arrived —
+    /// and is not retried.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.settings.max_response_size = bytes;
+        self
+    }
+
     pub fn build(self) -> Result<C, Error> {
         self.build_runtime().map(C::from)
     }
 
     fn build_runtime(self) -> Result<Client, Error> {
         let settings = self.settings;
-        let endpoint = Url::parse(&settings.endpoint).map_err(|e| {
-            Error::from(Repr::Config(format!(
-                "endpoint {:?} is not a URL: {e}",
-                settings.endpoint
-            )))
-        })?;
-        if !endpoint.username().is_empty() || endpoint.password().is_some() {
-            // Not echoed: the URL holds a secret.
-            return Err(Error::from(Repr::Config(
-                "the endpoint must not contain user info (user:password@)".into(),
-            )));
-        }
-        if !matches!(endpoint.scheme(), "http" | "https") {
-            return Err(Error::from(Repr::Config(format!(
-                "endpoint {:?} must use http or https",
-                settings.endpoint
-            ))));
-        }
-        if endpoint.host_str().is_none() {
-            return Err(Error::from(Repr::Config(format!(
-                "endpoint {:?} has no host",
-                settings.endpoint
-            ))));
-        }
+        let endpoint = crate::credentials::transport::check_endpoint(&settings.endpoint.0)
+            .map_err(|reason| Error::from(Repr::Config(reason)))?;
         let host = crate::credentials::transport::host_header(&endpoint);
         // `SDK_RUST_TEO_0.1.0`: the service and the runtime's version, like the official SDKs'.
         let request_client = format!(
@@ -295,8 +292,9 @@ impl<C: From<Client>> ClientBuilder<C> {
                 service: settings.service,
                 hooks: settings.hooks,
                 unsigned: settings.unsigned,
+                max_response_size: settings.max_response_size,
                 http,
-                endpoint,
+                endpoint: Shown(endpoint),
                 host: host_header,
                 signing_host: host,
                 credentials: settings.credentials,
@@ -334,8 +332,9 @@ struct Inner {
     service: &'static Service,
     hooks: Hooks,
     unsigned: bool,
+    max_response_size: u64,
     http: reqwest::Client,
-    endpoint: Url,
+    endpoint: Shown<Url>,
     /// The `Host` header value, signed and sent.
     host: HeaderValue,
     signing_host: String,
@@ -575,13 +574,15 @@ impl Client {
             } else {
                 Error::from(Repr::Transport {
                     action: action.to_owned(),
-                    source,
+                    // The URL is the endpoint, which the caller knows; its query could be a
+                    // signature, so it is not repeated.
+                    source: source.without_url(),
                 })
             }
         };
         let response = inner
             .http
-            .post(inner.endpoint.clone())
+            .post(inner.endpoint.0.clone())
             .headers(headers)
             .timeout(self.options.timeout)
             .body(body.to_vec())
@@ -589,8 +590,28 @@ impl Client {
             .await
             .map_err(transport)?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(transport)?;
-        let (response, request_id) = read_envelope(action, status.as_u16(), &bytes)?;
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = crate::body::read_limited(response, inner.max_response_size)
+            .await
+            .map_err(|e| match e {
+                ReadError::Transport(source) => transport(source),
+                ReadError::TooLarge {
+                    limit,
+                    content_length,
+                    read,
+                } => Error::from(Repr::ResponseTooLarge {
+                    action: action.to_owned(),
+                    limit,
+                    content_length,
+                    read,
+                }),
+            })?;
+        let (response, request_id) =
+            read_envelope(action, status.as_u16(), content_type.as_deref(), &bytes)?;
         tracing::Span::current().record("request_id", request_id.as_str());
         Ok((response, request_id))
     }
@@ -668,7 +689,12 @@ struct ApiError {
 
 /// Unwraps `{"Response": {...}}`, turning `Response.Error` into [`Error::Api`] whatever the HTTP
 /// status; any other non-200 answer (a proxy's error page, say) is [`Error::HttpStatus`].
-fn read_envelope(action: &str, status: u16, body: &[u8]) -> Result<(Box<RawValue>, String), Error> {
+fn read_envelope(
+    action: &str,
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<(Box<RawValue>, String), Error> {
     let envelope = serde_json::from_slice::<Envelope>(body);
     let probe = envelope
         .as_ref()
@@ -679,41 +705,50 @@ fn read_envelope(action: &str, status: u16, body: &[u8]) -> Result<(Box<RawValue
         request_id,
     })) = probe
     {
+        // The server's own words, but bounded: an error is kept, logged and printed.
         return Err(Error::from(Repr::Api {
             action: action.to_owned(),
-            code: error.code,
-            message: error.message,
-            request_id,
+            code: redact::truncate(&error.code, MAX_CODE_CHARS),
+            message: redact::truncate(&error.message, MAX_MESSAGE_CHARS),
+            request_id: redact::truncate(&request_id, MAX_CODE_CHARS),
         }));
     }
     if status != 200 {
         return Err(Error::from(Repr::HttpStatus {
             action: action.to_owned(),
             status,
-            snippet: Snippet::new(body),
+            body: BodySummary::new(body, content_type),
         }));
     }
-    let decode_error = |source| {
+    let decode_error = |source: serde_json::Error| {
         Error::from(Repr::Decode {
             action: action.to_owned(),
-            source,
-            snippet: Snippet::new(body),
+            reason: redact::serde_message(&source.to_string()),
+            body: BodySummary::new(body, content_type),
         })
     };
     match (envelope, probe) {
-        (Ok(envelope), Some(Ok(probe))) => Ok((envelope.response, probe.request_id)),
+        (Ok(envelope), Some(Ok(probe))) => Ok((
+            envelope.response,
+            redact::truncate(&probe.request_id, MAX_CODE_CHARS),
+        )),
         (Err(source), _) | (_, Some(Err(source))) => Err(decode_error(source)),
         // `probe` is `Some` whenever `envelope` is `Ok`.
         (Ok(envelope), None) => Ok((envelope.response, String::new())),
     }
 }
 
+/// Longest error code and request id kept from an answer (real ones are under 80).
+const MAX_CODE_CHARS: usize = 128;
+/// Longest error message kept from an answer (real ones are a sentence or two).
+const MAX_MESSAGE_CHARS: usize = 1024;
+
 fn decode<O: DeserializeOwned>(action: &str, response: &RawValue) -> Result<O, Error> {
     serde_json::from_str(response.get()).map_err(|source| {
         Error::from(Repr::Decode {
             action: action.to_owned(),
-            source,
-            snippet: Snippet::new(response.get().as_bytes()),
+            reason: redact::serde_message(&source.to_string()),
+            body: BodySummary::new(response.get().as_bytes(), None),
         })
     })
 }

@@ -41,6 +41,10 @@ pub enum ErrorKind {
     Paging,
     /// The response is not the envelope or does not match the typed response.
     Decode,
+    /// The response body is larger than the client's limit
+    /// ([`ClientBuilder::max_response_size`](crate::ClientBuilder::max_response_size));
+    /// [`Error::response_limit`] says what the limit was.
+    ResponseTooLarge,
 }
 
 impl From<Repr> for Error {
@@ -71,6 +75,7 @@ impl std::error::Error for Error {
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Repr {
     /// The service answered with `Response.Error`.
+    /// Code, message and request id are the server's, cut to bounded lengths when read.
     #[error("{action}: {code}: {message} (request id {request_id})")]
     Api {
         action: String,
@@ -117,11 +122,11 @@ pub(crate) enum Repr {
     },
     /// The server answered with an HTTP status other than 200 and no API error envelope
     /// (a proxy's HTML 502 page, say).
-    #[error("{action}: unexpected HTTP status {status}: {snippet}")]
+    #[error("{action}: unexpected HTTP status {status}: {body}")]
     HttpStatus {
         action: String,
         status: u16,
-        snippet: Snippet,
+        body: BodySummary,
     },
     /// Paging through a list action stopped because the server misbehaved (it served a page
     /// again instead of the one at `offset`); see [`crate::paginate`].
@@ -132,11 +137,26 @@ pub(crate) enum Repr {
         reason: String,
     },
     /// The body is not the `{"Response": …}` envelope or does not match the typed response.
-    #[error("{action}: undecodable response ({source}): {snippet}")]
+    /// `reason` is serde's message with the values it quotes blanked
+    /// ([`crate::redact::serde_message`]); serde's error itself is not kept as the source, since
+    /// its message quotes them.
+    #[error("{action}: undecodable response ({reason}): {body}")]
     Decode {
         action: String,
-        source: serde_json::Error,
-        snippet: Snippet,
+        reason: String,
+        body: BodySummary,
+    },
+    /// The body was longer than the limit: announced so by `Content-Length` (not read), or
+    /// found while reading (`read` bytes had arrived when reading stopped).
+    #[error(
+        "{action}: the response is larger than the limit of {limit} bytes ({})",
+        crate::body::ReadError::how(*content_length, *read)
+    )]
+    ResponseTooLarge {
+        action: String,
+        limit: u64,
+        content_length: Option<u64>,
+        read: u64,
     },
 }
 
@@ -155,6 +175,7 @@ impl Error {
             Repr::HttpStatus { .. } => ErrorKind::HttpStatus,
             Repr::Paging { .. } => ErrorKind::Paging,
             Repr::Decode { .. } => ErrorKind::Decode,
+            Repr::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
         }
     }
 
@@ -170,7 +191,8 @@ impl Error {
             | Repr::Timeout { action, .. }
             | Repr::HttpStatus { action, .. }
             | Repr::Paging { action, .. }
-            | Repr::Decode { action, .. } => Some(action),
+            | Repr::Decode { action, .. }
+            | Repr::ResponseTooLarge { action, .. } => Some(action),
             Repr::Config(_) => None,
         }
     }
@@ -207,10 +229,20 @@ impl Error {
         }
     }
 
-    /// The first bytes of the body, for an unexpected status or an undecodable response.
-    pub fn body_snippet(&self) -> Option<&Snippet> {
+    /// What is known of the body of an unexpected status or an undecodable response — its
+    /// length, content type, and the first characters only when it is not JSON (see
+    /// [`BodySummary`]).
+    pub fn body(&self) -> Option<&BodySummary> {
         match &*self.0 {
-            Repr::HttpStatus { snippet, .. } | Repr::Decode { snippet, .. } => Some(snippet),
+            Repr::HttpStatus { body, .. } | Repr::Decode { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// The size limit a response exceeded, in bytes, for [`ErrorKind::ResponseTooLarge`].
+    pub fn response_limit(&self) -> Option<u64> {
+        match &*self.0 {
+            Repr::ResponseTooLarge { limit, .. } => Some(*limit),
             _ => None,
         }
     }
@@ -280,6 +312,8 @@ impl Error {
             }
             Repr::Transport { .. } | Repr::Timeout { .. } => RetryClass::IfReadOnly,
             Repr::HttpStatus { status, .. } if *status >= 500 => RetryClass::IfReadOnly,
+            // Asking again would fetch the same oversized answer.
+            Repr::ResponseTooLarge { .. } => RetryClass::Never,
             _ => RetryClass::Never,
         }
     }
@@ -332,35 +366,149 @@ pub mod codes {
     pub const UNSUPPORTED_REGION: &str = "UnsupportedRegion";
 }
 
-/// The first bytes of a response body, for error messages.
+/// What an error may say about a response body without showing it: its length, its
+/// `Content-Type`, and — only for a body that is not JSON — its first 64 characters.
+///
+/// Why so little: the bodies behind these errors are answers that did not decode (a truncated
+/// STS answer holds `TmpSecretKey` and `Token`; a teo action may return keys or signed URLs)
+/// or pages of a proxy in between. A JSON body (a `json` content type, or a body starting with
+/// `{` or `[`) is never quoted, whatever its keys: telling a secret-bearing member apart from
+/// a harmless one is not a guess worth making. A body that is not JSON is typically a proxy's
+/// HTML or text error page, whose first characters (`<html><head><title>502 Bad Gateway`)
+/// say what answered; 64 characters is enough for that and too few for a page echoing request
+/// headers to reach them. Text that is not UTF-8 is not quoted either.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Snippet(String);
+pub struct BodySummary {
+    len: usize,
+    content_type: Option<String>,
+    text: Option<String>,
+}
 
-impl Snippet {
-    const MAX_CHARS: usize = 200;
+impl BodySummary {
+    const MAX_TEXT_CHARS: usize = 64;
+    const MAX_CONTENT_TYPE_CHARS: usize = 100;
 
-    pub fn new(body: &[u8]) -> Snippet {
-        let text = String::from_utf8_lossy(body);
-        let mut snippet: String = text.chars().take(Self::MAX_CHARS).collect();
-        if text.chars().count() > Self::MAX_CHARS {
-            snippet.push('…');
+    pub(crate) fn new(body: &[u8], content_type: Option<&str>) -> BodySummary {
+        let content_type =
+            content_type.map(|ct| crate::redact::truncate(ct, Self::MAX_CONTENT_TYPE_CHARS));
+        let json_type = content_type
+            .as_deref()
+            .is_some_and(|ct| ct.to_ascii_lowercase().contains("json"));
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
+        let json_body = matches!(first, Some(b'{' | b'['));
+        let text = if json_type || json_body || body.is_empty() {
+            None
+        } else {
+            // At most 4 bytes per character; a cut character at the end is dropped below.
+            let head = body
+                .get(..body.len().min(Self::MAX_TEXT_CHARS * 4))
+                .unwrap_or(body);
+            let head = match std::str::from_utf8(head) {
+                Ok(text) => Some(text),
+                Err(e) if e.error_len().is_none() => head
+                    .get(..e.valid_up_to())
+                    .and_then(|h| std::str::from_utf8(h).ok()),
+                Err(_) => None,
+            };
+            head.map(|text| {
+                let mut shown = crate::redact::truncate(text, Self::MAX_TEXT_CHARS);
+                if !shown.ends_with('…') && body.len() > text.len() {
+                    shown.push('…');
+                }
+                shown
+            })
+        };
+        BodySummary {
+            len: body.len(),
+            content_type,
+            text,
         }
-        Snippet(snippet)
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
+    /// The body's length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The `Content-Type` the server sent (at most 100 characters).
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+
+    /// The first 64 characters of a body that is not JSON (control characters as spaces, `…`
+    /// when cut); `None` for JSON, binary or empty bodies.
+    pub fn text(&self) -> Option<&str> {
+        self.text.as_deref()
     }
 }
 
-impl fmt::Display for Snippet {
+impl fmt::Display for BodySummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
+        write!(f, "{} bytes", self.len)?;
+        if let Some(content_type) = &self.content_type {
+            write!(f, " of {content_type}")?;
+        }
+        match &self.text {
+            Some(text) => write!(f, ": {text:?}"),
+            None if self.len > 0 => f.write_str(" (content not shown)"),
+            None => Ok(()),
+        }
     }
 }
 
-impl fmt::Debug for Snippet {
+impl fmt::Debug for BodySummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_never_quoted() {
+        let body = br#"{"Response":{"Credentials":{"TmpSecretKey":"s3cret"#;
+        for content_type in [Some("application/json"), Some("text/plain"), None] {
+            let summary = BodySummary::new(body, content_type);
+            assert_eq!(summary.text(), None);
+            assert!(!summary.to_string().contains("s3cret"), "{summary}");
+            assert_eq!(summary.len(), body.len());
+        }
+        let summary = BodySummary::new(b"TmpSecretKey=s3cret", Some("application/json; a=b"));
+        assert_eq!(
+            summary.to_string(),
+            "19 bytes of application/json; a=b (content not shown)"
+        );
+    }
+
+    #[test]
+    fn pages_show_their_first_characters() {
+        let page = format!(
+            "<html>\r\n<title>502 Bad Gateway</title>{}",
+            "x".repeat(1000)
+        );
+        let summary = BodySummary::new(page.as_bytes(), Some("text/html"));
+        let text = summary.text().unwrap();
+        assert!(text.starts_with("<html>  <title>502 Bad Gateway"), "{text}");
+        assert_eq!(text.chars().count(), 65, "64 and the ellipsis");
+        assert!(text.ends_with('…'));
+        assert_eq!(
+            BodySummary::new(b"oops", None).to_string(),
+            "4 bytes: \"oops\""
+        );
+        assert_eq!(BodySummary::new(b"\xff\xfe\x00", None).text(), None);
+        // A multi-byte character cut by the 256-byte window is dropped, not an error.
+        let long = "€".repeat(200);
+        assert_eq!(
+            BodySummary::new(long.as_bytes(), None)
+                .text()
+                .map(|t| t.chars().count()),
+            Some(65)
+        );
     }
 }

@@ -7,22 +7,24 @@
 //! [`sts`] client), the call pipeline (rate limit, retries, timeouts, tracing, [`hooks`]),
 //! errors, and paging ([`paginate`]).
 
+mod body;
 mod client;
 pub mod credentials;
 mod error;
 pub mod hooks;
 pub mod paginate;
 mod rate_limit;
+mod redact;
 pub mod retry;
 mod service;
 pub use tc_sign as signing;
 
 pub mod sts;
 
-pub use client::{Client, ClientBuilder, Language, DEFAULT_RATE_LIMIT};
+pub use client::{Client, ClientBuilder, Language, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_RATE_LIMIT};
 pub use credentials::{Credentials, CredentialsError, ProvideCredentials};
 pub use error::codes;
-pub use error::{Error, ErrorKind, Snippet};
+pub use error::{BodySummary, Error, ErrorKind};
 pub use paginate::Paginator;
 pub use retry::{RetryPolicy, RetrySafety};
 pub use service::Service;

@@ -29,8 +29,11 @@ async fn teo_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         ] {
             command.env_remove(name);
         }
-        // Never the developer's own profile file.
-        command.env("TENCENTCLOUD_CREDENTIALS_FILE", "/nonexistent/teo-cli-test");
+        // Never the developer's own profile file: a home without one. (Not
+        // TENCENTCLOUD_CREDENTIALS_FILE naming a missing file: a file named explicitly and
+        // missing is a configuration error that stops the credentials chain.)
+        command.env_remove("TENCENTCLOUD_CREDENTIALS_FILE");
+        command.env("HOME", "/nonexistent/teo-cli-test-home");
         command.envs(env);
         command.output().expect("teo runs")
     })

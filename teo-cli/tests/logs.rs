@@ -27,7 +27,11 @@ async fn teo(args: &[&str]) -> Output {
         ] {
             command.env_remove(name);
         }
-        command.env("TENCENTCLOUD_CREDENTIALS_FILE", "/nonexistent/teo-cli-test");
+        // Never the developer's own profile file: a home without one. (Not
+        // TENCENTCLOUD_CREDENTIALS_FILE naming a missing file: a file named explicitly and
+        // missing is a configuration error that stops the credentials chain.)
+        command.env_remove("TENCENTCLOUD_CREDENTIALS_FILE");
+        command.env("HOME", "/nonexistent/teo-cli-test-home");
         command.output().expect("teo runs")
     })
     .await

@@ -544,11 +544,12 @@ async fn profile_missing_file_or_profile_is_not_found_naming_it() {
     .provide_credentials()
     .await
     .unwrap_err();
-    assert!(matches!(err, CredentialsError::NotFound { .. }), "{err:?}");
+    // Asked for by name: a configuration error, which stops a chain.
+    assert!(matches!(err, CredentialsError::Invalid { .. }), "{err:?}");
     assert_eq!(
         err.to_string(),
         format!(
-            "profile file: {}: no profile [prod]",
+            "profile file: {}: no profile [prod] (named by TENCENTCLOUD_PROFILE)",
             expected_path.display()
         )
     );
@@ -661,7 +662,7 @@ async fn instance_role_errors() {
     assert!(matches!(err, CredentialsError::Fetch { .. }), "{err:?}");
     assert!(err.to_string().contains("HTTP 500"), "{err}");
 
-    // Nothing listening: Fetch, quickly.
+    // Nothing listening: not on a CVM, so NotFound (a chain moves on), quickly.
     let started = Instant::now();
     let err = InstanceRoleProvider::builder()
         .endpoint(closed_port_url().await)
@@ -669,7 +670,7 @@ async fn instance_role_errors() {
         .provide_credentials()
         .await
         .unwrap_err();
-    assert!(matches!(err, CredentialsError::Fetch { .. }), "{err:?}");
+    assert!(matches!(err, CredentialsError::NotFound { .. }), "{err:?}");
     assert!(err.to_string().contains("unreachable"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(3));
 }
@@ -836,9 +837,6 @@ async fn web_identity_posts_the_token_unsigned_and_rereads_it_each_refresh() {
     let dir = TempDir::new();
     let token_file = dir.write("token", "oidc-jwt-FROTZ-1\n");
     server.expect_oidc_token("oidc-jwt-FROTZ-1");
-    // Lifetime inside the refresh margin: every call refreshes.
-    server.set_lifetime(60);
-
     let provider = WebIdentityProvider::builder()
         .vars(tke_vars(&token_file))
         .endpoint(&server.url)
@@ -866,6 +864,7 @@ async fn web_identity_posts_the_token_unsigned_and_rereads_it_each_refresh() {
     // TKE rotates the token: the next refresh sends the new one.
     std::fs::write(&token_file, "oidc-jwt-FROTZ-2").unwrap();
     server.expect_oidc_token("oidc-jwt-FROTZ-2");
+    provider.invalidate();
     let c = provider.provide_credentials().await.unwrap();
     assert_eq!(c.secret_id(), "tmp-id-2");
     assert_eq!(
@@ -968,46 +967,102 @@ async fn short_lived_credentials_are_refreshed_on_the_next_call_after_expiry() {
     assert_eq!(server.issued(), 2);
 }
 
+/// Credentials answered with less than the refresh margin left (here 120 s against 5 minutes)
+/// are used and kept until halfway through their life — not fetched again on every call, as
+/// they were. Measured: upstream requests for five calls.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn credentials_inside_the_refresh_margin_are_refreshed() {
+async fn credentials_answered_inside_the_refresh_margin_are_not_refetched_every_call() {
     let server = Server::start().await;
-    // 60 s left is inside the default 5-minute margin.
-    server.set_lifetime(60);
+    server.set_lifetime(120);
     let provider = instance_role(&server);
-    assert_eq!(
-        provider.provide_credentials().await.unwrap().secret_id(),
-        "cvm-id-1"
-    );
-    assert_eq!(
-        provider.provide_credentials().await.unwrap().secret_id(),
-        "cvm-id-2"
-    );
-    // An hour left: kept.
+    for _ in 0..5 {
+        assert_eq!(
+            provider.provide_credentials().await.unwrap().secret_id(),
+            "cvm-id-1"
+        );
+    }
+    assert_eq!(server.issued(), 1);
+
+    // With a lifetime beyond the margin, kept until the margin.
     server.set_lifetime(3600);
-    assert_eq!(
-        provider.provide_credentials().await.unwrap().secret_id(),
-        "cvm-id-3"
-    );
-    assert_eq!(
-        provider.provide_credentials().await.unwrap().secret_id(),
-        "cvm-id-3"
-    );
-    assert_eq!(server.issued(), 3);
+    provider.invalidate();
+    for _ in 0..3 {
+        assert_eq!(
+            provider.provide_credentials().await.unwrap().secret_id(),
+            "cvm-id-2"
+        );
+    }
+    assert_eq!(server.issued(), 2);
+}
+
+/// A metadata service or STS answering credentials that have expired (`ExpiredTime` 10 s ago)
+/// or expire within the minute: a typed error naming the source and the expiry, nothing
+/// cached, and — for the 10 s back-off — no new request on each call. Measured: upstream
+/// requests for four calls (1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_or_nearly_expired_answers_are_rejected_not_refetched_each_call() {
+    for lifetime in [-10, 30] {
+        let server = Server::start().await;
+        server.set_lifetime(lifetime);
+        let providers: [(&str, Box<dyn ProvideCredentials>); 2] = [
+            ("instance role", Box::new(instance_role(&server))),
+            ("assume role", Box::new(assume_role(&server))),
+        ];
+        for (name, provider) in providers {
+            let before = server.issued();
+            let err = provider.provide_credentials().await.unwrap_err();
+            let CredentialsError::Expired {
+                source_name,
+                expires_at,
+                ..
+            } = &err
+            else {
+                panic!("{name}, lifetime {lifetime}: expected Expired, got {err:?}");
+            };
+            assert_eq!(*source_name, name);
+            let text = err.to_string();
+            if lifetime < 0 {
+                assert!(*expires_at < SystemTime::now());
+                assert!(
+                    text.starts_with(&format!("{name}: the credentials it answered expired at ")),
+                    "{text}"
+                );
+                assert!(text.ends_with(" s ago"), "{text}");
+            } else {
+                assert!(
+                    text.ends_with("less than the 60 s they must have left"),
+                    "{text}"
+                );
+            }
+            assert_redacted(&format!("{err} {err:?}"));
+            for _ in 0..3 {
+                assert!(matches!(
+                    provider.provide_credentials().await,
+                    Err(CredentialsError::Expired { .. })
+                ));
+            }
+            assert_eq!(
+                server.issued() - before,
+                1,
+                "{name}: one request for four calls"
+            );
+        }
+    }
 }
 
 /// 10 callers find the credentials stale at once: one upstream request, one answer for all.
 async fn ten_concurrent_callers_share_one_refresh(
     server: &Server,
     provider: Arc<dyn ProvideCredentials>,
+    invalidate: impl Fn(),
     prefix: &str,
 ) {
-    server.set_lifetime(60); // stale at once (inside the margin)
     assert_eq!(
         provider.provide_credentials().await.unwrap().secret_id(),
         format!("{prefix}-1")
     );
+    invalidate(); // stale at once
     let before = server.received().len();
-    server.set_lifetime(3600);
     server.set_delay(Duration::from_millis(300));
 
     let tasks: Vec<_> = (0..10)
@@ -1031,15 +1086,19 @@ async fn ten_concurrent_callers_share_one_refresh(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_callers_share_one_sts_refresh() {
     let server = Server::start().await;
-    let provider: Arc<dyn ProvideCredentials> = Arc::new(assume_role(&server));
-    ten_concurrent_callers_share_one_refresh(&server, provider, "tmp-id").await;
+    let provider = Arc::new(assume_role(&server));
+    let shared: Arc<dyn ProvideCredentials> = provider.clone();
+    ten_concurrent_callers_share_one_refresh(&server, shared, || provider.invalidate(), "tmp-id")
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_callers_share_one_metadata_refresh() {
     let server = Server::start().await;
-    let provider: Arc<dyn ProvideCredentials> = Arc::new(instance_role(&server));
-    ten_concurrent_callers_share_one_refresh(&server, provider, "cvm-id").await;
+    let provider = Arc::new(instance_role(&server));
+    let shared: Arc<dyn ProvideCredentials> = provider.clone();
+    ten_concurrent_callers_share_one_refresh(&server, shared, || provider.invalidate(), "cvm-id")
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -1141,9 +1200,16 @@ async fn metadata_5xx_is_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_refresh_keeps_serving_still_valid_credentials() {
     let server = Server::start().await;
-    server.set_lifetime(60); // valid, but inside the margin
-    let provider = assume_role_without_retries(&server);
+    // 6 s to live against a 3 s margin: stale after about 3 s, valid for about 3 more.
+    server.set_lifetime(6);
+    let base = Credentials::new(BASE_ID, BASE_KEY).with_token(BASE_TOKEN);
+    let provider = AssumeRoleProvider::builder(Arc::new(base), ROLE_ARN, "test-session")
+        .endpoint(&server.url)
+        .retry(RetryPolicy::disabled())
+        .refresh_margin(Duration::from_secs(3))
+        .build();
     let first = provider.provide_credentials().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(3200)).await;
     server.set_fail(true);
     // The refresh fails; the old credentials still work and are returned.
     assert_eq!(provider.provide_credentials().await.unwrap(), first);
@@ -1153,11 +1219,7 @@ async fn a_failing_refresh_keeps_serving_still_valid_credentials() {
     assert_eq!(server.received().len(), 2);
 
     // Expired credentials are not served: the failure is the error.
-    let server = Server::start().await;
-    server.set_lifetime(-10);
-    let provider = assume_role_without_retries(&server);
-    provider.provide_credentials().await.unwrap();
-    server.set_fail(true);
+    tokio::time::sleep(Duration::from_millis(3000)).await;
     let err = provider.provide_credentials().await.unwrap_err();
     assert!(matches!(err, CredentialsError::Fetch { .. }), "{err:?}");
 }
@@ -1445,4 +1507,420 @@ async fn client_signs_with_assumed_role_credentials() {
             .starts_with("TC3-HMAC-SHA256 Credential=tmp-id-1/"));
     }
     assert_redacted(&format!("{client:?}"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Oversized answers from the metadata service and STS
+// ---------------------------------------------------------------------------------------------
+
+/// A server on 127.0.0.1 answering every request with 200 and a JSON body that never ends
+/// (chunked) or, with `announce`, a `Content-Length` of that many bytes; counts connections.
+async fn start_endless_server(announce: Option<u64>) -> (String, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                let head_end = loop {
+                    let n = socket.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                    if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break at + 4;
+                    }
+                };
+                let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map_or(0, |v| v.trim().parse().unwrap());
+                while request.len() < head_end + length {
+                    let n = socket.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                }
+                let head = match announce {
+                    Some(n) => format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {n}\r\n\r\n"
+                    ),
+                    None => "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                             Transfer-Encoding: chunked\r\n\r\n"
+                        .to_owned(),
+                };
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = vec![b' '; 16 << 10];
+                loop {
+                    let mut framed = Vec::new();
+                    if announce.is_none() {
+                        framed.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                    }
+                    framed.extend_from_slice(&chunk);
+                    if announce.is_none() {
+                        framed.extend_from_slice(b"\r\n");
+                    }
+                    if socket.write_all(&framed).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, connections)
+}
+
+/// The metadata service streaming without end: the provider stops at its 64 KiB default, says
+/// so in a typed error naming the limit, and does not ask again (the retry loop would).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endless_metadata_answer_stops_at_the_limit() {
+    let (url, connections) = start_endless_server(None).await;
+    let err = InstanceRoleProvider::builder()
+        .endpoint(&url)
+        .role(ROLE)
+        .build()
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    let CredentialsError::TooLarge {
+        source_name,
+        what,
+        limit,
+    } = &err
+    else {
+        panic!("expected TooLarge, got {err:?}");
+    };
+    assert_eq!(*source_name, "instance role");
+    assert_eq!(*limit, 64 << 10);
+    assert_eq!(
+        *limit,
+        teo_client::credentials::DEFAULT_METADATA_MAX_RESPONSE_SIZE
+    );
+    // 64 KiB and at most one more 16 KiB chunk of the server's.
+    let read: u64 = what
+        .split("stopped after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no byte count in {what}"));
+    assert!(read > 64 << 10 && read <= 80 << 10, "read {read}");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "instance role: the answer of {url}/latest/meta-data/"
+        )),
+        "{err}"
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 1, "not retried");
+
+    // The limit is the builder's to set.
+    let err = InstanceRoleProvider::builder()
+        .endpoint(&url)
+        .role(ROLE)
+        .max_response_size(1000)
+        .build()
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CredentialsError::TooLarge { limit: 1000, .. }),
+        "{err:?}"
+    );
+}
+
+/// STS announcing a 1 GiB answer: refused before reading, typed, not retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_sts_answer_is_refused_before_reading() {
+    let (url, connections) = start_endless_server(Some(1 << 30)).await;
+    let base = Credentials::new(BASE_ID, BASE_KEY);
+    let err = AssumeRoleProvider::builder(Arc::new(base), ROLE_ARN, "s")
+        .endpoint(&url)
+        .build()
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    match &err {
+        CredentialsError::TooLarge {
+            source_name, limit, ..
+        } => {
+            assert_eq!(*source_name, "assume role");
+            assert_eq!(
+                *limit,
+                teo_client::credentials::DEFAULT_STS_MAX_RESPONSE_SIZE
+            );
+            assert_eq!(*limit, 64 << 10);
+        }
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+    assert_eq!(
+        err.to_string(),
+        "assume role: STS's AssumeRole answer is larger than the limit of 65536 bytes"
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 1, "not retried");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The default chain stops at a misconfigured source
+// ---------------------------------------------------------------------------------------------
+
+/// Each misconfiguration stops the default chain with an error naming its source, although the
+/// metadata service further down would answer: measured by the requests it received (none).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chain_stops_at_a_misconfigured_source_instead_of_signing_as_another() {
+    let server = Server::start().await;
+    let home = TempDir::new();
+    let home_dir = home.str();
+    let elsewhere = home.path().join("no-such-file");
+    let elsewhere = elsewhere.to_str().unwrap();
+
+    // Sanity: with nothing configured, the chain reaches the metadata service.
+    let chain = DefaultCredentialsChain::builder()
+        .vars(vars(&[("HOME", &home_dir)]))
+        .metadata_endpoint(&server.url)
+        .build();
+    assert_eq!(
+        chain.provide_credentials().await.unwrap().secret_id(),
+        "cvm-id-1"
+    );
+    let reached = server.received().len();
+
+    // (extra variables, the source that stops the chain, part of its reason)
+    type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            vec![("TENCENTCLOUD_SECRET_ID", "AKIDhalf")],
+            "environment",
+            "TENCENTCLOUD_SECRET_ID is set but TENCENTCLOUD_SECRET_KEY is not",
+        ),
+        (
+            vec![
+                ("TENCENTCLOUD_SECRET_ID", "AKIDhalf"),
+                ("TENCENTCLOUD_SECRET_KEY", ""),
+            ],
+            "environment",
+            "TENCENTCLOUD_SECRET_ID is set but TENCENTCLOUD_SECRET_KEY is not",
+        ),
+        (
+            vec![("TENCENTCLOUD_SESSION_TOKEN", "tok-PLUGH")],
+            "environment",
+            "TENCENTCLOUD_SESSION_TOKEN is set but",
+        ),
+        (
+            vec![("TENCENTCLOUD_PROFILE", "prod")],
+            "profile file",
+            "not found (named by TENCENTCLOUD_PROFILE)",
+        ),
+        (
+            vec![("TENCENTCLOUD_CREDENTIALS_FILE", elsewhere)],
+            "profile file",
+            "no-such-file: not found (named by TENCENTCLOUD_CREDENTIALS_FILE)",
+        ),
+        (
+            vec![("TKE_REGION", "ap-shanghai")],
+            "tke oidc",
+            "are not set",
+        ),
+    ];
+    for (extra, source, reason) in cases {
+        let mut all = vec![("HOME", home_dir.as_str())];
+        all.extend(extra.iter().copied());
+        let chain = DefaultCredentialsChain::builder()
+            .vars(vars(&all))
+            .metadata_endpoint(&server.url)
+            .build();
+        let err = chain.provide_credentials().await.unwrap_err();
+        assert!(
+            matches!(err, CredentialsError::Invalid { source_name, .. } if source_name == source),
+            "{extra:?}: expected Invalid from {source}, got {err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.starts_with(&format!("{source}: ")), "{text}");
+        assert!(text.contains(reason), "{extra:?}: {text}");
+        assert_redacted(&format!("{err} {err:?}"));
+    }
+
+    // A malformed profile file in the default place, and one that is not a file at all.
+    home.write(
+        ".tencentcloud/credentials",
+        "[default]\nsecret_id = AKIDx\nsecret_key\n",
+    );
+    let chain = DefaultCredentialsChain::builder()
+        .vars(vars(&[("HOME", &home_dir)]))
+        .metadata_endpoint(&server.url)
+        .build();
+    let err = chain.provide_credentials().await.unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("line 3 of profile [default] is not `key = value`"),
+        "{err}"
+    );
+    std::fs::remove_file(home.path().join(".tencentcloud/credentials")).unwrap();
+    std::fs::create_dir(home.path().join(".tencentcloud/credentials")).unwrap();
+    let err = chain.provide_credentials().await.unwrap_err();
+    assert!(
+        matches!(&err, CredentialsError::Invalid { source_name: "profile file", reason } if reason.ends_with("not a regular file")),
+        "{err:?}"
+    );
+
+    assert_eq!(
+        server.received().len(),
+        reached,
+        "no misconfiguration fell through to the metadata service"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credential files: bounded, off the runtime, checked for their mode
+// ---------------------------------------------------------------------------------------------
+
+/// A profile file of exactly 64 KiB is read; one byte more is `TooLarge` naming the path and
+/// the limit; `/dev/zero` (endless) and a FIFO (whose open would block) are refused as not
+/// regular files, within a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credential_files_are_bounded() {
+    let dir = TempDir::new();
+    let profile = "[default]\nsecret_id = AKIDbig\nsecret_key = big-key-XYZZY\n";
+    let mut text = profile.to_owned();
+    while text.len() < 64 * 1024 {
+        text.push_str(&"#".repeat((64 * 1024 - text.len()).min(99)));
+        text.push('\n');
+    }
+    text.truncate(64 * 1024 - 1);
+    text.push('\n');
+    assert_eq!(text.len(), 65_536);
+    let exact = dir.write("exact", &text);
+    let c = ProfileFileProvider::from_vars(vars(&[]))
+        .with_path(&exact)
+        .provide_credentials()
+        .await
+        .unwrap();
+    assert_eq!(c.secret_id(), "AKIDbig");
+
+    text.push('\n');
+    let over = dir.write("over", &text);
+    let err = ProfileFileProvider::from_vars(vars(&[]))
+        .with_path(&over)
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CredentialsError::TooLarge { limit: 65_536, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "profile file: {} is larger than the limit of 65536 bytes",
+            over.display()
+        )
+    );
+    assert_redacted(&format!("{err} {err:?}"));
+
+    // The web identity token file too.
+    let token = dir.write("token", &"t".repeat(65_537));
+    let err = WebIdentityProvider::builder()
+        .vars(tke_vars(&token))
+        .build()
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CredentialsError::TooLarge {
+                source_name: "tke oidc",
+                limit: 65_536,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for path in [Path::new("/dev/zero"), fifo.as_path()] {
+        let started = Instant::now();
+        let err = tokio::time::timeout(
+            Duration::from_secs(5),
+            ProfileFileProvider::from_vars(vars(&[]))
+                .with_path(path)
+                .provide_credentials(),
+        )
+        .await
+        .expect("no hang")
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("profile file: {}: not a regular file", path.display())
+        );
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+}
+
+/// A `tracing` writer keeping everything in memory.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A profile file readable by group or others is used, with a warning naming the path and the
+/// mode; a 0600 file gets none. Neither warning shows a secret.
+#[cfg(unix)]
+#[tokio::test(flavor = "current_thread")]
+async fn group_or_world_readable_profile_file_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new();
+    let file = dir.write("credentials", PROFILES);
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = || String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+
+    for (mode, warned) in [(0o644, true), (0o640, true), (0o600, false), (0o400, false)] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        captured.0.lock().unwrap().clear();
+        let c = ProfileFileProvider::from_vars(vars(&[]))
+            .with_path(&file)
+            .provide_credentials()
+            .await
+            .unwrap();
+        assert_eq!(c.secret_id(), "AKIDdefault");
+        let logs = logs();
+        assert_eq!(
+            logs.contains("accessible to group or others"),
+            warned,
+            "mode {mode:o}: {logs}"
+        );
+        if warned {
+            assert!(logs.contains(&file.display().to_string()), "{logs}");
+            assert!(logs.contains(&format!("mode={mode:o}")), "{logs}");
+        }
+        assert_redacted(&logs);
+    }
 }

@@ -539,8 +539,11 @@ async fn proxy_html_502_is_http_status() {
         Err(error) if error.kind() == ErrorKind::HttpStatus => {
             assert_eq!(error.action(), Some("DownloadL4Logs"));
             assert_eq!(error.http_status(), Some(502));
-            let snippet = error.body_snippet().expect("snippet");
-            assert!(snippet.as_str().contains("502 Bad Gateway"), "{snippet}");
+            let body = error.body().expect("a body summary");
+            assert_eq!(body.len(), PAGE.len());
+            assert_eq!(body.content_type(), Some("text/html"));
+            // Not JSON: its first characters say what answered.
+            assert!(body.text().unwrap().contains("502 Bad Gateway"), "{body}");
         }
         other => panic!("expected Error::HttpStatus, got {other:?}"),
     }
@@ -559,13 +562,77 @@ async fn long_error_page_snippet_is_truncated() {
         .await
     {
         Err(error) if error.kind() == ErrorKind::HttpStatus => {
-            let snippet = error.body_snippet().expect("snippet");
+            let body = error.body().expect("a body summary");
             assert_eq!(error.http_status(), Some(503));
-            assert!(snippet.as_str().starts_with("<html><body>xxx"), "{snippet}");
-            assert!(snippet.as_str().chars().count() <= 201, "{snippet}");
-            assert!(snippet.as_str().ends_with('…'), "{snippet}");
+            assert_eq!(body.len(), 10_026);
+            let text = body.text().expect("text of a non-JSON page");
+            assert!(text.starts_with("<html><body>xxx"), "{text}");
+            assert_eq!(text.chars().count(), 65, "64 characters and …: {text}");
+            assert!(text.ends_with('…'), "{text}");
+            assert!(error.to_string().len() < 200, "{error}");
         }
         other => panic!("expected Error::HttpStatus, got {other:?}"),
+    }
+}
+
+/// Bodies that may hold secrets never reach an error: a JSON answer (here a truncated STS-like
+/// answer, an error status with a JSON body that is no error envelope, and a 200 whose member
+/// has the wrong type) is described by its length and content type only, and serde's message
+/// keeps the member's name but not the value it would quote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn response_bodies_with_secrets_are_not_quoted_in_errors() {
+    const SECRET: &str = "TOPSECRET-tmp-key-7f3a";
+    let cases: Vec<(StatusCode, &'static str, String, ErrorKind)> = vec![
+        (
+            StatusCode::OK,
+            "application/json",
+            format!(r#"{{"Response":{{"Credentials":{{"TmpSecretKey":"{SECRET}","Tok"#),
+            ErrorKind::Decode,
+        ),
+        (
+            StatusCode::BAD_GATEWAY,
+            "text/plain",
+            format!(r#"{{"TmpSecretKey":"{SECRET}"}}"#),
+            ErrorKind::HttpStatus,
+        ),
+        (
+            StatusCode::OK,
+            "application/json",
+            format!(r#"{{"Response":{{"TotalCount":"{SECRET}","RequestId":"r"}}}}"#),
+            ErrorKind::Decode,
+        ),
+    ];
+    for (status, content_type, body, kind) in cases {
+        let len = body.len();
+        let server = start_server(move |_| Reply::raw(status, content_type, body.clone())).await;
+        let error = client(&server, good_credentials())
+            .with_retry(RetryPolicy::disabled())
+            .download_l4_logs(l4_request())
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), kind, "{error}");
+        let mut texts = vec![error.to_string(), format!("{error:?}")];
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            texts.push(cause.to_string());
+            source = cause.source();
+        }
+        for text in &texts {
+            assert!(!text.contains(SECRET), "{text}");
+        }
+        let summary = error.body().expect("a body summary");
+        // A typed response that does not decode is described by its `Response` member.
+        assert!(!summary.is_empty() && summary.len() <= len, "{summary}");
+        assert_eq!(summary.text(), None, "JSON is never quoted");
+        assert!(texts[0].contains("content not shown"), "{}", texts[0]);
+        if texts[0].contains("TotalCount") {
+            // The member is named; its value is not.
+            assert!(
+                texts[0].contains("invalid type: string \"…\""),
+                "{}",
+                texts[0]
+            );
+        }
     }
 }
 
@@ -997,9 +1064,11 @@ async fn non_200_without_error_object_is_http_status() {
         .await
     {
         Err(error) if error.kind() == ErrorKind::HttpStatus => {
-            let snippet = error.body_snippet().expect("snippet");
+            let body = error.body().expect("a body summary");
             assert_eq!(error.http_status(), Some(500));
-            assert!(snippet.as_str().contains("oops"), "{snippet}");
+            assert_eq!(body.len(), r#"{"Response":"oops"}"#.len());
+            // JSON: described, not quoted.
+            assert_eq!(body.text(), None);
         }
         other => panic!("expected Error::HttpStatus, got {other:?}"),
     }
@@ -1030,13 +1099,33 @@ async fn call_rejects_non_rfc3339_date_times() {
     assert!(server.received().is_empty(), "{:?}", server.received());
 }
 
-/// An endpoint with user info is unusual, but its password must not show in `Debug`.
+/// An endpoint with user info is unusual, but its password must not show in `Debug`, nor in the
+/// error of an endpoint that does not even parse (a bad port), nor a query (a signed URL).
 #[test]
 fn endpoint_password_does_not_leak() {
     let result = Client::builder(good_credentials())
         .endpoint("http://user:hunter2@127.0.0.1:8080")
         .build();
     assert!(!format!("{result:?}").contains("hunter2"), "{result:?}");
+
+    for endpoint in [
+        "http://user:hunter2@127.0.0.1:notaport",
+        "http://user:hunter2@127.0.0.1:8080",
+        "user:hunter2@127.0.0.1",
+        "ftp://127.0.0.1/?Signature=hunter2",
+        "http://127.0.0.1:99999/?token=hunter2",
+    ] {
+        let builder = Client::builder(good_credentials()).endpoint(endpoint);
+        assert!(!format!("{builder:?}").contains("hunter2"), "{builder:?}");
+        let error = builder.build().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Config, "{endpoint}");
+        let text = format!("{error} {error:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(
+            text.contains("127.0.0.1"),
+            "the host is still named: {text}"
+        );
+    }
 }
 
 /// The hook point: a hook adds a header to every attempt (after signing, so the signature still
@@ -1095,4 +1184,208 @@ async fn hooks_add_headers_and_observe_every_attempt() {
     for request in &received {
         assert_eq!(request.header("X-Team"), Some("edge-platform"));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Oversized answers: a raw server that announces or streams more than the client will read
+// ---------------------------------------------------------------------------------------------
+
+/// How a [`RawServer`] sends its body after the head.
+#[derive(Clone, Copy)]
+enum Endless {
+    /// `Content-Length: <n>` in the head, then body bytes until the client goes away.
+    Announced(u64),
+    /// `Transfer-Encoding: chunked`, 16 KiB chunks without end.
+    Chunked,
+}
+
+/// A server on 127.0.0.1 that reads each request, answers 200 with a body that never ends, and
+/// counts connections and the body bytes it managed to write.
+struct RawServer {
+    url: String,
+    connections: Arc<AtomicU64>,
+    written: Arc<AtomicU64>,
+}
+
+async fn start_raw_server(body: Endless) -> RawServer {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let connections = Arc::new(AtomicU64::new(0));
+    let written = Arc::new(AtomicU64::new(0));
+    let (c, w) = (connections.clone(), written.clone());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            c.fetch_add(1, Ordering::SeqCst);
+            let written = w.clone();
+            tokio::spawn(async move {
+                // The request: head, then as many body bytes as it announces.
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                let head_end = loop {
+                    let n = socket.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                    if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break at + 4;
+                    }
+                };
+                let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map_or(0, |v| v.trim().parse().unwrap());
+                while request.len() < head_end + length {
+                    let n = socket.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                }
+                let head = match body {
+                    Endless::Announced(n) => format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {n}\r\n\r\n"
+                    ),
+                    Endless::Chunked => "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                                         Transfer-Encoding: chunked\r\n\r\n"
+                        .to_owned(),
+                };
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = vec![b' '; 16 << 10];
+                loop {
+                    let sent = match body {
+                        Endless::Announced(_) => socket.write_all(&chunk).await,
+                        Endless::Chunked => {
+                            let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+                            framed.extend_from_slice(&chunk);
+                            framed.extend_from_slice(b"\r\n");
+                            socket.write_all(&framed).await
+                        }
+                    };
+                    if sent.is_err() {
+                        return;
+                    }
+                    written.fetch_add(chunk.len() as u64, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    RawServer {
+        url,
+        connections,
+        written,
+    }
+}
+
+/// The number in `stopped after N bytes` of a ResponseTooLarge error.
+fn bytes_read_before_stopping(error: &Error) -> u64 {
+    let text = error.to_string();
+    let rest = text
+        .split("stopped after ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no byte count in {text}"));
+    rest.split(' ').next().unwrap().parse().unwrap()
+}
+
+/// A `Content-Length` over the limit (1 GiB against the default 16 MiB) fails before the body is
+/// read, and is not retried although the action is a read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn announced_oversized_response_fails_before_reading() {
+    let server = start_raw_server(Endless::Announced(1 << 30)).await;
+    let client = Client::builder(good_credentials())
+        .endpoint(&server.url)
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let error = client.download_l4_logs(l4_request()).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ResponseTooLarge, "{error}");
+    assert_eq!(error.response_limit(), Some(16 << 20));
+    assert_eq!(
+        error.response_limit(),
+        Some(teo_client::DEFAULT_MAX_RESPONSE_SIZE)
+    );
+    assert_eq!(
+        error.to_string(),
+        "DownloadL4Logs: the response is larger than the limit of 16777216 bytes \
+         (Content-Length 1073741824, not read)"
+    );
+    assert!(!error.is_retryable());
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1, "not retried");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// A body without a length that never ends: reading stops once the limit is passed. Measured:
+/// the bytes the client had received when it stopped (the limit plus less than one 16 KiB
+/// chunk of the server's, give or take framing), and what the server could write before the
+/// connection closed (the client's bytes plus what the socket buffers held).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endless_response_stops_at_the_limit() {
+    const LIMIT: u64 = 1 << 20;
+    let server = start_raw_server(Endless::Chunked).await;
+    let client = Client::builder(good_credentials())
+        .endpoint(&server.url)
+        .max_response_size(LIMIT)
+        .build()
+        .unwrap();
+    let error = client.download_l4_logs(l4_request()).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ResponseTooLarge, "{error}");
+    assert_eq!(error.response_limit(), Some(LIMIT));
+    let read = bytes_read_before_stopping(&error);
+    assert!(read > LIMIT && read <= LIMIT + (16 << 10), "read {read}");
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1, "not retried");
+    // The server is stopped by the closed connection, not by running out of body.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let written = server.written.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        server.written.load(Ordering::SeqCst),
+        written,
+        "the server still writes"
+    );
+    assert!(written >= LIMIT, "written {written}");
+    eprintln!("limit {LIMIT}: client read {read} bytes, server wrote {written} bytes");
+
+    // The default limit, 16 MiB, stops the same stream the same way.
+    let client = Client::builder(good_credentials())
+        .endpoint(&server.url)
+        .build()
+        .unwrap();
+    let error = client.download_l4_logs(l4_request()).await.unwrap_err();
+    let read = bytes_read_before_stopping(&error);
+    assert!(
+        read > 16 << 20 && read <= (16 << 20) + (16 << 10),
+        "read {read}"
+    );
+}
+
+/// The limit is exact: an answer of exactly the limit is read, one byte less is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn response_of_exactly_the_limit_is_read() {
+    let body = json!({"Response": {"Data": [], "TotalCount": 0, "RequestId": "r"}}).to_string();
+    let len = body.len() as u64;
+    let server =
+        start_server(move |_| Reply::raw(StatusCode::OK, "application/json", body.clone())).await;
+    let build = |limit| {
+        Client::builder(good_credentials())
+            .endpoint(&server.url)
+            .max_response_size(limit)
+            .build()
+            .unwrap()
+    };
+    build(len).download_l4_logs(l4_request()).await.unwrap();
+    let error = build(len - 1)
+        .download_l4_logs(l4_request())
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ResponseTooLarge);
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("(Content-Length {len}, not read)")),
+        "{error}"
+    );
 }

@@ -174,10 +174,11 @@ async fn bad_gateway_is_an_http_status_error() {
             .unwrap();
     match describe_zones(&client(&mock)).await {
         Err(e) if e.kind() == Kind::HttpStatus => {
-            let snippet = e.body_snippet().expect("snippet");
+            let body = e.body().expect("a body summary");
             assert_eq!(e.http_status(), Some(502));
-            assert!(snippet.as_str().starts_with("<html>"), "{snippet}");
-            assert!(snippet.as_str().contains("502 Bad Gateway"), "{snippet}");
+            let text = body.text().expect("an HTML page is quoted");
+            assert!(text.starts_with("<html>"), "{body}");
+            assert!(text.contains("502 Bad Gateway"), "{body}");
         }
         other => panic!("expected HTTP 502, got {other:?}"),
     }

@@ -22,10 +22,15 @@ use super::{
 
 /// Asks its sources in order and returns the first credentials one provides.
 ///
-/// Any error of a source (not found, invalid, a failed fetch) moves on to the next; when all
-/// fail the result is [`CredentialsError::NoneFound`] whose `tried` lists every source's error
-/// in order (`"environment: TENCENTCLOUD_SECRET_ID is not set"`, …; a nested chain's list is
-/// spliced in).
+/// Only a source that has *nothing configured* — [`CredentialsError::NotFound`], or a nested
+/// chain's [`CredentialsError::NoneFound`] — lets the chain move on. Any other error (a half-set
+/// pair of variables, a malformed or unreadable profile file, a profile asked for but missing,
+/// STS refusing a configured role, expired credentials) stops the chain and is returned as it
+/// is, naming its source: the configuration says which identity to use, and falling through
+/// to the next source would sign as another one. When every source comes up empty the result
+/// is [`CredentialsError::NoneFound`] whose `tried` lists every source's error in order
+/// (`"environment: TENCENTCLOUD_SECRET_ID is not set"`, …; a nested chain's list is spliced
+/// in).
 ///
 /// The sources are asked anew on every call — the chain does not remember which one worked, so
 /// that e.g. setting the environment variables takes effect — and each source caches what it
@@ -60,9 +65,13 @@ impl CredentialsChain {
                     return Ok(credentials);
                 }
                 Err(CredentialsError::NoneFound { tried: nested }) => tried.extend(nested),
-                Err(error) => {
+                Err(error @ CredentialsError::NotFound { .. }) => {
                     tracing::debug!(error = %error, "credentials source came up empty");
                     tried.push(error.to_string());
+                }
+                Err(error) => {
+                    tracing::debug!(error = %error, "credentials source is misconfigured or failed; not trying the next");
+                    return Err(error);
                 }
             }
         }

@@ -28,7 +28,9 @@ const SESSION_TOKEN: &str = "TENCENTCLOUD_SESSION_TOKEN";
 /// The variables are read on every call (a blank value counts as unset), so nothing is cached.
 ///
 /// * neither id nor key set → [`CredentialsError::NotFound`] (`TENCENTCLOUD_SECRET_ID is not set`);
-/// * only one of them set → [`CredentialsError::Invalid`] naming the missing one.
+/// * only one of them set (or only the token) → [`CredentialsError::Invalid`] naming the
+///   missing one: a [chain](super::CredentialsChain) stops there rather than move on to
+///   another identity.
 ///
 /// ```
 /// use tc_runtime::credentials::{EnvironmentProvider, ProvideCredentials};
@@ -79,6 +81,16 @@ impl EnvironmentProvider {
         let key = var(&self.vars, SECRET_KEY);
         let (id, key) = match (id, key) {
             (Some(id), Some(key)) => (id, key),
+            // A token alone is a half-set configuration too: it belongs to the temporary
+            // id and key it was issued with.
+            (None, None) if var(&self.vars, SESSION_TOKEN).is_some() => {
+                return Err(CredentialsError::Invalid {
+                    source_name: SOURCE,
+                    reason: format!(
+                        "{SESSION_TOKEN} is set but {SECRET_ID} and {SECRET_KEY} are not"
+                    ),
+                })
+            }
             (None, None) => {
                 return Err(CredentialsError::NotFound {
                     source_name: SOURCE,

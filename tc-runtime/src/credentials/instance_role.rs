@@ -17,7 +17,9 @@ use reqwest::{StatusCode, Url};
 
 use super::cache::CachedProvider;
 use super::transport::{fetch_error, parse_endpoint, parse_json, Fields, LazyHttp};
-use super::{Credentials, CredentialsError, ProvideCredentials, ProvideFuture};
+use super::{error_chain, Credentials, CredentialsError, ProvideCredentials, ProvideFuture};
+use crate::body::{read_limited, ReadError};
+use crate::redact::Shown;
 use crate::retry::{retry_loop, RetryPolicy};
 
 const SOURCE: &str = "instance role";
@@ -36,10 +38,13 @@ const ROLE_PATH: &str = "/latest/meta-data/cam/security-credentials/";
 /// The metadata service is asked directly (no proxy), with a 1 s connect timeout and a 5 s
 /// limit per request, so that off CVM the provider fails fast.
 ///
-/// Errors: no role bound (a 404 or an empty role list) is [`CredentialsError::NotFound`]; an
-/// unreachable service, an unexpected HTTP status or a `Code` other than `Success` is
-/// [`CredentialsError::Fetch`]; an answer lacking a member is [`CredentialsError::Invalid`]
-/// naming it.
+/// Errors: no role bound (a 404 or an empty role list) or no metadata service to connect to
+/// (not on a CVM) is [`CredentialsError::NotFound`]; a connection failing later, an unexpected
+/// HTTP status or a `Code` other than `Success` is [`CredentialsError::Fetch`]; an answer
+/// lacking a member is [`CredentialsError::Invalid`] naming it; one over
+/// [`max_response_size`](InstanceRoleProviderBuilder::max_response_size) (64 KiB) is
+/// [`CredentialsError::TooLarge`]; credentials that have expired or have under a minute left
+/// are [`CredentialsError::Expired`] (see [`CachedProvider`]).
 pub struct InstanceRoleProvider {
     cache: CachedProvider,
 }
@@ -47,12 +52,17 @@ pub struct InstanceRoleProvider {
 /// Configures an [`InstanceRoleProvider`].
 #[derive(Debug, Clone)]
 pub struct InstanceRoleProviderBuilder {
-    endpoint: String,
+    endpoint: Shown<String>,
     role: Option<String>,
     connect_timeout: Duration,
     timeout: Duration,
     refresh_margin: Duration,
+    max_response_size: u64,
 }
+
+/// The largest metadata answer read unless configured otherwise: 64 KiB. A role's credentials
+/// are about 1 KiB.
+pub const DEFAULT_METADATA_MAX_RESPONSE_SIZE: u64 = 64 << 10;
 
 impl InstanceRoleProvider {
     /// The provider with the defaults: [`DEFAULT_METADATA_ENDPOINT`], role discovered.
@@ -62,11 +72,12 @@ impl InstanceRoleProvider {
 
     pub fn builder() -> InstanceRoleProviderBuilder {
         InstanceRoleProviderBuilder {
-            endpoint: DEFAULT_METADATA_ENDPOINT.to_owned(),
+            endpoint: Shown(DEFAULT_METADATA_ENDPOINT.to_owned()),
             role: None,
             connect_timeout: Duration::from_secs(1),
             timeout: Duration::from_secs(5),
             refresh_margin: CachedProvider::DEFAULT_REFRESH_MARGIN,
+            max_response_size: DEFAULT_METADATA_MAX_RESPONSE_SIZE,
         }
     }
 
@@ -86,7 +97,7 @@ impl InstanceRoleProviderBuilder {
     /// Where the metadata service is (`http://metadata.tencentyun.com` by default); the paths
     /// above are appended to it.
     pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = endpoint.into();
+        self.endpoint = Shown(endpoint.into());
         self
     }
 
@@ -114,14 +125,25 @@ impl InstanceRoleProviderBuilder {
         self
     }
 
+    /// The largest answer read from the metadata service, in bytes (default
+    /// [`DEFAULT_METADATA_MAX_RESPONSE_SIZE`], 64 KiB); a longer one is
+    /// [`CredentialsError::TooLarge`] and not retried.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.max_response_size = bytes;
+        self
+    }
+
     pub fn build(self) -> InstanceRoleProvider {
         let fetcher = Fetcher {
             endpoint: self.endpoint,
             role: self.role,
+            max_response_size: self.max_response_size,
             http: LazyHttp::new(self.connect_timeout, self.timeout, true),
         };
         InstanceRoleProvider {
-            cache: CachedProvider::new(fetcher).with_refresh_margin(self.refresh_margin),
+            cache: CachedProvider::new(fetcher)
+                .named(SOURCE)
+                .with_refresh_margin(self.refresh_margin),
         }
     }
 }
@@ -143,17 +165,18 @@ impl fmt::Debug for InstanceRoleProvider {
 /// Asks the metadata service on every call; the cache in front of it keeps the answer.
 #[derive(Debug)]
 struct Fetcher {
-    endpoint: String,
+    endpoint: Shown<String>,
     role: Option<String>,
+    max_response_size: u64,
     http: LazyHttp,
 }
 
 impl Fetcher {
     async fn fetch(&self) -> Result<Credentials, CredentialsError> {
-        parse_endpoint(SOURCE, &self.endpoint)?;
+        parse_endpoint(SOURCE, &self.endpoint.0)?;
         let roles_url = parse_endpoint(
             SOURCE,
-            &format!("{}{ROLE_PATH}", self.endpoint.trim_end_matches('/')),
+            &format!("{}{ROLE_PATH}", self.endpoint.0.trim_end_matches('/')),
         )?;
         let http = self.http.get(SOURCE)?;
         let role = match &self.role {
@@ -174,17 +197,20 @@ impl Fetcher {
             })?
             .pop_if_empty()
             .push(&role);
-        let (status, body) = get(&http, &url).await?;
+        let (status, body) = get(&http, &url, self.max_response_size).await?;
         if status == StatusCode::NOT_FOUND {
             return Err(CredentialsError::NotFound {
                 source_name: SOURCE,
-                reason: format!("role {role:?} is not bound to this instance (404 from {url})"),
+                reason: format!(
+                    "role {role:?} is not bound to this instance (404 from {})",
+                    Shown(url.as_str())
+                ),
             });
         }
         if status != StatusCode::OK {
             return Err(CredentialsError::Fetch {
                 source_name: SOURCE,
-                reason: format!("{url} answered HTTP {status}"),
+                reason: format!("{} answered HTTP {status}", Shown(url.as_str())),
                 source: None,
             });
         }
@@ -228,17 +254,20 @@ impl Fetcher {
         http: &reqwest::Client,
         url: &Url,
     ) -> Result<String, CredentialsError> {
-        let (status, body) = get(http, url).await?;
+        let (status, body) = get(http, url, self.max_response_size).await?;
         if status == StatusCode::NOT_FOUND {
             return Err(CredentialsError::NotFound {
                 source_name: SOURCE,
-                reason: format!("no CAM role is bound to this instance (404 from {url})"),
+                reason: format!(
+                    "no CAM role is bound to this instance (404 from {})",
+                    Shown(url.as_str())
+                ),
             });
         }
         if status != StatusCode::OK {
             return Err(CredentialsError::Fetch {
                 source_name: SOURCE,
-                reason: format!("{url} answered HTTP {status}"),
+                reason: format!("{} answered HTTP {status}", Shown(url.as_str())),
                 source: None,
             });
         }
@@ -249,7 +278,10 @@ impl Fetcher {
             .map(str::to_owned)
             .ok_or_else(|| CredentialsError::NotFound {
                 source_name: SOURCE,
-                reason: format!("no CAM role is bound to this instance (empty list from {url})"),
+                reason: format!(
+                    "no CAM role is bound to this instance (empty list from {})",
+                    Shown(url.as_str())
+                ),
             })
     }
 }
@@ -257,12 +289,16 @@ impl Fetcher {
 /// GETs `url` through the runtime's retry loop: an HTTP 5xx or 429, or a connection that
 /// breaks mid-answer, is tried again (3 attempts, 50–500 ms apart); a refused or timed-out
 /// connection is not, so that off a CVM the default chain does not wait on the metadata service.
-async fn get(http: &reqwest::Client, url: &Url) -> Result<(StatusCode, Vec<u8>), CredentialsError> {
+async fn get(
+    http: &reqwest::Client,
+    url: &Url,
+    limit: u64,
+) -> Result<(StatusCode, Vec<u8>), CredentialsError> {
     let policy = RetryPolicy::default()
         .base_delay(Duration::from_millis(50))
         .max_delay(Duration::from_millis(500));
     retry_loop(
-        |_| get_once(http, url),
+        |_| get_once(http, url, limit),
         |attempt, failure: &Failure| {
             (failure.retryable && attempt < policy.attempts()).then(|| policy.delay(attempt))
         },
@@ -283,27 +319,72 @@ impl fmt::Display for Failure {
     }
 }
 
-async fn get_once(http: &reqwest::Client, url: &Url) -> Result<(StatusCode, Vec<u8>), Failure> {
+async fn get_once(
+    http: &reqwest::Client,
+    url: &Url,
+    limit: u64,
+) -> Result<(StatusCode, Vec<u8>), Failure> {
     let response = http.get(url.clone()).send().await.map_err(|e| Failure {
         retryable: !(e.is_connect() || e.is_timeout()),
-        error: fetch_error(SOURCE, format!("metadata service {url} unreachable"), e),
+        // No connection at all is how "not on a CVM" looks: nothing is configured here, and a
+        // chain may move on. A connection that fails later is a failure of a service that is
+        // there.
+        error: if e.is_connect() {
+            CredentialsError::NotFound {
+                source_name: SOURCE,
+                reason: format!(
+                    "metadata service {} unreachable: {}",
+                    Shown(url.as_str()),
+                    error_chain(&e.without_url())
+                ),
+            }
+        } else {
+            fetch_error(
+                SOURCE,
+                format!("metadata service {} unreachable", Shown(url.as_str())),
+                e.without_url(),
+            )
+        },
     })?;
     let status = response.status();
     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
         return Err(Failure {
             error: CredentialsError::Fetch {
                 source_name: SOURCE,
-                reason: format!("{url} answered HTTP {status}"),
+                reason: format!("{} answered HTTP {status}", Shown(url.as_str())),
                 source: None,
             },
             retryable: true,
         });
     }
-    let body = response.bytes().await.map_err(|e| Failure {
-        retryable: !e.is_timeout(),
-        error: fetch_error(SOURCE, format!("reading the answer of {url}"), e),
+    let body = read_limited(response, limit).await.map_err(|e| match e {
+        ReadError::Transport(e) => Failure {
+            retryable: !e.is_timeout(),
+            error: fetch_error(
+                SOURCE,
+                format!("reading the answer of {}", Shown(url.as_str())),
+                e.without_url(),
+            ),
+        },
+        // The same answer would come again.
+        ReadError::TooLarge {
+            limit,
+            content_length,
+            read,
+        } => Failure {
+            retryable: false,
+            error: CredentialsError::TooLarge {
+                source_name: SOURCE,
+                what: format!(
+                    "the answer of {} ({})",
+                    Shown(url.as_str()),
+                    ReadError::how(content_length, read)
+                ),
+                limit,
+            },
+        },
     })?;
-    Ok((status, body.to_vec()))
+    Ok((status, body))
 }
 
 impl ProvideCredentials for Fetcher {

@@ -13,11 +13,16 @@
 //! | [`InstanceRoleProvider`] | the CVM metadata service (CAM role of the instance) | until near expiry |
 //! | [`AssumeRoleProvider`] | STS `AssumeRole`, signed with other credentials | until near expiry |
 //! | [`WebIdentityProvider`] | STS `AssumeRoleWithWebIdentity` with a TKE OIDC token | until near expiry |
-//! | [`DefaultCredentialsChain`] | the first of environment, profile file, TKE OIDC, CVM role | per source |
+//! | [`DefaultCredentialsChain`] | the first of environment, profile file, TKE OIDC, CVM role that has anything configured; a misconfigured one stops it | per source |
 //!
 //! Temporary credentials are kept by a [`CachedProvider`], which refreshes them when they come
 //! within a margin (5 minutes by default) of their expiry, with one refresh shared by every
-//! concurrent caller.
+//! concurrent caller, and refuses answers that have expired or have less than a minute left
+//! ([`CredentialsError::Expired`]).
+//!
+//! What comes from outside is bounded: metadata and STS answers (64 KiB by default), the
+//! profile file and the web identity token file (64 KiB, read with `tokio::fs`), each a
+//! [`CredentialsError::TooLarge`] naming the limit when exceeded.
 //!
 //! No `Debug` or `Display` output of this module, errors included, shows a SecretKey, a session
 //! token or a web identity token.
@@ -43,11 +48,12 @@ pub use chain::{
 pub use environment::EnvironmentProvider;
 pub use instance_role::{
     InstanceRoleProvider, InstanceRoleProviderBuilder, DEFAULT_METADATA_ENDPOINT,
+    DEFAULT_METADATA_MAX_RESPONSE_SIZE,
 };
 pub use profile::ProfileFileProvider;
 pub use sts::{
     AssumeRoleProvider, AssumeRoleProviderBuilder, WebIdentityProvider, WebIdentityProviderBuilder,
-    DEFAULT_STS_ENDPOINT, DEFAULT_STS_REGION,
+    DEFAULT_STS_ENDPOINT, DEFAULT_STS_MAX_RESPONSE_SIZE, DEFAULT_STS_REGION,
 };
 
 /// A SecretId / SecretKey pair, with a session token for temporary credentials.
@@ -134,6 +140,24 @@ pub enum CredentialsError {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
+    /// The source answered credentials that have expired, or that expire too soon to be used
+    /// (within a minute, or within the refresh margin when that is shorter); see
+    /// [`CachedProvider`]. Not cached: the next refresh asks again, after a back-off.
+    #[error("{source_name}: {reason}")]
+    Expired {
+        source_name: &'static str,
+        reason: String,
+        /// When the answered credentials expire(d).
+        expires_at: SystemTime,
+    },
+    /// An answer (metadata service, STS) or a file (profile, web identity token) is larger than
+    /// the source's limit; `what` says which and how the limit was hit.
+    #[error("{source_name}: {what} is larger than the limit of {limit} bytes")]
+    TooLarge {
+        source_name: &'static str,
+        what: String,
+        limit: u64,
+    },
     /// Every source of a chain came up empty; lists what each said.
     #[error("no credentials found; tried: {}", .tried.join("; "))]
     NoneFound { tried: Vec<String> },
@@ -204,6 +228,24 @@ impl CredentialsError {
                     Box::new(SharedCause(error_chain(source.as_ref())))
                         as Box<dyn std::error::Error + Send + Sync>
                 }),
+            },
+            CredentialsError::Expired {
+                source_name,
+                reason,
+                expires_at,
+            } => CredentialsError::Expired {
+                source_name,
+                reason: reason.clone(),
+                expires_at: *expires_at,
+            },
+            CredentialsError::TooLarge {
+                source_name,
+                what,
+                limit,
+            } => CredentialsError::TooLarge {
+                source_name,
+                what: what.clone(),
+                limit: *limit,
             },
             CredentialsError::NoneFound { tried } => CredentialsError::NoneFound {
                 tried: tried.clone(),

@@ -15,6 +15,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use super::transport::{read_small_file, FileError, MAX_FILE_SIZE};
 use super::{
     injected_vars, process_vars, var, Credentials, CredentialsError, ProvideCredentials,
     ProvideFuture, Vars,
@@ -46,13 +47,21 @@ const DEFAULT_PROFILE: &str = "default";
 ///   `#` or `;` are ignored; keys are case-insensitive, values trimmed. A section may appear
 ///   more than once (later keys win). Lines of other profiles are not checked.
 ///
-/// Errors: a missing file or profile is [`CredentialsError::NotFound`] naming the path and the
-/// profile; a missing or empty `secret_id` / `secret_key`, or a line of the profile that is
-/// not `key = value`, is [`CredentialsError::Invalid`] naming the key (or the line number) —
-/// never a value.
+/// Errors — each naming the path and profile, never a value:
+/// * the default file (`~/.tencentcloud/credentials`) missing, or lacking the `default`
+///   profile, is [`CredentialsError::NotFound`]: nothing was configured, and a
+///   [chain](super::CredentialsChain) moves on;
+/// * a file or profile asked for explicitly (builder, `TENCENTCLOUD_CREDENTIALS_FILE`,
+///   `TENCENTCLOUD_PROFILE`) that is missing is [`CredentialsError::Invalid`], as is a file
+///   that cannot be read, is not a regular file or not UTF-8, a missing or empty `secret_id` /
+///   `secret_key`, or a line of the profile that is not `key = value` (named by number): a
+///   chain stops there instead of signing as another identity;
+/// * a file over 64 KiB is [`CredentialsError::TooLarge`].
 ///
-/// The file is read (synchronously: it is a few bytes) until it yields credentials; those are
-/// then kept for the life of the provider, so edits to the file are not seen afterwards.
+/// The file is read with `tokio::fs` (never blocking the async runtime's threads) until it
+/// yields credentials; those are then kept for the life of the provider, so edits to the file
+/// are not seen afterwards. On Unix a file accessible to group or others (`mode & 0o077`) is
+/// read, with a `tracing` warning naming the path and mode.
 pub struct ProfileFileProvider {
     vars: Vars,
     injected: bool,
@@ -107,10 +116,7 @@ impl ProfileFileProvider {
         }
         let home = var(&self.vars, "HOME")
             .or_else(|| var(&self.vars, "USERPROFILE"))
-            .ok_or_else(|| CredentialsError::NotFound {
-                source_name: SOURCE,
-                reason: format!("neither {FILE_VAR} nor HOME is set"),
-            })?;
+            .ok_or_else(|| self.absent(format!("neither {FILE_VAR} nor HOME is set")))?;
         Ok(Path::new(&home).join(".tencentcloud").join("credentials"))
     }
 
@@ -122,25 +128,63 @@ impl ProfileFileProvider {
             .unwrap_or_else(|| DEFAULT_PROFILE.to_owned())
     }
 
-    /// Reads the file now (or returns what an earlier read found).
-    pub fn credentials(&self) -> Result<Credentials, CredentialsError> {
-        let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(credentials) = cached.as_ref() {
+    /// What was asked for explicitly — a file (`with_path`, `TENCENTCLOUD_CREDENTIALS_FILE`) or
+    /// a profile (`with_profile`, `TENCENTCLOUD_PROFILE`) — or `None` when only the defaults
+    /// apply.
+    fn explicit(&self) -> Option<&'static str> {
+        if self.path.is_some() {
+            Some("the configured file")
+        } else if var(&self.vars, FILE_VAR).is_some() {
+            Some(FILE_VAR)
+        } else if self.profile.is_some() {
+            Some("the configured profile")
+        } else if var(&self.vars, PROFILE_VAR).is_some() {
+            Some(PROFILE_VAR)
+        } else {
+            None
+        }
+    }
+
+    /// "Not there": [`CredentialsError::NotFound`] when only the defaults were looked for
+    /// (a chain moves on), [`CredentialsError::Invalid`] naming the setting when the file or
+    /// profile was asked for — then a chain stops rather than sign as someone else.
+    fn absent(&self, reason: String) -> CredentialsError {
+        match self.explicit() {
+            None => CredentialsError::NotFound {
+                source_name: SOURCE,
+                reason,
+            },
+            Some(setting) => CredentialsError::Invalid {
+                source_name: SOURCE,
+                reason: format!("{reason} (named by {setting})"),
+            },
+        }
+    }
+
+    /// Reads the file now (or returns what an earlier read found). The file is read with
+    /// `tokio::fs` (off the runtime's worker threads), at most 64 KiB of it; a file that group or
+    /// others may access is read, with a `tracing` warning.
+    pub async fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        if let Some(credentials) = self.lock_cached().as_ref() {
             return Ok(credentials.clone());
         }
         let path = self.path()?;
         let profile = self.profile();
-        let text = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => CredentialsError::NotFound {
-                source_name: SOURCE,
-                reason: format!("{}: not found", path.display()),
-            },
-            _ => CredentialsError::Invalid {
-                source_name: SOURCE,
-                // io::Error's text never holds file content.
-                reason: format!("{}: cannot be read: {e}", path.display()),
-            },
-        })?;
+        let (text, mode) = read_small_file(SOURCE, "", &path, MAX_FILE_SIZE)
+            .await
+            .map_err(|e| match e {
+                FileError::NotFound => self.absent(format!("{}: not found", path.display())),
+                FileError::Other(e) => e,
+            })?;
+        if let Some(mode) = mode.filter(|mode| mode & 0o077 != 0) {
+            // Not refused (many setups share a home directory with a group on purpose), but
+            // worth saying: the file holds a SecretKey.
+            tracing::warn!(
+                path = %path.display(),
+                mode = format_args!("{:o}", mode & 0o777),
+                "the credentials file is accessible to group or others; `chmod 600` it"
+            );
+        }
         let credentials = parse_profile(&text, &profile).map_err(|problem| {
             let reason = match problem {
                 Problem::NoProfile => format!("{}: no profile [{profile}]", path.display()),
@@ -156,18 +200,20 @@ impl ProfileFileProvider {
                 ),
             };
             match problem {
-                Problem::NoProfile => CredentialsError::NotFound {
-                    source_name: SOURCE,
-                    reason,
-                },
+                Problem::NoProfile => self.absent(reason),
                 _ => CredentialsError::Invalid {
                     source_name: SOURCE,
                     reason,
                 },
             }
         })?;
-        *cached = Some(credentials.clone());
+        *self.lock_cached() = Some(credentials.clone());
         Ok(credentials)
+    }
+
+    /// A poisoned lock only means a panic elsewhere between two assignments of an `Option`.
+    fn lock_cached(&self) -> std::sync::MutexGuard<'_, Option<Credentials>> {
+        self.cached.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -179,7 +225,7 @@ impl Default for ProfileFileProvider {
 
 impl ProvideCredentials for ProfileFileProvider {
     fn provide_credentials(&self) -> ProvideFuture<'_> {
-        Box::pin(std::future::ready(self.credentials()))
+        Box::pin(self.credentials())
     }
 }
 

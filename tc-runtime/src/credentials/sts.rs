@@ -17,11 +17,14 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::cache::CachedProvider;
-use super::transport::{fetch_error, from_unix, parse_endpoint};
+use super::transport::{
+    fetch_error, from_unix, parse_endpoint, read_small_file, FileError, MAX_FILE_SIZE,
+};
 use super::{
     error_chain, injected_vars, process_vars, var, Credentials, CredentialsError,
     ProvideCredentials, ProvideFuture, Vars,
 };
+use crate::redact::Shown;
 use crate::sts;
 use crate::{Error, ErrorKind, RetryPolicy};
 
@@ -29,6 +32,9 @@ use crate::{Error, ErrorKind, RetryPolicy};
 pub const DEFAULT_STS_ENDPOINT: &str = "https://sts.tencentcloudapi.com";
 /// The region sent to STS by [`AssumeRoleProvider`] unless configured otherwise.
 pub const DEFAULT_STS_REGION: &str = "ap-guangzhou";
+/// The largest STS answer read unless configured otherwise: 64 KiB. An answer with
+/// credentials is about 2 KiB.
+pub const DEFAULT_STS_MAX_RESPONSE_SIZE: u64 = 64 << 10;
 const DEFAULT_DURATION: Duration = Duration::from_secs(7200);
 
 const ASSUME_ROLE: &str = "assume role";
@@ -46,24 +52,27 @@ const TKE_ROLE_ARN: &str = "TKE_ROLE_ARN";
 /// Where STS is and how to reach it.
 #[derive(Debug)]
 struct Sts {
-    endpoint: String,
+    endpoint: Shown<String>,
     connect_timeout: Duration,
     timeout: Duration,
     retry: RetryPolicy,
+    max_response_size: u64,
 }
 
 impl Sts {
     fn new(
-        endpoint: String,
+        endpoint: Shown<String>,
         connect_timeout: Duration,
         timeout: Duration,
         retry: RetryPolicy,
+        max_response_size: u64,
     ) -> Sts {
         Sts {
             endpoint,
             connect_timeout,
             timeout,
             retry,
+            max_response_size,
         }
     }
 
@@ -77,19 +86,20 @@ impl Sts {
         signer: Option<Credentials>,
     ) -> Result<sts::Client, CredentialsError> {
         // Checked first for its message, which names the endpoint without user info.
-        parse_endpoint(source_name, &self.endpoint)?;
+        parse_endpoint(source_name, &self.endpoint.0)?;
         let builder = match signer {
             Some(credentials) => sts::Client::builder(credentials),
             None => sts::Client::builder(Credentials::new("", "")).unsigned(),
         };
         builder
-            .endpoint(&self.endpoint)
+            .endpoint(&self.endpoint.0)
             .region(region)
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
             // Temporary credentials are fetched rarely and by one caller (see CachedProvider).
             .rate_limit(None)
             .retry(self.retry)
+            .max_response_size(self.max_response_size)
             .build()
             .map_err(|e| CredentialsError::Invalid {
                 source_name,
@@ -118,6 +128,11 @@ impl Sts {
                     error.http_status().unwrap_or_default()
                 ),
                 source: None,
+            },
+            ErrorKind::ResponseTooLarge => CredentialsError::TooLarge {
+                source_name,
+                what: format!("STS's {action} answer"),
+                limit: error.response_limit().unwrap_or_default(),
             },
             ErrorKind::Decode => CredentialsError::Invalid {
                 source_name,
@@ -233,12 +248,13 @@ pub struct AssumeRoleProviderBuilder {
     role_arn: String,
     role_session_name: String,
     duration: Duration,
-    endpoint: String,
+    endpoint: Shown<String>,
     region: String,
     connect_timeout: Duration,
     timeout: Duration,
     retry: RetryPolicy,
     refresh_margin: Duration,
+    max_response_size: u64,
 }
 
 impl AssumeRoleProvider {
@@ -262,12 +278,13 @@ impl AssumeRoleProvider {
             role_arn: role_arn.into(),
             role_session_name: role_session_name.into(),
             duration: DEFAULT_DURATION,
-            endpoint: DEFAULT_STS_ENDPOINT.to_owned(),
+            endpoint: Shown(DEFAULT_STS_ENDPOINT.to_owned()),
             region: DEFAULT_STS_REGION.to_owned(),
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             refresh_margin: CachedProvider::DEFAULT_REFRESH_MARGIN,
+            max_response_size: DEFAULT_STS_MAX_RESPONSE_SIZE,
         }
     }
 
@@ -287,7 +304,7 @@ impl AssumeRoleProviderBuilder {
     /// Where STS is, e.g. `https://sts.tencentcloudapi.com` (the default) or
     /// `http://127.0.0.1:8080`. The `Host` signed and sent is this URL's `host[:port]`.
     pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = endpoint.into();
+        self.endpoint = Shown(endpoint.into());
         self
     }
 
@@ -322,6 +339,13 @@ impl AssumeRoleProviderBuilder {
         self
     }
 
+    /// The largest STS answer read, in bytes (default [`DEFAULT_STS_MAX_RESPONSE_SIZE`],
+    /// 64 KiB); a longer one is [`CredentialsError::TooLarge`] and not retried.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.max_response_size = bytes;
+        self
+    }
+
     pub fn build(self) -> AssumeRoleProvider {
         let fetcher = AssumeRoleFetcher {
             base: self.base,
@@ -334,10 +358,13 @@ impl AssumeRoleProviderBuilder {
                 self.connect_timeout,
                 self.timeout,
                 self.retry,
+                self.max_response_size,
             ),
         };
         AssumeRoleProvider {
-            cache: CachedProvider::new(fetcher).with_refresh_margin(self.refresh_margin),
+            cache: CachedProvider::new(fetcher)
+                .named(ASSUME_ROLE)
+                .with_refresh_margin(self.refresh_margin),
         }
     }
 }
@@ -437,11 +464,12 @@ pub struct WebIdentityProviderBuilder {
     role_arn: Option<String>,
     role_session_name: Option<String>,
     duration: Duration,
-    endpoint: String,
+    endpoint: Shown<String>,
     connect_timeout: Duration,
     timeout: Duration,
     retry: RetryPolicy,
     refresh_margin: Duration,
+    max_response_size: u64,
 }
 
 impl WebIdentityProvider {
@@ -467,11 +495,12 @@ impl WebIdentityProvider {
             role_arn: None,
             role_session_name: None,
             duration: DEFAULT_DURATION,
-            endpoint: DEFAULT_STS_ENDPOINT.to_owned(),
+            endpoint: Shown(DEFAULT_STS_ENDPOINT.to_owned()),
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             refresh_margin: CachedProvider::DEFAULT_REFRESH_MARGIN,
+            max_response_size: DEFAULT_STS_MAX_RESPONSE_SIZE,
         }
     }
 
@@ -539,7 +568,7 @@ impl WebIdentityProviderBuilder {
 
     /// Where STS is (default `https://sts.tencentcloudapi.com`).
     pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = endpoint.into();
+        self.endpoint = Shown(endpoint.into());
         self
     }
 
@@ -568,6 +597,13 @@ impl WebIdentityProviderBuilder {
         self
     }
 
+    /// The largest STS answer read, in bytes (default [`DEFAULT_STS_MAX_RESPONSE_SIZE`],
+    /// 64 KiB); a longer one is [`CredentialsError::TooLarge`] and not retried.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.max_response_size = bytes;
+        self
+    }
+
     pub fn build(self) -> WebIdentityProvider {
         let fetcher = WebIdentityFetcher {
             vars: self.vars,
@@ -583,10 +619,13 @@ impl WebIdentityProviderBuilder {
                 self.connect_timeout,
                 self.timeout,
                 self.retry,
+                self.max_response_size,
             ),
         };
         WebIdentityProvider {
-            cache: CachedProvider::new(fetcher).with_refresh_margin(self.refresh_margin),
+            cache: CachedProvider::new(fetcher)
+                .named(WEB_IDENTITY)
+                .with_refresh_margin(self.refresh_margin),
         }
     }
 }
@@ -698,14 +737,25 @@ impl WebIdentityFetcher {
             .token_file
             .clone()
             .unwrap_or_else(|| PathBuf::from(&token_file));
-        let token =
-            std::fs::read_to_string(&token_path).map_err(|e| CredentialsError::Invalid {
+        // TKE mounts the token readable by the pod (0644 is the projected volume's default), so
+        // unlike the profile file its mode is not worth a warning.
+        let (token, _mode) = read_small_file(
+            WEB_IDENTITY,
+            "web identity token file ",
+            &token_path,
+            MAX_FILE_SIZE,
+        )
+        .await
+        .map_err(|e| match e {
+            FileError::NotFound => CredentialsError::Invalid {
                 source_name: WEB_IDENTITY,
                 reason: format!(
-                    "web identity token file {}: cannot be read: {e}",
+                    "web identity token file {}: cannot be read: it does not exist",
                     token_path.display()
                 ),
-            })?;
+            },
+            FileError::Other(e) => e,
+        })?;
         let token = token.trim();
         if token.is_empty() {
             return Err(CredentialsError::Invalid {
@@ -753,10 +803,11 @@ mod tests {
 
     fn sts() -> Sts {
         Sts::new(
-            DEFAULT_STS_ENDPOINT.into(),
+            Shown(DEFAULT_STS_ENDPOINT.into()),
             Duration::from_secs(1),
             Duration::from_secs(1),
             RetryPolicy::default(),
+            DEFAULT_STS_MAX_RESPONSE_SIZE,
         )
     }
 

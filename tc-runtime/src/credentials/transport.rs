@@ -74,35 +74,33 @@ pub(crate) fn fetch_error(
     }
 }
 
-/// Parses an endpoint URL: http or https, a host, no user info (which is never echoed).
+/// Parses an endpoint URL: http or https, a host, no user info. Errors show the endpoint only
+/// as [`crate::redact::endpoint`] does: never its user info (`user:password@`) nor its query.
 pub(crate) fn parse_endpoint(
     source_name: &'static str,
     endpoint: &str,
 ) -> Result<Url, CredentialsError> {
-    let invalid = |reason: String| CredentialsError::Invalid {
+    check_endpoint(endpoint).map_err(|reason| CredentialsError::Invalid {
         source_name,
         reason,
-    };
-    let url = Url::parse(endpoint).map_err(|e| {
-        if endpoint.contains('@') {
-            // Possibly user:password@: not echoed.
-            invalid(format!("the endpoint is not a URL: {e}"))
-        } else {
-            invalid(format!("endpoint {endpoint:?} is not a URL: {e}"))
-        }
-    })?;
+    })
+}
+
+/// [`parse_endpoint`] for any caller: the reason it is unusable, safe to show.
+pub(crate) fn check_endpoint(endpoint: &str) -> Result<Url, String> {
+    let shown = crate::redact::endpoint(endpoint);
+    // url's parse errors name the kind of problem ("invalid port number"), never the text.
+    let url = Url::parse(endpoint).map_err(|e| format!("endpoint {shown:?} is not a URL: {e}"))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid(
-            "the endpoint must not contain user info (user:password@)".into(),
+        return Err(format!(
+            "endpoint {shown:?} must not contain user info (user:password@)"
         ));
     }
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(format!(
-            "endpoint {endpoint:?} must use http or https"
-        )));
+        return Err(format!("endpoint {shown:?} must use http or https"));
     }
     if url.host_str().is_none() {
-        return Err(invalid(format!("endpoint {endpoint:?} has no host")));
+        return Err(format!("endpoint {shown:?} has no host"));
     }
     Ok(url)
 }
@@ -197,6 +195,96 @@ impl Fields<'_> {
     }
 }
 
+/// The largest credentials file (profile file, web identity token) read: 64 KiB. A profile
+/// file holds a few hundred bytes per profile; a TKE token is about 1 KiB.
+pub(crate) const MAX_FILE_SIZE: u64 = 64 << 10;
+
+/// Reads a small text file holding secrets, off the async runtime's threads (`tokio::fs` runs
+/// the blocking calls on its blocking pool) and bounded: a file that is not a regular file (a
+/// FIFO would block the read forever, `/dev/zero` never ends) or is longer than `limit` is an
+/// error naming the path, and at most `limit + 1` bytes are read even if the file grows
+/// meanwhile. `io::Error` texts never contain file content, so they are quoted.
+///
+/// `what` prefixes the path in messages (`"web identity token file "`, or `""`). Returns the
+/// text and, on Unix, the file's permission bits.
+pub(crate) async fn read_small_file(
+    source_name: &'static str,
+    what: &str,
+    path: &std::path::Path,
+    limit: u64,
+) -> Result<(String, Option<u32>), FileError> {
+    use tokio::io::AsyncReadExt;
+
+    let cannot = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            FileError::NotFound
+        } else {
+            FileError::Other(CredentialsError::Invalid {
+                source_name,
+                reason: format!("{what}{}: cannot be read: {e}", path.display()),
+            })
+        }
+    };
+    // Opening a FIFO blocks until a writer appears: look before opening.
+    let metadata = tokio::fs::metadata(path).await.map_err(cannot)?;
+    if !metadata.is_file() {
+        return Err(FileError::Other(CredentialsError::Invalid {
+            source_name,
+            reason: format!("{what}{}: not a regular file", path.display()),
+        }));
+    }
+    let too_large = || {
+        FileError::Other(CredentialsError::TooLarge {
+            source_name,
+            what: format!("{what}{}", path.display()),
+            limit,
+        })
+    };
+    if metadata.len() > limit {
+        return Err(too_large());
+    }
+    let file = tokio::fs::File::open(path).await.map_err(cannot)?;
+    let mode = file_mode(&file.metadata().await.map_err(cannot)?);
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        FileError::Other(CredentialsError::Invalid {
+            source_name,
+            // The position only: the bytes around it could be part of a key.
+            reason: format!(
+                "{what}{}: not UTF-8 (at byte {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ),
+        })
+    })?;
+    Ok((text, mode))
+}
+
+/// Why [`read_small_file`] failed: the file does not exist (the caller decides whether that
+/// means "no credentials here" or a configuration error), or anything else.
+pub(crate) enum FileError {
+    NotFound,
+    Other(CredentialsError),
+}
+
+#[cfg(unix)]
+fn file_mode(metadata: &std::fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(metadata.permissions().mode())
+}
+
+#[cfg(not(unix))]
+fn file_mode(_: &std::fs::Metadata) -> Option<u32> {
+    None
+}
+
 /// Parses a body as JSON without echoing it (it may hold secrets).
 pub(crate) fn parse_json(
     source_name: &'static str,
@@ -271,8 +359,16 @@ mod tests {
         assert_eq!(host_header(&url), "127.0.0.1:8080");
         let url = parse_endpoint("t", "https://sts.tencentcloudapi.com").unwrap();
         assert_eq!(host_header(&url), "sts.tencentcloudapi.com");
-        let err = parse_endpoint("t", "https://user:secret@example.com").unwrap_err();
-        assert!(!err.to_string().contains("secret"));
+        for endpoint in [
+            "https://user:secret@example.com",
+            "https://user:secret@example.com:notaport",
+            "user:secret@example.com",
+            "https://example.com:bad/?token=secret",
+        ] {
+            let err = parse_endpoint("t", endpoint).unwrap_err().to_string();
+            assert!(!err.contains("secret"), "{err}");
+            assert!(err.contains("example.com"), "{err}");
+        }
         assert!(parse_endpoint("t", "ftp://example.com").is_err());
     }
 }
