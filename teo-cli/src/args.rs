@@ -587,6 +587,7 @@ mod tests {
             boxed: false,
             deprecated: false,
             sensitive: false,
+            url: false,
             doc: Vec::new(),
         }
     }

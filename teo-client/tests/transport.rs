@@ -627,11 +627,7 @@ async fn response_bodies_with_secrets_are_not_quoted_in_errors() {
         assert!(texts[0].contains("content not shown"), "{}", texts[0]);
         if texts[0].contains("TotalCount") {
             // The member is named; its value is not.
-            assert!(
-                texts[0].contains("invalid type: string \"…\""),
-                "{}",
-                texts[0]
-            );
+            assert!(texts[0].contains("string \"…\""), "{}", texts[0]);
         }
     }
 }
