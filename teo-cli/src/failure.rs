@@ -66,9 +66,9 @@ pub(crate) fn client_failure(error: Error) -> Failure {
     match error.kind() {
         ErrorKind::Api => Failure::failed(format!(
             "[TencentCloudSDKException] code:{} message:{} requestId:{}",
-            error.code().unwrap_or_default(),
-            error.message().unwrap_or_default(),
-            error.request_id().unwrap_or_default()
+            printable(error.code().unwrap_or_default()),
+            printable(error.message().unwrap_or_default()),
+            printable(error.request_id().unwrap_or_default())
         )),
         ErrorKind::InvalidRequest => Failure::usage(format!("[InvalidRequest] {error}")),
         ErrorKind::UnknownAction => Failure::usage(format!("[UnknownAction] {error}")),
@@ -87,8 +87,13 @@ pub(crate) fn client_failure(error: Error) -> Failure {
     }
 }
 
-/// The error's message followed by those of its causes that it does not already contain.
+/// The error's message followed by those of its causes that it does not already contain, made
+/// [`printable`] (errors quote what servers sent: messages, packet names).
 pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+    printable(&joined_causes(error))
+}
+
+fn joined_causes(error: &dyn std::error::Error) -> String {
     let mut message = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -100,4 +105,63 @@ pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+/// `text` safe to print on a terminal: control characters (ESC sequences that move the cursor or
+/// recolour, `\r` that overwrites a line, `\n` that fakes one) and the invisible format
+/// characters that reorder text (bidi overrides, zero-width) are shown escaped (`\x1b`,
+/// `\u{202e}`), so a hostile server cannot rewrite what the user sees.
+pub(crate) fn printable(text: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let invisible = matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}');
+        if c.is_control() || invisible {
+            let _ = match u32::from(c) {
+                code @ 0..=0x7f => write!(out, "\\x{code:02x}"),
+                code => write!(out, "\\u{{{code:x}}}"),
+            };
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_text_cannot_drive_the_terminal() {
+        assert_eq!(
+            printable("plain text, ünïcode 区域"),
+            "plain text, ünïcode 区域"
+        );
+        assert_eq!(
+            printable("bad\x1b[2J\x1b]0;title\x07\rfake\nline\u{202e}txt.exe\u{200b}\u{9b}"),
+            "bad\\x1b[2J\\x1b]0;title\\x07\\x0dfake\\x0aline\\u{202e}txt.exe\\u{200b}\\u{9b}"
+        );
+    }
+
+    #[test]
+    fn api_errors_are_printed_without_control_characters() {
+        let error = Error::api(
+            "DescribeZones",
+            "InvalidParameter\x1b[31m",
+            "line one\nline two\x1b[2K",
+            "req\r-1",
+        );
+        let failure = client_failure(error);
+        assert!(
+            !failure.message.chars().any(char::is_control),
+            "{}",
+            failure.message
+        );
+        assert!(
+            failure.message.contains("line one\\x0aline two\\x1b[2K"),
+            "{}",
+            failure.message
+        );
+    }
 }

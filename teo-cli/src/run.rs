@@ -43,7 +43,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             }
         }
         Err(failure) => {
-            eprintln!("{}", failure.message);
+            eprintln!("{}", crate::failure::printable(&failure.message));
             ExitCode::from(failure.code)
         }
     }
