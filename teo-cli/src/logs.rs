@@ -149,7 +149,11 @@ pub fn run(args: &[OsString]) -> ExitCode {
     match self::download(download) {
         Ok(code) => code,
         Err(failure) => {
-            let _ = writeln!(io::stderr(), "{}", crate::failure::printable(&failure.message));
+            let _ = writeln!(
+                io::stderr(),
+                "{}",
+                crate::failure::printable(&failure.message)
+            );
             ExitCode::from(failure.code)
         }
     }
