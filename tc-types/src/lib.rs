@@ -474,6 +474,45 @@ pub fn read_optional_strict<'de, A: MapAccess<'de>, T: Strict>(
     Ok(())
 }
 
+/// Starts writing a generated struct: a JSON object of its members in spec order.
+#[doc(hidden)]
+pub fn write_members<S: Serializer>(serializer: S) -> Result<Members<S::SerializeMap>, S::Error> {
+    serializer.serialize_map(None).map(Members)
+}
+
+/// The members of a generated struct being written (see [`write_members`]).
+#[doc(hidden)]
+pub struct Members<M>(M);
+
+impl<M: serde::ser::SerializeMap> Members<M> {
+    /// A member that is always written.
+    #[inline]
+    pub fn member<T: Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), M::Error> {
+        self.0.serialize_entry(name, value)
+    }
+
+    /// An optional member: omitted when unset, never written as `null`.
+    #[inline]
+    pub fn optional<T: Serialize>(
+        &mut self,
+        name: &'static str,
+        value: &Option<T>,
+    ) -> Result<(), M::Error> {
+        match value {
+            Some(value) => self.0.serialize_entry(name, value),
+            None => Ok(()),
+        }
+    }
+
+    pub fn end(self) -> Result<M::Ok, M::Error> {
+        self.0.end()
+    }
+}
+
 /// Printed in place of a secret in `Debug` output.
 pub struct Redacted;
 

@@ -35,13 +35,6 @@ impl Std {
     fn some(self) -> TokenStream {
         self.pick(quote!(Some), quote!(::core::option::Option::Some))
     }
-    fn is_none(self) -> &'static str {
-        if self.qualified {
-            "::core::option::Option::is_none"
-        } else {
-            "Option::is_none"
-        }
-    }
     fn vec(self) -> TokenStream {
         self.pick(quote!(Vec), quote!(::std::vec::Vec))
     }
@@ -177,12 +170,13 @@ fn object_tokens(object: &Object, std: Std) -> TokenStream {
     }
     let fields = object.fields.iter().map(|f| field_tokens(f, std));
     let reader = reader(object, std);
+    let writer = writer(object);
     let debug = redacts.then(|| redacted_debug(object));
     let constructor = constructor(object, std);
     let setters = object.fields.iter().map(|f| setter(f, std));
     quote! {
         #doc
-        #[derive(#(#derives,)* ::serde::Serialize)]
+        #[derive(#(#derives,)*)]
         #[non_exhaustive]
         pub struct #name { #( #fields )* }
 
@@ -191,25 +185,50 @@ fn object_tokens(object: &Object, std: Std) -> TokenStream {
             #( #setters )*
         }
         #reader
+        #writer
         #debug
+    }
+}
+
+/// `Serialize` through `::tc_types::write_members` instead of `#[derive(Serialize)]`: one call
+/// per member (unset optional members are skipped by `optional`), where the derive spends two
+/// branches per optional member and a field count; it halves the models crate's serde share of
+/// type- and borrow-checking.
+fn writer(object: &Object) -> TokenStream {
+    let name = format_ident!("{}", object.name);
+    let members = object.fields.iter().map(|f| {
+        let wire = &f.wire_name;
+        let ident = ident(&f.ident);
+        if f.always_present {
+            quote!(out.member(#wire, &self.#ident)?;)
+        } else {
+            quote!(out.optional(#wire, &self.#ident)?;)
+        }
+    });
+    let out = if object.fields.is_empty() {
+        quote!(let out = ::tc_types::write_members(serializer)?;)
+    } else {
+        quote!(let mut out = ::tc_types::write_members(serializer)?;)
+    };
+    quote! {
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                #out
+                #( #members )*
+                out.end()
+            }
+        }
     }
 }
 
 fn field_tokens(field: &Field, std: Std) -> TokenStream {
     let doc = doc_attrs(&field.doc);
     let ident = ident(&field.ident);
-    let wire = &field.wire_name;
     let ty = rust_type(field, std);
-    let serde = if field.always_present {
-        quote!(#[serde(rename = #wire)])
-    } else {
-        let is_none = std.is_none();
-        quote!(#[serde(rename = #wire, skip_serializing_if = #is_none)])
-    };
     let deprecated = field
         .deprecated
         .then(|| quote!(#[deprecated(note = "disabled in the API spec")]));
-    quote! { #doc #serde #deprecated pub #ident: #ty, }
+    quote! { #doc #deprecated pub #ident: #ty, }
 }
 
 /// `Deserialize` through the hand-written `::tc_types::ReadMembers` reader instead of
