@@ -6,6 +6,8 @@
 //! `AuthFailure.SignatureFailure` when it does not match. `AssumeRoleWithWebIdentity` must come
 //! with `Authorization: SKIP`.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
@@ -1516,7 +1518,7 @@ async fn client_signs_with_assumed_role_credentials() {
 /// A server on 127.0.0.1 answering every request with 200 and a JSON body that never ends
 /// (chunked) or, with `announce`, a `Content-Length` of that many bytes; counts connections.
 async fn start_endless_server(announce: Option<u64>) -> (String, Arc<AtomicUsize>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let connections = Arc::new(AtomicUsize::new(0));
@@ -1525,29 +1527,8 @@ async fn start_endless_server(announce: Option<u64>) -> (String, Arc<AtomicUsize
         while let Ok((mut socket, _)) = listener.accept().await {
             counter.fetch_add(1, Ordering::SeqCst);
             tokio::spawn(async move {
-                let mut request = Vec::new();
-                let mut buf = [0u8; 4096];
-                let head_end = loop {
-                    let n = socket.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    request.extend_from_slice(&buf[..n]);
-                    if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-                        break at + 4;
-                    }
-                };
-                let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
-                let length: usize = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .map_or(0, |v| v.trim().parse().unwrap());
-                while request.len() < head_end + length {
-                    let n = socket.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    request.extend_from_slice(&buf[..n]);
+                if common::read_request(&mut socket).await.is_none() {
+                    return;
                 }
                 let head = match announce {
                     Some(n) => format!(

@@ -6,6 +6,8 @@
 //! `{"Response": …}` envelope when it does not match. Only a correctly signed request reaches
 //! the test's handler.
 
+mod common;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -1204,7 +1206,7 @@ struct RawServer {
 }
 
 async fn start_raw_server(body: Endless) -> RawServer {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let connections = Arc::new(AtomicU64::new(0));
@@ -1215,30 +1217,8 @@ async fn start_raw_server(body: Endless) -> RawServer {
             c.fetch_add(1, Ordering::SeqCst);
             let written = w.clone();
             tokio::spawn(async move {
-                // The request: head, then as many body bytes as it announces.
-                let mut request = Vec::new();
-                let mut buf = [0u8; 4096];
-                let head_end = loop {
-                    let n = socket.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    request.extend_from_slice(&buf[..n]);
-                    if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-                        break at + 4;
-                    }
-                };
-                let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
-                let length: usize = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .map_or(0, |v| v.trim().parse().unwrap());
-                while request.len() < head_end + length {
-                    let n = socket.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    request.extend_from_slice(&buf[..n]);
+                if common::read_request(&mut socket).await.is_none() {
+                    return;
                 }
                 let head = match body {
                     Endless::Announced(n) => format!(

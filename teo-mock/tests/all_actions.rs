@@ -73,9 +73,8 @@ fn sample(spec: &Spec, value: &ValueType) -> Value {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_action_succeeds_through_the_client() {
-    let spec = Spec::embedded().expect("embedded spec");
+/// A mock with its default credentials, and a client signing with them.
+async fn mock_and_client() -> (MockServer, Client) {
     let mock = MockServer::start(MockConfig::default())
         .await
         .expect("mock starts");
@@ -86,6 +85,13 @@ async fn every_action_succeeds_through_the_client() {
     .endpoint(mock.url())
     .build()
     .expect("client");
+    (mock, client)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_action_succeeds_through_the_client() {
+    let spec = Spec::embedded().expect("embedded spec");
+    let (mock, client) = mock_and_client().await;
 
     let examples = example_requests();
     let mut called = 0;
@@ -130,16 +136,7 @@ async fn every_action_succeeds_through_the_client() {
 /// An action only the mainland spec describes, through its typed method.
 #[tokio::test]
 async fn a_mainland_only_action_is_called_through_its_typed_method() {
-    let mock = MockServer::start(MockConfig::default())
-        .await
-        .expect("mock starts");
-    let client = Client::builder(Credentials::new(
-        teo_mock::server::DEFAULT_SECRET_ID,
-        teo_mock::server::DEFAULT_SECRET_KEY,
-    ))
-    .endpoint(mock.url())
-    .build()
-    .expect("client");
+    let (mock, client) = mock_and_client().await;
     let response = client
         .describe_inference_domains(teo_client::models::DescribeInferenceDomainsRequest::new(
             "zone-demo",
