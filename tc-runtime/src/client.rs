@@ -1,10 +1,11 @@
 //! The client: configuration, and the one generic `send` every generated method goes through.
 
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, DATE, HOST};
 use reqwest::Url;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,7 @@ use tracing::Instrument;
 
 use crate::body::ReadError;
 use crate::credentials::ProvideCredentials;
-use crate::error::{BodySummary, Repr};
+use crate::error::{codes, BodySummary, Repr};
 use crate::hooks::{Attempt, Hook, Hooks};
 use crate::rate_limit::RateLimiter;
 use crate::redact::{self, Shown};
@@ -25,6 +26,11 @@ use crate::types::ActionInfo;
 use crate::Error;
 
 const CONTENT_TYPE_JSON: &str = "application/json";
+/// Clock differences the signature tolerates anyway (the API allows five minutes) are not
+/// corrected: seconds.
+const CLOCK_TOLERANCE: u64 = 30;
+/// The largest clock correction taken from a server's `Date`: seconds.
+const MAX_CLOCK_CORRECTION: u64 = 24 * 3600;
 const RUNTIME_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Language of error messages and some response text (`X-TC-Language`).
@@ -303,6 +309,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                 request_client,
                 rate_limiter: settings.rate_limit.map(RateLimiter::new),
                 signing_keys: SigningKeyCache::new(),
+                clock_offset: AtomicI64::new(0),
             }),
             options: CallOptions {
                 timeout: settings.timeout,
@@ -345,6 +352,10 @@ struct Inner {
     rate_limiter: Option<RateLimiter>,
     /// Derived signing keys, reused for the rest of the UTC day.
     signing_keys: SigningKeyCache,
+    /// Seconds to add to this machine's clock when signing, learnt from the server's `Date`
+    /// on `AuthFailure.SignatureExpire` (a machine whose clock is off by more than the five
+    /// minutes the API allows could otherwise sign nothing).
+    clock_offset: AtomicI64,
 }
 
 /// Settings that may differ from call to call.
@@ -506,16 +517,49 @@ impl Client {
         .await
     }
 
-    /// Signs (afresh, with a new timestamp) and posts one attempt; returns the JSON inside
-    /// `Response` and the request id when it is not an error.
+    /// One attempt; on `AuthFailure.SignatureExpire` with a server `Date` that shows this
+    /// machine's clock off, the clock offset is corrected and the request signed and sent once
+    /// more (later calls sign with the corrected time from the start).
     async fn attempt(&self, action: &str, body: &[u8]) -> Result<(Box<RawValue>, String), Error> {
+        let mut server_time = None;
+        match self.attempt_once(action, body, &mut server_time).await {
+            Err(error) if error.code() == Some(codes::AUTH_FAILURE_SIGNATURE_EXPIRE) => {
+                let Some(server) = server_time else {
+                    return Err(error);
+                };
+                let offset = server.saturating_sub(unix_now());
+                // A `Date` a day or more away is not a clock to trust.
+                if offset.unsigned_abs() > MAX_CLOCK_CORRECTION {
+                    return Err(error);
+                }
+                let previous = self.inner.clock_offset.swap(offset, Ordering::Relaxed);
+                if offset.abs_diff(previous) <= CLOCK_TOLERANCE {
+                    return Err(error);
+                }
+                tracing::warn!(
+                    offset_seconds = offset,
+                    "the server's clock differs from this machine's; signing with the server's time"
+                );
+                self.attempt_once(action, body, &mut None).await
+            }
+            result => result,
+        }
+    }
+
+    /// Signs (afresh, with a new timestamp) and posts one attempt; returns the JSON inside
+    /// `Response` and the request id when it is not an error. Sets `server_time` from the
+    /// response's `Date` header.
+    async fn attempt_once(
+        &self,
+        action: &str,
+        body: &[u8],
+        server_time: &mut Option<i64>,
+    ) -> Result<(Box<RawValue>, String), Error> {
         let inner = &self.inner;
         if let Some(limiter) = &inner.rate_limiter {
             limiter.acquire(action).await;
         }
-        let timestamp = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
+        let timestamp = unix_now().saturating_add(inner.clock_offset.load(Ordering::Relaxed));
         let mut headers = if inner.unsigned {
             // Actions that authenticate by their body (STS AssumeRoleWithWebIdentity) are sent
             // with `Authorization: SKIP` and no signature, as the API documents.
@@ -590,6 +634,11 @@ impl Client {
             .await
             .map_err(transport)?;
         let status = response.status();
+        *server_time = response
+            .headers()
+            .get(DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(http_date);
         let content_type = response
             .headers()
             .get(CONTENT_TYPE)
@@ -751,4 +800,45 @@ fn decode<O: DeserializeOwned>(action: &str, response: &RawValue) -> Result<O, E
             body: BodySummary::new(response.get().as_bytes(), None),
         })
     })
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Unix seconds of an HTTP `Date` (`Mon, 30 Nov 2026 10:00:00 GMT`, RFC 9110's IMF-fixdate).
+fn http_date(text: &str) -> Option<i64> {
+    const IMF_FIXDATE: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::PrimitiveDateTime::parse(text.trim(), IMF_FIXDATE)
+        .ok()
+        .map(|t| t.assume_utc().unix_timestamp())
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::http_date;
+
+    #[test]
+    fn http_dates_are_read() {
+        assert_eq!(
+            http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(
+            http_date("Mon, 30 Nov 2026 10:00:00 GMT"),
+            Some(1_796_032_800)
+        );
+        for bad in [
+            "",
+            "yesterday",
+            "Sun, 06 Nov 1994 08:49:37 +0800",
+            "Sun, 06 Nov 99999 08:49:37 GMT",
+        ] {
+            assert_eq!(http_date(bad), None, "{bad}");
+        }
+    }
 }

@@ -1365,3 +1365,84 @@ async fn response_of_exactly_the_limit_is_read() {
         "{error}"
     );
 }
+
+/// A server whose clock runs `ahead` seconds of this machine's: it refuses timestamps more than
+/// five minutes from its own time with `AuthFailure.SignatureExpire`, and sends its time in
+/// `Date` (unless `date` is false, or `date_ahead` overrides what `Date` says).
+async fn skewed_server(ahead: i64, date: bool, date_ahead: Option<i64>) -> Server {
+    start_server(move |request| {
+        let server_now = OffsetDateTime::now_utc().unix_timestamp() + ahead;
+        let sent: i64 = request
+            .header("X-TC-Timestamp")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_default();
+        if sent.abs_diff(server_now) <= 300 {
+            return Reply::json(
+                json!({"Response": {"TotalCount": 0, "Data": [], "RequestId": request.request_id}}),
+            );
+        }
+        let reply = Reply::api_error(
+            "AuthFailure.SignatureExpire",
+            "The signature expired.",
+            &request.request_id,
+        );
+        if !date {
+            return reply;
+        }
+        let shown =
+            OffsetDateTime::now_utc() + time::Duration::seconds(date_ahead.unwrap_or(ahead));
+        let format = time::macros::format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        );
+        reply.with_header("Date", shown.format(format).expect("an HTTP date"))
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_skewed_clock_is_corrected_from_the_servers_date_and_remembered() {
+    let two_hours = 7200;
+    let server = skewed_server(two_hours, true, None).await;
+    let client = client(&server, good_credentials()).with_retry(RetryPolicy::disabled());
+    client
+        .download_l4_logs(l4_request())
+        .await
+        .expect("signed again with the server's time");
+    assert_eq!(server.received().len(), 2, "one refused, one corrected");
+    client
+        .download_l4_logs(l4_request())
+        .await
+        .expect("later calls sign with the corrected time at once");
+    let received = server.received();
+    assert_eq!(received.len(), 3);
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    for request in &received[1..] {
+        let sent: i64 = request.header("X-TC-Timestamp").unwrap().parse().unwrap();
+        assert!(sent.abs_diff(now + two_hours) <= 60, "{sent} vs {now}");
+    }
+}
+
+#[tokio::test]
+async fn signature_expiry_without_a_usable_date_is_reported_not_retried() {
+    for (server, case) in [
+        (skewed_server(7200, false, None).await, "no Date"),
+        // The server's Date agrees with this machine: nothing to correct.
+        (
+            skewed_server(7200, true, Some(0)).await,
+            "Date within tolerance",
+        ),
+        // Three days away: not a clock to trust.
+        (
+            skewed_server(7200, true, Some(3 * 86_400)).await,
+            "Date three days away",
+        ),
+    ] {
+        let error = client(&server, good_credentials())
+            .with_retry(RetryPolicy::disabled())
+            .download_l4_logs(l4_request())
+            .await
+            .expect_err(case);
+        assert_eq!(error.code(), Some("AuthFailure.SignatureExpire"), "{case}");
+        assert_eq!(server.received().len(), 1, "{case}");
+    }
+}
