@@ -63,6 +63,8 @@
 //! Packet URLs carry a signature in their query string; it is never shown in `Debug`, errors or
 //! logs.
 
+pub mod records;
+
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
