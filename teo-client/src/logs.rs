@@ -706,6 +706,7 @@ impl Downloader {
             config: self.clone(),
             http,
             downloads: Semaphore::new(self.concurrency),
+            finishing: Arc::default(),
         });
         run.tracker.report(&Event::Listed, |_| {});
 
@@ -725,6 +726,10 @@ impl Downloader {
                     summary.bytes_written = summary.bytes_written.saturating_add(written);
                 }
                 Err(DownloadError::Io { path, what, source }) if is_fatal_io(&source) => {
+                    drop(results);
+                    // The dropped downloads' blocking work ends by removing its temporary
+                    // files: returned only then, the run leaves nothing partial behind.
+                    run.finishing.settled(Duration::from_secs(60)).await;
                     return Err(DownloadError::Io { path, what, source });
                 }
                 Err(error) => {
@@ -829,6 +834,49 @@ struct Run {
     /// One permit per download in flight ([`Downloader::concurrency`]); held from the request
     /// until the bytes are written, not while they are synced to disk.
     downloads: Semaphore,
+    /// Checks, syncs and renames running on blocking threads. They go on when their download
+    /// is dropped (a thread cannot be stopped) and end by renaming or removing their temporary
+    /// file; a run that stops early waits for them, so it never returns with one still there.
+    finishing: Arc<Finishing>,
+}
+
+/// Counts blocking packet work in flight; see [`Run::finishing`].
+#[derive(Default)]
+struct Finishing {
+    count: AtomicU64,
+    idle: tokio::sync::Notify,
+}
+
+/// Held by one piece of blocking work; counts it out when dropped.
+struct FinishingGuard(Arc<Finishing>);
+
+impl Finishing {
+    fn start(self: &Arc<Self>) -> FinishingGuard {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        FinishingGuard(Arc::clone(self))
+    }
+
+    /// Waits until no blocking work is in flight, for at most `limit`.
+    async fn settled(&self, limit: Duration) {
+        let wait = async {
+            loop {
+                let idle = self.idle.notified();
+                if self.count.load(Ordering::SeqCst) == 0 {
+                    return;
+                }
+                idle.await;
+            }
+        };
+        let _ = tokio::time::timeout(limit, wait).await;
+    }
+}
+
+impl Drop for FinishingGuard {
+    fn drop(&mut self) {
+        if self.0.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
 }
 
 impl Run {
@@ -1031,7 +1079,9 @@ impl Run {
         let decode_limit = config.decompressed_limit(received);
         let target = target.to_owned();
         // Checking, decoding and syncing block; they run off the async threads.
+        let finishing = self.finishing.start();
         let part = blocking(move || {
+            let _finishing = finishing;
             let mut part = part;
             if let Some(expected) = expected {
                 if !matches_size(&part.path, received, expected, decode_limit) {
