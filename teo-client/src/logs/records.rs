@@ -309,20 +309,11 @@ impl<T: LogRecord> Records<T> {
     /// Reads a packet file: gzip (by its magic bytes, whatever its name) or plain JSON Lines.
     pub fn open(path: impl AsRef<Path>) -> Result<Records<T>, RecordError> {
         let path = path.as_ref();
-        let io_error = |source| RecordError::Io {
+        let file = File::open(path).map_err(|source| RecordError::Io {
             file: Some(path.to_owned()),
             source,
-        };
-        let mut file = BufReader::new(File::open(path).map_err(io_error)?);
-        let gzip = file
-            .fill_buf()
-            .map_err(io_error)?
-            .starts_with(&[0x1f, 0x8b]);
-        let mut records = if gzip {
-            Records::new(BufReader::new(MultiGzDecoder::new(file)))
-        } else {
-            Records::new(file)
-        };
+        })?;
+        let mut records = from_reader(file);
         records.file = Some(path.to_owned());
         Ok(records)
     }
@@ -470,10 +461,8 @@ fn trim_line(line: &[u8]) -> &[u8] {
 /// bytes (an HTTP body, a file already open, bytes in memory).
 pub fn from_reader<T: LogRecord>(input: impl Read + Send + 'static) -> Records<T> {
     let mut input = BufReader::new(input);
-    let gzip = input
-        .fill_buf()
-        .map(|b| b.starts_with(&[0x1f, 0x8b]))
-        .unwrap_or(false);
+    // A read error here shows again, with its file, on the first line read.
+    let gzip = input.fill_buf().is_ok_and(|b| b.starts_with(&[0x1f, 0x8b]));
     if gzip {
         Records::new(BufReader::new(MultiGzDecoder::new(input)))
     } else {
