@@ -1,0 +1,91 @@
+//! EdgeOne's offline logs as data. Log packets (gzip'd JSON lines, read as typed records by
+//! [`teo_client::logs::records`]) become datasets that engines read: Hive-partitioned Parquet,
+//! NDJSON or CSV ([`Dataset`]).
+//!
+//! ```no_run
+//! # fn run() -> Result<(), teo_logs::ConvertError> {
+//! use teo_logs::{Dataset, Format};
+//!
+//! let dataset = Dataset::local("dataset/", Format::Parquet)?;
+//! let report = dataset.convert_file("logs/20240501-10-example.com_mainland.log.gz", None, Some("zone-2o3h21ed8bpu"))?;
+//! println!("{} records, {} bad lines", report.records, report.bad_lines);
+//! # Ok(()) }
+//! ```
+//!
+//! The Parquet schema is [`encode::schema`]; `README.md` lists it.
+
+pub mod columns;
+pub mod dataset;
+pub mod encode;
+
+use std::fmt;
+use std::str::FromStr;
+
+pub use columns::{Column, ColumnType, Table};
+pub use dataset::{ConvertError, ConvertReport, Dataset};
+
+/// A dataset's file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Apache Parquet: typed columns, zstd, row groups for engines.
+    Parquet,
+    /// JSON lines with the wire names; absent members left out.
+    Ndjson,
+    /// CSV with a header row of the wire names.
+    Csv,
+}
+
+impl Format {
+    /// The files' extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Ndjson => "ndjson",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.extension())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "parquet" => Ok(Format::Parquet),
+            "ndjson" | "jsonl" => Ok(Format::Ndjson),
+            "csv" => Ok(Format::Csv),
+            _ => Err(format!("unknown format {s:?} (parquet, ndjson or csv)")),
+        }
+    }
+}
+
+/// Which records a packet holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// L4 proxy connection intervals (DownloadL4Logs).
+    L4,
+    /// L7 requests (DownloadL7Logs).
+    L7,
+}
+
+impl Kind {
+    /// `l4` or `l7`, as in the `kind=` partition.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::L4 => "l4",
+            Kind::L7 => "l7",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

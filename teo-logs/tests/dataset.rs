@@ -1,0 +1,403 @@
+//! Packets into datasets: partitions, the Parquet schema and encodings, NDJSON and CSV, reruns,
+//! bad lines, unknown members, and planted links.
+
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use arrow_array::{Array, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray};
+use arrow_schema::{DataType, TimeUnit};
+use flate2::write::GzEncoder;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, Encoding};
+use serde_json::{json, Value};
+use teo_logs::{ConvertError, Dataset, Format, Kind};
+use teo_mock::logs::{LogKind, LogStore};
+
+const BASE: &str = "http://127.0.0.1:1";
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "teo-logs-{name}-{}-{:x}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes the mock's packets of one hour (two domains) into `dir`, as downloaded.
+fn mock_packets(kind: LogKind, dir: &Path) -> Vec<PathBuf> {
+    let store = LogStore::new();
+    let request = json!({
+        "StartTime": "2024-05-01T10:00:00Z",
+        "EndTime": "2024-05-01T12:00:00Z",
+        "ZoneIds": ["zone-2o3h21ed8bpu"],
+        "Domains": ["www.example.com", "img.example.com"],
+        "ProxyIds": ["sid-2m5b0s3ch7zq"],
+    });
+    let listing = store.list(kind, &request, BASE).unwrap();
+    let mut paths = Vec::new();
+    fs::create_dir_all(dir).unwrap();
+    for entry in listing["Data"].as_array().unwrap() {
+        let url = entry["Url"].as_str().unwrap();
+        let file = url.rsplit('/').next().unwrap();
+        let path = dir.join(format!(
+            "{}_{}.log.gz",
+            entry["LogPacketName"].as_str().unwrap(),
+            entry["Area"].as_str().unwrap()
+        ));
+        fs::write(&path, store.packet(file).unwrap()).unwrap();
+        paths.push(path);
+    }
+    paths.sort();
+    paths
+}
+
+fn gzip_lines(path: &Path, lines: &[String]) {
+    let mut gz = GzEncoder::new(File::create(path).unwrap(), flate2::Compression::fast());
+    for line in lines {
+        writeln!(gz, "{line}").unwrap();
+    }
+    gz.finish().unwrap();
+}
+
+fn lines_of(path: &Path) -> Vec<Value> {
+    let reader: Box<dyn std::io::Read> = Box::new(File::open(path).unwrap());
+    let reader: Box<dyn std::io::Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(reader))
+    } else {
+        reader
+    };
+    BufReader::new(reader)
+        .lines()
+        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+        .collect()
+}
+
+fn read_parquet(path: &Path) -> Vec<RecordBatch> {
+    ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap())
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn l7_packets_become_hive_partitioned_parquet_with_the_documented_schema() {
+    let dir = temp_dir("l7-parquet");
+    let packets = mock_packets(LogKind::L7, &dir.join("in"));
+    assert!(packets.len() >= 4, "{packets:?}");
+    let dataset = Dataset::local(dir.join("out"), Format::Parquet).unwrap();
+    let mut total = 0;
+    for packet in &packets {
+        let report = dataset
+            .convert_file(packet, None, Some("zone-2o3h21ed8bpu"))
+            .unwrap();
+        let source = lines_of(packet);
+        assert_eq!(report.records, source.len() as u64, "{packet:?}");
+        assert_eq!(report.bad_lines, 0);
+        assert_eq!(report.files.len(), 1, "{:?}", report.files);
+        total += report.records;
+
+        let file = &report.files[0];
+        let text = file.to_string_lossy();
+        assert!(
+            text.starts_with("kind=l7/zone=zone-2o3h21ed8bpu/date=2024-05-01/hour=1"),
+            "{text}"
+        );
+        let batches = read_parquet(&dir.join("out").join(file));
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        assert_eq!(rows, source.len());
+        let schema = batches[0].schema();
+        assert_eq!(
+            schema.field_with_name("RequestTime").unwrap().data_type(),
+            &DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
+        );
+        for int in [
+            "EdgeResponseStatusCode",
+            "EdgeResponseBytes",
+            "EdgeResponseTime",
+        ] {
+            assert_eq!(
+                schema.field_with_name(int).unwrap().data_type(),
+                &DataType::Int64
+            );
+        }
+        let file_schema = ParquetRecordBatchReaderBuilder::try_new(
+            File::open(dir.join("out").join(file)).unwrap(),
+        )
+        .unwrap()
+        .schema()
+        .clone();
+        assert_eq!(
+            file_schema.metadata().get("teo.kind").map(String::as_str),
+            Some("l7"),
+            "{:?}",
+            file_schema.metadata()
+        );
+
+        // Values as sent: the first row against the first line.
+        let batch = &batches[0];
+        let column = |name: &str| batch.column(schema.index_of(name).unwrap()).clone();
+        let status = column("EdgeResponseStatusCode");
+        let status = status.as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!(
+            Some(status.value(0)),
+            source[0]["EdgeResponseStatusCode"].as_i64()
+        );
+        let host = column("RequestHost");
+        let host = host.as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(Some(host.value(0)), source[0]["RequestHost"].as_str());
+        let time = column("RequestTime");
+        let time = time
+            .as_any()
+            .downcast_ref::<TimestampMillisecondArray>()
+            .unwrap();
+        let sent = time::OffsetDateTime::parse(
+            source[0]["RequestTime"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        assert_eq!(
+            i128::from(time.value(0)),
+            sent.unix_timestamp_nanos() / 1_000_000
+        );
+
+        // zstd everywhere; dictionary pages on low-cardinality text, not on ids.
+        let reader = parquet::file::reader::SerializedFileReader::new(
+            File::open(dir.join("out").join(file)).unwrap(),
+        )
+        .unwrap();
+        use parquet::file::reader::FileReader as _;
+        let meta = reader.metadata();
+        let group = meta.row_group(0);
+        for c in group.columns() {
+            assert!(matches!(c.compression(), Compression::ZSTD(_)), "{c:?}");
+            let name = c.column_path().string();
+            let dictionary = c
+                .encodings()
+                .any(|e| e == Encoding::RLE_DICTIONARY || e == Encoding::PLAIN_DICTIONARY);
+            match name.as_str() {
+                "RequestMethod" | "EdgeCacheStatus" | "RequestHost" | "ClientRegion" => {
+                    assert!(dictionary, "{name} not dictionary-encoded")
+                }
+                "RequestID" | "ClientIP" => assert!(!dictionary, "{name} dictionary-encoded"),
+                _ => {}
+            }
+        }
+    }
+    assert!(total > 100);
+    // Markers say which packets are done; a rerun reads nothing and writes nothing.
+    let before = files_under(&dir.join("out"));
+    assert!(before.iter().any(|p| p.starts_with("_teo_converted")));
+    for packet in &packets {
+        let report = dataset
+            .convert_file(packet, None, Some("zone-2o3h21ed8bpu"))
+            .unwrap();
+        assert!(report.skipped);
+    }
+    assert_eq!(files_under(&dir.join("out")), before);
+    // No temporary file is left.
+    assert!(!before.iter().any(|p| p.to_string_lossy().contains(".part")));
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ndjson_and_csv_keep_wire_names_leave_sentinels_out_and_keep_unknown_members() {
+    let dir = temp_dir("text");
+    let input = dir.join("20240501-10-example.com_overseas.log.gz");
+    let lines = vec![
+        r#"{"RequestID":"a1","RequestTime":"2024-05-01T10:00:01.5Z","RequestHost":"example.com","RemotePort":"51234","EdgeResponseStatusCode":200,"EdgeResponseBytes":"1024","ClientState":"-","EdgeInternalTime":-1,"NewField":{"x":[1,2]}}"#.to_owned(),
+        "not json".to_owned(),
+        r#"{"RequestID":"a2","RequestTime":"2024-05-01T10:59:59Z","RequestHost":"example.com","RemotePort":"-","EdgeResponseStatusCode":404,"EdgeResponseBytes":5,"RequestUA":"say \"hi\", ok"}"#.to_owned(),
+    ];
+    gzip_lines(&input, &lines);
+
+    let ndjson = Dataset::local(dir.join("nd"), Format::Ndjson).unwrap();
+    let report = ndjson.convert_file(&input, Some(Kind::L7), None).unwrap();
+    assert_eq!((report.records, report.bad_lines), (2, 1));
+    assert!(
+        report.bad[0].contains(":2: not a JSON object"),
+        "{:?}",
+        report.bad
+    );
+    assert_eq!(
+        report.files,
+        [PathBuf::from(
+            "kind=l7/zone=__HIVE_DEFAULT_PARTITION__/date=2024-05-01/hour=10/20240501-10-example.com_overseas.ndjson"
+        )]
+    );
+    let rows = lines_of(&dir.join("nd").join(&report.files[0]));
+    assert_eq!(
+        rows[0],
+        json!({"RequestID":"a1","RequestTime":"2024-05-01T10:00:01.5Z","RequestHost":"example.com",
+               "RemotePort":51234,"EdgeResponseStatusCode":200,"EdgeResponseBytes":1024,
+               "NewField":{"x":[1,2]}})
+    );
+    assert_eq!(rows[1]["RequestUA"], "say \"hi\", ok");
+    assert!(rows[1].get("RemotePort").is_none());
+
+    let csv = Dataset::local(dir.join("csv"), Format::Csv).unwrap();
+    let report = csv.convert_file(&input, None, Some("zone a/b")).unwrap();
+    let file = &report.files[0];
+    assert!(
+        file.starts_with("kind=l7/zone=zone%20a%2Fb/date=2024-05-01/hour=10"),
+        "{file:?}"
+    );
+    let mut reader = csv::Reader::from_path(dir.join("csv").join(file)).unwrap();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(header[0], "RequestID");
+    assert_eq!(header.last().unwrap(), "extra");
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(records.len(), 2);
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(&records[0][at("RemotePort")], "51234");
+    assert_eq!(&records[0][at("ClientState")], "");
+    assert_eq!(&records[0][at("extra")], r#"{"NewField":{"x":[1,2]}}"#);
+    assert_eq!(&records[1][at("RequestUA")], "say \"hi\", ok");
+
+    // Parquet keeps the unknown member in `extra`.
+    let parquet = Dataset::local(dir.join("pq"), Format::Parquet).unwrap();
+    let report = parquet.convert_file(&input, None, None).unwrap();
+    let batches = read_parquet(&dir.join("pq").join(&report.files[0]));
+    let extra = batches[0]
+        .column(batches[0].schema().index_of("extra").unwrap())
+        .clone();
+    let extra = extra.as_any().downcast_ref::<StringArray>().unwrap();
+    assert_eq!(extra.value(0), r#"{"NewField":{"x":[1,2]}}"#);
+    assert!(extra.is_null(1));
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn records_spread_over_many_hours_go_to_their_partitions_and_none_is_lost() {
+    let dir = temp_dir("spread");
+    let input = dir.join("l4-packet.log");
+    // Six hours interleaved, more than the files kept open at once, plus a record without a time.
+    let mut lines = Vec::new();
+    for i in 0..60 {
+        let hour = (i * 7) % 6;
+        lines.push(format!(
+            r#"{{"ServiceID":"sid-1","SessionID":"s{i}","LogTimeStamp":"2024-05-01T{hour:02}:10:00Z","SentBytes":{i},"ReceivedBytes":1,"DisconnetReason":"-"}}"#
+        ));
+    }
+    lines.push(r#"{"ServiceID":"sid-1","SentBytes":1000}"#.to_owned());
+    fs::write(&input, lines.join("\n")).unwrap();
+    let dataset = Dataset::local(dir.join("out"), Format::Parquet).unwrap();
+    let report = dataset.convert_file(&input, None, Some("z")).unwrap();
+    assert_eq!(report.records, 61);
+    let mut rows = 0;
+    let mut sent = 0;
+    for file in &report.files {
+        for batch in read_parquet(&dir.join("out").join(file)) {
+            rows += batch.num_rows();
+            let column = batch
+                .column(batch.schema().index_of("SentBytes").unwrap())
+                .clone();
+            sent += column
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .unwrap()
+                .iter()
+                .flatten()
+                .sum::<i64>();
+        }
+    }
+    assert_eq!(rows, 61);
+    assert_eq!(sent, (0..60).sum::<i64>() + 1000);
+    let names: Vec<String> = report
+        .files
+        .iter()
+        .map(|f| f.to_string_lossy().into_owned())
+        .collect();
+    for hour in 0..6 {
+        assert!(
+            names
+                .iter()
+                .any(|n| n.contains(&format!("date=2024-05-01/hour={hour:02}/l4-packet"))),
+            "{names:?}"
+        );
+    }
+    // Files were closed and reopened: the later ones are numbered.
+    assert!(
+        names.iter().any(|n| n.ends_with("l4-packet-1.parquet")),
+        "{names:?}"
+    );
+    assert!(names
+        .iter()
+        .any(|n| n.contains("date=__HIVE_DEFAULT_PARTITION__/hour=__HIVE_DEFAULT_PARTITION__")));
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_planted_link_is_never_written_through() {
+    let dir = temp_dir("links");
+    let input = dir.join("p.log");
+    fs::write(
+        &input,
+        r#"{"RequestTime":"2024-05-01T10:00:00Z","RequestHost":"h","EdgeResponseStatusCode":200}"#,
+    )
+    .unwrap();
+    let elsewhere = dir.join("elsewhere");
+    fs::create_dir_all(&elsewhere).unwrap();
+    let out = dir.join("out");
+    fs::create_dir_all(out.join("kind=l7")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out.join("kind=l7/zone=z")).unwrap();
+    let dataset = Dataset::local(&out, Format::Ndjson).unwrap();
+    let error = dataset.convert_file(&input, None, Some("z")).unwrap_err();
+    assert!(matches!(error, ConvertError::Symlink { .. }), "{error}");
+    assert!(error.to_string().contains("kind=l7/zone=z"), "{error}");
+    assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
+    // A link at a file's own name is replaced, not written through.
+    fs::remove_file(out.join("kind=l7/zone=z")).unwrap();
+    let target = dir.join("target.txt");
+    fs::write(&target, "keep").unwrap();
+    let file = out.join("kind=l7/zone=z/date=2024-05-01/hour=10");
+    fs::create_dir_all(&file).unwrap();
+    std::os::unix::fs::symlink(&target, file.join("p.ndjson")).unwrap();
+    dataset.convert_file(&input, None, Some("z")).unwrap();
+    assert_eq!(fs::read_to_string(&target).unwrap(), "keep");
+    assert!(!fs::symlink_metadata(file.join("p.ndjson"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_packet_of_neither_kind_is_named_in_the_error() {
+    let dir = temp_dir("kind");
+    let input = dir.join("odd.log");
+    fs::write(&input, "{\"a\":1}\n{\"b\":2}\n").unwrap();
+    let dataset = Dataset::local(dir.join("out"), Format::Parquet).unwrap();
+    let error = dataset.convert_file(&input, None, None).unwrap_err();
+    assert!(matches!(error, ConvertError::UnknownKind { .. }));
+    assert!(error.to_string().contains("odd.log"), "{error}");
+    fs::remove_dir_all(&dir).unwrap();
+}
