@@ -11,6 +11,7 @@
 //! run → logs → failure → credentials → options.
 
 pub mod args;
+mod convert;
 pub mod credentials;
 mod failure;
 pub mod help;

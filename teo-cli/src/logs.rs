@@ -20,6 +20,8 @@ use teo_client::logs::{
 };
 use teo_client::models::{DateTime, DownloadL4LogsRequest, DownloadL7LogsRequest};
 use teo_client::{Client, Credentials};
+use teo_logs::export::{export, ExportSummary};
+use teo_logs::Dataset;
 
 use crate::credentials::{self, Source};
 use crate::failure::{self as run, Failure, EXIT_FAILED, EXIT_USAGE};
@@ -68,7 +70,10 @@ struct LogsCommand {
 enum Logs {
     /// Download every log packet of a time range into a directory; rerun to resume
     #[command(after_help = AFTER_HELP)]
-    Download(DownloadArgs),
+    Download(Box<DownloadArgs>),
+    /// Convert log packets on disk into a Parquet, NDJSON or CSV dataset; rerun to resume
+    #[command(after_help = crate::convert::AFTER_HELP)]
+    Convert(crate::convert::ConvertArgs),
 }
 
 #[derive(Args)]
@@ -98,9 +103,16 @@ struct DownloadArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY as u16,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
-    /// Write the packets decompressed, as <name>.log (JSON lines)
+    /// Write the packets decompressed, as <name>.log (JSON lines); with --format gz only
     #[arg(long)]
     decompress: bool,
+    /// gz: the packets as served; parquet, ndjson, csv: a Hive-partitioned dataset
+    /// (kind=/zone=/date=/hour=) converted as packets arrive
+    #[arg(long, value_enum, ignore_case = true, default_value = "gz")]
+    format: OutputFormat,
+    /// With a dataset --format: where packets wait to be converted [default: OUT/.teo-staging]
+    #[arg(long, value_name = "DIR")]
+    staging: Option<PathBuf>,
     /// Retry a packet that receives less than 1 KiB in this many seconds (1-3600)
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_STALL_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -114,9 +126,38 @@ struct DownloadArgs {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Kind {
+pub(crate) enum Kind {
     L4,
     L7,
+}
+
+impl From<Kind> for teo_logs::Kind {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::L4 => teo_logs::Kind::L4,
+            Kind::L7 => teo_logs::Kind::L7,
+        }
+    }
+}
+
+/// `--format` of `teo logs download`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Gz,
+    Parquet,
+    Ndjson,
+    Csv,
+}
+
+impl OutputFormat {
+    fn dataset(self) -> Option<teo_logs::Format> {
+        match self {
+            OutputFormat::Gz => None,
+            OutputFormat::Parquet => Some(teo_logs::Format::Parquet),
+            OutputFormat::Ndjson => Some(teo_logs::Format::Ndjson),
+            OutputFormat::Csv => Some(teo_logs::Format::Csv),
+        }
+    }
 }
 
 fn time(text: &str) -> Result<DateTime, String> {
@@ -128,7 +169,7 @@ fn time(text: &str) -> Result<DateTime, String> {
     })
 }
 
-fn name(text: &str) -> Result<String, String> {
+pub(crate) fn name(text: &str) -> Result<String, String> {
     match text.trim() {
         "" => Err("an empty name".into()),
         name => Ok(name.to_owned()),
@@ -142,7 +183,10 @@ pub fn run(args: &[OsString]) -> ExitCode {
         Ok(command) => command,
         Err(error) => return clap_exit(&error),
     };
-    let Logs::Download(download) = command.command;
+    let download = match command.command {
+        Logs::Download(download) => *download,
+        Logs::Convert(convert) => return crate::convert::run(convert),
+    };
     if let Err(error) = check(&download) {
         return clap_exit(&error);
     }
@@ -160,7 +204,7 @@ pub fn run(args: &[OsString]) -> ExitCode {
 }
 
 /// Prints a clap error (or help) and returns its status: 0 for help, 2 for usage errors.
-fn clap_exit(error: &clap::Error) -> ExitCode {
+pub(crate) fn clap_exit(error: &clap::Error) -> ExitCode {
     let _ = error.print();
     if error.use_stderr() {
         ExitCode::from(EXIT_USAGE)
@@ -177,6 +221,12 @@ fn check(args: &DownloadArgs) -> Result<(), clap::Error> {
         ),
         Kind::L4 if !args.domains.is_empty() => {
             Some("--domain is for --kind l7 (L7 domains); L4 logs are selected with --proxy".into())
+        }
+        _ if args.decompress && args.format != OutputFormat::Gz => Some(
+            "--decompress is for --format gz; a dataset --format reads the packets itself".into(),
+        ),
+        _ if args.staging.is_some() && args.format == OutputFormat::Gz => {
+            Some("--staging is for a dataset --format (parquet, ndjson, csv)".into())
         }
         _ => match (args.start.instant(), args.end.instant()) {
             (Some(start), Some(end)) if end <= start => Some(format!(
@@ -243,7 +293,7 @@ fn download(args: DownloadArgs) -> Result<ExitCode, Failure> {
             mock.shutdown().await;
         }
         match outcome {
-            Some(Ok(summary)) => report(&summary, &args),
+            Some(Ok(outcome)) => report(&outcome, &args),
             Some(Err(DownloadError::Listing(error))) => {
                 let failure = run::client_failure(error);
                 Err(Failure {
@@ -265,29 +315,94 @@ fn download(args: DownloadArgs) -> Result<ExitCode, Failure> {
     })
 }
 
+/// What a download produced: packets in a directory, or a dataset (one export per zone).
+enum Outcome {
+    Packets(Summary),
+    Dataset(Vec<(String, ExportSummary)>),
+}
+
 async fn fetch(
     client: &Client,
     args: &DownloadArgs,
     display: Display,
-) -> Result<Summary, DownloadError> {
+) -> Result<Outcome, DownloadError> {
     let zones = unique(&args.zones);
-    match args.kind {
-        Kind::L4 => {
-            let mut request =
-                DownloadL4LogsRequest::new(args.start.clone(), args.end.clone()).zone_ids(zones);
-            if !args.proxies.is_empty() {
-                request = request.proxy_ids(unique(&args.proxies));
-            }
-            run_download(client, request, args, display).await
+    let Some(format) = args.format.dataset() else {
+        return match args.kind {
+            Kind::L4 => run_download(client, l4_request(args, zones), args, display).await,
+            Kind::L7 => run_download(client, l7_request(args, zones), args, display).await,
         }
-        Kind::L7 => {
-            let mut request =
-                DownloadL7LogsRequest::new(args.start.clone(), args.end.clone()).zone_ids(zones);
-            if !args.domains.is_empty() {
-                request = request.domains(unique(&args.domains));
+        .map(Outcome::Packets);
+    };
+    let dataset = Dataset::local(&args.out, format).map_err(|e| DownloadError::Io {
+        path: args.out.clone(),
+        what: "cannot create the dataset directory",
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let staging = args
+        .staging
+        .clone()
+        .unwrap_or_else(|| args.out.join(".teo-staging"));
+    // One listing per zone: a listing's entries do not say their zone, and the dataset is
+    // partitioned by it.
+    let mut exports = Vec::new();
+    for zone in zones {
+        let downloader = Downloader::new(&staging)
+            .concurrency(usize::from(args.concurrency))
+            .stall_timeout(Duration::from_secs(args.stall_timeout));
+        let display = display.clone();
+        let progress = move |event: &Event<'_>, progress: &Progress| display.event(event, progress);
+        let zones = vec![zone.clone()];
+        let summary = match args.kind {
+            Kind::L4 => {
+                let request = l4_request(args, zones);
+                export(
+                    client,
+                    request,
+                    teo_logs::Kind::L4,
+                    Some(&zone),
+                    &dataset,
+                    downloader,
+                    progress,
+                )
+                .await?
             }
-            run_download(client, request, args, display).await
-        }
+            Kind::L7 => {
+                let request = l7_request(args, zones);
+                export(
+                    client,
+                    request,
+                    teo_logs::Kind::L7,
+                    Some(&zone),
+                    &dataset,
+                    downloader,
+                    progress,
+                )
+                .await?
+            }
+        };
+        exports.push((zone, summary));
+    }
+    // Empty once every packet is converted; kept (with what failed) otherwise.
+    let _ = std::fs::remove_dir(&staging);
+    Ok(Outcome::Dataset(exports))
+}
+
+fn l4_request(args: &DownloadArgs, zones: Vec<String>) -> DownloadL4LogsRequest {
+    let request = DownloadL4LogsRequest::new(args.start.clone(), args.end.clone()).zone_ids(zones);
+    if args.proxies.is_empty() {
+        request
+    } else {
+        request.proxy_ids(unique(&args.proxies))
+    }
+}
+
+fn l7_request(args: &DownloadArgs, zones: Vec<String>) -> DownloadL7LogsRequest {
+    let request = DownloadL7LogsRequest::new(args.start.clone(), args.end.clone()).zone_ids(zones);
+    if args.domains.is_empty() {
+        request
+    } else {
+        request.domains(unique(&args.domains))
     }
 }
 
@@ -315,9 +430,16 @@ fn unique(names: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The summary on stdout; exit 0 when every packet is on disk, 1 otherwise.
-fn report(summary: &Summary, args: &DownloadArgs) -> Result<ExitCode, Failure> {
-    let text = summary_text(summary, &args.out.display().to_string());
+/// The summary on stdout; exit 0 when every packet is on disk (or in the dataset), 1 otherwise.
+fn report(outcome: &Outcome, args: &DownloadArgs) -> Result<ExitCode, Failure> {
+    let dir = args.out.display().to_string();
+    let (text, complete) = match outcome {
+        Outcome::Packets(summary) => (summary_text(summary, &dir), summary.is_complete()),
+        Outcome::Dataset(exports) => (
+            export_text(exports, &dir),
+            exports.iter().all(|(_, e)| e.is_complete()),
+        ),
+    };
     let mut stdout = io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -327,11 +449,65 @@ fn report(summary: &Summary, args: &DownloadArgs) -> Result<ExitCode, Failure> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(Failure::failed(format!("cannot write the summary: {e}"))),
     }
-    Ok(if summary.is_complete() {
+    Ok(if complete {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_FAILED)
     })
+}
+
+/// The summary of a download into a dataset, zone by zone.
+fn export_text(exports: &[(String, ExportSummary)], dir: &str) -> String {
+    let mut lines = Vec::new();
+    let mut complete = true;
+    for (zone, e) in exports {
+        complete &= e.is_complete();
+        lines.push(format!("zone {zone}"));
+        lines.push(format!("  packets     {}", e.listed));
+        lines.push(format!("  converted   {}", e.converted));
+        lines.push(format!(
+            "  skipped     {}  (already in the dataset)",
+            e.already_converted
+        ));
+        lines.push(format!(
+            "  records     {} ({} bad lines skipped)",
+            e.records, e.bad_lines
+        ));
+        for bad in &e.bad {
+            lines.push(format!("    {bad}"));
+        }
+        let failed = e.download.failed.len() + e.failed.len();
+        lines.push(format!("  failed      {failed}"));
+        for failure in &e.download.failed {
+            lines.push(format!(
+                "    {}: {}",
+                failure.path.display(),
+                run::with_causes(&failure.error)
+            ));
+        }
+        for (path, error) in &e.failed {
+            lines.push(format!(
+                "    {}: {}",
+                path.display(),
+                run::with_causes(error)
+            ));
+        }
+        lines.push(format!(
+            "  written     {} ({} bytes)",
+            HumanBytes(e.bytes_written),
+            e.bytes_written
+        ));
+    }
+    lines.push(if complete {
+        format!("complete: every listed packet is in the dataset at {dir}")
+    } else {
+        "incomplete: some packets failed; rerun the same command to fetch them".to_owned()
+    });
+    // Paths and reasons may hold a server's text: escaped, a line each.
+    lines
+        .iter()
+        .map(|line| crate::failure::printable(line) + "\n")
+        .collect()
 }
 
 fn summary_text(summary: &Summary, dir: &str) -> String {
@@ -477,11 +653,11 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<DownloadArgs, clap::Error> {
         let argv = ["teo logs", "download"].iter().chain(args);
-        let LogsCommand {
-            command: Logs::Download(download),
-        } = LogsCommand::try_parse_from(argv)?;
+        let Logs::Download(download) = LogsCommand::try_parse_from(argv)?.command else {
+            panic!("not a download");
+        };
         check(&download)?;
-        Ok(download)
+        Ok(*download)
     }
 
     const BASE: &[&str] = &[

@@ -765,3 +765,203 @@ async fn killed_with_sigkill_then_rerun_gives_byte_identical_files() {
     }
     mock.shutdown().await;
 }
+
+/// Every file under `dir`, relative, sorted; hidden ones included.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(entry.path());
+            } else {
+                let path = entry.path();
+                out.push(
+                    path.strip_prefix(dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_download_as_parquet_is_a_hive_dataset_and_a_rerun_downloads_nothing() {
+    let dir = TempDir::new("parquet");
+    let out = dir.join("dataset");
+    let args = [
+        "logs",
+        "download",
+        "--mock",
+        "--kind",
+        "l7",
+        "--start",
+        "2024-05-01T10:00:00Z",
+        "--end",
+        "2024-05-01T13:00:00Z",
+        "--zone",
+        "zone-a,zone-b",
+        "--format",
+        "parquet",
+        "--out",
+        &out,
+    ];
+    let output = teo(&args).await;
+    transcript(&args, &output);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("zone zone-a\n  packets     3\n  converted   3\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("zone zone-b\n  packets     3\n  converted   3\n"),
+        "{text}"
+    );
+    assert!(text.contains("(0 bad lines skipped)"), "{text}");
+    let files = tree(Path::new(&out));
+    let parquet: Vec<&String> = files.iter().filter(|f| f.ends_with(".parquet")).collect();
+    assert_eq!(parquet.len(), 6, "{files:?}");
+    for zone in ["zone-a", "zone-b"] {
+        for hour in ["10", "11", "12"] {
+            let prefix = format!("kind=l7/zone={zone}/date=2024-05-01/hour={hour}/");
+            assert!(
+                parquet.iter().any(|f| f.starts_with(&prefix)),
+                "{prefix} in {files:?}"
+            );
+        }
+    }
+    // The staging directory is gone, and so is every temporary file.
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.contains(".teo-staging") || f.contains(".part")),
+        "{files:?}"
+    );
+
+    let output = teo(&args).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("  converted   0\n  skipped     3  (already in the dataset)"),
+        "{text}"
+    );
+    assert!(
+        !stderr(&output).contains("downloaded"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(tree(Path::new(&out)), files);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn packets_on_disk_convert_to_each_format() {
+    let dir = TempDir::new("convert");
+    let packets = dir.join("packets");
+    let args = [
+        "logs",
+        "download",
+        "--mock",
+        "--kind",
+        "l7",
+        "--start",
+        "2024-05-01T10:00:00Z",
+        "--end",
+        "2024-05-01T12:00:00Z",
+        "--zone",
+        "zone-a",
+        "--out",
+        &packets,
+    ];
+    assert_eq!(teo(&args).await.status.code(), Some(0));
+    let mut lines = 0;
+    for name in files(Path::new(&packets)) {
+        let file = std::fs::File::open(Path::new(&packets).join(&name)).unwrap();
+        lines += json_lines(flate2::read::MultiGzDecoder::new(file), &name);
+    }
+    for format in ["parquet", "ndjson", "csv"] {
+        let out = dir.join(format);
+        let args = [
+            "logs", "convert", &packets, "--zone", "zone-a", "--format", format, "--out", &out,
+        ];
+        let output = teo(&args).await;
+        transcript(&args, &output);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let text = stdout(&output);
+        assert!(text.contains("converted   2\n"), "{text}");
+        assert!(
+            text.contains(&format!("records     {lines} (0 bad lines skipped)")),
+            "{text}"
+        );
+        let written: Vec<String> = tree(Path::new(&out))
+            .into_iter()
+            .filter(|f| f.ends_with(&format!(".{format}")))
+            .collect();
+        assert_eq!(written.len(), 2, "{written:?}");
+        assert!(written[0].starts_with("kind=l7/zone=zone-a/date=2024-05-01/hour=1"));
+        if format == "ndjson" {
+            let rows: usize = written
+                .iter()
+                .map(|f| json_lines(std::fs::File::open(Path::new(&out).join(f)).unwrap(), f))
+                .sum();
+            assert_eq!(rows, lines);
+        }
+        let again = teo(&args).await;
+        assert!(stdout(&again).contains("skipped     2  (already in the dataset)"));
+    }
+
+    // A file that is no packet is named, the rest converted; exit 1.
+    let bad = Path::new(&packets).join("broken.log.gz");
+    std::fs::write(&bad, b"\x1f\x8b\x08\x00 definitely not gzip").unwrap();
+    let out = dir.join("with-broken");
+    let args = [
+        "logs", "convert", &packets, "--format", "ndjson", "--out", &out,
+    ];
+    let output = teo(&args).await;
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let text = stdout(&output);
+    assert!(text.contains("converted   2\n"), "{text}");
+    assert!(
+        text.contains("failed      1\n") && text.contains("broken.log.gz"),
+        "{text}"
+    );
+
+    // Usage errors exit 2.
+    let output = teo(&["logs", "convert", &dir.join("nothing-here"), "--out", &out]).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("nothing-here"),
+        "{}",
+        stderr(&output)
+    );
+    let output = teo(&[
+        "logs",
+        "download",
+        "--mock",
+        "--kind",
+        "l7",
+        "--start",
+        "2024-05-01T10:00:00Z",
+        "--end",
+        "2024-05-01T11:00:00Z",
+        "--zone",
+        "z",
+        "--format",
+        "csv",
+        "--decompress",
+        "--out",
+        &out,
+    ])
+    .await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--decompress is for --format gz"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -561,7 +561,12 @@ impl LogRecord for Probe {
     fn from_members(members: serde_json::Map<String, serde_json::Value>) -> Result<Self, String> {
         let has = |names: &[&str]| names.iter().any(|n| members.contains_key(*n));
         Ok(Probe(
-            if has(&["RequestTime", "RequestHost", "RequestID", "EdgeResponseStatusCode"]) {
+            if has(&[
+                "RequestTime",
+                "RequestHost",
+                "RequestID",
+                "EdgeResponseStatusCode",
+            ]) {
                 Some(Kind::L7)
             } else if has(&["ServiceID", "ConnectTimeStamp", "LogTimeStamp", "SessionID"]) {
                 Some(Kind::L4)

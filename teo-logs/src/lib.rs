@@ -17,6 +17,7 @@
 pub mod columns;
 pub mod dataset;
 pub mod encode;
+pub mod export;
 
 use std::fmt;
 use std::str::FromStr;

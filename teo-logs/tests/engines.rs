@@ -1,0 +1,191 @@
+//! The datasets as real engines read them: DuckDB (the `duckdb` Python package) loads the
+//! Parquet dataset with Hive partitioning and the NDJSON dataset, and its figures must equal
+//! those computed here from the packets' raw JSON lines; pyarrow reads the Parquet schema.
+//!
+//! Python comes from `target/py` (made by `.ci/run`) or `TEO_PYTHON`. Without it the test says
+//! so and passes, unless `TEO_REQUIRE_ENGINES=1` (set by `.ci/run`), when it fails.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{json, Value};
+use teo_logs::{Dataset, Format, Kind};
+use teo_mock::logs::{LogKind, LogStore};
+
+const BASE: &str = "http://127.0.0.1:1";
+
+pub fn python() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("TEO_PYTHON").map(PathBuf::from),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/py/bin/python")),
+    ];
+    let found = candidates.into_iter().flatten().find(|p| {
+        Command::new(p)
+            .args(["-c", "import duckdb, pyarrow"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("TEO_REQUIRE_ENGINES").is_none(),
+            "TEO_REQUIRE_ENGINES is set but no Python with duckdb and pyarrow was found \
+             (target/py/bin/python or TEO_PYTHON)"
+        );
+        eprintln!("note: no Python with duckdb and pyarrow (target/py); engine checks skipped");
+    }
+    found
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "teo-engines-{name}-{}-{:x}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The mock's L7 packets for two zones over three hours, written as downloaded; with the zone
+/// of each.
+fn packets(dir: &Path) -> Vec<(String, PathBuf)> {
+    let store = LogStore::new();
+    let mut out = Vec::new();
+    fs::create_dir_all(dir).unwrap();
+    for zone in ["zone-2o3h21ed8bpu", "zone-39quuimqg8r6"] {
+        let request = json!({
+            "StartTime": "2024-05-01T09:00:00Z",
+            "EndTime": "2024-05-01T12:00:00Z",
+            "ZoneIds": [zone],
+            "Domains": [format!("www.{zone}.example"), format!("img.{zone}.example")],
+            "Limit": 300,
+        });
+        let listing = store.list(LogKind::L7, &request, BASE).unwrap();
+        for entry in listing["Data"].as_array().unwrap() {
+            let file = entry["Url"].as_str().unwrap().rsplit('/').next().unwrap();
+            let path = dir.join(format!(
+                "{}_{}.log.gz",
+                entry["LogPacketName"].as_str().unwrap(),
+                entry["Area"].as_str().unwrap()
+            ));
+            fs::write(&path, store.packet(file).unwrap()).unwrap();
+            out.push((zone.to_owned(), path));
+        }
+    }
+    out
+}
+
+/// Figures computed from the raw lines: rows, sum of EdgeResponseBytes, rows per status code,
+/// rows per zone.
+fn figures_from_lines(packets: &[(String, PathBuf)]) -> Value {
+    let mut rows = 0u64;
+    let mut bytes = 0i64;
+    let mut statuses: BTreeMap<String, u64> = BTreeMap::new();
+    let mut zones: BTreeMap<String, u64> = BTreeMap::new();
+    for (zone, path) in packets {
+        let reader = BufReader::new(flate2::read::MultiGzDecoder::new(File::open(path).unwrap()));
+        for line in reader.lines() {
+            let record: Value = serde_json::from_str(&line.unwrap()).unwrap();
+            rows += 1;
+            bytes += record["EdgeResponseBytes"].as_i64().unwrap();
+            let status = record["EdgeResponseStatusCode"].as_i64().unwrap();
+            *statuses.entry(status.to_string()).or_default() += 1;
+            *zones.entry(zone.clone()).or_default() += 1;
+        }
+    }
+    json!({"rows": rows, "bytes": bytes, "statuses": statuses, "zones": zones})
+}
+
+const DUCKDB_SCRIPT: &str = r#"
+import json, sys, duckdb, pyarrow.parquet as pq, glob
+parquet_root, ndjson_root = sys.argv[1], sys.argv[2]
+con = duckdb.connect()
+def figures(source):
+    rows, total = con.execute(f"SELECT count(*), sum(EdgeResponseBytes) FROM {source}").fetchone()
+    statuses = dict(con.execute(f"SELECT CAST(EdgeResponseStatusCode AS VARCHAR), count(*) FROM {source} GROUP BY 1").fetchall())
+    zones = dict(con.execute(f"SELECT zone, count(*) FROM {source} GROUP BY 1").fetchall())
+    hours = con.execute(f"SELECT DISTINCT CAST(date AS VARCHAR) || ' ' || CAST(hour AS VARCHAR) FROM {source} ORDER BY 1").fetchall()
+    return {"rows": rows, "bytes": int(total), "statuses": statuses, "zones": zones, "hours": [h[0] for h in hours]}
+parquet = figures(f"read_parquet('{parquet_root}/kind=l7/**/*.parquet', hive_partitioning = true)")
+ndjson = figures(f"read_json_auto('{ndjson_root}/kind=l7/**/*.ndjson', hive_partitioning = true)")
+types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{parquet_root}/kind=l7/**/*.parquet', hive_partitioning = true)").fetchall()}
+first = sorted(glob.glob(f"{parquet_root}/kind=l7/**/*.parquet", recursive=True))[0]
+schema = pq.read_schema(first)
+meta = pq.ParquetFile(first).metadata
+column_encodings = {}
+for i in range(meta.num_columns):
+    col = meta.row_group(0).column(i)
+    column_encodings[col.path_in_schema] = {"compression": col.compression, "encodings": list(col.encodings)}
+print(json.dumps({
+    "parquet": parquet, "ndjson": ndjson, "duckdb_types": types,
+    "arrow_schema": {f.name: str(f.type) for f in schema},
+    "row_groups": meta.num_row_groups, "columns": column_encodings,
+}))
+"#;
+
+#[test]
+fn duckdb_and_pyarrow_read_the_datasets_and_agree_with_the_raw_lines() {
+    let Some(python) = python() else { return };
+    let dir = temp_dir("duckdb");
+    let packets = packets(&dir.join("packets"));
+    let parquet = Dataset::local(dir.join("parquet"), Format::Parquet).unwrap();
+    let ndjson = Dataset::local(dir.join("ndjson"), Format::Ndjson).unwrap();
+    for (zone, path) in &packets {
+        parquet
+            .convert_file(path, Some(Kind::L7), Some(zone))
+            .unwrap();
+        ndjson.convert_file(path, None, Some(zone)).unwrap();
+    }
+    let expected = figures_from_lines(&packets);
+
+    let output = Command::new(&python)
+        .args(["-c", DUCKDB_SCRIPT])
+        .arg(dir.join("parquet"))
+        .arg(dir.join("ndjson"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    println!("raw lines: {expected}");
+    println!("duckdb:    {}", result["parquet"]);
+    for source in ["parquet", "ndjson"] {
+        let got = &result[source];
+        for figure in ["rows", "bytes", "statuses", "zones"] {
+            assert_eq!(got[figure], expected[figure], "{source} {figure}");
+        }
+        // Three hours, as partitions DuckDB reads back as a date and an hour.
+        assert_eq!(
+            got["hours"],
+            json!(["2024-05-01 09", "2024-05-01 10", "2024-05-01 11"]),
+            "{source}"
+        );
+    }
+    let types = &result["duckdb_types"];
+    assert_eq!(types["RequestTime"], "TIMESTAMP WITH TIME ZONE");
+    assert_eq!(types["EdgeResponseBytes"], "BIGINT");
+    assert_eq!(types["date"], "DATE");
+    // `hour=09`: DuckDB keeps the zero-padded text (it sorts as the hours do).
+    assert_eq!(types["hour"], "VARCHAR");
+    let schema = &result["arrow_schema"];
+    assert_eq!(schema["RequestTime"], "timestamp[ms, tz=UTC]");
+    assert_eq!(schema["EdgeResponseStatusCode"], "int64");
+    assert_eq!(schema["RequestHost"], "string");
+    assert_eq!(schema["extra"], "string");
+    let method = &result["columns"]["RequestMethod"];
+    assert_eq!(method["compression"], "ZSTD");
+    assert!(
+        method["encodings"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("RLE_DICTIONARY")),
+        "{method}"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}
