@@ -45,7 +45,7 @@ Usage:
   teo <Action> [--<Param> <value>]... [--cli-input-json <JSON | file://path>] [options]
   teo <Action> help      the action's parameters, their types and docs
   teo help               this text
-  teo logs download --kind l4|l7 --start <RFC3339> --end <RFC3339> --zone <ZONE> --out <DIR>
+  teo logs download --kind l4|l7 --start <RFC3339> --end <RFC3339> --zone <ZONE> --out <DIR|URL>
                          every log packet of a time range into a directory, resumable
                          (see `teo logs download --help`; --mock needs no account)
 

@@ -20,7 +20,8 @@ use teo_client::logs::{
 };
 use teo_client::models::{DateTime, DownloadL4LogsRequest, DownloadL7LogsRequest};
 use teo_client::{Client, Credentials};
-use teo_logs::export::{export, ExportSummary};
+use teo_logs::dest::{Destination, StoreOptions};
+use teo_logs::export::{export, ExportSummary, Target};
 use teo_logs::Dataset;
 
 use crate::credentials::{self, Source};
@@ -96,9 +97,14 @@ struct DownloadArgs {
     /// Only these L7 domains (--kind l7); repeatable or comma-separated. Default: all
     #[arg(long = "domain", value_name = "DOMAIN", value_delimiter = ',', value_parser = name)]
     domains: Vec<String>,
-    /// Directory for the files, created if missing
-    #[arg(long, value_name = "DIR")]
-    out: PathBuf,
+    /// Directory for the files (created if missing), or an object store prefix:
+    /// s3://bucket/prefix, gs://bucket/prefix, az://container/prefix, file:///path
+    #[arg(long, value_name = "DIR|URL", value_parser = name)]
+    out: String,
+    /// An S3-compatible endpoint for s3:// (Tencent COS, MinIO…), e.g.
+    /// https://cos.ap-guangzhou.myqcloud.com; else AWS_ENDPOINT or AWS S3
+    #[arg(long, value_name = "URL")]
+    s3_endpoint: Option<String>,
     /// Packets downloaded at once (1-64)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY as u16,
           value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -110,7 +116,8 @@ struct DownloadArgs {
     /// (kind=/zone=/date=/hour=) converted as packets arrive
     #[arg(long, value_enum, ignore_case = true, default_value = "gz")]
     format: OutputFormat,
-    /// With a dataset --format: where packets wait to be converted [default: OUT/.teo-staging]
+    /// With a dataset --format or a URL --out: where packets wait to be stored
+    /// [default: OUT/.teo-staging, or teo-staging-<hash of OUT> in the temp directory]
     #[arg(long, value_name = "DIR")]
     staging: Option<PathBuf>,
     /// Retry a packet that receives less than 1 KiB in this many seconds (1-3600)
@@ -225,8 +232,14 @@ fn check(args: &DownloadArgs) -> Result<(), clap::Error> {
         _ if args.decompress && args.format != OutputFormat::Gz => Some(
             "--decompress is for --format gz; a dataset --format reads the packets itself".into(),
         ),
-        _ if args.staging.is_some() && args.format == OutputFormat::Gz => {
-            Some("--staging is for a dataset --format (parquet, ndjson, csv)".into())
+        _ if args.staging.is_some()
+            && args.format == OutputFormat::Gz
+            && !args.out.contains("://") =>
+        {
+            Some("--staging is for a dataset --format or an object store --out".into())
+        }
+        _ if args.s3_endpoint.is_some() && !args.out.starts_with("s3://") => {
+            Some("--s3-endpoint is for an --out of s3://bucket/prefix".into())
         }
         _ => match (args.start.instant(), args.end.instant()) {
             (Some(start), Some(end)) if end <= start => Some(format!(
@@ -327,65 +340,105 @@ async fn fetch(
     display: Display,
 ) -> Result<Outcome, DownloadError> {
     let zones = unique(&args.zones);
-    let Some(format) = args.format.dataset() else {
+    let store_options = StoreOptions {
+        s3_endpoint: args.s3_endpoint.clone(),
+    };
+    let dest = Destination::parse(&args.out, &store_options, tokio::runtime::Handle::current())
+        .map_err(|e| DownloadError::Io {
+            path: PathBuf::from(&args.out),
+            what: "cannot use the destination",
+            source: std::io::Error::other(e.to_string()),
+        })?;
+    let format = args.format.dataset();
+    let local = match &dest {
+        Destination::Local(dir) => Some(dir.clone()),
+        Destination::Store(_) => None,
+    };
+    if let (None, Some(dir)) = (format, &local) {
         return match args.kind {
-            Kind::L4 => run_download(client, l4_request(args, zones), args, display).await,
-            Kind::L7 => run_download(client, l7_request(args, zones), args, display).await,
+            Kind::L4 => run_download(client, l4_request(args, zones), args, dir, display).await,
+            Kind::L7 => run_download(client, l7_request(args, zones), args, dir, display).await,
         }
         .map(Outcome::Packets);
+    }
+    let dataset = match format {
+        Some(format) => {
+            Some(
+                Dataset::new(dest.clone(), format).map_err(|e| DownloadError::Io {
+                    path: PathBuf::from(&args.out),
+                    what: "cannot create the dataset",
+                    source: std::io::Error::other(e.to_string()),
+                })?,
+            )
+        }
+        None => None,
     };
-    let dataset = Dataset::local(&args.out, format).map_err(|e| DownloadError::Io {
-        path: args.out.clone(),
-        what: "cannot create the dataset directory",
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    let staging = args
-        .staging
-        .clone()
-        .unwrap_or_else(|| args.out.join(".teo-staging"));
+    let staging = match (&args.staging, &local) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(dir)) => dir.join(".teo-staging"),
+        // The same for every run to this destination, so a rerun finds what an interrupted
+        // one left.
+        (None, None) => {
+            std::env::temp_dir().join(format!("teo-staging-{:016x}", fnv1a(args.out.as_bytes())))
+        }
+    };
     // One listing per zone: a listing's entries do not say their zone, and the dataset is
     // partitioned by it.
+    let per_zone: Vec<Option<String>> = if dataset.is_some() {
+        zones.iter().cloned().map(Some).collect()
+    } else {
+        vec![None]
+    };
     let mut exports = Vec::new();
-    for zone in zones {
+    for zone in per_zone {
         let downloader = Downloader::new(&staging)
             .concurrency(usize::from(args.concurrency))
             .stall_timeout(Duration::from_secs(args.stall_timeout));
         let display = display.clone();
         let progress = move |event: &Event<'_>, progress: &Progress| display.event(event, progress);
-        let zones = vec![zone.clone()];
+        let target = match &dataset {
+            Some(dataset) => Target::Dataset {
+                dataset: dataset.clone(),
+                kind: args.kind.into(),
+                zone: zone.clone(),
+            },
+            None => Target::Packets(dest.clone()),
+        };
+        let listed = zone.clone().map_or_else(|| zones.clone(), |z| vec![z]);
         let summary = match args.kind {
             Kind::L4 => {
-                let request = l4_request(args, zones);
                 export(
                     client,
-                    request,
-                    teo_logs::Kind::L4,
-                    Some(&zone),
-                    &dataset,
+                    l4_request(args, listed),
+                    &target,
                     downloader,
                     progress,
                 )
                 .await?
             }
             Kind::L7 => {
-                let request = l7_request(args, zones);
                 export(
                     client,
-                    request,
-                    teo_logs::Kind::L7,
-                    Some(&zone),
-                    &dataset,
+                    l7_request(args, listed),
+                    &target,
                     downloader,
                     progress,
                 )
                 .await?
             }
         };
-        exports.push((zone, summary));
+        exports.push((zone.unwrap_or_else(|| zones.join(",")), summary));
     }
-    // Empty once every packet is converted; kept (with what failed) otherwise.
+    // Empty once every packet is stored; kept (with what failed) otherwise.
     let _ = std::fs::remove_dir(&staging);
     Ok(Outcome::Dataset(exports))
+}
+
+/// FNV-1a, for a stable staging directory name.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn l4_request(args: &DownloadArgs, zones: Vec<String>) -> DownloadL4LogsRequest {
@@ -410,9 +463,10 @@ async fn run_download<R: LogListing>(
     client: &Client,
     request: R,
     args: &DownloadArgs,
+    dir: &std::path::Path,
     display: Display,
 ) -> Result<Summary, DownloadError> {
-    let downloader = Downloader::new(&args.out)
+    let downloader = Downloader::new(dir)
         .concurrency(usize::from(args.concurrency))
         .decompress(args.decompress)
         .stall_timeout(Duration::from_secs(args.stall_timeout))
@@ -432,7 +486,7 @@ fn unique(names: &[String]) -> Vec<String> {
 
 /// The summary on stdout; exit 0 when every packet is on disk (or in the dataset), 1 otherwise.
 fn report(outcome: &Outcome, args: &DownloadArgs) -> Result<ExitCode, Failure> {
-    let dir = args.out.display().to_string();
+    let dir = args.out.clone();
     let (text, complete) = match outcome {
         Outcome::Packets(summary) => (summary_text(summary, &dir), summary.is_complete()),
         Outcome::Dataset(exports) => (
@@ -464,10 +518,10 @@ fn export_text(exports: &[(String, ExportSummary)], dir: &str) -> String {
         complete &= e.is_complete();
         lines.push(format!("zone {zone}"));
         lines.push(format!("  packets     {}", e.listed));
-        lines.push(format!("  converted   {}", e.converted));
+        lines.push(format!("  stored      {}", e.stored));
         lines.push(format!(
-            "  skipped     {}  (already in the dataset)",
-            e.already_converted
+            "  skipped     {}  (already there)",
+            e.already_there
         ));
         lines.push(format!(
             "  records     {} ({} bad lines skipped)",
@@ -499,7 +553,7 @@ fn export_text(exports: &[(String, ExportSummary)], dir: &str) -> String {
         ));
     }
     lines.push(if complete {
-        format!("complete: every listed packet is in the dataset at {dir}")
+        format!("complete: every listed packet is in {dir}")
     } else {
         "incomplete: some packets failed; rerun the same command to fetch them".to_owned()
     });

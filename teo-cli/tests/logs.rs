@@ -510,7 +510,7 @@ async fn usage_errors_exit_2_and_send_nothing() {
             command("l4", start, end, &["--out", &out, "--concurrency", "0"]),
             "invalid value '0' for '--concurrency <N>'",
         ),
-        (command("l4", start, end, &[]), "--out <DIR>"),
+        (command("l4", start, end, &[]), "--out <DIR|URL>"),
         (
             command("l4", start, end, &["--out", &out, "--mock"]),
             "the argument '--mock' cannot be used with",
@@ -565,7 +565,7 @@ async fn help_texts() {
     let text = stdout(&output);
     println!("$ teo logs download --help\n{text}");
     for expected in [
-        "Usage: teo logs download [OPTIONS] --kind <KIND> --start <RFC3339> --end <RFC3339> --zone <ZONE> --out <DIR>",
+        "Usage: teo logs download [OPTIONS] --kind <KIND> --start <RFC3339> --end <RFC3339> --zone <ZONE> --out <DIR|URL>",
         "--proxy <ID>",
         "--domain <DOMAIN>",
         "--concurrency <N>",
@@ -816,11 +816,11 @@ async fn a_download_as_parquet_is_a_hive_dataset_and_a_rerun_downloads_nothing()
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
     assert!(
-        text.contains("zone zone-a\n  packets     3\n  converted   3\n"),
+        text.contains("zone zone-a\n  packets     3\n  stored      3\n"),
         "{text}"
     );
     assert!(
-        text.contains("zone zone-b\n  packets     3\n  converted   3\n"),
+        text.contains("zone zone-b\n  packets     3\n  stored      3\n"),
         "{text}"
     );
     assert!(text.contains("(0 bad lines skipped)"), "{text}");
@@ -848,7 +848,7 @@ async fn a_download_as_parquet_is_a_hive_dataset_and_a_rerun_downloads_nothing()
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
     assert!(
-        text.contains("  converted   0\n  skipped     3  (already in the dataset)"),
+        text.contains("  stored      0\n  skipped     3  (already there)"),
         "{text}"
     );
     assert!(

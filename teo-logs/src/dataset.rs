@@ -21,7 +21,6 @@
 //! - Memory is bounded whatever the packet's size: records stream from the reader, and at most
 //!   [`MAX_OPEN_PARTITIONS`] files are open per packet, each holding at most one row group.
 
-use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -31,6 +30,7 @@ use teo_client::logs::records::{
 use time::OffsetDateTime;
 
 use crate::columns::Table;
+use crate::dest::{CreateError, Destination, OutFile};
 use crate::encode::{EncodeError, Encoder};
 use crate::{Format, Kind};
 
@@ -68,10 +68,9 @@ pub enum ConvertError {
     },
     #[error("{}: cannot tell L4 from L7 records (no line read as either); give the kind", path.display())]
     UnknownKind { path: PathBuf },
-    #[error("{}: a symbolic link where a directory is wanted; refusing to write through it", path.display())]
-    Symlink { path: PathBuf },
-    #[error("{}: not a directory", path.display())]
-    NotADirectory { path: PathBuf },
+    /// A file or directory of the dataset could not be created (a planted link included).
+    #[error(transparent)]
+    Create(#[from] CreateError),
 }
 
 /// What converting one packet did.
@@ -91,10 +90,10 @@ pub struct ConvertReport {
     pub skipped: bool,
 }
 
-/// A dataset in a local directory, in one [`Format`].
+/// A dataset in a local directory or an object store, in one [`Format`].
 #[derive(Debug, Clone)]
 pub struct Dataset {
-    root: PathBuf,
+    dest: Destination,
     format: Format,
     bad_lines: BadLines,
     max_line: usize,
@@ -103,13 +102,17 @@ pub struct Dataset {
 impl Dataset {
     /// A dataset rooted at `root` (created if missing).
     pub fn local(root: impl Into<PathBuf>, format: Format) -> Result<Dataset, ConvertError> {
-        let root = root.into();
-        fs::create_dir_all(&root).map_err(|source| ConvertError::Io {
-            path: root.clone(),
+        Dataset::new(Destination::Local(root.into()), format)
+    }
+
+    /// A dataset at `dest` (a local directory is created if missing).
+    pub fn new(dest: Destination, format: Format) -> Result<Dataset, ConvertError> {
+        dest.prepare().map_err(|source| ConvertError::Io {
+            path: PathBuf::from(dest.display()),
             source,
         })?;
         Ok(Dataset {
-            root,
+            dest,
             format,
             bad_lines: BadLines::Skip,
             max_line: DEFAULT_MAX_LINE,
@@ -128,8 +131,8 @@ impl Dataset {
         self
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
+    pub fn destination(&self) -> &Destination {
+        &self.dest
     }
 
     pub fn format(&self) -> Format {
@@ -163,10 +166,11 @@ impl Dataset {
         }
     }
 
-    /// Whether the packet named `stem` (see [`output_stem`]) is converted already.
+    /// Whether the packet named `stem` (see [`output_stem`]) is converted already (when that
+    /// cannot be told, it is not: converting again only replaces its files). Blocks.
     pub fn is_converted(&self, kind: Kind, zone: Option<&str>, stem: &str) -> bool {
-        let marker = self.root.join(self.marker(kind, zone, stem));
-        fs::symlink_metadata(marker).is_ok_and(|m| m.is_file())
+        let marker = self.marker(kind, zone, stem);
+        matches!(self.dest.size(&marker), Ok(Some(_)))
     }
 
     fn marker(&self, kind: Kind, zone: Option<&str>, stem: &str) -> PathBuf {
@@ -216,26 +220,15 @@ impl Dataset {
             "files": report.files.iter().map(|f| f.to_string_lossy()).collect::<Vec<_>>(),
         })
         .to_string();
-        let mut file = self.create(&marker)?;
+        let mut file = self.dest.create(&marker)?;
         file.write_all(text.as_bytes())
+            .and_then(|()| file.commit())
             .map_err(|source| ConvertError::Io {
-                path: self.root.join(&marker),
+                path: self.dest.name(&marker),
                 source,
             })?;
-        file.commit().map_err(|source| ConvertError::Io {
-            path: self.root.join(&marker),
-            source,
-        })?;
         report.skipped = false;
         Ok(report)
-    }
-
-    /// A new file at `relative` (its directories made as needed), written under a temporary name.
-    fn create(&self, relative: &Path) -> Result<LocalFile, ConvertError> {
-        let dir = relative.parent().unwrap_or(Path::new(""));
-        ensure_dir(&self.root, dir)?;
-        let path = self.root.join(relative);
-        LocalFile::create(path.clone()).map_err(|source| ConvertError::Io { path, source })
     }
 }
 
@@ -272,7 +265,7 @@ impl Partition {
 struct OpenFile<T: Table> {
     partition: Partition,
     relative: PathBuf,
-    encoder: Encoder<T, Counted<LocalFile>>,
+    encoder: Encoder<T, Counted<OutFile>>,
     last_used: u64,
 }
 
@@ -301,7 +294,7 @@ impl<T: Table> Conversion<'_, T> {
         file.encoder
             .push(record)
             .map_err(|source| ConvertError::Encode {
-                path: self.dataset.root.join(&file.relative),
+                path: self.dataset.dest.name(&file.relative),
                 source,
             })?;
         self.report.records += 1;
@@ -339,10 +332,10 @@ impl<T: Table> Conversion<'_, T> {
             .join(format!("date={}", partition.date))
             .join(format!("hour={}", partition.hour))
             .join(name);
-        let file = self.dataset.create(&relative)?;
+        let file = self.dataset.dest.create(&relative)?;
         let encoder = Encoder::new(self.dataset.format, Counted::new(file)).map_err(|source| {
             ConvertError::Encode {
-                path: self.dataset.root.join(&relative),
+                path: self.dataset.dest.name(&relative),
                 source,
             }
         })?;
@@ -356,7 +349,7 @@ impl<T: Table> Conversion<'_, T> {
     }
 
     fn close(&mut self, file: OpenFile<T>) -> Result<(), ConvertError> {
-        let path = self.dataset.root.join(&file.relative);
+        let path = self.dataset.dest.name(&file.relative);
         let counted = file
             .encoder
             .finish()
@@ -405,103 +398,6 @@ impl<W: Write> Write for Counted<W> {
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
-}
-
-/// A file written under a hidden temporary name in its directory and renamed to its own name by
-/// [`LocalFile::commit`]; removed if dropped before.
-pub(crate) struct LocalFile {
-    file: Option<File>,
-    temp: PathBuf,
-    path: PathBuf,
-}
-
-impl LocalFile {
-    pub(crate) fn create(path: PathBuf) -> io::Result<LocalFile> {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let dir = path.parent().unwrap_or(Path::new("."));
-        loop {
-            let temp = dir.join(format!(".{name}.{:016x}.part", fastrand::u64(..)));
-            // create_new: never through a link planted at the name, never another run's file.
-            match OpenOptions::new().write(true).create_new(true).open(&temp) {
-                Ok(file) => {
-                    return Ok(LocalFile {
-                        file: Some(file),
-                        temp,
-                        path,
-                    })
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    /// Syncs the file and moves it to its name (replacing whatever is there, a link itself
-    /// rather than its target).
-    pub(crate) fn commit(mut self) -> io::Result<()> {
-        if let Some(file) = self.file.take() {
-            file.sync_all()?;
-        }
-        fs::rename(&self.temp, &self.path)?;
-        self.temp = PathBuf::new();
-        Ok(())
-    }
-}
-
-impl Write for LocalFile {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match &mut self.file {
-            Some(file) => file.write(buf),
-            None => Err(io::Error::other("file already committed")),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match &mut self.file {
-            Some(file) => file.flush(),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for LocalFile {
-    fn drop(&mut self) {
-        if !self.temp.as_os_str().is_empty() {
-            self.file = None;
-            let _ = fs::remove_file(&self.temp);
-        }
-    }
-}
-
-/// Creates `root/relative` a directory at a time; a symbolic link or a file on the way is an
-/// error (the root itself is the caller's to choose).
-fn ensure_dir(root: &Path, relative: &Path) -> Result<(), ConvertError> {
-    let mut path = root.to_path_buf();
-    for part in relative.components() {
-        path.push(part);
-        match fs::symlink_metadata(&path) {
-            Ok(m) if m.file_type().is_symlink() => {
-                return Err(ConvertError::Symlink { path });
-            }
-            Ok(m) if m.is_dir() => {}
-            Ok(_) => return Err(ConvertError::NotADirectory { path }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&path) {
-                Ok(()) => {}
-                // Another conversion made it meanwhile: look again.
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
-                        return Err(ConvertError::NotADirectory { path });
-                    }
-                }
-                Err(source) => return Err(ConvertError::Io { path, source }),
-            },
-            Err(source) => return Err(ConvertError::Io { path, source }),
-        }
-    }
-    Ok(())
 }
 
 /// A partition value as a path segment: Hive's escaping (`%XX`) of every byte outside

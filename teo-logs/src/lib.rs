@@ -16,6 +16,7 @@
 
 pub mod columns;
 pub mod dataset;
+pub mod dest;
 pub mod encode;
 pub mod export;
 

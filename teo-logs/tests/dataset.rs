@@ -11,6 +11,7 @@ use flate2::write::GzEncoder;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, Encoding};
 use serde_json::{json, Value};
+use teo_logs::dest::CreateError;
 use teo_logs::{ConvertError, Dataset, Format, Kind};
 use teo_mock::logs::{LogKind, LogStore};
 
@@ -371,7 +372,10 @@ fn a_planted_link_is_never_written_through() {
     std::os::unix::fs::symlink(&elsewhere, out.join("kind=l7/zone=z")).unwrap();
     let dataset = Dataset::local(&out, Format::Ndjson).unwrap();
     let error = dataset.convert_file(&input, None, Some("z")).unwrap_err();
-    assert!(matches!(error, ConvertError::Symlink { .. }), "{error}");
+    assert!(
+        matches!(error, ConvertError::Create(CreateError::Symlink { .. })),
+        "{error}"
+    );
     assert!(error.to_string().contains("kind=l7/zone=z"), "{error}");
     assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
     // A link at a file's own name is replaced, not written through.

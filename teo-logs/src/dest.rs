@@ -1,0 +1,468 @@
+//! Where a dataset's files go: a local directory, or a prefix in an object store (`s3://`,
+//! `gs://`, `az://`) through the `object_store` crate.
+//!
+//! Files are written a chunk at a time and become visible only when whole: locally a hidden
+//! temporary file (created exclusively, never through a link) synced and renamed; in an object
+//! store a multipart upload, completed at the end (aborted when the file is dropped before).
+//! Memory per open file is bounded by [`PART_SIZE`] times the parts in flight.
+//!
+//! Conversion runs on blocking threads, so the store's async calls are driven from here with
+//! the runtime handle given at construction.
+//!
+//! Credentials come from each store's standard environment variables (`AWS_ACCESS_KEY_ID`,
+//! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`, `AWS_ENDPOINT`;
+//! `GOOGLE_SERVICE_ACCOUNT`…; `AZURE_STORAGE_ACCOUNT_NAME`, `AZURE_STORAGE_ACCOUNT_KEY`…) and
+//! are never printed: errors name the object's URL and the store's answer only.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use object_store::aws::AmazonS3Builder;
+use object_store::azure::MicrosoftAzureBuilder;
+use object_store::gcp::GoogleCloudStorageBuilder;
+use object_store::path::Path as ObjectPath;
+use object_store::{ClientOptions, ObjectStore, RetryConfig, WriteMultipart};
+use tokio::runtime::Handle;
+
+/// Bytes per uploaded part: S3's minimum is 5 MiB (but for the last part).
+pub const PART_SIZE: usize = 8 << 20;
+/// Parts of one file uploading at once.
+const PARTS_IN_FLIGHT: usize = 2;
+
+/// Options of an object store destination beyond its environment.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// An S3-compatible endpoint (Tencent COS, MinIO, a local server): path-style requests,
+    /// plain HTTP allowed when the URL says `http://`.
+    pub s3_endpoint: Option<String>,
+}
+
+/// A dataset's destination.
+#[derive(Clone)]
+pub enum Destination {
+    Local(PathBuf),
+    Store(Store),
+}
+
+/// An object store and the prefix under which files go.
+#[derive(Clone)]
+pub struct Store {
+    store: Arc<dyn ObjectStore>,
+    prefix: ObjectPath,
+    /// `scheme://bucket/prefix`, for messages (no credentials are ever in it).
+    url: String,
+    handle: Handle,
+}
+
+impl std::fmt::Debug for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Destination::Local(path) => f.debug_tuple("Local").field(path).finish(),
+            Destination::Store(store) => f.debug_tuple("Store").field(&store.url).finish(),
+        }
+    }
+}
+
+/// Why a destination cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DestinationError {
+    #[error("{url}: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("{url}: {source}")]
+    Store {
+        url: String,
+        #[source]
+        source: object_store::Error,
+    },
+}
+
+impl Destination {
+    /// `s3://bucket/prefix`, `gs://bucket/prefix`, `az://container/prefix` (also
+    /// `azure://`, `abfs://`), `file:///path`, or a plain path. Store calls run on `handle`.
+    pub fn parse(
+        text: &str,
+        options: &StoreOptions,
+        handle: Handle,
+    ) -> Result<Destination, DestinationError> {
+        let Some((scheme, _)) = text.split_once("://") else {
+            return Ok(Destination::Local(PathBuf::from(text)));
+        };
+        let bad = |reason: &str| DestinationError::BadUrl {
+            url: text.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let url = url::Url::parse(text).map_err(|e| bad(&e.to_string()))?;
+        if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
+            // Credentials belong in the environment, where they are not printed with the URL.
+            return Err(bad(
+                "credentials or a query in the URL are not accepted; use the environment",
+            ));
+        }
+        if scheme == "file" {
+            let path = url.to_file_path().map_err(|()| bad("not a local path"))?;
+            return Ok(Destination::Local(path));
+        }
+        let retry = RetryConfig {
+            max_retries: 6,
+            retry_timeout: Duration::from_secs(180),
+            ..RetryConfig::default()
+        };
+        let client = ClientOptions::new()
+            .with_connect_timeout(Duration::from_secs(10))
+            .with_timeout(Duration::from_secs(300));
+        let store_error = |source| DestinationError::Store {
+            url: text.to_owned(),
+            source,
+        };
+        let store: Arc<dyn ObjectStore> = match scheme {
+            "s3" | "s3a" => {
+                let mut builder = AmazonS3Builder::from_env().with_url(text).with_retry(retry);
+                let mut client = client;
+                if let Some(endpoint) = &options.s3_endpoint {
+                    builder = builder
+                        .with_endpoint(endpoint)
+                        .with_virtual_hosted_style_request(false);
+                    if endpoint.starts_with("http://") {
+                        client = client.with_allow_http(true);
+                    }
+                }
+                Arc::new(
+                    builder
+                        .with_client_options(client)
+                        .build()
+                        .map_err(store_error)?,
+                )
+            }
+            "gs" => Arc::new(
+                GoogleCloudStorageBuilder::from_env()
+                    .with_url(text)
+                    .with_retry(retry)
+                    .with_client_options(client)
+                    .build()
+                    .map_err(store_error)?,
+            ),
+            "az" | "azure" | "abfs" | "abfss" | "adl" => Arc::new(
+                MicrosoftAzureBuilder::from_env()
+                    .with_url(text)
+                    .with_retry(retry)
+                    .with_client_options(client)
+                    .build()
+                    .map_err(store_error)?,
+            ),
+            _ => {
+                return Err(bad(
+                    "unknown scheme (s3://, gs://, az://, file:// or a path)",
+                ))
+            }
+        };
+        let prefix = ObjectPath::parse(url.path()).map_err(|e| bad(&e.to_string()))?;
+        let url = format!(
+            "{scheme}://{}/{}",
+            url.host_str().unwrap_or(""),
+            prefix.as_ref()
+        );
+        Ok(Destination::Store(Store {
+            store,
+            prefix,
+            url: url.trim_end_matches('/').to_owned(),
+            handle,
+        }))
+    }
+
+    /// The destination for messages: the directory, or `scheme://bucket/prefix`.
+    pub fn display(&self) -> String {
+        match self {
+            Destination::Local(path) => path.display().to_string(),
+            Destination::Store(store) => store.url.clone(),
+        }
+    }
+
+    /// `relative` under the destination, for messages.
+    pub fn name(&self, relative: &Path) -> PathBuf {
+        match self {
+            Destination::Local(root) => root.join(relative),
+            Destination::Store(store) => {
+                PathBuf::from(format!("{}/{}", store.url, relative.to_string_lossy()))
+            }
+        }
+    }
+
+    /// Makes the destination ready: a local directory is created.
+    pub fn prepare(&self) -> io::Result<()> {
+        match self {
+            Destination::Local(root) => fs::create_dir_all(root),
+            Destination::Store(_) => Ok(()),
+        }
+    }
+
+    /// The size of the file at `relative`, if one is there (a regular file, locally: a link is
+    /// no file). Blocks: call from a blocking thread.
+    pub fn size(&self, relative: &Path) -> io::Result<Option<u64>> {
+        match self {
+            Destination::Local(root) => match fs::symlink_metadata(root.join(relative)) {
+                Ok(meta) if meta.is_file() => Ok(Some(meta.len())),
+                Ok(_) => Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e),
+            },
+            Destination::Store(store) => {
+                let path = store.path(relative)?;
+                match store.handle.block_on(store.store.head(&path)) {
+                    Ok(meta) => Ok(Some(meta.size)),
+                    Err(object_store::Error::NotFound { .. }) => Ok(None),
+                    Err(e) => Err(io::Error::other(e)),
+                }
+            }
+        }
+    }
+
+    /// A new file at `relative`, visible only once [`OutFile::commit`] returns. Blocks: call
+    /// from a blocking thread.
+    pub fn create(&self, relative: &Path) -> Result<OutFile, CreateError> {
+        match self {
+            Destination::Local(root) => {
+                let dir = relative.parent().unwrap_or(Path::new(""));
+                ensure_dir(root, dir)?;
+                let path = root.join(relative);
+                LocalFile::create(path.clone())
+                    .map(OutFile::Local)
+                    .map_err(|source| CreateError::Io { path, source })
+            }
+            Destination::Store(store) => {
+                let path = store.path(relative).map_err(|source| CreateError::Io {
+                    path: self.name(relative),
+                    source,
+                })?;
+                let upload = store
+                    .handle
+                    .block_on(store.store.put_multipart(&path))
+                    .map_err(|source| CreateError::Io {
+                        path: self.name(relative),
+                        source: io::Error::other(source),
+                    })?;
+                Ok(OutFile::Store(RemoteFile {
+                    writer: Some(WriteMultipart::new_with_chunk_size(upload, PART_SIZE)),
+                    handle: store.handle.clone(),
+                }))
+            }
+        }
+    }
+}
+
+impl Store {
+    fn path(&self, relative: &Path) -> io::Result<ObjectPath> {
+        let mut parts: Vec<String> = self.prefix.parts().map(|p| p.as_ref().to_owned()).collect();
+        for component in relative.components() {
+            match component {
+                std::path::Component::Normal(part) => {
+                    parts.push(part.to_string_lossy().into_owned())
+                }
+                _ => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("{}: not a plain relative path", relative.display()),
+                    ))
+                }
+            }
+        }
+        Ok(ObjectPath::from_iter(parts))
+    }
+}
+
+/// Why a file could not be created.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CreateError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{}: a symbolic link where a directory is wanted; refusing to write through it", path.display())]
+    Symlink { path: PathBuf },
+    #[error("{}: not a directory", path.display())]
+    NotADirectory { path: PathBuf },
+}
+
+/// A file being written; see [`Destination::create`].
+pub enum OutFile {
+    Local(LocalFile),
+    Store(RemoteFile),
+}
+
+impl OutFile {
+    /// Makes the file visible under its name, whole.
+    pub fn commit(self) -> io::Result<()> {
+        match self {
+            OutFile::Local(file) => file.commit(),
+            OutFile::Store(file) => file.commit(),
+        }
+    }
+}
+
+impl Write for OutFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            OutFile::Local(file) => file.write(buf),
+            OutFile::Store(file) => file.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            OutFile::Local(file) => file.flush(),
+            OutFile::Store(file) => file.flush(),
+        }
+    }
+}
+
+/// A multipart upload in progress.
+pub struct RemoteFile {
+    writer: Option<WriteMultipart>,
+    handle: Handle,
+}
+
+impl RemoteFile {
+    fn commit(mut self) -> io::Result<()> {
+        let Some(writer) = self.writer.take() else {
+            return Err(io::Error::other("upload already ended"));
+        };
+        let _enter = self.handle.enter();
+        self.handle
+            .block_on(writer.finish())
+            .map(drop)
+            .map_err(io::Error::other)
+    }
+}
+
+impl Write for RemoteFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let Some(writer) = self.writer.as_mut() else {
+            return Err(io::Error::other("upload already ended"));
+        };
+        // Parts upload on the runtime; wait while too many are in flight (memory bound).
+        let _enter = self.handle.enter();
+        self.handle
+            .block_on(writer.wait_for_capacity(PARTS_IN_FLIGHT))
+            .map_err(io::Error::other)?;
+        writer.write(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for RemoteFile {
+    fn drop(&mut self) {
+        // Not committed: the upload is abandoned, and nothing becomes visible.
+        if let Some(writer) = self.writer.take() {
+            self.handle.spawn(async move {
+                let _ = writer.abort().await;
+            });
+        }
+    }
+}
+
+/// A file written under a hidden temporary name in its directory and renamed to its own name by
+/// [`LocalFile::commit`]; removed if dropped before.
+pub struct LocalFile {
+    file: Option<File>,
+    temp: PathBuf,
+    path: PathBuf,
+}
+
+impl LocalFile {
+    fn create(path: PathBuf) -> io::Result<LocalFile> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dir = path.parent().unwrap_or(Path::new("."));
+        loop {
+            let temp = dir.join(format!(".{name}.{:016x}.part", fastrand::u64(..)));
+            // create_new: never through a link planted at the name, never another run's file.
+            match OpenOptions::new().write(true).create_new(true).open(&temp) {
+                Ok(file) => {
+                    return Ok(LocalFile {
+                        file: Some(file),
+                        temp,
+                        path,
+                    })
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Syncs the file and moves it to its name (replacing whatever is there, a link itself
+    /// rather than its target).
+    fn commit(mut self) -> io::Result<()> {
+        if let Some(file) = self.file.take() {
+            file.sync_all()?;
+        }
+        fs::rename(&self.temp, &self.path)?;
+        self.temp = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Write for LocalFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.file {
+            Some(file) => file.write(buf),
+            None => Err(io::Error::other("file already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.file {
+            Some(file) => file.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for LocalFile {
+    fn drop(&mut self) {
+        if !self.temp.as_os_str().is_empty() {
+            self.file = None;
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Creates `root/relative` a directory at a time; a symbolic link or a file on the way is an
+/// error (the root itself is the caller's to choose).
+fn ensure_dir(root: &Path, relative: &Path) -> Result<(), CreateError> {
+    let mut path = root.to_path_buf();
+    for part in relative.components() {
+        path.push(part);
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(CreateError::Symlink { path });
+            }
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(CreateError::NotADirectory { path }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&path) {
+                Ok(()) => {}
+                // Another conversion made it meanwhile: look again.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+                        return Err(CreateError::NotADirectory { path });
+                    }
+                }
+                Err(source) => return Err(CreateError::Io { path, source }),
+            },
+            Err(source) => return Err(CreateError::Io { path, source }),
+        }
+    }
+    Ok(())
+}
