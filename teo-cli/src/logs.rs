@@ -342,6 +342,7 @@ async fn fetch(
     let zones = unique(&args.zones);
     let store_options = StoreOptions {
         s3_endpoint: args.s3_endpoint.clone(),
+        ..StoreOptions::default()
     };
     let dest = Destination::parse(&args.out, &store_options, tokio::runtime::Handle::current())
         .map_err(|e| DownloadError::Io {

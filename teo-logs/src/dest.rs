@@ -38,6 +38,9 @@ pub struct StoreOptions {
     /// An S3-compatible endpoint (Tencent COS, MinIO, a local server): path-style requests,
     /// plain HTTP allowed when the URL says `http://`.
     pub s3_endpoint: Option<String>,
+    /// Configuration over the environment's, under `object_store`'s key names
+    /// (`aws_access_key_id`, `google_service_account`, `azure_storage_account_key`, …).
+    pub config: Vec<(String, String)>,
 }
 
 /// A dataset's destination.
@@ -118,9 +121,20 @@ impl Destination {
             url: text.to_owned(),
             source,
         };
+        // Each builder has its own key type; the names are `object_store`'s.
+        macro_rules! configure {
+            ($builder:expr) => {{
+                let mut builder = $builder;
+                for (key, value) in &options.config {
+                    builder = builder.with_config(key.parse().map_err(store_error)?, value);
+                }
+                builder
+            }};
+        }
         let store: Arc<dyn ObjectStore> = match scheme {
             "s3" | "s3a" => {
-                let mut builder = AmazonS3Builder::from_env().with_url(text).with_retry(retry);
+                let mut builder =
+                    configure!(AmazonS3Builder::from_env().with_url(text)).with_retry(retry);
                 let mut client = client;
                 if let Some(endpoint) = &options.s3_endpoint {
                     builder = builder
@@ -137,22 +151,26 @@ impl Destination {
                         .map_err(store_error)?,
                 )
             }
-            "gs" => Arc::new(
-                GoogleCloudStorageBuilder::from_env()
-                    .with_url(text)
-                    .with_retry(retry)
-                    .with_client_options(client)
-                    .build()
-                    .map_err(store_error)?,
-            ),
-            "az" | "azure" | "abfs" | "abfss" | "adl" => Arc::new(
-                MicrosoftAzureBuilder::from_env()
-                    .with_url(text)
-                    .with_retry(retry)
-                    .with_client_options(client)
-                    .build()
-                    .map_err(store_error)?,
-            ),
+            "gs" => {
+                let builder = configure!(GoogleCloudStorageBuilder::from_env().with_url(text));
+                Arc::new(
+                    builder
+                        .with_retry(retry)
+                        .with_client_options(client)
+                        .build()
+                        .map_err(store_error)?,
+                )
+            }
+            "az" | "azure" | "abfs" | "abfss" | "adl" => {
+                let builder = configure!(MicrosoftAzureBuilder::from_env().with_url(text));
+                Arc::new(
+                    builder
+                        .with_retry(retry)
+                        .with_client_options(client)
+                        .build()
+                        .map_err(store_error)?,
+                )
+            }
             _ => {
                 return Err(bad(
                     "unknown scheme (s3://, gs://, az://, file:// or a path)",

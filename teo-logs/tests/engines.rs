@@ -2,42 +2,24 @@
 //! Parquet dataset with Hive partitioning and the NDJSON dataset, and its figures must equal
 //! those computed here from the packets' raw JSON lines; pyarrow reads the Parquet schema.
 //!
-//! Python comes from `target/py` (made by `.ci/run`) or `TEO_PYTHON`. Without it the test says
-//! so and passes, unless `TEO_REQUIRE_ENGINES=1` (set by `.ci/run`), when it fails.
+//! Python comes from `target/py` (made by `.ci/run`), see `support`.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{json, Value};
+use teo_logs::dest::{Destination, StoreOptions};
 use teo_logs::{Dataset, Format, Kind};
 use teo_mock::logs::{LogKind, LogStore};
 
-const BASE: &str = "http://127.0.0.1:1";
+mod support;
 
-pub fn python() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("TEO_PYTHON").map(PathBuf::from),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/py/bin/python")),
-    ];
-    let found = candidates.into_iter().flatten().find(|p| {
-        Command::new(p)
-            .args(["-c", "import duckdb, pyarrow"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("TEO_REQUIRE_ENGINES").is_none(),
-            "TEO_REQUIRE_ENGINES is set but no Python with duckdb and pyarrow was found \
-             (target/py/bin/python or TEO_PYTHON)"
-        );
-        eprintln!("note: no Python with duckdb and pyarrow (target/py); engine checks skipped");
-    }
-    found
-}
+use support::python;
+
+const BASE: &str = "http://127.0.0.1:1";
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -188,4 +170,138 @@ fn duckdb_and_pyarrow_read_the_datasets_and_agree_with_the_raw_lines() {
         "{method}"
     );
     fs::remove_dir_all(&dir).unwrap();
+}
+
+fn s3_options(moto: &support::Moto) -> StoreOptions {
+    StoreOptions {
+        s3_endpoint: Some(moto.endpoint()),
+        config: [
+            ("aws_access_key_id", "AKIDTEST"),
+            ("aws_secret_access_key", "test-secret-never-printed"),
+            ("aws_region", "us-east-1"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .to_vec(),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+const DUCKDB_S3_SCRIPT: &str = r#"
+import json, sys, duckdb, pyarrow.dataset as ds, pyarrow.fs as pafs
+endpoint, root = sys.argv[1], sys.argv[2]
+s3 = pafs.S3FileSystem(access_key="AKIDTEST", secret_key="test-secret-never-printed", region="us-east-1",
+                       endpoint_override=endpoint, scheme="http")
+logs = ds.dataset(root + "/kind=l7", filesystem=s3, format="parquet", partitioning="hive")
+con = duckdb.connect()
+con.register("logs", logs)
+rows, total = con.execute("SELECT count(*), sum(EdgeResponseBytes) FROM logs").fetchone()
+statuses = dict(con.execute("SELECT CAST(EdgeResponseStatusCode AS VARCHAR), count(*) FROM logs GROUP BY 1").fetchall())
+zones = dict(con.execute("SELECT zone, count(*) FROM logs GROUP BY 1").fetchall())
+print(json.dumps({"rows": rows, "bytes": int(total), "statuses": statuses, "zones": zones,
+                  "files": len(logs.files)}))
+"#;
+
+#[test]
+fn a_dataset_on_a_local_s3_server_reads_back_in_duckdb_and_a_rerun_skips_it() {
+    let Some(moto) = support::Moto::start() else {
+        return;
+    };
+    moto.create_bucket("edgeone");
+    let runtime = runtime();
+    let dir = temp_dir("s3");
+    let packets = packets(&dir.join("packets"));
+    let dest = Destination::parse(
+        "s3://edgeone/logs/dataset",
+        &s3_options(&moto),
+        runtime.handle().clone(),
+    )
+    .unwrap();
+    let dataset = Dataset::new(dest, Format::Parquet).unwrap();
+    let mut files = 0;
+    for (zone, path) in &packets {
+        let report = dataset.convert_file(path, None, Some(zone)).unwrap();
+        assert!(!report.skipped);
+        files += report.files.len();
+    }
+    for (zone, path) in &packets {
+        assert!(
+            dataset
+                .convert_file(path, None, Some(zone))
+                .unwrap()
+                .skipped
+        );
+    }
+
+    let python = support::python().unwrap();
+    let output = Command::new(&python)
+        .args([
+            "-c",
+            DUCKDB_S3_SCRIPT,
+            &moto.endpoint(),
+            "edgeone/logs/dataset",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let got: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let expected = figures_from_lines(&packets);
+    println!("raw lines: {expected}\nduckdb over s3: {got}");
+    for figure in ["rows", "bytes", "statuses", "zones"] {
+        assert_eq!(got[figure], expected[figure], "{figure}");
+    }
+    assert_eq!(got["files"], files);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_upload_is_invisible_until_complete_and_spans_parts() {
+    let Some(moto) = support::Moto::start() else {
+        return;
+    };
+    moto.create_bucket("parts");
+    let runtime = runtime();
+    let dest =
+        Destination::parse("s3://parts/p", &s3_options(&moto), runtime.handle().clone()).unwrap();
+    let chunk: Vec<u8> = (0..1 << 20).map(|i| (i % 251) as u8).collect();
+
+    // 20 MiB: three parts of 8 MiB at most; nothing there until the commit.
+    let mut file = dest.create(Path::new("big.bin")).unwrap();
+    for _ in 0..20 {
+        file.write_all(&chunk).unwrap();
+    }
+    assert_eq!(dest.size(Path::new("big.bin")).unwrap(), None);
+    file.commit().unwrap();
+    assert_eq!(dest.size(Path::new("big.bin")).unwrap(), Some(20 << 20));
+
+    // Dropped half-way (a failed conversion): never visible.
+    let mut file = dest.create(Path::new("dropped.bin")).unwrap();
+    for _ in 0..9 {
+        file.write_all(&chunk).unwrap();
+    }
+    drop(file);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(dest.size(Path::new("dropped.bin")).unwrap(), None);
+
+    // Paths stay under the prefix.
+    assert!(dest.create(Path::new("../escape.bin")).is_err());
+    // Credentials in the URL are refused, and not echoed.
+    let error = Destination::parse(
+        "s3://AKID:topsecret@parts/p",
+        &StoreOptions::default(),
+        runtime.handle().clone(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("credentials"), "{error}");
 }

@@ -1,0 +1,108 @@
+//! Real engines for the data tests, from the venv `.ci/run` makes under `target/py`: Python
+//! with `duckdb` and `pyarrow`, and `moto` as a local S3-compatible server.
+//!
+//! Without them a test says so and passes, unless `TEO_REQUIRE_ENGINES=1` (set by `.ci/run`),
+//! when it fails.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn missing(what: &str) {
+    assert!(
+        std::env::var_os("TEO_REQUIRE_ENGINES").is_none(),
+        "TEO_REQUIRE_ENGINES is set but {what} was not found (target/py, made by .ci/run, or TEO_PYTHON)"
+    );
+    eprintln!("note: {what} not found (target/py); this engine check is skipped");
+}
+
+/// A Python with duckdb and pyarrow: `TEO_PYTHON`, else `target/py/bin/python`.
+pub fn python() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("TEO_PYTHON").map(PathBuf::from),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/py/bin/python")),
+    ];
+    let found = candidates.into_iter().flatten().find(|p| {
+        Command::new(p)
+            .args(["-c", "import duckdb, pyarrow"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        missing("a Python with duckdb and pyarrow");
+    }
+    found
+}
+
+/// A moto S3 server on 127.0.0.1, stopped on drop.
+pub struct Moto {
+    child: Child,
+    pub port: u16,
+}
+
+impl Moto {
+    pub fn start() -> Option<Moto> {
+        let python = python()?;
+        let server = python.with_file_name("moto_server");
+        if !server.exists() {
+            missing("moto_server");
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .ok()?;
+        let child = Command::new(server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server starts");
+        let moto = Moto { child, port };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while moto.request("GET", "/") != Some(200) {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not answer in 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(moto)
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn create_bucket(&self, name: &str) {
+        assert_eq!(self.request("PUT", &format!("/{name}")), Some(200));
+    }
+
+    /// The status of a bare request (moto checks no signatures by default).
+    fn request(&self, method: &str, path: &str) -> Option<u16> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .ok()?;
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.port
+        )
+        .ok()?;
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).ok()?;
+        std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
