@@ -5,13 +5,11 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use clap::{Args, ValueEnum};
 use indicatif::HumanBytes;
 use teo_client::logs::records::BadLines;
-use teo_logs::{ConvertError, ConvertReport, Dataset, Format};
+use teo_logs::{ConvertReport, Dataset, Format};
 
 use crate::failure::{EXIT_FAILED, EXIT_USAGE};
 use crate::logs::Kind;
@@ -100,12 +98,8 @@ pub(crate) fn run(args: ConvertArgs) -> ExitCode {
         }),
         Err(error) => return fail(EXIT_FAILED, &error.to_string()),
     };
-    let results = convert_all(
-        &dataset,
-        &packets,
-        args.kind.map(Into::into),
-        args.zone.as_deref(),
-    );
+    let results =
+        dataset.convert_files(&packets, args.kind.map(Into::into), args.zone.as_deref(), 0);
 
     let mut totals = ConvertReport::default();
     let (mut converted, mut skipped, mut failed) = (0, 0, Vec::new());
@@ -165,47 +159,6 @@ pub(crate) fn run(args: ConvertArgs) -> ExitCode {
 fn fail(code: u8, message: &str) -> ExitCode {
     let _ = writeln!(io::stderr(), "{}", crate::failure::printable(message));
     ExitCode::from(code)
-}
-
-/// Converts every packet, as many at once as there are cores; results in the packets' order.
-fn convert_all(
-    dataset: &Dataset,
-    packets: &[PathBuf],
-    kind: Option<teo_logs::Kind>,
-    zone: Option<&str>,
-) -> Vec<Result<ConvertReport, ConvertError>> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<ConvertReport, ConvertError>>>> =
-        Mutex::new(packets.iter().map(|_| None).collect());
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(packets.len());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(path) = packets.get(i) else { break };
-                let result = dataset.convert_file(path, kind, zone);
-                if let Ok(mut results) = results.lock() {
-                    results[i] = Some(result);
-                }
-            });
-        }
-    });
-    results
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .zip(packets)
-        .map(|(result, path)| {
-            result.unwrap_or_else(|| {
-                Err(ConvertError::Io {
-                    path: path.clone(),
-                    source: io::Error::other("the conversion thread stopped"),
-                })
-            })
-        })
-        .collect()
 }
 
 fn is_packet(name: &str) -> bool {

@@ -166,6 +166,52 @@ impl Dataset {
         }
     }
 
+    /// Converts many packets, `threads` at once (a packet per thread; 0: one per core). The
+    /// results come in the order of `inputs`.
+    pub fn convert_files(
+        &self,
+        inputs: &[PathBuf],
+        kind: Option<Kind>,
+        zone: Option<&str>,
+        threads: usize,
+    ) -> Vec<Result<ConvertReport, ConvertError>> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Mutex;
+        let next = AtomicUsize::new(0);
+        let results: Mutex<Vec<Option<Result<ConvertReport, ConvertError>>>> =
+            Mutex::new(inputs.iter().map(|_| None).collect());
+        let threads = match threads {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
+        std::thread::scope(|scope| {
+            for _ in 0..threads.min(inputs.len()) {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = inputs.get(i) else { break };
+                    let result = self.convert_file(path, kind, zone);
+                    if let Ok(mut results) = results.lock() {
+                        results[i] = Some(result);
+                    }
+                });
+            }
+        });
+        results
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_iter()
+            .zip(inputs)
+            .map(|(result, path)| {
+                result.unwrap_or_else(|| {
+                    Err(ConvertError::Io {
+                        path: path.clone(),
+                        source: io::Error::other("the conversion thread panicked"),
+                    })
+                })
+            })
+            .collect()
+    }
+
     /// Whether the packet named `stem` (see [`output_stem`]) is converted already (when that
     /// cannot be told, it is not: converting again only replaces its files). Blocks.
     pub fn is_converted(&self, kind: Kind, zone: Option<&str>, stem: &str) -> bool {
