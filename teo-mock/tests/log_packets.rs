@@ -359,7 +359,8 @@ async fn big_packets_are_at_least_the_asked_size() {
         assert!(size < MIB + MIB / 20, "not much more: {size}");
         let bytes = download(&url, size).await;
         let records = check_json_lines(&gunzip(&bytes).unwrap());
-        assert!(records > 1000, "{records}");
+        // More than a packet's own 50–400 (an L7 record is about 1 KB).
+        assert!(records > 400, "{records}");
         bytes
     });
     let first = futures_join(downloads).await;
