@@ -154,3 +154,77 @@ fn overlong_lines_are_skipped_without_being_held_and_corrupt_gzip_is_an_error() 
         .expect("an item");
     assert!(matches!(last, Err(RecordError::Io { .. })), "{last:?}");
 }
+
+/// The direct reading of a line (no map built) gives exactly what reading its map gives: the
+/// same record, or the same error — for the mock's real-looking packets and for hostile lines
+/// (duplicate keys, escaped names, drifted and wrong types, sentinels, nesting).
+#[test]
+fn reading_a_line_directly_equals_reading_its_map() {
+    use teo_client::logs::records::LogRecord;
+    fn same<T: LogRecord + PartialEq + std::fmt::Debug>(line: &str) {
+        let direct = T::from_line(line.as_bytes());
+        let via_map = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line)
+            .map_err(|e| format!("not a JSON object: {e}"))
+            .and_then(T::from_members);
+        match (&direct, &via_map) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{line}"),
+            (Err(a), Err(b)) => assert_eq!(a, b, "{line}"),
+            _ => panic!("{line}: {direct:?} vs {via_map:?}"),
+        }
+    }
+    let hostile = [
+        L7_LINE,
+        r#"{"RequestID":"a","RequestID":"b","Extra":1,"Extra":2}"#,
+        r#"{"RemotePort":"x","RemotePort":443}"#,
+        r#"{"RemotePort":443,"RemotePort":"x"}"#,
+        r#"{"Request\u0049D":"escaped name","\u00e9":"é"}"#,
+        r#"{"EdgeResponseBytes":1.0,"RequestBytes":1.5}"#,
+        r#"{"EdgeResponseBytes":true}"#,
+        r#"{"RequestTime":-1,"RequestHost":null,"ClientIP":["a"],"ClientRegion":{"x":1}}"#,
+        r#"{"RequestTime":1714528800,"RequestStatus":"2"}"#,
+        r#"{"RequestTime":"yesterday","EdgeInternalTime":"-1"}"#,
+        r#"{"RequestTime":{"at":1}}"#,
+        r#"{"EdgeResponseStatusCode":18446744073709551615}"#,
+        r#"{"ServiceID":"sid","DisconnetTimeStamp":"-","LogTimeStamp":1714528800,"SentBytes":"9"}"#,
+        r#"[1,2]"#,
+        r#""text""#,
+        r#"{"a":1} trailing"#,
+        r#"{}"#,
+    ];
+    for line in hostile {
+        same::<L7Record>(line);
+        same::<L4Record>(line);
+    }
+    let store = teo_mock::logs::LogStore::new();
+    for (kind, ids) in [
+        (
+            teo_mock::logs::LogKind::L7,
+            json!({"Domains": ["www.example.com"]}),
+        ),
+        (teo_mock::logs::LogKind::L4, json!({"ProxyIds": ["sid-1"]})),
+    ] {
+        let mut request = json!({
+            "StartTime": "2024-05-01T00:00:00Z",
+            "EndTime": "2024-05-01T03:00:00Z",
+            "ZoneIds": ["zone-a"],
+        });
+        request
+            .as_object_mut()
+            .unwrap()
+            .extend(ids.as_object().unwrap().clone());
+        let listing = store.list(kind, &request, "http://127.0.0.1:1").unwrap();
+        for entry in listing["Data"].as_array().unwrap() {
+            let file = entry["Url"].as_str().unwrap().rsplit('/').next().unwrap();
+            let mut text = String::new();
+            std::io::Read::read_to_string(
+                &mut flate2::read::MultiGzDecoder::new(&store.packet(file).unwrap()[..]),
+                &mut text,
+            )
+            .unwrap();
+            for line in text.lines() {
+                same::<L7Record>(line);
+                same::<L4Record>(line);
+            }
+        }
+    }
+}

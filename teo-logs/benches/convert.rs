@@ -18,7 +18,10 @@ use teo_logs::{Dataset, Format, Kind};
 use teo_mock::logs::{LogKind, LogStore};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     if let [mode, input, output] = args.as_slice() {
         if mode == "worker-convert" {
             return worker_convert(Path::new(input), Path::new(output));
@@ -150,7 +153,9 @@ fn prepare(root: &Path, bytes: u64) -> PathBuf {
         "Domains": ["www.example.com"],
         "Limit": 300,
     });
-    let listing = store.list(LogKind::L7, &request, "http://127.0.0.1:1").unwrap();
+    let listing = store
+        .list(LogKind::L7, &request, "http://127.0.0.1:1")
+        .unwrap();
     for entry in listing["Data"].as_array().unwrap() {
         let file = entry["Url"].as_str().unwrap().rsplit('/').next().unwrap();
         let packet = store.packet(file).unwrap();

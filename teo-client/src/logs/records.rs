@@ -111,14 +111,114 @@ pub trait LogRecord: Sized {
     /// Reads a record from the members of one line; members it takes are removed, the rest
     /// go to `extra`. Errors name the member.
     fn from_members(members: Map<String, Value>) -> Result<Self, String>;
+
+    /// Reads a record from one line of JSON. The default parses the line into a map first;
+    /// the record types of this module read their members straight from the text.
+    fn from_line(line: &[u8]) -> Result<Self, String> {
+        serde_json::from_slice::<Map<String, Value>>(line)
+            .map_err(|e| format!("not a JSON object: {e}"))
+            .and_then(Self::from_members)
+    }
 }
 
-/// Takes members out of a line's object, reading sentinels as absent.
-struct Members(Map<String, Value>);
+/// A record type's wire names, in the order its fields are read, and the lookup from a name.
+struct Names {
+    names: &'static [&'static str],
+    index: fn(&str) -> Option<usize>,
+}
+
+/// Declares a record type's wire names: the list and a `match` from a name to its position
+/// (a line's keys are looked up without allocating).
+macro_rules! names {
+    ($table:ident: $($name:literal),+ $(,)?) => {
+        static $table: Names = Names {
+            names: &[$($name),+],
+            index: |key| {
+                let mut i = 0usize;
+                $(
+                    if key == $name {
+                        return Some(i);
+                    }
+                    i += 1;
+                )+
+                let _ = i;
+                None
+            },
+        };
+    };
+}
+
+names!(L7_NAMES:
+    "RequestID", "ClientIP", "ClientRegion", "ClientState", "ClientISP", "RequestTime",
+    "RequestStatus", "RequestHost", "RequestBytes", "RequestMethod", "RequestUrl",
+    "RequestUrlQueryString", "RequestUA", "RequestRange", "RequestReferer", "RequestProtocol",
+    "RemotePort", "EdgeCacheStatus", "EdgeResponseStatusCode", "EdgeResponseBytes",
+    "EdgeResponseBodyBytes", "EdgeResponseTime", "EdgeInternalTime", "EdgeServerIP",
+    "EdgeServerID", "EdgeFunctionSubrequest", "ContentID", "ParentRequestID", "SecurityAction",
+    "SecurityRuleID", "SecurityUserNote", "SecurityModule",
+);
+
+names!(L4_NAMES:
+    "ServiceID", "SessionID", "ConnectTimeStamp", "DisconnetTimeStamp", "DisconnetReason",
+    "ClientRealIP", "ClientRegion", "EdgeIP", "ForwardProtocol", "ForwardPort", "SentBytes",
+    "ReceivedBytes", "LogTimeStamp",
+);
+
+/// A line's members sorted into the record type's fields (by position) and the rest, then taken
+/// field by field in order, reading sentinels as absent.
+struct Members {
+    names: &'static Names,
+    slots: Vec<Option<Value>>,
+    extra: Map<String, Value>,
+    next: usize,
+}
 
 impl Members {
+    fn new(names: &'static Names) -> Members {
+        Members {
+            names,
+            slots: vec![None; names.names.len()],
+            extra: Map::new(),
+            next: 0,
+        }
+    }
+
+    fn from_map(names: &'static Names, members: Map<String, Value>) -> Members {
+        let mut m = Members::new(names);
+        for (key, value) in members {
+            m.put(key.as_str(), || key.clone(), value);
+        }
+        m
+    }
+
+    /// Reads a line's object straight into the slots (a later duplicate key wins, as in a map).
+    fn from_line(names: &'static Names, line: &[u8]) -> Result<Members, String> {
+        use serde::de::DeserializeSeed;
+        // One UTF-8 check of the whole line (fast on ASCII) instead of one per string.
+        let line = std::str::from_utf8(line).map_err(|e| format!("not a JSON object: {e}"))?;
+        let mut deserializer = serde_json::Deserializer::from_str(line);
+        let members = LineSeed(names)
+            .deserialize(&mut deserializer)
+            .and_then(|m| deserializer.end().map(|()| m))
+            .map_err(|e| format!("not a JSON object: {e}"))?;
+        Ok(members)
+    }
+
+    fn put(&mut self, key: &str, owned: impl FnOnce() -> String, value: Value) {
+        match (self.names.index)(key) {
+            Some(i) => self.slots[i] = Some(value),
+            None => {
+                self.extra.insert(owned(), value);
+            }
+        }
+    }
+
+    /// The next field's value, `name` being its wire name.
     fn take(&mut self, name: &str) -> Option<Value> {
-        match self.0.remove(name)? {
+        debug_assert_eq!(self.names.names.get(self.next).copied(), Some(name));
+        let slot = self.slots.get_mut(self.next).and_then(Option::take);
+        self.next += 1;
+        match slot? {
             Value::Null => None,
             Value::String(s) if s.is_empty() || s == "-" => None,
             value => Some(value),
@@ -157,7 +257,13 @@ impl Members {
         match self.take(name) {
             None => Ok(None),
             Some(Value::Number(n)) if n.as_i64() == Some(-1) => Ok(None),
-            Some(value @ (Value::String(_) | Value::Number(_))) => serde_json::from_value(value)
+            Some(Value::String(text)) => {
+                let text = serde::de::value::StringDeserializer::<serde_json::Error>::new(text);
+                serde::Deserialize::deserialize(text)
+                    .map(Some)
+                    .map_err(|e| format!("{name}: {e}"))
+            }
+            Some(value @ Value::Number(_)) => serde_json::from_value(value)
                 .map(Some)
                 .map_err(|e| format!("{name}: {e}")),
             Some(other) => Err(format!("{name}: {other} is not a date-time")),
@@ -165,9 +271,65 @@ impl Members {
     }
 }
 
-impl LogRecord for L7Record {
-    fn from_members(members: Map<String, Value>) -> Result<Self, String> {
-        let mut m = Members(members);
+/// Deserializes one line's object into [`Members`].
+struct LineSeed(&'static Names);
+
+impl<'de> serde::de::DeserializeSeed<'de> for LineSeed {
+    type Value = Members;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Members, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for LineSeed {
+    type Value = Members;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // As a map's own reading says it, so both readings report a line alike.
+        f.write_str("a map")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+        let mut members = Members::new(self.0);
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let value: Value = map.next_value()?;
+            members.put(&key.0, || key.0.to_string(), value);
+        }
+        Ok(members)
+    }
+}
+
+/// A member name, borrowed from the line when it has no escapes.
+struct Key<'a>(std::borrow::Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Key<'de>, D::Error> {
+        struct KeyVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+impl L7Record {
+    fn from_slots(mut m: Members) -> Result<Self, String> {
         Ok(L7Record {
             request_id: m.text("RequestID"),
             client_ip: m.text("ClientIP"),
@@ -201,14 +363,23 @@ impl LogRecord for L7Record {
             security_rule_id: m.text("SecurityRuleID"),
             security_user_note: m.text("SecurityUserNote"),
             security_module: m.text("SecurityModule"),
-            extra: m.0,
+            extra: m.extra,
         })
     }
 }
 
-impl LogRecord for L4Record {
+impl LogRecord for L7Record {
     fn from_members(members: Map<String, Value>) -> Result<Self, String> {
-        let mut m = Members(members);
+        Self::from_slots(Members::from_map(&L7_NAMES, members))
+    }
+
+    fn from_line(line: &[u8]) -> Result<Self, String> {
+        Self::from_slots(Members::from_line(&L7_NAMES, line)?)
+    }
+}
+
+impl L4Record {
+    fn from_slots(mut m: Members) -> Result<Self, String> {
         Ok(L4Record {
             service_id: m.text("ServiceID"),
             session_id: m.text("SessionID"),
@@ -223,8 +394,18 @@ impl LogRecord for L4Record {
             sent_bytes: m.int("SentBytes")?,
             received_bytes: m.int("ReceivedBytes")?,
             log_time_stamp: m.time("LogTimeStamp")?,
-            extra: m.0,
+            extra: m.extra,
         })
+    }
+}
+
+impl LogRecord for L4Record {
+    fn from_members(members: Map<String, Value>) -> Result<Self, String> {
+        Self::from_slots(Members::from_map(&L4_NAMES, members))
+    }
+
+    fn from_line(line: &[u8]) -> Result<Self, String> {
+        Self::from_slots(Members::from_line(&L4_NAMES, line)?)
     }
 }
 
@@ -360,7 +541,7 @@ impl<T: LogRecord> Records<T> {
                 return Ok(any.then_some(fits));
             }
             any = true;
-            let (chunk, end) = match available.iter().position(|&b| b == b'\n') {
+            let (chunk, end) = match memchr::memchr(b'\n', available) {
                 Some(at) => (&available[..at], Some(at + 1)),
                 None => (available, None),
             };
@@ -431,9 +612,7 @@ impl<T: LogRecord> Iterator for Records<T> {
             if text.is_empty() {
                 continue;
             }
-            let parsed = serde_json::from_slice::<Map<String, Value>>(text)
-                .map_err(|e| format!("not a JSON object: {e}"))
-                .and_then(T::from_members);
+            let parsed = T::from_line(text);
             match parsed {
                 Ok(record) => return Some(Ok(record)),
                 Err(reason) => {
