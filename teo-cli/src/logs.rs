@@ -53,7 +53,7 @@ Example, without an account:
 #[command(
     name = "teo logs",
     bin_name = "teo logs",
-    about = "EdgeOne log packets (DownloadL4Logs / DownloadL7Logs)",
+    about = "EdgeOne log packets (DownloadL4Logs / DownloadL7Logs): download and summarize",
     disable_version_flag = true,
     disable_help_subcommand = true,
     subcommand_required = true,
@@ -64,11 +64,16 @@ struct LogsCommand {
     command: Logs,
 }
 
+// Parsed once per run: the size of the download options does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Logs {
     /// Download every log packet of a time range into a directory; rerun to resume
     #[command(after_help = AFTER_HELP)]
     Download(DownloadArgs),
+    /// Summarize log packets or datasets: a terminal table, JSON, or a self-contained HTML report
+    #[command(after_help = crate::summarize::AFTER_HELP)]
+    Summarize(crate::summarize::SummarizeArgs),
 }
 
 #[derive(Args)]
@@ -142,11 +147,16 @@ pub fn run(args: &[OsString]) -> ExitCode {
         Ok(command) => command,
         Err(error) => return clap_exit(&error),
     };
-    let Logs::Download(download) = command.command;
-    if let Err(error) = check(&download) {
-        return clap_exit(&error);
-    }
-    match self::download(download) {
+    let outcome = match command.command {
+        Logs::Download(download) => {
+            if let Err(error) = check(&download) {
+                return clap_exit(&error);
+            }
+            self::download(download)
+        }
+        Logs::Summarize(args) => crate::summarize::run(args),
+    };
+    match outcome {
         Ok(code) => code,
         Err(failure) => {
             let _ = writeln!(
@@ -479,7 +489,10 @@ mod tests {
         let argv = ["teo logs", "download"].iter().chain(args);
         let LogsCommand {
             command: Logs::Download(download),
-        } = LogsCommand::try_parse_from(argv)?;
+        } = LogsCommand::try_parse_from(argv)?
+        else {
+            panic!("not download");
+        };
         check(&download)?;
         Ok(download)
     }

@@ -178,7 +178,12 @@ fn values(svg: &str, tag: &str) -> Vec<f64> {
 fn pixels_of(png: &[u8], rgb: (u8, u8, u8)) -> (usize, usize, usize) {
     let decoder = png::Decoder::new(std::io::Cursor::new(png));
     let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().expect("a size that fits memory")];
+    let mut buf = vec![
+        0;
+        reader
+            .output_buffer_size()
+            .expect("a size that fits memory")
+    ];
     let info = reader.next_frame(&mut buf).unwrap();
     let channels = info.color_type.samples();
     assert!(channels >= 3, "{:?}", info.color_type);
