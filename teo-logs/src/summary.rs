@@ -36,6 +36,7 @@ pub mod hours;
 mod html;
 mod input;
 mod json;
+mod lines;
 mod text;
 pub mod topn;
 
@@ -54,7 +55,7 @@ pub use html::{
     escape, render_html, BYTES_COLOR, HIT_COLOR, REASON_COLOR, RECEIVED_COLOR, REQUESTS_COLOR,
     SENT_COLOR,
 };
-pub use input::{summarize, SummarizeOptions, SummaryError};
+pub use input::{summarize, JsonReader, SummarizeOptions, SummaryError};
 pub use json::render_json;
 pub use text::render_text;
 
@@ -683,11 +684,10 @@ impl Summary {
         self.trim_failed();
     }
 
+    /// Keeps the first failures by path, whatever order the threads met them in.
     fn trim_failed(&mut self) {
-        if self.failed.len() > KEPT_PROBLEMS {
-            self.failed.sort_by(|a, b| a.path().cmp(b.path()));
-            self.failed.truncate(KEPT_PROBLEMS);
-        }
+        self.failed.sort_by(|a, b| a.path().cmp(b.path()));
+        self.failed.truncate(KEPT_PROBLEMS);
     }
 
     /// Counts `count` bad lines, keeping `first` (the first of them) for the report.

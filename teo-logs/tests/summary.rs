@@ -591,3 +591,83 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// The fast JSON-lines reader follows the typed reader (`Records`) line for line: the same
+/// records, absent values, bad lines and reasons, on lines made to tell them apart.
+#[test]
+fn the_fast_reader_reads_as_the_typed_reader_does() {
+    let dir = temp_dir("parity");
+    let l7 = [
+        r#"{"RequestTime":"2024-05-01T10:00:00.5Z","RequestHost":"a.example.com","RequestUrl":"/","ClientIP":"1.1.1.1","ClientRegion":"CN","EdgeCacheStatus":"hit","EdgeResponseStatusCode":200,"EdgeResponseBytes":100,"EdgeResponseTime":12}"#,
+        r#"{"RequestTime":"-","RequestHost":"-","RequestUrl":"","ClientIP":null,"ClientRegion":"-","EdgeCacheStatus":"","EdgeResponseStatusCode":-1,"EdgeResponseBytes":"-","EdgeResponseTime":"-1"}"#,
+        r#"{"RequestTime":"2024-05-01T12:00:00+08:00","EdgeResponseStatusCode":"404","EdgeResponseBytes":" 1024 ","EdgeResponseTime":2000.0,"RequestBytes":1e2}"#,
+        r#"{"RequestTime":"2024-05-01T10:00:01Z","EdgeResponseBytes":"lots"}"#,
+        r#"{"RequestTime":"2024-05-01T10:00:02Z","RemotePort":"abc"}"#,
+        r#"{"RequestTime":"2024-05-01T10:00:03Z","RequestBytes":1.5}"#,
+        r#"{"RequestTime":1714557600,"RequestHost":"unix-seconds"}"#,
+        r#"{"RequestTime":"yesterday","RequestHost":"no-instant"}"#,
+        r#"{"RequestTime":1.5}"#,
+        r#"{"RequestTime":true}"#,
+        r#"{"RequestTime":-1,"RequestHost":123,"RequestUrl":1e3,"ClientRegion":{"a": [1, 2]},"ClientIP":true}"#,
+        r#"{"RequestTime":"2024-05-01T11:00:00Z","RequestUrl":"/a\"b\\c\u00e9\n","RequestHost":"first","RequestHost":"second"}"#,
+        r#"{"Request\u0048ost":"escaped-key.example.com","RequestTime":"2024-05-01T11:00:00Z"}"#,
+        "[1,2]",
+        "\"x\"",
+        "5",
+        "not json",
+        "",
+        "   \t ",
+        "{\"RequestHost\":\"crlf.example.com\",\"EdgeResponseBytes\":7}\r",
+        r#"{"RequestHost":"x"} trailing"#,
+        r#"{"Unknown":{"deep":[1,{"x":null}]},"RequestHost":"with-unknown","EdgeResponseStatusCode":700}"#,
+        r#"{"EdgeResponseBytes":12345678901234567890}"#,
+        r#"{"EdgeResponseBytes":9007199254740993,"RequestHost":"big"}"#,
+        r#"{"EdgeResponseBytes":1e400}"#,
+        r#"{"RequestHost":1e400}"#,
+        r#"{"EdgeResponseStatusCode":[200]}"#,
+        r#"{"EdgeResponseTime":{"ms":5}}"#,
+        r#"{"RequestHost":"é.example.com","EdgeCacheStatus":"Dynamic","EdgeResponseTime":-5}"#,
+    ];
+    let mut text: Vec<String> = l7.iter().map(|s| s.to_string()).collect();
+    text.push(format!("{{\"RequestHost\":\"{}\"}}", "x".repeat(1 << 20)));
+    text.push(format!("{}{}", "[".repeat(200), "]".repeat(200)));
+    text.push(format!(
+        "{{\"Deep\":{}{}}}",
+        "[".repeat(200),
+        "]".repeat(200)
+    ));
+    text.push(r#"{"RequestHost":"last.example.com"}"#.to_owned());
+    let mut bytes = text.join("\n").into_bytes();
+    // Not UTF-8, in a member and in a key.
+    bytes.extend_from_slice(b"\n{\"RequestHost\":\"bad\xff\"}\n{\"\xfe\":1}\n");
+    fs::write(dir.join("l7.log"), bytes).unwrap();
+
+    let l4 = [
+        r#"{"ServiceID":"s","SessionID":"a","LogTimeStamp":"not a time","ConnectTimeStamp":"2024-05-01T10:00:00Z","ForwardPort":"443","SentBytes":10,"ReceivedBytes":"5"}"#,
+        r#"{"ServiceID":"s","SessionID":"a","LogTimeStamp":"2024-05-01T11:00:00Z","DisconnetTimeStamp":"-","DisconnetReason":"-","SentBytes":-1}"#,
+        r#"{"ServiceID":"s","SessionID":"b","DisconnetTimeStamp":[1],"SentBytes":1}"#,
+        r#"{"ServiceID":"s","SessionID":"c","LogTimeStamp":1714560000,"DisconnetReason":"down: channel_eof_exception","ForwardPort":22.0}"#,
+        r#"{"ServiceID":"s","ConnectTimeStamp":-1,"ForwardPort":"x"}"#,
+    ];
+    fs::write(dir.join("l4.log"), l4.join("\n")).unwrap();
+
+    for file in ["l7.log", "l4.log"] {
+        let run = |reader| {
+            summarize(
+                &[dir.join(file)],
+                &SummarizeOptions {
+                    json_reader: reader,
+                    ..SummarizeOptions::default()
+                },
+            )
+            .unwrap()
+        };
+        let fast = run(teo_logs::summary::JsonReader::Fast);
+        let typed = run(teo_logs::summary::JsonReader::Records);
+        assert!(fast.bad().1 >= 2, "{file}: {:?}", fast.bad());
+        let (a, b) = (render_json(&fast, 1000), render_json(&typed, 1000));
+        assert_eq!(a["bad_lines"], b["bad_lines"], "{file}: bad lines differ");
+        assert_eq!(a, b, "{file}");
+    }
+    fs::remove_dir_all(&dir).unwrap();
+}

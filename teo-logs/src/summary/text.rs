@@ -351,7 +351,14 @@ fn l7_text(out: &mut String, s: &L7Summary, top: usize) {
                 None => "– (no record has a cache status)".into(),
             },
         ],
-        vec!["response time (ms)".into(), latency_text(s)],
+        vec!["response time p50/p95/p99".into(), latency_text(s)],
+        vec![
+            "".into(),
+            format!(
+                "(nearest-rank; exact below {EXACT_BELOW} ms, else within {:.2}%)",
+                RELATIVE_ERROR * 100.0
+            ),
+        ],
     ];
     table(
         out,
@@ -469,14 +476,12 @@ pub(crate) fn latency_text(s: &L7Summary) -> String {
     let h = &s.latency;
     match (h.percentile(500), h.percentile(950), h.percentile(990)) {
         (Some(p50), Some(p95), Some(p99)) => format!(
-            "p50 {} · p95 {} · p99 {} · max {} (over {} records; exact below {} ms, else within {:.2}%)",
+            "{} / {} / {} ms (max {}; over {} records)",
             thousands(p50),
             thousands(p95),
             thousands(p99),
             thousands(h.max().unwrap_or(0)),
             thousands(h.count()),
-            EXACT_BELOW,
-            RELATIVE_ERROR * 100.0
         ),
         _ => "– (no record has EdgeResponseTime)".into(),
     }
