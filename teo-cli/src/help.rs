@@ -48,6 +48,8 @@ Usage:
   teo logs download --kind l4|l7 --start <RFC3339> --end <RFC3339> --zone <ZONE> --out <DIR|URL>
                          every log packet of a time range into a directory, resumable
                          (see `teo logs download --help`; --mock needs no account)
+  teo logs summarize <PATH>... [--kind l4|l7] [--top N] [--html FILE] [--json]
+                         a summary of log packets or datasets: a table, JSON or an HTML report
 
 Values: strings as they are; numbers and true/false as text; lists and objects as JSON
 (--ZoneIds '[\"zone-1\"]'); date-times in RFC 3339 (2024-05-01T00:00:00+08:00).

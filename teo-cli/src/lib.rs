@@ -7,7 +7,8 @@
 //! [`args::Invocation`] (pure, unit-tested), [`help`] renders help texts from the spec,
 //! [`credentials`] picks what to sign with, [`output`] prints JSON as tccli does, and `run` ties
 //! them to `teo_client`. `teo logs download` (clap-parsed, its global options built from the same
-//! table) fetches log packets with `teo_client::logs`. Dependencies run one way:
+//! table) fetches log packets with `teo_client::logs`; `teo logs summarize` ([`summarize`])
+//! reports on them with `teo_logs`. Dependencies run one way:
 //! run → logs → failure → credentials → options.
 
 pub mod args;
@@ -21,5 +22,6 @@ pub mod output;
 mod run;
 pub mod spec;
 mod suggest;
+mod summarize;
 
 pub use run::{execute, run, Failure, EXIT_FAILED, EXIT_USAGE};

@@ -56,7 +56,7 @@ Example, without an account:
 #[command(
     name = "teo logs",
     bin_name = "teo logs",
-    about = "EdgeOne log packets (DownloadL4Logs / DownloadL7Logs)",
+    about = "EdgeOne log packets (DownloadL4Logs / DownloadL7Logs): download and summarize",
     disable_version_flag = true,
     disable_help_subcommand = true,
     subcommand_required = true,
@@ -67,6 +67,8 @@ struct LogsCommand {
     command: Logs,
 }
 
+// Parsed once per run: the size of the download options does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Logs {
     /// Download every log packet of a time range into a directory; rerun to resume
@@ -75,6 +77,9 @@ enum Logs {
     /// Convert log packets on disk into a Parquet, NDJSON or CSV dataset; rerun to resume
     #[command(after_help = crate::convert::AFTER_HELP)]
     Convert(crate::convert::ConvertArgs),
+    /// Summarize log packets or datasets: a terminal table, JSON, or a self-contained HTML report
+    #[command(after_help = crate::summarize::AFTER_HELP)]
+    Summarize(crate::summarize::SummarizeArgs),
 }
 
 #[derive(Args)]
@@ -190,14 +195,17 @@ pub fn run(args: &[OsString]) -> ExitCode {
         Ok(command) => command,
         Err(error) => return clap_exit(&error),
     };
-    let download = match command.command {
-        Logs::Download(download) => *download,
+    let outcome = match command.command {
+        Logs::Download(download) => {
+            if let Err(error) = check(&download) {
+                return clap_exit(&error);
+            }
+            self::download(*download)
+        }
         Logs::Convert(convert) => return crate::convert::run(convert),
+        Logs::Summarize(args) => crate::summarize::run(args),
     };
-    if let Err(error) = check(&download) {
-        return clap_exit(&error);
-    }
-    match self::download(download) {
+    match outcome {
         Ok(code) => code,
         Err(failure) => {
             let _ = writeln!(

@@ -1,6 +1,7 @@
 //! EdgeOne's offline logs as data. Log packets (gzip'd JSON lines, read as typed records by
 //! [`teo_client::logs::records`]) become datasets that engines read: Hive-partitioned Parquet,
-//! NDJSON or CSV ([`Dataset`]).
+//! NDJSON or CSV ([`Dataset`]); and summaries of packets or datasets ([`summarize`]) as a terminal
+//! table, an HTML report or JSON.
 //!
 //! ```no_run
 //! # fn run() -> Result<(), teo_logs::ConvertError> {
@@ -19,12 +20,16 @@ pub mod dataset;
 pub mod dest;
 pub mod encode;
 pub mod export;
+pub mod summary;
 
 use std::fmt;
 use std::str::FromStr;
 
 pub use columns::{Column, ColumnType, Table};
 pub use dataset::{ConvertError, ConvertReport, Dataset};
+pub use summary::{
+    render_html, render_json, render_text, summarize, SummarizeOptions, Summary, SummaryError,
+};
 
 /// A dataset's file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
