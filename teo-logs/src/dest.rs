@@ -27,8 +27,8 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ClientOptions, ObjectStore, RetryConfig, WriteMultipart};
 use tokio::runtime::Handle;
 
-/// Bytes per uploaded part: S3's minimum is 5 MiB (but for the last part).
-pub const PART_SIZE: usize = 8 << 20;
+/// Bytes per uploaded part: S3's minimum (but for the last part), keeping memory per upload low.
+pub const PART_SIZE: usize = 5 << 20;
 /// Parts of one file uploading at once.
 const PARTS_IN_FLIGHT: usize = 2;
 

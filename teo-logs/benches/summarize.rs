@@ -1,0 +1,113 @@
+//! `teo logs summarize` of L7 NDJSON beside DuckDB computing the same aggregates on the same
+//! files, in one run: `cargo bench -p teo-logs --bench summarize`.
+//!
+//! The input is the conversion benchmark's (≥ 1 GiB of the mock's L7 records, `TEO_BENCH_BYTES`
+//! to change). Each side is its own process under `/usr/bin/time` (wall time, peak RSS):
+//! - teo-logs: `summarize` (a file per thread, one thread per core) and the JSON rendering;
+//! - DuckDB (`target/py`): the needed columns of `read_json_auto(…)` into a temporary table
+//!   (the JSON is read once, on all cores), then one query per aggregate of the summary: totals
+//!   and time range, top 10 hosts / URLs / client IPs / regions by requests with their bytes,
+//!   status classes, top status codes, cache hit ratio, requests and bytes per hour, and
+//!   exact p50/p95/p99 of `EdgeResponseTime` (teo's are within 0.1%).
+//!
+//! Both sides print their request and byte totals; the run checks they agree.
+
+use std::path::Path;
+use std::process::Command;
+
+use teo_logs::summary::SummarizeOptions;
+use teo_logs::Kind;
+
+mod common;
+use common::{count_lines, ndjson_files, prepare, python, timed_to};
+
+const DUCKDB_SQL: &str = r#"
+import duckdb, json, sys, os
+files = sys.argv[1] + "/*.ndjson"
+con = duckdb.connect()
+con.execute(f"""CREATE TEMP TABLE t AS SELECT RequestTime, RequestHost, RequestUrl, ClientIP,
+    ClientRegion, EdgeResponseStatusCode, EdgeResponseBytes, EdgeCacheStatus, EdgeResponseTime
+    FROM read_json_auto('{files}')""")
+out = {}
+out["totals"] = con.execute("SELECT count(*), sum(EdgeResponseBytes), min(RequestTime), max(RequestTime) FROM t").fetchall()
+for column in ["RequestHost", "RequestUrl", "ClientIP", "ClientRegion"]:
+    out[column] = con.execute(f"SELECT {column}, count(*) AS n, sum(EdgeResponseBytes) FROM t WHERE {column} IS NOT NULL AND {column} <> '-' GROUP BY 1 ORDER BY n DESC LIMIT 10").fetchall()
+out["classes"] = con.execute("SELECT EdgeResponseStatusCode // 100, count(*) FROM t GROUP BY 1").fetchall()
+out["codes"] = con.execute("SELECT EdgeResponseStatusCode, count(*) AS n FROM t GROUP BY 1 ORDER BY n DESC LIMIT 10").fetchall()
+out["hit"] = con.execute("SELECT count(*) FILTER (WHERE upper(EdgeCacheStatus) = 'HIT'), count(*) FILTER (WHERE EdgeCacheStatus <> '-') FROM t").fetchall()
+out["hours"] = con.execute("SELECT date_trunc('hour', RequestTime) AS h, count(*), sum(EdgeResponseBytes) FROM t GROUP BY 1 ORDER BY 1").fetchall()
+out["p"] = con.execute("SELECT quantile_disc(EdgeResponseTime, [0.5, 0.95, 0.99]) FROM t WHERE EdgeResponseTime >= 0").fetchall()
+requests, total = out["totals"][0][0], out["totals"][0][1]
+print(f"{requests} {total}")
+"#;
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    if let [mode, input] = args.as_slice() {
+        if mode == "worker-summarize" {
+            return worker(Path::new(input));
+        }
+    }
+    let input = prepare(&common::root(), common::input_bytes());
+    let total: u64 = ndjson_files(&input)
+        .iter()
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .sum();
+    println!(
+        "input: {} NDJSON files, {:.1} MiB, {} lines",
+        ndjson_files(&input).len(),
+        total as f64 / (1 << 20) as f64,
+        count_lines(&input)
+    );
+    let exe = std::env::current_exe().unwrap();
+    let mut rows = Vec::new();
+    for round in 0..2 {
+        let (secs, rss, totals) =
+            timed_output(Command::new(&exe).arg("worker-summarize").arg(&input));
+        rows.push((round, "teo-logs summarize", secs, rss, totals));
+        if let Some(python) = python() {
+            let (secs, rss, totals) =
+                timed_output(Command::new(&python).arg("-c").arg(DUCKDB_SQL).arg(&input));
+            rows.push((round, "DuckDB (same aggregates)", secs, rss, totals));
+        }
+    }
+    println!(
+        "\n| round | summarizer | seconds | MiB/s | peak RSS MiB | requests bytes |\n|---|---|---|---|---|---|"
+    );
+    for (round, label, secs, rss, totals) in &rows {
+        println!(
+            "| {round} | {label} | {secs:.2} | {:.0} | {:.0} | {totals} |",
+            total as f64 / (1 << 20) as f64 / secs,
+            *rss as f64 / 1024.0,
+        );
+    }
+    let first = &rows[0].4;
+    assert!(
+        rows.iter().all(|r| &r.4 == first),
+        "the two sides disagree on the totals"
+    );
+}
+
+/// Like `timed`, with what the child printed (its totals).
+fn timed_output(command: &mut Command) -> (f64, u64, String) {
+    let out = std::env::temp_dir().join(format!("teo-bench-out-{}", std::process::id()));
+    let file = std::fs::File::create(&out).unwrap();
+    let (secs, rss) = timed_to(command, Some(file));
+    let text = std::fs::read_to_string(&out).unwrap().trim().to_owned();
+    let _ = std::fs::remove_file(&out);
+    (secs, rss, text)
+}
+
+fn worker(input: &Path) {
+    let options = SummarizeOptions {
+        kind: Some(Kind::L7),
+        ..SummarizeOptions::default()
+    };
+    let summary = teo_logs::summarize(&[input], &options).unwrap();
+    let json = teo_logs::summary::render_json(&summary, 10);
+    let l7 = &json["l7"];
+    println!("{} {}", l7["requests"], l7["bytes"]);
+}
