@@ -11,11 +11,9 @@
 //! The S3 figure includes moto's own work (a Python server sharing the 2 cores), so it is the
 //! floor of what a real store would give.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
 use teo_client::logs::Downloader;
 use teo_client::models::{DateTime, DownloadL4LogsRequest};
@@ -27,6 +25,8 @@ use teo_mock::{MockConfig, MockServer};
 
 mod common;
 use common::timed;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 const PACKET_BYTES: u64 = 8 << 20;
 const PROXIES: usize = 4;
@@ -74,12 +74,11 @@ fn main() {
         }
         _ => {}
     }
-    let Some(python) = common::python() else {
+    let Some(moto) = support::Moto::start() else {
         println!("no target/py: the S3 side needs moto; skipped");
         return;
     };
-    let moto = Moto::start(&python);
-    moto.request("PUT", "/bench");
+    moto.create_bucket("bench");
     let runtime = runtime();
     let mock = runtime
         .block_on(MockServer::start(MockConfig {
@@ -169,57 +168,4 @@ fn worker_s3(mock: &str, endpoint: &str, url: &str, staging: &Path) {
         assert!(summary.is_complete(), "{summary:?}");
         assert_eq!(summary.stored, (PROXIES * HOURS) as u64);
     });
-}
-
-/// moto's S3 server on 127.0.0.1, stopped on drop.
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Moto {
-    fn start(python: &Path) -> Moto {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let server: PathBuf = python.with_file_name("moto_server");
-        let child = Command::new(server)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let moto = Moto { child, port };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while moto.request("GET", "/") != Some(200) {
-            assert!(Instant::now() < deadline, "moto did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        moto
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn request(&self, method: &str, path: &str) -> Option<u16> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        )
-        .ok()?;
-        let mut head = [0u8; 12];
-        stream.read_exact(&mut head).ok()?;
-        std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -2,7 +2,7 @@
 //! bad lines, unknown members, and planted links.
 
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use arrow_array::{Array, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray};
@@ -10,26 +10,16 @@ use arrow_schema::{DataType, TimeUnit};
 use flate2::write::GzEncoder;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, Encoding};
-use serde_json::{json, Value};
+use serde_json::json;
 use teo_logs::dest::CreateError;
 use teo_logs::{ConvertError, Dataset, Format, Kind};
-use teo_mock::logs::{LogKind, LogStore};
+use teo_mock::logs::LogKind;
 
-const BASE: &str = "http://127.0.0.1:1";
+mod support;
+use support::{lines_of, temp_dir, write_packets};
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "teo-logs-{name}-{}-{:x}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Writes the mock's packets of one hour (two domains) into `dir`, as downloaded.
+/// The mock's packets of two hours (two domains, one proxy), as downloaded.
 fn mock_packets(kind: LogKind, dir: &Path) -> Vec<PathBuf> {
-    let store = LogStore::new();
     let request = json!({
         "StartTime": "2024-05-01T10:00:00Z",
         "EndTime": "2024-05-01T12:00:00Z",
@@ -37,22 +27,7 @@ fn mock_packets(kind: LogKind, dir: &Path) -> Vec<PathBuf> {
         "Domains": ["www.example.com", "img.example.com"],
         "ProxyIds": ["sid-2m5b0s3ch7zq"],
     });
-    let listing = store.list(kind, &request, BASE).unwrap();
-    let mut paths = Vec::new();
-    fs::create_dir_all(dir).unwrap();
-    for entry in listing["Data"].as_array().unwrap() {
-        let url = entry["Url"].as_str().unwrap();
-        let file = url.rsplit('/').next().unwrap();
-        let path = dir.join(format!(
-            "{}_{}.log.gz",
-            entry["LogPacketName"].as_str().unwrap(),
-            entry["Area"].as_str().unwrap()
-        ));
-        fs::write(&path, store.packet(file).unwrap()).unwrap();
-        paths.push(path);
-    }
-    paths.sort();
-    paths
+    write_packets(kind, &request, dir)
 }
 
 fn gzip_lines(path: &Path, lines: &[String]) {
@@ -61,19 +36,6 @@ fn gzip_lines(path: &Path, lines: &[String]) {
         writeln!(gz, "{line}").unwrap();
     }
     gz.finish().unwrap();
-}
-
-fn lines_of(path: &Path) -> Vec<Value> {
-    let reader: Box<dyn std::io::Read> = Box::new(File::open(path).unwrap());
-    let reader: Box<dyn std::io::Read> = if path.extension().is_some_and(|e| e == "gz") {
-        Box::new(flate2::read::MultiGzDecoder::new(reader))
-    } else {
-        reader
-    };
-    BufReader::new(reader)
-        .lines()
-        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
-        .collect()
 }
 
 fn read_parquet(path: &Path) -> Vec<RecordBatch> {

@@ -13,30 +13,16 @@ use std::process::Command;
 use serde_json::{json, Value};
 use teo_logs::dest::{Destination, StoreOptions};
 use teo_logs::{Dataset, Format, Kind};
-use teo_mock::logs::{LogKind, LogStore};
+use teo_mock::logs::LogKind;
 
 mod support;
 
-use support::python;
-
-const BASE: &str = "http://127.0.0.1:1";
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "teo-engines-{name}-{}-{:x}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use support::{python, temp_dir};
 
 /// The mock's L7 packets for two zones over three hours, written as downloaded; with the zone
 /// of each.
 fn packets(dir: &Path) -> Vec<(String, PathBuf)> {
-    let store = LogStore::new();
     let mut out = Vec::new();
-    fs::create_dir_all(dir).unwrap();
     for zone in ["zone-2o3h21ed8bpu", "zone-39quuimqg8r6"] {
         let request = json!({
             "StartTime": "2024-05-01T09:00:00Z",
@@ -45,17 +31,8 @@ fn packets(dir: &Path) -> Vec<(String, PathBuf)> {
             "Domains": [format!("www.{zone}.example"), format!("img.{zone}.example")],
             "Limit": 300,
         });
-        let listing = store.list(LogKind::L7, &request, BASE).unwrap();
-        for entry in listing["Data"].as_array().unwrap() {
-            let file = entry["Url"].as_str().unwrap().rsplit('/').next().unwrap();
-            let path = dir.join(format!(
-                "{}_{}.log.gz",
-                entry["LogPacketName"].as_str().unwrap(),
-                entry["Area"].as_str().unwrap()
-            ));
-            fs::write(&path, store.packet(file).unwrap()).unwrap();
-            out.push((zone.to_owned(), path));
-        }
+        let paths = support::write_packets(LogKind::L7, &request, &dir.join(zone));
+        out.extend(paths.into_iter().map(|p| (zone.to_owned(), p)));
     }
     out
 }

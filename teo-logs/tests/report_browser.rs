@@ -17,6 +17,9 @@ use teo_logs::summary::SummarizeOptions;
 use teo_logs::{render_html, render_json, summarize};
 use teo_mock::logs::{LogKind, LogStore};
 
+mod support;
+use support::temp_dir;
+
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 fn chromium() -> Option<PathBuf> {
@@ -27,16 +30,6 @@ fn chromium() -> Option<PathBuf> {
         .iter()
         .map(PathBuf::from)
         .find(|p| p.exists())
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "teo-report-{name}-{}-{:x}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Runs Chromium headless with `args` after the common flags, killed after [`TIMEOUT`];

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use flate2::write::GzEncoder;
@@ -13,59 +13,22 @@ use serde_json::{json, Value};
 use teo_logs::summary::histogram::exact_percentile;
 use teo_logs::summary::{Options, SummarizeOptions};
 use teo_logs::{render_html, render_json, render_text, summarize, Dataset, Format, Kind};
-use teo_mock::logs::{LogKind, LogStore};
+use teo_mock::logs::LogKind;
 
-const BASE: &str = "http://127.0.0.1:1";
+mod support;
+use support::{lines_of, temp_dir, write_packets};
+
 const ZONE: &str = "zone-2o3h21ed8bpu";
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "teo-summary-{name}-{}-{:x}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// The mock's L7 packets of three hours and two domains, as downloaded.
 fn mock_packets(dir: &Path) -> Vec<PathBuf> {
-    let store = LogStore::new();
     let request = json!({
         "StartTime": "2024-05-01T10:00:00Z",
         "EndTime": "2024-05-01T13:00:00Z",
         "ZoneIds": [ZONE],
         "Domains": ["www.example.com", "img.example.com"],
     });
-    let listing = store.list(LogKind::L7, &request, BASE).unwrap();
-    fs::create_dir_all(dir).unwrap();
-    let mut paths = Vec::new();
-    for entry in listing["Data"].as_array().unwrap() {
-        let url = entry["Url"].as_str().unwrap();
-        let file = url.rsplit('/').next().unwrap();
-        let path = dir.join(format!(
-            "{}_{}.log.gz",
-            entry["LogPacketName"].as_str().unwrap(),
-            entry["Area"].as_str().unwrap()
-        ));
-        fs::write(&path, store.packet(file).unwrap()).unwrap();
-        paths.push(path);
-    }
-    paths.sort();
-    paths
-}
-
-fn lines_of(path: &Path) -> Vec<Value> {
-    let reader: Box<dyn std::io::Read> = Box::new(File::open(path).unwrap());
-    let reader: Box<dyn std::io::Read> = if path.extension().is_some_and(|e| e == "gz") {
-        Box::new(flate2::read::MultiGzDecoder::new(reader))
-    } else {
-        reader
-    };
-    BufReader::new(reader)
-        .lines()
-        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
-        .collect()
+    write_packets(LogKind::L7, &request, dir)
 }
 
 fn gzip_lines(path: &Path, lines: &[String]) {

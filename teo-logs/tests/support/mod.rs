@@ -106,3 +106,54 @@ impl Drop for Moto {
         let _ = self.child.wait();
     }
 }
+
+/// A fresh directory under the system temp dir.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "teo-logs-{name}-{}-{:x}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The mock's packets that `request` lists, written into `dir` as a download names them
+/// (`<LogPacketName>_<Area>.log.gz`); sorted.
+pub fn write_packets(
+    kind: teo_mock::logs::LogKind,
+    request: &serde_json::Value,
+    dir: &Path,
+) -> Vec<PathBuf> {
+    let store = teo_mock::logs::LogStore::new();
+    let listing = store.list(kind, request, "http://127.0.0.1:1").unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let mut paths = Vec::new();
+    for entry in listing["Data"].as_array().unwrap() {
+        let file = entry["Url"].as_str().unwrap().rsplit('/').next().unwrap();
+        let path = dir.join(format!(
+            "{}_{}.log.gz",
+            entry["LogPacketName"].as_str().unwrap(),
+            entry["Area"].as_str().unwrap()
+        ));
+        std::fs::write(&path, store.packet(file).unwrap()).unwrap();
+        paths.push(path);
+    }
+    paths.sort();
+    paths
+}
+
+/// Every line of a JSON-lines file (gzip'd when named `.gz`) as JSON.
+pub fn lines_of(path: &Path) -> Vec<serde_json::Value> {
+    use std::io::BufRead;
+    let reader: Box<dyn Read> = Box::new(std::fs::File::open(path).unwrap());
+    let reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(reader))
+    } else {
+        reader
+    };
+    std::io::BufReader::new(reader)
+        .lines()
+        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+        .collect()
+}
