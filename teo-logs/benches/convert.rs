@@ -17,6 +17,9 @@ use teo_logs::{Dataset, Format, Kind};
 mod common;
 use common::{count_lines, dir_size, ndjson_files, prepare, python, timed};
 
+/// Rounds, each side once per round; the medians are compared.
+const ROUNDS: usize = 3;
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -41,7 +44,7 @@ fn main() {
     );
 
     let mut rows = Vec::new();
-    for round in 0..2 {
+    for round in 0..ROUNDS {
         let out = root.join("out-teo");
         let _ = fs::remove_dir_all(&out);
         let exe = std::env::current_exe().unwrap();
@@ -87,6 +90,29 @@ fn main() {
             total as f64 / (1 << 20) as f64 / secs,
             *rss as f64 / 1024.0,
             *size as f64 / (1 << 20) as f64
+        );
+    }
+    let mib = total as f64 / (1 << 20) as f64;
+    let mut medians = Vec::new();
+    for label in [
+        "teo-logs (zstd)",
+        "DuckDB COPY (default, snappy)",
+        "DuckDB COPY (zstd)",
+    ] {
+        let mut speeds: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.1 == label)
+            .map(|r| mib / r.2)
+            .collect();
+        if !speeds.is_empty() {
+            medians.push((label, common::median(&mut speeds)));
+        }
+    }
+    println!();
+    for (label, speed) in &medians {
+        println!(
+            "median {label}: {speed:.0} MiB/s ({:.2}x of teo-logs)",
+            speed / medians[0].1
         );
     }
 }

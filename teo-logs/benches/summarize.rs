@@ -41,6 +41,9 @@ requests, total = out["totals"][0][0], out["totals"][0][1]
 print(f"{requests} {total}")
 "#;
 
+/// Rounds, each side once per round; the medians are compared.
+const ROUNDS: usize = 3;
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -64,7 +67,7 @@ fn main() {
     );
     let exe = std::env::current_exe().unwrap();
     let mut rows = Vec::new();
-    for round in 0..2 {
+    for round in 0..ROUNDS {
         let (secs, rss, totals) =
             timed_output(Command::new(&exe).arg("worker-summarize").arg(&input));
         rows.push((round, "teo-logs summarize", secs, rss, totals));
@@ -83,6 +86,17 @@ fn main() {
             total as f64 / (1 << 20) as f64 / secs,
             *rss as f64 / 1024.0,
         );
+    }
+    let mib = total as f64 / (1 << 20) as f64;
+    for label in ["teo-logs summarize", "DuckDB (same aggregates)"] {
+        let mut speeds: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.1 == label)
+            .map(|r| mib / r.2)
+            .collect();
+        if !speeds.is_empty() {
+            println!("median {label}: {:.0} MiB/s", common::median(&mut speeds));
+        }
     }
     let first = &rows[0].4;
     assert!(

@@ -205,12 +205,30 @@ impl Members {
     }
 
     fn put(&mut self, key: &str, owned: impl FnOnce() -> String, value: Value) {
-        match (self.names.index)(key) {
+        self.put_after(key, owned, value, usize::MAX);
+    }
+
+    /// [`Members::put`], trying position `hint` first: lines name their members in the same
+    /// order record after record, so the member after the previous one is usually the next.
+    /// Returns the position taken.
+    fn put_after(
+        &mut self,
+        key: &str,
+        owned: impl FnOnce() -> String,
+        value: Value,
+        hint: usize,
+    ) -> Option<usize> {
+        let index = match self.names.names.get(hint) {
+            Some(name) if *name == key => Some(hint),
+            _ => (self.names.index)(key),
+        };
+        match index {
             Some(i) => self.slots[i] = Some(value),
             None => {
                 self.extra.insert(owned(), value);
             }
         }
+        index
     }
 
     /// The next field's value, `name` being its wire name.
@@ -295,9 +313,12 @@ impl<'de> serde::de::Visitor<'de> for LineSeed {
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
         let mut members = Members::new(self.0);
+        let mut hint = 0;
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let value: Value = map.next_value()?;
-            members.put(&key.0, || key.0.to_string(), value);
+            if let Some(i) = members.put_after(&key.0, || key.0.to_string(), value, hint) {
+                hint = i + 1;
+            }
         }
         Ok(members)
     }

@@ -131,3 +131,9 @@ pub fn dir_size(dir: &Path) -> u64 {
     }
     total
 }
+
+/// The median of `values` (sorted in place).
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[values.len() / 2]
+}
