@@ -1,6 +1,13 @@
 //! TC3-HMAC-SHA256 verification, recomputed from the request as received: the Host and
 //! Content-Type headers verbatim (tccli sends the whole endpoint URL as Host), the exact body
 //! bytes, the raw query string of a GET.
+//!
+//! The host is the one part the official clients sign differently: the Python SDK signs the
+//! Host header as sent, tccli the whole endpoint URL it sends as Host, and the Node.js SDK the
+//! host **without its port** while sending `Host: name:port`. A signature is accepted for the
+//! Host header as received, or for that host without its port. It stays a real check: the
+//! method, the query, the content type, every byte of the body, the timestamp, the scope and
+//! the secret key are verified byte for byte; only `:port` may be left out of what was signed.
 
 use axum::http::HeaderMap;
 use tc_sign::{self as signing, SigningInput};
@@ -134,6 +141,15 @@ pub fn verify(
     };
     let expected = signing::sign(&credential.secret_id, &credential.secret_key, &input)
         .map_err(|e| invalid(&format!("X-TC-Timestamp: {e}")))?;
+    // The Node.js SDK's way: the same request signed with the host without its port.
+    let without_port = without_port(input.host)
+        .map(|host| {
+            let input = SigningInput { host, ..input };
+            signing::sign(&credential.secret_id, &credential.secret_key, &input)
+                .map(|signed| signed.signature().to_owned())
+        })
+        .transpose()
+        .map_err(|e| invalid(&format!("X-TC-Timestamp: {e}")))?;
     let failure = |why: &str| {
         ApiError::new(
             codes::SIGNATURE_FAILURE,
@@ -152,7 +168,7 @@ pub fn verify(
             auth.date
         )));
     }
-    if auth.signature != expected.signature() {
+    if auth.signature != expected.signature() && without_port.as_deref() != Some(auth.signature) {
         return Err(failure("the signature does not match the request"));
     }
     match (&credential.token, header(headers, "x-tc-token")) {
@@ -163,6 +179,19 @@ pub fn verify(
         )),
         (None, _) => Ok(()),
     }
+}
+
+/// `host` without a trailing `:port` (`name:8080` → `name`, `[::1]:8080` → `[::1]`), when it
+/// has one; a URL (tccli's Host) is left alone.
+fn without_port(host: &str) -> Option<&str> {
+    if host.contains("://") {
+        return None;
+    }
+    let (name, port) = host.rsplit_once(':')?;
+    let bracketed = name.starts_with('[') && name.ends_with(']');
+    let plain = !name.contains(':');
+    (!port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && (bracketed || plain))
+        .then_some(name)
 }
 
 #[cfg(test)]
@@ -204,6 +233,48 @@ mod tests {
             Credential::new("AKIDTOKEN", KEY).with_token("tok"),
         ];
         verify(&known, "POST", headers, "", body, NOW).map_err(|e| e.code)
+    }
+
+    /// The Node.js SDK signs `teo.example` and sends `Host: teo.example:8080`: accepted; a
+    /// signature for another host, or for the right host with another key or body, is not.
+    #[test]
+    fn the_host_may_be_signed_without_its_port() {
+        let mut headers = signed(ID, KEY, "teo.example", NOW);
+        headers.insert("host", HeaderValue::from_static("teo.example:8080"));
+        assert_eq!(check(&headers, BODY), Ok(()));
+        let mut headers = signed(ID, KEY, "[::1]", NOW);
+        headers.insert("host", HeaderValue::from_static("[::1]:8080"));
+        assert_eq!(check(&headers, BODY), Ok(()));
+
+        let mut other = signed(ID, KEY, "other.example", NOW);
+        other.insert("host", HeaderValue::from_static("teo.example:8080"));
+        assert_eq!(check(&other, BODY), Err(codes::SIGNATURE_FAILURE));
+        let mut wrong_key = signed(ID, "not-the-key", "teo.example", NOW);
+        wrong_key.insert("host", HeaderValue::from_static("teo.example:8080"));
+        assert_eq!(check(&wrong_key, BODY), Err(codes::SIGNATURE_FAILURE));
+        let mut headers = signed(ID, KEY, "teo.example", NOW);
+        headers.insert("host", HeaderValue::from_static("teo.example:8080"));
+        assert_eq!(
+            check(&headers, br#"{"ZoneIds":["zone-2"]}"#),
+            Err(codes::SIGNATURE_FAILURE)
+        );
+        // A port signed but not sent is no port left out: refused.
+        let mut headers = signed(ID, KEY, "teo.example:8080", NOW);
+        headers.insert("host", HeaderValue::from_static("teo.example"));
+        assert_eq!(check(&headers, BODY), Err(codes::SIGNATURE_FAILURE));
+    }
+
+    #[test]
+    fn ports_are_told_from_names() {
+        assert_eq!(without_port("teo.example:8080"), Some("teo.example"));
+        assert_eq!(without_port("127.0.0.1:1"), Some("127.0.0.1"));
+        assert_eq!(without_port("[::1]:8080"), Some("[::1]"));
+        assert_eq!(without_port("teo.example"), None);
+        assert_eq!(without_port("[::1]"), None);
+        assert_eq!(without_port("::1"), None);
+        assert_eq!(without_port("teo.example:"), None);
+        assert_eq!(without_port("teo.example:80a"), None);
+        assert_eq!(without_port("http://127.0.0.1:8080"), None);
     }
 
     #[test]

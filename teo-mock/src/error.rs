@@ -37,6 +37,7 @@ pub mod codes {
     pub const SIGNATURE_EXPIRE: &str = "AuthFailure.SignatureExpire";
     pub const TOKEN_FAILURE: &str = "AuthFailure.TokenFailure";
     pub const INVALID_ACTION: &str = "InvalidAction";
+    pub const UNSUPPORTED_PROTOCOL: &str = "UnsupportedProtocol";
     pub const NO_SUCH_VERSION: &str = "NoSuchVersion";
     pub const MISSING_PARAMETER: &str = "MissingParameter";
     pub const UNKNOWN_PARAMETER: &str = "UnknownParameter";

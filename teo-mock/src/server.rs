@@ -640,11 +640,42 @@ async fn handle(
             return Ok(response);
         }
     }
-    log_request(parts.method.as_str(), "", "404", started);
-    Ok(text_response(
-        StatusCode::NOT_FOUND,
-        "not found: the API is POST / and log packets GET /logs/<file>\n",
-    ))
+    // Anything else still gets the API's envelope (HTTP 200, as every API failure), so a client
+    // pointed at a wrong path or method reads a typed error instead of an HTML page.
+    let error = if path == "/" {
+        ApiError::new(
+            codes::UNSUPPORTED_PROTOCOL,
+            format!(
+                "The HTTP method {} is not supported; send the request with POST.",
+                shown(parts.method.as_str())
+            ),
+        )
+    } else {
+        ApiError::new(
+            codes::INVALID_ACTION,
+            format!(
+                "There is no API at the path {}: Tencent Cloud API 3.0 requests go to `/`, \
+                 log packets are at /logs/<file>.",
+                shown(path)
+            ),
+        )
+    };
+    log_request(parts.method.as_str(), "", error.code, started);
+    Ok(json_response(&error.envelope(&request_id())))
+}
+
+/// Client text quoted in a message: at most 200 characters, control characters escaped (the
+/// JSON encoding escapes the rest).
+fn shown(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .take(200)
+        .flat_map(char::escape_debug)
+        .collect();
+    if text.chars().count() > 200 {
+        out.push('…');
+    }
+    format!("`{out}`")
 }
 
 /// What a log packet request gets.
