@@ -469,11 +469,8 @@ fn source_name(file: &Option<PathBuf>) -> String {
 /// with [`BadLines::Skip`] it yields only records and ends with `Err` only when the input
 /// fails; with [`BadLines::Fail`] the first bad line is its last item.
 pub struct Records<T> {
-    input: Box<dyn BufRead + Send>,
+    lines: LineReader,
     file: Option<PathBuf>,
-    line: u64,
-    buf: Vec<u8>,
-    max_line: usize,
     bad_lines: BadLines,
     bad: Vec<RecordError>,
     bad_count: u64,
@@ -485,7 +482,7 @@ impl<T> fmt::Debug for Records<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Records")
             .field("file", &self.file)
-            .field("line", &self.line)
+            .field("line", &self.lines.line)
             .field("bad_count", &self.bad_count)
             .finish()
     }
@@ -494,12 +491,13 @@ impl<T> fmt::Debug for Records<T> {
 impl<T: LogRecord> Records<T> {
     /// Reads JSON Lines from `input` (already decompressed).
     pub fn new(input: impl BufRead + Send + 'static) -> Records<T> {
+        Records::over(LineReader::new(input, DEFAULT_MAX_LINE))
+    }
+
+    fn over(lines: LineReader) -> Records<T> {
         Records {
-            input: Box::new(input),
+            lines,
             file: None,
-            line: 0,
-            buf: Vec::new(),
-            max_line: DEFAULT_MAX_LINE,
             bad_lines: BadLines::Skip,
             bad: Vec::new(),
             bad_count: 0,
@@ -522,7 +520,7 @@ impl<T: LogRecord> Records<T> {
 
     /// The longest line accepted, in bytes; a longer one is a bad line (read past, never held).
     pub fn max_line(mut self, bytes: usize) -> Self {
-        self.max_line = bytes;
+        self.lines.max_line = bytes;
         self
     }
 
@@ -543,47 +541,13 @@ impl<T: LogRecord> Records<T> {
 
     /// Lines read so far.
     pub fn lines(&self) -> u64 {
-        self.line
-    }
-
-    /// Reads the next line into `buf`, at most `max_line` bytes of it; `Ok(None)` at the end,
-    /// `Ok(Some(false))` for a line over the limit (skipped to its end).
-    fn next_line(&mut self) -> io::Result<Option<bool>> {
-        self.buf.clear();
-        let mut any = false;
-        let mut fits = true;
-        loop {
-            let available = match self.input.fill_buf() {
-                Ok(bytes) => bytes,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if available.is_empty() {
-                return Ok(any.then_some(fits));
-            }
-            any = true;
-            let (chunk, end) = match memchr::memchr(b'\n', available) {
-                Some(at) => (&available[..at], Some(at + 1)),
-                None => (available, None),
-            };
-            if fits && self.buf.len() + chunk.len() <= self.max_line {
-                self.buf.extend_from_slice(chunk);
-            } else {
-                fits = false;
-                self.buf.clear();
-            }
-            let consumed = end.unwrap_or(available.len());
-            self.input.consume(consumed);
-            if end.is_some() {
-                return Ok(Some(fits));
-            }
-        }
+        self.lines.line
     }
 
     fn bad_line(&mut self, reason: String) -> Option<Result<T, RecordError>> {
         let error = RecordError::BadLine {
             file: self.file.clone(),
-            line: self.line,
+            line: self.lines.line,
             reason,
         };
         self.bad_count += 1;
@@ -607,8 +571,10 @@ impl<T: LogRecord> Iterator for Records<T> {
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
-            let fits = match self.next_line() {
-                Ok(Some(fits)) => fits,
+            let parsed = match self.lines.next_line() {
+                Ok(Some((_, None))) => Err(format!("longer than {} bytes", self.lines.max_line)),
+                Ok(Some((_, Some([])))) => continue,
+                Ok(Some((_, Some(text)))) => T::from_line(text),
                 Ok(None) => {
                     self.done = true;
                     return None;
@@ -621,19 +587,6 @@ impl<T: LogRecord> Iterator for Records<T> {
                     }));
                 }
             };
-            self.line += 1;
-            if !fits {
-                let reason = format!("longer than {} bytes", self.max_line);
-                if let Some(item) = self.bad_line(reason) {
-                    return Some(item);
-                }
-                continue;
-            }
-            let text = trim_line(&self.buf);
-            if text.is_empty() {
-                continue;
-            }
-            let parsed = T::from_line(text);
             match parsed {
                 Ok(record) => return Some(Ok(record)),
                 Err(reason) => {
@@ -647,25 +600,97 @@ impl<T: LogRecord> Iterator for Records<T> {
     }
 }
 
-/// The line without a trailing `\r` and surrounding spaces.
-fn trim_line(line: &[u8]) -> &[u8] {
-    let start = line.iter().position(|b| !b.is_ascii_whitespace());
-    let end = line.iter().rposition(|b| !b.is_ascii_whitespace());
-    match (start, end) {
-        (Some(s), Some(e)) => &line[s..=e],
-        _ => &[],
+/// A line's number (1-based) and its text trimmed of ASCII white space (maybe empty), `None`
+/// when it is longer than the bound.
+pub type NumberedLine<'a> = (u64, Option<&'a [u8]>);
+
+/// The lines of JSON Lines input, a line at a time, each held only up to a length bound (a
+/// longer one is read past, never held): what [`Records`] reads, for readers of other shapes.
+pub struct LineReader {
+    input: Box<dyn BufRead + Send>,
+    buf: Vec<u8>,
+    max_line: usize,
+    line: u64,
+}
+
+impl LineReader {
+    /// Lines of `input` (already decompressed), each at most `max_line` bytes.
+    pub fn new(input: impl BufRead + Send + 'static, max_line: usize) -> LineReader {
+        LineReader {
+            input: Box::new(input),
+            buf: Vec::new(),
+            max_line,
+            line: 0,
+        }
+    }
+
+    /// Lines of `input`, decompressed when it starts with the gzip magic bytes.
+    pub fn from_reader(input: impl Read + Send + 'static, max_line: usize) -> LineReader {
+        let mut input = BufReader::with_capacity(READ_BUFFER, input);
+        // A read error here shows again on the first line read.
+        let gzip = input.fill_buf().is_ok_and(|b| b.starts_with(&[0x1f, 0x8b]));
+        if gzip {
+            let decoded = BufReader::with_capacity(READ_BUFFER, MultiGzDecoder::new(input));
+            LineReader::new(decoded, max_line)
+        } else {
+            LineReader::new(input, max_line)
+        }
+    }
+
+    /// Lines of a `.log`/`.log.gz` file (gzip told by its content).
+    pub fn open(path: impl AsRef<Path>, max_line: usize) -> io::Result<LineReader> {
+        Ok(LineReader::from_reader(File::open(path)?, max_line))
+    }
+
+    /// Lines read so far.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The next line: `Ok(None)` at the end.
+    pub fn next_line(&mut self) -> io::Result<Option<NumberedLine<'_>>> {
+        self.buf.clear();
+        let mut any = false;
+        let mut fits = true;
+        loop {
+            let available = match self.input.fill_buf() {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if available.is_empty() {
+                if !any {
+                    return Ok(None);
+                }
+                break;
+            }
+            any = true;
+            let (chunk, end) = match memchr::memchr(b'\n', available) {
+                Some(at) => (&available[..at], Some(at + 1)),
+                None => (available, None),
+            };
+            if fits && self.buf.len() + chunk.len() <= self.max_line {
+                self.buf.extend_from_slice(chunk);
+            } else {
+                fits = false;
+                self.buf.clear();
+            }
+            let consumed = end.unwrap_or(available.len());
+            self.input.consume(consumed);
+            if end.is_some() {
+                break;
+            }
+        }
+        self.line += 1;
+        Ok(Some((self.line, fits.then(|| self.buf.trim_ascii()))))
     }
 }
+
+/// Bytes read from a file (and from its decompressor) at a time.
+const READ_BUFFER: usize = 256 << 10;
 
 /// The records of a packet from any reader, decompressed when it starts with the gzip magic
 /// bytes (an HTTP body, a file already open, bytes in memory).
 pub fn from_reader<T: LogRecord>(input: impl Read + Send + 'static) -> Records<T> {
-    let mut input = BufReader::new(input);
-    // A read error here shows again, with its file, on the first line read.
-    let gzip = input.fill_buf().is_ok_and(|b| b.starts_with(&[0x1f, 0x8b]));
-    if gzip {
-        Records::new(BufReader::new(MultiGzDecoder::new(input)))
-    } else {
-        Records::new(input)
-    }
+    Records::over(LineReader::from_reader(input, DEFAULT_MAX_LINE))
 }

@@ -30,11 +30,12 @@ use teo_client::logs::records::{
 };
 use teo_client::models::DateTime;
 
-use super::lines::{parse, Line, LineReader, Schema};
+use super::lines::{parse, Line, Schema};
 use super::{BadLine, L4Fields, L7Fields, Options, Summary};
 use crate::columns::epoch_millis;
 use crate::dataset::sniff_kind;
 use crate::{ConvertError, Kind};
+use teo_client::logs::records::LineReader;
 
 /// Directory levels walked below a path given.
 pub const DEFAULT_MAX_DEPTH: usize = 16;

@@ -15,11 +15,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader};
-use std::path::Path;
 
-use flate2::read::MultiGzDecoder;
 use serde::de::{self, Deserializer as _, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -269,79 +265,4 @@ pub(crate) fn parse<'a>(schema: &Schema, text: &'a [u8]) -> Result<Line<'a>, Str
         }
     }
     Ok(line)
-}
-
-/// A line's number (1-based) and its trimmed text, `None` when over the bound.
-pub(crate) type NumberedLine<'a> = (u64, Option<&'a [u8]>);
-
-/// A file's lines, a line at a time with a length bound; gzip told by its magic bytes.
-pub(crate) struct LineReader {
-    input: Box<dyn BufRead + Send>,
-    buf: Vec<u8>,
-    max_line: usize,
-    line: u64,
-}
-
-impl LineReader {
-    pub(crate) fn open(path: &Path, max_line: usize) -> io::Result<LineReader> {
-        let mut input = BufReader::with_capacity(256 << 10, File::open(path)?);
-        // A read error here shows again on the first line read.
-        let gzip = input.fill_buf().is_ok_and(|b| b.starts_with(&[0x1f, 0x8b]));
-        let input: Box<dyn BufRead + Send> = if gzip {
-            Box::new(BufReader::with_capacity(
-                256 << 10,
-                MultiGzDecoder::new(input),
-            ))
-        } else {
-            Box::new(input)
-        };
-        Ok(LineReader {
-            input,
-            buf: Vec::new(),
-            max_line,
-            line: 0,
-        })
-    }
-
-    /// The next line and its number (1-based): `Ok(None)` at the end, text `None` for a line
-    /// over the bound (read past), else its text trimmed of ASCII white space (maybe empty).
-    pub(crate) fn next_line(&mut self) -> io::Result<Option<NumberedLine<'_>>> {
-        self.buf.clear();
-        let mut any = false;
-        let mut fits = true;
-        loop {
-            let available = match self.input.fill_buf() {
-                Ok(bytes) => bytes,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if available.is_empty() {
-                if !any {
-                    return Ok(None);
-                }
-                break;
-            }
-            any = true;
-            let (chunk, end) = match memchr::memchr(b'\n', available) {
-                Some(at) => (&available[..at], Some(at + 1)),
-                None => (available, None),
-            };
-            if fits && self.buf.len() + chunk.len() <= self.max_line {
-                self.buf.extend_from_slice(chunk);
-            } else {
-                fits = false;
-                self.buf.clear();
-            }
-            let consumed = end.unwrap_or(available.len());
-            self.input.consume(consumed);
-            if end.is_some() {
-                break;
-            }
-        }
-        self.line += 1;
-        if !fits {
-            return Ok(Some((self.line, None)));
-        }
-        Ok(Some((self.line, Some(self.buf.trim_ascii()))))
-    }
 }
