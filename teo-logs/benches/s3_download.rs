@@ -1,15 +1,16 @@
-//! Downloading log packets into a local S3-compatible server (moto, from `target/py`) beside
-//! downloading them to local disk, in one run: `cargo bench -p teo-logs --bench s3_download`.
+//! Downloading log packets into a local S3-compatible server beside downloading them to local
+//! disk, in one run: `cargo bench -p teo-logs --bench s3_download`.
 //!
-//! The parent starts teo-mock (16 L4 packets of 8 MiB, all cached after a warm-up) and moto,
-//! both on 127.0.0.1. Each measured run is a child process under `/usr/bin/time` (wall time,
-//! peak RSS) that lists the packets through the client and then either
-//! - `local`: `Client::download_logs` into a fresh directory (what `teo logs download` does), or
-//! - `s3`: `export` to `s3://bench/<run>` (staged on local disk, each packet uploaded as soon
-//!   as it is complete, in 5 MiB multipart parts; what `teo logs download --out s3://…` does).
-//!
-//! The S3 figure includes moto's own work (a Python server sharing the 2 cores), so it is the
-//! floor of what a real store would give.
+//! The servers: `s3s-fs` (Rust, checks signatures; not in CI, build it with
+//! `cargo install s3s-fs --version 0.14.1 --features binary --root target/tools`) and moto
+//! (Python, from `target/py`), each on 127.0.0.1 and sharing the machine's cores with the
+//! client and teo-mock (16 L4 packets of 8 MiB, all cached after round 0). Each measured run is a
+//! child process under `/usr/bin/time` (wall time, peak RSS):
+//! - `local`: `Client::download_logs` into a fresh directory (what `teo logs download` does);
+//! - `export`: `export` to `s3://bench/<run>` (staged on local disk, each packet uploaded as soon
+//!   as it is complete, in 5 MiB multipart parts; what `teo logs download --out s3://…` does);
+//! - `ceiling`: the same bytes, already in memory, through the same uploads with nothing else
+//!   running: the most that server takes on this machine, whoever the client.
 
 use std::path::Path;
 use std::process::Command;
@@ -69,16 +70,31 @@ fn main() {
         .as_slice()
     {
         ["worker-local", mock, dir] => return worker_local(mock, Path::new(dir)),
-        ["worker-s3", mock, endpoint, url, staging] => {
-            return worker_s3(mock, endpoint, url, Path::new(staging))
+        ["worker-upload", endpoint, key, secret, url] => {
+            return worker_upload(endpoint, (key, secret), url)
+        }
+        ["worker-s3", mock, endpoint, key, secret, url, staging] => {
+            return worker_s3(mock, endpoint, (key, secret), url, Path::new(staging))
         }
         _ => {}
     }
-    let Some(moto) = support::Moto::start() else {
-        println!("no target/py: the S3 side needs moto; skipped");
+    // Either server may be missing (s3s-fs is built by hand, see the top); the rows say which ran.
+    let s3s = support::S3sFs::start();
+    let moto = support::Moto::start();
+    let mut servers = Vec::new();
+    if let Some(s3s) = &s3s {
+        s3s.create_bucket("bench");
+        let keys = (support::S3sFs::ACCESS_KEY, support::S3sFs::SECRET_KEY);
+        servers.push(("s3s-fs", s3s.endpoint(), keys));
+    }
+    if let Some(moto) = &moto {
+        moto.create_bucket("bench");
+        servers.push(("moto", moto.endpoint(), ("AKIDBENCH", "bench-secret")));
+    }
+    if servers.is_empty() {
+        println!("no S3 server (target/tools/bin/s3s-fs, target/py moto_server); skipped");
         return;
-    };
-    moto.create_bucket("bench");
+    }
     let runtime = runtime();
     let mock = runtime
         .block_on(MockServer::start(MockConfig {
@@ -102,16 +118,30 @@ fn main() {
                 .arg(mock.url())
                 .arg(&local),
         );
-        rows.push((round, "local disk (download_logs)", secs, rss));
-        let (secs, rss) = timed(
-            Command::new(&exe)
-                .arg("worker-s3")
-                .arg(mock.url())
-                .arg(moto.endpoint())
-                .arg(format!("s3://bench/run-{round}"))
-                .arg(work.join(format!("staging-{round}"))),
-        );
-        rows.push((round, "S3 on moto (export)", secs, rss));
+        rows.push((round, "local disk (download_logs)".to_owned(), secs, rss));
+        for (n, (server, endpoint, (key, secret))) in servers.iter().enumerate() {
+            let (secs, rss) = timed(
+                Command::new(&exe)
+                    .arg("worker-s3")
+                    .arg(mock.url())
+                    .args([endpoint.as_str(), key, secret])
+                    .arg(format!("s3://bench/run-{round}"))
+                    .arg(work.join(format!("staging-{round}-{n}"))),
+            );
+            rows.push((round, format!("S3 on {server} (export)"), secs, rss));
+            let (secs, rss) = timed(
+                Command::new(&exe)
+                    .arg("worker-upload")
+                    .args([endpoint.as_str(), key, secret])
+                    .arg(format!("s3://bench/upload-{round}")),
+            );
+            rows.push((
+                round,
+                format!("{server}'s ceiling (upload from memory)"),
+                secs,
+                rss,
+            ));
+        }
         let _ = std::fs::remove_dir_all(&local);
     }
     println!(
@@ -142,19 +172,59 @@ fn worker_local(mock: &str, dir: &Path) {
     });
 }
 
-fn worker_s3(mock: &str, endpoint: &str, url: &str, staging: &Path) {
-    let runtime = runtime();
-    let options = StoreOptions {
+fn store_options(endpoint: &str, (key, secret): (&str, &str)) -> StoreOptions {
+    StoreOptions {
         s3_endpoint: Some(endpoint.to_owned()),
         config: [
-            ("aws_access_key_id", "AKIDBENCH"),
-            ("aws_secret_access_key", "bench-secret"),
+            ("aws_access_key_id", key),
+            ("aws_secret_access_key", secret),
             ("aws_region", "us-east-1"),
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .to_vec(),
-    };
-    let dest = Destination::parse(url, &options, runtime.handle().clone()).unwrap();
+    }
+}
+
+/// The same bytes, already in memory, through the same uploads (two at a time, as `export`
+/// stores): what the server takes at best.
+fn worker_upload(endpoint: &str, keys: (&str, &str), url: &str) {
+    use std::io::Write;
+    let runtime = runtime();
+    let dest = Destination::parse(
+        url,
+        &store_options(endpoint, keys),
+        runtime.handle().clone(),
+    )
+    .unwrap();
+    let packet: Vec<u8> = (0..PACKET_BYTES).map(|i| (i * 7919 >> 3) as u8).collect();
+    let packet = std::sync::Arc::new(packet);
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            let (dest, packet, next) = (&dest, packet.clone(), next.clone());
+            s.spawn(move || loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n >= PROXIES * HOURS {
+                    break;
+                }
+                let mut out = dest.create(Path::new(&format!("p{n}.log.gz"))).unwrap();
+                for chunk in packet.chunks(1 << 20) {
+                    out.write_all(chunk).unwrap();
+                }
+                out.commit().unwrap();
+            });
+        }
+    });
+}
+
+fn worker_s3(mock: &str, endpoint: &str, keys: (&str, &str), url: &str, staging: &Path) {
+    let runtime = runtime();
+    let dest = Destination::parse(
+        url,
+        &store_options(endpoint, keys),
+        runtime.handle().clone(),
+    )
+    .unwrap();
     runtime.block_on(async {
         let summary = export(
             &client(mock),

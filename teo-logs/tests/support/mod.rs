@@ -107,6 +107,77 @@ impl Drop for Moto {
     }
 }
 
+/// An `s3s-fs` S3 server (Rust, built by `.ci/run` into `target/tools`) on 127.0.0.1, keeping
+/// its objects as files under a fresh directory; it checks SigV4 signatures with
+/// [`S3sFs::ACCESS_KEY`] / [`S3sFs::SECRET_KEY`]. Stopped and emptied on drop.
+pub struct S3sFs {
+    child: Child,
+    pub port: u16,
+    root: PathBuf,
+}
+
+impl S3sFs {
+    pub const ACCESS_KEY: &'static str = "AKIDS3SFS";
+    pub const SECRET_KEY: &'static str = "s3s-fs-secret";
+
+    pub fn start() -> Option<S3sFs> {
+        let server = std::env::var_os("TEO_S3S_FS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tools/bin/s3s-fs")
+            });
+        if !server.exists() {
+            missing("s3s-fs (target/tools/bin/s3s-fs)");
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .ok()?;
+        let root = temp_dir("s3s-fs");
+        let child = Command::new(server)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args([
+                "--access-key",
+                Self::ACCESS_KEY,
+                "--secret-key",
+                Self::SECRET_KEY,
+            ])
+            .arg(&root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("s3s-fs starts");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "s3s-fs did not listen in 30 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(S3sFs { child, port, root })
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+    /// A bucket is a directory of the server's root.
+    pub fn create_bucket(&self, name: &str) {
+        std::fs::create_dir_all(self.root.join(name)).unwrap();
+    }
+}
+
+impl Drop for S3sFs {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
 /// A fresh directory under the system temp dir.
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
