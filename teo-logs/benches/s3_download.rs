@@ -196,7 +196,7 @@ fn worker_upload(endpoint: &str, keys: (&str, &str), url: &str) {
         runtime.handle().clone(),
     )
     .unwrap();
-    let packet: Vec<u8> = (0..PACKET_BYTES).map(|i| (i * 7919 >> 3) as u8).collect();
+    let packet: Vec<u8> = (0..PACKET_BYTES).map(|i| ((i * 7919) >> 3) as u8).collect();
     let packet = std::sync::Arc::new(packet);
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     std::thread::scope(|s| {
