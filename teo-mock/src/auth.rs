@@ -8,8 +8,17 @@
 //! Host header as received, or for that host without its port. It stays a real check: the
 //! method, the query, the content type, every byte of the body, the timestamp, the scope and
 //! the secret key are verified byte for byte; only `:port` may be left out of what was signed.
+//!
+//! The older signatures, HmacSHA1 and HmacSHA256 ("v1", the Node.js SDK's default), are
+//! verified by [`verify_v1`] over the string [`v1_string_to_sign`] builds, with the same rule
+//! for the host.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::Mutex;
 
 use axum::http::HeaderMap;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
 use tc_sign::{self as signing, SigningInput};
 
 use crate::error::{codes, ApiError};
@@ -179,6 +188,188 @@ pub fn verify(
         )),
         (None, _) => Ok(()),
     }
+}
+
+/// The string a v1 signature signs: the method, the host, the path, `?`, then every parameter
+/// but `Signature` as `name=value` (decoded, not re-encoded), sorted by name and joined by `&`:
+/// `GETteo.tencentcloudapi.com/?Action=DescribeZones&Nonce=…&SecretId=…&SignatureMethod=HmacSHA256&Timestamp=…&Version=2022-09-01`.
+pub fn v1_string_to_sign(
+    method: &str,
+    host: &str,
+    path: &str,
+    params: &[(String, String)],
+) -> String {
+    let mut pairs: Vec<&(String, String)> = params
+        .iter()
+        .filter(|(name, _)| name != "Signature")
+        .collect();
+    pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut text = format!("{method}{host}{path}?");
+    for (i, (name, value)) in pairs.into_iter().enumerate() {
+        if i > 0 {
+            text.push('&');
+        }
+        text.push_str(name);
+        text.push('=');
+        text.push_str(value);
+    }
+    text
+}
+
+/// The v1 signature of `text` with `secret_key`: base64 of HMAC-SHA1 or HMAC-SHA256.
+pub fn v1_sign(method: V1Method, secret_key: &str, text: &str) -> String {
+    let engine = &base64::engine::general_purpose::STANDARD;
+    // HMAC takes keys of any length: `new_from_slice` cannot fail for it.
+    match method {
+        V1Method::HmacSha1 => Hmac::<sha1::Sha1>::new_from_slice(secret_key.as_bytes())
+            .map(|mac| engine.encode(mac.chain_update(text).finalize().into_bytes()))
+            .unwrap_or_default(),
+        V1Method::HmacSha256 => Hmac::<sha2::Sha256>::new_from_slice(secret_key.as_bytes())
+            .map(|mac| engine.encode(mac.chain_update(text).finalize().into_bytes()))
+            .unwrap_or_default(),
+    }
+}
+
+/// `SignatureMethod` of a v1 request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum V1Method {
+    HmacSha1,
+    HmacSha256,
+}
+
+/// The (SecretId, Timestamp, Nonce) of v1 requests already accepted, for as long as their
+/// Timestamp is inside the window: the same three again are a replay. Bounded: beyond
+/// [`Replays::CAPACITY`] entries the oldest are forgotten first.
+#[derive(Debug, Default)]
+pub struct Replays {
+    /// The requests seen, and the same in the order they came (oldest first).
+    seen: Mutex<(HashSet<Seen>, VecDeque<Seen>)>,
+}
+
+/// SecretId, Timestamp, Nonce.
+type Seen = (String, i64, u64);
+
+impl Replays {
+    pub const CAPACITY: usize = 100_000;
+
+    /// Records the request; false when it was seen already.
+    fn first_time(&self, secret_id: &str, timestamp: i64, nonce: u64, now: i64) -> bool {
+        let mut guard = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let (set, order) = &mut *guard;
+        while let Some(oldest) = order.front() {
+            let expired = now.abs_diff(oldest.1) > MAX_CLOCK_SKEW_SECONDS.unsigned_abs();
+            if !expired && order.len() < Self::CAPACITY {
+                break;
+            }
+            if let Some(old) = order.pop_front() {
+                set.remove(&old);
+            }
+        }
+        let key = (secret_id.to_owned(), timestamp, nonce);
+        if !set.insert(key.clone()) {
+            return false;
+        }
+        order.push_back(key);
+        true
+    }
+}
+
+/// Checks a v1 request: its common parameters (`SecretId`, `Timestamp`, `Nonce`,
+/// `SignatureMethod` (HmacSHA1 when absent), `Signature`, `Token`) among `params`, the
+/// signature over [`v1_string_to_sign`] with `host` as received or without its port, the
+/// Timestamp window and the Nonce (once per SecretId and Timestamp).
+pub fn verify_v1(
+    known: &[Credential],
+    replays: &Replays,
+    method: &str,
+    host: &str,
+    path: &str,
+    params: &[(String, String)],
+    now: i64,
+) -> Result<(), ApiError> {
+    let get = |name: &str| crate::form::param(params, name);
+    let invalid = |message: String| ApiError::new(codes::INVALID_AUTHORIZATION, message);
+    let signature = get("Signature").ok_or_else(|| {
+        invalid("The request has no Authorization header (TC3-HMAC-SHA256) and no Signature parameter (HmacSHA1, HmacSHA256).".to_owned())
+    })?;
+    let secret_id = get("SecretId")
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| missing("SecretId"))?;
+    let sign_method = match get("SignatureMethod") {
+        None | Some("HmacSHA1") => V1Method::HmacSha1,
+        Some("HmacSHA256") => V1Method::HmacSha256,
+        Some(other) => {
+            return Err(invalid(format!(
+                "SignatureMethod `{}` is not HmacSHA1 or HmacSHA256 (TC3-HMAC-SHA256 signs with the Authorization header).",
+                other.chars().take(40).collect::<String>()
+            )))
+        }
+    };
+    let timestamp: i64 = number(get("Timestamp"), "Timestamp")?;
+    let nonce: u64 = number(get("Nonce"), "Nonce")?;
+    if now.abs_diff(timestamp) > MAX_CLOCK_SKEW_SECONDS.unsigned_abs() {
+        return Err(ApiError::new(
+            codes::SIGNATURE_EXPIRE,
+            format!("The signature expired: Timestamp {timestamp} is more than {MAX_CLOCK_SKEW_SECONDS} s from the server time {now}."),
+        ));
+    }
+    let credential = known
+        .iter()
+        .find(|c| c.secret_id == secret_id)
+        .ok_or_else(|| {
+            ApiError::new(
+                codes::SECRET_ID_NOT_FOUND,
+                format!("The SecretId {secret_id} is not found."),
+            )
+        })?;
+    let matches = |host: &str| {
+        let text = v1_string_to_sign(method, host, path, params);
+        v1_sign(sign_method, &credential.secret_key, &text) == signature
+    };
+    if !matches(host) && !without_port(host).is_some_and(matches) {
+        return Err(ApiError::new(
+            codes::SIGNATURE_FAILURE,
+            "The provided credentials could not be validated: the signature does not match the request.",
+        ));
+    }
+    match (&credential.token, get("Token")) {
+        (Some(required), Some(sent)) if required == sent => {}
+        (Some(_), _) => {
+            return Err(ApiError::new(
+                codes::TOKEN_FAILURE,
+                "The Token is missing or invalid.",
+            ))
+        }
+        (None, _) => {}
+    }
+    if !replays.first_time(secret_id, timestamp, nonce, now) {
+        return Err(ApiError::new(
+            codes::SIGNATURE_FAILURE,
+            format!("The provided credentials could not be validated: Nonce {nonce} was already used with Timestamp {timestamp} (a replayed request)."),
+        ));
+    }
+    Ok(())
+}
+
+fn missing(name: &str) -> ApiError {
+    ApiError::new(
+        codes::MISSING_PARAMETER,
+        format!("The parameter `{name}` is missing."),
+    )
+}
+
+/// A common parameter that must be a number.
+fn number<T: std::str::FromStr>(text: Option<&str>, name: &str) -> Result<T, ApiError> {
+    let text = text.ok_or_else(|| missing(name))?;
+    text.parse().map_err(|_| {
+        ApiError::new(
+            codes::INVALID_PARAMETER,
+            format!(
+                "The parameter `{name}` must be a non-negative integer, got {:?}.",
+                text.chars().take(40).collect::<String>()
+            ),
+        )
+    })
 }
 
 /// `host` without a trailing `:port` (`name:8080` → `name`, `[::1]:8080` → `[::1]`), when it

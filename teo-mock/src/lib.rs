@@ -20,6 +20,7 @@ pub mod answers;
 pub mod auth;
 pub mod error;
 pub mod faults;
+pub mod form;
 pub mod logs;
 pub mod server;
 pub mod spec;

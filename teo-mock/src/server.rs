@@ -25,6 +25,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use futures_util::FutureExt;
 use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -34,9 +35,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::auth::{self, Credential};
+use crate::auth::{self, Credential, Replays};
 use crate::error::{codes, request_id, ApiError};
 use crate::faults::{Fault, FaultInjector, FaultPlan, RateLimiter, LOG_PACKET_ACTION};
+use crate::form::{self, Params};
 use crate::logs::{self, LogKind, LogStore, DEFAULT_CACHE_BYTES, MAX_PACKET_BYTES};
 use crate::spec::Spec;
 use crate::{answers, validate};
@@ -220,6 +222,8 @@ struct Shared {
     faults: FaultInjector,
     logs: LogStore,
     base_url: String,
+    /// v1 requests already accepted (their Nonce may not come again).
+    replays: Replays,
 }
 
 /// A running mock. Dropping it stops the server too (without waiting); [`MockServer::shutdown`]
@@ -281,6 +285,7 @@ impl MockServer {
                 .packet_bytes(config.log_packet_bytes)
                 .cache_bytes(config.log_cache_bytes),
             base_url: url.clone(),
+            replays: Replays::default(),
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, shared, shutdown_rx));
@@ -568,13 +573,21 @@ async fn handle(
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let path = parts.uri.path();
-    if parts.method == Method::POST && path == "/" {
+    if matches!(parts.method, Method::POST | Method::GET) && path == "/" {
         let query = parts.uri.query().unwrap_or("");
-        let action = header_str(&parts.headers, "x-tc-action")
-            .unwrap_or("")
-            .to_owned();
+        let method = parts.method.as_str();
+        let mut action = String::new();
         let mut truncate = false;
-        let outcome = api(&shared, &parts.headers, query, body, &action, &mut truncate).await;
+        let outcome = api(
+            &shared,
+            &parts.method,
+            &parts.headers,
+            query,
+            body,
+            &mut action,
+            &mut truncate,
+        )
+        .await;
         let (response, code) = match outcome {
             Outcome::Answer(answer) => {
                 let request_id = request_id();
@@ -615,13 +628,13 @@ async fn handle(
                 )
             }
             Outcome::Reset => {
-                log_request("POST", &action, "reset", started);
+                log_request(method, &action, "reset", started);
                 connection.reset();
                 // The connection task drops this future with the connection.
                 return std::future::pending().await;
             }
         };
-        log_request("POST", &action, code, started);
+        log_request(method, &action, code, started);
         return Ok(response);
     }
     if matches!(parts.method, Method::GET | Method::HEAD) {
@@ -646,7 +659,7 @@ async fn handle(
         ApiError::new(
             codes::UNSUPPORTED_PROTOCOL,
             format!(
-                "The HTTP method {} is not supported; send the request with POST.",
+                "The HTTP method {} is not supported; send the request with POST or GET.",
                 shown(parts.method.as_str())
             ),
         )
@@ -792,13 +805,16 @@ fn panicked() -> ApiError {
     )
 }
 
-/// The API pipeline of `POST /`. Sets `truncate` when the answer is to be cut short.
+/// The API pipeline of `POST /` and `GET /`, in any of the forms [`crate::form`] describes.
+/// Sets `action` once known (for the request log) and `truncate` when the answer is to be cut
+/// short.
 async fn api(
     shared: &Arc<Shared>,
+    method: &Method,
     headers: &HeaderMap,
     query: &str,
     body: Incoming,
-    action: &str,
+    action: &mut String,
     truncate: &mut bool,
 ) -> Outcome {
     let read = tokio::time::timeout(shared.body_timeout, read_body(body, shared.body_limit));
@@ -830,19 +846,45 @@ async fn api(
         }
     };
 
+    let (v1, params) = match params_of(method, headers, query, &body) {
+        Ok(found) => found,
+        Err(error) => return Outcome::Answer(Err(error)),
+    };
+    let method = if *method == Method::GET {
+        "GET"
+    } else {
+        "POST"
+    };
+    let pairs = match &params {
+        Params::Flat(pairs) if v1 => Some(pairs.as_slice()),
+        _ => None,
+    };
+
     if shared.verify_signature {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let verified =
-            catch_panic(|| auth::verify(&shared.credentials, "POST", headers, query, &body, now))
-                .and_then(|result| result);
+        let verified = catch_panic(|| match pairs {
+            Some(pairs) => {
+                let host = header_str(headers, "host").unwrap_or("");
+                let replays = &shared.replays;
+                auth::verify_v1(&shared.credentials, replays, method, host, "/", pairs, now)
+            }
+            None => auth::verify(&shared.credentials, method, headers, query, &body, now),
+        })
+        .and_then(|result| result);
         if let Err(error) = verified {
             return Outcome::Answer(Err(error));
         }
     }
 
-    match header_str(headers, "x-tc-version") {
+    // TC3 carries the action and version in headers; v1 among the parameters.
+    let common = |header: &str, param: &str| match pairs {
+        Some(pairs) => form::param(pairs, param),
+        None => header_str(headers, header),
+    };
+    *action = common("x-tc-action", "Action").unwrap_or("").to_owned();
+    match common("x-tc-version", "Version") {
         Some(version) if version == shared.api_version => {}
         version => {
             return Outcome::Answer(Err(ApiError::new(
@@ -855,11 +897,19 @@ async fn api(
             )))
         }
     }
+    let params = match params {
+        Params::Flat(mut pairs) if v1 => {
+            pairs.retain(|(name, _)| !form::V1_COMMON.contains(&name.as_str()));
+            Params::Flat(pairs)
+        }
+        other => other,
+    };
+    let action = action.as_str();
 
     if action.is_empty() {
         return Outcome::Answer(Err(ApiError::new(
             codes::INVALID_ACTION,
-            "The request has no action (header X-TC-Action).",
+            "The request has no action (header X-TC-Action, or parameter Action with HmacSHA1/HmacSHA256).",
         )));
     }
 
@@ -900,11 +950,15 @@ async fn api(
         Some(Fault::RepeatPage) => {}
     }
 
-    let mut request = match catch_panic(|| validate::check_request(&shared.spec, action, &body))
-        .and_then(|result| result)
-    {
-        Ok(request) => request,
-        Err(error) => return Outcome::Answer(Err(error)),
+    let checked = async {
+        let input = validate::request_object(&shared.spec, action)?;
+        let value = form::to_json(&shared.spec, input, params).await?;
+        validate::check_parsed(&shared.spec, input, value)
+    };
+    let mut request = match AssertUnwindSafe(checked).catch_unwind().await {
+        Ok(Ok(request)) => request,
+        Ok(Err(error)) => return Outcome::Answer(Err(error)),
+        Err(_) => return Outcome::Answer(Err(panicked())),
     };
     if decision.fault == Some(Fault::RepeatPage) {
         // The first page again, whatever was asked (without Offset it already is).
@@ -924,6 +978,52 @@ async fn api(
         None => catch_panic(|| answers::answer(&shared.spec, action, &request)),
     };
     Outcome::Answer(answer)
+}
+
+/// Where the parameters are, and whether the request is signed the v1 way (no Authorization
+/// header; the signature among flattened parameters). See [`crate::form`] for the forms.
+fn params_of(
+    method: &Method,
+    headers: &HeaderMap,
+    query: &str,
+    body: &Bytes,
+) -> Result<(bool, Params), ApiError> {
+    let tc3 = headers.contains_key(header::AUTHORIZATION);
+    if *method == Method::GET {
+        return Ok((!tc3, Params::Flat(form::decode_pairs(query.as_bytes()))));
+    }
+    let content_type = header_str(headers, "content-type").unwrap_or("");
+    let unsupported = |why: &str| {
+        Err(ApiError::new(
+            codes::INVALID_PARAMETER,
+            format!(
+                "The Content-Type {} is not accepted here: {why}.",
+                shown(content_type)
+            ),
+        ))
+    };
+    match form::media_type(content_type).as_str() {
+        "" | "application/json" => Ok((false, Params::Json(body.clone()))),
+        "application/x-www-form-urlencoded" if tc3 => unsupported(
+            "a TC3-HMAC-SHA256 POST sends application/json or multipart/form-data; \
+             form-encoded bodies are for HmacSHA1/HmacSHA256",
+        ),
+        "application/x-www-form-urlencoded" => Ok((true, Params::Flat(form::decode_pairs(body)))),
+        "multipart/form-data" => match multer::parse_boundary(content_type) {
+            Ok(boundary) => Ok((
+                false,
+                Params::Multipart {
+                    body: body.clone(),
+                    boundary,
+                },
+            )),
+            Err(_) => unsupported("multipart/form-data needs a boundary"),
+        },
+        _ => unsupported(
+            "send application/json or multipart/form-data (TC3-HMAC-SHA256), \
+             application/x-www-form-urlencoded (HmacSHA1/HmacSHA256), or use GET",
+        ),
+    }
 }
 
 enum BodyError {

@@ -30,6 +30,13 @@ use crate::spec::Spec;
 /// action the spec lacks, InvalidParameter for malformed JSON or a wrong type at any depth,
 /// MissingParameter / UnknownParameter for members; messages name the parameter path.
 pub fn check_request(spec: &Spec, action: &str, body: &[u8]) -> Result<Value, ApiError> {
+    let input = request_object(spec, action)?;
+    check_parsed(spec, input, parse_body(body)?)
+}
+
+/// The request object of `action` (None only if a spec lacked it); InvalidAction for an action
+/// the spec does not have.
+pub fn request_object<'a>(spec: &'a Spec, action: &str) -> Result<Option<&'a Object>, ApiError> {
     let Some(info) = spec.service.actions.get(action) else {
         return Err(ApiError::new(
             codes::INVALID_ACTION,
@@ -39,16 +46,25 @@ pub fn check_request(spec: &Spec, action: &str, body: &[u8]) -> Result<Value, Ap
             ),
         ));
     };
-    let value: Value = if body.iter().all(u8::is_ascii_whitespace) {
-        Value::Object(Map::new())
-    } else {
-        serde_json::from_slice(body).map_err(|e| {
-            ApiError::new(
-                codes::INVALID_PARAMETER,
-                format!("The request body is not valid JSON: {e}."),
-            )
-        })?
-    };
+    Ok(spec.service.objects.get(&info.input))
+}
+
+/// A JSON body as a value (an empty body is `{}`); InvalidParameter when it does not parse.
+pub fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Map::new()));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            codes::INVALID_PARAMETER,
+            format!("The request body is not valid JSON: {e}."),
+        )
+    })
+}
+
+/// Checks a request, however it arrived (JSON, flattened parameters, multipart), against
+/// `input`, the action's request object; returns it when it passes.
+pub fn check_parsed(spec: &Spec, input: Option<&Object>, value: Value) -> Result<Value, ApiError> {
     let Value::Object(members) = &value else {
         return Err(ApiError::new(
             codes::INVALID_PARAMETER,
@@ -58,7 +74,7 @@ pub fn check_request(spec: &Spec, action: &str, body: &[u8]) -> Result<Value, Ap
             ),
         ));
     };
-    let Some(object) = spec.service.objects.get(&info.input) else {
+    let Some(object) = input else {
         // A resolved spec always has the input object; be lenient rather than panic.
         return Ok(value);
     };

@@ -1,6 +1,6 @@
 //! Every request the API does not serve still gets the API's envelope: a wrong method on `/`
-//! (`UnsupportedProtocol`) or any other path (`InvalidAction`), HTTP 200 with a RequestId, never
-//! a bare 404 or 405 page.
+//! (`UnsupportedProtocol`), any other path (`InvalidAction`), a Content-Type no form of the API
+//! uses (`InvalidParameter`), HTTP 200 with a RequestId, never a bare 404 or 405 page.
 
 use serde_json::Value;
 use teo_mock::{MockConfig, MockServer};
@@ -13,7 +13,14 @@ async fn wrong_paths_and_methods_get_the_envelope() {
     let cases = [
         ("PUT", "/".to_owned(), "UnsupportedProtocol", "PUT"),
         ("DELETE", "/".to_owned(), "UnsupportedProtocol", "DELETE"),
-        ("GET", "/".to_owned(), "UnsupportedProtocol", "GET"),
+        ("HEAD", "/".to_owned(), "UnsupportedProtocol", "HEAD"),
+        // GET is one of the API's forms: unsigned, it is refused for that.
+        (
+            "GET",
+            "/?Action=DescribeZones".to_owned(),
+            "AuthFailure.InvalidAuthorization",
+            "Signature",
+        ),
         ("POST", "/v2/".to_owned(), "InvalidAction", "`/v2/`"),
         (
             "GET",
@@ -42,6 +49,12 @@ async fn wrong_paths_and_methods_get_the_envelope() {
             .send()
             .await
             .unwrap();
+        if method == reqwest::Method::HEAD {
+            // No body to read; the status and type still say it is an API answer.
+            assert_eq!(answer.status(), 200);
+            assert_eq!(answer.headers()["content-type"], "application/json");
+            continue;
+        }
         assert_eq!(answer.status(), 200, "{method} {path}");
         assert_eq!(
             answer.headers()["content-type"],
@@ -59,6 +72,26 @@ async fn wrong_paths_and_methods_get_the_envelope() {
             36,
             "{body}"
         );
+    }
+    // Content types the API does not take, whatever the signature.
+    for (content_type, mentions) in [
+        ("text/plain", "text/plain"),
+        ("application/xml; charset=utf-8", "application/xml"),
+        ("multipart/form-data", "boundary"),
+    ] {
+        let answer = http
+            .post(mock.url())
+            .header("content-type", content_type)
+            .header("authorization", "TC3-HMAC-SHA256 Credential=x")
+            .body("<a/>")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        let body: Value = answer.json().await.unwrap();
+        let error = &body["Response"]["Error"];
+        assert_eq!(error["Code"], "InvalidParameter", "{content_type}: {body}");
+        assert!(error["Message"].as_str().unwrap().contains(mentions), "{body}");
     }
     // Log packets keep their storage-style answers.
     let missing = http

@@ -1,7 +1,9 @@
 //! Clients we did not write accept teo-mock: the official Python SDK
-//! (`tencentcloud-sdk-python-intl-en`) and `tccli-intl-en` call it; their signatures verify, a
-//! wrong key is rejected with AuthFailure.SignatureFailure and a missing required parameter with
-//! MissingParameter. The test installs both into a virtual environment under the target
+//! (`tencentcloud-sdk-python-intl-en`), in each request style it offers (TC3-HMAC-SHA256 over
+//! POST and GET, HmacSHA256 over POST, HmacSHA1 over GET), and `tccli-intl-en` (TC3 over POST,
+//! its only style) call it; their signatures verify, a wrong key is rejected with
+//! AuthFailure.SignatureFailure, a missing required parameter with MissingParameter and a
+//! parameter of the wrong type with InvalidParameter, naming it, whatever the style. The test installs both into a virtual environment under the target
 //! directory on first use (PyPI is needed once) and prints the transcripts.
 
 use std::path::{Path, PathBuf};
@@ -81,25 +83,38 @@ async fn the_official_python_sdk_and_tccli_accept_the_mock() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSON line"))
         .collect();
-    let case = |name: &str| {
+    let case = |style: &str, name: &str| {
         cases
             .iter()
-            .find(|c| c["case"] == name)
-            .unwrap_or_else(|| panic!("case {name}"))
+            .find(|c| c["style"] == style && c["case"] == name)
+            .unwrap_or_else(|| panic!("case {style} {name}"))
             .clone()
     };
-    assert_eq!(case("describe_zones")["ok"], true);
-    assert!(case("describe_zones")["request_id"]
-        .as_str()
-        .is_some_and(|id| !id.is_empty()));
-    assert_eq!(case("download_l4_logs")["ok"], true);
-    assert_eq!(case("download_l4_logs")["response"]["TotalCount"], 3);
-    assert_eq!(case("wrong_key")["code"], "AuthFailure.SignatureFailure");
-    assert_eq!(case("missing_required")["code"], "MissingParameter");
-    assert!(case("missing_required")["message"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("StartTime"));
+    for style in ["tc3-post", "tc3-get", "hmacsha256-post", "hmacsha1-get"] {
+        let ok = |name: &str| {
+            let case = case(style, name);
+            assert_eq!(case["ok"], true, "{style} {name}: {case}");
+            assert!(
+                case["request_id"].as_str().is_some_and(|id| id.len() == 36),
+                "{style} {name}: {case}"
+            );
+            case
+        };
+        ok("describe_zones");
+        ok("describe_zones_filtered");
+        assert_eq!(ok("download_l4_logs")["response"]["TotalCount"], 3, "{style}");
+        let failed = |name: &str, code: &str, mentions: &str| {
+            let case = case(style, name);
+            assert_eq!(case["code"], code, "{style} {name}: {case}");
+            assert!(
+                case["message"].as_str().unwrap_or_default().contains(mentions),
+                "{style} {name}: {case}"
+            );
+        };
+        failed("wrong_key", "AuthFailure.SignatureFailure", "signature");
+        failed("missing_required", "MissingParameter", "StartTime");
+        failed("wrong_type", "InvalidParameter", "`Limit`");
+    }
 
     // tccli, which sends the whole endpoint URL as the Host header.
     let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tccli-home");

@@ -1,7 +1,9 @@
 """Calls teo-mock with the official Tencent Cloud Python SDK (tencentcloud-sdk-python-intl-en).
 
 Usage: python official_sdk.py <host:port> <secret-id> <secret-key>
-Prints one JSON object per line: {"case": ..., "ok": bool, "code": ..., "request_id": ...}.
+Runs every case in each request style the SDK offers: TC3-HMAC-SHA256 over POST (JSON) and GET
+(query string), HmacSHA256 over POST (form body) and HmacSHA1 over GET.
+Prints one JSON object per line: {"style": ..., "case": ..., "ok": bool, "code": ..., "request_id": ...}.
 """
 import json
 import sys
@@ -13,42 +15,69 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.teo.v20220901 import models, teo_client
 
 
-def client(endpoint, secret_id, secret_key):
-    http = HttpProfile(endpoint=endpoint, protocol="http")
+STYLES = [
+    ("tc3-post", "TC3-HMAC-SHA256", "POST"),
+    ("tc3-get", "TC3-HMAC-SHA256", "GET"),
+    ("hmacsha256-post", "HmacSHA256", "POST"),
+    ("hmacsha1-get", "HmacSHA1", "GET"),
+]
+
+
+def client(endpoint, secret_id, secret_key, sign_method, req_method):
+    http = HttpProfile(endpoint=endpoint, protocol="http", reqMethod=req_method)
     http.scheme = "http"
-    return teo_client.TeoClient(credential.Credential(secret_id, secret_key), "", ClientProfile(httpProfile=http))
+    profile = ClientProfile(signMethod=sign_method, httpProfile=http)
+    return teo_client.TeoClient(credential.Credential(secret_id, secret_key), "", profile)
 
 
-def run(case, call):
+def run(style, case, call):
     try:
         response = call()
         body = json.loads(response.to_json_string())
         # Keep the transcript short: scalars as they are, lists as their length.
         summary = {k: (len(v) if isinstance(v, list) else v) for k, v in body.items()}
-        print(json.dumps({"case": case, "ok": True, "request_id": response.RequestId, "response": summary}))
+        print(json.dumps({"style": style, "case": case, "ok": True, "request_id": response.RequestId,
+                          "response": summary}))
     except TencentCloudSDKException as e:
-        print(json.dumps({"case": case, "ok": False, "code": e.get_code(), "message": e.get_message(),
-                          "request_id": e.get_request_id()}))
+        print(json.dumps({"style": style, "case": case, "ok": False, "code": e.get_code(),
+                          "message": e.get_message(), "request_id": e.get_request_id()}))
 
 
 def main():
     endpoint, secret_id, secret_key = sys.argv[1:4]
-    good = client(endpoint, secret_id, secret_key)
-    run("describe_zones", lambda: good.DescribeZones(models.DescribeZonesRequest()))
+    for style, sign_method, req_method in STYLES:
+        good = client(endpoint, secret_id, secret_key, sign_method, req_method)
+        run(style, "describe_zones", lambda: good.DescribeZones(models.DescribeZonesRequest()))
 
-    logs = models.DownloadL4LogsRequest()
-    logs.StartTime = "2024-05-01T00:00:00+08:00"
-    logs.EndTime = "2024-05-01T03:00:00+08:00"
-    logs.ZoneIds = ["zone-2o3h21ed8bpu"]
-    logs.Limit = 300
-    run("download_l4_logs", lambda: good.DownloadL4Logs(logs))
+        logs = models.DownloadL4LogsRequest()
+        logs.StartTime = "2024-05-01T00:00:00+08:00"
+        logs.EndTime = "2024-05-01T03:00:00+08:00"
+        logs.ZoneIds = ["zone-2o3h21ed8bpu"]
+        logs.Limit = 300
+        run(style, "download_l4_logs", lambda: good.DownloadL4Logs(logs))
 
-    wrong_key = client(endpoint, secret_id, secret_key + "x")
-    run("wrong_key", lambda: wrong_key.DescribeZones(models.DescribeZonesRequest()))
+        # Nested lists of objects, flattened as Filters.0.Values.0 by the form styles.
+        zones = models.DescribeZonesRequest()
+        zone_filter = models.AdvancedFilter()
+        zone_filter.Name = "zone-name"
+        zone_filter.Values = ["example.com", "example.org"]
+        zone_filter.Fuzzy = True
+        zones.Filters = [zone_filter]
+        zones.Limit = 10
+        run(style, "describe_zones_filtered", lambda: good.DescribeZones(zones))
 
-    missing = models.DownloadL4LogsRequest()
-    missing.EndTime = "2024-05-01T03:00:00+08:00"
-    run("missing_required", lambda: good.DownloadL4Logs(missing))
+        wrong_key = client(endpoint, secret_id, secret_key + "x", sign_method, req_method)
+        run(style, "wrong_key", lambda: wrong_key.DescribeZones(models.DescribeZonesRequest()))
+
+        missing = models.DownloadL4LogsRequest()
+        missing.EndTime = "2024-05-01T03:00:00+08:00"
+        run(style, "missing_required", lambda: good.DownloadL4Logs(missing))
+
+        wrong_type = models.DownloadL4LogsRequest()
+        wrong_type.StartTime = "2024-05-01T00:00:00+08:00"
+        wrong_type.EndTime = "2024-05-01T03:00:00+08:00"
+        wrong_type.Limit = "many"
+        run(style, "wrong_type", lambda: good.DownloadL4Logs(wrong_type))
 
 
 if __name__ == "__main__":

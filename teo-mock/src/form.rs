@@ -1,0 +1,487 @@
+//! The forms a Tencent Cloud API 3.0 request takes, told apart and turned into one JSON request
+//! that [`crate::validate`] checks whatever the form:
+//!
+//! | method | Content-Type | signature | parameters |
+//! |---|---|---|---|
+//! | POST | `application/json` (or none) | TC3 (`Authorization`) | the JSON body |
+//! | POST | `multipart/form-data` | TC3 | one part per top-level member (JSON parts as JSON) |
+//! | GET | any (the clients send `application/x-www-form-urlencoded`) | TC3 | flattened, in the query |
+//! | POST | `application/x-www-form-urlencoded` | v1 (`Signature`, `SecretId`, … among the parameters) | flattened, in the body |
+//! | GET | any | v1 | flattened, in the query |
+//!
+//! With TC3 the action and version are the `X-TC-Action` / `X-TC-Version` headers; with v1 they
+//! are the `Action` / `Version` parameters, beside the other common ones ([`V1_COMMON`]), which
+//! are never request members.
+//!
+//! **Flattened parameters** (`ZoneIds.0=z1&Filters.0.Name=zone-name&Filters.0.Values.1=b`) are
+//! rebuilt into JSON guided by the action's request object in the spec: numbered segments
+//! become lists (numbered from 0 without gaps), named ones objects, and text becomes the
+//! member's type where it reads as one (integers, numbers, `true`/`false` in any case, as the
+//! Python SDK sends `True`). Text that does not read as its type stays text, and a shape that
+//! does not fit stays as given, so the validator reports it with the same code and parameter
+//! path a JSON body would get.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use serde_json::{Map, Number, Value};
+use tc_spec::model::{FieldType, Object, ValueType};
+
+use crate::error::{codes, ApiError};
+use crate::spec::Spec;
+
+/// The common parameters of a v1 request, which are not members of the action's request.
+pub const V1_COMMON: &[&str] = &[
+    "Action",
+    "Version",
+    "Region",
+    "Timestamp",
+    "Nonce",
+    "SecretId",
+    "Signature",
+    "SignatureMethod",
+    "Token",
+    "Language",
+    "RequestClient",
+];
+
+/// Segments a flattened name may have: deeper than any request object nests, shallow enough
+/// that rebuilding never recurses far.
+const MAX_DEPTH: usize = 32;
+
+/// A request's parameters before they are JSON.
+#[derive(Debug)]
+pub enum Params {
+    /// A JSON body.
+    Json(Bytes),
+    /// Flattened `name=value` pairs (percent-decoded), in the order received.
+    Flat(Vec<(String, String)>),
+    /// A `multipart/form-data` body and its boundary.
+    Multipart { body: Bytes, boundary: String },
+}
+
+/// The media type of a Content-Type value, lower-cased, without parameters.
+pub fn media_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// `name=value` pairs of a query string or form body, percent-decoded (`+` is a space).
+pub fn decode_pairs(text: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(text)
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect()
+}
+
+/// The value of the first `name` among `pairs`.
+pub fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The JSON request `params` carry for the request object `input` of `spec`. Not yet
+/// validated: see [`crate::validate::check_parsed`].
+pub async fn to_json(
+    spec: &Spec,
+    input: Option<&Object>,
+    params: Params,
+) -> Result<Value, ApiError> {
+    match params {
+        Params::Json(body) => crate::validate::parse_body(&body),
+        Params::Flat(pairs) => unflatten(spec, input, &pairs).map(Value::Object),
+        Params::Multipart { body, boundary } => multipart(spec, input, body, boundary).await,
+    }
+}
+
+/// One flattened name's place in the tree of names.
+#[derive(Debug)]
+enum Node {
+    Text(String),
+    Members(BTreeMap<String, Node>),
+}
+
+/// Rebuilds the request object from flattened `pairs` (see the module's notes).
+pub fn unflatten(
+    spec: &Spec,
+    input: Option<&Object>,
+    pairs: &[(String, String)],
+) -> Result<Map<String, Value>, ApiError> {
+    let mut root = BTreeMap::new();
+    for (name, value) in pairs {
+        insert(&mut root, name, value)?;
+    }
+    let object = input.map(Expected::Object);
+    Ok(members(spec, object, root))
+}
+
+fn invalid(message: String) -> ApiError {
+    ApiError::new(codes::INVALID_PARAMETER, message)
+}
+
+fn insert(root: &mut BTreeMap<String, Node>, name: &str, value: &str) -> Result<(), ApiError> {
+    let segments: Vec<&str> = name.split('.').collect();
+    if segments.len() > MAX_DEPTH {
+        return Err(invalid(format!(
+            "The parameter name `{}` has more than {MAX_DEPTH} segments.",
+            clip(name)
+        )));
+    }
+    if segments.iter().any(|s| s.is_empty()) {
+        return Err(invalid(format!(
+            "The parameter name `{}` has an empty segment.",
+            clip(name)
+        )));
+    }
+    let mut level = root;
+    for (i, segment) in segments.iter().enumerate() {
+        let path = || segments[..=i].join(".");
+        if i + 1 == segments.len() {
+            if level
+                .insert((*segment).to_owned(), Node::Text(value.to_owned()))
+                .is_some()
+            {
+                return Err(invalid(format!(
+                    "The parameter `{}` is given more than once.",
+                    clip(&path())
+                )));
+            }
+            return Ok(());
+        }
+        let node = level
+            .entry((*segment).to_owned())
+            .or_insert_with(|| Node::Members(BTreeMap::new()));
+        level = match node {
+            Node::Members(members) => members,
+            Node::Text(_) => {
+                return Err(invalid(format!(
+                    "The parameter `{}` is given both as a value and with members.",
+                    clip(&path())
+                )))
+            }
+        };
+    }
+    Ok(())
+}
+
+/// What a place in the request holds, per the spec.
+#[derive(Clone, Copy)]
+enum Expected<'a> {
+    Object(&'a Object),
+    List(&'a ValueType),
+    One(&'a ValueType),
+}
+
+fn expected_of(field: &FieldType) -> Expected<'_> {
+    match field {
+        FieldType::One(ty) => Expected::One(ty),
+        FieldType::List(ty) => Expected::List(ty),
+    }
+}
+
+fn members(
+    spec: &Spec,
+    object: Option<Expected<'_>>,
+    nodes: BTreeMap<String, Node>,
+) -> Map<String, Value> {
+    let object = match object {
+        Some(Expected::Object(object)) => Some(object),
+        _ => None,
+    };
+    nodes
+        .into_iter()
+        .map(|(name, node)| {
+            let field = object.and_then(|o| o.fields.iter().find(|f| f.wire_name == name));
+            let value = value(spec, field.map(|f| expected_of(&f.ty)), node);
+            (name, value)
+        })
+        .collect()
+}
+
+fn value(spec: &Spec, expected: Option<Expected<'_>>, node: Node) -> Value {
+    match node {
+        Node::Text(text) => match expected {
+            Some(Expected::One(ty)) => typed(ty, text),
+            _ => Value::String(text),
+        },
+        Node::Members(nodes) => {
+            let element = match expected {
+                Some(Expected::List(ty)) => Some(ty),
+                _ => None,
+            };
+            match as_list(nodes) {
+                Ok(items) => Value::Array(
+                    items
+                        .into_iter()
+                        .map(|item| value(spec, element.map(|ty| element_of(spec, ty)), item))
+                        .collect(),
+                ),
+                Err(nodes) => {
+                    let object = match expected {
+                        Some(Expected::One(ValueType::Object(name))) => {
+                            spec.service.objects.get(name).map(Expected::Object)
+                        }
+                        Some(Expected::Object(object)) => Some(Expected::Object(object)),
+                        _ => None,
+                    };
+                    Value::Object(members(spec, object, nodes))
+                }
+            }
+        }
+    }
+}
+
+/// What a list's element is: an object's members, or one value.
+fn element_of<'a>(spec: &'a Spec, ty: &'a ValueType) -> Expected<'a> {
+    match ty {
+        ValueType::Object(name) => spec
+            .service
+            .objects
+            .get(name)
+            .map_or(Expected::One(ty), Expected::Object),
+        _ => Expected::One(ty),
+    }
+}
+
+/// The members as list elements when their names are exactly `0`, `1`, … `n-1`; else the
+/// members back. (A gap, or a name like `01`, keeps them an object, which the validator then
+/// reports as not a list.)
+fn as_list(nodes: BTreeMap<String, Node>) -> Result<Vec<Node>, BTreeMap<String, Node>> {
+    let mut indexed = Vec::with_capacity(nodes.len());
+    for name in nodes.keys() {
+        let canonical =
+            name == "0" || (!name.starts_with('0') && name.bytes().all(|b| b.is_ascii_digit()));
+        match name.parse::<usize>() {
+            Ok(index) if canonical && index < nodes.len() => indexed.push(index),
+            _ => return Err(nodes),
+        }
+    }
+    // Distinct names, all below the count: exactly 0..n.
+    let mut slots: Vec<Option<Node>> = (0..nodes.len()).map(|_| None).collect();
+    for ((_, node), index) in nodes.into_iter().zip(indexed) {
+        slots[index] = Some(node);
+    }
+    Ok(slots.into_iter().flatten().collect())
+}
+
+/// `text` as the JSON value of `ty` when it reads as one; else the text, for the validator to
+/// report as the wrong type.
+fn typed(ty: &ValueType, text: String) -> Value {
+    let parsed = match ty {
+        ValueType::Int64 => text.parse::<i64>().ok().map(Value::from),
+        ValueType::UInt64 => text.parse::<u64>().ok().map(Value::from),
+        ValueType::Float => text
+            .parse::<f64>()
+            .ok()
+            .and_then(Number::from_f64)
+            .map(|n| match text.parse::<i64>() {
+                // `25` stays an integer, as it would in JSON.
+                Ok(i) => Value::from(i),
+                Err(_) => Value::Number(n),
+            }),
+        ValueType::Bool => match text.to_ascii_lowercase().as_str() {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        _ => None,
+    };
+    parsed.unwrap_or(Value::String(text))
+}
+
+/// A parameter name in a message: at most 200 characters.
+fn clip(name: &str) -> String {
+    let mut out: String = name.chars().take(200).collect();
+    if name.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
+
+/// A `multipart/form-data` body: a part per top-level member, JSON when the part says
+/// `Content-Type: application/json` (as the Python SDK sends lists and objects), else text,
+/// typed like a flattened parameter.
+async fn multipart(
+    spec: &Spec,
+    input: Option<&Object>,
+    body: Bytes,
+    boundary: String,
+) -> Result<Value, ApiError> {
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    let bad =
+        |e: multer::Error| invalid(format!("The multipart/form-data body does not parse: {e}."));
+    let mut texts = Vec::new();
+    let mut json = Map::new();
+    while let Some(field) = form.next_field().await.map_err(bad)? {
+        let Some(name) = field.name().map(str::to_owned) else {
+            return Err(invalid(
+                "A multipart/form-data part has no name in its Content-Disposition.".to_owned(),
+            ));
+        };
+        let is_json = field
+            .content_type()
+            .is_some_and(|m| m.essence_str() == "application/json");
+        let bytes = field.bytes().await.map_err(bad)?;
+        let Ok(text) = String::from_utf8(bytes.to_vec()) else {
+            return Err(invalid(format!(
+                "The multipart/form-data part `{}` is not UTF-8 text.",
+                clip(&name)
+            )));
+        };
+        if is_json {
+            let value: Value = serde_json::from_str(&text).map_err(|e| {
+                invalid(format!(
+                    "The multipart/form-data part `{}` is not valid JSON: {e}.",
+                    clip(&name)
+                ))
+            })?;
+            if json.insert(name.clone(), value).is_some() {
+                return Err(invalid(format!(
+                    "The parameter `{}` is given more than once.",
+                    clip(&name)
+                )));
+            }
+        } else {
+            texts.push((name, text));
+        }
+    }
+    let mut members = unflatten(spec, input, &texts)?;
+    for (name, value) in json {
+        if members.insert(name.clone(), value).is_some() {
+            return Err(invalid(format!(
+                "The parameter `{}` is given more than once.",
+                clip(&name)
+            )));
+        }
+    }
+    Ok(Value::Object(members))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn spec() -> Spec {
+        Spec::embedded().expect("embedded spec")
+    }
+
+    fn flat(action: &str, pairs: &[(&str, &str)]) -> Result<Value, ApiError> {
+        let spec = spec();
+        let info = &spec.service.actions[action];
+        let input = spec.service.objects.get(&info.input);
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        unflatten(&spec, input, &pairs).map(Value::Object)
+    }
+
+    #[test]
+    fn lists_objects_and_types_come_back_from_the_spec() {
+        let value = flat(
+            "DescribeZones",
+            &[
+                ("Offset", "0"),
+                ("Limit", "20"),
+                ("Filters.0.Name", "zone-name"),
+                ("Filters.0.Values.0", "a.example"),
+                ("Filters.0.Values.1", "b.example"),
+                ("Filters.1.Name", "zone-id"),
+                ("Filters.1.Values.0", "zone-1"),
+                ("Filters.1.Fuzzy", "True"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            value,
+            json!({
+                "Offset": 0,
+                "Limit": 20,
+                "Filters": [
+                    {"Name": "zone-name", "Values": ["a.example", "b.example"]},
+                    {"Name": "zone-id", "Values": ["zone-1"], "Fuzzy": true},
+                ],
+            })
+        );
+    }
+
+    #[test]
+    fn what_does_not_fit_is_left_for_the_validator() {
+        // Text that is no integer stays text; a list given with a gap stays an object.
+        let value = flat(
+            "DownloadL4Logs",
+            &[("Limit", "many"), ("ZoneIds.0", "z"), ("ZoneIds.2", "y")],
+        )
+        .unwrap();
+        assert_eq!(value["Limit"], "many");
+        assert_eq!(value["ZoneIds"], json!({"0": "z", "2": "y"}));
+        // A leading zero is not an index.
+        let value = flat("DownloadL4Logs", &[("ZoneIds.00", "z")]).unwrap();
+        assert_eq!(value["ZoneIds"], json!({"00": "z"}));
+        // Unknown names are kept, for UnknownParameter.
+        let value = flat("DownloadL4Logs", &[("Nope.0.Deep", "1")]).unwrap();
+        assert_eq!(value["Nope"], json!([{"Deep": "1"}]));
+    }
+
+    #[test]
+    fn clashing_or_malformed_names_are_invalid_parameter() {
+        for pairs in [
+            &[("Limit", "1"), ("Limit", "2")][..],
+            &[("ZoneIds", "z"), ("ZoneIds.0", "y")][..],
+            &[("ZoneIds.0", "y"), ("ZoneIds", "z")][..],
+            &[("ZoneIds..0", "y")][..],
+        ] {
+            let error = flat("DownloadL4Logs", pairs).unwrap_err();
+            assert_eq!(error.code, codes::INVALID_PARAMETER, "{pairs:?}");
+            assert!(error.message.contains("ZoneIds") || error.message.contains("Limit"));
+        }
+        let deep = vec!["a"; MAX_DEPTH + 1].join(".");
+        let error = flat("DownloadL4Logs", &[(&deep, "1")]).unwrap_err();
+        assert!(error.message.contains("segments"), "{}", error.message);
+    }
+
+    #[test]
+    fn numbers_read_as_their_member_types() {
+        assert_eq!(typed(&ValueType::Int64, "-5".into()), json!(-5));
+        assert_eq!(typed(&ValueType::UInt64, "-5".into()), json!("-5"));
+        assert_eq!(typed(&ValueType::Float, "2.5".into()), json!(2.5));
+        assert_eq!(typed(&ValueType::Float, "25".into()), json!(25));
+        assert_eq!(typed(&ValueType::Float, "NaN".into()), json!("NaN"));
+        assert_eq!(typed(&ValueType::Bool, "FALSE".into()), json!(false));
+        assert_eq!(typed(&ValueType::Bool, "1".into()), json!("1"));
+        assert_eq!(typed(&ValueType::String, "007".into()), json!("007"));
+    }
+
+    #[tokio::test]
+    async fn multipart_parts_are_members() {
+        let spec = spec();
+        let input = spec.service.objects.get("DownloadL4LogsRequest");
+        let body = "--b\r\nContent-Disposition: form-data; name=\"StartTime\"\r\n\r\n2024-05-01T00:00:00+08:00\r\n\
+                    --b\r\nContent-Disposition: form-data; name=\"Limit\"\r\n\r\n300\r\n\
+                    --b\r\nContent-Disposition: form-data; name=\"ZoneIds\"\r\nContent-Type: application/json\r\n\r\n[\"z\"]\r\n\
+                    --b--\r\n";
+        let params = Params::Multipart {
+            body: Bytes::from(body),
+            boundary: "b".into(),
+        };
+        let value = to_json(&spec, input, params).await.unwrap();
+        assert_eq!(
+            value,
+            json!({"StartTime": "2024-05-01T00:00:00+08:00", "Limit": 300, "ZoneIds": ["z"]})
+        );
+        let broken = Params::Multipart {
+            body: Bytes::from("--b\r\nContent-Disposition: form-data; name=\"Limit\"\r\n\r\n3"),
+            boundary: "b".into(),
+        };
+        let error = to_json(&spec, input, broken).await.unwrap_err();
+        assert_eq!(error.code, codes::INVALID_PARAMETER);
+    }
+}
