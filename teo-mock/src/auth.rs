@@ -535,4 +535,154 @@ mod tests {
         assert_eq!(parse_authorization("Basic abc"), None);
         assert_eq!(parse_authorization("TC3-HMAC-SHA256 Credential=AKID/2025-01-01/teo/other, SignedHeaders=a, Signature=b"), None);
     }
+
+    /// The worked example: the string the official Python SDK signs for a v1 GET, and the
+    /// signatures its `Sign.sign` gives (computed with tencentcloud-sdk-python 3.1.193).
+    const V1_ID: &str = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE";
+    const V1_KEY: &str = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE";
+    const V1_TEXT: &str = "GETteo.tencentcloudapi.com/?Action=DownloadL4Logs&EndTime=2024-05-01T03:00:00+08:00&Limit=300&Nonce=11886&Region=ap-singapore&SecretId=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE&SignatureMethod=HmacSHA256&StartTime=2024-05-01T00:00:00+08:00&Timestamp=1714500000&Version=2022-09-01&ZoneIds.0=zone-2o3h21ed8bpu";
+    const V1_SHA256: &str = "6z3MIi3p9x9zvl7mcYHZZZW1g+ubAReJgWV4ylEkD9w=";
+    const V1_SHA1: &str = "2Dyv15hos+atfuVRw4wVlckHJYE=";
+
+    fn v1_params(method: &str, signature: Option<&str>) -> Vec<(String, String)> {
+        // In the order a client might send them: the string to sign sorts them.
+        let mut params: Vec<(String, String)> = [
+            ("ZoneIds.0", "zone-2o3h21ed8bpu"),
+            ("Timestamp", "1714500000"),
+            ("Action", "DownloadL4Logs"),
+            ("Limit", "300"),
+            ("StartTime", "2024-05-01T00:00:00+08:00"),
+            ("EndTime", "2024-05-01T03:00:00+08:00"),
+            ("Nonce", "11886"),
+            ("Version", "2022-09-01"),
+            ("Region", "ap-singapore"),
+            ("SecretId", V1_ID),
+            ("SignatureMethod", method),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        if let Some(signature) = signature {
+            params.push(("Signature".to_owned(), signature.to_owned()));
+        }
+        params
+    }
+
+    #[test]
+    fn the_v1_string_to_sign_and_signatures_match_the_python_sdk() {
+        let params = v1_params("HmacSHA256", Some(V1_SHA256));
+        assert_eq!(
+            v1_string_to_sign("GET", "teo.tencentcloudapi.com", "/", &params),
+            V1_TEXT
+        );
+        assert_eq!(v1_sign(V1Method::HmacSha256, V1_KEY, V1_TEXT), V1_SHA256);
+        assert_eq!(v1_sign(V1Method::HmacSha1, V1_KEY, V1_TEXT), V1_SHA1);
+    }
+
+    #[test]
+    fn v1_requests_verify_and_fail_with_their_codes() {
+        let known = [Credential::new(V1_ID, V1_KEY)];
+        let now = 1_714_500_000 + 100;
+        let host = "teo.tencentcloudapi.com";
+        let check = |params: &[(String, String)], host: &str, replays: &Replays| {
+            verify_v1(&known, replays, "GET", host, "/", params, now).map_err(|e| e.code)
+        };
+        let good = v1_params("HmacSHA256", Some(V1_SHA256));
+        assert_eq!(check(&good, host, &Replays::default()), Ok(()));
+        // Sent with a port the client did not sign (the host without it is tried).
+        assert_eq!(
+            check(&good, "teo.tencentcloudapi.com:8443", &Replays::default()),
+            Ok(())
+        );
+        // The same request again is a replay.
+        let replays = Replays::default();
+        assert_eq!(check(&good, host, &replays), Ok(()));
+        assert_eq!(check(&good, host, &replays), Err(codes::SIGNATURE_FAILURE));
+
+        // HmacSHA1 signs the same text (its SignatureMethod differs, so it is re-signed here).
+        let mut sha1 = v1_params("HmacSHA1", None);
+        let text = v1_string_to_sign("GET", host, "/", &sha1);
+        sha1.push((
+            "Signature".into(),
+            v1_sign(V1Method::HmacSha1, V1_KEY, &text),
+        ));
+        assert_eq!(check(&sha1, host, &Replays::default()), Ok(()));
+
+        let fresh = Replays::default;
+        // Another host, another parameter value, another method's signature: refused.
+        assert_eq!(
+            check(&good, "other.example", &fresh()),
+            Err(codes::SIGNATURE_FAILURE)
+        );
+        let mut changed = good.clone();
+        changed[3].1 = "301".into();
+        assert_eq!(
+            check(&changed, host, &fresh()),
+            Err(codes::SIGNATURE_FAILURE)
+        );
+        let wrong_method = v1_params("HmacSHA1", Some(V1_SHA256));
+        assert_eq!(
+            check(&wrong_method, host, &fresh()),
+            Err(codes::SIGNATURE_FAILURE)
+        );
+
+        let without = |name: &str| -> Vec<(String, String)> {
+            good.iter().filter(|(n, _)| n != name).cloned().collect()
+        };
+        assert_eq!(
+            check(&without("Signature"), host, &fresh()),
+            Err(codes::INVALID_AUTHORIZATION)
+        );
+        assert_eq!(
+            check(&without("SecretId"), host, &fresh()),
+            Err(codes::MISSING_PARAMETER)
+        );
+        assert_eq!(
+            check(&without("Nonce"), host, &fresh()),
+            Err(codes::MISSING_PARAMETER)
+        );
+        assert_eq!(
+            check(&without("Timestamp"), host, &fresh()),
+            Err(codes::MISSING_PARAMETER)
+        );
+        let mut odd = good.clone();
+        odd[1].1 = "soon".into();
+        assert_eq!(check(&odd, host, &fresh()), Err(codes::INVALID_PARAMETER));
+        let mut method = good.clone();
+        method[10].1 = "MD5".into();
+        assert_eq!(
+            check(&method, host, &fresh()),
+            Err(codes::INVALID_AUTHORIZATION)
+        );
+        let stale =
+            verify_v1(&known, &fresh(), "GET", host, "/", &good, now + 301).map_err(|e| e.code);
+        assert_eq!(stale, Err(codes::SIGNATURE_EXPIRE));
+        let other_id = [Credential::new("AKIDOTHER", V1_KEY)];
+        let unknown =
+            verify_v1(&other_id, &fresh(), "GET", host, "/", &good, now).map_err(|e| e.code);
+        assert_eq!(unknown, Err(codes::SECRET_ID_NOT_FOUND));
+        let with_token = [Credential::new(V1_ID, V1_KEY).with_token("tok")];
+        let no_token =
+            verify_v1(&with_token, &fresh(), "GET", host, "/", &good, now).map_err(|e| e.code);
+        assert_eq!(no_token, Err(codes::TOKEN_FAILURE));
+    }
+
+    #[test]
+    fn the_replay_memory_is_bounded_and_forgets_old_requests() {
+        let replays = Replays::default();
+        assert!(replays.first_time("id", 1000, 1, 1000));
+        assert!(!replays.first_time("id", 1000, 1, 1000));
+        assert!(replays.first_time("id", 1000, 2, 1000));
+        assert!(replays.first_time("other", 1000, 1, 1000));
+        // Out of the window, the entry is dropped (the Timestamp check refuses it anyway).
+        assert!(replays.first_time("id", 2000, 9, 2000));
+        assert_eq!(replays.seen.lock().unwrap().1.len(), 1);
+        let replays = Replays::default();
+        for nonce in 0..(Replays::CAPACITY as u64 + 10) {
+            assert!(replays.first_time("id", 1000, nonce, 1000));
+        }
+        let seen = replays.seen.lock().unwrap();
+        assert_eq!(seen.0.len(), Replays::CAPACITY);
+        assert_eq!(seen.1.len(), Replays::CAPACITY);
+    }
 }
