@@ -312,6 +312,10 @@ async fn multipart(
     body: Bytes,
     boundary: String,
 ) -> Result<Value, ApiError> {
+    // The Python SDK sends no parts at all, not even the closing delimiter, for no parameters.
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Map::new()));
+    }
     let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
     let mut form = multer::Multipart::new(stream, boundary);
     let bad =
@@ -483,5 +487,10 @@ mod tests {
         };
         let error = to_json(&spec, input, broken).await.unwrap_err();
         assert_eq!(error.code, codes::INVALID_PARAMETER);
+        let empty = Params::Multipart {
+            body: Bytes::new(),
+            boundary: "b".into(),
+        };
+        assert_eq!(to_json(&spec, input, empty).await.unwrap(), json!({}));
     }
 }

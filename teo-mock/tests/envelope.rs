@@ -91,7 +91,10 @@ async fn wrong_paths_and_methods_get_the_envelope() {
         let body: Value = answer.json().await.unwrap();
         let error = &body["Response"]["Error"];
         assert_eq!(error["Code"], "InvalidParameter", "{content_type}: {body}");
-        assert!(error["Message"].as_str().unwrap().contains(mentions), "{body}");
+        assert!(
+            error["Message"].as_str().unwrap().contains(mentions),
+            "{body}"
+        );
     }
     // Log packets keep their storage-style answers.
     let missing = http

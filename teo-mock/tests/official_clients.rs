@@ -1,6 +1,7 @@
 //! Clients we did not write accept teo-mock: the official Python SDK
 //! (`tencentcloud-sdk-python-intl-en`), in each request style it offers (TC3-HMAC-SHA256 over
-//! POST and GET, HmacSHA256 over POST, HmacSHA1 over GET), and `tccli-intl-en` (TC3 over POST,
+//! POST and GET, HmacSHA256 over POST, HmacSHA1 over GET, and TC3 over a multipart/form-data POST
+//! as its `IsMultipart` option encodes it), and `tccli-intl-en` (TC3 over POST,
 //! its only style) call it; their signatures verify, a wrong key is rejected with
 //! AuthFailure.SignatureFailure, a missing required parameter with MissingParameter and a
 //! parameter of the wrong type with InvalidParameter, naming it, whatever the style. The test installs both into a virtual environment under the target
@@ -90,7 +91,13 @@ async fn the_official_python_sdk_and_tccli_accept_the_mock() {
             .unwrap_or_else(|| panic!("case {style} {name}"))
             .clone()
     };
-    for style in ["tc3-post", "tc3-get", "hmacsha256-post", "hmacsha1-get"] {
+    for style in [
+        "tc3-post",
+        "tc3-get",
+        "hmacsha256-post",
+        "hmacsha1-get",
+        "tc3-multipart",
+    ] {
         let ok = |name: &str| {
             let case = case(style, name);
             assert_eq!(case["ok"], true, "{style} {name}: {case}");
@@ -102,12 +109,19 @@ async fn the_official_python_sdk_and_tccli_accept_the_mock() {
         };
         ok("describe_zones");
         ok("describe_zones_filtered");
-        assert_eq!(ok("download_l4_logs")["response"]["TotalCount"], 3, "{style}");
+        assert_eq!(
+            ok("download_l4_logs")["response"]["TotalCount"],
+            3,
+            "{style}"
+        );
         let failed = |name: &str, code: &str, mentions: &str| {
             let case = case(style, name);
             assert_eq!(case["code"], code, "{style} {name}: {case}");
             assert!(
-                case["message"].as_str().unwrap_or_default().contains(mentions),
+                case["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains(mentions),
                 "{style} {name}: {case}"
             );
         };
