@@ -100,7 +100,9 @@ async fn hostile_forms_get_typed_answers() {
     assert!(message.contains("replayed"), "{message}");
 
     // Flattened names that cannot be a request, each named in the answer.
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    // Extra members, the code, what the message names.
+    type Case = (Vec<(&'static str, &'static str)>, &'static str, &'static str);
+    let cases: Vec<Case> = vec![
         (
             vec![("Limit", "1"), ("Limit", "2")],
             "InvalidParameter",
