@@ -101,7 +101,11 @@ async fn hostile_forms_get_typed_answers() {
 
     // Flattened names that cannot be a request, each named in the answer.
     // Extra members, the code, what the message names.
-    type Case = (Vec<(&'static str, &'static str)>, &'static str, &'static str);
+    type Case = (
+        Vec<(&'static str, &'static str)>,
+        &'static str,
+        &'static str,
+    );
     let cases: Vec<Case> = vec![
         (
             vec![("Limit", "1"), ("Limit", "2")],

@@ -158,6 +158,33 @@ async fn the_official_python_sdk_and_tccli_accept_the_mock() {
     let zones_json: Value = serde_json::from_str(&zones_out).expect("tccli prints JSON");
     assert!(zones_json["RequestId"].is_string(), "{zones_json}");
 
+    let request = home.join("download-l4-logs.json");
+    std::fs::write(
+        &request,
+        r#"{"StartTime": "2024-05-01T00:00:00+08:00", "EndTime": "2024-05-01T03:00:00+08:00",
+            "ZoneIds": ["zone-2o3h21ed8bpu"], "Limit": 300}"#,
+    )
+    .expect("request file");
+    let input = format!("file://{}", request.display());
+    let logs = run(tccli(
+        &["DownloadL4Logs", "--cli-input-json", &input],
+        DEFAULT_SECRET_KEY,
+    ))
+    .await;
+    let logs_out = String::from_utf8_lossy(&logs.stdout).into_owned();
+    assert!(
+        logs.status.success(),
+        "tccli DownloadL4Logs failed: {logs_out}{}",
+        String::from_utf8_lossy(&logs.stderr)
+    );
+    let logs_json: Value = serde_json::from_str(&logs_out).expect("tccli prints JSON");
+    println!(
+        "--- tccli teo DownloadL4Logs ---\nTotalCount {}, {} packets",
+        logs_json["TotalCount"],
+        logs_json["Data"].as_array().map_or(0, Vec::len)
+    );
+    assert_eq!(logs_json["TotalCount"], 3, "{logs_json}");
+
     let wrong = run(tccli(&["DescribeZones"], "wrong-key")).await;
     let wrong_out = format!(
         "{}{}",
