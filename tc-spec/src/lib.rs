@@ -8,6 +8,7 @@
 
 pub mod docs;
 pub mod facts;
+pub mod flat;
 pub mod merge;
 pub mod model;
 pub mod naming;

@@ -90,6 +90,90 @@ pub const GLOBAL_OPTIONS: &[GlobalOption] = &[
         scope: Scope::Call,
     },
     GlobalOption {
+        name: "--role-arn",
+        value: "<ARN>",
+        help: "Assume this CAM role (with --role-session-name) through STS, signing that call with the other credentials",
+        scope: Scope::Call,
+    },
+    GlobalOption {
+        name: "--role-session-name",
+        value: "<NAME>",
+        help: "The session name of --role-arn",
+        scope: Scope::Call,
+    },
+    GlobalOption {
+        name: "--use-cvm-role",
+        value: "",
+        help: "Sign with the credentials of the CVM instance's role (from the metadata service)",
+        scope: Scope::Call,
+    },
+    GlobalOption {
+        name: "--https-proxy",
+        value: "<URL>",
+        help: "Send every request through this HTTP(S) proxy",
+        scope: Scope::Call,
+    },
+    GlobalOption {
+        name: "--request-client",
+        value: "<NAME>",
+        help: "Appended to the X-TC-RequestClient header, to tell your tool's calls apart ([0-9a-zA-Z-_,.], at most 128)",
+        scope: Scope::Call,
+    },
+    GlobalOption {
+        name: "--warning",
+        value: "",
+        help: "Print warnings (retried attempts, their errors) to stderr",
+        scope: Scope::Call,
+    },
+    GlobalOption {
+        name: "--version",
+        value: "<API_VERSION>",
+        help: "The API version to call (only 2022-09-01); alone, `teo --version` prints teo's version",
+        scope: Scope::Action,
+    },
+    GlobalOption {
+        name: "--output",
+        value: "<json | table | text>",
+        help: "How the response is printed (default json)",
+        scope: Scope::Action,
+    },
+    GlobalOption {
+        name: "--filter",
+        value: "<JMESPATH>",
+        help: "Print only what this JMESPath expression selects from the response, e.g. Zones[0].ZoneId",
+        scope: Scope::Action,
+    },
+    GlobalOption {
+        name: "--waiter",
+        value: "<JSON>",
+        help: "Call again until a JMESPath `expr` gives `to`: '{\"expr\": \"Tasks[0].Status\", \"to\": \"success\", \"timeout\": 180, \"interval\": 5}'",
+        scope: Scope::Action,
+    },
+    GlobalOption {
+        name: "--cli-unfold-argument",
+        value: "",
+        help: "Nested parameters as dotted options: --Filters.0.Name zone-name --Filters.0.Values.0 example.com",
+        scope: Scope::Action,
+    },
+    GlobalOption {
+        name: "--all-pages",
+        value: "",
+        help: "For an Offset/Limit action: fetch every page and print them merged as one response",
+        scope: Scope::Action,
+    },
+    GlobalOption {
+        name: "--dry-run",
+        value: "",
+        help: "Print the request that would be sent (method, URL, headers with secrets redacted, body) and send nothing",
+        scope: Scope::Action,
+    },
+    GlobalOption {
+        name: "--detail",
+        value: "",
+        help: "With help: also describe the members of nested objects",
+        scope: Scope::Action,
+    },
+    GlobalOption {
         name: "--help",
         value: "",
         help: "Show help: the actions, or with an action its parameters (same as `teo <Action> help`)",
@@ -108,6 +192,19 @@ pub struct GlobalOptions {
     pub token: Option<String>,
     pub profile: Option<String>,
     pub timeout: Option<Duration>,
+    pub role_arn: Option<String>,
+    pub role_session_name: Option<String>,
+    pub use_cvm_role: bool,
+    pub https_proxy: Option<String>,
+    pub request_client: Option<String>,
+    pub warning: bool,
+}
+
+/// Whether `name` (without `--`) is an option that takes no value.
+pub fn is_flag(name: &str) -> bool {
+    GLOBAL_OPTIONS
+        .iter()
+        .any(|o| o.value.is_empty() && &o.name[2..] == name)
 }
 
 /// Shows which secrets are set, never their values.
@@ -123,6 +220,13 @@ impl fmt::Debug for GlobalOptions {
             .field("token", &redacted(&self.token))
             .field("profile", &self.profile)
             .field("timeout", &self.timeout)
+            .field("role_arn", &self.role_arn)
+            .field("role_session_name", &self.role_session_name)
+            .field("use_cvm_role", &self.use_cvm_role)
+            // A proxy URL may carry a password.
+            .field("https_proxy", &redacted(&self.https_proxy))
+            .field("request_client", &self.request_client)
+            .field("warning", &self.warning)
             .finish()
     }
 }
@@ -147,10 +251,38 @@ impl GlobalOptions {
             "token" => self.token = Some(value),
             "profile" => self.profile = Some(value),
             "timeout" => self.timeout = Some(timeout(&value).map_err(|r| ("seconds", r))?),
+            "role-arn" => self.role_arn = Some(value),
+            "role-session-name" => self.role_session_name = Some(value),
+            "https-proxy" => self.https_proxy = Some(value),
+            "request-client" => {
+                self.request_client = Some(
+                    request_client(&value)
+                        .map_err(|r| ("[0-9a-zA-Z-_,.], at most 128 characters", r))?,
+                )
+            }
             _ => return Ok(Some(value)),
         }
         Ok(None)
     }
+
+    /// Sets the flag `name` (without `--`); false when it is no [`Scope::Call`] flag.
+    pub fn set_flag(&mut self, name: &str) -> bool {
+        match name {
+            "use-cvm-role" => self.use_cvm_role = true,
+            "warning" => self.warning = true,
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// `--request-client`: what tccli allows, `^[0-9a-zA-Z-_,.]+$`, at most 128 characters.
+pub(crate) fn request_client(text: &str) -> Result<String, String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-_,.".contains(c);
+    if text.is_empty() || text.len() > 128 || !text.chars().all(allowed) {
+        return Err(format!("{text:?} is not a request client name"));
+    }
+    Ok(text.to_owned())
 }
 
 /// `--language`: en-US or zh-CN, in any case, `_` for `-`.
@@ -187,14 +319,12 @@ impl Args for GlobalOptions {
             .iter()
             .filter(|option| option.scope == Scope::Call)
             .fold(command, |command, option| {
+                let arg = Arg::new(id(option)).long(id(option)).help(option.help);
+                if option.value.is_empty() {
+                    return command.arg(arg.action(ArgAction::SetTrue));
+                }
                 let placeholder = option.value.trim_start_matches('<').trim_end_matches('>');
-                command.arg(
-                    Arg::new(id(option))
-                        .long(id(option))
-                        .value_name(placeholder)
-                        .help(option.help)
-                        .action(ArgAction::Set),
-                )
+                command.arg(arg.value_name(placeholder).action(ArgAction::Set))
             })
     }
 
@@ -212,6 +342,12 @@ impl FromArgMatches for GlobalOptions {
 
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
         for option in GLOBAL_OPTIONS.iter().filter(|o| o.scope == Scope::Call) {
+            if option.value.is_empty() {
+                if matches.get_flag(id(option)) {
+                    self.set_flag(id(option));
+                }
+                continue;
+            }
             if let Some(value) = matches.get_one::<String>(id(option)) {
                 self.set(id(option), value.clone())
                     .map_err(|(expected, reason)| {
