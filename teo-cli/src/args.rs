@@ -849,6 +849,7 @@ mod tests {
                 token: Some("tok".into()),
                 profile: Some("work".into()),
                 timeout: Some(Duration::from_millis(2500)),
+                ..GlobalOptions::default()
             }
         );
         assert_eq!(
