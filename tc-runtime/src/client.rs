@@ -85,6 +85,17 @@ struct Settings {
     hooks: Hooks,
     unsigned: bool,
     max_response_size: u64,
+    proxy: Option<Proxy>,
+}
+
+/// A proxy URL, which may carry a user and password: never shown.
+#[derive(Clone)]
+struct Proxy(String);
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Proxy(<redacted>)")
+    }
 }
 
 // By hand: derived impls would require `C: Clone` / `C: Debug`.
@@ -124,6 +135,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                 hooks: Hooks::default(),
                 unsigned: false,
                 max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+                proxy: None,
             },
             client: PhantomData,
         }
@@ -247,6 +259,14 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// Sends every request (HTTP and HTTPS) through this proxy, instead of the one the
+    /// `HTTPS_PROXY` / `HTTP_PROXY` environment names. The URL may carry `user:password@`; it is
+    /// never shown in errors or `Debug`.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.settings.proxy = Some(Proxy(url.into()));
+        self
+    }
+
     pub fn build(self) -> Result<C, Error> {
         self.build_runtime().map(C::from)
     }
@@ -289,6 +309,15 @@ impl<C: From<Client>> ClientBuilder<C> {
             .redirect(reqwest::redirect::Policy::none());
         if let Some(read_timeout) = settings.read_timeout {
             http = http.read_timeout(read_timeout);
+        }
+        if let Some(Proxy(url)) = &settings.proxy {
+            // The URL is not repeated: it may hold a password.
+            let proxy = reqwest::Proxy::all(url.as_str()).map_err(|_| {
+                Error::from(Repr::Config(
+                    "the proxy is not a URL like http://proxy.example:3128".into(),
+                ))
+            })?;
+            http = http.proxy(proxy);
         }
         let http = http
             .build()
@@ -356,6 +385,44 @@ struct Inner {
     /// on `AuthFailure.SignatureExpire` (a machine whose clock is off by more than the five
     /// minutes the API allows could otherwise sign nothing).
     clock_offset: AtomicI64,
+}
+
+/// A request as [`Client::prepare`] builds it. Its `Display` is the HTTP request as text with
+/// the secrets (`Authorization`, `X-TC-Token`) redacted; `Debug` likewise.
+pub struct PreparedRequest {
+    /// The endpoint; every API 3.0 call is a `POST` to it.
+    pub url: String,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl PreparedRequest {
+    pub fn method(&self) -> &'static str {
+        "POST"
+    }
+}
+
+impl std::fmt::Display for PreparedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{} {}", self.method(), self.url)?;
+        for (name, value) in &self.headers {
+            let secret = name == AUTHORIZATION || name.as_str() == "x-tc-token";
+            let shown = if secret {
+                "<redacted>".into()
+            } else {
+                String::from_utf8_lossy(value.as_bytes())
+            };
+            writeln!(f, "{name}: {shown}")?;
+        }
+        writeln!(f)?;
+        f.write_str(&String::from_utf8_lossy(&self.body))
+    }
+}
+
+impl std::fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// Settings that may differ from call to call.
@@ -546,20 +613,15 @@ impl Client {
         }
     }
 
-    /// Signs (afresh, with a new timestamp) and posts one attempt; returns the JSON inside
-    /// `Response` and the request id when it is not an error. Sets `server_time` from the
-    /// response's `Date` header.
-    async fn attempt_once(
+    /// The headers of one attempt: signed for `timestamp` (or `Authorization: SKIP` for an
+    /// unsigned client), then given to the hooks.
+    async fn signed_headers(
         &self,
         action: &str,
         body: &[u8],
-        server_time: &mut Option<i64>,
-    ) -> Result<(Box<RawValue>, String), Error> {
+        timestamp: i64,
+    ) -> Result<HeaderMap, Error> {
         let inner = &self.inner;
-        if let Some(limiter) = &inner.rate_limiter {
-            limiter.acquire(action).await;
-        }
-        let timestamp = unix_now().saturating_add(inner.clock_offset.load(Ordering::Relaxed));
         let mut headers = if inner.unsigned {
             // Actions that authenticate by their body (STS AssumeRoleWithWebIdentity) are sent
             // with `Authorization: SKIP` and no signature, as the API documents.
@@ -609,6 +671,48 @@ impl Client {
         inner
             .hooks
             .before_send(inner.service.name, action, &mut headers);
+        Ok(headers)
+    }
+
+    /// What a call of `action` with `input` would send now — method, URL, headers (signed, hooks
+    /// applied) and body — without sending it: for `--dry-run` and debugging. The credentials
+    /// are fetched to sign. [`PreparedRequest`]'s `Display` redacts `Authorization` and
+    /// `X-TC-Token`.
+    pub async fn prepare<I: Serialize>(
+        &self,
+        action: &str,
+        input: &I,
+    ) -> Result<PreparedRequest, Error> {
+        let body = serde_json::to_vec(input).map_err(|source| {
+            Error::from(Repr::InvalidRequest {
+                action: action.to_owned(),
+                source,
+            })
+        })?;
+        let timestamp = unix_now().saturating_add(self.inner.clock_offset.load(Ordering::Relaxed));
+        let headers = self.signed_headers(action, &body, timestamp).await?;
+        Ok(PreparedRequest {
+            url: self.inner.endpoint.0.to_string(),
+            headers,
+            body,
+        })
+    }
+
+    /// Signs (afresh, with a new timestamp) and posts one attempt; returns the JSON inside
+    /// `Response` and the request id when it is not an error. Sets `server_time` from the
+    /// response's `Date` header.
+    async fn attempt_once(
+        &self,
+        action: &str,
+        body: &[u8],
+        server_time: &mut Option<i64>,
+    ) -> Result<(Box<RawValue>, String), Error> {
+        let inner = &self.inner;
+        if let Some(limiter) = &inner.rate_limiter {
+            limiter.acquire(action).await;
+        }
+        let timestamp = unix_now().saturating_add(inner.clock_offset.load(Ordering::Relaxed));
+        let headers = self.signed_headers(action, body, timestamp).await?;
         let transport = |source: reqwest::Error| {
             if source.is_timeout() {
                 Error::from(Repr::Timeout {

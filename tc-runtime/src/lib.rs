@@ -21,7 +21,9 @@ pub use tc_sign as signing;
 
 pub mod sts;
 
-pub use client::{Client, ClientBuilder, Language, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_RATE_LIMIT};
+pub use client::{
+    Client, ClientBuilder, Language, PreparedRequest, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_RATE_LIMIT,
+};
 pub use credentials::{Credentials, CredentialsError, ProvideCredentials};
 pub use error::codes;
 pub use error::{BodySummary, Error, ErrorKind};

@@ -23,6 +23,8 @@ use crate::suggest::closest;
 pub enum Command {
     /// List the actions (`teo`, `teo help`, `teo --help`).
     Help,
+    /// `teo --version`: teo's own version and the API's.
+    Version,
     /// Describe one action's parameters (`teo <Action> help`, `teo help <Action>`).
     ActionHelp(String),
     /// Print a JSON template of an action's request (`--generate-cli-skeleton`).
@@ -39,7 +41,57 @@ pub enum Command {
 pub struct Invocation {
     pub command: Command,
     pub options: GlobalOptions,
+    pub call: CallOptions,
 }
+
+/// How `teo <Action>` calls and prints, beyond the connection ([`GlobalOptions`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallOptions {
+    /// `--output`; `None`: the profile's `output`, else JSON.
+    pub output: Option<Output>,
+    /// `--filter`: a JMESPath expression, checked to compile.
+    pub filter: Option<String>,
+    pub waiter: Option<Waiter>,
+    /// `--cli-unfold-argument`: dotted parameter names.
+    pub unfold: bool,
+    pub all_pages: bool,
+    pub dry_run: bool,
+    /// `--detail` with help.
+    pub detail: bool,
+}
+
+/// `--output`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Output {
+    #[default]
+    Json,
+    Table,
+    Text,
+}
+
+impl Output {
+    pub fn parse(text: &str) -> Option<Output> {
+        match text {
+            "json" => Some(Output::Json),
+            "table" => Some(Output::Table),
+            "text" => Some(Output::Text),
+            _ => None,
+        }
+    }
+}
+
+/// `--waiter '{"expr": …, "to": …, "timeout": 180, "interval": 5}'`: call again every
+/// `interval` until the JMESPath `expr` of the response equals `to`, for at most `timeout`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiter {
+    pub expr: String,
+    pub to: Value,
+    pub timeout: std::time::Duration,
+    pub interval: std::time::Duration,
+}
+
+/// The API versions this build calls.
+pub const API_VERSIONS: &[&str] = &["2022-09-01"];
 
 /// Why the command line cannot be used. Each message names the option or value at fault.
 #[derive(Debug, Clone, PartialEq)]
@@ -164,6 +216,7 @@ pub fn parse(
 ) -> Result<Invocation, ParseError> {
     let raw = split(args)?;
     let options = raw.options;
+    let call = raw.call;
     let mut positionals = raw.positionals.iter();
     let first = positionals.next();
     let second = positionals.next();
@@ -173,6 +226,7 @@ pub fn parse(
         });
     }
     let command = match (first.map(String::as_str), second.map(String::as_str)) {
+        (None, _) if raw.show_version => Command::Version,
         (None, _) if raw.params.is_empty() && raw.cli_input_json.is_none() => Command::Help,
         (None, _) if raw.help => Command::Help,
         (None, _) => return Err(ParseError::MissingAction),
@@ -197,6 +251,7 @@ pub fn parse(
                     action,
                     raw.cli_input_json.as_deref(),
                     &raw.params,
+                    call.unfold,
                     read_file,
                 )?;
                 Command::Call {
@@ -206,7 +261,11 @@ pub fn parse(
             }
         }
     };
-    Ok(Invocation { command, options })
+    Ok(Invocation {
+        command,
+        options,
+        call,
+    })
 }
 
 /// The arguments sorted into global options, parameters (not yet checked) and positionals.
@@ -218,6 +277,9 @@ struct RawArgs {
     cli_input_json: Option<String>,
     help: bool,
     skeleton: bool,
+    /// `--version` without a value.
+    show_version: bool,
+    call: CallOptions,
     positionals: Vec<String>,
 }
 
@@ -252,6 +314,32 @@ fn split(args: &[String]) -> Result<RawArgs, ParseError> {
         if !seen.insert(flag.clone()) {
             return Err(ParseError::Duplicate { option: flag });
         }
+        if crate::options::is_flag(name) {
+            if inline.is_some() {
+                return Err(ParseError::UnexpectedValue { option: flag });
+            }
+            match name {
+                "cli-unfold-argument" => raw.call.unfold = true,
+                "all-pages" => raw.call.all_pages = true,
+                "dry-run" => raw.call.dry_run = true,
+                "detail" => raw.call.detail = true,
+                other => {
+                    raw.options.set_flag(other);
+                }
+            }
+            continue;
+        }
+        // `teo --version` alone asks for teo's version; with a value it is the API version.
+        if name == "version"
+            && inline.is_none()
+            && args
+                .as_slice()
+                .first()
+                .is_none_or(|next| next.starts_with("--"))
+        {
+            raw.show_version = true;
+            continue;
+        }
         // A value is the next argument unless that is another `--option` (so a value that
         // starts with `--` needs `--name=value`; `-1` is fine).
         let value = match inline {
@@ -264,22 +352,96 @@ fn split(args: &[String]) -> Result<RawArgs, ParseError> {
                 _ => return Err(ParseError::MissingValue { option: flag }),
             },
         };
-        if name == "cli-input-json" {
-            raw.cli_input_json = Some(value);
-            continue;
-        }
-        let set = raw.options.set(name, value).map_err(|(expected, reason)| {
-            ParseError::InvalidValue {
-                option: flag.clone(),
-                expected: expected.into(),
-                reason,
+        let invalid = |expected: &str, reason: String| ParseError::InvalidValue {
+            option: flag.clone(),
+            expected: expected.to_owned(),
+            reason,
+        };
+        match name {
+            "cli-input-json" => raw.cli_input_json = Some(value),
+            "output" => {
+                raw.call.output = Some(
+                    Output::parse(&value)
+                        .ok_or_else(|| invalid("json, table or text", format!("{value:?}")))?,
+                )
             }
-        })?;
-        if let Some(value) = set {
-            raw.params.push((name.to_owned(), value));
+            "filter" => {
+                jmespath::compile(&value)
+                    .map_err(|e| invalid("a JMESPath expression", e.to_string()))?;
+                raw.call.filter = Some(value);
+            }
+            "waiter" => {
+                raw.call.waiter = Some(waiter(&value).map_err(|reason| {
+                    invalid(
+                        r#"JSON like {"expr": "Tasks[0].Status", "to": "success"}"#,
+                        reason,
+                    )
+                })?)
+            }
+            "version" => {
+                if !API_VERSIONS.contains(&value.as_str()) {
+                    return Err(invalid(
+                        "an API version",
+                        format!("{value:?}; available versions: {}", API_VERSIONS.join(" ")),
+                    ));
+                }
+            }
+            _ => {
+                let set = raw.options.set(name, value).map_err(|(expected, reason)| {
+                    ParseError::InvalidValue {
+                        option: flag.clone(),
+                        expected: expected.into(),
+                        reason,
+                    }
+                })?;
+                if let Some(value) = set {
+                    raw.params.push((name.to_owned(), value));
+                }
+            }
         }
     }
     Ok(raw)
+}
+
+/// `--waiter`: JSON (tccli evaluates it as Python; here it is only ever data). `timeout` and
+/// `interval` in seconds default to 180 and 5; the interval is at most the timeout.
+fn waiter(text: &str) -> Result<Waiter, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let Value::Object(members) = value else {
+        return Err("not a JSON object".to_owned());
+    };
+    if let Some(unknown) = members
+        .keys()
+        .find(|k| !["expr", "to", "timeout", "interval"].contains(&k.as_str()))
+    {
+        return Err(format!("unknown member {unknown:?}"));
+    }
+    let expr = members
+        .get("expr")
+        .and_then(Value::as_str)
+        .ok_or("`expr` (a JMESPath string) must be defined")?;
+    jmespath::compile(expr).map_err(|e| format!("`expr`: {e}"))?;
+    let to = members
+        .get("to")
+        .cloned()
+        .ok_or("`to` (the value to wait for) must be defined")?;
+    let seconds = |name: &str, default: f64| match members.get(name) {
+        None => Ok(default),
+        Some(v) => v
+            .as_f64()
+            .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+            .ok_or(format!(
+                "`{name}` must be a number of seconds in (0, 86400]"
+            )),
+    };
+    let timeout = seconds("timeout", 180.0)?;
+    let interval = seconds("interval", 5.0)?.min(timeout);
+    Ok(Waiter {
+        expr: expr.to_owned(),
+        to,
+        timeout: std::time::Duration::from_secs_f64(timeout),
+        interval: std::time::Duration::from_secs_f64(interval),
+    })
 }
 
 fn find_action<'s>(service: &'s Service, name: &str) -> Result<&'s Action, ParseError> {
@@ -299,6 +461,7 @@ fn build_request(
     action: &Action,
     cli_input_json: Option<&str>,
     params: &[(String, String)],
+    unfold: bool,
     read_file: ReadFile<'_>,
 ) -> Result<Map<String, Value>, ParseError> {
     let fields: &[Field] = spec::input(service, action).map_or(&[], |o| o.fields.as_slice());
@@ -314,7 +477,42 @@ fn build_request(
             suggestion: closest(unknown, names()).map(str::to_owned),
         });
     }
-    for (name, text) in params {
+    // `--cli-unfold-argument`: dotted names (`--Filters.0.Values.1 b`) rebuilt by the spec as an
+    // API 3.0 query string is; the client's typed check then names any wrong member.
+    let (dotted, params): (Vec<_>, Vec<_>) = params
+        .iter()
+        .cloned()
+        .partition(|(name, _)| unfold && name.contains('.'));
+    if !dotted.is_empty() {
+        let input = spec::input(service, action);
+        let members = tc_spec::flat::unflatten(service, input, &dotted).map_err(|e| {
+            ParseError::InvalidValue {
+                option: "--cli-unfold-argument".into(),
+                expected: "dotted parameters like --Filters.0.Name".into(),
+                reason: e.0,
+            }
+        })?;
+        for (name, value) in members {
+            let Some(field) = fields.iter().find(|f| f.wire_name == name) else {
+                return Err(ParseError::UnknownParameter {
+                    action: action.name.clone(),
+                    suggestion: closest(&name, names()).map(str::to_owned),
+                    name,
+                });
+            };
+            // The typed check below forgives unknown members of nested objects; a dotted
+            // name is the user's typo, so it is named here.
+            if let Some((path, suggestion)) = unknown_nested(service, &field.ty, &value, &name) {
+                return Err(ParseError::UnknownParameter {
+                    action: action.name.clone(),
+                    name: path,
+                    suggestion,
+                });
+            }
+            request.insert(name, value);
+        }
+    }
+    for (name, text) in &params {
         let Some(field) = fields.iter().find(|f| &f.wire_name == name) else {
             let globals = GLOBAL_OPTIONS.iter().map(|o| &o.name[2..]);
             return Err(ParseError::UnknownParameter {
@@ -326,6 +524,47 @@ fn build_request(
         request.insert(name.clone(), parse_value(field, text)?);
     }
     Ok(request)
+}
+
+/// The dotted path of the first member of `value` (of type `ty`, at `path`) that its object in
+/// the spec does not have, with the closest member name.
+fn unknown_nested(
+    service: &Service,
+    ty: &FieldType,
+    value: &Value,
+    path: &str,
+) -> Option<(String, Option<String>)> {
+    let (FieldType::One(ValueType::Object(name)) | FieldType::List(ValueType::Object(name))) = ty
+    else {
+        return None;
+    };
+    let object = service.objects.get(name)?;
+    let check = |member_path: &str, members: &Map<String, Value>| {
+        for (key, inner) in members {
+            let here = format!("{member_path}.{key}");
+            let Some(field) = object.fields.iter().find(|f| &f.wire_name == key) else {
+                let names = object.fields.iter().map(|f| f.wire_name.as_str());
+                return Some((
+                    here,
+                    closest(key, names).map(|s| format!("{member_path}.{s}")),
+                ));
+            };
+            if let Some(found) = unknown_nested(service, &field.ty, inner, &here) {
+                return Some(found);
+            }
+        }
+        None
+    };
+    match (ty, value) {
+        (FieldType::One(_), Value::Object(members)) => check(path, members),
+        (FieldType::List(_), Value::Array(items)) => {
+            items.iter().enumerate().find_map(|(i, item)| {
+                item.as_object()
+                    .and_then(|members| check(&format!("{path}.{i}"), members))
+            })
+        }
+        _ => None,
+    }
 }
 
 fn read_cli_input_json(

@@ -48,7 +48,42 @@ pub(crate) fn client(
     if let Some(region) = &options.region {
         builder = builder.region(region);
     }
+    // tccli marks its calls `_CLI_<version>`, a custom client after `; `.
+    let mut request_client = format!("TEO_CLI_{}", env!("CARGO_PKG_VERSION"));
+    if let Some(custom) = &options.request_client {
+        request_client.push_str("; ");
+        request_client.push_str(custom);
+    }
+    builder = builder.request_client_suffix(request_client);
+    if let Some(proxy) = &options.https_proxy {
+        builder = builder.proxy(proxy);
+    }
+    if options.warning {
+        builder = builder.hook(Warnings);
+    }
     builder.build().map_err(client_failure)
+}
+
+/// `--warning`: each failed attempt, and whether it is retried, on stderr.
+struct Warnings;
+
+impl teo_client::hooks::Hook for Warnings {
+    fn after_attempt(&self, attempt: &teo_client::hooks::Attempt<'_>) {
+        if let Some(error) = attempt.error {
+            let then = if error.is_retryable() {
+                "retrying if attempts remain"
+            } else {
+                "not retried"
+            };
+            eprintln!(
+                "warning: {} attempt {} failed after {} ms ({then}): {}",
+                attempt.action,
+                attempt.number,
+                attempt.latency.as_millis(),
+                with_causes(error)
+            );
+        }
+    }
 }
 
 /// `--endpoint` as a URL: tccli takes a bare host (`teo.tencentcloudapi.com`), meaning https.
@@ -105,6 +140,14 @@ fn joined_causes(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+/// [`printable`], line by line: for multi-line text of our own making (a `--dry-run` request).
+pub(crate) fn printable_lines(text: &str) -> String {
+    text.split('\n')
+        .map(printable)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `text` safe to print on a terminal: control characters (ESC sequences that move the cursor or

@@ -139,6 +139,60 @@ pub fn action(service: &Service, action: &Action) -> String {
     out
 }
 
+/// `teo <Action> help --detail`: the action's help, then every object its request nests (each
+/// once, in the order first reached), with its members described like the parameters.
+pub fn action_detail(service: &Service, action: &Action) -> String {
+    let mut out = self::action(service, action);
+    let mut queue: std::collections::VecDeque<&str> = std::collections::VecDeque::new();
+    let mut seen = std::collections::HashSet::new();
+    let nested = |ty: &FieldType| match ty {
+        FieldType::One(ValueType::Object(name)) | FieldType::List(ValueType::Object(name)) => {
+            Some(name.clone())
+        }
+        _ => None,
+    };
+    let fields = spec::input(service, action).map_or(&[][..], |o| o.fields.as_slice());
+    for name in fields.iter().filter_map(|f| nested(&f.ty)) {
+        if seen.insert(name.clone()) {
+            queue.push_back(service.objects.get_key_value(&name).map_or("", |(k, _)| k));
+        }
+    }
+    while let Some(name) = queue.pop_front() {
+        let Some(object) = service.objects.get(name) else {
+            continue;
+        };
+        let _ = writeln!(out, "\nObject {name}:");
+        let rows: Vec<[String; 4]> = object
+            .fields
+            .iter()
+            .map(|field| {
+                let presence = if field.constructor_arg {
+                    "required"
+                } else {
+                    "optional"
+                };
+                [
+                    field.wire_name.clone(),
+                    type_name(&field.ty),
+                    presence.to_owned(),
+                    field.doc.first().cloned().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        table(&mut out, &rows);
+        for field in &object.fields {
+            if let Some(inner) = nested(&field.ty) {
+                if seen.insert(inner.clone()) {
+                    if let Some((key, _)) = service.objects.get_key_value(&inner) {
+                        queue.push_back(key);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The type in a usage line: `datetime`, `list of string`.
 fn short_type(ty: &FieldType) -> String {
     match ty {

@@ -8,10 +8,14 @@
 //! [`credentials`] picks what to sign with, [`output`] prints JSON as tccli does, and `run` ties
 //! them to `teo_client`. `teo logs download` (clap-parsed, its global options built from the same
 //! table) fetches log packets with `teo_client::logs`; `teo logs summarize` ([`summarize`])
-//! reports on them with `teo_logs`. Dependencies run one way:
-//! run → logs → failure → credentials → options.
+//! reports on them with `teo_logs`. `teo configure` ([`configure`]) reads and writes tccli's
+//! profile files (`~/.tccli/<profile>.configure` / `.credential`), which [`credentials`] signs
+//! with. Dependencies run one way: run → logs → failure → credentials → configure's file
+//! functions → options (`teo configure` itself reports through [`Failure`]).
 
 pub mod args;
+pub mod completions;
+pub mod configure;
 mod convert;
 pub mod credentials;
 mod failure;
@@ -19,6 +23,7 @@ pub mod help;
 mod logs;
 pub mod options;
 pub mod output;
+mod pages;
 mod run;
 pub mod spec;
 mod suggest;

@@ -188,6 +188,11 @@ pub(crate) fn name(text: &str) -> Result<String, String> {
     }
 }
 
+/// The clap parser of `teo logs …` (what [`run`] parses with), for `teo completions`.
+pub(crate) fn command() -> clap::Command {
+    LogsCommand::command()
+}
+
 /// Runs `teo logs` with the arguments after `logs`.
 pub fn run(args: &[OsString]) -> ExitCode {
     let argv = std::iter::once(OsString::from("teo logs")).chain(args.iter().cloned());

@@ -80,7 +80,7 @@ pub const GLOBAL_OPTIONS: &[GlobalOption] = &[
     GlobalOption {
         name: "--profile",
         value: "<NAME>",
-        help: "Profile of ~/.tencentcloud/credentials (or $TENCENTCLOUD_CREDENTIALS_FILE) to sign with",
+        help: "tccli profile (~/.tccli/<NAME>.configure/.credential; else $TCCLI_PROFILE, else default), then ~/.tencentcloud/credentials",
         scope: Scope::Call,
     },
     GlobalOption {

@@ -5,13 +5,15 @@ use std::ffi::OsString;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use crate::args::{self, Command, GlobalOptions};
+use std::time::{Duration, Instant};
+
+use crate::args::{self, CallOptions, Command, GlobalOptions};
 use crate::credentials;
 #[cfg(test)]
 use crate::failure::endpoint_url;
 use crate::failure::{client, client_failure};
 pub use crate::failure::{Failure, EXIT_FAILED, EXIT_USAGE};
-use crate::{help, logs, output, spec};
+use crate::{configure, help, logs, output, spec};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -21,6 +23,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args: Vec<OsString> = args.into_iter().collect();
     match args.first().and_then(|a| a.to_str()) {
         Some("logs") => return logs::run(&args[1..]),
+        Some("configure") => return configure::run(&args[1..]),
+        Some("completions") => return crate::completions::run(&args[1..]),
         Some("help") if args.get(1).is_some_and(|a| a == "logs") => {
             return logs::run(&[OsString::from("--help")])
         }
@@ -71,23 +75,42 @@ pub fn execute(args: impl IntoIterator<Item = OsString>) -> Result<String, Failu
     };
     match invocation.command {
         Command::Help => Ok(help::overview(service)),
-        Command::ActionHelp(name) => Ok(help::action(service, find(&name)?)),
+        Command::Version => Ok(format!(
+            "teo {} (API {} {})\n",
+            env!("CARGO_PKG_VERSION"),
+            service.name,
+            service.version
+        )),
+        Command::ActionHelp(name) => {
+            let action = find(&name)?;
+            Ok(match invocation.call.detail {
+                true => help::action_detail(service, action),
+                false => help::action(service, action),
+            })
+        }
         Command::Skeleton(name) => Ok(help::skeleton(service, find(&name)?).to_pretty() + "\n"),
-        Command::Call { action, request } => call(&invocation.options, &action, request),
+        Command::Call { action, request } => call(
+            &invocation.options,
+            &invocation.call,
+            find(&action)?,
+            request,
+        ),
     }
 }
 
 fn call(
     options: &GlobalOptions,
-    action: &str,
+    call: &CallOptions,
+    spec_action: &tc_spec::model::Action,
     request: Map<String, Value>,
 ) -> Result<String, Failure> {
+    let action = spec_action.name.as_str();
     // The request is checked against the typed request first (as `Client::call` does), so a
     // missing or mistyped member is reported before credentials are even looked for.
     let info = teo_client::models::action(action)
         .ok_or_else(|| Failure::usage(format!("the client does not know the action {action}")))?;
     let body = info
-        .normalize_request(Value::Object(request))
+        .normalize_request(Value::Object(request.clone()))
         .map_err(|e| {
             Failure::usage(format!(
                 "[InvalidRequest] {action}: {e}. Run `teo {action} help` for its parameters."
@@ -98,6 +121,18 @@ fn call(
         .and_then(|text| RawValue::from_string(text).ok())
         .ok_or_else(|| Failure::failed(format!("internal error: {action}: unencodable request")))?;
 
+    // The tccli profile's settings fill what the command line leaves unset, as in tccli.
+    let mut options = options.clone();
+    let defaults = credentials::profile_defaults(&options)
+        .map_err(|e| Failure::usage(format!("[Config] {e}")))?;
+    defaults
+        .fill(&mut options)
+        .map_err(|e| Failure::usage(format!("[Config] {e}")))?;
+    let output_format = call
+        .output
+        .or_else(|| defaults.output.as_deref().and_then(args::Output::parse))
+        .unwrap_or_default();
+    let options = &options;
     let credentials =
         credentials::source(options).map_err(|e| Failure::usage(format!("[Credentials] {e}")))?;
     let client = client(options, credentials)?;
@@ -106,14 +141,56 @@ fn call(
         .enable_all()
         .build()
         .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))?;
+    if call.dry_run {
+        let prepared = runtime
+            .block_on(client.runtime().prepare(action, &body))
+            .map_err(client_failure)?;
+        return Ok(crate::failure::printable_lines(&prepared.to_string()) + "\n");
+    }
     // `send` rather than `call`: the raw response keeps the server's member order, as tccli's
     // output does.
-    let response: Box<RawValue> = runtime
-        .block_on(client.send(action, &body))
-        .map_err(client_failure)?;
-    let text = output::pretty(response.get())
-        .map_err(|e| Failure::failed(format!("{action}: the response is not JSON: {e}")))?;
-    Ok(text + "\n")
+    let send = |body: &RawValue| -> Result<output::Json, Failure> {
+        let response: Box<RawValue> = runtime
+            .block_on(client.send(action, &body))
+            .map_err(client_failure)?;
+        serde_json::from_str(response.get())
+            .map_err(|e| Failure::failed(format!("{action}: the response is not JSON: {e}")))
+    };
+    let fetch = || match (&spec_action.paging, call.all_pages) {
+        (Some(paging), true) => crate::pages::all_pages(action, paging, &request, &send),
+        (None, true) => Err(Failure::usage(format!(
+            "--all-pages: {action} does not page (it takes no Offset and Limit)"
+        ))),
+        _ => send(&body),
+    };
+    let mut response = fetch()?;
+    if let Some(waiter) = &call.waiter {
+        let started = Instant::now();
+        loop {
+            let seen = output::search(&waiter.expr, &response)
+                .map_err(|e| Failure::usage(format!("--waiter: {e}")))?;
+            if output::same(&seen, &waiter.to) {
+                break;
+            }
+            if started.elapsed() >= waiter.timeout {
+                return Err(Failure::failed(format!(
+                    "Request timeout, wait `{}` to `{}` timeout, last request is {}",
+                    waiter.expr,
+                    waiter.to,
+                    crate::failure::printable(&seen.to_string())
+                )));
+            }
+            eprintln!(
+                "Inquiry result is {}.",
+                crate::failure::printable(&seen.to_string())
+            );
+            let left = waiter.timeout.saturating_sub(started.elapsed());
+            std::thread::sleep(waiter.interval.min(left).max(Duration::from_millis(1)));
+            response = fetch()?;
+        }
+    }
+    output::render(&response, output_format, call.filter.as_deref(), action)
+        .map_err(|e| Failure::usage(format!("--filter: {e}")))
 }
 
 #[cfg(test)]

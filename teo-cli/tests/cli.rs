@@ -332,3 +332,315 @@ async fn skeleton_round_trips_through_cli_input_json() {
     assert_eq!(skeleton["Limit"], 0);
     assert!(skeleton["Filters"].is_array());
 }
+
+/// `teo <args> --endpoint <mock> --secretId … --secretKey …`.
+fn against<'a>(mock: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = args.to_vec();
+    all.extend([
+        "--endpoint",
+        mock,
+        "--secretId",
+        DEFAULT_SECRET_ID,
+        "--secretKey",
+        DEFAULT_SECRET_KEY,
+    ]);
+    all
+}
+
+/// tccli's output options: `--output table|text`, `--filter` (JMESPath), and their transcripts.
+#[tokio::test(flavor = "multi_thread")]
+async fn output_formats_and_filters_like_tccli() {
+    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = mock.url();
+
+    let args = against(
+        &url,
+        &["DescribeZones", "--Limit", "2", "--output", "table"],
+    );
+    let table = teo(&args).await;
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = stdout(&table);
+    println!("$ {}\n{text}", shell_line(&args[..5]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].contains("DescribeZones"), "{text}");
+    assert!(lines.iter().any(|l| l.contains("TotalCount")), "{text}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("||") && l.contains("Zones")),
+        "{text}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("zone-2noz3g48ev6k-0")),
+        "{text}"
+    );
+    // Every line of one table is as wide as the others.
+    let width = lines[0].chars().count();
+    assert!(lines.iter().all(|l| l.chars().count() == width), "{text}");
+
+    let args = against(&url, &["DescribeZones", "--filter", "Zones[0].ZoneId"]);
+    let first = teo(&args).await;
+    println!("$ {}\n{}", shell_line(&args[..3]), stdout(&first));
+    assert_eq!(stdout(&first), "\"zone-2noz3g48ev6k-0\"\n");
+
+    let args = against(
+        &url,
+        &[
+            "DescribeZones",
+            "--Limit",
+            "3",
+            "--filter",
+            "Zones[*].[ZoneId, ZoneName]",
+            "--output",
+            "text",
+        ],
+    );
+    let text = teo(&args).await;
+    println!("$ {}\n{}", shell_line(&args[..7]), stdout(&text));
+    assert_eq!(
+        stdout(&text),
+        "zone-2noz3g48ev6k-0\texample.com-0\nzone-2noz3g48ev6k-1\texample.com-1\nzone-2noz3g48ev6k-2\texample.com-2\n"
+    );
+    // Nothing selected prints nothing; a bad expression is a usage error naming the option.
+    let none = teo(&against(&url, &["DescribeZones", "--filter", "Nope"])).await;
+    assert!(none.status.success());
+    assert_eq!(stdout(&none), "");
+    let bad = teo(&against(&url, &["DescribeZones", "--filter", "Zones[0"])).await;
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--filter"), "{}", stderr(&bad));
+    let bad = teo(&against(&url, &["DescribeZones", "--output", "yaml"])).await;
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("json, table or text"),
+        "{}",
+        stderr(&bad)
+    );
+    mock.shutdown().await;
+}
+
+/// `--all-pages` merges every page (43 zones in pages of 10), `--waiter` polls until its
+/// expression holds or fails naming the last value, `--cli-unfold-argument` rebuilds dotted
+/// parameters, `--dry-run` sends nothing and redacts the signature.
+#[tokio::test(flavor = "multi_thread")]
+async fn paging_waiting_unfolding_and_dry_runs() {
+    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = mock.url();
+
+    let all = teo(&against(
+        &url,
+        &[
+            "DescribeZones",
+            "--Limit",
+            "10",
+            "--all-pages",
+            "--filter",
+            "[TotalCount, length(Zones), Zones[42].ZoneId]",
+        ],
+    ))
+    .await;
+    assert!(all.status.success(), "{}", stderr(&all));
+    let all: Value = serde_json::from_str(&stdout(&all)).unwrap();
+    assert_eq!(all, serde_json::json!([43, 43, "zone-2noz3g48ev6k-42"]));
+    let not_paged = teo(&against(
+        &url,
+        &["DescribeTimingL7AnalysisData", "--all-pages"],
+    ))
+    .await;
+    assert_eq!(not_paged.status.code(), Some(2), "{}", stderr(&not_paged));
+
+    let done = teo(&against(
+        &url,
+        &[
+            "DescribeZones",
+            "--waiter",
+            r#"{"expr": "TotalCount", "to": 43}"#,
+            "--filter",
+            "TotalCount",
+        ],
+    ))
+    .await;
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert_eq!(stdout(&done), "43\n");
+    let started = std::time::Instant::now();
+    let never = teo(&against(
+        &url,
+        &[
+            "DescribeZones",
+            "--waiter",
+            r#"{"expr": "Zones[0].Status", "to": "active", "timeout": 1, "interval": 0.3}"#,
+        ],
+    ))
+    .await;
+    assert_eq!(never.status.code(), Some(1));
+    let message = stderr(&never);
+    assert!(
+        message.contains("Inquiry result is \"pending\"."),
+        "{message}"
+    );
+    assert!(message.contains("last request is \"pending\""), "{message}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    // Data, never code: tccli evaluates --waiter as Python; here it must be JSON.
+    let code = teo(&against(
+        &url,
+        &["DescribeZones", "--waiter", "__import__('os')"],
+    ))
+    .await;
+    assert_eq!(code.status.code(), Some(2));
+    assert!(stderr(&code).contains("--waiter"), "{}", stderr(&code));
+
+    let unfold = teo(&against(
+        &url,
+        &[
+            "DescribeZones",
+            "--cli-unfold-argument",
+            "--Filters.0.Name",
+            "zone-name",
+            "--Filters.0.Values.0",
+            "example.com",
+            "--Filters.0.Fuzzy",
+            "true",
+            "--dry-run",
+            "--request-client",
+            "my-tool",
+        ],
+    ))
+    .await;
+    assert!(unfold.status.success(), "{}", stderr(&unfold));
+    let printed = stdout(&unfold);
+    println!("$ teo DescribeZones --cli-unfold-argument … --dry-run\n{printed}");
+    assert!(printed.starts_with(&format!("POST {url}/\n")), "{printed}");
+    assert!(printed.contains("authorization: <redacted>\n"), "{printed}");
+    assert!(!printed.contains("TC3-HMAC-SHA256"), "{printed}");
+    assert!(printed.contains("x-tc-requestclient: SDK_RUST_TEO_0.1.0 TEO_CLI_0.1.0; my-tool\n"));
+    assert!(printed.ends_with(
+        "\n{\"Filters\":[{\"Name\":\"zone-name\",\"Values\":[\"example.com\"],\"Fuzzy\":true}]}\n"
+    ), "{printed}");
+    // A dry run sends nothing: a closed port is fine.
+    let closed = teo(&against(
+        "http://127.0.0.1:9",
+        &["DescribeZones", "--dry-run"],
+    ))
+    .await;
+    assert!(closed.status.success(), "{}", stderr(&closed));
+    let gap = teo(&against(
+        &url,
+        &[
+            "DescribeZones",
+            "--cli-unfold-argument",
+            "--Filters.0.Nope",
+            "x",
+        ],
+    ))
+    .await;
+    assert_eq!(gap.status.code(), Some(2), "{}", stderr(&gap));
+    assert!(stderr(&gap).contains("Nope"), "{}", stderr(&gap));
+    let bad_client = teo(&against(
+        &url,
+        &["DescribeZones", "--request-client", "a b"],
+    ))
+    .await;
+    assert_eq!(bad_client.status.code(), Some(2));
+    mock.shutdown().await;
+}
+
+/// `teo --version`, `--version <API version>`, `--detail` help, `--warning` on a retried
+/// failure, and `--https-proxy` through a relay that counts what it carries.
+#[tokio::test(flavor = "multi_thread")]
+async fn versions_warnings_details_and_proxies() {
+    let config = MockConfig::default().fault(teo_mock::faults::FaultPlan::count(
+        "DescribeZones",
+        teo_mock::faults::Fault::InternalError,
+        1,
+    ));
+    let mock = MockServer::start(config).await.unwrap();
+    let url = mock.url();
+
+    let version = teo(&["--version"]).await;
+    assert_eq!(stdout(&version), "teo 0.1.0 (API teo 2022-09-01)\n");
+    let old = teo(&against(
+        &url,
+        &["DescribeZones", "--version", "2022-01-06"],
+    ))
+    .await;
+    assert_eq!(old.status.code(), Some(2));
+    assert!(
+        stderr(&old).contains("available versions: 2022-09-01"),
+        "{}",
+        stderr(&old)
+    );
+
+    let warned = teo(&against(
+        &url,
+        &["DescribeZones", "--warning", "--version", "2022-09-01"],
+    ))
+    .await;
+    assert!(warned.status.success(), "{}", stderr(&warned));
+    let warning = stderr(&warned);
+    assert!(
+        warning.contains("warning: DescribeZones attempt 1 failed"),
+        "{warning}"
+    );
+    assert!(warning.contains("InternalError"), "{warning}");
+
+    let detail = teo(&["DescribeZones", "help", "--detail"]).await;
+    assert!(
+        stdout(&detail).contains("Object AdvancedFilter:"),
+        "{}",
+        stdout(&detail)
+    );
+    let plain = teo(&["DescribeZones", "help"]).await;
+    assert!(!stdout(&plain).contains("Object AdvancedFilter:"));
+
+    // A relay on 127.0.0.1: reqwest sends `POST http://127.0.0.1:<mock>/` to it, and it
+    // forwards the bytes to the mock.
+    let relay = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = format!("http://{}", relay.local_addr().unwrap());
+    let target = mock.addr();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for client in relay.incoming().flatten() {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                use std::io::{Read, Write};
+                let mut client = client;
+                let mut head = [0u8; 256];
+                let n = client.read(&mut head).unwrap_or(0);
+                log.lock().unwrap().push(
+                    String::from_utf8_lossy(&head[..n])
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .to_owned(),
+                );
+                let mut server = std::net::TcpStream::connect(target).unwrap();
+                server.write_all(&head[..n]).unwrap();
+                let mut back = server.try_clone().unwrap();
+                let mut forth = client.try_clone().unwrap();
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut back, &mut forth);
+                });
+                let _ = std::io::copy(&mut client, &mut server);
+            });
+        }
+    });
+    let proxied = teo(&against(
+        &url,
+        &[
+            "DescribeZones",
+            "--https-proxy",
+            &proxy,
+            "--filter",
+            "TotalCount",
+        ],
+    ))
+    .await;
+    assert!(proxied.status.success(), "{}", stderr(&proxied));
+    assert_eq!(stdout(&proxied), "43\n");
+    let lines = seen.lock().unwrap().clone();
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!("POST {url}/"))),
+        "{lines:?}"
+    );
+    mock.shutdown().await;
+}

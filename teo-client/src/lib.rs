@@ -34,8 +34,8 @@ pub use generated::{Client, RETRY_SAFETY, SERVICE};
 pub type ClientBuilder = tc_runtime::ClientBuilder<Client>;
 pub use tc_runtime::{
     codes, credentials, hooks, paginate, retry, signing, BodySummary, Credentials,
-    CredentialsError, Error, ErrorKind, Language, Paginator, ProvideCredentials, RetryPolicy,
-    RetrySafety, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_RATE_LIMIT,
+    CredentialsError, Error, ErrorKind, Language, Paginator, PreparedRequest, ProvideCredentials,
+    RetryPolicy, RetrySafety, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_RATE_LIMIT,
 };
 /// The international endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://teo.intl.tencentcloudapi.com";

@@ -1,0 +1,1496 @@
+//! `teo configure`: tccli's profiles, read and written in tccli's own files so that a profile
+//! made by either tool works in the other.
+//!
+//! A profile `NAME` (`--profile`, else `$TCCLI_PROFILE`, else `default`) is two JSON files in
+//! `$HOME/.tccli/`:
+//!
+//! * `NAME.configure`: `{"_sys_param": {"region": "ap-guangzhou", "output": "json",
+//!   "arrayCount": 10, "warning": "off", "language": "en-US", "request-client": "…"},
+//!   "teo": {"endpoint": "teo.intl.tencentcloudapi.com", "version": "2022-09-01"}, …}` — one
+//!   object per service (tccli adds every service it knows the first time it runs; `sts.endpoint`
+//!   is where assume-role calls go);
+//! * `NAME.credential`: `{"secretId": …, "secretKey": …, "token": …, "role-arn": …,
+//!   "role-session-name": …}`, or `"type": "cvm-role"` (the CVM instance role), `"sso"` /
+//!   `"oauth"` (temporary keys tccli refreshes, with `"expiresAt"` in Unix seconds).
+//!
+//! The subcommands are tccli's: `teo configure` (prompts for secretId, secretKey, region and
+//! output; answers are read line by line from stdin when it is not a terminal), `list`, `get
+//! KEY…`, `set KEY VALUE [KEY VALUE…]`, `remove`, `set-root-domain DOMAIN`.
+//!
+//! The files are written as tccli writes them (2-space indent, sorted keys) but more carefully:
+//! owner-only (0600, directory 0700), atomically (a temporary file in the same directory,
+//! renamed over the old one), never through a symbolic link at the file's path (refused), and
+//! read bounded (1 MiB). A secret (secretId, secretKey, token) is only ever printed masked: 16
+//! `*` and its last four characters, or nothing of it when it is shorter than 8.
+
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::{Map, Value};
+
+use crate::failure::{printable, Failure};
+
+/// Looks up an environment variable (injectable for tests).
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The process environment as an [`Env`].
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// The largest profile file read: 1 MiB (tccli's `.configure`, with every service, is ~15 KiB).
+pub const MAX_FILE_SIZE: u64 = 1 << 20;
+
+/// The directory of the profiles under `$HOME`.
+pub const DIRECTORY: &str = ".tccli";
+/// `_sys_param`: the object of a `.configure` holding the general settings.
+pub const SYS_PARAM: &str = "_sys_param";
+/// The credential members tccli lists, in its order.
+pub const CREDENTIAL_KEYS: &[&str] = &[
+    "secretId",
+    "secretKey",
+    "token",
+    "role-arn",
+    "role-session-name",
+];
+/// The credential members that are secret.
+pub const SECRET_KEYS: &[&str] = &["secretId", "secretKey", "token"];
+/// The `_sys_param` members tccli lists, in its order.
+pub const CONFIG_KEYS: &[&str] = &[
+    "region",
+    "output",
+    "arrayCount",
+    "warning",
+    "language",
+    "request-client",
+];
+/// The service section of teo, and its defaults as tccli-intl writes them.
+pub const SERVICE: &str = "teo";
+pub const SERVICE_ENDPOINT: &str = "teo.intl.tencentcloudapi.com";
+pub const SERVICE_VERSION: &str = "2022-09-01";
+const STS_ENDPOINT: &str = "sts.intl.tencentcloudapi.com";
+const STS_VERSION: &str = "2018-08-13";
+
+const DEFAULT_PROFILE: &str = "default";
+const DEFAULT_REGION: &str = "ap-guangzhou";
+const DEFAULT_OUTPUT: &str = "json";
+const OUTPUTS: &[&str] = &["json", "text", "table"];
+
+// ---------------------------------------------------------------------------------------------
+// The files
+// ---------------------------------------------------------------------------------------------
+
+/// The profile name: `flag` (`--profile`), else `$TCCLI_PROFILE`, else `default`.
+pub fn profile_name(flag: Option<&str>, env: Env<'_>) -> String {
+    flag.map(str::to_owned)
+        .or_else(|| env("TCCLI_PROFILE").filter(|p| !p.trim().is_empty()))
+        .unwrap_or_else(|| DEFAULT_PROFILE.to_owned())
+}
+
+/// The two files of a tccli profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileFiles {
+    pub name: String,
+    pub dir: PathBuf,
+}
+
+impl ProfileFiles {
+    /// The files of profile `name` under `$HOME/.tccli`. Errors: no `HOME`, or a name that is
+    /// no file name (empty, `.`/`..`, a path separator or a NUL in it).
+    pub fn locate(name: &str, env: Env<'_>) -> Result<ProfileFiles, String> {
+        let home = env("HOME")
+            .filter(|h| !h.is_empty())
+            .ok_or("HOME is not set, so there is no ~/.tccli to keep profiles in")?;
+        ProfileFiles::new(Path::new(&home).join(DIRECTORY), name)
+    }
+
+    pub fn new(dir: PathBuf, name: &str) -> Result<ProfileFiles, String> {
+        let bad = name.is_empty()
+            || name == "."
+            || name == ".."
+            || name.contains(['/', '\\', '\0'])
+            || name.chars().any(char::is_control);
+        if bad {
+            return Err(format!(
+                "{:?} is not a profile name (it must be usable as a file name)",
+                printable(name)
+            ));
+        }
+        Ok(ProfileFiles {
+            name: name.to_owned(),
+            dir,
+        })
+    }
+
+    /// `~/.tccli/NAME.configure`.
+    pub fn configure(&self) -> PathBuf {
+        self.dir.join(format!("{}.configure", self.name))
+    }
+
+    /// `~/.tccli/NAME.credential`.
+    pub fn credential(&self) -> PathBuf {
+        self.dir.join(format!("{}.credential", self.name))
+    }
+}
+
+/// Reads a JSON object: `Ok(None)` when the file does not exist. Refuses a symbolic link, a
+/// non-regular file, a file over [`MAX_FILE_SIZE`], and anything that is not a JSON object,
+/// naming the file (never quoting it: it may hold secrets).
+pub fn read_json(path: &Path) -> Result<Option<Map<String, Value>>, String> {
+    let shown = path.display();
+    let metadata = match fs::symlink_metadata(path) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read {shown}: {e}")),
+    };
+    refuse_link(path, &metadata)?;
+    if !metadata.is_file() {
+        return Err(format!("cannot read {shown}: it is not a regular file"));
+    }
+    if metadata.len() > MAX_FILE_SIZE {
+        return Err(too_large(path));
+    }
+    let file = File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    // The file opened must be the one checked: a link swapped in between is refused too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let opened = file
+            .metadata()
+            .map_err(|e| format!("cannot read {shown}: {e}"))?;
+        if opened.dev() != metadata.dev() || opened.ino() != metadata.ino() {
+            return Err(format!(
+                "cannot read {shown}: it was replaced while being opened"
+            ));
+        }
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(too_large(path));
+    }
+    // serde_json's messages give a position, never the text.
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => Ok(Some(map)),
+        Ok(_) => Err(format!("{shown} is not a JSON object")),
+        Err(e) => Err(format!("{shown} is not valid JSON: {e}")),
+    }
+}
+
+fn too_large(path: &Path) -> String {
+    format!(
+        "{} is larger than {MAX_FILE_SIZE} bytes; it is no profile file",
+        path.display()
+    )
+}
+
+fn refuse_link(path: &Path, metadata: &fs::Metadata) -> Result<(), String> {
+    if metadata.file_type().is_symlink() {
+        return Err(format!(
+            "{} is a symbolic link; teo does not follow links at profile files \
+             (put the file itself there)",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Writes `map` as tccli does (2-space indent, sorted keys) — owner-only, atomically, never
+/// through a symbolic link at `path`. Creates the directory (0700) or narrows it to 0700, as
+/// tccli does.
+pub fn write_json(path: &Path, map: &Map<String, Value>) -> Result<(), String> {
+    let shown = path.display();
+    let dir = path
+        .parent()
+        .ok_or_else(|| format!("cannot write {shown}: it has no directory"))?;
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| format!("cannot write {shown}: no file name"))?;
+    ensure_directory(dir)?;
+    check_not_link(path)?;
+    let mut text = serde_json::to_string_pretty(&sorted(&Value::Object(map.clone())))
+        .map_err(|e| format!("cannot write {shown}: {e}"))?;
+    text.push('\n');
+
+    let (temp, mut file) = create_temp(dir, file_name)?;
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all());
+    drop(file);
+    let renamed = written
+        .map_err(|e| format!("cannot write {}: {e}", temp.display()))
+        // A link planted while the file was written is refused too (rename would replace the
+        // link, not follow it; refusing says why the profile did not change).
+        .and_then(|()| check_not_link(path))
+        .and_then(|()| fs::rename(&temp, path).map_err(|e| format!("cannot replace {shown}: {e}")));
+    if let Err(e) = renamed {
+        let _ = fs::remove_file(&temp);
+        return Err(e);
+    }
+    // Makes the rename itself durable; best effort.
+    if let Ok(dir) = File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+fn check_not_link(path: &Path) -> Result<(), String> {
+    match fs::symlink_metadata(path) {
+        Ok(metadata) => refuse_link(path, &metadata),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!("cannot write {}: {e}", path.display())),
+    }
+}
+
+fn ensure_directory(dir: &Path) -> Result<(), String> {
+    let shown = dir.display();
+    match fs::metadata(dir) {
+        Ok(metadata) if !metadata.is_dir() => Err(format!("{shown} is not a directory")),
+        Ok(_metadata) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                if _metadata.permissions().mode() & 0o777 != 0o700 {
+                    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+                        .map_err(|e| format!("cannot make {shown} owner-only (0700): {e}"))?;
+                }
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let mut builder = fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                builder.mode(0o700);
+            }
+            builder
+                .create(dir)
+                .map_err(|e| format!("cannot create {shown}: {e}"))
+        }
+        Err(e) => Err(format!("cannot use {shown}: {e}")),
+    }
+}
+
+/// A new file `<name><unique>.tmp` next to the target (tccli's naming), owner-only.
+fn create_temp(dir: &Path, file_name: &str) -> Result<(PathBuf, File), String> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let mut last_error = None;
+    for _ in 0..16 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let unique = format!(
+            "{:x}{:x}{:x}",
+            std::process::id(),
+            nanos,
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let path = dir.join(format!("{file_name}{unique}.tmp"));
+        let mut options = OpenOptions::new();
+        // create_new (O_EXCL) never follows a link planted at the name.
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        match options.open(&path) {
+            Ok(file) => {
+                #[cfg(unix)]
+                {
+                    // Whatever the umask.
+                    use std::os::unix::fs::PermissionsExt;
+                    if let Err(e) = file.set_permissions(fs::Permissions::from_mode(0o600)) {
+                        let _ = fs::remove_file(&path);
+                        return Err(format!("cannot write {}: {e}", path.display()));
+                    }
+                }
+                return Ok((path, file));
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_error = Some(e),
+            Err(e) => return Err(format!("cannot write in {}: {e}", dir.display())),
+        }
+    }
+    Err(format!(
+        "cannot write in {}: {}",
+        dir.display(),
+        last_error.map_or_else(String::new, |e| e.to_string())
+    ))
+}
+
+/// `value` with the keys of every object sorted, as tccli's `json.dump(sort_keys=True)`.
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
+/// A secret as it may be shown: 16 `*` and its last four characters (tccli's mask), or only
+/// the stars when it has fewer than 8 characters (its last four would be half of it).
+pub fn mask(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let stars = "*".repeat(16);
+    if chars.len() < 8 {
+        return stars;
+    }
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    stars + &printable(&tail)
+}
+
+/// A member's value as tccli prints it: strings bare, anything else as JSON.
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Python's truthiness of a member (tccli skips "falsy" values when listing and getting).
+fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+/// How a member is shown: masked when it is a secret, made printable otherwise.
+fn shown(key: &str, value: &Value) -> String {
+    if SECRET_KEYS.contains(&key) {
+        mask(&text(value))
+    } else {
+        printable(&text(value))
+    }
+}
+
+/// A new `.configure` as tccli starts one (its defaults), with teo's section.
+fn new_configure() -> Map<String, Value> {
+    let mut sys = Map::new();
+    sys.insert("region".into(), DEFAULT_REGION.into());
+    sys.insert("output".into(), DEFAULT_OUTPUT.into());
+    sys.insert("arrayCount".into(), 10.into());
+    sys.insert("warning".into(), "off".into());
+    let mut conf = Map::new();
+    conf.insert(SYS_PARAM.into(), Value::Object(sys));
+    conf.insert(SERVICE.into(), service_section(SERVICE));
+    conf
+}
+
+fn service_section(service: &str) -> Value {
+    let (endpoint, version) = match service {
+        "sts" => (STS_ENDPOINT, STS_VERSION),
+        _ => (SERVICE_ENDPOINT, SERVICE_VERSION),
+    };
+    serde_json::json!({ "endpoint": endpoint, "version": version })
+}
+
+/// The existing `.configure` (made tccli-shaped: `_sys_param` present, top-level settings of
+/// old tccli versions moved into it, teo's section present), or a new one.
+fn load_configure(path: &Path) -> Result<Map<String, Value>, String> {
+    let Some(mut conf) = read_json(path)? else {
+        return Ok(new_configure());
+    };
+    if !conf.get(SYS_PARAM).is_some_and(Value::is_object) {
+        if conf.contains_key(SYS_PARAM) {
+            return Err(format!(
+                "{}: {SYS_PARAM} is not a JSON object",
+                path.display()
+            ));
+        }
+        conf.insert(SYS_PARAM.into(), Value::Object(Map::new()));
+    }
+    for key in CONFIG_KEYS {
+        if conf.get(*key).is_some_and(|v| !v.is_object()) {
+            if let Some(value) = conf.remove(*key) {
+                sys_param(&mut conf).insert((*key).to_owned(), value);
+            }
+        }
+    }
+    if !conf.contains_key(SERVICE) {
+        conf.insert(SERVICE.into(), service_section(SERVICE));
+    }
+    Ok(conf)
+}
+
+/// `_sys_param` of a configure made by [`load_configure`].
+fn sys_param(conf: &mut Map<String, Value>) -> &mut Map<String, Value> {
+    let entry = conf
+        .entry(SYS_PARAM)
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !entry.is_object() {
+        *entry = Value::Object(Map::new());
+    }
+    match entry {
+        Value::Object(map) => map,
+        _ => unreachable!("made an object above"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command
+// ---------------------------------------------------------------------------------------------
+
+/// What `teo configure` reads and writes besides the files.
+pub struct Io<'a> {
+    pub input: &'a mut dyn BufRead,
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    /// Whether `input` is a terminal (prompts are then answered there; a closed input cancels).
+    pub terminal: bool,
+    pub env: Env<'a>,
+}
+
+/// Runs `teo configure …` (the arguments after `configure`).
+pub fn run(args: &[OsString]) -> ExitCode {
+    let stdin = io::stdin();
+    let terminal = stdin.is_terminal();
+    let mut input = stdin.lock();
+    let mut out = io::stdout();
+    let mut err = io::stderr();
+    let mut io = Io {
+        input: &mut input,
+        out: &mut out,
+        err: &mut err,
+        terminal,
+        env: &process_env,
+    };
+    match execute(args, &mut io) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            let _ = io.out.flush();
+            eprintln!("{}", printable(&failure.message));
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Subcommand {
+    Interactive,
+    List,
+    Get(Vec<String>),
+    Set(Vec<String>),
+    Remove,
+    SetRootDomain(Vec<String>),
+    Help,
+}
+
+/// The subcommand and `--profile`, from the arguments after `configure`.
+fn parse(args: &[OsString]) -> Result<(Subcommand, Option<String>), Failure> {
+    let mut profile = None;
+    let mut words: Vec<String> = Vec::new();
+    let mut help = false;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let arg = arg
+            .to_str()
+            .ok_or_else(|| Failure::usage(format!("argument {arg:?} is not valid UTF-8")))?;
+        if arg == "--profile" {
+            let value = args
+                .next()
+                .and_then(|v| v.to_str())
+                .ok_or_else(|| Failure::usage("--profile needs a profile name"))?;
+            profile = Some(value.to_owned());
+        } else if let Some(value) = arg.strip_prefix("--profile=") {
+            profile = Some(value.to_owned());
+        } else if matches!(arg, "--help" | "-h") || (arg == "help" && words.len() <= 1) {
+            help = true;
+        } else if arg.starts_with("--") {
+            return Err(Failure::usage(format!(
+                "unknown option {} for `teo configure`; run `teo configure help`",
+                printable(arg)
+            )));
+        } else {
+            words.push(arg.to_owned());
+        }
+    }
+    if help {
+        return Ok((Subcommand::Help, profile));
+    }
+    let mut words = words.into_iter();
+    let command = match words.next().as_deref() {
+        None => Subcommand::Interactive,
+        Some("list") => Subcommand::List,
+        Some("get") => Subcommand::Get(words.by_ref().collect()),
+        Some("set") => Subcommand::Set(words.by_ref().collect()),
+        Some("remove") => Subcommand::Remove,
+        Some("set-root-domain") => Subcommand::SetRootDomain(words.by_ref().collect()),
+        Some(other) => {
+            return Err(Failure::usage(format!(
+                "unknown subcommand `{}` of `teo configure` (list, get, set, remove, \
+                 set-root-domain); run `teo configure help`",
+                printable(other)
+            )))
+        }
+    };
+    if let Some(extra) = words.next() {
+        return Err(Failure::usage(format!(
+            "unexpected argument `{}`; run `teo configure help`",
+            printable(&extra)
+        )));
+    }
+    Ok((command, profile))
+}
+
+/// `teo configure …` with its input and output given: testable without a process.
+pub fn execute(args: &[OsString], io: &mut Io<'_>) -> Result<(), Failure> {
+    let (command, profile) = parse(args)?;
+    if command == Subcommand::Help {
+        return put(io.out, HELP);
+    }
+    let name = profile_name(profile.as_deref(), io.env);
+    let files = ProfileFiles::locate(&name, io.env).map_err(Failure::usage)?;
+    match command {
+        Subcommand::Help => Ok(()),
+        Subcommand::Interactive => interactive(&files, io),
+        Subcommand::List => list(&files, io),
+        Subcommand::Get(keys) => get(&files, &keys, io),
+        Subcommand::Set(pairs) => set(&files, &pairs),
+        Subcommand::Remove => remove(&files, io),
+        Subcommand::SetRootDomain(domain) => set_root_domain(&files, &domain),
+    }
+}
+
+const HELP: &str = "\
+teo configure: the profiles of teo and tccli (~/.tccli/<profile>.configure and .credential)
+
+Usage:
+  teo configure [--profile NAME]                   prompt for secretId, secretKey, region, output
+  teo configure list [--profile NAME]              show the profile (secrets masked)
+  teo configure get KEY... [--profile NAME]        show settings (secrets masked)
+  teo configure set KEY VALUE [KEY VALUE]... [--profile NAME]
+  teo configure remove [--profile NAME]            delete the profile's two files
+  teo configure set-root-domain DOMAIN [--profile NAME]
+                                                   endpoints become <service>.DOMAIN
+
+The profile is --profile, else $TCCLI_PROFILE, else `default`. Calls use it as tccli does:
+`teo <Action> --profile NAME`.
+
+Keys:
+  secretId, secretKey, token         the credentials (stored in <profile>.credential)
+  role-arn, role-session-name        a CAM role to assume with them through STS
+  region, output, language           settings (output: json, text or table; language: en-US or
+  arrayCount, warning, request-client    zh-CN), stored in <profile>.configure
+  teo.endpoint, teo.version          where teo calls go and the API version
+  sts.endpoint                       where assume-role calls go
+
+Without a terminal, `teo configure` reads its four answers line by line from stdin (an empty
+line keeps the current value). Files are written owner-only (0600, directory 0700).
+";
+
+fn put(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::failed(format!("cannot write the output: {e}"))),
+    }
+}
+
+fn read(path: &Path) -> Result<Option<Map<String, Value>>, Failure> {
+    read_json(path).map_err(Failure::failed)
+}
+
+fn write(path: &Path, map: &Map<String, Value>) -> Result<(), Failure> {
+    write_json(path, map).map_err(Failure::failed)
+}
+
+/// `teo configure list`: tccli's listing, secrets masked.
+fn list(files: &ProfileFiles, io: &mut Io<'_>) -> Result<(), Failure> {
+    let cred = read(&files.credential())?;
+    let conf = read(&files.configure())?;
+    let mut text = String::from("credential:\n");
+    if let Some(cred) = &cred {
+        for key in CREDENTIAL_KEYS {
+            if let Some(value) = cred.get(*key).filter(|v| truthy(v)) {
+                text.push_str(&format!("{key} = {}\n", shown(key, value)));
+            }
+        }
+    }
+    text.push_str("configure:\n");
+    if let Some(conf) = &conf {
+        if let Some(Value::Object(sys)) = conf.get(SYS_PARAM) {
+            for key in CONFIG_KEYS {
+                if let Some(value) = sys.get(*key).filter(|v| truthy(v)) {
+                    text.push_str(&format!("{key} = {}\n", shown(key, value)));
+                }
+            }
+        }
+        let mut services: Vec<&String> = conf.keys().filter(|k| *k != SYS_PARAM).collect();
+        services.sort();
+        for service in services {
+            // As tccli: the version, then the endpoint, of each service that has them.
+            let Some(Value::Object(section)) = conf.get(service) else {
+                continue;
+            };
+            let service = printable(service);
+            let Some(version) = section.get("version") else {
+                continue;
+            };
+            text.push_str(&format!("{service}.version = {}\n", shown("", version)));
+            if let Some(endpoint) = section.get("endpoint") {
+                text.push_str(&format!("{service}.endpoint = {}\n", shown("", endpoint)));
+            }
+        }
+    }
+    put(io.out, &text)
+}
+
+/// `teo configure get KEY…`: `_sys_param`, then the credential, then `service.key`.
+fn get(files: &ProfileFiles, keys: &[String], io: &mut Io<'_>) -> Result<(), Failure> {
+    if keys.is_empty() {
+        return Err(Failure::usage(
+            "`teo configure get` needs the keys to show, e.g. `teo configure get region`",
+        ));
+    }
+    let conf = read(&files.configure())?.unwrap_or_default();
+    let cred = read(&files.credential())?.unwrap_or_default();
+    let sys = conf.get(SYS_PARAM).and_then(Value::as_object);
+    let mut text = String::new();
+    for key in keys {
+        let value = sys
+            .and_then(|sys| sys.get(key))
+            .filter(|v| truthy(v))
+            .or_else(|| cred.get(key).filter(|v| truthy(v)))
+            .or_else(|| {
+                let (service, member) = key.split_once('.')?;
+                conf.get(service)?.get(member)
+            });
+        let Some(value) = value else {
+            return Err(Failure::failed(format!(
+                "{} is not set in profile {} ({} / {})",
+                printable(key),
+                printable(&files.name),
+                files.configure().display(),
+                files.credential().display()
+            )));
+        };
+        text.push_str(&format!("{} = {}\n", printable(key), shown(key, value)));
+    }
+    put(io.out, &text)
+}
+
+/// `teo configure set KEY VALUE…`: checked whole, then written (the `.configure` is made if
+/// missing, as tccli does on every run).
+fn set(files: &ProfileFiles, pairs: &[String]) -> Result<(), Failure> {
+    if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
+        return Err(Failure::usage(
+            "`teo configure set` takes KEY VALUE pairs, e.g. \
+             `teo configure set region ap-guangzhou output json`",
+        ));
+    }
+    let mut credential: Vec<(&str, String)> = Vec::new();
+    let mut config: Vec<(&str, String)> = Vec::new();
+    let mut sections: Vec<(&str, &str, String)> = Vec::new();
+    for pair in pairs.chunks(2) {
+        let (key, value) = (pair[0].as_str(), pair[1].clone());
+        if CREDENTIAL_KEYS.contains(&key) {
+            credential.push((key, value));
+        } else if CONFIG_KEYS.contains(&key) {
+            config.push((key, checked_setting(key, value)?));
+        } else {
+            let bad = || {
+                Failure::usage(format!(
+                    "unknown key `{}`: set secretId, secretKey, token, role-arn, \
+                     role-session-name, region, output, language, arrayCount, warning, \
+                     request-client, or SERVICE.KEY such as teo.endpoint",
+                    printable(key)
+                ))
+            };
+            let (service, member) = key.split_once('.').ok_or_else(bad)?;
+            if service.is_empty() || member.is_empty() || member.contains('.') {
+                return Err(bad());
+            }
+            sections.push((service, member, value));
+        }
+    }
+
+    let conf_path = files.configure();
+    let existed = fs::symlink_metadata(&conf_path).is_ok();
+    let mut conf = load_configure(&conf_path).map_err(Failure::failed)?;
+    let before = conf.clone();
+    for (key, value) in config {
+        sys_param(&mut conf).insert(key.to_owned(), value.into());
+    }
+    for (service, member, value) in sections {
+        if !conf.contains_key(service) && matches!(service, "teo" | "sts") {
+            conf.insert(service.to_owned(), service_section(service));
+        }
+        let Some(Value::Object(section)) = conf.get_mut(service) else {
+            return Err(Failure::usage(format!(
+                "{} has no section `{}` (teo adds `teo` and `sts`; tccli adds the other \
+                 services the first time it runs)",
+                conf_path.display(),
+                printable(service)
+            )));
+        };
+        section.insert(member.to_owned(), value.into());
+    }
+    // Both files are read (and checked) before either is written.
+    let cred_path = files.credential();
+    let cred = if credential.is_empty() {
+        None
+    } else {
+        let mut cred = read(&cred_path)?.unwrap_or_default();
+        for (key, value) in credential {
+            cred.insert(key.to_owned(), value.into());
+        }
+        Some(cred)
+    };
+    if !existed || conf != before {
+        write(&conf_path, &conf)?;
+    }
+    if let Some(cred) = cred {
+        write(&cred_path, &cred)?;
+    }
+    Ok(())
+}
+
+/// A `_sys_param` value, checked where tccli or teo would reject it later.
+fn checked_setting(key: &str, value: String) -> Result<String, Failure> {
+    match key {
+        "output" if !OUTPUTS.contains(&value.as_str()) => Err(Failure::usage(format!(
+            "output must be json, text or table, not {:?}",
+            printable(&value)
+        ))),
+        "language" => match crate::options::language(&value) {
+            Ok(teo_client::Language::ZhCn) => Ok("zh-CN".into()),
+            Ok(_) => Ok("en-US".into()),
+            Err(_) => Err(Failure::usage(format!(
+                "language must be en-US or zh-CN, not {:?}",
+                printable(&value)
+            ))),
+        },
+        "request-client" => crate::options::request_client(&value).map_err(|reason| {
+            Failure::usage(format!(
+                "request-client: {reason} ([0-9a-zA-Z-_,.], at most 128 characters)"
+            ))
+        }),
+        _ => Ok(value),
+    }
+}
+
+/// `teo configure remove`: both files (a link is removed, not followed).
+fn remove(files: &ProfileFiles, io: &mut Io<'_>) -> Result<(), Failure> {
+    for path in [files.configure(), files.credential()] {
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let _ = writeln!(io.err, "profile file {} does not exist", path.display());
+            }
+            Err(e) => {
+                return Err(Failure::failed(format!(
+                    "cannot remove {}: {e}",
+                    path.display()
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `teo configure set-root-domain DOMAIN`: every service's endpoint becomes
+/// `<service>.DOMAIN` (`as.` for autoscaling, as tccli).
+fn set_root_domain(files: &ProfileFiles, args: &[String]) -> Result<(), Failure> {
+    let [domain] = args else {
+        return Err(Failure::usage(
+            "`teo configure set-root-domain` takes one domain, e.g. \
+             `teo configure set-root-domain internal.tencentcloudapi.com`",
+        ));
+    };
+    let path = files.configure();
+    let mut conf = load_configure(&path).map_err(Failure::failed)?;
+    for (service, section) in conf.iter_mut() {
+        if service == SYS_PARAM {
+            continue;
+        }
+        if let Value::Object(section) = section {
+            let host = if service == "autoscaling" {
+                "as"
+            } else {
+                service
+            };
+            section.insert("endpoint".into(), format!("{host}.{domain}").into());
+        }
+    }
+    write(&path, &conf)
+}
+
+/// One answer: the line without its end and surrounding blanks. A closed input is an empty
+/// answer on a pipe, and cancels on a terminal.
+fn ask(io: &mut Io<'_>, prompt: &str) -> Result<Option<String>, Failure> {
+    put(io.out, prompt)?;
+    let mut line = String::new();
+    let read = io
+        .input
+        .read_line(&mut line)
+        .map_err(|e| Failure::failed(format!("cannot read the answer: {e}")))?;
+    if !io.terminal {
+        // The answer is not echoed: end the prompt's line.
+        put(io.out, "\n")?;
+    }
+    if read == 0 && io.terminal {
+        return Ok(None);
+    }
+    Ok(Some(line.trim().to_owned()))
+}
+
+fn cancelled(io: &mut Io<'_>) -> Result<(), Failure> {
+    put(
+        io.out,
+        "\nConfiguration cancelled. No changes were saved.\n",
+    )
+}
+
+fn confirmed(io: &mut Io<'_>) -> Result<Option<bool>, Failure> {
+    Ok(ask(io, "Continue? [y/N]: ")?.map(|answer| answer.eq_ignore_ascii_case("y")))
+}
+
+/// `teo configure`: tccli's four prompts (secretId, secretKey, region, output), current values
+/// shown masked; an empty answer keeps the value. Like tccli, the credential file is rewritten
+/// with the two keys only.
+fn interactive(files: &ProfileFiles, io: &mut Io<'_>) -> Result<(), Failure> {
+    let cred_path = files.credential();
+    let conf_path = files.configure();
+    let old = read(&cred_path)?.unwrap_or_default();
+    let kind = match old.get("type") {
+        None => None,
+        Some(Value::String(kind)) => Some(kind.as_str()),
+        Some(_) => {
+            return Err(Failure::failed(format!(
+                "{}: type is not a string",
+                cred_path.display()
+            )))
+        }
+    };
+    let dynamic = match kind {
+        None | Some("default") => None,
+        Some("sso") => Some("SSO"),
+        Some("oauth") => Some("OAuth"),
+        Some("cvm-role") => Some("CVM Role"),
+        Some(other) => {
+            return Err(Failure::failed(format!(
+                "Invalid credential type: {} (in {})",
+                printable(other),
+                cred_path.display()
+            )))
+        }
+    };
+    if let Some(display) = dynamic {
+        put(
+            io.out,
+            &format!(
+                "Current authentication method: {display}.\n\
+                 Continuing will switch to static SecretId/SecretKey credentials.\n\
+                 The existing credential refresh capability will no longer be used.\n"
+            ),
+        )?;
+        if confirmed(io)? != Some(true) {
+            return cancelled(io);
+        }
+    }
+
+    let mut conf = load_configure(&conf_path).map_err(Failure::failed)?;
+    let current = |key: &str, default: &str| match conf
+        .get(SYS_PARAM)
+        .and_then(|sys| sys.get(key))
+        .filter(|v| truthy(v))
+    {
+        Some(value) => text(value),
+        None => default.to_owned(),
+    };
+    let mut region = current("region", DEFAULT_REGION);
+    let mut output = current("output", DEFAULT_OUTPUT);
+
+    let mut keys = Vec::new();
+    for (key, prompt, field) in [
+        ("secretId", "TencentCloud API secretId", "SecretId"),
+        ("secretKey", "TencentCloud API secretKey", "SecretKey"),
+    ] {
+        let old_value = old.get(key).map(text).unwrap_or_default();
+        let shown_value = if old_value.is_empty() {
+            "None".to_owned()
+        } else {
+            mask(&old_value)
+        };
+        let value = loop {
+            let Some(answer) = ask(io, &format!("{prompt}[{shown_value}]: "))? else {
+                return cancelled(io);
+            };
+            if !answer.is_empty() {
+                break answer;
+            }
+            if dynamic.is_none() {
+                break old_value.clone();
+            }
+            put(
+                io.out,
+                &format!("{field} will be replaced with an empty value.\n"),
+            )?;
+            match confirmed(io)? {
+                None => return cancelled(io),
+                Some(true) => break String::new(),
+                Some(false) => {}
+            }
+        };
+        keys.push((key, value));
+    }
+
+    let Some(answer) = ask(io, &format!("Default region name[{region}]: "))? else {
+        return cancelled(io);
+    };
+    if !answer.is_empty() {
+        region = answer;
+    }
+    let Some(answer) = ask(io, &format!("Default output format[{output}]: "))? else {
+        return cancelled(io);
+    };
+    if OUTPUTS.contains(&answer.as_str()) {
+        output = answer;
+    } else if !OUTPUTS.contains(&output.as_str()) {
+        put(
+            io.out,
+            "Output format must be json, text or table. Set as default: json\n",
+        )?;
+        output = DEFAULT_OUTPUT.to_owned();
+    } else if !answer.is_empty() {
+        put(
+            io.out,
+            &format!("Output format must be json, text or table. Kept: {output}\n"),
+        )?;
+    }
+
+    let sys = sys_param(&mut conf);
+    sys.insert("region".into(), region.into());
+    sys.insert("output".into(), output.into());
+    write(&conf_path, &conf)?;
+    let credential: Map<String, Value> = keys
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), Value::from(value.as_str())))
+        .collect();
+    write(&cred_path, &credential)?;
+
+    let empty = keys.iter().any(|(_, value)| value.is_empty());
+    let mut message = String::new();
+    if let Some(display) = dynamic {
+        message.push_str(&format!(
+            "Profile \"{}\" has been switched from {display} to static credentials.\n",
+            printable(&files.name)
+        ));
+    }
+    if empty {
+        message.push_str(&format!(
+            "Warning: SecretId or SecretKey is empty. Subsequent API requests may fail \
+             authentication.\nRun `teo configure --profile {}` to update the credentials.\n",
+            printable(&files.name)
+        ));
+    } else if dynamic.is_none() {
+        message.push_str("Configure saved successfully.\n");
+    }
+    put(io.out, &message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::sync::atomic::AtomicUsize;
+
+    /// A fresh HOME, removed on drop.
+    struct Home(PathBuf);
+
+    impl Home {
+        fn new() -> Home {
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            let path = std::env::temp_dir().join(format!(
+                "teo-configure-unit-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ));
+            let _ = fs::remove_dir_all(&path);
+            fs::create_dir_all(&path).unwrap();
+            Home(path)
+        }
+
+        fn tccli(&self) -> PathBuf {
+            self.0.join(DIRECTORY)
+        }
+    }
+
+    impl Drop for Home {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    struct Run {
+        result: Result<(), Failure>,
+        out: String,
+        err: String,
+    }
+
+    fn run_with(home: &Home, args: &[&str], input: &str, vars: &[(&str, &str)]) -> Run {
+        let mut vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        vars.insert("HOME".into(), home.0.to_str().unwrap().into());
+        let env = move |name: &str| vars.get(name).cloned();
+        let mut input = io::Cursor::new(input.as_bytes().to_vec());
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        let result = execute(
+            &args,
+            &mut Io {
+                input: &mut input,
+                out: &mut out,
+                err: &mut err,
+                terminal: false,
+                env: &env,
+            },
+        );
+        Run {
+            result,
+            out: String::from_utf8(out).unwrap(),
+            err: String::from_utf8(err).unwrap(),
+        }
+    }
+
+    fn run(home: &Home, args: &[&str]) -> Run {
+        run_with(home, args, "", &[])
+    }
+
+    fn json(path: &Path) -> Value {
+        serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn masks_keep_only_the_last_four() {
+        assert_eq!(mask("AKIDabcdefgh1234"), "****************1234");
+        assert_eq!(mask("short"), "****************");
+        assert_eq!(mask("密钥密钥密钥密钥"), "****************密钥密钥");
+    }
+
+    #[test]
+    fn profile_names_come_from_the_flag_then_tccli_profile() {
+        let env = |name: &str| (name == "TCCLI_PROFILE").then(|| "work".to_owned());
+        assert_eq!(profile_name(Some("p"), &env), "p");
+        assert_eq!(profile_name(None, &env), "work");
+        assert_eq!(profile_name(None, &|_| None), "default");
+        assert_eq!(profile_name(None, &|_| Some(" ".into())), "default");
+        for bad in ["", "..", "a/b", "a\\b", "x\0"] {
+            assert!(
+                ProfileFiles::new(PathBuf::from("/h"), bad).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn set_writes_tccli_files_owner_only() {
+        let home = Home::new();
+        let r = run(
+            &home,
+            &[
+                "set",
+                "secretId",
+                "AKIDexample0001",
+                "secretKey",
+                "keyexample0002",
+                "region",
+                "ap-singapore",
+                "teo.endpoint",
+                "teo.tencentcloudapi.com",
+                "--profile",
+                "p",
+            ],
+        );
+        r.result.unwrap();
+        assert_eq!(r.out, "");
+        let cred = json(&home.tccli().join("p.credential"));
+        assert_eq!(
+            cred,
+            serde_json::json!({"secretId": "AKIDexample0001", "secretKey": "keyexample0002"})
+        );
+        let conf = json(&home.tccli().join("p.configure"));
+        assert_eq!(conf["_sys_param"]["region"], "ap-singapore");
+        assert_eq!(conf["_sys_param"]["output"], "json");
+        assert_eq!(conf["_sys_param"]["arrayCount"], 10);
+        assert_eq!(conf["teo"]["endpoint"], "teo.tencentcloudapi.com");
+        assert_eq!(conf["teo"]["version"], "2022-09-01");
+        // tccli's layout: 2-space indent, sorted keys.
+        let text = fs::read_to_string(home.tccli().join("p.credential")).unwrap();
+        assert_eq!(
+            text,
+            "{\n  \"secretId\": \"AKIDexample0001\",\n  \"secretKey\": \"keyexample0002\"\n}\n"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&home.tccli()), 0o700);
+            assert_eq!(mode(&home.tccli().join("p.credential")), 0o600);
+            assert_eq!(mode(&home.tccli().join("p.configure")), 0o600);
+        }
+        // No temporary file is left behind.
+        let names: Vec<_> = fs::read_dir(home.tccli())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn set_merges_into_what_tccli_wrote() {
+        let home = Home::new();
+        fs::create_dir_all(home.tccli()).unwrap();
+        fs::write(
+            home.tccli().join("default.configure"),
+            r#"{"_sys_param": {"region": "ap-guangzhou", "output": "json"},
+                "cvm": {"endpoint": "cvm.intl.tencentcloudapi.com", "version": "2017-03-12"},
+                "region": "old-top-level"}"#,
+        )
+        .unwrap();
+        fs::write(
+            home.tccli().join("default.credential"),
+            r#"{"secretId": "AKIDold0000", "secretKey": "oldkey0000", "type": "sso", "expiresAt": 1}"#,
+        )
+        .unwrap();
+        run(
+            &home,
+            &["set", "cvm.version", "2099-01-01", "token", "tok12345678"],
+        )
+        .result
+        .unwrap();
+        let conf = json(&home.tccli().join("default.configure"));
+        assert_eq!(conf["cvm"]["version"], "2099-01-01");
+        assert_eq!(conf["cvm"]["endpoint"], "cvm.intl.tencentcloudapi.com");
+        // Top-level settings of old tccli versions move into _sys_param, as tccli moves them.
+        assert_eq!(conf["_sys_param"]["region"], "old-top-level");
+        assert!(conf.get("region").is_none());
+        let cred = json(&home.tccli().join("default.credential"));
+        assert_eq!(cred["type"], "sso");
+        assert_eq!(cred["expiresAt"], 1);
+        assert_eq!(cred["token"], "tok12345678");
+        assert_eq!(cred["secretId"], "AKIDold0000");
+    }
+
+    #[test]
+    fn set_rejects_bad_input_and_writes_nothing() {
+        let home = Home::new();
+        for args in [
+            &["set", "region"][..],
+            &["set", "output", "yaml"],
+            &["set", "language", "fr-FR"],
+            &["set", "request-client", "bad client"],
+            &["set", "nonsense", "1"],
+            &["set", "a.b.c", "1"],
+            &["set", "cvm.endpoint", "x"],
+        ] {
+            let r = run(&home, args);
+            assert!(r.result.is_err(), "{args:?}");
+        }
+        assert!(!home.tccli().join("default.credential").exists());
+        assert!(!home.tccli().join("default.configure").exists());
+        // The one accepted spelling tccli uses.
+        run(&home, &["set", "language", "zh_cn"]).result.unwrap();
+        let conf = json(&home.tccli().join("default.configure"));
+        assert_eq!(conf["_sys_param"]["language"], "zh-CN");
+    }
+
+    #[test]
+    fn list_and_get_mask_secrets() {
+        let home = Home::new();
+        run(
+            &home,
+            &[
+                "set",
+                "secretId",
+                "AKIDsecretid9999",
+                "secretKey",
+                "secretkey8888",
+                "token",
+                "sessiontoken7777",
+                "role-arn",
+                "qcs::cam::uin/1:roleName/r",
+                "role-session-name",
+                "s",
+            ],
+        )
+        .result
+        .unwrap();
+        let r = run(&home, &["list"]);
+        r.result.unwrap();
+        assert_eq!(
+            r.out,
+            "credential:\n\
+             secretId = ****************9999\n\
+             secretKey = ****************8888\n\
+             token = ****************7777\n\
+             role-arn = qcs::cam::uin/1:roleName/r\n\
+             role-session-name = s\n\
+             configure:\n\
+             region = ap-guangzhou\n\
+             output = json\n\
+             arrayCount = 10\n\
+             warning = off\n\
+             teo.version = 2022-09-01\n\
+             teo.endpoint = teo.intl.tencentcloudapi.com\n"
+        );
+        let r = run(&home, &["get", "secretKey", "region", "teo.version"]);
+        r.result.unwrap();
+        assert_eq!(
+            r.out,
+            "secretKey = ****************8888\nregion = ap-guangzhou\nteo.version = 2022-09-01\n"
+        );
+        for secret in ["AKIDsecretid", "secretkey8", "sessiontoken"] {
+            assert!(!r.out.contains(secret));
+        }
+        let r = run(&home, &["get", "language"]);
+        assert!(r
+            .result
+            .unwrap_err()
+            .message
+            .contains("language is not set"));
+    }
+
+    #[test]
+    fn tccli_profile_variable_picks_the_profile() {
+        let home = Home::new();
+        run_with(
+            &home,
+            &["set", "region", "eu-frankfurt"],
+            "",
+            &[("TCCLI_PROFILE", "work")],
+        )
+        .result
+        .unwrap();
+        assert!(home.tccli().join("work.configure").exists());
+        assert!(!home.tccli().join("default.configure").exists());
+        let r = run_with(&home, &["get", "region"], "", &[("TCCLI_PROFILE", "work")]);
+        assert_eq!(r.out, "region = eu-frankfurt\n");
+        // --profile wins over the variable.
+        let r = run_with(
+            &home,
+            &["get", "region", "--profile", "default"],
+            "",
+            &[("TCCLI_PROFILE", "work")],
+        );
+        assert!(r.result.is_err());
+    }
+
+    #[test]
+    fn interactive_reads_answers_from_a_pipe() {
+        let home = Home::new();
+        let r = run(&home, &["--profile", "p"]);
+        // Empty input: every value kept (none yet), defaults for region and output.
+        r.result.unwrap();
+        assert!(
+            r.out.contains("TencentCloud API secretId[None]: \n"),
+            "{}",
+            r.out
+        );
+        assert!(
+            r.out.contains("Warning: SecretId or SecretKey is empty"),
+            "{}",
+            r.out
+        );
+
+        let r = run_with(
+            &home,
+            &["--profile", "p"],
+            "AKIDinteractive0001\nkeyinteractive0002\nap-seoul\ntable\n",
+            &[],
+        );
+        r.result.unwrap();
+        assert!(
+            r.out.ends_with("Configure saved successfully.\n"),
+            "{}",
+            r.out
+        );
+        let cred = json(&home.tccli().join("p.credential"));
+        assert_eq!(cred["secretId"], "AKIDinteractive0001");
+        assert_eq!(cred["secretKey"], "keyinteractive0002");
+        let conf = json(&home.tccli().join("p.configure"));
+        assert_eq!(conf["_sys_param"]["region"], "ap-seoul");
+        assert_eq!(conf["_sys_param"]["output"], "table");
+
+        // Again, keeping everything: the prompts show the current values, secrets masked.
+        let r = run_with(&home, &["--profile", "p"], "\n\n\nyaml\n", &[]);
+        r.result.unwrap();
+        assert!(
+            r.out
+                .contains("TencentCloud API secretId[****************0001]: "),
+            "{}",
+            r.out
+        );
+        assert!(
+            r.out.contains("Default region name[ap-seoul]: "),
+            "{}",
+            r.out
+        );
+        assert!(r.out.contains("Kept: table"), "{}", r.out);
+        assert!(!r.out.contains("interactive000"), "{}", r.out);
+        let cred = json(&home.tccli().join("p.credential"));
+        assert_eq!(cred["secretKey"], "keyinteractive0002");
+    }
+
+    #[test]
+    fn interactive_asks_before_replacing_a_cvm_role() {
+        let home = Home::new();
+        fs::create_dir_all(home.tccli()).unwrap();
+        fs::write(
+            home.tccli().join("default.credential"),
+            r#"{"type": "cvm-role"}"#,
+        )
+        .unwrap();
+        let r = run_with(&home, &[], "n\n", &[]);
+        r.result.unwrap();
+        assert!(r.out.contains("Current authentication method: CVM Role."));
+        assert!(r.out.contains("No changes were saved"));
+        assert_eq!(
+            json(&home.tccli().join("default.credential")),
+            serde_json::json!({"type": "cvm-role"})
+        );
+        let r = run_with(&home, &[], "y\nAKIDnew000001\nnewkey000002\n\n\n", &[]);
+        r.result.unwrap();
+        assert!(r
+            .out
+            .contains("switched from CVM Role to static credentials"));
+        assert_eq!(
+            json(&home.tccli().join("default.credential")),
+            serde_json::json!({"secretId": "AKIDnew000001", "secretKey": "newkey000002"})
+        );
+    }
+
+    #[test]
+    fn bad_files_are_errors_naming_them() {
+        let home = Home::new();
+        fs::create_dir_all(home.tccli()).unwrap();
+        let path = home.tccli().join("default.credential");
+        fs::write(&path, "{\"secretId\": \"AKIDleak\", ").unwrap();
+        let message = run(&home, &["list"]).result.unwrap_err().message;
+        assert!(message.contains(path.to_str().unwrap()), "{message}");
+        assert!(message.contains("not valid JSON"), "{message}");
+        assert!(!message.contains("AKIDleak"), "{message}");
+
+        fs::write(&path, "[1]").unwrap();
+        let message = run(&home, &["get", "secretId"]).result.unwrap_err().message;
+        assert!(message.contains("is not a JSON object"), "{message}");
+
+        fs::write(&path, vec![b' '; MAX_FILE_SIZE as usize + 1]).unwrap();
+        let message = run(&home, &["list"]).result.unwrap_err().message;
+        assert!(message.contains("larger than"), "{message}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_refused() {
+        let home = Home::new();
+        fs::create_dir_all(home.tccli()).unwrap();
+        let target = home.0.join("elsewhere.json");
+        fs::write(
+            &target,
+            r#"{"secretId": "AKIDelsewhere", "secretKey": "k"}"#,
+        )
+        .unwrap();
+        let link = home.tccli().join("default.credential");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let message = run(&home, &["list"]).result.unwrap_err().message;
+        assert!(message.contains("symbolic link"), "{message}");
+        let message = run(&home, &["set", "secretId", "AKIDnew"])
+            .result
+            .unwrap_err()
+            .message;
+        assert!(message.contains("symbolic link"), "{message}");
+        // The target is untouched, and the link still there.
+        assert!(fs::read_to_string(&target)
+            .unwrap()
+            .contains("AKIDelsewhere"));
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+    }
+
+    #[test]
+    fn remove_deletes_both_files() {
+        let home = Home::new();
+        run(&home, &["set", "secretId", "AKID", "secretKey", "k"])
+            .result
+            .unwrap();
+        let r = run(&home, &["remove"]);
+        r.result.unwrap();
+        assert_eq!(r.err, "");
+        assert!(fs::read_dir(home.tccli()).unwrap().next().is_none());
+        let r = run(&home, &["remove"]);
+        r.result.unwrap();
+        assert!(
+            r.err.contains("default.configure does not exist"),
+            "{}",
+            r.err
+        );
+    }
+
+    #[test]
+    fn set_root_domain_rewrites_every_endpoint() {
+        let home = Home::new();
+        fs::create_dir_all(home.tccli()).unwrap();
+        fs::write(
+            home.tccli().join("default.configure"),
+            r#"{"_sys_param": {"region": "r"}, "autoscaling": {"endpoint": "x", "version": "v"},
+                "teo": {"endpoint": "teo.intl.tencentcloudapi.com", "version": "2022-09-01"}}"#,
+        )
+        .unwrap();
+        run(&home, &["set-root-domain", "internal.example"])
+            .result
+            .unwrap();
+        let conf = json(&home.tccli().join("default.configure"));
+        assert_eq!(conf["teo"]["endpoint"], "teo.internal.example");
+        assert_eq!(conf["autoscaling"]["endpoint"], "as.internal.example");
+        assert_eq!(conf["_sys_param"]["region"], "r");
+    }
+
+    #[test]
+    fn usage_errors() {
+        let home = Home::new();
+        for args in [
+            &["bogus"][..],
+            &["list", "extra"],
+            &["--profile"],
+            &["get"],
+            &["--nope"],
+        ] {
+            let failure = run(&home, args).result.unwrap_err();
+            assert_eq!(failure.code, crate::EXIT_USAGE, "{args:?}: {failure:?}");
+        }
+        let r = run(&home, &["help"]);
+        r.result.unwrap();
+        assert!(r.out.starts_with("teo configure:"));
+        let r = run(&home, &["set", "--help"]);
+        r.result.unwrap();
+        assert!(r.out.starts_with("teo configure:"));
+    }
+}

@@ -1,0 +1,744 @@
+//! `teo configure` and tccli's profile files, with the built `teo` binary (HOME a fresh
+//! directory) against teo-mock running in-process — and, when the official clients' virtual
+//! environment exists (`target/tmp/official-clients-venv`, made by teo-mock's
+//! `official_clients` test), against tccli itself, each tool using the other's profiles.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use teo_mock::auth::Credential;
+use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
+use teo_mock::{MockConfig, MockServer};
+
+const TEO: &str = env!("CARGO_BIN_EXE_teo");
+
+/// A fresh HOME, removed on drop.
+struct Home(PathBuf);
+
+impl Home {
+    fn new(name: &str) -> Home {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "teo-cli-configure-{}-{}-{name}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        Home(path)
+    }
+
+    fn tccli(&self) -> PathBuf {
+        self.0.join(".tccli")
+    }
+
+    /// Writes `~/.tccli/<name>` as tccli does: directory 0700, file as the umask leaves it.
+    fn write(&self, name: &str, text: &str) {
+        std::fs::create_dir_all(self.tccli()).unwrap();
+        std::fs::write(self.tccli().join(name), text).unwrap();
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A command with nothing of the developer's environment but PATH: HOME is `home`.
+fn clean(program: impl AsRef<std::ffi::OsStr>, home: &Home, env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(program);
+    command.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        command.env("PATH", path);
+    }
+    command.env("HOME", &home.0).envs(env.iter().copied());
+    command
+}
+
+/// Runs `teo args…` with `stdin` piped in, off the async runtime so the mock keeps serving.
+async fn teo_in(home: &Home, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+    let mut command = clean(TEO, home, env);
+    command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let stdin = stdin.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("teo runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().expect("teo ends")
+    })
+    .await
+    .unwrap()
+}
+
+async fn teo(home: &Home, args: &[&str], env: &[(&str, &str)]) -> Output {
+    teo_in(home, args, env, "").await
+}
+
+async fn run(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().expect("runs"))
+        .await
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Neither stream of `output` shows any of `secrets`.
+fn assert_no_secret(output: &Output, secrets: &[&str]) {
+    for secret in secrets {
+        assert!(
+            !stdout(output).contains(secret) && !stderr(output).contains(secret),
+            "a secret is shown:\n{}\n{}",
+            stdout(output),
+            stderr(output)
+        );
+    }
+}
+
+fn assert_ok(output: &Output) {
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+/// The zones of a DescribeZones answer.
+fn zone_count(output: &Output) -> u64 {
+    let response: Value = serde_json::from_str(&stdout(output)).expect("JSON");
+    response["TotalCount"].as_u64().expect("TotalCount")
+}
+
+/// tccli, when the official clients' virtual environment exists.
+fn tccli() -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("official-clients-venv/bin/tccli");
+    if path.exists() {
+        Some(path)
+    } else {
+        println!("skipped: no {}", path.display());
+        None
+    }
+}
+
+const SECRETS: &[&str] = &[DEFAULT_SECRET_KEY, "mock-secret"];
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_then_list_and_get_show_secrets_masked() {
+    let home = Home::new("set");
+    let set = teo(
+        &home,
+        &[
+            "configure",
+            "set",
+            "secretId",
+            DEFAULT_SECRET_ID,
+            "secretKey",
+            DEFAULT_SECRET_KEY,
+            "token",
+            "session-token-abcd",
+            "region",
+            "ap-singapore",
+            "--profile",
+            "p",
+        ],
+        &[],
+    )
+    .await;
+    assert_ok(&set);
+    assert_eq!(stdout(&set), "");
+
+    let list = teo(&home, &["configure", "list", "--profile", "p"], &[]).await;
+    assert_ok(&list);
+    println!("$ teo configure list --profile p\n{}", stdout(&list));
+    let id_tail = &DEFAULT_SECRET_ID[DEFAULT_SECRET_ID.len() - 4..];
+    assert_eq!(
+        stdout(&list),
+        format!(
+            "credential:\n\
+             secretId = ****************{id_tail}\n\
+             secretKey = ****************-key\n\
+             token = ****************abcd\n\
+             configure:\n\
+             region = ap-singapore\n\
+             output = json\n\
+             arrayCount = 10\n\
+             warning = off\n\
+             teo.version = 2022-09-01\n\
+             teo.endpoint = teo.intl.tencentcloudapi.com\n"
+        )
+    );
+    assert_no_secret(
+        &list,
+        &[DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "session-token"],
+    );
+
+    let get = teo(
+        &home,
+        &[
+            "configure",
+            "get",
+            "region",
+            "secretKey",
+            "teo.endpoint",
+            "--profile",
+            "p",
+        ],
+        &[],
+    )
+    .await;
+    assert_ok(&get);
+    assert_eq!(
+        stdout(&get),
+        "region = ap-singapore\nsecretKey = ****************-key\n\
+         teo.endpoint = teo.intl.tencentcloudapi.com\n"
+    );
+    assert_no_secret(&get, SECRETS);
+
+    let missing = teo(
+        &home,
+        &["configure", "get", "language", "--profile", "p"],
+        &[],
+    )
+    .await;
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains("language is not set"),
+        "{}",
+        stderr(&missing)
+    );
+
+    // The files are tccli's JSON, owner-only.
+    let cred: Value =
+        serde_json::from_str(&std::fs::read_to_string(home.tccli().join("p.credential")).unwrap())
+            .unwrap();
+    assert_eq!(cred["secretKey"], DEFAULT_SECRET_KEY);
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&home.tccli()), 0o700);
+        assert_eq!(mode(&home.tccli().join("p.credential")), 0o600);
+        assert_eq!(mode(&home.tccli().join("p.configure")), 0o600);
+    }
+}
+
+/// `p.credential` / `p.configure` exactly as tccli 3.1 writes them (2-space indent, sorted
+/// keys, no final newline; the `.configure` cut to two of its ~150 services).
+const TCCLI_CREDENTIAL: &str = "{\n  \"secretId\": \"AKIDMOCKMOCKMOCKMOCKMOCKMOCKMOCKMOCK\",\n  \"secretKey\": \"mock-secret-key\"\n}";
+const TCCLI_CONFIGURE: &str = r#"{
+  "_sys_param": {
+    "arrayCount": 10,
+    "output": "json",
+    "region": "ap-guangzhou",
+    "warning": "off"
+  },
+  "sts": {
+    "endpoint": "sts.intl.tencentcloudapi.com",
+    "version": "2018-08-13"
+  },
+  "teo": {
+    "endpoint": "teo.intl.tencentcloudapi.com",
+    "version": "2022-09-01"
+  }
+}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_in_tccli_format_signs_calls() {
+    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = mock.url();
+    let home = Home::new("tccli-format");
+    home.write("p.credential", TCCLI_CREDENTIAL);
+    home.write("p.configure", TCCLI_CONFIGURE);
+
+    let zones = teo(
+        &home,
+        &["DescribeZones", "--profile", "p", "--endpoint", &url],
+        &[],
+    )
+    .await;
+    assert_ok(&zones);
+    assert!(zone_count(&zones) > 0);
+    assert_no_secret(&zones, SECRETS);
+
+    // It is the profile that signs: a wrong key in it is refused by the server.
+    home.write(
+        "q.credential",
+        &TCCLI_CREDENTIAL.replace(DEFAULT_SECRET_KEY, "wrong-secret-key"),
+    );
+    let wrong = teo(
+        &home,
+        &["DescribeZones", "--profile", "q", "--endpoint", &url],
+        &[],
+    )
+    .await;
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        stderr(&wrong).contains("AuthFailure.SignatureFailure"),
+        "{}",
+        stderr(&wrong)
+    );
+    assert_no_secret(&wrong, &["wrong-secret"]);
+
+    // teo configure reads it as tccli would list it.
+    let list = teo(&home, &["configure", "list", "--profile", "p"], &[]).await;
+    assert_ok(&list);
+    assert!(stdout(&list).contains("sts.endpoint = sts.intl.tencentcloudapi.com\n"));
+    assert_no_secret(&list, &[DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tccli_profile_picks_the_profile() {
+    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = mock.url();
+    let home = Home::new("tccli-profile");
+    home.write("work.credential", TCCLI_CREDENTIAL);
+    // The default profile has keys the server refuses.
+    home.write(
+        "default.credential",
+        &TCCLI_CREDENTIAL.replace(DEFAULT_SECRET_KEY, "wrong-secret-key"),
+    );
+    let env = [("TCCLI_PROFILE", "work")];
+
+    let zones = teo(&home, &["DescribeZones", "--endpoint", &url], &env).await;
+    assert_ok(&zones);
+    let without = teo(&home, &["DescribeZones", "--endpoint", &url], &[]).await;
+    assert!(
+        stderr(&without).contains("AuthFailure"),
+        "{}",
+        stderr(&without)
+    );
+    // --profile wins over it.
+    let named = teo(
+        &home,
+        &["DescribeZones", "--endpoint", &url, "--profile", "default"],
+        &env,
+    )
+    .await;
+    assert!(stderr(&named).contains("AuthFailure"), "{}", stderr(&named));
+
+    // `teo configure` follows it too.
+    let set = teo(&home, &["configure", "set", "region", "eu-frankfurt"], &env).await;
+    assert_ok(&set);
+    assert!(home.tccli().join("work.configure").exists());
+    assert!(!home.tccli().join("default.configure").exists());
+
+    // Without --profile, TENCENTCLOUD_SECRET_ID/KEY come first, as in tccli.
+    let env_keys = [
+        ("TCCLI_PROFILE", "default"),
+        ("TENCENTCLOUD_SECRET_ID", DEFAULT_SECRET_ID),
+        ("TENCENTCLOUD_SECRET_KEY", DEFAULT_SECRET_KEY),
+    ];
+    let zones = teo(&home, &["DescribeZones", "--endpoint", &url], &env_keys).await;
+    assert_ok(&zones);
+    for output in [&zones, &without, &named, &set] {
+        assert_no_secret(output, SECRETS);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interactive_configure_from_a_pipe_then_a_call() {
+    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = mock.url();
+    let home = Home::new("interactive");
+    let answers = format!("{DEFAULT_SECRET_ID}\n{DEFAULT_SECRET_KEY}\nap-singapore\n\n");
+    let configure = teo_in(&home, &["configure", "--profile", "p"], &[], &answers).await;
+    assert_ok(&configure);
+    println!("$ teo configure --profile p\n{}", stdout(&configure));
+    assert!(stdout(&configure).contains("TencentCloud API secretId[None]: "));
+    assert!(stdout(&configure).ends_with("Configure saved successfully.\n"));
+
+    // Again, keeping every value: the prompts mask them.
+    let again = teo_in(&home, &["configure", "--profile", "p"], &[], "\n\n\n\n").await;
+    assert_ok(&again);
+    assert!(
+        stdout(&again).contains("TencentCloud API secretKey[****************-key]: "),
+        "{}",
+        stdout(&again)
+    );
+    assert!(stdout(&again).contains("Default region name[ap-singapore]: "));
+    assert_no_secret(&again, &[DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY]);
+
+    let zones = teo(
+        &home,
+        &["DescribeZones", "--profile", "p", "--endpoint", &url],
+        &[],
+    )
+    .await;
+    assert_ok(&zones);
+    assert!(zone_count(&zones) > 0);
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_linked_profile_file_is_refused() {
+    let home = Home::new("link");
+    std::fs::create_dir_all(home.tccli()).unwrap();
+    let target = home.0.join("elsewhere.json");
+    std::fs::write(&target, TCCLI_CREDENTIAL).unwrap();
+    std::os::unix::fs::symlink(&target, home.tccli().join("p.credential")).unwrap();
+
+    let call = teo(
+        &home,
+        &[
+            "DescribeZones",
+            "--profile",
+            "p",
+            "--endpoint",
+            "http://127.0.0.1:9",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(call.status.code(), Some(2), "{}", stderr(&call));
+    assert!(
+        stderr(&call).contains("p.credential is a symbolic link"),
+        "{}",
+        stderr(&call)
+    );
+
+    let set = teo(
+        &home,
+        &[
+            "configure",
+            "set",
+            "secretKey",
+            "replaced",
+            "--profile",
+            "p",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(set.status.code(), Some(1));
+    assert!(stderr(&set).contains("symbolic link"), "{}", stderr(&set));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), TCCLI_CREDENTIAL);
+    for output in [&call, &set] {
+        assert_no_secret(output, SECRETS);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_json_is_an_error_naming_the_file() {
+    let home = Home::new("corrupt");
+    // Cut short: the secret key in it must not be quoted back.
+    home.write(
+        "p.credential",
+        &TCCLI_CREDENTIAL[..TCCLI_CREDENTIAL.len() - 4],
+    );
+    let path = home.tccli().join("p.credential");
+
+    let call = teo(
+        &home,
+        &[
+            "DescribeZones",
+            "--profile",
+            "p",
+            "--endpoint",
+            "http://127.0.0.1:9",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(call.status.code(), Some(2));
+    assert!(
+        stderr(&call).contains(&format!("{} is not valid JSON", path.display())),
+        "{}",
+        stderr(&call)
+    );
+    let list = teo(&home, &["configure", "list", "--profile", "p"], &[]).await;
+    assert_eq!(list.status.code(), Some(1));
+    assert!(
+        stderr(&list).contains(path.to_str().unwrap()),
+        "{}",
+        stderr(&list)
+    );
+    for output in [&call, &list] {
+        assert_no_secret(output, &[DEFAULT_SECRET_ID, "mock-secret"]);
+    }
+}
+
+/// A stand-in for STS: answers every request with temporary credentials and records the
+/// `X-TC-Action` and `Authorization` headers it was sent.
+fn sts_stub(tmp_id: &str, tmp_key: &str, token: &str) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let expires = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 7200;
+    let body = serde_json::json!({"Response": {
+        "Credentials": {"TmpSecretId": tmp_id, "TmpSecretKey": tmp_key, "Token": token},
+        "ExpiredTime": expires,
+        "Expiration": "",
+        "RequestId": "sts-stub-1"
+    }})
+    .to_string();
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut headers = Vec::new();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if let Some(value) = lower.strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+                if lower.starts_with("x-tc-action:") || lower.starts_with("authorization:") {
+                    headers.push(line.trim().to_owned());
+                }
+            }
+            let mut request_body = vec![0; length];
+            let _ = reader.read_exact(&mut request_body);
+            record.lock().unwrap().push(headers.join("\n"));
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_in_the_profile_is_assumed_through_sts() {
+    let (tmp_id, tmp_key, token) = ("AKIDTEMPORARY0001", "temporary-key-0002", "session-token-3");
+    let (sts_url, seen) = sts_stub(tmp_id, tmp_key, token);
+    // The server only knows the temporary credentials: the base ones would be refused.
+    let mock = MockServer::start(MockConfig {
+        credentials: vec![Credential::new(tmp_id, tmp_key).with_token(token)],
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let url = mock.url();
+    let home = Home::new("role");
+    let set = teo(
+        &home,
+        &[
+            "configure",
+            "set",
+            "secretId",
+            DEFAULT_SECRET_ID,
+            "secretKey",
+            DEFAULT_SECRET_KEY,
+            "role-arn",
+            "qcs::cam::uin/100000000001:roleName/edgeone",
+            "role-session-name",
+            "teo-test",
+            "sts.endpoint",
+            &sts_url,
+            "--profile",
+            "r",
+        ],
+        &[],
+    )
+    .await;
+    assert_ok(&set);
+
+    let zones = teo(
+        &home,
+        &["DescribeZones", "--profile", "r", "--endpoint", &url],
+        &[],
+    )
+    .await;
+    assert_ok(&zones);
+    assert!(zone_count(&zones) > 0);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(seen[0].contains("AssumeRole"), "{seen:?}");
+    assert!(
+        seen[0].contains(DEFAULT_SECRET_ID),
+        "signed with the base keys: {seen:?}"
+    );
+    assert_no_secret(&zones, &[DEFAULT_SECRET_KEY, tmp_key, token]);
+
+    // The flags name a role too; half a role is a usage error.
+    let half = teo(
+        &home,
+        &[
+            "DescribeZones",
+            "--profile",
+            "r",
+            "--endpoint",
+            &url,
+            "--role-session-name",
+            "x",
+            "--role-arn",
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(half.status.code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_tccli_writes_works_in_teo() {
+    let Some(tccli) = tccli() else { return };
+    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = mock.url();
+    let home = Home::new("by-tccli");
+    let mut set = clean(&tccli, &home, &[]);
+    set.args([
+        "configure",
+        "set",
+        "secretId",
+        DEFAULT_SECRET_ID,
+        "secretKey",
+        DEFAULT_SECRET_KEY,
+        "region",
+        "ap-singapore",
+        "--profile",
+        "p",
+    ]);
+    assert_ok(&run(set).await);
+    println!(
+        "tccli wrote p.credential:\n{}",
+        std::fs::read_to_string(home.tccli().join("p.credential"))
+            .unwrap()
+            .replace(DEFAULT_SECRET_KEY, "<secret>")
+    );
+
+    let zones = teo(
+        &home,
+        &["DescribeZones", "--profile", "p", "--endpoint", &url],
+        &[],
+    )
+    .await;
+    assert_ok(&zones);
+    assert!(zone_count(&zones) > 0);
+    let get = teo(
+        &home,
+        &["configure", "get", "region", "secretKey", "--profile", "p"],
+        &[],
+    )
+    .await;
+    assert_ok(&get);
+    assert_eq!(
+        stdout(&get),
+        "region = ap-singapore\nsecretKey = ****************-key\n"
+    );
+    for output in [&zones, &get] {
+        assert_no_secret(output, SECRETS);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_teo_writes_works_in_tccli() {
+    let Some(tccli) = tccli() else { return };
+    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = mock.url();
+    let home = Home::new("by-teo");
+    let set = teo(
+        &home,
+        &[
+            "configure",
+            "set",
+            "secretId",
+            DEFAULT_SECRET_ID,
+            "secretKey",
+            DEFAULT_SECRET_KEY,
+            "--profile",
+            "p",
+        ],
+        &[],
+    )
+    .await;
+    assert_ok(&set);
+
+    let mut call = clean(&tccli, &home, &[]);
+    call.args(["teo", "DescribeZones", "--profile", "p", "--endpoint", &url]);
+    let zones = run(call).await;
+    assert_ok(&zones);
+    assert!(zone_count(&zones) > 0);
+
+    // tccli's own reading of it, secrets masked by tccli.
+    let mut get = clean(&tccli, &home, &[]);
+    get.args(["configure", "get", "region", "secretId", "--profile", "p"]);
+    let get = run(get).await;
+    assert_ok(&get);
+    println!(
+        "$ tccli configure get region secretId --profile p\n{}",
+        stdout(&get)
+    );
+    assert!(
+        stdout(&get).starts_with("region = ap-guangzhou\n"),
+        "{}",
+        stdout(&get)
+    );
+
+    // tccli rewrote p.configure with all its services; teo still reads it.
+    let list = teo(&home, &["configure", "list", "--profile", "p"], &[]).await;
+    assert_ok(&list);
+    assert!(
+        stdout(&list).contains("cvm.version = "),
+        "{}",
+        stdout(&list)
+    );
+    let again = teo(
+        &home,
+        &["DescribeZones", "--profile", "p", "--endpoint", &url],
+        &[],
+    )
+    .await;
+    assert_ok(&again);
+
+    // And with TCCLI_PROFILE rather than --profile (teo made the .configure tccli needs).
+    let home = Home::new("by-teo-env");
+    let env = [("TCCLI_PROFILE", "w")];
+    let set = teo(
+        &home,
+        &[
+            "configure",
+            "set",
+            "secretId",
+            DEFAULT_SECRET_ID,
+            "secretKey",
+            DEFAULT_SECRET_KEY,
+        ],
+        &env,
+    )
+    .await;
+    assert_ok(&set);
+    let mut call = clean(&tccli, &home, &env);
+    call.args(["teo", "DescribeZones", "--endpoint", &url]);
+    let zones_env = run(call).await;
+    assert_ok(&zones_env);
+    for output in [&set, &zones, &get, &list, &again, &zones_env] {
+        assert_no_secret(output, SECRETS);
+    }
+}
