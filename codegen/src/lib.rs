@@ -7,7 +7,7 @@ pub mod emit;
 
 pub use emit::{EmitError, GeneratedFile, Options, Output};
 // The model this crate emits from, under the names the generator's users know.
-pub use tc_spec::{docs, facts, merge, model, naming, paging, spec, validate};
+pub use tc_spec::{docs, facts, merge, model, naming, paging, spec, validate, waiters};
 pub use tc_spec::{model::OverrideTexts, Service, SpecError};
 
 /// Anything that stops generation.

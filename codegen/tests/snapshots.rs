@@ -18,12 +18,13 @@ fn fixture_files() {
         models_path: "crate::models".into(),
         runtime_path: "tc_runtime".into(),
     };
-    let output = codegen::generate(
-        &read("tests/fixture/api.json"),
-        &Default::default(),
-        &options,
-    )
-    .expect("fixture generates");
+    let waiters = read("tests/fixture/waiters.json");
+    let overrides = codegen::OverrideTexts {
+        waiters: Some(&waiters),
+        ..Default::default()
+    };
+    let output = codegen::generate(&read("tests/fixture/api.json"), &overrides, &options)
+        .expect("fixture generates");
     let mut names = Vec::new();
     for (dir, files) in [("models", &output.models), ("client", &output.client)] {
         for file in files {
@@ -43,7 +44,8 @@ fn fixture_files() {
             "fixture__client__client",
             "fixture__client__operations",
             "fixture__client__paginators",
-            "fixture__client__service"
+            "fixture__client__service",
+            "fixture__client__waiters"
         ]
     );
 }

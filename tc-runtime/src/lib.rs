@@ -20,6 +20,7 @@ mod service;
 pub use tc_sign as signing;
 
 pub mod sts;
+pub mod waiter;
 
 pub use client::{
     Client, ClientBuilder, Language, PreparedRequest, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_RATE_LIMIT,

@@ -15,5 +15,6 @@ pub mod naming;
 pub mod paging;
 pub mod spec;
 pub mod validate;
+pub mod waiters;
 
 pub use model::{Service, SpecError};

@@ -20,6 +20,8 @@ pub struct Service {
     pub actions: BTreeMap<String, Action>,
     /// By wire name.
     pub objects: BTreeMap<String, Object>,
+    /// From `waiters.json` beside the spec (see [`crate::waiters`]), by name.
+    pub waiters: Vec<crate::waiters::Waiter>,
 }
 
 #[derive(Debug, Clone)]
@@ -191,6 +193,8 @@ pub struct OverrideTexts<'a> {
     /// [`merge::SECONDARY_SPEC`]: the mainland site's description of the same API, merged into
     /// the spec by [`merge::merge`].
     pub mainland: Option<&'a str>,
+    /// [`crate::waiters::OVERRIDES_FILE`]
+    pub waiters: Option<&'a str>,
 }
 
 /// The parsed override files.
@@ -198,6 +202,8 @@ pub struct OverrideTexts<'a> {
 pub struct Overrides {
     pub paging: paging::Overrides,
     pub retry: facts::Overrides,
+    /// `waiters.json`, checked against the spec when the model is resolved.
+    pub waiters: Option<String>,
 }
 
 impl Overrides {
@@ -212,7 +218,11 @@ impl Overrides {
                 .map_err(|e| SpecError::Overrides(facts::OVERRIDES_FILE, e))?,
             None => facts::Overrides::default(),
         };
-        Ok(Overrides { paging, retry })
+        Ok(Overrides {
+            paging,
+            retry,
+            waiters: texts.waiters.map(str::to_owned),
+        })
     }
 }
 
@@ -344,11 +354,16 @@ impl Service {
             }
         }
 
+        let waiters = match &overrides.waiters {
+            Some(text) => crate::waiters::resolve(text, spec).map_err(SpecError::Invalid)?,
+            None => Vec::new(),
+        };
         Ok(Service {
             name: spec.metadata.service_short_name.clone(),
             version: spec.metadata.api_version.clone(),
             actions,
             objects,
+            waiters,
         })
     }
 }

@@ -17,6 +17,7 @@ fn teo(retry: Option<&str>) -> Result<Service, SpecError> {
         paging: None,
         retry,
         mainland: None,
+        waiters: None,
     };
     Service::from_json_with(&read("../api-spec/teo/v20220901/api.json"), &texts)
 }

@@ -16,6 +16,7 @@ fn teo(overrides: Option<&str>) -> Result<Service, SpecError> {
         paging: overrides,
         retry: None,
         mainland: None,
+        waiters: None,
     };
     Service::from_json_with(&read("../api-spec/teo/v20220901/api.json"), &texts)
 }

@@ -13,8 +13,10 @@ use crate::output::Json;
 pub const MAX_PAGES: usize = 10_000;
 
 /// Calls `send` from the request's Offset (0 if absent) with the request's Limit (else the
-/// action's largest page, else 100) until a page is short, empty, or the total is reached; the
-/// first page's response with the items of every page, and the last page's RequestId.
+/// action's largest page, else 100) until the total is reached or a page is empty — not on a
+/// short page, which a server capping its pages below the Limit sends (as the SDK's
+/// paginators). The first page's response with the items of every page, and the last page's
+/// RequestId. A page served again (an ignored Offset) is an error, not a loop.
 pub fn all_pages(
     action: &str,
     paging: &Paging,
@@ -36,6 +38,7 @@ pub fn all_pages(
         .max(1);
     let mut merged: Option<Json> = None;
     let mut items = Vec::new();
+    let mut previous: Option<Vec<Json>> = None;
     for _ in 0..MAX_PAGES {
         let mut page_request = request.clone();
         page_request.insert(offset_name.to_owned(), Value::from(offset));
@@ -61,13 +64,19 @@ pub fn all_pages(
                 _ => None,
             });
         let count = got.len() as u64;
+        if count > 0 && previous.as_ref() == Some(&got) {
+            return Err(Failure::failed(format!(
+                "{action}: the server sent the same page again at Offset {offset}; stopped"
+            )));
+        }
+        previous = Some(got.clone());
         items.extend(got);
         merged = Some(match merged {
             None => page,
             Some(first) => with_request_id(first, &page),
         });
         offset += count;
-        let done = count == 0 || count < limit || total.is_some_and(|t| offset >= t);
+        let done = count == 0 || total.is_some_and(|t| offset >= t);
         if done {
             let mut response = merged.unwrap_or(Json::Null);
             set_member(&mut response, items_name, Json::Array(items));

@@ -13,6 +13,7 @@ const OVERRIDES: OverrideTexts<'static> = OverrideTexts {
     mainland: Some(include_str!(
         "../../api-spec/teo/v20220901/mainland/api.json"
     )),
+    waiters: Some(include_str!("../../api-spec/teo/v20220901/waiters.json")),
 };
 
 /// The resolved spec, parsed on first use.

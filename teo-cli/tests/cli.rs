@@ -423,7 +423,8 @@ async fn output_formats_and_filters_like_tccli() {
 /// parameters, `--dry-run` sends nothing and redacts the signature.
 #[tokio::test(flavor = "multi_thread")]
 async fn paging_waiting_unfolding_and_dry_runs() {
-    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let config = MockConfig::default().task_duration(std::time::Duration::from_millis(700));
+    let mock = MockServer::start(config).await.unwrap();
     let url = mock.url();
 
     let all = teo(&against(
@@ -448,19 +449,56 @@ async fn paging_waiting_unfolding_and_dry_runs() {
     .await;
     assert_eq!(not_paged.status.code(), Some(2), "{}", stderr(&not_paged));
 
-    let done = teo(&against(
+    // A purge that finishes later (the mock moves it from processing to success): tccli's
+    // --waiter polls DescribePurgeTasks until its status is success.
+    let created = teo(&against(
         &url,
         &[
-            "DescribeZones",
-            "--waiter",
-            r#"{"expr": "TotalCount", "to": 43}"#,
+            "CreatePurgeTask",
+            "--ZoneId",
+            "zone-1",
+            "--Type",
+            "purge_url",
+            "--Targets",
+            r#"["https://a.example/x"]"#,
             "--filter",
-            "TotalCount",
+            "JobId",
         ],
     ))
     .await;
+    assert!(created.status.success(), "{}", stderr(&created));
+    let job: String = serde_json::from_str(&stdout(&created)).unwrap();
+    let filters = format!(r#"[{{"Name": "job-id", "Values": ["{job}"]}}]"#);
+    let args = against(
+        &url,
+        &[
+            "DescribePurgeTasks",
+            "--ZoneId",
+            "zone-1",
+            "--Filters",
+            &filters,
+            "--waiter",
+            r#"{"expr": "Tasks[0].Status", "to": "success", "interval": 0.2}"#,
+            "--filter",
+            "Tasks[0].[JobId, Status]",
+            "--output",
+            "text",
+        ],
+    );
+    let done = teo(&args).await;
+    println!(
+        "$ {}\n{}{}",
+        shell_line(&args[..13]),
+        stderr(&done),
+        stdout(&done)
+    );
     assert!(done.status.success(), "{}", stderr(&done));
-    assert_eq!(stdout(&done), "43\n");
+    assert!(
+        stderr(&done).contains("Inquiry result is \"processing\"."),
+        "{}",
+        stderr(&done)
+    );
+    assert_eq!(stdout(&done), format!("{job}\tsuccess\n"));
     let started = std::time::Instant::now();
     let never = teo(&against(
         &url,

@@ -21,6 +21,7 @@ pub mod auth;
 pub mod error;
 pub mod faults;
 pub mod form;
+pub mod lifecycle;
 pub mod logs;
 pub mod server;
 pub mod spec;

@@ -63,6 +63,11 @@ struct Args {
     /// Bound of the cache of served log packets, e.g. 64MiB (the default) or 1GiB.
     #[arg(long, value_name = "SIZE", value_parser = parse_cache_size)]
     log_cache_size: Option<usize>,
+
+    /// How long created purge/prefetch tasks, sites, acceleration domains and verifications
+    /// take to reach their final status, e.g. 3s (the default) or 500ms.
+    #[arg(long, value_name = "DURATION", value_parser = teo_mock::faults::parse_duration)]
+    task_duration: Option<std::time::Duration>,
 }
 
 fn parse_packet_size(text: &str) -> Result<u64, String> {
@@ -115,6 +120,9 @@ impl Args {
             .body_limit(self.body_limit)
             .log_packet_bytes(self.log_packet_size)
             .log_cache_bytes(self.log_cache_size.unwrap_or(DEFAULT_CACHE_BYTES));
+        if let Some(duration) = self.task_duration {
+            config = config.task_duration(duration);
+        }
         if !self.credentials.is_empty() {
             let credentials = self
                 .credentials

@@ -39,6 +39,7 @@ use crate::auth::{self, Credential, Replays};
 use crate::error::{codes, request_id, ApiError};
 use crate::faults::{Fault, FaultInjector, FaultPlan, RateLimiter, LOG_PACKET_ACTION};
 use crate::form::{self, Params};
+use crate::lifecycle::Lifecycle;
 use crate::logs::{self, LogKind, LogStore, DEFAULT_CACHE_BYTES, MAX_PACKET_BYTES};
 use crate::spec::Spec;
 use crate::{answers, validate};
@@ -106,6 +107,9 @@ pub struct MockConfig {
     pub body_timeout: Duration,
     /// Connections served at once (512); a connection beyond is closed on arrival.
     pub max_connections: usize,
+    /// How long created purge/prefetch tasks, sites, acceleration domains and verifications
+    /// take to finish (3 s; see [`crate::lifecycle`]).
+    pub task_duration: Duration,
 }
 
 impl Default for MockConfig {
@@ -123,6 +127,7 @@ impl Default for MockConfig {
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            task_duration: Duration::from_secs(3),
         }
     }
 }
@@ -200,6 +205,12 @@ impl MockConfig {
         self
     }
 
+    /// How long created tasks and objects take to finish.
+    pub fn task_duration(mut self, duration: Duration) -> MockConfig {
+        self.task_duration = duration;
+        self
+    }
+
     /// Bounds the cache of served log packets, in bytes.
     pub fn log_cache_bytes(mut self, max_bytes: usize) -> MockConfig {
         self.log_cache_bytes = max_bytes;
@@ -224,6 +235,7 @@ struct Shared {
     base_url: String,
     /// v1 requests already accepted (their Nonce may not come again).
     replays: Replays,
+    lifecycle: Lifecycle,
 }
 
 /// A running mock. Dropping it stops the server too (without waiting); [`MockServer::shutdown`]
@@ -286,6 +298,7 @@ impl MockServer {
                 .cache_bytes(config.log_cache_bytes),
             base_url: url.clone(),
             replays: Replays::default(),
+            lifecycle: Lifecycle::new(config.task_duration),
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, shared, shutdown_rx));
@@ -975,7 +988,14 @@ async fn api(
                 .await
                 .unwrap_or_else(|_| Err(panicked()))
         }
-        None => catch_panic(|| answers::answer(&shared.spec, action, &request)),
+        None => catch_panic(|| {
+            let usual = answers::answer(&shared.spec, action, &request);
+            // Objects created through the mock move through their statuses.
+            shared
+                .lifecycle
+                .answer(action, &request, &usual)
+                .unwrap_or(usual)
+        }),
     };
     Outcome::Answer(answer)
 }

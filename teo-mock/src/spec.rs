@@ -20,6 +20,7 @@ const OVERRIDES: OverrideTexts<'static> = OverrideTexts {
     mainland: Some(include_str!(
         "../../api-spec/teo/v20220901/mainland/api.json"
     )),
+    waiters: Some(include_str!("../../api-spec/teo/v20220901/waiters.json")),
 };
 
 /// Everything the mock knows about the API.

@@ -56,10 +56,12 @@ pub fn generate_all(root: &Path, targets: &[Target]) -> Result<BTreeMap<PathBuf,
         let retry = read_optional(&spec_path.with_file_name(codegen::facts::OVERRIDES_FILE))?;
         // The mainland site's description of the same API, merged in where vendored (teo).
         let mainland = read_optional(&spec_path.with_file_name(codegen::merge::SECONDARY_SPEC))?;
+        let waiters = read_optional(&spec_path.with_file_name(codegen::waiters::OVERRIDES_FILE))?;
         let overrides = codegen::OverrideTexts {
             paging: paging.as_deref(),
             retry: retry.as_deref(),
             mainland: mainland.as_deref(),
+            waiters: waiters.as_deref(),
         };
         let options = Options {
             source: target.spec.to_owned(),

@@ -45,12 +45,14 @@ pub fn client_files(service: &Service, options: &Options) -> Result<Vec<Generate
             #( #paginators )*
         }
     };
+    let waiters = waiters(service, &models, &runtime);
     let module = quote! {
         #![allow(clippy::doc_lazy_continuation, clippy::module_inception)]
         mod client;
         mod operations;
         mod paginators;
         mod service;
+        mod waiters;
         pub use self::client::*;
         pub use self::service::*;
     };
@@ -64,7 +66,88 @@ pub fn client_files(service: &Service, options: &Options) -> Result<Vec<Generate
         render("operations.rs", options, operations)?,
         render("paginators.rs", options, paginators)?,
         render("service.rs", options, service_table(service, &runtime))?,
+        render("waiters.rs", options, waiters)?,
     ])
+}
+
+/// `Client::wait_until_<waiter>(…)` for each waiter of `waiters.json`, each a call of the
+/// runtime's polling loop with the waiter's facts as data (a `WaiterSpec` constant).
+fn waiters(service: &Service, models: &syn::Path, runtime: &syn::Path) -> TokenStream {
+    let mut constants = Vec::new();
+    let mut methods = Vec::new();
+    for waiter in &service.waiters {
+        let Some(action) = service.actions.get(&waiter.action) else {
+            continue;
+        };
+        let constant = format_ident!("{}", waiter.method.to_uppercase());
+        let method = format_ident!("wait_until_{}", waiter.method);
+        let output = format_ident!("{}", action.output);
+        let (name, polled, input, list, status) = (
+            &waiter.name,
+            &waiter.action,
+            &waiter.input,
+            &waiter.list,
+            &waiter.status,
+        );
+        let (success, failure) = (&waiter.success, &waiter.failure);
+        let (delay, max_delay, timeout) = (waiter.delay, waiter.max_delay, waiter.timeout);
+        let spec_doc = format!(" The facts of `Client::{method}`: {}", waiter.reason);
+        constants.push(quote! {
+            #[doc = #spec_doc]
+            const #constant: #runtime::waiter::WaiterSpec = #runtime::waiter::WaiterSpec {
+                name: #name,
+                action: #polled,
+                input: #input,
+                list: #list,
+                status: #status,
+                success: &[ #( #success ),* ],
+                failure: &[ #( #failure ),* ],
+                delay: ::core::time::Duration::from_secs(#delay),
+                max_delay: ::core::time::Duration::from_secs(#max_delay),
+                timeout: ::core::time::Duration::from_secs(#timeout),
+            };
+        });
+        let args: Vec<_> = waiter
+            .params
+            .iter()
+            .map(|p| super::ident(&tc_spec::naming::field_ident(p)))
+            .collect();
+        let names = &waiter.params;
+        let failure_text = if failure.is_empty() {
+            String::new()
+        } else {
+            format!("; fails early on {}", failure.join(", "))
+        };
+        let lines = vec![
+            format!(
+                "Waits until every `{list}` item of `{polled}` has `{status}` {}{failure_text}.",
+                success.join(" or ")
+            ),
+            String::new(),
+            waiter.reason.clone(),
+            String::new(),
+            format!(
+                "Polls every {delay} s, backing off to {max_delay} s, for at most {timeout} s (see `options`); returns the last response."
+            ),
+        ];
+        let doc = doc_attrs(&lines);
+        methods.push(quote! {
+            #doc
+            pub async fn #method(
+                &self,
+                #( #args: impl ::core::convert::Into<::std::string::String>, )*
+                options: #runtime::waiter::WaitOptions,
+            ) -> ::core::result::Result<#models::#output, #runtime::waiter::WaitError> {
+                self.runtime().wait(&#constant, &[ #( (#names, #args.into()) ),* ], options).await
+            }
+        });
+    }
+    quote! {
+        impl super::Client {
+            #( #methods )*
+        }
+        #( #constants )*
+    }
 }
 
 /// The service's client: the runtime client bound to this service's descriptor, with the

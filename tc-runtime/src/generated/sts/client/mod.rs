@@ -4,5 +4,6 @@ mod client;
 mod operations;
 mod paginators;
 mod service;
+mod waiters;
 pub use self::client::*;
 pub use self::service::*;
