@@ -90,19 +90,7 @@ pub fn run(args: &[OsString]) -> ExitCode {
             return ExitCode::from(EXIT_FAILED);
         }
     };
-    let text = script(shell, service);
-    let mut stdout = io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            let _ = writeln!(io::stderr(), "cannot write the script: {e}");
-            ExitCode::from(EXIT_FAILED)
-        }
-    }
+    crate::run::print(&script(shell, service))
 }
 
 /// The completion script of `teo` for `shell`.

@@ -31,24 +31,27 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         _ => {}
     }
     match execute(args) {
-        Ok(text) => {
-            let mut stdout = io::stdout().lock();
-            match stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                Ok(()) => ExitCode::SUCCESS,
-                // `teo … | head`: the reader has what it wanted.
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("cannot write the output: {e}");
-                    ExitCode::from(EXIT_FAILED)
-                }
-            }
-        }
+        Ok(text) => print(&text),
         Err(failure) => {
             eprintln!("{}", crate::failure::printable(&failure.message));
             ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// Writes `text` to stdout: exit 0, also when the reader stopped early (`teo … | head`).
+pub(crate) fn print(text: &str) -> ExitCode {
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        // `teo … | head`: the reader has what it wanted.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cannot write the output: {e}");
+            ExitCode::from(EXIT_FAILED)
         }
     }
 }

@@ -14,6 +14,9 @@ use serde_json::Value;
 use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use teo_mock::{MockConfig, MockServer};
 
+mod support;
+use support::run_ok;
+
 const PACKAGES: &[&str] = &[
     "tencentcloud-sdk-python-intl-en==3.1.193",
     "tccli-intl-en==3.1.193.1",
@@ -35,19 +38,6 @@ fn official_clients() -> PathBuf {
     );
     std::fs::write(&marker, PACKAGES.join("\n")).expect("write marker");
     venv
-}
-
-fn run_ok(command: &mut Command) -> Output {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("running {command:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{command:?} failed: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
 }
 
 /// Runs a blocking command without stalling the mock's runtime.

@@ -13,12 +13,15 @@
 //! `node`/`npm` the tests print a note and pass, unless `TEO_REQUIRE_NODE` is set (CI sets it).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use teo_mock::{MockConfig, MockServer};
+
+mod support;
+use support::run_ok;
 
 const PACKAGE: &str = "tencentcloud-sdk-nodejs-intl-en@3.0.1335";
 /// A name, not an IP: the SDK signs TC3 for the service `endpoint.split('.')[0]`.
@@ -69,19 +72,6 @@ fn install_node_sdk() -> Option<PathBuf> {
     );
     std::fs::write(&marker, PACKAGE).expect("write marker");
     Some(dir)
-}
-
-fn run_ok(command: &mut Command) -> Output {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("running {command:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{command:?} failed: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
 }
 
 /// Runs one style of the SDK against a fresh mock and checks its four cases. Every case is
