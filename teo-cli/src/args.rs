@@ -403,10 +403,57 @@ fn split(args: &[String]) -> Result<RawArgs, ParseError> {
     Ok(raw)
 }
 
+/// A Python literal of dicts, lists, strings (either quote, backslash escapes), numbers,
+/// `True`/`False`/`None` as JSON — read, never evaluated; None for anything else.
+fn python_literal(text: &str) -> Option<Value> {
+    let mut json = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                let mut literal = String::new();
+                loop {
+                    match chars.next()? {
+                        '\\' => match chars.next()? {
+                            'n' => literal.push('\n'),
+                            't' => literal.push('\t'),
+                            other => literal.push(other),
+                        },
+                        end if end == c => break,
+                        other => literal.push(other),
+                    }
+                }
+                json.push_str(&Value::String(literal).to_string());
+            }
+            c if c.is_ascii_alphabetic() => {
+                let mut word = String::from(c);
+                while let Some(&next) = chars.peek().filter(|n| n.is_ascii_alphanumeric()) {
+                    word.push(next);
+                    chars.next();
+                }
+                json.push_str(match word.as_str() {
+                    "True" => "true",
+                    "False" => "false",
+                    "None" => "null",
+                    _ => return None,
+                });
+            }
+            '{' | '}' | '[' | ']' | ':' | ',' | '-' | '+' | '.' | ' ' | '\t' | '\n' => json.push(c),
+            c if c.is_ascii_digit() => json.push(c),
+            _ => return None,
+        }
+    }
+    serde_json::from_str(&json).ok()
+}
+
 /// `--waiter`: JSON (tccli evaluates it as Python; here it is only ever data). `timeout` and
 /// `interval` in seconds default to 180 and 5; the interval is at most the timeout.
 fn waiter(text: &str) -> Result<Waiter, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let value: Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        // tccli's own documentation writes it as a Python dict: `{'expr': …, 'to': …}`.
+        Err(e) => python_literal(text).ok_or(format!("not JSON: {e}"))?,
+    };
     let Value::Object(members) = value else {
         return Err("not a JSON object".to_owned());
     };
@@ -1141,5 +1188,45 @@ mod tests {
                 .command,
             Command::Skeleton("DownloadL4Logs".into())
         );
+    }
+}
+
+#[cfg(test)]
+mod waiter_tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// tccli documents `--waiter "{'expr':'…','to':'…'}"` (a Python dict it `eval`s): read here as
+    /// data; anything that is not a plain literal is refused.
+    #[test]
+    fn python_dicts_are_read_never_run() {
+        assert_eq!(
+            python_literal(
+                "{'expr': 'Tasks[0].Status', 'to': 'success', 'timeout': 60, 'interval': 2.5}"
+            ),
+            Some(
+                json!({"expr": "Tasks[0].Status", "to": "success", "timeout": 60, "interval": 2.5})
+            )
+        );
+        assert_eq!(
+            python_literal(r#"{'to': True, "x": None, 'q': 'it\'s', 'l': [1, -2]}"#),
+            Some(json!({"to": true, "x": null, "q": "it's", "l": [1, -2]}))
+        );
+        for code in [
+            "__import__('os').system('id')",
+            "{'expr': exec('x')}",
+            "{'expr': 'a' + 'b'}",
+            "{'expr': 'unterminated}",
+            "lambda: 1",
+        ] {
+            assert_eq!(python_literal(code), None, "{code}");
+        }
+        let parsed = waiter("{'expr':'TotalCount','to':43}").unwrap();
+        assert_eq!(
+            (parsed.expr.as_str(), &parsed.to),
+            ("TotalCount", &json!(43))
+        );
+        assert!(waiter("{'expr': 'TotalCount'}").is_err());
     }
 }
