@@ -289,13 +289,19 @@ fn bash_completes_the_path_of_cli_input_json_file_urls() {
     );
 }
 
-/// zsh and fish are not installed for the tests; when they are, the scripts must parse.
+/// zsh's and fish's scripts parse (`-n`), and fish, driven as it completes (`complete -C`),
+/// offers actions, parameters and option values. Without the shells (`.ci/run` installs them and
+/// sets TEO_REQUIRE_SHELLS) the check is skipped with a note.
 #[test]
 fn zsh_and_fish_scripts_parse() {
     for shell in ["zsh", "fish"] {
         let script = script(shell);
         if !installed(shell) {
-            eprintln!("note: {shell} is not installed: its script is not syntax-checked");
+            assert!(
+                std::env::var_os("TEO_REQUIRE_SHELLS").is_none(),
+                "TEO_REQUIRE_SHELLS is set but {shell} is not installed"
+            );
+            eprintln!("note: {shell} is not installed: its script is not checked");
             continue;
         }
         let scratch = Scratch::new(shell);
@@ -306,6 +312,25 @@ fn zsh_and_fish_scripts_parse() {
             "{shell} -n: {}",
             String::from_utf8_lossy(&output.stderr)
         );
+        if shell == "fish" {
+            let complete = |line: &str| -> Vec<String> {
+                let command = format!("source {}; complete -C '{line}'", path.display());
+                let output = Command::new("fish")
+                    .args(["--no-config", "-c", &command])
+                    .output()
+                    .unwrap();
+                String::from_utf8_lossy(&output.stdout)
+                    .lines()
+                    .map(|l| l.split('\t').next().unwrap_or("").to_owned())
+                    .collect()
+            };
+            assert!(complete("teo DescribeZ").contains(&"DescribeZones".to_owned()));
+            assert_eq!(complete("teo DownloadL4Logs --Zo"), ["--ZoneIds"]);
+            let outputs = complete("teo DescribeZones --output ");
+            for format in ["json", "table", "text"] {
+                assert!(outputs.contains(&format.to_owned()), "{outputs:?}");
+            }
+        }
     }
 }
 
