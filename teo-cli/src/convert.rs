@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use indicatif::HumanBytes;
 use teo_client::logs::records::BadLines;
+use teo_logs::encode::CsvCells;
 use teo_logs::{ConvertReport, Dataset, Format};
 
 use crate::failure::{EXIT_FAILED, EXIT_USAGE};
@@ -53,6 +54,11 @@ pub(crate) struct ConvertArgs {
     /// A line that is not a record fails its packet (default: counted and skipped)
     #[arg(long)]
     strict: bool,
+    /// With --format csv: write every value exactly as sent. By default a text cell that
+    /// starts with = + - @ or a tab/CR gets a leading ' so spreadsheets do not run it as a
+    /// formula (visitors choose URLs and user agents)
+    #[arg(long)]
+    csv_raw: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,12 +96,21 @@ pub(crate) fn run(args: ConvertArgs) -> ExitCode {
             "no packet (.log.gz or .log) found in the inputs",
         );
     }
+    if args.csv_raw && args.format != DatasetFormat::Csv {
+        return fail(EXIT_USAGE, "--csv-raw is for --format csv");
+    }
     let dataset = match Dataset::local(&args.out, args.format.into()) {
-        Ok(dataset) => dataset.bad_lines(if args.strict {
-            BadLines::Fail
-        } else {
-            BadLines::Skip
-        }),
+        Ok(dataset) => dataset
+            .bad_lines(if args.strict {
+                BadLines::Fail
+            } else {
+                BadLines::Skip
+            })
+            .csv_cells(if args.csv_raw {
+                CsvCells::Raw
+            } else {
+                CsvCells::Neutralized
+            }),
         Err(error) => return fail(EXIT_FAILED, &error.to_string()),
     };
     let results =

@@ -21,8 +21,9 @@ use teo_client::logs::{
 use teo_client::models::{DateTime, DownloadL4LogsRequest, DownloadL7LogsRequest};
 use teo_client::{Client, Credentials};
 use teo_logs::dest::{Destination, StoreOptions};
+use teo_logs::encode::CsvCells;
 use teo_logs::export::{export, ExportSummary, Target};
-use teo_logs::Dataset;
+use teo_logs::{staging, Dataset};
 
 use crate::credentials::{self, Source};
 use crate::failure::{self as run, Failure, EXIT_FAILED, EXIT_USAGE};
@@ -121,10 +122,16 @@ struct DownloadArgs {
     /// (kind=/zone=/date=/hour=) converted as packets arrive
     #[arg(long, value_enum, ignore_case = true, default_value = "gz")]
     format: OutputFormat,
-    /// With a dataset --format or a URL --out: where packets wait to be stored
-    /// [default: OUT/.teo-staging, or teo-staging-<hash of OUT> in the temp directory]
+    /// With a dataset --format or a URL --out: where packets wait to be stored; must be
+    /// private to you (0700, yours, not a link) [default: OUT/.teo-staging, or
+    /// ~/.cache/teo/staging/<hash of OUT> ($XDG_CACHE_HOME) for a URL]
     #[arg(long, value_name = "DIR")]
     staging: Option<PathBuf>,
+    /// With --format csv: write every value exactly as sent. By default a text cell that
+    /// starts with = + - @ or a tab/CR gets a leading ' so spreadsheets do not run it as a
+    /// formula (visitors choose URLs and user agents)
+    #[arg(long)]
+    csv_raw: bool,
     /// Retry a packet that receives less than 1 KiB in this many seconds (1-3600)
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_STALL_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -251,6 +258,9 @@ fn check(args: &DownloadArgs) -> Result<(), clap::Error> {
         {
             Some("--staging is for a dataset --format or an object store --out".into())
         }
+        _ if args.csv_raw && args.format != OutputFormat::Csv => {
+            Some("--csv-raw is for --format csv".into())
+        }
         _ if args.s3_endpoint.is_some() && !args.out.starts_with("s3://") => {
             Some("--s3-endpoint is for an --out of s3://bucket/prefix".into())
         }
@@ -357,9 +367,11 @@ async fn fetch(
         s3_endpoint: args.s3_endpoint.clone(),
         ..StoreOptions::default()
     };
+    // Messages name the destination without what may be a secret in it.
+    let shown = PathBuf::from(teo_logs::dest::shown_url(&args.out));
     let dest = Destination::parse(&args.out, &store_options, tokio::runtime::Handle::current())
         .map_err(|e| DownloadError::Io {
-            path: PathBuf::from(&args.out),
+            path: shown.clone(),
             what: "cannot use the destination",
             source: std::io::Error::other(e.to_string()),
         })?;
@@ -375,27 +387,31 @@ async fn fetch(
         }
         .map(Outcome::Packets);
     }
+    let csv_cells = if args.csv_raw {
+        CsvCells::Raw
+    } else {
+        CsvCells::Neutralized
+    };
     let dataset = match format {
-        Some(format) => {
-            Some(
-                Dataset::new(dest.clone(), format).map_err(|e| DownloadError::Io {
-                    path: PathBuf::from(&args.out),
+        Some(format) => Some(
+            Dataset::new(dest.clone(), format)
+                .map_err(|e| DownloadError::Io {
+                    path: shown.clone(),
                     what: "cannot create the dataset",
                     source: std::io::Error::other(e.to_string()),
-                })?,
-            )
-        }
+                })?
+                .csv_cells(csv_cells),
+        ),
         None => None,
     };
     let staging = match (&args.staging, &local) {
         (Some(dir), _) => dir.clone(),
         (None, Some(dir)) => dir.join(".teo-staging"),
-        // The same for every run to this destination, so a rerun finds what an interrupted
-        // one left.
-        (None, None) => {
-            std::env::temp_dir().join(format!("teo-staging-{:016x}", fnv1a(args.out.as_bytes())))
-        }
+        // Private to the user, and the same for every run to this destination, so a rerun
+        // finds what an interrupted one left.
+        (None, None) => staging::default_dir(&args.out).map_err(staging_error)?,
     };
+    staging::prepare(&staging).map_err(staging_error)?;
     // One listing per zone: a listing's entries do not say their zone, and the dataset is
     // partitioned by it.
     let per_zone: Vec<Option<String>> = if dataset.is_some() {
@@ -448,11 +464,14 @@ async fn fetch(
     Ok(Outcome::Dataset(exports))
 }
 
-/// FNV-1a, for a stable staging directory name.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+fn staging_error(error: staging::StagingError) -> DownloadError {
+    DownloadError::Io {
+        path: error
+            .path()
+            .map_or_else(|| "--staging".into(), ToOwned::to_owned),
+        what: "refusing to stage log packets here",
+        source: std::io::Error::other(error.reason()),
+    }
 }
 
 fn l4_request(args: &DownloadArgs, zones: Vec<String>) -> DownloadL4LogsRequest {

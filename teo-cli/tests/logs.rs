@@ -965,3 +965,440 @@ async fn packets_on_disk_convert_to_each_format() {
         stderr(&output)
     );
 }
+
+#[path = "../../teo-logs/tests/support/mod.rs"]
+mod support;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn packets_whose_names_read_the_same_are_all_converted_and_duckdb_counts_them() {
+    // Issue: "converted 2, skipped 1, records 2, failed 0", exit 0 — and one record on disk.
+    let dir = TempDir::new("collide");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    let record = |id: &str| {
+        format!(
+            r#"{{"RequestID":"{id}","RequestTime":"2024-05-01T10:00:00Z","RequestHost":"h","EdgeResponseStatusCode":200}}"#
+        )
+    };
+    let gzip = |path: &Path, line: &str| {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(path).unwrap(),
+            flate2::Compression::fast(),
+        );
+        writeln!(gz, "{line}").unwrap();
+        gz.finish().unwrap();
+    };
+    gzip(&Path::new(&a).join("pkt one.log.gz"), &record("a-space"));
+    gzip(&Path::new(&b).join("pkt_one.log.gz"), &record("b-gz"));
+    std::fs::write(Path::new(&b).join("pkt_one.log"), record("b-log")).unwrap();
+    let out = dir.join("ds");
+    let args = [
+        "logs", "convert", &a, &b, "--zone", "z", "--format", "ndjson", "--out", &out,
+    ];
+    let output = teo(&args).await;
+    transcript(&args, &output);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("converted   3\nskipped     0  (already in the dataset)\nrecords     3 "),
+        "{text}"
+    );
+    assert!(text.contains(" in 3 files to "), "{text}");
+    let again = teo(&args).await;
+    assert!(stdout(&again).contains("converted   0\nskipped     3"));
+
+    let Some(python) = support::python() else {
+        return;
+    };
+    let script = "import duckdb, sys; print(duckdb.sql(f\"SELECT count(*), count(DISTINCT RequestID) FROM read_json_auto('{sys.argv[1]}/kind=l7/**/*.ndjson', hive_partitioning = true)\").fetchall()[0])";
+    let counted = Command::new(python)
+        .args(["-c", script, &out])
+        .output()
+        .unwrap();
+    assert!(counted.status.success(), "{}", stderr(&counted));
+    assert_eq!(stdout(&counted).trim(), "(3, 3)");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_endpoint_with_credentials_is_refused_and_never_printed() {
+    // Issue: `--s3-endpoint http://user:SECRET@host` (or AWS_ENDPOINT) was printed in every
+    // upload error.
+    const SECRET: &str = "endpoint-secret-never-shown";
+    let dir = TempDir::new("endpoint-secret");
+    let staging = dir.join("staging");
+    let base = [
+        "logs",
+        "download",
+        "--mock",
+        "--kind",
+        "l7",
+        "--start",
+        "2024-05-01T10:00:00Z",
+        "--end",
+        "2024-05-01T11:00:00Z",
+        "--zone",
+        "z",
+        "--out",
+        "s3://bucket/prefix",
+        "--staging",
+        &staging,
+    ];
+    let given = format!("http://user:{SECRET}@127.0.0.1:9/");
+    let mut args = base.to_vec();
+    args.extend(["--s3-endpoint", &given]);
+    let output = teo(&args).await;
+    transcript(&args, &output);
+    let all = stdout(&output) + &stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(!all.contains(SECRET), "{all}");
+    assert!(
+        all.contains("--s3-endpoint (http://127.0.0.1:9/ (credentials or query hidden))"),
+        "{all}"
+    );
+
+    // The same endpoint from the environment, where object_store would read it.
+    for variable in ["AWS_ENDPOINT", "AWS_ENDPOINT_URL"] {
+        let output = {
+            let args: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+            let given = given.clone();
+            tokio::task::spawn_blocking(move || {
+                Command::new(TEO)
+                    .args(&args)
+                    .env("HOME", "/nonexistent/teo-cli-test-home")
+                    .env(variable, given)
+                    .output()
+                    .unwrap()
+            })
+            .await
+            .unwrap()
+        };
+        let all = stdout(&output) + &stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{all}");
+        assert!(!all.contains(SECRET), "{all}");
+        assert!(all.contains(variable), "{all}");
+    }
+    // And in --out, refused without being echoed.
+    let out = format!("s3://AKID:{SECRET}@bucket/prefix");
+    let mut args = base.to_vec();
+    args[12] = &out;
+    let output = teo(&args).await;
+    let all = stdout(&output) + &stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(
+        !all.contains(SECRET) && all.contains("credentials"),
+        "{all}"
+    );
+}
+
+/// A local user made for a test (needs root), removed on drop.
+struct LocalUser {
+    name: String,
+    home: PathBuf,
+}
+
+impl LocalUser {
+    fn create(name: String, home: PathBuf) -> LocalUser {
+        let made = Command::new("useradd")
+            .args([
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                "--home-dir",
+            ])
+            .arg(&home)
+            .arg(&name)
+            .output()
+            .unwrap();
+        assert!(made.status.success(), "useradd: {}", stderr(&made));
+        let user = LocalUser { name, home };
+        std::fs::create_dir_all(&user.home).unwrap();
+        let owned = Command::new("chown")
+            .arg(format!("{0}:{0}", user.name))
+            .arg(&user.home)
+            .status()
+            .unwrap();
+        assert!(owned.success());
+        set_mode(&user.home, 0o700);
+        user
+    }
+
+    fn uid(&self) -> u32 {
+        let id = Command::new("id")
+            .args(["-u", &self.name])
+            .output()
+            .unwrap();
+        stdout(&id).trim().parse().unwrap()
+    }
+
+    /// Runs `program args…` as this user with a clean environment plus `env`.
+    fn run(&self, program: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut command = Command::new("runuser");
+        command
+            .args(["-u", &self.name, "--", "env", "-i"])
+            .arg(format!("HOME={}", self.home.display()))
+            .arg("PATH=/usr/bin:/bin");
+        for (name, value) in env {
+            command.arg(format!("{name}={value}"));
+        }
+        command.arg(program).args(args).output().unwrap()
+    }
+}
+
+impl Drop for LocalUser {
+    fn drop(&mut self) {
+        let _ = Command::new("userdel").arg(&self.name).output();
+    }
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn mode_and_owner(path: &Path) -> (u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(path).unwrap();
+    (meta.mode() & 0o7777, meta.uid())
+}
+
+/// An S3-compatible endpoint on 127.0.0.1 that refuses everything (403 AccessDenied): an
+/// upload that fails at once, leaving the packets staged.
+fn refusing_s3() -> String {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0usize;
+            let mut line = String::new();
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':') {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let xml = "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+                xml.len()
+            );
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staging_is_private_to_its_user_and_a_swapped_packet_is_fetched_again() {
+    // Issue (high): packets were staged in /tmp/teo-staging-<hash of --out>, a name any local
+    // user could create first (0777) to read every packet and, after a failed upload, swap a
+    // packet for forged bytes of the same size that the rerun uploaded as "already complete".
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| stdout(&o).trim() == "0");
+    if !is_root || Command::new("useradd").arg("--help").output().is_err() {
+        eprintln!("note: not root (or no useradd): the two-user staging test is skipped");
+        return;
+    }
+    let dir = TempDir::new("two-users");
+    set_mode(&dir.0, 0o755);
+    // The binary where both users may run it.
+    let bin = dir.0.join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    set_mode(&bin, 0o755);
+    let teo_bin = bin.join("teo");
+    std::fs::copy(TEO, &teo_bin).unwrap();
+    set_mode(&teo_bin, 0o755);
+    let tag = std::process::id() % 100_000;
+    let victim = LocalUser::create(format!("teovictim{tag}"), dir.0.join("victim"));
+    let attacker = LocalUser::create(format!("teoattack{tag}"), dir.0.join("attacker"));
+    let s3 = refusing_s3();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "AKIDSTAGINGTEST"),
+        ("AWS_SECRET_ACCESS_KEY", "staging-test-secret"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let download = |staging: Option<&str>| {
+        let mut args = vec![
+            "logs",
+            "download",
+            "--mock",
+            "--kind",
+            "l7",
+            "--start",
+            "2024-05-01T10:00:00Z",
+            "--end",
+            "2024-05-01T13:00:00Z",
+            "--zone",
+            "zone-a",
+            "--out",
+            "s3://edgeone/logs",
+            "--s3-endpoint",
+            &s3,
+        ];
+        if let Some(staging) = staging {
+            args.extend(["--staging", staging]);
+        }
+        args.iter().map(|s| s.to_string()).collect::<Vec<String>>()
+    };
+    let as_victim = |args: Vec<String>| {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = victim.run(&teo_bin, &refs, &env);
+        println!(
+            "$ runuser -u {} -- teo {}\n{}{}(exit {:?})\n",
+            victim.name,
+            args.join(" "),
+            stderr(&output),
+            stdout(&output),
+            output.status.code()
+        );
+        output
+    };
+
+    // 1. A staging directory the other user made (open to all) is refused, naming it.
+    // (In a directory like /tmp: anyone may create, the sticky bit keeps each to their own.)
+    let public = dir.0.join("public");
+    std::fs::create_dir(&public).unwrap();
+    set_mode(&public, 0o1777);
+    let shared = public.join("teo-staging");
+    let made = attacker.run(
+        Path::new("/bin/mkdir"),
+        &["-m", "0777", shared.to_str().unwrap()],
+        &[],
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    set_mode(&shared, 0o777);
+    let output = as_victim(download(Some(shared.to_str().unwrap())));
+    let all = stdout(&output) + &stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains(shared.to_str().unwrap()), "{all}");
+    assert!(
+        all.contains(&format!("owned by user id {}", attacker.uid())),
+        "{all}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&shared).unwrap().count(),
+        0,
+        "nothing staged there"
+    );
+    // A link to the victim's own private directory is refused too.
+    let own = victim.home.join("own");
+    let link = victim.home.join("link");
+    let made = victim.run(
+        Path::new("/bin/mkdir"),
+        &["-m", "0700", own.to_str().unwrap()],
+        &[],
+    );
+    assert!(made.status.success());
+    let linked = victim.run(
+        Path::new("/bin/ln"),
+        &["-s", own.to_str().unwrap(), link.to_str().unwrap()],
+        &[],
+    );
+    assert!(linked.status.success());
+    let output = as_victim(download(Some(link.to_str().unwrap())));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("is a symbolic link"),
+        "{}",
+        stderr(&output)
+    );
+
+    // 2. The default: in the victim's cache, 0700, packets 0600; the upload fails (403), so
+    // the packets wait there.
+    let output = as_victim(download(None));
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("AccessDenied"),
+        "{}",
+        stdout(&output)
+    );
+    let staging_root = victim.home.join(".cache/teo/staging");
+    let staged_dirs: Vec<PathBuf> = std::fs::read_dir(&staging_root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(staged_dirs.len(), 1, "{staged_dirs:?}");
+    let staging = &staged_dirs[0];
+    for level in [
+        victim.home.join(".cache/teo"),
+        staging_root.clone(),
+        staging.clone(),
+    ] {
+        assert_eq!(
+            mode_and_owner(&level),
+            (0o700, victim.uid()),
+            "{}",
+            level.display()
+        );
+    }
+    let packets: Vec<PathBuf> = files(staging)
+        .into_iter()
+        .filter(|n| n.ends_with(".log.gz") && !n.starts_with('.'))
+        .map(|n| staging.join(n))
+        .collect();
+    assert_eq!(packets.len(), 3, "{:?}", files(staging));
+    for path in files(staging) {
+        assert_eq!(
+            mode_and_owner(&staging.join(&path)),
+            (0o600, victim.uid()),
+            "{path}"
+        );
+    }
+
+    // 3. The other user can read none of it.
+    let peek = attacker.run(Path::new("/bin/cat"), &[packets[0].to_str().unwrap()], &[]);
+    println!(
+        "$ runuser -u {} -- cat {}\n{}(exit {:?})\n",
+        attacker.name,
+        packets[0].display(),
+        stderr(&peek),
+        peek.status.code()
+    );
+    assert!(!peek.status.success());
+    assert!(
+        stderr(&peek).contains("Permission denied"),
+        "{}",
+        stderr(&peek)
+    );
+    assert!(peek.stdout.is_empty());
+
+    // 4. A staged packet swapped for other bytes of the same size (here by root, the one other
+    // user who still can) is not "already complete": the rerun fetches it again.
+    let original = std::fs::read(&packets[0]).unwrap();
+    let mut forged = original.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 0xff;
+    std::fs::write(&packets[0], &forged).unwrap();
+    let output = as_victim(download(None));
+    let progress = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{progress}");
+    let name = packets[0].display().to_string();
+    assert!(
+        progress
+            .lines()
+            .any(|l| l.contains(" downloaded ") && l.contains(&name)),
+        "{progress}"
+    );
+    assert_eq!(
+        progress
+            .lines()
+            .filter(|l| l.contains("skipped") && l.contains("already complete"))
+            .count(),
+        2,
+        "{progress}"
+    );
+    assert_eq!(std::fs::read(&packets[0]).unwrap(), original);
+}

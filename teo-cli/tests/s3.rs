@@ -121,8 +121,25 @@ async fn downloads_go_to_s3_as_parquet_or_as_packets_and_reruns_skip_them() {
         "{stdout}"
     );
     assert!(stdout.contains("NoSuchBucket"), "{stdout}");
-    // The packets wait in the staging directory for the rerun.
-    assert_eq!(std::fs::read_dir(&staging).unwrap().count(), 3);
+    // The packets wait in the staging directory for the rerun, each with the digest that
+    // proves it is the packet downloaded.
+    let names: Vec<String> = std::fs::read_dir(&staging)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names.iter().filter(|n| n.ends_with(".log.gz")).count(),
+        3,
+        "{names:?}"
+    );
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| n.ends_with(".log.gz.sha256"))
+            .count(),
+        3,
+        "{names:?}"
+    );
     std::fs::remove_dir_all(&staging).unwrap();
     mock.shutdown().await;
 }

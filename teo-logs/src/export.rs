@@ -5,7 +5,9 @@
 //!
 //! Nothing is fetched that the target already holds: a dataset's converted packets (its
 //! markers, see [`crate::dataset`]), or a packet object of the listed size. A packet left in
-//! the staging directory by an interrupted run is used without being fetched again.
+//! the staging directory by an interrupted run is used without being fetched again only if it
+//! still has the SHA-256 recorded when it was downloaded; the staging directory must be
+//! private (see [`crate::staging`]).
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -13,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use futures_util::TryStreamExt;
-use teo_client::logs::{DownloadError, Downloader, Event, LogListing, Packet, Progress, Summary};
+use teo_client::logs::{
+    remove_with_digest, DownloadError, Downloader, Event, LogListing, Packet, Progress, Summary,
+};
 use teo_client::Client;
 use tokio::sync::{mpsc, Semaphore};
 
@@ -168,6 +172,13 @@ pub async fn export<R: LogListing>(
     if wanted.is_empty() {
         return Ok(summary);
     }
+    let staging = downloader.dir().to_owned();
+    crate::staging::prepare(&staging).map_err(|e| DownloadError::Io {
+        path: staging.clone(),
+        what: "cannot stage packets in",
+        source: io::Error::other(e.to_string()),
+    })?;
+    let downloader = downloader.record_digests(true);
 
     // Complete packets go from the progress callback (synchronous) to the storers. `None`
     // ends the stream: sent here once the download returns (the callback may outlive it
@@ -197,7 +208,7 @@ pub async fn export<R: LogListing>(
                 tasks.push(tokio::task::spawn_blocking(move || {
                     let outcome = target.store(&path);
                     if outcome.is_ok() {
-                        let _ = std::fs::remove_file(&path);
+                        let _ = remove_with_digest(&path);
                     }
                     if let Ok(mut results) = results.lock() {
                         results.push((path, outcome));

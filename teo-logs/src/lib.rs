@@ -20,6 +20,7 @@ pub mod dataset;
 pub mod dest;
 pub mod encode;
 pub mod export;
+pub mod staging;
 pub mod summary;
 
 use std::fmt;

