@@ -366,8 +366,8 @@ fn split(args: &[String]) -> Result<RawArgs, ParseError> {
                 )
             }
             "filter" => {
-                jmespath::compile(&value)
-                    .map_err(|e| invalid("a JMESPath expression", e.to_string()))?;
+                crate::expression::check(&value)
+                    .map_err(|e| invalid("a JMESPath expression", e))?;
                 raw.call.filter = Some(value);
             }
             "waiter" => {
@@ -467,7 +467,7 @@ fn waiter(text: &str) -> Result<Waiter, String> {
         .get("expr")
         .and_then(Value::as_str)
         .ok_or("`expr` (a JMESPath string) must be defined")?;
-    jmespath::compile(expr).map_err(|e| format!("`expr`: {e}"))?;
+    crate::expression::check(expr).map_err(|e| format!("`expr`: {e}"))?;
     let to = members
         .get("to")
         .cloned()

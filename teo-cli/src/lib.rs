@@ -18,6 +18,7 @@ pub mod completions;
 pub mod configure;
 mod convert;
 pub mod credentials;
+mod expression;
 mod failure;
 pub mod help;
 mod logs;

@@ -47,12 +47,10 @@ pub fn render(
     })
 }
 
-/// What the JMESPath `expression` selects from `value`.
+/// What the JMESPath `expression` selects from `value` (bounded: [`crate::expression`]).
 pub fn search(expression: &str, value: &Json) -> Result<serde_json::Value, String> {
-    let compiled = jmespath::compile(expression).map_err(|e| e.to_string())?;
     let data = serde_json::to_value(value).map_err(|e| e.to_string())?;
-    let found = compiled.search(data).map_err(|e| e.to_string())?;
-    serde_json::to_value(&*found).map_err(|e| e.to_string())
+    crate::expression::search(expression, data)
 }
 
 /// Whether a waiter's `seen` value is the awaited `to`: equal JSON, numbers by value (`1` is
