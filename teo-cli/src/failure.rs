@@ -142,6 +142,13 @@ fn joined_causes(error: &dyn std::error::Error) -> String {
     message
 }
 
+/// Whether `c` acts on a terminal instead of showing: a control character (C0, DEL, C1) or an
+/// invisible format character that reorders or hides text (bidi controls, zero-width ones).
+pub(crate) fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+}
+
 /// [`printable`], line by line: for multi-line text of our own making (a `--dry-run` request).
 pub(crate) fn printable_lines(text: &str) -> String {
     text.split('\n')
@@ -158,8 +165,7 @@ pub(crate) fn printable(text: &str) -> String {
     use std::fmt::Write;
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        let invisible = matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}');
-        if c.is_control() || invisible {
+        if is_hidden(c) {
             let _ = match u32::from(c) {
                 code @ 0..=0x7f => write!(out, "\\x{code:02x}"),
                 code => write!(out, "\\u{{{code:x}}}"),

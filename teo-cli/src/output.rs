@@ -129,6 +129,13 @@ fn group_keys<'a>(objects: impl IntoIterator<Item = &'a Json>) -> (Vec<String>, 
 /// nested lists and objects after it, prefixed by their member name in capitals.
 mod text {
     use super::{group_keys, Json};
+    use crate::failure::printable;
+
+    /// A nested member's name as the label of its lines: a name the server chose, so shown
+    /// [`printable`] as values are.
+    fn label(identifier: &str) -> String {
+        printable(&identifier.to_uppercase())
+    }
 
     pub fn render(value: &Json) -> String {
         let mut out = String::new();
@@ -163,11 +170,7 @@ mod text {
                 match identifier {
                     Some(id) => {
                         for scalar in scalars {
-                            out.push_str(&format!(
-                                "{}\t{}\n",
-                                id.to_uppercase(),
-                                scalar.scalar_text()
-                            ));
+                            out.push_str(&format!("{}\t{}\n", label(id), scalar.scalar_text()));
                         }
                     }
                     None => {
@@ -211,7 +214,7 @@ mod text {
         }
         if !scalars.is_empty() {
             if let Some(id) = identifier {
-                scalars.insert(0, id.to_uppercase());
+                scalars.insert(0, label(id));
             }
             out.push_str(&scalars.join("\t"));
             out.push('\n');
@@ -225,6 +228,7 @@ mod text {
 /// `--output table`: sections in boxes, nested sections indented inside their parent's border.
 mod table {
     use super::{group_keys, Json};
+    use crate::failure::printable;
 
     enum Row {
         Header(Vec<String>),
@@ -242,10 +246,23 @@ mod table {
         sections: Vec<Section>,
     }
 
+    impl Row {
+        /// The row with every cell [`printable`]: headers and some cells are member names the
+        /// server chose (values are escaped already, and escaping is idempotent).
+        fn printable(self) -> Row {
+            let clean = |cells: Vec<String>| cells.iter().map(|c| printable(c)).collect();
+            match self {
+                Row::Header(cells) => Row::Header(clean(cells)),
+                Row::Data(cells) => Row::Data(clean(cells)),
+            }
+        }
+    }
+
     impl Tables {
+        /// A section titled by `title` (a member name, so made [`printable`]).
         fn new_section(&mut self, title: &str, indent: usize) {
             self.sections.push(Section {
-                title: Some(title.to_owned()),
+                title: Some(printable(title)),
                 indent,
                 rows: Vec::new(),
             });
@@ -260,7 +277,7 @@ mod table {
                 });
             }
             if let Some(section) = self.sections.last_mut() {
-                section.rows.push(row);
+                section.rows.push(row.printable());
             }
         }
     }
@@ -310,7 +327,9 @@ mod table {
             // The header goes before its row.
             if let Some(section) = tables.sections.last_mut() {
                 let at = section.rows.len() - 1;
-                section.rows.insert(at, Row::Header(headers.clone()));
+                section
+                    .rows
+                    .insert(at, Row::Header(headers.clone()).printable());
             }
         }
         for key in &more {
@@ -446,11 +465,13 @@ pub fn pretty(text: &str) -> Result<String, serde_json::Error> {
 }
 
 impl Json {
+    /// tccli's JSON layout; characters that could drive a terminal are `\u` escapes
+    /// ([`TerminalSafe`]).
     pub fn to_pretty(&self) -> String {
         let mut buffer = Vec::new();
         let mut serializer = serde_json::Serializer::with_formatter(
             &mut buffer,
-            PrettyFormatter::with_indent(b"    "),
+            TerminalSafe(PrettyFormatter::with_indent(b"    ")),
         );
         // Writing a tree of strings and numbers to memory cannot fail, and serde_json writes
         // UTF-8 only.
@@ -458,6 +479,81 @@ impl Json {
             Ok(()) => String::from_utf8_lossy(&buffer).into_owned(),
             Err(e) => format!("\"<unprintable: {e}>\""),
         }
+    }
+}
+
+/// serde_json escapes the C0 controls (`\u001b`) but writes the C1 ones (U+009B, a one-character
+/// CSI to some terminals) and the bidi and zero-width characters as they are. This formatter
+/// writes those as `\u` escapes too: the same JSON data, but nothing in a member name or value
+/// the server chose can move the cursor or reorder what the user sees.
+struct TerminalSafe<'a>(PrettyFormatter<'a>);
+
+impl serde_json::ser::Formatter for TerminalSafe<'_> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (at, c) in fragment.char_indices() {
+            if crate::failure::is_hidden(c) {
+                writer.write_all(&fragment.as_bytes()[start..at])?;
+                // Every hidden character is in the Basic Multilingual Plane: one escape.
+                write!(writer, "\\u{:04x}", u32::from(c))?;
+                start = at + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+    ) -> std::io::Result<()> {
+        self.0.end_object_value(w)
     }
 }
 
@@ -591,5 +687,66 @@ mod tests {
     #[test]
     fn invalid_json_is_an_error() {
         assert!(pretty("{").is_err());
+    }
+
+    /// A response whose member names and values carry terminal sequences (a window title, a
+    /// screen clear, a C1 CSI, a bidi override, a fake line) in every output form.
+    const HOSTILE: &str = r#"{"\u001b]0;title\u0007": "v\u001b[2J", "Nested\u001b[31m": {"Key\u009b2J": 1, "B\u202eA": "\rline"}, "List\u001b[1A": [{"X\u0007": "y\u009b"}, {"X\u0007": "z"}], "Scalars\n": ["a\u001b", "b"]}"#;
+
+    /// Nothing in `output` acts on a terminal but the line and column separators.
+    fn assert_inert(output: &str) {
+        assert!(
+            !output
+                .chars()
+                .any(|c| crate::failure::is_hidden(c) && !matches!(c, '\n' | '\t')),
+            "{output:?}"
+        );
+    }
+
+    #[test]
+    fn hostile_member_names_are_escaped_in_text_and_tables() {
+        let response: Json = serde_json::from_str(HOSTILE).unwrap();
+        let text = render(&response, Output::Text, None, "DescribeZones").unwrap();
+        assert_inert(&text);
+        assert_eq!(
+            text,
+            "v\\x1b[2J\n\
+             LIST\\x1b[1A\ty\\u{9b}\n\
+             LIST\\x1b[1A\tz\n\
+             NESTED\\x1b[31M\t\\x0dline\t1\n\
+             SCALARS\\x0a\ta\\x1b\n\
+             SCALARS\\x0a\tb\n"
+        );
+        let table = render(&response, Output::Table, None, "DescribeZones").unwrap();
+        assert_inert(&table);
+        for shown in [
+            "\\x1b]0;title\\x07",
+            "Nested\\x1b[31m",
+            "Key\\u{9b}2J",
+            "B\\u{202e}A",
+            "List\\x1b[1A",
+            "X\\x07",
+            "Scalars\\x0a",
+        ] {
+            assert!(table.contains(shown), "{shown} in\n{table}");
+        }
+        // Still one width: escaping happens before the columns are measured.
+        let width = table.lines().next().unwrap().chars().count();
+        assert!(table.lines().all(|l| l.chars().count() == width), "{table}");
+    }
+
+    #[test]
+    fn json_output_escapes_what_serde_json_leaves_raw() {
+        let response: Json = serde_json::from_str(HOSTILE).unwrap();
+        let json = render(&response, Output::Json, None, "DescribeZones").unwrap();
+        assert_inert(&json);
+        assert!(json.contains(r#""Key\u009b2J": 1"#), "{json}");
+        assert!(json.contains(r#""B\u202eA": "\rline""#), "{json}");
+        assert!(json.contains(r#""\u001b]0;title\u0007": "v\u001b[2J""#), "{json}");
+        // The same data: it parses back to the response.
+        assert_eq!(serde_json::from_str::<Json>(&json).unwrap(), response);
+        // A filter's result is printed the same way.
+        let picked = render(&response, Output::Json, Some(r#""List\u001b[1A"[0]"#), "DescribeZones").unwrap();
+        assert_eq!(picked, "{\n    \"X\\u0007\": \"y\\u009b\"\n}\n");
     }
 }
