@@ -158,12 +158,12 @@ mod tests {
         );
         // `||` is two operators; 200 of them are over the limit without any nesting.
         let ors = vec!["a"; 200].join(" || ");
-        assert!(matches!(
-            measure(&ors),
-            Err(TooComplex::Operators { .. })
-        ));
+        assert!(matches!(measure(&ors), Err(TooComplex::Operators { .. })));
         // Closing brackets are not counted twice: `a[0]` is one operator.
-        assert_eq!(measure(&format!("a{}", "[0]".repeat(MAX_OPERATORS))), Ok(()));
+        assert_eq!(
+            measure(&format!("a{}", "[0]".repeat(MAX_OPERATORS))),
+            Ok(())
+        );
     }
 
     #[test]
@@ -205,7 +205,11 @@ mod tests {
         assert_eq!(search(&nots, data.clone()), Ok(serde_json::json!(true)));
         let nested = format!("{}a.a{}", "(".repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
         assert_eq!(search(&nested, data.clone()), Ok(serde_json::json!([[1]])));
-        let hashes = format!("{}`1`{}", "{a:".repeat(MAX_NESTING), "}".repeat(MAX_NESTING));
+        let hashes = format!(
+            "{}`1`{}",
+            "{a:".repeat(MAX_NESTING),
+            "}".repeat(MAX_NESTING)
+        );
         assert!(search(&hashes, data.clone()).is_ok());
         let pipes = vec!["@"; MAX_OPERATORS + 1].join("|");
         assert_eq!(search(&pipes, data.clone()), Ok(data));

@@ -542,17 +542,11 @@ impl serde_json::ser::Formatter for TerminalSafe<'_> {
         self.0.begin_object_key(w, first)
     }
 
-    fn begin_object_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-    ) -> std::io::Result<()> {
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.0.begin_object_value(w)
     }
 
-    fn end_object_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-    ) -> std::io::Result<()> {
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.0.end_object_value(w)
     }
 }
@@ -742,11 +736,20 @@ mod tests {
         assert_inert(&json);
         assert!(json.contains(r#""Key\u009b2J": 1"#), "{json}");
         assert!(json.contains(r#""B\u202eA": "\rline""#), "{json}");
-        assert!(json.contains(r#""\u001b]0;title\u0007": "v\u001b[2J""#), "{json}");
+        assert!(
+            json.contains(r#""\u001b]0;title\u0007": "v\u001b[2J""#),
+            "{json}"
+        );
         // The same data: it parses back to the response.
         assert_eq!(serde_json::from_str::<Json>(&json).unwrap(), response);
         // A filter's result is printed the same way.
-        let picked = render(&response, Output::Json, Some(r#""List\u001b[1A"[0]"#), "DescribeZones").unwrap();
+        let picked = render(
+            &response,
+            Output::Json,
+            Some(r#""List\u001b[1A"[0]"#),
+            "DescribeZones",
+        )
+        .unwrap();
         assert_eq!(picked, "{\n    \"X\\u0007\": \"y\\u009b\"\n}\n");
     }
 }
