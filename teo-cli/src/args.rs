@@ -55,7 +55,8 @@ pub struct CallOptions {
     /// `--cli-unfold-argument`: dotted parameter names.
     pub unfold: bool,
     pub all_pages: bool,
-    pub dry_run: bool,
+    /// `--dry-run` or `--dry-run=signed`.
+    pub dry_run: Option<DryRun>,
     /// `--detail` with help.
     pub detail: bool,
 }
@@ -78,6 +79,16 @@ impl Output {
             _ => None,
         }
     }
+}
+
+/// `--dry-run`: print the request instead of sending it, signed with what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DryRun {
+    /// `--dry-run`: placeholder credentials, so none are fetched — no STS `AssumeRole` for
+    /// `--role-arn`, no metadata service for `--use-cvm-role`, nothing on the network at all.
+    Placeholder,
+    /// `--dry-run=signed`: the credentials a call would sign with, fetched as a call would.
+    Signed,
 }
 
 /// `--waiter '{"expr": …, "to": …, "timeout": 180, "interval": 5}'`: call again every
@@ -314,6 +325,22 @@ fn split(args: &[String]) -> Result<RawArgs, ParseError> {
         if !seen.insert(flag.clone()) {
             return Err(ParseError::Duplicate { option: flag });
         }
+        // A flag with one optional value, given only with `=` (a following word stays an
+        // argument, as for any flag).
+        if name == "dry-run" {
+            raw.call.dry_run = Some(match inline.as_deref() {
+                None => DryRun::Placeholder,
+                Some("signed") => DryRun::Signed,
+                Some(other) => {
+                    return Err(ParseError::InvalidValue {
+                        option: flag,
+                        expected: "nothing, or =signed".into(),
+                        reason: format!("{other:?}"),
+                    })
+                }
+            });
+            continue;
+        }
         if crate::options::is_flag(name) {
             if inline.is_some() {
                 return Err(ParseError::UnexpectedValue { option: flag });
@@ -321,7 +348,6 @@ fn split(args: &[String]) -> Result<RawArgs, ParseError> {
             match name {
                 "cli-unfold-argument" => raw.call.unfold = true,
                 "all-pages" => raw.call.all_pages = true,
-                "dry-run" => raw.call.dry_run = true,
                 "detail" => raw.call.detail = true,
                 other => {
                     raw.options.set_flag(other);
@@ -1148,6 +1174,34 @@ mod tests {
         let debug = format!("{:?}", invocation.options);
         assert!(!debug.contains("key") || debug.contains("secret_key: Some(\"<redacted>\")"));
         assert!(!debug.contains("\"tok\""), "{debug}");
+    }
+
+    #[test]
+    fn dry_run_forms() {
+        let dry = |args: &[&str]| run(args).map(|i| i.call.dry_run);
+        assert_eq!(dry(&["DescribeZones"]), Ok(None));
+        assert_eq!(
+            dry(&["DescribeZones", "--dry-run"]),
+            Ok(Some(DryRun::Placeholder))
+        );
+        assert_eq!(
+            dry(&["--dry-run=signed", "DescribeZones"]),
+            Ok(Some(DryRun::Signed))
+        );
+        let err = dry(&["DescribeZones", "--dry-run=yes"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"Invalid value for --dry-run (nothing, or =signed): "yes"."#
+        );
+        // Only with `=`: a following word is an argument, as after any flag.
+        assert_eq!(
+            dry(&["DescribeZones", "--dry-run", "signed"]),
+            Err(ParseError::UnexpectedArgument {
+                argument: "signed".into()
+            })
+        );
+        let err = dry(&["DescribeZones", "--dry-run", "--dry-run=signed"]).unwrap_err();
+        assert_eq!(err.to_string(), "--dry-run is given more than once.");
     }
 
     #[test]

@@ -164,7 +164,9 @@ pub const GLOBAL_OPTIONS: &[GlobalOption] = &[
     GlobalOption {
         name: "--dry-run",
         value: "",
-        help: "Print the request that would be sent (method, URL, headers with secrets redacted, body) and send nothing",
+        help: "Print the request that would be sent (method, URL, headers with secrets redacted, body) and send nothing; \
+               it is signed with placeholder credentials, so none are fetched (no STS, no metadata service). \
+               --dry-run=signed signs with yours, fetching them as a call would",
         scope: Scope::Action,
     },
     GlobalOption {

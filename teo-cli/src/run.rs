@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use std::time::{Duration, Instant};
 
-use crate::args::{self, CallOptions, Command, GlobalOptions};
+use crate::args::{self, CallOptions, Command, DryRun, GlobalOptions};
 use crate::credentials;
 #[cfg(test)]
 use crate::failure::endpoint_url;
@@ -136,15 +136,13 @@ fn call(
         .or_else(|| defaults.output.as_deref().and_then(args::Output::parse))
         .unwrap_or_default();
     let options = &options;
-    let credentials =
-        credentials::source(options).map_err(|e| Failure::usage(format!("[Credentials] {e}")))?;
-    let client = client(options, credentials)?;
+    let client = client(options, signing_credentials(options, call.dry_run)?)?;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))?;
-    if call.dry_run {
+    if call.dry_run.is_some() {
         let prepared = runtime
             .block_on(client.runtime().prepare(action, &body))
             .map_err(client_failure)?;
@@ -196,9 +194,60 @@ fn call(
         .map_err(|e| Failure::usage(format!("--filter: {e}")))
 }
 
+/// What a `--dry-run` without `=signed` signs with. Never sent; the signature is redacted.
+const PLACEHOLDER_SECRET_ID: &str = "AKIDTEODRYRUNPLACEHOLDER";
+const PLACEHOLDER_SECRET_KEY: &str = "teo-dry-run-placeholder";
+
+/// The credentials to sign with. The source is always picked (so a dry run still reports an
+/// inconsistent command line or an invalid profile file: picking reads files, never the
+/// network); a plain `--dry-run` then signs with placeholders instead, because fetching the
+/// real credentials may call STS or the CVM metadata service.
+fn signing_credentials(
+    options: &GlobalOptions,
+    dry_run: Option<DryRun>,
+) -> Result<credentials::Source, Failure> {
+    let source =
+        credentials::source(options).map_err(|e| Failure::usage(format!("[Credentials] {e}")))?;
+    Ok(match dry_run {
+        Some(DryRun::Placeholder) => credentials::Source::Flags(teo_client::Credentials::new(
+            PLACEHOLDER_SECRET_ID,
+            PLACEHOLDER_SECRET_KEY,
+        )),
+        Some(DryRun::Signed) | None => source,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plain_dry_run_never_asks_the_instance_role() {
+        let options = GlobalOptions {
+            use_cvm_role: true,
+            ..GlobalOptions::default()
+        };
+        let placeholder = signing_credentials(&options, Some(DryRun::Placeholder)).unwrap();
+        assert!(
+            matches!(&placeholder, credentials::Source::Flags(c) if c.secret_id() == PLACEHOLDER_SECRET_ID),
+            "{placeholder:?}"
+        );
+        for real in [Some(DryRun::Signed), None] {
+            let source = signing_credentials(&options, real).unwrap();
+            assert!(
+                matches!(source, credentials::Source::InstanceRole(_)),
+                "{source:?}"
+            );
+        }
+        // The command line is still checked.
+        let half = GlobalOptions {
+            secret_id: Some("AKID".into()),
+            ..GlobalOptions::default()
+        };
+        let failure = signing_credentials(&half, Some(DryRun::Placeholder)).unwrap_err();
+        assert_eq!(failure.code, EXIT_USAGE);
+        assert!(failure.message.contains("--secretKey"), "{failure:?}");
+    }
 
     #[test]
     fn endpoint_forms() {

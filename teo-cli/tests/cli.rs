@@ -797,3 +797,222 @@ async fn tccli_documentation_lines_run_unchanged() {
     let _ = std::fs::remove_dir_all(&home);
     mock.shutdown().await;
 }
+
+/// A stand-in server on 127.0.0.1: answers every request with HTTP 200 and `body`, and counts
+/// the requests it read (each counted before it is answered, so once `teo` has its answer the
+/// count includes it).
+fn answering(body: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut request = vec![0; length];
+            let _ = reader.read_exact(&mut request);
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, count)
+}
+
+/// Whether `text` holds anything that acts on a terminal besides line breaks and tabs: C0 and
+/// C1 controls, bidi and zero-width characters.
+fn drives_a_terminal(text: &str) -> bool {
+    text.chars().any(|c| {
+        (c.is_control() && !matches!(c, '\n' | '\t'))
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+    })
+}
+
+/// A server whose member names, values, error code, message and RequestId carry terminal
+/// sequences (a window title, a screen clear, a C1 CSI, a bidi override): nothing reaches the
+/// terminal raw in any output form, nor in the error line.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_names_never_reach_the_terminal() {
+    let response = r#"{"Response": {"\u001b]0;pwned\u0007": "v\u001b[2J", "TotalCount": 1,
+        "Zones": [{"ZoneId\u009b2J": "zone-1", "Name\u202egnp.exe": "x", "Tags\u001b[1A": [{"K\u001b[31m": "v"}]}],
+        "RequestId": "req\u001b[2K"}}"#;
+    let (url, _) = answering(response.to_owned());
+    for output in ["json", "text", "table"] {
+        let args = against(&url, &["DescribeZones", "--output", output]);
+        let printed = teo(&args).await;
+        assert!(printed.status.success(), "{}", stderr(&printed));
+        let text = stdout(&printed);
+        println!("$ teo DescribeZones --output {output}\n{text}");
+        assert!(!drives_a_terminal(&text), "{output}: {text:?}");
+        // Where each form shows member names: JSON keys, table titles and headers, and in
+        // text only the labels of nested lines.
+        let shown: &[&str] = match output {
+            "json" => &[
+                r"\u001b]0;pwned\u0007",
+                r"ZoneId\u009b2J",
+                r"Name\u202egnp.exe",
+            ],
+            "table" => &[r"\x1b]0;pwned\x07", r"ZoneId\u{9b}2J", r"Tags\x1b[1A"],
+            _ => &["TAGS\\x1b[1A\tv\n", "v\\x1b[2J\treq\\x1b[2K\t1\n"],
+        };
+        for name in shown {
+            assert!(text.contains(name), "{output}: {name} in {text}");
+        }
+    }
+
+    let error = r#"{"Response": {"Error": {"Code": "AuthFailure\u001b]0;x\u0007", "Message": "bad\u009b2J\rkey"}, "RequestId": "req\u202e1"}}"#;
+    let (url, _) = answering(error.to_owned());
+    let failed = teo(&against(&url, &["DescribeZones"])).await;
+    assert_eq!(failed.status.code(), Some(1));
+    let message = stderr(&failed);
+    println!("$ teo DescribeZones\n{message}");
+    assert!(!drives_a_terminal(&message), "{message:?}");
+    // (The client already blanks controls in the code and message; the RequestId is teo's.)
+    assert!(message.contains("code:AuthFailure"), "{message}");
+    assert!(message.contains("message:bad"), "{message}");
+    assert!(message.contains(r"requestId:req\u{202e}1"), "{message}");
+}
+
+/// Expressions deeper than a parser's stack and answers deeper than a printer's are errors with
+/// exit statuses, never an abort: `--waiter` with 2,000 nested parentheses and `--filter` with
+/// 1,000 `.a` segments are usage errors naming the option; the largest expressions allowed
+/// evaluate; an answer nested 10,000 deep is refused, one nested 120 deep printed.
+#[tokio::test(flavor = "multi_thread")]
+async fn deep_expressions_and_answers_are_errors_not_crashes() {
+    let deep_waiter = format!(
+        r#"{{"expr": "{}a{}", "to": 1}}"#,
+        "(".repeat(2000),
+        ")".repeat(2000)
+    );
+    let long_filter = format!("a{}", ".a".repeat(1000));
+    let closed = "http://127.0.0.1:9";
+    for (option, value) in [("--waiter", &deep_waiter), ("--filter", &long_filter)] {
+        let refused = teo(&against(closed, &["DescribeZones", option, value])).await;
+        assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+        let message = stderr(&refused);
+        assert!(
+            message.starts_with(&format!("Invalid value for {option}")),
+            "{message}"
+        );
+        assert!(
+            message.contains("nested deeper than 64") || message.contains("more than 256"),
+            "{message}"
+        );
+    }
+
+    let nested = 120;
+    let deep_value = format!("{}1{}", r#"{"a": "#.repeat(nested), "}".repeat(nested));
+    let (url, _) = answering(format!(
+        r#"{{"Response": {{"A": {deep_value}, "RequestId": "r"}}}}"#
+    ));
+    // The limits themselves: 64 nested parentheses, and 256 operators (`.a` segments; past
+    // the data's depth they select nothing, so nothing is printed).
+    let at_limits = [
+        (format!("{}A{}", "(".repeat(64), ")".repeat(64)), "{\n"),
+        (format!("A{}", ".a".repeat(nested)), "1\n"),
+        (format!("A{}", ".a".repeat(256)), ""),
+    ];
+    for (filter, printed) in &at_limits {
+        let found = teo(&against(&url, &["DescribeZones", "--filter", filter])).await;
+        assert!(found.status.success(), "{}", stderr(&found));
+        assert!(stdout(&found).starts_with(printed), "{}", stdout(&found));
+    }
+    let many = format!("{}A", "!".repeat(256));
+    let found = teo(&against(&url, &["DescribeZones", "--filter", &many])).await;
+    assert_eq!(stdout(&found), "true\n", "{}", stderr(&found));
+    for output in ["json", "text", "table"] {
+        let printed = teo(&against(&url, &["DescribeZones", "--output", output])).await;
+        assert!(printed.status.success(), "{output}: {}", stderr(&printed));
+        assert!(stdout(&printed).contains('1'), "{output}");
+    }
+
+    let (url, _) = answering(format!(
+        r#"{{"Response": {{"A": {}1{}, "RequestId": "r"}}}}"#,
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    ));
+    for output in ["json", "text", "table"] {
+        let refused = teo(&against(&url, &["DescribeZones", "--output", output])).await;
+        assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+        assert!(
+            stderr(&refused).contains("the response is not JSON: recursion limit exceeded"),
+            "{}",
+            stderr(&refused)
+        );
+    }
+}
+
+/// A plain `--dry-run` signs with placeholder credentials: with `--role-arn`, STS (a stand-in on
+/// 127.0.0.1 named by the profile's `sts.endpoint`) is not asked; `--dry-run=signed` asks it and
+/// signs with the temporary credentials it gives (their session token is the X-TC-Token header).
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_runs_fetch_no_credentials_unless_signed() {
+    let expires = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 7200;
+    let (sts, asked) = answering(
+        serde_json::json!({"Response": {
+            "Credentials": {"TmpSecretId": "AKIDTMP", "TmpSecretKey": "tmp-key", "Token": "tmp-token"},
+            "ExpiredTime": expires,
+            "Expiration": "",
+            "RequestId": "sts-1"
+        }})
+        .to_string(),
+    );
+    let home = std::env::temp_dir().join(format!("teo-cli-dry-run-home-{}", std::process::id()));
+    std::fs::create_dir_all(home.join(".tccli")).unwrap();
+    std::fs::write(
+        home.join(".tccli/default.configure"),
+        serde_json::json!({"sts": {"endpoint": sts}}).to_string(),
+    )
+    .unwrap();
+    let home_env = [("HOME", home.to_str().unwrap())];
+    let role = [
+        "DescribeZones",
+        "--role-arn",
+        "qcs::cam::uin/100000000001:roleName/teo-reader",
+        "--role-session-name",
+        "dry",
+    ];
+    let count = || asked.load(std::sync::atomic::Ordering::SeqCst);
+
+    let mut plain_args = against("http://127.0.0.1:9", &role);
+    plain_args.push("--dry-run");
+    let plain = teo_with_env(&plain_args, &home_env).await;
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    assert_eq!(count(), 0, "a plain --dry-run asked STS");
+    assert!(stdout(&plain).contains("authorization: <redacted>\n"));
+    assert!(!stdout(&plain).contains("x-tc-token"), "{}", stdout(&plain));
+
+    let mut signed_args = against("http://127.0.0.1:9", &role);
+    signed_args.push("--dry-run=signed");
+    let signed = teo_with_env(&signed_args, &home_env).await;
+    assert!(signed.status.success(), "{}", stderr(&signed));
+    assert_eq!(count(), 1, "--dry-run=signed did not ask STS");
+    let printed = stdout(&signed);
+    assert!(printed.contains("x-tc-token: <redacted>\n"), "{printed}");
+    assert!(!printed.contains("tmp-token"), "{printed}");
+
+    let bad = teo(&["DescribeZones", "--dry-run=later"]).await;
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--dry-run"), "{}", stderr(&bad));
+    let _ = std::fs::remove_dir_all(&home);
+}
