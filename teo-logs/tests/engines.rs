@@ -282,3 +282,59 @@ fn an_upload_is_invisible_until_complete_and_spans_parts() {
     .to_string();
     assert!(error.contains("credentials"), "{error}");
 }
+
+#[test]
+fn a_packet_that_fails_in_a_store_deletes_the_files_it_completed() {
+    // An upload is visible once complete, so a packet over more hours than files kept open
+    // completes some files before it fails on a late bad line: they must go again.
+    let Some(moto) = support::Moto::start() else {
+        return;
+    };
+    moto.create_bucket("failing");
+    let runtime = runtime();
+    let dir = temp_dir("s3-late-failure");
+    let input = dir.join("spread.log");
+    let mut lines: Vec<String> = (0..30)
+        .map(|i| {
+            format!(
+                r#"{{"RequestID":"r{i}","RequestTime":"2024-05-01T{:02}:00:00Z","RequestHost":"h","EdgeResponseStatusCode":200}}"#,
+                i % 6
+            )
+        })
+        .collect();
+    lines.push("{not json".to_owned());
+    fs::write(&input, lines.join("\n")).unwrap();
+    let dest = Destination::parse(
+        "s3://failing/ds",
+        &s3_options(&moto),
+        runtime.handle().clone(),
+    )
+    .unwrap();
+    let dataset = Dataset::new(dest.clone(), Format::Ndjson)
+        .unwrap()
+        .bad_lines(teo_client::logs::records::BadLines::Fail);
+    let error = dataset.convert_file(&input, None, Some("z")).unwrap_err();
+    assert!(error.to_string().contains("spread.log"), "{error}");
+    // Every name the packet's files could have had (six hours, reopened files numbered).
+    for hour in 0..6 {
+        for n in 0..10 {
+            let name = if n == 0 {
+                "spread.ndjson".to_owned()
+            } else {
+                format!("spread~{n}.ndjson")
+            };
+            let path = PathBuf::from(format!(
+                "kind=l7/zone=z/date=2024-05-01/hour={hour:02}/{name}"
+            ));
+            assert_eq!(dest.size(&path).unwrap(), None, "{}", path.display());
+        }
+    }
+    // Whole, the packet is there with its marker.
+    let dataset = Dataset::new(dest.clone(), Format::Ndjson).unwrap();
+    let report = dataset.convert_file(&input, None, Some("z")).unwrap();
+    assert_eq!(report.records, 30);
+    for file in &report.files {
+        assert!(dest.size(file).unwrap().is_some(), "{}", file.display());
+    }
+    fs::remove_dir_all(&dir).unwrap();
+}
