@@ -423,7 +423,9 @@ async fn output_formats_and_filters_like_tccli() {
 /// parameters, `--dry-run` sends nothing and redacts the signature.
 #[tokio::test(flavor = "multi_thread")]
 async fn paging_waiting_unfolding_and_dry_runs() {
-    let config = MockConfig::default().task_duration(std::time::Duration::from_millis(700));
+    // Long enough that the waiter's first poll (a second process, started after the create)
+    // still sees the purge processing on a loaded 2-core machine.
+    let config = MockConfig::default().task_duration(std::time::Duration::from_millis(2500));
     let mock = MockServer::start(config).await.unwrap();
     let url = mock.url();
 
