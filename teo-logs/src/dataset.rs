@@ -716,8 +716,8 @@ pub fn hive_value(value: Option<&str>) -> String {
     out
 }
 
-/// FNV-1a: a short, stable hash for names cut to length.
-fn fnv1a(bytes: &[u8]) -> u64 {
+/// FNV-1a: a short, stable hash for names (cut to length, or of a destination).
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })

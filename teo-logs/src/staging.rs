@@ -71,7 +71,7 @@ pub fn default_dir(out: &str) -> Result<PathBuf, StagingError> {
     Ok(cache
         .join("teo")
         .join("staging")
-        .join(format!("{:016x}", fnv1a(out.as_bytes()))))
+        .join(format!("{:016x}", crate::dataset::fnv1a(out.as_bytes()))))
 }
 
 /// Creates `dir` if missing (each missing level 0700) and checks that it is private to this
@@ -143,13 +143,6 @@ pub fn check_private(dir: &Path) -> Result<(), StagingError> {
         }
     }
     Ok(())
-}
-
-/// FNV-1a: a stable, short name for a destination.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 #[cfg(all(test, unix))]
