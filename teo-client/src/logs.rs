@@ -66,7 +66,7 @@
 mod digest;
 pub mod records;
 
-pub use digest::{digest_path, remove_with_digest};
+pub use digest::{digest_path, remove_with_digest, sha256_file};
 
 use std::fmt;
 use std::io::{self, Read, Write};

@@ -427,28 +427,15 @@ struct Source {
 
 impl Source {
     fn of(path: &Path) -> Result<Source, ConvertError> {
-        use sha2::{Digest, Sha256};
-        let io = |source| ConvertError::Io {
+        let sha256 = teo_client::logs::sha256_file(path).map_err(|source| ConvertError::Io {
             path: path.to_owned(),
             source,
-        };
-        let mut file = std::fs::File::open(path).map_err(io)?;
-        let mut hasher = Sha256::new();
-        io::copy(&mut file, &mut hasher).map_err(io)?;
+        })?;
         Ok(Source {
             path: path.to_owned(),
-            sha256: hex(&hasher.finalize()),
+            sha256,
         })
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
 }
 
 /// Removes the (visible) `files`; `error` is why, returned with any that could not be.

@@ -22,8 +22,8 @@ pub fn digest_path(packet: &Path) -> PathBuf {
     packet.with_file_name(format!(".{name}.sha256"))
 }
 
-/// The SHA-256 of the file at `path`, as lowercase hex.
-pub(super) fn sha256_file(path: &Path) -> io::Result<String> {
+/// The SHA-256 of the (packet) file at `path`, as lowercase hex: what a packet is known by.
+pub fn sha256_file(path: &Path) -> io::Result<String> {
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0; 256 << 10];
