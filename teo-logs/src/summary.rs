@@ -9,7 +9,7 @@
 //!
 //! - top keys: at most [`Options::key_capacity`] keys per table (each cut to
 //!   [`Options::max_key_bytes`]); exact below that, Space-Saving above it with its error
-//!   reported ([`topn`]);
+//!   reported ([`topn`]); [`summarize`]'s threads share that capacity;
 //! - response times: a histogram exact below 1024 ms and within 1/1024 above ([`histogram`]);
 //! - sessions: exact up to 200,000, then HyperLogLog within 0.81 % ([`distinct`]);
 //! - hours: the earliest 4,464 hours (186 days) ([`hours`]);
@@ -30,6 +30,7 @@
 //!   The byte hit ratio weighs each record by its bytes.
 //! - *Response time*: `EdgeResponseTime` in ms; percentiles are nearest-rank.
 
+mod contain;
 pub mod distinct;
 pub mod histogram;
 pub mod hours;

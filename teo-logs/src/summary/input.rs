@@ -5,6 +5,21 @@
 //! a summary needs — on up to `available_parallelism` threads (a file per thread at a time), the
 //! per-thread summaries merged.
 //!
+//! Threads share the key capacity: each reads into tables of `key_capacity / threads` keys, so
+//! the tables in memory hold at most `key_capacity` keys in all (twice that while a Parquet file
+//! is read into its own tables, and while the threads' tables are merged), whatever the thread
+//! count. Tables stay exact while each thread meets at most `key_capacity / threads` distinct
+//! keys in a table (so whenever the input holds at most that many); past it, each listed key
+//! carries its Space-Saving error (see [`super::topn`]).
+//!
+//! A Parquet file is read into a summary of its own, merged only once it was read to its end:
+//! a file that fails (an error, or a panic of the Parquet reader on corrupt data, caught by
+//! [`super::contain`]) adds nothing but its name to the failures. Its footer's metadata length
+//! is checked before the reader sees it ([`MAX_PARQUET_METADATA`]); the reader then checks each
+//! list in it (row groups, columns) against the bytes left, so no count in a hostile footer
+//! makes it allocate more than about that much. JSON lines are counted as they are read: a
+//! file that fails midway (corrupt gzip) keeps the records before the damage, and is named.
+//!
 //! Ignored while walking: hidden names (`.…`, which includes the `.part` files of writes in
 //! progress), the markers' directory `_teo_converted/`, symbolic links, and files of other
 //! extensions. Files read: `.log`, `.log.gz`, `.ndjson`, `.jsonl` (optionally `.gz`) and
@@ -12,7 +27,7 @@
 //! magic bytes, else JSON lines).
 
 use std::fs::{self, File};
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -30,6 +45,7 @@ use teo_client::logs::records::{
 };
 use teo_client::models::DateTime;
 
+use super::contain::contain;
 use super::lines::{parse, Line, Schema};
 use super::{BadLine, L4Fields, L7Fields, Options, Summary};
 use crate::columns::epoch_millis;
@@ -41,6 +57,8 @@ use teo_client::logs::records::LineReader;
 pub const DEFAULT_MAX_DEPTH: usize = 16;
 /// Rows per Arrow batch read from Parquet.
 const BATCH_ROWS: usize = 8192;
+/// The most footer metadata a Parquet file may claim (teo writes a few KiB per row group).
+pub const MAX_PARQUET_METADATA: u64 = 64 << 20;
 /// The markers' directory of a dataset (see [`crate::dataset`]).
 const MARKERS: &str = "_teo_converted";
 
@@ -51,7 +69,8 @@ pub struct SummarizeOptions {
     /// skipped. `None`: each file's kind is told from its metadata, its `kind=` directory or its
     /// first records.
     pub kind: Option<Kind>,
-    /// Threads (at most `available_parallelism`; 0: that many).
+    /// Threads (at most `available_parallelism`; 0: that many). They share
+    /// `summary.key_capacity` (see the module's documentation).
     pub threads: usize,
     /// Directory levels walked below a path given.
     pub max_depth: usize,
@@ -112,6 +131,11 @@ pub enum SummaryError {
         #[source]
         source: arrow_schema::ArrowError,
     },
+    /// The Parquet reader panicked on the file's data.
+    #[error("{}: corrupt Parquet: the reader failed ({reason})", path.display())]
+    CorruptParquet { path: PathBuf, reason: String },
+    #[error("{}: corrupt Parquet: its footer claims {claimed} bytes of metadata, more than the {max} read", path.display())]
+    ParquetFooter { path: PathBuf, claimed: u64, max: u64 },
     #[error("{}: column {column} is {found}, not a type a summary reads", path.display())]
     ColumnType {
         path: PathBuf,
@@ -145,6 +169,8 @@ impl SummaryError {
             | SummaryError::Records { path, .. }
             | SummaryError::Parquet { path, .. }
             | SummaryError::Arrow { path, .. }
+            | SummaryError::CorruptParquet { path, .. }
+            | SummaryError::ParquetFooter { path, .. }
             | SummaryError::ColumnType { path, .. }
             | SummaryError::UnknownKind { path }
             | SummaryError::KindMismatch { path, .. }
@@ -312,9 +338,14 @@ pub fn summarize(
     }
     .min(files.len())
     .max(1);
+    // The threads share the key capacity: memory does not grow with their number.
+    let share = Options {
+        key_capacity: (options.summary.key_capacity / threads).max(1),
+        ..options.summary
+    };
     let next = AtomicUsize::new(0);
     let work = || {
-        let mut summary = Summary::new(options.summary);
+        let mut summary = Summary::new(share);
         while let Some(input) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
             read_file(input, options, &mut summary);
         }
@@ -362,7 +393,7 @@ fn read_file(input: &Input, options: &SummarizeOptions, summary: &mut Summary) {
         format => format,
     };
     let result = match format {
-        Format::Parquet => read_parquet(path, options.kind, summary),
+        Format::Parquet => read_parquet_whole(path, options.kind, summary),
         _ => read_json_lines(path, options.kind, options.json_reader, summary),
     };
     if let Err(error) = result {
@@ -580,6 +611,55 @@ const L4_COLUMNS: [&str; 9] = [
     "ReceivedBytes",
 ];
 
+/// Reads a Parquet file into a summary of its own, merged into `summary` only when the whole
+/// file was read: a file that fails, or panics the reader, adds no record.
+fn read_parquet_whole(
+    path: &Path,
+    wanted: Option<Kind>,
+    summary: &mut Summary,
+) -> Result<(), SummaryError> {
+    let mut file_summary = Summary::new(summary.options());
+    match contain(|| read_parquet(path, wanted, &mut file_summary)) {
+        Ok(Ok(())) => {
+            summary.merge(file_summary);
+            Ok(())
+        }
+        Ok(Err(error)) => Err(error),
+        Err(reason) => Err(SummaryError::CorruptParquet {
+            path: path.to_owned(),
+            reason,
+        }),
+    }
+}
+
+/// Fails a footer that claims more metadata than [`MAX_PARQUET_METADATA`], before the reader
+/// allocates room for it. (A claim beyond the file's length the reader fails itself.)
+fn check_footer(path: &Path, mut file: &File) -> Result<(), SummaryError> {
+    let io_error = |source| SummaryError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let len = file.metadata().map_err(io_error)?.len();
+    if len < 8 {
+        return Ok(());
+    }
+    let mut footer = [0u8; 8];
+    file.seek(SeekFrom::Start(len - 8)).map_err(io_error)?;
+    file.read_exact(&mut footer).map_err(io_error)?;
+    file.seek(SeekFrom::Start(0)).map_err(io_error)?;
+    let claimed = u64::from(u32::from_le_bytes([
+        footer[0], footer[1], footer[2], footer[3],
+    ]));
+    if claimed > MAX_PARQUET_METADATA {
+        return Err(SummaryError::ParquetFooter {
+            path: path.to_owned(),
+            claimed,
+            max: MAX_PARQUET_METADATA,
+        });
+    }
+    Ok(())
+}
+
 fn read_parquet(
     path: &Path,
     wanted: Option<Kind>,
@@ -593,6 +673,7 @@ fn read_parquet(
         path: path.to_owned(),
         source,
     })?;
+    check_footer(path, &file)?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error)?;
     let roots: Vec<String> = builder
         .parquet_schema()

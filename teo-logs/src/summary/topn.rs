@@ -13,7 +13,8 @@
 //!   counted while the key was listed: a lower bound.
 //!
 //! Merging two tables (summaries of several files read on several threads) is exact when the
-//! union of their keys fits; otherwise it follows the mergeable Space-Saving rule (a key missing
+//! union of their keys fits; an exact table merged into an approximate one is a stream of
+//! weighted keys for it; otherwise merging follows the mergeable Space-Saving rule (a key missing
 //! from a full table is taken at that table's least weight), which keeps the same bounds with
 //! `N` the weight of both.
 //!
@@ -345,9 +346,11 @@ impl TopN {
         self.total_bytes = self.total_bytes.saturating_add(other.total_bytes);
         self.absent_records = self.absent_records.saturating_add(other.absent_records);
         self.absent_bytes = self.absent_bytes.saturating_add(other.absent_bytes);
-        if !self.approximate && !other.approximate {
-            // Exact figures are a stream of weighted keys: add them one by one. (If the keys
-            // overflow the capacity midway, that is weighted Space-Saving over this stream.)
+        if !other.approximate {
+            // Exact figures are a stream of weighted keys: add them one by one (weighted
+            // Space-Saving over this stream if the keys overflow the capacity, or when this
+            // table already does). This is also what keeps merging a small file's table into a
+            // full one cheap: no sort of the full table.
             for s in other.slots {
                 self.add_hashed(&s.key, s.truncated, s.hash, s.records, s.bytes, 0);
             }
