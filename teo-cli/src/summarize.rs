@@ -26,9 +26,11 @@ L7: requests, bytes (EdgeResponseBytes), time range, status classes and codes, c
 below 1024 ms, else within 0.1%), requests and bytes per hour (UTC), top hosts, URLs, client IPs
 and regions. L4: records, sessions, bytes sent/received and per hour, top clients, ports and
 regions by bytes, disconnect reasons.
-Top tables are exact up to 100,000 distinct keys, then approximate with their error shown.
+Top tables hold 100,000 keys shared by the threads: exact while each thread meets at most
+100,000 / threads distinct keys, then approximate with their error shown.
 
-Bad lines are counted and listed (the first ones with file:line), not fatal.
+Bad lines are counted and listed (the first ones with file:line), not fatal. A Parquet file
+that fails (corrupt data: "corrupt Parquet") adds nothing and is named.
 
 Exit status: 0 summarized; 1 a path or file could not be read (the summary of the rest is
 still printed) or the report could not be written; 2 the command line is invalid.

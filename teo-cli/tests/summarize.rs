@@ -241,3 +241,91 @@ fn errors_and_usage() {
     let output = teo(&["logs", "--help"]);
     assert!(stdout(&output).contains("summarize"));
 }
+
+/// Parquet files under `dir`, sorted.
+fn parquet_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(parquet_files(&path));
+        } else if path.extension().is_some_and(|e| e == "parquet") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The line of the table that starts with `label`, its number (without separators).
+fn figure(text: &str, label: &str) -> u64 {
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with(label))
+        .unwrap_or_else(|| panic!("no {label} in {text}"));
+    line.split_whitespace()
+        .find_map(|w| w.replace(',', "").parse().ok())
+        .unwrap_or_else(|| panic!("no number in {line}"))
+}
+
+#[test]
+fn a_corrupt_parquet_file_fails_alone() {
+    let dir = TempDir::new("corrupt");
+    let packets = dir.join("packets");
+    download(&packets);
+    let dataset = dir.join("ds");
+    let output = teo(&[
+        "logs", "convert", &packets, "--out", &dataset, "--format", "parquet", "--zone", "zone-demo",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // Three files, one of which gets one byte changed: the change (in the first column's page
+    // header) the fuzzer of tests/corrupt_parquet.rs found to make arrow panic
+    // `offset + len out of bounds`.
+    let files = parquet_files(Path::new(&dataset));
+    assert!(files.len() >= 3, "{files:?}");
+    let keep = dir.join("three");
+    std::fs::create_dir_all(&keep).unwrap();
+    let mut good_requests = 0;
+    for (i, file) in files[..3].iter().enumerate() {
+        let to = Path::new(&keep).join(format!("f{i}.parquet"));
+        std::fs::copy(file, &to).unwrap();
+        if i == 1 {
+            let mut bytes = std::fs::read(&to).unwrap();
+            bytes[42] ^= 0x01;
+            std::fs::write(&to, bytes).unwrap();
+        } else {
+            let alone = teo(&["logs", "summarize", to.to_str().unwrap()]);
+            assert_eq!(alone.status.code(), Some(0), "{}", stderr(&alone));
+            good_requests += figure(&stdout(&alone), "requests");
+        }
+    }
+    let output = teo(&["logs", "summarize", &keep]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let (out, err) = (stdout(&output), stderr(&output));
+    // The report covers the two good files, and names the third.
+    assert!(out.contains("3 files read, 1 failed"), "{out}");
+    assert_eq!(figure(&out, "requests"), good_requests, "{out}");
+    let corrupt = Path::new(&keep).join("f1.parquet");
+    let corrupt = corrupt.to_str().unwrap();
+    assert!(
+        err.contains(&format!("{corrupt}: corrupt Parquet")),
+        "{err}"
+    );
+    assert!(out.contains(corrupt) && out.contains("corrupt Parquet"), "{out}");
+    // The panic was caught quietly: no panic message from the default hook.
+    assert!(!err.contains("panicked"), "{err}");
+
+    // A packet with corrupt gzip data is named and the rest summarized, too.
+    let packet = std::fs::read_dir(&packets).unwrap().next().unwrap().unwrap().path();
+    let mut bytes = std::fs::read(&packet).unwrap();
+    let middle = bytes.len() / 2;
+    for b in &mut bytes[middle..middle + 64] {
+        *b = !*b;
+    }
+    std::fs::write(&packet, bytes).unwrap();
+    let output = teo(&["logs", "summarize", &packets]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains(packet.to_str().unwrap()), "{}", stderr(&output));
+    assert!(stdout(&output).contains("1 failed"), "{}", stdout(&output));
+}
+

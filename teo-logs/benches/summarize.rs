@@ -11,7 +11,14 @@
 //!   exact p50/p95/p99 of `EdgeResponseTime` (teo's are within 0.1%).
 //!
 //! Both sides print their request and byte totals; the run checks they agree.
+//!
+//! Then memory against the thread count, side by side: 600,000 L7 records whose host, URL,
+//! client IP and region are all distinct 250-byte keys (8 NDJSON files), summarized in a fresh
+//! process per row with 1 thread, 2 threads and every core; the child prints its peak RSS
+//! (`VmHWM`). The threads share the key capacity, so the peaks stay about equal.
+//! `cargo bench -p teo-logs --bench summarize -- memory` runs only these rows.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
@@ -49,10 +56,13 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
-    if let [mode, input] = args.as_slice() {
-        if mode == "worker-summarize" {
-            return worker(Path::new(input));
+    match args.as_slice() {
+        [mode, input] if mode == "worker-summarize" => return worker(Path::new(input)),
+        [mode, input, threads] if mode == "worker-memory" => {
+            return memory_worker(Path::new(input), threads.parse().unwrap())
         }
+        [mode] if mode == "memory" => return memory_rows(),
+        _ => {}
     }
     let input = prepare(&common::root(), common::input_bytes());
     let total: u64 = ndjson_files(&input)
@@ -103,6 +113,88 @@ fn main() {
         rows.iter().all(|r| &r.4 == first),
         "the two sides disagree on the totals"
     );
+    memory_rows();
+}
+
+/// Records of the memory rows, in files of this many.
+const DISTINCT_RECORDS: usize = 600_000;
+const DISTINCT_FILES: usize = 8;
+
+/// 600,000 records, every key distinct and 250 bytes long: kept under `target/bench-data/`.
+fn distinct_keys_input() -> std::path::PathBuf {
+    let dir = common::root().join(format!("l7-distinct-{DISTINCT_RECORDS}"));
+    if ndjson_files(&dir).len() == DISTINCT_FILES {
+        return dir;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let per_file = DISTINCT_RECORDS / DISTINCT_FILES;
+    for f in 0..DISTINCT_FILES {
+        let mut out =
+            std::io::BufWriter::new(std::fs::File::create(dir.join(format!("d{f}.ndjson"))).unwrap());
+        for i in f * per_file..(f + 1) * per_file {
+            let key = |what: &str| format!("{what}-{i:012}-{}", "k".repeat(250 - 18 - what.len()));
+            let line = serde_json::json!({
+                "RequestTime": "2024-05-01T10:00:00Z",
+                "RequestHost": key("host"),
+                "RequestUrl": key("/url"),
+                "ClientIP": key("ip"),
+                "ClientRegion": key("region"),
+                "EdgeResponseStatusCode": 200,
+                "EdgeResponseBytes": 1000,
+            });
+            writeln!(out, "{line}").unwrap();
+        }
+        out.flush().unwrap();
+    }
+    dir
+}
+
+/// Peak RSS at 1, 2 and every thread on [`distinct_keys_input`], a process per row.
+fn memory_rows() {
+    let input = distinct_keys_input();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let exe = std::env::current_exe().unwrap();
+    println!(
+        "\n{DISTINCT_RECORDS} records, host/URL/IP/region all distinct 250-byte keys, {DISTINCT_FILES} files\n\n\
+         | threads | seconds | peak RSS MiB (VmHWM) | requests approximate |\n|---|---|---|---|"
+    );
+    let mut threads = vec![1, 2, cores];
+    threads.dedup();
+    for n in threads {
+        let (secs, _, out) = timed_output(
+            Command::new(&exe)
+                .arg("worker-memory")
+                .arg(&input)
+                .arg(n.to_string()),
+        );
+        let mut parts = out.split_whitespace();
+        let hwm_kib: f64 = parts.next().unwrap().parse().unwrap();
+        let rest: Vec<&str> = parts.collect();
+        println!(
+            "| {n}{} | {secs:.2} | {:.0} | {} |",
+            if n == cores { " (all)" } else { "" },
+            hwm_kib / 1024.0,
+            rest.join(" ")
+        );
+    }
+}
+
+fn memory_worker(input: &Path, threads: usize) {
+    let options = SummarizeOptions {
+        kind: Some(Kind::L7),
+        threads,
+        ..SummarizeOptions::default()
+    };
+    let summary = teo_logs::summarize(&[input], &options).unwrap();
+    let l7 = summary.l7().unwrap();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let hwm = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap();
+    println!("{hwm} {} {}", l7.requests(), l7.urls().is_approximate());
 }
 
 /// Like `timed`, with what the child printed (its totals).

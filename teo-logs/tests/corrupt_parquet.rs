@@ -224,6 +224,31 @@ fn fixed_mutants_fail_alone() {
             assert!(error.contains("corrupt Parquet"), "{error}");
         }
     }
+    // The issue's: one byte changed (in the first column's page header), arrow panics.
+    let mut bytes = base.clone();
+    bytes[42] ^= 0x01;
+    let path = dir.join("one-byte.parquet");
+    std::fs::write(&path, &bytes).unwrap();
+    assert_eq!(raw_read(&path), Err("offset + len out of bounds".to_owned()));
+    assert_eq!(outcome(&path, records), Outcome::FailedCleanly);
+    // Beside two good files: they are summarized, it is named.
+    let good = dir.join("good");
+    std::fs::create_dir_all(&good).unwrap();
+    std::fs::write(good.join("a.parquet"), &base).unwrap();
+    std::fs::write(good.join("b.parquet"), &base).unwrap();
+    std::fs::write(good.join("c.parquet"), &bytes).unwrap();
+    let summary = summarize(&[&good], &SummarizeOptions::default()).unwrap();
+    assert_eq!(summary.files(), 3);
+    assert_eq!(summary.l7().unwrap().requests(), 2 * records);
+    let (failed, count) = summary.failed();
+    assert_eq!(count, 1);
+    assert_eq!(
+        failed[0].to_string(),
+        format!(
+            "{}: corrupt Parquet: the reader failed (offset + len out of bounds)",
+            good.join("c.parquet").display()
+        )
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

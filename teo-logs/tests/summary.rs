@@ -482,6 +482,10 @@ fn past_the_key_capacity_tables_are_approximate_within_their_reported_bound() {
     let summary = summarize(&[dir.join("packets")], &options).unwrap();
     let value = render_json(&summary, 16);
     let table = &value["l7"]["top"]["client_ips"];
+    // The threads share the 16 keys: each Space-Saving table had 16 / threads.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(packets.len()) as u64;
     assert_eq!(table["approximate"], true);
     let lines: Vec<Value> = packets.iter().flat_map(|p| lines_of(p)).collect();
     let mut counts: HashMap<&str, u64> = HashMap::new();
@@ -489,21 +493,82 @@ fn past_the_key_capacity_tables_are_approximate_within_their_reported_bound() {
         *counts.entry(l["ClientIP"].as_str().unwrap()).or_default() += 1;
     }
     let n = lines.len() as u64;
+    let bound = n * threads / 16;
     let floor = table["unlisted_at_most"].as_u64().unwrap();
-    assert!(floor <= n / 16, "{floor} > {}", n / 16);
+    assert!(floor <= bound, "{floor} > {bound}");
     let entries = table["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 16);
     for e in entries {
         let truth = counts.get(e["key"].as_str().unwrap()).copied().unwrap_or(0);
         let (got, error) = (e["records"].as_u64().unwrap(), e["error"].as_u64().unwrap());
         assert!(truth <= got && got <= truth + error, "{e}: truth {truth}");
-        assert!(error <= n / 16);
+        assert!(error <= bound, "{e}: error > {bound}");
     }
     // The text and the page say so.
     assert!(render_text(&summary, 5).contains("approximate (Space-Saving over 16 keys)"));
     assert!(render_html(&summary, 5).contains("± error"));
     // Hosts (two) stay exact.
     assert_eq!(value["l7"]["top"]["hosts"]["approximate"], false);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+/// L7 lines with `keys` distinct client IPs, `per_key` records each, over `files` files.
+fn write_keyed(dir: &Path, keys: usize, per_key: usize, files: usize) {
+    let mut lines = vec![Vec::new(); files];
+    for k in 0..keys {
+        for r in 0..per_key {
+            lines[(k + r) % files].push(
+                json!({"RequestTime": "2024-05-01T10:00:00Z", "ClientIP": format!("10.0.0.{k}"),
+                       "EdgeResponseBytes": 1})
+                .to_string(),
+            );
+        }
+    }
+    for (f, lines) in lines.iter().enumerate() {
+        fs::write(dir.join(format!("p{f}.log")), lines.join("\n")).unwrap();
+    }
+}
+
+#[test]
+fn threads_share_the_key_capacity_and_stay_exact_below_their_share() {
+    let dir = temp_dir("share");
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    let capacity = 8 * threads;
+    let options = |threads| SummarizeOptions {
+        threads,
+        summary: Options {
+            key_capacity: capacity,
+            max_key_bytes: 256,
+        },
+        ..SummarizeOptions::default()
+    };
+    // capacity / threads = 8 keys, 3 records each, spread over every file: exact on every
+    // thread count.
+    write_keyed(&dir, 8, 3, 8);
+    for t in [1, threads] {
+        let summary = summarize(&[&dir], &options(t)).unwrap();
+        let ips = summary.l7().unwrap().client_ips();
+        assert!(!ips.is_approximate(), "{t} threads");
+        assert_eq!(ips.capacity(), capacity);
+        let top = ips.top(100);
+        assert_eq!(top.len(), 8);
+        assert!(top.iter().all(|e| e.records == 3 && e.error == 0), "{top:?}");
+    }
+    // 4 × capacity keys: every thread's table overflows; each listed figure is within its
+    // error of the truth, and the errors within records × threads / capacity.
+    fs::remove_dir_all(&dir).unwrap();
+    fs::create_dir_all(&dir).unwrap();
+    write_keyed(&dir, 4 * capacity, 5, 8);
+    let n = (4 * capacity * 5) as u64;
+    let summary = summarize(&[&dir], &options(threads)).unwrap();
+    let ips = summary.l7().unwrap().client_ips();
+    assert!(ips.is_approximate());
+    assert!(ips.len() <= capacity);
+    for e in ips.top(usize::MAX) {
+        assert!(e.records >= 5 && e.records <= 5 + e.error, "{e:?}");
+        assert!(e.error <= n * threads as u64 / capacity as u64, "{e:?}");
+    }
+    assert!(ips.floor() <= n * threads as u64 / capacity as u64);
     fs::remove_dir_all(&dir).unwrap();
 }
 
