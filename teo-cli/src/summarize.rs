@@ -30,7 +30,7 @@ Top tables hold 100,000 keys shared by the threads: exact while each thread meet
 100,000 / threads distinct keys, then approximate with their error shown.
 
 Bad lines are counted and listed (the first ones with file:line), not fatal. A Parquet file
-that fails (corrupt data: "corrupt Parquet") adds nothing and is named.
+that fails (corrupt data: corrupt Parquet) adds nothing and is named.
 
 Exit status: 0 summarized; 1 a path or file could not be read (the summary of the rest is
 still printed) or the report could not be written; 2 the command line is invalid.

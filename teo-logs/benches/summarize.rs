@@ -130,8 +130,9 @@ fn distinct_keys_input() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     let per_file = DISTINCT_RECORDS / DISTINCT_FILES;
     for f in 0..DISTINCT_FILES {
-        let mut out =
-            std::io::BufWriter::new(std::fs::File::create(dir.join(format!("d{f}.ndjson"))).unwrap());
+        let mut out = std::io::BufWriter::new(
+            std::fs::File::create(dir.join(format!("d{f}.ndjson"))).unwrap(),
+        );
         for i in f * per_file..(f + 1) * per_file {
             let key = |what: &str| format!("{what}-{i:012}-{}", "k".repeat(250 - 18 - what.len()));
             let line = serde_json::json!({

@@ -532,7 +532,9 @@ fn write_keyed(dir: &Path, keys: usize, per_key: usize, files: usize) {
 #[test]
 fn threads_share_the_key_capacity_and_stay_exact_below_their_share() {
     let dir = temp_dir("share");
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
     let capacity = 8 * threads;
     let options = |threads| SummarizeOptions {
         threads,
@@ -552,7 +554,10 @@ fn threads_share_the_key_capacity_and_stay_exact_below_their_share() {
         assert_eq!(ips.capacity(), capacity);
         let top = ips.top(100);
         assert_eq!(top.len(), 8);
-        assert!(top.iter().all(|e| e.records == 3 && e.error == 0), "{top:?}");
+        assert!(
+            top.iter().all(|e| e.records == 3 && e.error == 0),
+            "{top:?}"
+        );
     }
     // 4 × capacity keys: every thread's table overflows; each listed figure is within its
     // error of the truth, and the errors within records × threads / capacity.

@@ -135,7 +135,11 @@ pub enum SummaryError {
     #[error("{}: corrupt Parquet: the reader failed ({reason})", path.display())]
     CorruptParquet { path: PathBuf, reason: String },
     #[error("{}: corrupt Parquet: its footer claims {claimed} bytes of metadata, more than the {max} read", path.display())]
-    ParquetFooter { path: PathBuf, claimed: u64, max: u64 },
+    ParquetFooter {
+        path: PathBuf,
+        claimed: u64,
+        max: u64,
+    },
     #[error("{}: column {column} is {found}, not a type a summary reads", path.display())]
     ColumnType {
         path: PathBuf,
@@ -366,7 +370,16 @@ pub fn summarize(
             let mut merged = Summary::new(options.summary);
             for handle in handles {
                 match handle.join() {
-                    Ok(part) => merged.merge(part),
+                    Ok(part) => {
+                        // Into tables of the whole capacity, not a thread's share.
+                        if part.l7().is_some() {
+                            merged.touch(Kind::L7);
+                        }
+                        if part.l4().is_some() {
+                            merged.touch(Kind::L4);
+                        }
+                        merged.merge(part)
+                    }
                     // A bug, not the input: let it show as the panic it is.
                     Err(panic) => std::panic::resume_unwind(panic),
                 }
