@@ -28,7 +28,7 @@ use teo_mock::logs::LogKind;
 mod support;
 use support::{temp_dir, write_packets};
 
-const SEED: u64 = 0x7e0_19;
+const SEED: u64 = 0x0007_e019;
 
 /// One Parquet file converted from one of the mock's L7 packets, and its records.
 fn base_file(dir: &Path) -> (Vec<u8>, u64) {
