@@ -72,6 +72,8 @@ pub struct Options {
     pub key_capacity: usize,
     /// Keys (hosts, URLs, …) are cut to this many bytes.
     pub max_key_bytes: usize,
+    /// Distinct L4 sessions counted exactly; past it, HyperLogLog ([`distinct`]).
+    pub session_capacity: usize,
 }
 
 impl Default for Options {
@@ -79,6 +81,7 @@ impl Default for Options {
         Options {
             key_capacity: 100_000,
             max_key_bytes: 256,
+            session_capacity: distinct::EXACT_LIMIT,
         }
     }
 }
@@ -475,7 +478,7 @@ impl L4Summary {
             sent: 0,
             received: 0,
             time: TimeRange::default(),
-            sessions: Distinct::default(),
+            sessions: Distinct::with_limit(options.session_capacity),
             records_without_session: 0,
             clients: table(By::Bytes),
             ports: table(By::Bytes),

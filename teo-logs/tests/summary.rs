@@ -476,6 +476,7 @@ fn past_the_key_capacity_tables_are_approximate_within_their_reported_bound() {
         summary: Options {
             key_capacity: 16,
             max_key_bytes: 256,
+            ..Options::default()
         },
         ..SummarizeOptions::default()
     };
@@ -541,6 +542,7 @@ fn threads_share_the_key_capacity_and_stay_exact_below_their_share() {
         summary: Options {
             key_capacity: capacity,
             max_key_bytes: 256,
+            ..Options::default()
         },
         ..SummarizeOptions::default()
     };

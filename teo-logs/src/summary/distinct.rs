@@ -1,5 +1,6 @@
-//! How many distinct values (L4 sessions) with bounded memory: exact while at most
-//! [`EXACT_LIMIT`] values are seen (a set of their 64-bit hashes; two values colliding on 64
+//! How many distinct values (L4 sessions) with bounded memory: exact while at most a limit
+//! ([`EXACT_LIMIT`] by default; [`summarize`](crate::summarize)'s threads share it) of values
+//! are seen (a set of their 64-bit hashes; two values colliding on 64
 //! bits are counted once, a chance of about 1 in 10^8 at the limit), then HyperLogLog with
 //! 2^14 registers: a standard error of 1.04/√16384 ≈ **0.81 %** (16 KiB).
 //!
@@ -7,7 +8,7 @@
 
 use std::collections::HashSet;
 
-/// Distinct values counted exactly (as 64-bit hashes, ~16 bytes each in the set).
+/// Distinct values counted exactly by default (as 64-bit hashes, ~16 bytes each in the set).
 pub const EXACT_LIMIT: usize = 200_000;
 const P: u32 = 14;
 const REGISTERS: usize = 1 << P;
@@ -27,26 +28,38 @@ fn hash(value: &str) -> u64 {
 
 #[derive(Debug, Clone)]
 pub enum Distinct {
-    Exact(HashSet<u64>),
+    /// The hashes seen, while there are at most `limit`.
+    Exact {
+        set: HashSet<u64>,
+        limit: usize,
+    },
     Sketch(Box<[u8]>),
 }
 
 impl Default for Distinct {
     fn default() -> Self {
-        Distinct::Exact(HashSet::new())
+        Distinct::with_limit(EXACT_LIMIT)
     }
 }
 
 impl Distinct {
+    /// Exact up to `limit` distinct values, then a sketch.
+    pub fn with_limit(limit: usize) -> Self {
+        Distinct::Exact {
+            set: HashSet::new(),
+            limit,
+        }
+    }
+
     pub fn add(&mut self, value: &str) {
         self.add_hash(hash(value));
     }
 
     fn add_hash(&mut self, h: u64) {
         match self {
-            Distinct::Exact(set) => {
+            Distinct::Exact { set, limit } => {
                 set.insert(h);
-                if set.len() > EXACT_LIMIT {
+                if set.len() > *limit {
                     let mut registers = vec![0u8; REGISTERS].into_boxed_slice();
                     for &h in set.iter() {
                         sketch(&mut registers, h);
@@ -60,13 +73,13 @@ impl Distinct {
 
     pub fn merge(&mut self, other: Distinct) {
         match other {
-            Distinct::Exact(set) => {
+            Distinct::Exact { set, .. } => {
                 for h in set {
                     self.add_hash(h);
                 }
             }
             Distinct::Sketch(theirs) => {
-                if let Distinct::Exact(set) = self {
+                if let Distinct::Exact { set, .. } = self {
                     let mut registers = vec![0u8; REGISTERS].into_boxed_slice();
                     for &h in set.iter() {
                         sketch(&mut registers, h);
@@ -83,13 +96,13 @@ impl Distinct {
     }
 
     pub fn is_exact(&self) -> bool {
-        matches!(self, Distinct::Exact(_))
+        matches!(self, Distinct::Exact { .. })
     }
 
     /// The count: exact, or HyperLogLog's estimate.
     pub fn count(&self) -> u64 {
         match self {
-            Distinct::Exact(set) => set.len() as u64,
+            Distinct::Exact { set, .. } => set.len() as u64,
             Distinct::Sketch(registers) => estimate(registers),
         }
     }
@@ -150,5 +163,31 @@ mod tests {
         let error = (a.count() as f64 - n as f64).abs() / n as f64;
         // Within 4 standard errors.
         assert!(error < 4.0 * STANDARD_ERROR, "{} vs {n}", a.count());
+    }
+
+    #[test]
+    fn shares_merge_into_the_whole_limit() {
+        // Two threads with half the limit each: exact within their share, and still exact once
+        // merged into a count of the whole limit.
+        let (mut a, mut b) = (Distinct::with_limit(50), Distinct::with_limit(50));
+        for i in 0..50 {
+            a.add(&format!("a{i}"));
+            b.add(&format!("b{i}"));
+        }
+        let mut whole = Distinct::with_limit(100);
+        whole.merge(a);
+        whole.merge(b);
+        assert!(whole.is_exact());
+        assert_eq!(whole.count(), 100);
+        // A thread past its share sketches; so does the merged count.
+        let mut past = Distinct::with_limit(50);
+        for i in 0..51 {
+            past.add(&format!("p{i}"));
+        }
+        assert!(!past.is_exact());
+        let mut whole = Distinct::with_limit(100);
+        whole.merge(past);
+        assert!(!whole.is_exact());
+        assert!(whole.count().abs_diff(51) <= 2, "{}", whole.count());
     }
 }

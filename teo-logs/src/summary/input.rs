@@ -10,7 +10,8 @@
 //! is read into its own tables, and while the threads' tables are merged), whatever the thread
 //! count. Tables stay exact while each thread meets at most `key_capacity / threads` distinct
 //! keys in a table (so whenever the input holds at most that many); past it, each listed key
-//! carries its Space-Saving error (see [`super::topn`]).
+//! carries its Space-Saving error (see [`super::topn`]). Session counts share their exact
+//! capacity the same way (then HyperLogLog, [`super::distinct`]).
 //!
 //! A Parquet file is read into a summary of its own, merged only once it was read to its end:
 //! a file that fails (an error, or a panic of the Parquet reader on corrupt data, caught by
@@ -345,6 +346,7 @@ pub fn summarize(
     // The threads share the key capacity: memory does not grow with their number.
     let share = Options {
         key_capacity: (options.summary.key_capacity / threads).max(1),
+        session_capacity: (options.summary.session_capacity / threads).max(1),
         ..options.summary
     };
     let next = AtomicUsize::new(0);
