@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, DATE, HOST};
 use reqwest::Url;
@@ -14,6 +14,7 @@ use serde_json::value::RawValue;
 use tracing::Instrument;
 
 use crate::body::ReadError;
+use crate::clock::{self, http_date, unix_now, Correction};
 use crate::credentials::ProvideCredentials;
 use crate::error::{codes, BodySummary, Repr};
 use crate::hooks::{Attempt, Hook, Hooks};
@@ -26,11 +27,6 @@ use crate::types::ActionInfo;
 use crate::Error;
 
 const CONTENT_TYPE_JSON: &str = "application/json";
-/// Clock differences the signature tolerates anyway (the API allows five minutes) are not
-/// corrected: seconds.
-const CLOCK_TOLERANCE: u64 = 30;
-/// The largest clock correction taken from a server's `Date`: seconds.
-const MAX_CLOCK_CORRECTION: u64 = 24 * 3600;
 const RUNTIME_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Language of error messages and some response text (`X-TC-Language`).
@@ -86,6 +82,7 @@ struct Settings {
     unsigned: bool,
     max_response_size: u64,
     proxy: Option<Proxy>,
+    trust_plain_http_clock: bool,
 }
 
 /// A proxy URL, which may carry a user and password: never shown.
@@ -136,6 +133,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                 unsigned: false,
                 max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
                 proxy: None,
+                trust_plain_http_clock: false,
             },
             client: PhantomData,
         }
@@ -267,6 +265,21 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// Lets the client correct its clock from the `Date` of a plain-http endpoint's answers —
+    /// for a local test server such as `teo-mock`, never for a real endpoint. Default off.
+    ///
+    /// On `AuthFailure.SignatureExpire` the client compares the answer's `Date` with this
+    /// machine's clock, and when they differ by more than 30 s and at most 15 minutes it signs
+    /// the request again with the server's time and keeps that offset for later calls. It
+    /// takes that `Date` only from an HTTPS answer of the configured endpoint: anyone on the
+    /// path of a plain-http request could write one, and would be handed requests signed for
+    /// the time they chose. Without this setting a plain-http `SignatureExpire` is returned as
+    /// it is, its message saying the clock was not corrected.
+    pub fn trust_plain_http_clock(mut self, trust: bool) -> Self {
+        self.settings.trust_plain_http_clock = trust;
+        self
+    }
+
     pub fn build(self) -> Result<C, Error> {
         self.build_runtime().map(C::from)
     }
@@ -322,6 +335,7 @@ impl<C: From<Client>> ClientBuilder<C> {
         let http = http
             .build()
             .map_err(|e| Error::from(Repr::Config(format!("HTTP client: {e}"))))?;
+        let clock_from_date = endpoint.scheme() == "https" || settings.trust_plain_http_clock;
         Ok(Client {
             inner: Arc::new(Inner {
                 service: settings.service,
@@ -339,6 +353,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                 rate_limiter: settings.rate_limit.map(RateLimiter::new),
                 signing_keys: SigningKeyCache::new(),
                 clock_offset: AtomicI64::new(0),
+                clock_from_date,
             }),
             options: CallOptions {
                 timeout: settings.timeout,
@@ -383,8 +398,11 @@ struct Inner {
     signing_keys: SigningKeyCache,
     /// Seconds to add to this machine's clock when signing, learnt from the server's `Date`
     /// on `AuthFailure.SignatureExpire` (a machine whose clock is off by more than the five
-    /// minutes the API allows could otherwise sign nothing).
+    /// minutes the API allows could otherwise sign nothing); at most 15 minutes either way.
     clock_offset: AtomicI64,
+    /// Whether answers' `Date` may correct the clock: the endpoint is HTTPS, or the builder
+    /// was told to trust plain http ([`ClientBuilder::trust_plain_http_clock`]).
+    clock_from_date: bool,
 }
 
 /// A request as [`Client::prepare`] builds it. Its `Display` is the HTTP request as text with
@@ -584,30 +602,39 @@ impl Client {
         .await
     }
 
-    /// One attempt; on `AuthFailure.SignatureExpire` with a server `Date` that shows this
-    /// machine's clock off, the clock offset is corrected and the request signed and sent once
-    /// more (later calls sign with the corrected time from the start).
+    /// One attempt; on `AuthFailure.SignatureExpire` with a trusted server `Date` that shows
+    /// this machine's clock off (by at most 15 minutes, see [`crate::clock`]), the clock offset
+    /// is corrected and the request signed and sent once more (later calls sign with the
+    /// corrected time from the start). A clock further off is [`ErrorKind::ClockSkew`].
+    ///
+    /// [`ErrorKind::ClockSkew`]: crate::ErrorKind::ClockSkew
     async fn attempt(&self, action: &str, body: &[u8]) -> Result<(Box<RawValue>, String), Error> {
-        let mut server_time = None;
-        match self.attempt_once(action, body, &mut server_time).await {
+        let mut answer = Answered::default();
+        match self.attempt_once(action, body, &mut answer).await {
             Err(error) if error.code() == Some(codes::AUTH_FAILURE_SIGNATURE_EXPIRE) => {
-                let Some(server) = server_time else {
-                    return Err(error);
-                };
-                let offset = server.saturating_sub(unix_now());
-                // A `Date` a day or more away is not a clock to trust.
-                if offset.unsigned_abs() > MAX_CLOCK_CORRECTION {
-                    return Err(error);
+                match clock::correction(
+                    answer.date,
+                    self.inner.clock_from_date,
+                    unix_now(),
+                    answer.signed_with,
+                ) {
+                    Correction::Resend { offset } => {
+                        let previous = self.inner.clock_offset.swap(offset, Ordering::Relaxed);
+                        // Concurrent calls refused together all correct to about the same
+                        // offset: one warning, not one per call.
+                        if offset.abs_diff(previous) > clock::TOLERANCE {
+                            tracing::warn!(
+                                offset_seconds = offset,
+                                previous_offset_seconds = previous,
+                                "the server's clock differs from this machine's; signing with the server's time"
+                            );
+                        }
+                        self.attempt_once(action, body, &mut Answered::default())
+                            .await
+                    }
+                    Correction::TooFar { skew } => Err(error.into_clock_skew(skew)),
+                    Correction::Keep(hint) => Err(error.with_hint(hint)),
                 }
-                let previous = self.inner.clock_offset.swap(offset, Ordering::Relaxed);
-                if offset.abs_diff(previous) <= CLOCK_TOLERANCE {
-                    return Err(error);
-                }
-                tracing::warn!(
-                    offset_seconds = offset,
-                    "the server's clock differs from this machine's; signing with the server's time"
-                );
-                self.attempt_once(action, body, &mut None).await
             }
             result => result,
         }
@@ -699,19 +726,20 @@ impl Client {
     }
 
     /// Signs (afresh, with a new timestamp) and posts one attempt; returns the JSON inside
-    /// `Response` and the request id when it is not an error. Sets `server_time` from the
-    /// response's `Date` header.
+    /// `Response` and the request id when it is not an error. Fills `answer` with the clock
+    /// offset signed with and the response's `Date`.
     async fn attempt_once(
         &self,
         action: &str,
         body: &[u8],
-        server_time: &mut Option<i64>,
+        answer: &mut Answered,
     ) -> Result<(Box<RawValue>, String), Error> {
         let inner = &self.inner;
         if let Some(limiter) = &inner.rate_limiter {
             limiter.acquire(action).await;
         }
-        let timestamp = unix_now().saturating_add(inner.clock_offset.load(Ordering::Relaxed));
+        answer.signed_with = inner.clock_offset.load(Ordering::Relaxed);
+        let timestamp = unix_now().saturating_add(answer.signed_with);
         let headers = self.signed_headers(action, body, timestamp).await?;
         let transport = |source: reqwest::Error| {
             if source.is_timeout() {
@@ -738,7 +766,7 @@ impl Client {
             .await
             .map_err(transport)?;
         let status = response.status();
-        *server_time = response
+        answer.date = response
             .headers()
             .get(DATE)
             .and_then(|v| v.to_str().ok())
@@ -817,6 +845,15 @@ impl Client {
     }
 }
 
+/// What an attempt learnt for correcting the clock.
+#[derive(Default)]
+struct Answered {
+    /// The clock offset the request was signed with.
+    signed_with: i64,
+    /// The response's `Date`, in Unix seconds.
+    date: Option<i64>,
+}
+
 #[derive(Deserialize)]
 struct Envelope {
     #[serde(rename = "Response")]
@@ -864,6 +901,7 @@ fn read_envelope(
             code: redact::truncate(&error.code, MAX_CODE_CHARS),
             message: redact::truncate(&error.message, MAX_MESSAGE_CHARS),
             request_id: redact::truncate(&request_id, MAX_CODE_CHARS),
+            hint: None,
         }));
     }
     if status != 200 {
@@ -906,43 +944,39 @@ fn decode<O: DeserializeOwned>(action: &str, response: &RawValue) -> Result<O, E
     })
 }
 
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// Unix seconds of an HTTP `Date` (`Mon, 30 Nov 2026 10:00:00 GMT`, RFC 9110's IMF-fixdate).
-fn http_date(text: &str) -> Option<i64> {
-    const IMF_FIXDATE: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    time::PrimitiveDateTime::parse(text.trim(), IMF_FIXDATE)
-        .ok()
-        .map(|t| t.assume_utc().unix_timestamp())
-}
-
 #[cfg(test)]
-mod clock_tests {
-    use super::http_date;
+mod tests {
+    use super::*;
+    use crate::Credentials;
 
+    /// Only an HTTPS endpoint's answers correct the clock, unless plain http is trusted
+    /// explicitly. (The integration tests have no TLS server, so this is where HTTPS is covered.)
     #[test]
-    fn http_dates_are_read() {
+    fn the_clock_is_corrected_from_https_answers_or_by_opt_in() {
+        let trusted = |endpoint: &str, opt_in: Option<bool>| {
+            let mut builder = Client::builder(&crate::sts::SERVICE, Credentials::new("id", "key"))
+                .endpoint(endpoint);
+            if let Some(trust) = opt_in {
+                builder = builder.trust_plain_http_clock(trust);
+            }
+            builder.build().map(|c| c.inner.clock_from_date)
+        };
         assert_eq!(
-            http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(784_111_777)
+            trusted("https://sts.tencentcloudapi.com", None).ok(),
+            Some(true)
         );
         assert_eq!(
-            http_date("Mon, 30 Nov 2026 10:00:00 GMT"),
-            Some(1_796_032_800)
+            trusted("https://127.0.0.1:8443", Some(false)).ok(),
+            Some(true)
         );
-        for bad in [
-            "",
-            "yesterday",
-            "Sun, 06 Nov 1994 08:49:37 +0800",
-            "Sun, 06 Nov 99999 08:49:37 GMT",
-        ] {
-            assert_eq!(http_date(bad), None, "{bad}");
-        }
+        assert_eq!(trusted("http://127.0.0.1:8080", None).ok(), Some(false));
+        assert_eq!(
+            trusted("http://127.0.0.1:8080", Some(false)).ok(),
+            Some(false)
+        );
+        assert_eq!(
+            trusted("http://127.0.0.1:8080", Some(true)).ok(),
+            Some(true)
+        );
     }
 }

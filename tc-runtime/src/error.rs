@@ -45,6 +45,10 @@ pub enum ErrorKind {
     /// ([`ClientBuilder::max_response_size`](crate::ClientBuilder::max_response_size));
     /// [`Error::response_limit`] says what the limit was.
     ResponseTooLarge,
+    /// The service refused the signature as expired (`AuthFailure.SignatureExpire`) and its
+    /// `Date` shows this machine's clock off by more than the 15 minutes the client corrects:
+    /// the clock needs setting right. [`Error::clock_skew_seconds`] says by how much.
+    ClockSkew,
 }
 
 impl From<Repr> for Error {
@@ -76,12 +80,15 @@ impl std::error::Error for Error {
 pub(crate) enum Repr {
     /// The service answered with `Response.Error`.
     /// Code, message and request id are the server's, cut to bounded lengths when read.
-    #[error("{action}: {code}: {message} (request id {request_id})")]
+    /// `hint` is the client's, when it has something to add (why a wrong clock was not
+    /// corrected).
+    #[error("{action}: {code}: {message} (request id {request_id}){}", Hint(*hint))]
     Api {
         action: String,
         code: String,
         message: String,
         request_id: String,
+        hint: Option<&'static str>,
     },
     /// The request was rejected before sending: it does not match the action's typed request
     /// (the message names the member), or it could not be encoded.
@@ -158,6 +165,33 @@ pub(crate) enum Repr {
         content_length: Option<u64>,
         read: u64,
     },
+    /// `AuthFailure.SignatureExpire`, with a `Date` `skew` seconds ahead of this machine's clock
+    /// (behind when negative): too far to correct.
+    #[error(
+        "{action}: this machine's clock is {} the server's, more than the {} minutes the \
+         client corrects; set this machine's clock right (AuthFailure.SignatureExpire, \
+         request id {request_id})",
+        crate::clock::describe_skew(*skew),
+        crate::clock::MAX_CORRECTION / 60
+    )]
+    ClockSkew {
+        action: String,
+        skew: i64,
+        request_id: String,
+    },
+}
+
+/// A client's hint after an API error's message: `; <hint>`, or nothing.
+#[derive(Debug, Clone, Copy)]
+struct Hint(Option<&'static str>);
+
+impl fmt::Display for Hint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(hint) => write!(f, "; {hint}"),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Error {
@@ -176,6 +210,7 @@ impl Error {
             Repr::Paging { .. } => ErrorKind::Paging,
             Repr::Decode { .. } => ErrorKind::Decode,
             Repr::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
+            Repr::ClockSkew { .. } => ErrorKind::ClockSkew,
         }
     }
 
@@ -192,15 +227,18 @@ impl Error {
             | Repr::HttpStatus { action, .. }
             | Repr::Paging { action, .. }
             | Repr::Decode { action, .. }
-            | Repr::ResponseTooLarge { action, .. } => Some(action),
+            | Repr::ResponseTooLarge { action, .. }
+            | Repr::ClockSkew { action, .. } => Some(action),
             Repr::Config(_) => None,
         }
     }
 
-    /// The API error code (`AuthFailure.SignatureFailure`) of an API error.
+    /// The API error code (`AuthFailure.SignatureFailure`) of an API error; for
+    /// [`ErrorKind::ClockSkew`], the server's `AuthFailure.SignatureExpire`.
     pub fn code(&self) -> Option<&str> {
         match &*self.0 {
             Repr::Api { code, .. } => Some(code),
+            Repr::ClockSkew { .. } => Some(codes::AUTH_FAILURE_SIGNATURE_EXPIRE),
             _ => None,
         }
     }
@@ -213,10 +251,10 @@ impl Error {
         }
     }
 
-    /// The server's request id of an API error.
+    /// The server's request id of an API error (and of [`ErrorKind::ClockSkew`]).
     pub fn request_id(&self) -> Option<&str> {
         match &*self.0 {
-            Repr::Api { request_id, .. } => Some(request_id),
+            Repr::Api { request_id, .. } | Repr::ClockSkew { request_id, .. } => Some(request_id),
             _ => None,
         }
     }
@@ -243,6 +281,15 @@ impl Error {
     pub fn response_limit(&self) -> Option<u64> {
         match &*self.0 {
             Repr::ResponseTooLarge { limit, .. } => Some(*limit),
+            _ => None,
+        }
+    }
+
+    /// For [`ErrorKind::ClockSkew`]: how far the server's clock (its `Date`) is ahead of this
+    /// machine's, in seconds; negative when this machine's clock is ahead.
+    pub fn clock_skew_seconds(&self) -> Option<i64> {
+        match &*self.0 {
+            Repr::ClockSkew { skew, .. } => Some(*skew),
             _ => None,
         }
     }
@@ -280,8 +327,33 @@ impl Error {
             code: code.into(),
             message: message.into(),
             request_id: request_id.into(),
+            hint: None,
         }
         .into()
+    }
+
+    /// This API error with the client's hint after its message.
+    pub(crate) fn with_hint(mut self, new: Option<&'static str>) -> Error {
+        if let Repr::Api { hint, .. } = &mut *self.0 {
+            *hint = new;
+        }
+        self
+    }
+
+    /// This API error (`AuthFailure.SignatureExpire`) as a clock `skew` seconds too far off to
+    /// correct; other errors unchanged.
+    pub(crate) fn into_clock_skew(self, skew: i64) -> Error {
+        match *self.0 {
+            Repr::Api {
+                action, request_id, ..
+            } => Repr::ClockSkew {
+                action,
+                skew,
+                request_id,
+            }
+            .into(),
+            repr => Error(Box::new(repr)),
+        }
     }
 
     /// An error of the client itself, for generated code: `call` of an action the service lacks.

@@ -19,6 +19,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use common::Captured;
 use serde_json::{json, Value};
 use teo_client::credentials::{
     AssumeRoleProvider, CachedProvider, CredentialsChain, DefaultChain, DefaultCredentialsChain,
@@ -1851,20 +1852,6 @@ async fn credential_files_are_bounded() {
     }
 }
 
-/// A `tracing` writer keeping everything in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// A profile file readable by group or others is used, with a warning naming the path and the
 /// mode; a 0600 file gets none. Neither warning shows a secret.
 #[cfg(unix)]
@@ -1881,7 +1868,7 @@ async fn group_or_world_readable_profile_file_is_warned_about() {
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
-    let logs = || String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = || captured.text();
 
     for (mode, warned) in [(0o644, true), (0o640, true), (0o600, false), (0o400, false)] {
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();

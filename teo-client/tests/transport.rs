@@ -8,7 +8,7 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -65,6 +65,9 @@ struct Reply {
     headers: Vec<(&'static str, String)>,
     /// How long the server waits before answering.
     delay: Duration,
+    /// A barrier the server waits at before answering: answers held until that many requests
+    /// have arrived.
+    held: Option<Arc<tokio::sync::Barrier>>,
 }
 
 impl Reply {
@@ -80,6 +83,7 @@ impl Reply {
             body: body.into(),
             headers: Vec::new(),
             delay: Duration::ZERO,
+            held: None,
         }
     }
 
@@ -90,6 +94,11 @@ impl Reply {
 
     fn after(mut self, delay: Duration) -> Reply {
         self.delay = delay;
+        self
+    }
+
+    fn held_by(mut self, barrier: Arc<tokio::sync::Barrier>) -> Reply {
+        self.held = Some(barrier);
         self
     }
 
@@ -174,6 +183,9 @@ async fn serve_one(
         Err((code, message)) => Reply::api_error(code, &message, &request.request_id),
     };
     tokio::time::sleep(reply.delay).await;
+    if let Some(barrier) = &reply.held {
+        barrier.wait().await;
+    }
     let mut response = (
         reply.status,
         [(header::CONTENT_TYPE, reply.content_type)],
@@ -1368,9 +1380,22 @@ async fn response_of_exactly_the_limit_is_read() {
 
 /// A server whose clock runs `ahead` seconds of this machine's: it refuses timestamps more than
 /// five minutes from its own time with `AuthFailure.SignatureExpire`, and sends its time in
-/// `Date` (unless `date` is false, or `date_ahead` overrides what `Date` says).
+/// `Date` (unless `date` is false — then its `Date` is unreadable, since hyper would otherwise
+/// add one — or `date_ahead` overrides what `Date` says).
 async fn skewed_server(ahead: i64, date: bool, date_ahead: Option<i64>) -> Server {
+    moving_clock_server(Arc::new(AtomicI64::new(ahead)), date, date_ahead, None).await
+}
+
+/// [`skewed_server`] whose clock the test can move (`ahead` is read at each request), and whose
+/// refusals wait at `held` when given.
+async fn moving_clock_server(
+    ahead: Arc<AtomicI64>,
+    date: bool,
+    date_ahead: Option<i64>,
+    held: Option<Arc<tokio::sync::Barrier>>,
+) -> Server {
     start_server(move |request| {
+        let ahead = ahead.load(Ordering::SeqCst);
         let server_now = OffsetDateTime::now_utc().unix_timestamp() + ahead;
         let sent: i64 = request
             .header("X-TC-Timestamp")
@@ -1381,13 +1406,16 @@ async fn skewed_server(ahead: i64, date: bool, date_ahead: Option<i64>) -> Serve
                 json!({"Response": {"TotalCount": 0, "Data": [], "RequestId": request.request_id}}),
             );
         }
-        let reply = Reply::api_error(
+        let mut reply = Reply::api_error(
             "AuthFailure.SignatureExpire",
             "The signature expired.",
             &request.request_id,
         );
+        if let Some(barrier) = &held {
+            reply = reply.held_by(barrier.clone());
+        }
         if !date {
-            return reply;
+            return reply.with_header("Date", "not a date");
         }
         let shown =
             OffsetDateTime::now_utc() + time::Duration::seconds(date_ahead.unwrap_or(ahead));
@@ -1399,11 +1427,67 @@ async fn skewed_server(ahead: i64, date: bool, date_ahead: Option<i64>) -> Serve
     .await
 }
 
-#[tokio::test]
-async fn a_skewed_clock_is_corrected_from_the_servers_date_and_remembered() {
-    let two_hours = 7200;
-    let server = skewed_server(two_hours, true, None).await;
-    let client = client(&server, good_credentials()).with_retry(RetryPolicy::disabled());
+/// A client of `server` that takes the `Date` of its plain-http answers for the time, as a
+/// client of a local test server may.
+fn trusting_client(server: &Server) -> Client {
+    Client::builder(good_credentials())
+        .endpoint(&server.url)
+        .timeout(Duration::from_secs(10))
+        .retry(RetryPolicy::disabled())
+        .trust_plain_http_clock(true)
+        .build()
+        .unwrap()
+}
+
+/// The `X-TC-Timestamp` of each request received, as offsets from this machine's clock now.
+fn signed_offsets(received: &[Recorded]) -> Vec<i64> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    received
+        .iter()
+        .map(|r| r.header("X-TC-Timestamp").unwrap().parse::<i64>().unwrap() - now)
+        .collect()
+}
+
+/// Whether each offset is within a few seconds of the one expected (the `Date` has whole
+/// seconds, and the test's clock reads run on).
+fn about(offsets: &[i64], expected: &[i64]) -> bool {
+    offsets.len() == expected.len()
+        && offsets
+            .iter()
+            .zip(expected)
+            .all(|(o, e)| o.abs_diff(*e) <= 5)
+}
+
+/// The `offset_seconds` of each clock-correction warning in `logs`.
+fn warned_offsets(logs: &str) -> Vec<i64> {
+    logs.lines()
+        .filter(|l| l.contains("WARN") && l.contains("signing with the server's time"))
+        .map(|l| {
+            let (_, rest) = l
+                .split_once(" offset_seconds=")
+                .expect("offset in the warning");
+            rest.split_whitespace().next().unwrap().parse().unwrap()
+        })
+        .collect()
+}
+
+/// Ten minutes off (over plain http the client was told to trust): corrected, sent again once,
+/// kept for later calls, and each change of the offset is a warning carrying it.
+#[tokio::test(flavor = "current_thread")]
+async fn a_skewed_clock_is_corrected_within_fifteen_minutes_and_remembered() {
+    let captured = common::Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let ten_minutes = 600;
+    let ahead = Arc::new(AtomicI64::new(ten_minutes));
+    let server = moving_clock_server(ahead.clone(), true, None, None).await;
+    let client = trusting_client(&server);
     client
         .download_l4_logs(l4_request())
         .await
@@ -1413,36 +1497,157 @@ async fn a_skewed_clock_is_corrected_from_the_servers_date_and_remembered() {
         .download_l4_logs(l4_request())
         .await
         .expect("later calls sign with the corrected time at once");
-    let received = server.received();
-    assert_eq!(received.len(), 3);
-    let now = OffsetDateTime::now_utc().unix_timestamp();
-    for request in &received[1..] {
-        let sent: i64 = request.header("X-TC-Timestamp").unwrap().parse().unwrap();
-        assert!(sent.abs_diff(now + two_hours) <= 60, "{sent} vs {now}");
+    let offsets = signed_offsets(&server.received());
+    assert!(about(&offsets, &[0, 600, 600]), "{offsets:?}");
+    assert!(
+        about(&warned_offsets(&captured.text()), &[600]),
+        "{}",
+        captured.text()
+    );
+
+    // The server's clock moves to five minutes behind this machine's: corrected again, warned
+    // again.
+    ahead.store(-300, Ordering::SeqCst);
+    client.download_l4_logs(l4_request()).await.expect("again");
+    let offsets = signed_offsets(&server.received());
+    assert!(about(&offsets, &[0, 600, 600, 600, -300]), "{offsets:?}");
+    let logs = captured.text();
+    assert!(about(&warned_offsets(&logs), &[600, -300]), "{logs}");
+    assert!(logs.contains("previous_offset_seconds="), "{logs}");
+}
+
+/// Over plain http the `Date` is anybody's: without the opt-in nothing is corrected, the
+/// `SignatureExpire` is returned saying so, and the next call signs with this machine's clock.
+#[tokio::test(flavor = "current_thread")]
+async fn plain_http_dates_correct_nothing_without_the_opt_in() {
+    let captured = common::Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = skewed_server(600, true, None).await;
+    let client = client(&server, good_credentials());
+    for _ in 0..2 {
+        let error = client.download_l4_logs(l4_request()).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Api);
+        assert_eq!(error.code(), Some("AuthFailure.SignatureExpire"));
+        let message = error.to_string();
+        assert!(message.contains("The signature expired."), "{message}");
+        assert!(
+            message.contains("not corrected") && message.contains("plain http"),
+            "{message}"
+        );
+        assert!(
+            message.contains("trust_plain_http_clock(true)"),
+            "{message}"
+        );
     }
+    let offsets = signed_offsets(&server.received());
+    assert!(about(&offsets, &[0, 0]), "not sent again: {offsets:?}");
+    assert_eq!(captured.text(), "", "nothing corrected, nothing warned");
+}
+
+/// A `Date` further than 15 minutes away is not a correction but an error telling the user to
+/// set the clock: a day of correction would be a day in which whoever answered holds requests
+/// the real API accepts.
+#[tokio::test]
+async fn a_clock_more_than_fifteen_minutes_off_is_an_error_naming_the_clock() {
+    for (ahead, words, way) in [
+        (23 * 3600, "23 h 0 min", "behind"),
+        (-23 * 3600, "23 h 0 min", "ahead of"),
+        (16 * 60, "0 h 16 min", "behind"),
+    ] {
+        let server = skewed_server(ahead, true, None).await;
+        let client = trusting_client(&server);
+        let error = client.download_l4_logs(l4_request()).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::ClockSkew, "{ahead}");
+        assert_eq!(error.code(), Some("AuthFailure.SignatureExpire"));
+        let skew = error.clock_skew_seconds().expect("the skew");
+        assert!(skew.abs_diff(ahead) <= 5, "{skew} vs {ahead}");
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!("this machine's clock is {words}"))
+                && message.contains(&format!("{way} the server's"))
+                && message.contains("more than the 15 minutes the client corrects")
+                && message.contains("set this machine's clock right"),
+            "{message}"
+        );
+        assert!(!error.is_retryable());
+        // Nothing was kept: the next call signs with this machine's clock again.
+        client.download_l4_logs(l4_request()).await.unwrap_err();
+        let offsets = signed_offsets(&server.received());
+        assert!(about(&offsets, &[0, 0]), "{ahead}: {offsets:?}");
+    }
+
+    // Over plain http without the opt-in, the Date does not even speak for the clock.
+    let server = skewed_server(23 * 3600, true, None).await;
+    let error = client(&server, good_credentials())
+        .download_l4_logs(l4_request())
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Api);
+    assert!(error.to_string().contains("plain http"), "{error}");
+    assert_eq!(server.received().len(), 1);
 }
 
 #[tokio::test]
 async fn signature_expiry_without_a_usable_date_is_reported_not_retried() {
-    for (server, case) in [
-        (skewed_server(7200, false, None).await, "no Date"),
+    for (server, case, hint) in [
+        (
+            skewed_server(600, false, None).await,
+            "no usable Date",
+            Some("no usable Date header"),
+        ),
         // The server's Date agrees with this machine: nothing to correct.
         (
-            skewed_server(7200, true, Some(0)).await,
+            skewed_server(600, true, Some(0)).await,
             "Date within tolerance",
-        ),
-        // Three days away: not a clock to trust.
-        (
-            skewed_server(7200, true, Some(3 * 86_400)).await,
-            "Date three days away",
+            None,
         ),
     ] {
-        let error = client(&server, good_credentials())
-            .with_retry(RetryPolicy::disabled())
+        let error = trusting_client(&server)
             .download_l4_logs(l4_request())
             .await
             .expect_err(case);
+        assert_eq!(error.kind(), ErrorKind::Api, "{case}");
         assert_eq!(error.code(), Some("AuthFailure.SignatureExpire"), "{case}");
         assert_eq!(server.received().len(), 1, "{case}");
+        let message = error.to_string();
+        match hint {
+            Some(hint) => assert!(message.contains(hint), "{case}: {message}"),
+            None => assert!(message.ends_with(')'), "{case}: {message}"),
+        }
     }
+}
+
+/// Calls refused together, before any of them corrected the clock, are each sent again: a
+/// call is resent when it was signed with another offset than the server's, whatever another
+/// call stored meanwhile.
+#[tokio::test]
+async fn concurrent_calls_refused_together_are_all_corrected() {
+    let both_refused = Arc::new(tokio::sync::Barrier::new(2));
+    let server = moving_clock_server(
+        Arc::new(AtomicI64::new(600)),
+        true,
+        None,
+        Some(both_refused),
+    )
+    .await;
+    let client = trusting_client(&server);
+    let (a, b) = tokio::time::timeout(Duration::from_secs(30), async {
+        tokio::join!(
+            client.download_l4_logs(l4_request()),
+            client.download_l4_logs(l4_request())
+        )
+    })
+    .await
+    .expect("both calls end");
+    a.expect("first call corrected");
+    b.expect("second call corrected");
+    let offsets = signed_offsets(&server.received());
+    assert!(about(&offsets, &[0, 0, 600, 600]), "{offsets:?}");
 }

@@ -1,4 +1,4 @@
-//! Helpers shared by the tests' raw TCP servers.
+//! Helpers shared by the tests: reading requests in raw TCP servers, capturing logs.
 
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
@@ -31,4 +31,27 @@ pub async fn read_request(socket: &mut TcpStream) -> Option<Vec<u8>> {
         request.extend_from_slice(&buf[..n]);
     }
     Some(request)
+}
+
+/// A `tracing` writer keeping everything in memory, for tests that look at what was logged:
+/// `tracing_subscriber::fmt().with_writer(move || captured.clone())`.
+#[derive(Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// Everything written so far, as text.
+    pub fn text(&self) -> String {
+        let bytes = self.0.lock().expect("log buffer").clone();
+        String::from_utf8(bytes).expect("UTF-8 logs")
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
