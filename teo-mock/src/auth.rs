@@ -12,6 +12,10 @@
 //! The older signatures, HmacSHA1 and HmacSHA256 ("v1", the Node.js SDK's default), are
 //! verified by [`verify_v1`] over the string [`v1_string_to_sign`] builds, with the same rule
 //! for the host.
+//!
+//! Signatures and session tokens are compared in constant time ([`secrets_equal`]): the mock is
+//! offered as a reference verifier, and one comparing with `==` would answer a forged signature
+//! a little later the more of its leading bytes are right.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
@@ -19,6 +23,7 @@ use std::sync::Mutex;
 use axum::http::HeaderMap;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use subtle::ConstantTimeEq;
 use tc_sign::{self as signing, SigningInput};
 
 use crate::error::{codes, ApiError};
@@ -177,17 +182,30 @@ pub fn verify(
             auth.date
         )));
     }
-    if auth.signature != expected.signature() && without_port.as_deref() != Some(auth.signature) {
+    // `|`, not `||`: both signatures are compared whatever the first comparison says.
+    let signed = secrets_equal(auth.signature, expected.signature())
+        | without_port
+            .as_deref()
+            .is_some_and(|signature| secrets_equal(auth.signature, signature));
+    if !signed {
         return Err(failure("the signature does not match the request"));
     }
     match (&credential.token, header(headers, "x-tc-token")) {
-        (Some(required), Some(sent)) if required == sent => Ok(()),
+        (Some(required), Some(sent)) if secrets_equal(required, sent) => Ok(()),
         (Some(_), _) => Err(ApiError::new(
             codes::TOKEN_FAILURE,
             "The X-TC-Token is missing or invalid.",
         )),
         (None, _) => Ok(()),
     }
+}
+
+/// Whether two secret-derived strings (a signature and the one expected, a session token and
+/// the one required) are equal, in a time that depends on their lengths but not on where they
+/// first differ. The lengths are no secret: a TC3 signature is 64 hex digits, a v1 one the
+/// base64 of a fixed-size MAC.
+pub fn secrets_equal(sent: &str, expected: &str) -> bool {
+    sent.as_bytes().ct_eq(expected.as_bytes()).into()
 }
 
 /// The string a v1 signature signs: the method, the host, the path, `?`, then every parameter
@@ -324,16 +342,19 @@ pub fn verify_v1(
         })?;
     let matches = |host: &str| {
         let text = v1_string_to_sign(method, host, path, params);
-        v1_sign(sign_method, &credential.secret_key, &text) == signature
+        secrets_equal(
+            &v1_sign(sign_method, &credential.secret_key, &text),
+            signature,
+        )
     };
-    if !matches(host) && !without_port(host).is_some_and(matches) {
+    if !(matches(host) | without_port(host).is_some_and(matches)) {
         return Err(ApiError::new(
             codes::SIGNATURE_FAILURE,
             "The provided credentials could not be validated: the signature does not match the request.",
         ));
     }
     match (&credential.token, get("Token")) {
-        (Some(required), Some(sent)) if required == sent => {}
+        (Some(required), Some(sent)) if secrets_equal(required, sent) => {}
         (Some(_), _) => {
             return Err(ApiError::new(
                 codes::TOKEN_FAILURE,
@@ -389,6 +410,27 @@ fn without_port(host: &str) -> Option<&str> {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn secrets_are_compared_whole() {
+        let signature = "2a7c7dd7bd2c0d6c2b2e0b6a8d1b9c3f0e8f5a4d6b7c8e9f0a1b2c3d4e5f6a7b";
+        assert!(secrets_equal(signature, signature));
+        assert!(secrets_equal("", ""));
+        // Differing first, last, or in the middle.
+        for at in [0, 31, 63] {
+            let mut forged = signature.as_bytes().to_vec();
+            forged[at] = if forged[at] == b'0' { b'1' } else { b'0' };
+            let forged = String::from_utf8(forged).unwrap();
+            assert!(!secrets_equal(&forged, signature), "differs at {at}");
+        }
+        // A prefix, an extension, or nothing is not the secret.
+        assert!(!secrets_equal(&signature[..63], signature));
+        assert!(!secrets_equal(&format!("{signature}0"), signature));
+        assert!(!secrets_equal("", signature));
+        assert!(!secrets_equal(signature, ""));
+        // Case matters: a signature is lowercase hex.
+        assert!(!secrets_equal(&signature.to_uppercase(), signature));
+    }
 
     const ID: &str = "AKIDMOCKTEST";
     const KEY: &str = "mock-key";
