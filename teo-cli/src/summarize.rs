@@ -56,7 +56,7 @@ pub(crate) struct SummarizeArgs {
     /// Print the summary as JSON instead of a table
     #[arg(long)]
     json: bool,
-    /// Threads reading files (default: the CPUs available)
+    /// Threads reading files (default: the CPUs available); they share the memory bounds
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     threads: Option<u16>,
 }

@@ -533,9 +533,8 @@ fn write_keyed(dir: &Path, keys: usize, per_key: usize, files: usize) {
 #[test]
 fn threads_share_the_key_capacity_and_stay_exact_below_their_share() {
     let dir = temp_dir("share");
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(4);
+    // Four threads whatever the cores (a count asked for is taken as it is).
+    let threads = 4;
     let capacity = 8 * threads;
     let options = |threads| SummarizeOptions {
         threads,

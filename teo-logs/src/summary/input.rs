@@ -2,8 +2,8 @@
 //! symbolic links, to a bounded depth), each file read by its own reader — JSON lines straight
 //! into borrowed members by [`super::lines`] (the rules of [`Records`], which
 //! [`JsonReader::Records`] uses instead), Parquet through the Arrow reader with only the columns
-//! a summary needs — on up to `available_parallelism` threads (a file per thread at a time), the
-//! per-thread summaries merged.
+//! a summary needs — on `available_parallelism` threads or as many as asked (a file per thread
+//! at a time), the per-thread summaries merged.
 //!
 //! Threads share the key capacity: each reads into tables of `key_capacity / threads` keys, so
 //! the tables in memory hold at most `key_capacity` keys in all (twice that while a Parquet file
@@ -56,6 +56,8 @@ use teo_client::logs::records::LineReader;
 
 /// Directory levels walked below a path given.
 pub const DEFAULT_MAX_DEPTH: usize = 16;
+/// Most threads a summary reads with (the CLI's `--threads` stops there too).
+pub const MAX_THREADS: usize = 1024;
 /// Rows per Arrow batch read from Parquet.
 const BATCH_ROWS: usize = 8192;
 /// The most footer metadata a Parquet file may claim (teo writes a few KiB per row group).
@@ -70,8 +72,9 @@ pub struct SummarizeOptions {
     /// skipped. `None`: each file's kind is told from its metadata, its `kind=` directory or its
     /// first records.
     pub kind: Option<Kind>,
-    /// Threads (at most `available_parallelism`; 0: that many). They share
-    /// `summary.key_capacity` (see the module's documentation).
+    /// Threads (0: `available_parallelism`; at most [`MAX_THREADS`], and never more than the
+    /// files). They share `summary.key_capacity` and `summary.session_capacity` (see the
+    /// module's documentation), so more threads take no more memory.
     pub threads: usize,
     /// Directory levels walked below a path given.
     pub max_depth: usize,
@@ -336,10 +339,11 @@ pub fn summarize(
     let paths: Vec<PathBuf> = paths.iter().map(|p| p.as_ref().to_owned()).collect();
     let mut problems = Vec::new();
     let files = collect(&paths, options, &mut problems)?;
-    let available = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // A count asked for is taken as it is (up to 1024): more threads than cores can help on
+    // slow storage, and memory no longer depends on it.
     let threads = match options.threads {
-        0 => available,
-        n => n.min(available),
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n.min(MAX_THREADS),
     }
     .min(files.len())
     .max(1);
