@@ -5,6 +5,8 @@
 //! `.ndjson` files under `target/bench-data/` (kept between runs). Each side runs as its own
 //! process under `/usr/bin/time`, for its wall time and peak RSS:
 //! - teo-logs: `Dataset::convert_files` (a file per thread, one thread per core), zstd;
+//! - and, to show its share of that, the SHA-256 of every input alone (how a packet is known in
+//!   its dataset: `convert_files` reads each input once for it before converting);
 //! - DuckDB (`target/py`): `COPY (SELECT * FROM read_json_auto(…)) TO … (FORMAT parquet)`, its
 //!   default (snappy) and with zstd, on all cores.
 
@@ -28,6 +30,11 @@ fn main() {
     if let [mode, input, output] = args.as_slice() {
         if mode == "worker-convert" {
             return worker_convert(Path::new(input), Path::new(output));
+        }
+    }
+    if let [mode, input] = args.as_slice() {
+        if mode == "worker-hash" {
+            return worker_hash(Path::new(input));
         }
     }
     let root = common::root();
@@ -55,6 +62,8 @@ fn main() {
                 .arg(&out),
         );
         rows.push((round, "teo-logs (zstd)", secs, rss, dir_size(&out)));
+        let (secs, rss) = timed(Command::new(&exe).arg("worker-hash").arg(&input));
+        rows.push((round, "of which SHA-256 of the inputs", secs, rss, 0));
         match python() {
             Some(python) => {
                 for (label, options) in [
@@ -96,6 +105,7 @@ fn main() {
     let mut medians = Vec::new();
     for label in [
         "teo-logs (zstd)",
+        "of which SHA-256 of the inputs",
         "DuckDB COPY (default, snappy)",
         "DuckDB COPY (zstd)",
     ] {
@@ -125,4 +135,22 @@ fn worker_convert(input: &Path, output: &Path) {
         let report = result.unwrap();
         assert_eq!(report.bad_lines, 0);
     }
+}
+
+/// Hashes every file of `input` as `convert_files` does first, a file per core.
+fn worker_hash(input: &Path) {
+    let files = ndjson_files(input);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while let Some(file) =
+                    files.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    teo_client::logs::sha256_file(file).unwrap();
+                }
+            });
+        }
+    });
 }
