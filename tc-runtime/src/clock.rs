@@ -1,5 +1,6 @@
-//! Correcting this machine's clock from a server's `Date`: within a small bound, and only from
-//! an answer nobody on the way could have forged.
+//! Time as the runtime reads it: a [`Clock`] that caches of temporary credentials ask (so a
+//! test can move it instead of sleeping), and correcting this machine's clock from a server's
+//! `Date`: within a small bound, and only from an answer nobody on the way could have forged.
 //!
 //! Why the care: a correction makes the client sign requests for the time the answer claims.
 //! Whoever wrote that `Date` (an intercepting proxy, anyone on the path of a plain-http
@@ -8,7 +9,59 @@
 //! trust it (a local test server), and no `Date` moves the clock by more than
 //! [`MAX_CORRECTION`]: a clock further off is the user's to fix.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Where the runtime reads the time of day (for credentials' expiry). [`SystemClock`] in
+/// production; [`ManualClock`] in tests, moved forward by hand.
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// The time now.
+    fn now(&self) -> SystemTime;
+}
+
+/// This machine's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// The system clock by default, shared.
+pub fn system() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+/// A clock that stands still until [`advance`](Self::advance)d: for tests of expiry and
+/// back-off that must not sleep. Clones share the time.
+#[derive(Debug, Clone)]
+pub struct ManualClock {
+    now: Arc<Mutex<SystemTime>>,
+}
+
+impl ManualClock {
+    /// A clock standing at `start`.
+    pub fn new(start: SystemTime) -> ManualClock {
+        ManualClock {
+            now: Arc::new(Mutex::new(start)),
+        }
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
+        *now = now.checked_add(by).unwrap_or(*now);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> SystemTime {
+        *self.now.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
 
 /// Clock differences the signature tolerates anyway (the API allows five minutes) are not
 /// corrected: seconds.

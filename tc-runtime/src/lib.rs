@@ -9,7 +9,7 @@
 
 mod body;
 mod client;
-mod clock;
+pub mod clock;
 pub mod credentials;
 mod error;
 pub mod hooks;

@@ -33,7 +33,7 @@ pub use generated::{Client, RETRY_SAFETY, SERVICE};
 /// Builds a [`Client`]: `Client::builder(credentials)` or `Client::from_env()`.
 pub type ClientBuilder = tc_runtime::ClientBuilder<Client>;
 pub use tc_runtime::{
-    codes, credentials, hooks, paginate, retry, signing, waiter, BodySummary, Credentials,
+    clock, codes, credentials, hooks, paginate, retry, signing, waiter, BodySummary, Credentials,
     CredentialsError, Error, ErrorKind, Language, Paginator, PreparedRequest, ProvideCredentials,
     RetryPolicy, RetrySafety, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_RATE_LIMIT,
 };

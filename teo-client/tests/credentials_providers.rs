@@ -21,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use common::Captured;
 use serde_json::{json, Value};
+use teo_client::clock::ManualClock;
 use teo_client::credentials::{
     AssumeRoleProvider, CachedProvider, CredentialsChain, DefaultChain, DefaultCredentialsChain,
     EnvironmentProvider, InstanceRoleProvider, ProfileFileProvider, WebIdentityProvider,
@@ -946,23 +947,29 @@ async fn web_identity_configuration_errors() {
 async fn short_lived_credentials_are_refreshed_on_the_next_call_after_expiry() {
     let server = Server::start().await;
     server.set_lifetime(2);
+    // Time moves by hand: the test does not sleep for the expiry.
+    let clock = ManualClock::new(SystemTime::now());
     let provider =
         AssumeRoleProvider::builder(Arc::new(Credentials::new(BASE_ID, BASE_KEY)), ROLE_ARN, "s")
             .endpoint(&server.url)
             .refresh_margin(Duration::ZERO)
+            .clock(Arc::new(clock.clone()))
             .build();
     assert_eq!(
         provider.provide_credentials().await.unwrap().secret_id(),
         "tmp-id-1"
     );
     // Still valid (at least 1 s left): cached.
+    clock.advance(Duration::from_millis(900));
     assert_eq!(
         provider.provide_credentials().await.unwrap().secret_id(),
         "tmp-id-1"
     );
     assert_eq!(server.issued(), 1);
 
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // Past the expiry of the first (the server's next answer lives longer than the jump).
+    server.set_lifetime(60);
+    clock.advance(Duration::from_millis(1200));
     assert_eq!(
         provider.provide_credentials().await.unwrap().secret_id(),
         "tmp-id-2"
@@ -1206,13 +1213,15 @@ async fn a_failing_refresh_keeps_serving_still_valid_credentials() {
     // 6 s to live against a 3 s margin: stale after about 3 s, valid for about 3 more.
     server.set_lifetime(6);
     let base = Credentials::new(BASE_ID, BASE_KEY).with_token(BASE_TOKEN);
+    let clock = ManualClock::new(SystemTime::now());
     let provider = AssumeRoleProvider::builder(Arc::new(base), ROLE_ARN, "test-session")
         .endpoint(&server.url)
         .retry(RetryPolicy::disabled())
         .refresh_margin(Duration::from_secs(3))
+        .clock(Arc::new(clock.clone()))
         .build();
     let first = provider.provide_credentials().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(3200)).await;
+    clock.advance(Duration::from_millis(3200));
     server.set_fail(true);
     // The refresh fails; the old credentials still work and are returned.
     assert_eq!(provider.provide_credentials().await.unwrap(), first);
@@ -1222,7 +1231,7 @@ async fn a_failing_refresh_keeps_serving_still_valid_credentials() {
     assert_eq!(server.received().len(), 2);
 
     // Expired credentials are not served: the failure is the error.
-    tokio::time::sleep(Duration::from_millis(3000)).await;
+    clock.advance(Duration::from_millis(3000));
     let err = provider.provide_credentials().await.unwrap_err();
     assert!(matches!(err, CredentialsError::Fetch { .. }), "{err:?}");
 }

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use super::{Credentials, CredentialsError, ProvideCredentials, ProvideFuture};
+use crate::clock::{self, Clock};
 
 /// Keeps the credentials of another provider and asks it again only when they come within a
 /// margin of their expiry.
@@ -62,6 +63,8 @@ pub struct CachedProvider {
     state: Mutex<State>,
     /// Held for the whole of a refresh: the single flight.
     refresh: tokio::sync::Mutex<()>,
+    /// What expiry and back-off are measured against.
+    clock: Arc<dyn Clock>,
 }
 
 #[derive(Default)]
@@ -101,7 +104,15 @@ impl CachedProvider {
             retry_after_failure: Self::DEFAULT_RETRY_AFTER_FAILURE,
             state: Mutex::new(State::default()),
             refresh: tokio::sync::Mutex::new(()),
+            clock: clock::system(),
         }
+    }
+
+    /// Measures expiry and back-off against `clock` (default: the system clock); a
+    /// [`ManualClock`](crate::clock::ManualClock) lets a test move time instead of sleeping.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> CachedProvider {
+        self.clock = clock;
+        self
     }
 
     /// Refresh once fewer than `margin` remain before the credentials expire.
@@ -207,7 +218,7 @@ impl CachedProvider {
     }
 
     async fn get(&self) -> Result<Credentials, CredentialsError> {
-        let now = SystemTime::now();
+        let now = self.clock.now();
         let seen = {
             let state = self.lock_state();
             let failed_recently = state.last_failure.as_ref().is_some_and(|(at, _)| {
@@ -237,7 +248,7 @@ impl CachedProvider {
             let state = self.lock_state();
             if state.attempts != seen {
                 // A refresh finished while this caller waited: share its outcome.
-                let now = SystemTime::now();
+                let now = self.clock.now();
                 if let Some(credentials) = state.credentials.as_ref().filter(|c| is_valid(c, now)) {
                     return Ok(credentials.clone());
                 }
@@ -248,7 +259,7 @@ impl CachedProvider {
         }
 
         tracing::debug!(provider = ?self.inner, "refreshing credentials");
-        let now = SystemTime::now();
+        let now = self.clock.now();
         let result = self
             .inner
             .provide_credentials()
@@ -267,7 +278,7 @@ impl CachedProvider {
                 Ok(credentials)
             }
             Err(error) => {
-                let now = SystemTime::now();
+                let now = self.clock.now();
                 state.last_failure = Some((now, error.duplicate()));
                 match state.credentials.as_ref().filter(|c| is_valid(c, now)) {
                     Some(old) => {

@@ -11,6 +11,7 @@
 )]
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::{StatusCode, Url};
@@ -19,6 +20,7 @@ use super::cache::CachedProvider;
 use super::transport::{fetch_error, parse_endpoint, parse_json, Fields, LazyHttp};
 use super::{error_chain, Credentials, CredentialsError, ProvideCredentials, ProvideFuture};
 use crate::body::{read_limited, ReadError};
+use crate::clock::{self, Clock};
 use crate::redact::Shown;
 use crate::retry::{retry_loop, RetryPolicy};
 
@@ -58,6 +60,7 @@ pub struct InstanceRoleProviderBuilder {
     timeout: Duration,
     refresh_margin: Duration,
     max_response_size: u64,
+    clock: Arc<dyn Clock>,
 }
 
 /// The largest metadata answer read unless configured otherwise: 64 KiB. A role's credentials
@@ -77,6 +80,7 @@ impl InstanceRoleProvider {
             connect_timeout: Duration::from_secs(1),
             timeout: Duration::from_secs(5),
             refresh_margin: CachedProvider::DEFAULT_REFRESH_MARGIN,
+            clock: clock::system(),
             max_response_size: DEFAULT_METADATA_MAX_RESPONSE_SIZE,
         }
     }
@@ -125,6 +129,13 @@ impl InstanceRoleProviderBuilder {
         self
     }
 
+    /// Measures the credentials' expiry against `clock` (default: the system clock); a
+    /// [`ManualClock`](crate::clock::ManualClock) lets a test move time instead of sleeping.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// The largest answer read from the metadata service, in bytes (default
     /// [`DEFAULT_METADATA_MAX_RESPONSE_SIZE`], 64 KiB); a longer one is
     /// [`CredentialsError::TooLarge`] and not retried.
@@ -143,7 +154,8 @@ impl InstanceRoleProviderBuilder {
         InstanceRoleProvider {
             cache: CachedProvider::new(fetcher)
                 .named(SOURCE)
-                .with_refresh_margin(self.refresh_margin),
+                .with_refresh_margin(self.refresh_margin)
+                .with_clock(self.clock),
         }
     }
 }

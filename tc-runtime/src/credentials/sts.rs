@@ -24,6 +24,7 @@ use super::{
     error_chain, injected_vars, process_vars, var, Credentials, CredentialsError,
     ProvideCredentials, ProvideFuture, Vars,
 };
+use crate::clock::{self, Clock};
 use crate::redact::Shown;
 use crate::sts;
 use crate::{Error, ErrorKind, RetryPolicy};
@@ -255,6 +256,7 @@ pub struct AssumeRoleProviderBuilder {
     retry: RetryPolicy,
     refresh_margin: Duration,
     max_response_size: u64,
+    clock: Arc<dyn Clock>,
 }
 
 impl AssumeRoleProvider {
@@ -284,6 +286,7 @@ impl AssumeRoleProvider {
             timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             refresh_margin: CachedProvider::DEFAULT_REFRESH_MARGIN,
+            clock: clock::system(),
             max_response_size: DEFAULT_STS_MAX_RESPONSE_SIZE,
         }
     }
@@ -339,6 +342,13 @@ impl AssumeRoleProviderBuilder {
         self
     }
 
+    /// Measures the credentials' expiry against `clock` (default: the system clock); a
+    /// [`ManualClock`](crate::clock::ManualClock) lets a test move time instead of sleeping.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// The largest STS answer read, in bytes (default [`DEFAULT_STS_MAX_RESPONSE_SIZE`],
     /// 64 KiB); a longer one is [`CredentialsError::TooLarge`] and not retried.
     pub fn max_response_size(mut self, bytes: u64) -> Self {
@@ -364,7 +374,8 @@ impl AssumeRoleProviderBuilder {
         AssumeRoleProvider {
             cache: CachedProvider::new(fetcher)
                 .named(ASSUME_ROLE)
-                .with_refresh_margin(self.refresh_margin),
+                .with_refresh_margin(self.refresh_margin)
+                .with_clock(self.clock),
         }
     }
 }
@@ -470,6 +481,7 @@ pub struct WebIdentityProviderBuilder {
     retry: RetryPolicy,
     refresh_margin: Duration,
     max_response_size: u64,
+    clock: Arc<dyn Clock>,
 }
 
 impl WebIdentityProvider {
@@ -500,6 +512,7 @@ impl WebIdentityProvider {
             timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             refresh_margin: CachedProvider::DEFAULT_REFRESH_MARGIN,
+            clock: clock::system(),
             max_response_size: DEFAULT_STS_MAX_RESPONSE_SIZE,
         }
     }
@@ -597,6 +610,13 @@ impl WebIdentityProviderBuilder {
         self
     }
 
+    /// Measures the credentials' expiry against `clock` (default: the system clock); a
+    /// [`ManualClock`](crate::clock::ManualClock) lets a test move time instead of sleeping.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// The largest STS answer read, in bytes (default [`DEFAULT_STS_MAX_RESPONSE_SIZE`],
     /// 64 KiB); a longer one is [`CredentialsError::TooLarge`] and not retried.
     pub fn max_response_size(mut self, bytes: u64) -> Self {
@@ -625,7 +645,8 @@ impl WebIdentityProviderBuilder {
         WebIdentityProvider {
             cache: CachedProvider::new(fetcher)
                 .named(WEB_IDENTITY)
-                .with_refresh_margin(self.refresh_margin),
+                .with_refresh_margin(self.refresh_margin)
+                .with_clock(self.clock),
         }
     }
 }
