@@ -31,7 +31,44 @@ pub fn value_type_name(value: &ValueType) -> String {
     }
 }
 
-/// `teo help`: usage, every action with its title, the global options.
+/// Every command of `teo`, one line each in `teo help`: its usage and what it does.
+pub const COMMANDS: &[[&str; 2]] = &[
+    [
+        "teo <Action> [--<Param> <value>]... [options]",
+        "Call an API action (the actions are listed below)",
+    ],
+    [
+        "teo <Action> help [--detail]",
+        "The action's parameters, their types and docs",
+    ],
+    ["teo help", "This text (also `teo --help`)"],
+    [
+        "teo --version",
+        "teo's version and the API version it calls",
+    ],
+    [
+        "teo logs download --kind l4|l7 ...",
+        "Download the log packets of a time range (--since 6h, or --start/--end)",
+    ],
+    [
+        "teo logs convert <INPUT>... --out <DIR>",
+        "Convert packets on disk into a Parquet, NDJSON or CSV dataset",
+    ],
+    [
+        "teo logs summarize <PATH>...",
+        "Summarize packets or datasets: a table, JSON or an HTML report",
+    ],
+    [
+        "teo configure [list|get|set|remove|...]",
+        "Read and write the tccli profiles calls use (~/.tccli)",
+    ],
+    [
+        "teo completions bash|zsh|fish",
+        "Print the tab-completion script of a shell",
+    ],
+];
+
+/// `teo help`: every command, every action with its title, the global options.
 pub fn overview(service: &Service) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -39,17 +76,15 @@ pub fn overview(service: &Service) -> String {
         "teo: command line for Tencent Cloud EdgeOne ({} {})",
         service.name, service.version
     );
+    out.push_str("\nCommands:\n");
+    let rows: Vec<[String; 2]> = COMMANDS
+        .iter()
+        .map(|[usage, what]| [(*usage).to_owned(), (*what).to_owned()])
+        .collect();
+    table(&mut out, &rows);
     out.push_str(
         "
-Usage:
-  teo <Action> [--<Param> <value>]... [--cli-input-json <JSON | file://path>] [options]
-  teo <Action> help      the action's parameters, their types and docs
-  teo help               this text
-  teo logs download --kind l4|l7 --start <RFC3339> --end <RFC3339> --zone <ZONE> --out <DIR|URL>
-                         every log packet of a time range into a directory, resumable
-                         (see `teo logs download --help`; --mock needs no account)
-  teo logs summarize <PATH>... [--kind l4|l7] [--top N] [--html FILE] [--json]
-                         a summary of log packets or datasets: a table, JSON or an HTML report
+Each `teo logs …`, `teo configure` and `teo completions` command takes --help.
 
 Values: strings as they are; numbers and true/false as text; lists and objects as JSON
 (--ZoneIds '[\"zone-1\"]'); date-times in RFC 3339 (2024-05-01T00:00:00+08:00).

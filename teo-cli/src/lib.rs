@@ -25,6 +25,8 @@ mod logs;
 pub mod options;
 pub mod output;
 mod pages;
+mod range;
+mod resolve;
 mod run;
 pub mod spec;
 mod suggest;

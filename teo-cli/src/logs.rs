@@ -25,9 +25,10 @@ use teo_logs::encode::CsvCells;
 use teo_logs::export::{export, ExportSummary, Target};
 use teo_logs::{staging, Dataset};
 
-use crate::credentials::{self, Source};
+use crate::credentials::Source;
 use crate::failure::{self as run, Failure, EXIT_FAILED, EXIT_USAGE};
 use crate::options::GlobalOptions;
+use crate::range::{Range, RangeArgs};
 
 /// Exit status after Ctrl-C, as shells report a SIGINT.
 const EXIT_INTERRUPTED: u8 = 130;
@@ -48,9 +49,23 @@ and TENCENTCLOUD_SECRET_KEY, else the default profile, TKE OIDC or the CVM role 
 Exit status: 0 every listed packet is on disk; 1 a packet or the run failed (the error is
 printed); 2 the command line is invalid (nothing was sent); 130 interrupted (Ctrl-C).
 
+The time range is --start/--end (RFC 3339), or counted back from now with --since (the
+end is now, or --until): --since 6h, --since 2d --until 1d, --since 90m. The range it
+resolves to is printed (UTC) before anything is downloaded.
+
+Options not given on the command line come from the environment, then the tccli profile
+(--profile, else $TCCLI_PROFILE, else default): its teo.endpoint, region, language and
+request-client, as for `teo <Action>`.
+
 Example, without an account:
   teo logs download --mock --kind l4 --start 2024-05-01T00:00:00+08:00 \\
-    --end 2024-05-01T06:00:00+08:00 --zone zone-demo --out edgeone-logs";
+    --end 2024-05-01T06:00:00+08:00 --zone zone-demo --out edgeone-logs
+  teo logs download --mock --kind l7 --since 6h --zone zone-demo --out edgeone-logs";
+
+/// The two forms of the time range; clap's own usage line cannot say "one of".
+const DOWNLOAD_USAGE: &str = "\
+teo logs download [OPTIONS] --kind <KIND> --start <RFC3339> --end <RFC3339> --zone <ZONE> --out <DIR|URL>
+       teo logs download [OPTIONS] --kind <KIND> --since <DURATION> [--until <DURATION>] --zone <ZONE> --out <DIR|URL>";
 
 /// `teo logs …`.
 #[derive(Parser)]
@@ -73,7 +88,7 @@ struct LogsCommand {
 #[derive(Subcommand)]
 enum Logs {
     /// Download every log packet of a time range into a directory; rerun to resume
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = AFTER_HELP, override_usage = DOWNLOAD_USAGE)]
     Download(Box<DownloadArgs>),
     /// Convert log packets on disk into a Parquet, NDJSON or CSV dataset; rerun to resume
     #[command(after_help = crate::convert::AFTER_HELP)]
@@ -88,12 +103,20 @@ struct DownloadArgs {
     /// l4: L4 proxy logs (DownloadL4Logs); l7: L7 access logs (DownloadL7Logs)
     #[arg(long, value_enum, ignore_case = true)]
     kind: Kind,
-    /// Start of the time range, RFC 3339: 2024-05-01T00:00:00+08:00
+    /// Start of the time range, RFC 3339: 2024-05-01T00:00:00+08:00 (or --since)
+    #[arg(long, value_name = "RFC3339", value_parser = time, required_unless_present = "since")]
+    start: Option<DateTime>,
+    /// End of the time range, RFC 3339, after the start (or --until; with --since, default now)
     #[arg(long, value_name = "RFC3339", value_parser = time)]
-    start: DateTime,
-    /// End of the time range, RFC 3339, after --start
-    #[arg(long, value_name = "RFC3339", value_parser = time)]
-    end: DateTime,
+    end: Option<DateTime>,
+    /// Start this long before now instead of --start: 90m, 6h, 2d (minutes, hours, days)
+    #[arg(long, value_name = "DURATION", value_parser = crate::range::ago,
+          conflicts_with = "start")]
+    since: Option<crate::range::Ago>,
+    /// End this long before now instead of --end: 1h, 30m
+    #[arg(long, value_name = "DURATION", value_parser = crate::range::ago,
+          conflicts_with = "end")]
+    until: Option<crate::range::Ago>,
     /// Zone ID; repeat the option or separate IDs with commas
     #[arg(long = "zone", value_name = "ZONE", required = true, value_delimiter = ',', value_parser = name)]
     zones: Vec<String>,
@@ -209,10 +232,13 @@ pub fn run(args: &[OsString]) -> ExitCode {
     };
     let outcome = match command.command {
         Logs::Download(download) => {
-            if let Err(error) = check(&download) {
-                return clap_exit(&error);
+            // "Now" is read once, here: --since and --until count back from it.
+            let range = check(&download)
+                .and_then(|()| time_range(&download, time::OffsetDateTime::now_utc()));
+            match range {
+                Ok(range) => self::download(*download, range),
+                Err(error) => return clap_exit(&error),
             }
-            self::download(*download)
         }
         Logs::Convert(convert) => return crate::convert::run(convert),
         Logs::Summarize(args) => crate::summarize::run(args),
@@ -264,40 +290,52 @@ fn check(args: &DownloadArgs) -> Result<(), clap::Error> {
         _ if args.s3_endpoint.is_some() && !args.out.starts_with("s3://") => {
             Some("--s3-endpoint is for an --out of s3://bucket/prefix".into())
         }
-        _ => match (args.start.instant(), args.end.instant()) {
-            (Some(start), Some(end)) if end <= start => Some(format!(
-                "--end {} is not after --start {}",
-                args.end, args.start
-            )),
-            _ => None,
-        },
+        _ => None,
     };
     match problem {
         None => Ok(()),
-        Some(message) => {
-            let mut command = LogsCommand::command();
-            command.build();
-            let error = match command.find_subcommand_mut("download") {
-                Some(download) => download.error(ErrorKind::ArgumentConflict, message),
-                None => clap::Error::raw(ErrorKind::ArgumentConflict, message),
-            };
-            Err(error)
-        }
+        Some(message) => Err(download_error(message)),
     }
+}
+
+/// A usage error of `teo logs download`, printed as clap prints its own.
+fn download_error(message: String) -> clap::Error {
+    let mut command = LogsCommand::command();
+    command.build();
+    match command.find_subcommand_mut("download") {
+        Some(download) => download.error(ErrorKind::ArgumentConflict, message),
+        None => clap::Error::raw(ErrorKind::ArgumentConflict, message),
+    }
+}
+
+/// The time range of `args` at `now`, or the usage error saying why there is none.
+fn time_range(args: &DownloadArgs, now: time::OffsetDateTime) -> Result<Range, clap::Error> {
+    let range = RangeArgs {
+        start: args.start.clone(),
+        end: args.end.clone(),
+        since: args.since,
+        until: args.until,
+    };
+    crate::range::resolve(&range, now).map_err(download_error)
 }
 
 /// The run: credentials, client (or mock), download, summary. `Err` for failures before or
 /// instead of a summary.
-fn download(args: DownloadArgs) -> Result<ExitCode, Failure> {
-    let options = args.global.clone();
-    let credentials = if args.mock {
-        Source::Flags(Credentials::new(
+fn download(args: DownloadArgs, range: Range) -> Result<ExitCode, Failure> {
+    // The options and credentials resolve as for `teo <Action>` (flag > environment > named
+    // profile > default profile); --mock needs no profile and ignores it.
+    let (options, credentials) = if args.mock {
+        let mock_keys = Source::Flags(Credentials::new(
             teo_mock::server::DEFAULT_SECRET_ID,
             teo_mock::server::DEFAULT_SECRET_KEY,
-        ))
+        ));
+        (args.global.clone(), mock_keys)
     } else {
-        credentials::source(&options).map_err(|e| Failure::usage(format!("[Credentials] {e}")))?
+        let resolved = crate::resolve::resolve(&args.global)?;
+        (resolved.options, resolved.credentials)
     };
+    // Before anything is sent, so the user sees which hours a relative range became.
+    let _ = writeln!(io::stderr(), "time range: {}", range.describe());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -321,7 +359,7 @@ fn download(args: DownloadArgs) -> Result<ExitCode, Failure> {
         let client = run::client(&options, credentials)?;
         let display = Display::new(io::stderr().is_terminal());
         let outcome = tokio::select! {
-            outcome = fetch(&client, &args, display.clone()) => Some(outcome),
+            outcome = fetch(&client, &args, &range, display.clone()) => Some(outcome),
             _ = tokio::signal::ctrl_c() => None,
         };
         display.finish();
@@ -360,6 +398,7 @@ enum Outcome {
 async fn fetch(
     client: &Client,
     args: &DownloadArgs,
+    range: &Range,
     display: Display,
 ) -> Result<Outcome, DownloadError> {
     let zones = unique(&args.zones);
@@ -382,8 +421,12 @@ async fn fetch(
     };
     if let (None, Some(dir)) = (format, &local) {
         return match args.kind {
-            Kind::L4 => run_download(client, l4_request(args, zones), args, dir, display).await,
-            Kind::L7 => run_download(client, l7_request(args, zones), args, dir, display).await,
+            Kind::L4 => {
+                run_download(client, l4_request(args, range, zones), args, dir, display).await
+            }
+            Kind::L7 => {
+                run_download(client, l7_request(args, range, zones), args, dir, display).await
+            }
         }
         .map(Outcome::Packets);
     }
@@ -439,7 +482,7 @@ async fn fetch(
             Kind::L4 => {
                 export(
                     client,
-                    l4_request(args, listed),
+                    l4_request(args, range, listed),
                     &target,
                     downloader,
                     progress,
@@ -449,7 +492,7 @@ async fn fetch(
             Kind::L7 => {
                 export(
                     client,
-                    l7_request(args, listed),
+                    l7_request(args, range, listed),
                     &target,
                     downloader,
                     progress,
@@ -474,8 +517,9 @@ fn staging_error(error: staging::StagingError) -> DownloadError {
     }
 }
 
-fn l4_request(args: &DownloadArgs, zones: Vec<String>) -> DownloadL4LogsRequest {
-    let request = DownloadL4LogsRequest::new(args.start.clone(), args.end.clone()).zone_ids(zones);
+fn l4_request(args: &DownloadArgs, range: &Range, zones: Vec<String>) -> DownloadL4LogsRequest {
+    let request =
+        DownloadL4LogsRequest::new(range.start.clone(), range.end.clone()).zone_ids(zones);
     if args.proxies.is_empty() {
         request
     } else {
@@ -483,8 +527,9 @@ fn l4_request(args: &DownloadArgs, zones: Vec<String>) -> DownloadL4LogsRequest 
     }
 }
 
-fn l7_request(args: &DownloadArgs, zones: Vec<String>) -> DownloadL7LogsRequest {
-    let request = DownloadL7LogsRequest::new(args.start.clone(), args.end.clone()).zone_ids(zones);
+fn l7_request(args: &DownloadArgs, range: &Range, zones: Vec<String>) -> DownloadL7LogsRequest {
+    let request =
+        DownloadL7LogsRequest::new(range.start.clone(), range.end.clone()).zone_ids(zones);
     if args.domains.is_empty() {
         request
     } else {
@@ -744,6 +789,7 @@ mod tests {
             panic!("not a download");
         };
         check(&download)?;
+        time_range(&download, time::macros::datetime!(2024-05-01 12:00 UTC))?;
         Ok(*download)
     }
 

@@ -124,19 +124,18 @@ fn call(
         .and_then(|text| RawValue::from_string(text).ok())
         .ok_or_else(|| Failure::failed(format!("internal error: {action}: unencodable request")))?;
 
-    // The tccli profile's settings fill what the command line leaves unset, as in tccli.
-    let mut options = options.clone();
-    let defaults = credentials::profile_defaults(&options)
-        .map_err(|e| Failure::usage(format!("[Config] {e}")))?;
-    defaults
-        .fill(&mut options)
-        .map_err(|e| Failure::usage(format!("[Config] {e}")))?;
+    // The tccli profile's settings fill what the command line leaves unset, as in tccli, and
+    // exactly as for `teo logs download`: one resolution for both.
+    let resolved = crate::resolve::resolve(options)?;
     let output_format = call
         .output
-        .or_else(|| defaults.output.as_deref().and_then(args::Output::parse))
+        .or_else(|| resolved.output.as_deref().and_then(args::Output::parse))
         .unwrap_or_default();
-    let options = &options;
-    let client = client(options, signing_credentials(options, call.dry_run)?)?;
+    let options = &resolved.options;
+    let client = client(
+        options,
+        signing_credentials(resolved.credentials, call.dry_run),
+    )?;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -198,23 +197,21 @@ fn call(
 const PLACEHOLDER_SECRET_ID: &str = "AKIDTEODRYRUNPLACEHOLDER";
 const PLACEHOLDER_SECRET_KEY: &str = "teo-dry-run-placeholder";
 
-/// The credentials to sign with. The source is always picked (so a dry run still reports an
-/// inconsistent command line or an invalid profile file: picking reads files, never the
-/// network); a plain `--dry-run` then signs with placeholders instead, because fetching the
-/// real credentials may call STS or the CVM metadata service.
+/// The credentials to sign with: the resolved `source` (always picked, so a dry run still
+/// reports an inconsistent command line or an invalid profile file: picking reads files, never
+/// the network), or for a plain `--dry-run` placeholders instead, because fetching the real
+/// credentials may call STS or the CVM metadata service.
 fn signing_credentials(
-    options: &GlobalOptions,
+    source: credentials::Source,
     dry_run: Option<DryRun>,
-) -> Result<credentials::Source, Failure> {
-    let source =
-        credentials::source(options).map_err(|e| Failure::usage(format!("[Credentials] {e}")))?;
-    Ok(match dry_run {
+) -> credentials::Source {
+    match dry_run {
         Some(DryRun::Placeholder) => credentials::Source::Flags(teo_client::Credentials::new(
             PLACEHOLDER_SECRET_ID,
             PLACEHOLDER_SECRET_KEY,
         )),
         Some(DryRun::Signed) | None => source,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -227,26 +224,26 @@ mod tests {
             use_cvm_role: true,
             ..GlobalOptions::default()
         };
-        let placeholder = signing_credentials(&options, Some(DryRun::Placeholder)).unwrap();
+        let source = || credentials::source(&options).unwrap();
+        let placeholder = signing_credentials(source(), Some(DryRun::Placeholder));
         assert!(
             matches!(&placeholder, credentials::Source::Flags(c) if c.secret_id() == PLACEHOLDER_SECRET_ID),
             "{placeholder:?}"
         );
         for real in [Some(DryRun::Signed), None] {
-            let source = signing_credentials(&options, real).unwrap();
+            let source = signing_credentials(source(), real);
             assert!(
                 matches!(source, credentials::Source::InstanceRole(_)),
                 "{source:?}"
             );
         }
-        // The command line is still checked.
+        // The command line is still checked: a dry run resolves the credentials first.
         let half = GlobalOptions {
             secret_id: Some("AKID".into()),
             ..GlobalOptions::default()
         };
-        let failure = signing_credentials(&half, Some(DryRun::Placeholder)).unwrap_err();
-        assert_eq!(failure.code, EXIT_USAGE);
-        assert!(failure.message.contains("--secretKey"), "{failure:?}");
+        let message = credentials::source(&half).unwrap_err();
+        assert!(message.contains("--secretKey"), "{message}");
     }
 
     #[test]
