@@ -50,8 +50,8 @@ Exit status: 0 every listed packet is on disk; 1 a packet or the run failed (the
 printed); 2 the command line is invalid (nothing was sent); 130 interrupted (Ctrl-C).
 
 The time range is --start/--end (RFC 3339), or counted back from now with --since (the
-end is now, or --until): --since 6h, --since 2d --until 1d, --since 90m. The range it
-resolves to is printed (UTC) before anything is downloaded.
+end is now, or --until): --since 6h, --since 2d --until 1d, --since 90m. The range they
+resolve to is printed (UTC) on stderr before anything is downloaded.
 
 Options not given on the command line come from the environment, then the tccli profile
 (--profile, else $TCCLI_PROFILE, else default): its teo.endpoint, region, language and
@@ -334,8 +334,11 @@ fn download(args: DownloadArgs, range: Range) -> Result<ExitCode, Failure> {
         let resolved = crate::resolve::resolve(&args.global)?;
         (resolved.options, resolved.credentials)
     };
-    // Before anything is sent, so the user sees which hours a relative range became.
-    let _ = writeln!(io::stderr(), "time range: {}", range.describe());
+    // Before anything is sent, so the user sees which hours a relative range became (an
+    // absolute one is what they typed).
+    if args.since.is_some() || args.until.is_some() {
+        let _ = writeln!(io::stderr(), "time range: {}", range.describe());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -485,9 +485,6 @@ async fn corrupt_json_is_an_error_naming_the_file() {
 /// A stand-in for STS: answers every request with temporary credentials and records the
 /// `X-TC-Action` and `Authorization` headers it was sent.
 fn sts_stub(tmp_id: &str, tmp_key: &str, token: &str) -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
     let expires = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -500,6 +497,16 @@ fn sts_stub(tmp_id: &str, tmp_key: &str, token: &str) -> (String, Arc<Mutex<Vec<
         "RequestId": "sts-stub-1"
     }})
     .to_string();
+    stub(body, &["x-tc-action:", "authorization:"])
+}
+
+/// A server on 127.0.0.1 answering every request with `body` (JSON) and recording, per request,
+/// the header lines that start with one of `recorded` (lower case, with the colon), joined by
+/// newlines.
+fn stub(body: String, recorded: &'static [&'static str]) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
     let record = seen.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
@@ -516,7 +523,7 @@ fn sts_stub(tmp_id: &str, tmp_key: &str, token: &str) -> (String, Arc<Mutex<Vec<
                 if let Some(value) = lower.strip_prefix("content-length:") {
                     length = value.trim().parse().unwrap_or(0);
                 }
-                if lower.starts_with("x-tc-action:") || lower.starts_with("authorization:") {
+                if recorded.iter().any(|prefix| lower.starts_with(prefix)) {
                     headers.push(line.trim().to_owned());
                 }
             }
@@ -741,4 +748,348 @@ async fn a_profile_teo_writes_works_in_tccli() {
     for output in [&set, &zones, &get, &list, &again, &zones_env] {
         assert_no_secret(output, SECRETS);
     }
+}
+
+/// The proof: `teo configure set … teo.endpoint URL`, then `teo logs download` without
+/// `--endpoint` goes to that endpoint (here teo-mock) and downloads, as `teo DescribeZones` does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configure_set_teo_endpoint_then_logs_download_reaches_it() {
+    let mock = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = mock.url();
+    let home = Home::new("logs-endpoint");
+    let out = home.0.join("out");
+    let out = out.to_str().unwrap();
+    let set_args = [
+        "configure",
+        "set",
+        "secretId",
+        DEFAULT_SECRET_ID,
+        "secretKey",
+        DEFAULT_SECRET_KEY,
+        "teo.endpoint",
+        &url,
+    ];
+    let set = teo(&home, &set_args, &[]).await;
+    assert_ok(&set);
+    let zones = teo(&home, &["DescribeZones"], &[]).await;
+    assert_ok(&zones);
+    assert!(zone_count(&zones) > 0);
+
+    let args = [
+        "logs",
+        "download",
+        "--kind",
+        "l4",
+        "--start",
+        "2024-05-01T00:00:00+08:00",
+        "--end",
+        "2024-05-01T02:00:00+08:00",
+        "--zone",
+        "zone-x",
+        "--out",
+        out,
+    ];
+    let download = teo(&home, &args, &[]).await;
+    println!(
+        "$ teo configure set secretId … secretKey … teo.endpoint {url}\n$ teo {}\n{}{}",
+        args.join(" "),
+        stderr(&download),
+        stdout(&download)
+    );
+    assert_ok(&download);
+    let files: Vec<String> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!files.is_empty(), "nothing downloaded");
+    assert!(files.iter().all(|f| f.ends_with(".log.gz")), "{files:?}");
+    assert!(
+        stdout(&download).ends_with(&format!("complete: every listed packet is in {out}\n")),
+        "{}",
+        stdout(&download)
+    );
+    assert_no_secret(&download, SECRETS);
+    mock.shutdown().await;
+}
+
+/// `teo configure set ARGS…` in `home`, which must succeed.
+async fn configure_set(home: &Home, args: &[&str]) {
+    let mut full = vec!["configure", "set"];
+    full.extend(args);
+    assert_ok(&teo(home, &full, &[]).await);
+}
+
+/// An API that refuses every call, recording what identifies how it was called.
+fn refusing_api() -> (String, Arc<Mutex<Vec<String>>>) {
+    let body = serde_json::json!({"Response": {
+        "Error": {"Code": "InvalidParameter", "Message": "recorded by the test"},
+        "RequestId": "stub-1"
+    }})
+    .to_string();
+    stub(
+        body,
+        &[
+            "x-tc-region:",
+            "x-tc-language:",
+            "x-tc-requestclient:",
+            "authorization:",
+        ],
+    )
+}
+
+/// What a recorded request was made with: its region, language, request client and the
+/// SecretId it was signed with (not the signature, which differs per request), sorted.
+fn made_with(recorded: &str) -> Vec<String> {
+    let mut lines: Vec<String> = recorded
+        .lines()
+        .map(|line| {
+            let lower = line.to_ascii_lowercase();
+            match line.split_once("Credential=") {
+                Some((_, rest)) => format!("credential: {}", rest.split('/').next().unwrap()),
+                None => lower,
+            }
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// `teo DescribeZones` and `teo logs download`, with the same extra arguments and environment
+/// and the same profile files: what each request was made with (they must be the same).
+async fn both_paths(
+    home: &Home,
+    seen: &Arc<Mutex<Vec<String>>>,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Vec<String> {
+    let out = home.0.join("out");
+    let out = out.to_str().unwrap();
+    let mut action = vec!["DescribeZones"];
+    action.extend(extra);
+    let mut logs = vec![
+        "logs", "download", "--kind", "l7", "--since", "1h", "--zone", "zone-x", "--out", out,
+    ];
+    logs.extend(extra);
+    let mut made = Vec::new();
+    for args in [action, logs] {
+        let before = seen.lock().unwrap().len();
+        let output = teo(home, &args, env).await;
+        // The stub refuses the call: the API error, as tccli prints it.
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("code:InvalidParameter message:recorded by the test"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        let seen = seen.lock().unwrap();
+        assert!(
+            seen.len() > before,
+            "{args:?} sent nothing to the profile's endpoint"
+        );
+        made.push(made_with(&seen[seen.len() - 1]));
+    }
+    assert_eq!(made[0], made[1], "{extra:?} {env:?}: the two paths differ");
+    made.remove(0)
+}
+
+/// Flag > environment > named profile > default profile, for endpoint, region, language, request
+/// client and credentials (an assumed role included): the same on both paths, from the same
+/// profile files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_and_logs_download_resolve_the_profile_alike() {
+    let (api, seen) = refusing_api();
+    let home = Home::new("resolve-alike");
+    configure_set(
+        &home,
+        &[
+            "secretId",
+            "AKIDDEFAULTPROFILE",
+            "secretKey",
+            "default-key",
+            "region",
+            "ap-singapore",
+            "language",
+            "zh-CN",
+            "request-client",
+            "mytool",
+            "teo.endpoint",
+            &api,
+        ],
+    )
+    .await;
+    configure_set(
+        &home,
+        &[
+            "secretId",
+            "AKIDWORKPROFILE",
+            "secretKey",
+            "work-key",
+            "region",
+            "na-ashburn",
+            "teo.endpoint",
+            &api,
+            "--profile",
+            "work",
+        ],
+    )
+    .await;
+    let has = |made: &[String], line: &str| {
+        assert!(
+            made.iter().any(|l| l.starts_with(line)),
+            "{line:?} in {made:?}"
+        );
+    };
+
+    // The default profile.
+    let made = both_paths(&home, &seen, &[], &[]).await;
+    has(&made, "x-tc-region: ap-singapore");
+    has(&made, "x-tc-language: zh-cn");
+    assert!(
+        made.iter()
+            .any(|l| l.starts_with("x-tc-requestclient: ") && l.contains("teo_cli_0.1.0; mytool")),
+        "{made:?}"
+    );
+    has(&made, "credential: AKIDDEFAULTPROFILE");
+    // The environment over the profile.
+    let made = both_paths(
+        &home,
+        &seen,
+        &[],
+        &[("TENCENTCLOUD_REGION", "eu-frankfurt")],
+    )
+    .await;
+    has(&made, "x-tc-region: eu-frankfurt");
+    // A named profile: by --profile, or by TCCLI_PROFILE.
+    let made = both_paths(&home, &seen, &["--profile", "work"], &[]).await;
+    has(&made, "x-tc-region: na-ashburn");
+    has(&made, "credential: AKIDWORKPROFILE");
+    assert!(!made.iter().any(|l| l.contains("mytool")), "{made:?}");
+    let by_env = both_paths(&home, &seen, &[], &[("TCCLI_PROFILE", "work")]).await;
+    assert_eq!(by_env, made);
+    // Flags over everything.
+    let made = both_paths(
+        &home,
+        &seen,
+        &[
+            "--profile",
+            "work",
+            "--region",
+            "ap-tokyo",
+            "--language",
+            "en-US",
+        ],
+        &[],
+    )
+    .await;
+    has(&made, "x-tc-region: ap-tokyo");
+    has(&made, "x-tc-language: en-us");
+
+    // A role in the profile: both paths assume it through the profile's sts.endpoint.
+    let (tmp_id, tmp_key, token) = ("AKIDTEMPORARY0001", "temporary-key-0002", "session-token-3");
+    let (sts, sts_seen) = sts_stub(tmp_id, tmp_key, token);
+    configure_set(
+        &home,
+        &[
+            "secretId",
+            "AKIDROLEBASE",
+            "secretKey",
+            "base-key",
+            "role-arn",
+            "qcs::cam::uin/1:roleName/logs",
+            "role-session-name",
+            "teo-test",
+            "teo.endpoint",
+            &api,
+            "sts.endpoint",
+            &sts,
+            "--profile",
+            "role",
+        ],
+    )
+    .await;
+    let made = both_paths(&home, &seen, &["--profile", "role"], &[]).await;
+    has(&made, &format!("credential: {tmp_id}"));
+    let sts_seen = sts_seen.lock().unwrap();
+    assert_eq!(sts_seen.len(), 2, "{sts_seen:?}");
+    assert!(
+        sts_seen.iter().all(|r| r.contains("AKIDROLEBASE")),
+        "{sts_seen:?}"
+    );
+}
+
+/// A profile named by --profile or TCCLI_PROFILE that exists nowhere: exit 2 naming it and every
+/// file looked for, on both paths, nothing sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_profile_names_itself_and_the_files_looked_for() {
+    let (api, seen) = refusing_api();
+    let home = Home::new("missing-profile");
+    home.write("default.configure", "{}");
+    let out = home.0.join("out");
+    let out = out.to_str().unwrap();
+    let action = ["DescribeZones", "--endpoint", &api];
+    let logs = [
+        "logs",
+        "download",
+        "--kind",
+        "l4",
+        "--since",
+        "6h",
+        "--zone",
+        "zone-x",
+        "--out",
+        out,
+        "--endpoint",
+        &api,
+    ];
+    let tccli = home.tccli();
+    let sdk_file = home.0.join(".tencentcloud").join("credentials");
+    for (args, env, named_by) in [
+        (&action[..], &[][..], "--profile"),
+        (&logs[..], &[][..], "--profile"),
+        (
+            &action[..],
+            &[("TCCLI_PROFILE", "nosuch")][..],
+            "TCCLI_PROFILE",
+        ),
+        (
+            &logs[..],
+            &[("TCCLI_PROFILE", "nosuch")][..],
+            "TCCLI_PROFILE",
+        ),
+    ] {
+        let mut args = args.to_vec();
+        if named_by == "--profile" {
+            args.extend(["--profile", "nosuch"]);
+        }
+        let output = teo(&home, &args, env).await;
+        println!(
+            "$ teo {}\n{}(exit {:?})",
+            args.join(" "),
+            stderr(&output),
+            output.status.code()
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        let message = stderr(&output);
+        for part in [
+            format!("[Config] profile \"nosuch\" (named by {named_by}) does not exist"),
+            tccli.join("nosuch.credential").display().to_string(),
+            tccli.join("nosuch.configure").display().to_string(),
+            format!("a [nosuch] section in {}", sdk_file.display()),
+            "teo configure --profile nosuch".to_owned(),
+        ] {
+            assert!(message.contains(&part), "{part:?} in {message}");
+        }
+    }
+    assert!(seen.lock().unwrap().is_empty(), "a call was sent");
+    assert!(!Path::new(out).exists());
 }
