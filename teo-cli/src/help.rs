@@ -309,6 +309,21 @@ mod tests {
         spec::service().unwrap()
     }
 
+    /// A `teo logs` subcommand added later (say `logs receive`) must be listed in `teo help`.
+    #[test]
+    fn every_logs_subcommand_is_a_listed_command() {
+        let logs = crate::logs::command();
+        let names: Vec<&str> = logs.get_subcommands().map(|c| c.get_name()).collect();
+        assert!(names.len() >= 3, "{names:?}");
+        for name in names {
+            let usage = format!("teo logs {name} ");
+            assert!(
+                COMMANDS.iter().any(|[u, _]| u.starts_with(&usage)),
+                "{usage:?} is not in teo help"
+            );
+        }
+    }
+
     #[test]
     fn type_names() {
         assert_eq!(type_name(&FieldType::One(ValueType::String)), "string");

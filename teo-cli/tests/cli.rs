@@ -288,6 +288,44 @@ async fn help_lists_every_action() {
     }
 }
 
+/// `teo help` and `teo --help` list every command, one line each, before the actions.
+#[tokio::test(flavor = "multi_thread")]
+async fn help_lists_every_command() {
+    for args in [&["help"][..], &["--help"]] {
+        let output = teo(args).await;
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        let text = stdout(&output);
+        let commands: Vec<&str> = text
+            .split_once("Commands:\n")
+            .and_then(|(_, rest)| rest.split_once("\n\n"))
+            .map(|(section, _)| section.lines().collect())
+            .unwrap_or_else(|| panic!("no Commands section in {text}"));
+        println!("$ teo {}\nCommands:\n{}", args[0], commands.join("\n"));
+        for command in [
+            "teo <Action> [--<Param> <value>]...",
+            "teo <Action> help",
+            "teo help ",
+            "teo --version ",
+            "teo logs download ",
+            "teo logs convert ",
+            "teo logs summarize ",
+            "teo configure ",
+            "teo completions ",
+        ] {
+            let lines: Vec<&&str> = commands
+                .iter()
+                .filter(|l| l.trim_start().starts_with(command))
+                .collect();
+            assert_eq!(lines.len(), 1, "{command:?} in {commands:#?}");
+            // One line: the usage, then what it does.
+            assert!(
+                lines[0].split("  ").filter(|p| !p.is_empty()).count() >= 2,
+                "{lines:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn action_help_lists_the_parameters() {
     let output = teo(&["DownloadL4Logs", "help"]).await;

@@ -1402,3 +1402,114 @@ async fn staging_is_private_to_its_user_and_a_swapped_packet_is_fetched_again() 
     );
     assert_eq!(std::fs::read(&packets[0]).unwrap(), original);
 }
+
+/// `--since 2h` counts back from the real clock: the printed range ends within seconds of now,
+/// is 2 hours long, and the packets of that range are downloaded.
+#[tokio::test(flavor = "multi_thread")]
+async fn since_counts_back_from_now_and_prints_the_range() {
+    let dir = TempDir::new("since");
+    let out = dir.join("out");
+    let args = [
+        "logs",
+        "download",
+        "--mock",
+        "--kind",
+        "l7",
+        "--since",
+        "2h",
+        "--zone",
+        "zone-demo",
+        "--out",
+        &out,
+    ];
+    let output = teo(&args).await;
+    let now = time::OffsetDateTime::now_utc();
+    transcript(&args, &output);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let err = stderr(&output);
+    let line = err
+        .lines()
+        .find_map(|l| l.strip_prefix("time range: "))
+        .unwrap_or_else(|| panic!("no range in {err}"));
+    let (start, rest) = line.split_once(" to ").unwrap();
+    let (end, length) = rest.split_once(' ').unwrap();
+    assert_eq!(length, "(2h)");
+    let parse = |t: &str| {
+        assert!(t.ends_with('Z'), "{t} is not UTC");
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    let (start, end) = (parse(start), parse(end));
+    assert!(
+        (now - end).whole_seconds().abs() <= 10,
+        "{end} is not now ({now})"
+    );
+    assert_eq!((end - start).whole_seconds(), 7_200);
+    // The range is printed first, before anything is started or sent.
+    assert!(err.starts_with("time range: "), "{err}");
+    assert!(!files(Path::new(&out)).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_relative_ranges_are_usage_errors() {
+    let base = [
+        "logs",
+        "download",
+        "--mock",
+        "--kind",
+        "l4",
+        "--zone",
+        "z",
+        "--out",
+        "/nonexistent/teo-never-written",
+    ];
+    for (extra, expected) in [
+        (
+            &["--since", "6h", "--start", "2024-05-01T00:00:00Z"][..],
+            "--since",
+        ),
+        (
+            &[
+                "--since",
+                "6h",
+                "--until",
+                "1h",
+                "--end",
+                "2024-05-01T00:00:00Z",
+            ],
+            "--until",
+        ),
+        (&["--since", "0h"], "is zero"),
+        (&["--since=-6h"], "is negative"),
+        (&["--since", "6w"], "unknown unit \"w\""),
+        (&["--since", ""], "an empty duration"),
+        (
+            &["--since", "99999999999999999999d"],
+            "longer than 10 years",
+        ),
+        (&["--since", "1h", "--until", "2h"], "is not after"),
+        (
+            &["--start", "2024-05-01T00:00:00Z"],
+            "--end <RFC3339> or --until",
+        ),
+        (&["--until", "1h"], "--start <RFC3339>"),
+    ] {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        let output = teo(&args).await;
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{extra:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(expected),
+            "{extra:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            !stderr(&output).contains("Using a local mock"),
+            "{extra:?}: started"
+        );
+    }
+}
