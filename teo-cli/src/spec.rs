@@ -1,20 +1,12 @@
-//! The service model the command line is driven by: the vendor's `api.json`, embedded at build
-//! time with the overrides the generator reads beside it, and resolved by `tc_spec` once per run.
+//! The service model the command line is driven by: the vendor's `api.json` with the overrides
+//! the generator reads beside it (embedded once, by [`teo_api_spec`]), resolved by `tc_spec` once
+//! per run.
 
 use std::sync::OnceLock;
 
-use tc_spec::model::{Action, Object, OverrideTexts};
+use tc_spec::model::{Action, Object};
 use tc_spec::Service;
-
-const API_JSON: &str = include_str!("../../api-spec/teo/v20220901/api.json");
-const OVERRIDES: OverrideTexts<'static> = OverrideTexts {
-    paging: Some(include_str!("../../api-spec/teo/v20220901/paging.json")),
-    retry: Some(include_str!("../../api-spec/teo/v20220901/retry.json")),
-    mainland: Some(include_str!(
-        "../../api-spec/teo/v20220901/mainland/api.json"
-    )),
-    waiters: Some(include_str!("../../api-spec/teo/v20220901/waiters.json")),
-};
+use teo_api_spec::{API_JSON, OVERRIDES};
 
 /// The resolved spec, parsed on first use.
 pub fn service() -> Result<&'static Service, String> {

@@ -1,5 +1,5 @@
-//! The EdgeOne spec, embedded at build time: the resolved model (shared with the generator) and
-//! the official examples.
+//! The EdgeOne spec (embedded once, by [`teo_api_spec`]): the resolved model (shared with the
+//! generator) and the official examples.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -7,21 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tc_spec::model::OverrideTexts;
 use tc_spec::Service;
-
-const API_JSON: &str = include_str!("../../api-spec/teo/v20220901/api.json");
-const EXAMPLES_JSON: &str = include_str!("../../api-spec/teo/v20220901/examples.json");
-/// The mainland site's examples: answers for the actions only the mainland spec describes.
-const MAINLAND_EXAMPLES_JSON: &str =
-    include_str!("../../api-spec/teo/v20220901/mainland/examples.json");
-/// The overrides the generator reads beside the spec: the mock pages what the client pages.
-const OVERRIDES: OverrideTexts<'static> = OverrideTexts {
-    paging: Some(include_str!("../../api-spec/teo/v20220901/paging.json")),
-    retry: Some(include_str!("../../api-spec/teo/v20220901/retry.json")),
-    mainland: Some(include_str!(
-        "../../api-spec/teo/v20220901/mainland/api.json"
-    )),
-    waiters: Some(include_str!("../../api-spec/teo/v20220901/waiters.json")),
-};
+use teo_api_spec::{API_JSON, EXAMPLES_JSON, MAINLAND_EXAMPLES_JSON, OVERRIDES};
 
 /// Everything the mock knows about the API.
 #[derive(Debug, Clone)]

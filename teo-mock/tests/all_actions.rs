@@ -10,8 +10,7 @@ use tc_spec::model::{FieldType, Object, ValueType};
 use teo_client::{Client, Credentials};
 use teo_mock::{MockConfig, MockServer, Spec};
 
-const EXAMPLES: &str = include_str!("../../api-spec/teo/v20220901/examples.json");
-const MAINLAND_EXAMPLES: &str = include_str!("../../api-spec/teo/v20220901/mainland/examples.json");
+use teo_api_spec::{EXAMPLES_JSON as EXAMPLES, MAINLAND_EXAMPLES_JSON as MAINLAND_EXAMPLES};
 
 /// Action → the request bodies of its examples (`Err` for malformed ones); the mainland site's
 /// examples for the actions only it has.
