@@ -468,17 +468,23 @@ impl Json {
     /// tccli's JSON layout; characters that could drive a terminal are `\u` escapes
     /// ([`TerminalSafe`]).
     pub fn to_pretty(&self) -> String {
-        let mut buffer = Vec::new();
-        let mut serializer = serde_json::Serializer::with_formatter(
-            &mut buffer,
-            TerminalSafe(PrettyFormatter::with_indent(b"    ")),
-        );
-        // Writing a tree of strings and numbers to memory cannot fail, and serde_json writes
-        // UTF-8 only.
-        match self.serialize(&mut serializer) {
-            Ok(()) => String::from_utf8_lossy(&buffer).into_owned(),
-            Err(e) => format!("\"<unprintable: {e}>\""),
-        }
+        terminal_safe_json(self, b"    ")
+    }
+}
+
+/// `value` as pretty JSON indented by `indent`, with every character that could drive a
+/// terminal written as a `\u` escape ([`TerminalSafe`]): for any JSON teo prints.
+pub fn terminal_safe_json(value: &impl Serialize, indent: &[u8]) -> String {
+    let mut buffer = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(
+        &mut buffer,
+        TerminalSafe(PrettyFormatter::with_indent(indent)),
+    );
+    // Writing a tree of strings and numbers to memory cannot fail, and serde_json writes
+    // UTF-8 only.
+    match value.serialize(&mut serializer) {
+        Ok(()) => String::from_utf8_lossy(&buffer).into_owned(),
+        Err(e) => format!("\"<unprintable: {e}>\""),
     }
 }
 

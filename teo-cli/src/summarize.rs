@@ -91,8 +91,10 @@ pub(crate) fn run(args: SummarizeArgs) -> Result<ExitCode, Failure> {
         })?;
     }
     let text = if args.json {
-        let mut text = serde_json::to_string_pretty(&teo_logs::render_json(&summary, top))
-            .map_err(|e| Failure::failed(format!("cannot format the summary: {e}")))?;
+        // URLs, hosts and user agents are the visitors' text: nothing in them may drive the
+        // terminal (serde_json leaves C1 and bidi characters raw).
+        let mut text =
+            crate::output::terminal_safe_json(&teo_logs::render_json(&summary, top), b"  ");
         text.push('\n');
         text
     } else {

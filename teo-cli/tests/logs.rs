@@ -1057,6 +1057,19 @@ async fn an_endpoint_with_credentials_is_refused_and_never_printed() {
         all.contains("--s3-endpoint (http://127.0.0.1:9/ (credentials or query hidden))"),
         "{all}"
     );
+    // Not a URL at all (a scheme-less `key:secret@host`): refused, its value never shown.
+    for odd in [
+        format!("AKID:{SECRET}@minio:9000"),
+        format!("http:/u:{SECRET}@host"),
+    ] {
+        let mut args = base.to_vec();
+        args.extend(["--s3-endpoint", &odd]);
+        let output = teo(&args).await;
+        let all = stdout(&output) + &stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{all}");
+        assert!(!all.contains(SECRET), "{all}");
+        assert!(all.contains("--s3-endpoint ("), "{all}");
+    }
 
     // The same endpoint from the environment, where object_store would read it.
     for variable in ["AWS_ENDPOINT", "AWS_ENDPOINT_URL"] {
@@ -1312,6 +1325,34 @@ async fn staging_is_private_to_its_user_and_a_swapped_packet_is_fetched_again() 
     assert_eq!(output.status.code(), Some(1));
     assert!(
         stderr(&output).contains("is a symbolic link"),
+        "{}",
+        stderr(&output)
+    );
+
+    // A private directory of the victim's inside one of the other user's (who could rename it
+    // away and put their own in its place) is refused too.
+    let theirs = dir.0.join("theirs");
+    std::fs::create_dir(&theirs).unwrap();
+    let inside = theirs.join("staging");
+    std::fs::create_dir(&inside).unwrap();
+    for (path, owner) in [(&theirs, &attacker), (&inside, &victim)] {
+        let owned = Command::new("chown")
+            .arg(format!("{0}:{0}", owner.name))
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(owned.success());
+    }
+    set_mode(&theirs, 0o755);
+    set_mode(&inside, 0o700);
+    let output = as_victim(download(Some(inside.to_str().unwrap())));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(&format!(
+            "is in {}, which belongs to user id {}",
+            theirs.display(),
+            attacker.uid()
+        )),
         "{}",
         stderr(&output)
     );

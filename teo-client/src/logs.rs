@@ -553,8 +553,8 @@ impl Downloader {
     /// Records each packet's SHA-256 beside it ([`digest_path`]) and takes a packet found in
     /// the directory as complete only when its content still has the digest recorded when it
     /// was downloaded (without this, a file of the listed size is complete). For a directory
-    /// where packets wait to be stored elsewhere: what is uploaded from it is what was
-    /// downloaded.
+    /// where packets wait to be stored elsewhere; that no one else can write there is the
+    /// directory's to ensure (private, as `teo_logs::staging` makes it).
     pub fn record_digests(mut self, on: bool) -> Self {
         self.record_digests = on;
         self
@@ -1231,6 +1231,9 @@ fn remove_stale_temp_files(dir: &Path, names: &[String]) {
     let mut wanted: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
     let logs: Vec<&str> = names.iter().filter_map(|n| n.strip_suffix(".gz")).collect();
     wanted.extend(logs);
+    // Digest records being written (`.<packet>.sha256.<random>.part`, see `digest`).
+    let digests: Vec<String> = names.iter().map(|n| format!("{n}.sha256")).collect();
+    wanted.extend(digests.iter().map(String::as_str));
     let now = SystemTime::now();
     for entry in entries.flatten() {
         let file_name = entry.file_name();

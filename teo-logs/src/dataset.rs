@@ -28,8 +28,10 @@
 //! - Memory is bounded whatever the packet's size: records stream from the reader, and at most
 //!   [`MAX_OPEN_PARTITIONS`] files are open per packet, each holding at most one row group.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use teo_client::logs::records::{
     BadLines, L4Record, L7Record, LogRecord, RecordError, Records, DEFAULT_MAX_LINE,
@@ -126,6 +128,34 @@ pub struct Dataset {
     bad_lines: BadLines,
     max_line: usize,
     csv_cells: CsvCells,
+    /// Names being converted now, shared by clones: packets whose names read the same are
+    /// converted one after the other, whichever thread converts them.
+    converting: Arc<NameLocks>,
+}
+
+/// A lock per name in conversion (see [`Dataset::convert_file`]).
+#[derive(Debug, Default)]
+struct NameLocks(Mutex<HashMap<String, Arc<Mutex<()>>>>);
+
+impl NameLocks {
+    /// Runs `f` while no other conversion of `name` runs.
+    fn with<T>(&self, name: String, f: impl FnOnce() -> T) -> T {
+        let lock = {
+            let mut names = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            names.entry(name.clone()).or_default().clone()
+        };
+        let result = {
+            let _held = lock.lock().unwrap_or_else(|e| e.into_inner());
+            f()
+        };
+        let mut names = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // Forgotten once no one else holds or waits for it: the map stays as small as the
+        // conversions in flight.
+        if Arc::strong_count(&lock) == 2 {
+            names.remove(&name);
+        }
+        result
+    }
 }
 
 impl Dataset {
@@ -146,6 +176,7 @@ impl Dataset {
             bad_lines: BadLines::Skip,
             max_line: DEFAULT_MAX_LINE,
             csv_cells: CsvCells::Neutralized,
+            converting: Arc::default(),
         })
     }
 
@@ -191,19 +222,29 @@ impl Dataset {
             None => sniff_kind(input)?,
         };
         let source = Source::of(input)?;
-        let name = match self.place(kind, zone, &output_stem(input), &source)? {
-            Place::Converted => {
-                return Ok(ConvertReport {
-                    skipped: true,
-                    ..ConvertReport::default()
-                })
+        let stem = output_stem(input);
+        // The name is chosen and taken (its marker written) under one lock: two packets whose
+        // names read the same never both take the plain one.
+        let lock = format!("{kind}/{}/{stem}", hive_value(zone));
+        self.converting.with(lock, || {
+            let name = match self.place(kind, zone, &stem, &source)? {
+                Place::Converted => {
+                    return Ok(ConvertReport {
+                        skipped: true,
+                        ..ConvertReport::default()
+                    })
+                }
+                Place::Name(name) => name,
+            };
+            match kind {
+                Kind::L7 => {
+                    self.convert_as(Records::<L7Record>::open(input)?, &name, zone, &source)
+                }
+                Kind::L4 => {
+                    self.convert_as(Records::<L4Record>::open(input)?, &name, zone, &source)
+                }
             }
-            Place::Name(name) => name,
-        };
-        match kind {
-            Kind::L7 => self.convert_as(Records::<L7Record>::open(input)?, &name, zone, &source),
-            Kind::L4 => self.convert_as(Records::<L4Record>::open(input)?, &name, zone, &source),
-        }
+        })
     }
 
     /// The name a packet takes: its stem, unless a marker there records another packet; then
@@ -258,7 +299,6 @@ impl Dataset {
         threads: usize,
     ) -> Vec<Result<ConvertReport, ConvertError>> {
         use std::sync::atomic::{AtomicUsize, Ordering};
-        use std::sync::Mutex;
         let next = AtomicUsize::new(0);
         let results: Mutex<Vec<Option<Result<ConvertReport, ConvertError>>>> =
             Mutex::new(inputs.iter().map(|_| None).collect());
@@ -310,6 +350,23 @@ impl Dataset {
     pub fn is_converted(&self, kind: Kind, zone: Option<&str>, stem: &str) -> bool {
         let marker = self.marker(kind, zone, stem);
         matches!(self.dest.size(&marker), Ok(Some(_)))
+    }
+
+    /// Whether the packet whose file is called `file_name` is converted already, before it is
+    /// read (a download skips it): the marker of its name says so and records a packet of
+    /// that file name (or, written by an older version, none). A marker of another packet
+    /// whose name reads the same is not this packet's: it is downloaded, and converted under
+    /// its own name if its content differs. Blocks.
+    pub fn holds_packet(&self, kind: Kind, zone: Option<&str>, file_name: &str) -> bool {
+        let stem = output_stem(Path::new(file_name));
+        let marker = self.marker(kind, zone, &stem);
+        let Ok(Some(text)) = self.dest.read_small(&marker, MAX_MARKER) else {
+            return false;
+        };
+        let recorded = serde_json::from_slice::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.pointer("/input/name")?.as_str().map(str::to_owned));
+        recorded.is_none_or(|name| name == file_name)
     }
 
     fn marker(&self, kind: Kind, zone: Option<&str>, stem: &str) -> PathBuf {

@@ -83,26 +83,19 @@ pub enum DestinationError {
     },
 }
 
-/// `text` for messages: a URL without its user info and query, or its scheme alone when it
-/// does not parse; a plain path as it is.
+/// `text` for messages: a URL without its user info and query (said so), or its scheme alone
+/// when it does not parse; a plain path as it is.
 pub fn shown_url(text: &str) -> String {
-    if !text.contains("://") {
-        return text.to_owned();
-    }
     match url::Url::parse(text) {
-        Ok(mut url) => {
-            let hidden = has_secrets(&url);
+        Ok(mut url) if has_secrets(&url) => {
             let _ = url.set_username("");
             let _ = url.set_password(None);
             url.set_query(None);
             url.set_fragment(None);
-            let shown = url.to_string();
-            if hidden {
-                format!("{shown} (credentials or query hidden)")
-            } else {
-                shown
-            }
+            format!("{url} (credentials or query hidden)")
         }
+        // Shown as given: `url` would normalize a path (`c:/data`) it took for a URL.
+        Ok(_) => text.to_owned(),
         Err(_) => match text.split_once("://") {
             Some((scheme, _)) => format!("{scheme}://…"),
             None => text.to_owned(),
@@ -114,26 +107,38 @@ fn has_secrets(url: &url::Url) -> bool {
     !url.username().is_empty() || url.password().is_some() || url.query().is_some()
 }
 
-/// The S3 endpoint given, and the environment's (`object_store` reads both variables): refused
-/// when it carries credentials or a query, which every store error would then print.
-fn check_endpoints(given: Option<&str>) -> Result<(), DestinationError> {
+/// The S3 endpoint given (the option, or an `endpoint` key of the configuration) and the
+/// environment's (`object_store` reads both variables): refused when it carries credentials or a
+/// query, which every store error would then print, or is no http(s) URL. The message shows the
+/// URL without them, and a value that is no URL not at all (it may be anything, a key too).
+fn check_endpoints(
+    given: Option<&str>,
+    config: &[(String, String)],
+) -> Result<(), DestinationError> {
     let from_env = ["AWS_ENDPOINT", "AWS_ENDPOINT_URL"]
         .into_iter()
-        .filter_map(|name| Some((name, std::env::var(name).ok()?)));
-    let given = given.map(|url| ("--s3-endpoint", url.to_owned()));
-    for (name, value) in given.into_iter().chain(from_env) {
-        let refused = match url::Url::parse(&value) {
-            Ok(url) => has_secrets(&url) || !matches!(url.scheme(), "http" | "https"),
-            Err(_) => true,
+        .filter_map(|name| Some((name.to_owned(), std::env::var(name).ok()?)));
+    let given = given.map(|url| ("--s3-endpoint".to_owned(), url.to_owned()));
+    let configured = config
+        .iter()
+        .filter(|(key, _)| key.to_ascii_lowercase().contains("endpoint"))
+        .map(|(key, value)| (format!("the {key} setting"), value.clone()));
+    for (name, value) in given.into_iter().chain(configured).chain(from_env) {
+        let shown = match url::Url::parse(&value) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {
+                if !has_secrets(&url) {
+                    continue;
+                }
+                shown_url(&value)
+            }
+            _ => "not an http:// or https:// URL; its value is not shown".to_owned(),
         };
-        if refused {
-            return Err(DestinationError::BadUrl {
-                url: format!("{name} ({})", shown_url(&value)),
-                reason: "an endpoint is an http:// or https:// URL without credentials or a \
-                         query; credentials go in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY"
-                    .to_owned(),
-            });
-        }
+        return Err(DestinationError::BadUrl {
+            url: format!("{name} ({shown})"),
+            reason: "an endpoint is an http:// or https:// URL without credentials or a \
+                     query; credentials go in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY"
+                .to_owned(),
+        });
     }
     Ok(())
 }
@@ -190,7 +195,7 @@ impl Destination {
         }
         let store: Arc<dyn ObjectStore> = match scheme {
             "s3" | "s3a" => {
-                check_endpoints(options.s3_endpoint.as_deref())?;
+                check_endpoints(options.s3_endpoint.as_deref(), &options.config)?;
                 let mut builder =
                     configure!(AmazonS3Builder::from_env().with_url(text)).with_retry(retry);
                 let mut client = client;
@@ -288,10 +293,13 @@ impl Destination {
             Destination::Local(root) => {
                 use std::io::Read;
                 let path = root.join(relative);
-                // A link is no file of ours (O_NOFOLLOW refuses it).
+                // Only a regular file is ours: a link (O_NOFOLLOW refuses it) or a FIFO
+                // (O_NONBLOCK: opening it never waits) planted at the name is absent, as
+                // `size` has it.
                 let file = match open_no_follow(&path) {
                     Ok(file) => file,
                     Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+                    Err(e) if is_link_refused(&e) => return Ok(None),
                     Err(e) => return Err(e),
                 };
                 if !file.metadata()?.is_file() {
@@ -681,11 +689,23 @@ fn private_dir_builder() -> fs::DirBuilder {
     builder
 }
 
-/// Opens a file for reading, never through a symbolic link at its name.
+/// Whether opening failed because `O_NOFOLLOW` met a symbolic link.
+fn is_link_refused(error: &io::Error) -> bool {
+    #[cfg(unix)]
+    return error.raw_os_error() == Some(libc::ELOOP);
+    #[cfg(not(unix))]
+    return false;
+}
+
+/// Opens a file for reading, never through a symbolic link at its name, and without waiting
+/// on a FIFO.
 fn open_no_follow(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NOFOLLOW | libc::O_NONBLOCK,
+    );
     options.open(path)
 }

@@ -21,7 +21,7 @@ use teo_client::logs::{
 use teo_client::Client;
 use tokio::sync::{mpsc, Semaphore};
 
-use crate::dataset::{output_stem, ConvertError, ConvertReport, Dataset};
+use crate::dataset::{ConvertError, ConvertReport, Dataset};
 use crate::dest::Destination;
 use crate::Kind;
 
@@ -80,10 +80,7 @@ impl Target {
                 dataset,
                 kind,
                 zone,
-            } => {
-                let stem = output_stem(&packet_path(packet));
-                dataset.is_converted(*kind, zone.as_deref(), &stem)
-            }
+            } => dataset.holds_packet(*kind, zone.as_deref(), &packet.file_name()),
             // Complete means the listed size (an upload is visible only when whole).
             Target::Packets(dest) => match (dest.size(&packet_path(packet)), packet.size) {
                 (Ok(Some(have)), Some(listed)) => have == listed,

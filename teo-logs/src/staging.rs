@@ -4,9 +4,11 @@
 //! uploaded by a later run: a directory another local user can read or write would leak the
 //! logs and let that user swap a packet for forged bytes. So the directory is private — created
 //! 0700 (its files are 0600), refused when it is a symbolic link, owned by another user, or
-//! open to group or others, or when its parent lets others rename it away — and every packet
-//! in it is checked against the SHA-256 recorded when it was downloaded
-//! ([`teo_client::logs::Downloader::record_digests`]) before it is used.
+//! open to group or others, or when a directory above it belongs to another user (root aside)
+//! or lets others rename it away (writable by group or others without the sticky bit) — and
+//! every packet in it is checked against the SHA-256 recorded when it was downloaded
+//! ([`teo_client::logs::Downloader::record_digests`]) before it is used: that catches a packet
+//! changed or cut short since, while the directory's privacy is what keeps others out.
 //!
 //! The default for an object store `--out` is in the user's cache directory
 //! (`$XDG_CACHE_HOME/teo/staging/<hash of the destination>`, else `~/.cache/teo/staging/…`):
@@ -124,20 +126,33 @@ pub fn check_private(dir: &Path) -> Result<(), StagingError> {
                 meta.mode() & 0o7777
             )));
         }
-        // Another user who may write the parent could move this directory away and put
-        // their own in its place between our check and our use (unless the sticky bit
-        // keeps them to their own entries, as in /tmp).
-        let parent = dir
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        if let Ok(parent_meta) = std::fs::metadata(parent) {
-            let others_write = parent_meta.mode() & 0o022 != 0;
-            let sticky = parent_meta.mode() & 0o1000 != 0;
-            if others_write && !sticky {
+        // Another user who may write a directory above this one could move it away and put
+        // their own in its place between our check and our use: every directory above must be
+        // this user's or root's, and writable by no one else unless the sticky bit keeps each
+        // user to their own entries (as in /tmp).
+        let absolute = std::path::absolute(dir).map_err(|source| StagingError::Io {
+            path: dir.to_owned(),
+            what: "cannot tell where the staging directory is",
+            source,
+        })?;
+        for above in absolute.ancestors().skip(1) {
+            let meta = std::fs::metadata(above).map_err(|source| StagingError::Io {
+                path: above.to_owned(),
+                what: "cannot check a directory above the staging directory",
+                source,
+            })?;
+            let sticky = meta.mode() & 0o1000 != 0;
+            if meta.uid() != me && meta.uid() != 0 {
+                return Err(refuse(format!(
+                    "is in {}, which belongs to user id {}",
+                    above.display(),
+                    meta.uid()
+                )));
+            }
+            if meta.mode() & 0o022 != 0 && !sticky {
                 return Err(refuse(format!(
                     "is in {}, which group or others may write (without the sticky bit)",
-                    parent.display()
+                    above.display()
                 )));
             }
         }

@@ -648,3 +648,81 @@ fn what_a_dataset_holds_is_private() {
     }
     fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn packets_whose_names_read_the_same_converted_at_once_from_clones_keep_their_records() {
+    // A download stores packets on several threads, each with a clone of the dataset: packets
+    // whose names read the same (`a`, `a.json`, `a.jsonl`, …: the same stem) must still each
+    // take their own name, and a packet not converted yet is not taken for the one that was.
+    let dir = temp_dir("collide-threads");
+    let names = [
+        "a.log",
+        "a.json.log",
+        "a.jsonl.log",
+        "a.ndjson.log",
+        "a.log.gz",
+    ];
+    let inputs: Vec<PathBuf> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let path = dir.join(name);
+            fs::write(&path, record(&format!("r{i}"), 10)).unwrap();
+            path
+        })
+        .collect();
+    let out = dir.join("out");
+    let dataset = Dataset::local(&out, Format::Ndjson).unwrap();
+    let barrier = std::sync::Barrier::new(inputs.len());
+    std::thread::scope(|scope| {
+        for input in &inputs {
+            let (dataset, barrier) = (dataset.clone(), &barrier);
+            scope.spawn(move || {
+                barrier.wait();
+                let report = dataset.convert_file(input, None, Some("z")).unwrap();
+                assert!(!report.skipped && report.records == 1, "{report:?}");
+            });
+        }
+    });
+    assert_eq!(ndjson_ids(&out), ["r0", "r1", "r2", "r3", "r4"]);
+    // Before a download: the plain marker records one of them; another name is not held.
+    let held: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|name| dataset.holds_packet(Kind::L7, Some("z"), name))
+        .collect();
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert!(!dataset.holds_packet(Kind::L7, Some("z"), "a.json.gz"));
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_marker_that_is_a_link_or_a_fifo_is_no_marker() {
+    let dir = temp_dir("odd-markers");
+    let input = dir.join("p.log");
+    fs::write(&input, record("r", 10)).unwrap();
+    let out = dir.join("out");
+    let dataset = Dataset::local(&out, Format::Ndjson).unwrap();
+    let markers = out.join("_teo_converted/kind=l7/zone=z");
+    fs::create_dir_all(&markers).unwrap();
+    // A FIFO would block a plain open for ever; a link would be followed.
+    let made = std::process::Command::new("mkfifo")
+        .arg(markers.join("p.ndjson.done"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let report = dataset.convert_file(&input, None, Some("z")).unwrap();
+    assert!(!report.skipped && report.records == 1);
+    fs::remove_dir_all(&out).unwrap();
+    let dataset = Dataset::local(&out, Format::Ndjson).unwrap();
+    fs::create_dir_all(&markers).unwrap();
+    std::os::unix::fs::symlink(&input, markers.join("p.ndjson.done")).unwrap();
+    let report = dataset.convert_file(&input, None, Some("z")).unwrap();
+    assert!(!report.skipped && report.records == 1);
+    assert!(!fs::symlink_metadata(markers.join("p.ndjson.done"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    fs::remove_dir_all(&dir).unwrap();
+}

@@ -3,7 +3,10 @@
 //! would otherwise take any file of the listed size as that packet. Size is no identity: the
 //! SHA-256 of each packet is recorded beside it when it is downloaded (`.<file>.sha256`, 0600,
 //! written like the packet: a hidden exclusive file renamed into place), and a packet found
-//! later is complete only when its content still has that digest.
+//! later is complete only when its content still has that digest. The record sits in the same
+//! directory, so it catches a packet changed, cut short or replaced since — by a crash, a disk,
+//! a process of the same user — while keeping other users out is the directory's privacy (see
+//! `teo_logs::staging`).
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
