@@ -455,9 +455,9 @@ async fn fetch(
         (None, Some(dir)) => dir.join(".teo-staging"),
         // Private to the user, and the same for every run to this destination, so a rerun
         // finds what an interrupted one left.
-        (None, None) => staging::default_dir(&args.out).map_err(staging_error)?,
+        (None, None) => staging::default_dir(&args.out)
+            .map_err(|e| e.into_download_error(std::path::Path::new("--staging")))?,
     };
-    staging::prepare(&staging).map_err(staging_error)?;
     // One listing per zone: a listing's entries do not say their zone, and the dataset is
     // partitioned by it.
     let per_zone: Vec<Option<String>> = if dataset.is_some() {
@@ -508,16 +508,6 @@ async fn fetch(
     // Empty once every packet is stored; kept (with what failed) otherwise.
     let _ = std::fs::remove_dir(&staging);
     Ok(Outcome::Dataset(exports))
-}
-
-fn staging_error(error: staging::StagingError) -> DownloadError {
-    DownloadError::Io {
-        path: error
-            .path()
-            .map_or_else(|| "--staging".into(), ToOwned::to_owned),
-        what: "refusing to stage log packets here",
-        source: std::io::Error::other(error.reason()),
-    }
 }
 
 fn l4_request(args: &DownloadArgs, range: &Range, zones: Vec<String>) -> DownloadL4LogsRequest {

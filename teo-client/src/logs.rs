@@ -1074,6 +1074,10 @@ impl Run {
         let file = tokio::fs::File::from_std(file);
         let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         let mut received = 0u64;
+        // The digest of the bytes as they arrive (a packet kept as served): what is recorded
+        // is what was received, without reading the file again.
+        let mut hasher =
+            (config.record_digests && !config.decompress).then(digest::Hasher::default);
         // Bytes since the stall clock last restarted, and when it did.
         let (mut window_bytes, mut window_start) = (0u64, started);
         loop {
@@ -1092,6 +1096,9 @@ impl Run {
             // Checked before writing: nothing past the limit reaches the disk.
             if received > limit {
                 return Err(too_large());
+            }
+            if let Some(hasher) = hasher.as_mut() {
+                hasher.update(&chunk);
             }
             file.write_all(&chunk)
                 .await
@@ -1140,7 +1147,14 @@ impl Run {
             drop(file);
             part.commit(&target)?;
             if digests {
-                digest::record(&target).map_err(io(&target, "cannot record the digest of"))?;
+                // Decompressed, the file is not the bytes received: hashed as written.
+                let digest = match hasher {
+                    Some(hasher) => Ok(hasher.hex()),
+                    None => digest::sha256_file(&target),
+                };
+                digest
+                    .and_then(|digest| digest::record(&target, &digest))
+                    .map_err(io(&target, "cannot record the digest of"))?;
             }
             Ok(written)
         })

@@ -1869,14 +1869,7 @@ async fn group_or_world_readable_profile_file_is_warned_about() {
     use std::os::unix::fs::PermissionsExt;
     let dir = TempDir::new();
     let file = dir.write("credentials", PROFILES);
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::warnings();
     let logs = || captured.text();
 
     for (mode, warned) in [(0o644, true), (0o640, true), (0o600, false), (0o400, false)] {

@@ -1475,14 +1475,7 @@ fn warned_offsets(logs: &str) -> Vec<i64> {
 /// kept for later calls, and each change of the offset is a warning carrying it.
 #[tokio::test(flavor = "current_thread")]
 async fn a_skewed_clock_is_corrected_within_fifteen_minutes_and_remembered() {
-    let captured = common::Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = common::Captured::warnings();
 
     let ten_minutes = 600;
     let ahead = Arc::new(AtomicI64::new(ten_minutes));
@@ -1520,14 +1513,7 @@ async fn a_skewed_clock_is_corrected_within_fifteen_minutes_and_remembered() {
 /// `SignatureExpire` is returned saying so, and the next call signs with this machine's clock.
 #[tokio::test(flavor = "current_thread")]
 async fn plain_http_dates_correct_nothing_without_the_opt_in() {
-    let captured = common::Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = common::Captured::warnings();
 
     let server = skewed_server(600, true, None).await;
     let client = client(&server, good_credentials());

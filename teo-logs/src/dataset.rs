@@ -237,12 +237,18 @@ impl Dataset {
                 Place::Name(name) => name,
             };
             match kind {
-                Kind::L7 => {
-                    self.convert_as(Records::<L7Record>::open(input)?, &name, zone, &source)
-                }
-                Kind::L4 => {
-                    self.convert_as(Records::<L4Record>::open(input)?, &name, zone, &source)
-                }
+                Kind::L7 => self.write_packet(
+                    Records::<L7Record>::open(input)?,
+                    &name,
+                    zone,
+                    Some(&source),
+                ),
+                Kind::L4 => self.write_packet(
+                    Records::<L4Record>::open(input)?,
+                    &name,
+                    zone,
+                    Some(&source),
+                ),
             }
         })
     }
@@ -345,13 +351,6 @@ impl Dataset {
             .collect()
     }
 
-    /// Whether the packet named `stem` (see [`output_stem`]) is converted already (when that
-    /// cannot be told, it is not: converting again only replaces its files). Blocks.
-    pub fn is_converted(&self, kind: Kind, zone: Option<&str>, stem: &str) -> bool {
-        let marker = self.marker(kind, zone, stem);
-        matches!(self.dest.size(&marker), Ok(Some(_)))
-    }
-
     /// Whether the packet whose file is called `file_name` is converted already, before it is
     /// read (a download skips it): the marker of its name says so and records a packet of
     /// that file name (or, written by an older version, none). A marker of another packet
@@ -387,16 +386,6 @@ impl Dataset {
         zone: Option<&str>,
     ) -> Result<ConvertReport, ConvertError> {
         self.write_packet(records, stem, zone, None)
-    }
-
-    fn convert_as<T: Table>(
-        &self,
-        records: Records<T>,
-        name: &str,
-        zone: Option<&str>,
-        source: &Source,
-    ) -> Result<ConvertReport, ConvertError> {
-        self.write_packet(records, name, zone, Some(source))
     }
 
     fn write_packet<T: Table>(

@@ -170,11 +170,7 @@ pub async fn export<R: LogListing>(
         return Ok(summary);
     }
     let staging = downloader.dir().to_owned();
-    crate::staging::prepare(&staging).map_err(|e| DownloadError::Io {
-        path: staging.clone(),
-        what: "cannot stage packets in",
-        source: io::Error::other(e.to_string()),
-    })?;
+    crate::staging::prepare(&staging).map_err(|e| e.into_download_error(&staging))?;
     let downloader = downloader.record_digests(true);
 
     // Complete packets go from the progress callback (synchronous) to the storers. `None`

@@ -55,6 +55,15 @@ impl StagingError {
             StagingError::NoCacheDir => None,
         }
     }
+
+    /// As a download's error: the directory (`staging` when none is concerned) and the reason.
+    pub fn into_download_error(self, staging: &Path) -> teo_client::logs::DownloadError {
+        teo_client::logs::DownloadError::Io {
+            path: self.path().unwrap_or(staging).to_owned(),
+            what: "refusing to stage log packets here",
+            source: io::Error::other(self.reason()),
+        }
+    }
 }
 
 /// The default staging directory for the destination `out` (its text, as given): the same for

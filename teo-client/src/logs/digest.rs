@@ -38,16 +38,30 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
             Err(e) => return Err(e),
         }
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(Hasher(hasher).hex())
 }
 
-/// Records the digest of the (complete, renamed) packet at `packet`, synced.
-pub(super) fn record(packet: &Path) -> io::Result<()> {
-    let digest = sha256_file(packet)?;
+/// A packet's SHA-256 taken as its bytes go by.
+#[derive(Default)]
+pub(super) struct Hasher(Sha256);
+
+impl Hasher {
+    pub(super) fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// The digest as lowercase hex.
+    pub(super) fn hex(self) -> String {
+        self.0
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// Records `digest` (hex) as that of the (complete, renamed) packet at `packet`, synced.
+pub(super) fn record(packet: &Path, digest: &str) -> io::Result<()> {
     let target = digest_path(packet);
     let dir = packet.parent().unwrap_or(Path::new("."));
     let name = target
@@ -102,7 +116,7 @@ mod tests {
         let packet = dir.join("p.log.gz");
         std::fs::write(&packet, b"the packet").unwrap();
         assert!(!matches(&packet), "no record yet");
-        record(&packet).unwrap();
+        record(&packet, &sha256_file(&packet).unwrap()).unwrap();
         assert!(matches(&packet));
         assert_eq!(digest_path(&packet), dir.join(".p.log.gz.sha256"));
         // Same size, other bytes: not the packet downloaded.

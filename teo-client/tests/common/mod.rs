@@ -39,6 +39,19 @@ pub async fn read_request(socket: &mut TcpStream) -> Option<Vec<u8>> {
 pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl Captured {
+    /// Captures what this thread logs at `warn` and above until the guard is dropped.
+    pub fn warnings() -> (Captured, tracing::subscriber::DefaultGuard) {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let guard = tracing::subscriber::set_default(subscriber);
+        (captured, guard)
+    }
+
     /// Everything written so far, as text.
     pub fn text(&self) -> String {
         let bytes = self.0.lock().expect("log buffer").clone();
