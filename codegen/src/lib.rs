@@ -7,7 +7,7 @@ pub mod emit;
 
 pub use emit::{EmitError, GeneratedFile, Options, Output};
 // The model this crate emits from, under the names the generator's users know.
-pub use tc_spec::{docs, facts, merge, model, naming, paging, spec, validate, waiters};
+pub use tc_spec::{docs, facts, log_fields, merge, model, naming, paging, spec, validate, waiters};
 pub use tc_spec::{model::OverrideTexts, Service, SpecError};
 
 /// Anything that stops generation.
@@ -15,6 +15,9 @@ pub use tc_spec::{model::OverrideTexts, Service, SpecError};
 pub enum Error {
     #[error(transparent)]
     Spec(#[from] SpecError),
+    /// `log-fields.json` is invalid: every problem, each at its entry's path.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    LogFields(Vec<validate::Diagnostic>),
     #[error(transparent)]
     Emit(#[from] EmitError),
 }
@@ -28,4 +31,20 @@ pub fn generate(
 ) -> Result<Output, Error> {
     let service = Service::from_json_with(spec_json, overrides)?;
     Ok(emit::generate(&service, options)?)
+}
+
+/// What `log-fields.json` generates: the data crate's record files and the mock's field list.
+#[derive(Debug, Clone)]
+pub struct LogRecordsOutput {
+    pub records: Vec<GeneratedFile>,
+    pub mock: Vec<GeneratedFile>,
+}
+
+/// `log-fields.json` text → the record types, their reader and columns, and the mock's list.
+pub fn generate_log_records(text: &str, options: &Options) -> Result<LogRecordsOutput, Error> {
+    let fields = log_fields::resolve(text).map_err(Error::LogFields)?;
+    Ok(LogRecordsOutput {
+        records: emit::log_records::log_record_files(&fields, options)?,
+        mock: emit::log_records::mock_field_files(&fields, options)?,
+    })
 }

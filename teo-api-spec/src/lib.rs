@@ -1,6 +1,7 @@
 //! The EdgeOne API description (`teo` 2022-09-01) as the programs that carry it embed it: the
 //! vendored `api.json` of both sites and their `examples.json`, with the override files beside
-//! them (`paging.json`, `retry.json`, `waiters.json`), from `api-spec/teo/v20220901/`.
+//! them (`paging.json`, `retry.json`, `waiters.json`), from `api-spec/teo/v20220901/`, and the
+//! log record fields (`api-spec/teo/log-fields.json`).
 //!
 //! One list for every embedding program (`teo`, `teo-mock`): a new override file is added here
 //! and in [`tc_spec::model::OverrideTexts`], and reaches both. The generator (`cargo xtask
@@ -25,6 +26,10 @@ pub const OVERRIDES: OverrideTexts<'static> = OverrideTexts {
     waiters: Some(include_str!("../../api-spec/teo/v20220901/waiters.json")),
 };
 
+/// The members of EdgeOne's log records (`api-spec/teo/log-fields.json`), from which the
+/// record types and the mock's field list are generated.
+pub const LOG_FIELDS_JSON: &str = include_str!("../../api-spec/teo/log-fields.json");
+
 /// The international site's official examples.
 pub const EXAMPLES_JSON: &str = include_str!("../../api-spec/teo/v20220901/examples.json");
 
@@ -44,5 +49,9 @@ mod tests {
             let value: serde_json::Value = serde_json::from_str(examples).unwrap();
             assert!(value.get("actions").is_some());
         }
+        let fields =
+            tc_spec::log_fields::resolve(LOG_FIELDS_JSON).unwrap_or_else(|p| panic!("{p:?}"));
+        let kinds: Vec<_> = fields.kinds.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(kinds, ["l4", "l7"]);
     }
 }

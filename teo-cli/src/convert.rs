@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use indicatif::HumanBytes;
-use teo_client::logs::records::BadLines;
 use teo_logs::encode::CsvCells;
+use teo_logs::records::BadLines;
 use teo_logs::{ConvertReport, Dataset, Format};
 
 use crate::failure::{EXIT_FAILED, EXIT_USAGE};

@@ -64,7 +64,6 @@
 //! logs.
 
 mod digest;
-pub mod records;
 
 pub use digest::{digest_path, remove_with_digest, sha256_file};
 

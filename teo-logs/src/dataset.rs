@@ -33,7 +33,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use teo_client::logs::records::{
+use crate::records::{
     BadLines, L4Record, L7Record, LogRecord, RecordError, Records, DEFAULT_MAX_LINE,
 };
 use time::OffsetDateTime;
@@ -787,21 +787,21 @@ pub fn output_stem(input: &Path) -> String {
     safe
 }
 
-/// Which kind of records a line holds, by the members only that kind has (`None`: neither).
+/// Which kind of records a line holds, by the members only that kind has (`None`: neither),
+/// as the log fields spec declares them.
 struct Probe(Option<Kind>);
 
 impl LogRecord for Probe {
     fn from_members(members: serde_json::Map<String, serde_json::Value>) -> Result<Self, String> {
-        let has = |names: &[&str]| names.iter().any(|n| members.contains_key(*n));
+        let only =
+            |name: &str, kind: fn(&str) -> Option<usize>, other: fn(&str) -> Option<usize>| {
+                kind(name).is_some() && other(name).is_none()
+            };
+        let has = |kind, other| members.keys().any(|name| only(name, kind, other));
         Ok(Probe(
-            if has(&[
-                "RequestTime",
-                "RequestHost",
-                "RequestID",
-                "EdgeResponseStatusCode",
-            ]) {
+            if has(L7Record::field_index, L4Record::field_index) {
                 Some(Kind::L7)
-            } else if has(&["ServiceID", "ConnectTimeStamp", "LogTimeStamp", "SessionID"]) {
+            } else if has(L4Record::field_index, L7Record::field_index) {
                 Some(Kind::L4)
             } else {
                 None

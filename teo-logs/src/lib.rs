@@ -1,5 +1,5 @@
 //! EdgeOne's offline logs as data. Log packets (gzip'd JSON lines, read as typed records by
-//! [`teo_client::logs::records`]) become datasets that engines read: Hive-partitioned Parquet,
+//! [`records`]) become datasets that engines read: Hive-partitioned Parquet,
 //! NDJSON or CSV ([`Dataset`]); and summaries of packets or datasets ([`summarize`]) as a terminal
 //! table, an HTML report or JSON.
 //!
@@ -20,6 +20,9 @@ pub mod dataset;
 pub mod dest;
 pub mod encode;
 pub mod export;
+#[rustfmt::skip] // generated code is formatted by the generator (prettyplease)
+mod generated;
+pub mod records;
 pub mod staging;
 pub mod summary;
 

@@ -43,7 +43,7 @@ pub mod topn;
 
 use std::path::PathBuf;
 
-use teo_client::logs::records::{L4Record, L7Record};
+use crate::records::{L4Record, L7Record};
 
 use crate::columns::epoch_millis;
 use crate::Kind;

@@ -496,7 +496,7 @@ fn a_packet_that_fails_late_leaves_none_of_its_files_visible() {
     for format in [Format::Parquet, Format::Ndjson, Format::Csv] {
         let dataset = Dataset::local(&out, format)
             .unwrap()
-            .bad_lines(teo_client::logs::records::BadLines::Fail);
+            .bad_lines(teo_logs::records::BadLines::Fail);
         let error = dataset.convert_file(&input, None, Some("z")).unwrap_err();
         assert!(error.to_string().contains("spread.log"), "{error}");
         assert_eq!(visible_files(&out), Vec::<PathBuf>::new(), "{format:?}");

@@ -312,7 +312,7 @@ fn a_packet_that_fails_in_a_store_deletes_the_files_it_completed() {
     .unwrap();
     let dataset = Dataset::new(dest.clone(), Format::Ndjson)
         .unwrap()
-        .bad_lines(teo_client::logs::records::BadLines::Fail);
+        .bad_lines(teo_logs::records::BadLines::Fail);
     let error = dataset.convert_file(&input, None, Some("z")).unwrap_err();
     assert!(error.to_string().contains("spread.log"), "{error}");
     // Every name the packet's files could have had (six hours, reopened files numbered).

@@ -21,6 +21,8 @@ pub mod auth;
 pub mod error;
 pub mod faults;
 pub mod form;
+#[rustfmt::skip] // generated code is formatted by the generator (prettyplease)
+mod generated;
 pub mod lifecycle;
 pub mod logs;
 pub mod server;

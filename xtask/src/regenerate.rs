@@ -9,24 +9,64 @@ use std::time::Instant;
 use codegen::{GeneratedFile, Options};
 
 /// One spec and where its output goes.
-pub struct Target {
-    pub spec: &'static str,
-    pub models_dir: &'static str,
-    pub client_dir: &'static str,
-    pub models_path: &'static str,
-    pub runtime_path: &'static str,
+pub enum Target {
+    /// A service's `api.json` (and its override files beside it): models and client.
+    Service {
+        spec: &'static str,
+        models_dir: &'static str,
+        client_dir: &'static str,
+        models_path: &'static str,
+        runtime_path: &'static str,
+    },
+    /// A service's `log-fields.json`: the record types with their reader and columns, and the
+    /// mock's list of fields.
+    LogFields {
+        spec: &'static str,
+        records_dir: &'static str,
+        mock_dir: &'static str,
+    },
+}
+
+impl Target {
+    fn spec(&self) -> &'static str {
+        match self {
+            Target::Service { spec, .. } | Target::LogFields { spec, .. } => spec,
+        }
+    }
+
+    /// The directories this target's output fills (and nothing else does).
+    fn dirs(&self) -> [&'static str; 2] {
+        match self {
+            Target::Service {
+                models_dir,
+                client_dir,
+                ..
+            } => [models_dir, client_dir],
+            Target::LogFields {
+                records_dir,
+                mock_dir,
+                ..
+            } => [records_dir, mock_dir],
+        }
+    }
 }
 
 pub const TARGETS: &[Target] = &[
-    Target {
+    Target::Service {
         spec: "api-spec/teo/v20220901/api.json",
         models_dir: "teo-models/src/generated",
         client_dir: "teo-client/src/generated",
         models_path: "teo_models",
         runtime_path: "tc_runtime",
     },
+    // EdgeOne's log records.
+    Target::LogFields {
+        spec: "api-spec/teo/log-fields.json",
+        records_dir: "teo-logs/src/generated",
+        mock_dir: "teo-mock/src/generated",
+    },
     // STS, which the runtime's AssumeRole and web identity credential providers call.
-    Target {
+    Target::Service {
         spec: "api-spec/sts/v20180813/api.json",
         models_dir: "tc-runtime/src/generated/sts/models",
         client_dir: "tc-runtime/src/generated/sts/client",
@@ -34,7 +74,7 @@ pub const TARGETS: &[Target] = &[
         runtime_path: "crate",
     },
     // The generator's own fixture, compiled by the `codegen-fixture` crate.
-    Target {
+    Target::Service {
         spec: "codegen/tests/fixture/api.json",
         models_dir: "codegen-fixture/src/generated/models",
         client_dir: "codegen-fixture/src/generated/client",
@@ -48,39 +88,64 @@ pub fn generate_all(root: &Path, targets: &[Target]) -> Result<BTreeMap<PathBuf,
     let mut files = BTreeMap::new();
     for target in targets {
         let started = Instant::now();
-        let spec_path = root.join(target.spec);
+        let spec_path = root.join(target.spec());
         let text = fs::read_to_string(&spec_path)
             .map_err(|e| format!("reading {}: {e}", spec_path.display()))?;
-        // Override files are optional: most specs need none.
-        let paging = read_optional(&spec_path.with_file_name(codegen::paging::OVERRIDES_FILE))?;
-        let retry = read_optional(&spec_path.with_file_name(codegen::facts::OVERRIDES_FILE))?;
-        // The mainland site's description of the same API, merged in where vendored (teo).
-        let mainland = read_optional(&spec_path.with_file_name(codegen::merge::SECONDARY_SPEC))?;
-        let waiters = read_optional(&spec_path.with_file_name(codegen::waiters::OVERRIDES_FILE))?;
-        let overrides = codegen::OverrideTexts {
-            paging: paging.as_deref(),
-            retry: retry.as_deref(),
-            mainland: mainland.as_deref(),
-            waiters: waiters.as_deref(),
+        let options = |runtime_path: &str, models_path: &str| Options {
+            source: target.spec().to_owned(),
+            models_path: models_path.to_owned(),
+            runtime_path: runtime_path.to_owned(),
         };
-        let options = Options {
-            source: target.spec.to_owned(),
-            models_path: target.models_path.to_owned(),
-            runtime_path: target.runtime_path.to_owned(),
-        };
-        let output = codegen::generate(&text, &overrides, &options)
-            .map_err(|e| format!("{}: {e}", target.spec))?;
         let mut add = |dir: &str, generated: Vec<GeneratedFile>| {
             for file in generated {
                 files.insert(Path::new(dir).join(file.name), file.contents);
             }
         };
-        add(target.models_dir, output.models);
-        add(target.client_dir, output.client);
+        match target {
+            Target::Service {
+                spec,
+                models_dir,
+                client_dir,
+                models_path,
+                runtime_path,
+            } => {
+                // Override files are optional: most specs need none.
+                let paging =
+                    read_optional(&spec_path.with_file_name(codegen::paging::OVERRIDES_FILE))?;
+                let retry =
+                    read_optional(&spec_path.with_file_name(codegen::facts::OVERRIDES_FILE))?;
+                // The mainland site's description of the same API, merged in where vendored (teo).
+                let mainland =
+                    read_optional(&spec_path.with_file_name(codegen::merge::SECONDARY_SPEC))?;
+                let waiters =
+                    read_optional(&spec_path.with_file_name(codegen::waiters::OVERRIDES_FILE))?;
+                let overrides = codegen::OverrideTexts {
+                    paging: paging.as_deref(),
+                    retry: retry.as_deref(),
+                    mainland: mainland.as_deref(),
+                    waiters: waiters.as_deref(),
+                };
+                let output =
+                    codegen::generate(&text, &overrides, &options(runtime_path, models_path))
+                        .map_err(|e| format!("{spec}: {e}"))?;
+                add(models_dir, output.models);
+                add(client_dir, output.client);
+            }
+            Target::LogFields {
+                spec,
+                records_dir,
+                mock_dir,
+            } => {
+                let output = codegen::generate_log_records(&text, &options("", ""))
+                    .map_err(|e| format!("{spec}: {e}"))?;
+                add(records_dir, output.records);
+                add(mock_dir, output.mock);
+            }
+        }
         // Reading, parsing, validating, emitting and formatting; writing excluded.
         eprintln!(
             "{}: generated in {} ms",
-            target.spec,
+            target.spec(),
             started.elapsed().as_millis()
         );
     }
@@ -153,7 +218,7 @@ pub fn run(root: &Path, targets: &[Target], check: bool) -> Result<(), String> {
 }
 
 fn generated_dirs(targets: &[Target]) -> impl Iterator<Item = &'static str> + '_ {
-    targets.iter().flat_map(|t| [t.models_dir, t.client_dir])
+    targets.iter().flat_map(Target::dirs)
 }
 
 fn files_under(dir: &Path) -> Result<Vec<PathBuf>, String> {
@@ -193,7 +258,7 @@ mod tests {
         );
     }
 
-    const SCRATCH: &[Target] = &[Target {
+    const SCRATCH: &[Target] = &[Target::Service {
         spec: "spec/api.json",
         models_dir: "models/src/generated",
         client_dir: "client/src/generated",

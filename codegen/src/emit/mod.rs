@@ -2,6 +2,7 @@
 //! `prettyplease`, each file opened by one "generated, do not edit" line.
 
 mod client;
+pub mod log_records;
 mod models;
 
 use proc_macro2::TokenStream;

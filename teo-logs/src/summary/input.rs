@@ -32,6 +32,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::records::{L4Record, L7Record, LogRecord, RecordError, Records, DEFAULT_MAX_LINE};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
@@ -41,9 +42,6 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
-use teo_client::logs::records::{
-    L4Record, L7Record, LogRecord, RecordError, Records, DEFAULT_MAX_LINE,
-};
 use teo_client::models::DateTime;
 
 use super::contain::contain;
@@ -51,8 +49,8 @@ use super::lines::{parse, Line, Schema};
 use super::{BadLine, L4Fields, L7Fields, Options, Summary};
 use crate::columns::epoch_millis;
 use crate::dataset::sniff_kind;
+use crate::records::LineReader;
 use crate::{ConvertError, Kind};
-use teo_client::logs::records::LineReader;
 
 /// Directory levels walked below a path given.
 pub const DEFAULT_MAX_DEPTH: usize = 16;
@@ -90,7 +88,7 @@ pub enum JsonReader {
     /// `Records`, several times faster.
     #[default]
     Fast,
-    /// Through `teo_client::logs::records::Records` and typed records (the reference).
+    /// Through `crate::records::Records` and typed records (the reference).
     Records,
 }
 
@@ -480,15 +478,15 @@ fn read_json_lines(
                 let region = line.text(region)?;
                 let cache = line.text(cache)?;
                 s.add_l7(&L7Fields {
-                    time_ms: line.time(time, "RequestTime")?,
+                    time_ms: line.time(time)?,
                     host: host.as_deref(),
                     url: url.as_deref(),
                     client_ip: ip.as_deref(),
                     region: region.as_deref(),
                     cache_status: cache.as_deref(),
-                    status: line.int(status, "EdgeResponseStatusCode")?,
-                    bytes: line.int(bytes, "EdgeResponseBytes")?,
-                    response_time: line.int(response_time, "EdgeResponseTime")?,
+                    status: line.int(status)?,
+                    bytes: line.int(bytes)?,
+                    response_time: line.int(response_time)?,
                 });
                 Ok(())
             })
@@ -502,19 +500,19 @@ fn read_json_lines(
                 let ip = line.text(ip)?;
                 let region = line.text(region)?;
                 let reason = line.text(reason)?;
-                let time_ms = match line.time(log_time, "LogTimeStamp")? {
+                let time_ms = match line.time(log_time)? {
                     Some(ms) => Some(ms),
-                    None => line.time(connect_time, "ConnectTimeStamp")?,
+                    None => line.time(connect_time)?,
                 };
                 s.add_l4(&L4Fields {
                     time_ms,
                     session_id: session.as_deref(),
                     client_ip: ip.as_deref(),
                     region: region.as_deref(),
-                    port: line.int(port, "ForwardPort")?,
+                    port: line.int(port)?,
                     disconnect_reason: reason.as_deref(),
-                    sent: line.int(sent, "SentBytes")?,
-                    received: line.int(received, "ReceivedBytes")?,
+                    sent: line.int(sent)?,
+                    received: line.int(received)?,
                 });
                 Ok(())
             })

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde_json::json;
-use teo_client::logs::records::{BadLines, L4Record, L7Record, RecordError, Records};
+use teo_logs::records::{BadLines, L4Record, L7Record, RecordError, Records};
 
 fn dir(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("records-{name}"));
@@ -65,11 +65,10 @@ fn l4_records_use_the_services_spelling() {
         "ClientRegion": "SG", "EdgeIP": "198.51.100.7", "ForwardProtocol": "TCP",
         "ForwardPort": 443, "SentBytes": 1.0e3, "ReceivedBytes": "-1", "LogTimeStamp": 1714557600
     });
-    let records: Vec<L4Record> = teo_client::logs::records::from_reader(std::io::Cursor::new(
-        format!("{line}\n").into_bytes(),
-    ))
-    .collect::<Result<_, _>>()
-    .expect("reads");
+    let records: Vec<L4Record> =
+        teo_logs::records::from_reader(std::io::Cursor::new(format!("{line}\n").into_bytes()))
+            .collect::<Result<_, _>>()
+            .expect("reads");
     let r = &records[0];
     assert_eq!(r.disconnect_time_stamp, None, "still connected");
     assert_eq!(
@@ -160,7 +159,7 @@ fn overlong_lines_are_skipped_without_being_held_and_corrupt_gzip_is_an_error() 
 /// (duplicate keys, escaped names, drifted and wrong types, sentinels, nesting).
 #[test]
 fn reading_a_line_directly_equals_reading_its_map() {
-    use teo_client::logs::records::LogRecord;
+    use teo_logs::records::LogRecord;
     fn same<T: LogRecord + PartialEq + std::fmt::Debug>(line: &str) {
         let direct = T::from_line(line.as_bytes());
         let via_map = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line)

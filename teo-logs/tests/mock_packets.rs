@@ -1,5 +1,5 @@
 //! The records inside the mock's log packets, as EdgeOne sends them: every one reads through
-//! the SDK's typed reader (`teo_client::logs::records`) with only documented members, and over
+//! the SDK's typed reader (`teo_logs::records`) with only documented members, and over
 //! thousands of records the mixes look like real traffic (status classes, cache hits, long
 //! response-time tail, sentinels, drifted types, L4 sessions spanning several records).
 
@@ -8,7 +8,7 @@ use std::io::{BufReader, Cursor, Read};
 
 use flate2::read::GzDecoder;
 use serde_json::{json, Map, Value};
-use teo_client::logs::records::{L4Record, L7Record, LogRecord, Records};
+use teo_logs::records::{L4Record, L7Record, LogRecord, Records};
 use teo_mock::logs::{LogKind, LogStore};
 
 const BASE: &str = "http://127.0.0.1:1";

@@ -1,0 +1,270 @@
+//! Log records from `log-fields.json` ([`tc_spec::log_fields`]): for the data crate, each kind's
+//! record type, its fields' reading rules, the name lookup, the line reader and the dataset
+//! columns; for the mock, the list of wire names and types its packet writer is checked against.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{doc_attrs, render, EmitError, GeneratedFile, Options};
+use tc_spec::log_fields::{Field, FieldType, LogFields, LogKind};
+
+/// `mod.rs` and `records.rs` for the data crate's `src/generated/`, which provides
+/// `crate::records::{LogRecord, members}` and `crate::columns` to build on.
+pub fn log_record_files(
+    fields: &LogFields,
+    options: &Options,
+) -> Result<Vec<GeneratedFile>, EmitError> {
+    let kinds = fields.kinds.iter().map(kind_items);
+    let records = quote! {
+        //! The record types of each log kind, how their members are read, and their dataset
+        //! columns, from the log fields spec.
+        use serde_json::{Map, Value};
+        use teo_client::models::DateTime;
+        use time::OffsetDateTime;
+
+        use crate::columns::{Cell, Column, ColumnType, Table};
+        use crate::records::members::{self, Encodings, Field, Layout, Sentinels};
+        use crate::records::LogRecord;
+
+        #( #kinds )*
+    };
+    let module = quote! {
+        pub mod records;
+    };
+    Ok(vec![
+        render("mod.rs", options, module)?,
+        render("records.rs", options, records)?,
+    ])
+}
+
+/// The mock's `src/generated/log_fields.rs`: each kind's wire names and types.
+pub fn mock_field_files(
+    fields: &LogFields,
+    options: &Options,
+) -> Result<Vec<GeneratedFile>, EmitError> {
+    let lists = fields.kinds.iter().map(|kind| {
+        let name = format_ident!("{}_FIELDS", kind.name.to_uppercase());
+        let doc = format!(
+            "The members of a `{}` record ({}), wire names as sent.",
+            kind.name, kind.record
+        );
+        let entries = kind.fields.iter().map(|field| {
+            let wire = &field.wire;
+            let kind = match field.kind {
+                FieldType::Text { .. } => quote!(FieldType::Text),
+                FieldType::Integer { .. } => quote!(FieldType::Integer),
+                FieldType::Timestamp { .. } => quote!(FieldType::Timestamp),
+            };
+            quote!((#wire, #kind))
+        });
+        quote! {
+            #[doc = #doc]
+            pub const #name: &[(&str, FieldType)] = &[ #( #entries ),* ];
+        }
+    });
+    let file = quote! {
+        //! The members of EdgeOne's log records, from the log fields spec: what the mock's
+        //! packets must hold.
+
+        /// What a member holds.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum FieldType {
+            /// Text.
+            Text,
+            /// An integer.
+            Integer,
+            /// A date-time.
+            Timestamp,
+        }
+
+        #( #lists )*
+    };
+    let module = quote! {
+        pub mod log_fields;
+    };
+    Ok(vec![
+        render("mod.rs", options, module)?,
+        render("log_fields.rs", options, file)?,
+    ])
+}
+
+/// Everything of one kind: the struct, its fields' rules and lookup, the reader, the columns
+/// and the table.
+fn kind_items(kind: &LogKind) -> TokenStream {
+    let record = format_ident!("{}", kind.record);
+    let upper = kind.name.to_uppercase();
+    let fields_table = format_ident!("{upper}_FIELDS");
+    let columns_table = format_ident!("{upper}_COLUMNS");
+    let layout = format_ident!("{upper}_LAYOUT");
+    let index_fn = format_ident!("{}_index", kind.name);
+    let count = proc_macro2::Literal::usize_unsuffixed(kind.fields.len());
+    let kind_name = &kind.name;
+
+    let mut struct_doc = vec![kind.doc.clone()];
+    struct_doc.push(String::new());
+    struct_doc.push(format!(
+        "`None` is a member the record left out or sent as a sentinel. Checked against: {}.",
+        kind.source.trim_end_matches('.')
+    ));
+    let struct_doc = doc_attrs(&struct_doc);
+    let members = kind.fields.iter().map(|field| {
+        let name = format_ident!("{}", field.rust);
+        let doc = doc_attrs(&field_doc(field));
+        let ty = match field.kind {
+            FieldType::Text { .. } => quote!(Option<String>),
+            FieldType::Integer { .. } => quote!(Option<i64>),
+            FieldType::Timestamp { .. } => quote!(Option<DateTime>),
+        };
+        quote! { #doc pub #name: #ty, }
+    });
+    let specs = kind.fields.iter().map(field_spec);
+    let arms = kind.fields.iter().enumerate().map(|(i, field)| {
+        let wire = &field.wire;
+        let i = proc_macro2::Literal::usize_unsuffixed(i);
+        quote!(#wire => Some(#i),)
+    });
+    let reads = kind.fields.iter().enumerate().map(|(i, field)| {
+        let name = format_ident!("{}", field.rust);
+        let i = proc_macro2::Literal::usize_unsuffixed(i);
+        let read = match field.kind {
+            FieldType::Text { .. } => quote!(line.text(#i)?),
+            FieldType::Integer { .. } => quote!(line.int(#i)?),
+            FieldType::Timestamp { .. } => quote!(line.date_time(#i)?),
+        };
+        quote!(#name: #read,)
+    });
+    let columns = kind.fields.iter().map(|field| {
+        let wire = &field.wire;
+        let name = format_ident!("{}", field.rust);
+        let (column_type, get) = match field.kind {
+            FieldType::Text { dictionary } => (
+                quote!(ColumnType::Text { dictionary: #dictionary }),
+                quote!(|r| Cell::Text(r.#name.as_deref())),
+            ),
+            FieldType::Integer { .. } => (quote!(ColumnType::Int), quote!(|r| Cell::Int(r.#name))),
+            FieldType::Timestamp { .. } => (
+                quote!(ColumnType::Time),
+                quote!(|r| Cell::Time(r.#name.as_ref())),
+            ),
+        };
+        quote!(Column { name: #wire, kind: #column_type, get: #get },)
+    });
+    let times = kind.partition_time.iter().filter_map(|wire| {
+        let field = kind.fields.iter().find(|f| &f.wire == wire)?;
+        let name = format_ident!("{}", field.rust);
+        Some(quote!(self.#name.as_ref()))
+    });
+    let time_doc = format!(
+        "The instant that places the record in a `date=`/`hour=` partition: the first of {} that is present.",
+        kind.partition_time
+            .iter()
+            .map(|w| format!("`{w}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    quote! {
+        #struct_doc
+        #[derive(Debug, Clone, Default, PartialEq)]
+        #[non_exhaustive]
+        pub struct #record {
+            #( #members )*
+            /// Members this version does not know, as sent.
+            pub extra: Map<String, Value>,
+        }
+
+        static #fields_table: [Field; #count] = [ #( #specs )* ];
+
+        fn #index_fn(name: &str) -> Option<usize> {
+            match name {
+                #( #arms )*
+                _ => None,
+            }
+        }
+
+        const #layout: Layout = Layout { fields: &#fields_table, index: #index_fn };
+
+        impl LogRecord for #record {
+            fn from_members(members: Map<String, Value>) -> Result<Self, String> {
+                Self::from_line(&crate::records::members_line(&members)?)
+            }
+
+            fn from_line(line: &[u8]) -> Result<Self, String> {
+                let line = members::parse(#layout, line, members::Check::AsRead)?;
+                Ok(#record {
+                    #( #reads )*
+                    extra: line.extra()?,
+                })
+            }
+        }
+
+        static #columns_table: [Column<#record>; #count] = [ #( #columns )* ];
+
+        impl Table for #record {
+            const KIND: &'static str = #kind_name;
+
+            fn columns() -> &'static [Column<Self>] {
+                &#columns_table
+            }
+
+            fn fields() -> &'static [Field] {
+                &#fields_table
+            }
+
+            fn field_index(name: &str) -> Option<usize> {
+                #index_fn(name)
+            }
+
+            #[doc = #time_doc]
+            fn time(&self) -> Option<OffsetDateTime> {
+                [ #( #times ),* ].into_iter().flatten().next()?.instant()
+            }
+
+            fn extra(&self) -> &Map<String, Value> {
+                &self.extra
+            }
+        }
+    }
+}
+
+/// A field's doc lines: its wire name when the Rust name does not say it, its doc, its source
+/// when its own.
+fn field_doc(field: &Field) -> Vec<String> {
+    let mut doc = field.doc.trim().to_owned();
+    if tc_spec::naming::snake_case(&field.wire) != field.rust {
+        doc = format!("`{}` on the wire. {doc}", field.wire);
+    }
+    let mut lines = vec![doc];
+    if let Some(source) = &field.source {
+        lines.push(format!(
+            "Checked against: {}.",
+            source.trim_end_matches('.')
+        ));
+    }
+    lines
+}
+
+/// A field's reading rules as a `Field` value.
+fn field_spec(field: &Field) -> TokenStream {
+    let wire = &field.wire;
+    let (kind, number, text) = match field.kind {
+        FieldType::Text { dictionary } => (
+            quote!(ColumnType::Text { dictionary: #dictionary }),
+            false,
+            false,
+        ),
+        FieldType::Integer { number, text } => (quote!(ColumnType::Int), number, text),
+        FieldType::Timestamp { text, unix_seconds } => {
+            (quote!(ColumnType::Time), unix_seconds, text)
+        }
+    };
+    let s = field.sentinels;
+    let (dash, empty, minus_one) = (s.dash, s.empty, s.minus_one);
+    quote! {
+        Field {
+            name: #wire,
+            kind: #kind,
+            encodings: Encodings { number: #number, text: #text },
+            sentinels: Sentinels { dash: #dash, empty: #empty, minus_one: #minus_one },
+        },
+    }
+}
