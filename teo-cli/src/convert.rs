@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use indicatif::HumanBytes;
 use teo_logs::encode::CsvCells;
 use teo_logs::records::BadLines;
-use teo_logs::{ConvertReport, Dataset, Format};
+use teo_logs::{ConvertOptions, ConvertReport, Dataset, Format};
 
 use crate::failure::{EXIT_FAILED, EXIT_USAGE};
 use crate::logs::Kind;
@@ -113,8 +113,10 @@ pub(crate) fn run(args: ConvertArgs) -> ExitCode {
             }),
         Err(error) => return fail(EXIT_FAILED, &error.to_string()),
     };
-    let results =
-        dataset.convert_files(&packets, args.kind.map(Into::into), args.zone.as_deref(), 0);
+    let mut options = ConvertOptions::default();
+    options.kind = args.kind.map(Into::into);
+    options.zone.clone_from(&args.zone);
+    let results = dataset.convert_files(&packets, options);
 
     let mut totals = ConvertReport::default();
     let (mut converted, mut skipped, mut failed) = (0, 0, Vec::new());

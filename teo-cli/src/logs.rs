@@ -22,7 +22,7 @@ use teo_client::models::{DateTime, DownloadL4LogsRequest, DownloadL7LogsRequest}
 use teo_client::{Client, Credentials};
 use teo_logs::dest::{Destination, StoreOptions};
 use teo_logs::encode::CsvCells;
-use teo_logs::export::{export, ExportSummary, Target};
+use teo_logs::export::{export, ExportReport, Target};
 use teo_logs::{staging, Dataset};
 
 use crate::credentials::Source;
@@ -395,7 +395,7 @@ fn download(args: DownloadArgs, range: Range) -> Result<ExitCode, Failure> {
 /// What a download produced: packets in a directory, or a dataset (one export per zone).
 enum Outcome {
     Packets(Summary),
-    Dataset(Vec<(String, ExportSummary)>),
+    Dataset(Vec<(String, ExportReport)>),
 }
 
 async fn fetch(
@@ -582,7 +582,7 @@ fn report(outcome: &Outcome, args: &DownloadArgs) -> Result<ExitCode, Failure> {
 }
 
 /// The summary of a download into a dataset, zone by zone.
-fn export_text(exports: &[(String, ExportSummary)], dir: &str) -> String {
+fn export_text(exports: &[(String, ExportReport)], dir: &str) -> String {
     let mut lines = Vec::new();
     let mut complete = true;
     for (zone, e) in exports {

@@ -14,6 +14,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
+use teo_logs::ConvertOptions;
 use teo_logs::{Dataset, Format, Kind};
 
 mod common;
@@ -131,7 +132,10 @@ fn main() {
 fn worker_convert(input: &Path, output: &Path) {
     let dataset = Dataset::local(output, Format::Parquet).unwrap();
     let files = ndjson_files(input);
-    for result in dataset.convert_files(&files, Some(Kind::L7), Some("zone-bench"), 0) {
+    for result in dataset.convert_files(
+        &files,
+        ConvertOptions::default().kind(Kind::L7).zone("zone-bench"),
+    ) {
         let report = result.unwrap();
         assert_eq!(report.bad_lines, 0);
     }

@@ -103,6 +103,44 @@ fn list(paths: &[PathBuf]) -> String {
     names.join(", ")
 }
 
+/// How packets are converted: [`Dataset::convert_file`], [`Dataset::convert_files`],
+/// [`Dataset::convert`].
+///
+/// ```
+/// # use teo_logs::{dataset::ConvertOptions, Kind};
+/// let options = ConvertOptions::default().kind(Kind::L7).zone("zone-2o3h21ed8bpu");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConvertOptions {
+    /// The packets' kind; detected from the first record that tells when `None`.
+    pub kind: Option<Kind>,
+    /// The `zone=` partition; Hive's default (null) when `None`.
+    pub zone: Option<String>,
+    /// Packets converted at once by [`Dataset::convert_files`]; 0: one per core.
+    pub threads: usize,
+}
+
+impl ConvertOptions {
+    /// The packets' kind, instead of detecting it.
+    pub fn kind(mut self, kind: Kind) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+
+    /// The `zone=` partition.
+    pub fn zone(mut self, zone: impl Into<String>) -> Self {
+        self.zone = Some(zone.into());
+        self
+    }
+
+    /// Packets converted at once (0: one per core).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+}
+
 /// What converting one packet did.
 #[derive(Debug, Clone, Default)]
 pub struct ConvertReport {
@@ -207,16 +245,22 @@ impl Dataset {
         self.format
     }
 
-    /// Converts the packet at `input` (`.log.gz` or `.log`; gzip told by its content) unless an
-    /// earlier run did. `kind`: told from the first record when `None`. `zone`: the `zone=`
-    /// partition, Hive's default (null) when `None`.
+    /// Converts the packet at `input` (`.log.gz` or `.log`; gzip detected by its content) unless
+    /// an earlier run did, with the kind and zone of `options`.
     pub fn convert_file(
         &self,
         input: impl AsRef<Path>,
+        options: ConvertOptions,
+    ) -> Result<ConvertReport, ConvertError> {
+        self.convert_path(input.as_ref(), options.kind, options.zone.as_deref())
+    }
+
+    fn convert_path(
+        &self,
+        input: &Path,
         kind: Option<Kind>,
         zone: Option<&str>,
     ) -> Result<ConvertReport, ConvertError> {
-        let input = input.as_ref();
         let kind = match kind {
             Some(kind) => kind,
             None => sniff_kind(input)?,
@@ -293,17 +337,16 @@ impl Dataset {
         })
     }
 
-    /// Converts many packets, `threads` at once (a packet per thread; 0: one per core). The
+    /// Converts many packets, [`ConvertOptions::threads`] at once (a packet per thread). The
     /// results come in the order of `inputs`. Packets whose names read the same are converted
     /// one after the other, in the order given, so each finds the others' markers and takes
     /// its own name.
     pub fn convert_files(
         &self,
         inputs: &[PathBuf],
-        kind: Option<Kind>,
-        zone: Option<&str>,
-        threads: usize,
+        options: ConvertOptions,
     ) -> Vec<Result<ConvertReport, ConvertError>> {
+        let (kind, zone, threads) = (options.kind, options.zone.as_deref(), options.threads);
         use std::sync::atomic::{AtomicUsize, Ordering};
         let next = AtomicUsize::new(0);
         let results: Mutex<Vec<Option<Result<ConvertReport, ConvertError>>>> =
@@ -327,7 +370,7 @@ impl Dataset {
                     let g = next.fetch_add(1, Ordering::Relaxed);
                     let Some(group) = groups.get(g) else { break };
                     for &i in group {
-                        let result = self.convert_file(&inputs[i], kind, zone);
+                        let result = self.convert_path(&inputs[i], kind, zone);
                         if let Ok(mut results) = results.lock() {
                             results[i] = Some(result);
                         }
@@ -379,13 +422,14 @@ impl Dataset {
     /// Converts the records of one packet, named `stem` in the dataset, into their partitions.
     /// Its marker records no content: a later [`Dataset::convert_file`] of a packet with this
     /// name takes it as converted.
+    /// The zone is `options`' (the kind is the record type's).
     pub fn convert<T: Table>(
         &self,
         records: Records<T>,
         stem: &str,
-        zone: Option<&str>,
+        options: ConvertOptions,
     ) -> Result<ConvertReport, ConvertError> {
-        self.write_packet(records, stem, zone, None)
+        self.write_packet(records, stem, options.zone.as_deref(), None)
     }
 
     fn write_packet<T: Table>(

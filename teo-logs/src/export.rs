@@ -21,7 +21,7 @@ use teo_client::logs::{
 use teo_client::Client;
 use tokio::sync::{mpsc, Semaphore};
 
-use crate::dataset::{ConvertError, ConvertReport, Dataset};
+use crate::dataset::{ConvertError, ConvertOptions, ConvertReport, Dataset};
 use crate::dest::Destination;
 use crate::Kind;
 
@@ -40,7 +40,7 @@ pub enum Target {
 
 /// What an export did: the download's own summary and what became of each packet.
 #[derive(Debug, Default)]
-pub struct ExportSummary {
+pub struct ExportReport {
     /// Packets listed.
     pub listed: u64,
     /// Packets the target already held (not downloaded).
@@ -60,7 +60,7 @@ pub struct ExportSummary {
     pub failed: Vec<(PathBuf, ConvertError)>,
 }
 
-impl ExportSummary {
+impl ExportReport {
     /// Every listed packet is in the target.
     pub fn is_complete(&self) -> bool {
         self.download.is_complete() && self.failed.is_empty()
@@ -97,7 +97,11 @@ impl Target {
                 dataset,
                 kind,
                 zone,
-            } => dataset.convert_file(path, Some(*kind), zone.as_deref()),
+            } => {
+                let mut options = ConvertOptions::default().kind(*kind);
+                options.zone.clone_from(zone);
+                dataset.convert_file(path, options)
+            }
             Target::Packets(dest) => {
                 let name = PathBuf::from(path.file_name().unwrap_or_default());
                 let io_error = |source| ConvertError::Io {
@@ -146,7 +150,7 @@ pub async fn export<R: LogListing>(
     target: &Target,
     downloader: Downloader,
     progress: impl Fn(&Event<'_>, &Progress) + Send + Sync + 'static,
-) -> Result<ExportSummary, DownloadError> {
+) -> Result<ExportReport, DownloadError> {
     let listed: Vec<Packet> = client
         .paginate(request)
         .items()
@@ -154,9 +158,9 @@ pub async fn export<R: LogListing>(
         .try_collect()
         .await
         .map_err(DownloadError::Listing)?;
-    let mut summary = ExportSummary {
+    let mut summary = ExportReport {
         listed: listed.len() as u64,
-        ..ExportSummary::default()
+        ..ExportReport::default()
     };
     // Asking the target may block (an object store's HEAD): off the async threads.
     let checker = target.clone();

@@ -5,10 +5,10 @@
 //!
 //! ```no_run
 //! # fn run() -> Result<(), teo_logs::ConvertError> {
-//! use teo_logs::{Dataset, Format};
+//! use teo_logs::{ConvertOptions, Dataset, Format};
 //!
 //! let dataset = Dataset::local("dataset/", Format::Parquet)?;
-//! let report = dataset.convert_file("logs/20240501-10-example.com_mainland.log.gz", None, Some("zone-2o3h21ed8bpu"))?;
+//! let report = dataset.convert_file("logs/20240501-10-example.com_mainland.log.gz", ConvertOptions::default().zone("zone-2o3h21ed8bpu"))?;
 //! println!("{} records, {} bad lines", report.records, report.bad_lines);
 //! # Ok(()) }
 //! ```
@@ -30,7 +30,7 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use columns::{Column, ColumnType, Table};
-pub use dataset::{ConvertError, ConvertReport, Dataset};
+pub use dataset::{ConvertError, ConvertOptions, ConvertReport, Dataset};
 pub use summary::{
     render_html, render_json, render_text, summarize, SummarizeOptions, Summary, SummaryError,
 };

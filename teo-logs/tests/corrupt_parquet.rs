@@ -22,6 +22,7 @@ use std::time::Instant;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::json;
 use teo_logs::summary::SummarizeOptions;
+use teo_logs::ConvertOptions;
 use teo_logs::{summarize, Dataset, Format};
 use teo_mock::logs::LogKind;
 
@@ -41,7 +42,7 @@ fn base_file(dir: &Path) -> (Vec<u8>, u64) {
     let packets = write_packets(LogKind::L7, &request, &dir.join("packets"));
     let dataset = Dataset::local(dir.join("ds"), Format::Parquet).unwrap();
     dataset
-        .convert_file(&packets[0], None, Some("zone-fuzz"))
+        .convert_file(&packets[0], ConvertOptions::default().zone("zone-fuzz"))
         .unwrap();
     let file = parquet_files(&dir.join("ds"))
         .into_iter()

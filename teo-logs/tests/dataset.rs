@@ -12,6 +12,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, Encoding};
 use serde_json::json;
 use teo_logs::dest::CreateError;
+use teo_logs::ConvertOptions;
 use teo_logs::{ConvertError, Dataset, Format, Kind};
 use teo_mock::logs::LogKind;
 
@@ -74,7 +75,7 @@ fn l7_packets_become_hive_partitioned_parquet_with_the_documented_schema() {
     let mut total = 0;
     for packet in &packets {
         let report = dataset
-            .convert_file(packet, None, Some("zone-2o3h21ed8bpu"))
+            .convert_file(packet, ConvertOptions::default().zone("zone-2o3h21ed8bpu"))
             .unwrap();
         let source = lines_of(packet);
         assert_eq!(report.records, source.len() as u64, "{packet:?}");
@@ -175,7 +176,7 @@ fn l7_packets_become_hive_partitioned_parquet_with_the_documented_schema() {
     assert!(before.iter().any(|p| p.starts_with("_teo_converted")));
     for packet in &packets {
         let report = dataset
-            .convert_file(packet, None, Some("zone-2o3h21ed8bpu"))
+            .convert_file(packet, ConvertOptions::default().zone("zone-2o3h21ed8bpu"))
             .unwrap();
         assert!(report.skipped);
     }
@@ -197,7 +198,9 @@ fn ndjson_and_csv_keep_wire_names_leave_sentinels_out_and_keep_unknown_members()
     gzip_lines(&input, &lines);
 
     let ndjson = Dataset::local(dir.join("nd"), Format::Ndjson).unwrap();
-    let report = ndjson.convert_file(&input, Some(Kind::L7), None).unwrap();
+    let report = ndjson
+        .convert_file(&input, ConvertOptions::default().kind(Kind::L7))
+        .unwrap();
     assert_eq!((report.records, report.bad_lines), (2, 1));
     assert!(
         report.bad[0].contains(":2: not a JSON object"),
@@ -221,7 +224,9 @@ fn ndjson_and_csv_keep_wire_names_leave_sentinels_out_and_keep_unknown_members()
     assert!(rows[1].get("RemotePort").is_none());
 
     let csv = Dataset::local(dir.join("csv"), Format::Csv).unwrap();
-    let report = csv.convert_file(&input, None, Some("zone a/b")).unwrap();
+    let report = csv
+        .convert_file(&input, ConvertOptions::default().zone("zone a/b"))
+        .unwrap();
     let file = &report.files[0];
     assert!(
         file.starts_with("kind=l7/zone=zone%20a%2Fb/date=2024-05-01/hour=10"),
@@ -246,7 +251,9 @@ fn ndjson_and_csv_keep_wire_names_leave_sentinels_out_and_keep_unknown_members()
 
     // Parquet keeps the unknown member in `extra`.
     let parquet = Dataset::local(dir.join("pq"), Format::Parquet).unwrap();
-    let report = parquet.convert_file(&input, None, None).unwrap();
+    let report = parquet
+        .convert_file(&input, ConvertOptions::default())
+        .unwrap();
     let batches = read_parquet(&dir.join("pq").join(&report.files[0]));
     let extra = batches[0]
         .column(batches[0].schema().index_of("extra").unwrap())
@@ -272,7 +279,9 @@ fn records_spread_over_many_hours_go_to_their_partitions_and_none_is_lost() {
     lines.push(r#"{"ServiceID":"sid-1","SentBytes":1000}"#.to_owned());
     fs::write(&input, lines.join("\n")).unwrap();
     let dataset = Dataset::local(dir.join("out"), Format::Parquet).unwrap();
-    let report = dataset.convert_file(&input, None, Some("z")).unwrap();
+    let report = dataset
+        .convert_file(&input, ConvertOptions::default().zone("z"))
+        .unwrap();
     assert_eq!(report.records, 61);
     let mut rows = 0;
     let mut sent = 0;
@@ -333,7 +342,9 @@ fn a_planted_link_is_never_written_through() {
     fs::create_dir_all(out.join("kind=l7")).unwrap();
     std::os::unix::fs::symlink(&elsewhere, out.join("kind=l7/zone=z")).unwrap();
     let dataset = Dataset::local(&out, Format::Ndjson).unwrap();
-    let error = dataset.convert_file(&input, None, Some("z")).unwrap_err();
+    let error = dataset
+        .convert_file(&input, ConvertOptions::default().zone("z"))
+        .unwrap_err();
     assert!(
         matches!(error, ConvertError::Create(CreateError::Symlink { .. })),
         "{error}"
@@ -347,7 +358,9 @@ fn a_planted_link_is_never_written_through() {
     let file = out.join("kind=l7/zone=z/date=2024-05-01/hour=10");
     fs::create_dir_all(&file).unwrap();
     std::os::unix::fs::symlink(&target, file.join("p.ndjson")).unwrap();
-    dataset.convert_file(&input, None, Some("z")).unwrap();
+    dataset
+        .convert_file(&input, ConvertOptions::default().zone("z"))
+        .unwrap();
     assert_eq!(fs::read_to_string(&target).unwrap(), "keep");
     assert!(!fs::symlink_metadata(file.join("p.ndjson"))
         .unwrap()
@@ -362,7 +375,9 @@ fn a_packet_of_neither_kind_is_named_in_the_error() {
     let input = dir.join("odd.log");
     fs::write(&input, "{\"a\":1}\n{\"b\":2}\n").unwrap();
     let dataset = Dataset::local(dir.join("out"), Format::Parquet).unwrap();
-    let error = dataset.convert_file(&input, None, None).unwrap_err();
+    let error = dataset
+        .convert_file(&input, ConvertOptions::default())
+        .unwrap_err();
     assert!(matches!(error, ConvertError::UnknownKind { .. }));
     assert!(error.to_string().contains("odd.log"), "{error}");
     fs::remove_dir_all(&dir).unwrap();
@@ -421,7 +436,7 @@ fn packets_whose_names_read_the_same_each_keep_their_records() {
     fs::write(&inputs[2], record("from-b-log", 10)).unwrap();
     let out = dir.join("out");
     let dataset = Dataset::local(&out, Format::Ndjson).unwrap();
-    let results = dataset.convert_files(&inputs, None, Some("z"), 0);
+    let results = dataset.convert_files(&inputs, ConvertOptions::default().zone("z"));
     let reports: Vec<_> = results.into_iter().map(|r| r.unwrap()).collect();
     assert!(reports.iter().all(|r| !r.skipped), "{reports:?}");
     assert_eq!(reports.iter().map(|r| r.records).sum::<u64>(), 3);
@@ -465,7 +480,7 @@ fn packets_whose_names_read_the_same_each_keep_their_records() {
         .cloned()
         .chain([dir.join("c/pkt_one.log.gz")])
         .collect();
-    for result in dataset.convert_files(&again, None, Some("z"), 0) {
+    for result in dataset.convert_files(&again, ConvertOptions::default().zone("z")) {
         assert!(result.unwrap().skipped);
     }
     assert_eq!(ndjson_ids(&out).len(), 3);
@@ -476,7 +491,10 @@ fn packets_whose_names_read_the_same_each_keep_their_records() {
     fs::write(&later, record("later", 10)).unwrap();
     fs::rename(&later, dir.join("d/pkt_one.log")).unwrap();
     let report = dataset
-        .convert_file(dir.join("d/pkt_one.log"), None, Some("z"))
+        .convert_file(
+            dir.join("d/pkt_one.log"),
+            ConvertOptions::default().zone("z"),
+        )
         .unwrap();
     assert!(!report.skipped && report.records == 1);
     assert_eq!(ndjson_ids(&out).len(), 4);
@@ -497,7 +515,9 @@ fn a_packet_that_fails_late_leaves_none_of_its_files_visible() {
         let dataset = Dataset::local(&out, format)
             .unwrap()
             .bad_lines(teo_logs::records::BadLines::Fail);
-        let error = dataset.convert_file(&input, None, Some("z")).unwrap_err();
+        let error = dataset
+            .convert_file(&input, ConvertOptions::default().zone("z"))
+            .unwrap_err();
         assert!(error.to_string().contains("spread.log"), "{error}");
         assert_eq!(visible_files(&out), Vec::<PathBuf>::new(), "{format:?}");
         // Nor anything hidden left behind.
@@ -505,7 +525,9 @@ fn a_packet_that_fails_late_leaves_none_of_its_files_visible() {
     }
     // Converted whole, every file appears, with its marker.
     let dataset = Dataset::local(&out, Format::Ndjson).unwrap();
-    let report = dataset.convert_file(&input, None, Some("z")).unwrap();
+    let report = dataset
+        .convert_file(&input, ConvertOptions::default().zone("z"))
+        .unwrap();
     assert_eq!(report.records, 40);
     // Six hours in turn, four files open at a time: files are closed and reopened.
     assert!(report.files.len() > 6, "{:?}", report.files);
@@ -559,7 +581,7 @@ fn csv_cells_a_spreadsheet_would_run_are_neutralized_unless_raw() {
     let safe = dir.join("safe");
     Dataset::local(&safe, Format::Csv)
         .unwrap()
-        .convert_file(&input, None, Some("z"))
+        .convert_file(&input, ConvertOptions::default().zone("z"))
         .unwrap();
     let row = read_csv(&safe);
     for (name, value) in hostile {
@@ -573,7 +595,7 @@ fn csv_cells_a_spreadsheet_would_run_are_neutralized_unless_raw() {
     Dataset::local(&raw, Format::Csv)
         .unwrap()
         .csv_cells(teo_logs::encode::CsvCells::Raw)
-        .convert_file(&input, None, Some("z"))
+        .convert_file(&input, ConvertOptions::default().zone("z"))
         .unwrap();
     let row = read_csv(&raw);
     for (name, value) in hostile {
@@ -583,7 +605,7 @@ fn csv_cells_a_spreadsheet_would_run_are_neutralized_unless_raw() {
     let ndjson = dir.join("ndjson");
     Dataset::local(&ndjson, Format::Ndjson)
         .unwrap()
-        .convert_file(&input, None, Some("z"))
+        .convert_file(&input, ConvertOptions::default().zone("z"))
         .unwrap();
     let file = visible_files(&ndjson)
         .into_iter()
@@ -606,8 +628,12 @@ fn a_long_zone_is_cut_to_a_usable_path_segment_and_kept_apart() {
     let dataset = Dataset::local(dir.join("out"), Format::Parquet).unwrap();
     let long_a = "区".repeat(100);
     let long_b = format!("{}x", "区".repeat(99));
-    let a = dataset.convert_file(&input, None, Some(&long_a)).unwrap();
-    let b = dataset.convert_file(&input, None, Some(&long_b)).unwrap();
+    let a = dataset
+        .convert_file(&input, ConvertOptions::default().zone(&long_a))
+        .unwrap();
+    let b = dataset
+        .convert_file(&input, ConvertOptions::default().zone(&long_b))
+        .unwrap();
     let zone_of = |report: &teo_logs::ConvertReport| {
         report.files[0]
             .components()
@@ -637,7 +663,7 @@ fn what_a_dataset_holds_is_private() {
     let out = dir.join("out");
     let report = Dataset::local(&out, Format::Parquet)
         .unwrap()
-        .convert_file(&input, None, Some("z"))
+        .convert_file(&input, ConvertOptions::default().zone("z"))
         .unwrap();
     let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&out), 0o700);
@@ -679,7 +705,9 @@ fn packets_whose_names_read_the_same_converted_at_once_from_clones_keep_their_re
             let (dataset, barrier) = (dataset.clone(), &barrier);
             scope.spawn(move || {
                 barrier.wait();
-                let report = dataset.convert_file(input, None, Some("z")).unwrap();
+                let report = dataset
+                    .convert_file(input, ConvertOptions::default().zone("z"))
+                    .unwrap();
                 assert!(!report.skipped && report.records == 1, "{report:?}");
             });
         }
@@ -712,13 +740,17 @@ fn a_marker_that_is_a_link_or_a_fifo_is_no_marker() {
         .status()
         .unwrap();
     assert!(made.success());
-    let report = dataset.convert_file(&input, None, Some("z")).unwrap();
+    let report = dataset
+        .convert_file(&input, ConvertOptions::default().zone("z"))
+        .unwrap();
     assert!(!report.skipped && report.records == 1);
     fs::remove_dir_all(&out).unwrap();
     let dataset = Dataset::local(&out, Format::Ndjson).unwrap();
     fs::create_dir_all(&markers).unwrap();
     std::os::unix::fs::symlink(&input, markers.join("p.ndjson.done")).unwrap();
-    let report = dataset.convert_file(&input, None, Some("z")).unwrap();
+    let report = dataset
+        .convert_file(&input, ConvertOptions::default().zone("z"))
+        .unwrap();
     assert!(!report.skipped && report.records == 1);
     assert!(!fs::symlink_metadata(markers.join("p.ndjson.done"))
         .unwrap()

@@ -12,6 +12,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 use teo_logs::dest::{Destination, StoreOptions};
+use teo_logs::ConvertOptions;
 use teo_logs::{Dataset, Format, Kind};
 use teo_mock::logs::LogKind;
 
@@ -94,9 +95,11 @@ fn duckdb_and_pyarrow_read_the_datasets_and_agree_with_the_raw_lines() {
     let ndjson = Dataset::local(dir.join("ndjson"), Format::Ndjson).unwrap();
     for (zone, path) in &packets {
         parquet
-            .convert_file(path, Some(Kind::L7), Some(zone))
+            .convert_file(path, ConvertOptions::default().kind(Kind::L7).zone(zone))
             .unwrap();
-        ndjson.convert_file(path, None, Some(zone)).unwrap();
+        ndjson
+            .convert_file(path, ConvertOptions::default().zone(zone))
+            .unwrap();
     }
     let expected = figures_from_lines(&packets);
 
@@ -203,14 +206,16 @@ fn a_dataset_on_a_local_s3_server_reads_back_in_duckdb_and_a_rerun_skips_it() {
     let dataset = Dataset::new(dest, Format::Parquet).unwrap();
     let mut files = 0;
     for (zone, path) in &packets {
-        let report = dataset.convert_file(path, None, Some(zone)).unwrap();
+        let report = dataset
+            .convert_file(path, ConvertOptions::default().zone(zone))
+            .unwrap();
         assert!(!report.skipped);
         files += report.files.len();
     }
     for (zone, path) in &packets {
         assert!(
             dataset
-                .convert_file(path, None, Some(zone))
+                .convert_file(path, ConvertOptions::default().zone(zone))
                 .unwrap()
                 .skipped
         );
@@ -313,7 +318,9 @@ fn a_packet_that_fails_in_a_store_deletes_the_files_it_completed() {
     let dataset = Dataset::new(dest.clone(), Format::Ndjson)
         .unwrap()
         .bad_lines(teo_logs::records::BadLines::Fail);
-    let error = dataset.convert_file(&input, None, Some("z")).unwrap_err();
+    let error = dataset
+        .convert_file(&input, ConvertOptions::default().zone("z"))
+        .unwrap_err();
     assert!(error.to_string().contains("spread.log"), "{error}");
     // Every name the packet's files could have had (six hours, reopened files numbered).
     for hour in 0..6 {
@@ -331,7 +338,9 @@ fn a_packet_that_fails_in_a_store_deletes_the_files_it_completed() {
     }
     // Whole, the packet is there with its marker.
     let dataset = Dataset::new(dest.clone(), Format::Ndjson).unwrap();
-    let report = dataset.convert_file(&input, None, Some("z")).unwrap();
+    let report = dataset
+        .convert_file(&input, ConvertOptions::default().zone("z"))
+        .unwrap();
     assert_eq!(report.records, 30);
     for file in &report.files {
         assert!(dest.size(file).unwrap().is_some(), "{}", file.display());

@@ -12,6 +12,7 @@ use flate2::write::GzEncoder;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{json, Map, Value};
 use teo_logs::records::{L4Record, L7Record, Records};
+use teo_logs::ConvertOptions;
 use teo_logs::{Dataset, Format, Kind, Table};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -214,7 +215,9 @@ fn flows_through_every_format<T: Table + std::fmt::Debug + PartialEq>(kind: &str
     for format in [Format::Parquet, Format::Ndjson, Format::Csv] {
         let out = dir.join(format!("out-{format}"));
         let dataset = Dataset::local(&out, format).unwrap();
-        let report = dataset.convert_file(&input, Some(log_kind), None).unwrap();
+        let report = dataset
+            .convert_file(&input, ConvertOptions::default().kind(log_kind))
+            .unwrap();
         assert_eq!(report.records, LINES as u64, "{format}");
         let files = data_files(&out, format.extension());
         assert_eq!(files.len(), 1, "{format}: {files:?}");

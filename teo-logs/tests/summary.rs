@@ -12,6 +12,7 @@ use flate2::write::GzEncoder;
 use serde_json::{json, Value};
 use teo_logs::summary::histogram::exact_percentile;
 use teo_logs::summary::{Options, SummarizeOptions};
+use teo_logs::ConvertOptions;
 use teo_logs::{render_html, render_json, render_text, summarize, Dataset, Format, Kind};
 use teo_mock::logs::LogKind;
 
@@ -42,7 +43,9 @@ fn gzip_lines(path: &Path, lines: &[String]) {
 fn convert(packets: &[PathBuf], root: &Path, format: Format) {
     let dataset = Dataset::local(root, format).unwrap();
     for packet in packets {
-        let report = dataset.convert_file(packet, None, Some(ZONE)).unwrap();
+        let report = dataset
+            .convert_file(packet, ConvertOptions::default().zone(ZONE))
+            .unwrap();
         assert_eq!(report.bad_lines, 0);
     }
 }
@@ -587,7 +590,7 @@ fn kind_given_skips_the_other_kind_of_a_dataset() {
     gzip_lines(&l4, &l4_lines(50));
     Dataset::local(dir.join("ds"), Format::Parquet)
         .unwrap()
-        .convert_file(&l4, Some(Kind::L4), Some(ZONE))
+        .convert_file(&l4, ConvertOptions::default().kind(Kind::L4).zone(ZONE))
         .unwrap();
     let both = summarize(&[dir.join("ds")], &SummarizeOptions::default()).unwrap();
     assert!(both.l7().is_some() && both.l4().is_some());
