@@ -1,5 +1,7 @@
-//! Project automation: `cargo xtask regenerate [--check]`, `cargo xtask update-spec [--version V]`.
+//! Project automation: `cargo xtask regenerate [--check]`, `cargo xtask update-spec [--version V]`,
+//! `cargo xtask cycles`.
 
+mod cycles;
 mod regenerate;
 mod update_spec;
 
@@ -30,6 +32,12 @@ enum Command {
         #[arg(long)]
         version: Option<String>,
     },
+    /// Fails on any cycle between the modules of a workspace crate, naming a reference per edge.
+    Cycles {
+        /// Also list every edge between modules, with the first reference seen.
+        #[arg(long)]
+        edges: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -38,6 +46,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Regenerate { check } => regenerate::run(&root, regenerate::TARGETS, check),
         Command::UpdateSpec { version } => update_spec::run(&root, version.as_deref()),
+        Command::Cycles { edges } => cycles::run(&root, edges),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
