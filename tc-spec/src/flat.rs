@@ -16,7 +16,7 @@ use std::fmt;
 
 use serde_json::{Map, Number, Value};
 
-use crate::model::{FieldType, Object, ValueType};
+use crate::objects::{FieldType, Object, ValueType};
 use crate::Service;
 
 /// Segments a flattened name may have: deeper than any request object nests, shallow enough

@@ -14,6 +14,7 @@ pub mod log_fields;
 pub mod merge;
 pub mod model;
 pub mod naming;
+mod objects;
 pub mod paging;
 pub mod spec;
 pub mod validate;

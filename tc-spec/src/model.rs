@@ -10,6 +10,10 @@ use crate::spec::{self, Spec, Usage};
 use crate::validate::{self, Diagnostic};
 use crate::{docs, merge, naming};
 
+// The parts of the model, defined apart so that the stages that read them ([`paging`],
+// [`crate::flat`]) need not depend on this module, which runs those stages.
+pub use crate::objects::{Field, FieldType, Object, Role, ValueType};
+
 #[derive(Debug, Clone)]
 pub struct Service {
     /// Short service name, e.g. `teo`.
@@ -39,100 +43,6 @@ pub struct Action {
     pub paging: Option<Paging>,
     /// Retry safety and other per-operation facts (see [`facts`]).
     pub facts: Facts,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// The input of an action: only ever written by callers, so it is read strictly.
-    Request,
-    /// The output of an action.
-    Response,
-    /// A data object nested in requests and/or responses.
-    Data(Option<Usage>),
-}
-
-impl Role {
-    /// Objects that can arrive from the server are read tolerantly: missing fields and `null`
-    /// take the default, unknown fields are ignored.
-    pub fn is_tolerant(self) -> bool {
-        self != Role::Request
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Object {
-    pub name: String,
-    pub role: Role,
-    pub doc: Vec<String>,
-    /// In spec order.
-    pub fields: Vec<Field>,
-}
-
-impl Object {
-    /// Members a caller must supply, in spec order: the constructor's parameters.
-    pub fn required_inputs(&self) -> impl Iterator<Item = &Field> {
-        self.fields.iter().filter(|f| f.constructor_arg)
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Field {
-    /// `ZoneIds`
-    pub wire_name: String,
-    /// `zone_ids`, `r#type`
-    pub ident: String,
-    pub ty: FieldType,
-    /// `false`: the Rust type is `Option<T>` and `None` is omitted on the wire.
-    pub always_present: bool,
-    /// Part of the constructor (`required` on the input side).
-    pub constructor_arg: bool,
-    /// A direct (non-list) reference on a cycle of object references: stored as `Box<T>`.
-    pub boxed: bool,
-    pub deprecated: bool,
-    /// Holds a secret (see [`naming::is_sensitive`]): redacted in `Debug` output.
-    pub sensitive: bool,
-    /// Holds URLs (see [`naming::is_url`]), which may be signed: `Debug` prints them without
-    /// their query string.
-    pub url: bool,
-    pub doc: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FieldType {
-    One(ValueType),
-    List(ValueType),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ValueType {
-    String,
-    Int64,
-    UInt64,
-    Float,
-    Bool,
-    /// `datetime_iso`: RFC 3339 (`2022-05-04T03:27:00+08:00`).
-    DateTime,
-    /// `datetime`: `2022-05-04 03:27:00`, no offset (the service's local time, UTC+8 mainly).
-    LocalDateTime,
-    /// `date`: `2022-05-04`.
-    Date,
-    /// `binary`: file content; the official SDKs send it as multipart/form-data.
-    Binary,
-    Object(String),
-}
-
-impl ValueType {
-    /// Whether JSON carries it as a string (text, date-times, binary).
-    pub fn is_text(&self) -> bool {
-        matches!(
-            self,
-            ValueType::String
-                | ValueType::Binary
-                | ValueType::DateTime
-                | ValueType::LocalDateTime
-                | ValueType::Date
-        )
-    }
 }
 
 /// A spec the generator cannot use.

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::model::{Field, FieldType, Object, ValueType};
+use crate::objects::{Field, FieldType, Object, ValueType};
 use crate::spec::Spec;
 use crate::validate::Diagnostic;
 
