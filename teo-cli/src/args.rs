@@ -14,13 +14,14 @@ use tc_spec::Service;
 use teo_client::models::{Date, DateTime, LocalDateTime};
 
 use crate::help;
-pub use crate::options::{GlobalOption, GlobalOptions, GLOBAL_OPTIONS};
+pub(crate) use crate::options::{GlobalOptions, GLOBAL_OPTIONS};
+use crate::output::Output;
 use crate::spec;
 use crate::suggest::closest;
 
 /// What to do.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
+pub(crate) enum Command {
     /// List the actions (`teo`, `teo help`, `teo --help`).
     Help,
     /// `teo --version`: teo's own version and the API's.
@@ -38,7 +39,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Invocation {
+pub(crate) struct Invocation {
     pub command: Command,
     pub options: GlobalOptions,
     pub call: CallOptions,
@@ -46,7 +47,7 @@ pub struct Invocation {
 
 /// How `teo <Action>` calls and prints, beyond the connection ([`GlobalOptions`]).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CallOptions {
+pub(crate) struct CallOptions {
     /// `--output`; `None`: the profile's `output`, else JSON.
     pub output: Option<Output>,
     /// `--filter`: a JMESPath expression, checked to compile.
@@ -61,29 +62,9 @@ pub struct CallOptions {
     pub detail: bool,
 }
 
-/// `--output`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Output {
-    #[default]
-    Json,
-    Table,
-    Text,
-}
-
-impl Output {
-    pub fn parse(text: &str) -> Option<Output> {
-        match text {
-            "json" => Some(Output::Json),
-            "table" => Some(Output::Table),
-            "text" => Some(Output::Text),
-            _ => None,
-        }
-    }
-}
-
 /// `--dry-run`: print the request instead of sending it, signed with what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DryRun {
+pub(crate) enum DryRun {
     /// `--dry-run`: placeholder credentials, so none are fetched — no STS `AssumeRole` for
     /// `--role-arn`, no metadata service for `--use-cvm-role`, nothing on the network at all.
     Placeholder,
@@ -94,7 +75,7 @@ pub enum DryRun {
 /// `--waiter '{"expr": …, "to": …, "timeout": 180, "interval": 5}'`: call again every
 /// `interval` until the JMESPath `expr` of the response equals `to`, for at most `timeout`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Waiter {
+pub(crate) struct Waiter {
     pub expr: String,
     pub to: Value,
     pub timeout: std::time::Duration,
@@ -102,11 +83,11 @@ pub struct Waiter {
 }
 
 /// The API versions this build calls.
-pub const API_VERSIONS: &[&str] = &["2022-09-01"];
+pub(crate) const API_VERSIONS: &[&str] = &["2022-09-01"];
 
 /// Why the command line cannot be used. Each message names the option or value at fault.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ParseError {
+pub(crate) enum ParseError {
     UnknownAction {
         name: String,
         suggestion: Option<String>,
@@ -217,10 +198,10 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 /// Reads the file of `--cli-input-json file://path`.
-pub type ReadFile<'a> = &'a dyn Fn(&str) -> std::io::Result<String>;
+pub(crate) type ReadFile<'a> = &'a dyn Fn(&str) -> std::io::Result<String>;
 
 /// Parses the arguments after the program name.
-pub fn parse(
+pub(crate) fn parse(
     args: &[String],
     service: &Service,
     read_file: ReadFile<'_>,
@@ -665,7 +646,7 @@ fn read_cli_input_json(
 }
 
 /// Converts the text of `--<field> <text>` to the JSON the request carries.
-pub fn parse_value(field: &Field, text: &str) -> Result<Value, ParseError> {
+pub(crate) fn parse_value(field: &Field, text: &str) -> Result<Value, ParseError> {
     let invalid = |reason: String| ParseError::InvalidValue {
         option: format!("--{}", field.wire_name),
         expected: help::type_name(&field.ty),

@@ -23,10 +23,10 @@ use tc_spec::Service;
 
 use crate::failure::EXIT_FAILED;
 use crate::options::{GlobalOption, GLOBAL_OPTIONS};
-use crate::{logs, spec};
+use crate::{logs, spec, stdout};
 
 /// The shells `teo completions` writes scripts for.
-pub const SHELLS: &[&str] = &["bash", "zsh", "fish"];
+pub(crate) const SHELLS: &[&str] = &["bash", "zsh", "fish"];
 
 /// The values of `--output`.
 const OUTPUT_FORMATS: &[&str] = &["json", "table", "text"];
@@ -72,7 +72,7 @@ fn parser() -> Command {
 
 /// Runs `teo completions` with the arguments after `completions`: the script on stdout, exit 0;
 /// a usage error (no shell, an unknown one) exits 2 and names the shells.
-pub fn run(args: &[OsString]) -> ExitCode {
+pub(crate) fn run(args: &[OsString]) -> ExitCode {
     let argv = std::iter::once(OsString::from("teo completions")).chain(args.iter().cloned());
     let matches = match parser().try_get_matches_from(argv) {
         Ok(matches) => matches,
@@ -90,11 +90,11 @@ pub fn run(args: &[OsString]) -> ExitCode {
             return ExitCode::from(EXIT_FAILED);
         }
     };
-    crate::run::print(&script(shell, service))
+    stdout::print(&script(shell, service))
 }
 
 /// The completion script of `teo` for `shell`.
-pub fn script(shell: Shell, service: &'static Service) -> String {
+pub(crate) fn script(shell: Shell, service: &'static Service) -> String {
     let mut command = command(service);
     let mut buffer = Vec::new();
     clap_complete::generate(shell, &mut command, "teo", &mut buffer);
@@ -108,7 +108,7 @@ pub fn script(shell: Shell, service: &'static Service) -> String {
 }
 
 /// The command line as a clap tree, for the completion generators only.
-pub fn command(service: &'static Service) -> Command {
+pub(crate) fn command(service: &'static Service) -> Command {
     let actions: Vec<&'static str> = service.actions.keys().map(String::as_str).collect();
     let help = Command::new("help")
         .about("List the actions and global options, or describe one action or `logs`")

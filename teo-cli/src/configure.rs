@@ -1,460 +1,32 @@
-//! `teo configure`: tccli's profiles, read and written in tccli's own files so that a profile
-//! made by either tool works in the other.
-//!
-//! A profile `NAME` (`--profile`, else `$TCCLI_PROFILE`, else `default`) is two JSON files in
-//! `$HOME/.tccli/`:
-//!
-//! * `NAME.configure`: `{"_sys_param": {"region": "ap-guangzhou", "output": "json",
-//!   "arrayCount": 10, "warning": "off", "language": "en-US", "request-client": "…"},
-//!   "teo": {"endpoint": "teo.intl.tencentcloudapi.com", "version": "2022-09-01"}, …}` — one
-//!   object per service (tccli adds every service it knows the first time it runs; `sts.endpoint`
-//!   is where assume-role calls go);
-//! * `NAME.credential`: `{"secretId": …, "secretKey": …, "token": …, "role-arn": …,
-//!   "role-session-name": …}`, or `"type": "cvm-role"` (the CVM instance role), `"sso"` /
-//!   `"oauth"` (temporary keys tccli refreshes, with `"expiresAt"` in Unix seconds).
+//! `teo configure`: tccli's subcommands on the profile files ([`crate::profile`]), so that a
+//! profile made by either tool works in the other.
 //!
 //! The subcommands are tccli's: `teo configure` (prompts for secretId, secretKey, region and
 //! output; answers are read line by line from stdin when it is not a terminal), `list`, `get
-//! KEY…`, `set KEY VALUE [KEY VALUE…]`, `remove`, `set-root-domain DOMAIN`.
-//!
-//! The files are written as tccli writes them (2-space indent, sorted keys) but more carefully:
-//! owner-only (0600, directory 0700), atomically (a temporary file in the same directory,
-//! renamed over the old one), never through a symbolic link at the file's path (refused), and
-//! read bounded (1 MiB). A secret (secretId, secretKey, token) is only ever printed masked: 16
-//! `*` and its last four characters, or nothing of it when it is shorter than 8.
+//! KEY…`, `set KEY VALUE [KEY VALUE…]`, `remove`, `set-root-domain DOMAIN`. A secret (secretId,
+//! secretKey, token) is only ever printed masked: 16 `*` and its last four characters, or
+//! nothing of it when it is shorter than 8.
 
 use std::ffi::OsString;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Map, Value};
 
 use crate::failure::{printable, Failure};
+use crate::profile::{
+    load_configure, process_env, profile_name, read_json, service_section, sys_param, write_json,
+    Env, ProfileFiles, CONFIG_KEYS, CREDENTIAL_KEYS, DEFAULT_OUTPUT, DEFAULT_REGION, SECRET_KEYS,
+    SYS_PARAM,
+};
+use crate::stdout;
 
-/// Looks up an environment variable (injectable for tests).
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
-
-/// The process environment as an [`Env`].
-pub fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
-
-/// The largest profile file read: 1 MiB (tccli's `.configure`, with every service, is ~15 KiB).
-pub const MAX_FILE_SIZE: u64 = 1 << 20;
-
-/// The directory of the profiles under `$HOME`.
-pub const DIRECTORY: &str = ".tccli";
-/// `_sys_param`: the object of a `.configure` holding the general settings.
-pub const SYS_PARAM: &str = "_sys_param";
-/// The credential members tccli lists, in its order.
-pub const CREDENTIAL_KEYS: &[&str] = &[
-    "secretId",
-    "secretKey",
-    "token",
-    "role-arn",
-    "role-session-name",
-];
-/// The credential members that are secret.
-pub const SECRET_KEYS: &[&str] = &["secretId", "secretKey", "token"];
-/// The `_sys_param` members tccli lists, in its order.
-pub const CONFIG_KEYS: &[&str] = &[
-    "region",
-    "output",
-    "arrayCount",
-    "warning",
-    "language",
-    "request-client",
-];
-/// The service section of teo, and its defaults as tccli-intl writes them.
-pub const SERVICE: &str = "teo";
-pub const SERVICE_ENDPOINT: &str = "teo.intl.tencentcloudapi.com";
-pub const SERVICE_VERSION: &str = "2022-09-01";
-const STS_ENDPOINT: &str = "sts.intl.tencentcloudapi.com";
-const STS_VERSION: &str = "2018-08-13";
-
-const DEFAULT_PROFILE: &str = "default";
-const DEFAULT_REGION: &str = "ap-guangzhou";
-const DEFAULT_OUTPUT: &str = "json";
 const OUTPUTS: &[&str] = &["json", "text", "table"];
 
-// ---------------------------------------------------------------------------------------------
-// The files
-// ---------------------------------------------------------------------------------------------
-
-/// The profile name: `flag` (`--profile`), else `$TCCLI_PROFILE`, else `default`.
-pub fn profile_name(flag: Option<&str>, env: Env<'_>) -> String {
-    flag.map(str::to_owned)
-        .or_else(|| env("TCCLI_PROFILE").filter(|p| !p.trim().is_empty()))
-        .unwrap_or_else(|| DEFAULT_PROFILE.to_owned())
-}
-
-/// The two files of a tccli profile.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProfileFiles {
-    pub name: String,
-    pub dir: PathBuf,
-}
-
-impl ProfileFiles {
-    /// The files of profile `name` under `$HOME/.tccli`. Errors: no `HOME`, or a name that is
-    /// no file name (empty, `.`/`..`, a path separator or a NUL in it).
-    pub fn locate(name: &str, env: Env<'_>) -> Result<ProfileFiles, String> {
-        let home = env("HOME")
-            .filter(|h| !h.is_empty())
-            .ok_or("HOME is not set, so there is no ~/.tccli to keep profiles in")?;
-        ProfileFiles::new(Path::new(&home).join(DIRECTORY), name)
-    }
-
-    pub fn new(dir: PathBuf, name: &str) -> Result<ProfileFiles, String> {
-        let bad = name.is_empty()
-            || name == "."
-            || name == ".."
-            || name.contains(['/', '\\', '\0'])
-            || name.chars().any(char::is_control);
-        if bad {
-            return Err(format!(
-                "{:?} is not a profile name (it must be usable as a file name)",
-                printable(name)
-            ));
-        }
-        Ok(ProfileFiles {
-            name: name.to_owned(),
-            dir,
-        })
-    }
-
-    /// `~/.tccli/NAME.configure`.
-    pub fn configure(&self) -> PathBuf {
-        self.dir.join(format!("{}.configure", self.name))
-    }
-
-    /// `~/.tccli/NAME.credential`.
-    pub fn credential(&self) -> PathBuf {
-        self.dir.join(format!("{}.credential", self.name))
-    }
-}
-
-/// Reads a JSON object: `Ok(None)` when the file does not exist. Refuses a symbolic link, a
-/// non-regular file, a file over [`MAX_FILE_SIZE`], and anything that is not a JSON object,
-/// naming the file (never quoting it: it may hold secrets).
-pub fn read_json(path: &Path) -> Result<Option<Map<String, Value>>, String> {
-    let shown = path.display();
-    let metadata = match fs::symlink_metadata(path) {
-        Ok(metadata) => metadata,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read {shown}: {e}")),
-    };
-    refuse_link(path, &metadata)?;
-    if !metadata.is_file() {
-        return Err(format!("cannot read {shown}: it is not a regular file"));
-    }
-    if metadata.len() > MAX_FILE_SIZE {
-        return Err(too_large(path));
-    }
-    let file = File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    // The file opened must be the one checked: a link swapped in between is refused too.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let opened = file
-            .metadata()
-            .map_err(|e| format!("cannot read {shown}: {e}"))?;
-        if opened.dev() != metadata.dev() || opened.ino() != metadata.ino() {
-            return Err(format!(
-                "cannot read {shown}: it was replaced while being opened"
-            ));
-        }
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_SIZE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {shown}: {e}"))?;
-    if bytes.len() as u64 > MAX_FILE_SIZE {
-        return Err(too_large(path));
-    }
-    // serde_json's messages give a position, never the text.
-    match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(map)) => Ok(Some(map)),
-        Ok(_) => Err(format!("{shown} is not a JSON object")),
-        Err(e) => Err(format!("{shown} is not valid JSON: {e}")),
-    }
-}
-
-fn too_large(path: &Path) -> String {
-    format!(
-        "{} is larger than {MAX_FILE_SIZE} bytes; it is no profile file",
-        path.display()
-    )
-}
-
-fn refuse_link(path: &Path, metadata: &fs::Metadata) -> Result<(), String> {
-    if metadata.file_type().is_symlink() {
-        return Err(format!(
-            "{} is a symbolic link; teo does not follow links at profile files \
-             (put the file itself there)",
-            path.display()
-        ));
-    }
-    Ok(())
-}
-
-/// Writes `map` as tccli does (2-space indent, sorted keys) — owner-only, atomically, never
-/// through a symbolic link at `path`. Creates the directory (0700) or narrows it to 0700, as
-/// tccli does.
-pub fn write_json(path: &Path, map: &Map<String, Value>) -> Result<(), String> {
-    let shown = path.display();
-    let dir = path
-        .parent()
-        .ok_or_else(|| format!("cannot write {shown}: it has no directory"))?;
-    let file_name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| format!("cannot write {shown}: no file name"))?;
-    ensure_directory(dir)?;
-    check_not_link(path)?;
-    let mut text = serde_json::to_string_pretty(&sorted(&Value::Object(map.clone())))
-        .map_err(|e| format!("cannot write {shown}: {e}"))?;
-    text.push('\n');
-
-    let (temp, mut file) = create_temp(dir, file_name)?;
-    let written = file
-        .write_all(text.as_bytes())
-        .and_then(|()| file.sync_all());
-    drop(file);
-    let renamed = written
-        .map_err(|e| format!("cannot write {}: {e}", temp.display()))
-        // A link planted while the file was written is refused too (rename would replace the
-        // link, not follow it; refusing says why the profile did not change).
-        .and_then(|()| check_not_link(path))
-        .and_then(|()| fs::rename(&temp, path).map_err(|e| format!("cannot replace {shown}: {e}")));
-    if let Err(e) = renamed {
-        let _ = fs::remove_file(&temp);
-        return Err(e);
-    }
-    // Makes the rename itself durable; best effort.
-    if let Ok(dir) = File::open(dir) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
-}
-
-fn check_not_link(path: &Path) -> Result<(), String> {
-    match fs::symlink_metadata(path) {
-        Ok(metadata) => refuse_link(path, &metadata),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(format!("cannot write {}: {e}", path.display())),
-    }
-}
-
-fn ensure_directory(dir: &Path) -> Result<(), String> {
-    let shown = dir.display();
-    match fs::metadata(dir) {
-        Ok(metadata) if !metadata.is_dir() => Err(format!("{shown} is not a directory")),
-        Ok(_metadata) => {
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                if _metadata.permissions().mode() & 0o777 != 0o700 {
-                    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-                        .map_err(|e| format!("cannot make {shown} owner-only (0700): {e}"))?;
-                }
-            }
-            Ok(())
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let mut builder = fs::DirBuilder::new();
-            builder.recursive(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::DirBuilderExt;
-                builder.mode(0o700);
-            }
-            builder
-                .create(dir)
-                .map_err(|e| format!("cannot create {shown}: {e}"))
-        }
-        Err(e) => Err(format!("cannot use {shown}: {e}")),
-    }
-}
-
-/// A new file `<name><unique>.tmp` next to the target (tccli's naming), owner-only.
-fn create_temp(dir: &Path, file_name: &str) -> Result<(PathBuf, File), String> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let mut last_error = None;
-    for _ in 0..16 {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let unique = format!(
-            "{:x}{:x}{:x}",
-            std::process::id(),
-            nanos,
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let path = dir.join(format!("{file_name}{unique}.tmp"));
-        let mut options = OpenOptions::new();
-        // create_new (O_EXCL) never follows a link planted at the name.
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        match options.open(&path) {
-            Ok(file) => {
-                #[cfg(unix)]
-                {
-                    // Whatever the umask.
-                    use std::os::unix::fs::PermissionsExt;
-                    if let Err(e) = file.set_permissions(fs::Permissions::from_mode(0o600)) {
-                        let _ = fs::remove_file(&path);
-                        return Err(format!("cannot write {}: {e}", path.display()));
-                    }
-                }
-                return Ok((path, file));
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_error = Some(e),
-            Err(e) => return Err(format!("cannot write in {}: {e}", dir.display())),
-        }
-    }
-    Err(format!(
-        "cannot write in {}: {}",
-        dir.display(),
-        last_error.map_or_else(String::new, |e| e.to_string())
-    ))
-}
-
-/// `value` with the keys of every object sorted, as tccli's `json.dump(sort_keys=True)`.
-fn sorted(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (k.clone(), sorted(v)))
-                    .collect(),
-            )
-        }
-        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-        other => other.clone(),
-    }
-}
-
-/// A secret as it may be shown: 16 `*` and its last four characters (tccli's mask), or only
-/// the stars when it has fewer than 8 characters (its last four would be half of it).
-pub fn mask(secret: &str) -> String {
-    let chars: Vec<char> = secret.chars().collect();
-    let stars = "*".repeat(16);
-    if chars.len() < 8 {
-        return stars;
-    }
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    stars + &printable(&tail)
-}
-
-/// A member's value as tccli prints it: strings bare, anything else as JSON.
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// Python's truthiness of a member (tccli skips "falsy" values when listing and getting).
-fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
-}
-
-/// How a member is shown: masked when it is a secret, made printable otherwise.
-fn shown(key: &str, value: &Value) -> String {
-    if SECRET_KEYS.contains(&key) {
-        mask(&text(value))
-    } else {
-        printable(&text(value))
-    }
-}
-
-/// A new `.configure` as tccli starts one (its defaults), with teo's section.
-fn new_configure() -> Map<String, Value> {
-    let mut sys = Map::new();
-    sys.insert("region".into(), DEFAULT_REGION.into());
-    sys.insert("output".into(), DEFAULT_OUTPUT.into());
-    sys.insert("arrayCount".into(), 10.into());
-    sys.insert("warning".into(), "off".into());
-    let mut conf = Map::new();
-    conf.insert(SYS_PARAM.into(), Value::Object(sys));
-    conf.insert(SERVICE.into(), service_section(SERVICE));
-    conf
-}
-
-fn service_section(service: &str) -> Value {
-    let (endpoint, version) = match service {
-        "sts" => (STS_ENDPOINT, STS_VERSION),
-        _ => (SERVICE_ENDPOINT, SERVICE_VERSION),
-    };
-    serde_json::json!({ "endpoint": endpoint, "version": version })
-}
-
-/// The existing `.configure` (made tccli-shaped: `_sys_param` present, top-level settings of
-/// old tccli versions moved into it, teo's section present), or a new one.
-fn load_configure(path: &Path) -> Result<Map<String, Value>, String> {
-    let Some(mut conf) = read_json(path)? else {
-        return Ok(new_configure());
-    };
-    if !conf.get(SYS_PARAM).is_some_and(Value::is_object) {
-        if conf.contains_key(SYS_PARAM) {
-            return Err(format!(
-                "{}: {SYS_PARAM} is not a JSON object",
-                path.display()
-            ));
-        }
-        conf.insert(SYS_PARAM.into(), Value::Object(Map::new()));
-    }
-    for key in CONFIG_KEYS {
-        if conf.get(*key).is_some_and(|v| !v.is_object()) {
-            if let Some(value) = conf.remove(*key) {
-                sys_param(&mut conf).insert((*key).to_owned(), value);
-            }
-        }
-    }
-    if !conf.contains_key(SERVICE) {
-        conf.insert(SERVICE.into(), service_section(SERVICE));
-    }
-    Ok(conf)
-}
-
-/// `_sys_param` of a configure made by [`load_configure`].
-fn sys_param(conf: &mut Map<String, Value>) -> &mut Map<String, Value> {
-    let entry = conf
-        .entry(SYS_PARAM)
-        .or_insert_with(|| Value::Object(Map::new()));
-    if !entry.is_object() {
-        *entry = Value::Object(Map::new());
-    }
-    match entry {
-        Value::Object(map) => map,
-        _ => unreachable!("made an object above"),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The command
-// ---------------------------------------------------------------------------------------------
-
 /// What `teo configure` reads and writes besides the files.
-pub struct Io<'a> {
+pub(crate) struct Io<'a> {
     pub input: &'a mut dyn BufRead,
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
@@ -464,7 +36,7 @@ pub struct Io<'a> {
 }
 
 /// Runs `teo configure …` (the arguments after `configure`).
-pub fn run(args: &[OsString]) -> ExitCode {
+pub(crate) fn run(args: &[OsString]) -> ExitCode {
     let stdin = io::stdin();
     let terminal = stdin.is_terminal();
     let mut input = stdin.lock();
@@ -556,7 +128,7 @@ fn parse(args: &[OsString]) -> Result<(Subcommand, Option<String>), Failure> {
 }
 
 /// `teo configure …` with its input and output given: testable without a process.
-pub fn execute(args: &[OsString], io: &mut Io<'_>) -> Result<(), Failure> {
+pub(crate) fn execute(args: &[OsString], io: &mut Io<'_>) -> Result<(), Failure> {
     let (command, profile) = parse(args)?;
     if command == Subcommand::Help {
         return put(io.out, HELP);
@@ -602,11 +174,8 @@ line keeps the current value). Files are written owner-only (0600, directory 070
 ";
 
 fn put(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::failed(format!("cannot write the output: {e}"))),
-    }
+    stdout::write_to(out, text)
+        .map_err(|e| Failure::failed(format!("cannot write the output: {e}")))
 }
 
 fn read(path: &Path) -> Result<Option<Map<String, Value>>, Failure> {
@@ -1012,11 +581,54 @@ fn interactive(files: &ProfileFiles, io: &mut Io<'_>) -> Result<(), Failure> {
     put(io.out, &message)
 }
 
+/// A secret as it may be shown: 16 `*` and its last four characters (tccli's mask), or only
+/// the stars when it has fewer than 8 characters (its last four would be half of it).
+pub(crate) fn mask(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let stars = "*".repeat(16);
+    if chars.len() < 8 {
+        return stars;
+    }
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    stars + &printable(&tail)
+}
+
+/// A member's value as tccli prints it: strings bare, anything else as JSON.
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Python's truthiness of a member (tccli skips "falsy" values when listing and getting).
+fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+/// How a member is shown: masked when it is a secret, made printable otherwise.
+fn shown(key: &str, value: &Value) -> String {
+    if SECRET_KEYS.contains(&key) {
+        mask(&text(value))
+    } else {
+        printable(&text(value))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::{DIRECTORY, MAX_FILE_SIZE};
     use std::collections::HashMap;
-    use std::sync::atomic::AtomicUsize;
+    use std::path::PathBuf;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// A fresh HOME, removed on drop.
     struct Home(PathBuf);
@@ -1091,21 +703,6 @@ mod tests {
         assert_eq!(mask("AKIDabcdefgh1234"), "****************1234");
         assert_eq!(mask("short"), "****************");
         assert_eq!(mask("密钥密钥密钥密钥"), "****************密钥密钥");
-    }
-
-    #[test]
-    fn profile_names_come_from_the_flag_then_tccli_profile() {
-        let env = |name: &str| (name == "TCCLI_PROFILE").then(|| "work".to_owned());
-        assert_eq!(profile_name(Some("p"), &env), "p");
-        assert_eq!(profile_name(None, &env), "work");
-        assert_eq!(profile_name(None, &|_| None), "default");
-        assert_eq!(profile_name(None, &|_| Some(" ".into())), "default");
-        for bad in ["", "..", "a/b", "a\\b", "x\0"] {
-            assert!(
-                ProfileFiles::new(PathBuf::from("/h"), bad).is_err(),
-                "{bad:?}"
-            );
-        }
     }
 
     #[test]
@@ -1484,7 +1081,11 @@ mod tests {
             &["--nope"],
         ] {
             let failure = run(&home, args).result.unwrap_err();
-            assert_eq!(failure.code, crate::EXIT_USAGE, "{args:?}: {failure:?}");
+            assert_eq!(
+                failure.code,
+                crate::failure::EXIT_USAGE,
+                "{args:?}: {failure:?}"
+            );
         }
         let r = run(&home, &["help"]);
         r.result.unwrap();

@@ -2,7 +2,7 @@
 //! `parse_global_arg`), built on `teo_client::credentials`.
 //!
 //! The profile is `--profile NAME`, else `$TCCLI_PROFILE`, else `default`; its tccli files are
-//! `~/.tccli/NAME.credential` and `NAME.configure` (see [`crate::configure`]). The credentials
+//! `~/.tccli/NAME.credential` and `NAME.configure` (see [`crate::profile`]). The credentials
 //! are, in order:
 //!
 //! 1. `--use-cvm-role`: the CVM instance's role ([`InstanceRoleProvider`]);
@@ -28,7 +28,7 @@
 //! invalid one is an error naming it); providers are asked when the call is signed, a failure
 //! there being the client's `Error::Credentials`. Messages never contain a secret.
 //!
-//! [`profile_defaults`] gives the rest of the profile — region, output, language, endpoint — for
+//! [`profile_defaults_with`] gives the rest of the profile — region, output, language, endpoint — for
 //! the caller to use where no option was given.
 
 use std::path::PathBuf;
@@ -42,18 +42,20 @@ use teo_client::credentials::{
 };
 use teo_client::Credentials;
 
-use crate::configure::{self, process_env, Env, ProfileFiles};
 use crate::options::GlobalOptions;
+use crate::profile::{self, Env, ProfileFiles};
 
 /// The credentials source chosen from the command line, the environment and the profile.
 #[derive(Debug)]
-pub enum Source {
+pub(crate) enum Source {
     /// `--secretId` / `--secretKey` (/ `--token`).
     Flags(Credentials),
     /// `TENCENTCLOUD_SECRET_ID` / `TENCENTCLOUD_SECRET_KEY` (/ `TENCENTCLOUD_TOKEN`).
     Environment(Credentials),
     /// The keys of a tccli profile's `.credential`.
     Tccli {
+        // Read by the tests, shown by `Debug`: which file the keys came from.
+        #[allow(dead_code)]
         path: PathBuf,
         credentials: Credentials,
     },
@@ -67,9 +69,11 @@ pub enum Source {
     AssumeRole(Box<AssumedRole>),
 }
 
-/// A role assumed with the credentials of `base`.
+/// A role assumed with the credentials of `base`. The members besides the provider are read by
+/// the tests and shown by `Debug`: what the provider was made from.
 #[derive(Debug)]
-pub struct AssumedRole {
+#[allow(dead_code)]
+pub(crate) struct AssumedRole {
     pub role_arn: String,
     pub role_session_name: String,
     /// Where STS is.
@@ -93,9 +97,11 @@ impl ProvideCredentials for Source {
 }
 
 /// Picks the source for `options` and the process environment, or says why the options or
-/// the profile are unusable.
-pub fn source(options: &GlobalOptions) -> Result<Source, String> {
-    source_with(options, &process_env)
+/// the profile are unusable. (Calls pick it through [`crate::resolve`], with the profile's
+/// settings applied first.)
+#[cfg(test)]
+pub(crate) fn source(options: &GlobalOptions) -> Result<Source, String> {
+    source_with(options, &profile::process_env)
 }
 
 /// What a tccli `.credential` says.
@@ -114,7 +120,7 @@ struct TccliCredential {
 impl TccliCredential {
     fn read(files: &ProfileFiles) -> Result<Option<TccliCredential>, String> {
         let path = files.credential();
-        let Some(map) = configure::read_json(&path)? else {
+        let Some(map) = profile::read_json(&path)? else {
             return Ok(None);
         };
         let member = |key: &str| -> Result<Option<String>, String> {
@@ -138,7 +144,8 @@ impl TccliCredential {
     }
 }
 
-/// [`source`] with the environment given.
+/// The source for `options` and the environment `env`, or why the options or the profile are
+/// unusable.
 pub(crate) fn source_with(options: &GlobalOptions, env: Env<'_>) -> Result<Source, String> {
     let flags = flag_credentials(options)?;
     if options.use_cvm_role && flags.is_some() {
@@ -150,7 +157,7 @@ pub(crate) fn source_with(options: &GlobalOptions, env: Env<'_>) -> Result<Sourc
     }
     let named_profile = options.profile.is_some();
     let profile_env = env("TCCLI_PROFILE").is_some_and(|p| !p.trim().is_empty());
-    let name = configure::profile_name(options.profile.as_deref(), env);
+    let name = profile::profile_name(options.profile.as_deref(), env);
     // No HOME, or a name that is no file name (an SDK profile may be called anything): no
     // tccli files.
     let files = ProfileFiles::locate(&name, env).ok();
@@ -329,7 +336,7 @@ fn role(
 
 /// The `.configure`'s `sts.endpoint`, as a URL (tccli stores a bare host).
 fn sts_endpoint(files: &ProfileFiles) -> Result<Option<String>, String> {
-    let Some(conf) = configure::read_json(&files.configure())? else {
+    let Some(conf) = profile::read_json(&files.configure())? else {
         return Ok(None);
     };
     Ok(conf
@@ -354,7 +361,7 @@ fn url(endpoint: &str) -> String {
 /// Every member is the file's text as it is (a bare host for `endpoint`, as tccli stores it);
 /// `None` when the file or the member is missing. [`Defaults::fill`] applies them to options.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Defaults {
+pub(crate) struct Defaults {
     /// The profile they come from (`--profile`, `$TCCLI_PROFILE`, `default`).
     pub profile: String,
     /// `_sys_param.region`; without `--profile`, `$TENCENTCLOUD_REGION` overrides it.
@@ -371,37 +378,27 @@ pub struct Defaults {
     pub version: Option<String>,
 }
 
-/// The profile's settings for `options` (its `--profile`) and the process environment: read
-/// `~/.tccli/<profile>.configure` and `$TENCENTCLOUD_REGION`. Not yet used by `teo <Action>`:
-/// the caller decides which apply (options given on the command line win, as in tccli).
+/// The profile's settings for `options` (its `--profile`) and the environment `env`: read
+/// `~/.tccli/<profile>.configure` and `$TENCENTCLOUD_REGION`. The caller decides which apply
+/// (options given on the command line win, as in tccli): [`crate::resolve`] applies them with
+/// [`Defaults::fill`] (endpoint, region, language, request client where unset) and takes the
+/// output format from them.
 ///
 /// Errors name the file: unreadable, a symbolic link, over 1 MiB, not a JSON object, or a
 /// member that is not a string. No `HOME`, a missing file, or a profile name that is no file
 /// name give no settings (only `$TENCENTCLOUD_REGION`).
-///
-/// ```no_run
-/// # fn f(mut options: teo_cli::options::GlobalOptions) -> Result<(), String> {
-/// let defaults = teo_cli::credentials::profile_defaults(&options)?;
-/// defaults.fill(&mut options)?; // endpoint, region, language, request client where unset
-/// let output = defaults.output.as_deref().unwrap_or("json");
-/// # Ok(()) }
-/// ```
-pub fn profile_defaults(options: &GlobalOptions) -> Result<Defaults, String> {
-    profile_defaults_with(options, &process_env)
-}
-
 pub(crate) fn profile_defaults_with(
     options: &GlobalOptions,
     env: Env<'_>,
 ) -> Result<Defaults, String> {
-    let name = configure::profile_name(options.profile.as_deref(), env);
+    let name = profile::profile_name(options.profile.as_deref(), env);
     let mut defaults = Defaults {
         profile: name.clone(),
         ..Defaults::default()
     };
     if let Ok(files) = ProfileFiles::locate(&name, env) {
         let path = files.configure();
-        if let Some(conf) = configure::read_json(&path)? {
+        if let Some(conf) = profile::read_json(&path)? {
             let string = |section: &str, key: &str| -> Result<Option<String>, String> {
                 let value = match conf.get(section) {
                     None | Some(Value::Null) => return Ok(None),
@@ -420,12 +417,12 @@ pub(crate) fn profile_defaults_with(
                     )),
                 }
             };
-            defaults.region = string(configure::SYS_PARAM, "region")?;
-            defaults.output = string(configure::SYS_PARAM, "output")?;
-            defaults.language = string(configure::SYS_PARAM, "language")?;
-            defaults.request_client = string(configure::SYS_PARAM, "request-client")?;
-            defaults.endpoint = string(configure::SERVICE, "endpoint")?;
-            defaults.version = string(configure::SERVICE, "version")?;
+            defaults.region = string(profile::SYS_PARAM, "region")?;
+            defaults.output = string(profile::SYS_PARAM, "output")?;
+            defaults.language = string(profile::SYS_PARAM, "language")?;
+            defaults.request_client = string(profile::SYS_PARAM, "request-client")?;
+            defaults.endpoint = string(profile::SERVICE, "endpoint")?;
+            defaults.version = string(profile::SERVICE, "version")?;
         }
     }
     if options.profile.is_none() {
@@ -440,7 +437,7 @@ impl Defaults {
     /// Sets the endpoint, region, language and request client of `options` that are unset,
     /// checking each as the option would be checked; an invalid one is an error naming the
     /// profile.
-    pub fn fill(&self, options: &mut GlobalOptions) -> Result<(), String> {
+    pub(crate) fn fill(&self, options: &mut GlobalOptions) -> Result<(), String> {
         let unset = [
             ("endpoint", options.endpoint.is_none(), &self.endpoint),
             ("region", options.region.is_none(), &self.region),

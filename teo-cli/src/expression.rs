@@ -8,17 +8,17 @@
 use std::fmt;
 
 /// At most this many nested `(`, `[` and `{` (far beyond any real filter).
-pub const MAX_NESTING: usize = 64;
+pub(crate) const MAX_NESTING: usize = 64;
 /// At most this many operators: `.` `[` `(` `{` `|` `&` `!` `<` `>` `=` (a `.a` segment is one,
 /// `||` two). Measured in a debug build, every chain of this length evaluates in under half of
 /// [`STACK_SIZE`].
-pub const MAX_OPERATORS: usize = 256;
+pub(crate) const MAX_OPERATORS: usize = 256;
 /// The stack of the thread that compiles and evaluates.
 const STACK_SIZE: usize = 16 << 20;
 
 /// Why an expression is refused before it is compiled.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TooComplex {
+pub(crate) enum TooComplex {
     /// `(`, `[` or `{` nested deeper than [`MAX_NESTING`], at this character offset.
     Nesting { at: usize },
     /// More than [`MAX_OPERATORS`] operators, the first one over the limit at this offset.
@@ -43,7 +43,7 @@ impl fmt::Display for TooComplex {
 /// Checks the size of `expression`, outside its string and JSON literals (`'…'`, `"…"`,
 /// `` `…` ``, whose contents the parser does not recurse on; a literal's JSON is parsed by
 /// serde_json, which stops at 128 levels by itself).
-pub fn measure(expression: &str) -> Result<(), TooComplex> {
+pub(crate) fn measure(expression: &str) -> Result<(), TooComplex> {
     let mut depth = 0usize;
     let mut operators = 0usize;
     let mut quote: Option<char> = None;
@@ -83,7 +83,7 @@ pub fn measure(expression: &str) -> Result<(), TooComplex> {
 
 /// Whether `expression` is a JMESPath expression teo will evaluate: within the bounds, and
 /// compiling.
-pub fn check(expression: &str) -> Result<(), String> {
+pub(crate) fn check(expression: &str) -> Result<(), String> {
     on_big_stack(expression, |compiled| {
         drop(compiled);
         Ok(serde_json::Value::Null)
@@ -92,7 +92,10 @@ pub fn check(expression: &str) -> Result<(), String> {
 }
 
 /// What `expression` selects from `data`.
-pub fn search(expression: &str, data: serde_json::Value) -> Result<serde_json::Value, String> {
+pub(crate) fn search(
+    expression: &str,
+    data: serde_json::Value,
+) -> Result<serde_json::Value, String> {
     on_big_stack(expression, move |compiled| {
         let found = compiled.search(data).map_err(|e| e.to_string())?;
         serde_json::to_value(&*found).map_err(|e| e.to_string())

@@ -9,14 +9,14 @@ use tc_spec::model::{Action, FieldType, ValueType};
 use tc_spec::Service;
 
 /// `string`, `int64`, `list of string`, `object L7OfflineLog`, `datetime (RFC 3339)`.
-pub fn type_name(ty: &FieldType) -> String {
+pub(crate) fn type_name(ty: &FieldType) -> String {
     match ty {
         FieldType::One(value) => value_type_name(value),
         FieldType::List(value) => format!("list of {}", value_type_name(value)),
     }
 }
 
-pub fn value_type_name(value: &ValueType) -> String {
+pub(crate) fn value_type_name(value: &ValueType) -> String {
     match value {
         ValueType::String => "string".into(),
         ValueType::Int64 => "int64".into(),
@@ -32,7 +32,7 @@ pub fn value_type_name(value: &ValueType) -> String {
 }
 
 /// Every command of `teo`, one line each in `teo help`: its usage and what it does.
-pub const COMMANDS: &[[&str; 2]] = &[
+pub(crate) const COMMANDS: &[[&str; 2]] = &[
     [
         "teo <Action> [--<Param> <value>]... [options]",
         "Call an API action (the actions are listed below)",
@@ -69,7 +69,7 @@ pub const COMMANDS: &[[&str; 2]] = &[
 ];
 
 /// `teo help`: every command, every action with its title, the global options.
-pub fn overview(service: &Service) -> String {
+pub(crate) fn overview(service: &Service) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -125,7 +125,7 @@ the request or the configuration is invalid.
 
 /// `teo <Action> help`: the action's docs and its parameters (name, type, required or optional,
 /// first line of the doc).
-pub fn action(service: &Service, action: &Action) -> String {
+pub(crate) fn action(service: &Service, action: &Action) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}: {}", action.name, action.title);
     if !action.doc.is_empty() {
@@ -176,7 +176,7 @@ pub fn action(service: &Service, action: &Action) -> String {
 
 /// `teo <Action> help --detail`: the action's help, then every object its request nests (each
 /// once, in the order first reached), with its members described like the parameters.
-pub fn action_detail(service: &Service, action: &Action) -> String {
+pub(crate) fn action_detail(service: &Service, action: &Action) -> String {
     let mut out = self::action(service, action);
     let mut queue: std::collections::VecDeque<&str> = std::collections::VecDeque::new();
     let mut seen = std::collections::HashSet::new();
@@ -261,7 +261,7 @@ fn table<const N: usize>(out: &mut String, rows: &[[String; N]]) {
 /// A JSON template of the action's request: every member, in spec order, with a placeholder of
 /// its type (`""`, `0`, `false`, one-item lists, nested objects; a recursive reference is `{}`).
 /// Deprecated members are left out.
-pub fn skeleton(service: &Service, action: &Action) -> Json {
+pub(crate) fn skeleton(service: &Service, action: &Action) -> Json {
     let mut stack = Vec::new();
     object_skeleton(service, &action.input, &mut stack)
 }
@@ -307,21 +307,6 @@ mod tests {
 
     fn service() -> &'static Service {
         spec::service().unwrap()
-    }
-
-    /// A `teo logs` subcommand added later (say `logs receive`) must be listed in `teo help`.
-    #[test]
-    fn every_logs_subcommand_is_a_listed_command() {
-        let logs = crate::logs::command();
-        let names: Vec<&str> = logs.get_subcommands().map(|c| c.get_name()).collect();
-        assert!(names.len() >= 3, "{names:?}");
-        for name in names {
-            let usage = format!("teo logs {name} ");
-            assert!(
-                COMMANDS.iter().any(|[u, _]| u.starts_with(&usage)),
-                "{usage:?} is not in teo help"
-            );
-        }
     }
 
     #[test]

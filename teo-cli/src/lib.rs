@@ -3,33 +3,44 @@
 //!
 //! `teo <Action> [--<Param> <value>]... [--cli-input-json <JSON | file://path>] [options]`
 //!
-//! [`options`] is the one table of global options; [`args`] turns the arguments into an
-//! [`args::Invocation`] (pure, unit-tested), [`help`] renders help texts from the spec,
-//! [`credentials`] picks what to sign with, [`output`] prints JSON as tccli does, and `run` ties
-//! them to `teo_client`. `teo logs download` (clap-parsed, its global options built from the same
-//! table) fetches log packets with `teo_client::logs`; `teo logs summarize` ([`summarize`])
-//! reports on them with `teo_logs`. `teo configure` ([`configure`]) reads and writes tccli's
-//! profile files (`~/.tccli/<profile>.configure` / `.credential`), which [`credentials`] signs
-//! with. Dependencies run one way: run → logs → failure → credentials → configure's file
-//! functions → options (`teo configure` itself reports through [`Failure`]).
+//! The modules are layers, and dependencies run one way: down this list (within a layer, from a
+//! module to those after it). `cargo xtask cycles` fails on any two modules that depend on each
+//! other.
+//!
+//! 1. `run`: the entry point, handing the arguments to a command.
+//! 2. The commands: `action` (`teo <Action>`, tccli's grammar), `configure` (`teo
+//!    configure`), `completions` (whose scripts include `teo logs`' clap tree) and `logs`
+//!    (`teo logs download|convert|summarize`, clap-parsed).
+//! 3. tccli's grammar: `args` turns the arguments into an `args::Invocation` (pure,
+//!    unit-tested), `help` renders help texts from the spec, `pages` follows `--all-pages`,
+//!    `output` prints JSON as tccli does.
+//! 4. Calling the API: `resolve` settles what a call is made with (flags, environment,
+//!    profile), `client` builds the client and words its errors.
+//! 5. `credentials`: what a call signs with.
+//! 6. `profile`: tccli's profile files (`~/.tccli/<profile>.configure` / `.credential`),
+//!    read and written.
+//! 7. The base: `options` (the one table of global options), `spec`, `expression`
+//!    (JMESPath), `suggest`, `stdout` (the one writer of stdout), `failure` (exit statuses,
+//!    text safe to print).
 
-pub mod args;
-pub mod completions;
-pub mod configure;
-mod convert;
-pub mod credentials;
+mod action;
+mod args;
+mod client;
+mod completions;
+mod configure;
+mod credentials;
 mod expression;
 mod failure;
-pub mod help;
+mod help;
 mod logs;
-pub mod options;
-pub mod output;
+mod options;
+mod output;
 mod pages;
-mod range;
+mod profile;
 mod resolve;
 mod run;
-pub mod spec;
+mod spec;
+mod stdout;
 mod suggest;
-mod summarize;
 
-pub use run::{execute, run, Failure, EXIT_FAILED, EXIT_USAGE};
+pub use run::run;

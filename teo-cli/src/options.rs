@@ -10,7 +10,7 @@ use teo_client::Language;
 
 /// A global option: its name, the placeholder of its value (empty for a flag), its help, and
 /// whether every command takes it (`teo logs` too) or only `teo <Action>`.
-pub struct GlobalOption {
+pub(crate) struct GlobalOption {
     pub name: &'static str,
     pub value: &'static str,
     pub help: &'static str,
@@ -19,7 +19,7 @@ pub struct GlobalOption {
 
 /// Where a global option applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub(crate) enum Scope {
     /// Every command that calls the API: `teo <Action>` and `teo logs …`. Stored in
     /// [`GlobalOptions`].
     Call,
@@ -28,7 +28,7 @@ pub enum Scope {
 }
 
 /// Every option that is not an action's parameter, in the order `teo help` lists them.
-pub const GLOBAL_OPTIONS: &[GlobalOption] = &[
+pub(crate) const GLOBAL_OPTIONS: &[GlobalOption] = &[
     GlobalOption {
         name: "--cli-input-json",
         value: "<JSON | file://path>",
@@ -185,7 +185,7 @@ pub const GLOBAL_OPTIONS: &[GlobalOption] = &[
 
 /// The options that apply to every call.
 #[derive(Clone, Default, PartialEq)]
-pub struct GlobalOptions {
+pub(crate) struct GlobalOptions {
     pub endpoint: Option<String>,
     pub region: Option<String>,
     pub language: Option<Language>,
@@ -203,7 +203,7 @@ pub struct GlobalOptions {
 }
 
 /// Whether `name` (without `--`) is an option that takes no value.
-pub fn is_flag(name: &str) -> bool {
+pub(crate) fn is_flag(name: &str) -> bool {
     GLOBAL_OPTIONS
         .iter()
         .any(|o| o.value.is_empty() && &o.name[2..] == name)
@@ -237,7 +237,7 @@ impl GlobalOptions {
     /// Sets the option `name` (without `--`) from its text. `Ok(Some(value))` gives the value
     /// back when `name` is no [`Scope::Call`] option (an action parameter, say); an invalid
     /// value is `Err((expected, reason))`.
-    pub fn set(
+    pub(crate) fn set(
         &mut self,
         name: &str,
         value: String,
@@ -268,7 +268,7 @@ impl GlobalOptions {
     }
 
     /// Sets the flag `name` (without `--`); false when it is no [`Scope::Call`] flag.
-    pub fn set_flag(&mut self, name: &str) -> bool {
+    pub(crate) fn set_flag(&mut self, name: &str) -> bool {
         match name {
             "use-cvm-role" => self.use_cvm_role = true,
             "warning" => self.warning = true,

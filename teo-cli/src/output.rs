@@ -11,11 +11,29 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::ser::PrettyFormatter;
 use serde_json::Number;
 
-use crate::args::Output;
+/// `--output`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Output {
+    #[default]
+    Json,
+    Table,
+    Text,
+}
+
+impl Output {
+    pub(crate) fn parse(text: &str) -> Option<Output> {
+        match text {
+            "json" => Some(Output::Json),
+            "table" => Some(Output::Table),
+            "text" => Some(Output::Text),
+            _ => None,
+        }
+    }
+}
 
 /// A JSON value whose objects keep their members in order.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Json {
+pub(crate) enum Json {
     Null,
     Bool(bool),
     Number(Number),
@@ -27,7 +45,7 @@ pub enum Json {
 /// The response as `output` prints it, after `filter` (JMESPath) if any; `Err` is the filter's
 /// error. A filter that selects nothing prints nothing, as tccli. A table is headed by `title`
 /// (the action; tccli heads every table `action`).
-pub fn render(
+pub(crate) fn render(
     response: &Json,
     output: Output,
     filter: Option<&str>,
@@ -48,14 +66,14 @@ pub fn render(
 }
 
 /// What the JMESPath `expression` selects from `value` (bounded: [`crate::expression`]).
-pub fn search(expression: &str, value: &Json) -> Result<serde_json::Value, String> {
+pub(crate) fn search(expression: &str, value: &Json) -> Result<serde_json::Value, String> {
     let data = serde_json::to_value(value).map_err(|e| e.to_string())?;
     crate::expression::search(expression, data)
 }
 
 /// Whether a waiter's `seen` value is the awaited `to`: equal JSON, numbers by value (`1` is
 /// `1.0`, as Python compares them).
-pub fn same(seen: &serde_json::Value, to: &serde_json::Value) -> bool {
+pub(crate) fn same(seen: &serde_json::Value, to: &serde_json::Value) -> bool {
     match (seen.as_f64(), to.as_f64()) {
         (Some(a), Some(b)) => a == b,
         _ => seen == to,
@@ -137,7 +155,7 @@ mod text {
         printable(&identifier.to_uppercase())
     }
 
-    pub fn render(value: &Json) -> String {
+    pub(crate) fn render(value: &Json) -> String {
         let mut out = String::new();
         item(value, None, None, &mut out);
         out
@@ -282,7 +300,7 @@ mod table {
         }
     }
 
-    pub fn render(value: &Json, title: &str) -> String {
+    pub(crate) fn render(value: &Json, title: &str) -> String {
         let mut tables = Tables::default();
         build(&mut tables, Some(title), value, 0);
         draw(&tables.sections)
@@ -459,7 +477,8 @@ mod table {
 }
 
 /// Re-indents JSON text with 4 spaces, keeping member order.
-pub fn pretty(text: &str) -> Result<String, serde_json::Error> {
+#[cfg(test)]
+fn pretty(text: &str) -> Result<String, serde_json::Error> {
     let value: Json = serde_json::from_str(text)?;
     Ok(value.to_pretty())
 }
@@ -467,14 +486,14 @@ pub fn pretty(text: &str) -> Result<String, serde_json::Error> {
 impl Json {
     /// tccli's JSON layout; characters that could drive a terminal are `\u` escapes
     /// ([`TerminalSafe`]).
-    pub fn to_pretty(&self) -> String {
+    pub(crate) fn to_pretty(&self) -> String {
         terminal_safe_json(self, b"    ")
     }
 }
 
 /// `value` as pretty JSON indented by `indent`, with every character that could drive a
 /// terminal written as a `\u` escape ([`TerminalSafe`]): for any JSON teo prints.
-pub fn terminal_safe_json(value: &impl Serialize, indent: &[u8]) -> String {
+pub(crate) fn terminal_safe_json(value: &impl Serialize, indent: &[u8]) -> String {
     let mut buffer = Vec::new();
     let mut serializer = serde_json::Serializer::with_formatter(
         &mut buffer,

@@ -10,14 +10,14 @@ use crate::failure::Failure;
 use crate::output::Json;
 
 /// At most this many pages: a server that never stops paging cannot keep teo running.
-pub const MAX_PAGES: usize = 10_000;
+pub(crate) const MAX_PAGES: usize = 10_000;
 
 /// Calls `send` from the request's Offset (0 if absent) with the request's Limit (else the
 /// action's largest page, else 100) until the total is reached or a page is empty — not on a
 /// short page, which a server capping its pages below the Limit sends (as the SDK's
 /// paginators). The first page's response with the items of every page, and the last page's
 /// RequestId. A page served again (an ignored Offset) is an error, not a loop.
-pub fn all_pages(
+pub(crate) fn all_pages(
     action: &str,
     paging: &Paging,
     request: &Map<String, Value>,

@@ -1,22 +1,22 @@
 //! What a call is made with — endpoint, region, language, timeout, proxy, request client and the
 //! credentials (an assumed role included) — resolved in one place for every command that calls
-//! the API: `teo <Action>` ([`crate::run`]) and `teo logs download` ([`crate::logs`]), so a
+//! the API: `teo <Action>` ([`crate::action`]) and `teo logs download` ([`crate::logs`]), so a
 //! profile means the same to both.
 //!
 //! Each setting is the flag, else the environment (`TENCENTCLOUD_REGION`, the credential and
 //! role variables), else the named profile (`--profile`, `$TCCLI_PROFILE`), else the default
-//! profile: [`credentials::profile_defaults`] reads the `.configure` (`_sys_param`, `teo.endpoint`)
-//! and [`credentials::source`] the `.credential`. Timeout and proxy have no profile setting in
+//! profile: [`credentials::profile_defaults_with`] reads the `.configure` (`_sys_param`, `teo.endpoint`)
+//! and [`credentials::source_with`] the `.credential`. Timeout and proxy have no profile setting in
 //! tccli's files, so they come from the flags only (the client honours `HTTPS_PROXY` by itself).
 //! A profile that was named but exists nowhere is refused first ([`missing_profile`]).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::configure::{process_env, Env, ProfileFiles};
 use crate::credentials::{self, Source};
 use crate::failure::{printable, Failure};
 use crate::options::GlobalOptions;
+use crate::profile::{process_env, Env, ProfileFiles};
 
 /// The options of a call with the profile's settings filled in, and its credentials.
 #[derive(Debug)]

@@ -9,7 +9,7 @@ use tc_spec::Service;
 use teo_api_spec::{API_JSON, OVERRIDES};
 
 /// The resolved spec, parsed on first use.
-pub fn service() -> Result<&'static Service, String> {
+pub(crate) fn service() -> Result<&'static Service, String> {
     static SERVICE: OnceLock<Result<Service, String>> = OnceLock::new();
     SERVICE
         .get_or_init(|| {
@@ -21,6 +21,6 @@ pub fn service() -> Result<&'static Service, String> {
 }
 
 /// The input object of `action`; every action of a validated spec has one.
-pub fn input<'s>(service: &'s Service, action: &Action) -> Option<&'s Object> {
+pub(crate) fn input<'s>(service: &'s Service, action: &Action) -> Option<&'s Object> {
     service.objects.get(&action.input)
 }

@@ -3,7 +3,10 @@
 /// The candidate closest to `input`, if any is close enough to be a likely typo. A candidate
 /// equal but for case wins outright (names are case-sensitive, so `--zoneids` means `--ZoneIds`);
 /// otherwise the smallest edit distance wins, ties going to the most similar prefix.
-pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let wanted = input.to_lowercase();
     let limit = (wanted.chars().count() / 3).max(2);
     let mut best: Option<(usize, f64, &'a str)> = None;

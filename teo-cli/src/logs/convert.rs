@@ -12,8 +12,9 @@ use teo_logs::encode::CsvCells;
 use teo_logs::records::BadLines;
 use teo_logs::{ConvertOptions, ConvertReport, Dataset, Format};
 
-use crate::failure::{EXIT_FAILED, EXIT_USAGE};
-use crate::logs::Kind;
+use super::args::{self, Kind};
+use crate::failure::{printable, with_causes, EXIT_FAILED, EXIT_USAGE};
+use crate::stdout;
 
 pub(crate) const AFTER_HELP: &str = "\
 INPUT is a packet file (.log.gz or .log: gzip is told by its content) or a directory searched
@@ -49,7 +50,7 @@ pub(crate) struct ConvertArgs {
     #[arg(long, value_enum, ignore_case = true)]
     kind: Option<Kind>,
     /// The zone= partition of these packets
-    #[arg(long, value_name = "ZONE", value_parser = crate::logs::name)]
+    #[arg(long, value_name = "ZONE", value_parser = args::name)]
     zone: Option<String>,
     /// A line that is not a record fails its packet (default: counted and skipped)
     #[arg(long)]
@@ -146,13 +147,11 @@ pub(crate) fn run(args: ConvertArgs) -> ExitCode {
     ];
     lines.extend(totals.bad.iter().map(|bad| format!("  {bad}")));
     lines.push(format!("failed      {}", failed.len()));
-    lines.extend(failed.iter().map(|(path, error)| {
-        format!(
-            "  {}: {}",
-            path.display(),
-            crate::failure::with_causes(error)
-        )
-    }));
+    lines.extend(
+        failed
+            .iter()
+            .map(|(path, error)| format!("  {}: {}", path.display(), with_causes(error))),
+    );
     lines.push(format!(
         "written     {} ({} bytes) in {} files to {}",
         HumanBytes(totals.bytes_written),
@@ -161,11 +160,9 @@ pub(crate) fn run(args: ConvertArgs) -> ExitCode {
         args.out.display()
     ));
     // File names and reasons come from the inputs: shown escaped, a line each.
-    let text: String = lines
-        .iter()
-        .map(|line| crate::failure::printable(line) + "\n")
-        .collect();
-    let _ = io::stdout().lock().write_all(text.as_bytes());
+    let text: String = lines.iter().map(|line| printable(line) + "\n").collect();
+    // As ever: a summary that cannot be written is not reported (the dataset is the result).
+    let _ = stdout::write(&text);
     if failed.is_empty() {
         ExitCode::SUCCESS
     } else {
@@ -174,7 +171,7 @@ pub(crate) fn run(args: ConvertArgs) -> ExitCode {
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {
-    let _ = writeln!(io::stderr(), "{}", crate::failure::printable(message));
+    let _ = writeln!(io::stderr(), "{}", printable(message));
     ExitCode::from(code)
 }
 

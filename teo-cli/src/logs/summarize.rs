@@ -14,6 +14,8 @@ use clap::{Args, ValueEnum};
 use teo_logs::summary::{Options, SummarizeOptions};
 
 use crate::failure::{printable, Failure, EXIT_FAILED};
+use crate::output::terminal_safe_json;
+use crate::stdout;
 
 pub(crate) const AFTER_HELP: &str = "\
 PATH: log packets as downloaded (.log.gz, .log), NDJSON (.ndjson, .jsonl, optionally .gz) or
@@ -93,22 +95,13 @@ pub(crate) fn run(args: SummarizeArgs) -> Result<ExitCode, Failure> {
     let text = if args.json {
         // URLs, hosts and user agents are the visitors' text: nothing in them may drive the
         // terminal (serde_json leaves C1 and bidi characters raw).
-        let mut text =
-            crate::output::terminal_safe_json(&teo_logs::render_json(&summary, top), b"  ");
+        let mut text = terminal_safe_json(&teo_logs::render_json(&summary, top), b"  ");
         text.push('\n');
         text
     } else {
         teo_logs::render_text(&summary, top)
     };
-    let mut stdout = io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(e) => return Err(Failure::failed(format!("cannot write the summary: {e}"))),
-    }
+    stdout::write(&text).map_err(|e| Failure::failed(format!("cannot write the summary: {e}")))?;
     if let Some(path) = &args.html {
         let _ = writeln!(
             io::stderr(),
