@@ -444,29 +444,7 @@ fn interactive(files: &ProfileFiles, io: &mut Io<'_>) -> Result<(), Failure> {
     let cred_path = files.credential();
     let conf_path = files.configure();
     let old = read(&cred_path)?.unwrap_or_default();
-    let kind = match old.get("type") {
-        None => None,
-        Some(Value::String(kind)) => Some(kind.as_str()),
-        Some(_) => {
-            return Err(Failure::failed(format!(
-                "{}: type is not a string",
-                cred_path.display()
-            )))
-        }
-    };
-    let dynamic = match kind {
-        None | Some("default") => None,
-        Some("sso") => Some("SSO"),
-        Some("oauth") => Some("OAuth"),
-        Some("cvm-role") => Some("CVM Role"),
-        Some(other) => {
-            return Err(Failure::failed(format!(
-                "Invalid credential type: {} (in {})",
-                printable(other),
-                cred_path.display()
-            )))
-        }
-    };
+    let dynamic = dynamic_method(&old, &cred_path)?;
     if let Some(display) = dynamic {
         put(
             io.out,
@@ -499,30 +477,8 @@ fn interactive(files: &ProfileFiles, io: &mut Io<'_>) -> Result<(), Failure> {
         ("secretKey", "TencentCloud API secretKey", "SecretKey"),
     ] {
         let old_value = old.get(key).map(text).unwrap_or_default();
-        let shown_value = if old_value.is_empty() {
-            "None".to_owned()
-        } else {
-            mask(&old_value)
-        };
-        let value = loop {
-            let Some(answer) = ask(io, &format!("{prompt}[{shown_value}]: "))? else {
-                return cancelled(io);
-            };
-            if !answer.is_empty() {
-                break answer;
-            }
-            if dynamic.is_none() {
-                break old_value.clone();
-            }
-            put(
-                io.out,
-                &format!("{field} will be replaced with an empty value.\n"),
-            )?;
-            match confirmed(io)? {
-                None => return cancelled(io),
-                Some(true) => break String::new(),
-                Some(false) => {}
-            }
+        let Some(value) = ask_key(io, prompt, field, &old_value, dynamic.is_some())? else {
+            return cancelled(io);
         };
         keys.push((key, value));
     }
@@ -562,23 +518,94 @@ fn interactive(files: &ProfileFiles, io: &mut Io<'_>) -> Result<(), Failure> {
     write(&cred_path, &credential)?;
 
     let empty = keys.iter().any(|(_, value)| value.is_empty());
+    put(io.out, &saved(&files.name, dynamic, empty))
+}
+
+/// The authentication method tccli refreshes that a `.credential` of this `type` uses
+/// (`None` for static keys), as `teo configure` names it before replacing it.
+fn dynamic_method(
+    credential: &Map<String, Value>,
+    path: &Path,
+) -> Result<Option<&'static str>, Failure> {
+    let kind = match credential.get("type") {
+        None => None,
+        Some(Value::String(kind)) => Some(kind.as_str()),
+        Some(_) => {
+            return Err(Failure::failed(format!(
+                "{}: type is not a string",
+                path.display()
+            )))
+        }
+    };
+    match kind {
+        None | Some("default") => Ok(None),
+        Some("sso") => Ok(Some("SSO")),
+        Some("oauth") => Ok(Some("OAuth")),
+        Some("cvm-role") => Ok(Some("CVM Role")),
+        Some(other) => Err(Failure::failed(format!(
+            "Invalid credential type: {} (in {})",
+            printable(other),
+            path.display()
+        ))),
+    }
+}
+
+/// Asks for secretId or secretKey (`field`): the answer; for an empty one the `old` value, or
+/// when replacing a `dynamic` method, an empty value once confirmed. `None`: cancelled.
+fn ask_key(
+    io: &mut Io<'_>,
+    prompt: &str,
+    field: &str,
+    old: &str,
+    dynamic: bool,
+) -> Result<Option<String>, Failure> {
+    let shown_value = if old.is_empty() {
+        "None".to_owned()
+    } else {
+        mask(old)
+    };
+    loop {
+        let Some(answer) = ask(io, &format!("{prompt}[{shown_value}]: "))? else {
+            return Ok(None);
+        };
+        if !answer.is_empty() {
+            return Ok(Some(answer));
+        }
+        if !dynamic {
+            return Ok(Some(old.to_owned()));
+        }
+        put(
+            io.out,
+            &format!("{field} will be replaced with an empty value.\n"),
+        )?;
+        match confirmed(io)? {
+            None => return Ok(None),
+            Some(true) => return Ok(Some(String::new())),
+            Some(false) => {}
+        }
+    }
+}
+
+/// What `teo configure` says once the profile of `name` is written: switched from a `dynamic`
+/// method, or saved, and a warning when a key was left `empty`.
+fn saved(name: &str, dynamic: Option<&str>, empty: bool) -> String {
     let mut message = String::new();
     if let Some(display) = dynamic {
         message.push_str(&format!(
             "Profile \"{}\" has been switched from {display} to static credentials.\n",
-            printable(&files.name)
+            printable(name)
         ));
     }
     if empty {
         message.push_str(&format!(
             "Warning: SecretId or SecretKey is empty. Subsequent API requests may fail \
              authentication.\nRun `teo configure --profile {}` to update the credentials.\n",
-            printable(&files.name)
+            printable(name)
         ));
     } else if dynamic.is_none() {
         message.push_str("Configure saved successfully.\n");
     }
-    put(io.out, &message)
+    message
 }
 
 /// A secret as it may be shown: 16 `*` and its last four characters (tccli's mask), or only
