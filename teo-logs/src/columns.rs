@@ -6,20 +6,9 @@
 use serde_json::{Map, Value};
 use teo_client::models::DateTime;
 
-use crate::records::{Field, LogRecord};
+pub use crate::members::ColumnType;
+use crate::members::{Field, LogRecord};
 use time::OffsetDateTime;
-
-/// What a column holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColumnType {
-    /// Text. `dictionary`: few distinct values (methods, regions, cache statuses…), so Parquet
-    /// dictionary-encodes it; ids and addresses are written plain.
-    Text { dictionary: bool },
-    /// A signed 64-bit integer.
-    Int,
-    /// An instant, milliseconds since the Unix epoch, UTC.
-    Time,
-}
 
 /// One member's value in a record.
 #[derive(Debug, Clone, Copy)]

@@ -20,6 +20,7 @@ pub mod dataset;
 pub mod dest;
 pub mod encode;
 pub mod export;
+mod members;
 #[rustfmt::skip] // generated code is formatted by the generator (prettyplease)
 mod generated;
 pub mod records;

@@ -23,8 +23,7 @@ pub fn log_record_files(
         use time::OffsetDateTime;
 
         use crate::columns::{Cell, Column, ColumnType, Table};
-        use crate::records::members::{self, Encodings, Field, Layout, Sentinels};
-        use crate::records::LogRecord;
+        use crate::members::{self, Encodings, Field, Layout, LogRecord, Sentinels};
 
         #( #kinds )*
     };
@@ -185,7 +184,7 @@ fn kind_items(kind: &LogKind) -> TokenStream {
 
         impl LogRecord for #record {
             fn from_members(members: Map<String, Value>) -> Result<Self, String> {
-                Self::from_line(&crate::records::members_line(&members)?)
+                Self::from_line(&members::members_line(&members)?)
             }
 
             fn from_line(line: &[u8]) -> Result<Self, String> {

@@ -5,8 +5,7 @@ use serde_json::{Map, Value};
 use teo_client::models::DateTime;
 use time::OffsetDateTime;
 use crate::columns::{Cell, Column, ColumnType, Table};
-use crate::records::members::{self, Encodings, Field, Layout, Sentinels};
-use crate::records::LogRecord;
+use crate::members::{self, Encodings, Field, Layout, LogRecord, Sentinels};
 /// One interval of an L4 proxy connection (L4 offline logs, `DownloadL4Logs` packets).
 ///
 /// `None` is a member the record left out or sent as a sentinel. Checked against: Tencent Cloud EdgeOne documentation: offline logs, L4 proxy log fields.
@@ -251,7 +250,7 @@ const L4_LAYOUT: Layout = Layout {
 };
 impl LogRecord for L4Record {
     fn from_members(members: Map<String, Value>) -> Result<Self, String> {
-        Self::from_line(&crate::records::members_line(&members)?)
+        Self::from_line(&members::members_line(&members)?)
     }
     fn from_line(line: &[u8]) -> Result<Self, String> {
         let line = members::parse(L4_LAYOUT, line, members::Check::AsRead)?;
@@ -956,7 +955,7 @@ const L7_LAYOUT: Layout = Layout {
 };
 impl LogRecord for L7Record {
     fn from_members(members: Map<String, Value>) -> Result<Self, String> {
-        Self::from_line(&crate::records::members_line(&members)?)
+        Self::from_line(&members::members_line(&members)?)
     }
     fn from_line(line: &[u8]) -> Result<Self, String> {
         let line = members::parse(L7_LAYOUT, line, members::Check::AsRead)?;

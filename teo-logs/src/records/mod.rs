@@ -23,7 +23,6 @@
 //! as an error.
 
 mod lines;
-pub(crate) mod members;
 
 use std::fmt;
 use std::fs::File;
@@ -31,36 +30,15 @@ use std::io::{self, BufRead, Read};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
 
 pub use crate::generated::records::{L4Record, L7Record};
+pub use crate::members::{Encodings, Field, LogRecord, Sentinels};
 pub use lines::{LineReader, NumberedLine};
-pub use members::{Encodings, Field, Sentinels};
 
 /// The longest line read unless configured otherwise: 1 MiB. Real records are under 4 KiB.
 pub const DEFAULT_MAX_LINE: usize = 1 << 20;
 /// How many bad lines are kept for the report; more are only counted.
 const KEPT_BAD_LINES: usize = 100;
-
-/// A record type of a log packet: how a line's members become it.
-pub trait LogRecord: Sized {
-    /// Reads a record from the members of one line; members it takes are removed, the rest
-    /// go to `extra`. Errors name the member.
-    fn from_members(members: Map<String, Value>) -> Result<Self, String>;
-
-    /// Reads a record from one line of JSON. The default parses the line into a map first;
-    /// the record types of this module read their members straight from the text.
-    fn from_line(line: &[u8]) -> Result<Self, String> {
-        serde_json::from_slice::<Map<String, Value>>(line)
-            .map_err(|e| format!("not a JSON object: {e}"))
-            .and_then(Self::from_members)
-    }
-}
-
-/// A line's text for a map of members: how a record type reads members given as a map.
-pub(crate) fn members_line(members: &Map<String, Value>) -> Result<Vec<u8>, String> {
-    serde_json::to_vec(members).map_err(|e| format!("not a JSON object: {e}"))
-}
 
 /// What a bad line does to the reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -13,8 +13,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::columns::{epoch_millis, Table};
-use crate::records::members::{self, Check, Layout, RawLine, Time};
-use crate::records::Field;
+use crate::members::{self, Check, Field, Layout, RawLine, Time};
 
 /// The known members of a record type: name → slot, and each slot's rules.
 pub(crate) struct Schema {

@@ -1,5 +1,5 @@
 //! The member rules of log lines, in one place for both readers: the typed records
-//! ([`super::Records`]) and the summaries' borrowed reader, so both give a line the same verdict.
+//! ([`crate::records::Records`]) and the summaries' borrowed reader, so both give a line the same verdict.
 //!
 //! A line is parsed once into borrowed raw members ([`RawValue`]); only the members the record
 //! type knows are kept in their slots (the others, for typed records, in order as `extra`). Then
@@ -21,7 +21,37 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use teo_client::models::DateTime;
 
-use crate::columns::ColumnType;
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// Text. `dictionary`: few distinct values (methods, regions, cache statuses…), so Parquet
+    /// dictionary-encodes it; ids and addresses are written plain.
+    Text { dictionary: bool },
+    /// A signed 64-bit integer.
+    Int,
+    /// An instant, milliseconds since the Unix epoch, UTC.
+    Time,
+}
+
+/// A record type of a log packet: how a line's members become it.
+pub trait LogRecord: Sized {
+    /// Reads a record from the members of one line; members it takes are removed, the rest
+    /// go to `extra`. Errors name the member.
+    fn from_members(members: Map<String, Value>) -> Result<Self, String>;
+
+    /// Reads a record from one line of JSON. The default parses the line into a map first;
+    /// the record types of this module read their members straight from the text.
+    fn from_line(line: &[u8]) -> Result<Self, String> {
+        serde_json::from_slice::<Map<String, Value>>(line)
+            .map_err(|e| format!("not a JSON object: {e}"))
+            .and_then(Self::from_members)
+    }
+}
+
+/// A line's text for a map of members: how a record type reads members given as a map.
+pub(crate) fn members_line(members: &Map<String, Value>) -> Result<Vec<u8>, String> {
+    serde_json::to_vec(members).map_err(|e| format!("not a JSON object: {e}"))
+}
 
 /// How one member of a record is read: its wire name, type, accepted encodings and sentinels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
