@@ -1,5 +1,7 @@
 //! Behaviour of generated types, exercised on the fixture spec's output.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
+
 use codegen_fixture::models::{
     CreateIPv6RuleRequest, DDoSPolicy, DescribeDDoSPoliciesRequest, DescribeDDoSPoliciesResponse,
     Filter, ModifyCNAMESecretRequest, RuleNode, ACTIONS,

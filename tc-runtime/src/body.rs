@@ -1,15 +1,5 @@
 //! Reading response bodies with a size limit, for the API, STS and the metadata service.
 
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
-
 /// Why a body was not read.
 #[derive(Debug)]
 pub(crate) enum ReadError {

@@ -7,6 +7,10 @@
 //! [`sts`] client), the call pipeline (rate limit, retries, timeouts, tracing, [`hooks`]),
 //! errors, and paging ([`paginate`]).
 
+// The runtime reads answers, credentials and files that may be hostile: no indexing that could
+// panic (the workspace lints already deny unwrap, expect and panic).
+#![deny(clippy::indexing_slicing)]
+
 mod body;
 mod client;
 pub mod clock;

@@ -24,6 +24,8 @@ impl Service {
     pub fn retry_safety(&self, action: &str) -> RetrySafety {
         self.retry_safety
             .binary_search_by(|(name, _)| (*name).cmp(action))
-            .map_or(RetrySafety::Unsafe, |i| self.retry_safety[i].1)
+            .ok()
+            .and_then(|i| self.retry_safety.get(i))
+            .map_or(RetrySafety::Unsafe, |(_, safety)| *safety)
     }
 }

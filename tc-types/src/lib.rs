@@ -6,6 +6,10 @@
 //! is in the format: live services send `""`, `"0000-00-00 00:00:00"` and other formats) and
 //! strictly in requests.
 
+// Response members are read from whatever the server sends: no indexing that could panic (the
+// workspace lints already deny unwrap, expect and panic).
+#![deny(clippy::indexing_slicing)]
+
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
@@ -358,7 +362,9 @@ impl RequiredMembers {
 
     fn seen(&mut self, name: &str) {
         if let Some(i) = self.names.iter().position(|required| *required == name) {
-            self.seen[i] = true;
+            if let Some(seen) = self.seen.get_mut(i) {
+                *seen = true;
+            }
         }
     }
 

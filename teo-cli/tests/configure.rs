@@ -3,6 +3,8 @@
 //! environment exists (`target/tmp/official-clients-venv`, made by teo-mock's
 //! `official_clients` test), against tccli itself, each tool using the other's profiles.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -18,6 +18,8 @@
 //!
 //! `cargo bench -p teo-client --bench calls -- --warm-up-time 1 --measurement-time 3`
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
+
 use std::hint::black_box;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 

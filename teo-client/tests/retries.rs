@@ -1,6 +1,8 @@
 //! The runtime against teo-mock's fault injection: which failures are retried, and that a
 //! success after failed attempts is a success.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
+
 use std::time::{Duration, Instant};
 
 use serde_json::json;

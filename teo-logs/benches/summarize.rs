@@ -18,6 +18,8 @@
 //! (`VmHWM`). The threads share the key capacity, so the peaks stay about equal.
 //! `cargo bench -p teo-logs --bench summarize -- memory` runs only these rows.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
+
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;

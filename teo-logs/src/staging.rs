@@ -169,7 +169,8 @@ pub fn check_private(dir: &Path) -> Result<(), StagingError> {
     Ok(())
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;

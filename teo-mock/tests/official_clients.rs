@@ -7,6 +7,8 @@
 //! parameter of the wrong type with InvalidParameter, naming it, whatever the style. The test installs both into a virtual environment under the target
 //! directory on first use (PyPI is needed once) and prints the transcripts.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

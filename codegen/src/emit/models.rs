@@ -77,7 +77,7 @@ pub fn model_files(service: &Service, options: &Options) -> Result<Vec<Generated
             ACTIONS
                 .binary_search_by(|a| a.name().cmp(name))
                 .ok()
-                .map(|i| &ACTIONS[i])
+                .and_then(|i| ACTIONS.get(i))
         }
     };
 

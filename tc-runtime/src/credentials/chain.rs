@@ -1,15 +1,5 @@
 //! Trying several sources in turn.
 
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
-
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;

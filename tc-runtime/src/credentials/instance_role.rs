@@ -1,15 +1,5 @@
 //! Credentials of the CAM role bound to a CVM instance, from the instance metadata service.
 
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
-
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,15 +1,5 @@
 //! Credentials from the shared credentials file (`~/.tencentcloud/credentials`).
 
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
-
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -1,16 +1,6 @@
 //! Temporary credentials from STS (`sts` 2018-08-13): `AssumeRole` and
 //! `AssumeRoleWithWebIdentity` (TKE OIDC).
 
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
-
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;

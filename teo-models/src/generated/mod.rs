@@ -12,5 +12,5 @@ pub const API_VERSION: &str = "2022-09-01";
 /// The action called `name` (`DownloadL4Logs`), if the service has it.
 #[inline]
 pub fn action(name: &str) -> ::core::option::Option<&'static ::tc_types::ActionInfo> {
-    ACTIONS.binary_search_by(|a| a.name().cmp(name)).ok().map(|i| &ACTIONS[i])
+    ACTIONS.binary_search_by(|a| a.name().cmp(name)).ok().and_then(|i| ACTIONS.get(i))
 }
