@@ -22,10 +22,9 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
-use futures_util::FutureExt;
 use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -35,14 +34,15 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::auth::{self, Credential, Replays};
+use crate::auth::{Credential, Replays};
 use crate::error::{codes, request_id, ApiError};
 use crate::faults::{Fault, FaultInjector, FaultPlan, RateLimiter, LOG_PACKET_ACTION};
-use crate::form::{self, Params};
 use crate::lifecycle::Lifecycle;
-use crate::logs::{self, LogKind, LogStore, DEFAULT_CACHE_BYTES, MAX_PACKET_BYTES};
+use crate::logs::{self, LogStore, DEFAULT_CACHE_BYTES, MAX_PACKET_BYTES};
 use crate::spec::Spec;
-use crate::{answers, validate};
+
+mod api;
+use api::api;
 
 /// The SecretId the mock accepts by default.
 pub const DEFAULT_SECRET_ID: &str = "AKIDMOCKMOCKMOCKMOCKMOCKMOCKMOCKMOCK";
@@ -816,275 +816,4 @@ fn panicked() -> ApiError {
         codes::INTERNAL_ERROR,
         "The mock failed while answering this request.",
     )
-}
-
-/// The API pipeline of `POST /` and `GET /`, in any of the forms [`crate::form`] describes.
-/// Sets `action` once known (for the request log) and `truncate` when the answer is to be cut
-/// short.
-async fn api(
-    shared: &Arc<Shared>,
-    method: &Method,
-    headers: &HeaderMap,
-    query: &str,
-    body: Incoming,
-    action: &mut String,
-    truncate: &mut bool,
-) -> Outcome {
-    let read = tokio::time::timeout(shared.body_timeout, read_body(body, shared.body_limit));
-    let body = match read.await.unwrap_or(Err(BodyError::Timeout)) {
-        Ok(body) => body,
-        Err(BodyError::Timeout) => {
-            return Outcome::Answer(Err(ApiError::new(
-                codes::INVALID_PARAMETER,
-                format!(
-                    "The request body did not arrive within {} s.",
-                    shared.body_timeout.as_secs_f64()
-                ),
-            )))
-        }
-        Err(BodyError::TooLarge) => {
-            return Outcome::Answer(Err(ApiError::new(
-                codes::REQUEST_SIZE_LIMIT_EXCEEDED,
-                format!(
-                    "The request body exceeds the limit of {} bytes.",
-                    shared.body_limit
-                ),
-            )))
-        }
-        Err(BodyError::Read) => {
-            return Outcome::Answer(Err(ApiError::new(
-                codes::INVALID_PARAMETER,
-                "The request body could not be read.",
-            )))
-        }
-    };
-
-    let (v1, params) = match params_of(method, headers, query, &body) {
-        Ok(found) => found,
-        Err(error) => return Outcome::Answer(Err(error)),
-    };
-    let method = if *method == Method::GET {
-        "GET"
-    } else {
-        "POST"
-    };
-    let pairs = match &params {
-        Params::Flat(pairs) if v1 => Some(pairs.as_slice()),
-        _ => None,
-    };
-
-    if shared.verify_signature {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        let verified = catch_panic(|| match pairs {
-            Some(pairs) => {
-                let host = header_str(headers, "host").unwrap_or("");
-                let replays = &shared.replays;
-                auth::verify_v1(&shared.credentials, replays, method, host, "/", pairs, now)
-            }
-            None => auth::verify(&shared.credentials, method, headers, query, &body, now),
-        })
-        .and_then(|result| result);
-        if let Err(error) = verified {
-            return Outcome::Answer(Err(error));
-        }
-    }
-
-    // TC3 carries the action and version in headers; v1 among the parameters.
-    let common = |header: &str, param: &str| match pairs {
-        Some(pairs) => form::param(pairs, param),
-        None => header_str(headers, header),
-    };
-    *action = common("x-tc-action", "Action").unwrap_or("").to_owned();
-    match common("x-tc-version", "Version") {
-        Some(version) if version == shared.api_version => {}
-        version => {
-            return Outcome::Answer(Err(ApiError::new(
-                codes::NO_SUCH_VERSION,
-                format!(
-                    "The API version `{}` does not exist; this endpoint answers `{}`.",
-                    version.unwrap_or(""),
-                    shared.api_version
-                ),
-            )))
-        }
-    }
-    let params = match params {
-        Params::Flat(mut pairs) if v1 => {
-            pairs.retain(|(name, _)| !form::V1_COMMON.contains(&name.as_str()));
-            Params::Flat(pairs)
-        }
-        other => other,
-    };
-    let action = action.as_str();
-
-    if action.is_empty() {
-        return Outcome::Answer(Err(ApiError::new(
-            codes::INVALID_ACTION,
-            "The request has no action (header X-TC-Action, or parameter Action with HmacSHA1/HmacSHA256).",
-        )));
-    }
-
-    if let Some(limiter) = &shared.limiter {
-        if !limiter.try_acquire(action) {
-            return Outcome::Answer(Err(ApiError::new(
-                codes::REQUEST_LIMIT_EXCEEDED,
-                format!(
-                    "Your request frequency for `{action}` exceeds the limit of {} per second.",
-                    limiter.per_second()
-                ),
-            )));
-        }
-    }
-
-    let decision = shared.faults.decide(action);
-    if !decision.latency.is_zero() {
-        tokio::time::sleep(decision.latency).await;
-    }
-    match decision.fault {
-        None | Some(Fault::Latency(_)) => {}
-        Some(Fault::RequestLimitExceeded) => {
-            return Outcome::Answer(Err(ApiError::new(
-                codes::REQUEST_LIMIT_EXCEEDED,
-                "Your request frequency exceeds the limit (injected fault).",
-            )))
-        }
-        Some(Fault::InternalError) => {
-            return Outcome::Answer(Err(ApiError::new(
-                codes::INTERNAL_ERROR,
-                "An internal error occurred (injected fault).",
-            )))
-        }
-        Some(Fault::BadGateway) => return Outcome::BadGateway,
-        Some(Fault::ConnectionReset) => return Outcome::Reset,
-        Some(Fault::TruncatedBody) => *truncate = true,
-        Some(Fault::MalformedJson | Fault::Corrupt) => return Outcome::MalformedJson,
-        Some(Fault::RepeatPage) => {}
-    }
-
-    let checked = async {
-        let input = validate::request_object(&shared.spec, action)?;
-        let value = form::to_json(&shared.spec, input, params).await?;
-        validate::check_parsed(&shared.spec, input, value)
-    };
-    let mut request = match AssertUnwindSafe(checked).catch_unwind().await {
-        Ok(Ok(request)) => request,
-        Ok(Err(error)) => return Outcome::Answer(Err(error)),
-        Err(_) => return Outcome::Answer(Err(panicked())),
-    };
-    if decision.fault == Some(Fault::RepeatPage) {
-        // The first page again, whatever was asked (without Offset it already is).
-        if let Some(offset) = request.get_mut("Offset") {
-            *offset = Value::from(0);
-        }
-    }
-
-    let answer = match LogKind::from_action(action) {
-        Some(kind) => {
-            // On the blocking pool: listing large packets the first time takes a while.
-            let shared = Arc::clone(shared);
-            tokio::task::spawn_blocking(move || shared.logs.list(kind, &request, &shared.base_url))
-                .await
-                .unwrap_or_else(|_| Err(panicked()))
-        }
-        None => catch_panic(|| {
-            let usual = answers::answer(&shared.spec, action, &request);
-            // Objects created through the mock move through their statuses.
-            shared
-                .lifecycle
-                .answer(action, &request, &usual)
-                .unwrap_or(usual)
-        }),
-    };
-    Outcome::Answer(answer)
-}
-
-/// Where the parameters are, and whether the request is signed the v1 way (no Authorization
-/// header; the signature among flattened parameters). See [`crate::form`] for the forms.
-fn params_of(
-    method: &Method,
-    headers: &HeaderMap,
-    query: &str,
-    body: &Bytes,
-) -> Result<(bool, Params), ApiError> {
-    let tc3 = headers.contains_key(header::AUTHORIZATION);
-    if *method == Method::GET {
-        return Ok((!tc3, Params::Flat(form::decode_pairs(query.as_bytes()))));
-    }
-    let content_type = header_str(headers, "content-type").unwrap_or("");
-    let unsupported = |why: &str| {
-        Err(ApiError::new(
-            codes::INVALID_PARAMETER,
-            format!(
-                "The Content-Type {} is not accepted here: {why}.",
-                shown(content_type)
-            ),
-        ))
-    };
-    match form::media_type(content_type).as_str() {
-        "" | "application/json" => Ok((false, Params::Json(body.clone()))),
-        "application/x-www-form-urlencoded" if tc3 => unsupported(
-            "a TC3-HMAC-SHA256 POST sends application/json or multipart/form-data; \
-             form-encoded bodies are for HmacSHA1/HmacSHA256",
-        ),
-        "application/x-www-form-urlencoded" => Ok((true, Params::Flat(form::decode_pairs(body)))),
-        "multipart/form-data" => match multer::parse_boundary(content_type) {
-            Ok(boundary) => Ok((
-                false,
-                Params::Multipart {
-                    body: body.clone(),
-                    boundary,
-                },
-            )),
-            Err(_) => unsupported("multipart/form-data needs a boundary"),
-        },
-        _ => unsupported(
-            "send application/json or multipart/form-data (TC3-HMAC-SHA256), \
-             application/x-www-form-urlencoded (HmacSHA1/HmacSHA256), or use GET",
-        ),
-    }
-}
-
-enum BodyError {
-    TooLarge,
-    Read,
-    /// Not complete within [`MockConfig::body_timeout`].
-    Timeout,
-}
-
-/// Reads a request body of at most `limit` bytes. A larger body is still drained (up to a bound)
-/// so the client, still sending, gets the error answer rather than a reset.
-async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, BodyError> {
-    let drain_cap = limit.saturating_mul(4).max(16 << 20);
-    let declared = body.size_hint().exact();
-    if declared.is_some_and(|length| length > drain_cap as u64) {
-        return Err(BodyError::TooLarge);
-    }
-    let mut body = std::pin::pin!(body);
-    let mut bytes = Vec::new();
-    let mut seen = 0usize;
-    loop {
-        let frame = std::future::poll_fn(|cx| body.as_mut().poll_frame(cx)).await;
-        match frame {
-            None => break,
-            Some(Err(_)) => return Err(BodyError::Read),
-            Some(Ok(frame)) => {
-                let Ok(data) = frame.into_data() else {
-                    continue;
-                };
-                seen = seen.saturating_add(data.len());
-                if seen > drain_cap {
-                    return Err(BodyError::TooLarge);
-                }
-                if seen <= limit {
-                    bytes.extend_from_slice(&data);
-                }
-            }
-        }
-    }
-    if seen > limit {
-        return Err(BodyError::TooLarge);
-    }
-    Ok(Bytes::from(bytes))
 }
