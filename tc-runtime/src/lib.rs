@@ -5,7 +5,8 @@
 //! [`Client::send`]. Everything else is here, hand-written once: TC3 signing ([`signing`]),
 //! credentials and the default chain ([`credentials`], whose STS providers call the generated
 //! [`sts`] client), the call pipeline (rate limit, retries, timeouts, tracing, [`hooks`]),
-//! errors, and paging ([`paginate`]).
+//! errors, and paging ([`paginate`]). Beside them, the one atomic file writer of the workspace
+//! ([`fs::AtomicFile`]), for the clients' and tools' files that must appear whole.
 
 // The runtime reads answers, credentials and files that may be hostile: no indexing that could
 // panic (the workspace lints already deny unwrap, expect and panic).
@@ -16,6 +17,7 @@ mod client;
 pub mod clock;
 pub mod credentials;
 mod error;
+pub mod fs;
 pub mod hooks;
 pub mod paginate;
 mod rate_limit;
