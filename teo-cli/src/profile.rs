@@ -15,16 +15,16 @@
 //!   `"oauth"` (temporary keys tccli refreshes, with `"expiresAt"` in Unix seconds).
 //!
 //! The files are written as tccli writes them (2-space indent, sorted keys) but more carefully:
-//! owner-only (0600, directory 0700), atomically (a temporary file in the same directory,
-//! renamed over the old one), never through a symbolic link at the file's path (refused), and
-//! read bounded (1 MiB).
+//! owner-only (0600, directory 0700), atomically (`tc_runtime::fs::AtomicFile`: a hidden
+//! temporary file in the same directory, synced and renamed over the old one), never through a
+//! symbolic link at the file's path (refused), and read bounded (1 MiB).
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Map, Value};
+use tc_runtime::fs::AtomicFile;
 
 use crate::failure::printable;
 
@@ -198,35 +198,39 @@ pub(crate) fn write_json(path: &Path, map: &Map<String, Value>) -> Result<(), St
     let dir = path
         .parent()
         .ok_or_else(|| format!("cannot write {shown}: it has no directory"))?;
-    let file_name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| format!("cannot write {shown}: no file name"))?;
+    if path.file_name().is_none() {
+        return Err(format!("cannot write {shown}: no file name"));
+    }
     ensure_directory(dir)?;
     check_not_link(path)?;
     let mut text = serde_json::to_string_pretty(&sorted(&Value::Object(map.clone())))
         .map_err(|e| format!("cannot write {shown}: {e}"))?;
     text.push('\n');
 
-    let (temp, mut file) = create_temp(dir, file_name)?;
-    let written = file
-        .write_all(text.as_bytes())
-        .and_then(|()| file.sync_all());
-    drop(file);
-    let renamed = written
-        .map_err(|e| format!("cannot write {}: {e}", temp.display()))
-        // A link planted while the file was written is refused too (rename would replace the
-        // link, not follow it; refusing says why the profile did not change).
-        .and_then(|()| check_not_link(path))
-        .and_then(|()| fs::rename(&temp, path).map_err(|e| format!("cannot replace {shown}: {e}")));
-    if let Err(e) = renamed {
-        let _ = fs::remove_file(&temp);
-        return Err(e);
+    let mut file = AtomicFile::create(path)
+        .map_err(|e| format!("cannot write in {}: {}", dir.display(), e.source))?;
+    let written = owner_only(&file)
+        .and_then(|()| file.write_all(text.as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e}", file.temp_path().display()));
+    // A link planted while the file was written is refused too (the rename would replace the
+    // link, not follow it; refusing says why the profile did not change). Dropped on an error,
+    // the temporary file is removed.
+    written.and_then(|()| check_not_link(path))?;
+    // Synced, renamed over the profile and the directory synced: the change survives a crash.
+    file.commit()
+        .map_err(|e| format!("cannot replace {shown}: {e}"))
+}
+
+/// Makes the temporary file 0600 whatever the umask (which may have narrowed the owner's bits).
+fn owner_only(file: &AtomicFile) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o600))?;
     }
-    // Makes the rename itself durable; best effort.
-    if let Ok(dir) = File::open(dir) {
-        let _ = dir.sync_all();
-    }
+    #[cfg(not(unix))]
+    let _ = file;
     Ok(())
 }
 
@@ -267,53 +271,6 @@ fn ensure_directory(dir: &Path) -> Result<(), String> {
         }
         Err(e) => Err(format!("cannot use {shown}: {e}")),
     }
-}
-
-/// A new file `<name><unique>.tmp` next to the target (tccli's naming), owner-only.
-fn create_temp(dir: &Path, file_name: &str) -> Result<(PathBuf, File), String> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let mut last_error = None;
-    for _ in 0..16 {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let unique = format!(
-            "{:x}{:x}{:x}",
-            std::process::id(),
-            nanos,
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let path = dir.join(format!("{file_name}{unique}.tmp"));
-        let mut options = OpenOptions::new();
-        // create_new (O_EXCL) never follows a link planted at the name.
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        match options.open(&path) {
-            Ok(file) => {
-                #[cfg(unix)]
-                {
-                    // Whatever the umask.
-                    use std::os::unix::fs::PermissionsExt;
-                    if let Err(e) = file.set_permissions(fs::Permissions::from_mode(0o600)) {
-                        let _ = fs::remove_file(&path);
-                        return Err(format!("cannot write {}: {e}", path.display()));
-                    }
-                }
-                return Ok((path, file));
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_error = Some(e),
-            Err(e) => return Err(format!("cannot write in {}: {e}", dir.display())),
-        }
-    }
-    Err(format!(
-        "cannot write in {}: {}",
-        dir.display(),
-        last_error.map_or_else(String::new, |e| e.to_string())
-    ))
 }
 
 /// `value` with the keys of every object sorted, as tccli's `json.dump(sort_keys=True)`.

@@ -34,11 +34,11 @@
 //!   written through) under its final name, which only a verified packet ever gets, with the
 //!   listed size (`.log.gz`), or present at all (`.log`, decompressed).
 //! - Packets are fetched `concurrency` at a time and streamed to a temporary
-//!   `.<file>.<random>.part` in the same directory, created exclusively (`create_new`: never
-//!   through a planted symlink or over another run's file), through a fixed-size buffer (memory
-//!   does not grow with packet size), then checked against the listed `Size`, synced to disk and
-//!   renamed: a file under its final name is always whole, and two runs into one directory each
-//!   rename their own whole file. Syncing does not hold a download slot, so the network stays
+//!   `.<file>.<random>.part` in the same directory (`tc_runtime::fs::AtomicFile`), created
+//!   exclusively (`create_new`: never through a planted symlink or over another run's file),
+//!   through a fixed-size buffer (memory does not grow with packet size), then checked against
+//!   the listed `Size`, synced to disk and renamed, the directory synced: a file under its final
+//!   name is always whole, and two runs into one directory each rename their own whole file. Syncing does not hold a download slot, so the network stays
 //!   busy while the disk catches up. A temporary file is removed when its download fails or is
 //!   dropped; one left by a killed process is removed by a later run once it is a day old.
 //! - The server is not trusted to end what it starts; every limit fails the attempt with its own
@@ -75,6 +75,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
+use tc_runtime::fs::{temporary_target, AtomicFile, FsError};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Semaphore;
 
@@ -668,11 +669,10 @@ impl Downloader {
                 .map_err(|e| io("cannot create the directory", e))?;
             // Exclusive and unpredictable, like every file this module creates: a planted
             // symlink at a guessable name would be written through.
-            let (probe, mut file) = create_exclusive(&dir, "teo-write-check", "")
-                .map_err(|e| io("cannot write to the directory", e))?;
-            let written = file.write_all(b"ok");
-            drop(file);
-            let removed = std::fs::remove_file(&probe);
+            let mut probe = AtomicFile::create(dir.join("teo-write-check"))
+                .map_err(|e| io("cannot write to the directory", e.source))?;
+            let written = probe.write_all(b"ok");
+            let removed = probe.discard().map_err(|e| e.source);
             written
                 .and(removed)
                 .map_err(|e| io("cannot write to the directory", e))
@@ -1065,11 +1065,13 @@ impl Run {
         // Created here, not through `tokio::fs` (a blocking thread): were this future dropped
         // while such a create was in flight, `part` would be dropped (and removed) before the
         // file existed, and the thread would then leave an orphan temporary file behind.
-        let (part, file) = TempFile::create(&dir, file_name).map_err(|e| DownloadError::Io {
-            path: dir.join(file_name),
-            what: "cannot create a temporary file for",
-            source: e,
-        })?;
+        let part = AtomicFile::create(dir.join(file_name)).map_err(fs_error)?;
+        // Written through a clone of its descriptor by the async runtime; `part` keeps the name,
+        // and syncs and renames (or removes) it.
+        let file = part
+            .as_file()
+            .try_clone()
+            .map_err(io(part.temp_path(), "cannot write"))?;
         let file = tokio::fs::File::from_std(file);
         let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         let mut received = 0u64;
@@ -1101,14 +1103,17 @@ impl Run {
             }
             file.write_all(&chunk)
                 .await
-                .map_err(io(&part.path, "cannot write"))?;
+                .map_err(io(part.temp_path(), "cannot write"))?;
             window_bytes += len;
             if window_bytes >= STALL_MIN_BYTES {
                 (window_bytes, window_start) = (0, tokio::time::Instant::now());
             }
         }
-        file.flush().await.map_err(io(&part.path, "cannot write"))?;
-        let file = file.into_inner().into_std().await;
+        file.flush()
+            .await
+            .map_err(io(part.temp_path(), "cannot write"))?;
+        // Every write has landed once the clone is back from the runtime.
+        drop(file.into_inner().into_std().await);
         drop(slot);
 
         let name = packet.name.clone();
@@ -1121,9 +1126,8 @@ impl Run {
         let finishing = self.finishing.start();
         let part = blocking(move || {
             let _finishing = finishing;
-            let mut part = part;
             if let Some(expected) = expected {
-                if !matches_size(&part.path, received, expected, decode_limit) {
+                if !matches_size(part.temp_path(), received, expected, decode_limit) {
                     return Err(DownloadError::SizeMismatch {
                         name,
                         expected,
@@ -1131,20 +1135,18 @@ impl Run {
                     });
                 }
             }
+            // Synced, renamed over the target (a link there replaced, not followed), the
+            // directory synced: the name survives a crash and always holds a whole file.
             let written = if decompress {
-                let log_name = target.file_name().map(|n| n.to_string_lossy().into_owned());
-                let log_name = log_name.unwrap_or_default();
-                let (out, output) = TempFile::create(&dir, &log_name)
-                    .map_err(io(&target, "cannot create a temporary file for"))?;
-                let written = gunzip_into(&part.path, &out.path, output, &name, decode_limit)?;
-                part = out;
+                let mut out = AtomicFile::create(&target).map_err(fs_error)?;
+                let written = gunzip_into(part.temp_path(), &mut out, &name, decode_limit)?;
+                drop(part);
+                out.commit().map_err(fs_error)?;
                 written
             } else {
-                file.sync_all().map_err(io(&part.path, "cannot sync"))?;
+                part.commit().map_err(fs_error)?;
                 received
             };
-            drop(file);
-            part.commit(&target)?;
             if digests {
                 // Decompressed, the file is not the bytes received: hashed as written.
                 let digest = match hasher {
@@ -1198,41 +1200,6 @@ impl Tracker {
     }
 }
 
-/// 64 bits no one outside this process can predict: `RandomState` keys come from the operating
-/// system's random source (and change with every call), so hashing nothing gives a fresh
-/// random number without a dependency.
-fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    std::hash::RandomState::new().build_hasher().finish()
-}
-
-/// Creates `.<name>.<16 random hex><extension>` in `dir` exclusively (`create_new`: `O_CREAT |
-/// O_EXCL`), which never opens an existing file and never follows a symlink at the name —
-/// not even a dangling one — so nothing planted in the directory is written through, and two
-/// runs never share a temporary file. The random part makes the name unguessable; a taken name
-/// (which only a race or an attack makes) is passed over for a new one.
-fn create_exclusive(
-    dir: &Path,
-    name: &str,
-    extension: &str,
-) -> io::Result<(PathBuf, std::fs::File)> {
-    let mut last = None;
-    for _ in 0..8 {
-        let path = dir.join(format!(".{name}.{:016x}{extension}", random_u64()));
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        // Private (0600): packets hold the site's visitors' addresses and requests.
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(&path) {
-            Ok(file) => return Ok((path, file)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
-            Err(e) => return Err(e),
-        }
-    }
-    Err(last.unwrap_or_else(|| io::Error::from(io::ErrorKind::AlreadyExists)))
-}
-
 /// Removes temporary files of `names` (`.<name>.part` of earlier versions, `.<name>.<16
 /// hex>.part`) that a killed run left behind. Only those untouched for [`STALE_TEMP_AGE`]:
 /// a younger one may be another run's download in progress. Best effort: a file that cannot
@@ -1250,22 +1217,7 @@ fn remove_stale_temp_files(dir: &Path, names: &[String]) {
     let now = SystemTime::now();
     for entry in entries.flatten() {
         let file_name = entry.file_name();
-        let Some(inner) = file_name
-            .to_str()
-            .and_then(|n| n.strip_prefix('.'))
-            .and_then(|n| n.strip_suffix(".part"))
-        else {
-            continue;
-        };
-        let packet = match inner.rsplit_once('.') {
-            Some((packet, random))
-                if random.len() == 16 && random.bytes().all(|b| b.is_ascii_hexdigit()) =>
-            {
-                packet
-            }
-            _ => inner,
-        };
-        if !wanted.contains(packet) {
+        if !temporary_target(&file_name).is_some_and(|packet| wanted.contains(packet)) {
             continue;
         }
         // `DirEntry::metadata` does not follow symlinks; removing a link removes the link.
@@ -1282,60 +1234,24 @@ fn remove_stale_temp_files(dir: &Path, names: &[String]) {
     }
 }
 
-/// A temporary file, removed when dropped unless renamed to its final name.
-struct TempFile {
-    path: PathBuf,
-    committed: bool,
-}
-
-impl TempFile {
-    /// A new temporary file for `name` in `dir` ([`create_exclusive`]).
-    fn create(dir: &Path, name: &str) -> io::Result<(TempFile, std::fs::File)> {
-        let (path, file) = create_exclusive(dir, name, ".part")?;
-        let temp = TempFile {
-            path,
-            committed: false,
-        };
-        Ok((temp, file))
-    }
-
-    /// Renames the (synced) file to `target` and syncs the directory, so the new name survives
-    /// a crash. The rename replaces whatever is at `target` — a symlink included, never
-    /// following it — in one step, so the name always holds a whole file.
-    fn commit(mut self, target: &Path) -> Result<(), DownloadError> {
-        let io = |what, source| DownloadError::Io {
-            path: target.to_owned(),
-            what,
-            source,
-        };
-        std::fs::rename(&self.path, target).map_err(|e| io("cannot rename into place", e))?;
-        self.committed = true;
-        if let Some(dir) = target.parent() {
-            std::fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| io("cannot sync the directory", e))?;
-        }
-        Ok(())
+/// A step of an [`AtomicFile`] that failed, as the run reports it.
+fn fs_error(error: FsError) -> DownloadError {
+    DownloadError::Io {
+        path: error.path,
+        what: error.what,
+        source: error.source,
     }
 }
 
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// Decodes the gzip file at `from` into `output` (the file at `to`, synced); returns the
-/// decoded length. Stops with [`DownloadError::DecompressedTooLarge`] past `limit` bytes.
+/// Decodes the gzip file at `from` into `output` (not yet synced); returns the decoded length.
+/// Stops with [`DownloadError::DecompressedTooLarge`] past `limit` bytes.
 fn gunzip_into(
     from: &Path,
-    to: &Path,
-    output: std::fs::File,
+    output: &mut AtomicFile,
     name: &str,
     limit: u64,
 ) -> Result<u64, DownloadError> {
+    let to = &output.temp_path().to_owned();
     let io = |path: &Path, what| {
         let path = path.to_owned();
         move |source| DownloadError::Io { path, what, source }
@@ -1370,12 +1286,11 @@ fn gunzip_into(
             .write_all(&buffer[..n])
             .map_err(io(to, "cannot write"))?;
     }
-    let output = writer.into_inner().map_err(|e| DownloadError::Io {
+    writer.into_inner().map_err(|e| DownloadError::Io {
         path: to.to_owned(),
         what: "cannot write",
         source: e.into_error(),
     })?;
-    output.sync_all().map_err(io(to, "cannot sync"))?;
     Ok(written)
 }
 

@@ -2,7 +2,8 @@
 //! `gs://`, `az://`) through the `object_store` crate.
 //!
 //! Files are written a chunk at a time and become visible only when whole: locally a hidden
-//! temporary file (created exclusively, never through a link) synced and renamed; in an object
+//! temporary file (`tc_runtime::fs::AtomicFile`: created exclusively, never through a link)
+//! synced and renamed, the directories synced once per packet; in an object
 //! store a multipart upload, completed at the end (aborted when the file is dropped before).
 //! Memory per open file is bounded by [`PART_SIZE`] times the parts in flight.
 //!
@@ -25,6 +26,7 @@ use object_store::azure::MicrosoftAzureBuilder;
 use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::path::Path as ObjectPath;
 use object_store::{ClientOptions, ObjectStore, RetryConfig, WriteMultipart};
+use tc_runtime::fs::{sync_dir, AtomicFile, SealedFile};
 use tokio::runtime::Handle;
 
 /// Bytes per uploaded part: S3's minimum (but for the last part), keeping memory per upload low.
@@ -359,7 +361,7 @@ impl Destination {
             let mut done = std::collections::HashSet::new();
             for dir in dirs {
                 if done.insert(dir) {
-                    File::open(root.join(dir))?.sync_all()?;
+                    sync_dir(&root.join(dir)).map_err(|e| e.source)?;
                 }
             }
         }
@@ -475,7 +477,7 @@ impl OutFile {
     /// together.
     pub fn seal(self) -> io::Result<Sealed> {
         match self {
-            OutFile::Local(file) => file.seal().map(Sealed::Local),
+            OutFile::Local(file) => file.0.seal().map(Sealed::Local).map_err(|e| e.source),
             OutFile::Store(file) => file.commit().map(|()| Sealed::Visible),
         }
     }
@@ -484,7 +486,7 @@ impl OutFile {
 /// A whole file not necessarily visible yet; see [`OutFile::seal`]. Dropped before
 /// [`Sealed::publish`], a local one is removed.
 pub enum Sealed {
-    Local(LocalFile),
+    Local(SealedFile),
     /// Completed in an object store: visible already.
     Visible,
 }
@@ -499,7 +501,7 @@ impl Sealed {
     /// target). The directory is not synced: see [`Destination::sync_dirs`].
     pub fn publish(self) -> io::Result<()> {
         match self {
-            Sealed::Local(file) => file.rename(),
+            Sealed::Local(file) => file.rename().map_err(|e| e.source),
             Sealed::Visible => Ok(()),
         }
     }
@@ -570,84 +572,27 @@ impl Drop for RemoteFile {
     }
 }
 
-/// A file written under a hidden temporary name in its directory and renamed to its own name by
-/// [`LocalFile::commit`]; removed if dropped before.
-pub struct LocalFile {
-    file: Option<File>,
-    temp: PathBuf,
-    path: PathBuf,
-}
+/// A file written under a hidden temporary name in its directory ([`AtomicFile`]: exclusive,
+/// never through a link, private 0600 — records hold visitors' addresses) and renamed to its
+/// own name when published; removed if dropped before.
+pub struct LocalFile(AtomicFile);
 
 impl LocalFile {
     fn create(path: PathBuf) -> io::Result<LocalFile> {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let dir = path.parent().unwrap_or(Path::new("."));
-        loop {
-            let temp = dir.join(format!(".{name}.{:016x}.part", fastrand::u64(..)));
-            // create_new: never through a link planted at the name, never another run's file.
-            // Private (0600): records hold visitors' addresses.
-            let mut options = OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            match options.open(&temp) {
-                Ok(file) => {
-                    return Ok(LocalFile {
-                        file: Some(file),
-                        temp,
-                        path,
-                    })
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    /// Syncs and closes the file, still under its hidden name.
-    fn seal(mut self) -> io::Result<LocalFile> {
-        if let Some(file) = self.file.take() {
-            file.sync_all()?;
-        }
-        Ok(self)
-    }
-
-    /// Moves the (sealed) file to its name.
-    fn rename(mut self) -> io::Result<()> {
-        if let Some(file) = self.file.take() {
-            file.sync_all()?;
-        }
-        fs::rename(&self.temp, &self.path)?;
-        self.temp = PathBuf::new();
-        Ok(())
+        // The caller names the path: the operating system's error as it came.
+        AtomicFile::create(path)
+            .map(LocalFile)
+            .map_err(|e| e.source)
     }
 }
 
 impl Write for LocalFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match &mut self.file {
-            Some(file) => file.write(buf),
-            None => Err(io::Error::other("file already committed")),
-        }
+        self.0.write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match &mut self.file {
-            Some(file) => file.flush(),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for LocalFile {
-    fn drop(&mut self) {
-        if !self.temp.as_os_str().is_empty() {
-            self.file = None;
-            let _ = fs::remove_file(&self.temp);
-        }
+        self.0.flush()
     }
 }
 

@@ -3,14 +3,13 @@
 //! (`--html FILE`, written to a temporary file beside it and renamed: never half-written, and
 //! never written through a symbolic link at FILE).
 
-use std::fs::{self, File, OpenOptions};
+use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, ValueEnum};
+use tc_runtime::fs::write_all_atomic;
 use teo_logs::summary::{Options, SummarizeOptions};
 
 use crate::failure::{printable, Failure, EXIT_FAILED};
@@ -121,51 +120,19 @@ pub(crate) fn run(args: SummarizeArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes `bytes` to `path` through a new hidden file in the same directory (created
-/// exclusively, so never through a planted link), synced, then renamed over `path` (a link
-/// there is replaced, not followed). Nothing is left behind on failure.
+/// Writes `bytes` to `path` through a new hidden file in the same directory
+/// ([`AtomicFile`](tc_runtime::fs::AtomicFile): created exclusively, so never through a planted link), synced, then renamed
+/// over `path` (a link there is replaced, not followed). Nothing is left behind on failure. The
+/// report holds no more than the summary shows: readable as `File::create` would make it.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?
-        .to_string_lossy()
-        .into_owned();
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
-        _ => PathBuf::from("."),
-    };
     if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "a directory is in the way",
         ));
     }
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let (temp, mut file) = loop {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let temp = dir.join(format!(
-            ".{name}.{}-{nanos:x}-{}.part",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        match OpenOptions::new().write(true).create_new(true).open(&temp) {
-            Ok(file) => break (temp, file),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    };
-    let written = (|| {
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop::<File>(file);
-        fs::rename(&temp, path)
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    written
+    // The caller names the path: the operating system's error as it came.
+    write_all_atomic(path, bytes, 0o666).map_err(|e| e.source)
 }
 
 #[cfg(test)]

@@ -8,10 +8,11 @@
 //! a process of the same user — while keeping other users out is the directory's privacy (see
 //! `teo_logs::staging`).
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+use tc_runtime::fs::{write_all_atomic, PRIVATE_MODE};
 
 /// Longest digest file read: 64 hex digits and a newline.
 const MAX_DIGEST_FILE: u64 = 65;
@@ -60,23 +61,16 @@ impl Hasher {
     }
 }
 
-/// Records `digest` (hex) as that of the (complete, renamed) packet at `packet`, synced.
+/// Records `digest` (hex) as that of the (complete, renamed) packet at `packet`, owner-only,
+/// atomically and durably ([`write_all_atomic`]).
 pub(super) fn record(packet: &Path, digest: &str) -> io::Result<()> {
-    let target = digest_path(packet);
-    let dir = packet.parent().unwrap_or(Path::new("."));
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let (temp, mut file) = super::create_exclusive(dir, name.trim_start_matches('.'), ".part")?;
-    let written = file
-        .write_all(format!("{digest}\n").as_bytes())
-        .and_then(|()| file.sync_all())
-        .and_then(|()| std::fs::rename(&temp, &target));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    written
+    // The caller names the path: the operating system's error as it came.
+    write_all_atomic(
+        digest_path(packet),
+        format!("{digest}\n").as_bytes(),
+        PRIVATE_MODE,
+    )
+    .map_err(|e| e.source)
 }
 
 /// Whether the packet at `packet` has the digest recorded for it. No record (or one that is
