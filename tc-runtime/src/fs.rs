@@ -297,7 +297,7 @@ fn create_exclusive(target: &Path, mode: u32) -> io::Result<(PathBuf, File)> {
     Err(last.unwrap_or_else(|| io::Error::from(io::ErrorKind::AlreadyExists)))
 }
 
-/// Creates the file at `path` for writing, only if nothing — not even a dangling link — is there.
+/// Creates the file at `path` for writing, only if nothing (not even a dangling link) is there.
 fn open_exclusive(path: &Path, mode: u32) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);

@@ -121,9 +121,10 @@ pub(crate) fn run(args: SummarizeArgs) -> Result<ExitCode, Failure> {
 }
 
 /// Writes `bytes` to `path` through a new hidden file in the same directory
-/// ([`AtomicFile`](tc_runtime::fs::AtomicFile): created exclusively, so never through a planted link), synced, then renamed
-/// over `path` (a link there is replaced, not followed). Nothing is left behind on failure. The
-/// report holds no more than the summary shows: readable as `File::create` would make it.
+/// ([`AtomicFile`](tc_runtime::fs::AtomicFile): created exclusively, so never through a planted
+/// link), synced, then renamed over `path` (a link there is replaced, not followed). Nothing is
+/// left behind on failure. The report holds no more than the summary shows: readable as
+/// `File::create` would make it.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
         return Err(io::Error::new(

@@ -1,0 +1,44 @@
+//! What a run ends with: its [`Summary`], the packets that failed in it ([`Failure`]), and what
+//! became of each packet.
+
+use std::path::PathBuf;
+
+use super::error::DownloadError;
+use super::packet::Packet;
+
+/// The outcome of a run that could list and write: some packets may still have failed.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Packets listed, after de-duplication.
+    pub packets: u64,
+    /// Listed entries dropped because another entry had the same URL path.
+    pub duplicates: u64,
+    pub downloaded: u64,
+    pub skipped: u64,
+    /// Bytes written by this run (decompressed bytes when decompressing).
+    pub bytes_written: u64,
+    /// Bytes received over the network, failed attempts included.
+    pub bytes_received: u64,
+    pub failed: Vec<Failure>,
+}
+
+/// A packet that could not be downloaded.
+#[derive(Debug)]
+pub struct Failure {
+    pub packet: Packet,
+    /// Where it would have been written.
+    pub path: PathBuf,
+    pub error: DownloadError,
+}
+
+impl Summary {
+    /// Every listed packet is on disk.
+    pub fn is_complete(&self) -> bool {
+        self.failed.is_empty()
+    }
+}
+
+pub(super) enum Done {
+    Skipped,
+    Downloaded { written: u64 },
+}
