@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 use tracing::Instrument;
 
 use crate::body::ReadError;
-use crate::clock::{self, http_date, unix_now, Correction};
+use crate::clock::{self, http_date, unix_seconds, Clock, Correction};
 use crate::credentials::ProvideCredentials;
 use crate::error::{codes, BodySummary, Repr};
 use crate::hooks::{Attempt, Hook, Hooks};
@@ -83,6 +83,7 @@ struct Settings {
     max_response_size: u64,
     proxy: Option<Proxy>,
     trust_plain_http_clock: bool,
+    clock: Arc<dyn Clock>,
 }
 
 /// A proxy URL, which may carry a user and password: never shown.
@@ -134,6 +135,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                 max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
                 proxy: None,
                 trust_plain_http_clock: false,
+                clock: clock::system(),
             },
             client: PhantomData,
         }
@@ -280,6 +282,16 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// The clock requests are signed with, and that a server's `Date` is compared with to
+    /// correct it (see [`trust_plain_http_clock`](Self::trust_plain_http_clock)). Default: this
+    /// machine's ([`SystemClock`](crate::clock::SystemClock)); a
+    /// [`ManualClock`](crate::clock::ManualClock) lets a test set the time instead of waiting
+    /// for it.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.settings.clock = clock;
+        self
+    }
+
     pub fn build(self) -> Result<C, Error> {
         self.build_runtime().map(C::from)
     }
@@ -354,6 +366,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                 signing_keys: SigningKeyCache::new(),
                 clock_offset: AtomicI64::new(0),
                 clock_from_date,
+                clock: settings.clock,
             }),
             options: CallOptions {
                 timeout: settings.timeout,
@@ -403,6 +416,8 @@ struct Inner {
     /// Whether answers' `Date` may correct the clock: the endpoint is HTTPS, or the builder
     /// was told to trust plain http ([`ClientBuilder::trust_plain_http_clock`]).
     clock_from_date: bool,
+    /// This machine's clock unless the builder was given another ([`ClientBuilder::clock`]).
+    clock: Arc<dyn Clock>,
 }
 
 /// A request as [`Client::prepare`] builds it. Its `Display` is the HTTP request as text with
@@ -615,7 +630,7 @@ impl Client {
                 match clock::correction(
                     answer.date,
                     self.inner.clock_from_date,
-                    unix_now(),
+                    unix_seconds(self.inner.clock.now()),
                     answer.signed_with,
                 ) {
                     Correction::Resend { offset } => {
@@ -716,7 +731,8 @@ impl Client {
                 source,
             })
         })?;
-        let timestamp = unix_now().saturating_add(self.inner.clock_offset.load(Ordering::Relaxed));
+        let timestamp = unix_seconds(self.inner.clock.now())
+            .saturating_add(self.inner.clock_offset.load(Ordering::Relaxed));
         let headers = self.signed_headers(action, &body, timestamp).await?;
         Ok(PreparedRequest {
             url: self.inner.endpoint.0.to_string(),
@@ -739,7 +755,7 @@ impl Client {
             limiter.acquire(action).await;
         }
         answer.signed_with = inner.clock_offset.load(Ordering::Relaxed);
-        let timestamp = unix_now().saturating_add(answer.signed_with);
+        let timestamp = unix_seconds(inner.clock.now()).saturating_add(answer.signed_with);
         let headers = self.signed_headers(action, body, timestamp).await?;
         let transport = |source: reqwest::Error| {
             if source.is_timeout() {

@@ -1,5 +1,5 @@
-//! Time as the runtime reads it: a [`Clock`] that caches of temporary credentials ask (so a
-//! test can move it instead of sleeping), and correcting this machine's clock from a server's
+//! Time as the runtime reads it: a [`Clock`] that caches of temporary credentials and the
+//! client's signing ask (so a test can set or move it instead of sleeping), and correcting this machine's clock from a server's
 //! `Date`: within a small bound, and only from an answer nobody on the way could have forged.
 //!
 //! Why the care: a correction makes the client sign requests for the time the answer claims.
@@ -13,7 +13,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Where the runtime reads the time of day (for credentials' expiry). [`SystemClock`] in
+/// Where the runtime reads the time of day (for credentials' expiry, and the timestamps requests
+/// are signed with). [`SystemClock`] in
 /// production; [`ManualClock`] in tests, moved forward by hand.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The time now.
@@ -128,10 +129,9 @@ pub(crate) fn describe_skew(skew: i64) -> String {
     format!("{h} h {min} min {s} s {way}")
 }
 
-/// This machine's clock, in Unix seconds.
-pub(crate) fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
+/// `time` in Unix seconds (0 before 1970).
+pub(crate) fn unix_seconds(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 

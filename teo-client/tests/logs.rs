@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use teo_client::logs::{DownloadError, Downloader, Event, SIZE_SLACK};
 use teo_client::models::{DateTime, DownloadL4LogsRequest, DownloadL7LogsRequest};
 use teo_client::{Client, Credentials, RetryPolicy};
-use teo_mock::faults::{Fault, FaultPlan, LOG_PACKET_ACTION};
+use teo_mock::faults::{Fault, FaultPlan, Trigger, LOG_PACKET_ACTION};
 use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use teo_mock::{MockConfig, MockServer};
 
@@ -174,22 +174,21 @@ async fn an_interrupted_run_resumes_to_byte_identical_files() {
     .await;
     let client = client(&mock);
     let dir = out_dir("resume");
-    let done = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&done);
-    let downloader = Downloader::new(&dir)
-        .concurrency(2)
-        .on_progress(move |event, _| {
-            if matches!(event, Event::Downloaded { .. }) {
-                counter.fetch_add(1, Ordering::SeqCst);
+    // The fifth download signals the test (no polling): the run is cut right there.
+    let fifth = Arc::new(tokio::sync::Notify::new());
+    let downloader = Downloader::new(&dir).concurrency(2).on_progress({
+        let fifth = Arc::clone(&fifth);
+        move |event, totals| {
+            if matches!(event, Event::Downloaded { .. }) && totals.downloaded == 5 {
+                fifth.notify_one();
             }
-        });
+        }
+    });
     let run = tokio::spawn({
         let client = client.clone();
         async move { client.download_logs(l4_request(6), &downloader).await }
     });
-    while done.load(Ordering::SeqCst) < 5 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    fifth.notified().await;
     run.abort();
     assert!(run.await.is_err_and(|e| e.is_cancelled()));
     // A sync or rename already on a blocking thread cannot be stopped: it finishes by renaming
@@ -373,29 +372,34 @@ async fn decompression_checks_the_gzip_data_and_retries_a_corrupt_packet() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_repeated_listing_page_does_not_duplicate_packets() {
-    // 13 hours × 4 proxies = 52 packets in pages of 20: three pages. The first page is slow; while
-    // it is in flight the fault is armed, so the second page comes back as the first.
-    let mock = mock(vec![FaultPlan::count(
-        "DownloadL4Logs",
-        Fault::Latency(Duration::from_millis(400)),
-        1,
-    )])
+    // 13 hours × 4 proxies = 52 packets in pages of 20: three pages. Armed by request count, not
+    // by time: the fault takes the next two listing requests, the first page's (whose answer
+    // it leaves as it is: it *is* the first page) and the second's, which comes back as the
+    // first.
+    // A zero-latency plan counts the listing calls (latency plans do not stop other faults).
+    const COUNTER: u32 = 1_000;
+    let mock = mock(vec![
+        FaultPlan::count("DownloadL4Logs", Fault::Latency(Duration::ZERO), COUNTER),
+        FaultPlan::count("DownloadL4Logs", Fault::RepeatPage, 2),
+    ])
     .await;
     let client = client(&mock);
     let dir = out_dir("repeat");
-    let run = tokio::spawn({
-        let (client, downloader) = (client.clone(), Downloader::new(&dir));
-        async move {
-            client
-                .download_logs(l4_request(13).limit(20), &downloader)
-                .await
-        }
-    });
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    mock.faults()
-        .add(FaultPlan::count("DownloadL4Logs", Fault::RepeatPage, 1));
-    let summary = run.await.expect("task").expect("run");
-    assert!(mock.faults().plans().is_empty(), "the repeat was served");
+    let summary = client
+        .download_logs(l4_request(13).limit(20), &Downloader::new(&dir))
+        .await
+        .expect("run");
+    let plans = mock.faults().plans();
+    assert!(
+        !plans.iter().any(|p| p.fault == Fault::RepeatPage),
+        "the repeat was served"
+    );
+    assert_eq!(
+        plans[0].trigger,
+        Trigger::Count(COUNTER - 4),
+        "three pages and the repeated one fetched again"
+    );
+    mock.faults().clear();
     assert_eq!((summary.packets, summary.duplicates), (52, 0));
     assert_eq!(summary.downloaded, 52);
     assert_eq!(files(&dir).len(), 52);

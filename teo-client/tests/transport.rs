@@ -20,6 +20,7 @@ use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde_json::{json, Value};
+use teo_client::clock::ManualClock;
 use teo_client::models::{DateTime, DownloadL4LogsRequest};
 use teo_client::signing::{sign, SigningInput};
 use teo_client::{Client, Credentials, Error, ErrorKind, Language, RetryPolicy};
@@ -1217,6 +1218,8 @@ struct RawServer {
     url: String,
     connections: Arc<AtomicU64>,
     written: Arc<AtomicU64>,
+    /// A permit each time a connection's writing ends because the peer closed it.
+    closed: Arc<tokio::sync::Semaphore>,
 }
 
 async fn start_raw_server(body: Endless) -> RawServer {
@@ -1225,11 +1228,12 @@ async fn start_raw_server(body: Endless) -> RawServer {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let connections = Arc::new(AtomicU64::new(0));
     let written = Arc::new(AtomicU64::new(0));
-    let (c, w) = (connections.clone(), written.clone());
+    let closed = Arc::new(tokio::sync::Semaphore::new(0));
+    let (c, w, shut) = (connections.clone(), written.clone(), closed.clone());
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
             c.fetch_add(1, Ordering::SeqCst);
-            let written = w.clone();
+            let (written, closed) = (w.clone(), shut.clone());
             tokio::spawn(async move {
                 if common::read_request(&mut socket).await.is_none() {
                     return;
@@ -1257,6 +1261,7 @@ async fn start_raw_server(body: Endless) -> RawServer {
                         }
                     };
                     if sent.is_err() {
+                        closed.add_permits(1);
                         return;
                     }
                     written.fetch_add(chunk.len() as u64, Ordering::SeqCst);
@@ -1268,6 +1273,7 @@ async fn start_raw_server(body: Endless) -> RawServer {
         url,
         connections,
         written,
+        closed,
     }
 }
 
@@ -1327,15 +1333,14 @@ async fn endless_response_stops_at_the_limit() {
     let read = bytes_read_before_stopping(&error);
     assert!(read > LIMIT && read <= LIMIT + (16 << 10), "read {read}");
     assert_eq!(server.connections.load(Ordering::SeqCst), 1, "not retried");
-    // The server is stopped by the closed connection, not by running out of body.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The server is stopped by the closed connection, not by running out of body: its writing
+    // ends with a failed write (awaited, not slept for), and nothing is written after.
+    tokio::time::timeout(Duration::from_secs(30), server.closed.acquire())
+        .await
+        .expect("the server's writing ends once the client closes")
+        .expect("semaphore")
+        .forget();
     let written = server.written.load(Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(
-        server.written.load(Ordering::SeqCst),
-        written,
-        "the server still writes"
-    );
     assert!(written >= LIMIT, "written {written}");
     eprintln!("limit {LIMIT}: client read {read} bytes, server wrote {written} bytes");
 
@@ -1380,7 +1385,17 @@ async fn response_of_exactly_the_limit_is_read() {
     );
 }
 
-/// A server whose clock runs `ahead` seconds of this machine's: it refuses timestamps more than
+/// The time of day of the clock-correction tests, on both sides: a [`ManualClock`] standing at
+/// 2026-11-30 10:00:00 UTC, so every timestamp and `Date` is exact whatever the real time.
+const CLOCK_NOW: i64 = 1_796_032_800;
+
+fn fixed_clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(
+        std::time::UNIX_EPOCH + Duration::from_secs(CLOCK_NOW as u64),
+    ))
+}
+
+/// A server whose clock runs `ahead` seconds of the client's ([`fixed_clock`]): it refuses timestamps more than
 /// five minutes from its own time with `AuthFailure.SignatureExpire`, and sends its time in
 /// `Date` (unless `date` is false — then its `Date` is unreadable, since hyper would otherwise
 /// add one — or `date_ahead` overrides what `Date` says).
@@ -1398,7 +1413,7 @@ async fn moving_clock_server(
 ) -> Server {
     start_server(move |request| {
         let ahead = ahead.load(Ordering::SeqCst);
-        let server_now = OffsetDateTime::now_utc().unix_timestamp() + ahead;
+        let server_now = CLOCK_NOW + ahead;
         let sent: i64 = request
             .header("X-TC-Timestamp")
             .and_then(|t| t.parse().ok())
@@ -1419,8 +1434,8 @@ async fn moving_clock_server(
         if !date {
             return reply.with_header("Date", "not a date");
         }
-        let shown =
-            OffsetDateTime::now_utc() + time::Duration::seconds(date_ahead.unwrap_or(ahead));
+        let shown = OffsetDateTime::from_unix_timestamp(CLOCK_NOW + date_ahead.unwrap_or(ahead))
+            .expect("a time");
         let format = time::macros::format_description!(
             "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
         );
@@ -1430,34 +1445,33 @@ async fn moving_clock_server(
 }
 
 /// A client of `server` that takes the `Date` of its plain-http answers for the time, as a
-/// client of a local test server may.
+/// client of a local test server may; its clock is [`fixed_clock`].
 fn trusting_client(server: &Server) -> Client {
     Client::builder(good_credentials())
         .endpoint(&server.url)
         .timeout(Duration::from_secs(10))
         .retry(RetryPolicy::disabled())
         .trust_plain_http_clock(true)
+        .clock(fixed_clock())
         .build()
         .unwrap()
 }
 
-/// The `X-TC-Timestamp` of each request received, as offsets from this machine's clock now.
-fn signed_offsets(received: &[Recorded]) -> Vec<i64> {
-    let now = OffsetDateTime::now_utc().unix_timestamp();
-    received
-        .iter()
-        .map(|r| r.header("X-TC-Timestamp").unwrap().parse::<i64>().unwrap() - now)
-        .collect()
+/// A client of `server` on [`fixed_clock`] that does not trust plain http's `Date`.
+fn untrusting_client(server: &Server) -> Client {
+    Client::builder(good_credentials())
+        .endpoint(&server.url)
+        .clock(fixed_clock())
+        .build()
+        .unwrap()
 }
 
-/// Whether each offset is within a few seconds of the one expected (the `Date` has whole
-/// seconds, and the test's clock reads run on).
-fn about(offsets: &[i64], expected: &[i64]) -> bool {
-    offsets.len() == expected.len()
-        && offsets
-            .iter()
-            .zip(expected)
-            .all(|(o, e)| o.abs_diff(*e) <= 5)
+/// The `X-TC-Timestamp` of each request received, as offsets from the client's clock.
+fn signed_offsets(received: &[Recorded]) -> Vec<i64> {
+    received
+        .iter()
+        .map(|r| r.header("X-TC-Timestamp").unwrap().parse::<i64>().unwrap() - CLOCK_NOW)
+        .collect()
 }
 
 /// The `offset_seconds` of each clock-correction warning in `logs`.
@@ -1493,9 +1507,10 @@ async fn a_skewed_clock_is_corrected_within_fifteen_minutes_and_remembered() {
         .await
         .expect("later calls sign with the corrected time at once");
     let offsets = signed_offsets(&server.received());
-    assert!(about(&offsets, &[0, 600, 600]), "{offsets:?}");
-    assert!(
-        about(&warned_offsets(&captured.text()), &[600]),
+    assert_eq!(offsets, [0, 600, 600], "{offsets:?}");
+    assert_eq!(
+        warned_offsets(&captured.text()),
+        [600],
         "{}",
         captured.text()
     );
@@ -1505,9 +1520,9 @@ async fn a_skewed_clock_is_corrected_within_fifteen_minutes_and_remembered() {
     ahead.store(-300, Ordering::SeqCst);
     client.download_l4_logs(l4_request()).await.expect("again");
     let offsets = signed_offsets(&server.received());
-    assert!(about(&offsets, &[0, 600, 600, 600, -300]), "{offsets:?}");
+    assert_eq!(offsets, [0, 600, 600, 600, -300], "{offsets:?}");
     let logs = captured.text();
-    assert!(about(&warned_offsets(&logs), &[600, -300]), "{logs}");
+    assert_eq!(warned_offsets(&logs), [600, -300], "{logs}");
     assert!(logs.contains("previous_offset_seconds="), "{logs}");
 }
 
@@ -1518,7 +1533,7 @@ async fn plain_http_dates_correct_nothing_without_the_opt_in() {
     let (captured, _guard) = common::Captured::warnings();
 
     let server = skewed_server(600, true, None).await;
-    let client = client(&server, good_credentials());
+    let client = untrusting_client(&server);
     for _ in 0..2 {
         let error = client.download_l4_logs(l4_request()).await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Api);
@@ -1535,7 +1550,7 @@ async fn plain_http_dates_correct_nothing_without_the_opt_in() {
         );
     }
     let offsets = signed_offsets(&server.received());
-    assert!(about(&offsets, &[0, 0]), "not sent again: {offsets:?}");
+    assert_eq!(offsets, [0, 0], "not sent again: {offsets:?}");
     assert_eq!(captured.text(), "", "nothing corrected, nothing warned");
 }
 
@@ -1555,7 +1570,7 @@ async fn a_clock_more_than_fifteen_minutes_off_is_an_error_naming_the_clock() {
         assert_eq!(error.kind(), ErrorKind::ClockSkew, "{ahead}");
         assert_eq!(error.code(), Some("AuthFailure.SignatureExpire"));
         let skew = error.clock_skew_seconds().expect("the skew");
-        assert!(skew.abs_diff(ahead) <= 5, "{skew} vs {ahead}");
+        assert_eq!(skew, ahead);
         let message = error.to_string();
         assert!(
             message.contains(&format!("this machine's clock is {words}"))
@@ -1568,12 +1583,12 @@ async fn a_clock_more_than_fifteen_minutes_off_is_an_error_naming_the_clock() {
         // Nothing was kept: the next call signs with this machine's clock again.
         client.download_l4_logs(l4_request()).await.unwrap_err();
         let offsets = signed_offsets(&server.received());
-        assert!(about(&offsets, &[0, 0]), "{ahead}: {offsets:?}");
+        assert_eq!(offsets, [0, 0], "{ahead}: {offsets:?}");
     }
 
     // Over plain http without the opt-in, the Date does not even speak for the clock.
     let server = skewed_server(23 * 3600, true, None).await;
-    let error = client(&server, good_credentials())
+    let error = untrusting_client(&server)
         .download_l4_logs(l4_request())
         .await
         .unwrap_err();
@@ -1637,5 +1652,5 @@ async fn concurrent_calls_refused_together_are_all_corrected() {
     a.expect("first call corrected");
     b.expect("second call corrected");
     let offsets = signed_offsets(&server.received());
-    assert!(about(&offsets, &[0, 0, 600, 600]), "{offsets:?}");
+    assert_eq!(offsets, [0, 0, 600, 600], "{offsets:?}");
 }
