@@ -71,16 +71,16 @@ impl From<FsError> for io::Error {
 /// A file being written under a hidden temporary name beside `path`; see the [module](self).
 /// Becomes `path` on [`commit`](Self::commit); removed when dropped before.
 pub struct AtomicFile {
-    /// `None` once sealed.
-    file: Option<File>,
-    temp: PathBuf,
+    // Declared before `temp`, so closed before the name is removed (which Windows requires).
+    file: File,
+    temp: TempName,
     target: PathBuf,
 }
 
 impl fmt::Debug for AtomicFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AtomicFile")
-            .field("temp", &self.temp)
+            .field("temp", &self.temp.0)
             .field("target", &self.target)
             .finish_non_exhaustive()
     }
@@ -99,8 +99,8 @@ impl AtomicFile {
         let (temp, file) = create_exclusive(&target, mode)
             .map_err(FsError::new(&target, "cannot create a temporary file for"))?;
         Ok(AtomicFile {
-            file: Some(file),
-            temp,
+            file,
+            temp: TempName(temp),
             target,
         })
     }
@@ -112,29 +112,29 @@ impl AtomicFile {
 
     /// Where the file is until then.
     pub fn temp_path(&self) -> &Path {
-        &self.temp
+        &self.temp.0
     }
 
     /// The open temporary file: for `set_permissions`, `try_clone` (an async writer over a
     /// clone, say), reading back. What is written through it is part of the file.
     pub fn as_file(&self) -> &File {
-        // Only `seal` takes the file, and it consumes `self`.
-        self.file.as_ref().unwrap_or_else(|| unreachable!())
+        &self.file
     }
 
     /// Syncs and closes the file, still under its hidden name: whole on disk, not yet visible.
     /// For files that must appear together: seal each, then [`SealedFile::rename`] each, then
     /// [`sync_dir`] their directories once.
-    pub fn seal(mut self) -> Result<SealedFile, FsError> {
-        let temp = std::mem::take(&mut self.temp);
-        let target = std::mem::take(&mut self.target);
-        let sealed = SealedFile { temp, target };
-        if let Some(mut file) = self.file.take() {
-            file.flush()
-                .and_then(|()| file.sync_all())
-                .map_err(FsError::new(&sealed.temp, "cannot sync"))?;
-        }
-        Ok(sealed)
+    pub fn seal(self) -> Result<SealedFile, FsError> {
+        let AtomicFile {
+            mut file,
+            temp,
+            target,
+        } = self;
+        file.flush()
+            .and_then(|()| file.sync_all())
+            .map_err(FsError::new(&temp.0, "cannot sync"))?;
+        drop(file);
+        Ok(SealedFile { temp, target })
     }
 
     /// Makes the file the target, durably: flush, sync the file, rename it over the target
@@ -148,42 +148,25 @@ impl AtomicFile {
 
     /// Removes the temporary file now, saying whether that worked (dropping does the same
     /// silently).
-    pub fn discard(mut self) -> Result<(), FsError> {
-        drop(self.file.take());
-        let temp = std::mem::take(&mut self.temp);
+    pub fn discard(self) -> Result<(), FsError> {
+        let AtomicFile { file, temp, .. } = self;
+        drop(file);
+        let temp = temp.keep();
         std::fs::remove_file(&temp).map_err(FsError::new(&temp, "cannot remove"))
     }
 }
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match &mut self.file {
-            Some(file) => file.write(buf),
-            None => Err(io::Error::other("the file is sealed")),
-        }
+        self.file.write(buf)
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        match &mut self.file {
-            Some(file) => file.write_all(buf),
-            None => Err(io::Error::other("the file is sealed")),
-        }
+        self.file.write_all(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match &mut self.file {
-            Some(file) => file.flush(),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        drop(self.file.take());
-        if !self.temp.as_os_str().is_empty() {
-            let _ = std::fs::remove_file(&self.temp);
-        }
+        self.file.flush()
     }
 }
 
@@ -191,7 +174,7 @@ impl Drop for AtomicFile {
 /// dropped before it is renamed.
 #[derive(Debug)]
 pub struct SealedFile {
-    temp: PathBuf,
+    temp: TempName,
     target: PathBuf,
 }
 
@@ -203,10 +186,10 @@ impl SealedFile {
 
     /// Gives the file its name, replacing whatever entry is there (a symbolic link itself).
     /// The directory is not synced: call [`sync_dir`] once for a batch.
-    pub fn rename(mut self) -> Result<(), FsError> {
-        std::fs::rename(&self.temp, &self.target)
+    pub fn rename(self) -> Result<(), FsError> {
+        std::fs::rename(&self.temp.0, &self.target)
             .map_err(FsError::new(&self.target, "cannot rename into place"))?;
-        self.temp = PathBuf::new();
+        self.temp.keep();
         Ok(())
     }
 
@@ -218,10 +201,21 @@ impl SealedFile {
     }
 }
 
-impl Drop for SealedFile {
+/// The name of a temporary file, removed when dropped unless [kept](Self::keep).
+#[derive(Debug)]
+struct TempName(PathBuf);
+
+impl TempName {
+    /// The name, no longer removed on drop (renamed away, or removed by the caller).
+    fn keep(mut self) -> PathBuf {
+        std::mem::take(&mut self.0)
+    }
+}
+
+impl Drop for TempName {
     fn drop(&mut self) {
-        if !self.temp.as_os_str().is_empty() {
-            let _ = std::fs::remove_file(&self.temp);
+        if !self.0.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.0);
         }
     }
 }
@@ -242,7 +236,7 @@ pub fn sync_dir(dir: &Path) -> Result<(), FsError> {
 pub fn write_all_atomic(path: impl Into<PathBuf>, bytes: &[u8], mode: u32) -> Result<(), FsError> {
     let mut file = AtomicFile::create_with_mode(path, mode)?;
     file.write_all(bytes)
-        .map_err(FsError::new(&file.temp, "cannot write"))?;
+        .map_err(FsError::new(&file.temp.0, "cannot write"))?;
     file.commit()
 }
 
