@@ -127,7 +127,14 @@ impl Lifecycle {
         }
     }
 
-    fn remember(&self, kind: Kind, key: String, fails: bool, item: Map<String, Value>) {
+    fn remember(
+        &self,
+        now: Instant,
+        kind: Kind,
+        key: String,
+        fails: bool,
+        item: Map<String, Value>,
+    ) {
         let mut guard = self.objects.lock().unwrap_or_else(|e| e.into_inner());
         let (objects, order) = &mut *guard;
         while order.len() >= MAX_OBJECTS {
@@ -136,7 +143,7 @@ impl Lifecycle {
             }
         }
         let created = Created {
-            at: Instant::now(),
+            at: now,
             fails,
             item,
         };
@@ -148,6 +155,17 @@ impl Lifecycle {
     /// The answer to `action` when it creates or shows an object of this module; `base` is the
     /// action's usual answer, which it adjusts. `None`: answer as usual.
     pub fn answer(&self, action: &str, request: &Value, base: &Value) -> Option<Value> {
+        self.answer_at(action, request, base, Instant::now())
+    }
+
+    /// [`answer`](Self::answer) at `now`: a test moves time instead of sleeping.
+    fn answer_at(
+        &self,
+        action: &str,
+        request: &Value,
+        base: &Value,
+        now: Instant,
+    ) -> Option<Value> {
         let text = |name: &str| request.get(name).and_then(Value::as_str).unwrap_or("");
         let mut answer = base.as_object().cloned().unwrap_or_default();
         let id = || {
@@ -175,7 +193,7 @@ impl Lifecycle {
                     "Target": targets.first().copied().unwrap_or(""),
                     "Type": if kind == Kind::Purge { text("Type") } else { "prefetch" },
                 });
-                self.remember(kind, job.clone(), fails, into_map(item));
+                self.remember(now, kind, job.clone(), fails, into_map(item));
                 answer.insert("JobId".into(), Value::String(job));
                 answer.insert("FailedList".into(), json!([]));
             }
@@ -184,6 +202,7 @@ impl Lifecycle {
                 let name = text("ZoneName").to_owned();
                 let item = json!({"ZoneId": zone, "ZoneName": name});
                 self.remember(
+                    now,
                     Kind::Zone,
                     zone.clone(),
                     name.contains("moved"),
@@ -195,6 +214,7 @@ impl Lifecycle {
                 let name = text("DomainName").to_owned();
                 let item = json!({"ZoneId": text("ZoneId"), "DomainName": name});
                 self.remember(
+                    now,
                     Kind::Domain,
                     name.clone(),
                     name.contains("forbidden"),
@@ -204,7 +224,7 @@ impl Lifecycle {
             "IdentifyZone" => {
                 let name = text("ZoneName").to_owned();
                 let item = json!({"ZoneName": name, "Domain": text("Domain")});
-                self.remember(Kind::Identification, name, false, into_map(item));
+                self.remember(now, Kind::Identification, name, false, into_map(item));
             }
             _ => {
                 let kind = Kind::described_by(action)?;
@@ -212,7 +232,10 @@ impl Lifecycle {
                 let key = filter_value(request, filter)?;
                 let guard = self.objects.lock().unwrap_or_else(|e| e.into_inner());
                 let created = guard.0.get(&(kind, key))?;
-                let state = match (created.at.elapsed() >= self.duration, created.fails) {
+                let state = match (
+                    now.saturating_duration_since(created.at) >= self.duration,
+                    created.fails,
+                ) {
                     (false, _) => working,
                     (true, false) => done,
                     (true, true) => failed,
@@ -263,24 +286,35 @@ mod tests {
     #[test]
     fn a_purge_task_moves_from_processing_to_success() {
         let life = Lifecycle::new(Duration::from_millis(50));
+        let t0 = Instant::now();
         let created = life
-            .answer(
+            .answer_at(
                 "CreatePurgeTask",
                 &json!({"ZoneId": "z", "Type": "purge_url", "Targets": ["https://a/"]}),
                 &json!({"JobId": "example"}),
+                t0,
             )
             .unwrap();
         let job = created["JobId"].as_str().unwrap().to_owned();
         assert_ne!(job, "example");
         let ask = json!({"ZoneId": "z", "Filters": [{"Name": "job-id", "Values": [job]}]});
         let base = json!({"TotalCount": 3, "Tasks": [{"JobId": "x", "Status": "success", "CreateTime": "t"}]});
-        let first = life.answer("DescribePurgeTasks", &ask, &base).unwrap();
+        let first = life
+            .answer_at("DescribePurgeTasks", &ask, &base, t0)
+            .unwrap();
         assert_eq!(first["Tasks"][0]["Status"], "processing");
         assert_eq!(first["Tasks"][0]["JobId"], job.as_str());
         assert_eq!(first["Tasks"][0]["CreateTime"], "t");
         assert_eq!(first["TotalCount"], 1);
-        std::thread::sleep(Duration::from_millis(60));
-        let later = life.answer("DescribePurgeTasks", &ask, &base).unwrap();
+        // Time moves by hand: 60 ms later, past the task's 50 ms.
+        let later = life
+            .answer_at(
+                "DescribePurgeTasks",
+                &ask,
+                &base,
+                t0 + Duration::from_millis(60),
+            )
+            .unwrap();
         assert_eq!(later["Tasks"][0]["Status"], "success");
         // A filter naming nothing created: the usual answer.
         let other = json!({"Filters": [{"Name": "job-id", "Values": ["nope"]}]});
