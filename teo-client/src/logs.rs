@@ -57,7 +57,7 @@
 //! - A failed attempt (connection error, HTTP 5xx/429, short or corrupt body, a stall or
 //!   timeout) is retried with
 //!   exponential backoff and full jitter; other HTTP statuses fail the packet at once. A failed
-//!   packet does not stop the others; the [`Summary`] lists it.
+//!   packet does not stop the others; the [`DownloadReport`] lists it.
 //! - Errors of the directory itself (permission denied, read-only file system, disk full) stop
 //!   the whole run with [`DownloadError::Io`], and every temporary file is removed.
 //!
@@ -88,6 +88,6 @@ pub use options::{
     DEFAULT_MAX_DECOMPRESSED_SIZE, DEFAULT_MAX_PACKET_SIZE, DEFAULT_STALL_TIMEOUT, SIZE_SLACK,
     STALL_MIN_BYTES,
 };
-pub use outcome::{Failure, Summary};
+pub use outcome::{DownloadReport, FailedPacket};
 pub use packet::{LogListing, Packet};
 pub use progress::{Event, Progress};

@@ -811,7 +811,7 @@ fn gzip_bomb() -> Vec<u8> {
     gzip(&vec![0u8; 1 << 20]).repeat(64)
 }
 
-fn failure_errors(summary: &teo_client::logs::Summary) -> Vec<&DownloadError> {
+fn failure_errors(summary: &teo_client::logs::DownloadReport) -> Vec<&DownloadError> {
     summary.failed.iter().map(|f| &f.error).collect()
 }
 

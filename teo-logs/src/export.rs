@@ -16,7 +16,8 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::TryStreamExt;
 use teo_client::logs::{
-    remove_with_digest, DownloadError, Downloader, Event, LogListing, Packet, Progress, Summary,
+    remove_with_digest, DownloadError, DownloadReport, Downloader, Event, LogListing, Packet,
+    Progress,
 };
 use teo_client::Client;
 use tokio::sync::{mpsc, Semaphore};
@@ -46,7 +47,7 @@ pub struct ExportReport {
     /// Packets the target already held (not downloaded).
     pub already_there: u64,
     /// The download of the others.
-    pub download: Summary,
+    pub download: DownloadReport,
     /// Packets converted or uploaded by this run.
     pub stored: u64,
     /// Records converted (datasets).

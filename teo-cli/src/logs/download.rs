@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use teo_client::logs::{DownloadError, Downloader, Event, LogListing, Progress, Summary};
+use teo_client::logs::{DownloadError, DownloadReport, Downloader, Event, LogListing, Progress};
 use teo_client::models::{DownloadL4LogsRequest, DownloadL7LogsRequest};
 use teo_client::Client;
 use teo_logs::dest::{Destination, StoreOptions};
@@ -80,7 +80,7 @@ pub(super) fn download(args: DownloadArgs, range: Range) -> Result<ExitCode, Fai
 
 /// What a download produced: packets in a directory, or a dataset (one export per zone).
 enum Outcome {
-    Packets(Summary),
+    Packets(DownloadReport),
     Dataset(Vec<(String, ExportReport)>),
 }
 
@@ -222,7 +222,7 @@ async fn run_download<R: LogListing>(
     args: &DownloadArgs,
     dir: &std::path::Path,
     display: Display,
-) -> Result<Summary, DownloadError> {
+) -> Result<DownloadReport, DownloadError> {
     let downloader = Downloader::new(dir)
         .concurrency(usize::from(args.concurrency))
         .decompress(args.decompress)
@@ -306,7 +306,7 @@ fn export_text(exports: &[(String, ExportReport)], dir: &str) -> String {
     lines.iter().map(|line| printable(line) + "\n").collect()
 }
 
-fn summary_text(summary: &Summary, dir: &str) -> String {
+fn summary_text(summary: &DownloadReport, dir: &str) -> String {
     let mut lines = vec![
         format!("packets     {}", summary.packets),
         format!("downloaded  {}", summary.downloaded),
@@ -533,10 +533,10 @@ mod tests {
 
     #[test]
     fn summary_says_what_happened() {
-        let summary = Summary {
+        let summary = DownloadReport {
             packets: 6,
             skipped: 6,
-            ..Summary::default()
+            ..DownloadReport::default()
         };
         let text = summary_text(&summary, "edgeone-logs");
         assert!(text.contains("skipped     6  (already complete)"), "{text}");

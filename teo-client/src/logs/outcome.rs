@@ -1,4 +1,4 @@
-//! What a run ends with: its [`Summary`], the packets that failed in it ([`Failure`]), and what
+//! What a run ends with: its [`DownloadReport`], the packets that failed in it ([`FailedPacket`]), and what
 //! became of each packet.
 
 use std::path::PathBuf;
@@ -8,7 +8,7 @@ use super::packet::Packet;
 
 /// The outcome of a run that could list and write: some packets may still have failed.
 #[derive(Debug, Default)]
-pub struct Summary {
+pub struct DownloadReport {
     /// Packets listed, after de-duplication.
     pub packets: u64,
     /// Listed entries dropped because another entry had the same URL path.
@@ -19,19 +19,19 @@ pub struct Summary {
     pub bytes_written: u64,
     /// Bytes received over the network, failed attempts included.
     pub bytes_received: u64,
-    pub failed: Vec<Failure>,
+    pub failed: Vec<FailedPacket>,
 }
 
 /// A packet that could not be downloaded.
 #[derive(Debug)]
-pub struct Failure {
+pub struct FailedPacket {
     pub packet: Packet,
     /// Where it would have been written.
     pub path: PathBuf,
     pub error: DownloadError,
 }
 
-impl Summary {
+impl DownloadReport {
     /// Every listed packet is on disk.
     pub fn is_complete(&self) -> bool {
         self.failed.is_empty()

@@ -1,6 +1,6 @@
 //! A run: the output directory prepared, the packets named, stale temporary files swept, then
 //! the packets fetched `concurrency` at a time — each skipped when complete already, else
-//! attempted with retries ([`attempt`](super::attempt)) — into a [`Summary`]; a failure of the
+//! attempted with retries ([`attempt`](super::attempt)) — into a [`DownloadReport`]; a failure of the
 //! directory stops the run and waits for blocking work to clean up.
 
 use std::io::Write;
@@ -18,7 +18,7 @@ use super::error::{is_fatal_io, DownloadError};
 use super::finish::matches_size;
 use super::names::assign_file_names;
 use super::options::Downloader;
-use super::outcome::{Done, Failure, Summary};
+use super::outcome::{Done, DownloadReport, FailedPacket};
 use super::packet::{LogListing, Packet};
 use super::progress::{Event, Progress, Tracker};
 use crate::Client;
@@ -32,12 +32,12 @@ impl Client {
     /// [`DownloadL4LogsRequest`](crate::models::DownloadL4LogsRequest) or
     /// [`DownloadL7LogsRequest`](crate::models::DownloadL7LogsRequest)) lists, as `downloader` is
     /// set up; see [`crate::logs`]. `Err` when the run could not list or write at all; per-packet
-    /// failures are in [`Summary::failed`].
+    /// failures are in [`DownloadReport::failed`].
     pub async fn download_logs<R: LogListing>(
         &self,
         request: R,
         downloader: &Downloader,
-    ) -> Result<Summary, DownloadError> {
+    ) -> Result<DownloadReport, DownloadError> {
         // Checked first: a bad directory should not wait for the listing.
         downloader.prepare_dir().await?;
         let packets: Vec<Packet> = self
@@ -86,7 +86,7 @@ impl Downloader {
     pub async fn download(
         &self,
         packets: impl IntoIterator<Item = Packet>,
-    ) -> Result<Summary, DownloadError> {
+    ) -> Result<DownloadReport, DownloadError> {
         self.prepare_dir().await?;
         self.download_into_prepared(packets).await
     }
@@ -94,7 +94,7 @@ impl Downloader {
     async fn download_into_prepared(
         &self,
         packets: impl IntoIterator<Item = Packet>,
-    ) -> Result<Summary, DownloadError> {
+    ) -> Result<DownloadReport, DownloadError> {
         let http = match &self.http {
             Some(http) => http.clone(),
             None => reqwest::Client::builder()
@@ -107,7 +107,7 @@ impl Downloader {
                 })?,
         };
 
-        let mut summary = Summary::default();
+        let mut summary = DownloadReport::default();
         let (unique, duplicates) = assign_file_names(packets.into_iter().collect());
         summary.duplicates = duplicates;
         summary.packets = unique.len() as u64;
@@ -170,7 +170,7 @@ impl Downloader {
                         },
                         |t| t.failed += 1,
                     );
-                    summary.failed.push(Failure {
+                    summary.failed.push(FailedPacket {
                         packet,
                         path,
                         error,
