@@ -99,23 +99,7 @@ fn kind_items(kind: &LogKind) -> TokenStream {
     let count = proc_macro2::Literal::usize_unsuffixed(kind.fields.len());
     let kind_name = &kind.name;
 
-    let mut struct_doc = vec![kind.doc.clone()];
-    struct_doc.push(String::new());
-    struct_doc.push(format!(
-        "`None` is a member the record left out or sent as a sentinel. Checked against: {}.",
-        kind.source.trim_end_matches('.')
-    ));
-    let struct_doc = doc_attrs(&struct_doc);
-    let members = kind.fields.iter().map(|field| {
-        let name = format_ident!("{}", field.rust);
-        let doc = doc_attrs(&field_doc(field));
-        let ty = match field.kind {
-            FieldType::Text { .. } => quote!(Option<String>),
-            FieldType::Integer { .. } => quote!(Option<i64>),
-            FieldType::Timestamp { .. } => quote!(Option<DateTime>),
-        };
-        quote! { #doc pub #name: #ty, }
-    });
+    let record_struct = record_struct(kind);
     let specs = kind.fields.iter().map(field_spec);
     let arms = kind.fields.iter().enumerate().map(|(i, field)| {
         let wire = &field.wire;
@@ -132,22 +116,7 @@ fn kind_items(kind: &LogKind) -> TokenStream {
         };
         quote!(#name: #read,)
     });
-    let columns = kind.fields.iter().map(|field| {
-        let wire = &field.wire;
-        let name = format_ident!("{}", field.rust);
-        let (column_type, get) = match field.kind {
-            FieldType::Text { dictionary } => (
-                quote!(ColumnType::Text { dictionary: #dictionary }),
-                quote!(|r| Cell::Text(r.#name.as_deref())),
-            ),
-            FieldType::Integer { .. } => (quote!(ColumnType::Int), quote!(|r| Cell::Int(r.#name))),
-            FieldType::Timestamp { .. } => (
-                quote!(ColumnType::Time),
-                quote!(|r| Cell::Time(r.#name.as_ref())),
-            ),
-        };
-        quote!(Column { name: #wire, kind: #column_type, get: #get },)
-    });
+    let columns = kind.fields.iter().map(column);
     let times = kind.partition_time.iter().filter_map(|wire| {
         let field = kind.fields.iter().find(|f| &f.wire == wire)?;
         let name = format_ident!("{}", field.rust);
@@ -162,14 +131,7 @@ fn kind_items(kind: &LogKind) -> TokenStream {
             .join(", ")
     );
     quote! {
-        #struct_doc
-        #[derive(Debug, Clone, Default, PartialEq)]
-        #[non_exhaustive]
-        pub struct #record {
-            #( #members )*
-            /// Members this version does not know, as sent.
-            pub extra: Map<String, Value>,
-        }
+        #record_struct
 
         static #fields_table: [Field; #count] = [ #( #specs )* ];
 
@@ -223,6 +185,56 @@ fn kind_items(kind: &LogKind) -> TokenStream {
             }
         }
     }
+}
+
+/// The record type: a member per field, and the members this version does not know.
+fn record_struct(kind: &LogKind) -> TokenStream {
+    let record = format_ident!("{}", kind.record);
+    let mut struct_doc = vec![kind.doc.clone()];
+    struct_doc.push(String::new());
+    struct_doc.push(format!(
+        "`None` is a member the record left out or sent as a sentinel. Checked against: {}.",
+        kind.source.trim_end_matches('.')
+    ));
+    let struct_doc = doc_attrs(&struct_doc);
+    let members = kind.fields.iter().map(|field| {
+        let name = format_ident!("{}", field.rust);
+        let doc = doc_attrs(&field_doc(field));
+        let ty = match field.kind {
+            FieldType::Text { .. } => quote!(Option<String>),
+            FieldType::Integer { .. } => quote!(Option<i64>),
+            FieldType::Timestamp { .. } => quote!(Option<DateTime>),
+        };
+        quote! { #doc pub #name: #ty, }
+    });
+    quote! {
+        #struct_doc
+        #[derive(Debug, Clone, Default, PartialEq)]
+        #[non_exhaustive]
+        pub struct #record {
+            #( #members )*
+            /// Members this version does not know, as sent.
+            pub extra: Map<String, Value>,
+        }
+    }
+}
+
+/// The dataset column of a field: its wire name, type and getter.
+fn column(field: &Field) -> TokenStream {
+    let wire = &field.wire;
+    let name = format_ident!("{}", field.rust);
+    let (column_type, get) = match field.kind {
+        FieldType::Text { dictionary } => (
+            quote!(ColumnType::Text { dictionary: #dictionary }),
+            quote!(|r| Cell::Text(r.#name.as_deref())),
+        ),
+        FieldType::Integer { .. } => (quote!(ColumnType::Int), quote!(|r| Cell::Int(r.#name))),
+        FieldType::Timestamp { .. } => (
+            quote!(ColumnType::Time),
+            quote!(|r| Cell::Time(r.#name.as_ref())),
+        ),
+    };
+    quote!(Column { name: #wire, kind: #column_type, get: #get },)
 }
 
 /// A field's doc lines: its wire name when the Rust name does not say it, its doc, its source
