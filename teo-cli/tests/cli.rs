@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use serde_json::Value;
+use tc_test_support::{Answer, TestServer};
 use teo_mock::auth::Credential;
 use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use teo_mock::{MockConfig, MockServer};
@@ -842,39 +843,15 @@ async fn tccli_documentation_lines_run_unchanged() {
 
 /// A stand-in server on 127.0.0.1: answers every request with HTTP 200 and `body`, and counts
 /// the requests it read (each counted before it is answered, so once `teo` has its answer the
-/// count includes it).
-fn answering(body: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counted = count.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut request = vec![0; length];
-            let _ = reader.read_exact(&mut request);
-            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-                 Connection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
+/// count includes it). Serves until the server is dropped.
+fn answering(body: String) -> (String, TestServer) {
+    let server = TestServer::responding(move |_| {
+        Answer::status(200)
+            .header("Content-Type", "application/json")
+            .body(body.clone())
+            .closing()
     });
-    (url, count)
+    (server.url().to_owned(), server)
 }
 
 /// Whether `text` holds anything that acts on a terminal besides line breaks and tabs: C0 and
@@ -894,7 +871,7 @@ async fn hostile_names_never_reach_the_terminal() {
     let response = r#"{"Response": {"\u001b]0;pwned\u0007": "v\u001b[2J", "TotalCount": 1,
         "Zones": [{"ZoneId\u009b2J": "zone-1", "Name\u202egnp.exe": "x", "Tags\u001b[1A": [{"K\u001b[31m": "v"}]}],
         "RequestId": "req\u001b[2K"}}"#;
-    let (url, _) = answering(response.to_owned());
+    let (url, _server) = answering(response.to_owned());
     for output in ["json", "text", "table"] {
         let args = against(&url, &["DescribeZones", "--output", output]);
         let printed = teo(&args).await;
@@ -919,7 +896,7 @@ async fn hostile_names_never_reach_the_terminal() {
     }
 
     let error = r#"{"Response": {"Error": {"Code": "AuthFailure\u001b]0;x\u0007", "Message": "bad\u009b2J\rkey"}, "RequestId": "req\u202e1"}}"#;
-    let (url, _) = answering(error.to_owned());
+    let (url, _server) = answering(error.to_owned());
     let failed = teo(&against(&url, &["DescribeZones"])).await;
     assert_eq!(failed.status.code(), Some(1));
     let message = stderr(&failed);
@@ -960,7 +937,7 @@ async fn deep_expressions_and_answers_are_errors_not_crashes() {
 
     let nested = 120;
     let deep_value = format!("{}1{}", r#"{"a": "#.repeat(nested), "}".repeat(nested));
-    let (url, _) = answering(format!(
+    let (url, _server) = answering(format!(
         r#"{{"Response": {{"A": {deep_value}, "RequestId": "r"}}}}"#
     ));
     // The limits themselves: 64 nested parentheses, and 256 operators (`.a` segments; past
@@ -984,7 +961,7 @@ async fn deep_expressions_and_answers_are_errors_not_crashes() {
         assert!(stdout(&printed).contains('1'), "{output}");
     }
 
-    let (url, _) = answering(format!(
+    let (url, _server) = answering(format!(
         r#"{{"Response": {{"A": {}1{}, "RequestId": "r"}}}}"#,
         "[".repeat(10_000),
         "]".repeat(10_000)
@@ -1034,7 +1011,7 @@ async fn dry_runs_fetch_no_credentials_unless_signed() {
         "--role-session-name",
         "dry",
     ];
-    let count = || asked.load(std::sync::atomic::Ordering::SeqCst);
+    let count = || asked.request_count();
 
     let mut plain_args = against("http://127.0.0.1:9", &role);
     plain_args.push("--dry-run");

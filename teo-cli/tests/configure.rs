@@ -3,16 +3,13 @@
 //! environment exists (`target/tmp/official-clients-venv`, made by teo-mock's
 //! `official_clients` test), against tccli itself, each tool using the other's profiles.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
+use tc_test_support::{Answer, TestServer};
 use teo_mock::auth::Credential;
 use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use teo_mock::{MockConfig, MockServer};
@@ -486,7 +483,7 @@ async fn corrupt_json_is_an_error_naming_the_file() {
 
 /// A stand-in for STS: answers every request with temporary credentials and records the
 /// `X-TC-Action` and `Authorization` headers it was sent.
-fn sts_stub(tmp_id: &str, tmp_key: &str, token: &str) -> (String, Arc<Mutex<Vec<String>>>) {
+fn sts_stub(tmp_id: &str, tmp_key: &str, token: &str) -> (String, Stub) {
     let expires = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -502,45 +499,43 @@ fn sts_stub(tmp_id: &str, tmp_key: &str, token: &str) -> (String, Arc<Mutex<Vec<
     stub(body, &["x-tc-action:", "authorization:"])
 }
 
-/// A server on 127.0.0.1 answering every request with `body` (JSON) and recording, per request,
-/// the header lines that start with one of `recorded` (lower case, with the colon), joined by
-/// newlines.
-fn stub(body: String, recorded: &'static [&'static str]) -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let record = seen.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut headers = Vec::new();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                let lower = line.to_ascii_lowercase();
-                if let Some(value) = lower.strip_prefix("content-length:") {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-                if recorded.iter().any(|prefix| lower.starts_with(prefix)) {
-                    headers.push(line.trim().to_owned());
-                }
-            }
-            let mut request_body = vec![0; length];
-            let _ = reader.read_exact(&mut request_body);
-            record.lock().unwrap().push(headers.join("\n"));
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-                 Connection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
+/// A server on 127.0.0.1 answering every request with `body` (JSON), and what it was sent.
+struct Stub {
+    server: TestServer,
+    /// The header names (lower case, with the colon) [`Stub::seen`] shows.
+    recorded: &'static [&'static str],
+}
+
+impl Stub {
+    /// Per request, the header lines that start with one of `recorded`, joined by newlines.
+    fn seen(&self) -> Vec<String> {
+        self.server
+            .requests()
+            .iter()
+            .map(|request| {
+                let lines: Vec<String> = request
+                    .headers
+                    .iter()
+                    .map(|(name, value)| format!("{name}: {value}"))
+                    .filter(|line| {
+                        let lower = line.to_ascii_lowercase();
+                        self.recorded.iter().any(|prefix| lower.starts_with(prefix))
+                    })
+                    .collect();
+                lines.join("\n")
+            })
+            .collect()
+    }
+}
+
+fn stub(body: String, recorded: &'static [&'static str]) -> (String, Stub) {
+    let server = TestServer::responding(move |_| {
+        Answer::status(200)
+            .header("Content-Type", "application/json")
+            .body(body.clone())
+            .closing()
     });
-    (url, seen)
+    (server.url().to_owned(), Stub { server, recorded })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -587,7 +582,7 @@ async fn a_role_in_the_profile_is_assumed_through_sts() {
     .await;
     assert_ok(&zones);
     assert!(zone_count(&zones) > 0);
-    let seen = seen.lock().unwrap().clone();
+    let seen = seen.seen();
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert!(seen[0].contains("AssumeRole"), "{seen:?}");
     assert!(
@@ -822,7 +817,7 @@ async fn configure_set(home: &Home, args: &[&str]) {
 }
 
 /// An API that refuses every call, recording what identifies how it was called.
-fn refusing_api() -> (String, Arc<Mutex<Vec<String>>>) {
+fn refusing_api() -> (String, Stub) {
     let body = serde_json::json!({"Response": {
         "Error": {"Code": "InvalidParameter", "Message": "recorded by the test"},
         "RequestId": "stub-1"
@@ -860,7 +855,7 @@ fn made_with(recorded: &str) -> Vec<String> {
 /// and the same profile files: what each request was made with (they must be the same).
 async fn both_paths(
     home: &Home,
-    seen: &Arc<Mutex<Vec<String>>>,
+    seen: &Stub,
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> Vec<String> {
@@ -874,7 +869,7 @@ async fn both_paths(
     logs.extend(extra);
     let mut made = Vec::new();
     for args in [action, logs] {
-        let before = seen.lock().unwrap().len();
+        let before = seen.seen().len();
         let output = teo(home, &args, env).await;
         // The stub refuses the call: the API error, as tccli prints it.
         assert_eq!(
@@ -888,7 +883,7 @@ async fn both_paths(
             "{args:?}: {}",
             stderr(&output)
         );
-        let seen = seen.lock().unwrap();
+        let seen = seen.seen();
         assert!(
             seen.len() > before,
             "{args:?} sent nothing to the profile's endpoint"
@@ -1016,7 +1011,7 @@ async fn an_action_and_logs_download_resolve_the_profile_alike() {
     .await;
     let made = both_paths(&home, &seen, &["--profile", "role"], &[]).await;
     has(&made, &format!("credential: {tmp_id}"));
-    let sts_seen = sts_seen.lock().unwrap();
+    let sts_seen = sts_seen.seen();
     assert_eq!(sts_seen.len(), 2, "{sts_seen:?}");
     assert!(
         sts_seen.iter().all(|r| r.contains("AKIDROLEBASE")),
@@ -1092,6 +1087,6 @@ async fn a_missing_profile_names_itself_and_the_files_looked_for() {
             assert!(message.contains(&part), "{part:?} in {message}");
         }
     }
-    assert!(seen.lock().unwrap().is_empty(), "a call was sent");
+    assert!(seen.seen().is_empty(), "a call was sent");
     assert!(!Path::new(out).exists());
 }

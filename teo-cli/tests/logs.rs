@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use tc_test_support::{Answer, TestServer};
 use teo_mock::faults::{Fault, FaultPlan, LOG_PACKET_ACTION};
 use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use teo_mock::{MockConfig, MockServer};
@@ -1180,38 +1181,14 @@ fn mode_and_owner(path: &Path) -> (u32, u32) {
 
 /// An S3-compatible endpoint on 127.0.0.1 that refuses everything (403 AccessDenied): an
 /// upload that fails at once, leaving the packets staged.
-fn refusing_s3() -> String {
-    use std::io::Write;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0usize;
-            let mut line = String::new();
-            loop {
-                line.clear();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some((name, value)) = line.split_once(':') {
-                    if name.eq_ignore_ascii_case("content-length") {
-                        length = value.trim().parse().unwrap_or(0);
-                    }
-                }
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            let xml = "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
-            let _ = write!(
-                stream,
-                "HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
-                xml.len()
-            );
-        }
-    });
-    url
+fn refusing_s3() -> TestServer {
+    let xml = "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+    TestServer::responding(move |_| {
+        Answer::status(403)
+            .header("Content-Type", "application/xml")
+            .body(xml)
+            .closing()
+    })
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1239,7 +1216,8 @@ async fn staging_is_private_to_its_user_and_a_swapped_packet_is_fetched_again() 
     let tag = std::process::id() % 100_000;
     let victim = LocalUser::create(format!("teovictim{tag}"), dir.0.join("victim"));
     let attacker = LocalUser::create(format!("teoattack{tag}"), dir.0.join("attacker"));
-    let s3 = refusing_s3();
+    let s3_server = refusing_s3();
+    let s3 = s3_server.url().to_owned();
     let env = [
         ("AWS_ACCESS_KEY_ID", "AKIDSTAGINGTEST"),
         ("AWS_SECRET_ACCESS_KEY", "staging-test-secret"),

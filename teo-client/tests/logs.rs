@@ -568,10 +568,10 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use axum::body::{Body, Bytes};
-use axum::http::{header, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use std::sync::OnceLock;
+
 use serde_json::{json, Value};
+use tc_test_support::{Answer, Request, TestServer};
 
 /// How the hostile server answers a packet URL.
 #[derive(Clone)]
@@ -589,7 +589,8 @@ enum Serve {
 type ListingScript = dyn Fn(&str, u64) -> Value + Send + Sync;
 
 struct HostileState {
-    url: String,
+    /// The server's URL, known once it listens.
+    url: OnceLock<String>,
     /// `(packet base URL, Offset)` → the `Response` of a DownloadL4Logs call.
     listing: Box<ListingScript>,
     bodies: HashMap<String, Serve>,
@@ -602,6 +603,7 @@ struct HostileState {
 /// A server for both the API (any POST: the listing script) and the packet URLs.
 struct Hostile {
     state: Arc<HostileState>,
+    _server: TestServer,
 }
 
 impl Hostile {
@@ -609,12 +611,8 @@ impl Hostile {
         listing: impl Fn(&str, u64) -> Value + Send + Sync + 'static,
         bodies: Vec<(&str, Serve)>,
     ) -> Hostile {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
         let state = Arc::new(HostileState {
-            url,
+            url: OnceLock::new(),
             listing: Box::new(listing),
             bodies: bodies
                 .into_iter()
@@ -623,11 +621,13 @@ impl Hostile {
             listing_offsets: Mutex::new(Vec::new()),
             fetches: Mutex::new(HashMap::new()),
         });
-        let app = axum::Router::new()
-            .fallback(hostile_answer)
-            .with_state(Arc::clone(&state));
-        tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-        Hostile { state }
+        let answering = Arc::clone(&state);
+        let server = TestServer::responding(move |request| hostile_answer(&answering, request));
+        let _ = state.url.set(server.url().to_owned());
+        Hostile {
+            state,
+            _server: server,
+        }
     }
 
     /// One listing page with every packet and their count as the total.
@@ -653,7 +653,7 @@ impl Hostile {
 
     fn client(&self) -> Client {
         Client::builder(Credentials::new("AKIDHOSTILE", "hostile-secret"))
-            .endpoint(self.state.url.clone())
+            .endpoint(self.state.url.get().expect("listening").clone())
             .timeout(Duration::from_secs(5))
             .retry(RetryPolicy::disabled())
             .rate_limit(None)
@@ -703,48 +703,28 @@ fn l4_item(url: &str, path: &str, name: &str, area: &str, size: i64) -> Value {
     })
 }
 
-async fn hostile_answer(
-    axum::extract::State(state): axum::extract::State<Arc<HostileState>>,
-    uri: Uri,
-    body: Bytes,
-) -> Response {
-    if let Some(serve) = state.bodies.get(uri.path()).cloned() {
+fn hostile_answer(state: &HostileState, request: &Request) -> Answer {
+    if let Some(serve) = state.bodies.get(request.path()).cloned() {
         *state
             .fetches
             .lock()
             .expect("fetches")
-            .entry(uri.path().to_owned())
+            .entry(request.path().to_owned())
             .or_default() += 1;
+        let ok = Answer::status(200).header("Content-Type", "application/octet-stream");
         return match serve {
-            Serve::Bytes(bytes) => bytes.into_response(),
-            Serve::Endless => {
-                let chunk = Bytes::from(vec![0u8; 64 << 10]);
-                let chunks = futures_util::stream::repeat_with(move || {
-                    Ok::<_, std::io::Error>(chunk.clone())
-                });
-                Body::from_stream(chunks).into_response()
-            }
-            Serve::Trickle { bytes, every } => {
-                let chunks = futures_util::stream::unfold((), move |()| async move {
-                    tokio::time::sleep(every).await;
-                    Some((Ok::<_, std::io::Error>(Bytes::from(vec![b'x'; bytes])), ()))
-                });
-                Body::from_stream(chunks).into_response()
-            }
-            Serve::Silent => std::future::pending().await,
+            Serve::Bytes(bytes) => ok.body(bytes),
+            Serve::Endless => ok.endless(None, 64 << 10, 0),
+            Serve::Trickle { bytes, every } => ok.trickling(bytes, every),
+            Serve::Silent => Answer::silent(),
         };
     }
-    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let offset = request["Offset"].as_u64().unwrap_or(0);
+    let offset = request.json()["Offset"].as_u64().unwrap_or(0);
     state.listing_offsets.lock().expect("offsets").push(offset);
-    let mut response = (state.listing)(&state.url, offset);
+    let url = state.url.get().map_or("", String::as_str);
+    let mut response = (state.listing)(url, offset);
     response["RequestId"] = json!("hostile");
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        json!({ "Response": response }).to_string(),
-    )
-        .into_response()
+    Answer::json(&json!({ "Response": response }))
 }
 
 fn any_l4_request() -> DownloadL4LogsRequest {

@@ -1,5 +1,5 @@
 //! Paginators against real servers on 127.0.0.1: teo-mock (its stable paged data sets, its
-//! DownloadL4Logs listings and its `repeat-page` fault) and small scripted axum servers that
+//! DownloadL4Logs listings and its `repeat-page` fault) and small scripted servers (tc-test-support) that
 //! misbehave in the ways `teo_client::paginate` guards against (a total that shrinks or grows,
 //! an ignored `Offset`, a missing total, more items than asked for, an error mid-way).
 
@@ -9,13 +9,9 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Router;
 use futures_util::{Stream, StreamExt};
 use serde_json::{json, Value};
+use tc_test_support::{Answer, Request, TestServer};
 use teo_client::models::{
     DateTime, DescribeHostsSettingRequest, DescribeOriginProtectionRequest,
     DescribeSecurityIPGroupContentRequest, DescribeZonesRequest, DescribeZonesResponse,
@@ -537,7 +533,7 @@ struct ServerState {
 /// A server answering DescribeZones with `{"Response": script(call)}` (a `RequestId` is added
 /// when the script leaves it out); other actions get an API error.
 struct Scripted {
-    url: String,
+    server: TestServer,
     state: Arc<ServerState>,
 }
 
@@ -547,15 +543,9 @@ impl Scripted {
             script: Box::new(script),
             calls: Mutex::new(Vec::new()),
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
-        let app = Router::new()
-            .fallback(answer)
-            .with_state(Arc::clone(&state));
-        tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-        Scripted { url, state }
+        let answering = Arc::clone(&state);
+        let server = TestServer::responding(move |request| answer(&answering, request));
+        Scripted { server, state }
     }
 
     fn calls(&self) -> Vec<Call> {
@@ -568,7 +558,7 @@ impl Scripted {
 
     fn client(&self) -> Client {
         Client::builder(Credentials::new("AKIDSCRIPTED", "scripted-secret"))
-            .endpoint(self.url.clone())
+            .endpoint(self.server.url())
             .timeout(Duration::from_secs(5))
             .retry(RetryPolicy::disabled())
             .rate_limit(None)
@@ -577,19 +567,12 @@ impl Scripted {
     }
 }
 
-async fn answer(
-    State(state): State<Arc<ServerState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let action = headers
-        .get("X-TC-Action")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
+fn answer(state: &ServerState, request: &Request) -> Answer {
+    let action = request.header("X-TC-Action").unwrap_or_default();
     let mut response = if action != "DescribeZones" {
         api_error("InvalidAction", &format!("no action {action:?} here"))
     } else {
-        let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let request = request.json();
         let offset = request["Offset"].as_u64().unwrap_or(0);
         let limit = request["Limit"].as_u64();
         let call = {
@@ -607,12 +590,7 @@ async fn answer(
     if response.get("RequestId").is_none() {
         response["RequestId"] = json!("scripted");
     }
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        json!({ "Response": response }).to_string(),
-    )
-        .into_response()
+    Answer::json(&json!({ "Response": response }))
 }
 
 fn api_error(code: &str, message: &str) -> Value {
