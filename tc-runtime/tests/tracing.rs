@@ -2,14 +2,15 @@
 //! secret reaches the logs: not the SecretKey, not the session token, not the Authorization
 //! header or its signature.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
+mod support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
-use teo_client::{Client, Credentials, RetryPolicy};
+use support::Client;
+use tc_runtime::{Credentials, RetryPolicy};
 use teo_mock::faults::{Fault, FaultPlan};
 use teo_mock::{Credential, MockConfig, MockServer};
 

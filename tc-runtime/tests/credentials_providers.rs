@@ -2,13 +2,11 @@
 //! real HTTP server on 127.0.0.1 standing in for the CVM metadata service and for STS.
 //!
 //! The STS stand-in checks `AssumeRole` the way STS does: it recomputes the TC3 signature
-//! (service `sts`) from the request as received with `teo_client::signing::sign` and answers
+//! (service `sts`) from the request as received with `tc_runtime::signing::sign` and answers
 //! `AuthFailure.SignatureFailure` when it does not match. `AssumeRoleWithWebIdentity` must come
 //! with `Authorization: SKIP`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
-mod common;
+mod support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,20 +14,16 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering}
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use axum::Router;
-use common::Captured;
 use serde_json::{json, Value};
-use teo_client::clock::ManualClock;
-use teo_client::credentials::{
+use support::Client;
+use tc_runtime::clock::ManualClock;
+use tc_runtime::credentials::{
     AssumeRoleProvider, CachedProvider, CredentialsChain, DefaultChain, DefaultCredentialsChain,
     EnvironmentProvider, InstanceRoleProvider, ProfileFileProvider, WebIdentityProvider,
 };
-use teo_client::signing::{sign, SigningInput};
-use teo_client::{Client, Credentials, CredentialsError, ProvideCredentials, RetryPolicy};
+use tc_runtime::signing::{sign, SigningInput};
+use tc_runtime::{Credentials, CredentialsError, ProvideCredentials, RetryPolicy};
+use tc_test_support::{Answer, Captured, Gate, Request, TestServer};
 
 // Markers that must never appear in Debug / Display output.
 const KEY_MARK: &str = "XYZZY";
@@ -123,27 +117,10 @@ async fn closed_port_url() -> String {
 // ---------------------------------------------------------------------------------------------
 
 /// One request as received.
-#[derive(Debug, Clone)]
-struct Recorded {
-    method: Method,
-    path: String,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Recorded {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
-}
+type Recorded = Request;
 
 #[derive(Default)]
 struct Upstream {
-    received: Mutex<Vec<Recorded>>,
     /// Credentials handed out so far (numbers them).
     issued: AtomicUsize,
     /// `ExpiredTime` = now + this.
@@ -152,8 +129,8 @@ struct Upstream {
     fail: AtomicBool,
     /// Answer this many more credentials requests with an error.
     fail_next: AtomicUsize,
-    /// Wait this long before answering.
-    delay_ms: AtomicU64,
+    /// Hold answers until this gate opens.
+    gate: Mutex<Option<Gate>>,
     /// The web identity token the STS stand-in accepts ("" accepts none).
     expected_oidc_token: Mutex<String>,
 }
@@ -161,21 +138,25 @@ struct Upstream {
 struct Server {
     url: String,
     upstream: Arc<Upstream>,
+    server: TestServer,
 }
 
 impl Server {
     async fn start() -> Server {
         let upstream = Arc::new(Upstream::default());
         upstream.lifetime_secs.store(3600, Ordering::SeqCst);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let app = Router::new().fallback(handle).with_state(upstream.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Server { url, upstream }
+        let answering = upstream.clone();
+        let server = TestServer::responding(move |request| handle(&answering, request));
+        let url = server.url().to_owned();
+        Server {
+            url,
+            upstream,
+            server,
+        }
     }
 
     fn received(&self) -> Vec<Recorded> {
-        self.upstream.received.lock().unwrap().clone()
+        self.server.requests()
     }
 
     /// Credentials handed out (each is one upstream credentials request that succeeded).
@@ -195,10 +176,9 @@ impl Server {
         self.upstream.fail_next.store(count, Ordering::SeqCst);
     }
 
-    fn set_delay(&self, delay: Duration) {
-        self.upstream
-            .delay_ms
-            .store(delay.as_millis() as u64, Ordering::SeqCst);
+    /// Holds the answers until `gate` opens (`None`: answers at once again).
+    fn hold(&self, gate: Option<&Gate>) {
+        *self.upstream.gate.lock().unwrap() = gate.cloned();
     }
 
     fn expect_oidc_token(&self, token: &str) {
@@ -206,18 +186,15 @@ impl Server {
     }
 }
 
-fn json_reply(status: StatusCode, body: Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+fn json_reply(status: u16, body: Value) -> Answer {
+    Answer::status(status)
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
 }
 
-fn sts_error(code: &str, message: &str) -> Response {
+fn sts_error(code: &str, message: &str) -> Answer {
     json_reply(
-        StatusCode::OK,
+        200,
         json!({"Response": {"Error": {"Code": code, "Message": message}, "RequestId": "req-err"}}),
     )
 }
@@ -231,43 +208,34 @@ fn issue(upstream: &Upstream) -> (usize, i64) {
     )
 }
 
-async fn handle(
-    State(upstream): State<Arc<Upstream>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let request = Recorded {
-        method: method.clone(),
-        path: uri.path().to_owned(),
-        headers,
-        body,
-    };
-    upstream.received.lock().unwrap().push(request.clone());
-    let delay = upstream.delay_ms.load(Ordering::SeqCst);
-    if delay > 0 {
-        tokio::time::sleep(Duration::from_millis(delay)).await;
+fn handle(upstream: &Upstream, request: &Recorded) -> Answer {
+    let answer = answer(upstream, request);
+    match &*upstream.gate.lock().unwrap() {
+        Some(gate) => answer.held_by(gate),
+        None => answer,
     }
+}
+
+fn answer(upstream: &Upstream, request: &Recorded) -> Answer {
     let fail = upstream.fail.load(Ordering::SeqCst)
         || upstream
             .fail_next
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
     const ROLES: &str = "/latest/meta-data/cam/security-credentials/";
-    match (method, request.path.as_str()) {
-        (Method::GET, ROLES) => format!("{ROLE}\n").into_response(),
-        (Method::GET, path) if path.starts_with(ROLES) => {
+    match (request.method.as_str(), request.path()) {
+        ("GET", ROLES) => Answer::text(200, format!("{ROLE}\n")),
+        ("GET", path) if path.starts_with(ROLES) => {
             let role = &path[ROLES.len()..];
             if role != ROLE {
-                return (StatusCode::NOT_FOUND, "no such role").into_response();
+                return Answer::text(404, "no such role");
             }
             if fail {
-                return (StatusCode::INTERNAL_SERVER_ERROR, "metadata down").into_response();
+                return Answer::text(500, "metadata down");
             }
-            let (n, expires) = issue(&upstream);
+            let (n, expires) = issue(upstream);
             json_reply(
-                StatusCode::OK,
+                200,
                 json!({
                     "TmpSecretId": format!("cvm-id-{n}"),
                     "TmpSecretKey": format!("cvm-key-{n}-{KEY_MARK}"),
@@ -278,13 +246,13 @@ async fn handle(
                 }),
             )
         }
-        (Method::POST, "/") => sts(&upstream, &request, fail),
-        _ => (StatusCode::NOT_FOUND, "not here").into_response(),
+        ("POST", "/") => sts(upstream, request, fail),
+        _ => Answer::text(404, "not here"),
     }
 }
 
 /// The STS stand-in.
-fn sts(upstream: &Upstream, request: &Recorded, fail: bool) -> Response {
+fn sts(upstream: &Upstream, request: &Recorded, fail: bool) -> Answer {
     if request.header("Content-Type") != Some("application/json")
         || request.header("X-TC-Version") != Some("2018-08-13")
         || request.header("X-TC-Region").is_none()
@@ -322,7 +290,7 @@ fn sts(upstream: &Upstream, request: &Recorded, fail: bool) -> Response {
     }
     let (n, expires) = issue(upstream);
     json_reply(
-        StatusCode::OK,
+        200,
         json!({"Response": {
             "Credentials": {
                 "TmpSecretId": format!("tmp-id-{n}"),
@@ -378,7 +346,7 @@ fn verify_tc3(request: &Recorded, service: &str, keys: &[(&str, &str)]) -> Resul
 }
 
 fn request_method(request: &Recorded) -> &'static str {
-    if request.method == Method::POST {
+    if request.method == "POST" {
         "POST"
     } else {
         "GET"
@@ -627,7 +595,11 @@ async fn instance_role_discovers_the_role_then_fetches_its_credentials() {
     let left = expires.duration_since(SystemTime::now()).unwrap();
     assert!(left > Duration::from_secs(3500) && left <= Duration::from_secs(3600));
 
-    let paths: Vec<_> = server.received().into_iter().map(|r| r.path).collect();
+    let paths: Vec<_> = server
+        .received()
+        .into_iter()
+        .map(|r| r.path().to_owned())
+        .collect();
     assert_eq!(
         paths,
         [
@@ -684,17 +656,11 @@ async fn instance_role_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instance_role_code_other_than_success_is_a_fetch_error() {
     // A tiny server answering Code "Failed".
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let app = Router::new().fallback(|| async {
-        json_reply(
-            StatusCode::OK,
-            json!({"Code": "Failed", "TmpSecretKey": "k-XYZZY"}),
-        )
+    let server = TestServer::responding(|_| {
+        json_reply(200, json!({"Code": "Failed", "TmpSecretKey": "k-XYZZY"}))
     });
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let err = InstanceRoleProvider::builder()
-        .endpoint(url)
+        .endpoint(server.url())
         .role(ROLE)
         .build()
         .provide_credentials()
@@ -1062,6 +1028,26 @@ async fn expired_or_nearly_expired_answers_are_rejected_not_refetched_each_call(
     }
 }
 
+/// Ten tasks asking `provider`, each started once it returns (the answer held until all have).
+fn spawn_callers(
+    provider: &Arc<dyn ProvideCredentials>,
+) -> Vec<tokio::task::JoinHandle<Result<Credentials, CredentialsError>>> {
+    let started = Arc::new(AtomicUsize::new(0));
+    let tasks = (0..10)
+        .map(|_| {
+            let (provider, started) = (provider.clone(), started.clone());
+            tokio::spawn(async move {
+                started.fetch_add(1, Ordering::SeqCst);
+                provider.provide_credentials().await
+            })
+        })
+        .collect();
+    while started.load(Ordering::SeqCst) < 10 {
+        std::thread::yield_now();
+    }
+    tasks
+}
+
 /// 10 callers find the credentials stale at once: one upstream request, one answer for all.
 async fn ten_concurrent_callers_share_one_refresh(
     server: &Server,
@@ -1075,14 +1061,15 @@ async fn ten_concurrent_callers_share_one_refresh(
     );
     invalidate(); // stale at once
     let before = server.received().len();
-    server.set_delay(Duration::from_millis(300));
+    let gate = Gate::new();
+    server.hold(Some(&gate));
 
-    let tasks: Vec<_> = (0..10)
-        .map(|_| {
-            let provider = provider.clone();
-            tokio::spawn(async move { provider.provide_credentials().await })
-        })
-        .collect();
+    let tasks = spawn_callers(&provider);
+    // The refresh's request has arrived and is held: every caller is then waiting on it.
+    while server.received().len() == before {
+        tokio::task::yield_now().await;
+    }
+    gate.open();
     for task in tasks {
         let c = task.await.unwrap().unwrap();
         assert_eq!(c.secret_id(), format!("{prefix}-2"));
@@ -1117,14 +1104,14 @@ async fn concurrent_callers_share_one_metadata_refresh() {
 async fn a_failing_refresh_is_a_typed_error_shared_by_concurrent_callers() {
     let server = Server::start().await;
     server.set_fail(true);
-    server.set_delay(Duration::from_millis(300));
+    let gate = Gate::new();
+    server.hold(Some(&gate));
     let provider: Arc<dyn ProvideCredentials> = Arc::new(assume_role_without_retries(&server));
-    let tasks: Vec<_> = (0..10)
-        .map(|_| {
-            let provider = provider.clone();
-            tokio::spawn(async move { provider.provide_credentials().await })
-        })
-        .collect();
+    let tasks = spawn_callers(&provider);
+    while server.received().is_empty() {
+        tokio::task::yield_now().await;
+    }
+    gate.open();
     for task in tasks {
         match task.await.unwrap() {
             Err(CredentialsError::Fetch { reason, .. }) => {
@@ -1141,7 +1128,7 @@ async fn a_failing_refresh_is_a_typed_error_shared_by_concurrent_callers() {
 
     // The next call tries again, and succeeds once STS is back.
     server.set_fail(false);
-    server.set_delay(Duration::ZERO);
+    server.hold(None);
     assert_eq!(
         provider.provide_credentials().await.unwrap().secret_id(),
         "tmp-id-1"
@@ -1204,7 +1191,11 @@ async fn metadata_5xx_is_retried() {
         .expect("the second attempt succeeds");
     assert!(credentials.token().is_some());
     // The role's credentials: one failed and one good request.
-    let paths: Vec<String> = server.received().iter().map(|r| r.path.clone()).collect();
+    let paths: Vec<String> = server
+        .received()
+        .iter()
+        .map(|r| r.path().to_owned())
+        .collect();
     assert_eq!(paths.len(), 2, "{paths:?}");
     assert_eq!(paths[0], paths[1]);
 }
@@ -1243,7 +1234,7 @@ async fn cached_provider_wraps_any_provider() {
     #[derive(Debug)]
     struct Counting(Arc<AtomicUsize>);
     impl ProvideCredentials for Counting {
-        fn provide_credentials(&self) -> teo_client::credentials::ProvideFuture<'_> {
+        fn provide_credentials(&self) -> tc_runtime::credentials::ProvideFuture<'_> {
             let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
             Box::pin(async move {
                 Ok(Credentials::new(format!("id-{n}"), "k-XYZZY")
@@ -1459,51 +1450,35 @@ async fn debug_and_display_never_show_keys_or_tokens() {
 
 /// A stand-in EdgeOne endpoint that accepts only requests signed with the temporary
 /// credentials STS issued, carrying their token.
-async fn start_teo() -> (String, Arc<Mutex<Vec<Recorded>>>) {
-    let received = Arc::new(Mutex::new(Vec::<Recorded>::new()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let seen = received.clone();
-    let app = Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-        let seen = seen.clone();
-        async move {
-            let request = Recorded {
-                method,
-                path: uri.path().to_owned(),
-                headers,
-                body,
-            };
-            seen.lock().unwrap().push(request.clone());
-            let key = format!("tmp-key-1-{KEY_MARK}");
-            let token = format!("tmp-token-1-{TOKEN_MARK}");
-            let error = |code: &str, message: &str| {
-                json_reply(
-                    StatusCode::OK,
-                    json!({"Response": {"Error": {"Code": code, "Message": message}, "RequestId": "teo-err"}}),
-                )
-            };
-            if let Err(message) = verify_tc3(&request, "teo", &[("tmp-id-1", &key)]) {
-                return error("AuthFailure.SignatureFailure", &message);
-            }
-            if request.header("X-TC-Token") != Some(token.as_str()) {
-                return error("AuthFailure.TokenFailure", "token missing or wrong");
-            }
+fn start_teo() -> TestServer {
+    TestServer::responding(|request| {
+        let key = format!("tmp-key-1-{KEY_MARK}");
+        let token = format!("tmp-token-1-{TOKEN_MARK}");
+        let error = |code: &str, message: &str| {
             json_reply(
-                StatusCode::OK,
-                json!({"Response": {"TotalCount": 0, "Zones": [], "RequestId": "teo-1"}}),
+                200,
+                json!({"Response": {"Error": {"Code": code, "Message": message}, "RequestId": "teo-err"}}),
             )
+        };
+        if let Err(message) = verify_tc3(request, "teo", &[("tmp-id-1", &key)]) {
+            return error("AuthFailure.SignatureFailure", &message);
         }
-    });
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, received)
+        if request.header("X-TC-Token") != Some(token.as_str()) {
+            return error("AuthFailure.TokenFailure", "token missing or wrong");
+        }
+        json_reply(
+            200,
+            json!({"Response": {"TotalCount": 0, "Zones": [], "RequestId": "teo-1"}}),
+        )
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_signs_with_assumed_role_credentials() {
     let sts = Server::start().await;
-    let (teo_url, teo_received) = start_teo().await;
+    let teo = start_teo();
     let client = Client::builder(assume_role(&sts))
-        .endpoint(&teo_url)
+        .endpoint(teo.url())
         .build()
         .unwrap();
     for _ in 0..2 {
@@ -1512,7 +1487,7 @@ async fn client_signs_with_assumed_role_credentials() {
     }
     // One AssumeRole for both calls; both calls signed with its credentials.
     assert_eq!(sts.received().len(), 1);
-    let received = teo_received.lock().unwrap().clone();
+    let received = teo.requests();
     assert_eq!(received.len(), 2);
     for request in &received {
         assert!(request
@@ -1529,57 +1504,22 @@ async fn client_signs_with_assumed_role_credentials() {
 
 /// A server on 127.0.0.1 answering every request with 200 and a JSON body that never ends
 /// (chunked) or, with `announce`, a `Content-Length` of that many bytes; counts connections.
-async fn start_endless_server(announce: Option<u64>) -> (String, Arc<AtomicUsize>) {
-    use tokio::io::AsyncWriteExt;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let connections = Arc::new(AtomicUsize::new(0));
-    let counter = connections.clone();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            counter.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(async move {
-                if common::read_request(&mut socket).await.is_none() {
-                    return;
-                }
-                let head = match announce {
-                    Some(n) => format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {n}\r\n\r\n"
-                    ),
-                    None => "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
-                             Transfer-Encoding: chunked\r\n\r\n"
-                        .to_owned(),
-                };
-                if socket.write_all(head.as_bytes()).await.is_err() {
-                    return;
-                }
-                let chunk = vec![b' '; 16 << 10];
-                loop {
-                    let mut framed = Vec::new();
-                    if announce.is_none() {
-                        framed.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-                    }
-                    framed.extend_from_slice(&chunk);
-                    if announce.is_none() {
-                        framed.extend_from_slice(b"\r\n");
-                    }
-                    if socket.write_all(&framed).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    (url, connections)
+fn start_endless_server(announce: Option<u64>) -> TestServer {
+    TestServer::responding(move |_| {
+        Answer::status(200)
+            .header("Content-Type", "application/json")
+            .endless(announce, 16 << 10, b' ')
+    })
 }
 
 /// The metadata service streaming without end: the provider stops at its 64 KiB default, says
 /// so in a typed error naming the limit, and does not ask again (the retry loop would).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_metadata_answer_stops_at_the_limit() {
-    let (url, connections) = start_endless_server(None).await;
+    let server = start_endless_server(None);
+    let url = server.url();
     let err = InstanceRoleProvider::builder()
-        .endpoint(&url)
+        .endpoint(url)
         .role(ROLE)
         .build()
         .provide_credentials()
@@ -1597,7 +1537,7 @@ async fn endless_metadata_answer_stops_at_the_limit() {
     assert_eq!(*limit, 64 << 10);
     assert_eq!(
         *limit,
-        teo_client::credentials::DEFAULT_METADATA_MAX_RESPONSE_SIZE
+        tc_runtime::credentials::DEFAULT_METADATA_MAX_RESPONSE_SIZE
     );
     // 64 KiB and at most one more 16 KiB chunk of the server's.
     let read: u64 = what
@@ -1613,11 +1553,11 @@ async fn endless_metadata_answer_stops_at_the_limit() {
         )),
         "{err}"
     );
-    assert_eq!(connections.load(Ordering::SeqCst), 1, "not retried");
+    assert_eq!(server.connections(), 1, "not retried");
 
     // The limit is the builder's to set.
     let err = InstanceRoleProvider::builder()
-        .endpoint(&url)
+        .endpoint(url)
         .role(ROLE)
         .max_response_size(1000)
         .build()
@@ -1633,10 +1573,11 @@ async fn endless_metadata_answer_stops_at_the_limit() {
 /// STS announcing a 1 GiB answer: refused before reading, typed, not retried.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_sts_answer_is_refused_before_reading() {
-    let (url, connections) = start_endless_server(Some(1 << 30)).await;
+    let server = start_endless_server(Some(1 << 30));
+    let url = server.url();
     let base = Credentials::new(BASE_ID, BASE_KEY);
     let err = AssumeRoleProvider::builder(Arc::new(base), ROLE_ARN, "s")
-        .endpoint(&url)
+        .endpoint(url)
         .build()
         .provide_credentials()
         .await
@@ -1648,7 +1589,7 @@ async fn oversized_sts_answer_is_refused_before_reading() {
             assert_eq!(*source_name, "assume role");
             assert_eq!(
                 *limit,
-                teo_client::credentials::DEFAULT_STS_MAX_RESPONSE_SIZE
+                tc_runtime::credentials::DEFAULT_STS_MAX_RESPONSE_SIZE
             );
             assert_eq!(*limit, 64 << 10);
         }
@@ -1658,7 +1599,7 @@ async fn oversized_sts_answer_is_refused_before_reading() {
         err.to_string(),
         "assume role: STS's AssumeRole answer is larger than the limit of 65536 bytes"
     );
-    assert_eq!(connections.load(Ordering::SeqCst), 1, "not retried");
+    assert_eq!(server.connections(), 1, "not retried");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 //! The runtime against teo-mock's fault injection: which failures are retried, and that a
 //! success after failed attempts is a success.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
+mod support;
 
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use teo_client::{Client, Credentials, ErrorKind, RetryPolicy};
+use support::Client;
+use tc_runtime::{Credentials, ErrorKind, RetryPolicy};
 use teo_mock::faults::{Fault, FaultPlan};
 use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use teo_mock::{MockConfig, MockServer};
