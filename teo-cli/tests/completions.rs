@@ -50,14 +50,6 @@ impl Drop for Scratch {
     }
 }
 
-/// Whether `program` runs (`program --version`).
-fn installed(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// How a script names the long option `name`: fish writes `-l name`.
 fn long_option(shell: &str, name: &str) -> String {
     match shell {
@@ -296,17 +288,13 @@ fn bash_completes_the_path_of_cli_input_json_file_urls() {
 
 /// zsh's and fish's scripts parse (`-n`), and fish, driven as it completes (`complete -C`),
 /// offers actions, parameters and option values. Without the shells (`.ci/run` installs them and
-/// sets TEO_REQUIRE_SHELLS) the check is skipped with a note.
+/// sets TEO_REQUIRE_TOOLS) the check is skipped with a line.
 #[test]
 fn zsh_and_fish_scripts_parse() {
     for shell in ["zsh", "fish"] {
         let script = script(shell);
-        if !installed(shell) {
-            assert!(
-                std::env::var_os("TEO_REQUIRE_SHELLS").is_none(),
-                "TEO_REQUIRE_SHELLS is set but {shell} is not installed"
-            );
-            eprintln!("note: {shell} is not installed: its script is not checked");
+        if !tc_test_support::tools::runs(shell) {
+            tc_test_support::tools::skip_check(&format!("the {shell} completion script"), shell);
             continue;
         }
         let scratch = Scratch::new(shell);

@@ -1,7 +1,7 @@
 //! `teo configure` and tccli's profile files, with the built `teo` binary (HOME a fresh
-//! directory) against teo-mock running in-process — and, when the official clients' virtual
-//! environment exists (`target/tmp/official-clients-venv`, made by teo-mock's
-//! `official_clients` test), against tccli itself, each tool using the other's profiles.
+//! directory) against teo-mock running in-process — and against tccli itself, each tool using
+//! the other's profiles (tccli from `target/tmp/official-clients-venv`, installed on first use
+//! by tc-test-support's `tools::official_clients`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -129,15 +129,10 @@ fn zone_count(output: &Output) -> u64 {
     response["TotalCount"].as_u64().expect("TotalCount")
 }
 
-/// tccli, when the official clients' virtual environment exists.
+/// tccli from the official clients' virtual environment, installed on first use; `None` (the
+/// test skipped with a line, or failed under TEO_REQUIRE_TOOLS=1) when it cannot be had.
 fn tccli() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("official-clients-venv/bin/tccli");
-    if path.exists() {
-        Some(path)
-    } else {
-        println!("skipped: no {}", path.display());
-        None
-    }
+    tc_test_support::tools::official_clients().map(|venv| venv.join("bin/tccli"))
 }
 
 const SECRETS: &[&str] = &[DEFAULT_SECRET_KEY, "mock-secret"];
@@ -853,12 +848,7 @@ fn made_with(recorded: &str) -> Vec<String> {
 
 /// `teo DescribeZones` and `teo logs download`, with the same extra arguments and environment
 /// and the same profile files: what each request was made with (they must be the same).
-async fn both_paths(
-    home: &Home,
-    seen: &Stub,
-    extra: &[&str],
-    env: &[(&str, &str)],
-) -> Vec<String> {
+async fn both_paths(home: &Home, seen: &Stub, extra: &[&str], env: &[(&str, &str)]) -> Vec<String> {
     let out = home.0.join("out");
     let out = out.to_str().unwrap();
     let mut action = vec!["DescribeZones"];

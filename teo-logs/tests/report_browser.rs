@@ -2,8 +2,8 @@
 //! its DOM has every chart with the expected marks and the key figures, and its screenshot is
 //! not blank (the bar colours cover a fair area).
 //!
-//! Chromium is `/usr/bin/chromium` (or `$CHROMIUM`). Without it the test prints a note and passes,
-//! unless `TEO_REQUIRE_CHROMIUM=1` (as in CI), when it fails.
+//! Chromium is `/usr/bin/chromium` (or `$CHROMIUM`). Without it the test says so in one line
+//! and passes, unless `TEO_REQUIRE_TOOLS=1` (as in CI), when it fails.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
 
@@ -198,10 +198,7 @@ fn rgb(hex: &str) -> (u8, u8, u8) {
 #[test]
 fn the_report_renders_in_chromium_with_every_chart() {
     let Some(chromium) = chromium() else {
-        if std::env::var("TEO_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1") {
-            panic!("TEO_REQUIRE_CHROMIUM=1 but chromium is not installed");
-        }
-        println!("note: chromium not found (/usr/bin/chromium); the browser test is skipped");
+        tc_test_support::tools::skip("chromium (/usr/bin/chromium, or CHROMIUM)");
         return;
     };
     let dir = temp_dir("browser");

@@ -5,11 +5,10 @@
 //! its only style) call it; their signatures verify, a wrong key is rejected with
 //! AuthFailure.SignatureFailure, a missing required parameter with MissingParameter and a
 //! parameter of the wrong type with InvalidParameter, naming it, whatever the style. The test installs both into a virtual environment under the target
-//! directory on first use (PyPI is needed once) and prints the transcripts.
+//! directory on first use (tc-test-support's `tools::official_clients`; PyPI is needed once)
+//! and prints the transcripts.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -17,30 +16,6 @@ use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use teo_mock::{MockConfig, MockServer};
 
 mod support;
-use support::run_ok;
-
-const PACKAGES: &[&str] = &[
-    "tencentcloud-sdk-python-intl-en==3.1.193",
-    "tccli-intl-en==3.1.193.1",
-];
-
-/// The virtual environment with the official clients, created once per target directory.
-fn official_clients() -> PathBuf {
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("official-clients-venv");
-    let marker = venv.join("installed.txt");
-    if std::fs::read_to_string(&marker).ok().as_deref() == Some(&PACKAGES.join("\n")) {
-        return venv;
-    }
-    let _ = std::fs::remove_dir_all(&venv);
-    run_ok(Command::new("python3").args(["-m", "venv"]).arg(&venv));
-    run_ok(
-        Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--disable-pip-version-check"])
-            .args(PACKAGES),
-    );
-    std::fs::write(&marker, PACKAGES.join("\n")).expect("write marker");
-    venv
-}
 
 /// Runs a blocking command without stalling the mock's runtime.
 async fn run(mut command: Command) -> Output {
@@ -52,9 +27,11 @@ async fn run(mut command: Command) -> Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_python_sdk_and_tccli_accept_the_mock() {
-    let venv = tokio::task::spawn_blocking(official_clients)
-        .await
-        .expect("venv");
+    // Installed on first use; without Python or PyPI the test is skipped (or fails under
+    // TEO_REQUIRE_TOOLS=1). Blocking is fine here: nothing runs on this runtime yet.
+    let Some(venv) = tc_test_support::tools::official_clients() else {
+        return;
+    };
     let mock = MockServer::start(MockConfig::default())
         .await
         .expect("mock starts");

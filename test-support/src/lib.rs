@@ -1,9 +1,12 @@
 //! What the workspace's tests share (a dev-dependency only, never published): a scripted HTTP
 //! server on 127.0.0.1 ([`TestServer`]) for tests that need a server to misbehave in exact ways,
-//! and a `tracing` writer that keeps what was logged ([`Captured`]).
+//! a `tracing` writer that keeps what was logged ([`Captured`]), and the one rule for checks
+//! whose outside tool is missing ([`tools`]: skip with a line, or fail under
+//! `TEO_REQUIRE_TOOLS=1`; the Python engines are installed on first use).
 
 pub mod captured;
 pub mod server;
+pub mod tools;
 
 pub use captured::Captured;
 pub use server::{Answer, Gate, Request, TestServer};

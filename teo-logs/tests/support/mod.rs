@@ -1,8 +1,9 @@
-//! Real engines for the data tests, from the venv `.ci/run` makes under `target/py`: Python
-//! with `duckdb` and `pyarrow`, and `moto` as a local S3-compatible server.
+//! Real engines for the data tests, from the venv under `target/py` the tests install on first
+//! use (tc-test-support's `tools`): Python with `duckdb` and `pyarrow`, and `moto` as a local
+//! S3-compatible server.
 //!
-//! Without them a test says so and passes, unless `TEO_REQUIRE_ENGINES=1` (set by `.ci/run`),
-//! when it fails.
+//! Without them a test says so in one line and passes, unless `TEO_REQUIRE_TOOLS=1` (set by
+//! `.ci/run`), when it fails.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
@@ -11,30 +12,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn missing(what: &str) {
-    assert!(
-        std::env::var_os("TEO_REQUIRE_ENGINES").is_none(),
-        "TEO_REQUIRE_ENGINES is set but {what} was not found (target/py, made by .ci/run, or TEO_PYTHON)"
-    );
-    eprintln!("note: {what} not found (target/py); this engine check is skipped");
-}
+use tc_test_support::tools;
 
-/// A Python with duckdb and pyarrow: `TEO_PYTHON`, else `target/py/bin/python`.
+/// A Python with duckdb, pyarrow and moto: `TEO_PYTHON`, else `target/py/bin/python`, installed
+/// on first use.
 pub fn python() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("TEO_PYTHON").map(PathBuf::from),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/py/bin/python")),
-    ];
-    let found = candidates.into_iter().flatten().find(|p| {
-        Command::new(p)
-            .args(["-c", "import duckdb, pyarrow"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if found.is_none() {
-        missing("a Python with duckdb and pyarrow");
-    }
-    found
+    tools::python_engines()
 }
 
 /// A moto S3 server on 127.0.0.1, stopped on drop.
@@ -48,7 +31,7 @@ impl Moto {
         let python = python()?;
         let server = python.with_file_name("moto_server");
         if !server.exists() {
-            missing("moto_server");
+            tools::skip(&format!("moto_server ({})", server.display()));
             return None;
         }
         let port = TcpListener::bind("127.0.0.1:0")
@@ -127,7 +110,7 @@ impl S3sFs {
                 Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tools/bin/s3s-fs")
             });
         if !server.exists() {
-            missing("s3s-fs (target/tools/bin/s3s-fs)");
+            tools::skip("s3s-fs (target/tools/bin/s3s-fs, or TEO_S3S_FS)");
             return None;
         }
         let port = TcpListener::bind("127.0.0.1:0")
