@@ -28,7 +28,7 @@ use teo_mock::{MockConfig, MockServer};
 
 mod common;
 use common::timed;
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/it/support/mod.rs"]
 mod support;
 
 const PACKET_BYTES: u64 = 8 << 20;

@@ -1,5 +1,5 @@
 //! A reader that panics fails its file only. The Parquet and Arrow readers panic on some
-//! corrupt files (`offset + len out of bounds`, found by `tests/corrupt_parquet.rs`) instead of
+//! corrupt files (`offset + len out of bounds`, found by `tests/it/corrupt_parquet.rs`) instead of
 //! returning an error; [`contain`] turns such a panic into an error for that file.
 //!
 //! The default panic hook would print each of these to stderr in the middle of the output, so a

@@ -11,7 +11,7 @@
 //! child that dies is counted as an abort and restarted after the mutant it was reading:
 //!
 //! ```sh
-//! cargo test -p teo-logs --test corrupt_parquet -- --ignored --nocapture fuzz_parquet_mutants
+//! cargo test -p teo-logs --test it -- --ignored --nocapture fuzz_parquet_mutants
 //! ```
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
@@ -28,7 +28,7 @@ use teo_logs::ConvertOptions;
 use teo_logs::{summarize, Dataset, Format};
 use teo_mock::logs::LogKind;
 
-mod support;
+use crate::support;
 use support::{temp_dir, write_packets};
 
 const SEED: u64 = 0x0007_e019;

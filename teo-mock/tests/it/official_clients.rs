@@ -15,8 +15,6 @@ use serde_json::Value;
 use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use teo_mock::{MockConfig, MockServer};
 
-mod support;
-
 /// Runs a blocking command without stalling the mock's runtime.
 async fn run(mut command: Command) -> Output {
     tokio::task::spawn_blocking(move || command.output())

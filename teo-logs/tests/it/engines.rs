@@ -18,7 +18,7 @@ use teo_logs::ConvertOptions;
 use teo_logs::{Dataset, Format, Kind};
 use teo_mock::logs::LogKind;
 
-mod support;
+use crate::support;
 
 use support::{python, temp_dir};
 

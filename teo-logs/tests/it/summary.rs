@@ -18,7 +18,7 @@ use teo_logs::ConvertOptions;
 use teo_logs::{render_html, render_json, render_text, summarize, Dataset, Format, Kind};
 use teo_mock::logs::LogKind;
 
-mod support;
+use crate::support;
 use support::{lines_of, temp_dir, write_packets};
 
 const ZONE: &str = "zone-2o3h21ed8bpu";

@@ -969,8 +969,7 @@ async fn packets_on_disk_convert_to_each_format() {
     );
 }
 
-#[path = "../../teo-logs/tests/support/mod.rs"]
-mod support;
+use crate::support;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn packets_whose_names_read_the_same_are_all_converted_and_duckdb_counts_them() {

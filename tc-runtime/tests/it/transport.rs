@@ -10,7 +10,7 @@
 //! for a typed method, `call` with the action's table entry from teo-models), so these tests see
 //! what the calls of every generated service go through.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -279,7 +279,7 @@ fn check_signature(request: &Recorded) -> Result<(), (&'static str, String)> {
 // ---------------------------------------------------------------------------------------------
 
 /// A client for this test server. Retries are off: these tests look at how one answer is read
-/// (retrying is tested against teo-mock's fault injection in `tests/retries.rs`).
+/// (retrying is tested against teo-mock's fault injection in `tests/it/retries.rs`).
 fn client(server: &Server, credentials: Credentials) -> Client {
     Client::builder(credentials)
         .endpoint(&server.url)

@@ -18,7 +18,7 @@ use teo_logs::ConvertOptions;
 use teo_logs::{ConvertError, Dataset, Format, Kind};
 use teo_mock::logs::LogKind;
 
-mod support;
+use crate::support;
 use support::{lines_of, temp_dir, write_packets};
 
 /// The mock's packets of two hours (two domains, one proxy), as downloaded.

@@ -19,7 +19,7 @@ use teo_logs::{Dataset, Format, Kind, Table};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-mod support;
+use crate::support;
 use support::temp_dir;
 
 /// One declared field: its wire name and type.

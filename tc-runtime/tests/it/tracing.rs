@@ -2,7 +2,7 @@
 //! secret reaches the logs: not the SecretKey, not the session token, not the Authorization
 //! header or its signature.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,7 @@
 //! The runtime against teo-mock's fault injection: which failures are retried, and that a
 //! success after failed attempts is a success.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -3,9 +3,7 @@
 //! and instants compared by value), and every example response reads as its typed response.
 //! Examples that are not valid JSON in the official file are reported by name, never hidden.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
-mod common;
+use crate::common;
 
 use common::examples;
 use serde_json::Value;

@@ -8,8 +8,7 @@ use std::process::{Command, Output};
 
 use teo_mock::{MockConfig, MockServer};
 
-#[path = "../../teo-logs/tests/support/mod.rs"]
-mod support;
+use crate::support;
 
 const TEO: &str = env!("CARGO_BIN_EXE_teo");
 const SECRET: &str = "s3-secret-key-that-must-never-show";

@@ -19,7 +19,7 @@ use teo_logs::summary::SummarizeOptions;
 use teo_logs::{render_html, render_json, summarize};
 use teo_mock::logs::{LogKind, LogStore};
 
-mod support;
+use crate::support;
 use support::temp_dir;
 
 const TIMEOUT: Duration = Duration::from_secs(60);

@@ -22,7 +22,7 @@ fn config() -> MockConfig {
 }
 
 /// One attempt per call, no client-side limit: these tests look at what the mock does to a
-/// single request (the client's retries are tested in teo-client/tests/retries.rs).
+/// single request (the client's retries are tested in tc-runtime/tests/it/retries.rs).
 fn client(mock: &MockServer) -> Client {
     single_attempt(
         Client::builder(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))

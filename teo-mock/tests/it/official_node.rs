@@ -22,7 +22,7 @@ use serde_json::Value;
 use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use teo_mock::{MockConfig, MockServer};
 
-mod support;
+use crate::support;
 use support::run_ok;
 
 const PACKAGE: &str = "tencentcloud-sdk-nodejs-intl-en@3.0.1335";

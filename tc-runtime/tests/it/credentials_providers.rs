@@ -6,7 +6,7 @@
 //! `AuthFailure.SignatureFailure` when it does not match. `AssumeRoleWithWebIdentity` must come
 //! with `Authorization: SKIP`.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -7,9 +7,7 @@
 //! - `alternate`: integers become floats (`25` → `25.0`), booleans `0`/`1`, strings that are a
 //!   number's or a boolean's canonical text become that number or boolean (`"42"` → `42`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
-mod common;
+use crate::common;
 
 use serde_json::{Number, Value};
 

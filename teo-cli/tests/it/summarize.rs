@@ -288,7 +288,7 @@ fn a_corrupt_parquet_file_fails_alone() {
         "zone-demo",
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    // Two good files, and the base file of teo-logs/tests/corrupt_parquet.rs (the mock's packet of
+    // Two good files, and the base file of teo-logs/tests/it/corrupt_parquet.rs (the mock's packet of
     // one hour and domain, converted) with the byte changed that its search found to make arrow
     // panic `offset + len out of bounds`.
     let files = parquet_files(Path::new(&dataset));

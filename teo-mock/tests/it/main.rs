@@ -1,0 +1,15 @@
+//! teo-mock's integration tests, one binary (linking the crate and its test dependencies
+//! once instead of once per file): the mock against raw requests, the spec, and the official clients.
+//! Run one file's tests with `cargo test -p teo-mock --test it -- <file>::`.
+
+mod support;
+
+mod all_actions;
+mod envelope;
+mod errors;
+mod faults;
+mod forms;
+mod limits;
+mod log_packets;
+mod official_clients;
+mod official_node;

@@ -1,0 +1,9 @@
+//! teo-models's integration tests, one binary (linking the crate and its test dependencies
+//! once instead of once per file): the generated types against the spec and the official examples.
+//! Run one file's tests with `cargo test -p teo-models --test it -- <file>::`.
+
+mod common;
+
+mod conformance;
+mod drift;
+mod secrets;
