@@ -74,6 +74,7 @@ mod attempt;
 mod digest;
 mod error;
 mod finish;
+mod limits;
 mod names;
 mod options;
 mod outcome;
@@ -83,10 +84,10 @@ mod run;
 
 pub use digest::{digest_path, remove_with_digest, sha256_file};
 pub use error::DownloadError;
+pub use limits::{SIZE_SLACK, STALL_MIN_BYTES};
 pub use options::{
     Downloader, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONCURRENCY, DEFAULT_MAX_DECOMPRESSED_RATIO,
-    DEFAULT_MAX_DECOMPRESSED_SIZE, DEFAULT_MAX_PACKET_SIZE, DEFAULT_STALL_TIMEOUT, SIZE_SLACK,
-    STALL_MIN_BYTES,
+    DEFAULT_MAX_DECOMPRESSED_SIZE, DEFAULT_MAX_PACKET_SIZE, DEFAULT_STALL_TIMEOUT,
 };
 pub use outcome::{DownloadReport, FailedPacket};
 pub use packet::{LogListing, Packet};

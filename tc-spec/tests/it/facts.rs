@@ -1,8 +1,6 @@
 //! Retry safety of the real teo spec with its `retry.json`, and how a broken overrides file and
 //! malformed spec flags are reported.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::path::Path;
 
 use tc_spec::facts::RetrySafety;

@@ -1,8 +1,6 @@
 //! The international and mainland EdgeOne specs merged into one (`tc_spec::merge`): everything of
 //! either, English text where the international spec has it, conflicts named by both sources.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::path::Path;
 
 use serde_json::{json, Value};

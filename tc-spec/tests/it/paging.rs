@@ -1,8 +1,6 @@
 //! Which actions of the real teo spec page, what the overrides file changes, and how a broken
 //! overrides file is reported.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::path::Path;
 
 use tc_spec::paging::Paging;

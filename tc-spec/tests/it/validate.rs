@@ -1,8 +1,6 @@
 //! A broken spec is refused with every problem named by its JSON path. Each case breaks a copy of
 //! the real EdgeOne spec in one way.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::path::Path;
 
 use serde_json::{json, Value};

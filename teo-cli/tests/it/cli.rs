@@ -1,7 +1,5 @@
 //! The built `teo` binary against teo-mock running in-process.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

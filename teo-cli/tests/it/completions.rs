@@ -2,8 +2,6 @@
 //! command line, and the bash one, loaded into a real `bash`, completes actions, parameters
 //! and values when its completion function is driven as bash's readline would drive it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

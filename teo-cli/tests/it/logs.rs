@@ -1,8 +1,6 @@
 //! `teo logs download`: the built binary against teo-mock, in-process (`--endpoint`) or started
 //! by the binary itself (`--mock`). Stderr is a pipe here, so progress comes as plain lines.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

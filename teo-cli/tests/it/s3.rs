@@ -2,8 +2,6 @@
 //! on 127.0.0.1: a Parquet dataset and raw packets, reruns that skip what is there, and the
 //! store's secret never printed.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::process::{Command, Output};
 
 use teo_mock::{MockConfig, MockServer};

@@ -1,8 +1,6 @@
 //! `teo logs summarize`: the built binary on packets it downloaded itself from its mock
 //! (`teo logs download --mock`), as a table, JSON and an HTML report.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -13,14 +13,12 @@ use tokio::time::Instant;
 
 use super::digest;
 use super::error::{fs_error, DownloadError};
-use super::finish::Finish;
-use super::options::{Downloader, STALL_MIN_BYTES};
+use super::finish::{Finish, WRITE_BUFFER};
+use super::limits::STALL_MIN_BYTES;
+use super::options::Downloader;
 use super::packet::{redact_url, Packet};
 use super::progress::Event;
 use super::run::{blocking, Run};
-
-/// Bytes gathered before each write to the temporary file.
-pub(super) const WRITE_BUFFER: usize = 256 << 10;
 
 /// The clocks of one attempt, started once its download slot is taken: waiting for a slot is
 /// not the server's fault.

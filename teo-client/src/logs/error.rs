@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tc_runtime::fs::FsError;
 
-use super::options::{SIZE_SLACK, STALL_MIN_BYTES};
+use super::limits::{SIZE_SLACK, STALL_MIN_BYTES};
 use crate::Error;
 
 /// A failure of one packet or of the whole run. Never shows a URL's query string.

@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 
 use tc_runtime::fs::AtomicFile;
 
-use super::attempt::WRITE_BUFFER;
 use super::digest;
 use super::error::{fs_error, DownloadError};
+
+/// Bytes gathered before each write to the temporary file (when streaming and when decoding).
+pub(super) const WRITE_BUFFER: usize = 256 << 10;
 
 /// What the end of one attempt needs to know.
 pub(super) struct Finish {

@@ -6,15 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::limits::SIZE_SLACK;
 use super::progress::{Event, Progress, ProgressFn};
 use crate::retry::RetryPolicy;
 
 /// Packets downloaded at once unless set otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 6;
-
-/// Bytes a body may run past its listed `Size` before it is cut off. A listed size is exact for
-/// a well-behaved server; the slack only spares a packet that grew between listing and fetch.
-pub const SIZE_SLACK: u64 = 64 << 10;
 
 /// Default [`Downloader::max_packet_size`]: 4 GiB (log packets are hourly; tens of MB is large).
 pub const DEFAULT_MAX_PACKET_SIZE: u64 = 4 << 30;
@@ -33,10 +30,6 @@ const DECOMPRESSED_FLOOR: u64 = 1 << 20;
 /// Default [`Downloader::stall_timeout`].
 pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Bytes an attempt must receive within each [`Downloader::stall_timeout`] to count as
-/// progressing: a server dribbling a byte now and then is stalled, not slow.
-pub const STALL_MIN_BYTES: u64 = 1 << 10;
-
 /// Default [`Downloader::attempt_timeout`].
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
@@ -48,7 +41,7 @@ pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// their defaults: [`max_packet_size`](Self::max_packet_size) 4 GiB (and the listed `Size` +
 /// [`SIZE_SLACK`] 64 KiB), [`max_decompressed_ratio`](Self::max_decompressed_ratio) 200×,
 /// [`max_decompressed_size`](Self::max_decompressed_size) 16 GiB,
-/// [`stall_timeout`](Self::stall_timeout) 30 s (for [`STALL_MIN_BYTES`] 1 KiB),
+/// [`stall_timeout`](Self::stall_timeout) 30 s (for [`STALL_MIN_BYTES`](super::STALL_MIN_BYTES) 1 KiB),
 /// [`attempt_timeout`](Self::attempt_timeout) 15 min.
 #[derive(Clone)]
 pub struct Downloader {
@@ -170,7 +163,7 @@ impl Downloader {
         self
     }
 
-    /// An attempt that receives less than [`STALL_MIN_BYTES`] in this long (the response headers
+    /// An attempt that receives less than [`STALL_MIN_BYTES`](super::STALL_MIN_BYTES) in this long (the response headers
     /// included) fails with [`DownloadError::Stalled`](super::DownloadError::Stalled) and is
     /// retried, like the stalled-stream protection of other SDKs: a connection that trickles a byte
     /// now and then never hits a read timeout. Default [`DEFAULT_STALL_TIMEOUT`] (30 s);

@@ -4,8 +4,6 @@
 //! symlinks, crafted names and sizes, broken listings), where every run must end in bounded
 //! time and disk with a typed error, losing and overwriting nothing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -3,8 +3,6 @@
 //! misbehave in the ways `teo_client::paginate` guards against (a total that shrinks or grows,
 //! an ignored `Offset`, a missing total, more items than asked for, an error mid-way).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -3,8 +3,6 @@
 //! success; failure states end a wait early, the deadline ends it with the last state, and a
 //! failing call ends it with the call's error.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::time::{Duration, Instant};
 
 use teo_client::models::{

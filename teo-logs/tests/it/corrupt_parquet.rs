@@ -14,8 +14,6 @@
 //! cargo test -p teo-logs --test it -- --ignored --nocapture fuzz_parquet_mutants
 //! ```
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,8 +1,6 @@
 //! Packets into datasets: partitions, the Parquet schema and encodings, NDJSON and CSV, reruns,
 //! bad lines, unknown members, and planted links.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -4,8 +4,6 @@
 //!
 //! Python comes from `target/py` (made by `.ci/run`), see `support`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Write};

@@ -3,8 +3,6 @@
 //! thousands of records the mixes look like real traffic (status classes, cache hits, long
 //! response-time tail, sentinels, drifted types, L4 sessions spanning several records).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Cursor, Read};
 

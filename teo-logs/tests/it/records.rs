@@ -2,8 +2,6 @@
 //! service's misspelled names, unknown fields, bad lines with their file and line number, and
 //! lines too long to hold.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::io::Write;
 use std::path::PathBuf;
 

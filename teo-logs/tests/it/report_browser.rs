@@ -5,8 +5,6 @@
 //! Chromium is `/usr/bin/chromium` (or `$CHROMIUM`). Without it the test says so in one line
 //! and passes, unless `TEO_REQUIRE_TOOLS=1` (as in CI), when it fails.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

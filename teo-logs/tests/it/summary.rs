@@ -3,8 +3,6 @@
 //! here from the raw JSON lines. L4 packets with the documented members, bad lines, failing
 //! files, ignored files, hostile values and the bounded-memory mode.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
 use std::io::Write;

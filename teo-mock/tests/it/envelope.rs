@@ -2,8 +2,6 @@
 //! (`UnsupportedProtocol`), any other path (`InvalidAction`), a Content-Type no form of the API
 //! uses (`InvalidParameter`), HTTP 200 with a RequestId, never a bare 404 or 405 page.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use serde_json::Value;
 use teo_mock::{MockConfig, MockServer};
 

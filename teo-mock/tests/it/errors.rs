@@ -2,8 +2,6 @@
 //! sends an unsigned, stale or wrongly versioned request, so those three are sent by hand; the
 //! generic `Client::send` (which skips the typed request check) delivers invalid requests.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use serde_json::{json, Value};
 use tc_sign::{sign, SigningInput};
 use teo_client::{Client, Credentials, Error};

@@ -2,8 +2,6 @@
 //! client against an in-process teo-mock with signature verification on (and, for what the SDK
 //! cannot show, through raw TCP).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};

@@ -2,8 +2,6 @@
 //! bodies have read deadlines, connections have a cap. Raw TCP clients on 127.0.0.1 misbehave on
 //! purpose.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::time::{Duration, Instant};
 
 use teo_mock::{MockConfig, MockServer};

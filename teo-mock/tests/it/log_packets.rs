@@ -2,8 +2,6 @@
 //! benchmarks: an in-process teo-mock on 127.0.0.1 (signature verification on), listed through
 //! the real SDK client and downloaded with reqwest, as the log downloader will.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::io::{BufRead, BufReader, Read};
 use std::time::{Duration, Instant};
 

@@ -2,6 +2,8 @@
 //! once instead of once per file): the mock against raw requests, the spec, and the official clients.
 //! Run one file's tests with `cargo test -p teo-mock --test it -- <file>::`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
+
 mod support;
 
 mod all_actions;

@@ -12,8 +12,6 @@
 //! from the endpoint's first label; the script resolves that name to 127.0.0.1 itself. Without
 //! `node`/`npm` the tests say so in one line and pass, unless `TEO_REQUIRE_TOOLS=1` (CI sets it).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

@@ -1,8 +1,6 @@
 //! Secrets never reach `Debug` output: secret-named members print as `<redacted>`, URLs (log
 //! packets' are signed) without their query string.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use serde_json::json;
 use teo_models::{CustomEndpoint, InferenceAPIToken, L4OfflineLog, L7OfflineLog, S3};
 

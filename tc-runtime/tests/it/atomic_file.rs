@@ -1,8 +1,6 @@
 //! The guarantees of `tc_runtime::fs::AtomicFile`, tested once here for every writer that uses
 //! it (profile files, log packets and their digests, datasets, reports).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
-
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
