@@ -7,7 +7,9 @@ pub mod emit;
 
 pub use emit::{EmitError, GeneratedFile, Options, Output};
 // The model this crate emits from, under the names the generator's users know.
-pub use tc_spec::{docs, facts, log_fields, merge, model, naming, paging, spec, validate, waiters};
+pub use tc_spec::{
+    docs, log_fields, merge, model, naming, paging, retry_safety, spec, validate, waiters,
+};
 pub use tc_spec::{model::OverrideTexts, Service, SpecError};
 
 /// Anything that stops generation.

@@ -7,7 +7,7 @@
 //! request) would otherwise be handed requests signed for tomorrow, which the real API accepts
 //! tomorrow. So the `Date` of a plain-http answer is not used unless the client was told to
 //! trust it (a local test server), and no `Date` moves the clock by more than
-//! [`MAX_CORRECTION`]: a clock further off is the user's to fix.
+//! 15 minutes: a clock further off is the user's to fix.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};

@@ -30,9 +30,9 @@
 //!
 //! It never ends early in silence. It guards against servers that misbehave:
 //! - an empty page (no items, or no list member at all) while the offset is below the total ends
-//!   the stream with [`Error::Paging`] naming the action and offset: the listing is incomplete;
+//!   the stream with [`ErrorKind::Paging`](crate::ErrorKind::Paging) naming the action and offset: the listing is incomplete;
 //! - a page whose items repeat an earlier page's (an ignored `Offset`) is fetched again a few
-//!   times and then ends the stream with [`Error::Paging`], so no item is yielded twice and the
+//!   times and then ends the stream with [`ErrorKind::Paging`](crate::ErrorKind::Paging), so no item is yielded twice and the
 //!   stream cannot loop forever; the offset only ever moves forward.
 //!
 //! A total of 0 counts as no total (generated responses read a missing member as 0).

@@ -6,7 +6,7 @@
 //! - **Failures that leave the outcome unknown** — transport errors (connection reset, a
 //!   truncated body), timeouts, HTTP 5xx, `InternalError`, `ServiceUnavailable` — are retried
 //!   only for actions that are [`RetrySafety::ReadOnly`] or [`RetrySafety::Idempotent`]. Which
-//!   those are is decided by the generator from the spec (`tc_spec::facts`, with the
+//!   those are is decided by the generator from the spec (`tc_spec::retry_safety`, with the
 //!   `retry.json` overrides beside the spec) and compiled in as a table; an action the table does
 //!   not know (one newer than the generated code, called through `Client::call`) is treated as
 //!   unsafe. Repeating a `Create*` or `Modify*` whose first attempt may have taken effect could do

@@ -4,14 +4,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::facts::{self, Facts};
 use crate::paging::{self, Paging};
+use crate::retry_safety::{self, Facts};
 use crate::spec::{self, Spec, Usage};
 use crate::validate::{self, Diagnostic};
 use crate::{docs, merge, naming};
 
 // The parts of the model, defined apart so that the stages that read them ([`paging`],
-// [`crate::flat`]) need not depend on this module, which runs those stages.
+// [`crate::flattened`]) need not depend on this module, which runs those stages.
 pub use crate::objects::{Field, FieldType, Object, Role, ValueType};
 
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ pub struct Action {
     pub output: String,
     /// How the action pages through a list, if it does (see [`paging`]).
     pub paging: Option<Paging>,
-    /// Retry safety and other per-operation facts (see [`facts`]).
+    /// Retry safety and other per-operation facts (see [`crate::retry_safety`]).
     pub facts: Facts,
 }
 
@@ -98,7 +98,7 @@ impl From<serde_json::Error> for SpecError {
 pub struct OverrideTexts<'a> {
     /// [`paging::OVERRIDES_FILE`]
     pub paging: Option<&'a str>,
-    /// [`facts::OVERRIDES_FILE`]
+    /// [`retry_safety::OVERRIDES_FILE`]
     pub retry: Option<&'a str>,
     /// [`merge::SECONDARY_SPEC`]: the mainland site's description of the same API, merged into
     /// the spec by [`merge::merge`].
@@ -111,7 +111,7 @@ pub struct OverrideTexts<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub paging: paging::Overrides,
-    pub retry: facts::Overrides,
+    pub retry: retry_safety::Overrides,
     /// `waiters.json`, checked against the spec when the model is resolved.
     pub waiters: Option<String>,
 }
@@ -124,9 +124,9 @@ impl Overrides {
             None => paging::Overrides::default(),
         };
         let retry = match texts.retry {
-            Some(text) => facts::Overrides::from_json(text)
-                .map_err(|e| SpecError::Overrides(facts::OVERRIDES_FILE, e))?,
-            None => facts::Overrides::default(),
+            Some(text) => retry_safety::Overrides::from_json(text)
+                .map_err(|e| SpecError::Overrides(retry_safety::OVERRIDES_FILE, e))?,
+            None => retry_safety::Overrides::default(),
         };
         Ok(Overrides {
             paging,
@@ -195,7 +195,7 @@ impl Service {
         if !problems.is_empty() {
             return Err(SpecError::Invalid(problems));
         }
-        let facts = facts::resolve(spec, &overrides.retry).map_err(SpecError::Invalid)?;
+        let facts = retry_safety::resolve(spec, &overrides.retry).map_err(SpecError::Invalid)?;
         let inputs: BTreeSet<&str> = spec.actions.iter().map(|(_, a)| a.input.as_str()).collect();
         let outputs: BTreeSet<&str> = spec
             .actions

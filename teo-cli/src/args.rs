@@ -539,7 +539,7 @@ fn build_request(
         .partition(|(name, _)| unfold && name.contains('.'));
     if !dotted.is_empty() {
         let input = spec::input(service, action);
-        let members = tc_spec::flat::unflatten(service, input, &dotted).map_err(|e| {
+        let members = tc_spec::flattened::unflatten(service, input, &dotted).map_err(|e| {
             ParseError::InvalidValue {
                 option: "--cli-unfold-argument".into(),
                 expected: "dotted parameters like --Filters.0.Name".into(),

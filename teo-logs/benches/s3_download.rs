@@ -21,7 +21,7 @@ use std::time::Duration;
 use teo_client::logs::Downloader;
 use teo_client::models::{DateTime, DownloadL4LogsRequest};
 use teo_client::{Client, Credentials};
-use teo_logs::dest::{Destination, StoreOptions};
+use teo_logs::destination::{Destination, StoreOptions};
 use teo_logs::export::{export, Target};
 use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use teo_mock::{MockConfig, MockServer};

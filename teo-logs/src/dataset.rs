@@ -39,7 +39,7 @@ use crate::records::{
 use time::OffsetDateTime;
 
 use crate::columns::Table;
-use crate::dest::{CreateError, Destination, OutFile, Sealed};
+use crate::destination::{CreateError, Destination, OutFile, Sealed};
 use crate::encode::{CsvCells, EncodeError, Encoder};
 use crate::{Format, Kind};
 

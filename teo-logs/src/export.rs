@@ -23,7 +23,7 @@ use teo_client::Client;
 use tokio::sync::{mpsc, Semaphore};
 
 use crate::dataset::{ConvertError, ConvertOptions, ConvertReport, Dataset};
-use crate::dest::Destination;
+use crate::destination::Destination;
 use crate::Kind;
 
 /// Where an export puts the packets.

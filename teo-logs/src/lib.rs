@@ -17,7 +17,7 @@
 
 pub mod columns;
 pub mod dataset;
-pub mod dest;
+pub mod destination;
 pub mod encode;
 pub mod export;
 mod members;

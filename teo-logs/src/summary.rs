@@ -30,14 +30,14 @@
 //!   The byte hit ratio weighs each record by its bytes.
 //! - *Response time*: `EdgeResponseTime` in ms; percentiles are nearest-rank.
 
+mod borrowed;
 mod contain;
 pub mod distinct;
 pub mod histogram;
 pub mod hours;
 mod html;
-mod input;
 mod json;
-mod lines;
+mod read;
 mod text;
 pub mod topn;
 
@@ -56,8 +56,8 @@ pub use html::{
     escape, render_html, BYTES_COLOR, HIT_COLOR, REASON_COLOR, RECEIVED_COLOR, REQUESTS_COLOR,
     SENT_COLOR,
 };
-pub use input::{summarize, JsonReader, SummarizeOptions, SummaryError};
 pub use json::render_json;
+pub use read::{summarize, JsonReader, SummarizeOptions, SummaryError};
 pub use text::render_text;
 
 /// Bad lines and failed files kept with their details; more are only counted.

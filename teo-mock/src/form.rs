@@ -23,7 +23,7 @@
 
 use bytes::Bytes;
 use serde_json::{Map, Value};
-use tc_spec::flat::{self, clip};
+use tc_spec::flattened::{self, clip};
 use tc_spec::model::Object;
 
 use crate::error::{codes, ApiError};
@@ -94,14 +94,14 @@ pub async fn to_json(
     }
 }
 
-/// Rebuilds the request object from flattened `pairs` (see [`tc_spec::flat`]); what cannot be
+/// Rebuilds the request object from flattened `pairs` (see [`tc_spec::flattened`]); what cannot be
 /// a request at all is `InvalidParameter`.
 pub fn unflatten(
     spec: &Spec,
     input: Option<&Object>,
     pairs: &[(String, String)],
 ) -> Result<Map<String, Value>, ApiError> {
-    flat::unflatten(&spec.service, input, pairs).map_err(|e| invalid(e.0))
+    flattened::unflatten(&spec.service, input, pairs).map_err(|e| invalid(e.0))
 }
 
 fn invalid(message: String) -> ApiError {
@@ -252,7 +252,7 @@ mod tests {
             assert_eq!(error.code, codes::INVALID_PARAMETER, "{pairs:?}");
             assert!(error.message.contains("ZoneIds") || error.message.contains("Limit"));
         }
-        let deep = vec!["a"; flat::MAX_DEPTH + 1].join(".");
+        let deep = vec!["a"; flattened::MAX_DEPTH + 1].join(".");
         let error = flat("DownloadL4Logs", &[(&deep, "1")]).unwrap_err();
         assert!(error.message.contains("segments"), "{}", error.message);
     }

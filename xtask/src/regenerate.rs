@@ -112,8 +112,9 @@ pub fn generate_all(root: &Path, targets: &[Target]) -> Result<BTreeMap<PathBuf,
                 // Override files are optional: most specs need none.
                 let paging =
                     read_optional(&spec_path.with_file_name(codegen::paging::OVERRIDES_FILE))?;
-                let retry =
-                    read_optional(&spec_path.with_file_name(codegen::facts::OVERRIDES_FILE))?;
+                let retry = read_optional(
+                    &spec_path.with_file_name(codegen::retry_safety::OVERRIDES_FILE),
+                )?;
                 // The mainland site's description of the same API, merged in where vendored (teo).
                 let mainland =
                     read_optional(&spec_path.with_file_name(codegen::merge::SECONDARY_SPEC))?;

@@ -11,7 +11,7 @@ use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use teo_client::logs::{DownloadError, DownloadReport, Downloader, Event, LogListing, Progress};
 use teo_client::models::{DownloadL4LogsRequest, DownloadL7LogsRequest};
 use teo_client::Client;
-use teo_logs::dest::{Destination, StoreOptions};
+use teo_logs::destination::{Destination, StoreOptions};
 use teo_logs::encode::CsvCells;
 use teo_logs::export::{export, ExportReport, Target};
 use teo_logs::{staging, Dataset};
@@ -96,7 +96,7 @@ async fn fetch(
         ..StoreOptions::default()
     };
     // Messages name the destination without what may be a secret in it.
-    let shown = PathBuf::from(teo_logs::dest::shown_url(&args.out));
+    let shown = PathBuf::from(teo_logs::destination::shown_url(&args.out));
     let dest = Destination::parse(&args.out, &store_options, tokio::runtime::Handle::current())
         .map_err(|e| DownloadError::Io {
             path: shown.clone(),

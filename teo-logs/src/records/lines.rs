@@ -12,7 +12,7 @@ use flate2::read::MultiGzDecoder;
 pub type NumberedLine<'a> = (u64, Option<&'a [u8]>);
 
 /// The lines of JSON Lines input, a line at a time, each held only up to a length bound (a
-/// longer one is read past, never held): what [`Records`] reads, for readers of other shapes.
+/// longer one is read past, never held): what [`Records`](super::Records) reads, for readers of other shapes.
 pub struct LineReader {
     input: Box<dyn BufRead + Send>,
     buf: Vec<u8>,

@@ -13,7 +13,7 @@
 //! - sentinels are absent values: `"-"` and `""` for any member, `-1` for integers;
 //! - integers that arrive as text (`"RemotePort": "443"`) or as integral floats are read as
 //!   integers; a value that is no integer at all makes the line bad (see below);
-//! - date-times keep their text and parse it when it is RFC 3339 ([`DateTime`]); a number of
+//! - date-times keep their text and parse it when it is RFC 3339 ([`DateTime`](teo_client::models::DateTime)); a number of
 //!   seconds is read as a Unix time;
 //! - members the type does not know are kept in `extra`, in order — new fields appear over time.
 //!

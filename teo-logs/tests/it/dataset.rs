@@ -11,7 +11,7 @@ use flate2::write::GzEncoder;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, Encoding};
 use serde_json::json;
-use teo_logs::dest::CreateError;
+use teo_logs::destination::CreateError;
 use teo_logs::ConvertOptions;
 use teo_logs::{ConvertError, Dataset, Format, Kind};
 use teo_mock::logs::LogKind;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{json, Value};
-use teo_logs::dest::{Destination, StoreOptions};
+use teo_logs::destination::{Destination, StoreOptions};
 use teo_logs::ConvertOptions;
 use teo_logs::{Dataset, Format, Kind};
 use teo_mock::logs::LogKind;

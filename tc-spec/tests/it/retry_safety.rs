@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use tc_spec::facts::RetrySafety;
 use tc_spec::model::OverrideTexts;
+use tc_spec::retry_safety::RetrySafety;
 use tc_spec::{Service, SpecError};
 
 fn read(relative: &str) -> String {

@@ -1,6 +1,6 @@
 //! Files into a [`Summary`]: paths (files, or directories walked recursively without following
 //! symbolic links, to a bounded depth), each file read by its own reader — JSON lines straight
-//! into borrowed members by [`super::lines`] (the rules of [`Records`], which
+//! into borrowed members by [`super::borrowed`] (the rules of [`Records`], which
 //! [`JsonReader::Records`] uses instead), Parquet through the Arrow reader with only the columns
 //! a summary needs — on `available_parallelism` threads or as many as asked (a file per thread
 //! at a time), the per-thread summaries merged.
@@ -44,8 +44,8 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 use teo_client::models::DateTime;
 
+use super::borrowed::{parse, Line, Schema};
 use super::contain::contain;
-use super::lines::{parse, Line, Schema};
 use super::{BadLine, L4Fields, L7Fields, Options, Summary};
 use crate::columns::epoch_millis;
 use crate::dataset::sniff_kind;
@@ -70,7 +70,7 @@ pub struct SummarizeOptions {
     /// skipped. `None`: each file's kind is told from its metadata, its `kind=` directory or its
     /// first records.
     pub kind: Option<Kind>,
-    /// Threads (0: `available_parallelism`; at most [`MAX_THREADS`], and never more than the
+    /// Threads (0: `available_parallelism`; at most 1024, and never more than the
     /// files). They share `summary.key_capacity` and `summary.session_capacity` (see the
     /// module's documentation), so more threads take no more memory.
     pub threads: usize,
@@ -520,7 +520,7 @@ fn read_json_lines(
     }
 }
 
-/// Reads JSON lines with [`lines`]: each good line through `add`, bad lines counted.
+/// Reads JSON lines with [`borrowed`](super::borrowed): each good line through `add`, bad lines counted.
 fn read_fast(
     path: &Path,
     schema: &Schema,
