@@ -1,4 +1,5 @@
-//! Per-operation facts the runtime needs, decided once, at generation time, from the spec.
+//! Retry safety: per-operation facts the runtime needs, decided once, at generation time, from
+//! the spec.
 //!
 //! **Retry safety.** Whether a call whose outcome is unknown (a reset connection, a timeout, an
 //! HTTP 5xx, `InternalError`) may be sent again:
