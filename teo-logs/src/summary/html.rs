@@ -498,6 +498,12 @@ fn top_table(
 fn l7_html(out: &mut String, s: &L7Summary) {
     out.push_str("<h2 id=\"l7\">L7 access logs</h2>\n");
     time_range(out, "l7-time-range", &s.time);
+    let hit_value = l7_figures(out, s);
+    l7_charts(out, s, &hit_value);
+}
+
+/// The headline figures of the l7 section.
+fn l7_figures(out: &mut String, s: &L7Summary) -> String {
     out.push_str("<div class=\"figures\">\n");
     figure(
         out,
@@ -560,7 +566,13 @@ fn l7_html(out: &mut String, s: &L7Summary) {
         &errors.to_string(),
         &format!("{} requests", thousands(errors)),
     );
-    out.push_str("</div>\n<div class=\"charts\">\n");
+    out.push_str("</div>\n");
+    hit_value
+}
+
+/// The charts of the l7 section.
+fn l7_charts(out: &mut String, s: &L7Summary, hit_value: &str) {
+    out.push_str("<div class=\"charts\">\n");
 
     let hours: Vec<(String, super::L7Hour)> =
         s.hours.iter().map(|(h, b)| (hour_label(h), *b)).collect();
@@ -620,7 +632,7 @@ fn l7_html(out: &mut String, s: &L7Summary) {
         let _ = writeln!(
             out,
             "<p class=\"note\">Overall {} ({} HIT of {} records with a cache status).</p>",
-            escape(&hit_value),
+            escape(hit_value),
             thousands(s.cache_hits),
             thousands(s.cache_known)
         );
@@ -697,6 +709,12 @@ fn l7_details(out: &mut String, s: &L7Summary, top: usize) {
 fn l4_html(out: &mut String, s: &L4Summary, top: usize) {
     out.push_str("<h2 id=\"l4\">L4 proxy logs</h2>\n");
     time_range(out, "l4-time-range", &s.time);
+    l4_figures(out, s);
+    l4_charts(out, s, top);
+}
+
+/// The headline figures of the l4 section.
+fn l4_figures(out: &mut String, s: &L4Summary) {
     out.push_str("<div class=\"figures\">\n");
     figure(
         out,
@@ -742,7 +760,12 @@ fn l4_html(out: &mut String, s: &L4Summary, top: usize) {
         &s.received.to_string(),
         &format!("{} B (ReceivedBytes)", thousands(s.received)),
     );
-    out.push_str("</div>\n<div class=\"charts\">\n");
+    out.push_str("</div>\n");
+}
+
+/// The charts of the l4 section.
+fn l4_charts(out: &mut String, s: &L4Summary, top: usize) {
+    out.push_str("<div class=\"charts\">\n");
     panel(out, "Bytes per hour (UTC): sent and received", |out| {
         let hours: Vec<(String, super::L4Hour)> =
             s.hours.iter().map(|(h, b)| (hour_label(h), *b)).collect();

@@ -327,6 +327,32 @@ fn per_time<B>(
 
 fn l7_text(out: &mut String, s: &L7Summary, top: usize) {
     let _ = writeln!(out, "\nL7 access logs");
+    l7_figures(out, s);
+    l7_statuses(out, s, top);
+    top_table(
+        out,
+        "Cache statuses",
+        "status",
+        &s.cache_statuses,
+        top,
+        "(none)",
+    );
+    top_table(out, "Top hosts", "host", &s.hosts, top, "(absent)");
+    top_table(out, "Top URLs", "URL", &s.urls, top, "(absent)");
+    top_table(
+        out,
+        "Top client IPs",
+        "client IP",
+        &s.client_ips,
+        top,
+        "(absent)",
+    );
+    top_table(out, "Top regions", "region", &s.regions, top, "(absent)");
+    l7_per_time(out, s);
+}
+
+/// The headline figures: requests, bytes, time range, cache hit ratio, response times.
+fn l7_figures(out: &mut String, s: &L7Summary) {
     let rows = vec![
         vec!["requests".into(), thousands(s.requests)],
         vec![
@@ -366,7 +392,10 @@ fn l7_text(out: &mut String, s: &L7Summary, top: usize) {
         &[Align::Left, Align::Left],
         &rows,
     );
+}
 
+/// Status classes and the top status codes.
+fn l7_statuses(out: &mut String, s: &L7Summary, top: usize) {
     heading(out, "Status classes");
     let rows: Vec<Vec<String>> = STATUS_CLASSES
         .iter()
@@ -396,26 +425,10 @@ fn l7_text(out: &mut String, s: &L7Summary, top: usize) {
             &rows,
         );
     }
-    top_table(
-        out,
-        "Cache statuses",
-        "status",
-        &s.cache_statuses,
-        top,
-        "(none)",
-    );
-    top_table(out, "Top hosts", "host", &s.hosts, top, "(absent)");
-    top_table(out, "Top URLs", "URL", &s.urls, top, "(absent)");
-    top_table(
-        out,
-        "Top client IPs",
-        "client IP",
-        &s.client_ips,
-        top,
-        "(absent)",
-    );
-    top_table(out, "Top regions", "region", &s.regions, top, "(absent)");
+}
 
+/// Requests, bytes and hit ratio per hour (per day when the hours are many).
+fn l7_per_time(out: &mut String, s: &L7Summary) {
     let hours: Vec<(i64, super::L7Hour)> = s.hours.iter().map(|(h, b)| (h, *b)).collect();
     let (daily, rows) = per_time(
         &hours,
