@@ -7,6 +7,8 @@
 //! the command line all read this one model. [`log_fields`] checks a service's log record
 //! fields (`log-fields.json`) for the log record generator. Nothing here reads or writes files.
 
+#![warn(missing_docs)]
+
 pub mod docs;
 pub mod flattened;
 pub mod log_fields;

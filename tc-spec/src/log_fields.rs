@@ -30,6 +30,7 @@ pub const FILE: &str = "log-fields.json";
 /// All log kinds of a service, in the file's order of names (sorted).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogFields {
+    /// One entry per kind, sorted by kind name.
     pub kinds: Vec<LogKind>,
 }
 
@@ -40,11 +41,13 @@ pub struct LogKind {
     pub name: String,
     /// `L7Record`: the Rust type.
     pub record: String,
+    /// Documentation of the record type, copied onto the generated struct.
     pub doc: String,
     /// Where the fields were checked, unless a field names its own source.
     pub source: String,
     /// Wire names of the timestamp fields that place a record in time, the first present wins.
     pub partition_time: Vec<String>,
+    /// The record's members, in the file's order (the order of the generated struct and columns).
     pub fields: Vec<Field>,
 }
 
@@ -55,9 +58,11 @@ pub struct Field {
     pub wire: String,
     /// The Rust field: `disconnect_time_stamp`.
     pub rust: String,
+    /// The value type and the JSON encodings the reader accepts for it.
     pub kind: FieldType,
     /// Values meaning "absent" besides JSON null.
     pub sentinels: Sentinels,
+    /// Documentation of the member, copied onto the generated field and column.
     pub doc: String,
     /// Where this field was checked, when not the kind's source.
     pub source: Option<String>,
@@ -68,12 +73,25 @@ pub struct Field {
 pub enum FieldType {
     /// Text; `dictionary`: few distinct values, dictionary-encoded in Parquet. Any other JSON
     /// value is kept as its JSON text.
-    Text { dictionary: bool },
+    Text {
+        /// Few distinct values: dictionary-encoded in Parquet.
+        dictionary: bool,
+    },
     /// A signed 64-bit integer: as a JSON number (integral floats below 9e15 included) and/or
     /// as text holding one.
-    Integer { number: bool, text: bool },
+    Integer {
+        /// Accepted as a JSON number.
+        number: bool,
+        /// Accepted as text holding a decimal integer.
+        text: bool,
+    },
     /// An instant: as date-time text (an instant when RFC 3339) and/or as Unix seconds.
-    Timestamp { text: bool, unix_seconds: bool },
+    Timestamp {
+        /// Accepted as date-time text.
+        text: bool,
+        /// Accepted as a number of seconds since the Unix epoch.
+        unix_seconds: bool,
+    },
 }
 
 /// The sentinels a field may carry.

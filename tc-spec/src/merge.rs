@@ -32,7 +32,9 @@ pub const SITES: Sources<'static> = Sources {
 /// Names of the two sources, for markers and messages: e.g. `("intl", "mainland")`.
 #[derive(Debug, Clone, Copy)]
 pub struct Sources<'a> {
+    /// The source whose description wins where both have one (`intl`).
     pub primary: &'a str,
+    /// The source merged in for what the primary lacks (`mainland`).
     pub secondary: &'a str,
 }
 

@@ -14,6 +14,8 @@ use crate::{docs, merge, naming};
 // [`crate::flattened`]) need not depend on this module, which runs those stages.
 pub use crate::objects::{Field, FieldType, Object, Role, ValueType};
 
+/// One API version of a service, resolved: the actions, the objects they use and the waiters
+/// beside the spec, ready for the emitters.
 #[derive(Debug, Clone)]
 pub struct Service {
     /// Short service name, e.g. `teo`.
@@ -28,6 +30,7 @@ pub struct Service {
     pub waiters: Vec<crate::waiters::Waiter>,
 }
 
+/// One operation of the service, with its Rust method name, docs and generation-time facts.
 #[derive(Debug, Clone)]
 pub struct Action {
     /// `DownloadL4Logs`
@@ -36,8 +39,11 @@ pub struct Action {
     pub method: String,
     /// "Downloads L4 logs"
     pub title: String,
+    /// The spec's `document` text as Markdown lines (no `///` prefix).
     pub doc: Vec<String>,
+    /// Wire name of the request object (`DownloadL4LogsRequest`), a key of [`Service::objects`].
     pub input: String,
+    /// Wire name of the response object (`DownloadL4LogsResponse`), a key of [`Service::objects`].
     pub output: String,
     /// How the action pages through a list, if it does (see [`paging`]).
     pub paging: Option<Paging>,
@@ -110,13 +116,19 @@ pub struct OverrideTexts<'a> {
 /// The parsed override files.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
+    /// `paging.json`, or no corrections when the spec has none.
     pub paging: paging::Overrides,
+    /// `retry.json`, or no corrections when the spec has none.
     pub retry: retry_safety::Overrides,
     /// `waiters.json`, checked against the spec when the model is resolved.
     pub waiters: Option<String>,
 }
 
 impl Overrides {
+    /// Parses each override file that is present; an absent one means no corrections.
+    ///
+    /// Fails with [`SpecError::Overrides`] naming the first file that is not valid JSON of its
+    /// format.
     pub fn from_texts(texts: &OverrideTexts<'_>) -> Result<Overrides, SpecError> {
         let paging = match texts.paging {
             Some(text) => paging::Overrides::from_json(text)
@@ -190,6 +202,9 @@ impl Service {
         Service::from_spec(&spec, &Overrides::from_texts(overrides)?)
     }
 
+    /// Validates an already parsed spec and resolves it with the given overrides.
+    ///
+    /// Fails with [`SpecError::Invalid`] listing every problem of the spec or of the overrides.
     pub fn from_spec(spec: &Spec, overrides: &Overrides) -> Result<Service, SpecError> {
         let problems = validate::check(spec);
         if !problems.is_empty() {

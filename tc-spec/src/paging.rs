@@ -45,6 +45,7 @@ pub struct Overrides {
     /// What the file is for, for its readers.
     #[serde(default, rename = "$comment")]
     pub comment: Option<String>,
+    /// One correction per action wire name.
     #[serde(default)]
     pub actions: BTreeMap<String, Override>,
 }
@@ -77,6 +78,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 }
 
 impl Overrides {
+    /// Parses the text of `paging.json`; unknown members are an error, so a typo is not ignored.
     pub fn from_json(text: &str) -> Result<Overrides, serde_json::Error> {
         serde_json::from_str(text)
     }

@@ -56,6 +56,8 @@ impl RetrySafety {
 /// What was decided for one action, and whether an override decided it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Facts {
+    /// Whether the action may be sent again after an unknown outcome: the override's value when one
+    /// exists, otherwise the rule's.
     pub retry: RetrySafety,
     /// The value the override replaced, if an override applies.
     pub rule_said: Option<RetrySafety>,
@@ -65,21 +67,26 @@ pub struct Facts {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Overrides {
+    /// What the file is for, for its readers; ignored by the generator.
     #[serde(default, rename = "$comment")]
     pub comment: Option<String>,
+    /// One correction per action wire name (`EdgeKVGet`).
     #[serde(default)]
     pub actions: BTreeMap<String, Override>,
 }
 
+/// A correction for one action: the retry safety to use instead of the rule's, and why.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Override {
     /// Why the rule is wrong here (required).
     pub reason: String,
+    /// The retry safety this action really has.
     pub retry: RetrySafety,
 }
 
 impl Overrides {
+    /// Parses the text of `retry.json`; unknown members are an error, so a typo is not ignored.
     pub fn from_json(text: &str) -> Result<Overrides, serde_json::Error> {
         serde_json::from_str(text)
     }

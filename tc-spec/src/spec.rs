@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer};
 /// A whole `api.json`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Spec {
+    /// Which service and API version the file describes.
     pub metadata: Metadata,
     /// Actions by wire name (`DownloadL4Logs`), in file order.
     pub actions: OrderedMap<Action>,
@@ -22,6 +23,7 @@ pub struct Spec {
     pub version: Option<String>,
 }
 
+/// The file's `metadata`: the service and API version it describes.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Metadata {
     /// `2022-09-01`
@@ -30,45 +32,58 @@ pub struct Metadata {
     /// `teo`; also the signing service name and the first label of the endpoint host.
     #[serde(rename = "serviceShortName")]
     pub service_short_name: String,
+    /// The service's Chinese name (`边缘安全加速平台`), when given; not used by the generator.
     #[serde(rename = "serviceNameCN", default)]
     pub service_name_cn: Option<String>,
 }
 
+/// One entry of the file's `actions`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Action {
     /// A human title such as "Downloads L4 logs" (the wire name is the map key).
     #[serde(default)]
     pub name: String,
+    /// Description: plain text mixed with HTML (see [`crate::docs`]); empty when absent.
     #[serde(default)]
     pub document: String,
     /// Name of the request object.
     pub input: String,
     /// Name of the response object.
     pub output: String,
+    /// Publication state as published (`online`); kept for readers, not used by the generator.
     #[serde(default)]
     pub status: Option<String>,
 }
 
+/// One entry of the file's `objects`: a request, a response or a data object.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Object {
+    /// Description: plain text mixed with HTML (see [`crate::docs`]); empty when absent.
     #[serde(default)]
     pub document: String,
+    /// The object's members, in file order (duplicates kept for validation to report).
     pub members: Vec<Member>,
     /// `in`, `out` or `both` for data objects; absent on requests and responses.
     #[serde(default)]
     pub usage: Option<Usage>,
 }
 
+/// The directions a data object travels in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Usage {
+    /// Only sent to the service (`in`).
     In,
+    /// Only received from the service (`out`).
     Out,
+    /// Sent and received (`both`).
     Both,
 }
 
+/// One member of an object.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Member {
+    /// Wire name (`ZoneIds`), as sent in JSON.
     pub name: String,
     /// `string`, `int`, `float`, `bool`, `list` or `object`.
     #[serde(rename = "type")]
@@ -76,8 +91,10 @@ pub struct Member {
     /// The value type (for lists the element type): `string`, `int64`, `uint64`, `float`,
     /// `bool`, `datetime_iso`, `datetime`, `date`, `binary` or an object name.
     pub member: String,
+    /// Description: plain text mixed with HTML (see [`crate::docs`]); empty when absent.
     #[serde(default)]
     pub document: String,
+    /// An example value as text, when the file gives one.
     #[serde(default)]
     pub example: Option<String>,
     /// Input side: the caller must send it.
@@ -89,6 +106,7 @@ pub struct Member {
     /// Output side: the server may send `null`.
     #[serde(default, deserialize_with = "flag")]
     pub value_allowed_null: Option<bool>,
+    /// The member is withdrawn (`true`): kept, but marked deprecated in generated code.
     #[serde(default, deserialize_with = "flag")]
     pub disabled: Option<bool>,
 }
@@ -99,18 +117,22 @@ pub struct Member {
 pub struct OrderedMap<T>(pub Vec<(String, T)>);
 
 impl<T> OrderedMap<T> {
+    /// The first entry under `key`, or `None` when there is none.
     pub fn get(&self, key: &str) -> Option<&T> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
+    /// The entries in file order, duplicates included.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v))
     }
 
+    /// Number of entries, duplicates counted.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// Whether there are no entries.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -13,6 +13,7 @@ use crate::spec::{Member, Spec};
 pub struct Diagnostic {
     /// JSON path of the offending value, e.g. `actions.DownloadL4Logs.input`.
     pub path: String,
+    /// What is wrong, in words (`unknown member type "float32"`).
     pub message: String,
 }
 

@@ -37,18 +37,27 @@ pub struct Waiter {
     pub name: String,
     /// `purge_task_done`: the method is `wait_until_purge_task_done`.
     pub method: String,
+    /// Why the waiter exists (from `waiters.json`), copied into the generated method's docs.
     pub reason: String,
+    /// Wire name of the action polled (`DescribePurgeTasks`).
     pub action: String,
+    /// Wire names of the waiter's parameters, in order; each replaces `"$Param"` in `input`.
     pub params: Vec<String>,
     /// The request template (`"$Param"` placeholders), as JSON text.
     pub input: String,
+    /// The response's list member holding the objects whose states are checked.
     pub list: String,
+    /// The string member of each list object that holds its state.
     pub status: String,
+    /// States meaning done: the wait succeeds when every object is in one of them.
     pub success: Vec<String>,
+    /// States meaning failed: the wait fails as soon as one object is in one of them.
     pub failure: Vec<String>,
     /// Seconds.
     pub delay: u64,
+    /// Seconds: the longest pause between polls (the delay doubles up to it).
     pub max_delay: u64,
+    /// Seconds: how long to poll before giving up.
     pub timeout: u64,
 }
 
