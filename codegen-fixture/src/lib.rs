@@ -2,6 +2,8 @@
 //! generator that yields invalid Rust fails the build, and lets the tests below exercise the
 //! generated types the way users do. The generated files are written by `cargo xtask regenerate`.
 
+#![warn(missing_docs)]
+
 /// Generated models of the fixture service.
 #[rustfmt::skip] // formatted by the generator (prettyplease)
 #[path = "generated/models/mod.rs"]

@@ -3,6 +3,8 @@
 //! and tests only; programs that merely read a spec use `tc_spec`. Nothing here reads or writes
 //! files; `xtask` does the I/O.
 
+#![warn(missing_docs)]
+
 pub mod emit;
 
 pub use emit::{EmitError, GeneratedFile, Options, Output};
@@ -15,11 +17,13 @@ pub use tc_spec::{model::OverrideTexts, Service, SpecError};
 /// Anything that stops generation.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The spec or one of its override files cannot be parsed, validated or resolved.
     #[error(transparent)]
     Spec(#[from] SpecError),
     /// `log-fields.json` is invalid: every problem, each at its entry's path.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     LogFields(Vec<validate::Diagnostic>),
+    /// The model could not be printed as valid Rust.
     #[error(transparent)]
     Emit(#[from] EmitError),
 }
@@ -38,7 +42,9 @@ pub fn generate(
 /// What `log-fields.json` generates: the data crate's record files and the mock's field list.
 #[derive(Debug, Clone)]
 pub struct LogRecordsOutput {
+    /// The data crate's files: record types, their reader and their dataset columns.
     pub records: Vec<GeneratedFile>,
+    /// The mock's files: each kind's wire names and types, for its packet writer's tests.
     pub mock: Vec<GeneratedFile>,
 }
 

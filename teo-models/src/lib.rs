@@ -23,6 +23,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![warn(missing_docs)]
+
 #[rustfmt::skip] // generated code is formatted by the generator (prettyplease)
 mod generated;
 

@@ -8,6 +8,8 @@ use quote::{format_ident, quote};
 use super::{doc_attrs, ident, parse_path, render, EmitError, GeneratedFile, Options};
 use tc_spec::model::{Action, Service};
 
+/// The client crate's files for `service`: one async method per action over the runtime's
+/// `send`, a paginator for each action that pages and a method for each waiter.
 pub fn client_files(service: &Service, options: &Options) -> Result<Vec<GeneratedFile>, EmitError> {
     let models = parse_path(&options.models_path)?;
     let runtime = parse_path(&options.runtime_path)?;

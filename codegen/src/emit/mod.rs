@@ -28,15 +28,24 @@ pub struct Options {
 /// One generated file, named relative to its crate's `src/generated/` directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedFile {
+    /// Path relative to `src/generated/` (`objects.rs`).
     pub name: String,
+    /// The formatted Rust source, header line included.
     pub contents: String,
 }
 
+/// Why the emitter produced no files.
 #[derive(Debug, thiserror::Error)]
 pub enum EmitError {
     /// The tokens do not form valid Rust: a generator bug, reported rather than written.
     #[error("generated code for {file} is not valid Rust: {source}")]
-    InvalidRust { file: String, source: syn::Error },
+    InvalidRust {
+        /// The file's name, as in [`GeneratedFile::name`].
+        file: String,
+        /// Where and why `syn` rejected the tokens.
+        source: syn::Error,
+    },
+    /// A path in [`Options`] (`models_path`, `runtime_path`) does not parse as a Rust path.
     #[error("{0:?} is not a Rust path")]
     InvalidPath(String),
 }
@@ -44,10 +53,14 @@ pub enum EmitError {
 /// The whole output for one service: the models crate's files and the client crate's files.
 #[derive(Debug, Clone)]
 pub struct Output {
+    /// Files of the models crate: one struct per object.
     pub models: Vec<GeneratedFile>,
+    /// Files of the client crate: the action methods, paginators and waiters.
     pub client: Vec<GeneratedFile>,
 }
 
+/// Prints a resolved service as the models crate's files and the client crate's files.
+/// All or nothing: the first file that is not valid Rust stops it.
 pub fn generate(service: &Service, options: &Options) -> Result<Output, EmitError> {
     Ok(Output {
         models: model_files(service, options)?,

@@ -157,7 +157,7 @@ pub fn object_source(
 
 fn object_tokens(object: &Object, std: Std) -> TokenStream {
     let name = format_ident!("{}", object.name);
-    let doc = doc_attrs(&object.doc);
+    let doc = doc_or_placeholder(&object.doc, &object.name);
     let has_required = object.required_inputs().next().is_some();
     let mut derives = vec![quote!(Clone), quote!(PartialEq)];
     let redacts = object.fields.iter().any(|f| f.sensitive || f.url);
@@ -221,8 +221,19 @@ fn writer(object: &Object) -> TokenStream {
     }
 }
 
+/// The spec's description, or where it has none a line saying so: every public item of the
+/// models crate is documented (it warns on `missing_docs`), and the wire name is the one fact
+/// left to give.
+fn doc_or_placeholder(doc: &[String], wire_name: &str) -> TokenStream {
+    if doc.iter().all(|line| line.trim().is_empty()) {
+        doc_attrs(&[format!("`{wire_name}`: the API spec gives no description.")])
+    } else {
+        doc_attrs(doc)
+    }
+}
+
 fn field_tokens(field: &Field, std: Std) -> TokenStream {
-    let doc = doc_attrs(&field.doc);
+    let doc = doc_or_placeholder(&field.doc, &field.wire_name);
     let ident = ident(&field.ident);
     let ty = rust_type(field, std);
     let deprecated = field

@@ -3736,6 +3736,7 @@ impl ::serde::Serialize for ApplicationProxyRule {
 #[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct AscriptionInfo {
+    /// `Subdomain`: the API spec gives no description.
     pub subdomain: String,
     /// The record type.
     pub record_type: String,
@@ -6052,6 +6053,7 @@ impl ::serde::Serialize for BotSessionValidation {
 #[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct BotUserRule {
+    /// `RuleName`: the API spec gives no description.
     pub rule_name: String,
     /// The action. Values:
     ///
@@ -33966,6 +33968,7 @@ impl ::serde::Serialize for Quic {
 #[derive(Clone, PartialEq, Debug, Default)]
 #[non_exhaustive]
 pub struct Quota {
+    /// `Batch`: the API spec gives no description.
     pub batch: i64,
     /// Daily submission quota limit.
     pub daily: i64,

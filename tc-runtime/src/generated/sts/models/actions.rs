@@ -30,7 +30,9 @@ pub struct AssumeRoleRequest {
     pub tags: Option<Vec<Tag>>,
     /// UIN of the initiator
     pub source_identity: Option<String>,
+    /// `SerialNumber`: the API spec gives no description.
     pub serial_number: Option<String>,
+    /// `TokenCode`: the API spec gives no description.
     pub token_code: Option<String>,
 }
 impl AssumeRoleRequest {
