@@ -6,6 +6,8 @@
 //! returns the [`Signature`] whose [`authorization`](Signature::authorization)
 //! value goes into the `Authorization` header.
 //!
+//! # Algorithm
+//!
 //! The output is byte-for-byte identical to the official Tencent Cloud SDKs:
 //!
 //! ```text
@@ -25,6 +27,8 @@
 //! The caller must send the same `Host`, `Content-Type` and `X-TC-Timestamp`
 //! values (and the same body bytes / query string) that were signed.
 //!
+//! # Performance
+//!
 //! `SigningKey` depends only on the secret key, the date and the service, so a
 //! caller signing many requests can keep it in a [`SigningKeyCache`] and derive
 //! it once a day instead of on every request ([`sign_with_cache`]); the
@@ -35,6 +39,7 @@
 //! the stack: with a cached key, signing allocates only the returned
 //! `Signature`.
 
+#![warn(missing_docs)]
 // Signing runs on every request with caller-supplied data: no indexing that could panic (the
 // workspace lints already deny unwrap, expect and panic).
 #![deny(clippy::indexing_slicing)]

@@ -6,6 +6,7 @@
 //! is in the format: live services send `""`, `"0000-00-00 00:00:00"` and other formats) and
 //! strictly in requests.
 
+#![warn(missing_docs)]
 // Response members are read from whatever the server sends: no indexing that could panic (the
 // workspace lints already deny unwrap, expect and panic).
 #![deny(clippy::indexing_slicing)]
@@ -32,9 +33,11 @@ pub use coerce::{read_coerced, read_coerced_or_default, Coerce};
 /// Text that is not in the format of its date-time member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DateTimeError {
+    /// The text as received (or as given, in a request).
     pub text: String,
     /// What the format looks like, e.g. `2022-05-04T03:27:00+08:00`.
     pub expected: &'static str,
+    /// Why the text does not parse, from the `time` crate.
     pub reason: String,
 }
 

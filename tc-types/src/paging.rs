@@ -7,7 +7,9 @@ use serde::Serialize;
 /// How an action's request pages and where its response keeps the items; generated for every
 /// action that pages (the runtime's `paginate` module docs tell the rule).
 pub trait Paginated: Serialize + Clone + Send + Sync + 'static {
+    /// The action's response.
     type Output: DeserializeOwned + Send + 'static;
+    /// One element of the response's list member.
     type Item: Serialize + Send + 'static;
     /// The action's name, e.g. `DescribeZones`.
     const ACTION: &'static str;
@@ -15,13 +17,17 @@ pub trait Paginated: Serialize + Clone + Send + Sync + 'static {
     const MAX_PAGE_SIZE: Option<u64>;
     /// The request's `Offset` (named apart from the request's own `offset` setter).
     fn page_offset(&self) -> Option<u64>;
+    /// Sets the request's `Offset`: the index of the first item of the next page.
     fn set_page_offset(&mut self, value: u64);
     /// The request's `Limit`.
     fn page_limit(&self) -> Option<u64>;
+    /// Sets the request's `Limit`: the page size to ask for.
     fn set_page_limit(&mut self, value: u64);
     /// The number of items in the whole list, where the response tells.
     fn total(output: &Self::Output) -> Option<u64>;
+    /// The page's items: the response's list member (empty when the response has none).
     fn items(output: &Self::Output) -> &[Self::Item];
+    /// The page's items, taken out of the response.
     fn into_items(output: Self::Output) -> Vec<Self::Item>;
 }
 

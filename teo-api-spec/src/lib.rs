@@ -7,6 +7,8 @@
 //! and in [`tc_spec::model::OverrideTexts`], and reaches both. The generator (`cargo xtask
 //! regenerate`) reads the same files by path, as it does for every service.
 
+#![warn(missing_docs)]
+
 use tc_spec::model::OverrideTexts;
 
 /// Where the files are, relative to the workspace root.
