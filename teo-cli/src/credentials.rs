@@ -1,6 +1,8 @@
 //! Which credentials a call signs with, resolved as tccli resolves them (its
 //! `parse_global_arg`), built on `teo_client::credentials`.
 //!
+//! # Sources, in order
+//!
 //! The profile is `--profile NAME`, else `$TCCLI_PROFILE`, else `default`; its tccli files are
 //! `~/.tccli/NAME.credential` and `NAME.configure` (see [`crate::profile`]). The credentials
 //! are, in order:
@@ -18,15 +20,21 @@
 //! 6. else the SDK's [`DefaultCredentialsChain`]: the environment, the SDK profile file
 //!    (profile `$TENCENTCLOUD_PROFILE` or `default`), TKE OIDC, the CVM instance role.
 //!
+//! # Assuming a role
+//!
 //! A role to assume — `--role-arn` / `--role-session-name`, each else (without `--profile`)
 //! `TENCENTCLOUD_ROLE_ARN` / `TENCENTCLOUD_ROLE_SESSION_NAME` (both set), else the
 //! `.credential`'s `role-arn` / `role-session-name` — wraps those credentials in STS
 //! `AssumeRole` ([`AssumeRoleProvider`]), sent to the `.configure`'s `sts.endpoint` when it has
 //! one (as tccli), else `sts.tencentcloudapi.com`.
 //!
+//! # Errors
+//!
 //! Files are read when the source is picked (bounded, never through a symbolic link; an
 //! invalid one is an error naming it); providers are asked when the call is signed, a failure
 //! there being the client's `Error::Credentials`. Messages never contain a secret.
+//!
+//! # Other profile settings
 //!
 //! [`profile_defaults_with`] gives the rest of the profile — region, output, language, endpoint — for
 //! the caller to use where no option was given.

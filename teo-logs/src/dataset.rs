@@ -5,6 +5,8 @@
 //! <root>/_teo_converted/kind=l7/zone=<zone>/<packet>.parquet.done
 //! ```
 //!
+//! # Rules
+//!
 //! - A record goes to the `date=`/`hour=` (UTC) of its own time (`RequestTime` for L7,
 //!   `LogTimeStamp` for L4), so a query's `WHERE date = … AND hour = …` is exact even for a
 //!   record that strays past its packet's hour; a record without a time goes to Hive's default

@@ -3,6 +3,8 @@
 //! reasons (L4). Rendered as a terminal table ([`render_text`]), one self-contained HTML page
 //! ([`render_html`]) or JSON ([`render_json`]).
 //!
+//! # Limits
+//!
 //! A [`Summary`] is fed one record at a time ([`Summary::add_l7`], [`Summary::add_l4`]) and
 //! summaries merge ([`Summary::merge`]), so files are summarized on several threads
 //! ([`summarize`]). Memory is bounded whatever the input:
@@ -16,7 +18,7 @@
 //! - status codes: a counter per code 100–599, "other" for the rest;
 //! - bad lines and failed files: counted, the first few kept.
 //!
-//! Definitions:
+//! # Definitions
 //!
 //! - *bytes* (L7) is `EdgeResponseBytes`; L4 bytes are `SentBytes` + `ReceivedBytes`. Absent
 //!   and negative values add nothing.

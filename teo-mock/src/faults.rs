@@ -9,6 +9,8 @@
 //! the pseudo-action [`LOG_PACKET_ACTION`] (`LogPacket`); plans for `*` match them too. `HEAD`
 //! requests for packets are never faulted.
 //!
+//! # Plan syntax
+//!
 //! On the command line and in [`FaultPlan::from_str`] a plan reads `ACTION:FAULT:TRIGGER`:
 //!
 //! | FAULT | on an API call (`POST /`) | on `LogPacket` (`GET /logs/<file>`) |

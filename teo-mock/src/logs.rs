@@ -1,6 +1,8 @@
 //! DownloadL4Logs / DownloadL7Logs: hourly gzip packets of synthetic JSON-lines records, listed
 //! by the API and served by the mock itself.
 //!
+//! # Listings and packets
+//!
 //! A listing enumerates one packet per whole UTC hour overlapping `[StartTime, EndTime)`, per
 //! zone, per L4 proxy (or L7 domain), ordered by hour, then zone, then proxy / domain. Nothing
 //! is stored per request: a packet is fully identified by its file name
@@ -12,6 +14,8 @@
 //! and are gzip files with stored (uncompressed) deflate blocks, so listing only needs each
 //! packet's text length (see the private `gzip` function for why). Sizes and served files are cached in the
 //! [`LogStore`], with bounds.
+//!
+//! # Records
 //!
 //! Records carry exactly the members EdgeOne documents for offline logs, under their wire
 //! names (the service's `DisconnetTimeStamp` / `DisconnetReason` included), in its shapes:
@@ -35,6 +39,8 @@
 //!
 //! Records are written straight into one string (no per-record allocation or serde), at about
 //! a million per second per core in release builds.
+//!
+//! # File names
 //!
 //! File names use only `[A-Za-z0-9.-]`, `_` (the field separator) and `~` (escape): any other
 //! byte of a zone, proxy or domain is written `~XX` (uppercase hex), so names survive URL

@@ -5,6 +5,8 @@
 //! a summary needs — on `available_parallelism` threads or as many as asked (a file per thread
 //! at a time), the per-thread summaries merged.
 //!
+//! # Limits
+//!
 //! Threads share the key capacity: each reads into tables of `key_capacity / threads` keys, so
 //! the tables in memory hold at most `key_capacity` keys in all (twice that while a Parquet file
 //! is read into its own tables, and while the threads' tables are merged), whatever the thread
@@ -13,6 +15,8 @@
 //! carries its Space-Saving error (see [`super::topn`]). Session counts share their exact
 //! capacity the same way (then HyperLogLog, [`super::distinct`]).
 //!
+//! # Errors
+//!
 //! A Parquet file is read into a summary of its own, merged only once it was read to its end:
 //! a file that fails (an error, or a panic of the Parquet reader on corrupt data, caught by
 //! [`super::contain`]) adds nothing but its name to the failures. Its footer's metadata length
@@ -20,6 +24,8 @@
 //! list in it (row groups, columns) against the bytes left, so no count in a hostile footer
 //! makes it allocate more than about that much. JSON lines are counted as they are read: a
 //! file that fails midway (corrupt gzip) keeps the records before the damage, and is named.
+//!
+//! # Files read
 //!
 //! Ignored while walking: hidden names (`.…`, which includes the `.part` files of writes in
 //! progress), the markers' directory `_teo_converted/`, symbolic links, and files of other
