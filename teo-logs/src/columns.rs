@@ -13,15 +13,21 @@ use time::OffsetDateTime;
 /// One member's value in a record.
 #[derive(Debug, Clone, Copy)]
 pub enum Cell<'a> {
+    /// A text member; `None` when absent (or a sentinel).
     Text(Option<&'a str>),
+    /// An integer member; `None` when absent (or a sentinel).
     Int(Option<i64>),
+    /// A date-time member, as received; `None` when absent (or a sentinel).
     Time(Option<&'a DateTime>),
 }
 
 /// A record's member: its wire name (the column's name everywhere), its type, and how to read it.
 pub struct Column<R> {
+    /// The member's wire name (`RequestTime`), also the column's name.
     pub name: &'static str,
+    /// What the column holds.
     pub kind: ColumnType,
+    /// Reads the member's value from a record.
     pub get: fn(&R) -> Cell<'_>,
 }
 

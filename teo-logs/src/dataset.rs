@@ -67,23 +67,33 @@ const MAX_MARKER: u64 = 64 << 10;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConvertError {
+    /// Reading the packet or a marker, or writing the dataset failed.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The file or directory the operation was on.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: io::Error,
     },
     /// The input failed, or a bad line with [`BadLines::Fail`].
     #[error(transparent)]
     Records(#[from] RecordError),
+    /// Writing a dataset file in its format failed.
     #[error("{}: {source}", path.display())]
     Encode {
+        /// The dataset file being written.
         path: PathBuf,
+        /// The encoder's error.
         #[source]
         source: EncodeError,
     },
+    /// No kind was given and no line of the packet reads as an L4 or an L7 record.
     #[error("{}: cannot tell L4 from L7 records (no line read as either); give the kind", path.display())]
-    UnknownKind { path: PathBuf },
+    UnknownKind {
+        /// The packet.
+        path: PathBuf,
+    },
     /// A file or directory of the dataset could not be created (a planted link included).
     #[error(transparent)]
     Create(#[from] CreateError),
@@ -91,13 +101,18 @@ pub enum ConvertError {
     /// be deleted again: they are named, for the user to remove.
     #[error("{source}; its files could not all be removed again: {}", list(left))]
     LeftBehind {
+        /// Why the packet failed.
         #[source]
         source: Box<ConvertError>,
+        /// The files still in the store.
         left: Vec<PathBuf>,
     },
     /// Every name this packet could take is held by other packets (a hash collision).
     #[error("{}: every name for this packet is taken by another packet's marker", path.display())]
-    NoName { path: PathBuf },
+    NoName {
+        /// The packet.
+        path: PathBuf,
+    },
 }
 
 fn list(paths: &[PathBuf]) -> String {
@@ -239,10 +254,12 @@ impl Dataset {
         self
     }
 
+    /// Where the dataset's files and markers go.
     pub fn destination(&self) -> &Destination {
         &self.dest
     }
 
+    /// The file format records are written in.
     pub fn format(&self) -> Format {
         self.format
     }

@@ -48,7 +48,9 @@ pub struct StoreOptions {
 /// A dataset's destination.
 #[derive(Clone)]
 pub enum Destination {
+    /// A directory of the local file system.
     Local(PathBuf),
+    /// A prefix in an object store (S3, GCS, Azure).
     Store(Store),
 }
 
@@ -75,11 +77,21 @@ impl std::fmt::Debug for Destination {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DestinationError {
+    /// The URL (or an endpoint in the configuration) is not usable: it does not parse, carries
+    /// credentials or a query, or has an unknown scheme.
     #[error("{url}: {reason}")]
-    BadUrl { url: String, reason: String },
+    BadUrl {
+        /// The URL as shown in messages (see [`shown_url`]).
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The object store could not be set up from the URL and configuration.
     #[error("{url}: {source}")]
     Store {
+        /// The URL as shown in messages (see [`shown_url`]).
         url: String,
+        /// The object store's error.
         #[source]
         source: object_store::Error,
     },
@@ -446,21 +458,34 @@ impl Store {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CreateError {
+    /// Creating the file or one of its directories failed.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The file or directory being created.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: io::Error,
     },
+    /// A symbolic link stands where a directory is wanted; nothing is written through it.
     #[error("{}: a symbolic link where a directory is wanted; refusing to write through it", path.display())]
-    Symlink { path: PathBuf },
+    Symlink {
+        /// The link.
+        path: PathBuf,
+    },
+    /// Something other than a directory stands where a directory is wanted.
     #[error("{}: not a directory", path.display())]
-    NotADirectory { path: PathBuf },
+    NotADirectory {
+        /// What stands there.
+        path: PathBuf,
+    },
 }
 
 /// A file being written; see [`Destination::create`].
 pub enum OutFile {
+    /// A local file, written under a hidden temporary name until committed.
     Local(LocalFile),
+    /// An upload to an object store, visible once completed.
     Store(RemoteFile),
 }
 
@@ -486,6 +511,7 @@ impl OutFile {
 /// A whole file not necessarily visible yet; see [`OutFile::seal`]. Dropped before
 /// [`Sealed::publish`], a local one is removed.
 pub enum Sealed {
+    /// A local file, whole and synced, still under its hidden name.
     Local(SealedFile),
     /// Completed in an object store: visible already.
     Visible,

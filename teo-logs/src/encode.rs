@@ -88,12 +88,16 @@ pub fn writer_properties<T: Table>() -> WriterProperties {
 /// An error of an encoder, with its cause; the caller adds the file.
 #[derive(Debug, thiserror::Error)]
 pub enum EncodeError {
+    /// Writing to the output failed.
     #[error(transparent)]
     Io(#[from] io::Error),
+    /// The Parquet writer failed.
     #[error("Parquet: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),
+    /// Building the Arrow batch or schema failed.
     #[error("Arrow: {0}")]
     Arrow(#[from] arrow_schema::ArrowError),
+    /// The CSV writer failed.
     #[error("CSV: {0}")]
     Csv(#[from] csv::Error),
 }
@@ -115,10 +119,15 @@ pub enum CsvCells {
 
 /// Writes records of type `T` in one [`Format`] into `W`.
 pub enum Encoder<T: Table, W: Write + Send> {
+    /// One JSON object per line, buffered.
     Ndjson(BufWriter<W>),
+    /// A header row, then one row per record; cells written as the [`CsvCells`] says.
     Csv(Box<csv::Writer<W>>, CsvCells),
+    /// Records gathered into Arrow batches, each written as a row group when full.
     Parquet {
+        /// The Parquet file being written.
         writer: Box<ArrowWriter<W>>,
+        /// The rows not yet written.
         batch: Batch<T>,
     },
 }
@@ -153,6 +162,7 @@ impl<T: Table, W: Write + Send> Encoder<T, W> {
         })
     }
 
+    /// Writes one record (Parquet: adds it to the batch, written once the batch is full).
     pub fn push(&mut self, record: &T) -> Result<(), EncodeError> {
         match self {
             Encoder::Ndjson(out) => {
@@ -203,6 +213,7 @@ enum Builder {
 }
 
 impl<T: Table> Batch<T> {
+    /// An empty batch with one builder per column of `T`.
     pub fn new() -> Self {
         Batch {
             columns: T::columns()
@@ -221,6 +232,7 @@ impl<T: Table> Batch<T> {
         }
     }
 
+    /// Adds one record as a row; date-time text that is no instant goes to the extra column.
     pub fn push(&mut self, record: &T) {
         // Date-times whose text is no instant keep that text in `extra`: a timestamp column
         // cannot hold it, and it must not be lost.
@@ -253,6 +265,7 @@ impl<T: Table> Batch<T> {
         self.rows += 1;
     }
 
+    /// Rows gathered since the batch was made or last finished.
     pub fn rows(&self) -> usize {
         self.rows
     }

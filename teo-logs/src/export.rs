@@ -31,8 +31,11 @@ use crate::Kind;
 pub enum Target {
     /// Converted into a dataset, under a `zone=` partition (Hive's null without one).
     Dataset {
+        /// The dataset written to.
         dataset: Dataset,
+        /// The kind of the packets' records (the `kind=` partition).
         kind: Kind,
+        /// The `zone=` partition; `None` writes Hive's default (null) partition.
         zone: Option<String>,
     },
     /// As served (`<name>.log.gz`, the name a download gives it) at a destination.
@@ -52,6 +55,7 @@ pub struct ExportReport {
     pub stored: u64,
     /// Records converted (datasets).
     pub records: u64,
+    /// Lines of the packets that could not be read as records (datasets).
     pub bad_lines: u64,
     /// The first bad lines, `file:line: reason`.
     pub bad: Vec<String>,

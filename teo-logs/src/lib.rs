@@ -15,6 +15,8 @@
 //!
 //! The Parquet schema is [`encode::schema`]; `README.md` lists it.
 
+#![warn(missing_docs)]
+
 pub mod columns;
 pub mod dataset;
 pub mod destination;

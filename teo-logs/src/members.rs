@@ -26,7 +26,10 @@ use teo_client::models::DateTime;
 pub enum ColumnType {
     /// Text. `dictionary`: few distinct values (methods, regions, cache statuses…), so Parquet
     /// dictionary-encodes it; ids and addresses are written plain.
-    Text { dictionary: bool },
+    Text {
+        /// Few distinct values: dictionary-encoded in Parquet.
+        dictionary: bool,
+    },
     /// A signed 64-bit integer.
     Int,
     /// An instant, milliseconds since the Unix epoch, UTC.
@@ -58,8 +61,11 @@ pub(crate) fn members_line(members: &Map<String, Value>) -> Result<Vec<u8>, Stri
 pub struct Field {
     /// As the service sends it, misspellings kept.
     pub name: &'static str,
+    /// What the member holds, and so its column's type.
     pub kind: ColumnType,
+    /// The JSON forms its value is accepted in.
     pub encodings: Encodings,
+    /// The values read as absent besides JSON null.
     pub sentinels: Sentinels,
 }
 

@@ -21,15 +21,27 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StagingError {
+    /// Creating, inspecting or locating the directory failed.
     #[error("{}: {what}: {source}", path.display())]
     Io {
+        /// The directory.
         path: PathBuf,
+        /// What was being done, for the message.
         what: &'static str,
+        /// The operating system's error.
         #[source]
         source: io::Error,
     },
+    /// The directory is not private: a link or no directory, owned by another user, open to
+    /// group or others, or in a parent others could rename it out of.
     #[error("{}: the staging directory {reason}; refusing to stage log packets there (give a private directory with --staging, or remove it)", path.display())]
-    NotPrivate { path: PathBuf, reason: String },
+    NotPrivate {
+        /// The directory.
+        path: PathBuf,
+        /// What makes it unsafe, for the message.
+        reason: String,
+    },
+    /// No directory was given and neither `XDG_CACHE_HOME` nor `HOME` is set.
     #[error(
         "no directory for staging: neither XDG_CACHE_HOME nor HOME is set; give one with --staging"
     )]

@@ -93,13 +93,21 @@ impl Default for Options {
 pub struct L7Fields<'a> {
     /// `RequestTime`, epoch milliseconds.
     pub time_ms: Option<i64>,
+    /// `RequestHost`: the Host header.
     pub host: Option<&'a str>,
+    /// `RequestUrl`: the path, without the query.
     pub url: Option<&'a str>,
+    /// `ClientIP`: the client's address.
     pub client_ip: Option<&'a str>,
+    /// `ClientRegion`: the client's country or region, ISO 3166 alpha-2 (`CN`).
     pub region: Option<&'a str>,
+    /// `EdgeCacheStatus` (`HIT`, `MISS`, …): whether the edge served the request from its cache.
     pub cache_status: Option<&'a str>,
+    /// `EdgeResponseStatusCode`: the HTTP status code the edge answered with.
     pub status: Option<i64>,
+    /// `EdgeResponseBytes`: bytes the edge sent to the client.
     pub bytes: Option<i64>,
+    /// `EdgeResponseTime`, in milliseconds.
     pub response_time: Option<i64>,
 }
 
@@ -128,12 +136,19 @@ impl<'a> From<&'a L7Record> for L7Fields<'a> {
 pub struct L4Fields<'a> {
     /// `LogTimeStamp`, else `ConnectTimeStamp`, epoch milliseconds.
     pub time_ms: Option<i64>,
+    /// `SessionID`: shared by every record of one connection.
     pub session_id: Option<&'a str>,
+    /// `ClientRealIP`: the client's address.
     pub client_ip: Option<&'a str>,
+    /// `ClientRegion`: the client's country or region, ISO 3166 alpha-2 (`CN`).
     pub region: Option<&'a str>,
+    /// `ForwardPort`: the origin port the connection was forwarded to.
     pub port: Option<i64>,
+    /// `DisconnetReason`; `None` while the connection is still open.
     pub disconnect_reason: Option<&'a str>,
+    /// `SentBytes`: bytes sent to the client in the record's interval.
     pub sent: Option<i64>,
+    /// `ReceivedBytes`: bytes received from the client in the record's interval.
     pub received: Option<i64>,
 }
 
@@ -163,8 +178,11 @@ fn nonneg(n: Option<i64>) -> u64 {
 /// The earliest and latest record times (epoch ms), and how many records had none.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TimeRange {
+    /// The earliest record time, epoch milliseconds; `None` when no record had a time.
     pub first_ms: Option<i64>,
+    /// The latest record time, epoch milliseconds; `None` when no record had a time.
     pub last_ms: Option<i64>,
+    /// Records without a readable time (counted in totals, in no hour).
     pub without_time: u64,
 }
 
@@ -247,10 +265,13 @@ impl StatusCounts {
 /// What an hour of L7 records counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct L7Hour {
+    /// Records whose time falls in this hour.
     pub requests: u64,
+    /// Their `EdgeResponseBytes` (absent and negative values add nothing).
     pub bytes: u64,
     /// Records with a cache status, and of them hits.
     pub cache_known: u64,
+    /// Records of this hour whose cache status is `HIT` (ignoring ASCII case).
     pub cache_hits: u64,
 }
 
@@ -266,8 +287,11 @@ impl Bucket for L7Hour {
 /// What an hour of L4 records counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct L4Hour {
+    /// Records whose time falls in this hour.
     pub records: u64,
+    /// Their `SentBytes`.
     pub sent: u64,
+    /// Their `ReceivedBytes`.
     pub received: u64,
 }
 
@@ -302,6 +326,7 @@ pub struct L7Summary {
 }
 
 impl L7Summary {
+    /// An empty summary whose tables are bounded by `options`.
     pub fn new(options: Options) -> L7Summary {
         let table = |by| TopN::new(by, options.key_capacity, options.max_key_bytes);
         L7Summary {
@@ -328,6 +353,7 @@ impl L7Summary {
         }
     }
 
+    /// Counts one record in every table.
     pub fn add(&mut self, r: &L7Fields<'_>) {
         let bytes = nonneg(r.bytes);
         self.requests += 1;
@@ -370,6 +396,7 @@ impl L7Summary {
         }
     }
 
+    /// Adds another summary's counts to this one (as if its records had been added here).
     pub fn merge(&mut self, o: L7Summary) {
         self.requests += o.requests;
         self.bytes = self.bytes.saturating_add(o.bytes);
@@ -388,6 +415,7 @@ impl L7Summary {
         self.latency.merge(&o.latency);
     }
 
+    /// Records counted.
     pub fn requests(&self) -> u64 {
         self.requests
     }
@@ -397,6 +425,7 @@ impl L7Summary {
         self.bytes
     }
 
+    /// The earliest and latest `RequestTime`, and how many records had none.
     pub fn time_range(&self) -> TimeRange {
         self.time
     }
@@ -421,31 +450,38 @@ impl L7Summary {
         (self.cache_known, self.cache_hits)
     }
 
+    /// Hit bytes over the bytes of records with a cache status (`None` when those add up to 0).
     pub fn byte_hit_ratio(&self) -> Option<f64> {
         (self.cache_known_bytes > 0)
             .then(|| self.cache_hit_bytes as f64 / self.cache_known_bytes as f64)
     }
 
+    /// `RequestHost` by requests.
     pub fn hosts(&self) -> &TopN {
         &self.hosts
     }
 
+    /// `RequestUrl` by requests.
     pub fn urls(&self) -> &TopN {
         &self.urls
     }
 
+    /// `ClientIP` by requests.
     pub fn client_ips(&self) -> &TopN {
         &self.client_ips
     }
 
+    /// `ClientRegion` by requests.
     pub fn regions(&self) -> &TopN {
         &self.regions
     }
 
+    /// `EdgeCacheStatus` (upper-cased) by requests.
     pub fn cache_statuses(&self) -> &TopN {
         &self.cache_statuses
     }
 
+    /// Requests, bytes and cache hits per UTC hour.
     pub fn hours(&self) -> &Hours<L7Hour> {
         &self.hours
     }
@@ -473,6 +509,7 @@ pub struct L4Summary {
 }
 
 impl L4Summary {
+    /// An empty summary whose tables are bounded by `options`.
     pub fn new(options: Options) -> L4Summary {
         let table = |by| TopN::new(by, options.key_capacity, options.max_key_bytes);
         L4Summary {
@@ -490,6 +527,7 @@ impl L4Summary {
         }
     }
 
+    /// Counts one record in every table.
     pub fn add(&mut self, r: &L4Fields<'_>) {
         let sent = nonneg(r.sent);
         let received = nonneg(r.received);
@@ -520,6 +558,7 @@ impl L4Summary {
         }
     }
 
+    /// Adds another summary's counts to this one (as if its records had been added here).
     pub fn merge(&mut self, o: L4Summary) {
         self.records += o.records;
         self.sent = self.sent.saturating_add(o.sent);
@@ -534,6 +573,7 @@ impl L4Summary {
         self.hours.merge(&o.hours);
     }
 
+    /// Records counted (one connection has several: one per 5-minute interval).
     pub fn records(&self) -> u64 {
         self.records
     }
@@ -548,6 +588,8 @@ impl L4Summary {
         self.received
     }
 
+    /// The earliest and latest record time (`LogTimeStamp`, else `ConnectTimeStamp`), and how
+    /// many records had neither.
     pub fn time_range(&self) -> TimeRange {
         self.time
     }
@@ -577,6 +619,7 @@ impl L4Summary {
         &self.reasons
     }
 
+    /// Records, sent and received bytes per UTC hour.
     pub fn hours(&self) -> &Hours<L4Hour> {
         &self.hours
     }
@@ -606,8 +649,11 @@ fn format_int(n: i64, buf: &mut [u8; 24]) -> &str {
 /// A line that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct BadLine {
+    /// The file holding the line.
     pub file: PathBuf,
+    /// Its line number, counting from 1.
     pub line: u64,
+    /// Why it could not be read.
     pub reason: String,
 }
 
@@ -626,6 +672,7 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// An empty summary whose tables are bounded by `options`.
     pub fn new(options: Options) -> Summary {
         Summary {
             options,
@@ -639,10 +686,12 @@ impl Summary {
         }
     }
 
+    /// The bounds the summary was made with.
     pub fn options(&self) -> Options {
         self.options
     }
 
+    /// Counts one L7 record (the L7 part is made on the first).
     pub fn add_l7(&mut self, r: &L7Fields<'_>) {
         let options = self.options;
         self.l7
@@ -650,6 +699,7 @@ impl Summary {
             .add(r);
     }
 
+    /// Counts one L4 record (the L4 part is made on the first).
     pub fn add_l4(&mut self, r: &L4Fields<'_>) {
         let options = self.options;
         self.l4
@@ -657,10 +707,12 @@ impl Summary {
             .add(r);
     }
 
+    /// Counts one decoded L7 record: [`Summary::add_l7`] of the members it reads.
     pub fn add_l7_record(&mut self, r: &L7Record) {
         self.add_l7(&L7Fields::from(r));
     }
 
+    /// Counts one decoded L4 record: [`Summary::add_l4`] of the members it reads.
     pub fn add_l4_record(&mut self, r: &L4Record) {
         self.add_l4(&L4Fields::from(r));
     }
@@ -711,6 +763,8 @@ impl Summary {
         self.bad.truncate(KEPT_PROBLEMS);
     }
 
+    /// Adds another summary to this one: counts add up, the kept failures and bad lines are the
+    /// first of both (by path).
     pub fn merge(&mut self, other: Summary) {
         match (&mut self.l7, other.l7) {
             (Some(a), Some(b)) => a.merge(b),
@@ -732,10 +786,12 @@ impl Summary {
         self.bad.truncate(KEPT_PROBLEMS);
     }
 
+    /// The L7 part; `None` when no L7 record or file was met.
     pub fn l7(&self) -> Option<&L7Summary> {
         self.l7.as_ref()
     }
 
+    /// The L4 part; `None` when no L4 record or file was met.
     pub fn l4(&self) -> Option<&L4Summary> {
         self.l4.as_ref()
     }

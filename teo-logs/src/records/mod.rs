@@ -56,14 +56,19 @@ pub enum RecordError {
     /// The line is not a JSON object, longer than the limit, or a member cannot be read.
     #[error("{}:{line}: {reason}", source_name(.file))]
     BadLine {
+        /// The file read; `None` for a reader without a name (shown as `<input>`).
         file: Option<PathBuf>,
+        /// The line's number, counting from 1.
         line: u64,
+        /// Why it could not be read.
         reason: String,
     },
     /// Reading the input failed (including corrupt gzip data).
     #[error("{}: {source}", source_name(.file))]
     Io {
+        /// The file read; `None` for a reader without a name (shown as `<input>`).
         file: Option<PathBuf>,
+        /// The error of the read (corrupt gzip data included).
         #[source]
         source: io::Error,
     },
@@ -133,6 +138,7 @@ impl<T: LogRecord> Records<T> {
         self
     }
 
+    /// What a bad line does: skipped and counted (the default), or the end of the reading.
     pub fn bad_lines(mut self, policy: BadLines) -> Self {
         self.bad_lines = policy;
         self

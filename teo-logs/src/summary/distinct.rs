@@ -26,13 +26,17 @@ fn hash(value: &str) -> u64 {
     .hash_one(value)
 }
 
+/// A count of distinct values: exact up to a limit, then a HyperLogLog estimate.
 #[derive(Debug, Clone)]
 pub enum Distinct {
     /// The hashes seen, while there are at most `limit`.
     Exact {
+        /// The 64-bit hashes of the values seen.
         set: HashSet<u64>,
+        /// The most hashes kept before turning into a sketch.
         limit: usize,
     },
+    /// HyperLogLog registers (2^14 of them): an estimate within [`STANDARD_ERROR`].
     Sketch(Box<[u8]>),
 }
 
@@ -51,6 +55,7 @@ impl Distinct {
         }
     }
 
+    /// Counts `value` (once, however often it is added).
     pub fn add(&mut self, value: &str) {
         self.add_hash(hash(value));
     }
@@ -71,6 +76,8 @@ impl Distinct {
         }
     }
 
+    /// Adds the values counted by `other`; the result is a sketch when either is one or the
+    /// union passes the limit.
     pub fn merge(&mut self, other: Distinct) {
         match other {
             Distinct::Exact { set, .. } => {
@@ -95,6 +102,7 @@ impl Distinct {
         }
     }
 
+    /// Whether the count is exact (no sketch yet).
     pub fn is_exact(&self) -> bool {
         matches!(self, Distinct::Exact { .. })
     }

@@ -20,6 +20,7 @@ const SUB: usize = 1 << SUB_BITS;
 /// The bound on `|answer − exact| / exact` of a percentile at or above [`EXACT_BELOW`].
 pub const RELATIVE_ERROR: f64 = 1.0 / 1024.0;
 
+/// Counts of non-negative integers in buckets, with their count, sum, minimum and maximum.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Histogram {
     counts: Vec<u64>,
@@ -54,14 +55,17 @@ fn bounds(i: usize) -> (u64, u64) {
 }
 
 impl Histogram {
+    /// An empty histogram (no buckets allocated yet).
     pub fn new() -> Histogram {
         Histogram::default()
     }
 
+    /// Counts one value.
     pub fn add(&mut self, value: u64) {
         self.add_n(value, 1);
     }
 
+    /// Counts `value` `n` times.
     pub fn add_n(&mut self, value: u64, n: u64) {
         if n == 0 {
             return;
@@ -77,6 +81,7 @@ impl Histogram {
         self.max = Some(self.max.map_or(value, |m| m.max(value)));
     }
 
+    /// Adds the values counted by `other`.
     pub fn merge(&mut self, other: &Histogram) {
         if other.counts.len() > self.counts.len() {
             self.counts.resize(other.counts.len(), 0);
@@ -96,6 +101,7 @@ impl Histogram {
         };
     }
 
+    /// Values counted.
     pub fn count(&self) -> u64 {
         self.count
     }

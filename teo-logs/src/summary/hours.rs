@@ -11,9 +11,12 @@ pub const HOUR_MS: i64 = 3_600_000;
 
 /// What one hour counts.
 pub trait Bucket: Default + Clone {
+    /// Adds the figures of `other` (the same hour, counted elsewhere) to these.
     fn merge(&mut self, other: &Self);
 }
 
+/// Figures of type `B` per UTC hour, the earliest [`MAX_HOURS`] kept and the rest in one
+/// overflow bucket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hours<B> {
     /// Hours since the Unix epoch → figures.
@@ -53,6 +56,7 @@ impl<B: Bucket> Hours<B> {
         self.hours.entry(hour).or_default()
     }
 
+    /// Adds the hours of `other`, keeping the earliest [`MAX_HOURS`] of both.
     pub fn merge(&mut self, other: &Hours<B>) {
         for (&hour, bucket) in &other.hours {
             self.at(hour * HOUR_MS).merge(bucket);
@@ -65,10 +69,12 @@ impl<B: Bucket> Hours<B> {
         self.hours.iter().map(|(&h, b)| (h, b))
     }
 
+    /// Hours kept (at most [`MAX_HOURS`]).
     pub fn len(&self) -> usize {
         self.hours.len()
     }
 
+    /// Whether no hour was kept (no record had a time).
     pub fn is_empty(&self) -> bool {
         self.hours.is_empty()
     }

@@ -16,12 +16,18 @@ use super::text::{clean, hour_label, human_bytes, percent, thousands, top_note, 
 use super::topn::{By, TopN};
 use super::{L4Summary, L7Summary, Summary, TimeRange, STATUS_CLASSES};
 
-/// Bar colours; tests look for them in screenshots.
+/// Bars of requests (L7). The bar colours are public because tests look for them in
+/// screenshots.
 pub const REQUESTS_COLOR: &str = "#2f6fdf";
+/// Bars of bytes (L7).
 pub const BYTES_COLOR: &str = "#14a38b";
+/// Bars of the cache hit ratio.
 pub const HIT_COLOR: &str = "#e07b00";
+/// Bars of bytes sent to clients (L4).
 pub const SENT_COLOR: &str = "#6c4fd1";
+/// Bars of bytes received from clients (L4).
 pub const RECEIVED_COLOR: &str = "#f08c2e";
+/// Bars of disconnect reasons (L4).
 pub const REASON_COLOR: &str = "#c2477a";
 const CLASS_COLORS: [&str; 7] = [
     "#8e9aaf", "#2e9e5b", "#3f8fd2", "#e0a100", "#d64545", "#7a5cc2", "#b8bec9",

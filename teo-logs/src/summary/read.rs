@@ -82,6 +82,7 @@ pub struct SummarizeOptions {
     pub threads: usize,
     /// Directory levels walked below a path given.
     pub max_depth: usize,
+    /// Bounds of the summary's tables.
     pub summary: Options,
     /// How JSON lines are read.
     pub json_reader: JsonReader,
@@ -114,60 +115,104 @@ impl Default for SummarizeOptions {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SummaryError {
+    /// Opening, reading or walking the path failed.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: io::Error,
     },
     /// Reading the records failed (corrupt gzip data, an I/O error) after some were read.
     #[error("{}: {source}", path.display())]
     Records {
+        /// The file.
         path: PathBuf,
+        /// The reader's error.
         #[source]
         source: RecordError,
     },
+    /// The Parquet reader returned an error.
     #[error("{}: Parquet: {source}", path.display())]
     Parquet {
+        /// The file.
         path: PathBuf,
+        /// The reader's error.
         #[source]
         source: parquet::errors::ParquetError,
     },
+    /// A column could not be read as Arrow data.
     #[error("{}: Arrow: {source}", path.display())]
     Arrow {
+        /// The file.
         path: PathBuf,
+        /// Arrow's error.
         #[source]
         source: arrow_schema::ArrowError,
     },
     /// The Parquet reader panicked on the file's data.
     #[error("{}: corrupt Parquet: the reader failed ({reason})", path.display())]
-    CorruptParquet { path: PathBuf, reason: String },
+    CorruptParquet {
+        /// The file.
+        path: PathBuf,
+        /// The panic's message.
+        reason: String,
+    },
+    /// The footer claims more metadata than [`MAX_PARQUET_METADATA`]: not read.
     #[error("{}: corrupt Parquet: its footer claims {claimed} bytes of metadata, more than the {max} read", path.display())]
     ParquetFooter {
+        /// The file.
         path: PathBuf,
+        /// Metadata length the footer claims, in bytes.
         claimed: u64,
+        /// The most that is read, in bytes.
         max: u64,
     },
+    /// A column a summary reads has a type it cannot read.
     #[error("{}: column {column} is {found}, not a type a summary reads", path.display())]
     ColumnType {
+        /// The file.
         path: PathBuf,
+        /// The column's name (a record member's wire name).
         column: &'static str,
+        /// The column's type in the file.
         found: String,
     },
+    /// No kind was given and the file's columns or lines are neither L4 nor L7 records.
     #[error("{}: cannot tell L4 from L7 records; give the kind", path.display())]
-    UnknownKind { path: PathBuf },
+    UnknownKind {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file holds records of another kind than the one given.
     #[error("{}: holds {found} records, not {wanted}", path.display())]
     KindMismatch {
+        /// The file.
         path: PathBuf,
+        /// The kind its records are.
         found: Kind,
+        /// The kind that was asked for.
         wanted: Kind,
     },
+    /// A directory below the path given is nested deeper than [`SummarizeOptions::max_depth`].
     #[error("{}: more than {max_depth} directory levels deep; not read", path.display())]
-    TooDeep { path: PathBuf, max_depth: usize },
+    TooDeep {
+        /// The directory not read.
+        path: PathBuf,
+        /// The limit, in directory levels.
+        max_depth: usize,
+    },
+    /// A directory given holds no file a summary reads.
     #[error("{}: no log files (.log, .log.gz, .ndjson, .jsonl, .parquet) found", path.display())]
-    NoInput { path: PathBuf },
+    NoInput {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// A reading thread could not be started.
     #[error("cannot start a thread: {source}")]
     Thread {
+        /// The operating system's error.
         #[source]
         source: io::Error,
     },

@@ -31,7 +31,9 @@ use hashbrown::HashTable;
 /// Which figure orders a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum By {
+    /// By the number of records with the key.
     Records,
+    /// By the bytes of the records with the key.
     Bytes,
 }
 
@@ -40,8 +42,11 @@ pub enum By {
 pub struct TopEntry {
     /// The key as counted (cut to the table's `max_key` bytes when `truncated`).
     pub key: String,
+    /// The key was longer than `max_key` bytes and is cut.
     pub truncated: bool,
+    /// Records with the key (see the module docs for the bounds once approximate).
     pub records: u64,
+    /// Bytes of the records with the key (see the module docs for the bounds once approximate).
     pub bytes: u64,
     /// How much the ordering figure may be over-counted (0 while the table is exact).
     pub error: u64,
@@ -120,10 +125,12 @@ impl TopN {
         }
     }
 
+    /// The figure that orders the table.
     pub fn by(&self) -> By {
         self.by
     }
 
+    /// The most keys the table holds.
     pub fn capacity(&self) -> usize {
         self.capacity
     }
@@ -148,6 +155,7 @@ impl TopN {
         self.slots.len()
     }
 
+    /// Whether no key was counted.
     pub fn is_empty(&self) -> bool {
         self.slots.is_empty()
     }
