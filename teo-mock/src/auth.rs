@@ -37,12 +37,17 @@ const SERVICE: &str = "teo";
 /// `Debug` shows the SecretId only.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credential {
+    /// The SecretId requests name (`AKID…`).
     pub secret_id: String,
+    /// The SecretKey their signatures are checked with.
     pub secret_key: String,
+    /// The session token requests must send (`X-TC-Token`, or `Token` in v1 requests); `None`:
+    /// no token is checked.
     pub token: Option<String>,
 }
 
 impl Credential {
+    /// A key pair that needs no session token.
     pub fn new(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Credential {
         Credential {
             secret_id: secret_id.into(),
@@ -51,6 +56,7 @@ impl Credential {
         }
     }
 
+    /// The same pair, accepted only with this session token (as temporary credentials are).
     pub fn with_token(mut self, token: impl Into<String>) -> Credential {
         self.token = Some(token.into());
         self
@@ -251,7 +257,9 @@ pub fn v1_sign(method: V1Method, secret_key: &str, text: &str) -> String {
 /// `SignatureMethod` of a v1 request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum V1Method {
+    /// `HmacSHA1`: the signature is an HMAC-SHA1 of the string to sign, in Base64.
     HmacSha1,
+    /// `HmacSHA256`: the signature is an HMAC-SHA256 of the string to sign, in Base64.
     HmacSha256,
 }
 
@@ -268,6 +276,7 @@ pub struct Replays {
 type Seen = (String, i64, u64);
 
 impl Replays {
+    /// Requests remembered at most; beyond it the oldest are forgotten first.
     pub const CAPACITY: usize = 100_000;
 
     /// Records the request; false when it was seen already.

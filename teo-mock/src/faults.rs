@@ -173,12 +173,16 @@ impl FromStr for Trigger {
 /// One rule: `action` (or `"*"`) suffers `fault` when `trigger` says so.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultPlan {
+    /// The action's wire name, [`LOG_PACKET_ACTION`] for packet downloads, or `"*"` for all.
     pub action: String,
+    /// What happens to the call.
     pub fault: Fault,
+    /// Which calls it happens to.
     pub trigger: Trigger,
 }
 
 impl FaultPlan {
+    /// A plan for `action` (or `"*"`).
     pub fn new(action: impl Into<String>, fault: Fault, trigger: Trigger) -> FaultPlan {
         FaultPlan {
             action: action.into(),
@@ -271,6 +275,7 @@ pub struct FaultInjector {
 }
 
 impl FaultInjector {
+    /// An injector holding `plans`, in order.
     pub fn new(plans: impl IntoIterator<Item = FaultPlan>) -> FaultInjector {
         FaultInjector {
             plans: Arc::new(Mutex::new(plans.into_iter().collect())),
@@ -360,6 +365,7 @@ impl RateLimiter {
         }
     }
 
+    /// Calls allowed a second per action.
     pub fn per_second(&self) -> u32 {
         self.per_second
     }

@@ -52,7 +52,12 @@ pub enum Params {
     /// Flattened `name=value` pairs (percent-decoded), in the order received.
     Flat(Vec<(String, String)>),
     /// A `multipart/form-data` body and its boundary.
-    Multipart { body: Bytes, boundary: String },
+    Multipart {
+        /// The whole body, as received.
+        body: Bytes,
+        /// The boundary from the `Content-Type` header.
+        boundary: String,
+    },
 }
 
 /// The media type of a Content-Type value, lower-cased, without parameters.

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
+/// Created objects remembered at most; beyond it the oldest are forgotten first.
 pub const MAX_OBJECTS: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -119,6 +120,7 @@ pub struct Lifecycle {
 type Key = (Kind, String);
 
 impl Lifecycle {
+    /// No objects yet; each one created is done `duration` after its creation.
     pub fn new(duration: Duration) -> Lifecycle {
         Lifecycle {
             duration,

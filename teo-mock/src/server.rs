@@ -133,6 +133,7 @@ impl Default for MockConfig {
 }
 
 impl MockConfig {
+    /// Sets [`MockConfig::bind`].
     pub fn bind(mut self, addr: SocketAddr) -> MockConfig {
         self.bind = addr;
         self
@@ -156,6 +157,7 @@ impl MockConfig {
         self
     }
 
+    /// Sets [`MockConfig::verify_signature`].
     pub fn verify_signature(mut self, on: bool) -> MockConfig {
         self.verify_signature = on;
         self
@@ -167,21 +169,25 @@ impl MockConfig {
         self
     }
 
+    /// Sets [`MockConfig::body_limit`], in bytes.
     pub fn body_limit(mut self, bytes: usize) -> MockConfig {
         self.body_limit = bytes;
         self
     }
 
+    /// Sets [`MockConfig::header_timeout`].
     pub fn header_timeout(mut self, timeout: Duration) -> MockConfig {
         self.header_timeout = timeout;
         self
     }
 
+    /// Sets [`MockConfig::body_timeout`].
     pub fn body_timeout(mut self, timeout: Duration) -> MockConfig {
         self.body_timeout = timeout;
         self
     }
 
+    /// Sets [`MockConfig::max_connections`].
     pub fn max_connections(mut self, connections: usize) -> MockConfig {
         self.max_connections = connections;
         self
@@ -193,6 +199,7 @@ impl MockConfig {
         self
     }
 
+    /// Sets [`MockConfig::api_version`], the `X-TC-Version` requests must carry.
     pub fn api_version(mut self, version: impl Into<String>) -> MockConfig {
         self.api_version = version.into();
         self
@@ -317,6 +324,7 @@ impl MockServer {
         self.url.clone()
     }
 
+    /// The address the server listens on (its real port when `bind` asked for port 0).
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

@@ -12,6 +12,7 @@ use teo_api_spec::{API_JSON, EXAMPLES_JSON, MAINLAND_EXAMPLES_JSON, OVERRIDES};
 /// Everything the mock knows about the API.
 #[derive(Debug, Clone)]
 pub struct Spec {
+    /// The resolved API: actions, their request and response objects, waiters.
     pub service: Arc<Service>,
     /// Action → the `Response` objects of its official examples that are valid JSON and not
     /// errors (some official examples are malformed; they are left out here).
@@ -36,6 +37,8 @@ impl Spec {
         Spec::from_json_with(api, &OverrideTexts::default(), examples)
     }
 
+    /// A spec from `api.json` text with its override files, and the `examples.json` text whose
+    /// responses the mock answers with.
     pub fn from_json_with(
         api: &str,
         overrides: &OverrideTexts<'_>,
