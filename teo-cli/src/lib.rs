@@ -23,6 +23,8 @@
 //!    (JMESPath), `suggest`, `stdout` (the one writer of stdout), `failure` (exit statuses,
 //!    text safe to print).
 
+#![warn(missing_docs)]
+
 mod action;
 mod args;
 mod client;
