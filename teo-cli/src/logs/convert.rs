@@ -17,7 +17,7 @@ use crate::failure::{printable, with_causes, EXIT_FAILED, EXIT_USAGE};
 use crate::stdout;
 
 pub(crate) const AFTER_HELP: &str = "\
-INPUT is a packet file (.log.gz or .log: gzip is told by its content) or a directory searched
+INPUT is a packet file (.log.gz or .log: gzip is detected by its content) or a directory searched
 for them (hidden files and symbolic links are passed over). Each packet's records go to
   OUT/kind=<l4|l7>/zone=<ZONE>/date=<YYYY-MM-DD>/hour=<HH>/<packet>.<parquet|ndjson|csv>
 by the UTC time of each record; without --zone the zone is Hive's null partition.
@@ -46,7 +46,7 @@ pub(crate) struct ConvertArgs {
     /// The dataset's file format
     #[arg(long, value_enum, ignore_case = true, default_value = "parquet")]
     format: DatasetFormat,
-    /// The records' kind; told from the first record of each packet when left out
+    /// The records' kind; detected from the first record of each packet when left out
     #[arg(long, value_enum, ignore_case = true)]
     kind: Option<Kind>,
     /// The zone= partition of these packets

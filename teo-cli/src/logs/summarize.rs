@@ -44,7 +44,7 @@ pub(crate) struct SummarizeArgs {
     /// Log files or directories
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
-    /// Read every file as this kind (default: told from each file's records or metadata)
+    /// Read every file as this kind (default: detected from each file's records or metadata)
     #[arg(long, value_enum, ignore_case = true)]
     kind: Option<Kind>,
     /// Rows in each top table (1-1000)

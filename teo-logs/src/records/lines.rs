@@ -44,7 +44,7 @@ impl LineReader {
         }
     }
 
-    /// Lines of a `.log`/`.log.gz` file (gzip told by its content).
+    /// Lines of a `.log`/`.log.gz` file (gzip detected by its content).
     pub fn open(path: impl AsRef<Path>, max_line: usize) -> io::Result<LineReader> {
         Ok(LineReader::from_reader(File::open(path)?, max_line))
     }

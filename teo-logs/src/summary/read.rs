@@ -73,8 +73,8 @@ const MARKERS: &str = "_teo_converted";
 #[derive(Debug, Clone)]
 pub struct SummarizeOptions {
     /// Read every file as this kind; files under a `kind=` directory of the other kind are
-    /// skipped. `None`: each file's kind is told from its metadata, its `kind=` directory or its
-    /// first records.
+    /// skipped. `None`: each file's kind is detected from its metadata, its `kind=` directory or
+    /// its first records.
     pub kind: Option<Kind>,
     /// Threads (0: `available_parallelism`; at most 1024, and never more than the
     /// files). They share `summary.key_capacity` and `summary.session_capacity` (see the
@@ -242,7 +242,7 @@ impl SummaryError {
 enum Format {
     JsonLines,
     Parquet,
-    /// Named on the command line with another extension: told by its first bytes.
+    /// Named on the command line with another extension: detected by its first bytes.
     Sniff,
 }
 
