@@ -159,7 +159,7 @@ pub enum SummaryError {
         /// The panic's message.
         reason: String,
     },
-    /// The footer claims more metadata than [`MAX_PARQUET_METADATA`]: not read.
+    /// The footer claims more metadata than `MAX_PARQUET_METADATA` (64 MiB): not read.
     #[error("{}: corrupt Parquet: its footer claims {claimed} bytes of metadata, more than the {max} read", path.display())]
     ParquetFooter {
         /// The file.
