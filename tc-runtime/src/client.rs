@@ -32,8 +32,10 @@ const RUNTIME_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Language of error messages and some response text (`X-TC-Language`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Language {
+    /// English (`en-US`), the service's default.
     #[default]
     EnUs,
+    /// Simplified Chinese (`zh-CN`).
     ZhCn,
 }
 
@@ -186,6 +188,7 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// Sets the language of error messages (`X-TC-Language`); English by default.
     pub fn language(mut self, language: Language) -> Self {
         self.settings.language = language;
         self
@@ -292,6 +295,8 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// Builds the client; fails with [`ErrorKind::Config`](crate::ErrorKind::Config) when the
+    /// configuration is unusable (an endpoint that is not a URL, say).
     pub fn build(self) -> Result<C, Error> {
         self.build_runtime().map(C::from)
     }
@@ -425,11 +430,14 @@ struct Inner {
 pub struct PreparedRequest {
     /// The endpoint; every API 3.0 call is a `POST` to it.
     pub url: String,
+    /// The headers, signature (`Authorization`) included.
     pub headers: HeaderMap,
+    /// The JSON body, exactly the bytes that were signed.
     pub body: Vec<u8>,
 }
 
 impl PreparedRequest {
+    /// Always `POST`: API 3.0 calls are sent as POST with a JSON body.
     pub fn method(&self) -> &'static str {
         "POST"
     }

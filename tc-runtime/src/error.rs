@@ -395,46 +395,86 @@ impl Error {
 /// [`Error::code`]. Service-specific codes (`ResourceUnavailable.RecordUnExpected`, …) are
 /// strings from the service.
 pub mod codes {
+    /// The action has been taken offline.
     pub const ACTION_OFFLINE: &str = "ActionOffline";
+    /// The `Authorization` header is malformed.
     pub const AUTH_FAILURE_INVALID_AUTHORIZATION: &str = "AuthFailure.InvalidAuthorization";
+    /// The SecretId is not of a valid form.
     pub const AUTH_FAILURE_INVALID_SECRET_ID: &str = "AuthFailure.InvalidSecretId";
+    /// Multi-factor authentication failed.
     pub const AUTH_FAILURE_MFA_FAILURE: &str = "AuthFailure.MFAFailure";
+    /// No key has this SecretId (deleted, disabled or mistyped).
     pub const AUTH_FAILURE_SECRET_ID_NOT_FOUND: &str = "AuthFailure.SecretIdNotFound";
+    /// The request's timestamp is too far from the server's clock; the client corrects small
+    /// offsets itself (see [`ErrorKind::ClockSkew`](crate::ErrorKind::ClockSkew)).
     pub const AUTH_FAILURE_SIGNATURE_EXPIRE: &str = "AuthFailure.SignatureExpire";
+    /// The signature does not match the request (a wrong SecretKey, or a request changed
+    /// after signing).
     pub const AUTH_FAILURE_SIGNATURE_FAILURE: &str = "AuthFailure.SignatureFailure";
+    /// The session token is missing, invalid or expired.
     pub const AUTH_FAILURE_TOKEN_FAILURE: &str = "AuthFailure.TokenFailure";
+    /// The request is not authorized: the key's account lacks permission.
     pub const AUTH_FAILURE_UNAUTHORIZED_OPERATION: &str = "AuthFailure.UnauthorizedOperation";
+    /// The request would have succeeded, but it was a dry run.
     pub const DRY_RUN_OPERATION: &str = "DryRunOperation";
+    /// The operation failed.
     pub const FAILED_OPERATION: &str = "FailedOperation";
+    /// The service failed internally; the outcome is unknown.
     pub const INTERNAL_ERROR: &str = "InternalError";
+    /// The service has no such action.
     pub const INVALID_ACTION: &str = "InvalidAction";
+    /// A parameter is wrong.
     pub const INVALID_PARAMETER: &str = "InvalidParameter";
+    /// A parameter's value is invalid.
     pub const INVALID_PARAMETER_VALUE: &str = "InvalidParameterValue";
+    /// The request body is malformed.
     pub const INVALID_REQUEST: &str = "InvalidRequest";
+    /// The caller's IP address is blocked.
     pub const IP_IN_BLACKLIST: &str = "IpInBlacklist";
+    /// The caller's IP address is not in the allowlist.
     pub const IP_NOT_IN_WHITELIST: &str = "IpNotInWhitelist";
+    /// A quota is exceeded.
     pub const LIMIT_EXCEEDED: &str = "LimitExceeded";
+    /// A required parameter is missing.
     pub const MISSING_PARAMETER: &str = "MissingParameter";
+    /// The service (product) does not exist.
     pub const NO_SUCH_PRODUCT: &str = "NoSuchProduct";
+    /// The API version does not exist.
     pub const NO_SUCH_VERSION: &str = "NoSuchVersion";
+    /// Too many requests: throttled, safe to retry after a pause.
     pub const REQUEST_LIMIT_EXCEEDED: &str = "RequestLimitExceeded";
+    /// Too many requests from this IP address.
     pub const REQUEST_LIMIT_EXCEEDED_IP_LIMIT_EXCEEDED: &str =
         "RequestLimitExceeded.IPLimitExceeded";
+    /// Too many requests from this account (UIN).
     pub const REQUEST_LIMIT_EXCEEDED_UIN_LIMIT_EXCEEDED: &str =
         "RequestLimitExceeded.UinLimitExceeded";
+    /// Too many requests from this account across all regions.
     pub const REQUEST_LIMIT_EXCEEDED_GLOBAL_REGION_UIN_LIMIT_EXCEEDED: &str =
         "RequestLimitExceeded.GlobalRegionUinLimitExceeded";
+    /// The request body is larger than the service accepts.
     pub const REQUEST_SIZE_LIMIT_EXCEEDED: &str = "RequestSizeLimitExceeded";
+    /// The resource is in use.
     pub const RESOURCE_IN_USE: &str = "ResourceInUse";
+    /// Not enough resources.
     pub const RESOURCE_INSUFFICIENT: &str = "ResourceInsufficient";
+    /// The resource does not exist.
     pub const RESOURCE_NOT_FOUND: &str = "ResourceNotFound";
+    /// The resource is unavailable.
     pub const RESOURCE_UNAVAILABLE: &str = "ResourceUnavailable";
+    /// The response would be larger than the service sends.
     pub const RESPONSE_SIZE_LIMIT_EXCEEDED: &str = "ResponseSizeLimitExceeded";
+    /// The service is temporarily unavailable.
     pub const SERVICE_UNAVAILABLE: &str = "ServiceUnavailable";
+    /// The operation is not authorized.
     pub const UNAUTHORIZED_OPERATION: &str = "UnauthorizedOperation";
+    /// A parameter the action does not have (often a misspelt name).
     pub const UNKNOWN_PARAMETER: &str = "UnknownParameter";
+    /// The operation is not supported.
     pub const UNSUPPORTED_OPERATION: &str = "UnsupportedOperation";
+    /// The HTTP method or protocol is not supported (API 3.0 takes `GET` and `POST`).
     pub const UNSUPPORTED_PROTOCOL: &str = "UnsupportedProtocol";
+    /// The action is not available in the region.
     pub const UNSUPPORTED_REGION: &str = "UnsupportedRegion";
 }
 
@@ -502,6 +542,7 @@ impl BodySummary {
         self.len
     }
 
+    /// Whether the server sent no body.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

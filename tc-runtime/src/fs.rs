@@ -2,7 +2,8 @@
 //! file beside the target, sync it, rename it over the target, sync the directory" of the
 //! workspace (profile files, downloaded log packets and their digests, datasets, reports).
 //!
-//! Why each step:
+//! # Why each step
+//!
 //! - The temporary sits in the target's own directory, so the rename stays within one file
 //!   system and is atomic: the name holds the old file or the new one, never a part.
 //! - Its name is `.<name>.<16 random hex>.part` (leading dots of `name` dropped): hidden, so
@@ -20,6 +21,8 @@
 //!   at the target (a profile file) check that themselves.
 //! - Dropped before its commit, the temporary is removed: a failed or abandoned write leaves
 //!   nothing behind (a killed process can; see [`is_temporary_of`]).
+//!
+//! # Errors
 //!
 //! Errors of creating and committing are [`FsError`]s naming the path and the step; writes
 //! through [`std::io::Write`] return the operating system's error untouched (its raw code tells
@@ -47,6 +50,7 @@ pub struct FsError {
     pub path: PathBuf,
     /// The step: `cannot create a temporary file for`, `cannot sync`, …
     pub what: &'static str,
+    /// The operating system's error.
     #[source]
     pub source: io::Error,
 }

@@ -52,9 +52,12 @@ pub trait Hook: Send + Sync + 'static {
 pub struct Attempt<'a> {
     /// `teo`, `sts`, …
     pub service: &'a str,
+    /// The action's wire name (`DescribeZones`).
     pub action: &'a str,
     /// 1 for the first attempt of a call.
     pub number: u32,
+    /// How long the attempt took: credentials, signing, sending and reading the whole answer
+    /// (or failing).
     pub latency: Duration,
     /// The server's request id, when the answer carried one.
     pub request_id: Option<&'a str>,

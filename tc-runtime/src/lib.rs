@@ -11,6 +11,7 @@
 // The runtime reads answers, credentials and files that may be hostile: no indexing that could
 // panic (the workspace lints already deny unwrap, expect and panic).
 #![deny(clippy::indexing_slicing)]
+#![warn(missing_docs)]
 
 mod body;
 mod client;

@@ -1,6 +1,8 @@
 //! Paging through list actions (`Offset` + `Limit` in, a list and usually `TotalCount` out) as
 //! streams of pages or of items.
 //!
+//! # Example
+//!
 //! With the EdgeOne client (`teo_client`):
 //!
 //! ```ignore
@@ -23,17 +25,22 @@
 //! Which actions page, their item lists, totals and largest pages are generated from the spec
 //! (and its `paging.json` overrides) as implementations of [`Paginated`].
 //!
+//! # When the stream ends
+//!
 //! The stream ends at the first of: the offset reaching the total (the latest one the server
 //! reported, so a list that shrinks mid-way ends early and one that grows is followed); an empty
 //! page where no total promises more. A short page does not end it: a server may cap pages below
 //! the `Limit` asked for, and stopping there would drop the rest of the list without a word.
 //!
+//! # Errors
+//!
 //! It never ends early in silence. It guards against servers that misbehave:
 //! - an empty page (no items, or no list member at all) while the offset is below the total ends
-//!   the stream with [`ErrorKind::Paging`](crate::ErrorKind::Paging) naming the action and offset: the listing is incomplete;
+//!   the stream with an error of kind [`ErrorKind::Paging`](crate::ErrorKind::Paging) naming
+//!   the action and offset: the listing is incomplete;
 //! - a page whose items repeat an earlier page's (an ignored `Offset`) is fetched again a few
-//!   times and then ends the stream with [`ErrorKind::Paging`](crate::ErrorKind::Paging), so no item is yielded twice and the
-//!   stream cannot loop forever; the offset only ever moves forward.
+//!   times and then ends the stream with an error of kind `Paging`, so no item is yielded twice
+//!   and the stream cannot loop forever; the offset only ever moves forward.
 //!
 //! A total of 0 counts as no total (generated responses read a missing member as 0).
 

@@ -69,6 +69,7 @@ impl RetryPolicy {
         self
     }
 
+    /// The most attempts a call makes, the first included (at least 1).
     pub fn attempts(&self) -> u32 {
         self.max_attempts
     }
@@ -102,6 +103,7 @@ pub enum RetryClass {
     Always,
     /// The outcome is unknown: safe only for actions that do not change anything.
     IfReadOnly,
+    /// Repeating cannot help (a rejected request, an oversized answer) or could do harm.
     Never,
 }
 

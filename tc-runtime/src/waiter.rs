@@ -28,33 +28,45 @@ pub struct WaiterSpec {
     pub input: &'static str,
     /// The response's list member (`Tasks`) and its items' status member (`Status`).
     pub list: &'static str,
+    /// The string member of each list item that holds its state.
     pub status: &'static str,
+    /// States meaning done: the wait succeeds when every item is in one of them.
     pub success: &'static [&'static str],
+    /// States meaning failed: the wait fails as soon as one item is in one of them.
     pub failure: &'static [&'static str],
+    /// The first pause between polls.
     pub delay: Duration,
+    /// The longest pause between polls (the pause doubles up to it).
     pub max_delay: Duration,
+    /// How long to poll before giving up.
     pub timeout: Duration,
 }
 
 /// Overrides of a waiter's generated defaults; `WaitOptions::default()` keeps them.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WaitOptions {
+    /// Replaces [`WaiterSpec::timeout`]; `None` keeps it.
     pub timeout: Option<Duration>,
+    /// Replaces [`WaiterSpec::delay`]; `None` keeps it.
     pub delay: Option<Duration>,
+    /// Replaces [`WaiterSpec::max_delay`]; `None` keeps it.
     pub max_delay: Option<Duration>,
 }
 
 impl WaitOptions {
+    /// Gives up after `timeout` instead of the waiter's default.
     pub fn timeout(mut self, timeout: Duration) -> WaitOptions {
         self.timeout = Some(timeout);
         self
     }
 
+    /// Starts with pauses of `delay` instead of the waiter's default.
     pub fn delay(mut self, delay: Duration) -> WaitOptions {
         self.delay = Some(delay);
         self
     }
 
+    /// Lets pauses grow to `delay` at most instead of the waiter's default.
     pub fn max_delay(mut self, delay: Duration) -> WaitOptions {
         self.max_delay = Some(delay);
         self
@@ -109,10 +121,12 @@ impl WaitError {
         }
     }
 
+    /// Polls made before the wait ended.
     pub fn polls(&self) -> u32 {
         self.polls
     }
 
+    /// Time from the start of the wait to its end.
     pub fn elapsed(&self) -> Duration {
         self.elapsed
     }

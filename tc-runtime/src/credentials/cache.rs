@@ -124,6 +124,8 @@ impl CachedProvider {
         self
     }
 
+    /// How long before expiry cached credentials are refreshed (5 minutes unless set with
+    /// [`with_refresh_margin`](Self::with_refresh_margin)).
     pub fn refresh_margin(&self) -> Duration {
         self.refresh_margin
     }

@@ -31,6 +31,7 @@ pub struct CredentialsChain {
 }
 
 impl CredentialsChain {
+    /// An empty chain; sources are added in the order they are asked.
     pub fn new() -> CredentialsChain {
         CredentialsChain::default()
     }
@@ -130,6 +131,8 @@ impl DefaultCredentialsChain {
         DefaultCredentialsChain::builder().build()
     }
 
+    /// A builder reading the process environment, to inject variables or set the profile, the
+    /// credentials file, or the metadata and STS endpoints.
     pub fn builder() -> DefaultCredentialsChainBuilder {
         DefaultCredentialsChainBuilder {
             vars: process_vars(),
@@ -182,6 +185,8 @@ impl DefaultCredentialsChainBuilder {
         self
     }
 
+    /// The chain: environment, profile file, web identity (TKE OIDC), instance role, in that
+    /// order.
     pub fn build(self) -> DefaultCredentialsChain {
         let environment = EnvironmentProvider::with_vars(self.vars.clone());
         let mut profile = ProfileFileProvider::with_vars(self.vars.clone(), self.injected);

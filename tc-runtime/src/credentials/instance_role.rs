@@ -63,6 +63,8 @@ impl InstanceRoleProvider {
         InstanceRoleProvider::builder().build()
     }
 
+    /// A builder starting from the defaults, to set the endpoint, the role, timeouts or the
+    /// refresh margin.
     pub fn builder() -> InstanceRoleProviderBuilder {
         InstanceRoleProviderBuilder {
             endpoint: Shown(DEFAULT_METADATA_ENDPOINT.to_owned()),
@@ -134,6 +136,7 @@ impl InstanceRoleProviderBuilder {
         self
     }
 
+    /// The provider, its answers cached until shortly before they expire.
     pub fn build(self) -> InstanceRoleProvider {
         let fetcher = Fetcher {
             endpoint: self.endpoint,

@@ -15,10 +15,14 @@
 //! | [`WebIdentityProvider`] | STS `AssumeRoleWithWebIdentity` with a TKE OIDC token | until near expiry |
 //! | [`DefaultCredentialsChain`] | the first of environment, profile file, TKE OIDC, CVM role that has anything configured; a misconfigured one stops it | per source |
 //!
+//! # Caching
+//!
 //! Temporary credentials are kept by a [`CachedProvider`], which refreshes them when they come
 //! within a margin (5 minutes by default) of their expiry, with one refresh shared by every
 //! concurrent caller, and refuses answers that have expired or have less than a minute left
 //! ([`CredentialsError::Expired`]).
+//!
+//! # Limits
 //!
 //! What comes from outside is bounded: metadata and STS answers (64 KiB by default), the
 //! profile file and the web identity token file (64 KiB, read with `tokio::fs`), each a
@@ -67,6 +71,7 @@ pub struct Credentials {
 }
 
 impl Credentials {
+    /// Permanent credentials: a SecretId / SecretKey pair, no token, no expiry.
     pub fn new(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Credentials {
         Credentials {
             secret_id: secret_id.into(),
@@ -88,18 +93,22 @@ impl Credentials {
         self
     }
 
+    /// When temporary credentials stop working; `None` for permanent ones.
     pub fn expires_at(&self) -> Option<SystemTime> {
         self.expires_at
     }
 
+    /// The SecretId (`AKID…`), sent in the `Authorization` header; not a secret.
     pub fn secret_id(&self) -> &str {
         &self.secret_id
     }
 
+    /// The SecretKey requests are signed with; never sent.
     pub fn secret_key(&self) -> &str {
         &self.secret_key
     }
 
+    /// The session token of temporary credentials (sent as `X-TC-Token`); `None` for permanent ones.
     pub fn token(&self) -> Option<&str> {
         self.token.as_deref()
     }
@@ -123,20 +132,27 @@ pub enum CredentialsError {
     /// The source has no credentials (an unset variable, a missing file or profile).
     #[error("{source_name}: {reason}")]
     NotFound {
+        /// The source that was asked (`environment`, `profile file`, …).
         source_name: &'static str,
+        /// Why it has none, for the message.
         reason: String,
     },
     /// The source has credentials but they are unusable (a malformed file, a bad answer).
     #[error("{source_name}: {reason}")]
     Invalid {
+        /// The source that was asked.
         source_name: &'static str,
+        /// What is wrong with what it has, for the message.
         reason: String,
     },
     /// Fetching temporary credentials failed (metadata service, STS).
     #[error("{source_name}: {reason}")]
     Fetch {
+        /// The source that was asked.
         source_name: &'static str,
+        /// What failed, for the message.
         reason: String,
+        /// The underlying error (a transport or API error), when there is one.
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
@@ -145,7 +161,9 @@ pub enum CredentialsError {
     /// [`CachedProvider`]. Not cached: the next refresh asks again, after a back-off.
     #[error("{source_name}: {reason}")]
     Expired {
+        /// The source that was asked.
         source_name: &'static str,
+        /// What was answered, for the message.
         reason: String,
         /// When the answered credentials expire(d).
         expires_at: SystemTime,
@@ -154,13 +172,19 @@ pub enum CredentialsError {
     /// the source's limit; `what` says which and how the limit was hit.
     #[error("{source_name}: {what} is larger than the limit of {limit} bytes")]
     TooLarge {
+        /// The source that was asked.
         source_name: &'static str,
+        /// What was too large and how that was found.
         what: String,
+        /// The source's limit, in bytes.
         limit: u64,
     },
     /// Every source of a chain came up empty; lists what each said.
     #[error("no credentials found; tried: {}", .tried.join("; "))]
-    NoneFound { tried: Vec<String> },
+    NoneFound {
+        /// Each source's answer, in the order they were asked.
+        tried: Vec<String>,
+    },
 }
 
 /// The future a provider returns.
@@ -169,6 +193,7 @@ pub type ProvideFuture<'a> =
 
 /// A source of credentials, asked before every attempt. Implementations cache what they fetch.
 pub trait ProvideCredentials: Send + Sync + fmt::Debug {
+    /// The credentials to sign the next attempt with, fetched or refreshed as needed.
     fn provide_credentials(&self) -> ProvideFuture<'_>;
 }
 

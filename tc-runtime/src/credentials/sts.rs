@@ -260,6 +260,8 @@ impl AssumeRoleProvider {
         AssumeRoleProvider::builder(base, role_arn, role_session_name).build()
     }
 
+    /// A builder for assuming `role_arn` with the credentials of `base`, to set the duration,
+    /// endpoint, region, timeouts, retries or refresh margin.
     pub fn builder(
         base: Arc<dyn ProvideCredentials>,
         role_arn: impl Into<String>,
@@ -346,6 +348,7 @@ impl AssumeRoleProviderBuilder {
         self
     }
 
+    /// The provider, its answers cached until shortly before they expire.
     pub fn build(self) -> AssumeRoleProvider {
         let fetcher = AssumeRoleFetcher {
             base: self.base,
@@ -487,6 +490,8 @@ impl WebIdentityProvider {
         WebIdentityProvider::builder().vars(vars).build()
     }
 
+    /// A builder reading the process environment, to inject variables or set the token file,
+    /// role, region, endpoint or timeouts.
     pub fn builder() -> WebIdentityProviderBuilder {
         WebIdentityProviderBuilder {
             vars: process_vars(),
@@ -614,6 +619,7 @@ impl WebIdentityProviderBuilder {
         self
     }
 
+    /// The provider, its answers cached until shortly before they expire.
     pub fn build(self) -> WebIdentityProvider {
         let fetcher = WebIdentityFetcher {
             vars: self.vars,
