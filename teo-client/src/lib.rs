@@ -1,5 +1,12 @@
 //! Async client for the Tencent Cloud EdgeOne API (`teo`, 2022-09-01).
 //!
+//! The client type, its methods (one per action), paginators and the [`SERVICE`] descriptor are
+//! generated from the spec into `src/generated/`; the runtime they stand on — signing,
+//! credentials, retries, errors — is `tc_runtime`, shared by every generated Tencent Cloud
+//! service and re-exported here. Log download ([`logs`]) is EdgeOne's own.
+//!
+//! # Example
+//!
 //! ```no_run
 //! use teo_client::{Client, Credentials};
 //! use teo_client::models::{DateTime, DownloadL4LogsRequest};
@@ -19,11 +26,8 @@
 //! # Ok(())
 //! # }
 //! ```
-//!
-//! The client type, its methods (one per action), paginators and the [`SERVICE`] descriptor are
-//! generated from the spec into `src/generated/`; the runtime they stand on — signing,
-//! credentials, retries, errors — is `tc_runtime`, shared by every generated Tencent Cloud
-//! service and re-exported here. Log download ([`logs`]) is EdgeOne's own.
+
+#![warn(missing_docs)]
 
 #[rustfmt::skip] // generated code is formatted by the generator (prettyplease)
 mod generated;

@@ -1,6 +1,8 @@
 //! Log download: every packet DownloadL4Logs / DownloadL7Logs lists for a time range, fetched to a
 //! directory.
 //!
+//! # Example
+//!
 //! ```no_run
 //! # async fn run(client: teo_client::Client) -> Result<(), Box<dyn std::error::Error>> {
 //! use teo_client::logs::Downloader;
@@ -11,14 +13,15 @@
 //!     DateTime::parse("2024-05-02T00:00:00+08:00")?,
 //! )
 //! .zone_ids(["zone-2o3h21ed8bpu"]);
-//! let summary = client
+//! let report = client
 //!     .download_logs(request, &Downloader::new("logs/").concurrency(6))
 //!     .await?;
-//! println!("{} downloaded, {} already there", summary.downloaded, summary.skipped);
+//! println!("{} downloaded, {} already there", report.downloaded, report.skipped);
 //! # Ok(()) }
 //! ```
 //!
-//! How a run goes, and why:
+//! # How a run goes, and why
+//!
 //! - The output directory is created and checked writable before anything is listed, so a bad
 //!   `--out` fails at once.
 //! - Packets are listed through the paginator (largest pages, repeated pages refused, an empty
@@ -61,8 +64,12 @@
 //! - Errors of the directory itself (permission denied, read-only file system, disk full) stop
 //!   the whole run with [`DownloadError::Io`], and every temporary file is removed.
 //!
+//! # Secrets
+//!
 //! Packet URLs carry a signature in their query string; it is never shown in `Debug`, errors or
 //! logs.
+//!
+//! # Files
 //!
 //! The module's files, one concern each: listing entries as packets
 //! (`packet.rs`), their file names (`names.rs`), the [`Downloader`] and its limits

@@ -20,30 +20,48 @@ pub enum DownloadError {
     /// The output directory cannot be used or written (permission denied, read-only, disk full).
     #[error("{}: {what}: {source}{}", path.display(), disk_full_hint(source))]
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// What was being done, for the message.
         what: &'static str,
+        /// The operating system's error.
         source: io::Error,
     },
     /// The HTTP request for a packet failed before a complete answer.
     #[error("{url}: {source}")]
     Transport {
+        /// The packet's URL, without its query string.
         url: String,
+        /// The HTTP client's error.
         #[source]
         source: reqwest::Error,
     },
     /// The server answered a packet request with another status than 200.
     #[error("{url}: HTTP status {status}")]
-    HttpStatus { url: String, status: u16 },
+    HttpStatus {
+        /// The packet's URL, without its query string.
+        url: String,
+        /// The HTTP status answered.
+        status: u16,
+    },
     /// The packet's length matches neither the listed `Size` nor, decompressed, that size.
     #[error("{name}: {received} bytes received, {expected} listed")]
     SizeMismatch {
+        /// The packet's name.
         name: String,
+        /// The listed `Size`, in bytes.
         expected: u64,
+        /// Bytes received.
         received: u64,
     },
     /// The packet is not valid gzip (checked when decompressing).
     #[error("{name}: corrupt gzip data: {reason}")]
-    Corrupt { name: String, reason: String },
+    Corrupt {
+        /// The packet's name.
+        name: String,
+        /// What the gzip decoder found wrong.
+        reason: String,
+    },
     /// The body ran past `limit` bytes: the listed `Size` plus [`SIZE_SLACK`], or
     /// [`Downloader::max_packet_size`](super::Downloader::max_packet_size) when the size is missing
     /// or larger. Reading stopped there; nothing past the limit was written.
@@ -52,8 +70,11 @@ pub enum DownloadError {
         match listed { Some(size) => format!("listed Size {size} + {SIZE_SLACK} slack"), None => "no listed Size; the packet size limit".to_owned() }
     )]
     TooLarge {
+        /// The packet's name.
         name: String,
+        /// The limit, in bytes.
         limit: u64,
+        /// The listed `Size`; `None` when the listing gave none.
         listed: Option<u64>,
     },
     /// Decoding the packet produced more than `limit` bytes:
@@ -66,8 +87,11 @@ pub enum DownloadError {
          (the ratio or size limit of decompression); decoding stopped"
     )]
     DecompressedTooLarge {
+        /// The packet's name.
         name: String,
+        /// The limit, in decompressed bytes.
         limit: u64,
+        /// The packet's compressed length, in bytes.
         compressed: u64,
     },
     /// Less than [`STALL_MIN_BYTES`] arrived in
@@ -77,16 +101,22 @@ pub enum DownloadError {
          ({received} bytes received)"
     )]
     Stalled {
+        /// The packet's name.
         name: String,
+        /// The stall timeout that passed.
         after: Duration,
+        /// Bytes received by this attempt.
         received: u64,
     },
     /// The attempt took longer than
     /// [`Downloader::attempt_timeout`](super::Downloader::attempt_timeout) (`after`).
     #[error("{name}: the attempt timed out after {after:?} ({received} bytes received)")]
     Timeout {
+        /// The packet's name.
         name: String,
+        /// The attempt timeout that passed.
         after: Duration,
+        /// Bytes received by this attempt.
         received: u64,
     },
     /// The download was interrupted by a failure elsewhere in the run.

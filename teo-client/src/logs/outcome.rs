@@ -13,21 +13,26 @@ pub struct DownloadReport {
     pub packets: u64,
     /// Listed entries dropped because another entry had the same URL path.
     pub duplicates: u64,
+    /// Packets downloaded by this run.
     pub downloaded: u64,
+    /// Packets already complete on disk, not downloaded again.
     pub skipped: u64,
     /// Bytes written by this run (decompressed bytes when decompressing).
     pub bytes_written: u64,
     /// Bytes received over the network, failed attempts included.
     pub bytes_received: u64,
+    /// The packets that failed, with why.
     pub failed: Vec<FailedPacket>,
 }
 
 /// A packet that could not be downloaded.
 #[derive(Debug)]
 pub struct FailedPacket {
+    /// The packet as listed.
     pub packet: Packet,
     /// Where it would have been written.
     pub path: PathBuf,
+    /// Why its last attempt failed.
     pub error: DownloadError,
 }
 

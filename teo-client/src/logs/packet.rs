@@ -8,6 +8,7 @@ use crate::paginate::Paginated;
 
 /// A listing action whose items are log packets: DownloadL4Logs or DownloadL7Logs.
 pub trait LogListing: Paginated {
+    /// The packet one listed item describes.
     fn packet(item: &Self::Item) -> Packet;
 }
 
@@ -58,7 +59,9 @@ pub struct Packet {
     pub area: String,
     /// The L4 proxy (`ProxyId`) or L7 domain (`Domain`).
     pub source: String,
+    /// `LogStartTime`: the start of the period the packet covers.
     pub start: DateTime,
+    /// `LogEndTime`: the end of the period the packet covers.
     pub end: DateTime,
 }
 

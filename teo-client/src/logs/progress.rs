@@ -16,23 +16,46 @@ pub enum Event<'a> {
     /// The listing is complete: the totals are known.
     Listed,
     /// A packet's file (at `path`) was already complete.
-    Skipped { packet: &'a Packet, path: &'a Path },
+    Skipped {
+        /// The packet as listed.
+        packet: &'a Packet,
+        /// Its file.
+        path: &'a Path,
+    },
     /// Bytes of a packet arrived.
-    Received { packet: &'a Packet, bytes: u64 },
+    Received {
+        /// The packet as listed.
+        packet: &'a Packet,
+        /// The length of the chunk that just arrived, in bytes.
+        bytes: u64,
+    },
     /// An attempt failed and will be retried after `delay`.
     Retrying {
+        /// The packet as listed.
         packet: &'a Packet,
+        /// Its file.
         path: &'a Path,
+        /// The attempt that failed (1 for the first).
         attempt: u32,
+        /// The pause before the next attempt.
         delay: Duration,
+        /// Why the attempt failed.
         error: &'a DownloadError,
     },
     /// A packet is complete under its final name.
-    Downloaded { packet: &'a Packet, path: &'a Path },
+    Downloaded {
+        /// The packet as listed.
+        packet: &'a Packet,
+        /// Its file.
+        path: &'a Path,
+    },
     /// A packet failed for good; nothing is at `path`.
     Failed {
+        /// The packet as listed.
         packet: &'a Packet,
+        /// Where it would have been written.
         path: &'a Path,
+        /// Why its last attempt failed.
         error: &'a DownloadError,
     },
 }
@@ -44,8 +67,11 @@ pub struct Progress {
     pub packets: u64,
     /// Sum of the listed sizes.
     pub bytes: u64,
+    /// Packets downloaded so far.
     pub downloaded: u64,
+    /// Packets found already complete.
     pub skipped: u64,
+    /// Packets that failed for good.
     pub failed: u64,
     /// Bytes received, retries included, plus the sizes of skipped packets.
     pub bytes_done: u64,
