@@ -7,6 +7,7 @@
 // Scaffolding for tests: a broken setup (a port that cannot be bound, a poisoned lock) ends
 // the test that met it, which is what a panic here does.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![warn(missing_docs)]
 
 pub mod captured;
 pub mod server;

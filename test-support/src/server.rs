@@ -18,6 +18,7 @@ use std::time::Duration;
 /// One request as the server read it.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// The HTTP method as sent (`POST`, `GET`, `HEAD`).
     pub method: String,
     /// The request target as sent: the path and the query (`/a/b?x=1`), or an absolute URL
     /// when sent to a proxy.
@@ -218,6 +219,7 @@ impl Answer {
 pub struct Gate(Arc<(Mutex<bool>, Condvar)>);
 
 impl Gate {
+    /// A closed gate: answers held by it wait until [`Gate::open`].
     pub fn new() -> Gate {
         Gate::default()
     }
@@ -334,6 +336,7 @@ impl TestServer {
         &self.url
     }
 
+    /// The address the server listens on, with the port the system picked.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
