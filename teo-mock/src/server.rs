@@ -4,14 +4,15 @@
 //! faults act on the connection itself: a reset closes the socket with RST, a truncated body
 //! closes it mid-response.
 //!
-//! `POST /` goes through, in order: body size limit → signature ([`auth::verify`](crate::auth::verify)) →
-//! `X-TC-Version` → `X-TC-Action` present → rate limiter → injected faults →
-//! [`validate::check_parsed`](crate::validate::check_parsed) → the answer ([`LogStore::list`] for DownloadL4Logs /
-//! DownloadL7Logs, [`answers::answer`](crate::answers::answer) otherwise). Every API answer, error or not, is HTTP 200
-//! with `{"Response": {…, "RequestId": …}}`. `GET /logs/<file>` serves the log packets the
-//! DownloadL4Logs / DownloadL7Logs answers point at, after consulting the injected faults under
-//! the pseudo-action [`LOG_PACKET_ACTION`] (no signature, version or rate limit there). Listing
-//! and generating packets run on tokio's blocking pool, as large packets
+//! `POST /` goes through, in order (the stages are in `api`): body size limit → signature
+//! ([`auth::verify`](crate::auth::verify)) → `X-TC-Version` → `X-TC-Action` present → rate
+//! limiter → injected faults → [`validate::check_parsed`](crate::validate::check_parsed) →
+//! the answer ([`LogStore::list`] for DownloadL4Logs / DownloadL7Logs,
+//! [`answers::answer`](crate::answers::answer) otherwise). Every API answer, error or not, is
+//! HTTP 200 with `{"Response": {…, "RequestId": …}}`. `GET /logs/<file>` serves the log packets
+//! the DownloadL4Logs / DownloadL7Logs answers point at, after consulting the injected faults
+//! under the pseudo-action [`LOG_PACKET_ACTION`] (no signature, version or rate limit there).
+//! Listing and generating packets run on tokio's blocking pool, as large packets
 //! ([`MockConfig::log_packet_bytes`]) take a while to generate.
 
 use std::convert::Infallible;
