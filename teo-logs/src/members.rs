@@ -166,6 +166,11 @@ impl<'a> RawLine<'a> {
         self.slots.get(slot).copied().flatten()
     }
 
+    /// The member in `slot` with its rules, if the line has that member.
+    pub(crate) fn member(&self, slot: usize) -> Option<(&'a RawValue, &'static Field)> {
+        Some((self.slot(slot)?, self.fields.get(slot)?))
+    }
+
     /// The text of the member in `slot`, owned.
     pub(crate) fn text(&self, slot: usize) -> Result<Option<String>, String> {
         text_member(self.slot(slot), &self.fields[slot]).map(|t| t.map(Cow::into_owned))

@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::columns::{epoch_millis, Table};
-use crate::members::{self, Check, Field, Layout, RawLine, Time};
+use crate::members::{self, Check, Layout, RawLine, Time};
 
 /// The known members of a record type: name → slot, and each slot's rules.
 pub(crate) struct Schema {
@@ -40,25 +40,19 @@ impl Schema {
 /// A line's members, checked and read.
 pub(crate) struct Line<'a> {
     raw: RawLine<'a>,
-    fields: &'static [Field],
 }
 
 impl<'a> Line<'a> {
-    /// The member in `slot` and its rules, `None` when the line lacks it.
-    fn member(&self, slot: usize) -> Option<(&'a serde_json::value::RawValue, &'static Field)> {
-        Some((self.raw.slot(slot)?, self.fields.get(slot)?))
-    }
-
     /// Text of the member in `slot`: `None` when absent.
     pub(crate) fn text(&self, slot: usize) -> Result<Option<Cow<'a, str>>, String> {
-        match self.member(slot) {
+        match self.raw.member(slot) {
             None => Ok(None),
             Some((raw, field)) => members::text_member(Some(raw), field),
         }
     }
 
     pub(crate) fn int(&self, slot: usize) -> Result<Option<i64>, String> {
-        match self.member(slot) {
+        match self.raw.member(slot) {
             None => Ok(None),
             Some((raw, field)) => members::int(Some(raw), field),
         }
@@ -67,7 +61,7 @@ impl<'a> Line<'a> {
     /// The instant (epoch ms) of a date-time member; text that is no RFC 3339 instant is kept
     /// by the typed reader but has none.
     pub(crate) fn time(&self, slot: usize) -> Result<Option<i64>, String> {
-        let Some((raw, field)) = self.member(slot) else {
+        let Some((raw, field)) = self.raw.member(slot) else {
             return Ok(None);
         };
         Ok(match members::time(Some(raw), field)? {
@@ -85,6 +79,5 @@ impl<'a> Line<'a> {
 pub(crate) fn parse<'a>(schema: &Schema, text: &'a [u8]) -> Result<Line<'a>, String> {
     Ok(Line {
         raw: members::parse(schema.layout, text, Check::AtParse)?,
-        fields: schema.layout.fields,
     })
 }
