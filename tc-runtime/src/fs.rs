@@ -197,6 +197,21 @@ impl SealedFile {
         Ok(())
     }
 
+    /// Gives the file its name only if nothing has it (a hard link, which never replaces),
+    /// then syncs the directory: `Ok(false)` when the name was taken, by a file or a link,
+    /// and nothing changed. The way to take a name exactly once among processes.
+    pub fn link_new(self) -> Result<bool, FsError> {
+        let dir = parent(&self.target).to_owned();
+        match std::fs::hard_link(&self.temp.0, &self.target) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+            Err(e) => return Err(FsError::new(&self.target, "cannot link into place")(e)),
+        }
+        // The temporary name goes when `self` drops; the target keeps the file.
+        sync_dir(&dir)?;
+        Ok(true)
+    }
+
     /// [`rename`](Self::rename), then [`sync_dir`] of the target's directory.
     pub fn commit(self) -> Result<(), FsError> {
         let dir = parent(&self.target).to_owned();

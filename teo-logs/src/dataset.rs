@@ -451,12 +451,15 @@ impl Dataset {
         self.write_packet(records, stem, options.zone.as_deref(), None)
     }
 
-    fn write_packet<T: Table>(
+    /// Writes `records` into their partitions as files named `name` (replacing files of that
+    /// name), with no marker: for writers that record what they wrote in their own way (the
+    /// real-time receiver claims each batch). The same records in the same order give the same
+    /// files, so writing them again after a crash replaces what the first attempt left.
+    pub fn write<T: Table>(
         &self,
         records: Records<T>,
         name: &str,
         zone: Option<&str>,
-        source: Option<&Source>,
     ) -> Result<ConvertReport, ConvertError> {
         let kind = kind_of::<T>();
         let mut records = records.bad_lines(self.bad_lines).max_line(self.max_line);
@@ -487,7 +490,18 @@ impl Dataset {
             .take(KEPT_BAD_LINES)
             .map(|e| e.to_string())
             .collect();
-        let mut report = run.publish()?;
+        run.publish()
+    }
+
+    fn write_packet<T: Table>(
+        &self,
+        records: Records<T>,
+        name: &str,
+        zone: Option<&str>,
+        source: Option<&Source>,
+    ) -> Result<ConvertReport, ConvertError> {
+        let kind = kind_of::<T>();
+        let mut report = self.write(records, name, zone)?;
         // The marker comes last: it says every file above is in place.
         let marker = self.marker(kind, zone, name);
         let text = serde_json::json!({

@@ -348,6 +348,46 @@ impl Destination {
         }
     }
 
+    /// Writes the small file `relative` with `bytes` only if no file has that name:
+    /// `Ok(false)` when one has, and it is left as it was. Exactly one of several writers
+    /// racing for a name gets `Ok(true)`: locally through a hard link (which never replaces),
+    /// in a store through a conditional put (`If-None-Match: *` on S3). Blocks.
+    pub fn create_new(&self, relative: &Path, bytes: &[u8]) -> Result<bool, CreateError> {
+        match self {
+            Destination::Local(root) => {
+                let dir = relative.parent().unwrap_or(Path::new(""));
+                ensure_dir(root, dir)?;
+                let path = root.join(relative);
+                let io_error = |source: io::Error| CreateError::Io {
+                    path: path.clone(),
+                    source,
+                };
+                let mut file = AtomicFile::create(&path).map_err(|e| io_error(e.into()))?;
+                file.write_all(bytes).map_err(io_error)?;
+                let sealed = file.seal().map_err(|e| io_error(e.into()))?;
+                sealed.link_new().map_err(|e| io_error(e.into()))
+            }
+            Destination::Store(store) => {
+                let io_error = |source: io::Error| CreateError::Io {
+                    path: self.name(relative),
+                    source,
+                };
+                let path = store.path(relative).map_err(io_error)?;
+                let options = object_store::PutOptions {
+                    mode: object_store::PutMode::Create,
+                    ..object_store::PutOptions::default()
+                };
+                let put = store.store.put_opts(&path, bytes.to_vec().into(), options);
+                match store.handle.block_on(put) {
+                    Ok(_) => Ok(true),
+                    Err(object_store::Error::AlreadyExists { .. })
+                    | Err(object_store::Error::Precondition { .. }) => Ok(false),
+                    Err(e) => Err(io_error(io::Error::other(e))),
+                }
+            }
+        }
+    }
+
     /// Removes the file at `relative` (gone already is fine). Blocks.
     pub fn remove(&self, relative: &Path) -> io::Result<()> {
         let result = match self {

@@ -1,0 +1,224 @@
+//! One push, from its bytes to a durable batch or a typed refusal. Blocking (it syncs files):
+//! the server calls it on a blocking thread.
+//!
+//! Order of the checks: the authentication first (a stranger's body is not even decoded),
+//! then room in staging, the decoded size, the replay rule, the shape, the records' members,
+//! and last the synced write. Only a batch that is in staging, synced, is answered 2xx.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use tc_runtime::clock::Clock;
+
+use crate::members::LogRecord;
+use crate::receive::auth::{AuthError, OriginAuth, ReplayGuard};
+use crate::receive::decode::{decode, DecodeError};
+use crate::receive::metrics::Metrics;
+use crate::receive::shape::BodyFormat;
+use crate::receive::stage::{BatchRef, Staged, Staging};
+use crate::records::{L4Record, L7Record};
+use crate::Kind;
+
+/// A push refused: the HTTP status, the reason (safe to log and to answer: it never quotes the
+/// body or a key) and its metrics label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// 400, 401, 403, 413, 500 or 503.
+    pub status: u16,
+    /// Why, in a sentence.
+    pub reason: String,
+    /// The `reason` label of `teo_receive_rejected_total`.
+    pub label: &'static str,
+    /// Seconds to wait before pushing again (503).
+    pub retry_after: Option<u64>,
+}
+
+impl Refusal {
+    pub(crate) fn new(status: u16, label: &'static str, reason: impl Into<String>) -> Refusal {
+        Refusal {
+            status,
+            reason: reason.into(),
+            label,
+            retry_after: None,
+        }
+    }
+}
+
+/// A push stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// The batch's id (hex SHA-256 of the decoded body).
+    pub batch: String,
+    /// Records in it.
+    pub records: usize,
+    /// It was staged before (a resend): nothing was written now.
+    pub resend: bool,
+}
+
+/// Limits on one push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of a body as sent.
+    pub body: usize,
+    /// Bytes of a body decoded.
+    pub decoded: usize,
+    /// Bytes staged at most; pushes beyond are answered 503 until rolls catch up.
+    pub staged: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            body: 16 << 20,
+            decoded: 64 << 20,
+            staged: 1 << 30,
+        }
+    }
+}
+
+/// Seconds a pusher is asked to wait when staging is full or failing.
+pub const RETRY_AFTER_SECS: u64 = 5;
+
+/// Takes pushes into staging.
+#[derive(Debug)]
+pub struct Ingest {
+    pub(crate) auth: Option<OriginAuth>,
+    pub(crate) replays: ReplayGuard,
+    pub(crate) format: BodyFormat,
+    pub(crate) kind: Kind,
+    pub(crate) staging: Arc<Staging>,
+    pub(crate) limits: Limits,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl Ingest {
+    /// Stores the push of `body` to `path?query`, or says why not.
+    pub fn push(
+        &self,
+        path: &str,
+        query: Option<&str>,
+        content_encoding: Option<&str>,
+        body: &[u8],
+    ) -> Result<Accepted, Refusal> {
+        let result = self.store(path, query, content_encoding, body);
+        match &result {
+            Ok(accepted) => {
+                self.metrics.count_accepted(accepted, body.len());
+            }
+            Err(refusal) => self.metrics.reject(refusal.label),
+        }
+        result
+    }
+
+    fn store(
+        &self,
+        path: &str,
+        query: Option<&str>,
+        content_encoding: Option<&str>,
+        body: &[u8],
+    ) -> Result<Accepted, Refusal> {
+        let now = unix_seconds(self.clock.now());
+        let key = match &self.auth {
+            Some(auth) => Some(auth.check(path, query, now).map_err(auth_refusal)?),
+            None => None,
+        };
+        if self.staging.bytes() >= self.limits.staged {
+            return Err(Refusal {
+                retry_after: Some(RETRY_AFTER_SECS),
+                ..Refusal::new(
+                    503,
+                    "staging_full",
+                    "staging is full; rolls into the dataset are behind or failing",
+                )
+            });
+        }
+        if body.len() > self.limits.body {
+            return Err(Refusal::new(
+                413,
+                "too_large",
+                format!("the body is larger than {} bytes", self.limits.body),
+            ));
+        }
+        let batch = decode(body, content_encoding, self.limits.decoded).map_err(|e| match e {
+            DecodeError::TooLarge { .. } => Refusal::new(413, "too_large", e.to_string()),
+            DecodeError::Encoding(_) => Refusal::new(415, "encoding", e.to_string()),
+            _ => Refusal::new(400, "gzip", e.to_string()),
+        })?;
+        self.metrics.add_decoded(batch.len());
+        let id: [u8; 32] = Sha256::digest(&batch).into();
+        if let (Some(auth_key), Some(_)) = (&key, &self.auth) {
+            self.replays
+                .admit(auth_key, id, now)
+                .map_err(auth_refusal)?;
+        }
+        let batch_ref = BatchRef {
+            kind: self.kind.as_str().to_owned(),
+            id: hex::encode(id),
+        };
+        if self.staging.path(&batch_ref).exists() {
+            return Ok(Accepted {
+                batch: batch_ref.id,
+                records: 0,
+                resend: true,
+            });
+        }
+        let records = self
+            .format
+            .read(&batch)
+            .map_err(|e| Refusal::new(400, "unparseable", e.to_string()))?;
+        drop(batch);
+        self.check_members(&records)?;
+        match self.staging.stage(&batch_ref, &records) {
+            Ok(staged) => Ok(Accepted {
+                batch: batch_ref.id,
+                records: records.len(),
+                resend: staged == Staged::Already,
+            }),
+            Err(e) => Err(Refusal {
+                retry_after: Some(RETRY_AFTER_SECS),
+                ..Refusal::new(
+                    503,
+                    "staging_failed",
+                    format!("cannot stage the batch: {e}"),
+                )
+            }),
+        }
+    }
+
+    /// Each record's known members must read as their types (the dataset's columns): a
+    /// record that would be a bad line later is refused now, when the pusher can hear it.
+    fn check_members(&self, records: &[Map<String, Value>]) -> Result<(), Refusal> {
+        for (i, record) in records.iter().enumerate() {
+            let line = crate::members::members_line(record)
+                .map_err(|e| Refusal::new(400, "unparseable", format!("record {}: {e}", i + 1)))?;
+            let checked = match self.kind {
+                Kind::L7 => L7Record::from_line(&line).map(drop),
+                Kind::L4 => L4Record::from_line(&line).map(drop),
+            };
+            checked
+                .map_err(|e| Refusal::new(400, "bad_member", format!("record {}: {e}", i + 1)))?;
+        }
+        Ok(())
+    }
+}
+
+fn auth_refusal(e: AuthError) -> Refusal {
+    let status = match e {
+        AuthError::Missing | AuthError::Malformed => 401,
+        AuthError::Busy => 503,
+        _ => 403,
+    };
+    Refusal {
+        retry_after: (status == 503).then_some(RETRY_AFTER_SECS),
+        ..Refusal::new(status, e.label(), e.to_string())
+    }
+}
+
+/// Seconds since the Unix epoch (0 before it).
+pub(crate) fn unix_seconds(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,353 @@
+//! Receiving EdgeOne's real-time log push (`CustomEndpoint` tasks) into a dataset, exactly once.
+//!
+//! ```text
+//! EdgeOne ──POST──▶ server ─▶ ingest: auth → limits → decode → shape → members ─▶ staging (synced) ─▶ 2xx
+//!                                                                                  │
+//!                                        roller (every --roll s or MiB) ◀──────────┘
+//!                                          claims in the dataset → rt-<roll>.parquet files
+//! ```
+//!
+//! - A 2xx means the batch is in the receiver's staging directory, synced ([`stage`]).
+//! - Every `roll` seconds, or once as many bytes are staged, staged batches are written into the
+//!   dataset (same layout and formats as `convert`), engine-sized files rather than one per
+//!   push ([`roll`]).
+//! - **Exactly once.** A batch is known by the SHA-256 of its decoded body. A resend to the
+//!   same receiver finds its staged file; a resend that reaches another receiver (behind a load
+//!   balancer) is staged there too, but only one roll can claim the batch in the shared
+//!   dataset (a create-if-absent: a hard link locally, `If-None-Match: *` in S3), and only the
+//!   claiming roll writes it. A roll's steps are recorded in a manifest and can each be
+//!   repeated, so a receiver killed at any point finishes its rolls when restarted with the
+//!   same staging directory: nothing lost, nothing doubled. Two receivers never write the
+//!   same file name (roll ids carry 64 random bits).
+//! - Refusals are typed: 401/403 authentication ([`auth`]), 400 unparseable (the record and
+//!   reason, never the body), 413 too large (decoded size bounded too), 503 with `Retry-After`
+//!   when staging is full or failing.
+
+pub mod auth;
+pub mod decode;
+pub mod ingest;
+pub mod metrics;
+pub mod roll;
+mod server;
+pub mod shape;
+pub mod stage;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use tc_runtime::clock::Clock;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+
+use crate::dataset::Dataset;
+use crate::staging::StagingError;
+use crate::Kind;
+pub use auth::OriginAuth;
+pub use ingest::{Accepted, Ingest, Limits, Refusal};
+pub use metrics::Metrics;
+pub use roll::{RollError, RollReport, Roller};
+pub use shape::{BodyFormat, LogFormat};
+pub use stage::Staging;
+
+/// How a receiver runs.
+#[derive(Debug, Clone)]
+pub struct ReceiverConfig {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// PEM certificate chain and private key: HTTPS when given.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// The private staging directory (the receiver's durable state: keep it across restarts).
+    pub staging: PathBuf,
+    /// The task's origin authentication; `None` accepts unsigned pushes.
+    pub auth: Option<OriginAuth>,
+    /// The task's `LogFormat` and `Fields`.
+    pub format: BodyFormat,
+    /// The records' kind (from the task's `LogType`).
+    pub kind: Kind,
+    /// The `zone=` partition.
+    pub zone: Option<String>,
+    /// Limits on pushes and staging.
+    pub limits: Limits,
+    /// Roll staged batches into the dataset this often…
+    pub roll_every: Duration,
+    /// …or once this many bytes are staged.
+    pub roll_bytes: u64,
+    /// Connections open at once, at most.
+    pub max_connections: usize,
+    /// Pushes read and stored at once, at most (each holds its body in memory).
+    pub concurrent_pushes: usize,
+    /// The time authentication is checked against.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl ReceiverConfig {
+    /// Defaults: 127.0.0.1:0, no TLS, no auth, default shapes, L7, rolls every 60 s or 128 MiB.
+    pub fn new(staging: impl Into<PathBuf>) -> ReceiverConfig {
+        ReceiverConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: None,
+            staging: staging.into(),
+            auth: None,
+            format: BodyFormat::default_shapes(),
+            kind: Kind::L7,
+            zone: None,
+            limits: Limits::default(),
+            roll_every: Duration::from_secs(60),
+            roll_bytes: 128 << 20,
+            max_connections: 512,
+            concurrent_pushes: 4,
+            clock: tc_runtime::clock::system(),
+        }
+    }
+}
+
+/// Why a receiver cannot start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReceiveError {
+    /// The staging directory cannot be used.
+    #[error(transparent)]
+    Staging(#[from] StagingError),
+    /// Finishing the rolls a killed receiver left failed.
+    #[error("finishing interrupted rolls: {0}")]
+    Recover(#[from] RollError),
+    /// Listening or loading the TLS files failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A running receiver: the HTTP side on the current tokio runtime, the roller on its own thread.
+pub struct Receiver {
+    addr: SocketAddr,
+    metrics: Arc<Metrics>,
+    staging: Arc<Staging>,
+    roller: Roller,
+    wake: Arc<Wake>,
+    shutdown: watch::Sender<bool>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Wakes the roller early (enough staged, a roll asked for, stop).
+#[derive(Debug, Default)]
+struct Wake {
+    state: Mutex<WakeState>,
+    cond: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct WakeState {
+    stop: bool,
+}
+
+impl Receiver {
+    /// Opens staging, finishes interrupted rolls, binds, and starts serving and rolling.
+    /// Call inside a tokio runtime (multi-threaded: rolls block their own thread only).
+    pub async fn start(config: ReceiverConfig, dataset: Dataset) -> Result<Receiver, ReceiveError> {
+        let staging = Arc::new(Staging::open(&config.staging)?);
+        let roller = Roller::new(staging.clone(), dataset, config.zone.clone());
+        let recovering = roller.clone();
+        let recovered = tokio::task::spawn_blocking(move || recovering.recover())
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))??;
+        let metrics = Arc::new(Metrics::default());
+        for report in &recovered {
+            metrics.count_roll(report);
+        }
+        let tls = match &config.tls {
+            Some((cert, key)) => Some(server::tls_acceptor(cert, key)?),
+            None => None,
+        };
+        let listener = TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let ingest = Arc::new(Ingest {
+            auth: config.auth,
+            replays: auth::ReplayGuard::default(),
+            format: config.format,
+            kind: config.kind,
+            staging: staging.clone(),
+            limits: config.limits,
+            metrics: metrics.clone(),
+            clock: config.clock,
+        });
+        let shared = Arc::new(server::Shared {
+            ingest,
+            metrics: metrics.clone(),
+            staging: staging.clone(),
+            connections: Arc::new(Semaphore::new(config.max_connections.max(1))),
+            pushes: Arc::new(Semaphore::new(config.concurrent_pushes.max(1))),
+            tls,
+        });
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let server = tokio::spawn(server::accept_loop(listener, shared, shutdown_rx));
+        let wake = Arc::new(Wake::default());
+        let thread = {
+            let (roller, wake, staging, metrics) = (
+                roller.clone(),
+                wake.clone(),
+                staging.clone(),
+                metrics.clone(),
+            );
+            let (every, bytes) = (config.roll_every, config.roll_bytes);
+            std::thread::Builder::new()
+                .name("teo-receive-roller".into())
+                .spawn(move || roll_loop(&roller, &wake, &staging, &metrics, every, bytes))?
+        };
+        tracing::info!(%addr, "receiving EdgeOne real-time logs");
+        Ok(Receiver {
+            addr,
+            metrics,
+            staging,
+            roller,
+            wake,
+            shutdown,
+            server: Some(server),
+            thread: Some(thread),
+        })
+    }
+
+    /// The address listened on (its real port when asked for port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The counters served at `/metrics`.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The staging directory.
+    pub fn staging(&self) -> &Staging {
+        &self.staging
+    }
+
+    /// Rolls everything staged now into the dataset, without waiting for the timer (tests, and
+    /// the last roll at shutdown).
+    pub async fn roll_now(&self) -> Result<Vec<RollReport>, RollError> {
+        let (roller, metrics, bytes) = (self.roller.clone(), self.metrics.clone(), u64::MAX);
+        tokio::task::spawn_blocking(move || {
+            let mut reports = Vec::new();
+            while let Some(report) = roll_once(&roller, &metrics, bytes)? {
+                reports.push(report);
+            }
+            Ok(reports)
+        })
+        .await
+        .map_err(|e| RollError::Staging {
+            path: PathBuf::new(),
+            what: "the roll task failed",
+            source: std::io::Error::other(e.to_string()),
+        })?
+    }
+
+    /// Stops taking pushes (open ones finish), rolls what is staged, and stops the roller.
+    pub async fn shutdown(mut self) -> Result<Vec<RollReport>, RollError> {
+        let _ = self.shutdown.send(true);
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.stop_roller();
+        self.roll_now().await
+    }
+
+    fn stop_roller(&mut self) {
+        self.wake
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .stop = true;
+        self.wake.cond.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        self.wake
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .stop = true;
+        self.wake.cond.notify_all();
+    }
+}
+
+/// One roll of up to `bytes` staged bytes, counted; `None` when nothing is staged.
+fn roll_once(
+    roller: &Roller,
+    metrics: &Metrics,
+    bytes: u64,
+) -> Result<Option<RollReport>, RollError> {
+    let started = Instant::now();
+    match roller.roll(bytes) {
+        Ok(Some(report)) => {
+            metrics.roll_took(started.elapsed());
+            metrics.count_roll(&report);
+            Ok(Some(report))
+        }
+        Ok(None) => Ok(None),
+        Err(e) => {
+            metrics
+                .roll_failures
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Err(e)
+        }
+    }
+}
+
+/// The roller's thread: a roll when the oldest staged batch is `every` old or `bytes` are
+/// staged; on a failure, again after a pause that doubles up to a minute.
+fn roll_loop(
+    roller: &Roller,
+    wake: &Wake,
+    staging: &Staging,
+    metrics: &Metrics,
+    every: Duration,
+    bytes: u64,
+) {
+    let tick = every
+        .min(Duration::from_secs(1))
+        .max(Duration::from_millis(10));
+    let mut pause = Duration::ZERO;
+    loop {
+        {
+            let state = wake.state.lock().unwrap_or_else(|e| e.into_inner());
+            if state.stop {
+                return;
+            }
+            let (state, _) = wake
+                .cond
+                .wait_timeout(state, tick.max(pause))
+                .unwrap_or_else(|e| e.into_inner());
+            if state.stop {
+                return;
+            }
+        }
+        let gauges = staging.gauges(std::time::SystemTime::now());
+        let due = gauges.bytes >= bytes
+            || (gauges.batches > 0 && gauges.oldest_age_seconds >= every.as_secs());
+        if !due {
+            continue;
+        }
+        match roll_once(roller, metrics, bytes) {
+            Ok(_) => pause = Duration::ZERO,
+            Err(e) => {
+                tracing::warn!(error = %e, "roll failed; the batches stay staged");
+                pause = (pause * 2).clamp(Duration::from_secs(1), Duration::from_secs(60));
+            }
+        }
+    }
+}

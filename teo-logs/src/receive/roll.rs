@@ -1,0 +1,375 @@
+//! Rolling staged batches into the dataset, exactly once across restarts and receivers.
+//!
+//! A roll takes the batches staged now and goes through steps that can each be repeated:
+//! 1. its manifest (`<staging>/rolls/<roll id>.json`: the batches, in order) is written and
+//!    synced;
+//! 2. each batch is claimed in the dataset: `_teo_received/<aa>/<batch id>.json` created only
+//!    if absent (a hard link locally, `If-None-Match: *` in an object store), recording the
+//!    roll. A claim by another roll means the batch was written already — a resend that
+//!    reached this or another receiver — and it is left out;
+//! 3. the claimed batches' records are written as files named `rt-<roll id>` in their
+//!    partitions (whole files only; the same batches in the same order give the same files);
+//! 4. the manifest is marked written, then the staged batches and the manifest are removed.
+//!
+//! A receiver killed at any point finds the manifest when it starts and finishes the roll:
+//! its own claims say "this roll", so the same batches are written again under the same names,
+//! replacing what the first attempt left; nothing is lost (a batch leaves staging only after
+//! its records are in whole files) and nothing is doubled (a batch is claimed once, and
+//! written under one roll's names).
+
+use std::collections::VecDeque;
+use std::fs::{self, File};
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::dataset::{ConvertError, Dataset};
+use crate::destination::CreateError;
+use crate::receive::stage::{is_batch_id, BatchRef, Staging};
+use crate::records::{L4Record, L7Record, Records};
+
+/// Where batch claims go in the dataset (engines skip `_`-prefixed directories).
+pub const CLAIMS: &str = "_teo_received";
+/// Largest claim read back.
+const MAX_CLAIM: u64 = 4 << 10;
+
+/// Why a roll did not finish; its batches stay staged and the next roll tries again.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RollError {
+    /// Reading or writing the staging directory failed.
+    #[error("{}: {what}: {source}", path.display())]
+    Staging {
+        /// The file or directory.
+        path: PathBuf,
+        /// What was being done.
+        what: &'static str,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// Claiming a batch in the dataset failed (the store is down, say).
+    #[error("claiming batch {batch}: {source}")]
+    Claim {
+        /// The batch id.
+        batch: String,
+        /// The destination's error.
+        #[source]
+        source: CreateError,
+    },
+    /// Writing the records failed.
+    #[error(transparent)]
+    Write(#[from] ConvertError),
+    /// A manifest names a kind this version does not write.
+    #[error("roll {roll}: unknown kind {kind:?}")]
+    UnknownKind {
+        /// The roll.
+        roll: String,
+        /// The kind.
+        kind: String,
+    },
+}
+
+/// What one roll did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RollReport {
+    /// The roll's id (its files are `rt-<id>.<ext>`).
+    pub roll: String,
+    /// Batches written by this roll.
+    pub batches: usize,
+    /// Batches left out: written already by another roll (a resend).
+    pub duplicates: usize,
+    /// Records written.
+    pub records: u64,
+    /// Lines that could not be read back from staging (none unless staging was damaged).
+    pub bad_lines: u64,
+    /// Files written, relative to the dataset's root.
+    pub files: Vec<PathBuf>,
+    /// Bytes written into them.
+    pub bytes: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Manifest {
+    roll: String,
+    batches: Vec<(String, String)>,
+    #[serde(default)]
+    written: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claim {
+    roll: String,
+}
+
+/// Rolls one staging directory's batches into one dataset. One roller per staging directory.
+#[derive(Debug, Clone)]
+pub struct Roller {
+    staging: Arc<Staging>,
+    dataset: Dataset,
+    zone: Option<String>,
+    /// Held through a roll: rolls of one staging directory run one at a time (a second could
+    /// remove a batch the first is reading).
+    running: Arc<Mutex<()>>,
+}
+
+impl Roller {
+    /// A roller of `staging` into `dataset`, records in the `zone=` partition `zone`.
+    pub fn new(staging: Arc<Staging>, dataset: Dataset, zone: Option<String>) -> Roller {
+        Roller {
+            staging,
+            dataset,
+            zone,
+            running: Arc::default(),
+        }
+    }
+
+    /// Finishes every roll a killed process left (in the order they were started). Blocks.
+    pub fn recover(&self) -> Result<Vec<RollReport>, RollError> {
+        let _running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let dir = self.staging.dir().join("rolls");
+        let mut names: Vec<String> = fs::read_dir(&dir)
+            .map_err(staging_error(&dir, "cannot list the rolls"))?
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".json") && !n.starts_with('.'))
+            .collect();
+        names.sort();
+        let mut reports = Vec::new();
+        for name in names {
+            let path = dir.join(&name);
+            let bytes =
+                fs::read(&path).map_err(staging_error(&path, "cannot read the manifest"))?;
+            let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+                staging_error(&path, "cannot read the manifest")(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    e,
+                ))
+            })?;
+            reports.push(self.finish(manifest)?);
+        }
+        Ok(reports)
+    }
+
+    /// Rolls the batches staged now (at most `max_bytes` of them, the oldest names first:
+    /// at least one), if there are any. Blocks.
+    pub fn roll(&self, max_bytes: u64) -> Result<Option<RollReport>, RollError> {
+        let _running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let dir = self.staging.dir().to_owned();
+        let staged = self
+            .staging
+            .list()
+            .map_err(staging_error(&dir, "cannot list the staged batches"))?;
+        if staged.is_empty() {
+            return Ok(None);
+        }
+        let mut batches = Vec::new();
+        let mut bytes = 0;
+        for batch in staged {
+            let size = fs::metadata(self.staging.path(&batch)).map_or(0, |m| m.len());
+            if !batches.is_empty() && bytes + size > max_bytes {
+                break;
+            }
+            bytes += size;
+            batches.push((batch.kind, batch.id));
+        }
+        let manifest = Manifest {
+            roll: roll_id(),
+            batches,
+            written: false,
+        };
+        self.save(&manifest)?;
+        self.finish(manifest).map(Some)
+    }
+
+    fn manifest_path(&self, roll: &str) -> PathBuf {
+        self.staging
+            .dir()
+            .join("rolls")
+            .join(format!("{roll}.json"))
+    }
+
+    fn save(&self, manifest: &Manifest) -> Result<(), RollError> {
+        let path = self.manifest_path(&manifest.roll);
+        let bytes = serde_json::to_vec(manifest).unwrap_or_default();
+        tc_runtime::fs::write_all_atomic(&path, &bytes, 0o600)
+            .map_err(|e| staging_error(&path, "cannot write the manifest")(e.into()))
+    }
+
+    fn finish(&self, mut manifest: Manifest) -> Result<RollReport, RollError> {
+        let roll = manifest.roll.clone();
+        let batches: Vec<BatchRef> = manifest
+            .batches
+            .iter()
+            .filter(|(_, id)| is_batch_id(id))
+            .map(|(kind, id)| BatchRef {
+                kind: kind.clone(),
+                id: id.clone(),
+            })
+            .collect();
+        let mut report = RollReport {
+            roll: roll.clone(),
+            ..RollReport::default()
+        };
+        if !manifest.written {
+            let mut ours = Vec::new();
+            for batch in &batches {
+                if self.claim(batch, &roll)? {
+                    ours.push(batch.clone());
+                } else {
+                    report.duplicates += 1;
+                }
+            }
+            report.batches = ours.len();
+            if let Some(other) = ours.iter().find(|b| b.kind != "l7" && b.kind != "l4") {
+                return Err(RollError::UnknownKind {
+                    roll,
+                    kind: other.kind.clone(),
+                });
+            }
+            for kind in ["l7", "l4"] {
+                let files: Vec<PathBuf> = ours
+                    .iter()
+                    .filter(|b| b.kind == kind)
+                    .map(|b| self.staging.path(b))
+                    .collect();
+                if !files.is_empty() {
+                    let written = self.write(kind, files, &roll)?;
+                    report.records += written.records;
+                    report.bad_lines += written.bad_lines;
+                    report.bytes += written.bytes_written;
+                    report.files.extend(written.files);
+                }
+            }
+            manifest.written = true;
+            self.save(&manifest)?;
+        }
+        let dir = self.staging.dir().to_owned();
+        self.staging
+            .remove(&batches)
+            .map_err(staging_error(&dir, "cannot remove rolled batches"))?;
+        let path = self.manifest_path(&roll);
+        fs::remove_file(&path).map_err(staging_error(&path, "cannot remove the manifest"))?;
+        tc_runtime::fs::sync_dir(&dir.join("rolls"))
+            .map_err(|e| staging_error(&dir, "cannot sync the rolls")(e.into()))?;
+        Ok(report)
+    }
+
+    /// Claims `batch` for `roll`: true when the claim is this roll's (made now or before).
+    fn claim(&self, batch: &BatchRef, roll: &str) -> Result<bool, RollError> {
+        let path = claim_path(&batch.id);
+        let body = serde_json::to_vec(&Claim {
+            roll: roll.to_owned(),
+        })
+        .unwrap_or_default();
+        let dest = self.dataset.destination();
+        let claim_error = |source| RollError::Claim {
+            batch: batch.id.clone(),
+            source,
+        };
+        if dest.create_new(&path, &body).map_err(claim_error)? {
+            return Ok(true);
+        }
+        let existing = dest
+            .read_small(&path, MAX_CLAIM)
+            .map_err(|source| {
+                claim_error(CreateError::Io {
+                    path: dest.name(&path),
+                    source,
+                })
+            })?
+            .unwrap_or_default();
+        let owner = serde_json::from_slice::<Claim>(&existing).map(|c| c.roll);
+        Ok(owner.is_ok_and(|owner| owner == roll))
+    }
+
+    fn write(
+        &self,
+        kind: &str,
+        files: Vec<PathBuf>,
+        roll: &str,
+    ) -> Result<crate::ConvertReport, RollError> {
+        let input = BufReader::with_capacity(256 << 10, Concat::new(files));
+        let name = format!("rt-{roll}");
+        let zone = self.zone.as_deref();
+        Ok(match kind {
+            "l7" => self
+                .dataset
+                .write(Records::<L7Record>::new(input), &name, zone)?,
+            _ => self
+                .dataset
+                .write(Records::<L4Record>::new(input), &name, zone)?,
+        })
+    }
+}
+
+/// Where the claim of batch `id` is, relative to the dataset's root.
+pub fn claim_path(id: &str) -> PathBuf {
+    Path::new(CLAIMS)
+        .join(id.get(..2).unwrap_or("00"))
+        .join(format!("{id}.json"))
+}
+
+/// A new roll id: the UTC time and 64 random bits, so ids from any receivers never meet and
+/// sort by time.
+fn roll_id() -> String {
+    let now = OffsetDateTime::now_utc();
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{:016x}",
+        now.year(),
+        now.month() as u8,
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        fastrand::u64(..)
+    )
+}
+
+fn staging_error<'a>(
+    path: &'a Path,
+    what: &'static str,
+) -> impl FnOnce(io::Error) -> RollError + 'a {
+    move |source| RollError::Staging {
+        path: path.to_owned(),
+        what,
+        source,
+    }
+}
+
+/// The files one after the other, as one reader.
+struct Concat {
+    files: VecDeque<PathBuf>,
+    current: Option<File>,
+}
+
+impl Concat {
+    fn new(files: Vec<PathBuf>) -> Concat {
+        Concat {
+            files: files.into(),
+            current: None,
+        }
+    }
+}
+
+impl Read for Concat {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some(file) = &mut self.current {
+                let n = file.read(buf)?;
+                if n > 0 || buf.is_empty() {
+                    return Ok(n);
+                }
+                self.current = None;
+            }
+            let Some(path) = self.files.pop_front() else {
+                return Ok(0);
+            };
+            let file = File::open(&path)
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+            self.current = Some(file);
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! The receiver's write-ahead staging: each accepted batch is a file, synced before the push
+//! is answered, so a 2xx means the batch survives a crash of the process or the machine.
+//!
+//! ```text
+//! <staging>/batches/<kind>/<sha256 of the batch>.jsonl   records, one JSON object per line
+//! <staging>/rolls/<roll id>.json                         a roll in progress (see `roll`)
+//! ```
+//!
+//! The directory is private (0700, refused when others could write it: see
+//! [`crate::staging::prepare`]): what is staged is written to the dataset later, so another user
+//! able to swap a file could forge records. A batch is named by its content's hash, so a batch
+//! pushed again finds its file and is not staged twice. Files appear whole (written under a
+//! hidden name, synced, renamed, the directory synced); temporaries a killed process left are
+//! removed at start.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use serde_json::{Map, Value};
+use tc_runtime::fs::AtomicFile;
+
+use crate::receive::metrics::StagingGauges;
+use crate::staging::{prepare, StagingError};
+
+/// A staged batch: its id (hex SHA-256 of the batch as received, decoded) and kind.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BatchRef {
+    /// `l7` or `l4`: the directory it is staged in.
+    pub kind: String,
+    /// Hex SHA-256 of the decoded body.
+    pub id: String,
+}
+
+/// Whether a batch was staged now or was there already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Staged {
+    /// Written and synced now.
+    New,
+    /// The same batch was staged before (a resend).
+    Already,
+}
+
+/// The staging directory of one receiver.
+#[derive(Debug)]
+pub struct Staging {
+    dir: PathBuf,
+    bytes: AtomicU64,
+    /// When each staged batch arrived (its file's time after a restart): for the age of the
+    /// oldest, which says whether rolls keep up.
+    arrived: Mutex<BTreeMap<BatchRef, SystemTime>>,
+}
+
+impl Staging {
+    /// Opens (creating) the private directory `dir`, removes temporaries left by a killed
+    /// process, and counts what is staged.
+    pub fn open(dir: &Path) -> Result<Staging, StagingError> {
+        prepare(dir)?;
+        let io = |what: &'static str| {
+            move |source| StagingError::Io {
+                path: dir.to_owned(),
+                what,
+                source,
+            }
+        };
+        for sub in ["batches", "rolls"] {
+            private_dir(&dir.join(sub)).map_err(io("cannot create a staging subdirectory"))?;
+        }
+        let staging = Staging {
+            dir: dir.to_owned(),
+            bytes: AtomicU64::new(0),
+            arrived: Mutex::default(),
+        };
+        let mut bytes = 0;
+        let mut arrived = BTreeMap::new();
+        for batch in staging
+            .list()
+            .map_err(io("cannot list the staged batches"))?
+        {
+            let meta = fs::metadata(staging.path(&batch)).ok();
+            bytes += meta.as_ref().map_or(0, |m| m.len());
+            let time = meta.and_then(|m| m.modified().ok());
+            arrived.insert(batch, time.unwrap_or_else(SystemTime::now));
+        }
+        staging.bytes.store(bytes, Ordering::Relaxed);
+        *staging.arrived.lock().unwrap_or_else(|e| e.into_inner()) = arrived;
+        sweep_temporaries(&dir.join("rolls"));
+        if let Ok(kinds) = fs::read_dir(dir.join("batches")) {
+            for kind in kinds.flatten() {
+                sweep_temporaries(&kind.path());
+            }
+        }
+        Ok(staging)
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Bytes staged now (batches not yet written to the dataset).
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Bytes and batches staged, and the age of the oldest at `now`.
+    pub fn gauges(&self, now: SystemTime) -> StagingGauges {
+        let arrived = self.arrived.lock().unwrap_or_else(|e| e.into_inner());
+        let oldest = arrived.values().min().copied();
+        StagingGauges {
+            bytes: self.bytes(),
+            batches: arrived.len() as u64,
+            oldest_age_seconds: oldest
+                .and_then(|t| now.duration_since(t).ok())
+                .map_or(0, |d| d.as_secs()),
+        }
+    }
+
+    /// Where a staged batch is.
+    pub fn path(&self, batch: &BatchRef) -> PathBuf {
+        self.dir
+            .join("batches")
+            .join(&batch.kind)
+            .join(format!("{}.jsonl", batch.id))
+    }
+
+    /// Stages `records` as `batch`, durably (file and directory synced), unless it is
+    /// staged already. Blocks.
+    pub fn stage(&self, batch: &BatchRef, records: &[Map<String, Value>]) -> io::Result<Staged> {
+        let path = self.path(batch);
+        if fs::symlink_metadata(&path).is_ok() {
+            return Ok(Staged::Already);
+        }
+        if let Some(dir) = path.parent() {
+            private_dir(dir)?;
+        }
+        let file = AtomicFile::create(&path)?;
+        let mut out = BufWriter::with_capacity(256 << 10, file);
+        for record in records {
+            serde_json::to_writer(&mut out, record)?;
+            out.write_all(b"\n")?;
+        }
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        let size = file.as_file().metadata().map_or(0, |m| m.len());
+        file.commit()?;
+        self.bytes.fetch_add(size, Ordering::Relaxed);
+        self.arrived
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(batch.clone(), SystemTime::now());
+        Ok(Staged::New)
+    }
+
+    /// Every staged batch, in order of kind and id.
+    pub fn list(&self) -> io::Result<Vec<BatchRef>> {
+        let mut out = Vec::new();
+        let kinds = match fs::read_dir(self.dir.join("batches")) {
+            Ok(kinds) => kinds,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(e),
+        };
+        for kind in kinds {
+            let kind = kind?;
+            let Some(kind_name) = kind.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            if !kind.file_type()?.is_dir() {
+                continue;
+            }
+            for file in fs::read_dir(kind.path())? {
+                let file = file?;
+                let name = file.file_name();
+                let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".jsonl")) else {
+                    continue;
+                };
+                if is_batch_id(id) && file.file_type()?.is_file() {
+                    out.push(BatchRef {
+                        kind: kind_name.clone(),
+                        id: id.to_owned(),
+                    });
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Removes staged batches written to the dataset (gone already is fine), then syncs
+    /// their directories.
+    pub fn remove(&self, batches: &[BatchRef]) -> io::Result<()> {
+        let mut dirs = std::collections::BTreeSet::new();
+        for batch in batches {
+            let path = self.path(batch);
+            let size = fs::metadata(&path).map_or(0, |m| m.len());
+            match fs::remove_file(&path) {
+                Ok(()) => {
+                    self.bytes
+                        .fetch_sub(size.min(self.bytes()), Ordering::Relaxed);
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+            if let Some(dir) = path.parent() {
+                dirs.insert(dir.to_owned());
+            }
+            self.arrived
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(batch);
+        }
+        for dir in dirs {
+            tc_runtime::fs::sync_dir(&dir)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether `id` is a batch id: 64 lowercase hex digits.
+pub fn is_batch_id(id: &str) -> bool {
+    id.len() == 64 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Removes the hidden temporaries (`.<name>.<random>.part`) a killed writer left in `dir`.
+fn sweep_temporaries(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if tc_runtime::fs::temporary_target(&entry.file_name()).is_some() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
