@@ -59,6 +59,10 @@ pub(crate) const COMMANDS: &[[&str; 2]] = &[
         "Summarize packets or datasets: a table, JSON or an HTML report",
     ],
     [
+        "teo logs receive --out <DIR|URL> ...",
+        "Receive EdgeOne's real-time log push into a dataset, each record once",
+    ],
+    [
         "teo configure [list|get|set|remove|...]",
         "Read and write the tccli profiles calls use (~/.tccli)",
     ],

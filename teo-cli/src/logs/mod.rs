@@ -5,15 +5,18 @@
 //!   range, into a directory or a dataset; its options and their checks are [`args`], the time
 //!   range [`range`], `--mock` [`mock`];
 //! * `convert` ([`convert`]): packets on disk into a dataset;
-//! * `summarize` ([`summarize`]): a report on packets or datasets.
+//! * `summarize` ([`summarize`]): a report on packets or datasets;
+//! * `receive` ([`receive`]): EdgeOne's real-time push into a dataset.
 //!
-//! Inside, dependencies run one way: download → mock → args → range; convert → args.
+//! Inside, dependencies run one way: download → mock → args → range; convert → args;
+//! receive → args.
 
 mod args;
 mod convert;
 mod download;
 mod mock;
 mod range;
+mod receive;
 mod summarize;
 
 use std::ffi::OsString;
@@ -29,7 +32,7 @@ use crate::failure::{printable, EXIT_USAGE};
 #[command(
     name = "teo logs",
     bin_name = "teo logs",
-    about = "EdgeOne log packets (DownloadL4Logs / DownloadL7Logs): download and summarize",
+    about = "EdgeOne logs: download packets (DownloadL4Logs / DownloadL7Logs), convert, summarize, receive the real-time push",
     disable_version_flag = true,
     disable_help_subcommand = true,
     subcommand_required = true,
@@ -53,6 +56,9 @@ enum Logs {
     /// Summarize log packets or datasets: a terminal table, JSON, or a self-contained HTML report
     #[command(after_help = summarize::AFTER_HELP)]
     Summarize(summarize::SummarizeArgs),
+    /// Receive EdgeOne's real-time log push (custom_endpoint) into a dataset, each record once
+    #[command(after_help = receive::AFTER_HELP)]
+    Receive(Box<receive::ReceiveArgs>),
 }
 
 /// The clap parser of `teo logs …` (what [`run`] parses with), for `teo completions`.
@@ -79,6 +85,7 @@ pub(crate) fn run(args: &[OsString]) -> ExitCode {
         }
         Logs::Convert(convert) => return convert::run(convert),
         Logs::Summarize(args) => summarize::run(args),
+        Logs::Receive(args) => return receive::run(*args),
     };
     match outcome {
         Ok(code) => code,

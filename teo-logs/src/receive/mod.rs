@@ -51,6 +51,29 @@ pub use roll::{RollError, RollReport, Roller};
 pub use shape::{BodyFormat, LogFormat};
 pub use stage::Staging;
 
+/// What a receiver tells as it runs, for a program to show (the `teo` CLI prints a line each to
+/// stderr). Every method has a default that does nothing.
+pub trait Events: Send + Sync + std::fmt::Debug {
+    /// A push from `peer` was refused (its reason never quotes the body or a key).
+    fn refused(&self, peer: SocketAddr, refusal: &Refusal) {
+        let _ = (peer, refusal);
+    }
+    /// A roll wrote batches into the dataset.
+    fn rolled(&self, report: &RollReport) {
+        let _ = report;
+    }
+    /// A roll failed; its batches stay staged and are tried again.
+    fn roll_failed(&self, error: &RollError) {
+        let _ = error;
+    }
+}
+
+/// [`Events`] that tell nothing.
+#[derive(Debug, Default)]
+pub struct Quiet;
+
+impl Events for Quiet {}
+
 /// How a receiver runs.
 #[derive(Debug, Clone)]
 pub struct ReceiverConfig {
@@ -80,6 +103,8 @@ pub struct ReceiverConfig {
     pub concurrent_pushes: usize,
     /// The time authentication is checked against.
     pub clock: Arc<dyn Clock>,
+    /// Where refusals and rolls are told.
+    pub events: Arc<dyn Events>,
 }
 
 impl ReceiverConfig {
@@ -99,6 +124,7 @@ impl ReceiverConfig {
             max_connections: 512,
             concurrent_pushes: 4,
             clock: tc_runtime::clock::system(),
+            events: Arc::new(Quiet),
         }
     }
 }
@@ -124,6 +150,7 @@ pub struct Receiver {
     metrics: Arc<Metrics>,
     staging: Arc<Staging>,
     roller: Roller,
+    events: Arc<dyn Events>,
     wake: Arc<Wake>,
     shutdown: watch::Sender<bool>,
     server: Option<tokio::task::JoinHandle<()>>,
@@ -182,6 +209,7 @@ impl Receiver {
         });
         let shared = Arc::new(server::Shared {
             ingest,
+            events: config.events.clone(),
             metrics: metrics.clone(),
             staging: staging.clone(),
             connections: Arc::new(Semaphore::new(config.max_connections.max(1))),
@@ -192,16 +220,16 @@ impl Receiver {
         let server = tokio::spawn(server::accept_loop(listener, shared, shutdown_rx));
         let wake = Arc::new(Wake::default());
         let thread = {
-            let (roller, wake, staging, metrics) = (
-                roller.clone(),
-                wake.clone(),
-                staging.clone(),
-                metrics.clone(),
-            );
+            let rolling = Rolling {
+                roller: roller.clone(),
+                metrics: metrics.clone(),
+                events: config.events.clone(),
+            };
+            let (wake, staging) = (wake.clone(), staging.clone());
             let (every, bytes) = (config.roll_every, config.roll_bytes);
             std::thread::Builder::new()
                 .name("teo-receive-roller".into())
-                .spawn(move || roll_loop(&roller, &wake, &staging, &metrics, every, bytes))?
+                .spawn(move || roll_loop(&rolling, &wake, &staging, every, bytes))?
         };
         tracing::info!(%addr, "receiving EdgeOne real-time logs");
         Ok(Receiver {
@@ -209,6 +237,7 @@ impl Receiver {
             metrics,
             staging,
             roller,
+            events: config.events,
             wake,
             shutdown,
             server: Some(server),
@@ -234,10 +263,14 @@ impl Receiver {
     /// Rolls everything staged now into the dataset, without waiting for the timer (tests, and
     /// the last roll at shutdown).
     pub async fn roll_now(&self) -> Result<Vec<RollReport>, RollError> {
-        let (roller, metrics, bytes) = (self.roller.clone(), self.metrics.clone(), u64::MAX);
+        let rolling = Rolling {
+            roller: self.roller.clone(),
+            metrics: self.metrics.clone(),
+            events: self.events.clone(),
+        };
         tokio::task::spawn_blocking(move || {
             let mut reports = Vec::new();
-            while let Some(report) = roll_once(&roller, &metrics, bytes)? {
+            while let Some(report) = rolling.once(u64::MAX)? {
                 reports.push(report);
             }
             Ok(reports)
@@ -285,39 +318,39 @@ impl Drop for Receiver {
     }
 }
 
-/// One roll of up to `bytes` staged bytes, counted; `None` when nothing is staged.
-fn roll_once(
-    roller: &Roller,
-    metrics: &Metrics,
-    bytes: u64,
-) -> Result<Option<RollReport>, RollError> {
-    let started = Instant::now();
-    match roller.roll(bytes) {
-        Ok(Some(report)) => {
-            metrics.roll_took(started.elapsed());
-            metrics.count_roll(&report);
-            Ok(Some(report))
-        }
-        Ok(None) => Ok(None),
-        Err(e) => {
-            metrics
-                .roll_failures
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            Err(e)
+/// What a roll needs besides the staging: the roller, and where it is counted and told.
+struct Rolling {
+    roller: Roller,
+    metrics: Arc<Metrics>,
+    events: Arc<dyn Events>,
+}
+
+impl Rolling {
+    /// One roll of up to `bytes` staged bytes, counted and told; `None` when nothing is staged.
+    fn once(&self, bytes: u64) -> Result<Option<RollReport>, RollError> {
+        let started = Instant::now();
+        match self.roller.roll(bytes) {
+            Ok(Some(report)) => {
+                self.metrics.roll_took(started.elapsed());
+                self.metrics.count_roll(&report);
+                self.events.rolled(&report);
+                Ok(Some(report))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => {
+                self.metrics
+                    .roll_failures
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.events.roll_failed(&e);
+                Err(e)
+            }
         }
     }
 }
 
 /// The roller's thread: a roll when the oldest staged batch is `every` old or `bytes` are
 /// staged; on a failure, again after a pause that doubles up to a minute.
-fn roll_loop(
-    roller: &Roller,
-    wake: &Wake,
-    staging: &Staging,
-    metrics: &Metrics,
-    every: Duration,
-    bytes: u64,
-) {
+fn roll_loop(rolling: &Rolling, wake: &Wake, staging: &Staging, every: Duration, bytes: u64) {
     let tick = every
         .min(Duration::from_secs(1))
         .max(Duration::from_millis(10));
@@ -342,12 +375,9 @@ fn roll_loop(
         if !due {
             continue;
         }
-        match roll_once(roller, metrics, bytes) {
-            Ok(_) => pause = Duration::ZERO,
-            Err(e) => {
-                tracing::warn!(error = %e, "roll failed; the batches stay staged");
-                pause = (pause * 2).clamp(Duration::from_secs(1), Duration::from_secs(60));
-            }
-        }
+        pause = match rolling.once(bytes) {
+            Ok(_) => Duration::ZERO,
+            Err(_) => (pause * 2).clamp(Duration::from_secs(1), Duration::from_secs(60)),
+        };
     }
 }

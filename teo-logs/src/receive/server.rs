@@ -7,6 +7,7 @@
 
 use std::convert::Infallible;
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,6 +38,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// What the connections share.
 pub(crate) struct Shared {
     pub ingest: Arc<Ingest>,
+    pub events: Arc<dyn crate::receive::Events>,
     pub metrics: Arc<Metrics>,
     pub staging: Arc<Staging>,
     pub connections: Arc<Semaphore>,
@@ -56,7 +58,7 @@ pub(crate) async fn accept_loop(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => match shared.connections.clone().try_acquire_owned() {
                     Ok(permit) => {
-                        let serve = serve(stream, shared.clone(), shutdown.clone());
+                        let serve = serve(stream, peer, shared.clone(), shutdown.clone());
                         connections.spawn(async move {
                             serve.await;
                             drop(permit);
@@ -93,13 +95,18 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
-async fn serve(stream: TcpStream, shared: Arc<Shared>, shutdown: watch::Receiver<bool>) {
+async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: watch::Receiver<bool>,
+) {
     let _ = stream.set_nodelay(true);
     match shared.tls.clone() {
-        None => serve_io(TokioIo::new(stream), shared, shutdown).await,
+        None => serve_io(TokioIo::new(stream), peer, shared, shutdown).await,
         Some(acceptor) => {
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => serve_io(TokioIo::new(tls), shared, shutdown).await,
+                Ok(Ok(tls)) => serve_io(TokioIo::new(tls), peer, shared, shutdown).await,
                 Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
                 Err(_) => tracing::debug!("TLS handshake timed out"),
             }
@@ -107,13 +114,17 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>, shutdown: watch::Receiver
     }
 }
 
-async fn serve_io<I>(io: TokioIo<I>, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>)
-where
+async fn serve_io<I>(
+    io: TokioIo<I>,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let service = service_fn(move |request| {
         let shared = shared.clone();
-        async move { Ok::<_, Infallible>(handle(shared, request).await) }
+        async move { Ok::<_, Infallible>(handle(shared, peer, request).await) }
     });
     let conn = http1::Builder::new()
         .keep_alive(true)
@@ -134,7 +145,11 @@ where
     }
 }
 
-async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    request: Request<Incoming>,
+) -> Response<Full<Bytes>> {
     let path = request.uri().path().to_owned();
     match (request.method(), path.as_str()) {
         (&Method::GET, "/healthz") => text(StatusCode::OK, "ok\n".into()),
@@ -148,7 +163,13 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Ful
             }
             response
         }
-        (&Method::POST, _) => push(shared, request).await,
+        (&Method::POST, _) => match push(&shared, request).await {
+            Ok(response) => response,
+            Err(refusal) => {
+                shared.events.refused(peer, &refusal);
+                answer(refusal)
+            }
+        },
         _ => text(
             StatusCode::METHOD_NOT_ALLOWED,
             "POST pushes; GET /metrics or /healthz\n".into(),
@@ -156,7 +177,11 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Ful
     }
 }
 
-async fn push(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+/// Reads and stores one push: the answer when stored, or the refusal (counted) to answer.
+async fn push(
+    shared: &Shared,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Refusal> {
     let limit = shared.ingest.limits.body;
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
@@ -169,12 +194,21 @@ async fn push(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Full<
     };
     let encoding = header(hyper::header::CONTENT_ENCODING);
     let declared = header(hyper::header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
+    // Refusals made here, before `Ingest::push` (which counts its own), are counted here.
+    let counted = |refusal: Refusal| {
+        shared.metrics.reject(refusal.label);
+        refusal
+    };
     if declared.is_some_and(|n| n > limit as u64) {
-        return refused(&shared, too_large(limit));
+        return Err(counted(too_large(limit)));
     }
     // One permit per push being read or stored: memory holds that many bodies at most.
     let Ok(_permit) = shared.pushes.clone().acquire_owned().await else {
-        return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n".into());
+        return Err(counted(Refusal::new(
+            503,
+            "stopping",
+            "the receiver is stopping",
+        )));
     };
     let body = Limited::new(request.into_body(), limit);
     let body = match tokio::time::timeout(BODY_TIMEOUT, body.collect()).await {
@@ -183,43 +217,42 @@ async fn push(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Full<
             if e.downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some() =>
         {
-            return refused(&shared, too_large(limit))
+            return Err(counted(too_large(limit)))
         }
         Ok(Err(_)) => {
-            return refused(
-                &shared,
-                Refusal::new(400, "body_read", "the body could not be read"),
-            )
+            return Err(counted(Refusal::new(
+                400,
+                "body_read",
+                "the body could not be read",
+            )))
         }
         Err(_) => {
-            return refused(
-                &shared,
-                Refusal::new(408, "body_timeout", "the body took too long"),
-            )
+            return Err(counted(Refusal::new(
+                408,
+                "body_timeout",
+                "the body took too long",
+            )))
         }
     };
     let ingest = shared.ingest.clone();
     let stored = tokio::task::spawn_blocking(move || {
         ingest.push(&path, query.as_deref(), encoding.as_deref(), &body)
     })
-    .await;
-    match stored {
-        Ok(Ok(accepted)) => {
-            tracing::debug!(batch = %accepted.batch, records = accepted.records, resend = accepted.resend, "batch stored");
-            let body = serde_json::json!({
-                "batch": accepted.batch,
-                "records": accepted.records,
-                "resend": accepted.resend,
-            });
-            json(StatusCode::OK, body.to_string())
-        }
-        Ok(Err(refusal)) => answer(refusal),
-        Err(e) => answer(Refusal::new(
+    .await
+    .map_err(|e| {
+        counted(Refusal::new(
             500,
             "internal",
             format!("the push failed: {e}"),
-        )),
-    }
+        ))
+    })?;
+    let accepted = stored?;
+    let body = serde_json::json!({
+        "batch": accepted.batch,
+        "records": accepted.records,
+        "resend": accepted.resend,
+    });
+    Ok(json(StatusCode::OK, body.to_string()))
 }
 
 fn too_large(limit: usize) -> Refusal {
@@ -230,15 +263,7 @@ fn too_large(limit: usize) -> Refusal {
     )
 }
 
-/// A refusal made here, before [`Ingest::push`] (which counts its own): counted, then answered.
-fn refused(shared: &Shared, refusal: Refusal) -> Response<Full<Bytes>> {
-    shared.metrics.reject(refusal.label);
-    answer(refusal)
-}
-
 fn answer(refusal: Refusal) -> Response<Full<Bytes>> {
-    // A line per refused push: status and reason only (never the body or a key).
-    tracing::warn!(status = refusal.status, reason = %refusal.reason, "push refused");
     let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::BAD_REQUEST);
     let body = serde_json::json!({"error": refusal.label, "message": refusal.reason});
     let mut response = json(status, body.to_string());
