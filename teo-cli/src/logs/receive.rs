@@ -262,6 +262,13 @@ fn configure(args: &ReceiveArgs) -> Result<ReceiverConfig, (u8, String)> {
     config.roll_every = Duration::from_secs(args.roll);
     config.roll_bytes = args.roll_size << 20;
     config.events = std::sync::Arc::new(Stderr);
+    // For the tests that kill a receiver at exact points (see teo_logs::receive::crash).
+    if let Ok(point) = std::env::var("TEO_RECEIVE_CRASH_AFTER") {
+        config.crash =
+            Some(std::sync::Arc::new(point.parse().map_err(|e| {
+                usage(format!("TEO_RECEIVE_CRASH_AFTER: {e}"))
+            })?));
+    }
     Ok(config)
 }
 

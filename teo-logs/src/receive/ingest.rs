@@ -92,6 +92,7 @@ pub struct Ingest {
     pub(crate) limits: Limits,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) crash: Option<Arc<crate::receive::crash::CrashPoint>>,
 }
 
 impl Ingest {
@@ -171,7 +172,9 @@ impl Ingest {
             .map_err(|e| Refusal::new(400, "unparseable", e.to_string()))?;
         drop(batch);
         self.check_members(&records)?;
-        match self.staging.stage(&batch_ref, &records) {
+        let staged = self.staging.stage(&batch_ref, &records);
+        crate::receive::crash::reach(&self.crash, crate::receive::crash::Step::Staged);
+        match staged {
             Ok(staged) => Ok(Accepted {
                 batch: batch_ref.id,
                 records: records.len(),

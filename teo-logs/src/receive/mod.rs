@@ -24,6 +24,8 @@
 //!   when staging is full or failing.
 
 pub mod auth;
+#[doc(hidden)]
+pub mod crash;
 pub mod decode;
 pub mod ingest;
 pub mod metrics;
@@ -105,6 +107,9 @@ pub struct ReceiverConfig {
     pub clock: Arc<dyn Clock>,
     /// Where refusals and rolls are told.
     pub events: Arc<dyn Events>,
+    /// For durability tests only: abort the process at this point (see [`crash`]).
+    #[doc(hidden)]
+    pub crash: Option<Arc<crash::CrashPoint>>,
 }
 
 impl ReceiverConfig {
@@ -125,6 +130,7 @@ impl ReceiverConfig {
             concurrent_pushes: 4,
             clock: tc_runtime::clock::system(),
             events: Arc::new(Quiet),
+            crash: None,
         }
     }
 }
@@ -182,7 +188,8 @@ impl Receiver {
     /// Call inside a tokio runtime (multi-threaded: rolls block their own thread only).
     pub async fn start(config: ReceiverConfig, dataset: Dataset) -> Result<Receiver, ReceiveError> {
         let staging = Arc::new(Staging::open(&config.staging)?);
-        let roller = Roller::new(staging.clone(), dataset, config.zone.clone());
+        let mut roller = Roller::new(staging.clone(), dataset, config.zone.clone());
+        roller.crash.clone_from(&config.crash);
         let recovering = roller.clone();
         let recovered = tokio::task::spawn_blocking(move || recovering.recover())
             .await
@@ -206,6 +213,7 @@ impl Receiver {
             limits: config.limits,
             metrics: metrics.clone(),
             clock: config.clock,
+            crash: config.crash,
         });
         let shared = Arc::new(server::Shared {
             ingest,

@@ -28,6 +28,7 @@ use time::OffsetDateTime;
 
 use crate::dataset::{ConvertError, Dataset};
 use crate::destination::CreateError;
+use crate::receive::crash::{self, Step};
 use crate::receive::stage::{is_batch_id, BatchRef, Staging};
 use crate::records::{L4Record, L7Record, Records};
 
@@ -114,6 +115,8 @@ pub struct Roller {
     /// Held through a roll: rolls of one staging directory run one at a time (a second could
     /// remove a batch the first is reading).
     running: Arc<Mutex<()>>,
+    /// For durability tests: where to abort.
+    pub(crate) crash: Option<Arc<crash::CrashPoint>>,
 }
 
 impl Roller {
@@ -124,6 +127,7 @@ impl Roller {
             dataset,
             zone,
             running: Arc::default(),
+            crash: None,
         }
     }
 
@@ -217,6 +221,7 @@ impl Roller {
             let mut ours = Vec::new();
             for batch in &batches {
                 if self.claim(batch, &roll)? {
+                    crash::reach(&self.crash, Step::Claimed);
                     ours.push(batch.clone());
                 } else {
                     report.duplicates += 1;
@@ -243,8 +248,10 @@ impl Roller {
                     report.files.extend(written.files);
                 }
             }
+            crash::reach(&self.crash, Step::Written);
             manifest.written = true;
             self.save(&manifest)?;
+            crash::reach(&self.crash, Step::Marked);
         }
         let dir = self.staging.dir().to_owned();
         self.staging

@@ -11,6 +11,7 @@ mod dataset;
 mod engines;
 mod log_fields;
 mod mock_packets;
+mod receive;
 mod records;
 mod report_browser;
 mod summary;

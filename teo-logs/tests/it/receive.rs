@@ -1,0 +1,526 @@
+//! `teo_logs::receive` over real HTTP on 127.0.0.1 into real datasets: every body shape and
+//! authentication case, the limits, and exactly-once across resends, rolls and two receivers.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde_json::{json, Value};
+use tc_runtime::clock::ManualClock;
+use teo_logs::receive::auth::auth_hash;
+use teo_logs::receive::{BodyFormat, LogFormat, OriginAuth, Receiver, ReceiverConfig};
+use teo_logs::{Dataset, Format, Kind};
+
+use crate::support::temp_dir;
+
+/// A receiver on 127.0.0.1 rolling only when told, writing NDJSON (read back as records).
+async fn receiver(dir: &Path, staging: &str, tune: impl FnOnce(&mut ReceiverConfig)) -> Receiver {
+    let mut config = ReceiverConfig::new(dir.join(staging));
+    config.roll_every = Duration::from_secs(86_400);
+    config.roll_bytes = u64::MAX;
+    config.zone = Some("zone-rt".into());
+    tune(&mut config);
+    let dataset = Dataset::local(dir.join("dataset"), Format::Ndjson).unwrap();
+    Receiver::start(config, dataset).await.unwrap()
+}
+
+struct Answer {
+    status: u16,
+    retry_after: Option<String>,
+    body: Value,
+}
+
+async fn post(
+    receiver: &Receiver,
+    path_query: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> Answer {
+    let url = format!("http://{}{path_query}", receiver.addr());
+    let mut request = reqwest::Client::new().post(url).body(body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = response.json().await.unwrap_or(Value::Null);
+    Answer {
+        status,
+        retry_after,
+        body,
+    }
+}
+
+/// Every record in the dataset, by RequestID (or SessionID), with how often each occurs.
+fn dataset_records(dir: &Path) -> BTreeMap<String, (usize, Value)> {
+    let mut out: BTreeMap<String, (usize, Value)> = BTreeMap::new();
+    for file in files(&dir.join("dataset")) {
+        if file.extension().is_some_and(|e| e == "ndjson") {
+            for record in crate::support::lines_of(&file) {
+                let id = record
+                    .get("RequestID")
+                    .or_else(|| record.get("SessionID"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_owned();
+                let entry = out.entry(id).or_insert((0, record));
+                entry.0 += 1;
+            }
+        }
+    }
+    out
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if entry.file_type().unwrap().is_dir() {
+                out.extend(files(&path));
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn l7(id: &str, hour: u32) -> Value {
+    json!({
+        "RequestID": id,
+        "RequestTime": format!("2024-08-12T{hour:02}:12:15Z"),
+        "ClientIP": "1.1.1.1",
+        "EdgeResponseStatusCode": 200,
+        "EdgeResponseBytes": 1000,
+        "RequestUA": "Mozilla/5.0, \"quoted\"\tand tabbed",
+    })
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_body_shape_lands_each_record_once() {
+    let dir = temp_dir("receive-shapes");
+    let records: Vec<Value> = (0..4).map(|i| l7(&format!("default-{i}"), 8 + i)).collect();
+    let lines = |rs: &[Value]| {
+        rs.iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    // The default shapes, on one receiver.
+    let rx = receiver(&dir, "staging-default", |c| c.auth = None).await;
+    let array = serde_json::to_vec(&records[..2]).unwrap();
+    assert_eq!(post(&rx, "/logs", &[], array).await.status, 200);
+    let jsonl = lines(&records[2..3]) + "\n";
+    assert_eq!(
+        post(
+            &rx,
+            "/logs",
+            &[("content-encoding", "gzip")],
+            gzip(jsonl.as_bytes())
+        )
+        .await
+        .status,
+        200
+    );
+    // The single test object a task posts when saved; gzip told by its magic bytes alone.
+    let single = gzip(records[3].to_string().as_bytes());
+    let answer = post(&rx, "/", &[], single).await;
+    assert_eq!(
+        (answer.status, answer.body["records"].clone()),
+        (200, json!(1))
+    );
+    let reports = rx.roll_now().await.unwrap();
+    assert_eq!(reports.iter().map(|r| r.records).sum::<u64>(), 4);
+    rx.shutdown().await.unwrap();
+
+    // Each LogFormat on its own receiver (one task each), into the same dataset.
+    let fields = ["RequestID", "RequestTime", "ClientIP", "RequestUA"];
+    let cases: Vec<(Value, String)> = vec![
+        (
+            json!({"FormatType": "json", "RecordPrefix": "{", "RecordSuffix": "}", "RecordDelimiter": "\n", "FieldDelimiter": ","}),
+            lines(&[l7("json-0", 1), l7("json-1", 2)]),
+        ),
+        (
+            json!({"FormatType": "json", "BatchPrefix": "[", "BatchSuffix": "]", "RecordDelimiter": ",", "FieldDelimiter": "\t"}),
+            format!(
+                "[{}]",
+                [l7("jsonb-0", 1), l7("jsonb-1", 2)]
+                    .iter()
+                    .map(|r| {
+                        let pairs: Vec<String> = r.as_object().unwrap().iter().map(|(k, v)| format!("{}:{v}", json!(k))).collect();
+                        format!("{{{}}}", pairs.join("\t"))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        ),
+        (
+            json!({"FormatType": "csv", "FieldDelimiter": ",", "RecordDelimiter": "\n"}),
+            "csv-0,2024-08-12T03:00:00Z,1.1.1.1,\"Mozilla, \"\"q\"\"\"\ncsv-1,2024-08-12T04:00:00Z,2.2.2.2,-\n".into(),
+        ),
+        (
+            json!({"FormatType": "csv", "FieldDelimiter": ";", "RecordDelimiter": "\t", "RecordPrefix": "<", "RecordSuffix": ">"}),
+            "<csvt-0;2024-08-12T03:00:00Z;1.1.1.1;ua one><csvt-1;2024-08-12T04:00:00Z;2.2.2.2;ua two>".replace("><", ">\t<"),
+        ),
+        (
+            json!({"FormatType": "template", "RecordTemplate": "${RequestID} ${ClientIP} [${RequestTime}] \"${RequestUA}\"", "RecordDelimiter": "\n"}),
+            "tpl-0 1.1.1.1 [2024-08-12T05:00:00Z] \"curl/8\"\ntpl-1 2.2.2.2 [2024-08-12T06:00:00Z] \"a b\"".into(),
+        ),
+    ];
+    for (i, (format, body)) in cases.iter().enumerate() {
+        let format: LogFormat = serde_json::from_value(format.clone()).unwrap();
+        let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+        let body_format = BodyFormat::new(Some(format), &fields).unwrap();
+        let rx = receiver(&dir, &format!("staging-{i}"), |c| c.format = body_format).await;
+        let answer = post(&rx, "/logs", &[], body.clone().into_bytes()).await;
+        assert_eq!(answer.status, 200, "case {i}: {}", answer.body);
+        assert_eq!(answer.body["records"], json!(2), "case {i}");
+        rx.shutdown().await.unwrap();
+    }
+    let stored = dataset_records(&dir);
+    assert_eq!(stored.len(), 4 + 2 * cases.len(), "{:?}", stored.keys());
+    assert!(stored.values().all(|(n, _)| *n == 1));
+    assert_eq!(stored["default-1"].1, records[1]);
+    assert_eq!(stored["json-1"].1, l7("json-1", 2));
+    assert_eq!(stored["jsonb-0"].1, l7("jsonb-0", 1));
+    assert_eq!(stored["csv-0"].1["RequestUA"], json!("Mozilla, \"q\""));
+    assert_eq!(stored["csvt-1"].1["RequestUA"], json!("ua two"));
+    assert_eq!(stored["tpl-1"].1["RequestUA"], json!("a b"));
+    assert_eq!(
+        stored["tpl-1"].1["RequestTime"],
+        json!("2024-08-12T06:00:00Z")
+    );
+    // Records land in the hour of their own time.
+    assert!(files(&dir.join("dataset/kind=l7/zone=zone-rt/date=2024-08-12/hour=06")).len() == 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn origin_authentication_cases() {
+    let dir = temp_dir("receive-auth");
+    let now = 1_722_000_000_i64;
+    let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(now as u64));
+    let rx = receiver(&dir, "staging", |c| {
+        c.auth = Some(OriginAuth::new("my-id", "my-secret-key"));
+        c.clock = Arc::new(clock.clone());
+    })
+    .await;
+    let signed = |path: &str, ts: i64, rand: &str| {
+        let hash = auth_hash(path, &ts.to_string(), rand, "my-secret-key");
+        format!("{path}?access_key=my-id&auth_key={ts}-{rand}-{hash}")
+    };
+    let body = |id: &str| serde_json::to_vec(&[l7(id, 1)]).unwrap();
+    let cases: Vec<(&str, String, Vec<u8>, u16, &str)> = vec![
+        ("good", signed("/logs", now, "7"), body("a1"), 200, ""),
+        (
+            "the same key and body again: a resend",
+            signed("/logs", now, "7"),
+            body("a1"),
+            200,
+            "",
+        ),
+        (
+            "the same key with another body: a replay",
+            signed("/logs", now, "7"),
+            body("a2"),
+            403,
+            "auth_replayed",
+        ),
+        (
+            "a fresh key for a resent body",
+            signed("/logs", now - 200, "8"),
+            body("a1"),
+            200,
+            "",
+        ),
+        (
+            "no parameters",
+            "/logs".into(),
+            body("a3"),
+            401,
+            "auth_missing",
+        ),
+        (
+            "not the documented form",
+            "/logs?access_key=my-id&auth_key=abc".into(),
+            body("a3"),
+            401,
+            "auth_malformed",
+        ),
+        (
+            "another AccessId",
+            signed("/logs", now, "9").replace("my-id", "other"),
+            body("a3"),
+            403,
+            "auth_access_id",
+        ),
+        (
+            "signed for another path",
+            signed("/other", now, "9").replacen("/other", "/logs", 1),
+            body("a3"),
+            403,
+            "auth_hash",
+        ),
+        (
+            "301 s old",
+            signed("/logs", now - 301, "9"),
+            body("a3"),
+            403,
+            "auth_stale",
+        ),
+        (
+            "301 s ahead",
+            signed("/logs", now + 301, "9"),
+            body("a3"),
+            403,
+            "auth_stale",
+        ),
+    ];
+    for (what, path, body, status, label) in cases {
+        let answer = post(&rx, &path, &[], body).await;
+        assert_eq!(answer.status, status, "{what}: {}", answer.body);
+        if !label.is_empty() {
+            assert_eq!(answer.body["error"], json!(label), "{what}");
+            assert!(!answer.body.to_string().contains("my-secret-key"));
+        }
+    }
+    assert_eq!(rx.metrics().rejects("auth_stale"), 2);
+    rx.roll_now().await.unwrap();
+    let stored = dataset_records(&dir);
+    assert_eq!(stored.keys().collect::<Vec<_>>(), ["a1"]);
+    assert_eq!(stored["a1"].0, 1);
+    rx.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_and_unreadable_bodies_get_typed_refusals() {
+    let dir = temp_dir("receive-limits");
+    let rx = receiver(&dir, "staging", |c| {
+        c.limits.body = 64 << 10;
+        c.limits.decoded = 256 << 10;
+    })
+    .await;
+    let big = vec![b' '; 65 << 10];
+    let answer = post(&rx, "/", &[], big).await;
+    assert_eq!(
+        (answer.status, answer.body["error"].clone()),
+        (413, json!("too_large"))
+    );
+    // A gzip bomb: 32 KiB that would decode to 32 MiB.
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(&vec![b' '; 32 << 20]).unwrap();
+    let bomb = e.finish().unwrap();
+    assert!(bomb.len() < 64 << 10);
+    let answer = post(&rx, "/", &[("content-encoding", "gzip")], bomb).await;
+    assert_eq!(
+        (answer.status, answer.body["error"].clone()),
+        (413, json!("too_large"))
+    );
+    let answer = post(
+        &rx,
+        "/",
+        &[("content-encoding", "gzip")],
+        b"not gzip".to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.body["error"].clone()),
+        (400, json!("gzip"))
+    );
+    let answer = post(
+        &rx,
+        "/",
+        &[],
+        b"{\"RequestID\":\"x\"}\n{\"RequestID\":".to_vec(),
+    )
+    .await;
+    assert_eq!(answer.status, 400);
+    assert!(
+        answer.body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("record 2: "),
+        "{}",
+        answer.body
+    );
+    let answer = post(
+        &rx,
+        "/",
+        &[],
+        b"[{\"RequestID\":\"x\",\"EdgeResponseBytes\":\"lots\"}]".to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.body["error"].clone()),
+        (400, json!("bad_member"))
+    );
+    assert!(answer.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("EdgeResponseBytes"));
+    assert_eq!(rx.metrics().rejects("too_large"), 2);
+    assert_eq!(rx.staging().bytes(), 0, "nothing refused was staged");
+    rx.shutdown().await.unwrap();
+
+    // Staging full: 503 with Retry-After, and a 2xx again once a roll made room.
+    let rx = receiver(&dir, "staging-full", |c| c.limits.staged = 1).await;
+    assert_eq!(
+        post(&rx, "/", &[], serde_json::to_vec(&[l7("f1", 1)]).unwrap())
+            .await
+            .status,
+        200
+    );
+    let answer = post(&rx, "/", &[], serde_json::to_vec(&[l7("f2", 1)]).unwrap()).await;
+    assert_eq!(
+        (answer.status, answer.retry_after.as_deref()),
+        (503, Some("5"))
+    );
+    rx.roll_now().await.unwrap();
+    assert_eq!(
+        post(&rx, "/", &[], serde_json::to_vec(&[l7("f2", 1)]).unwrap())
+            .await
+            .status,
+        200
+    );
+    rx.shutdown().await.unwrap();
+    assert_eq!(dataset_records(&dir).len(), 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resends_and_two_receivers_on_one_dataset_write_each_batch_once() {
+    let dir = temp_dir("receive-once");
+    let a = receiver(&dir, "staging-a", |_| {}).await;
+    let b = receiver(&dir, "staging-b", |_| {}).await;
+    let batch = |ids: &[&str]| {
+        serde_json::to_vec(&ids.iter().map(|id| l7(id, 3)).collect::<Vec<_>>()).unwrap()
+    };
+    // x: its 200 was "lost", resent to the other receiver; y to a only; z to b, resent to b.
+    assert_eq!(post(&a, "/", &[], batch(&["x1", "x2"])).await.status, 200);
+    assert_eq!(post(&b, "/", &[], batch(&["x1", "x2"])).await.status, 200);
+    assert_eq!(post(&a, "/", &[], batch(&["y1"])).await.status, 200);
+    assert_eq!(post(&b, "/", &[], batch(&["z1"])).await.status, 200);
+    let again = post(&b, "/", &[], batch(&["z1"])).await;
+    assert_eq!(
+        (again.status, again.body["resend"].clone()),
+        (200, json!(true))
+    );
+    // Both roll at once.
+    let (ra, rb) = tokio::join!(a.roll_now(), b.roll_now());
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    let duplicates: usize = ra.iter().chain(&rb).map(|r| r.duplicates).sum();
+    assert_eq!(duplicates, 1, "{ra:?} {rb:?}");
+    // x resent to a after a's roll: staged again, left out by the next roll.
+    assert_eq!(post(&a, "/", &[], batch(&["x1", "x2"])).await.status, 200);
+    let again = a.roll_now().await.unwrap();
+    assert_eq!((again[0].batches, again[0].duplicates), (0, 1));
+    let stored = dataset_records(&dir);
+    assert_eq!(stored.keys().collect::<Vec<_>>(), ["x1", "x2", "y1", "z1"]);
+    assert!(stored.values().all(|(n, _)| *n == 1), "{stored:?}");
+    assert_eq!(
+        a.metrics()
+            .duplicates
+            .load(std::sync::atomic::Ordering::Relaxed)
+            + b.metrics()
+                .duplicates
+                .load(std::sync::atomic::Ordering::Relaxed),
+        2
+    );
+    // Roll files of different rolls never share a name.
+    let names: Vec<_> = files(&dir.join("dataset/kind=l7"))
+        .into_iter()
+        .map(|f| f.file_name().unwrap().to_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_and_health_are_served() {
+    let dir = temp_dir("receive-metrics");
+    let rx = receiver(&dir, "staging", |_| {}).await;
+    assert_eq!(
+        post(
+            &rx,
+            "/",
+            &[],
+            serde_json::to_vec(&[l7("m1", 1), l7("m2", 1)]).unwrap()
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(post(&rx, "/", &[], b"[1]".to_vec()).await.status, 400);
+    let get = |path: &str| {
+        let url = format!("http://{}{path}", rx.addr());
+        async move {
+            let response = reqwest::get(url).await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let (status, text) = get("/metrics").await;
+    assert_eq!(status, 200);
+    for line in [
+        "teo_receive_batches_total 1",
+        "teo_receive_records_total 2",
+        "teo_receive_rejected_total{reason=\"unparseable\"} 1",
+        "teo_receive_staged_batches 1",
+        "teo_receive_roll_seconds_count 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
+    }
+    rx.roll_now().await.unwrap();
+    let (_, text) = get("/metrics").await;
+    assert!(
+        text.lines()
+            .any(|l| l == "teo_receive_written_records_total 2"),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l == "teo_receive_staged_batches 0"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l == "teo_receive_roll_seconds_count 1"),
+        "{text}"
+    );
+    assert_eq!(get("/healthz").await.0, 200);
+    rx.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staging_directory_others_can_write_is_refused() {
+    let dir = temp_dir("receive-private");
+    let staging = dir.join("open");
+    std::fs::create_dir_all(&staging).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&staging, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let config = ReceiverConfig::new(&staging);
+        let dataset = Dataset::local(dir.join("dataset"), Format::Ndjson).unwrap();
+        let error = Receiver::start(config, dataset).await.unwrap_err();
+        assert!(error.to_string().contains("staging directory"), "{error}");
+    }
+    let _ = Kind::L7;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
