@@ -14,6 +14,7 @@ mod configure;
 // Runs `teo logs download --mock`.
 #[cfg(feature = "mock")]
 mod logs;
+mod receive;
 mod s3;
 // Runs `teo logs download --mock`.
 #[cfg(feature = "mock")]
