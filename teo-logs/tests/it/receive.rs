@@ -524,3 +524,98 @@ async fn a_staging_directory_others_can_write_is_refused() {
     let _ = Kind::L7;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+const DUCKDB_RECEIVED: &str = r#"
+import json, sys, duckdb, pyarrow.dataset as ds, pyarrow.fs as pafs
+endpoint, root = sys.argv[1], sys.argv[2]
+s3 = pafs.S3FileSystem(access_key="AKIDTEST", secret_key="test-secret-never-printed", region="us-east-1",
+                       endpoint_override=endpoint, scheme="http")
+logs = ds.dataset(root + "/kind=l7", filesystem=s3, format="parquet", partitioning="hive")
+con = duckdb.connect()
+con.register("logs", logs)
+rows, ids, total = con.execute("SELECT count(*), count(DISTINCT RequestID), sum(EdgeResponseBytes) FROM logs").fetchone()
+print(json.dumps({"rows": rows, "ids": ids, "bytes": int(total)}))
+"#;
+
+/// Two receivers writing Parquet to one bucket of a local S3 server: batches resent to both
+/// are claimed once through conditional puts, and DuckDB reads each record once.
+#[test]
+fn two_receivers_on_one_s3_bucket_write_each_batch_once() {
+    let Some(moto) = crate::support::Moto::start() else {
+        return;
+    };
+    moto.create_bucket("rtlogs");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = temp_dir("receive-s3");
+    let options = teo_logs::destination::StoreOptions {
+        s3_endpoint: Some(moto.endpoint()),
+        config: [
+            ("aws_access_key_id", "AKIDTEST"),
+            ("aws_secret_access_key", "test-secret-never-printed"),
+            ("aws_region", "us-east-1"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .to_vec(),
+    };
+    let batch = |n: u64| {
+        let records: Vec<Value> = (0..50)
+            .map(|i| json!({"RequestID": format!("s3-{n}-{i}"), "RequestTime": "2024-08-12T10:00:00Z", "EdgeResponseBytes": n * 1000 + i}))
+            .collect();
+        serde_json::to_vec(&records).unwrap()
+    };
+    runtime.block_on(async {
+        let start = |staging: &str| {
+            let dest = teo_logs::destination::Destination::parse(
+                "s3://rtlogs/edgeone",
+                &options,
+                tokio::runtime::Handle::current(),
+            )
+            .unwrap();
+            let mut config = ReceiverConfig::new(dir.join(staging));
+            config.roll_every = Duration::from_secs(86_400);
+            config.roll_bytes = u64::MAX;
+            config.zone = Some("zone-rt".into());
+            let dataset = Dataset::new(dest, Format::Parquet).unwrap();
+            Receiver::start(config, dataset)
+        };
+        let a = start("a").await.unwrap();
+        let b = start("b").await.unwrap();
+        // Batches 0-5 go to a, 3-8 to b: 3, 4 and 5 are resends that reached the other one.
+        for n in 0..6 {
+            assert_eq!(post(&a, "/", &[], batch(n)).await.status, 200);
+        }
+        for n in 3..9 {
+            assert_eq!(post(&b, "/", &[], batch(n)).await.status, 200);
+        }
+        let (ra, rb) = tokio::join!(a.roll_now(), b.roll_now());
+        let reports: Vec<_> = ra.unwrap().into_iter().chain(rb.unwrap()).collect();
+        assert_eq!(
+            reports.iter().map(|r| r.duplicates).sum::<usize>(),
+            3,
+            "{reports:?}"
+        );
+        assert_eq!(reports.iter().map(|r| r.records).sum::<u64>(), 9 * 50);
+        a.shutdown().await.unwrap();
+        b.shutdown().await.unwrap();
+    });
+    let python = crate::support::python().unwrap();
+    let output = std::process::Command::new(&python)
+        .args(["-c", DUCKDB_RECEIVED, &moto.endpoint(), "rtlogs/edgeone"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let got: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let bytes: u64 = (0..9)
+        .map(|n| (0..50).map(|i| n * 1000 + i).sum::<u64>())
+        .sum();
+    assert_eq!(got, json!({"rows": 450, "ids": 450, "bytes": bytes}));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
