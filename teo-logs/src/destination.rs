@@ -388,6 +388,14 @@ impl Destination {
         }
     }
 
+    /// The store, its prefix and the runtime its calls run on, for a store destination.
+    pub(crate) fn store(&self) -> Option<(&Arc<dyn ObjectStore>, &ObjectPath, &Handle)> {
+        match self {
+            Destination::Local(_) => None,
+            Destination::Store(store) => Some((&store.store, &store.prefix, &store.handle)),
+        }
+    }
+
     /// Removes the file at `relative` (gone already is fine). Blocks.
     pub fn remove(&self, relative: &Path) -> io::Result<()> {
         let result = match self {

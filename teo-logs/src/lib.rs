@@ -25,6 +25,7 @@ pub mod export;
 mod members;
 #[rustfmt::skip] // generated code is formatted by the generator (prettyplease)
 mod generated;
+pub mod objects;
 pub mod receive;
 pub mod records;
 pub mod staging;

@@ -1,6 +1,7 @@
 //! `teo logs convert`: packets already on disk (from `teo logs download`, or any `.log.gz` /
-//! `.log` JSON lines) into a Hive-partitioned Parquet, NDJSON or CSV dataset, by
-//! [`teo_logs::Dataset`], a packet per thread.
+//! `.log` JSON lines) or in an object store (what EdgeOne's real-time push to S3 leaves) into a
+//! Hive-partitioned Parquet, NDJSON or CSV dataset, by [`teo_logs::Dataset`], a packet per
+//! thread; `--watch` converts new objects as they come.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -8,9 +9,10 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use indicatif::HumanBytes;
+use teo_logs::destination::{Destination, StoreOptions};
 use teo_logs::encode::CsvCells;
 use teo_logs::records::BadLines;
-use teo_logs::{ConvertOptions, ConvertReport, Dataset, Format};
+use teo_logs::{staging, ConvertOptions, ConvertReport, Dataset, Format};
 
 use super::args::{self, Kind};
 use crate::failure::{printable, with_causes, EXIT_FAILED, EXIT_USAGE};
@@ -18,7 +20,11 @@ use crate::stdout;
 
 pub(crate) const AFTER_HELP: &str = "\
 INPUT is a packet file (.log.gz or .log: gzip is detected by its content) or a directory searched
-for them (hidden files and symbolic links are passed over). Each packet's records go to
+for them (hidden files and symbolic links are passed over), or an object store prefix
+(s3://bucket/EO-logs/, gs://…, az://…) whose every object is a packet: what a real-time log
+task of type s3 pushes (JSON Lines, gzip told by the content; object names do not matter).
+A rerun downloads only the objects not converted yet; --watch SECONDS keeps polling for new
+ones until Ctrl-C. Each packet's records go to
   OUT/kind=<l4|l7>/zone=<ZONE>/date=<YYYY-MM-DD>/hour=<HH>/<packet>.<parquet|ndjson|csv>
 by the UTC time of each record; without --zone the zone is Hive's null partition.
 Files are written under hidden temporary names and renamed once complete; a packet is
@@ -37,12 +43,22 @@ Example:
 
 #[derive(Args)]
 pub(crate) struct ConvertArgs {
-    /// Packet files or directories of them
+    /// Packet files or directories of them, or object store prefixes (s3://bucket/prefix/)
     #[arg(value_name = "INPUT", required = true)]
-    inputs: Vec<PathBuf>,
-    /// The dataset's directory, created if missing
+    inputs: Vec<String>,
+    /// The dataset's directory (created if missing), or s3://bucket/prefix, gs://…, az://…
+    #[arg(long, value_name = "DIR|URL", value_parser = args::name)]
+    out: String,
+    /// An S3-compatible endpoint for s3:// inputs and output (Tencent COS, MinIO…)
+    #[arg(long, value_name = "URL")]
+    s3_endpoint: Option<String>,
+    /// With object store inputs: where objects wait while converted; private to you
+    /// [default: ~/.cache/teo/staging/<hash of the input>]
     #[arg(long, value_name = "DIR")]
-    out: PathBuf,
+    staging: Option<PathBuf>,
+    /// With object store inputs: look for new objects every SECONDS until Ctrl-C (1-86400)
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
+    watch: Option<u64>,
     /// The dataset's file format
     #[arg(long, value_enum, ignore_case = true, default_value = "parquet")]
     format: DatasetFormat,
@@ -83,15 +99,17 @@ impl From<DatasetFormat> for Format {
 const MAX_DEPTH: usize = 16;
 
 pub(crate) fn run(args: ConvertArgs) -> ExitCode {
+    let (remote, local): (Vec<&String>, Vec<&String>) =
+        args.inputs.iter().partition(|i| i.contains("://"));
     let mut packets = Vec::new();
-    for input in &args.inputs {
-        if let Err(error) = find_packets(input, 0, &mut packets) {
-            return fail(EXIT_USAGE, &format!("{}: {error}", input.display()));
+    for input in local {
+        if let Err(error) = find_packets(Path::new(input), 0, &mut packets) {
+            return fail(EXIT_USAGE, &format!("{input}: {error}"));
         }
     }
     packets.sort();
     packets.dedup();
-    if packets.is_empty() {
+    if packets.is_empty() && remote.is_empty() {
         return fail(
             EXIT_USAGE,
             "no packet (.log.gz or .log) found in the inputs",
@@ -100,7 +118,37 @@ pub(crate) fn run(args: ConvertArgs) -> ExitCode {
     if args.csv_raw && args.format != DatasetFormat::Csv {
         return fail(EXIT_USAGE, "--csv-raw is for --format csv");
     }
-    let dataset = match Dataset::local(&args.out, args.format.into()) {
+    if args.watch.is_some() && (remote.is_empty() || !packets.is_empty()) {
+        return fail(
+            EXIT_USAGE,
+            "--watch is for object store inputs (s3://…) only",
+        );
+    }
+    // Object stores are reached from this thread through the runtime's handle.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(EXIT_FAILED, &format!("cannot start the runtime: {e}")),
+    };
+    let store_options = StoreOptions {
+        s3_endpoint: args.s3_endpoint.clone(),
+        ..StoreOptions::default()
+    };
+    let place = |text: &str| Destination::parse(text, &store_options, runtime.handle().clone());
+    let out = match place(&args.out) {
+        Ok(out) => out,
+        Err(error) => return fail(EXIT_USAGE, &error.to_string()),
+    };
+    let mut sources = Vec::new();
+    for input in remote {
+        match place(input) {
+            Ok(source) => sources.push((input.clone(), source)),
+            Err(error) => return fail(EXIT_USAGE, &error.to_string()),
+        }
+    }
+    let dataset = match Dataset::new(out, args.format.into()) {
         Ok(dataset) => dataset
             .bad_lines(if args.strict {
                 BadLines::Fail
@@ -117,11 +165,120 @@ pub(crate) fn run(args: ConvertArgs) -> ExitCode {
     let mut options = ConvertOptions::default();
     options.kind = args.kind.map(Into::into);
     options.zone.clone_from(&args.zone);
-    let results = dataset.convert_files(&packets, options);
+    let mut results: Vec<Outcome> = packets
+        .iter()
+        .zip(dataset.convert_files(&packets, options.clone()))
+        .map(|(path, result)| {
+            (
+                path.display().to_string(),
+                result.map_err(|e| with_causes(&e)),
+            )
+        })
+        .collect();
+    for (input, source) in &sources {
+        match convert_objects(&dataset, input, source, &args, &options) {
+            Ok(found) => results.extend(found),
+            Err(message) => return fail(EXIT_FAILED, &message),
+        }
+    }
+    if let Some(every) = args.watch {
+        summarize_run(&args, &results, true);
+        return runtime.block_on(watch(&dataset, &sources, &args, &options, every));
+    }
+    summarize_run(&args, &results, false)
+}
+
+/// A packet's name (a path, or `input/key` for an object) and what converting it did.
+type Outcome = (String, Result<ConvertReport, String>);
+
+/// Converts the new objects under `source`; each outcome named `input/key`.
+fn convert_objects(
+    dataset: &Dataset,
+    input: &str,
+    source: &Destination,
+    args: &ConvertArgs,
+    options: &ConvertOptions,
+) -> Result<Vec<Outcome>, String> {
+    let staging = match &args.staging {
+        Some(dir) => dir.clone(),
+        None => staging::default_dir(&format!("convert {input}")).map_err(|e| e.to_string())?,
+    };
+    let shown = teo_logs::destination::shown_url(input);
+    let outcomes = dataset
+        .convert_objects(source, &staging, options.clone())
+        .map_err(|e| format!("{shown}: {e}"))?;
+    Ok(outcomes
+        .into_iter()
+        .map(|o| {
+            let name = format!("{}/{}", shown.trim_end_matches('/'), o.object.key);
+            (name, o.result.map_err(|e| with_causes(&e)))
+        })
+        .collect())
+}
+
+/// Polls the object store inputs every `every` seconds until Ctrl-C, a line per new object.
+async fn watch(
+    dataset: &Dataset,
+    sources: &[(String, Destination)],
+    args: &ConvertArgs,
+    options: &ConvertOptions,
+    every: u64,
+) -> ExitCode {
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => return ExitCode::SUCCESS,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(every)) => {}
+        }
+        for (input, source) in sources {
+            let found = {
+                let (dataset, source, options) = (dataset.clone(), source.clone(), options.clone());
+                let (input, staging) = (input.clone(), args.staging.clone());
+                tokio::task::spawn_blocking(move || {
+                    let staging = match staging {
+                        Some(dir) => dir,
+                        None => staging::default_dir(&format!("convert {input}"))
+                            .map_err(|e| e.to_string())?,
+                    };
+                    dataset
+                        .convert_objects(&source, &staging, options)
+                        .map_err(|e| format!("{}: {e}", teo_logs::destination::shown_url(&input)))
+                })
+                .await
+            };
+            match found {
+                Ok(Ok(outcomes)) => {
+                    for outcome in outcomes
+                        .iter()
+                        .filter(|o| !matches!(&o.result, Ok(r) if r.skipped))
+                    {
+                        let line = match &outcome.result {
+                            Ok(report) => format!(
+                                "converted {}: {} records",
+                                outcome.object.key, report.records
+                            ),
+                            Err(e) => format!("failed {}: {}", outcome.object.key, with_causes(e)),
+                        };
+                        let _ = writeln!(io::stderr(), "{}", printable(&line));
+                    }
+                }
+                Ok(Err(message)) => {
+                    let _ = writeln!(io::stderr(), "{}", printable(&message));
+                }
+                Err(e) => {
+                    let _ = writeln!(io::stderr(), "the conversion task failed: {e}");
+                }
+            }
+        }
+    }
+}
+
+/// The summary on stdout; exit 0 when nothing failed (and when `watching`, the first pass).
+fn summarize_run(args: &ConvertArgs, results: &[Outcome], watching: bool) -> ExitCode {
+    let packets = results;
 
     let mut totals = ConvertReport::default();
     let (mut converted, mut skipped, mut failed) = (0, 0, Vec::new());
-    for (path, result) in packets.iter().zip(results) {
+    for (path, result) in results {
         match result {
             Ok(report) if report.skipped => skipped += 1,
             Ok(report) => {
@@ -130,8 +287,8 @@ pub(crate) fn run(args: ConvertArgs) -> ExitCode {
                 totals.bad_lines += report.bad_lines;
                 totals.bytes_written += report.bytes_written;
                 let room = 20usize.saturating_sub(totals.bad.len());
-                totals.bad.extend(report.bad.into_iter().take(room));
-                totals.files.extend(report.files);
+                totals.bad.extend(report.bad.iter().take(room).cloned());
+                totals.files.extend(report.files.iter().cloned());
             }
             Err(error) => failed.push((path, error)),
         }
@@ -150,19 +307,22 @@ pub(crate) fn run(args: ConvertArgs) -> ExitCode {
     lines.extend(
         failed
             .iter()
-            .map(|(path, error)| format!("  {}: {}", path.display(), with_causes(error))),
+            .map(|(path, error)| format!("  {path}: {error}")),
     );
     lines.push(format!(
         "written     {} ({} bytes) in {} files to {}",
         HumanBytes(totals.bytes_written),
         totals.bytes_written,
         totals.files.len(),
-        args.out.display()
+        teo_logs::destination::shown_url(&args.out)
     ));
     // File names and reasons come from the inputs: shown escaped, a line each.
     let text: String = lines.iter().map(|line| printable(line) + "\n").collect();
     // As ever: a summary that cannot be written is not reported (the dataset is the result).
     let _ = stdout::write(&text);
+    if watching {
+        let _ = writeln!(io::stderr(), "watching for new objects (Ctrl-C to stop)");
+    }
     if failed.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -142,3 +142,124 @@ async fn downloads_go_to_s3_as_parquet_or_as_packets_and_reruns_skip_them() {
     std::fs::remove_dir_all(&staging).unwrap();
     mock.shutdown().await;
 }
+
+fn jsonl(ids: std::ops::Range<u32>, hour: u32) -> Vec<u8> {
+    ids.map(|i| {
+        format!(
+            "{{\"RequestID\":\"o{hour}-{i}\",\"RequestTime\":\"2024-08-12T{hour:02}:05:00Z\",\"EdgeResponseBytes\":{i}}}\n"
+        )
+    })
+    .collect::<String>()
+    .into_bytes()
+}
+
+fn gz(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+/// What EdgeOne's S3 push leaves (names undocumented: same file names in two directories,
+/// gzip'd or not whatever the name) converted from the bucket; a rerun converts only the new
+/// object, and `--watch` picks up one put while it runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn objects_of_the_s3_push_convert_incrementally_and_with_watch() {
+    let Some(moto) = tokio::task::spawn_blocking(support::Moto::start)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    moto.create_bucket("eo-push");
+    moto.put_object(
+        "/eo-push/EO-logs/20240812/10/part-0.log.gz",
+        &gz(&jsonl(0..5, 10)),
+    );
+    moto.put_object(
+        "/eo-push/EO-logs/20240812/11/part-0.log.gz",
+        &jsonl(0..4, 11),
+    );
+    moto.put_object("/eo-push/EO-logs/20240812/11/part-1", &gz(&jsonl(4..7, 11)));
+    moto.put_object("/eo-push/other/ignored.log.gz", &gz(&jsonl(0..9, 9)));
+    let dir = support::temp_dir("convert-s3-input");
+    let args = |extra: &[&str]| {
+        let mut args: Vec<String> = [
+            "logs",
+            "convert",
+            "s3://eo-push/EO-logs/",
+            "--out",
+            dir.join("dataset").to_str().unwrap(),
+            "--format",
+            "ndjson",
+            "--zone",
+            "zone-push",
+            "--s3-endpoint",
+            &moto.endpoint(),
+            "--staging",
+            dir.join("staging").to_str().unwrap(),
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let output = teo(args(&[])).await;
+    let (stdout, _) = text(&output);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("converted   3\n"), "{stdout}");
+    assert!(stdout.contains("records     12 "), "{stdout}");
+    moto.put_object(
+        "/eo-push/EO-logs/20240812/12/part-0.log.gz",
+        &gz(&jsonl(0..2, 12)),
+    );
+    let output = teo(args(&[])).await;
+    let (stdout, _) = text(&output);
+    assert!(stdout.contains("converted   1\n"), "{stdout}");
+    assert!(stdout.contains("skipped     3 "), "{stdout}");
+    assert!(stdout.contains("records     2 "), "{stdout}");
+    let files: Vec<_> = walk(&dir.join("dataset/kind=l7"));
+    let records: usize = files.iter().map(|f| support::lines_of(f).len()).sum();
+    assert_eq!(records, 14);
+
+    // --watch: a new object is converted while it runs; stopped with SIGINT.
+    let mut child = Command::new(TEO)
+        .args(args(&["--watch", "1"]))
+        .env("AWS_ACCESS_KEY_ID", "AKIDS3TEST")
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_REGION", "us-east-1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    use std::io::BufRead;
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.starts_with("watching"), "{line}");
+    moto.put_object(
+        "/eo-push/EO-logs/20240812/13/part-0.log.gz",
+        &gz(&jsonl(0..3, 13)),
+    );
+    line.clear();
+    stderr.read_line(&mut line).unwrap();
+    assert_eq!(line, "converted 20240812/13/part-0.log.gz: 3 records\n");
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.file_type().unwrap().is_dir() {
+            out.extend(walk(&entry.path()));
+        } else {
+            out.push(entry.path());
+        }
+    }
+    out
+}

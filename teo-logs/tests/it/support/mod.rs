@@ -65,18 +65,33 @@ impl Moto {
         assert_eq!(self.request("PUT", &format!("/{name}")), Some(200));
     }
 
+    /// Puts `body` at `/bucket/key` (an object EdgeOne's S3 push would leave).
+    pub fn put_object(&self, path: &str, body: &[u8]) {
+        assert_eq!(
+            self.request_with("PUT", path, body),
+            Some(200),
+            "PUT {path}"
+        );
+    }
+
     /// The status of a bare request (moto checks no signatures by default).
     fn request(&self, method: &str, path: &str) -> Option<u16> {
+        self.request_with(method, path, b"")
+    }
+
+    fn request_with(&self, method: &str, path: &str, body: &[u8]) -> Option<u16> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .ok()?;
         write!(
             stream,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            self.port
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.port,
+            body.len()
         )
         .ok()?;
+        stream.write_all(body).ok()?;
         let mut head = [0u8; 12];
         stream.read_exact(&mut head).ok()?;
         std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
