@@ -8,11 +8,11 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use tc_runtime::clock::Clock;
 
-use crate::members::LogRecord;
+use crate::columns::Table;
+use crate::members::{self, Check, Layout};
 use crate::receive::auth::{AuthError, OriginAuth, ReplayGuard};
 use crate::receive::decode::{decode, DecodeError};
 use crate::receive::metrics::Metrics;
@@ -166,18 +166,18 @@ impl Ingest {
                 resend: true,
             });
         }
-        let records = self
+        let (lines, records) = self
             .format
-            .read(&batch)
+            .to_lines(&batch)
             .map_err(|e| Refusal::new(400, "unparseable", e.to_string()))?;
         drop(batch);
-        self.check_members(&records)?;
-        let staged = self.staging.stage(&batch_ref, &records);
+        self.check_members(&lines)?;
+        let staged = self.staging.stage(&batch_ref, &lines);
         crate::receive::crash::reach(&self.crash, crate::receive::crash::Step::Staged);
         match staged {
             Ok(staged) => Ok(Accepted {
                 batch: batch_ref.id,
-                records: records.len(),
+                records,
                 resend: staged == Staged::Already,
             }),
             Err(e) => Err(Refusal {
@@ -193,18 +193,25 @@ impl Ingest {
 
     /// Each record's known members must read as their types (the dataset's columns): a
     /// record that would be a bad line later is refused now, when the pusher can hear it.
-    fn check_members(&self, records: &[Map<String, Value>]) -> Result<(), Refusal> {
-        for (i, record) in records.iter().enumerate() {
-            let line = crate::members::members_line(record)
-                .map_err(|e| Refusal::new(400, "unparseable", format!("record {}: {e}", i + 1)))?;
-            let checked = match self.kind {
-                Kind::L7 => L7Record::from_line(&line).map(drop),
-                Kind::L4 => L4Record::from_line(&line).map(drop),
-            };
-            checked
+    fn check_members(&self, lines: &[u8]) -> Result<(), Refusal> {
+        let layout = match self.kind {
+            Kind::L7 => layout::<L7Record>(),
+            Kind::L4 => layout::<L4Record>(),
+        };
+        let lines = lines.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+        for (i, line) in lines.enumerate() {
+            members::parse(layout, line, Check::AtParse)
                 .map_err(|e| Refusal::new(400, "bad_member", format!("record {}: {e}", i + 1)))?;
         }
         Ok(())
+    }
+}
+
+/// Where a record type's members are: what the borrowed check reads a line with.
+fn layout<T: Table>() -> Layout {
+    Layout {
+        fields: T::fields(),
+        index: T::field_index,
     }
 }
 

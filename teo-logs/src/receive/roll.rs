@@ -7,8 +7,9 @@
 //!    if absent (a hard link locally, `If-None-Match: *` in an object store), recording the
 //!    roll. A claim by another roll means the batch was written already — a resend that
 //!    reached this or another receiver — and it is left out;
-//! 3. the claimed batches' records are written as files named `rt-<roll id>` in their
-//!    partitions (whole files only; the same batches in the same order give the same files);
+//! 3. the claimed batches' records are written as files named `rt-<roll id>-<part>` in their
+//!    partitions, the parts at once (whole files only; the same batches in the same order and
+//!    parts give the same files);
 //! 4. the manifest is marked written, then the staged batches and the manifest are removed.
 //!
 //! A receiver killed at any point finds the manifest when it starts and finishes the roll:
@@ -34,6 +35,8 @@ use crate::records::{L4Record, L7Record, Records};
 
 /// Where batch claims go in the dataset (engines skip `_`-prefixed directories).
 pub const CLAIMS: &str = "_teo_received";
+/// Parts a roll is written in at once, at most.
+const MAX_PARTS: usize = 16;
 /// Largest claim read back.
 const MAX_CLAIM: u64 = 4 << 10;
 
@@ -97,8 +100,16 @@ pub struct RollReport {
 struct Manifest {
     roll: String,
     batches: Vec<(String, String)>,
+    /// Into how many parts each kind's batches are split, written at once (one per core when
+    /// the roll began): recorded, so a roll finished on another machine writes the same files.
+    #[serde(default = "one")]
+    parts: usize,
     #[serde(default)]
     written: bool,
+}
+
+fn one() -> usize {
+    1
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -179,9 +190,11 @@ impl Roller {
             bytes += size;
             batches.push((batch.kind, batch.id));
         }
+        let parts = std::thread::available_parallelism().map_or(1, |n| n.get());
         let manifest = Manifest {
             roll: roll_id(),
             batches,
+            parts: parts.clamp(1, MAX_PARTS),
             written: false,
         };
         self.save(&manifest)?;
@@ -240,8 +253,7 @@ impl Roller {
                     .filter(|b| b.kind == kind)
                     .map(|b| self.staging.path(b))
                     .collect();
-                if !files.is_empty() {
-                    let written = self.write(kind, files, &roll)?;
+                for written in self.write_parts(kind, files, &roll, manifest.parts)? {
                     report.records += written.records;
                     report.bad_lines += written.bad_lines;
                     report.bytes += written.bytes_written;
@@ -292,22 +304,58 @@ impl Roller {
         Ok(owner.is_ok_and(|owner| owner == roll))
     }
 
-    fn write(
+    /// Writes `files` (staged batches of `kind`, in order) in `parts` contiguous parts at once,
+    /// part `k` as files `rt-<roll>-<k>`: the same batches and parts give the same files.
+    fn write_parts(
         &self,
         kind: &str,
         files: Vec<PathBuf>,
         roll: &str,
+        parts: usize,
+    ) -> Result<Vec<crate::ConvertReport>, RollError> {
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        let per_part = files.len().div_ceil(parts.clamp(1, MAX_PARTS));
+        let chunks: Vec<Vec<PathBuf>> = files.chunks(per_part).map(<[PathBuf]>::to_vec).collect();
+        std::thread::scope(|scope| {
+            let running: Vec<_> = chunks
+                .into_iter()
+                .enumerate()
+                .map(|(k, chunk)| {
+                    scope.spawn(move || self.write(kind, chunk, &format!("rt-{roll}-{k}")))
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|handle| {
+                    handle.join().unwrap_or_else(|_| {
+                        Err(RollError::Staging {
+                            path: self.staging.dir().to_owned(),
+                            what: "a roll's writer thread panicked",
+                            source: io::Error::other("panic"),
+                        })
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn write(
+        &self,
+        kind: &str,
+        files: Vec<PathBuf>,
+        name: &str,
     ) -> Result<crate::ConvertReport, RollError> {
         let input = BufReader::with_capacity(256 << 10, Concat::new(files));
-        let name = format!("rt-{roll}");
         let zone = self.zone.as_deref();
         Ok(match kind {
             "l7" => self
                 .dataset
-                .write(Records::<L7Record>::new(input), &name, zone)?,
+                .write(Records::<L7Record>::new(input), name, zone)?,
             _ => self
                 .dataset
-                .write(Records::<L4Record>::new(input), &name, zone)?,
+                .write(Records::<L4Record>::new(input), name, zone)?,
         })
     }
 }

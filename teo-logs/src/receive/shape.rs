@@ -17,6 +17,7 @@
 //! date-times from text. Content-Type is not documented and not looked at.
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// Records read from one body, at most; more is refused (the body limit bounds it anyway).
@@ -145,8 +146,9 @@ impl BodyFormat {
         })
     }
 
-    /// The records of a (decoded) body.
-    pub fn read(&self, body: &[u8]) -> Result<Vec<Map<String, Value>>, ShapeError> {
+    /// The records of a (decoded) body as JSON Lines: one object per line, with no line end
+    /// inside (what staging holds and the typed reader reads); and how many.
+    pub fn to_lines(&self, body: &[u8]) -> Result<(Vec<u8>, usize), ShapeError> {
         let Ok(text) = std::str::from_utf8(body) else {
             let valid = std::str::from_utf8(body).map_or_else(|e| e.valid_up_to(), |s| s.len());
             return Err(ShapeError {
@@ -154,16 +156,89 @@ impl BodyFormat {
                 reason: format!("the body is not UTF-8 (byte {valid})"),
             });
         };
+        let mut out = Lines::with_capacity(body.len() + body.len() / 64);
         match &self.format {
-            None => read_default(text),
-            Some(Parsed::Json(frame)) => frame.records(text, |c| c.json_record(frame)),
+            None => default_lines(text, &mut out)?,
+            Some(Parsed::Json(frame)) => frame.records(text, &mut out, |c| c.json_record(frame))?,
             Some(Parsed::Csv(frame, fields)) => {
-                frame.records(text, |c| c.csv_record(frame, fields))
+                frame.records(text, &mut out, |c| c.csv_record(frame, fields))?
             }
             Some(Parsed::Template(frame, pieces)) => {
-                frame.records(text, |c| c.template_record(frame, pieces))
+                frame.records(text, &mut out, |c| c.template_record(frame, pieces))?
             }
         }
+        Ok((out.bytes, out.count))
+    }
+
+    /// The records of a (decoded) body, as maps of members.
+    pub fn read(&self, body: &[u8]) -> Result<Vec<Map<String, Value>>, ShapeError> {
+        let (lines, _) = self.to_lines(body)?;
+        lines
+            .split(|&b| b == b'\n')
+            .filter(|line| !line.is_empty())
+            .enumerate()
+            .map(|(i, line)| {
+                serde_json::from_slice(line).map_err(|e| ShapeError {
+                    record: i + 1,
+                    reason: format!("not JSON: {}", json_error(&e)),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Records as JSON Lines, counted.
+struct Lines {
+    bytes: Vec<u8>,
+    count: usize,
+}
+
+impl Lines {
+    fn with_capacity(bytes: usize) -> Lines {
+        Lines {
+            bytes: Vec::with_capacity(bytes),
+            count: 0,
+        }
+    }
+
+    /// One record, as its JSON object's text: kept as sent unless it spans lines (then
+    /// written again on one).
+    fn push_raw(&mut self, raw: &RawValue) -> Result<(), ShapeError> {
+        let record = self.count + 1;
+        let text = raw.get();
+        if !text.starts_with('{') {
+            let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+            return Err(ShapeError {
+                record,
+                reason: format!("not a JSON object but {}", kind_of(&value)),
+            });
+        }
+        if text.contains(['\n', '\r']) {
+            let value: Value = serde_json::from_str(text).map_err(|e| ShapeError {
+                record,
+                reason: format!("not JSON: {}", json_error(&e)),
+            })?;
+            self.push_map(&value);
+        } else {
+            self.bytes.extend_from_slice(text.as_bytes());
+            self.bytes.push(b'\n');
+            self.count += 1;
+        }
+        self.limit()
+    }
+
+    fn push_map(&mut self, value: &impl serde::Serialize) {
+        // Serializing a map of JSON values cannot fail.
+        let _ = serde_json::to_writer(&mut self.bytes, value);
+        self.bytes.push(b'\n');
+        self.count += 1;
+    }
+
+    fn limit(&self) -> Result<(), ShapeError> {
+        if self.count > MAX_RECORDS {
+            return Err(too_many());
+        }
+        Ok(())
     }
 }
 
@@ -203,53 +278,29 @@ fn pieces(template: &str) -> Result<Vec<Piece>, FormatError> {
 }
 
 /// The default shapes: a JSON array of objects, or objects one after the other (JSON Lines,
-/// or the single test object).
-fn read_default(text: &str) -> Result<Vec<Map<String, Value>>, ShapeError> {
+/// or the single test object). Records are kept as sent (borrowed raw values: no member is
+/// parsed here; the typed reader checks them).
+fn default_lines(text: &str, out: &mut Lines) -> Result<(), ShapeError> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') {
-        let items: Vec<Value> = serde_json::from_str(trimmed).map_err(|e| ShapeError {
+        let items: Vec<&RawValue> = serde_json::from_str(trimmed).map_err(|e| ShapeError {
             record: 1,
             reason: format!("not a JSON array: {}", json_error(&e)),
         })?;
-        if items.len() > MAX_RECORDS {
-            return Err(too_many());
+        for item in items {
+            out.push_raw(item)?;
         }
-        return items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| match item {
-                Value::Object(map) => Ok(map),
-                other => Err(ShapeError {
-                    record: i + 1,
-                    reason: format!("not a JSON object but {}", kind_of(&other)),
-                }),
-            })
-            .collect();
+        return Ok(());
     }
-    let mut out = Vec::new();
-    let mut stream = serde_json::Deserializer::from_str(trimmed).into_iter::<Value>();
+    let mut stream = serde_json::Deserializer::from_str(trimmed).into_iter::<&RawValue>();
     for item in stream.by_ref() {
-        let record = out.len() + 1;
-        match item {
-            Ok(Value::Object(map)) => out.push(map),
-            Ok(other) => {
-                return Err(ShapeError {
-                    record,
-                    reason: format!("not a JSON object but {}", kind_of(&other)),
-                })
-            }
-            Err(e) => {
-                return Err(ShapeError {
-                    record,
-                    reason: format!("not JSON: {}", json_error(&e)),
-                })
-            }
-        }
-        if out.len() > MAX_RECORDS {
-            return Err(too_many());
-        }
+        let item = item.map_err(|e| ShapeError {
+            record: out.count + 1,
+            reason: format!("not JSON: {}", json_error(&e)),
+        })?;
+        out.push_raw(item)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// serde_json's error without its text, which may quote a value: what and where only.
@@ -287,8 +338,9 @@ impl Frame {
     fn records(
         &self,
         text: &str,
+        out: &mut Lines,
         record: impl Fn(&mut Cursor<'_>) -> Result<Map<String, Value>, String>,
-    ) -> Result<Vec<Map<String, Value>>, ShapeError> {
+    ) -> Result<(), ShapeError> {
         let fail = |record: usize, reason: String| ShapeError { record, reason };
         let text = text.trim_start_matches(['\u{feff}']);
         let text = text
@@ -319,14 +371,11 @@ impl Frame {
             rest: text,
             len: text.len(),
         };
-        let mut out = Vec::new();
         while !cursor.rest.trim().is_empty() {
-            let n = out.len() + 1;
-            if n > MAX_RECORDS {
-                return Err(too_many());
-            }
+            let n = out.count + 1;
+            out.limit()?;
             let map = record(&mut cursor).map_err(|reason| fail(n, reason))?;
-            out.push(map);
+            out.push_map(&map);
             if cursor.rest.is_empty() {
                 break;
             }
@@ -344,7 +393,7 @@ impl Frame {
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
 

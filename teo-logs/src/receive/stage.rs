@@ -15,13 +15,12 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
-use serde_json::{Map, Value};
 use tc_runtime::fs::AtomicFile;
 
 use crate::receive::metrics::StagingGauges;
@@ -128,9 +127,9 @@ impl Staging {
             .join(format!("{}.jsonl", batch.id))
     }
 
-    /// Stages `records` as `batch`, durably (file and directory synced), unless it is
+    /// Stages `lines` (JSON Lines) as `batch`, durably (file and directory synced), unless it is
     /// staged already. Blocks.
-    pub fn stage(&self, batch: &BatchRef, records: &[Map<String, Value>]) -> io::Result<Staged> {
+    pub fn stage(&self, batch: &BatchRef, lines: &[u8]) -> io::Result<Staged> {
         let path = self.path(batch);
         if fs::symlink_metadata(&path).is_ok() {
             return Ok(Staged::Already);
@@ -138,13 +137,8 @@ impl Staging {
         if let Some(dir) = path.parent() {
             private_dir(dir)?;
         }
-        let file = AtomicFile::create(&path)?;
-        let mut out = BufWriter::with_capacity(256 << 10, file);
-        for record in records {
-            serde_json::to_writer(&mut out, record)?;
-            out.write_all(b"\n")?;
-        }
-        let file = out.into_inner().map_err(|e| e.into_error())?;
+        let mut file = AtomicFile::create(&path)?;
+        file.write_all(lines)?;
         let size = file.as_file().metadata().map_or(0, |m| m.len());
         file.commit()?;
         self.bytes.fetch_add(size, Ordering::Relaxed);

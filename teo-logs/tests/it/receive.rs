@@ -441,12 +441,17 @@ async fn resends_and_two_receivers_on_one_dataset_write_each_batch_once() {
                 .load(std::sync::atomic::Ordering::Relaxed),
         2
     );
-    // Roll files of different rolls never share a name.
-    let names: Vec<_> = files(&dir.join("dataset/kind=l7"))
+    // Each receiver's roll wrote its own files (`rt-<roll>-<part>`); no name is shared.
+    let names: Vec<String> = files(&dir.join("dataset/kind=l7"))
         .into_iter()
-        .map(|f| f.file_name().unwrap().to_owned())
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    let rolls: std::collections::BTreeSet<&str> = names
+        .iter()
+        .map(|n| n.rsplit_once('-').unwrap().0)
+        .collect();
+    assert_eq!(rolls.len(), 2, "{names:?}");
+    assert!(names.iter().all(|n| n.starts_with("rt-")), "{names:?}");
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
     std::fs::remove_dir_all(&dir).unwrap();

@@ -1,0 +1,495 @@
+//! Real-time ingest over loopback into Parquet, side by side in one run:
+//! `cargo bench -p teo-logs --bench receive`.
+//!
+//! The records: the mock's L7 records (`TEO_BENCH_RECEIVE_BYTES` of NDJSON, 256 MiB by
+//! default, kept under `target/bench-data/`), pushed as EdgeOne pushes them: JSON arrays of
+//! 1,000 records, gzip'd, from 4 connections. Each server is a child process under
+//! `/usr/bin/time` (its peak RSS); the load generator is this process. Rows:
+//! - `ceiling`: a server that only reads and gunzips each POST (the most any receiver could do
+//!   here with this load generator);
+//! - `teo-logs receive`: `Receiver` (staging synced before each 2xx, rolls of 128 MiB into
+//!   Parquet); timed from the first push until the last roll is written;
+//! - `teo logs convert`: `Dataset::convert_files` of the same records as NDJSON on disk;
+//! - `DuckDB COPY`: `COPY (SELECT * FROM read_json_auto(…)) TO … (FORMAT parquet, COMPRESSION zstd)`;
+//! - latency: the receiver again, pushes paced at half the rate it reached, time to 2xx;
+//! - S3: the receiver writing to moto (`target/py`) beside uploading the Parquet bytes it wrote
+//!   from memory to the same server (the server's own ceiling here).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
+
+use std::fs;
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use teo_logs::destination::{Destination, StoreOptions};
+use teo_logs::receive::{Receiver, ReceiverConfig};
+use teo_logs::{ConvertOptions, Dataset, Format, Kind};
+
+mod common;
+#[path = "../tests/it/support/mod.rs"]
+mod support;
+
+const RECORDS_PER_POST: usize = 1000;
+const CONNECTIONS: usize = 4;
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["worker-ceiling"] => return worker_ceiling(),
+        ["worker-receive", staging, out] => return worker_receive(Path::new(staging), out, None),
+        ["worker-receive-s3", staging, out, endpoint] => {
+            return worker_receive(Path::new(staging), out, Some(endpoint))
+        }
+        ["worker-convert", input, out] => return worker_convert(Path::new(input), Path::new(out)),
+        ["worker-upload", dir, url, endpoint] => {
+            return worker_upload(Path::new(dir), url, endpoint)
+        }
+        _ => {}
+    }
+    let root = common::root();
+    let bytes = std::env::var("TEO_BENCH_RECEIVE_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256 << 20);
+    let input = common::prepare(&root, bytes);
+    let (bodies, records, raw) = bodies(&input);
+    let wire: usize = bodies.iter().map(Vec::len).sum();
+    println!(
+        "input: {records} records, {:.1} MiB NDJSON, {} POSTs of {RECORDS_PER_POST} records, {:.1} MiB gzip'd",
+        raw as f64 / 1048576.0,
+        bodies.len(),
+        wire as f64 / 1048576.0
+    );
+    let bodies = Arc::new(bodies);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let mut rows: Vec<(String, f64, u64)> = Vec::new();
+
+    let (secs, rss) = serve_and_push(
+        &runtime,
+        Command::new(&exe).arg("worker-ceiling"),
+        &bodies,
+        None,
+    );
+    rows.push(("ceiling: read + gunzip only".into(), secs, rss));
+
+    let out = root.join("out-receive");
+    let staging = root.join("staging-receive");
+    let _ = fs::remove_dir_all(&out);
+    let _ = fs::remove_dir_all(&staging);
+    let (secs, rss) = serve_and_push(
+        &runtime,
+        Command::new(&exe)
+            .arg("worker-receive")
+            .arg(&staging)
+            .arg(&out),
+        &bodies,
+        None,
+    );
+    let receive_secs = secs;
+    rows.push(("teo-logs receive → Parquet (durable)".into(), secs, rss));
+    let parquet_bytes = common::dir_size(&out);
+
+    let convert_out = root.join("out-convert");
+    let _ = fs::remove_dir_all(&convert_out);
+    let (secs, rss) = common::timed(
+        Command::new(&exe)
+            .arg("worker-convert")
+            .arg(&input)
+            .arg(&convert_out),
+    );
+    rows.push(("teo logs convert (NDJSON on disk)".into(), secs, rss));
+
+    if let Some(python) = common::python() {
+        let duck = root.join("out-duckdb");
+        let _ = fs::remove_dir_all(&duck);
+        fs::create_dir_all(&duck).unwrap();
+        let sql = format!(
+            "COPY (SELECT * FROM read_json_auto('{}/*.ndjson')) TO '{}/all.parquet' (FORMAT parquet, COMPRESSION zstd)",
+            input.display(),
+            duck.display()
+        );
+        let (secs, rss) = common::timed(
+            Command::new(python).args(["-c", &format!("import duckdb; duckdb.sql(\"{sql}\")")]),
+        );
+        rows.push(("DuckDB COPY → Parquet zstd".into(), secs, rss));
+    } else {
+        println!("no DuckDB (target/py); its row is skipped");
+    }
+
+    println!("\n| run | wall s | records/s | MiB/s (NDJSON) | peak RSS MiB |");
+    println!("|---|---|---|---|---|");
+    for (label, secs, rss) in &rows {
+        println!(
+            "| {label} | {secs:.2} | {:.0} | {:.1} | {:.0} |",
+            records as f64 / secs,
+            raw as f64 / 1048576.0 / secs,
+            *rss as f64 / 1024.0
+        );
+    }
+    let find = |prefix: &str| rows.iter().find(|r| r.0.starts_with(prefix)).map(|r| r.1);
+    if let Some(convert) = find("teo logs convert") {
+        println!(
+            "\nreceive vs convert: {:.2}× (target ≥ 0.8×)",
+            convert / receive_secs
+        );
+    }
+    if let Some(duck) = find("DuckDB") {
+        println!(
+            "receive vs DuckDB COPY: {:.2}× (target ≥ 1.0×)",
+            duck / receive_secs
+        );
+    }
+
+    // Latency at half the rate reached.
+    let rate = records as f64 / receive_secs / 2.0;
+    let _ = fs::remove_dir_all(&out);
+    let _ = fs::remove_dir_all(&staging);
+    let mut latencies = Vec::new();
+    let (_, _) = serve_and_push(
+        &runtime,
+        Command::new(&exe)
+            .arg("worker-receive")
+            .arg(&staging)
+            .arg(&out),
+        &bodies,
+        Some((rate, &mut latencies)),
+    );
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    println!(
+        "\ntime to 2xx at half the rate ({rate:.0} records/s, {} POSTs): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (target p99 < 100 ms)",
+        latencies.len(),
+        at(0.5).as_secs_f64() * 1e3,
+        at(0.99).as_secs_f64() * 1e3,
+        latencies.last().unwrap().as_secs_f64() * 1e3
+    );
+
+    // To a local S3 server.
+    match support::Moto::start() {
+        Some(moto) => {
+            moto.create_bucket("bench");
+            let (s3_secs, s3_rss) = serve_and_push(
+                &runtime,
+                Command::new(&exe)
+                    .arg("worker-receive-s3")
+                    .arg(root.join("staging-s3"))
+                    .arg("s3://bench/receive")
+                    .arg(moto.endpoint()),
+                &bodies,
+                None,
+            );
+            let local = root.join("out-receive-copy");
+            let _ = fs::remove_dir_all(&local);
+            // The Parquet the first receive run wrote: the bytes the ceiling uploads.
+            let _ = fs::remove_dir_all(&out);
+            let _ = fs::remove_dir_all(&staging);
+            serve_and_push(
+                &runtime,
+                Command::new(&exe)
+                    .arg("worker-receive")
+                    .arg(&staging)
+                    .arg(&out),
+                &bodies,
+                None,
+            );
+            let (up_secs, _) = common::timed(
+                Command::new(&exe)
+                    .arg("worker-upload")
+                    .arg(&out)
+                    .arg("s3://bench/ceiling")
+                    .arg(moto.endpoint()),
+            );
+            println!(
+                "\nto moto S3: receive {s3_secs:.2} s ({:.0} records/s, peak RSS {:.0} MiB); the same {:.1} MiB of Parquet uploaded from memory {up_secs:.2} s: {:.2}× of the server's ceiling (target ≥ 0.8×)",
+                records as f64 / s3_secs,
+                s3_rss as f64 / 1024.0,
+                parquet_bytes as f64 / 1048576.0,
+                up_secs / s3_secs
+            );
+        }
+        None => println!("\nno moto (target/py); the S3 row is skipped"),
+    }
+}
+
+/// The records as POST bodies (gzip'd JSON arrays), their count, and the NDJSON bytes.
+fn bodies(input: &Path) -> (Vec<Vec<u8>>, usize, usize) {
+    let mut bodies = Vec::new();
+    let (mut records, mut raw) = (0, 0);
+    let mut batch: Vec<String> = Vec::with_capacity(RECORDS_PER_POST);
+    let flush = |batch: &mut Vec<String>, bodies: &mut Vec<Vec<u8>>| {
+        if batch.is_empty() {
+            return;
+        }
+        let text = format!("[{}]", batch.join(","));
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(text.as_bytes()).unwrap();
+        bodies.push(e.finish().unwrap());
+        batch.clear();
+    };
+    for file in common::ndjson_files(input) {
+        for line in std::io::BufReader::new(fs::File::open(file).unwrap()).lines() {
+            let line = line.unwrap();
+            raw += line.len() + 1;
+            records += 1;
+            batch.push(line);
+            if batch.len() == RECORDS_PER_POST {
+                flush(&mut batch, &mut bodies);
+            }
+        }
+    }
+    flush(&mut batch, &mut bodies);
+    (bodies, records, raw)
+}
+
+/// Starts a server child (it prints its address), pushes every body from [`CONNECTIONS`]
+/// connections (paced to `pace`'s records/s when given, collecting each POST's time to 2xx),
+/// stops it with SIGTERM and waits: the wall seconds from the first push to its exit, and its
+/// peak RSS in KiB.
+fn serve_and_push(
+    runtime: &tokio::runtime::Runtime,
+    command: &mut Command,
+    bodies: &Arc<Vec<Vec<u8>>>,
+    pace: Option<(f64, &mut Vec<Duration>)>,
+) -> (f64, u64) {
+    let report = std::env::temp_dir().join(format!("teo-bench-receive-{}", std::process::id()));
+    let mut time = Command::new("/usr/bin/time");
+    time.args(["-f", "%e %M", "-o"])
+        .arg(&report)
+        .arg(command.get_program())
+        .args(command.get_args());
+    let mut child: Child = time.stdout(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr: SocketAddr = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("no address: {line:?}"));
+    let started = Instant::now();
+    let (rate, latencies) = match pace {
+        Some((rate, latencies)) => (Some(rate), Some(latencies)),
+        None => (None, None),
+    };
+    let measured = runtime.block_on(push_all(addr, bodies.clone(), rate));
+    let pushed = started.elapsed().as_secs_f64();
+    if let Some(latencies) = latencies {
+        *latencies = measured;
+    }
+    // SIGTERM to the server (the child of /usr/bin/time): it rolls what is staged and exits.
+    let server = Command::new("pgrep")
+        .args(["-P", &child.id().to_string()])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&server.stdout).trim().to_owned();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(child.wait().unwrap().success());
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "  ({} POSTs answered in {pushed:.2} s; stopped at {secs:.2} s)",
+        bodies.len()
+    );
+    let text = fs::read_to_string(&report).unwrap();
+    let _ = fs::remove_file(&report);
+    let rss = text.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (secs, rss)
+}
+
+async fn push_all(addr: SocketAddr, bodies: Arc<Vec<Vec<u8>>>, rate: Option<f64>) -> Vec<Duration> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONNECTIONS)
+        .build()
+        .unwrap();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let (client, bodies, next) = (client.clone(), bodies.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(body) = bodies.get(n) else { break };
+                if let Some(rate) = rate {
+                    let due = start + Duration::from_secs_f64((n * RECORDS_PER_POST) as f64 / rate);
+                    tokio::time::sleep_until(due.into()).await;
+                }
+                let sent = Instant::now();
+                loop {
+                    let response = client
+                        .post(format!("http://{addr}/logs"))
+                        .header("content-encoding", "gzip")
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .unwrap();
+                    match response.status().as_u16() {
+                        200 => break,
+                        // Staging full: wait as told, as EdgeOne would.
+                        503 => tokio::time::sleep(Duration::from_millis(200)).await,
+                        other => {
+                            panic!("POST answered {other}: {}", response.text().await.unwrap())
+                        }
+                    }
+                }
+                latencies.push(sent.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all
+}
+
+fn print_addr(addr: SocketAddr) {
+    println!("{addr}");
+    std::io::stdout().flush().unwrap();
+}
+
+async fn stopped() {
+    let mut term =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).unwrap();
+    term.recv().await;
+}
+
+/// Reads and gunzips each POST, answers 200: nothing else.
+fn worker_ceiling() {
+    use http_body_util::BodyExt;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        print_addr(listener.local_addr().unwrap());
+        let serve = async {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(
+                        |request: hyper::Request<hyper::body::Incoming>| async move {
+                            let body = request.into_body().collect().await.unwrap().to_bytes();
+                            let mut out = Vec::new();
+                            std::io::copy(
+                                &mut flate2::read::MultiGzDecoder::new(&body[..]),
+                                &mut out,
+                            )
+                            .unwrap();
+                            Ok::<_, std::convert::Infallible>(hyper::Response::new(
+                                http_body_util::Full::new(bytes::Bytes::from_static(b"{}")),
+                            ))
+                        },
+                    );
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        };
+        tokio::select! {
+            _ = serve => {}
+            _ = stopped() => {}
+        }
+    });
+}
+
+fn store_options(endpoint: &str) -> StoreOptions {
+    StoreOptions {
+        s3_endpoint: Some(endpoint.to_owned()),
+        config: [
+            ("aws_access_key_id", "AKIDBENCH"),
+            ("aws_secret_access_key", "bench-secret"),
+            ("aws_region", "us-east-1"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .to_vec(),
+    }
+}
+
+fn worker_receive(staging: &Path, out: &str, endpoint: Option<&str>) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let options = endpoint.map(store_options).unwrap_or_default();
+        let dest = Destination::parse(out, &options, tokio::runtime::Handle::current()).unwrap();
+        let dataset = Dataset::new(dest, Format::Parquet).unwrap();
+        let mut config = ReceiverConfig::new(staging);
+        config.zone = Some("zone-bench".into());
+        let receiver = Receiver::start(config, dataset).await.unwrap();
+        print_addr(receiver.addr());
+        stopped().await;
+        receiver.shutdown().await.unwrap();
+    });
+}
+
+fn worker_convert(input: &Path, out: &Path) {
+    let dataset = Dataset::local(out, Format::Parquet).unwrap();
+    let files: Vec<PathBuf> = common::ndjson_files(input);
+    for result in dataset.convert_files(
+        &files,
+        ConvertOptions::default().kind(Kind::L7).zone("zone-bench"),
+    ) {
+        result.unwrap();
+    }
+}
+
+/// Uploads every file under `dir`, read into memory first, to `url`: two at a time.
+fn worker_upload(dir: &Path, url: &str, endpoint: &str) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dest = Destination::parse(url, &store_options(endpoint), runtime.handle().clone()).unwrap();
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "parquet") {
+                files.push((
+                    path.strip_prefix(dir).unwrap().to_owned(),
+                    fs::read(&path).unwrap(),
+                ));
+            }
+        }
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((name, bytes)) = files.get(n) else {
+                    break;
+                };
+                let mut file = dest.create(name).unwrap();
+                file.write_all(bytes).unwrap();
+                file.commit().unwrap();
+            });
+        }
+    });
+}
