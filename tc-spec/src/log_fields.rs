@@ -85,12 +85,15 @@ pub enum FieldType {
         /// Accepted as text holding a decimal integer.
         text: bool,
     },
-    /// An instant: as date-time text (an instant when RFC 3339) and/or as Unix seconds.
+    /// An instant: as date-time text (an instant when RFC 3339) and/or as a number since the
+    /// Unix epoch, in seconds or in milliseconds (not both: a number must tell its unit).
     Timestamp {
         /// Accepted as date-time text.
         text: bool,
         /// Accepted as a number of seconds since the Unix epoch.
         unix_seconds: bool,
+        /// Accepted as a number of milliseconds since the Unix epoch.
+        unix_millis: bool,
     },
 }
 
@@ -310,10 +313,14 @@ fn field_type(field: &FieldEntry) -> Result<FieldType, String> {
             })
         }
         "timestamp" => {
-            only(&["text", "unix_seconds"])?;
+            only(&["text", "unix_seconds", "unix_millis"])?;
+            if has("unix_seconds") && has("unix_millis") {
+                return Err("a number is Unix seconds or Unix milliseconds, not both".into());
+            }
             Ok(FieldType::Timestamp {
                 text: has("text"),
                 unix_seconds: has("unix_seconds"),
+                unix_millis: has("unix_millis"),
             })
         }
         other => Err(format!(
@@ -416,7 +423,8 @@ mod tests {
                  {"wire": "E", "rust": "e", "type": "integer", "encodings": ["hex"], "doc": "d"},
                  {"wire": "F", "rust": "f", "type": "text", "sentinels": [-1], "doc": "d"},
                  {"wire": "G", "rust": "g", "type": "text", "sentinels": ["n/a"], "doc": "d"},
-                 {"wire": "H", "rust": "h", "type": "integer", "doc": "d"}"#,
+                 {"wire": "H", "rust": "h", "type": "integer", "doc": "d"},
+                 {"wire": "M", "rust": "m", "type": "timestamp", "encodings": ["unix_seconds", "unix_millis"], "doc": "d"}"#,
         );
         let expected = [
             "log-fields.json/l4/A: unknown type \"float\"",
@@ -428,6 +436,7 @@ mod tests {
             "log-fields.json/l4/F: -1 is a sentinel of integers and timestamps only",
             "log-fields.json/l4/G: unknown sentinel \"n/a\"",
             "log-fields.json/l4/H: a integer lists its encodings",
+            "log-fields.json/l4/M: a number is Unix seconds or Unix milliseconds, not both",
         ];
         assert_eq!(found.len(), expected.len(), "{found:#?}");
         for (found, expected) in found.iter().zip(expected) {

@@ -33,8 +33,8 @@ pub struct Column<R> {
 
 /// A record type that becomes rows: the log kind and its columns.
 pub trait Table: LogRecord + Send + 'static {
-    /// `l4` or `l7`: the `kind=` partition.
-    const KIND: &'static str;
+    /// The log kind: the `kind=` partition.
+    const KIND: crate::Kind;
     /// Every known member, in the order of `api-spec/teo/log-fields.json`.
     fn columns() -> &'static [Column<Self>];
     /// How each member is read, in the same order.

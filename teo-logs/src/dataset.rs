@@ -35,9 +35,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::records::{
-    BadLines, L4Record, L7Record, LogRecord, RecordError, Records, DEFAULT_MAX_LINE,
-};
+use crate::records::{BadLines, LogRecord, RecordError, Records, DEFAULT_MAX_LINE};
 use time::OffsetDateTime;
 
 use crate::columns::Table;
@@ -299,20 +297,12 @@ impl Dataset {
                 }
                 Place::Name(name) => name,
             };
-            match kind {
-                Kind::L7 => self.write_packet(
-                    Records::<L7Record>::open(input)?,
-                    &name,
-                    zone,
-                    Some(&source),
-                ),
-                Kind::L4 => self.write_packet(
-                    Records::<L4Record>::open(input)?,
-                    &name,
-                    zone,
-                    Some(&source),
-                ),
-            }
+            crate::with_record!(kind, T => self.write_packet(
+                Records::<T>::open(input)?,
+                &name,
+                zone,
+                Some(&source),
+            ))
         })
     }
 
@@ -579,11 +569,7 @@ fn remove_all(dest: &Destination, files: &[PathBuf], error: ConvertError) -> Con
 }
 
 fn kind_of<T: Table>() -> Kind {
-    if T::KIND == Kind::L4.as_str() {
-        Kind::L4
-    } else {
-        Kind::L7
-    }
+    T::KIND
 }
 
 /// The partition a record goes to: `date=YYYY-MM-DD`, `hour=HH` (UTC).
@@ -870,20 +856,18 @@ struct Probe(Option<Kind>);
 
 impl LogRecord for Probe {
     fn from_members(members: serde_json::Map<String, serde_json::Value>) -> Result<Self, String> {
-        let only =
-            |name: &str, kind: fn(&str) -> Option<usize>, other: fn(&str) -> Option<usize>| {
-                kind(name).is_some() && other(name).is_none()
-            };
-        let has = |kind, other| members.keys().any(|name| only(name, kind, other));
-        Ok(Probe(
-            if has(L7Record::field_index, L4Record::field_index) {
-                Some(Kind::L7)
-            } else if has(L4Record::field_index, L7Record::field_index) {
-                Some(Kind::L4)
-            } else {
-                None
-            },
-        ))
+        let declares =
+            |kind: Kind, name: &str| crate::with_record!(kind, T => T::field_index(name).is_some());
+        // A member only one kind declares tells the kind.
+        let tells = |kind: Kind| {
+            members.keys().any(|name| {
+                declares(kind, name)
+                    && Kind::ALL
+                        .iter()
+                        .all(|&other| other == kind || !declares(other, name))
+            })
+        };
+        Ok(Probe(Kind::ALL.iter().copied().find(|&kind| tells(kind))))
     }
 }
 

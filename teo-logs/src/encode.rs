@@ -37,7 +37,7 @@ pub fn schema<T: Table>() -> SchemaRef {
         .collect();
     fields.push(Field::new(EXTRA, DataType::Utf8, true));
     let metadata = [
-        ("teo.kind".to_owned(), T::KIND.to_owned()),
+        ("teo.kind".to_owned(), T::KIND.as_str().to_owned()),
         ("teo.schema".to_owned(), SCHEMA_VERSION.to_owned()),
     ];
     Arc::new(

@@ -81,24 +81,8 @@ impl FromStr for Format {
     }
 }
 
-/// Which records a packet holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    /// L4 proxy connection intervals (DownloadL4Logs).
-    L4,
-    /// L7 requests (DownloadL7Logs).
-    L7,
-}
-
-impl Kind {
-    /// `l4` or `l7`, as in the `kind=` partition.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::L4 => "l4",
-            Kind::L7 => "l7",
-        }
-    }
-}
+pub(crate) use generated::records::with_record;
+pub use generated::records::Kind;
 
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

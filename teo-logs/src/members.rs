@@ -72,10 +72,12 @@ pub struct Field {
 /// The JSON forms a member's value is accepted in (integers and date-times; text takes any).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Encodings {
-    /// A JSON number: the integer, or a date-time's Unix seconds.
+    /// A JSON number: the integer, or a date-time's Unix seconds (milliseconds with `millis`).
     pub number: bool,
     /// Text: holding the integer, or a date-time's text.
     pub text: bool,
+    /// A date-time's number counts milliseconds since the Unix epoch, not seconds.
+    pub millis: bool,
 }
 
 /// The values meaning "absent" besides JSON null.
@@ -383,6 +385,18 @@ pub(crate) fn time<'a>(
         {
             if field.sentinels.minus_one && raw.parse::<i64>() == Ok(-1) {
                 return Ok(None);
+            }
+            if field.encodings.millis {
+                let millis: i64 = raw.parse().map_err(|_| {
+                    format!(
+                        "{}: {raw} is not a whole number of milliseconds",
+                        field.name
+                    )
+                })?;
+                let instant =
+                    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+                        .map_err(|e| format!("{}: {raw}: {e}", field.name))?;
+                return Ok(Some(Time::Seconds(DateTime::from(instant))));
             }
             // Through a `Value`, as any JSON reading of the member would (errors without a
             // position).

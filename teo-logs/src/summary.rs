@@ -727,6 +727,8 @@ impl Summary {
             Kind::L4 => {
                 self.l4.get_or_insert_with(|| L4Summary::new(options));
             }
+            // Not summarized: refused where files are read.
+            _ => {}
         }
     }
 

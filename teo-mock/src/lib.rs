@@ -33,5 +33,8 @@ pub mod validate;
 
 pub use auth::Credential;
 pub use error::ApiError;
+/// The members of each log kind, from the log fields spec: what the mock's records hold (the
+/// real-time push writes `function` records from it too).
+pub use generated::log_fields;
 pub use server::{MockConfig, MockServer};
 pub use spec::Spec;

@@ -15,6 +15,7 @@ pub fn log_record_files(
     options: &Options,
 ) -> Result<Vec<GeneratedFile>, EmitError> {
     let kinds = fields.kinds.iter().map(kind_items);
+    let kind_enum = kind_enum(fields);
     let records = quote! {
         //! The record types of each log kind, how their members are read, and their dataset
         //! columns, from the log fields spec.
@@ -24,6 +25,8 @@ pub fn log_record_files(
 
         use crate::columns::{Cell, Column, ColumnType, Table};
         use crate::members::{self, Encodings, Field, Layout, LogRecord, Sentinels};
+
+        #kind_enum
 
         #( #kinds )*
     };
@@ -87,6 +90,76 @@ pub fn mock_field_files(
     ])
 }
 
+/// The `Kind` enum (a variant per kind, in the spec's order) and `with_record!`, which runs
+/// generic code with the record type of a `Kind` value: how code over every kind is written
+/// once.
+fn kind_enum(fields: &LogFields) -> TokenStream {
+    let variants: Vec<_> = fields
+        .kinds
+        .iter()
+        .map(|k| format_ident!("{}", camel(&k.name)))
+        .collect();
+    let names = fields.kinds.iter().map(|k| &k.name);
+    let records: Vec<_> = fields
+        .kinds
+        .iter()
+        .map(|k| format_ident!("{}", k.record))
+        .collect();
+    let docs = fields.kinds.iter().map(|k| {
+        let doc = k.doc.trim();
+        if doc.is_empty() {
+            format!(" `{}` records ({}).", k.name, k.record)
+        } else {
+            format!(" {doc}")
+        }
+    });
+    let arms = variants.iter().zip(&records).map(|(variant, record)| {
+        quote!(crate::Kind::#variant => { type $T = crate::generated::records::#record; $body })
+    });
+    quote! {
+        /// Which records a packet or a push holds: a kind of the log fields spec.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Kind {
+            #( #[doc = #docs] #variants, )*
+        }
+
+        impl Kind {
+            /// Every kind, in the spec's order.
+            pub const ALL: &'static [Kind] = &[ #( Kind::#variants ),* ];
+
+            /// Its name, as in the `kind=` partition (`l7`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    #( Kind::#variants => #names, )*
+                }
+            }
+        }
+
+        /// `with_record!(kind, T => expr)`: `expr` with `T` the record type of `kind`.
+        macro_rules! with_record {
+            ($kind:expr, $T:ident => $body:expr) => {
+                match $kind {
+                    #( #arms )*
+                }
+            };
+        }
+        pub(crate) use with_record;
+    }
+}
+
+/// `l7` → `L7`, `web_attack` → `WebAttack`: a kind's name as a variant.
+fn camel(name: &str) -> String {
+    name.split(['_', '-'])
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 /// Everything of one kind: the struct, its fields' rules and lookup, the reader, the columns
 /// and the table.
 fn kind_items(kind: &LogKind) -> TokenStream {
@@ -97,7 +170,7 @@ fn kind_items(kind: &LogKind) -> TokenStream {
     let layout = format_ident!("{upper}_LAYOUT");
     let index_fn = format_ident!("{}_index", kind.name);
     let count = proc_macro2::Literal::usize_unsuffixed(kind.fields.len());
-    let kind_name = &kind.name;
+    let variant = format_ident!("{}", camel(&kind.name));
 
     let record_struct = record_struct(kind);
     let specs = kind.fields.iter().map(field_spec);
@@ -161,7 +234,7 @@ fn kind_items(kind: &LogKind) -> TokenStream {
         static #columns_table: [Column<#record>; #count] = [ #( #columns )* ];
 
         impl Table for #record {
-            const KIND: &'static str = #kind_name;
+            const KIND: Kind = Kind::#variant;
 
             fn columns() -> &'static [Column<Self>] {
                 &#columns_table
@@ -257,16 +330,24 @@ fn field_doc(field: &Field) -> Vec<String> {
 /// A field's reading rules as a `Field` value.
 fn field_spec(field: &Field) -> TokenStream {
     let wire = &field.wire;
-    let (kind, number, text) = match field.kind {
+    let (kind, number, text, millis) = match field.kind {
         FieldType::Text { dictionary } => (
             quote!(ColumnType::Text { dictionary: #dictionary }),
             false,
             false,
+            false,
         ),
-        FieldType::Integer { number, text } => (quote!(ColumnType::Int), number, text),
-        FieldType::Timestamp { text, unix_seconds } => {
-            (quote!(ColumnType::Time), unix_seconds, text)
-        }
+        FieldType::Integer { number, text } => (quote!(ColumnType::Int), number, text, false),
+        FieldType::Timestamp {
+            text,
+            unix_seconds,
+            unix_millis,
+        } => (
+            quote!(ColumnType::Time),
+            unix_seconds || unix_millis,
+            text,
+            unix_millis,
+        ),
     };
     let s = field.sentinels;
     let (dash, empty, minus_one) = (s.dash, s.empty, s.minus_one);
@@ -274,7 +355,7 @@ fn field_spec(field: &Field) -> TokenStream {
         Field {
             name: #wire,
             kind: #kind,
-            encodings: Encodings { number: #number, text: #text },
+            encodings: Encodings { number: #number, text: #text, millis: #millis },
             sentinels: Sentinels { dash: #dash, empty: #empty, minus_one: #minus_one },
         },
     }

@@ -14,7 +14,7 @@ use teo_logs::encode::CsvCells;
 use teo_logs::records::BadLines;
 use teo_logs::{staging, ConvertOptions, ConvertReport, Dataset, Format};
 
-use super::args::{self, Kind};
+use super::args;
 use crate::failure::{printable, with_causes, EXIT_FAILED, EXIT_USAGE};
 use crate::stdout;
 
@@ -25,7 +25,7 @@ for them (hidden files and symbolic links are passed over), or an object store p
 task of type s3 pushes (JSON Lines, gzip told by the content; object names do not matter).
 A rerun downloads only the objects not converted yet; --watch SECONDS keeps polling for new
 ones until Ctrl-C. Each packet's records go to
-  OUT/kind=<l4|l7>/zone=<ZONE>/date=<YYYY-MM-DD>/hour=<HH>/<packet>.<parquet|ndjson|csv>
+  OUT/kind=<l7|l4|function>/zone=<ZONE>/date=<YYYY-MM-DD>/hour=<HH>/<packet>.<parquet|ndjson|csv>
 by the UTC time of each record; without --zone the zone is Hive's null partition.
 Files are written under hidden temporary names and renamed once complete; a packet is
 marked converted under OUT/_teo_converted/ only when all its files are in place, so a rerun
@@ -63,8 +63,8 @@ pub(crate) struct ConvertArgs {
     #[arg(long, value_enum, ignore_case = true, default_value = "parquet")]
     format: DatasetFormat,
     /// The records' kind; detected from the first record of each packet when left out
-    #[arg(long, value_enum, ignore_case = true)]
-    kind: Option<Kind>,
+    #[arg(long, ignore_case = true, value_parser = record_kind())]
+    kind: Option<teo_logs::Kind>,
     /// The zone= partition of these packets
     #[arg(long, value_name = "ZONE", value_parser = args::name)]
     zone: Option<String>,
@@ -93,6 +93,22 @@ impl From<DatasetFormat> for Format {
             DatasetFormat::Csv => Format::Csv,
         }
     }
+}
+
+/// A kind of the log fields spec, by name (`l7`, `l4`, `function`).
+fn record_kind() -> impl clap::builder::TypedValueParser<Value = teo_logs::Kind> {
+    use clap::builder::TypedValueParser;
+    let names: Vec<&'static str> = teo_logs::Kind::ALL.iter().map(|k| k.as_str()).collect();
+    clap::builder::PossibleValuesParser::new(names).map(|name| {
+        let kinds = teo_logs::Kind::ALL.iter().copied();
+        kinds.fold(teo_logs::Kind::L7, |found, k| {
+            if k.as_str() == name {
+                k
+            } else {
+                found
+            }
+        })
+    })
 }
 
 /// Directories deeper than this under an INPUT are not searched.
@@ -163,7 +179,7 @@ pub(crate) fn run(args: ConvertArgs) -> ExitCode {
         Err(error) => return fail(EXIT_FAILED, &error.to_string()),
     };
     let mut options = ConvertOptions::default();
-    options.kind = args.kind.map(Into::into);
+    options.kind = args.kind;
     options.zone.clone_from(&args.zone);
     let mut results: Vec<Outcome> = packets
         .iter()

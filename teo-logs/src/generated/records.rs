@@ -6,6 +6,321 @@ use teo_client::models::DateTime;
 use time::OffsetDateTime;
 use crate::columns::{Cell, Column, ColumnType, Table};
 use crate::members::{self, Encodings, Field, Layout, LogRecord, Sentinels};
+/// Which records a packet or a push holds: a kind of the log fields spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// One run of an edge function (real-time logs, `LogType` `function`).
+    Function,
+    /// One interval of an L4 proxy connection (L4 offline logs, `DownloadL4Logs` packets).
+    L4,
+    /// One request served by EdgeOne (L7 offline logs, `DownloadL7Logs` packets).
+    L7,
+}
+impl Kind {
+    /// Every kind, in the spec's order.
+    pub const ALL: &'static [Kind] = &[Kind::Function, Kind::L4, Kind::L7];
+    /// Its name, as in the `kind=` partition (`l7`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Function => "function",
+            Kind::L4 => "l4",
+            Kind::L7 => "l7",
+        }
+    }
+}
+/// `with_record!(kind, T => expr)`: `expr` with `T` the record type of `kind`.
+macro_rules! with_record {
+    ($kind:expr, $T:ident => $body:expr) => {
+        match $kind { crate ::Kind::Function => { type $T = crate
+        ::generated::records::FunctionRecord; $body } crate ::Kind::L4 => { type $T =
+        crate ::generated::records::L4Record; $body } crate ::Kind::L7 => { type $T =
+        crate ::generated::records::L7Record; $body } }
+    };
+}
+pub(crate) use with_record;
+/// One run of an edge function (real-time logs, `LogType` `function`).
+///
+/// `None` is a member the record left out or sent as a sentinel. Checked against: Tencent Cloud EdgeOne documentation: real-time logs, edge function running log fields.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct FunctionRecord {
+    /// The name of the edge function that ran.
+    pub edge_function_name: Option<String>,
+    /// The Host of the client's request (the main request's domain).
+    pub request_host: Option<String>,
+    /// The client request's unique id (the main request's; sent as a number in the documentation's example, kept as its digits).
+    pub request_id: Option<String>,
+    /// When the function was triggered: Unix time in milliseconds.
+    pub event_timestamp: Option<DateTime>,
+    /// What the function printed with console.log(): a JSON array of {level, message, timestamp}, kept as its JSON text.
+    pub logs: Option<String>,
+    /// `ok` (no exception or error) or `exception` (see Exceptions).
+    pub outcome: Option<String>,
+    /// The exceptions and errors of the run: a JSON array, kept as its JSON text.
+    pub exceptions: Option<String>,
+    /// CPU time used, in microseconds.
+    pub cpu_time: Option<i64>,
+    /// Wall time from trigger to completion, in microseconds.
+    pub wall_time: Option<i64>,
+    /// Members this version does not know, as sent.
+    pub extra: Map<String, Value>,
+}
+static FUNCTION_FIELDS: [Field; 9] = [
+    Field {
+        name: "EdgeFunctionName",
+        kind: ColumnType::Text {
+            dictionary: true,
+        },
+        encodings: Encodings {
+            number: false,
+            text: false,
+            millis: false,
+        },
+        sentinels: Sentinels {
+            dash: true,
+            empty: true,
+            minus_one: false,
+        },
+    },
+    Field {
+        name: "RequestHost",
+        kind: ColumnType::Text {
+            dictionary: true,
+        },
+        encodings: Encodings {
+            number: false,
+            text: false,
+            millis: false,
+        },
+        sentinels: Sentinels {
+            dash: true,
+            empty: true,
+            minus_one: false,
+        },
+    },
+    Field {
+        name: "RequestID",
+        kind: ColumnType::Text {
+            dictionary: false,
+        },
+        encodings: Encodings {
+            number: false,
+            text: false,
+            millis: false,
+        },
+        sentinels: Sentinels {
+            dash: true,
+            empty: true,
+            minus_one: false,
+        },
+    },
+    Field {
+        name: "EventTimestamp",
+        kind: ColumnType::Time,
+        encodings: Encodings {
+            number: true,
+            text: true,
+            millis: true,
+        },
+        sentinels: Sentinels {
+            dash: true,
+            empty: true,
+            minus_one: true,
+        },
+    },
+    Field {
+        name: "Logs",
+        kind: ColumnType::Text {
+            dictionary: false,
+        },
+        encodings: Encodings {
+            number: false,
+            text: false,
+            millis: false,
+        },
+        sentinels: Sentinels {
+            dash: false,
+            empty: true,
+            minus_one: false,
+        },
+    },
+    Field {
+        name: "Outcome",
+        kind: ColumnType::Text {
+            dictionary: true,
+        },
+        encodings: Encodings {
+            number: false,
+            text: false,
+            millis: false,
+        },
+        sentinels: Sentinels {
+            dash: true,
+            empty: true,
+            minus_one: false,
+        },
+    },
+    Field {
+        name: "Exceptions",
+        kind: ColumnType::Text {
+            dictionary: false,
+        },
+        encodings: Encodings {
+            number: false,
+            text: false,
+            millis: false,
+        },
+        sentinels: Sentinels {
+            dash: false,
+            empty: true,
+            minus_one: false,
+        },
+    },
+    Field {
+        name: "CpuTime",
+        kind: ColumnType::Int,
+        encodings: Encodings {
+            number: true,
+            text: true,
+            millis: false,
+        },
+        sentinels: Sentinels {
+            dash: true,
+            empty: true,
+            minus_one: true,
+        },
+    },
+    Field {
+        name: "WallTime",
+        kind: ColumnType::Int,
+        encodings: Encodings {
+            number: true,
+            text: true,
+            millis: false,
+        },
+        sentinels: Sentinels {
+            dash: true,
+            empty: true,
+            minus_one: true,
+        },
+    },
+];
+fn function_index(name: &str) -> Option<usize> {
+    match name {
+        "EdgeFunctionName" => Some(0),
+        "RequestHost" => Some(1),
+        "RequestID" => Some(2),
+        "EventTimestamp" => Some(3),
+        "Logs" => Some(4),
+        "Outcome" => Some(5),
+        "Exceptions" => Some(6),
+        "CpuTime" => Some(7),
+        "WallTime" => Some(8),
+        _ => None,
+    }
+}
+const FUNCTION_LAYOUT: Layout = Layout {
+    fields: &FUNCTION_FIELDS,
+    index: function_index,
+};
+impl LogRecord for FunctionRecord {
+    fn from_members(members: Map<String, Value>) -> Result<Self, String> {
+        Self::from_line(&members::members_line(&members)?)
+    }
+    fn from_line(line: &[u8]) -> Result<Self, String> {
+        let line = members::parse(FUNCTION_LAYOUT, line, members::Check::AsRead)?;
+        Ok(FunctionRecord {
+            edge_function_name: line.text(0)?,
+            request_host: line.text(1)?,
+            request_id: line.text(2)?,
+            event_timestamp: line.date_time(3)?,
+            logs: line.text(4)?,
+            outcome: line.text(5)?,
+            exceptions: line.text(6)?,
+            cpu_time: line.int(7)?,
+            wall_time: line.int(8)?,
+            extra: line.extra()?,
+        })
+    }
+}
+static FUNCTION_COLUMNS: [Column<FunctionRecord>; 9] = [
+    Column {
+        name: "EdgeFunctionName",
+        kind: ColumnType::Text {
+            dictionary: true,
+        },
+        get: |r| Cell::Text(r.edge_function_name.as_deref()),
+    },
+    Column {
+        name: "RequestHost",
+        kind: ColumnType::Text {
+            dictionary: true,
+        },
+        get: |r| Cell::Text(r.request_host.as_deref()),
+    },
+    Column {
+        name: "RequestID",
+        kind: ColumnType::Text {
+            dictionary: false,
+        },
+        get: |r| Cell::Text(r.request_id.as_deref()),
+    },
+    Column {
+        name: "EventTimestamp",
+        kind: ColumnType::Time,
+        get: |r| Cell::Time(r.event_timestamp.as_ref()),
+    },
+    Column {
+        name: "Logs",
+        kind: ColumnType::Text {
+            dictionary: false,
+        },
+        get: |r| Cell::Text(r.logs.as_deref()),
+    },
+    Column {
+        name: "Outcome",
+        kind: ColumnType::Text {
+            dictionary: true,
+        },
+        get: |r| Cell::Text(r.outcome.as_deref()),
+    },
+    Column {
+        name: "Exceptions",
+        kind: ColumnType::Text {
+            dictionary: false,
+        },
+        get: |r| Cell::Text(r.exceptions.as_deref()),
+    },
+    Column {
+        name: "CpuTime",
+        kind: ColumnType::Int,
+        get: |r| Cell::Int(r.cpu_time),
+    },
+    Column {
+        name: "WallTime",
+        kind: ColumnType::Int,
+        get: |r| Cell::Int(r.wall_time),
+    },
+];
+impl Table for FunctionRecord {
+    const KIND: Kind = Kind::Function;
+    fn columns() -> &'static [Column<Self>] {
+        &FUNCTION_COLUMNS
+    }
+    fn fields() -> &'static [Field] {
+        &FUNCTION_FIELDS
+    }
+    fn field_index(name: &str) -> Option<usize> {
+        function_index(name)
+    }
+    ///The instant that places the record in a `date=`/`hour=` partition: the first of `EventTimestamp` that is present.
+    fn time(&self) -> Option<OffsetDateTime> {
+        [self.event_timestamp.as_ref()].into_iter().flatten().next()?.instant()
+    }
+    fn extra(&self) -> &Map<String, Value> {
+        &self.extra
+    }
+}
 /// One interval of an L4 proxy connection (L4 offline logs, `DownloadL4Logs` packets).
 ///
 /// `None` is a member the record left out or sent as a sentinel. Checked against: Tencent Cloud EdgeOne documentation: offline logs, L4 proxy log fields.
@@ -50,6 +365,7 @@ static L4_FIELDS: [Field; 13] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -65,6 +381,7 @@ static L4_FIELDS: [Field; 13] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -78,6 +395,7 @@ static L4_FIELDS: [Field; 13] = [
         encodings: Encodings {
             number: true,
             text: true,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -91,6 +409,7 @@ static L4_FIELDS: [Field; 13] = [
         encodings: Encodings {
             number: true,
             text: true,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -106,6 +425,7 @@ static L4_FIELDS: [Field; 13] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -121,6 +441,7 @@ static L4_FIELDS: [Field; 13] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -136,6 +457,7 @@ static L4_FIELDS: [Field; 13] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -151,6 +473,7 @@ static L4_FIELDS: [Field; 13] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -166,6 +489,7 @@ static L4_FIELDS: [Field; 13] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -179,6 +503,7 @@ static L4_FIELDS: [Field; 13] = [
         encodings: Encodings {
             number: true,
             text: true,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -192,6 +517,7 @@ static L4_FIELDS: [Field; 13] = [
         encodings: Encodings {
             number: true,
             text: true,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -205,6 +531,7 @@ static L4_FIELDS: [Field; 13] = [
         encodings: Encodings {
             number: true,
             text: true,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -218,6 +545,7 @@ static L4_FIELDS: [Field; 13] = [
         encodings: Encodings {
             number: true,
             text: true,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -354,7 +682,7 @@ static L4_COLUMNS: [Column<L4Record>; 13] = [
     },
 ];
 impl Table for L4Record {
-    const KIND: &'static str = "l4";
+    const KIND: Kind = Kind::L4;
     fn columns() -> &'static [Column<Self>] {
         &L4_COLUMNS
     }
@@ -459,6 +787,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -474,6 +803,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -489,6 +819,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -504,6 +835,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -519,6 +851,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -532,6 +865,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: true,
             text: true,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -545,6 +879,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: true,
             text: true,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -560,6 +895,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -573,6 +909,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: true,
             text: true,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -588,6 +925,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -603,6 +941,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -618,6 +957,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -633,6 +973,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -648,6 +989,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -663,6 +1005,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -678,6 +1021,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -691,6 +1035,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: true,
             text: true,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -706,6 +1051,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -719,6 +1065,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: true,
             text: true,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -732,6 +1079,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: true,
             text: true,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -745,6 +1093,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: true,
             text: true,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -758,6 +1107,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: true,
             text: true,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -771,6 +1121,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: true,
             text: true,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -786,6 +1137,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -801,6 +1153,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -814,6 +1167,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: true,
             text: true,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -829,6 +1183,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -844,6 +1199,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -859,6 +1215,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -874,6 +1231,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -889,6 +1247,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -904,6 +1263,7 @@ static L7_FIELDS: [Field; 32] = [
         encodings: Encodings {
             number: false,
             text: false,
+            millis: false,
         },
         sentinels: Sentinels {
             dash: true,
@@ -1203,7 +1563,7 @@ static L7_COLUMNS: [Column<L7Record>; 32] = [
     },
 ];
 impl Table for L7Record {
-    const KIND: &'static str = "l7";
+    const KIND: Kind = Kind::L7;
     fn columns() -> &'static [Column<Self>] {
         &L7_COLUMNS
     }

@@ -18,7 +18,6 @@ use crate::receive::decode::{decode, DecodeError};
 use crate::receive::metrics::Metrics;
 use crate::receive::shape::BodyFormat;
 use crate::receive::stage::{BatchRef, Staged, Staging};
-use crate::records::{L4Record, L7Record};
 use crate::Kind;
 
 /// A push refused: the HTTP status, the reason (safe to log and to answer: it never quotes the
@@ -194,10 +193,7 @@ impl Ingest {
     /// Each record's known members must read as their types (the dataset's columns): a
     /// record that would be a bad line later is refused now, when the pusher can hear it.
     fn check_members(&self, lines: &[u8]) -> Result<(), Refusal> {
-        let layout = match self.kind {
-            Kind::L7 => layout::<L7Record>(),
-            Kind::L4 => layout::<L4Record>(),
-        };
+        let layout = crate::with_record!(self.kind, T => layout::<T>());
         let lines = lines.split(|&b| b == b'\n').filter(|l| !l.is_empty());
         for (i, line) in lines.enumerate() {
             members::parse(layout, line, Check::AtParse)

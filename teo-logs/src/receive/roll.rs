@@ -31,7 +31,8 @@ use crate::dataset::{ConvertError, Dataset};
 use crate::destination::CreateError;
 use crate::receive::crash::{self, Step};
 use crate::receive::stage::{is_batch_id, BatchRef, Staging};
-use crate::records::{L4Record, L7Record, Records};
+use crate::records::Records;
+use crate::Kind;
 
 /// Where batch claims go in the dataset (engines skip `_`-prefixed directories).
 pub const CLAIMS: &str = "_teo_received";
@@ -241,16 +242,17 @@ impl Roller {
                 }
             }
             report.batches = ours.len();
-            if let Some(other) = ours.iter().find(|b| b.kind != "l7" && b.kind != "l4") {
+            let known = |name: &str| Kind::ALL.iter().any(|k| k.as_str() == name);
+            if let Some(other) = ours.iter().find(|b| !known(&b.kind)) {
                 return Err(RollError::UnknownKind {
                     roll,
                     kind: other.kind.clone(),
                 });
             }
-            for kind in ["l7", "l4"] {
+            for &kind in Kind::ALL {
                 let files: Vec<PathBuf> = ours
                     .iter()
-                    .filter(|b| b.kind == kind)
+                    .filter(|b| b.kind == kind.as_str())
                     .map(|b| self.staging.path(b))
                     .collect();
                 for written in self.write_parts(kind, files, &roll, manifest.parts)? {
@@ -308,7 +310,7 @@ impl Roller {
     /// part `k` as files `rt-<roll>-<k>`: the same batches and parts give the same files.
     fn write_parts(
         &self,
-        kind: &str,
+        kind: Kind,
         files: Vec<PathBuf>,
         roll: &str,
         parts: usize,
@@ -343,20 +345,15 @@ impl Roller {
 
     fn write(
         &self,
-        kind: &str,
+        kind: Kind,
         files: Vec<PathBuf>,
         name: &str,
     ) -> Result<crate::ConvertReport, RollError> {
         let input = BufReader::with_capacity(256 << 10, Concat::new(files));
         let zone = self.zone.as_deref();
-        Ok(match kind {
-            "l7" => self
-                .dataset
-                .write(Records::<L7Record>::new(input), name, zone)?,
-            _ => self
-                .dataset
-                .write(Records::<L4Record>::new(input), name, zone)?,
-        })
+        Ok(crate::with_record!(kind, T => self
+            .dataset
+            .write(Records::<T>::new(input), name, zone)?))
     }
 }
 

@@ -30,7 +30,7 @@ use std::io::{self, BufRead, Read};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
-pub use crate::generated::records::{L4Record, L7Record};
+pub use crate::generated::records::{FunctionRecord, L4Record, L7Record};
 pub use crate::members::{Encodings, Field, LogRecord, Sentinels};
 pub use lines::{LineReader, NumberedLine};
 

@@ -195,6 +195,14 @@ pub enum SummaryError {
         /// The kind that was asked for.
         wanted: Kind,
     },
+    /// The file holds records of a kind summaries do not cover (L4 and L7 only).
+    #[error("{}: {kind} records are not summarized (l4 and l7 are)", path.display())]
+    NotSummarized {
+        /// The file.
+        path: PathBuf,
+        /// Its records' kind.
+        kind: Kind,
+    },
     /// A directory below the path given is nested deeper than [`SummarizeOptions::max_depth`].
     #[error("{}: more than {max_depth} directory levels deep; not read", path.display())]
     TooDeep {
@@ -231,6 +239,7 @@ impl SummaryError {
             | SummaryError::ColumnType { path, .. }
             | SummaryError::UnknownKind { path }
             | SummaryError::KindMismatch { path, .. }
+            | SummaryError::NotSummarized { path, .. }
             | SummaryError::TooDeep { path, .. }
             | SummaryError::NoInput { path } => path,
             SummaryError::Thread { .. } => Path::new(""),
@@ -510,6 +519,12 @@ fn read_json_lines(
             },
         })?,
     };
+    if !matches!(kind, Kind::L4 | Kind::L7) {
+        return Err(SummaryError::NotSummarized {
+            path: path.to_owned(),
+            kind,
+        });
+    }
     summary.touch(kind);
     match (kind, reader) {
         (Kind::L7, JsonReader::Records) => {
@@ -568,6 +583,10 @@ fn read_json_lines(
                 Ok(())
             })
         }
+        (other, _) => Err(SummaryError::NotSummarized {
+            path: path.to_owned(),
+            kind: other,
+        }),
     }
 }
 
@@ -786,6 +805,12 @@ fn read_parquet(
     let columns: &[&str] = match kind {
         Kind::L7 => &L7_COLUMNS,
         Kind::L4 => &L4_COLUMNS,
+        other => {
+            return Err(SummaryError::NotSummarized {
+                path: path.to_owned(),
+                kind: other,
+            })
+        }
     };
     let indices: Vec<usize> = roots
         .iter()
@@ -808,6 +833,8 @@ fn read_parquet(
         match kind {
             Kind::L7 => add_l7_batch(path, &batch, summary)?,
             Kind::L4 => add_l4_batch(path, &batch, summary)?,
+            // Refused above, before any batch.
+            _ => {}
         }
     }
     Ok(())

@@ -624,3 +624,40 @@ fn two_receivers_on_one_s3_bucket_write_each_batch_once() {
     assert_eq!(got, json!({"rows": 450, "ids": 450, "bytes": bytes}));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Edge function logs (`LogType function`), typed from the log fields spec: the documentation's
+/// example record, its millisecond timestamp placing it in its hour.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edge_function_records_are_typed_by_the_log_fields_spec() {
+    let dir = temp_dir("receive-function");
+    let rx = receiver(&dir, "staging", |c| c.kind = Kind::Function).await;
+    let example = r#"{"WallTime": 125221, "RequestID": 8254903099116445190, "EventTimestamp": 1727251229247,
+        "EdgeFunctionName": "testtracelog-zone-2rdnikn6zjck-251255070", "Outcome": "ok", "RequestHost": "www.example.com",
+        "Exceptions": [], "Logs": [{"level": "INFO", "message": "test log from function", "timestamp": 1727251229247}], "CpuTime": 547}"#;
+    let answer = post(&rx, "/", &[], example.as_bytes().to_vec()).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let bad = post(
+        &rx,
+        "/",
+        &[],
+        br#"{"RequestID": "1", "CpuTime": "lots"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (bad.status, bad.body["error"].clone()),
+        (400, json!("bad_member"))
+    );
+    rx.shutdown().await.unwrap();
+    let hour = dir.join("dataset/kind=function/zone=zone-rt/date=2024-09-25/hour=08");
+    let files = files(&hour);
+    assert_eq!(files.len(), 1, "{:?}", self::files(&dir.join("dataset")));
+    let records = crate::support::lines_of(&files[0]);
+    assert_eq!(records.len(), 1);
+    let record = &records[0];
+    assert_eq!(record["RequestID"], json!("8254903099116445190"));
+    assert_eq!(record["CpuTime"], json!(547));
+    assert_eq!(record["Outcome"], json!("ok"));
+    let logs: Value = serde_json::from_str(record["Logs"].as_str().unwrap()).unwrap();
+    assert_eq!(logs[0]["message"], json!("test log from function"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -11,6 +11,18 @@ pub enum FieldType {
     /// A date-time.
     Timestamp,
 }
+///The members of a `function` record (FunctionRecord), wire names as sent.
+pub const FUNCTION_FIELDS: &[(&str, FieldType)] = &[
+    ("EdgeFunctionName", FieldType::Text),
+    ("RequestHost", FieldType::Text),
+    ("RequestID", FieldType::Text),
+    ("EventTimestamp", FieldType::Timestamp),
+    ("Logs", FieldType::Text),
+    ("Outcome", FieldType::Text),
+    ("Exceptions", FieldType::Text),
+    ("CpuTime", FieldType::Integer),
+    ("WallTime", FieldType::Integer),
+];
 ///The members of a `l4` record (L4Record), wire names as sent.
 pub const L4_FIELDS: &[(&str, FieldType)] = &[
     ("ServiceID", FieldType::Text),
