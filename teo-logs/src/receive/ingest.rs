@@ -106,7 +106,8 @@ impl Ingest {
         let result = self.store(path, query, content_encoding, body);
         match &result {
             Ok(accepted) => {
-                self.metrics.count_accepted(accepted, body.len());
+                self.metrics
+                    .count_accepted(accepted.records, accepted.resend, body.len());
             }
             Err(refusal) => self.metrics.reject(refusal.label),
         }

@@ -51,25 +51,23 @@ pub struct StagingGauges {
 }
 
 impl Metrics {
-    /// Counts a stored push of `wire` bytes.
-    pub fn count_accepted(&self, accepted: &crate::receive::ingest::Accepted, wire: usize) {
+    /// Counts a stored push of `wire` bytes holding `records` (a resend: staged before).
+    pub fn count_accepted(&self, records: usize, resend: bool, wire: usize) {
         self.batches.fetch_add(1, Ordering::Relaxed);
         self.bytes_received
             .fetch_add(wire as u64, Ordering::Relaxed);
-        if accepted.resend {
+        if resend {
             self.resends.fetch_add(1, Ordering::Relaxed);
         } else {
-            self.records
-                .fetch_add(accepted.records as u64, Ordering::Relaxed);
+            self.records.fetch_add(records as u64, Ordering::Relaxed);
         }
     }
 
-    /// Counts what a roll wrote.
-    pub fn count_roll(&self, report: &crate::receive::roll::RollReport) {
+    /// Counts what a roll did: `records` written, `duplicates` batches left out.
+    pub fn count_roll(&self, records: u64, duplicates: usize) {
         self.duplicates
-            .fetch_add(report.duplicates as u64, Ordering::Relaxed);
-        self.records_written
-            .fetch_add(report.records, Ordering::Relaxed);
+            .fetch_add(duplicates as u64, Ordering::Relaxed);
+        self.records_written.fetch_add(records, Ordering::Relaxed);
     }
 
     /// Counts decoded bytes.

@@ -196,7 +196,7 @@ impl Receiver {
             .map_err(|e| std::io::Error::other(e.to_string()))??;
         let metrics = Arc::new(Metrics::default());
         for report in &recovered {
-            metrics.count_roll(report);
+            metrics.count_roll(report.records, report.duplicates);
         }
         let tls = match &config.tls {
             Some((cert, key)) => Some(server::tls_acceptor(cert, key)?),
@@ -340,7 +340,7 @@ impl Rolling {
         match self.roller.roll(bytes) {
             Ok(Some(report)) => {
                 self.metrics.roll_took(started.elapsed());
-                self.metrics.count_roll(&report);
+                self.metrics.count_roll(report.records, report.duplicates);
                 self.events.rolled(&report);
                 Ok(Some(report))
             }
