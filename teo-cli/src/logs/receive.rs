@@ -29,7 +29,7 @@ Point a real-time log delivery task of type custom_endpoint (CreateRealtimeLogDe
 CustomEndpoint.Url) at this endpoint. Each POST is answered 200 only once its batch is synced
 to the staging directory; every --roll seconds (or --roll-size MiB staged) the staged batches
 are written to
-  OUT/kind=<l4|l7>/zone=<ZONE>/date=<YYYY-MM-DD>/hour=<HH>/rt-<roll>.<parquet|ndjson|csv>
+  OUT/kind=<l7|l4|function>/zone=<ZONE>/date=<YYYY-MM-DD>/hour=<HH>/rt-<roll>-<part>.<parquet|ndjson|csv>
 A batch pushed again (after a lost answer, to this or another receiver writing to the same
 OUT) is written once: each batch is claimed under OUT/_teo_received/ before it is written.
 Keep the staging directory across restarts: a receiver killed mid-roll finishes it at start.

@@ -4,7 +4,7 @@
 //! EdgeOne ──POST──▶ server ─▶ ingest: auth → limits → decode → shape → members ─▶ staging (synced) ─▶ 2xx
 //!                                                                                  │
 //!                                        roller (every --roll s or MiB) ◀──────────┘
-//!                                          claims in the dataset → rt-<roll>.parquet files
+//!                                          claims in the dataset → rt-<roll>-<part>.parquet files
 //! ```
 //!
 //! - A 2xx means the batch is in the receiver's staging directory, synced ([`stage`]).
