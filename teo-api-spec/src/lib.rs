@@ -54,6 +54,6 @@ mod tests {
         let fields =
             tc_spec::log_fields::resolve(LOG_FIELDS_JSON).unwrap_or_else(|p| panic!("{p:?}"));
         let kinds: Vec<_> = fields.kinds.iter().map(|k| k.name.as_str()).collect();
-        assert_eq!(kinds, ["l4", "l7"]);
+        assert_eq!(kinds, ["function", "l4", "l7"]);
     }
 }
