@@ -5,7 +5,7 @@
 //! version and action → rate limit and injected faults ([`faults`]) → request validation against
 //! the spec ([`validate`]) → an answer ([`answers`], or [`logs`] for DownloadL4Logs /
 //! DownloadL7Logs, whose packets the mock serves itself). Errors use the API's envelope
-//! ([`error`]).
+//! ([`error`]). Real-time log delivery tasks created through the mock push logs ([`push`]).
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -27,6 +27,7 @@ pub mod form;
 mod generated;
 pub mod lifecycle;
 pub mod logs;
+pub mod push;
 pub mod server;
 pub mod spec;
 pub mod validate;

@@ -650,8 +650,13 @@ impl PacketId {
     /// Calls `emit` with each of the packet's `records` records (JSON, without the newline) in
     /// time order, all within the hour. With the packet's own count these are its default
     /// records; with another count the whole hour is drawn anew (deterministically too).
-    fn records(&self, records: usize, mut emit: impl FnMut(&str)) {
-        let (mut rng, _) = self.rng();
+    fn records(&self, records: usize, emit: impl FnMut(&str)) {
+        let (rng, _) = self.rng();
+        self.records_from(rng, records, emit);
+    }
+
+    /// [`PacketId::records`] drawn from `rng` instead of the packet's own generator.
+    fn records_from(&self, mut rng: fastrand::Rng, records: usize, mut emit: impl FnMut(&str)) {
         let context = RecordContext::new(self);
         let mut record = String::with_capacity(2048);
         match self.kind {
@@ -722,6 +727,26 @@ impl PacketId {
     fn generate(&self, layout: Layout) -> Vec<u8> {
         gzip(self.text(layout).as_bytes())
     }
+}
+
+/// `count` records (JSON texts, time-ordered within the hour that starts at `hour_start`, unix
+/// seconds) of `kind` for `zone` and the proxy / domain `id`, drawn from `seed`: the traffic
+/// behind the mock's real-time log push ([`crate::push`]), which then gives them ids and times
+/// of their own. None when the hour or the ids are out of range.
+pub(crate) fn live_records(
+    kind: LogKind,
+    hour_start: i64,
+    zone: &str,
+    id: &str,
+    seed: u64,
+    count: usize,
+) -> Option<Vec<String>> {
+    let packet = PacketId::new(kind, hour_start, zone.to_owned(), id.to_owned())?;
+    let mut records = Vec::with_capacity(count);
+    packet.records_from(fastrand::Rng::with_seed(seed), count, |record| {
+        records.push(record.to_owned())
+    });
+    Some(records)
 }
 
 /// The largest stored deflate block.

@@ -5,10 +5,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
 use clap::Parser;
+use teo_mock::faults::parse_duration;
 use teo_mock::faults::FaultPlan;
 use teo_mock::logs::{parse_byte_size, DEFAULT_CACHE_BYTES, MAX_PACKET_BYTES};
 use teo_mock::server::{
-    DEFAULT_BODY_LIMIT, DEFAULT_RATE_LIMIT, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY,
+    DEFAULT_BODY_LIMIT, DEFAULT_PUSH_BATCH, DEFAULT_PUSH_RATE, DEFAULT_RATE_LIMIT,
+    DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY,
 };
 use teo_mock::{Credential, MockConfig, MockServer};
 
@@ -66,8 +68,39 @@ struct Args {
 
     /// How long created purge/prefetch tasks, sites, acceleration domains and verifications
     /// take to reach their final status, e.g. 3s (the default) or 500ms.
-    #[arg(long, value_name = "DURATION", value_parser = teo_mock::faults::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     task_duration: Option<std::time::Duration>,
+
+    /// Records a second each real-time log delivery task pushes (tasks created with
+    /// CreateRealtimeLogDeliveryTask, TaskType custom_endpoint or s3).
+    #[arg(long, value_name = "RECORDS", default_value_t = DEFAULT_PUSH_RATE)]
+    push_rate: u32,
+
+    /// Records per POST (or S3 object).
+    #[arg(long, value_name = "RECORDS", default_value_t = DEFAULT_PUSH_BATCH)]
+    push_batch: usize,
+
+    /// A task stops pushing once this many records are acknowledged (default: never).
+    #[arg(long, value_name = "N")]
+    push_total: Option<u64>,
+
+    /// First wait before a batch is resent after a non-2xx answer or a failed connection,
+    /// doubled at each attempt, e.g. 200ms (the default).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    push_backoff: Option<std::time::Duration>,
+
+    /// Longest wait before a resend (a Retry-After is bounded by it too), e.g. 10s (the
+    /// default).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    push_backoff_cap: Option<std::time::Duration>,
+
+    /// An extra receiver, repeatable: batches go in turn to a task's URL and these.
+    #[arg(long = "push-target", value_name = "URL")]
+    push_targets: Vec<String>,
+
+    /// Push to any host (by default only to loopback and private addresses).
+    #[arg(long)]
+    push_anywhere: bool,
 }
 
 fn parse_packet_size(text: &str) -> Result<u64, String> {
@@ -123,6 +156,14 @@ impl Args {
         if let Some(duration) = self.task_duration {
             config = config.task_duration(duration);
         }
+        config = config
+            .push_rate(self.push_rate)
+            .push_batch(self.push_batch)
+            .push_total(self.push_total)
+            .push_anywhere(self.push_anywhere);
+        config.push_backoff = self.push_backoff.unwrap_or(config.push_backoff);
+        config.push_backoff_cap = self.push_backoff_cap.unwrap_or(config.push_backoff_cap);
+        config.push_targets = self.push_targets;
         if !self.credentials.is_empty() {
             let credentials = self
                 .credentials

@@ -40,6 +40,7 @@ use crate::error::{codes, request_id, ApiError};
 use crate::faults::{Fault, FaultInjector, FaultPlan, RateLimiter, LOG_PACKET_ACTION};
 use crate::lifecycle::Lifecycle;
 use crate::logs::{self, LogStore, DEFAULT_CACHE_BYTES, MAX_PACKET_BYTES};
+use crate::push::{PushFaults, PushHub, PushLedger, PushSettings};
 use crate::spec::Spec;
 
 mod api;
@@ -61,6 +62,18 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connections served at once unless configured otherwise; more are closed on arrival.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+
+/// Records a second a delivery task pushes unless configured otherwise.
+pub const DEFAULT_PUSH_RATE: u32 = 100;
+/// Records per POST (or object) unless configured otherwise.
+pub const DEFAULT_PUSH_BATCH: usize = 100;
+/// The first wait before resending a batch unless configured otherwise.
+pub const DEFAULT_PUSH_BACKOFF: Duration = Duration::from_millis(200);
+/// The longest wait before resending a batch (`Retry-After` included) unless configured
+/// otherwise.
+pub const DEFAULT_PUSH_BACKOFF_CAP: Duration = Duration::from_secs(10);
+/// How long a push request may take before it counts as unanswered.
+pub const DEFAULT_PUSH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long in-flight requests may take to finish on [`MockServer::shutdown`] before their
 /// connections are dropped.
@@ -111,6 +124,27 @@ pub struct MockConfig {
     /// How long created purge/prefetch tasks, sites, acceleration domains and verifications
     /// take to finish (3 s; see [`crate::lifecycle`]).
     pub task_duration: Duration,
+    /// Records a second each real-time log delivery task pushes (100; see [`crate::push`]).
+    pub push_rate: u32,
+    /// Records per POST or object (100).
+    pub push_batch: usize,
+    /// `Some(n)`: a task stops pushing once `n` records are acknowledged (tests use it);
+    /// `None`: it pushes until deleted.
+    pub push_total: Option<u64>,
+    /// The first wait before a batch is resent (200 ms), doubled at each attempt…
+    pub push_backoff: Duration,
+    /// …up to this (10 s), which also bounds a `Retry-After`.
+    pub push_backoff_cap: Duration,
+    /// How long a push request may take before it counts as unanswered (10 s).
+    pub push_timeout: Duration,
+    /// Extra receivers: batches go in turn to a task's URL and these, as behind a load
+    /// balancer (a resend goes to the next one).
+    pub push_targets: Vec<String>,
+    /// Faults of the push, armed by count ([`crate::push::faults`]); shared with
+    /// [`MockServer::push_faults`].
+    pub push_faults: PushFaults,
+    /// Push to any host; by default only to loopback and private addresses.
+    pub push_anywhere: bool,
 }
 
 impl Default for MockConfig {
@@ -129,6 +163,15 @@ impl Default for MockConfig {
             body_timeout: DEFAULT_BODY_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             task_duration: Duration::from_secs(3),
+            push_rate: DEFAULT_PUSH_RATE,
+            push_batch: DEFAULT_PUSH_BATCH,
+            push_total: None,
+            push_backoff: DEFAULT_PUSH_BACKOFF,
+            push_backoff_cap: DEFAULT_PUSH_BACKOFF_CAP,
+            push_timeout: DEFAULT_PUSH_TIMEOUT,
+            push_targets: Vec::new(),
+            push_faults: PushFaults::default(),
+            push_anywhere: false,
         }
     }
 }
@@ -219,6 +262,49 @@ impl MockConfig {
         self
     }
 
+    /// Sets [`MockConfig::push_rate`], records a second per task.
+    pub fn push_rate(mut self, per_second: u32) -> MockConfig {
+        self.push_rate = per_second;
+        self
+    }
+
+    /// Sets [`MockConfig::push_batch`], records per POST.
+    pub fn push_batch(mut self, records: usize) -> MockConfig {
+        self.push_batch = records;
+        self
+    }
+
+    /// Sets [`MockConfig::push_total`].
+    pub fn push_total(mut self, records: Option<u64>) -> MockConfig {
+        self.push_total = records;
+        self
+    }
+
+    /// Sets [`MockConfig::push_backoff`] and [`MockConfig::push_backoff_cap`].
+    pub fn push_backoff(mut self, base: Duration, cap: Duration) -> MockConfig {
+        self.push_backoff = base;
+        self.push_backoff_cap = cap;
+        self
+    }
+
+    /// Sets [`MockConfig::push_timeout`].
+    pub fn push_timeout(mut self, timeout: Duration) -> MockConfig {
+        self.push_timeout = timeout;
+        self
+    }
+
+    /// Adds an extra receiver URL ([`MockConfig::push_targets`]).
+    pub fn push_target(mut self, url: impl Into<String>) -> MockConfig {
+        self.push_targets.push(url.into());
+        self
+    }
+
+    /// Sets [`MockConfig::push_anywhere`].
+    pub fn push_anywhere(mut self, on: bool) -> MockConfig {
+        self.push_anywhere = on;
+        self
+    }
+
     /// Bounds the cache of served log packets, in bytes.
     pub fn log_cache_bytes(mut self, max_bytes: usize) -> MockConfig {
         self.log_cache_bytes = max_bytes;
@@ -244,6 +330,7 @@ struct Shared {
     /// v1 requests already accepted (their Nonce may not come again).
     replays: Replays,
     lifecycle: Lifecycle,
+    push: Arc<PushHub>,
 }
 
 /// A running mock. Dropping it stops the server too (without waiting); [`MockServer::shutdown`]
@@ -252,6 +339,7 @@ pub struct MockServer {
     addr: SocketAddr,
     url: String,
     faults: FaultInjector,
+    push: Arc<PushHub>,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -290,6 +378,19 @@ impl MockServer {
         let addr = listener.local_addr()?;
         let url = base_url(addr);
         let faults = FaultInjector::new(config.faults);
+        let push = Arc::new(PushHub::new(
+            PushSettings {
+                rate: config.push_rate,
+                batch: config.push_batch,
+                total: config.push_total,
+                backoff: config.push_backoff,
+                backoff_cap: config.push_backoff_cap,
+                timeout: config.push_timeout,
+                targets: config.push_targets,
+                faults: config.push_faults,
+            },
+            config.push_anywhere,
+        ));
         let shared = Arc::new(Shared {
             spec,
             credentials: config.credentials,
@@ -307,6 +408,7 @@ impl MockServer {
             base_url: url.clone(),
             replays: Replays::default(),
             lifecycle: Lifecycle::new(config.task_duration),
+            push: Arc::clone(&push),
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, shared, shutdown_rx));
@@ -315,6 +417,7 @@ impl MockServer {
             addr,
             url,
             faults,
+            push,
             shutdown,
             task: Some(task),
         })
@@ -335,9 +438,36 @@ impl MockServer {
         &self.faults
     }
 
+    /// The faults of the real-time log push ([`crate::push::faults`]): arm them while it runs.
+    pub fn push_faults(&self) -> &PushFaults {
+        self.push.faults()
+    }
+
+    /// The real-time log delivery tasks created and not deleted, oldest first.
+    pub fn push_tasks(&self) -> Vec<String> {
+        self.push.task_ids()
+    }
+
+    /// What a delivery task pushed so far (also after it was deleted); None for an unknown
+    /// task.
+    pub fn push_ledger(&self, task_id: &str) -> Option<PushLedger> {
+        self.push.ledger(task_id)
+    }
+
+    /// Waits until `until` holds of a task's ledger (woken by each change, never polling) and
+    /// returns it; None for an unknown task. Bound it with a timeout.
+    pub async fn push_wait(
+        &self,
+        task_id: &str,
+        until: impl Fn(&PushLedger) -> bool,
+    ) -> Option<PushLedger> {
+        self.push.wait(task_id, until).await
+    }
+
     /// Stops accepting, lets in-flight requests finish (up to 2 s), closes every connection and
     /// waits for the server task: the port is free when this returns.
     pub async fn shutdown(mut self) {
+        self.push.stop_all();
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
@@ -347,6 +477,7 @@ impl MockServer {
 
 impl Drop for MockServer {
     fn drop(&mut self) {
+        self.push.stop_all();
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             // Dropping the task's JoinSet aborts every connection task too.

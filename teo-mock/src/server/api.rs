@@ -224,8 +224,9 @@ async fn injected_fault(
     Ok(decision.fault)
 }
 
-/// The answer to a valid request: log packet listings, or the spec's answer moved through the
-/// lifecycle of objects created through the mock.
+/// The answer to a valid request: log packet listings, real-time log delivery tasks
+/// ([`crate::push`]), or the spec's answer moved through the lifecycle of objects created
+/// through the mock.
 async fn answer(shared: &Arc<Shared>, action: &str, request: Value) -> Result<Value, ApiError> {
     match LogKind::from_action(action) {
         Some(kind) => {
@@ -237,11 +238,15 @@ async fn answer(shared: &Arc<Shared>, action: &str, request: Value) -> Result<Va
         }
         None => catch_panic(|| {
             let usual = answers::answer(&shared.spec, action, &request);
-            shared
+            if let Some(answer) = shared.push.answer(action, &request, &usual) {
+                return answer;
+            }
+            Ok(shared
                 .lifecycle
                 .answer(action, &request, &usual)
-                .unwrap_or(usual)
-        }),
+                .unwrap_or(usual))
+        })
+        .and_then(|answer| answer),
     }
 }
 

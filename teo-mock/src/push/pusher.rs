@@ -1,0 +1,255 @@
+//! A task's pusher: paces the traffic (`--push-rate`), batches it (`--push-batch`), and
+//! delivers each batch until it is acknowledged.
+//!
+//! # Resend policy (the mock's; EdgeOne documents none)
+//!
+//! A batch answered with a non-2xx status, or whose request failed (connection refused or
+//! dropped, no answer within the timeout), is sent again — the very same body bytes, with a
+//! fresh `auth_key`, to the next receiver in turn — after an exponential backoff: `base`,
+//! `2·base`, `4·base`… capped at `cap` (defaults 200 ms and 10 s); a `Retry-After: <seconds>`
+//! answer is honoured instead, bounded by `cap`. It is sent until a 2xx comes: a batch is
+//! never dropped. One batch is in flight per task at a time and the next is drawn only once
+//! it is acknowledged, so while the receiver is down the mock produces nothing (backpressure)
+//! and holds one pending batch per task.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::body::{self, LogFormat};
+use super::endpoint::{Endpoint, Prepared, Sent};
+use super::faults::{PushFault, PushFaults};
+use super::ledger::Ledger;
+use super::records::{Record, Traffic};
+use super::s3::S3Sink;
+
+/// How the mock pushes (from [`crate::MockConfig`]).
+#[derive(Debug, Clone)]
+pub(crate) struct PushSettings {
+    pub(crate) rate: u32,
+    pub(crate) batch: usize,
+    pub(crate) total: Option<u64>,
+    pub(crate) backoff: Duration,
+    pub(crate) backoff_cap: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) targets: Vec<String>,
+    pub(crate) faults: PushFaults,
+}
+
+/// Where a task's batches go.
+#[derive(Debug)]
+pub(crate) enum Destination {
+    Endpoint(Endpoint),
+    S3(S3Sink),
+}
+
+/// What a pusher needs of its task.
+#[derive(Debug)]
+pub(crate) struct Job {
+    pub(crate) destination: Destination,
+    pub(crate) traffic: Traffic,
+    pub(crate) format: Option<LogFormat>,
+    pub(crate) ledger: Arc<Ledger>,
+    pub(crate) settings: PushSettings,
+    pub(crate) stop: watch::Receiver<bool>,
+}
+
+/// Resolves when the task is stopped.
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
+}
+
+impl Job {
+    /// Runs until the total is pushed or the task is stopped.
+    pub(crate) async fn run(mut self) {
+        if matches!(self.destination, Destination::Endpoint(_)) {
+            let test = self.traffic.test_object();
+            let bytes = body::test_object(&test);
+            let value = serde_json::Value::Object(test.into_iter().collect());
+            self.ledger.update(|l| l.test_objects.push(value));
+            if !self.deliver_post(bytes, 1, true).await {
+                return self.finish();
+            }
+        }
+        let start = Instant::now();
+        let rate = f64::from(self.settings.rate.max(1));
+        let mut pushed: u64 = 0;
+        loop {
+            let done = self.ledger.acknowledged();
+            let remaining = match self.settings.total {
+                Some(total) => total.saturating_sub(done),
+                None => u64::MAX,
+            };
+            if remaining == 0 {
+                break;
+            }
+            let count = (self.settings.batch.max(1) as u64).min(remaining) as usize;
+            // A batch is released at the start of its share of time.
+            let due = start + Duration::from_secs_f64(pushed as f64 / rate);
+            tokio::select! {
+                _ = tokio::time::sleep_until(due) => {}
+                _ = stopped(&mut self.stop) => return self.finish(),
+            }
+            let records = self.traffic.next_records(count);
+            let produced = self.traffic.produced();
+            self.ledger.update(|l| l.produced = produced);
+            let delivered = match &self.destination {
+                Destination::Endpoint(_) => {
+                    let bytes = body::render(&records, self.format.as_ref());
+                    self.deliver_post(bytes, records.len(), false).await
+                }
+                Destination::S3(_) => self.deliver_object(&records).await,
+            };
+            if !delivered {
+                return self.finish();
+            }
+            self.ledger.acknowledge(&records);
+            pushed += count as u64;
+        }
+        self.finish();
+    }
+
+    fn finish(&self) {
+        self.ledger.update(|l| l.finished = true);
+    }
+
+    /// The wait before attempt `attempt` (1 for the first resend).
+    fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let cap = self.settings.backoff_cap;
+        match retry_after {
+            Some(wait) => wait.min(cap),
+            None => self
+                .settings
+                .backoff
+                .saturating_mul(1u32 << attempt.saturating_sub(1).min(20))
+                .min(cap),
+        }
+    }
+
+    /// Waits `wait`; false when the task is stopped meanwhile.
+    async fn pause(&mut self, wait: Duration) -> bool {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => true,
+            _ = stopped(&mut self.stop) => false,
+        }
+    }
+
+    /// POSTs a body until a 2xx (see the module's policy), then applies the duplicate and
+    /// replay faults to batches (`test` false). False when the task was stopped first.
+    async fn deliver_post(&mut self, bytes: Vec<u8>, records: usize, test: bool) -> bool {
+        let Destination::Endpoint(endpoint) = &mut self.destination else {
+            return false;
+        };
+        let prepared = endpoint.prepare(bytes, records);
+        let faults = self.settings.faults.clone();
+        let mut attempt = 0u32;
+        let url = loop {
+            let Destination::Endpoint(endpoint) = &mut self.destination else {
+                return false;
+            };
+            let url = endpoint.url(test);
+            let sent = tokio::select! {
+                sent = send(endpoint, &url, &prepared) => sent,
+                _ = stopped(&mut self.stop) => return false,
+            };
+            self.ledger.update(|l| {
+                l.posts += 1;
+                if attempt > 0 {
+                    l.resends += 1;
+                }
+            });
+            attempt += 1;
+            let wait = match sent {
+                Sent::Ok if !test && faults.take(PushFault::LostOk) => {
+                    // As if the 2xx never came: resend at once.
+                    continue;
+                }
+                Sent::Ok => break url,
+                Sent::Status(status, retry_after) => {
+                    self.ledger.update(|l| {
+                        *l.statuses.entry(status).or_default() += 1;
+                        l.last_error = Some(format!("HTTP {status} from {url}"));
+                    });
+                    self.backoff(attempt, retry_after)
+                }
+                Sent::Failed(error) => {
+                    self.ledger.update(|l| {
+                        l.failures += 1;
+                        l.last_error = Some(format!("{url}: {error}"));
+                    });
+                    self.backoff(attempt, None)
+                }
+            };
+            if !self.pause(wait).await {
+                return false;
+            }
+        };
+        if test {
+            return true;
+        }
+        let Destination::Endpoint(endpoint) = &mut self.destination else {
+            return true;
+        };
+        let mut again = Vec::new();
+        if faults.take(PushFault::Duplicate) {
+            again.push(endpoint.url(false));
+        }
+        if faults.take(PushFault::Replay) {
+            again.push(url);
+        }
+        for url in again {
+            let sent = send(endpoint, &url, &prepared).await;
+            self.ledger.update(|l| {
+                l.posts += 1;
+                l.resends += 1;
+                match sent {
+                    Sent::Ok => {}
+                    Sent::Status(status, _) => *l.statuses.entry(status).or_default() += 1,
+                    Sent::Failed(_) => l.failures += 1,
+                }
+            });
+        }
+        true
+    }
+
+    /// Puts a batch's object until it is stored. False when the task was stopped first.
+    async fn deliver_object(&mut self, records: &[Record]) -> bool {
+        let Destination::S3(sink) = &mut self.destination else {
+            return false;
+        };
+        let (path, payload) = sink.object(records);
+        let mut attempt = 0u32;
+        loop {
+            let Destination::S3(sink) = &self.destination else {
+                return false;
+            };
+            let put = tokio::select! {
+                put = sink.put(&path, payload.clone()) => put,
+                _ = stopped(&mut self.stop) => return false,
+            };
+            self.ledger.update(|l| {
+                l.posts += 1;
+                if attempt > 0 {
+                    l.resends += 1;
+                }
+            });
+            attempt += 1;
+            match put {
+                Ok(()) => return true,
+                Err(error) => self.ledger.update(|l| {
+                    l.failures += 1;
+                    l.last_error = Some(format!("put {path}: {error}"));
+                }),
+            }
+            if !self.pause(self.backoff(attempt, None)).await {
+                return false;
+            }
+        }
+    }
+}
+
+async fn send(endpoint: &Endpoint, url: &reqwest::Url, prepared: &Prepared) -> Sent {
+    endpoint.send(url, prepared).await
+}
