@@ -159,8 +159,11 @@ impl Endpoint {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse::<u64>().ok())
                     .map(Duration::from_secs);
-                // Read the answer so the connection can be reused.
-                let _ = answer.bytes().await;
+                // The whole answer is read: one cut short is no answer (the receiver may or
+                // may not have kept the batch), so the batch is resent.
+                if let Err(error) = answer.bytes().await {
+                    return Sent::Failed(format!("answer {status} cut short: {error}"));
+                }
                 if status.is_success() {
                     Sent::Ok
                 } else {

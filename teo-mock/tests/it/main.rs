@@ -15,3 +15,4 @@ mod limits;
 mod log_packets;
 mod official_clients;
 mod official_node;
+mod push;
