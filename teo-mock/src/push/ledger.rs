@@ -43,8 +43,10 @@ pub struct PushLedger {
     pub last_error: Option<String>,
     /// Set when the ledger stopped keeping records ([`MAX_LEDGER_RECORDS`]).
     pub overflow: Option<String>,
-    /// The pusher ended: its total reached, or the task deleted or modified.
+    /// The pusher ended: its total reached, or the task deleted or disabled.
     pub finished: bool,
+    /// Pushers started for the task: 1, and one more per Modify that restarted it.
+    pub starts: u64,
 }
 
 /// A task's ledger, shared by its pusher and the server.

@@ -354,6 +354,12 @@ impl PushHub {
             n.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ fastrand::u64(..),
         );
         let (stop, stop_rx) = watch::channel(false);
+        let mut start = 0;
+        task.ledger.update(|l| {
+            l.starts += 1;
+            l.finished = false;
+            start = l.starts;
+        });
         let job = Job {
             destination,
             traffic,
@@ -361,8 +367,8 @@ impl PushHub {
             ledger: Arc::clone(&task.ledger),
             settings: self.settings.clone(),
             stop: stop_rx,
+            start,
         };
-        task.ledger.update(|l| l.finished = false);
         task.pusher = Some((stop, tokio::spawn(job.run())));
     }
 

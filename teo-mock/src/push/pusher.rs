@@ -54,6 +54,8 @@ pub(crate) struct Job {
     pub(crate) ledger: Arc<Ledger>,
     pub(crate) settings: PushSettings,
     pub(crate) stop: watch::Receiver<bool>,
+    /// Which start of the task this pusher is ([`super::PushLedger::starts`]).
+    pub(crate) start: u64,
 }
 
 /// Resolves when the task is stopped.
@@ -92,9 +94,10 @@ impl Job {
                 _ = tokio::time::sleep_until(due) => {}
                 _ = stopped(&mut self.stop) => return self.finish(),
             }
+            let before = self.traffic.produced();
             let records = self.traffic.next_records(count);
-            let produced = self.traffic.produced();
-            self.ledger.update(|l| l.produced = produced);
+            let drawn = self.traffic.produced() - before;
+            self.ledger.update(|l| l.produced += drawn);
             let delivered = match &self.destination {
                 Destination::Endpoint(_) => {
                     let bytes = body::render(&records, self.format.as_ref());
@@ -111,8 +114,14 @@ impl Job {
         self.finish();
     }
 
+    /// Marks the ledger finished, unless a newer pusher of the task (after a Modify) runs.
     fn finish(&self) {
-        self.ledger.update(|l| l.finished = true);
+        let start = self.start;
+        self.ledger.update(|l| {
+            if l.starts == start {
+                l.finished = true;
+            }
+        });
     }
 
     /// The wait before attempt `attempt` (1 for the first resend).
