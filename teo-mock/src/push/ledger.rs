@@ -3,16 +3,18 @@
 //! [`crate::MockServer::push_wait`], woken on every change (no polling).
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 use tokio::sync::watch;
 
 use super::records::Record;
 
-/// Records kept per task at most (their JSON); beyond it only counts go on, and
-/// [`PushLedger::overflow`] says so.
-pub const MAX_LEDGER_RECORDS: usize = 200_000;
+/// Records the ledgers of one mock keep at most, all tasks together (their JSON, a few KiB
+/// each with every field: some 100–300 MiB at worst); beyond it only counts go on, and
+/// [`PushLedger::overflow`] says so. A task forgotten gives its share back.
+pub const MAX_LEDGER_RECORDS: usize = 100_000;
 
 /// A snapshot of a task's ledger.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,7 +25,7 @@ pub struct PushLedger {
     pub produced: u64,
     /// Records acknowledged: answered 2xx at least once (each counted once).
     pub acknowledged: u64,
-    /// The acknowledged records as JSON objects, in the order pushed (at most
+    /// The acknowledged records as JSON objects, in the order pushed (within the mock's
     /// [`MAX_LEDGER_RECORDS`]).
     pub records: Vec<Value>,
     /// The test objects posted when the task was created or modified, acknowledged or not.
@@ -54,16 +56,19 @@ pub struct PushLedger {
 pub(crate) struct Ledger {
     state: Mutex<PushLedger>,
     changed: watch::Sender<u64>,
+    /// Records the mock's ledgers may still keep (shared by its tasks).
+    budget: Arc<AtomicUsize>,
 }
 
 impl Ledger {
-    pub(crate) fn new(task_id: &str) -> Ledger {
+    pub(crate) fn new(task_id: &str, budget: Arc<AtomicUsize>) -> Ledger {
         Ledger {
             state: Mutex::new(PushLedger {
                 task_id: task_id.to_owned(),
                 ..PushLedger::default()
             }),
             changed: watch::channel(0).0,
+            budget,
         }
     }
 
@@ -103,11 +108,16 @@ impl Ledger {
             ledger.acknowledged += records.len() as u64;
             ledger.batches += 1;
             for record in records {
-                if ledger.records.len() >= MAX_LEDGER_RECORDS {
+                let kept = self
+                    .budget
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok();
+                if !kept {
                     if ledger.overflow.is_none() {
                         let text = format!(
-                            "the push ledger of task {} keeps at most {MAX_LEDGER_RECORDS} records; \
-                             later ones are counted only (bound the push with --push-total)",
+                            "the push ledgers keep at most {MAX_LEDGER_RECORDS} records in all; \
+                             task {} counts its later records only (bound the push with \
+                             --push-total, or delete tasks)",
                             ledger.task_id
                         );
                         tracing::warn!("{text}");
@@ -115,8 +125,41 @@ impl Ledger {
                     }
                     break;
                 }
-                ledger.records.push(Value::Object(record.iter().cloned().collect()));
+                ledger
+                    .records
+                    .push(Value::Object(record.iter().cloned().collect()));
             }
         });
+    }
+}
+
+impl Drop for Ledger {
+    fn drop(&mut self) {
+        let kept = self.state.get_mut().map_or(0, |l| l.records.len());
+        self.budget.fetch_add(kept, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_bound_is_shared_and_said() {
+        let budget = Arc::new(AtomicUsize::new(3));
+        let ledger = Ledger::new("t", Arc::clone(&budget));
+        let record: Record = vec![("RequestID".into(), json!("a"))];
+        ledger.acknowledge(&[record.clone(), record.clone()]);
+        ledger.acknowledge(&[record.clone(), record.clone(), record]);
+        let seen = ledger.snapshot();
+        assert_eq!(
+            (seen.acknowledged, seen.records.len(), seen.batches),
+            (5, 3, 2)
+        );
+        assert!(seen.overflow.unwrap().contains("at most"));
+        drop(ledger);
+        assert_eq!(budget.load(Ordering::SeqCst), 3);
     }
 }

@@ -18,7 +18,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -92,6 +92,8 @@ pub struct PushHub {
     settings: PushSettings,
     anywhere: bool,
     next: AtomicU64,
+    /// Records the ledgers may still keep ([`ledger::MAX_LEDGER_RECORDS`]).
+    budget: Arc<AtomicUsize>,
     /// Tasks by id, and their ids in creation order.
     tasks: Mutex<(HashMap<String, Task>, Vec<String>)>,
 }
@@ -102,6 +104,7 @@ impl PushHub {
             settings,
             anywhere,
             next: AtomicU64::new(1),
+            budget: Arc::new(AtomicUsize::new(ledger::MAX_LEDGER_RECORDS)),
             tasks: Mutex::new((HashMap::new(), Vec::new())),
         }
     }
@@ -263,7 +266,7 @@ impl PushHub {
         let mut task = Task {
             zone: text("ZoneId").to_owned(),
             item,
-            ledger: Arc::new(Ledger::new(&id)),
+            ledger: Arc::new(Ledger::new(&id, Arc::clone(&self.budget))),
             deleted: false,
             pusher: None,
         };

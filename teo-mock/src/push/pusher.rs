@@ -19,7 +19,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::body::{self, LogFormat};
-use super::endpoint::{Endpoint, Prepared, Sent};
+use super::endpoint::{Endpoint, Sent};
 use super::faults::{PushFault, PushFaults};
 use super::ledger::Ledger;
 use super::records::{Record, Traffic};
@@ -160,7 +160,7 @@ impl Job {
             };
             let url = endpoint.url(test);
             let sent = tokio::select! {
-                sent = send(endpoint, &url, &prepared) => sent,
+                sent = endpoint.send(&url, &prepared) => sent,
                 _ = stopped(&mut self.stop) => return false,
             };
             self.ledger.update(|l| {
@@ -209,7 +209,7 @@ impl Job {
             again.push(url);
         }
         for url in again {
-            let sent = send(endpoint, &url, &prepared).await;
+            let sent = endpoint.send(&url, &prepared).await;
             self.ledger.update(|l| {
                 l.posts += 1;
                 l.resends += 1;
@@ -257,8 +257,4 @@ impl Job {
             }
         }
     }
-}
-
-async fn send(endpoint: &Endpoint, url: &reqwest::Url, prepared: &Prepared) -> Sent {
-    endpoint.send(url, prepared).await
 }

@@ -116,7 +116,12 @@ impl Traffic {
             // Enough traffic that the sampled share covers what is missing, about.
             let wanted = count - out.len();
             let draw = (wanted * 1000).div_ceil(self.sample as usize).max(1);
-            for record in self.draw(draw, false) {
+            let drawn = self.draw(draw, false);
+            if drawn.is_empty() {
+                // Not expected (the ids are checked at creation); never spin on it.
+                break;
+            }
+            for record in drawn {
                 self.produced += 1;
                 self.kept += self.sample;
                 if self.kept >= 1000 {
@@ -164,7 +169,17 @@ impl Traffic {
                     LogKind::L7
                 };
                 let hour = now.unix_timestamp() - now.unix_timestamp().rem_euclid(3600);
+                // A zone or entity the packet generator refuses (over 255 bytes) is drawn
+                // as the default one.
                 live_records(kind, hour, &self.zone, &entity, seed, count)
+                    .or_else(|| {
+                        let id = if kind == LogKind::L4 {
+                            "sid-mock"
+                        } else {
+                            "www.example.com"
+                        };
+                        live_records(kind, hour, "zone-mock", id, seed, count)
+                    })
                     .unwrap_or_default()
                     .iter()
                     .filter_map(|text| match serde_json::from_str(text) {
