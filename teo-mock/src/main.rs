@@ -101,6 +101,12 @@ struct Args {
     /// Push to any host (by default only to loopback and private addresses).
     #[arg(long)]
     push_anywhere: bool,
+
+    /// A push fault, repeatable, armed by count: lost-200:N (the next N batches' 2xx answers
+    /// are taken as lost and the batches resent), duplicate:N (sent twice), replay:N (sent
+    /// again with the same auth_key), after:K (let K batches pass first).
+    #[arg(long = "push-fault", value_name = "KIND:N")]
+    push_faults: Vec<String>,
 }
 
 fn parse_packet_size(text: &str) -> Result<u64, String> {
@@ -164,6 +170,12 @@ impl Args {
         config.push_backoff = self.push_backoff.unwrap_or(config.push_backoff);
         config.push_backoff_cap = self.push_backoff_cap.unwrap_or(config.push_backoff_cap);
         config.push_targets = self.push_targets;
+        for fault in &self.push_faults {
+            config
+                .push_faults
+                .arm(fault)
+                .map_err(|e| format!("invalid value for --push-fault: {e}"))?;
+        }
         if !self.credentials.is_empty() {
             let credentials = self
                 .credentials

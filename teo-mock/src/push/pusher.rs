@@ -153,6 +153,8 @@ impl Job {
         };
         let prepared = endpoint.prepare(bytes, records);
         let faults = self.settings.faults.clone();
+        // Test objects are never faulted, nor the batches let pass first.
+        let faulted = !test && faults.next_batch();
         let mut attempt = 0u32;
         let url = loop {
             let Destination::Endpoint(endpoint) = &mut self.destination else {
@@ -171,7 +173,7 @@ impl Job {
             });
             attempt += 1;
             let wait = match sent {
-                Sent::Ok if !test && faults.take(PushFault::LostOk) => {
+                Sent::Ok if faulted && faults.take(PushFault::LostOk) => {
                     // As if the 2xx never came: resend at once.
                     continue;
                 }
@@ -202,10 +204,10 @@ impl Job {
             return true;
         };
         let mut again = Vec::new();
-        if faults.take(PushFault::Duplicate) {
+        if faulted && faults.take(PushFault::Duplicate) {
             again.push(endpoint.url(false));
         }
-        if faults.take(PushFault::Replay) {
+        if faulted && faults.take(PushFault::Replay) {
             again.push(url);
         }
         for url in again {
