@@ -3,18 +3,30 @@
 //! `CreateRealtimeLogDeliveryTask` with `TaskType` `custom_endpoint` or `s3` starts a pusher
 //! for the task: it posts a test object (custom endpoints), then pushes records of the task's
 //! `LogType` for its `EntityList` ([`records`]), with its `Fields` and `Sample`, in its
-//! `LogFormat` ([`body`]) to `CustomEndpoint.Url` ([`endpoint`], signed as in [`auth`]) or
-//! as objects into the `S3` bucket ([`s3`]), resending what is not acknowledged ([`pusher`]
-//! states the policy). `ModifyRealtimeLogDeliveryTask` changes the task and restarts its
-//! pusher (a new test object first; `DeliveryStatus` `disabled` pauses it),
-//! `DeleteRealtimeLogDeliveryTask` stops it, `DescribeRealtimeLogDeliveryTasks` lists the tasks
-//! created with the members given (their zone's, when it has any; the usual answer
-//! otherwise). What was pushed is in the task's [`ledger`]; tests arm [`faults`].
+//! `LogFormat` ([`body`]) to `CustomEndpoint.Url` (`endpoint.rs`, signed as in [`auth`]) or
+//! as objects into the `S3` bucket (`s3.rs`), resending what is not acknowledged (below).
+//! `ModifyRealtimeLogDeliveryTask` changes the task and restarts its pusher (a new test object
+//! first; `DeliveryStatus` `disabled` pauses it), `DeleteRealtimeLogDeliveryTask` stops it,
+//! `DescribeRealtimeLogDeliveryTasks` lists the tasks created with the members given (their
+//! zone's, when it has any; the usual answer otherwise). What was pushed is in the task's
+//! [`ledger`]; tests arm [`faults`].
 //!
 //! Tasks of other types (`cls`, `log_analysis`, `aws_s3`) are remembered and listed but push
 //! nothing. Pushes go only to loopback and private addresses unless
 //! [`crate::MockConfig::push_anywhere`] is set, so the official examples, which name real
 //! hosts, never send synthetic logs over the internet.
+//!
+//! # Resend policy (the mock's; EdgeOne documents none)
+//!
+//! A batch answered with a non-2xx status, or whose request got no answer (connection refused
+//! or dropped, an answer cut short, none within [`crate::MockConfig::push_timeout`]), is sent
+//! again — the very same body bytes, with a fresh `auth_key`, to the next receiver in turn —
+//! after an exponential backoff: `base`, `2·base`, `4·base`… capped at `cap`
+//! ([`crate::MockConfig::push_backoff`], defaults 200 ms and 10 s); a `Retry-After: <seconds>`
+//! answer is honoured instead, bounded by `cap`. It is sent until a 2xx comes: a batch is never
+//! dropped. One batch is in flight per task at a time and the next is drawn only once it is
+//! acknowledged, so while the receiver is down the mock produces nothing (backpressure) and
+//! holds one pending batch per task. An s3 task's puts are retried the same way.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -1,16 +1,6 @@
 //! A task's pusher: paces the traffic (`--push-rate`), batches it (`--push-batch`), and
-//! delivers each batch until it is acknowledged.
-//!
-//! # Resend policy (the mock's; EdgeOne documents none)
-//!
-//! A batch answered with a non-2xx status, or whose request failed (connection refused or
-//! dropped, no answer within the timeout), is sent again — the very same body bytes, with a
-//! fresh `auth_key`, to the next receiver in turn — after an exponential backoff: `base`,
-//! `2·base`, `4·base`… capped at `cap` (defaults 200 ms and 10 s); a `Retry-After: <seconds>`
-//! answer is honoured instead, bounded by `cap`. It is sent until a 2xx comes: a batch is
-//! never dropped. One batch is in flight per task at a time and the next is drawn only once
-//! it is acknowledged, so while the receiver is down the mock produces nothing (backpressure)
-//! and holds one pending batch per task.
+//! delivers each batch until it is acknowledged, by the resend policy stated in the parent
+//! module.
 
 use std::sync::Arc;
 use std::time::Duration;
