@@ -141,13 +141,14 @@ impl Traffic {
         self.draw(1, true).pop().unwrap_or_default()
     }
 
-    fn entity(&mut self) -> String {
+    /// The entity of a `turn` (the default one when none is given).
+    fn entity(&mut self, turn: usize) -> String {
         match self.entities.len() {
             0 => match self.family {
                 Family::L4 => "sid-mock".into(),
                 _ => "www.example.com".into(),
             },
-            n => self.entities[self.rng.usize(..n)].clone(),
+            n => self.entities[turn % n].clone(),
         }
     }
 
@@ -156,39 +157,16 @@ impl Traffic {
         self.draws += 1;
         let now = OffsetDateTime::now_utc();
         let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
-        let entity = self.entity();
         let seed = self.tag ^ self.draws.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let full: Vec<serde_json::Map<String, Value>> = match self.family {
-            Family::Function => (0..count)
-                .map(|_| self.function_record(&entity, now_ms))
-                .collect(),
-            family => {
-                let kind = if family == Family::L4 {
-                    LogKind::L4
-                } else {
-                    LogKind::L7
-                };
-                let hour = now.unix_timestamp() - now.unix_timestamp().rem_euclid(3600);
-                // A zone or entity the packet generator refuses (over 255 bytes) is drawn
-                // as the default one.
-                live_records(kind, hour, &self.zone, &entity, seed, count)
-                    .or_else(|| {
-                        let id = if kind == LogKind::L4 {
-                            "sid-mock"
-                        } else {
-                            "www.example.com"
-                        };
-                        live_records(kind, hour, "zone-mock", id, seed, count)
-                    })
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|text| match serde_json::from_str(text) {
-                        Ok(Value::Object(map)) => Some(map),
-                        _ => None,
-                    })
-                    .collect()
-            }
-        };
+        // The entities share the draw: a chunk of records each, in random turns.
+        let chunks = self.entities.len().clamp(1, count.max(1));
+        let mut full = Vec::with_capacity(count);
+        let first = self.rng.usize(..chunks);
+        for chunk in 0..chunks {
+            let n = count / chunks + usize::from(chunk < count % chunks);
+            let entity = self.entity(first + chunk);
+            full.extend(self.members(&entity, n, seed ^ chunk as u64, now, now_ms));
+        }
         let mut parents = std::collections::HashMap::new();
         let mut sessions = std::collections::HashMap::new();
         let mut out = Vec::with_capacity(full.len());
@@ -251,6 +229,48 @@ impl Traffic {
             out.push(self.filtered(record));
         }
         out
+    }
+
+    /// `count` records of `entity` as the generators write them (all members).
+    fn members(
+        &mut self,
+        entity: &str,
+        count: usize,
+        seed: u64,
+        now: OffsetDateTime,
+        now_ms: i64,
+    ) -> Vec<serde_json::Map<String, Value>> {
+        match self.family {
+            Family::Function => (0..count)
+                .map(|_| self.function_record(entity, now_ms))
+                .collect(),
+            family => {
+                let kind = if family == Family::L4 {
+                    LogKind::L4
+                } else {
+                    LogKind::L7
+                };
+                let hour = now.unix_timestamp() - now.unix_timestamp().rem_euclid(3600);
+                // A zone or entity the packet generator refuses (over 255 bytes) is drawn
+                // as the default one.
+                live_records(kind, hour, &self.zone, entity, seed, count)
+                    .or_else(|| {
+                        let id = if kind == LogKind::L4 {
+                            "sid-mock"
+                        } else {
+                            "www.example.com"
+                        };
+                        live_records(kind, hour, "zone-mock", id, seed, count)
+                    })
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|text| match serde_json::from_str(text) {
+                        Ok(Value::Object(map)) => Some(map),
+                        _ => None,
+                    })
+                    .collect()
+            }
+        }
     }
 
     /// The task's `Fields` of `record`, in their order (all its members when `Fields` is
@@ -350,6 +370,24 @@ mod tests {
         }
         let test = traffic.test_object();
         assert!(test[1].1.as_str().unwrap().starts_with("test-"));
+    }
+
+    #[test]
+    fn entities_share_each_draw() {
+        let entities = vec![
+            "a.example".to_owned(),
+            "b.example".into(),
+            "c.example".into(),
+        ];
+        let mut traffic = Traffic::new(Family::L7, "z", entities, vec![], 1000, 3);
+        let records = traffic.next_records(30);
+        let mut hosts: Vec<&Value> = records
+            .iter()
+            .flat_map(|r| r.iter().filter(|(n, _)| n == "RequestHost").map(|(_, v)| v))
+            .collect();
+        hosts.sort_by_key(|v| v.to_string());
+        hosts.dedup();
+        assert_eq!(hosts, ["a.example", "b.example", "c.example"]);
     }
 
     #[test]

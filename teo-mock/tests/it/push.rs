@@ -766,3 +766,35 @@ async fn backpressure_holds_one_batch() {
     assert_eq!(ledger.produced, 20);
     mock.shutdown().await;
 }
+
+/// How fast the mock pushes (not a check; run with `-- --ignored --nocapture push::throughput`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement"]
+async fn throughput() {
+    let receiver = TestServer::responding(|_| Answer::status(200));
+    for (fields, format, gzip) in [
+        (json!(FIELDS), Value::Null, false),
+        (json!([]), Value::Null, false),
+        (json!([]), json!({"FormatType": "csv"}), true),
+    ] {
+        let (mock, client) = start(config(50_000).push_rate(10_000_000).push_batch(1000)).await;
+        let mut endpoint = json!({"Url": receiver.url()});
+        if gzip {
+            endpoint["CompressType"] = json!("gzip");
+        }
+        let mut extra = json!({"Fields": fields, "CustomEndpoint": endpoint});
+        if !format.is_null() {
+            extra["LogFormat"] = format.clone();
+        }
+        let started = Instant::now();
+        let id = create(&client, task(receiver.url(), extra)).await;
+        acknowledged(&mock, &id, 50_000).await;
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "fields {} format {format} gzip {gzip}: 50000 records in {seconds:.2} s = {:.0} records/s",
+            fields.as_array().unwrap().len(),
+            50_000.0 / seconds
+        );
+        mock.shutdown().await;
+    }
+}
