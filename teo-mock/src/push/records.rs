@@ -43,6 +43,9 @@ impl Family {
     }
 }
 
+/// Records drawn at once at most.
+const MAX_DRAW: usize = 10_000;
+
 /// Security hits written into `web-attack` records: (module, action, note).
 const ATTACKS: &[(&str, &str, &str)] = &[
     ("ManagedRule", "Deny", "-"),
@@ -115,7 +118,10 @@ impl Traffic {
         while out.len() < count {
             // Enough traffic that the sampled share covers what is missing, about.
             let wanted = count - out.len();
-            let draw = (wanted * 1000).div_ceil(self.sample as usize).max(1);
+            // At most 10 000 at once: a small Sample must not draw millions in one go.
+            let draw = (wanted * 1000)
+                .div_ceil(self.sample as usize)
+                .clamp(1, MAX_DRAW);
             let drawn = self.draw(draw, false);
             if drawn.is_empty() {
                 // Not expected (the ids are checked at creation); never spin on it.
@@ -370,6 +376,13 @@ mod tests {
         }
         let test = traffic.test_object();
         assert!(test[1].1.as_str().unwrap().starts_with("test-"));
+    }
+
+    #[test]
+    fn a_small_sample_draws_in_bounded_steps() {
+        let mut traffic = Traffic::new(Family::L4, "z", vec![], vec![], 1, 5);
+        assert_eq!(traffic.next_records(15).len(), 15);
+        assert_eq!(traffic.produced(), 15_000);
     }
 
     #[test]
