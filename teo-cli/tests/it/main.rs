@@ -14,6 +14,9 @@ mod configure;
 // Runs `teo logs download --mock`.
 #[cfg(feature = "mock")]
 mod logs;
+// Runs teo-mock's real-time push into `teo logs receive`.
+#[cfg(feature = "mock")]
+mod realtime;
 mod receive;
 mod s3;
 // Runs `teo logs download --mock`.

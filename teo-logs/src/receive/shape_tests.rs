@@ -149,3 +149,23 @@ fn errors_never_quote_the_body() {
         .unwrap_err();
     assert!(!e.to_string().contains("secret"), "{e}");
 }
+
+#[test]
+fn the_test_object_is_read_whatever_the_log_format() {
+    let object = r#"{"RequestID":"test-1","ClientIP":"1.1.1.1"}"#;
+    for format in [
+        json!({"FormatType": "json", "BatchPrefix": "[", "BatchSuffix": "]", "RecordDelimiter": ","}),
+        json!({"FormatType": "csv", "FieldDelimiter": "\t"}),
+        json!({"FormatType": "template", "RecordTemplate": "${RequestID} ${ClientIP}"}),
+    ] {
+        let f = self::format(format.clone(), &["RequestID", "ClientIP"]);
+        assert_eq!(
+            records(&f, object),
+            vec![json!({"RequestID": "test-1", "ClientIP": "1.1.1.1"})],
+            "{format}"
+        );
+    }
+    // Anything else that the format cannot read stays an error.
+    let f = self::format(json!({"FormatType": "json", "BatchPrefix": "["}), &[]);
+    assert!(f.read(b"{\"A\":1}{\"A\":2}").is_err());
+}

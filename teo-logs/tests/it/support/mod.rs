@@ -61,6 +61,11 @@ impl Moto {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The server's process id (a test stops and continues it: the store down for a while).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn create_bucket(&self, name: &str) {
         assert_eq!(self.request("PUT", &format!("/{name}")), Some(200));
     }
