@@ -105,6 +105,12 @@ pub(crate) struct ReceiveArgs {
     #[arg(long, value_name = "MIB", default_value_t = 16,
           value_parser = clap::value_parser!(u64).range(1..=1024))]
     max_body: u64,
+    /// Let a local mock EdgeOne (teo-mock, in-process) create a task pushing RECORDS records
+    /// here, signed; stop once they are received: no account or network needed
+    #[cfg(feature = "mock")]
+    #[arg(long, value_name = "RECORDS", conflicts_with_all = ["access_id", "access_key_file", "no_auth"],
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    mock: Option<u64>,
     /// Most MiB staged; pushes are answered 503 beyond (16-1048576)
     #[arg(long, value_name = "MIB", default_value_t = 1024,
           value_parser = clap::value_parser!(u64).range(16..=1_048_576))]
@@ -167,6 +173,7 @@ async fn receive(args: ReceiveArgs) -> ExitCode {
         Err(message) => return fail(EXIT_FAILED, &message),
     };
     let shown = teo_logs::destination::shown_url(&args.out);
+    let auth = config.auth.clone();
     let receiver = match Receiver::start(config, dataset).await {
         Ok(receiver) => receiver,
         Err(e) => return fail(EXIT_FAILED, &format!("cannot receive: {}", with_causes(&e))),
@@ -182,7 +189,25 @@ async fn receive(args: ReceiveArgs) -> ExitCode {
         receiver.addr(),
         printable(&shown)
     ));
-    stop_signal().await;
+    match (mock_records(&args), &auth) {
+        (Some(records), Some(auth)) => {
+            let url = format!("{scheme}://{}/edgeone", receiver.addr());
+            let pushed = tokio::select! {
+                pushed = super::mock::push(&url, records, config_zone(&args), auth) => pushed,
+                () = stop_signal() => Ok(None),
+            };
+            match pushed {
+                Ok(Some(line)) => {
+                    let _ = writeln!(io::stderr(), "{}", printable(&line));
+                }
+                Ok(None) => {}
+                Err(failure) => {
+                    let _ = writeln!(io::stderr(), "{}", printable(&failure.message));
+                }
+            }
+        }
+        _ => stop_signal().await,
+    }
     let _ = writeln!(io::stderr(), "stopping: rolling what is staged");
     let metrics = receiver.metrics();
     let (batches, records) = (
@@ -205,6 +230,21 @@ async fn receive(args: ReceiveArgs) -> ExitCode {
             ),
         ),
     }
+}
+
+/// `--mock RECORDS`, when given (never without the `mock` feature).
+fn mock_records(args: &ReceiveArgs) -> Option<u64> {
+    #[cfg(feature = "mock")]
+    return args.mock;
+    #[cfg(not(feature = "mock"))]
+    {
+        let _ = args;
+        None
+    }
+}
+
+fn config_zone(args: &ReceiveArgs) -> String {
+    args.zone.clone().unwrap_or_else(|| "zone-demo".to_owned())
 }
 
 /// Ctrl-C, or SIGTERM (how service managers stop a process).
@@ -236,6 +276,7 @@ fn configure(args: &ReceiveArgs) -> Result<ReceiverConfig, (u8, String)> {
     let format =
         BodyFormat::new(log_format, &fields).map_err(|e| usage(format!("--log-format: {e}")))?;
     let auth = match (&args.access_id, args.no_auth) {
+        _ if mock_records(args).is_some() => Some(super::mock::push_auth()),
         (Some(id), _) => Some(OriginAuth::new(id.clone(), access_key(args)?)),
         (None, true) => None,
         (None, false) => {

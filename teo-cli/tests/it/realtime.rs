@@ -358,3 +358,50 @@ async fn pushed_records_land_in_duckdb_once_under_every_fault() {
     mock.shutdown().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `teo logs receive --mock N`: the one-command demo — an in-process mock's task pushes N
+/// records, signed, and the receiver stops once they are in the dataset.
+#[test]
+fn receive_with_a_mock_lands_what_the_mock_pushed() {
+    let dir = support::temp_dir("realtime-mock");
+    let out = dir.join("realtime-logs");
+    let output = Command::new(TEO)
+        .args([
+            "logs",
+            "receive",
+            "--mock",
+            "3000",
+            "--listen",
+            "127.0.0.1:0",
+            "--format",
+            "ndjson",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("pushed 3000 records (+1 test object)"),
+        "{stderr}"
+    );
+    let records: usize = walk(&out.join("kind=l7"))
+        .iter()
+        .map(|f| support::lines_of(f).len())
+        .sum();
+    assert_eq!(records, 3001);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.file_type().unwrap().is_dir() {
+            out.extend(walk(&entry.path()));
+        } else {
+            out.push(entry.path());
+        }
+    }
+    out
+}

@@ -104,6 +104,11 @@ impl OriginAuth {
         &self.access_id
     }
 
+    /// The `AccessKey`: for configuring the task that pushes here (never print it).
+    pub fn access_key(&self) -> &str {
+        &self.access_key
+    }
+
     /// Checks the query of a POST to `path` at Unix time `now`: the AccessId, the window and
     /// the hash (compared in constant time).
     pub fn check(&self, path: &str, query: Option<&str>, now: i64) -> Result<AuthKey, AuthError> {
