@@ -302,6 +302,7 @@ fn configure(args: &ReceiveArgs) -> Result<ReceiverConfig, (u8, String)> {
         body: (args.max_body << 20) as usize,
         decoded: (args.max_body << 22) as usize,
         staged: args.max_staged << 20,
+        ..Limits::default()
     };
     config.roll_every = Duration::from_secs(args.roll);
     config.roll_bytes = args.roll_size << 20;

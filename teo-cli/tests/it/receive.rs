@@ -202,3 +202,83 @@ fn sigkill_between_pushes_and_a_restart_keeps_every_answered_batch() {
     all_once(&dir, 5);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The AccessKey comes from the environment or a file only the user can read — never the
+/// command line — and is never printed; without keys, unsigned pushes need --no-auth.
+#[test]
+fn the_access_key_comes_from_a_private_file_or_the_environment() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("receive-key");
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut command = Command::new(TEO);
+        command
+            .args(["logs", "receive", "--listen", "127.0.0.1:0", "--out"])
+            .arg(dir.join("dataset"))
+            .args(args)
+            .env_remove("TEO_RECEIVE_ACCESS_KEY");
+        if let Some(key) = env {
+            command.env("TEO_RECEIVE_ACCESS_KEY", key);
+        }
+        let output = command.output().unwrap();
+        let text = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(!text.contains("s3cr3t-key"), "{text}");
+        (output.status.code(), text)
+    };
+    let (code, text) = run(&[], None);
+    assert_eq!(code, Some(2));
+    assert!(text.contains("--no-auth"), "{text}");
+    let (code, text) = run(&["--access-id", "id1"], None);
+    assert_eq!(code, Some(2));
+    assert!(text.contains("TEO_RECEIVE_ACCESS_KEY"), "{text}");
+    let key = dir.join("key");
+    std::fs::write(&key, "s3cr3t-key\n").unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, text) = run(
+        &[
+            "--access-id",
+            "id1",
+            "--access-key-file",
+            key.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        text.contains("readable by group or others (mode 644)"),
+        "{text}"
+    );
+    let link = dir.join("link");
+    std::os::unix::fs::symlink(&key, &link).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (code, _) = run(
+        &[
+            "--access-id",
+            "id1",
+            "--access-key-file",
+            link.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, Some(2), "a link is not followed");
+    // A key file readable by its owner only, or the environment: the receiver starts (and is
+    // stopped by a bad --log-format here, after the key was read).
+    for (args, env) in [
+        (
+            vec![
+                "--access-id",
+                "id1",
+                "--access-key-file",
+                key.to_str().unwrap(),
+            ],
+            None,
+        ),
+        (vec!["--access-id", "id1"], Some("s3cr3t-key")),
+    ] {
+        let mut args = args;
+        args.extend(["--log-format", "{\"FormatType\":\"xml\"}"]);
+        let (code, text) = run(&args, env);
+        assert_eq!(code, Some(2));
+        assert!(text.contains("FormatType \"xml\""), "{text}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -65,6 +65,8 @@ pub struct Limits {
     pub decoded: usize,
     /// Bytes staged at most; pushes beyond are answered 503 until rolls catch up.
     pub staged: u64,
+    /// Time to receive a body whole: a pusher that trickles is answered 408.
+    pub body_time: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -73,6 +75,7 @@ impl Default for Limits {
             body: 16 << 20,
             decoded: 64 << 20,
             staged: 1 << 30,
+            body_time: std::time::Duration::from_secs(120),
         }
     }
 }

@@ -27,9 +27,8 @@ use crate::receive::ingest::{Ingest, Refusal};
 use crate::receive::metrics::Metrics;
 use crate::receive::stage::Staging;
 
-/// Time to read a request's headers, and its body.
+/// Time to read a request's headers (its body's: [`Limits::body_time`](super::Limits)).
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
-const BODY_TIMEOUT: Duration = Duration::from_secs(120);
 /// Time for a TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Time open connections get to finish at shutdown.
@@ -211,7 +210,7 @@ async fn push(
         )));
     };
     let body = Limited::new(request.into_body(), limit);
-    let body = match tokio::time::timeout(BODY_TIMEOUT, body.collect()).await {
+    let body = match tokio::time::timeout(shared.ingest.limits.body_time, body.collect()).await {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(e))
             if e.downcast_ref::<http_body_util::LengthLimitError>()

@@ -661,3 +661,78 @@ async fn edge_function_records_are_typed_by_the_log_fields_spec() {
     assert_eq!(logs[0]["message"], json!("test log from function"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Writes `head` then `chunks` on a raw connection, each after the previous is sent; the
+/// status of the answer (None: no answer before the connection closed).
+async fn raw_push(
+    addr: std::net::SocketAddr,
+    head: &str,
+    chunks: Vec<Vec<u8>>,
+    gate: Option<tokio::sync::oneshot::Receiver<()>>,
+) -> Option<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    stream.write_all(head.as_bytes()).await.ok()?;
+    for chunk in chunks {
+        if stream.write_all(&chunk).await.is_err() {
+            break;
+        }
+    }
+    if let Some(gate) = gate {
+        // Hold the connection open, the body unfinished, until the answer comes.
+        let mut answer = Vec::new();
+        let read = stream.read_to_end(&mut answer);
+        tokio::select! {
+            _ = read => {}
+            _ = gate => {}
+        }
+        return std::str::from_utf8(&answer)
+            .ok()?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok();
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    std::str::from_utf8(&answer)
+        .ok()?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickling_body_times_out_and_an_endless_chunked_one_is_cut_at_the_limit() {
+    let dir = temp_dir("receive-hostile");
+    let rx = receiver(&dir, "staging", |c| {
+        c.limits.body = 64 << 10;
+        c.limits.body_time = Duration::from_millis(300);
+    })
+    .await;
+    // Announces 1000 bytes, sends 10 and stalls: 408 once the body time is up.
+    let (_keep, gate) = tokio::sync::oneshot::channel::<()>();
+    let head = format!(
+        "POST /logs HTTP/1.1\r\nHost: {}\r\nContent-Length: 1000\r\n\r\n",
+        rx.addr()
+    );
+    let status = raw_push(rx.addr(), &head, vec![b"[{\"Reque".to_vec()], Some(gate)).await;
+    assert_eq!(status, Some(408));
+    // Chunked, no length announced, past the limit: 413, nothing staged.
+    let head = format!("POST /logs HTTP/1.1\r\nHost: {}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", rx.addr());
+    let chunk = {
+        let data = vec![b' '; 16 << 10];
+        let mut chunk = format!("{:x}\r\n", data.len()).into_bytes();
+        chunk.extend_from_slice(&data);
+        chunk.extend_from_slice(b"\r\n");
+        chunk
+    };
+    let status = raw_push(rx.addr(), &head, vec![chunk; 8], None).await;
+    assert_eq!(status, Some(413));
+    assert_eq!(rx.metrics().rejects("body_timeout"), 1);
+    assert_eq!(rx.metrics().rejects("too_large"), 1);
+    assert_eq!(rx.staging().bytes(), 0);
+    rx.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
