@@ -736,3 +736,90 @@ async fn a_trickling_body_times_out_and_an_endless_chunked_one_is_cut_at_the_lim
     rx.shutdown().await.unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// HTTPS from PEM files (a certificate for 127.0.0.1 signed by a CA, made by openssl): a push
+/// over TLS is stored; plain HTTP to the same port gets no answer; a key that is no PEM stops
+/// the start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_from_pem_files() {
+    // (`openssl version`: it has no `--version`.)
+    let openssl = "openssl";
+    let runs = std::process::Command::new(openssl).arg("version").output();
+    if !runs.is_ok_and(|o| o.status.success()) {
+        tc_test_support::tools::skip(openssl);
+        return;
+    }
+    let dir = temp_dir("receive-tls");
+    let file = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    std::fs::write(
+        dir.join("ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+    // A CA, and a certificate for 127.0.0.1 it signs (webpki takes no CA as the server's).
+    let steps = [
+        format!(
+            "req -x509 {ec} -days 1 -subj /CN=teo-test-ca -keyout {} -out {}",
+            file("ca.key"),
+            file("ca.pem")
+        ),
+        format!(
+            "req {ec} -subj /CN=127.0.0.1 -keyout {} -out {}",
+            file("key.pem"),
+            file("csr")
+        ),
+        format!(
+            "x509 -req -in {} -CA {} -CAkey {} -CAcreateserial -days 1 -extfile {} -out {}",
+            file("csr"),
+            file("ca.pem"),
+            file("ca.key"),
+            file("ext"),
+            file("cert.pem")
+        ),
+    ];
+    for step in steps {
+        let made = std::process::Command::new(openssl)
+            .args(step.split(' '))
+            .output()
+            .unwrap();
+        assert!(
+            made.status.success(),
+            "{step}: {}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+    }
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let rx = receiver(&dir, "staging", |c| {
+        c.tls = Some((cert.clone(), key.clone()))
+    })
+    .await;
+    let root = reqwest::Certificate::from_pem(&std::fs::read(dir.join("ca.pem")).unwrap()).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(root)
+        .build()
+        .unwrap();
+    let response = client
+        .post(format!("https://{}/logs", rx.addr()))
+        .body(serde_json::to_vec(&[l7("tls-1", 1)]).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let plain = reqwest::Client::new()
+        .post(format!("http://{}/logs", rx.addr()))
+        .body("[]")
+        .send()
+        .await;
+    assert!(plain.is_err() || !plain.unwrap().status().is_success());
+    rx.roll_now().await.unwrap();
+    assert_eq!(dataset_records(&dir).len(), 1);
+    rx.shutdown().await.unwrap();
+    std::fs::write(&key, "not a key").unwrap();
+    let mut config = ReceiverConfig::new(dir.join("staging-2"));
+    config.tls = Some((cert.clone(), key.clone()));
+    let dataset = Dataset::local(dir.join("dataset"), Format::Ndjson).unwrap();
+    let error = Receiver::start(config, dataset).await.unwrap_err();
+    assert!(error.to_string().contains("key.pem"), "{error}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
