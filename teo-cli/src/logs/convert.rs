@@ -99,15 +99,12 @@ impl From<DatasetFormat> for Format {
 fn record_kind() -> impl clap::builder::TypedValueParser<Value = teo_logs::Kind> {
     use clap::builder::TypedValueParser;
     let names: Vec<&'static str> = teo_logs::Kind::ALL.iter().map(|k| k.as_str()).collect();
+    // The parser admits only these names, so one of them is found.
     clap::builder::PossibleValuesParser::new(names).map(|name| {
-        let kinds = teo_logs::Kind::ALL.iter().copied();
-        kinds.fold(teo_logs::Kind::L7, |found, k| {
-            if k.as_str() == name {
-                k
-            } else {
-                found
-            }
-        })
+        let mut kinds = teo_logs::Kind::ALL.iter().copied();
+        kinds
+            .find(|k| k.as_str() == name)
+            .unwrap_or(teo_logs::Kind::L7)
     })
 }
 
