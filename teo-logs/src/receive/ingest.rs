@@ -153,7 +153,7 @@ impl Ingest {
         })?;
         self.metrics.add_decoded(batch.len());
         let id: [u8; 32] = Sha256::digest(&batch).into();
-        if let (Some(auth_key), Some(_)) = (&key, &self.auth) {
+        if let Some(auth_key) = &key {
             self.replays
                 .admit(auth_key, id, now)
                 .map_err(auth_refusal)?;

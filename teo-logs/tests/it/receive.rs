@@ -823,3 +823,30 @@ async fn https_from_pem_files() {
     assert!(error.to_string().contains("key.pem"), "{error}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The same batch pushed eight times at once (a pusher retrying while the first is being
+/// stored) is staged once, counted once, written once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_batch_pushed_at_once_many_times_is_staged_once() {
+    let dir = temp_dir("receive-race");
+    let rx = receiver(&dir, "staging", |c| c.concurrent_pushes = 8).await;
+    let body = serde_json::to_vec(
+        &(0..200)
+            .map(|i| l7(&format!("race-{i}"), 2))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let pushes = (0..8).map(|_| post(&rx, "/", &[], body.clone()));
+    let answers = futures_util::future::join_all(pushes).await;
+    assert!(answers.iter().all(|a| a.status == 200));
+    let staged = rx.staging().bytes();
+    let file = files(&dir.join("staging/batches/l7"));
+    assert_eq!(file.len(), 1);
+    assert_eq!(staged, std::fs::metadata(&file[0]).unwrap().len());
+    let reports = rx.roll_now().await.unwrap();
+    assert_eq!(reports.iter().map(|r| r.records).sum::<u64>(), 200);
+    assert_eq!(rx.staging().bytes(), 0);
+    assert!(dataset_records(&dir).values().all(|(n, _)| *n == 1));
+    rx.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
