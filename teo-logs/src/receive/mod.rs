@@ -336,9 +336,11 @@ struct Rolling {
 impl Rolling {
     /// One roll of up to `bytes` staged bytes, counted and told; `None` when nothing is staged.
     fn once(&self, bytes: u64) -> Result<Option<RollReport>, RollError> {
+        let _span = tracing::info_span!("roll").entered();
         let started = Instant::now();
         match self.roller.roll(bytes) {
             Ok(Some(report)) => {
+                tracing::info!(roll = %report.roll, batches = report.batches, records = report.records, duplicates = report.duplicates, "rolled");
                 self.metrics.roll_took(started.elapsed());
                 self.metrics.count_roll(report.records, report.duplicates);
                 self.events.rolled(&report);

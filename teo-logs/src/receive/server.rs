@@ -162,13 +162,20 @@ async fn handle(
             }
             response
         }
-        (&Method::POST, _) => match push(&shared, request).await {
-            Ok(response) => response,
-            Err(refusal) => {
-                shared.events.refused(peer, &refusal);
-                answer(refusal)
+        (&Method::POST, _) => {
+            // A span per push: its peer and path, and (below) its batch or refusal.
+            let span = tracing::info_span!("push", %peer, path = %path);
+            match tracing::Instrument::instrument(push(&shared, request), span.clone()).await {
+                Ok(response) => response,
+                Err(refusal) => {
+                    span.in_scope(|| {
+                        tracing::warn!(status = refusal.status, reason = %refusal.label, "push refused");
+                    });
+                    shared.events.refused(peer, &refusal);
+                    answer(refusal)
+                }
             }
-        },
+        }
         _ => text(
             StatusCode::METHOD_NOT_ALLOWED,
             "POST pushes; GET /metrics or /healthz\n".into(),
@@ -246,6 +253,7 @@ async fn push(
         ))
     })?;
     let accepted = stored?;
+    tracing::debug!(batch = %accepted.batch, records = accepted.records, resend = accepted.resend, "batch stored");
     let body = serde_json::json!({
         "batch": accepted.batch,
         "records": accepted.records,
