@@ -49,8 +49,8 @@ Example:
 
 #[derive(Args)]
 pub(crate) struct ReceiveArgs {
-    /// Address and port to listen on (port 0: any free port, printed at start)
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    /// Address and port to listen on, e.g. 0.0.0.0:8443 (port 0: any free port, printed at start)
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// The dataset's directory (created if missing), or s3://bucket/prefix, gs://…, az://…
     #[arg(long, value_name = "DIR|URL", value_parser = args::name)]
