@@ -386,22 +386,10 @@ fn receive_with_a_mock_lands_what_the_mock_pushed() {
         stderr.contains("pushed 3000 records (+1 test object)"),
         "{stderr}"
     );
-    let records: usize = walk(&out.join("kind=l7"))
+    let records: usize = crate::support::files_in(&out.join("kind=l7"))
         .iter()
         .map(|f| support::lines_of(f).len())
         .sum();
     assert_eq!(records, 3001);
     std::fs::remove_dir_all(&dir).unwrap();
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        if entry.file_type().unwrap().is_dir() {
-            out.extend(walk(&entry.path()));
-        } else {
-            out.push(entry.path());
-        }
-    }
-    out
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
@@ -108,24 +108,12 @@ fn batch(n: usize) -> Vec<u8> {
 /// How often each RequestID is in the dataset.
 fn counts(dir: &Path) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
-    for file in files(&dir.join("dataset")) {
+    for file in crate::support::files_in(&dir.join("dataset")) {
         if file.extension().is_some_and(|e| e == "ndjson") {
             for record in crate::support::lines_of(&file) {
                 *out.entry(record["RequestID"].as_str().unwrap().to_owned())
                     .or_default() += 1;
             }
-        }
-    }
-    out
-}
-
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        if entry.file_type().unwrap().is_dir() {
-            out.extend(files(&entry.path()));
-        } else {
-            out.push(entry.path());
         }
     }
     out
@@ -176,10 +164,10 @@ fn a_receiver_killed_at_each_step_loses_and_doubles_nothing() {
         assert!(stop(running).success(), "{point}");
         all_once(&dir, 4);
         assert!(
-            files(&dir.join("staging/batches")).is_empty()
-                && files(&dir.join("staging/rolls")).is_empty(),
+            crate::support::files_in(&dir.join("staging/batches")).is_empty()
+                && crate::support::files_in(&dir.join("staging/rolls")).is_empty(),
             "{point}: staging left {:?}",
-            files(&dir.join("staging"))
+            crate::support::files_in(&dir.join("staging"))
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -218,7 +218,7 @@ async fn objects_of_the_s3_push_convert_incrementally_and_with_watch() {
     assert!(stdout.contains("converted   1\n"), "{stdout}");
     assert!(stdout.contains("skipped     3 "), "{stdout}");
     assert!(stdout.contains("records     2 "), "{stdout}");
-    let files: Vec<_> = walk(&dir.join("dataset/kind=l7"));
+    let files: Vec<_> = crate::support::files_in(&dir.join("dataset/kind=l7"));
     let records: usize = files.iter().map(|f| support::lines_of(f).len()).sum();
     assert_eq!(records, 14);
 
@@ -250,16 +250,4 @@ async fn objects_of_the_s3_push_convert_incrementally_and_with_watch() {
         .unwrap();
     assert!(child.wait().unwrap().success());
     std::fs::remove_dir_all(&dir).unwrap();
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        if entry.file_type().unwrap().is_dir() {
-            out.extend(walk(&entry.path()));
-        } else {
-            out.push(entry.path());
-        }
-    }
-    out
 }

@@ -152,19 +152,6 @@ fn duckdb_and_pyarrow_read_the_datasets_and_agree_with_the_raw_lines() {
     fs::remove_dir_all(&dir).unwrap();
 }
 
-fn s3_options(moto: &support::Moto) -> StoreOptions {
-    StoreOptions {
-        s3_endpoint: Some(moto.endpoint()),
-        config: [
-            ("aws_access_key_id", "AKIDTEST"),
-            ("aws_secret_access_key", "test-secret-never-printed"),
-            ("aws_region", "us-east-1"),
-        ]
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .to_vec(),
-    }
-}
-
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -199,7 +186,7 @@ fn a_dataset_on_a_local_s3_server_reads_back_in_duckdb_and_a_rerun_skips_it() {
     let packets = packets(&dir.join("packets"));
     let dest = Destination::parse(
         "s3://edgeone/logs/dataset",
-        &s3_options(&moto),
+        &moto.store_options(),
         runtime.handle().clone(),
     )
     .unwrap();
@@ -253,8 +240,12 @@ fn an_upload_is_invisible_until_complete_and_spans_parts() {
     };
     moto.create_bucket("parts");
     let runtime = runtime();
-    let dest =
-        Destination::parse("s3://parts/p", &s3_options(&moto), runtime.handle().clone()).unwrap();
+    let dest = Destination::parse(
+        "s3://parts/p",
+        &moto.store_options(),
+        runtime.handle().clone(),
+    )
+    .unwrap();
     let chunk: Vec<u8> = (0..1 << 20).map(|i| (i % 251) as u8).collect();
 
     // 20 MiB: three parts of 8 MiB at most; nothing there until the commit.
@@ -311,7 +302,7 @@ fn a_packet_that_fails_in_a_store_deletes_the_files_it_completed() {
     fs::write(&input, lines.join("\n")).unwrap();
     let dest = Destination::parse(
         "s3://failing/ds",
-        &s3_options(&moto),
+        &moto.store_options(),
         runtime.handle().clone(),
     )
     .unwrap();

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -60,7 +60,7 @@ async fn post(
 /// Every record in the dataset, by RequestID (or SessionID), with how often each occurs.
 fn dataset_records(dir: &Path) -> BTreeMap<String, (usize, Value)> {
     let mut out: BTreeMap<String, (usize, Value)> = BTreeMap::new();
-    for file in files(&dir.join("dataset")) {
+    for file in crate::support::files_in(&dir.join("dataset")) {
         if file.extension().is_some_and(|e| e == "ndjson") {
             for record in crate::support::lines_of(&file) {
                 let id = record
@@ -74,22 +74,6 @@ fn dataset_records(dir: &Path) -> BTreeMap<String, (usize, Value)> {
             }
         }
     }
-    out
-}
-
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if entry.file_type().unwrap().is_dir() {
-                out.extend(files(&path));
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
     out
 }
 
@@ -205,7 +189,11 @@ async fn every_body_shape_lands_each_record_once() {
         json!("2024-08-12T06:00:00Z")
     );
     // Records land in the hour of their own time.
-    assert!(files(&dir.join("dataset/kind=l7/zone=zone-rt/date=2024-08-12/hour=06")).len() == 1);
+    assert!(
+        crate::support::files_in(&dir.join("dataset/kind=l7/zone=zone-rt/date=2024-08-12/hour=06"))
+            .len()
+            == 1
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -442,7 +430,7 @@ async fn resends_and_two_receivers_on_one_dataset_write_each_batch_once() {
         2
     );
     // Each receiver's roll wrote its own files (`rt-<roll>-<part>`); no name is shared.
-    let names: Vec<String> = files(&dir.join("dataset/kind=l7"))
+    let names: Vec<String> = crate::support::files_in(&dir.join("dataset/kind=l7"))
         .into_iter()
         .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
@@ -556,16 +544,7 @@ fn two_receivers_on_one_s3_bucket_write_each_batch_once() {
         .build()
         .unwrap();
     let dir = temp_dir("receive-s3");
-    let options = teo_logs::destination::StoreOptions {
-        s3_endpoint: Some(moto.endpoint()),
-        config: [
-            ("aws_access_key_id", "AKIDTEST"),
-            ("aws_secret_access_key", "test-secret-never-printed"),
-            ("aws_region", "us-east-1"),
-        ]
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .to_vec(),
-    };
+    let options = moto.store_options();
     let batch = |n: u64| {
         let records: Vec<Value> = (0..50)
             .map(|i| json!({"RequestID": format!("s3-{n}-{i}"), "RequestTime": "2024-08-12T10:00:00Z", "EdgeResponseBytes": n * 1000 + i}))
@@ -649,8 +628,13 @@ async fn edge_function_records_are_typed_by_the_log_fields_spec() {
     );
     rx.shutdown().await.unwrap();
     let hour = dir.join("dataset/kind=function/zone=zone-rt/date=2024-09-25/hour=08");
-    let files = files(&hour);
-    assert_eq!(files.len(), 1, "{:?}", self::files(&dir.join("dataset")));
+    let files = crate::support::files_in(&hour);
+    assert_eq!(
+        files.len(),
+        1,
+        "{:?}",
+        crate::support::files_in(&dir.join("dataset"))
+    );
     let records = crate::support::lines_of(&files[0]);
     assert_eq!(records.len(), 1);
     let record = &records[0];
@@ -840,7 +824,7 @@ async fn one_batch_pushed_at_once_many_times_is_staged_once() {
     let answers = futures_util::future::join_all(pushes).await;
     assert!(answers.iter().all(|a| a.status == 200));
     let staged = rx.staging().bytes();
-    let file = files(&dir.join("staging/batches/l7"));
+    let file = crate::support::files_in(&dir.join("staging/batches/l7"));
     assert_eq!(file.len(), 1);
     assert_eq!(staged, std::fs::metadata(&file[0]).unwrap().len());
     let reports = rx.roll_now().await.unwrap();

@@ -606,7 +606,7 @@ fn kind_given_skips_the_other_kind_of_a_dataset() {
     assert!(only.l4().is_none());
     assert_eq!(only.l7().unwrap().requests(), both.l7().unwrap().requests());
     // A Parquet file of the other kind named directly is an error naming it.
-    let l4_file = walk_files(&dir.join("ds/kind=l4"))[0].clone();
+    let l4_file = crate::support::files_in(&dir.join("ds/kind=l4"))[0].clone();
     let mismatch = summarize(
         &[&l4_file],
         &SummarizeOptions {
@@ -619,20 +619,6 @@ fn kind_given_skips_the_other_kind_of_a_dataset() {
         .to_string()
         .contains("holds l4 records, not l7"));
     fs::remove_dir_all(&dir).unwrap();
-}
-
-fn walk_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk_files(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out.sort();
-    out
 }
 
 /// The fast JSON-lines reader follows the typed reader (`Records`) line for line: the same

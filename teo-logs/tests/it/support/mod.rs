@@ -61,6 +61,20 @@ impl Moto {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// `object_store` options for this server (path-style, plain HTTP, test keys).
+    pub fn store_options(&self) -> teo_logs::destination::StoreOptions {
+        teo_logs::destination::StoreOptions {
+            s3_endpoint: Some(self.endpoint()),
+            config: [
+                ("aws_access_key_id", "AKIDTEST"),
+                ("aws_secret_access_key", "test-secret-never-printed"),
+                ("aws_region", "us-east-1"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .to_vec(),
+        }
+    }
+
     /// The server's process id (a test stops and continues it: the store down for a while).
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -179,6 +193,23 @@ impl Drop for S3sFs {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.root);
     }
+}
+
+/// Every file under `dir` (recursively, links not followed), sorted; none when it is missing.
+pub fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(entry.path());
+            } else {
+                out.push(entry.path());
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// A fresh directory under the system temp dir.
