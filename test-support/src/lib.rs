@@ -13,5 +13,5 @@ pub mod captured;
 pub mod server;
 pub mod tools;
 
-pub use captured::Captured;
+pub use captured::{alone, Captured};
 pub use server::{Answer, Gate, Request, TestServer};

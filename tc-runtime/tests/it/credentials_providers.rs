@@ -1809,6 +1809,11 @@ async fn credential_files_are_bounded() {
 #[cfg(unix)]
 #[tokio::test(flavor = "current_thread")]
 async fn group_or_world_readable_profile_file_is_warned_about() {
+    if !tc_test_support::alone(
+        "credentials_providers::group_or_world_readable_profile_file_is_warned_about",
+    ) {
+        return;
+    }
     use std::os::unix::fs::PermissionsExt;
     let dir = TempDir::new();
     let file = dir.write("credentials", PROFILES);

@@ -4,32 +4,20 @@
 
 use crate::support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
 use support::Client;
 use tc_runtime::{Credentials, RetryPolicy};
+use tc_test_support::Captured;
 use teo_mock::faults::{Fault, FaultPlan};
 use teo_mock::{Credential, MockConfig, MockServer};
 
-/// A `tracing_subscriber` writer that keeps everything in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn calls_are_traced_without_secrets() {
+    if !tc_test_support::alone("tracing::calls_are_traced_without_secrets") {
+        return;
+    }
     const KEY: &str = "very-secret-key-value";
     const TOKEN: &str = "very-secret-session-token";
     let mock = MockServer::start(
@@ -45,22 +33,14 @@ async fn calls_are_traced_without_secrets() {
         .build()
         .expect("client");
 
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, guard) = Captured::at(tracing::Level::DEBUG);
     let response = client
         .call("DescribeZones", json!({"Limit": 1}))
         .await
         .expect("second attempt succeeds");
-    drop(_guard);
+    drop(guard);
 
-    let logs =
-        String::from_utf8(captured.0.lock().expect("log buffer").clone()).expect("UTF-8 logs");
+    let logs = captured.text();
     println!("{logs}");
     let request_id = response["RequestId"].as_str().expect("request id");
     assert!(

@@ -1406,6 +1406,11 @@ fn warned_offsets(logs: &str) -> Vec<i64> {
 /// kept for later calls, and each change of the offset is a warning carrying it.
 #[tokio::test(flavor = "current_thread")]
 async fn a_skewed_clock_is_corrected_within_fifteen_minutes_and_remembered() {
+    if !tc_test_support::alone(
+        "transport::a_skewed_clock_is_corrected_within_fifteen_minutes_and_remembered",
+    ) {
+        return;
+    }
     let (captured, _guard) = Captured::warnings();
 
     let ten_minutes = 600;
@@ -1445,6 +1450,9 @@ async fn a_skewed_clock_is_corrected_within_fifteen_minutes_and_remembered() {
 /// `SignatureExpire` is returned saying so, and the next call signs with this machine's clock.
 #[tokio::test(flavor = "current_thread")]
 async fn plain_http_dates_correct_nothing_without_the_opt_in() {
+    if !tc_test_support::alone("transport::plain_http_dates_correct_nothing_without_the_opt_in") {
+        return;
+    }
     let (captured, _guard) = Captured::warnings();
 
     let server = skewed_server(600, true, None).await;
