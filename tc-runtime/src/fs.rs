@@ -212,6 +212,17 @@ impl SealedFile {
         Ok(true)
     }
 
+    /// Gives the file the further name `other` too, only if nothing has it (a hard link), and
+    /// does not sync `other`'s directory: for one content under many names taken once each
+    /// (sync each directory once after). `Ok(false)` when the name was taken.
+    pub fn link_also(&self, other: &Path) -> Result<bool, FsError> {
+        match std::fs::hard_link(&self.temp.0, other) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(FsError::new(other, "cannot link into place")(e)),
+        }
+    }
+
     /// [`rename`](Self::rename), then [`sync_dir`] of the target's directory.
     pub fn commit(self) -> Result<(), FsError> {
         let dir = parent(&self.target).to_owned();

@@ -8,7 +8,9 @@
 //! - `ceiling`: a server that only reads and gunzips each POST (the most any receiver could do
 //!   here with this load generator);
 //! - `teo-logs receive`: `Receiver` (staging synced before each 2xx, rolls of 128 MiB into
-//!   Parquet); timed from the first push until the last roll is written;
+//!   Parquet); timed from the first push until the last roll is written (`TEO_BENCH_ROLL_MIB`
+//!   sets the roll size: a large one leaves a single roll at the end, which tells the time of
+//!   taking pushes from the time of rolling them);
 //! - `teo logs convert`: `Dataset::convert_files` of the same records on disk, as gzip'd packets
 //!   (as EdgeOne delivers them) and as NDJSON;
 //! - `DuckDB COPY`: `COPY (SELECT * FROM read_json_auto(…)) TO … (FORMAT parquet, COMPRESSION
@@ -466,6 +468,12 @@ fn worker_receive(staging: &Path, out: &str, endpoint: Option<&str>) {
         let dataset = Dataset::new(dest, Format::Parquet).unwrap();
         let mut config = ReceiverConfig::new(staging);
         config.zone = Some("zone-bench".into());
+        if let Some(mib) = std::env::var("TEO_BENCH_ROLL_MIB")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            config.roll_bytes = mib << 20;
+        }
         let receiver = Receiver::start(config, dataset).await.unwrap();
         print_addr(receiver.addr());
         stopped().await;

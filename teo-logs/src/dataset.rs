@@ -36,6 +36,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::records::{BadLines, LogRecord, RecordError, Records, DEFAULT_MAX_LINE};
+use arrow_array::RecordBatch;
 use time::OffsetDateTime;
 
 use crate::columns::Table;
@@ -451,18 +452,8 @@ impl Dataset {
         name: &str,
         zone: Option<&str>,
     ) -> Result<ConvertReport, ConvertError> {
-        let kind = kind_of::<T>();
         let mut records = records.bad_lines(self.bad_lines).max_line(self.max_line);
-        let mut run = Conversion::<T> {
-            dataset: self,
-            base: PathBuf::from(format!("kind={kind}")).join(format!("zone={}", hive_value(zone))),
-            stem: name,
-            open: Vec::new(),
-            opened: Vec::new(),
-            sealed: Vec::new(),
-            tick: 0,
-            report: ConvertReport::default(),
-        };
+        let mut run = self.conversion::<T>(name, zone);
         let written = (|| {
             for item in records.by_ref() {
                 let record = item?;
@@ -481,6 +472,42 @@ impl Dataset {
             .map(|e| e.to_string())
             .collect();
         run.publish()
+    }
+
+    /// As [`Dataset::write`], from rows already in `T`'s columns and placed in their
+    /// partitions (what the real-time receiver staged): Parquet datasets only.
+    pub(crate) fn write_columns<T: Table>(
+        &self,
+        batches: impl Iterator<Item = Result<(Partition, RecordBatch), ConvertError>>,
+        name: &str,
+        zone: Option<&str>,
+    ) -> Result<ConvertReport, ConvertError> {
+        let mut run = self.conversion::<T>(name, zone);
+        let written = (|| {
+            for item in batches {
+                let (partition, rows) = item?;
+                run.push_columns(partition, &rows)?;
+            }
+            run.seal_all()
+        })();
+        if let Err(error) = written {
+            return Err(run.abandon(error));
+        }
+        run.publish()
+    }
+
+    fn conversion<'a, T: Table>(&'a self, name: &'a str, zone: Option<&str>) -> Conversion<'a, T> {
+        let kind = kind_of::<T>();
+        Conversion::<T> {
+            dataset: self,
+            base: PathBuf::from(format!("kind={kind}")).join(format!("zone={}", hive_value(zone))),
+            stem: name,
+            open: Vec::new(),
+            opened: Vec::new(),
+            sealed: Vec::new(),
+            tick: 0,
+            report: ConvertReport::default(),
+        }
     }
 
     fn write_packet<T: Table>(
@@ -574,13 +601,13 @@ fn kind_of<T: Table>() -> Kind {
 
 /// The partition a record goes to: `date=YYYY-MM-DD`, `hour=HH` (UTC).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Partition {
-    date: String,
-    hour: String,
+pub(crate) struct Partition {
+    pub(crate) date: String,
+    pub(crate) hour: String,
 }
 
 impl Partition {
-    fn of(time: Option<OffsetDateTime>) -> Partition {
+    pub(crate) fn of(time: Option<OffsetDateTime>) -> Partition {
         match time.map(|t| t.to_offset(time::UtcOffset::UTC)) {
             Some(t) => Partition {
                 date: format!("{:04}-{:02}-{:02}", t.year(), t.month() as u8, t.day()),
@@ -591,6 +618,23 @@ impl Partition {
                 hour: HIVE_DEFAULT_PARTITION.to_owned(),
             },
         }
+    }
+
+    /// A partition read back (from staging): only values [`Partition::of`] gives, as they
+    /// become directory names.
+    pub(crate) fn parse(date: &str, hour: &str) -> Option<Partition> {
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        let dated = date.len() == 10
+            && date.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+        let ok = (dated && hour.len() == 2 && digits(hour))
+            || (date == HIVE_DEFAULT_PARTITION && hour == HIVE_DEFAULT_PARTITION);
+        ok.then(|| Partition {
+            date: date.to_owned(),
+            hour: hour.to_owned(),
+        })
     }
 }
 
@@ -617,14 +661,8 @@ struct Conversion<'a, T: Table> {
 
 impl<T: Table> Conversion<'_, T> {
     fn push(&mut self, record: &T) -> Result<(), ConvertError> {
-        self.tick += 1;
-        let partition = Partition::of(record.time());
-        let index = match self.open.iter().position(|f| f.partition == partition) {
-            Some(index) => index,
-            None => self.open_file(partition)?,
-        };
+        let index = self.file_for(Partition::of(record.time()))?;
         let file = &mut self.open[index];
-        file.last_used = self.tick;
         file.encoder
             .push(record)
             .map_err(|source| ConvertError::Encode {
@@ -633,6 +671,34 @@ impl<T: Table> Conversion<'_, T> {
             })?;
         self.report.records += 1;
         Ok(())
+    }
+
+    fn push_columns(
+        &mut self,
+        partition: Partition,
+        rows: &RecordBatch,
+    ) -> Result<(), ConvertError> {
+        let index = self.file_for(partition)?;
+        let file = &mut self.open[index];
+        file.encoder
+            .push_batch(rows)
+            .map_err(|source| ConvertError::Encode {
+                path: self.dataset.dest.name(&file.relative),
+                source,
+            })?;
+        self.report.records += rows.num_rows() as u64;
+        Ok(())
+    }
+
+    /// The open file of `partition` (opened now if need be), marked as used last.
+    fn file_for(&mut self, partition: Partition) -> Result<usize, ConvertError> {
+        self.tick += 1;
+        let index = match self.open.iter().position(|f| f.partition == partition) {
+            Some(index) => index,
+            None => self.open_file(partition)?,
+        };
+        self.open[index].last_used = self.tick;
+        Ok(index)
     }
 
     fn open_file(&mut self, partition: Partition) -> Result<usize, ConvertError> {

@@ -100,6 +100,9 @@ pub enum EncodeError {
     /// The CSV writer failed.
     #[error("CSV: {0}")]
     Csv(#[from] csv::Error),
+    /// Columns were given to a text format's encoder: only Parquet is written from columns.
+    #[error("only Parquet is written from typed columns")]
+    ColumnsNotParquet,
 }
 
 /// How CSV text cells are written.
@@ -178,6 +181,21 @@ impl<T: Table, W: Write + Send> Encoder<T, W> {
             }
         }
         Ok(())
+    }
+
+    /// Writes rows already in columns of `T`'s schema (Parquet only: the text formats are
+    /// written from records).
+    pub fn push_batch(&mut self, rows: &RecordBatch) -> Result<(), EncodeError> {
+        match self {
+            Encoder::Parquet { writer, batch } => {
+                if batch.rows > 0 {
+                    writer.write(&batch.finish()?)?;
+                }
+                writer.write(rows)?;
+                Ok(())
+            }
+            Encoder::Ndjson(_) | Encoder::Csv(..) => Err(EncodeError::ColumnsNotParquet),
+        }
     }
 
     /// Ends the file (Parquet's footer) and returns the writer, flushed.

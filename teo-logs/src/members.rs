@@ -16,7 +16,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer as _, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use teo_client::models::DateTime;
@@ -198,6 +198,35 @@ impl<'a> RawLine<'a> {
             extra.insert(key.clone().into_owned(), value);
         }
         Ok(extra)
+    }
+}
+
+/// A record type read from a line's raw members (generated for each log kind).
+pub(crate) trait FromRaw: Sized {
+    /// Where the type's members are.
+    const LAYOUT: Layout;
+    /// Reads every known member (the rules above); the unknown ones become `extra`.
+    fn from_raw(line: &RawLine<'_>) -> Result<Self, String>;
+}
+
+/// Reads one JSON object of a larger text as a `T`, in the one pass that finds where it ends:
+/// for bodies holding many records, which then need not be split into lines first. An object
+/// with arrays or objects among its members is an error here (their nesting is checked by
+/// [`parse`], which reads the record as a line): the caller reads such a body line by line.
+pub(crate) struct RecordSeed<T>(pub(crate) std::marker::PhantomData<T>);
+
+impl<'de, T: FromRaw> DeserializeSeed<'de> for RecordSeed<T> {
+    type Value = T;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        let (line, nested) = d.deserialize_map(LineVisitor {
+            layout: T::LAYOUT,
+            keep_extra: true,
+        })?;
+        if nested {
+            return Err(de::Error::custom("a member is an array or object"));
+        }
+        T::from_raw(&line).map_err(de::Error::custom)
     }
 }
 

@@ -224,6 +224,14 @@ fn kind_items(kind: &LogKind) -> TokenStream {
 
             fn from_line(line: &[u8]) -> Result<Self, String> {
                 let line = members::parse(#layout, line, members::Check::AsRead)?;
+                <Self as members::FromRaw>::from_raw(&line)
+            }
+        }
+
+        impl members::FromRaw for #record {
+            const LAYOUT: Layout = #layout;
+
+            fn from_raw(line: &members::RawLine<'_>) -> Result<Self, String> {
                 Ok(#record {
                     #( #reads )*
                     extra: line.extra()?,

@@ -229,6 +229,12 @@ impl LogRecord for FunctionRecord {
     }
     fn from_line(line: &[u8]) -> Result<Self, String> {
         let line = members::parse(FUNCTION_LAYOUT, line, members::Check::AsRead)?;
+        <Self as members::FromRaw>::from_raw(&line)
+    }
+}
+impl members::FromRaw for FunctionRecord {
+    const LAYOUT: Layout = FUNCTION_LAYOUT;
+    fn from_raw(line: &members::RawLine<'_>) -> Result<Self, String> {
         Ok(FunctionRecord {
             edge_function_name: line.text(0)?,
             request_host: line.text(1)?,
@@ -582,6 +588,12 @@ impl LogRecord for L4Record {
     }
     fn from_line(line: &[u8]) -> Result<Self, String> {
         let line = members::parse(L4_LAYOUT, line, members::Check::AsRead)?;
+        <Self as members::FromRaw>::from_raw(&line)
+    }
+}
+impl members::FromRaw for L4Record {
+    const LAYOUT: Layout = L4_LAYOUT;
+    fn from_raw(line: &members::RawLine<'_>) -> Result<Self, String> {
         Ok(L4Record {
             service_id: line.text(0)?,
             session_id: line.text(1)?,
@@ -1319,6 +1331,12 @@ impl LogRecord for L7Record {
     }
     fn from_line(line: &[u8]) -> Result<Self, String> {
         let line = members::parse(L7_LAYOUT, line, members::Check::AsRead)?;
+        <Self as members::FromRaw>::from_raw(&line)
+    }
+}
+impl members::FromRaw for L7Record {
+    const LAYOUT: Layout = L7_LAYOUT;
+    fn from_raw(line: &members::RawLine<'_>) -> Result<Self, String> {
         Ok(L7Record {
             request_id: line.text(0)?,
             client_ip: line.text(1)?,

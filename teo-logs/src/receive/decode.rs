@@ -42,7 +42,7 @@ pub fn decode(
         return Ok(body.to_vec());
     }
     // Members one after the other are one stream (gzip allows it).
-    let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(limit));
+    let mut out = Vec::with_capacity(expected_size(body).min(limit));
     let reader = flate2::read::MultiGzDecoder::new(body);
     reader
         .take(limit as u64 + 1)
@@ -52,6 +52,24 @@ pub fn decode(
         return Err(DecodeError::TooLarge { limit });
     }
     Ok(out)
+}
+
+/// The decoded size to make room for at once (growing the buffer as it fills would copy it
+/// again and again): what the gzip trailer says of the last member, if a deflate stream of
+/// this size can hold that much (at most 1032 times its size), else four times the body.
+fn expected_size(body: &[u8]) -> usize {
+    let said = body
+        .len()
+        .checked_sub(4)
+        .and_then(|at| body.get(at..))
+        .and_then(|tail| <[u8; 4]>::try_from(tail).ok())
+        .map_or(0, |tail| u32::from_le_bytes(tail) as usize);
+    if said > 0 && said <= body.len().saturating_mul(1032) {
+        // One spare byte: reading to the end asks for more room once before it sees the end.
+        said + 1
+    } else {
+        body.len().saturating_mul(4)
+    }
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ pub mod roll;
 mod server;
 pub mod shape;
 pub mod stage;
+mod typed;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -188,6 +189,11 @@ impl Receiver {
     /// Call inside a tokio runtime (multi-threaded: rolls block their own thread only).
     pub async fn start(config: ReceiverConfig, dataset: Dataset) -> Result<Receiver, ReceiveError> {
         let staging = Arc::new(Staging::open(&config.staging)?);
+        // Parquet is written from columns: a batch is read into them once, when pushed.
+        let encoding = match dataset.format() {
+            crate::Format::Parquet => stage::Encoding::Columns,
+            crate::Format::Ndjson | crate::Format::Csv => stage::Encoding::Lines,
+        };
         let mut roller = Roller::new(staging.clone(), dataset, config.zone.clone());
         roller.crash.clone_from(&config.crash);
         let recovering = roller.clone();
@@ -209,6 +215,7 @@ impl Receiver {
             replays: auth::ReplayGuard::default(),
             format: config.format,
             kind: config.kind,
+            encoding,
             staging: staging.clone(),
             limits: config.limits,
             metrics: metrics.clone(),

@@ -30,9 +30,10 @@ use time::OffsetDateTime;
 use crate::dataset::{ConvertError, Dataset};
 use crate::destination::CreateError;
 use crate::receive::crash::{self, Step};
-use crate::receive::stage::{is_batch_id, BatchRef, Staging};
+use crate::receive::stage::{is_batch_id, BatchRef, Encoding, Staging};
+use crate::receive::typed;
 use crate::records::Records;
-use crate::Kind;
+use crate::{Format, Kind};
 
 /// Where batch claims go in the dataset (engines skip `_`-prefixed directories).
 pub const CLAIMS: &str = "_teo_received";
@@ -57,9 +58,9 @@ pub enum RollError {
         source: io::Error,
     },
     /// Claiming a batch in the dataset failed (the store is down, say).
-    #[error("claiming batch {batch}: {source}")]
+    #[error("claiming {batch}: {source}")]
     Claim {
-        /// The batch id.
+        /// `batch <id>`, or how many batches were claimed at once.
         batch: String,
         /// The destination's error.
         #[source]
@@ -233,8 +234,8 @@ impl Roller {
         };
         if !manifest.written {
             let mut ours = Vec::new();
-            for batch in &batches {
-                if self.claim(batch, &roll)? {
+            for (batch, claimed) in batches.iter().zip(self.claim(&batches, &roll)?) {
+                if claimed {
                     crash::reach(&self.crash, Step::Claimed);
                     ours.push(batch.clone());
                 } else {
@@ -278,32 +279,41 @@ impl Roller {
         Ok(report)
     }
 
-    /// Claims `batch` for `roll`: true when the claim is this roll's (made now or before).
-    fn claim(&self, batch: &BatchRef, roll: &str) -> Result<bool, RollError> {
-        let path = claim_path(&batch.id);
+    /// Claims `batches` for `roll`, all at once: for each, true when the claim is this roll's
+    /// (made now, or before by this roll's first attempt).
+    fn claim(&self, batches: &[BatchRef], roll: &str) -> Result<Vec<bool>, RollError> {
         let body = serde_json::to_vec(&Claim {
             roll: roll.to_owned(),
         })
         .unwrap_or_default();
         let dest = self.dataset.destination();
-        let claim_error = |source| RollError::Claim {
-            batch: batch.id.clone(),
-            source,
-        };
-        if dest.create_new(&path, &body).map_err(claim_error)? {
-            return Ok(true);
+        let paths: Vec<PathBuf> = batches.iter().map(|b| claim_path(&b.id)).collect();
+        let taken = dest
+            .create_new_many(&paths, &body)
+            .map_err(|source| RollError::Claim {
+                batch: format!("{} batches", batches.len()),
+                source,
+            })?;
+        let mut ours = Vec::with_capacity(batches.len());
+        for ((batch, path), taken) in batches.iter().zip(&paths).zip(taken) {
+            if taken {
+                ours.push(true);
+                continue;
+            }
+            let existing = dest
+                .read_small(path, MAX_CLAIM)
+                .map_err(|source| RollError::Claim {
+                    batch: format!("batch {}", batch.id),
+                    source: CreateError::Io {
+                        path: dest.name(path),
+                        source,
+                    },
+                })?
+                .unwrap_or_default();
+            let owner = serde_json::from_slice::<Claim>(&existing).map(|c| c.roll);
+            ours.push(owner.is_ok_and(|owner| owner == roll));
         }
-        let existing = dest
-            .read_small(&path, MAX_CLAIM)
-            .map_err(|source| {
-                claim_error(CreateError::Io {
-                    path: dest.name(&path),
-                    source,
-                })
-            })?
-            .unwrap_or_default();
-        let owner = serde_json::from_slice::<Claim>(&existing).map(|c| c.roll);
-        Ok(owner.is_ok_and(|owner| owner == roll))
+        Ok(ours)
     }
 
     /// Writes `files` (staged batches of `kind`, in order) in `parts` contiguous parts at once,
@@ -349,8 +359,40 @@ impl Roller {
         files: Vec<PathBuf>,
         name: &str,
     ) -> Result<crate::ConvertReport, RollError> {
-        let input = BufReader::with_capacity(256 << 10, Concat::new(files));
         let zone = self.zone.as_deref();
+        if self.dataset.format() == Format::Parquet {
+            let mut bad = 0;
+            let mut report = crate::with_record!(kind, T => {
+                let batches = files.iter().flat_map(|path| {
+                    let parts = match Encoding::of(path) {
+                        Some(Encoding::Lines) => typed::read_lines::<T>(path, &mut bad),
+                        _ => typed::read::<T>(path),
+                    };
+                    match parts {
+                        Ok(parts) => parts.into_iter().map(Ok).collect::<Vec<_>>(),
+                        Err(source) => vec![Err(ConvertError::Io {
+                            path: path.clone(),
+                            source,
+                        })],
+                    }
+                });
+                self.dataset.write_columns::<T>(batches, name, zone)?
+            });
+            report.bad_lines += bad;
+            return Ok(report);
+        }
+        if let Some(path) = files
+            .iter()
+            .find(|p| Encoding::of(p) == Some(Encoding::Columns))
+        {
+            // Columns are what a Parquet receiver stages; text formats are written from records.
+            return Err(RollError::Staging {
+                path: path.clone(),
+                what: "staged as columns for a Parquet dataset; roll it with --format parquet",
+                source: io::Error::from(io::ErrorKind::InvalidInput),
+            });
+        }
+        let input = BufReader::with_capacity(256 << 10, Concat::new(files));
         Ok(crate::with_record!(kind, T => self
             .dataset
             .write(Records::<T>::new(input), name, zone)?))

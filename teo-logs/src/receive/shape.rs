@@ -146,6 +146,12 @@ impl BodyFormat {
         })
     }
 
+    /// Whether bodies come in the default shapes (no `LogFormat`): a JSON array of objects, or
+    /// objects one after another.
+    pub fn is_default(&self) -> bool {
+        self.format.is_none()
+    }
+
     /// The records of a (decoded) body as JSON Lines: one object per line, with no line end
     /// inside (what staging holds and the typed reader reads); and how many.
     pub fn to_lines(&self, body: &[u8]) -> Result<(Vec<u8>, usize), ShapeError> {
@@ -199,6 +205,25 @@ impl BodyFormat {
     }
 }
 
+/// The records of JSON Lines (what [`BodyFormat::to_lines`] gives): the lines that are not
+/// empty, the last one with or without its line end.
+pub(crate) fn each_line(lines: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = lines;
+    std::iter::from_fn(move || loop {
+        if rest.is_empty() {
+            return None;
+        }
+        let (line, next) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        rest = next;
+        if !line.is_empty() {
+            return Some(line);
+        }
+    })
+}
+
 /// Records as JSON Lines, counted.
 struct Lines {
     bytes: Vec<u8>,
@@ -225,7 +250,7 @@ impl Lines {
                 reason: format!("not a JSON object but {}", kind_of(&value)),
             });
         }
-        if text.contains(['\n', '\r']) {
+        if memchr::memchr2(b'\n', b'\r', text.as_bytes()).is_some() {
             let value: Value = serde_json::from_str(text).map_err(|e| ShapeError {
                 record,
                 reason: format!("not JSON: {}", json_error(&e)),

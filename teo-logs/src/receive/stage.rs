@@ -2,7 +2,8 @@
 //! is answered, so a 2xx means the batch survives a crash of the process or the machine.
 //!
 //! ```text
-//! <staging>/batches/<kind>/<sha256 of the batch>.jsonl   records, one JSON object per line
+//! <staging>/batches/<kind>/<sha256 of the batch>.arrow   for Parquet: typed columns (`typed`)
+//! <staging>/batches/<kind>/<sha256 of the batch>.jsonl   for text: one JSON object per line
 //! <staging>/rolls/<roll id>.json                         a roll in progress (see `roll`)
 //! ```
 //!
@@ -33,6 +34,35 @@ pub struct BatchRef {
     pub kind: String,
     /// Hex SHA-256 of the decoded body.
     pub id: String,
+}
+
+/// How a batch's records are staged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// Typed columns (an Arrow IPC stream), read and checked once when pushed: for Parquet
+    /// datasets, which a roll then only encodes.
+    Columns,
+    /// JSON Lines as pushed: for the text formats, written from records.
+    Lines,
+}
+
+impl Encoding {
+    const ALL: [Encoding; 2] = [Encoding::Columns, Encoding::Lines];
+
+    fn extension(self) -> &'static str {
+        match self {
+            Encoding::Columns => "arrow",
+            Encoding::Lines => "jsonl",
+        }
+    }
+
+    /// How the staged file at `path` holds its records, told by its name.
+    pub fn of(path: &Path) -> Option<Encoding> {
+        let extension = path.extension()?;
+        Encoding::ALL
+            .into_iter()
+            .find(|e| extension == e.extension())
+    }
 }
 
 /// Whether a batch was staged now or was there already.
@@ -119,26 +149,44 @@ impl Staging {
         }
     }
 
-    /// Where a staged batch is.
+    /// Where a staged batch is (staged either way; as columns when it is not staged).
     pub fn path(&self, batch: &BatchRef) -> PathBuf {
-        self.dir
-            .join("batches")
-            .join(&batch.kind)
-            .join(format!("{}.jsonl", batch.id))
+        let columns = self.file(batch, Encoding::Columns);
+        let lines = self.file(batch, Encoding::Lines);
+        if fs::symlink_metadata(&lines).is_ok() {
+            lines
+        } else {
+            columns
+        }
     }
 
-    /// Stages `lines` (JSON Lines) as `batch`, durably (file and directory synced), unless it is
-    /// staged already. Blocks.
-    pub fn stage(&self, batch: &BatchRef, lines: &[u8]) -> io::Result<Staged> {
-        let path = self.path(batch);
-        if fs::symlink_metadata(&path).is_ok() {
+    fn file(&self, batch: &BatchRef, encoding: Encoding) -> PathBuf {
+        self.dir.join("batches").join(&batch.kind).join(format!(
+            "{}.{}",
+            batch.id,
+            encoding.extension()
+        ))
+    }
+
+    /// Whether `batch` is staged (either way).
+    pub fn holds(&self, batch: &BatchRef) -> bool {
+        Encoding::ALL
+            .into_iter()
+            .any(|e| fs::symlink_metadata(self.file(batch, e)).is_ok())
+    }
+
+    /// Stages `bytes` (the batch's records in `encoding`) as `batch`, durably (file and
+    /// directory synced), unless it is staged already. Blocks.
+    pub fn stage(&self, batch: &BatchRef, encoding: Encoding, bytes: &[u8]) -> io::Result<Staged> {
+        if self.holds(batch) {
             return Ok(Staged::Already);
         }
+        let path = self.file(batch, encoding);
         if let Some(dir) = path.parent() {
             private_dir(dir)?;
         }
         let mut file = AtomicFile::create(&path)?;
-        file.write_all(lines)?;
+        file.write_all(bytes)?;
         let size = file.as_file().metadata().map_or(0, |m| m.len());
         // Linked, not renamed: of two pushes of one batch at once, one stages it and the other
         // finds it staged (and it is counted once).
@@ -172,7 +220,11 @@ impl Staging {
             for file in fs::read_dir(kind.path())? {
                 let file = file?;
                 let name = file.file_name();
-                let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".jsonl")) else {
+                let Some(id) = name.to_str().and_then(|n| {
+                    Encoding::ALL
+                        .into_iter()
+                        .find_map(|e| n.strip_suffix(e.extension())?.strip_suffix('.'))
+                }) else {
                     continue;
                 };
                 if is_batch_id(id) && file.file_type()?.is_file() {
@@ -184,6 +236,8 @@ impl Staging {
             }
         }
         out.sort();
+        // Staged both ways (never by this code, but a hand could): one batch still.
+        out.dedup();
         Ok(out)
     }
 
