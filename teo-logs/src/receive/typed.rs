@@ -292,6 +292,33 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// Bodies of the default shapes are read in one pass (an array, or objects one after
+    /// another, or none); any other body, or any fault, is left to the careful way.
+    #[test]
+    fn one_pass_reads_well_formed_default_shapes_only() {
+        // (The fixture's array member would send it the careful way: see below.)
+        let lines = String::from_utf8(lines()).unwrap().replace("[1,2]", "12");
+        let array = format!("[{}]", lines.replace('\n', ","));
+        for (body, records) in [(array.as_str(), 4), (&lines, 4), ("", 0), (" [ ] ", 0)] {
+            let staged = stage_body::<L7Record>(body.as_bytes()).map(|(_, n)| n);
+            assert_eq!(staged, Some(records), "{body:?}");
+        }
+        // The same records in one pass and line by line: the same file.
+        let (one_pass, _) = stage_body::<L7Record>(array.as_bytes()).unwrap();
+        assert_eq!(one_pass, staged(lines.as_bytes()));
+        for body in [
+            r#"[{"RequestID":"a","Tags":{"deep":[1]}}]"#,
+            r#"[{"EdgeResponseBytes":"lots"}]"#,
+            r#"[{"RequestID":"a"}] trailing"#,
+            r#"[{"RequestID":"a"},]"#,
+            r#"[1]"#,
+            r#"{"RequestID":"a"} 7"#,
+            "\u{a0}[]",
+        ] {
+            assert!(stage_body::<L7Record>(body.as_bytes()).is_none(), "{body}");
+        }
+    }
+
     /// A record with a member of the wrong type fails the batch, naming the record.
     #[test]
     fn a_bad_member_names_its_record() {

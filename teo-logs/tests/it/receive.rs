@@ -17,12 +17,22 @@ use crate::support::temp_dir;
 
 /// A receiver on 127.0.0.1 rolling only when told, writing NDJSON (read back as records).
 async fn receiver(dir: &Path, staging: &str, tune: impl FnOnce(&mut ReceiverConfig)) -> Receiver {
+    receiver_into(dir, staging, Format::Ndjson, tune).await
+}
+
+/// A receiver on 127.0.0.1 rolling only when told, writing `format`.
+async fn receiver_into(
+    dir: &Path,
+    staging: &str,
+    format: Format,
+    tune: impl FnOnce(&mut ReceiverConfig),
+) -> Receiver {
     let mut config = ReceiverConfig::new(dir.join(staging));
     config.roll_every = Duration::from_secs(86_400);
     config.roll_bytes = u64::MAX;
     config.zone = Some("zone-rt".into());
     tune(&mut config);
-    let dataset = Dataset::local(dir.join("dataset"), Format::Ndjson).unwrap();
+    let dataset = Dataset::local(dir.join("dataset"), format).unwrap();
     Receiver::start(config, dataset).await.unwrap()
 }
 
@@ -57,12 +67,18 @@ async fn post(
     }
 }
 
-/// Every record in the dataset, by RequestID (or SessionID), with how often each occurs.
+/// Every record in the dataset (NDJSON or Parquet), by RequestID (or SessionID), with how
+/// often each occurs.
 fn dataset_records(dir: &Path) -> BTreeMap<String, (usize, Value)> {
     let mut out: BTreeMap<String, (usize, Value)> = BTreeMap::new();
     for file in crate::support::files_in(&dir.join("dataset")) {
-        if file.extension().is_some_and(|e| e == "ndjson") {
-            for record in crate::support::lines_of(&file) {
+        let records = match file.extension().and_then(|e| e.to_str()) {
+            Some("ndjson") => crate::support::lines_of(&file),
+            Some("parquet") => crate::support::parquet_rows(&file),
+            _ => continue,
+        };
+        {
+            for record in records {
                 let id = record
                     .get("RequestID")
                     .or_else(|| record.get("SessionID"))
@@ -94,10 +110,24 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
+/// Into NDJSON, batches are staged as JSON Lines; into Parquet, as typed columns (the default
+/// shapes read in one pass, the others line by line): the same records land either way.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_body_shape_lands_each_record_once() {
+    body_shapes(Format::Ndjson).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_body_shape_lands_each_record_once_in_parquet() {
+    body_shapes(Format::Parquet).await;
+}
+
+async fn body_shapes(format: Format) {
     let dir = temp_dir("receive-shapes");
-    let records: Vec<Value> = (0..4).map(|i| l7(&format!("default-{i}"), 8 + i)).collect();
+    let mut records: Vec<Value> = (0..4).map(|i| l7(&format!("default-{i}"), 8 + i)).collect();
+    // A member holding arrays: such a body is read line by line (nesting checked), not in
+    // one pass.
+    records[0]["Tags"] = json!({"a": [1, [2]]});
     let lines = |rs: &[Value]| {
         rs.iter()
             .map(Value::to_string)
@@ -105,7 +135,7 @@ async fn every_body_shape_lands_each_record_once() {
             .join("\n")
     };
     // The default shapes, on one receiver.
-    let rx = receiver(&dir, "staging-default", |c| c.auth = None).await;
+    let rx = receiver_into(&dir, "staging-default", format, |c| c.auth = None).await;
     let array = serde_json::to_vec(&records[..2]).unwrap();
     assert_eq!(post(&rx, "/logs", &[], array).await.status, 200);
     let jsonl = lines(&records[2..3]) + "\n";
@@ -165,11 +195,14 @@ async fn every_body_shape_lands_each_record_once() {
             "tpl-0 1.1.1.1 [2024-08-12T05:00:00Z] \"curl/8\"\ntpl-1 2.2.2.2 [2024-08-12T06:00:00Z] \"a b\"".into(),
         ),
     ];
-    for (i, (format, body)) in cases.iter().enumerate() {
-        let format: LogFormat = serde_json::from_value(format.clone()).unwrap();
+    for (i, (log_format, body)) in cases.iter().enumerate() {
+        let log_format: LogFormat = serde_json::from_value(log_format.clone()).unwrap();
         let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
-        let body_format = BodyFormat::new(Some(format), &fields).unwrap();
-        let rx = receiver(&dir, &format!("staging-{i}"), |c| c.format = body_format).await;
+        let body_format = BodyFormat::new(Some(log_format), &fields).unwrap();
+        let rx = receiver_into(&dir, &format!("staging-{i}"), format, |c| {
+            c.format = body_format;
+        })
+        .await;
         let answer = post(&rx, "/logs", &[], body.clone().into_bytes()).await;
         assert_eq!(answer.status, 200, "case {i}: {}", answer.body);
         assert_eq!(answer.body["records"], json!(2), "case {i}");
@@ -178,6 +211,7 @@ async fn every_body_shape_lands_each_record_once() {
     let stored = dataset_records(&dir);
     assert_eq!(stored.len(), 4 + 2 * cases.len(), "{:?}", stored.keys());
     assert!(stored.values().all(|(n, _)| *n == 1));
+    assert_eq!(stored["default-0"].1, records[0]);
     assert_eq!(stored["default-1"].1, records[1]);
     assert_eq!(stored["json-1"].1, l7("json-1", 2));
     assert_eq!(stored["jsonb-0"].1, l7("jsonb-0", 1));
@@ -194,6 +228,44 @@ async fn every_body_shape_lands_each_record_once() {
             .len()
             == 1
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A batch staged by a receiver writing NDJSON (JSON Lines) is rolled into Parquet by a
+/// receiver started on the same staging with Parquet; the other way round, a batch staged as
+/// columns is kept, and the roll says to write it with Parquet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staging_outlives_a_change_of_format() {
+    let dir = temp_dir("receive-switch");
+    let rx = receiver(&dir, "staging", |_| {}).await;
+    let body = serde_json::to_vec(&[l7("lines-0", 1), l7("lines-1", 2)]).unwrap();
+    assert_eq!(post(&rx, "/logs", &[], body).await.status, 200);
+    drop(rx);
+    let rx = receiver_into(&dir, "staging", Format::Parquet, |_| {}).await;
+    let reports = rx.roll_now().await.unwrap();
+    assert_eq!(reports.iter().map(|r| r.records).sum::<u64>(), 2);
+    let body = serde_json::to_vec(&[l7("columns-0", 3)]).unwrap();
+    assert_eq!(post(&rx, "/logs", &[], body).await.status, 200);
+    drop(rx);
+
+    let rx = receiver(&dir, "staging", |_| {}).await;
+    let error = rx.roll_now().await.unwrap_err().to_string();
+    assert!(error.contains("roll it with --format parquet"), "{error}");
+    assert_eq!(
+        rx.staging().list().unwrap().len(),
+        1,
+        "the batch stays staged"
+    );
+    drop(rx);
+    let rx = receiver_into(&dir, "staging", Format::Parquet, |_| {}).await;
+    rx.shutdown().await.unwrap();
+    let stored = dataset_records(&dir);
+    assert_eq!(
+        stored.keys().collect::<Vec<_>>(),
+        ["columns-0", "lines-0", "lines-1"]
+    );
+    assert!(stored.values().all(|(n, _)| *n == 1));
+    assert_eq!(stored["lines-1"].1, l7("lines-1", 2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -515,6 +587,50 @@ async fn a_staging_directory_others_can_write_is_refused() {
         assert!(error.to_string().contains("staging directory"), "{error}");
     }
     let _ = Kind::L7;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A roll's claims, locally: one file under every name that was free (hard links), the
+/// names taken already left as they were, a planted link refused.
+#[test]
+fn claims_take_each_free_name_once() {
+    use std::path::PathBuf;
+    use teo_logs::destination::Destination;
+    let dir = temp_dir("receive-claims");
+    let dest = Destination::Local(dir.clone());
+    let names = |list: &[&str]| list.iter().map(PathBuf::from).collect::<Vec<_>>();
+    let taken = dest
+        .create_new_many(
+            &names(&["c/aa/1.json", "c/aa/2.json", "c/bb/3.json"]),
+            b"first",
+        )
+        .unwrap();
+    assert_eq!(taken, [true, true, true]);
+    let taken = dest
+        .create_new_many(&names(&["c/aa/2.json", "c/cc/4.json"]), b"second")
+        .unwrap();
+    assert_eq!(taken, [false, true]);
+    assert_eq!(std::fs::read(dir.join("c/aa/2.json")).unwrap(), b"first");
+    assert_eq!(std::fs::read(dir.join("c/cc/4.json")).unwrap(), b"second");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let first = std::fs::metadata(dir.join("c/aa/1.json")).unwrap();
+        assert_eq!(first.nlink(), 3, "one file under the three names");
+        std::os::unix::fs::symlink(std::env::temp_dir(), dir.join("c/dd")).unwrap();
+        let error = dest
+            .create_new_many(&names(&["c/dd/5.json"]), b"x")
+            .unwrap_err();
+        assert!(error.to_string().contains("link"), "{error}");
+    }
+    // Only the claims (and the planted link): no temporary left beside them.
+    let files = crate::support::files_in(&dir.join("c"));
+    let claims = files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "json"));
+    assert_eq!(claims.count(), 4, "{files:?}");
+    assert!(files.len() <= 5, "{files:?}");
+    assert!(dest.create_new_many(&[], b"x").unwrap().is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
