@@ -109,6 +109,29 @@ impl AtomicFile {
         })
     }
 
+    /// As [`create`](Self::create), taking the existing file `spare` (emptied) for the
+    /// temporary instead of a new one: it is renamed beside `path` and opened truncated, never
+    /// through a link. For writers that create and remove many files (a new file costs a new
+    /// inode, which some file systems search long for right after many were freed).
+    pub fn reuse(spare: &Path, path: impl Into<PathBuf>) -> Result<AtomicFile, FsError> {
+        let target = path.into();
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().trim_start_matches('.').to_owned())
+            .unwrap_or_default();
+        let temp = parent(&target).join(format!(".{name}.{:016x}{TEMP_SUFFIX}", random_u64()));
+        std::fs::rename(spare, &temp).map_err(FsError::new(spare, "cannot take the spare file"))?;
+        let temp = TempName(temp);
+        let mut options = OpenOptions::new();
+        options.write(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+        let file = options
+            .open(&temp.0)
+            .map_err(FsError::new(&target, "cannot reuse a spare file for"))?;
+        Ok(AtomicFile { file, temp, target })
+    }
+
     /// Where the file goes on commit.
     pub fn path(&self) -> &Path {
         &self.target

@@ -74,7 +74,7 @@ fn dataset_records(dir: &Path) -> BTreeMap<String, (usize, Value)> {
     for file in crate::support::files_in(&dir.join("dataset")) {
         let records = match file.extension().and_then(|e| e.to_str()) {
             Some("ndjson") => crate::support::lines_of(&file),
-            Some("parquet") => crate::support::parquet_rows(&file),
+            Some("parquet") => parquet_rows(&file),
             _ => continue,
         };
         {
@@ -91,6 +91,61 @@ fn dataset_records(dir: &Path) -> BTreeMap<String, (usize, Value)> {
         }
     }
     out
+}
+
+/// Every row of a Parquet file the dataset wrote, as the JSON object its NDJSON line would be:
+/// the columns that are not null (date-times as RFC 3339 text with seconds), then the members
+/// of `extra`. So one check reads both formats.
+fn parquet_rows(path: &Path) -> Vec<serde_json::Value> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Int64Type, TimestampMillisecondType};
+    use arrow_schema::DataType;
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(path).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        for row in 0..batch.num_rows() {
+            let mut object = serde_json::Map::new();
+            let mut extra = None;
+            for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+                if column.is_null(row) {
+                    continue;
+                }
+                let value = match field.data_type() {
+                    DataType::Utf8 => serde_json::Value::from(column.as_string::<i32>().value(row)),
+                    DataType::Int64 => {
+                        serde_json::Value::from(column.as_primitive::<Int64Type>().value(row))
+                    }
+                    DataType::Timestamp(..) => {
+                        let millis = column.as_primitive::<TimestampMillisecondType>().value(row);
+                        let t = time::OffsetDateTime::from_unix_timestamp(millis / 1000).unwrap();
+                        let format = time::macros::format_description!(
+                            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+                        );
+                        serde_json::Value::from(t.format(&format).unwrap())
+                    }
+                    other => panic!("{}: a column of {other}", field.name()),
+                };
+                if field.name() == teo_logs::columns::EXTRA {
+                    extra = Some(value);
+                } else {
+                    object.insert(field.name().clone(), value);
+                }
+            }
+            if let Some(serde_json::Value::String(text)) = extra {
+                let members: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(&text).unwrap();
+                object.extend(members);
+            }
+            rows.push(serde_json::Value::Object(object));
+        }
+    }
+    rows
 }
 
 fn l7(id: &str, hour: u32) -> Value {
