@@ -4,7 +4,9 @@
 //! The records: the mock's L7 records (`TEO_BENCH_RECEIVE_BYTES` of NDJSON, 256 MiB by
 //! default, kept under `target/bench-data/`), pushed as EdgeOne pushes them: JSON arrays of
 //! 1,000 records, gzip'd, from 4 connections. Each server is a child process under
-//! `/usr/bin/time` (its peak RSS); the load generator is this process. Rows:
+//! `/usr/bin/time` (its peak RSS and CPU seconds: the receiver's work, the load generator's
+//! not counted, steadier than wall time on a shared machine); the load generator is this
+//! process. Rows:
 //! - `ceiling`: a server that only reads and gunzips each POST (the most any receiver could do
 //!   here with this load generator);
 //! - `teo-logs receive`: `Receiver` (staging synced before each 2xx, rolls of 128 MiB into
@@ -83,21 +85,21 @@ fn main() {
         .build()
         .unwrap();
     let exe = std::env::current_exe().unwrap();
-    let mut rows: Vec<(String, f64, u64)> = Vec::new();
+    let mut rows: Vec<(String, f64, u64, f64)> = Vec::new();
 
-    let (secs, rss) = serve_and_push(
+    let (secs, rss, cpu) = serve_and_push(
         &runtime,
         Command::new(&exe).arg("worker-ceiling"),
         &bodies,
         None,
     );
-    rows.push(("ceiling: read + gunzip only".into(), secs, rss));
+    rows.push(("ceiling: read + gunzip only".into(), secs, rss, cpu));
 
     let out = root.join("out-receive");
     let staging = root.join("staging-receive");
     let _ = fs::remove_dir_all(&out);
     let _ = fs::remove_dir_all(&staging);
-    let (secs, rss) = serve_and_push(
+    let (secs, rss, cpu) = serve_and_push(
         &runtime,
         Command::new(&exe)
             .arg("worker-receive")
@@ -107,7 +109,12 @@ fn main() {
         None,
     );
     let receive_secs = secs;
-    rows.push(("teo-logs receive → Parquet (durable)".into(), secs, rss));
+    rows.push((
+        "teo-logs receive → Parquet (durable)".into(),
+        secs,
+        rss,
+        cpu,
+    ));
     let parquet_bytes = common::dir_size(&out);
 
     // The same records as packets on disk, gzip'd as EdgeOne delivers them, and as NDJSON.
@@ -118,13 +125,14 @@ fn main() {
     ] {
         let convert_out = root.join("out-convert");
         let _ = fs::remove_dir_all(&convert_out);
-        let (secs, rss) = common::timed(
+        let (secs, rss, cpu) = common::timed_to(
             Command::new(&exe)
                 .arg("worker-convert")
                 .arg(dir)
                 .arg(&convert_out),
+            None,
         );
-        rows.push((label.into(), secs, rss));
+        rows.push((label.into(), secs, rss, cpu));
     }
     if let Some(python) = common::python() {
         let duck = root.join("out-duckdb");
@@ -144,29 +152,35 @@ fn main() {
                 "COPY (SELECT * FROM read_json_auto('{glob}', format = 'newline_delimited')) TO '{}/all.parquet' (FORMAT parquet, COMPRESSION zstd)",
                 duck.display()
             );
-            let (secs, rss) = common::timed(
+            let (secs, rss, cpu) = common::timed_to(
                 Command::new(&python)
                     .args(["-c", &format!("import duckdb; duckdb.sql(\"{sql}\")")]),
+                None,
             );
-            rows.push((label.into(), secs, rss));
+            rows.push((label.into(), secs, rss, cpu));
         }
     } else {
         println!("no DuckDB (target/py); its rows are skipped");
     }
 
-    println!("\n| run | wall s | records/s | MiB/s (NDJSON) | peak RSS MiB |");
-    println!("|---|---|---|---|---|");
-    for (label, secs, rss) in &rows {
+    println!("\n| run | wall s | records/s | MiB/s (NDJSON) | CPU s | peak RSS MiB |");
+    println!("|---|---|---|---|---|---|");
+    for (label, secs, rss, cpu) in &rows {
         println!(
-            "| {label} | {secs:.2} | {:.0} | {:.1} | {:.0} |",
+            "| {label} | {secs:.2} | {:.0} | {:.1} | {cpu:.2} | {:.0} |",
             records as f64 / secs,
             raw as f64 / 1048576.0 / secs,
             *rss as f64 / 1024.0
         );
     }
     println!();
-    for (label, secs, _) in rows.iter().skip(2) {
-        println!("receive vs {label}: {:.2}×", secs / receive_secs);
+    let receive_cpu = rows[1].3;
+    for (label, secs, _, cpu) in rows.iter().skip(2) {
+        println!(
+            "receive vs {label}: {:.2}× (CPU: {:.2}×)",
+            secs / receive_secs,
+            cpu / receive_cpu
+        );
     }
 
     // Latency at half the rate reached.
@@ -174,7 +188,7 @@ fn main() {
     let _ = fs::remove_dir_all(&out);
     let _ = fs::remove_dir_all(&staging);
     let mut latencies = Vec::new();
-    let (_, _) = serve_and_push(
+    let _ = serve_and_push(
         &runtime,
         Command::new(&exe)
             .arg("worker-receive")
@@ -197,7 +211,7 @@ fn main() {
     match support::Moto::start() {
         Some(moto) => {
             moto.create_bucket("bench");
-            let (s3_secs, s3_rss) = serve_and_push(
+            let (s3_secs, s3_rss, _) = serve_and_push(
                 &runtime,
                 Command::new(&exe)
                     .arg("worker-receive-s3")
@@ -291,17 +305,17 @@ fn bodies(input: &Path) -> (Vec<Vec<u8>>, usize, usize) {
 
 /// Starts a server child (it prints its address), pushes every body from [`CONNECTIONS`]
 /// connections (paced to `pace`'s records/s when given, collecting each POST's time to 2xx),
-/// stops it with SIGTERM and waits: the wall seconds from the first push to its exit, and its
-/// peak RSS in KiB.
+/// stops it with SIGTERM and waits: the wall seconds from the first push to its exit, its peak
+/// RSS in KiB and the CPU seconds it used (the load generator's, in this process, not counted).
 fn serve_and_push(
     runtime: &tokio::runtime::Runtime,
     command: &mut Command,
     bodies: &Arc<Vec<Vec<u8>>>,
     pace: Option<(f64, &mut Vec<Duration>)>,
-) -> (f64, u64) {
+) -> (f64, u64, f64) {
     let report = std::env::temp_dir().join(format!("teo-bench-receive-{}", std::process::id()));
     let mut time = Command::new("/usr/bin/time");
-    time.args(["-f", "%e %M", "-o"])
+    time.args(["-f", common::TIME_FORMAT, "-o"])
         .arg(&report)
         .arg(command.get_program())
         .args(command.get_args());
@@ -339,8 +353,8 @@ fn serve_and_push(
     );
     let text = fs::read_to_string(&report).unwrap();
     let _ = fs::remove_file(&report);
-    let rss = text.split_whitespace().nth(1).unwrap().parse().unwrap();
-    (secs, rss)
+    let (_, rss, cpu) = common::time_report(&text);
+    (secs, rss, cpu)
 }
 
 async fn push_all(addr: SocketAddr, bodies: Arc<Vec<Vec<u8>>>, rate: Option<f64>) -> Vec<Duration> {
@@ -519,7 +533,11 @@ fn worker_upload(dir: &Path, url: &str, endpoint: &str) {
     // Every claim of a roll holds the same bytes: one conditional put per batch, as a roll does.
     let names: Vec<PathBuf> = claims.iter().map(|(name, _)| name.clone()).collect();
     if let Some((_, bytes)) = claims.first() {
-        assert!(dest.create_new_many(&names, bytes).unwrap().iter().all(|&t| t));
+        assert!(dest
+            .create_new_many(&names, bytes)
+            .unwrap()
+            .iter()
+            .all(|&t| t));
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {

@@ -206,7 +206,7 @@ fn memory_worker(input: &Path, threads: usize) {
 fn timed_output(command: &mut Command) -> (f64, u64, String) {
     let out = std::env::temp_dir().join(format!("teo-bench-out-{}", std::process::id()));
     let file = std::fs::File::create(&out).unwrap();
-    let (secs, rss) = timed_to(command, Some(file));
+    let (secs, rss, _) = timed_to(command, Some(file));
     let text = std::fs::read_to_string(&out).unwrap().trim().to_owned();
     let _ = std::fs::remove_file(&out);
     (secs, rss, text)

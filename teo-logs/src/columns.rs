@@ -77,6 +77,11 @@ mod tests {
                 c.name
             );
         }
+        // The columns and the fields are the same members in the same order (what reading
+        // raw members straight into columns relies on).
+        let names: Vec<&str> = T::columns().iter().map(|c| c.name).collect();
+        let fields: Vec<&str> = T::fields().iter().map(|f| f.name).collect();
+        assert_eq!(names, fields);
         let record = T::from_members(members).unwrap();
         assert!(record.extra().is_empty(), "{:?}", record.extra());
         for c in T::columns() {
@@ -94,5 +99,6 @@ mod tests {
     fn columns_are_the_members_the_reader_knows() {
         check::<L7Record>();
         check::<L4Record>();
+        check::<crate::records::FunctionRecord>();
     }
 }

@@ -15,6 +15,7 @@ use parquet::schema::types::ColumnPath;
 use serde_json::{Map, Value};
 
 use crate::columns::{epoch_millis, Cell, ColumnType, Table, EXTRA};
+use crate::members::{self, FromRaw, RawLine, Time};
 use crate::Format;
 
 /// Rows per Parquet row group, at most: 128 Ki rows, near DuckDB's own 122,880 and enough for
@@ -281,6 +282,47 @@ impl<T: Table> Batch<T> {
             self.extra.append_value(Value::Object(all).to_string());
         }
         self.rows += 1;
+    }
+
+    /// Adds the record whose raw members are `line` as a row, each member read straight into
+    /// its column: the row [`Batch::push`] adds for the record `T::from_raw(line)`, without
+    /// making the record's strings. On an error the row may be half added: drop the batch.
+    pub(crate) fn push_raw(&mut self, line: &RawLine<'_>) -> Result<(), String>
+    where
+        T: FromRaw,
+    {
+        let mut unparsed: Option<Map<String, Value>> = None;
+        for (i, (builder, field)) in self.columns.iter_mut().zip(T::fields()).enumerate() {
+            match builder {
+                Builder::Text(b) => {
+                    b.append_option(members::text_member(line.slot(i), field)?.as_deref());
+                }
+                Builder::Int(b) => b.append_option(members::int(line.slot(i), field)?),
+                Builder::Time(b) => {
+                    let value = members::time(line.slot(i), field)?.map(Time::into_date_time);
+                    let millis = value
+                        .as_ref()
+                        .and_then(|t| t.instant())
+                        .and_then(epoch_millis);
+                    if let (None, Some(text)) = (millis, &value) {
+                        unparsed
+                            .get_or_insert_with(Map::new)
+                            .insert(field.name.to_owned(), Value::from(text.as_str()));
+                    }
+                    b.append_option(millis);
+                }
+            }
+        }
+        let extra = line.extra()?;
+        if extra.is_empty() && unparsed.is_none() {
+            self.extra.append_null();
+        } else {
+            let mut all = unparsed.unwrap_or_default();
+            all.extend(extra);
+            self.extra.append_value(Value::Object(all).to_string());
+        }
+        self.rows += 1;
+        Ok(())
     }
 
     /// Rows gathered since the batch was made or last finished.

@@ -205,20 +205,23 @@ impl<'a> RawLine<'a> {
 pub(crate) trait FromRaw: Sized {
     /// Where the type's members are.
     const LAYOUT: Layout;
+    /// The slots of the date-times that place a record in its partition: the first present.
+    const PARTITION_TIME: &'static [usize];
     /// Reads every known member (the rules above); the unknown ones become `extra`.
     fn from_raw(line: &RawLine<'_>) -> Result<Self, String>;
 }
 
-/// Reads one JSON object of a larger text as a `T`, in the one pass that finds where it ends:
-/// for bodies holding many records, which then need not be split into lines first. An object
-/// with arrays or objects among its members is an error here (their nesting is checked by
-/// [`parse`], which reads the record as a line): the caller reads such a body line by line.
-pub(crate) struct RecordSeed<T>(pub(crate) std::marker::PhantomData<T>);
+/// Reads one JSON object of a larger text as the raw members of a `T`, in the one pass that
+/// finds where it ends: for bodies holding many records, which then need not be split into
+/// lines first. An object with arrays or objects among its members is an error here (their
+/// nesting is checked by [`parse`], which reads the record as a line): the caller reads such a
+/// body line by line.
+pub(crate) struct LineSeed<T>(pub(crate) std::marker::PhantomData<T>);
 
-impl<'de, T: FromRaw> DeserializeSeed<'de> for RecordSeed<T> {
-    type Value = T;
+impl<'de, T: FromRaw> DeserializeSeed<'de> for LineSeed<T> {
+    type Value = RawLine<'de>;
 
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<RawLine<'de>, D::Error> {
         let (line, nested) = d.deserialize_map(LineVisitor {
             layout: T::LAYOUT,
             keep_extra: true,
@@ -226,7 +229,7 @@ impl<'de, T: FromRaw> DeserializeSeed<'de> for RecordSeed<T> {
         if nested {
             return Err(de::Error::custom("a member is an array or object"));
         }
-        T::from_raw(&line).map_err(de::Error::custom)
+        Ok(line)
     }
 }
 

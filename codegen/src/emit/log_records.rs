@@ -195,6 +195,10 @@ fn kind_items(kind: &LogKind) -> TokenStream {
         let name = format_ident!("{}", field.rust);
         Some(quote!(self.#name.as_ref()))
     });
+    let time_slots = kind.partition_time.iter().filter_map(|wire| {
+        let slot = kind.fields.iter().position(|f| &f.wire == wire)?;
+        Some(proc_macro2::Literal::usize_unsuffixed(slot))
+    });
     let time_doc = format!(
         "The instant that places the record in a `date=`/`hour=` partition: the first of {} that is present.",
         kind.partition_time
@@ -230,6 +234,7 @@ fn kind_items(kind: &LogKind) -> TokenStream {
 
         impl members::FromRaw for #record {
             const LAYOUT: Layout = #layout;
+            const PARTITION_TIME: &'static [usize] = &[ #( #time_slots ),* ];
 
             fn from_raw(line: &members::RawLine<'_>) -> Result<Self, String> {
                 Ok(#record {

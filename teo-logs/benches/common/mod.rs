@@ -24,16 +24,18 @@ pub fn input_bytes() -> u64 {
 
 /// Runs `command` under `/usr/bin/time`: wall seconds and peak RSS in KiB.
 pub fn timed(command: &mut Command) -> (f64, u64) {
-    timed_to(command, None)
+    let (secs, rss, _) = timed_to(command, None);
+    (secs, rss)
 }
 
-/// [`timed`], with the child's stdout into `stdout`.
-pub fn timed_to(command: &mut Command, stdout: Option<fs::File>) -> (f64, u64) {
+/// [`timed`], with the child's stdout into `stdout`, and also the CPU seconds it used (user
+/// and system).
+pub fn timed_to(command: &mut Command, stdout: Option<fs::File>) -> (f64, u64, f64) {
     let report = std::env::temp_dir().join(format!("teo-bench-time-{}", std::process::id()));
     let program = command.get_program().to_owned();
     let args: Vec<_> = command.get_args().map(|a| a.to_owned()).collect();
     let mut time = Command::new("/usr/bin/time");
-    time.args(["-f", "%e %M", "-o"])
+    time.args(["-f", TIME_FORMAT, "-o"])
         .arg(&report)
         .arg(program)
         .args(args);
@@ -44,10 +46,23 @@ pub fn timed_to(command: &mut Command, stdout: Option<fs::File>) -> (f64, u64) {
     assert!(status.success());
     let text = fs::read_to_string(&report).unwrap();
     let _ = fs::remove_file(&report);
-    let mut parts = text.split_whitespace();
-    let secs = parts.next().unwrap().parse().unwrap();
-    let rss = parts.next().unwrap().parse().unwrap();
-    (secs, rss)
+    time_report(&text)
+}
+
+/// What `/usr/bin/time` is asked to report: wall seconds, peak RSS KiB, user and system CPU
+/// seconds.
+pub const TIME_FORMAT: &str = "%e %M %U %S";
+
+/// The wall seconds, peak RSS (KiB) and CPU seconds of a [`TIME_FORMAT`] report.
+pub fn time_report(text: &str) -> (f64, u64, f64) {
+    let values: Vec<&str> = text.split_whitespace().collect();
+    let number = |i: usize| {
+        values
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (number(0), number(1) as u64, number(2) + number(3))
 }
 
 pub fn python() -> Option<PathBuf> {

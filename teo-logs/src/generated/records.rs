@@ -234,6 +234,7 @@ impl LogRecord for FunctionRecord {
 }
 impl members::FromRaw for FunctionRecord {
     const LAYOUT: Layout = FUNCTION_LAYOUT;
+    const PARTITION_TIME: &'static [usize] = &[3];
     fn from_raw(line: &members::RawLine<'_>) -> Result<Self, String> {
         Ok(FunctionRecord {
             edge_function_name: line.text(0)?,
@@ -593,6 +594,7 @@ impl LogRecord for L4Record {
 }
 impl members::FromRaw for L4Record {
     const LAYOUT: Layout = L4_LAYOUT;
+    const PARTITION_TIME: &'static [usize] = &[12, 2];
     fn from_raw(line: &members::RawLine<'_>) -> Result<Self, String> {
         Ok(L4Record {
             service_id: line.text(0)?,
@@ -1336,6 +1338,7 @@ impl LogRecord for L7Record {
 }
 impl members::FromRaw for L7Record {
     const LAYOUT: Layout = L7_LAYOUT;
+    const PARTITION_TIME: &'static [usize] = &[5];
     fn from_raw(line: &members::RawLine<'_>) -> Result<Self, String> {
         Ok(L7Record {
             request_id: line.text(0)?,
