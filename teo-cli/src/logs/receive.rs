@@ -27,7 +27,7 @@ const MAX_KEY_FILE: u64 = 4 << 10;
 pub(crate) const AFTER_HELP: &str = "\
 Point a real-time log delivery task of type custom_endpoint (CreateRealtimeLogDeliveryTask,
 CustomEndpoint.Url) at this endpoint. Each POST is answered 200 only once its batch is synced
-to the staging directory; every --roll seconds (or --roll-size MiB staged) the staged batches
+to the staging directory; every --roll seconds (or --roll-size MiB pushed) the staged batches
 are written to
   OUT/kind=<l7|l4|function>/zone=<ZONE>/date=<YYYY-MM-DD>/hour=<HH>/rt-<roll>-<part>.<parquet|ndjson|csv>
 A batch pushed again (after a lost answer, to this or another receiver writing to the same
@@ -97,7 +97,7 @@ pub(crate) struct ReceiveArgs {
     #[arg(long = "roll", value_name = "SECONDS", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..=86400))]
     roll: u64,
-    /// …or once this many MiB are staged (1-4096)
+    /// …or once this many MiB of logs are staged, counted as pushed (decoded) (1-4096)
     #[arg(long, value_name = "MIB", default_value_t = 128,
           value_parser = clap::value_parser!(u64).range(1..=4096))]
     roll_size: u64,

@@ -155,6 +155,7 @@ impl Ingest {
             _ => Refusal::new(400, "gzip", e.to_string()),
         })?;
         self.metrics.add_decoded(batch.len());
+        let pushed = batch.len() as u64;
         let id: [u8; 32] = Sha256::digest(&batch).into();
         if let Some(auth_key) = &key {
             self.replays
@@ -178,7 +179,9 @@ impl Ingest {
             let staged = crate::with_record!(self.kind, T => typed::stage_body::<T>(&batch));
             if let Some((columns, records)) = staged {
                 drop(batch);
-                let staged = self.staging.stage(&batch_ref, Encoding::Columns, &columns);
+                let staged = self
+                    .staging
+                    .stage(&batch_ref, Encoding::Columns, &columns, pushed);
                 return self.staged(batch_ref, records, staged);
             }
         }
@@ -195,11 +198,13 @@ impl Ingest {
                         n => Refusal::new(400, "bad_member", format!("record {n}: {}", e.reason)),
                     })?;
                 drop(lines);
-                self.staging.stage(&batch_ref, Encoding::Columns, &columns)
+                self.staging
+                    .stage(&batch_ref, Encoding::Columns, &columns, pushed)
             }
             Encoding::Lines => {
                 self.check_members(&lines)?;
-                self.staging.stage(&batch_ref, Encoding::Lines, &lines)
+                self.staging
+                    .stage(&batch_ref, Encoding::Lines, &lines, pushed)
             }
         };
         self.staged(batch_ref, records, staged)

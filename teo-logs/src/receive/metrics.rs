@@ -44,6 +44,8 @@ struct Histogram {
 pub struct StagingGauges {
     /// Bytes staged, not yet written to the dataset.
     pub bytes: u64,
+    /// The same batches' bytes as pushed (decoded): what `--roll-size` counts.
+    pub pushed_bytes: u64,
     /// Batches staged.
     pub batches: u64,
     /// Seconds since the oldest staged batch was received (0 when none).

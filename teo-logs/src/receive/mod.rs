@@ -174,7 +174,7 @@ impl std::fmt::Debug for Receiver {
 
 /// Wakes the roller early (enough staged, a roll asked for, stop).
 #[derive(Debug, Default)]
-struct Wake {
+pub(crate) struct Wake {
     state: Mutex<WakeState>,
     cond: Condvar,
 }
@@ -182,6 +182,15 @@ struct Wake {
 #[derive(Debug, Default)]
 struct WakeState {
     stop: bool,
+}
+
+impl Wake {
+    /// Wakes the roller to look again (enough is staged).
+    fn nudge(&self) {
+        // Under the lock: the roller is either waiting (and woken) or about to look.
+        let _state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.cond.notify_all();
+    }
 }
 
 impl Receiver {
@@ -222,6 +231,7 @@ impl Receiver {
             clock: config.clock,
             crash: config.crash,
         });
+        let wake = Arc::new(Wake::default());
         let shared = Arc::new(server::Shared {
             ingest,
             events: config.events.clone(),
@@ -230,10 +240,11 @@ impl Receiver {
             connections: Arc::new(Semaphore::new(config.max_connections.max(1))),
             pushes: Arc::new(Semaphore::new(config.concurrent_pushes.max(1))),
             tls,
+            roller: wake.clone(),
+            roll_bytes: config.roll_bytes,
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
         let server = tokio::spawn(server::accept_loop(listener, shared, shutdown_rx));
-        let wake = Arc::new(Wake::default());
         let thread = {
             let rolling = Rolling {
                 roller: roller.clone(),
@@ -365,36 +376,41 @@ impl Rolling {
     }
 }
 
-/// The roller's thread: a roll when the oldest staged batch is `every` old or `bytes` are
-/// staged; on a failure, again after a pause that doubles up to a minute.
+/// The roller's thread: a roll when the oldest staged batch is `every` old or `bytes` (as
+/// pushed) are staged — looked at every second, when a push says so, and at once again after a
+/// roll; on a failure, again after a pause that doubles up to a minute (pushes meanwhile do not
+/// hurry it).
 fn roll_loop(rolling: &Rolling, wake: &Wake, staging: &Staging, every: Duration, bytes: u64) {
     let tick = every
         .min(Duration::from_secs(1))
         .max(Duration::from_millis(10));
     let mut pause = Duration::ZERO;
+    let mut not_before = Instant::now();
     loop {
-        {
-            let state = wake.state.lock().unwrap_or_else(|e| e.into_inner());
-            if state.stop {
-                return;
-            }
-            let (state, _) = wake
-                .cond
-                .wait_timeout(state, tick.max(pause))
-                .unwrap_or_else(|e| e.into_inner());
-            if state.stop {
-                return;
-            }
+        if wake.state.lock().unwrap_or_else(|e| e.into_inner()).stop {
+            return;
         }
-        let gauges = staging.gauges(std::time::SystemTime::now());
-        let due = gauges.bytes >= bytes
-            || (gauges.batches > 0 && gauges.oldest_age_seconds >= every.as_secs());
+        let now = Instant::now();
+        let due = now >= not_before && {
+            let gauges = staging.gauges(std::time::SystemTime::now());
+            gauges.pushed_bytes >= bytes
+                || (gauges.batches > 0 && gauges.oldest_age_seconds >= every.as_secs())
+        };
         if !due {
+            let wait = tick.max(not_before.saturating_duration_since(now));
+            let state = wake.state.lock().unwrap_or_else(|e| e.into_inner());
+            if !state.stop {
+                let _ = wake
+                    .cond
+                    .wait_timeout(state, wait)
+                    .unwrap_or_else(|e| e.into_inner());
+            }
             continue;
         }
         pause = match rolling.once(bytes) {
             Ok(_) => Duration::ZERO,
             Err(_) => (pause * 2).clamp(Duration::from_secs(1), Duration::from_secs(60)),
         };
+        not_before = Instant::now() + pause;
     }
 }

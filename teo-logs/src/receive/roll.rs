@@ -170,8 +170,8 @@ impl Roller {
         Ok(reports)
     }
 
-    /// Rolls the batches staged now (at most `max_bytes` of them, the oldest names first:
-    /// at least one), if there are any. Blocks.
+    /// Rolls the batches staged now (at most `max_bytes` of them as pushed, in the order of
+    /// their names: at least one), if there are any. Blocks.
     pub fn roll(&self, max_bytes: u64) -> Result<Option<RollReport>, RollError> {
         let _running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         let dir = self.staging.dir().to_owned();
@@ -185,7 +185,7 @@ impl Roller {
         let mut batches = Vec::new();
         let mut bytes = 0;
         for batch in staged {
-            let size = fs::metadata(self.staging.path(&batch)).map_or(0, |m| m.len());
+            let size = self.staging.pushed_size(&batch);
             if !batches.is_empty() && bytes + size > max_bytes {
                 break;
             }

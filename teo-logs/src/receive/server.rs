@@ -43,6 +43,9 @@ pub(crate) struct Shared {
     pub connections: Arc<Semaphore>,
     pub pushes: Arc<Semaphore>,
     pub tls: Option<TlsAcceptor>,
+    /// Woken once `roll_bytes` are staged, so a roll starts then, not at its next look.
+    pub roller: Arc<crate::receive::Wake>,
+    pub roll_bytes: u64,
 }
 
 /// Accepts connections until `shutdown` says stop, then gives open ones [`SHUTDOWN_GRACE`].
@@ -253,6 +256,9 @@ async fn push(
         ))
     })?;
     let accepted = stored?;
+    if !accepted.resend && shared.staging.pushed_bytes() >= shared.roll_bytes {
+        shared.roller.nudge();
+    }
     tracing::debug!(batch = %accepted.batch, records = accepted.records, resend = accepted.resend, "batch stored");
     let body = serde_json::json!({
         "batch": accepted.batch,

@@ -86,10 +86,20 @@ pub struct Staging {
     dir: PathBuf,
     bytes: AtomicU64,
     /// When each staged batch arrived (its file's time after a restart): for the age of the
-    /// oldest, which says whether rolls keep up.
-    arrived: Mutex<BTreeMap<BatchRef, SystemTime>>,
+    /// oldest, which says whether rolls keep up; and its size as pushed.
+    arrived: Mutex<BTreeMap<BatchRef, Arrival>>,
+    /// Bytes of the staged batches as pushed (decoded): what rolls are sized by.
+    pushed: AtomicU64,
     /// Emptied files to write new batches into, and the number the next one is named by.
     spares: Mutex<(Vec<PathBuf>, u64)>,
+}
+
+/// When a staged batch arrived, and its size as pushed (decoded; after a restart, its file's
+/// size stands in).
+#[derive(Debug, Clone, Copy)]
+struct Arrival {
+    at: SystemTime,
+    pushed: u64,
 }
 
 /// Spare files kept at most (empty files: an inode each, no data).
@@ -114,6 +124,7 @@ impl Staging {
             dir: dir.to_owned(),
             bytes: AtomicU64::new(0),
             arrived: Mutex::default(),
+            pushed: AtomicU64::new(0),
             spares: Mutex::default(),
         };
         let mut bytes = 0;
@@ -123,11 +134,14 @@ impl Staging {
             .map_err(io("cannot list the staged batches"))?
         {
             let meta = fs::metadata(staging.path(&batch)).ok();
-            bytes += meta.as_ref().map_or(0, |m| m.len());
+            let size = meta.as_ref().map_or(0, |m| m.len());
+            bytes += size;
             let time = meta.and_then(|m| m.modified().ok());
-            arrived.insert(batch, time.unwrap_or_else(SystemTime::now));
+            let at = time.unwrap_or_else(SystemTime::now);
+            arrived.insert(batch, Arrival { at, pushed: size });
         }
         staging.bytes.store(bytes, Ordering::Relaxed);
+        staging.pushed.store(bytes, Ordering::Relaxed);
         *staging.arrived.lock().unwrap_or_else(|e| e.into_inner()) = arrived;
         staging.adopt_spares();
         sweep_temporaries(&dir.join("rolls"));
@@ -152,9 +166,10 @@ impl Staging {
     /// Bytes and batches staged, and the age of the oldest at `now`.
     pub fn gauges(&self, now: SystemTime) -> StagingGauges {
         let arrived = self.arrived.lock().unwrap_or_else(|e| e.into_inner());
-        let oldest = arrived.values().min().copied();
+        let oldest = arrived.values().map(|a| a.at).min();
         StagingGauges {
             bytes: self.bytes(),
+            pushed_bytes: self.pushed_bytes(),
             batches: arrived.len() as u64,
             oldest_age_seconds: oldest
                 .and_then(|t| now.duration_since(t).ok())
@@ -188,9 +203,26 @@ impl Staging {
             .any(|e| fs::symlink_metadata(self.file(batch, e)).is_ok())
     }
 
-    /// Stages `bytes` (the batch's records in `encoding`) as `batch`, durably (file and
-    /// directory synced), unless it is staged already. Blocks.
-    pub fn stage(&self, batch: &BatchRef, encoding: Encoding, bytes: &[u8]) -> io::Result<Staged> {
+    /// Bytes of the staged batches as pushed (decoded).
+    pub fn pushed_bytes(&self) -> u64 {
+        self.pushed.load(Ordering::Relaxed)
+    }
+
+    /// The size of a staged batch as it was pushed (decoded), 0 when it is not staged.
+    pub fn pushed_size(&self, batch: &BatchRef) -> u64 {
+        let arrived = self.arrived.lock().unwrap_or_else(|e| e.into_inner());
+        arrived.get(batch).map_or(0, |a| a.pushed)
+    }
+
+    /// Stages `bytes` (the batch's records in `encoding`; `pushed` bytes as pushed, decoded) as
+    /// `batch`, durably (file and directory synced), unless it is staged already. Blocks.
+    pub fn stage(
+        &self,
+        batch: &BatchRef,
+        encoding: Encoding,
+        bytes: &[u8],
+        pushed: u64,
+    ) -> io::Result<Staged> {
         if self.holds(batch) {
             return Ok(Staged::Already);
         }
@@ -212,10 +244,12 @@ impl Staging {
             return Ok(Staged::Already);
         }
         self.bytes.fetch_add(size, Ordering::Relaxed);
+        self.pushed.fetch_add(pushed, Ordering::Relaxed);
+        let at = SystemTime::now();
         self.arrived
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(batch.clone(), SystemTime::now());
+            .insert(batch.clone(), Arrival { at, pushed });
         Ok(Staged::New)
     }
 
@@ -282,10 +316,15 @@ impl Staging {
             if let Some(dir) = path.parent() {
                 dirs.insert(dir.to_owned());
             }
-            self.arrived
+            let arrival = self
+                .arrived
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(batch);
+            if let Some(arrival) = arrival {
+                let pushed = arrival.pushed.min(self.pushed.load(Ordering::Relaxed));
+                self.pushed.fetch_sub(pushed, Ordering::Relaxed);
+            }
         }
         if spared {
             dirs.insert(self.dir.join("spare"));
@@ -406,8 +445,9 @@ mod tests {
         let staging = Staging::open(&dir).unwrap();
         let (a, b) = (batch('a'), batch('b'));
         staging
-            .stage(&a, Encoding::Lines, b"{\"secret\":1}\n")
+            .stage(&a, Encoding::Lines, b"{\"secret\":1}\n", 13)
             .unwrap();
+        assert_eq!(staging.pushed_size(&a), 13);
         let inode = fs::metadata(staging.path(&a)).unwrap().ino();
         staging.remove(std::slice::from_ref(&a)).unwrap();
         let spares: Vec<_> = fs::read_dir(dir.join("spare")).unwrap().flatten().collect();
@@ -415,7 +455,7 @@ mod tests {
         assert_eq!(spares[0].metadata().unwrap().len(), 0, "emptied");
         assert_eq!(staging.bytes(), 0);
 
-        let staged = staging.stage(&b, Encoding::Columns, b"new").unwrap();
+        let staged = staging.stage(&b, Encoding::Columns, b"new", 3).unwrap();
         assert_eq!(staged, Staged::New);
         let path = staging.path(&b);
         assert_eq!(fs::metadata(&path).unwrap().ino(), inode, "the same file");
@@ -433,7 +473,7 @@ mod tests {
         fs::write(dir.join("spare/78"), b"data").unwrap();
         let staging = Staging::open(&dir).unwrap();
         assert_eq!(fs::read_dir(dir.join("spare")).unwrap().count(), 1);
-        staging.stage(&a, Encoding::Lines, b"again\n").unwrap();
+        staging.stage(&a, Encoding::Lines, b"again\n", 6).unwrap();
         assert_eq!(fs::metadata(staging.path(&a)).unwrap().ino(), inode);
         assert_eq!(fs::read(&outside).unwrap(), b"keep");
         fs::remove_dir_all(&dir).unwrap();

@@ -324,6 +324,47 @@ async fn staging_outlives_a_change_of_format() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Tells each roll into a channel.
+#[derive(Debug)]
+struct Rolled(std::sync::Mutex<std::sync::mpsc::Sender<teo_logs::receive::RollReport>>);
+
+impl teo_logs::receive::Events for Rolled {
+    fn rolled(&self, report: &teo_logs::receive::RollReport) {
+        let _ = self.0.lock().unwrap().send(report.clone());
+    }
+}
+
+/// Rolls are sized by the logs as pushed (decoded), not by how staging holds them (columns
+/// take more room than one small record's JSON): a roll of two batches' worth takes two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rolls_are_sized_by_the_logs_as_pushed() {
+    let dir = temp_dir("receive-roll-size");
+    let (tx, rolls) = std::sync::mpsc::channel();
+    let body = |n: u32| serde_json::to_vec(&[l7(&format!("r-{n}"), 1)]).unwrap();
+    let size = body(0).len() as u64;
+    let rx = receiver_into(&dir, "staging", Format::Parquet, |c| {
+        c.roll_bytes = 2 * size;
+        c.events = Arc::new(Rolled(std::sync::Mutex::new(tx)));
+    })
+    .await;
+    for n in 0..5 {
+        assert_eq!(post(&rx, "/logs", &[], body(n)).await.status, 200);
+    }
+    let wait = || rolls.recv_timeout(Duration::from_secs(60)).unwrap();
+    let first = wait();
+    assert_eq!(first.batches, 2, "{first:?}");
+    let mut rolled = first.batches;
+    while rolled < 4 {
+        let next = wait();
+        assert!(next.batches <= 2, "{next:?}");
+        rolled += next.batches;
+    }
+    rx.shutdown().await.unwrap();
+    let stored = dataset_records(&dir);
+    assert_eq!(stored.len(), 5, "{:?}", stored.keys());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn origin_authentication_cases() {
     let dir = temp_dir("receive-auth");
