@@ -333,8 +333,10 @@ fn serve_and_push(
         Some((rate, latencies)) => (Some(rate), Some(latencies)),
         None => (None, None),
     };
+    let generator_before = own_cpu_seconds();
     let measured = runtime.block_on(push_all(addr, bodies.clone(), rate));
     let pushed = started.elapsed().as_secs_f64();
+    let generator = own_cpu_seconds() - generator_before;
     if let Some(latencies) = latencies {
         *latencies = measured;
     }
@@ -348,13 +350,22 @@ fn serve_and_push(
     assert!(child.wait().unwrap().success());
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "  ({} POSTs answered in {pushed:.2} s; stopped at {secs:.2} s)",
+        "  ({} POSTs answered in {pushed:.2} s, the load generator using {generator:.2} CPU s; stopped at {secs:.2} s)",
         bodies.len()
     );
     let text = fs::read_to_string(&report).unwrap();
     let _ = fs::remove_file(&report);
     let (_, rss, cpu) = common::time_report(&text);
     (secs, rss, cpu)
+}
+
+/// The CPU seconds (user and system) this process has used so far.
+fn own_cpu_seconds() -> f64 {
+    // SAFETY: getrusage writes into the zeroed struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 async fn push_all(addr: SocketAddr, bodies: Arc<Vec<Vec<u8>>>, rate: Option<f64>) -> Vec<Duration> {
