@@ -214,3 +214,24 @@ impl Lock {
         Ok(Lock(file))
     }
 }
+
+/// The command running moto's S3 server (from the Python engines at `python`) on
+/// 127.0.0.1:`port`, serving one request at a time. Why not `moto_server`: moto checks a
+/// conditional put (`If-None-Match: *`) and then writes, so on its threaded server two puts of
+/// one name at once can both succeed — which S3 itself never lets happen, and which the
+/// receivers' batch claims rely on.
+pub fn moto_server(python: &Path, port: u16) -> Command {
+    const ONE_AT_A_TIME: &str = "\
+import sys
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+run_simple('127.0.0.1', int(sys.argv[1]), DomainDispatcherApplication(create_backend_app), threaded=False)
+";
+    let mut command = Command::new(python);
+    command
+        .args(["-c", ONE_AT_A_TIME, &port.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}

@@ -37,13 +37,9 @@ impl Moto {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .ok()?;
-        let child = Command::new(server)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+        let child = tc_test_support::tools::moto_server(&python, port)
             .spawn()
-            .expect("moto_server starts");
+            .expect("moto's server starts");
         let moto = Moto { child, port };
         // An outside process: its start is waited for by polling (nothing to be told by).
         let deadline = Instant::now() + Duration::from_secs(60);
