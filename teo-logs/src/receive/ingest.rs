@@ -194,8 +194,8 @@ impl Ingest {
             Encoding::Columns => {
                 let columns = crate::with_record!(self.kind, T => typed::stage_bytes::<T>(&lines))
                     .map_err(|e| match e.record {
-                        0 => Refusal::new(500, "internal", e.reason),
-                        n => Refusal::new(400, "bad_member", format!("record {n}: {}", e.reason)),
+                        0 => Refusal::new(500, e.label, e.reason),
+                        n => Refusal::new(400, e.label, format!("record {n}: {}", e.reason)),
                     })?;
                 drop(lines);
                 self.staging

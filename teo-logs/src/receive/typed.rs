@@ -6,19 +6,18 @@
 //! partition the records go to, in the order of first appearance; the schema's metadata lists
 //! the partitions and their row counts, in the same order.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader};
+use std::marker::PhantomData;
 use std::path::Path;
 
 use arrow_array::RecordBatch;
 use arrow_ipc::reader::StreamReader;
 use arrow_ipc::writer::StreamWriter;
 use arrow_schema::Schema;
-use time::OffsetDateTime;
-
-use std::marker::PhantomData;
-
 use serde::de::{DeserializeSeed, Deserializer as _, SeqAccess, Visitor};
+use time::OffsetDateTime;
 
 use crate::columns::Table;
 use crate::dataset::Partition;
@@ -28,14 +27,20 @@ use crate::receive::shape::MAX_RECORDS;
 
 /// The schema metadata key listing a staged file's partitions.
 const PARTITIONS: &str = "teo.partitions";
-/// Largest partition list read back (a batch has at most a few hundred partitions).
+/// Largest partition list read back (a batch has at most [`MAX_HOURS`] partitions).
 const MAX_PARTITIONS_TEXT: usize = 1 << 20;
+/// Hours one pushed batch may span. A real-time batch holds minutes of logs; each hour costs
+/// a set of column builders, so a body of records from a million different hours would
+/// otherwise cost gigabytes.
+pub(crate) const MAX_HOURS: usize = 64;
 
 /// Records gathered into column builders, one per partition.
 pub(crate) struct Partitioned<T: Table> {
     /// The partitions in order of first appearance, each with its UTC hour (none for records
     /// without a time), and their rows.
     parts: Vec<(Option<i64>, Partition, Batch<T>)>,
+    /// Where each hour's part is.
+    index: HashMap<Option<i64>, usize>,
     /// The part the last record went to: records come in runs of one hour.
     last: usize,
 }
@@ -44,6 +49,7 @@ impl<T: Table> Partitioned<T> {
     pub(crate) fn new() -> Self {
         Partitioned {
             parts: Vec::new(),
+            index: HashMap::new(),
             last: 0,
         }
     }
@@ -77,16 +83,18 @@ impl<T: Table> Partitioned<T> {
         let hour = time.map(|t| t.unix_timestamp().div_euclid(3600));
         let index = match self.parts.get(self.last) {
             Some((h, _, _)) if *h == hour => self.last,
-            _ => match self.parts.iter().position(|(h, _, _)| *h == hour) {
-                Some(i) => i,
-                None => {
-                    self.parts.push((hour, Partition::of(time), Batch::new()));
-                    self.parts.len() - 1
-                }
-            },
+            _ => *self.index.entry(hour).or_insert_with(|| {
+                self.parts.push((hour, Partition::of(time), Batch::new()));
+                self.parts.len() - 1
+            }),
         };
         self.last = index;
         &mut self.parts[index].2
+    }
+
+    /// How many hours (partitions) the rows span.
+    pub(crate) fn hours(&self) -> usize {
+        self.parts.len()
     }
 
     /// The rows of each partition, in order of first appearance.
@@ -98,10 +106,22 @@ impl<T: Table> Partitioned<T> {
     }
 }
 
-/// A record of the JSON Lines `lines` that cannot be read: its number (from 1) and why.
+/// A record of the JSON Lines `lines` that cannot be read, or that makes the batch span more
+/// than [`MAX_HOURS`]: its number (from 1), why, and the refusal's label.
 pub(crate) struct BadRecord {
     pub(crate) record: usize,
     pub(crate) reason: String,
+    pub(crate) label: &'static str,
+}
+
+fn too_many_hours(record: usize) -> BadRecord {
+    BadRecord {
+        record,
+        reason: format!(
+            "the batch spans more than {MAX_HOURS} hours (a real-time batch holds minutes)"
+        ),
+        label: "too_many_hours",
+    }
 }
 
 /// The records of `lines` (JSON Lines, as the body's shape gives them) as a staged file's
@@ -112,12 +132,17 @@ pub(crate) fn stage_bytes<T: Table>(lines: &[u8]) -> Result<Vec<u8>, BadRecord> 
         let typed = T::from_line(line).map_err(|reason| BadRecord {
             record: i + 1,
             reason,
+            label: "bad_member",
         })?;
         rows.push(&typed);
+        if rows.hours() > MAX_HOURS {
+            return Err(too_many_hours(i + 1));
+        }
     }
     let internal = |e: EncodeError| BadRecord {
         record: 0,
         reason: format!("cannot put the records in columns: {e}"),
+        label: "internal",
     };
     let parts = rows.finish().map_err(internal)?;
     write(&parts).map_err(internal)
@@ -146,6 +171,9 @@ pub(crate) fn stage_body<T: Table + FromRaw>(body: &[u8]) -> Option<(Vec<u8>, us
                 return None;
             }
             rows.push_raw(&line).ok()?;
+            if rows.hours() > MAX_HOURS {
+                return None;
+            }
         }
     }
     de.end().ok()?;
@@ -347,6 +375,29 @@ mod tests {
         ] {
             assert!(stage_body::<L7Record>(body.as_bytes()).is_none(), "{body}");
         }
+    }
+
+    /// A batch spanning more hours than a real-time batch could is refused at the record that
+    /// goes past the limit, either way it is read (each hour costs a set of column builders).
+    #[test]
+    fn a_batch_over_too_many_hours_is_refused() {
+        let record = |h: usize| {
+            let t = time::OffsetDateTime::UNIX_EPOCH + time::Duration::hours(h as i64);
+            let t = t
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap();
+            format!(r#"{{"RequestTime":"{t}","RequestID":"r{h}"}}"#)
+        };
+        let within: Vec<String> = (0..MAX_HOURS).map(record).collect();
+        assert!(stage_body::<L7Record>(within.join("\n").as_bytes()).is_some());
+        let over: Vec<String> = (0..=MAX_HOURS).map(record).collect();
+        let body = over.join("\n");
+        assert!(stage_body::<L7Record>(body.as_bytes()).is_none());
+        let error = stage_bytes::<L7Record>(body.as_bytes()).err().unwrap();
+        assert_eq!(
+            (error.record, error.label),
+            (MAX_HOURS + 1, "too_many_hours")
+        );
     }
 
     /// A record with a member of the wrong type fails the batch, naming the record.
