@@ -147,6 +147,15 @@ impl Roller {
     /// Finishes every roll a killed process left (in the order they were started). Blocks.
     pub fn recover(&self) -> Result<Vec<RollReport>, RollError> {
         let _running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let mut reports = Vec::new();
+        for name in self.manifests()? {
+            reports.push(self.finish(self.load(&name)?)?);
+        }
+        Ok(reports)
+    }
+
+    /// The names of the manifests of rolls not finished, oldest first.
+    fn manifests(&self) -> Result<Vec<String>, RollError> {
         let dir = self.staging.dir().join("rolls");
         let mut names: Vec<String> = fs::read_dir(&dir)
             .map_err(staging_error(&dir, "cannot list the rolls"))?
@@ -154,26 +163,31 @@ impl Roller {
             .filter(|n| n.ends_with(".json") && !n.starts_with('.'))
             .collect();
         names.sort();
-        let mut reports = Vec::new();
-        for name in names {
-            let path = dir.join(&name);
-            let bytes =
-                fs::read(&path).map_err(staging_error(&path, "cannot read the manifest"))?;
-            let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
-                staging_error(&path, "cannot read the manifest")(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    e,
-                ))
-            })?;
-            reports.push(self.finish(manifest)?);
-        }
-        Ok(reports)
+        Ok(names)
     }
 
-    /// Rolls the batches staged now (at most `max_bytes` of them as pushed, in the order of
-    /// their names: at least one), if there are any. Blocks.
+    fn load(&self, name: &str) -> Result<Manifest, RollError> {
+        let path = self.staging.dir().join("rolls").join(name);
+        let bytes = fs::read(&path).map_err(staging_error(&path, "cannot read the manifest"))?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            staging_error(&path, "cannot read the manifest")(io::Error::new(
+                io::ErrorKind::InvalidData,
+                e,
+            ))
+        })
+    }
+
+    /// Finishes the oldest roll that failed part way, if any; else rolls the batches staged
+    /// now (at most `max_bytes` of them as pushed, in the order of their names: at least one),
+    /// if there are any. Blocks.
     pub fn roll(&self, max_bytes: u64) -> Result<Option<RollReport>, RollError> {
         let _running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        // A roll that failed part way (some claims made, its files not all written) is finished
+        // first, under its own id: a new roll would take those claims for another roll's and
+        // leave the batches out — never written.
+        if let Some(name) = self.manifests()?.first() {
+            return self.finish(self.load(name)?).map(Some);
+        }
         let dir = self.staging.dir().to_owned();
         let staged = self
             .staging

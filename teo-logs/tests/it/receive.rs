@@ -324,6 +324,45 @@ async fn staging_outlives_a_change_of_format() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A roll that fails after it claimed its batches (the dataset cannot be written) is finished
+/// under its own id by the next roll: its claims are not taken for another roll's, and every
+/// record lands once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roll_failing_after_its_claims_is_finished_by_the_next() {
+    let dir = temp_dir("receive-roll-retry");
+    let rx = receiver(&dir, "staging", |_| {}).await;
+    for n in 0..3 {
+        let body = serde_json::to_vec(&[l7(&format!("retry-{n}"), 4)]).unwrap();
+        assert_eq!(post(&rx, "/logs", &[], body).await.status, 200);
+    }
+    // A file where the zone's directory goes: the claims are made, the files cannot be.
+    let blocker = dir.join("dataset/kind=l7/zone=zone-rt");
+    std::fs::create_dir_all(blocker.parent().unwrap()).unwrap();
+    std::fs::write(&blocker, b"in the way").unwrap();
+    let error = rx.roll_now().await.unwrap_err();
+    assert!(error.to_string().contains("zone=zone-rt"), "{error}");
+    let claims = crate::support::files_in(&dir.join("dataset/_teo_received"));
+    assert_eq!(claims.len(), 3, "{claims:?}");
+    assert_eq!(rx.staging().list().unwrap().len(), 3, "still staged");
+
+    std::fs::remove_file(&blocker).unwrap();
+    let reports = rx.roll_now().await.unwrap();
+    assert_eq!(
+        reports.iter().map(|r| r.records).sum::<u64>(),
+        3,
+        "{reports:?}"
+    );
+    assert_eq!(reports.iter().map(|r| r.duplicates).sum::<usize>(), 0);
+    rx.shutdown().await.unwrap();
+    let stored = dataset_records(&dir);
+    assert_eq!(
+        stored.keys().collect::<Vec<_>>(),
+        ["retry-0", "retry-1", "retry-2"]
+    );
+    assert!(stored.values().all(|(n, _)| *n == 1));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Tells each roll into a channel.
 #[derive(Debug)]
 struct Rolled(std::sync::Mutex<std::sync::mpsc::Sender<teo_logs::receive::RollReport>>);
