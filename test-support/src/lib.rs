@@ -10,8 +10,10 @@
 #![warn(missing_docs)]
 
 pub mod captured;
+pub mod moto;
 pub mod server;
 pub mod tools;
 
 pub use captured::{alone, Captured};
+pub use moto::Moto;
 pub use server::{Answer, Gate, Request, TestServer};

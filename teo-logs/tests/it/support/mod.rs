@@ -6,7 +6,7 @@
 //! `.ci/run`), when it fails.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -20,41 +20,19 @@ pub fn python() -> Option<PathBuf> {
     tools::python_engines()
 }
 
-/// A moto S3 server on 127.0.0.1, stopped on drop.
-pub struct Moto {
-    child: Child,
-    pub port: u16,
+/// moto's S3 server ([`tc_test_support::Moto`]), with the `object_store` options to reach it.
+pub struct Moto(tc_test_support::Moto);
+
+impl std::ops::Deref for Moto {
+    type Target = tc_test_support::Moto;
+    fn deref(&self) -> &tc_test_support::Moto {
+        &self.0
+    }
 }
 
 impl Moto {
     pub fn start() -> Option<Moto> {
-        let python = python()?;
-        let server = python.with_file_name("moto_server");
-        if !server.exists() {
-            tools::skip(&format!("moto_server ({})", server.display()));
-            return None;
-        }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .ok()?;
-        let child = tc_test_support::tools::moto_server(&python, port)
-            .spawn()
-            .expect("moto's server starts");
-        let moto = Moto { child, port };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while moto.request("GET", "/") != Some(200) {
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not answer in 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Some(moto)
-    }
-
-    pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        tc_test_support::Moto::start().map(Moto)
     }
 
     /// `object_store` options for this server (path-style, plain HTTP, test keys).
@@ -69,54 +47,6 @@ impl Moto {
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .to_vec(),
         }
-    }
-
-    /// The server's process id (a test stops and continues it: the store down for a while).
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    pub fn create_bucket(&self, name: &str) {
-        assert_eq!(self.request("PUT", &format!("/{name}")), Some(200));
-    }
-
-    /// Puts `body` at `/bucket/key` (an object EdgeOne's S3 push would leave).
-    pub fn put_object(&self, path: &str, body: &[u8]) {
-        assert_eq!(
-            self.request_with("PUT", path, body),
-            Some(200),
-            "PUT {path}"
-        );
-    }
-
-    /// The status of a bare request (moto checks no signatures by default).
-    fn request(&self, method: &str, path: &str) -> Option<u16> {
-        self.request_with(method, path, b"")
-    }
-
-    fn request_with(&self, method: &str, path: &str, body: &[u8]) -> Option<u16> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .ok()?;
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.port,
-            body.len()
-        )
-        .ok()?;
-        stream.write_all(body).ok()?;
-        let mut head = [0u8; 12];
-        stream.read_exact(&mut head).ok()?;
-        std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
