@@ -237,9 +237,13 @@ async fn watch(
     options: &ConvertOptions,
     every: u64,
 ) -> ExitCode {
+    // One Ctrl-C listener for the whole run: one that comes while a conversion runs is kept for
+    // the next wait. (A listener made for each wait missed it, and the watch went on forever.)
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => return ExitCode::SUCCESS,
+            _ = &mut interrupted => return ExitCode::SUCCESS,
             _ = tokio::time::sleep(std::time::Duration::from_secs(every)) => {}
         }
         for (input, source) in sources {
