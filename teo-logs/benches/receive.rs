@@ -14,7 +14,8 @@
 //!   sets the roll size: a large one leaves a single roll at the end, which tells the time of
 //!   taking pushes from the time of rolling them);
 //! - `teo logs convert`: `Dataset::convert_files` of the same records on disk, as gzip'd packets
-//!   (as EdgeOne delivers them) and as NDJSON;
+//!   (as EdgeOne delivers them) and as NDJSON; receive and convert take turns for
+//!   `TEO_BENCH_ROUNDS` rounds (3), and their rows are each one's median round;
 //! - `DuckDB COPY`: `COPY (SELECT * FROM read_json_auto(…)) TO … (FORMAT parquet, COMPRESSION
 //!   zstd)` of the same two inputs;
 //! - latency: the receiver again, pushes paced at half the rate it reached, time to 2xx;
@@ -95,19 +96,71 @@ fn main() {
     );
     rows.push(("ceiling: read + gunzip only".into(), secs, rss, cpu));
 
+    // Receive and convert take turns, `TEO_BENCH_ROUNDS` rounds (3 by default), and each row is
+    // its median round: this machine's speed drifts by a fifth from minute to minute, so one
+    // run of each, a minute apart, can tell the drift rather than the difference.
+    let rounds = std::env::var("TEO_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(3)
+        .max(1);
     let out = root.join("out-receive");
     let staging = root.join("staging-receive");
-    let _ = fs::remove_dir_all(&out);
-    let _ = fs::remove_dir_all(&staging);
-    let (secs, rss, cpu) = serve_and_push(
-        &runtime,
-        Command::new(&exe)
-            .arg("worker-receive")
-            .arg(&staging)
-            .arg(&out),
-        &bodies,
-        None,
+    let packets = gzip_packets(&input);
+    let convert_inputs = [
+        // The same records as packets on disk, gzip'd as EdgeOne delivers them, and as NDJSON.
+        ("teo logs convert (.log.gz packets on disk)", &packets),
+        ("teo logs convert (NDJSON on disk)", &input),
+    ];
+    let mut receive_runs = Vec::new();
+    let mut convert_runs = vec![Vec::new(); convert_inputs.len()];
+    for _ in 0..rounds {
+        let _ = fs::remove_dir_all(&out);
+        let _ = fs::remove_dir_all(&staging);
+        receive_runs.push(serve_and_push(
+            &runtime,
+            Command::new(&exe)
+                .arg("worker-receive")
+                .arg(&staging)
+                .arg(&out),
+            &bodies,
+            None,
+        ));
+        for ((_, dir), runs) in convert_inputs.iter().zip(&mut convert_runs) {
+            let convert_out = root.join("out-convert");
+            let _ = fs::remove_dir_all(&convert_out);
+            runs.push(common::timed_to(
+                Command::new(&exe)
+                    .arg("worker-convert")
+                    .arg(dir)
+                    .arg(&convert_out),
+                None,
+            ));
+        }
+    }
+    let parquet_bytes = common::dir_size(&out);
+    let walls = |runs: &[(f64, u64, f64)]| {
+        runs.iter()
+            .map(|r| format!("{:.2}", r.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "  (wall seconds by round: receive {})",
+        walls(&receive_runs)
     );
+    for ((label, _), runs) in convert_inputs.iter().zip(&convert_runs) {
+        println!(
+            "  ({label}: {}; receive's records/s ÷ its, round by round: {})",
+            walls(runs),
+            runs.iter()
+                .zip(&receive_runs)
+                .map(|(c, r)| format!("{:.2}×", c.0 / r.0))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let (secs, rss, cpu) = median(&receive_runs);
     let receive_secs = secs;
     rows.push((
         "teo-logs receive → Parquet (durable)".into(),
@@ -115,24 +168,9 @@ fn main() {
         rss,
         cpu,
     ));
-    let parquet_bytes = common::dir_size(&out);
-
-    // The same records as packets on disk, gzip'd as EdgeOne delivers them, and as NDJSON.
-    let packets = gzip_packets(&input);
-    for (label, dir) in [
-        ("teo logs convert (.log.gz packets on disk)", &packets),
-        ("teo logs convert (NDJSON on disk)", &input),
-    ] {
-        let convert_out = root.join("out-convert");
-        let _ = fs::remove_dir_all(&convert_out);
-        let (secs, rss, cpu) = common::timed_to(
-            Command::new(&exe)
-                .arg("worker-convert")
-                .arg(dir)
-                .arg(&convert_out),
-            None,
-        );
-        rows.push((label.into(), secs, rss, cpu));
+    for ((label, _), runs) in convert_inputs.iter().zip(&convert_runs) {
+        let (secs, rss, cpu) = median(runs);
+        rows.push(((*label).into(), secs, rss, cpu));
     }
     if let Some(python) = common::python() {
         let duck = root.join("out-duckdb");
@@ -252,6 +290,13 @@ fn main() {
         }
         None => println!("\nno moto (target/py); the S3 row is skipped"),
     }
+}
+
+/// The run of median wall time among `runs`.
+fn median(runs: &[(f64, u64, f64)]) -> (f64, u64, f64) {
+    let mut sorted = runs.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    sorted[sorted.len() / 2]
 }
 
 /// The NDJSON files of `input` gzip'd as packets (`<name>.log.gz`), kept beside it.

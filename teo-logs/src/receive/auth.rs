@@ -173,7 +173,7 @@ pub struct ReplayGuard {
 }
 
 impl ReplayGuard {
-    /// Admits `key` for the body whose SHA-256 is `body` at Unix time `now`.
+    /// Admits `key` for the body whose batch id (BLAKE3) is `body` at Unix time `now`.
     pub fn admit(&self, key: &AuthKey, body: [u8; 32], now: i64) -> Result<(), AuthError> {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, first)) = seen.get(&key.key) {

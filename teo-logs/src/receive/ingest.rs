@@ -8,7 +8,6 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use sha2::{Digest, Sha256};
 use tc_runtime::clock::Clock;
 
 use crate::columns::Table;
@@ -49,7 +48,7 @@ impl Refusal {
 /// A push stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {
-    /// The batch's id (hex SHA-256 of the decoded body).
+    /// The batch's id (hex BLAKE3 of the decoded body).
     pub batch: String,
     /// Records in it.
     pub records: usize,
@@ -156,7 +155,9 @@ impl Ingest {
         })?;
         self.metrics.add_decoded(batch.len());
         let pushed = batch.len() as u64;
-        let id: [u8; 32] = Sha256::digest(&batch).into();
+        // BLAKE3, not SHA-256: as strong for a content id, and it reads the body about four
+        // times as fast here (SHA-256 was a tenth of the receiver's CPU time).
+        let id: [u8; 32] = *blake3::hash(&batch).as_bytes();
         if let Some(auth_key) = &key {
             self.replays
                 .admit(auth_key, id, now)

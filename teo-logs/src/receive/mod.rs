@@ -11,7 +11,7 @@
 //! - Every `roll` seconds, or once as many bytes are staged, staged batches are written into the
 //!   dataset (same layout and formats as `convert`), engine-sized files rather than one per
 //!   push ([`roll`]).
-//! - **Exactly once.** A batch is known by the SHA-256 of its decoded body. A resend to the
+//! - **Exactly once.** A batch is known by the BLAKE3 hash of its decoded body. A resend to the
 //!   same receiver finds its staged file; a resend that reaches another receiver (behind a load
 //!   balancer) is staged there too, but only one roll can claim the batch in the shared
 //!   dataset (a create-if-absent: a hard link locally, `If-None-Match: *` in S3), and only the

@@ -2,8 +2,8 @@
 //! is answered, so a 2xx means the batch survives a crash of the process or the machine.
 //!
 //! ```text
-//! <staging>/batches/<kind>/<sha256 of the batch>.arrow   for Parquet: typed columns (`typed`)
-//! <staging>/batches/<kind>/<sha256 of the batch>.jsonl   for text: one JSON object per line
+//! <staging>/batches/<kind>/<BLAKE3 of the batch>.arrow   for Parquet: typed columns (`typed`)
+//! <staging>/batches/<kind>/<BLAKE3 of the batch>.jsonl   for text: one JSON object per line
 //! <staging>/rolls/<roll id>.json                         a roll in progress (see `roll`)
 //! <staging>/spare/<n>                                    emptied files of rolled batches
 //! ```
@@ -33,12 +33,12 @@ use tc_runtime::fs::AtomicFile;
 use crate::receive::metrics::StagingGauges;
 use crate::staging::{prepare, StagingError};
 
-/// A staged batch: its id (hex SHA-256 of the batch as received, decoded) and kind.
+/// A staged batch: its id (hex BLAKE3 of the batch as received, decoded) and kind.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BatchRef {
     /// `l7` or `l4`: the directory it is staged in.
     pub kind: String,
-    /// Hex SHA-256 of the decoded body.
+    /// Hex BLAKE3 of the decoded body.
     pub id: String,
 }
 
