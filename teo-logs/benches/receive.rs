@@ -249,7 +249,8 @@ fn main() {
     match support::Moto::start() {
         Some(moto) => {
             moto.create_bucket("bench");
-            let (s3_secs, s3_rss, _) = serve_and_push(
+            let moto_before = process_cpu(moto.pid());
+            let (s3_secs, s3_rss, s3_cpu) = serve_and_push(
                 &runtime,
                 Command::new(&exe)
                     .arg("worker-receive-s3")
@@ -259,6 +260,7 @@ fn main() {
                 &bodies,
                 None,
             );
+            let moto_receive = process_cpu(moto.pid()) - moto_before;
             let local = root.join("out-receive-copy");
             let _ = fs::remove_dir_all(&local);
             // The Parquet the first receive run wrote: the bytes the ceiling uploads.
@@ -273,6 +275,7 @@ fn main() {
                 &bodies,
                 None,
             );
+            let moto_before = process_cpu(moto.pid());
             let (up_secs, _) = common::timed(
                 Command::new(&exe)
                     .arg("worker-upload")
@@ -280,6 +283,7 @@ fn main() {
                     .arg("s3://bench/ceiling")
                     .arg(moto.endpoint()),
             );
+            let moto_ceiling = process_cpu(moto.pid()) - moto_before;
             println!(
                 "\nto moto S3: receive {s3_secs:.2} s ({:.0} records/s, peak RSS {:.0} MiB); the same objects (a claim per batch, {:.1} MiB of Parquet) uploaded from memory as the receiver puts them {up_secs:.2} s: {:.2}× of the server's ceiling (target ≥ 0.8×)",
                 records as f64 / s3_secs,
@@ -287,9 +291,36 @@ fn main() {
                 parquet_bytes as f64 / 1048576.0,
                 up_secs / s3_secs
             );
+            // Both share this machine's cores: the receiver's work and the server's for it
+            // cannot take less than their CPU seconds over the cores, however well overlapped.
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+            let least = ((s3_cpu + moto_receive) / cores).max(moto_receive);
+            println!(
+                "  (CPU seconds: the receiver {s3_cpu:.2} + moto {moto_receive:.2} for it, on {cores} cores: at least {least:.2} s, so at most {:.2}× of the ceiling here; moto used {moto_ceiling:.2} CPU s for the ceiling's uploads)",
+                up_secs / least
+            );
         }
         None => println!("\nno moto (target/py); the S3 row is skipped"),
     }
+}
+
+/// CPU seconds (user and system) process `pid` has used so far.
+fn process_cpu(pid: u32) -> f64 {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // After the command name in parentheses: fields 14 and 15 are utime and stime, in ticks.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    (ticks(11) + ticks(12)) / hz.max(1.0)
 }
 
 /// The run of median wall time among `runs`.

@@ -162,6 +162,7 @@ pub struct Receiver {
     shutdown: watch::Sender<bool>,
     server: Option<tokio::task::JoinHandle<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    claimer: Option<std::thread::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Receiver {
@@ -257,6 +258,24 @@ impl Receiver {
                 .name("teo-receive-roller".into())
                 .spawn(move || roll_loop(&rolling, &wake, &staging, every, bytes))?
         };
+        // Into an object store a claim is a request: they are made as batches arrive, not
+        // all when a roll comes due (on disk a roll's claims are one file's links: no need).
+        let claimer = match roller.claims_are_requests() {
+            true => {
+                let rolling = Rolling {
+                    roller: roller.clone(),
+                    metrics: metrics.clone(),
+                    events: config.events.clone(),
+                };
+                let (wake, bytes) = (wake.clone(), config.roll_bytes);
+                Some(
+                    std::thread::Builder::new()
+                        .name("teo-receive-claimer".into())
+                        .spawn(move || claim_loop(&rolling, &wake, bytes))?,
+                )
+            }
+            false => None,
+        };
         tracing::info!(%addr, "receiving EdgeOne real-time logs");
         Ok(Receiver {
             addr,
@@ -268,6 +287,7 @@ impl Receiver {
             shutdown,
             server: Some(server),
             thread: Some(thread),
+            claimer,
         })
     }
 
@@ -326,7 +346,10 @@ impl Receiver {
             .unwrap_or_else(|e| e.into_inner())
             .stop = true;
         self.wake.cond.notify_all();
-        if let Some(thread) = self.thread.take() {
+        for thread in [self.thread.take(), self.claimer.take()]
+            .into_iter()
+            .flatten()
+        {
             let _ = thread.join();
         }
     }
@@ -373,6 +396,53 @@ impl Rolling {
                 Err(e)
             }
         }
+    }
+}
+
+/// Claims made ahead at once when pushes keep coming (fewer wait for a quiet tick).
+const CLAIM_GROUP: usize = 16;
+
+/// The claimer's thread ([`Roller::claim_ahead`]): claims a group of batches ahead of the roll
+/// whenever as many are waiting, and whatever waits once pushes pause for a second; on a
+/// failure, again after a pause that doubles up to a minute.
+fn claim_loop(rolling: &Rolling, wake: &Wake, bytes: u64) {
+    let tick = Duration::from_secs(1);
+    let mut pause = Duration::ZERO;
+    let mut not_before = Instant::now();
+    let mut quiet = false;
+    loop {
+        let now = Instant::now();
+        if now >= not_before {
+            let at_least = if quiet { 1 } else { CLAIM_GROUP };
+            match rolling.roller.claim_ahead(bytes, at_least) {
+                Ok(0) => pause = Duration::ZERO,
+                Ok(_) => {
+                    pause = Duration::ZERO;
+                    quiet = false;
+                    continue;
+                }
+                Err(e) => {
+                    rolling
+                        .metrics
+                        .roll_failures
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    rolling.events.roll_failed(&e);
+                    pause = (pause * 2).clamp(tick, Duration::from_secs(60));
+                    not_before = Instant::now() + pause;
+                }
+            }
+        }
+        let state = wake.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.stop {
+            return;
+        }
+        let wait = tick.max(not_before.saturating_duration_since(Instant::now()));
+        let (state, waited) = wake
+            .cond
+            .wait_timeout(state, wait)
+            .unwrap_or_else(|e| e.into_inner());
+        drop(state);
+        quiet = waited.timed_out();
     }
 }
 

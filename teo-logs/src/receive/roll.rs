@@ -12,13 +12,20 @@
 //!    parts give the same files);
 //! 4. the manifest is marked written, then the staged batches and the manifest are removed.
 //!
+//! Into an object store, where each claim is a request, claims are made *ahead*: while batches
+//! arrive, the next roll's manifest is extended and its new batches claimed, a group at a
+//! time ([`Roller::claim_ahead`], on a thread of its own), so a roll that comes due has its
+//! claims made already and only writes. Steps 1 and 2 are the same, only earlier; a claim made
+//! twice for one roll (ahead, and by the roll for a batch whose claim was still on its way) is
+//! found to be the roll's own.
+//!
 //! A receiver killed at any point finds the manifest when it starts and finishes the roll:
 //! its own claims say "this roll", so the same batches are written again under the same names,
 //! replacing what the first attempt left; nothing is lost (a batch leaves staging only after
 //! its records are in whole files) and nothing is doubled (a batch is claimed once, and
 //! written under one roll's names).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -41,6 +48,8 @@ pub const CLAIMS: &str = "_teo_received";
 const MAX_PARTS: usize = 16;
 /// Largest claim read back.
 const MAX_CLAIM: u64 = 4 << 10;
+/// Batches claimed ahead in one go, at most: the roll that comes due waits for one go at most.
+const CLAIM_AHEAD_AT_ONCE: usize = 64;
 
 /// Why a roll did not finish; its batches stay staged and the next roll tries again.
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +107,7 @@ pub struct RollReport {
     pub bytes: u64,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Manifest {
     roll: String,
     batches: Vec<(String, String)>,
@@ -128,8 +137,25 @@ pub struct Roller {
     /// Held through a roll: rolls of one staging directory run one at a time (a second could
     /// remove a batch the first is reading).
     running: Arc<Mutex<()>>,
+    /// Claims made ahead of the rolls.
+    ahead: Arc<Mutex<Ahead>>,
     /// For durability tests: where to abort.
     pub(crate) crash: Option<Arc<crash::CrashPoint>>,
+}
+
+/// What is known of the claims made ahead of the rolls ([`Roller::claim_ahead`]).
+#[derive(Debug, Default)]
+struct Ahead {
+    /// The roll that batches are claimed ahead for; its manifest is saved, with every batch
+    /// in it, before the batch is claimed.
+    open: Option<Manifest>,
+    /// Bytes (as pushed) of the open roll's batches.
+    open_pushed: u64,
+    /// The batches of every manifest saved and not yet finished: a batch goes into one roll.
+    assigned: HashSet<String>,
+    /// Claims made ahead, answered: by batch, the roll claimed for and whether the claim is
+    /// that roll's (a late answer must not speak for a later roll of a batch sent again).
+    claimed: HashMap<String, (String, bool)>,
 }
 
 impl Roller {
@@ -140,6 +166,7 @@ impl Roller {
             dataset,
             zone,
             running: Arc::default(),
+            ahead: Arc::default(),
             crash: None,
         }
     }
@@ -149,7 +176,7 @@ impl Roller {
         let _running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         let mut reports = Vec::new();
         for name in self.manifests()? {
-            reports.push(self.finish(self.load(&name)?)?);
+            reports.push(self.finish(self.load(&name)?, &HashMap::new())?);
         }
         Ok(reports)
     }
@@ -184,15 +211,45 @@ impl Roller {
         let _running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         // A roll that failed part way (some claims made, its files not all written) is finished
         // first, under its own id: a new roll would take those claims for another roll's and
-        // leave the batches out — never written.
-        if let Some(name) = self.manifests()?.first() {
-            return self.finish(self.load(name)?).map(Some);
+        // leave the batches out — never written. So is the roll batches were claimed ahead for
+        // (it is closed: later claims go to a new one).
+        let mut ahead = self.ahead();
+        let open = ahead.open.as_ref().map(|o| o.roll.clone());
+        let failed = self.manifests()?.into_iter().find(|name| {
+            open.as_ref()
+                .is_none_or(|roll| *name != format!("{roll}.json"))
+        });
+        if let Some(name) = failed {
+            let manifest = self.load(&name)?;
+            let known = known_claims(&ahead, &manifest);
+            drop(ahead);
+            return self.finish(manifest, &known).map(Some);
         }
-        let dir = self.staging.dir().to_owned();
-        let staged = self
-            .staging
-            .list()
-            .map_err(staging_error(&dir, "cannot list the staged batches"))?;
+        if let Some(mut manifest) = ahead.open.take() {
+            // Closed now (later claims go to a new roll). Batches the claims ahead have not
+            // reached yet join it, up to the roll's size.
+            let mut bytes = std::mem::take(&mut ahead.open_pushed);
+            let mut more = Vec::new();
+            for batch in self.unassigned(&ahead)? {
+                if bytes >= max_bytes {
+                    break;
+                }
+                bytes += self.staging.pushed_size(&batch);
+                more.push(batch.id.clone());
+                manifest.batches.push((batch.kind, batch.id));
+            }
+            ahead.assigned.extend(more);
+            // Saved whatever happened before: the manifest in memory is the roll's own account.
+            if let Err(e) = self.save(&manifest) {
+                ahead.open_pushed = bytes;
+                ahead.open = Some(manifest);
+                return Err(e);
+            }
+            let known = known_claims(&ahead, &manifest);
+            drop(ahead);
+            return self.finish(manifest, &known).map(Some);
+        }
+        let staged = self.unassigned(&ahead)?;
         if staged.is_empty() {
             return Ok(None);
         }
@@ -206,15 +263,85 @@ impl Roller {
             bytes += size;
             batches.push((batch.kind, batch.id));
         }
-        let parts = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let manifest = Manifest {
-            roll: roll_id(),
-            batches,
-            parts: parts.clamp(1, MAX_PARTS),
-            written: false,
-        };
+        let manifest = new_manifest(batches);
         self.save(&manifest)?;
-        self.finish(manifest).map(Some)
+        ahead
+            .assigned
+            .extend(manifest.batches.iter().map(|(_, id)| id.clone()));
+        drop(ahead);
+        self.finish(manifest, &HashMap::new()).map(Some)
+    }
+
+    /// Claims batches staged and not yet in a roll for the next roll, ahead of it: up to a
+    /// group of them, if at least `at_least` are waiting and that roll holds less than
+    /// `max_bytes` (as pushed). Its manifest is saved first. The number claimed. Blocks; made
+    /// for rolls into an object store, where each claim is a request: by the time the roll is
+    /// due its claims are made. Runs beside [`roll`](Self::roll), never in its way: a roll
+    /// takes what was claimed so far and claims the rest itself.
+    pub fn claim_ahead(&self, max_bytes: u64, at_least: usize) -> Result<usize, RollError> {
+        let (roll, batches) = {
+            let mut ahead = self.ahead();
+            if ahead.open.is_some() && ahead.open_pushed >= max_bytes {
+                return Ok(0);
+            }
+            let staged = self.unassigned(&ahead)?;
+            if staged.len() < at_least.max(1) {
+                return Ok(0);
+            }
+            let mut batches = Vec::new();
+            let mut bytes = ahead.open_pushed;
+            for batch in staged.into_iter().take(CLAIM_AHEAD_AT_ONCE) {
+                if bytes >= max_bytes {
+                    break;
+                }
+                bytes += self.staging.pushed_size(&batch);
+                batches.push(batch);
+            }
+            // The batches are the open roll's from now on, in memory; they are claimed only
+            // once its manifest on disk says so too (a failed save is made again by the next
+            // claims or the roll).
+            let manifest = ahead.open.get_or_insert_with(|| new_manifest(Vec::new()));
+            manifest
+                .batches
+                .extend(batches.iter().map(|b| (b.kind.clone(), b.id.clone())));
+            let roll = manifest.roll.clone();
+            let saved = self.save(manifest);
+            ahead.open_pushed = bytes;
+            ahead.assigned.extend(batches.iter().map(|b| b.id.clone()));
+            saved?;
+            (roll, batches)
+        };
+        // Outside the lock: a roll that closes this roll meanwhile claims what it does not
+        // know yet itself, and of two claims for one roll the second finds the first its own.
+        let answers = self.claim(&batches, &roll)?;
+        let mut ahead = self.ahead();
+        for (batch, ours) in batches.iter().zip(answers) {
+            if ahead.assigned.contains(&batch.id) {
+                ahead.claimed.insert(batch.id.clone(), (roll.clone(), ours));
+            }
+        }
+        Ok(batches.len())
+    }
+
+    /// Whether each claim is a request of its own (an object store): then claims are best
+    /// made ahead.
+    pub fn claims_are_requests(&self) -> bool {
+        self.dataset.destination().store().is_some()
+    }
+
+    fn ahead(&self) -> std::sync::MutexGuard<'_, Ahead> {
+        self.ahead.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The batches staged now that are in no roll, in order.
+    fn unassigned(&self, ahead: &Ahead) -> Result<Vec<BatchRef>, RollError> {
+        let dir = self.staging.dir().to_owned();
+        let mut staged = self
+            .staging
+            .list()
+            .map_err(staging_error(&dir, "cannot list the staged batches"))?;
+        staged.retain(|b| !ahead.assigned.contains(&b.id));
+        Ok(staged)
     }
 
     fn manifest_path(&self, roll: &str) -> PathBuf {
@@ -231,7 +358,13 @@ impl Roller {
             .map_err(|e| staging_error(&path, "cannot write the manifest")(e.into()))
     }
 
-    fn finish(&self, mut manifest: Manifest) -> Result<RollReport, RollError> {
+    /// Finishes the roll of `manifest`: claims (but those `known`: made ahead, answered),
+    /// files, marks, removal.
+    fn finish(
+        &self,
+        mut manifest: Manifest,
+        known: &HashMap<String, bool>,
+    ) -> Result<RollReport, RollError> {
         let roll = manifest.roll.clone();
         let batches: Vec<BatchRef> = manifest
             .batches
@@ -247,8 +380,21 @@ impl Roller {
             ..RollReport::default()
         };
         if !manifest.written {
+            let unknown: Vec<BatchRef> = batches
+                .iter()
+                .filter(|b| !known.contains_key(&b.id))
+                .cloned()
+                .collect();
+            let mut answers = self.claim(&unknown, &roll)?.into_iter();
+            let claims: Vec<bool> = batches
+                .iter()
+                .map(|b| match known.get(&b.id) {
+                    Some(&ours) => ours,
+                    None => answers.next().unwrap_or(false),
+                })
+                .collect();
             let mut ours = Vec::new();
-            for (batch, claimed) in batches.iter().zip(self.claim(&batches, &roll)?) {
+            for (batch, claimed) in batches.iter().zip(claims) {
                 if claimed {
                     crash::reach(&self.crash, Step::Claimed);
                     ours.push(batch.clone());
@@ -290,12 +436,20 @@ impl Roller {
         fs::remove_file(&path).map_err(staging_error(&path, "cannot remove the manifest"))?;
         tc_runtime::fs::sync_dir(&dir.join("rolls"))
             .map_err(|e| staging_error(&dir, "cannot sync the rolls")(e.into()))?;
+        let mut ahead = self.ahead();
+        for batch in &batches {
+            ahead.assigned.remove(&batch.id);
+            ahead.claimed.remove(&batch.id);
+        }
         Ok(report)
     }
 
     /// Claims `batches` for `roll`, all at once: for each, true when the claim is this roll's
     /// (made now, or before by this roll's first attempt).
     fn claim(&self, batches: &[BatchRef], roll: &str) -> Result<Vec<bool>, RollError> {
+        if batches.is_empty() {
+            return Ok(Vec::new());
+        }
         let body = serde_json::to_vec(&Claim {
             roll: roll.to_owned(),
         })
@@ -418,6 +572,29 @@ pub fn claim_path(id: &str) -> PathBuf {
     Path::new(CLAIMS)
         .join(id.get(..2).unwrap_or("00"))
         .join(format!("{id}.json"))
+}
+
+/// The claims made ahead for `manifest`'s batches, answered.
+fn known_claims(ahead: &Ahead, manifest: &Manifest) -> HashMap<String, bool> {
+    manifest
+        .batches
+        .iter()
+        .filter_map(|(_, id)| match ahead.claimed.get(id) {
+            Some((roll, ours)) if *roll == manifest.roll => Some((id.clone(), *ours)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A new roll's manifest, of `batches`, in a part per core.
+fn new_manifest(batches: Vec<(String, String)>) -> Manifest {
+    let parts = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Manifest {
+        roll: roll_id(),
+        batches,
+        parts: parts.clamp(1, MAX_PARTS),
+        written: false,
+    }
 }
 
 /// A new roll id: the UTC time and 64 random bits, so ids from any receivers never meet and

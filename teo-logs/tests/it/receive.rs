@@ -1085,3 +1085,147 @@ async fn one_batch_pushed_at_once_many_times_is_staged_once() {
     rx.shutdown().await.unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Claims made ahead of a roll into an object store: made before the roll, for every batch
+/// staged; a roller dropped after them (killed before its roll, its manifest left) is finished
+/// by the next one on the same staging, which finds the claims its own and writes each record
+/// once; batches another staging claimed ahead are duplicates there. DuckDB reads each once.
+#[test]
+fn claims_made_ahead_survive_a_kill_and_a_shared_batch_lands_once() {
+    use teo_logs::receive::roll::claim_path;
+    use teo_logs::receive::stage::{BatchRef, Encoding};
+    use teo_logs::receive::{Roller, Staging};
+
+    let Some(moto) = crate::support::Moto::start() else {
+        return;
+    };
+    moto.create_bucket("ahead");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = temp_dir("receive-ahead");
+    let options = moto.store_options();
+    let dest = || {
+        teo_logs::destination::Destination::parse(
+            "s3://ahead/logs",
+            &options,
+            runtime.handle().clone(),
+        )
+        .unwrap()
+    };
+    let roller = |staging: &Arc<Staging>| {
+        let dataset = Dataset::new(dest(), Format::Parquet).unwrap();
+        Roller::new(staging.clone(), dataset, Some("zone-rt".into()))
+    };
+    let id = |n: u64| format!("{n:064x}");
+    let stage = |staging: &Staging, batches: std::ops::Range<u64>| {
+        for n in batches {
+            let lines: String = (0..50)
+                .map(|i| {
+                    let record = json!({"RequestID": format!("ahead-{n}-{i}"), "RequestTime": "2024-08-12T10:00:00Z", "EdgeResponseBytes": n * 1000 + i});
+                    format!("{record}\n")
+                })
+                .collect();
+            let batch = BatchRef {
+                kind: "l7".into(),
+                id: id(n),
+            };
+            let size = lines.len() as u64;
+            staging
+                .stage(&batch, Encoding::Lines, lines.as_bytes(), size)
+                .unwrap();
+        }
+    };
+
+    {
+        let staging = Arc::new(Staging::open(&dir.join("a")).unwrap());
+        stage(&staging, 0..20);
+        let a = roller(&staging);
+        assert!(a.claims_are_requests());
+        assert_eq!(
+            a.claim_ahead(u64::MAX, 21).unwrap(),
+            0,
+            "fewer than asked for"
+        );
+        assert_eq!(a.claim_ahead(u64::MAX, 16).unwrap(), 20);
+        assert_eq!(a.claim_ahead(u64::MAX, 1).unwrap(), 0, "all claimed");
+        let store = dest();
+        for n in 0..20 {
+            assert!(store.size(&claim_path(&id(n))).unwrap().is_some(), "{n}");
+        }
+        // Dropped here: killed after its claims, before its roll.
+    }
+
+    // Another receiver's staging holds 10..30, of which 10..20 are a's.
+    let staging = Arc::new(Staging::open(&dir.join("b")).unwrap());
+    stage(&staging, 10..30);
+    let b = roller(&staging);
+    assert_eq!(b.claim_ahead(u64::MAX, 1).unwrap(), 20);
+    let report = b.roll(u64::MAX).unwrap().unwrap();
+    assert_eq!((report.batches, report.duplicates), (10, 10), "{report:?}");
+    assert_eq!(report.records, 500);
+    assert!(b.roll(u64::MAX).unwrap().is_none(), "nothing left staged");
+
+    let staging = Arc::new(Staging::open(&dir.join("a")).unwrap());
+    let reports = roller(&staging).recover().unwrap();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!((reports[0].batches, reports[0].duplicates), (20, 0));
+    assert_eq!(reports[0].records, 1000);
+
+    let python = crate::support::python().unwrap();
+    let output = std::process::Command::new(&python)
+        .args(["-c", DUCKDB_RECEIVED, &moto.endpoint(), "ahead/logs"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let got: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let bytes: u64 = (0..30)
+        .map(|n| (0..50).map(|i| n * 1000 + i).sum::<u64>())
+        .sum();
+    assert_eq!(got, json!({"rows": 1500, "ids": 1500, "bytes": bytes}));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A roll that comes due takes the roll claimed ahead and fills it up to its size with batches
+/// the claims have not reached; claims ahead stop at a roll's size.
+#[test]
+fn a_roll_takes_what_was_claimed_ahead_and_fills_up_to_its_size() {
+    use teo_logs::receive::stage::{BatchRef, Encoding};
+    use teo_logs::receive::{Roller, Staging};
+
+    let dir = temp_dir("receive-ahead-size");
+    let staging = Arc::new(Staging::open(&dir.join("staging")).unwrap());
+    for n in 0..20u64 {
+        let lines: String = (0..50)
+            .map(|i| format!("{}\n", json!({"RequestID": format!("fill-{n}-{i}"), "RequestTime": "2024-08-12T10:00:00Z"})))
+            .collect();
+        let batch = BatchRef {
+            kind: "l7".into(),
+            id: format!("{n:064x}"),
+        };
+        // Each batch 1,000 bytes as pushed.
+        staging
+            .stage(&batch, Encoding::Lines, lines.as_bytes(), 1000)
+            .unwrap();
+    }
+    let dataset = Dataset::local(dir.join("dataset"), Format::Ndjson).unwrap();
+    let roller = Roller::new(staging, dataset, Some("zone-rt".into()));
+    assert_eq!(roller.claim_ahead(5000, 1).unwrap(), 5);
+    assert_eq!(roller.claim_ahead(5000, 1).unwrap(), 0, "the roll is full");
+    let first = roller.roll(10_000).unwrap().unwrap();
+    assert_eq!((first.batches, first.records), (10, 500), "{first:?}");
+    assert_eq!(roller.claim_ahead(5000, 1).unwrap(), 5, "a new roll");
+    let second = roller.roll(u64::MAX).unwrap().unwrap();
+    assert_eq!((second.batches, second.records), (10, 500), "{second:?}");
+    assert!(roller.roll(u64::MAX).unwrap().is_none());
+    let records = dataset_records(&dir);
+    assert_eq!(records.len(), 1000);
+    assert!(records.values().all(|(n, _)| *n == 1), "each once");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
