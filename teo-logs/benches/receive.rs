@@ -1,8 +1,9 @@
 //! Real-time ingest over loopback into Parquet, side by side in one run:
 //! `cargo bench -p teo-logs --bench receive`.
 //!
-//! The records: the mock's L7 records (`TEO_BENCH_RECEIVE_BYTES` of NDJSON, 256 MiB by
-//! default, kept under `target/bench-data/`), pushed as EdgeOne pushes them: JSON arrays of
+//! The records: the mock's L7 records (`TEO_BENCH_RECEIVE_BYTES` of NDJSON, 1 GiB by default
+//! as for `convert`'s benchmark: a sustained rate, where the last roll after the last push is
+//! a small part; kept under `target/bench-data/`), pushed as EdgeOne pushes them: JSON arrays of
 //! 1,000 records, gzip'd, from 4 connections. Each server is a child process under
 //! `/usr/bin/time` (its peak RSS and CPU seconds: the receiver's work, the load generator's
 //! not counted, steadier than wall time on a shared machine); the load generator is this
@@ -69,7 +70,7 @@ fn main() {
     let bytes = std::env::var("TEO_BENCH_RECEIVE_BYTES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(256 << 20);
+        .unwrap_or(1 << 30);
     let input = common::prepare(&root, bytes);
     let (bodies, records, raw) = bodies(&input);
     let wire: usize = bodies.iter().map(Vec::len).sum();
