@@ -15,9 +15,9 @@
 //! Into an object store, where each claim is a request, claims are made *ahead*: while batches
 //! arrive, the next roll's manifest is extended and its new batches claimed, a group at a
 //! time ([`Roller::claim_ahead`], on a thread of its own), so a roll that comes due has its
-//! claims made already and only writes. Steps 1 and 2 are the same, only earlier; a claim made
-//! twice for one roll (ahead, and by the roll for a batch whose claim was still on its way) is
-//! found to be the roll's own.
+//! claims made already and only writes (it waits for claims on their way). Steps 1 and 2 are
+//! the same, only earlier; a claim whose answer was lost (the store down) is made again by the
+//! roll and found to be the roll's own.
 //!
 //! A receiver killed at any point finds the manifest when it starts and finishes the roll:
 //! its own claims say "this roll", so the same batches are written again under the same names,
@@ -29,7 +29,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -139,6 +139,8 @@ pub struct Roller {
     running: Arc<Mutex<()>>,
     /// Claims made ahead of the rolls.
     ahead: Arc<Mutex<Ahead>>,
+    /// Told when claims made ahead are answered.
+    answered: Arc<Condvar>,
     /// For durability tests: where to abort.
     pub(crate) crash: Option<Arc<crash::CrashPoint>>,
 }
@@ -153,6 +155,9 @@ struct Ahead {
     open_pushed: u64,
     /// The batches of every manifest saved and not yet finished: a batch goes into one roll.
     assigned: HashSet<String>,
+    /// Claims ahead are on their way (a roll waits for their answers rather than make them
+    /// again: twice the requests, and the store busiest when the roll needs it).
+    claiming: bool,
     /// Claims made ahead, answered: by batch, the roll claimed for and whether the claim is
     /// that roll's (a late answer must not speak for a later roll of a batch sent again).
     claimed: HashMap<String, (String, bool)>,
@@ -167,6 +172,7 @@ impl Roller {
             zone,
             running: Arc::default(),
             ahead: Arc::default(),
+            answered: Arc::default(),
             crash: None,
         }
     }
@@ -214,6 +220,9 @@ impl Roller {
         // leave the batches out — never written. So is the roll batches were claimed ahead for
         // (it is closed: later claims go to a new one).
         let mut ahead = self.ahead();
+        while ahead.claiming {
+            ahead = self.answered.wait(ahead).unwrap_or_else(|e| e.into_inner());
+        }
         let open = ahead.open.as_ref().map(|o| o.roll.clone());
         let failed = self.manifests()?.into_iter().find(|name| {
             open.as_ref()
@@ -309,13 +318,15 @@ impl Roller {
             ahead.open_pushed = bytes;
             ahead.assigned.extend(batches.iter().map(|b| b.id.clone()));
             saved?;
+            ahead.claiming = true;
             (roll, batches)
         };
-        // Outside the lock: a roll that closes this roll meanwhile claims what it does not
-        // know yet itself, and of two claims for one roll the second finds the first its own.
-        let answers = self.claim(&batches, &roll)?;
+        // Outside the lock, but flagged: a roll coming due waits for the answers.
+        let answers = self.claim(&batches, &roll);
         let mut ahead = self.ahead();
-        for (batch, ours) in batches.iter().zip(answers) {
+        ahead.claiming = false;
+        self.answered.notify_all();
+        for (batch, ours) in batches.iter().zip(answers?) {
             if ahead.assigned.contains(&batch.id) {
                 ahead.claimed.insert(batch.id.clone(), (roll.clone(), ours));
             }
