@@ -260,21 +260,19 @@ impl Receiver {
         };
         // Into an object store a claim is a request: they are made as batches arrive, not
         // all when a roll comes due (on disk a roll's claims are one file's links: no need).
-        let claimer = match roller.claims_are_requests() {
-            true => {
-                let rolling = Rolling {
-                    roller: roller.clone(),
-                    metrics: metrics.clone(),
-                    events: config.events.clone(),
-                };
-                let (wake, bytes) = (wake.clone(), config.roll_bytes);
-                Some(
-                    std::thread::Builder::new()
-                        .name("teo-receive-claimer".into())
-                        .spawn(move || claim_loop(&rolling, &wake, bytes))?,
-                )
-            }
-            false => None,
+        let claimer = if roller.claims_are_requests() {
+            let rolling = Rolling {
+                roller: roller.clone(),
+                metrics: metrics.clone(),
+                events: config.events.clone(),
+            };
+            let (wake, bytes) = (wake.clone(), config.roll_bytes);
+            let thread = std::thread::Builder::new()
+                .name("teo-receive-claimer".into())
+                .spawn(move || claim_loop(&rolling, &wake, bytes))?;
+            Some(thread)
+        } else {
+            None
         };
         tracing::info!(%addr, "receiving EdgeOne real-time logs");
         Ok(Receiver {
@@ -411,6 +409,9 @@ fn claim_loop(rolling: &Rolling, wake: &Wake, bytes: u64) {
     let mut not_before = Instant::now();
     let mut quiet = false;
     loop {
+        if wake.state.lock().unwrap_or_else(|e| e.into_inner()).stop {
+            return;
+        }
         let now = Instant::now();
         if now >= not_before {
             let at_least = if quiet { 1 } else { CLAIM_GROUP };

@@ -107,7 +107,7 @@ pub struct RollReport {
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Manifest {
     roll: String,
     batches: Vec<(String, String)>,
@@ -285,8 +285,8 @@ impl Roller {
     /// group of them, if at least `at_least` are waiting and that roll holds less than
     /// `max_bytes` (as pushed). Its manifest is saved first. The number claimed. Blocks; made
     /// for rolls into an object store, where each claim is a request: by the time the roll is
-    /// due its claims are made. Runs beside [`roll`](Self::roll), never in its way: a roll
-    /// takes what was claimed so far and claims the rest itself.
+    /// due its claims are made. Runs beside [`roll`](Self::roll): a roll waits for claims on
+    /// their way, takes what was claimed and claims the rest itself.
     pub fn claim_ahead(&self, max_bytes: u64, at_least: usize) -> Result<usize, RollError> {
         let (roll, batches) = {
             let mut ahead = self.ahead();
