@@ -211,7 +211,7 @@ impl Roller {
     }
 
     /// Finishes the oldest roll that failed part way, if any; else rolls the batches staged
-    /// now (at most `max_bytes` of them as pushed, in the order of their names: at least one),
+    /// now (at most `max_bytes` of them as pushed, in the order they arrived: at least one),
     /// if there are any. Blocks.
     pub fn roll(&self, max_bytes: u64) -> Result<Option<RollReport>, RollError> {
         let _running = self.running.lock().unwrap_or_else(|e| e.into_inner());
@@ -344,7 +344,7 @@ impl Roller {
         self.ahead.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The batches staged now that are in no roll, in order.
+    /// The batches staged now that are in no roll, in the order they arrived.
     fn unassigned(&self, ahead: &Ahead) -> Result<Vec<BatchRef>, RollError> {
         let dir = self.staging.dir().to_owned();
         let mut staged = self
@@ -352,6 +352,7 @@ impl Roller {
             .list()
             .map_err(staging_error(&dir, "cannot list the staged batches"))?;
         staged.retain(|b| !ahead.assigned.contains(&b.id));
+        self.staging.sort_by_arrival(&mut staged);
         Ok(staged)
     }
 

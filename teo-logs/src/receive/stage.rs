@@ -214,6 +214,15 @@ impl Staging {
         arrived.get(batch).map_or(0, |a| a.pushed)
     }
 
+    /// Puts `batches` in the order they arrived (ties, and batches not staged here, by kind
+    /// and id): a roll that takes them so reads their hours in turn, as the edge sent them,
+    /// rather than jumping between hours in the order of their ids — which opens a file per
+    /// visit once more hours are in play than a roll keeps open.
+    pub fn sort_by_arrival(&self, batches: &mut [BatchRef]) {
+        let arrived = self.arrived.lock().unwrap_or_else(|e| e.into_inner());
+        batches.sort_by_cached_key(|b| (arrived.get(b).map(|a| a.at), b.clone()));
+    }
+
     /// Stages `bytes` (the batch's records in `encoding`; `pushed` bytes as pushed, decoded) as
     /// `batch`, durably (file and directory synced), unless it is staged already. Blocks.
     pub fn stage(

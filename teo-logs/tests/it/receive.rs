@@ -1229,3 +1229,43 @@ fn a_roll_takes_what_was_claimed_ahead_and_fills_up_to_its_size() {
     assert!(records.values().all(|(n, _)| *n == 1), "each once");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A roll reads batches in the order they arrived, not of their ids: pushes that come in time
+/// order over more hours than a roll keeps files open for give one file per hour and part.
+#[test]
+fn a_roll_takes_batches_in_the_order_they_arrived() {
+    use teo_logs::receive::stage::{BatchRef, Encoding};
+    use teo_logs::receive::{Roller, Staging};
+
+    let dir = temp_dir("receive-arrival");
+    let staging = Arc::new(Staging::open(&dir.join("staging")).unwrap());
+    // 12 batches, two per hour over 6 hours (more than the 4 files a roll keeps open), their
+    // ids in another order than their arrival.
+    for n in 0..12u64 {
+        let lines: String = (0..10)
+            .map(|i| format!("{}\n", json!({"RequestID": format!("arrival-{n}-{i}"), "RequestTime": format!("2024-08-12T{:02}:00:00Z", n / 2)})))
+            .collect();
+        let batch = BatchRef {
+            kind: "l7".into(),
+            id: format!("{:064x}", (n * 7) % 12),
+        };
+        staging
+            .stage(&batch, Encoding::Lines, lines.as_bytes(), 100)
+            .unwrap();
+    }
+    let dataset = Dataset::local(dir.join("dataset"), Format::Ndjson).unwrap();
+    let parts = std::thread::available_parallelism().map_or(1, |n| n.get().min(16));
+    let report = Roller::new(staging, dataset, Some("zone-rt".into()))
+        .roll(u64::MAX)
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.records, 120);
+    // Each part holds whole hours but where its share of the batches starts mid-hour.
+    assert!(
+        report.files.len() < 6 + parts,
+        "{} files for 6 hours in {parts} parts: {:?}",
+        report.files.len(),
+        report.files
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
