@@ -781,6 +781,30 @@ rows, ids, total = con.execute("SELECT count(*), count(DISTINCT RequestID), sum(
 print(json.dumps({"rows": rows, "ids": ids, "bytes": int(total)}))
 "#;
 
+/// What DuckDB reads of the L7 dataset at `root` (`bucket/prefix`) on `moto`: rows, distinct
+/// RequestIDs and the sum of EdgeResponseBytes.
+fn duckdb_received(moto: &crate::support::Moto, root: &str) -> Value {
+    let python = crate::support::python().unwrap();
+    let output = std::process::Command::new(&python)
+        .args(["-c", DUCKDB_RECEIVED, &moto.endpoint(), root])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The sum of EdgeResponseBytes over `batches` of `per` records, record `i` of batch `n`
+/// holding `n * 1000 + i`.
+fn bytes_of(batches: std::ops::Range<u64>, per: u64) -> u64 {
+    batches
+        .map(|n| (0..per).map(|i| n * 1000 + i).sum::<u64>())
+        .sum()
+}
+
 /// Two receivers writing Parquet to one bucket of a local S3 server: batches resent to both
 /// are claimed once through conditional puts, and DuckDB reads each record once.
 #[test]
@@ -837,21 +861,10 @@ fn two_receivers_on_one_s3_bucket_write_each_batch_once() {
         a.shutdown().await.unwrap();
         b.shutdown().await.unwrap();
     });
-    let python = crate::support::python().unwrap();
-    let output = std::process::Command::new(&python)
-        .args(["-c", DUCKDB_RECEIVED, &moto.endpoint(), "rtlogs/edgeone"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    assert_eq!(
+        duckdb_received(&moto, "rtlogs/edgeone"),
+        json!({"rows": 450, "ids": 450, "bytes": bytes_of(0..9, 50)})
     );
-    let got: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let bytes: u64 = (0..9)
-        .map(|n| (0..50).map(|i| n * 1000 + i).sum::<u64>())
-        .sum();
-    assert_eq!(got, json!({"rows": 450, "ids": 450, "bytes": bytes}));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -1174,21 +1187,10 @@ fn claims_made_ahead_survive_a_kill_and_a_shared_batch_lands_once() {
     assert_eq!((reports[0].batches, reports[0].duplicates), (20, 0));
     assert_eq!(reports[0].records, 1000);
 
-    let python = crate::support::python().unwrap();
-    let output = std::process::Command::new(&python)
-        .args(["-c", DUCKDB_RECEIVED, &moto.endpoint(), "ahead/logs"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    assert_eq!(
+        duckdb_received(&moto, "ahead/logs"),
+        json!({"rows": 1500, "ids": 1500, "bytes": bytes_of(0..30, 50)})
     );
-    let got: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let bytes: u64 = (0..30)
-        .map(|n| (0..50).map(|i| n * 1000 + i).sum::<u64>())
-        .sum();
-    assert_eq!(got, json!({"rows": 1500, "ids": 1500, "bytes": bytes}));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
