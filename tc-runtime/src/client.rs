@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, DATE, HOST};
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, DATE, HOST,
+};
 use reqwest::Url;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -635,8 +637,14 @@ impl Client {
         let mut answer = Answered::default();
         match self.attempt_once(action, body, &mut answer).await {
             Err(error) if error.code() == Some(codes::AUTH_FAILURE_SIGNATURE_EXPIRE) => {
+                // The `Date` is read only here: most answers never need it.
+                let date = answer
+                    .date
+                    .as_ref()
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(http_date);
                 match clock::correction(
-                    answer.date,
+                    date,
                     self.inner.clock_from_date,
                     unix_seconds(self.inner.clock.now()),
                     answer.signed_with,
@@ -780,21 +788,14 @@ impl Client {
                 })
             }
         };
-        let response = inner
-            .http
-            .post(inner.endpoint.0.clone())
-            .headers(headers)
-            .timeout(self.options.timeout)
-            .body(body.to_vec())
-            .send()
-            .await
-            .map_err(transport)?;
+        let mut request = reqwest::Request::new(reqwest::Method::POST, inner.endpoint.0.clone());
+        // Set whole, not merged into the builder's one by one.
+        *request.headers_mut() = headers;
+        *request.timeout_mut() = Some(self.options.timeout);
+        *request.body_mut() = Some(body.to_vec().into());
+        let response = inner.http.execute(request).await.map_err(transport)?;
         let status = response.status();
-        answer.date = response
-            .headers()
-            .get(DATE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(http_date);
+        answer.date = response.headers().get(DATE).cloned();
         let content_type = response
             .headers()
             .get(CONTENT_TYPE)
@@ -836,25 +837,26 @@ impl Client {
                 )))
             })
         };
-        let mut headers = HeaderMap::new();
+        // Room for all at once (growing rehashes), names made once (not parsed per call).
+        let mut headers = HeaderMap::with_capacity(16);
         headers.insert(HOST, inner.host.clone());
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_JSON));
         let mut authorization = value("Authorization", authorization)?;
         authorization.set_sensitive(true);
         headers.insert(AUTHORIZATION, authorization);
-        headers.insert("X-TC-Action", value("action", action)?);
+        headers.insert(X_TC_ACTION, value("action", action)?);
         headers.insert(
-            "X-TC-Version",
+            X_TC_VERSION,
             HeaderValue::from_static(inner.service.version),
         );
-        headers.insert("X-TC-Timestamp", HeaderValue::from(timestamp));
+        headers.insert(X_TC_TIMESTAMP, HeaderValue::from(timestamp));
         headers.insert(
-            "X-TC-Language",
+            X_TC_LANGUAGE,
             HeaderValue::from_static(inner.language.header()),
         );
-        headers.insert("X-TC-RequestClient", inner.request_client.clone());
+        headers.insert(X_TC_REQUEST_CLIENT, inner.request_client.clone());
         if let Some(region) = &inner.region {
-            headers.insert("X-TC-Region", region.clone());
+            headers.insert(X_TC_REGION, region.clone());
         }
         if let Some(token) = token {
             let mut token = HeaderValue::from_str(token).map_err(|_| {
@@ -863,19 +865,27 @@ impl Client {
                 ))
             })?;
             token.set_sensitive(true);
-            headers.insert("X-TC-Token", token);
+            headers.insert(X_TC_TOKEN, token);
         }
         Ok(headers)
     }
 }
+
+const X_TC_ACTION: HeaderName = HeaderName::from_static("x-tc-action");
+const X_TC_VERSION: HeaderName = HeaderName::from_static("x-tc-version");
+const X_TC_TIMESTAMP: HeaderName = HeaderName::from_static("x-tc-timestamp");
+const X_TC_LANGUAGE: HeaderName = HeaderName::from_static("x-tc-language");
+const X_TC_REQUEST_CLIENT: HeaderName = HeaderName::from_static("x-tc-requestclient");
+const X_TC_REGION: HeaderName = HeaderName::from_static("x-tc-region");
+const X_TC_TOKEN: HeaderName = HeaderName::from_static("x-tc-token");
 
 /// What an attempt learnt for correcting the clock.
 #[derive(Default)]
 struct Answered {
     /// The clock offset the request was signed with.
     signed_with: i64,
-    /// The response's `Date`, in Unix seconds.
-    date: Option<i64>,
+    /// The response's `Date`, as sent.
+    date: Option<HeaderValue>,
 }
 
 #[derive(Deserialize)]
