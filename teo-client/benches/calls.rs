@@ -16,6 +16,10 @@
 //!   loop), posted with a plain `reqwest::Client` and the answer read as bytes: the floor
 //!   the client's own work adds to.
 //!
+//! After criterion's groups, the three callers run in turn in blocks of 400 calls for 15
+//! rounds, and the medians of the rounds' ratios to bare reqwest are printed: criterion's groups
+//! run a minute apart, and this machine's speed drifts by as much as the gap being measured.
+//!
 //! `cargo bench -p teo-client --bench calls -- --warm-up-time 1 --measurement-time 3`
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
@@ -169,7 +173,83 @@ fn calls(c: &mut Criterion) {
     });
     group.finish();
 
+    interleaved(&rt, &client, &http, &url, &host);
     rt.block_on(mock.shutdown());
+}
+
+/// The three callers in turn, in blocks of [`BLOCK`] calls, for [`ROUNDS`] rounds: each
+/// round's ratios compare blocks run within a few hundred milliseconds of each other, so the
+/// machine's drift (a tenth between criterion groups a minute apart, here) cancels out. The
+/// medians of the rounds are the figures to hold against the targets.
+fn interleaved(
+    rt: &tokio::runtime::Runtime,
+    client: &Client,
+    http: &reqwest::Client,
+    url: &str,
+    host: &str,
+) {
+    const ROUNDS: usize = 15;
+    const BLOCK: u32 = 400;
+    let mut typed = Vec::new();
+    let mut by_name = Vec::new();
+    let mut bare = Vec::new();
+    rt.block_on(async {
+        for round in 0..ROUNDS {
+            let headers = signed_headers(host);
+            // The order turns each round, so no caller always follows the same one.
+            for which in (0..3).map(|k| (k + round) % 3) {
+                let start = Instant::now();
+                for _ in 0..BLOCK {
+                    match which {
+                        0 => {
+                            black_box(
+                                client
+                                    .describe_zones(DescribeZonesRequest::new().limit(1))
+                                    .await
+                                    .expect("DescribeZones"),
+                            );
+                        }
+                        1 => {
+                            black_box(
+                                client
+                                    .call("DescribeZones", json!({"Limit": 1}))
+                                    .await
+                                    .expect("DescribeZones"),
+                            );
+                        }
+                        _ => {
+                            let response = http
+                                .post(url)
+                                .headers(headers.clone())
+                                .body(BODY)
+                                .send()
+                                .await
+                                .expect("bare request");
+                            assert!(response.status().is_success());
+                            black_box(response.bytes().await.expect("bare answer"));
+                        }
+                    }
+                }
+                let per_call = start.elapsed().as_secs_f64() * 1e6 / f64::from(BLOCK);
+                [&mut typed, &mut by_name, &mut bare][which].push(per_call);
+            }
+        }
+    });
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let ratios = |of: &[f64]| -> Vec<f64> { bare.iter().zip(of).map(|(b, o)| b / o).collect() };
+    let (typed_ratio, by_name_ratio) = (median(ratios(&typed)), median(ratios(&by_name)));
+    println!(
+        "\ninterleaved, {ROUNDS} rounds of {BLOCK} calls each (median µs per call): typed {:.1}, by name {:.1}, bare reqwest {:.1}",
+        median(typed.clone()),
+        median(by_name.clone()),
+        median(bare.clone())
+    );
+    println!(
+        "calls/s against bare reqwest's, median of the rounds' ratios: typed {typed_ratio:.2}× (target ≥ 0.9×), by name with JSON {by_name_ratio:.2}× (target ≥ 0.8×)"
+    );
 }
 
 criterion_group!(benches, calls);
