@@ -11,7 +11,6 @@ use reqwest::header::{
 use reqwest::Url;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 use tracing::Instrument;
 
@@ -559,7 +558,7 @@ impl Client {
 
     /// One call: attempts with retries, within the total time limit, in a span named after the
     /// service (`teo{action}`) with an `attempt{n, request_id}` span per attempt.
-    async fn send_bytes(&self, action: &str, body: Vec<u8>) -> Result<Box<RawValue>, Error> {
+    async fn send_bytes(&self, action: &str, body: Vec<u8>) -> Result<Vec<u8>, Error> {
         let span = tracing::info_span!("call", service = self.inner.service.name, action);
         let attempts = self.attempts(action, &body).instrument(span);
         match self.options.total_timeout {
@@ -575,7 +574,7 @@ impl Client {
         }
     }
 
-    async fn attempts(&self, action: &str, body: &[u8]) -> Result<Box<RawValue>, Error> {
+    async fn attempts(&self, action: &str, body: &[u8]) -> Result<Vec<u8>, Error> {
         let safety = self.inner.service.retry_safety(action);
         let retry = self.options.retry;
         crate::retry::retry_loop(
@@ -633,7 +632,7 @@ impl Client {
     /// corrected time from the start). A clock further off is [`ErrorKind::ClockSkew`].
     ///
     /// [`ErrorKind::ClockSkew`]: crate::ErrorKind::ClockSkew
-    async fn attempt(&self, action: &str, body: &[u8]) -> Result<(Box<RawValue>, String), Error> {
+    async fn attempt(&self, action: &str, body: &[u8]) -> Result<(Vec<u8>, String), Error> {
         let mut answer = Answered::default();
         match self.attempt_once(action, body, &mut answer).await {
             Err(error) if error.code() == Some(codes::AUTH_FAILURE_SIGNATURE_EXPIRE) => {
@@ -765,7 +764,7 @@ impl Client {
         action: &str,
         body: &[u8],
         answer: &mut Answered,
-    ) -> Result<(Box<RawValue>, String), Error> {
+    ) -> Result<(Vec<u8>, String), Error> {
         let inner = &self.inner;
         if let Some(limiter) = &inner.rate_limiter {
             limiter.acquire(action).await;
@@ -816,10 +815,9 @@ impl Client {
                     read,
                 }),
             })?;
-        let (response, request_id) =
-            read_envelope(action, status.as_u16(), content_type.as_deref(), &bytes)?;
+        let request_id = read_envelope(action, status.as_u16(), content_type.as_deref(), &bytes)?;
         tracing::Span::current().record("request_id", request_id.as_str());
-        Ok((response, request_id))
+        Ok((bytes, request_id))
     }
 
     fn headers(
@@ -888,10 +886,19 @@ struct Answered {
     date: Option<HeaderValue>,
 }
 
+/// An answer's envelope, probed: only what says whether the call failed is read (the rest is
+/// skipped, and read once, typed, by [`decode`]).
 #[derive(Deserialize)]
 struct Envelope {
     #[serde(rename = "Response")]
-    response: Box<RawValue>,
+    response: ErrorProbe,
+}
+
+/// An answer's envelope, read: `Response` as `O`.
+#[derive(Deserialize)]
+struct Answer<O> {
+    #[serde(rename = "Response")]
+    response: O,
 }
 
 /// The fields of `Response` that say whether the call failed.
@@ -918,23 +925,19 @@ fn read_envelope(
     status: u16,
     content_type: Option<&str>,
     body: &[u8],
-) -> Result<(Box<RawValue>, String), Error> {
-    let envelope = serde_json::from_slice::<Envelope>(body);
-    let probe = envelope
-        .as_ref()
-        .ok()
-        .map(|e| serde_json::from_str::<ErrorProbe>(e.response.get()));
-    if let Some(Ok(ErrorProbe {
+) -> Result<String, Error> {
+    let probe = serde_json::from_slice::<Envelope>(body).map(|e| e.response);
+    if let Ok(ErrorProbe {
         error: Some(error),
         request_id,
-    })) = probe
+    }) = &probe
     {
         // The server's own words, but bounded: an error is kept, logged and printed.
         return Err(Error::from(Repr::Api {
             action: action.to_owned(),
             code: redact::truncate(&error.code, MAX_CODE_CHARS),
             message: redact::truncate(&error.message, MAX_MESSAGE_CHARS),
-            request_id: redact::truncate(&request_id, MAX_CODE_CHARS),
+            request_id: redact::truncate(request_id, MAX_CODE_CHARS),
             hint: None,
         }));
     }
@@ -945,21 +948,13 @@ fn read_envelope(
             body: BodySummary::new(body, content_type),
         }));
     }
-    let decode_error = |source: serde_json::Error| {
-        Error::from(Repr::Decode {
+    match probe {
+        Ok(probe) => Ok(redact::truncate(&probe.request_id, MAX_CODE_CHARS)),
+        Err(source) => Err(Error::from(Repr::Decode {
             action: action.to_owned(),
             reason: redact::serde_message(&source.to_string()),
             body: BodySummary::new(body, content_type),
-        })
-    };
-    match (envelope, probe) {
-        (Ok(envelope), Some(Ok(probe))) => Ok((
-            envelope.response,
-            redact::truncate(&probe.request_id, MAX_CODE_CHARS),
-        )),
-        (Err(source), _) | (_, Some(Err(source))) => Err(decode_error(source)),
-        // `probe` is `Some` whenever `envelope` is `Ok`.
-        (Ok(envelope), None) => Ok((envelope.response, String::new())),
+        })),
     }
 }
 
@@ -968,14 +963,17 @@ const MAX_CODE_CHARS: usize = 128;
 /// Longest error message kept from an answer (real ones are a sentence or two).
 const MAX_MESSAGE_CHARS: usize = 1024;
 
-fn decode<O: DeserializeOwned>(action: &str, response: &RawValue) -> Result<O, Error> {
-    serde_json::from_str(response.get()).map_err(|source| {
-        Error::from(Repr::Decode {
-            action: action.to_owned(),
-            reason: redact::serde_message(&source.to_string()),
-            body: BodySummary::new(response.get().as_bytes(), None),
+/// `Response` of an answer [`read_envelope`] passed, as `O`.
+fn decode<O: DeserializeOwned>(action: &str, body: &[u8]) -> Result<O, Error> {
+    serde_json::from_slice::<Answer<O>>(body)
+        .map(|answer| answer.response)
+        .map_err(|source| {
+            Error::from(Repr::Decode {
+                action: action.to_owned(),
+                reason: redact::serde_message(&source.to_string()),
+                body: BodySummary::new(body, None),
+            })
         })
-    })
 }
 
 #[cfg(test)]
