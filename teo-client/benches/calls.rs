@@ -20,6 +20,10 @@
 //! rounds, and the medians of the rounds' ratios to bare reqwest are printed: criterion's groups
 //! run a minute apart, and this machine's speed drifts by as much as the gap being measured.
 //!
+//! Last, 1, 4 and 16 callers share one client for 3 s each, beside `wrk` (`apt-get install
+//! wrk`; skipped without it) with as many connections sending the same signed request to the
+//! same mock: calls/s side by side, 3 rounds taking turns, medians.
+//!
 //! `cargo bench -p teo-client --bench calls -- --warm-up-time 1 --measurement-time 3`
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failure here is a failed run
@@ -174,7 +178,107 @@ fn calls(c: &mut Criterion) {
     group.finish();
 
     interleaved(&rt, &client, &http, &url, &host);
+    concurrency(&rt, &client, &url, &host);
     rt.block_on(mock.shutdown());
+}
+
+/// Seconds each concurrency figure is measured for.
+const CONCURRENT_SECS: u64 = 3;
+
+/// 1, 4 and 16 callers sharing `client`, each calling DescribeZones in a loop, beside `wrk`
+/// with as many connections sending the same signed request to the same mock (both share the
+/// cores with the mock); 3 rounds, the two taking turns, medians. Without `wrk` on the PATH
+/// (`apt-get install wrk`) its column is empty.
+fn concurrency(rt: &tokio::runtime::Runtime, client: &Client, url: &str, host: &str) {
+    let has_wrk = std::process::Command::new("wrk")
+        .arg("--version")
+        .output()
+        .is_ok();
+    println!("\n| callers | teo-client calls/s | wrk requests/s, as many connections | ratio |");
+    println!("|---|---|---|---|");
+    for callers in [1usize, 4, 16] {
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        for _ in 0..3 {
+            ours.push(rt.block_on(calls_for(client, callers)));
+            if has_wrk {
+                theirs.push(wrk(url, host, callers));
+            }
+        }
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied()
+        };
+        let (ours, theirs) = (median(ours).unwrap_or(0.0), median(theirs));
+        match theirs {
+            Some(theirs) => println!(
+                "| {callers} | {ours:.0} | {theirs:.0} | {:.2}× |",
+                ours / theirs
+            ),
+            None => println!("| {callers} | {ours:.0} | (no wrk) | |"),
+        }
+    }
+}
+
+/// Calls per second of `callers` tasks sharing `client` for [`CONCURRENT_SECS`].
+async fn calls_for(client: &Client, callers: usize) -> f64 {
+    let start = Instant::now();
+    let deadline = start + std::time::Duration::from_secs(CONCURRENT_SECS);
+    let tasks: Vec<_> = (0..callers)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let mut calls = 0u64;
+                while Instant::now() < deadline {
+                    client
+                        .describe_zones(DescribeZonesRequest::new().limit(1))
+                        .await
+                        .expect("DescribeZones");
+                    calls += 1;
+                }
+                calls
+            })
+        })
+        .collect();
+    let mut calls = 0;
+    for task in tasks {
+        calls += task.await.expect("caller");
+    }
+    calls as f64 / start.elapsed().as_secs_f64()
+}
+
+/// `wrk`'s requests per second with `connections` connections (and up to two threads), each
+/// request the signed DescribeZones the client sends.
+fn wrk(url: &str, host: &str, connections: usize) -> f64 {
+    let headers = signed_headers(host);
+    let mut script = String::from("wrk.method = \"POST\"\nwrk.body = '{\"Limit\":1}'\n");
+    for (name, value) in &headers {
+        script.push_str(&format!(
+            "wrk.headers[\"{name}\"] = \"{}\"\n",
+            value.to_str().expect("ASCII header")
+        ));
+    }
+    let path = std::env::temp_dir().join(format!("teo-bench-wrk-{}.lua", std::process::id()));
+    std::fs::write(&path, script).expect("wrk script");
+    let output = std::process::Command::new("wrk")
+        .args(["-t", &connections.min(2).to_string()])
+        .args(["-c", &connections.to_string()])
+        .args(["-d", &format!("{CONCURRENT_SECS}s")])
+        .arg("-s")
+        .arg(&path)
+        .arg(url)
+        .output()
+        .expect("wrk runs");
+    let _ = std::fs::remove_file(&path);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !text.contains("Non-2xx"),
+        "the mock refused wrk's requests: {text}"
+    );
+    text.lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no rate in wrk's output: {text}"))
 }
 
 /// The three callers in turn, in blocks of [`BLOCK`] calls, for [`ROUNDS`] rounds: each
