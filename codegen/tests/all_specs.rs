@@ -55,6 +55,7 @@ fn generate_one(service: &str, path: &PathBuf) -> Result<u64, String> {
         source: format!("{service}/api.json"),
         models_path: format!("{service}_models"),
         runtime_path: "tc_runtime".into(),
+        action_table_feature: None,
     };
     let output =
         codegen::generate(&text, &Default::default(), &options).map_err(|e| e.to_string())?;

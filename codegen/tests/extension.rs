@@ -13,6 +13,7 @@ fn options() -> Options {
         source: "api.json".into(),
         models_path: "teo_models".into(),
         runtime_path: "crate".into(),
+        action_table_feature: None,
     }
 }
 

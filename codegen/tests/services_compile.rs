@@ -39,6 +39,7 @@ fn sts_cls_ssl_and_dnspod_compile_against_the_runtime() {
             source: format!("tccli-intl-en {service}"),
             models_path: format!("crate::{service}::models"),
             runtime_path: "tc_runtime".into(),
+            action_table_feature: None,
         };
         let output = codegen::generate(&text, &Default::default(), &options)
             .unwrap_or_else(|e| panic!("{service} generates: {e}"));

@@ -19,6 +19,7 @@ fn fixture_files() {
         source: "codegen/tests/fixture/api.json".into(),
         models_path: "crate::models".into(),
         runtime_path: "tc_runtime".into(),
+        action_table_feature: None,
     };
     let waiters = read("tests/fixture/waiters.json");
     let overrides = codegen::OverrideTexts {
@@ -60,6 +61,7 @@ fn teo_download_l4_logs_models() {
         source: "api-spec/teo/v20220901/api.json".into(),
         models_path: "teo_models".into(),
         runtime_path: "crate".into(),
+        action_table_feature: None,
     };
     for object in [
         "DownloadL4LogsRequest",

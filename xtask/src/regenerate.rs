@@ -17,6 +17,8 @@ pub enum Target {
         client_dir: &'static str,
         models_path: &'static str,
         runtime_path: &'static str,
+        /// See `codegen::Options::action_table_feature`.
+        action_table_feature: Option<&'static str>,
     },
     /// A service's `log-fields.json`: the record types with their reader and columns, and the
     /// mock's list of fields.
@@ -58,6 +60,8 @@ pub const TARGETS: &[Target] = &[
         client_dir: "teo-client/src/generated",
         models_path: "teo_models",
         runtime_path: "tc_runtime",
+        // `teo` looks actions up by name: see teo-models' `action-table` feature.
+        action_table_feature: Some("action-table"),
     },
     // EdgeOne's log records.
     Target::LogFields {
@@ -72,6 +76,7 @@ pub const TARGETS: &[Target] = &[
         client_dir: "tc-runtime/src/generated/sts/client",
         models_path: "crate::sts::models",
         runtime_path: "crate",
+        action_table_feature: None,
     },
     // The generator's own fixture, compiled by the `codegen-fixture` crate.
     Target::Service {
@@ -80,6 +85,7 @@ pub const TARGETS: &[Target] = &[
         client_dir: "codegen-fixture/src/generated/client",
         models_path: "crate::models",
         runtime_path: "tc_runtime",
+        action_table_feature: None,
     },
 ];
 
@@ -91,10 +97,11 @@ pub fn generate_all(root: &Path, targets: &[Target]) -> Result<BTreeMap<PathBuf,
         let spec_path = root.join(target.spec());
         let text = fs::read_to_string(&spec_path)
             .map_err(|e| format!("reading {}: {e}", spec_path.display()))?;
-        let options = |runtime_path: &str, models_path: &str| Options {
+        let options = |runtime_path: &str, models_path: &str, table: Option<&str>| Options {
             source: target.spec().to_owned(),
             models_path: models_path.to_owned(),
             runtime_path: runtime_path.to_owned(),
+            action_table_feature: table.map(str::to_owned),
         };
         let mut add = |dir: &str, generated: Vec<GeneratedFile>| {
             for file in generated {
@@ -108,6 +115,7 @@ pub fn generate_all(root: &Path, targets: &[Target]) -> Result<BTreeMap<PathBuf,
                 client_dir,
                 models_path,
                 runtime_path,
+                action_table_feature,
             } => {
                 // Override files are optional: most specs need none.
                 let paging =
@@ -126,9 +134,12 @@ pub fn generate_all(root: &Path, targets: &[Target]) -> Result<BTreeMap<PathBuf,
                     mainland: mainland.as_deref(),
                     waiters: waiters.as_deref(),
                 };
-                let output =
-                    codegen::generate(&text, &overrides, &options(runtime_path, models_path))
-                        .map_err(|e| format!("{spec}: {e}"))?;
+                let output = codegen::generate(
+                    &text,
+                    &overrides,
+                    &options(runtime_path, models_path, *action_table_feature),
+                )
+                .map_err(|e| format!("{spec}: {e}"))?;
                 add(models_dir, output.models);
                 add(client_dir, output.client);
             }
@@ -137,7 +148,7 @@ pub fn generate_all(root: &Path, targets: &[Target]) -> Result<BTreeMap<PathBuf,
                 records_dir,
                 mock_dir,
             } => {
-                let output = codegen::generate_log_records(&text, &options("", ""))
+                let output = codegen::generate_log_records(&text, &options("", "", None))
                     .map_err(|e| format!("{spec}: {e}"))?;
                 add(records_dir, output.records);
                 add(mock_dir, output.mock);
@@ -265,6 +276,7 @@ mod tests {
         client_dir: "client/src/generated",
         models_path: "models",
         runtime_path: "runtime",
+        action_table_feature: None,
     }];
 
     /// A scratch workspace holding the fixture spec and a stray file in a generated directory.

@@ -23,6 +23,12 @@ pub struct Options {
     pub models_path: String,
     /// Path of the runtime as seen from the client code.
     pub runtime_path: String,
+    /// A feature of the models crate under which `action()` is compiled into the models crate
+    /// itself, with the typed readers and writers of every action it points at: a program that
+    /// looks actions up by name (a CLI) then builds them early, beside its other dependencies,
+    /// rather than last, in its own crate. Without the feature (and without this option),
+    /// `action()` is `#[inline]` and they are compiled only into programs that call it.
+    pub action_table_feature: Option<String>,
 }
 
 /// One generated file, named relative to its crate's `src/generated/` directory.

@@ -59,6 +59,12 @@ impl Std {
 pub fn model_files(service: &Service, options: &Options) -> Result<Vec<GeneratedFile>, EmitError> {
     let service_name = &service.name;
     let version = &service.version;
+    // `#[inline]` keeps the table's typed readers out of this crate's own build (see `ACTIONS`),
+    // unless the crate's table feature asks for them here (see `Options::action_table_feature`).
+    let inline = match &options.action_table_feature {
+        Some(feature) => quote!(#[cfg_attr(not(feature = #feature), inline)]),
+        None => quote!(#[inline]),
+    };
     let module = quote! {
         #![allow(deprecated, clippy::too_many_arguments, clippy::large_enum_variant)]
         mod actions;
@@ -71,8 +77,7 @@ pub fn model_files(service: &Service, options: &Options) -> Result<Vec<Generated
         /// The API version every request is sent with (`X-TC-Version`).
         pub const API_VERSION: &str = #version;
         /// The action called `name` (`DownloadL4Logs`), if the service has it.
-        // `#[inline]` keeps the table's typed readers out of this crate's own build (see `ACTIONS`).
-        #[inline]
+        #inline
         pub fn action(name: &str) -> ::core::option::Option<&'static ::tc_types::ActionInfo> {
             ACTIONS
                 .binary_search_by(|a| a.name().cmp(name))

@@ -10,7 +10,7 @@ pub const SERVICE: &str = "teo";
 /// The API version every request is sent with (`X-TC-Version`).
 pub const API_VERSION: &str = "2022-09-01";
 /// The action called `name` (`DownloadL4Logs`), if the service has it.
-#[inline]
+#[cfg_attr(not(feature = "action-table"), inline)]
 pub fn action(name: &str) -> ::core::option::Option<&'static ::tc_types::ActionInfo> {
     ACTIONS.binary_search_by(|a| a.name().cmp(name)).ok().and_then(|i| ACTIONS.get(i))
 }
