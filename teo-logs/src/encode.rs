@@ -8,7 +8,7 @@ use arrow_array::builder::{Int64Builder, StringBuilder, TimestampMillisecondBuil
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
@@ -26,8 +26,17 @@ pub const ROW_GROUP_BYTES: usize = 48 << 20;
 /// Rows gathered into one Arrow batch before it is handed to the Parquet writer.
 const BATCH_ROWS: usize = 8 * 1024;
 /// zstd level 1: on log records it compresses within 2% of level 3 (13.8 vs 14.0 MiB for
-/// 259 MiB of L7 NDJSON) and leaves more of the CPU to parsing.
-const ZSTD_LEVEL: i32 = 1;
+/// 259 MiB of L7 NDJSON) and leaves more of the CPU to parsing. Without the `zstd` feature,
+/// snappy.
+#[cfg(feature = "zstd")]
+fn compression() -> Compression {
+    Compression::ZSTD(parquet::basic::ZstdLevel::try_new(1).unwrap_or_default())
+}
+
+#[cfg(not(feature = "zstd"))]
+fn compression() -> Compression {
+    Compression::SNAPPY
+}
 
 /// The Arrow schema of a record type: its columns in order, then [`EXTRA`]. Every column is
 /// nullable (a member may be absent or a sentinel).
@@ -61,14 +70,12 @@ fn data_type(kind: ColumnType) -> DataType {
     }
 }
 
-/// How Parquet files are written: zstd, row groups bounded by rows and bytes, dictionary
+/// How Parquet files are written: zstd (or snappy, see [`compression`]), row groups bounded by rows and bytes, dictionary
 /// encoding on the low-cardinality text columns only (ids and addresses would only overflow
 /// the dictionary and fall back), the schema version in the file's metadata.
 pub fn writer_properties<T: Table>() -> WriterProperties {
     let mut props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(ZSTD_LEVEL).unwrap_or_default(),
-        ))
+        .set_compression(compression())
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
         .set_statistics_enabled(EnabledStatistics::Page)
@@ -444,4 +451,22 @@ fn runs_as_formula(value: &str) -> bool {
         value.as_bytes().first(),
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// zstd with the `zstd` feature (default), snappy without: `cargo test -p teo-logs
+    /// --no-default-features` (CI runs it) checks the second.
+    #[test]
+    fn parquet_is_compressed_as_the_zstd_feature_says() {
+        let props = writer_properties::<crate::records::L7Record>();
+        let codec = props.compression(&ColumnPath::from("ClientIP"));
+        if cfg!(feature = "zstd") {
+            assert!(matches!(codec, Compression::ZSTD(_)), "{codec:?}");
+        } else {
+            assert_eq!(codec, Compression::SNAPPY);
+        }
+    }
 }

@@ -12,10 +12,8 @@
 //! converted, and removed; at most [`MAX_OBJECT_BYTES`] each, so a store that streams without
 //! end fills no disk.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-
-use futures_util::StreamExt;
 
 use crate::dataset::{ConvertError, ConvertOptions, ConvertReport, Dataset};
 use crate::destination::Destination;
@@ -55,87 +53,32 @@ pub struct ObjectOutcome {
 
 /// The objects under `input`'s prefix (a store), sorted by key. Blocks.
 pub fn list(input: &Destination) -> io::Result<Vec<InputObject>> {
-    let Some((store, prefix, handle)) = input.store() else {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "not an object store URL",
-        ));
+    let store = input.store().ok_or_else(not_a_store)?;
+    // Names with a segment starting with `.` or `_` are hidden or ours.
+    let hidden = |key: &str| {
+        key.split('/')
+            .any(|s| s.starts_with('.') || s.starts_with('_'))
     };
-    let base = prefix.as_ref().trim_end_matches('/').len();
-    let objects = handle.block_on(async {
-        let mut listing = store.list(Some(prefix));
-        let mut out = Vec::new();
-        while let Some(meta) = listing.next().await {
-            let meta = meta.map_err(io::Error::other)?;
-            let key = meta.location.as_ref();
-            let key = key
-                .get(base..)
-                .unwrap_or(key)
-                .trim_start_matches('/')
-                .to_owned();
-            if key.is_empty()
-                || key
-                    .split('/')
-                    .any(|s| s.starts_with('.') || s.starts_with('_'))
-            {
-                continue;
-            }
-            if out.len() == MAX_OBJECTS {
-                return Err(io::Error::other(format!(
-                    "more than {MAX_OBJECTS} objects under the prefix; give a narrower one"
-                )));
-            }
-            out.push(InputObject {
-                key,
-                size: meta.size,
-            });
-        }
-        Ok::<_, io::Error>(out)
-    })?;
-    let mut objects = objects;
+    let mut objects: Vec<InputObject> = store
+        .list(hidden, MAX_OBJECTS)?
+        .into_iter()
+        .map(|(key, size)| InputObject { key, size })
+        .collect();
     objects.sort();
     Ok(objects)
 }
 
 /// Downloads `object` of `input` into the new file `to` (0600, never through a link). Blocks.
 pub fn download(input: &Destination, object: &InputObject, to: &Path) -> io::Result<()> {
-    let Some((store, prefix, handle)) = input.store() else {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "not an object store URL",
-        ));
-    };
-    let location = object_store::path::Path::from_iter(
-        prefix.parts().chain(
-            object
-                .key
-                .split('/')
-                .map(object_store::path::PathPart::from),
-        ),
-    );
+    let store = input.store().ok_or_else(not_a_store)?;
     let mut file = tc_runtime::fs::AtomicFile::create(to)?;
-    handle.block_on(async {
-        let mut stream = store
-            .get(&location)
-            .await
-            .map_err(io::Error::other)?
-            .into_stream();
-        let mut written = 0u64;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(io::Error::other)?;
-            written += chunk.len() as u64;
-            if written > MAX_OBJECT_BYTES {
-                return Err(io::Error::other(format!(
-                    "{}: larger than {MAX_OBJECT_BYTES} bytes",
-                    object.key
-                )));
-            }
-            file.write_all(&chunk)?;
-        }
-        Ok(())
-    })?;
+    store.download(&object.key, &mut file, MAX_OBJECT_BYTES)?;
     file.commit()?;
     Ok(())
+}
+
+fn not_a_store() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, "not an object store URL")
 }
 
 impl Dataset {

@@ -1,14 +1,12 @@
 //! Where a dataset's files go: a local directory, or a prefix in an object store (`s3://`,
-//! `gs://`, `az://`) through the `object_store` crate.
+//! `gs://`, `az://`) through the `object_store` crate (the `object-store` feature, on by
+//! default; without it a store URL is refused with the reason, see `no_store.rs`).
 //!
 //! Files are written a chunk at a time and become visible only when whole: locally a hidden
 //! temporary file (`tc_runtime::fs::AtomicFile`: created exclusively, never through a link)
 //! synced and renamed, the directories synced once per packet; in an object
 //! store a multipart upload, completed at the end (aborted when the file is dropped before).
-//! Memory per open file is bounded by [`PART_SIZE`] times the parts in flight.
-//!
-//! Conversion runs on blocking threads, so the store's async calls are driven from here with
-//! the runtime handle given at construction.
+//! Memory per open file is bounded by the part size times the parts in flight.
 //!
 //! Credentials come from each store's standard environment variables (`AWS_ACCESS_KEY_ID`,
 //! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`, `AWS_ENDPOINT`;
@@ -18,21 +16,19 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
 
-use object_store::aws::AmazonS3Builder;
-use object_store::azure::MicrosoftAzureBuilder;
-use object_store::gcp::GoogleCloudStorageBuilder;
-use object_store::path::Path as ObjectPath;
-use object_store::{ClientOptions, ObjectStore, RetryConfig, WriteMultipart};
 use tc_runtime::fs::{sync_dir, AtomicFile, SealedFile};
 use tokio::runtime::Handle;
 
-/// Bytes per uploaded part: S3's minimum (but for the last part), keeping memory per upload low.
-pub const PART_SIZE: usize = 5 << 20;
-/// Parts of one file uploading at once.
-const PARTS_IN_FLIGHT: usize = 2;
+#[cfg(not(feature = "object-store"))]
+#[path = "no_store.rs"]
+mod store;
+#[cfg(feature = "object-store")]
+mod store;
+
+#[cfg(feature = "object-store")]
+pub use store::PART_SIZE;
+pub use store::{RemoteFile, Store};
 
 /// Options of an object store destination beyond its environment.
 #[derive(Debug, Clone, Default)]
@@ -54,21 +50,11 @@ pub enum Destination {
     Store(Store),
 }
 
-/// An object store and the prefix under which files go.
-#[derive(Clone)]
-pub struct Store {
-    store: Arc<dyn ObjectStore>,
-    prefix: ObjectPath,
-    /// `scheme://bucket/prefix`, for messages (no credentials are ever in it).
-    url: String,
-    handle: Handle,
-}
-
 impl std::fmt::Debug for Destination {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Destination::Local(path) => f.debug_tuple("Local").field(path).finish(),
-            Destination::Store(store) => f.debug_tuple("Store").field(&store.url).finish(),
+            Destination::Store(store) => f.debug_tuple("Store").field(&store.url()).finish(),
         }
     }
 }
@@ -93,7 +79,7 @@ pub enum DestinationError {
         url: String,
         /// The object store's error.
         #[source]
-        source: object_store::Error,
+        source: store::StoreError,
     },
 }
 
@@ -119,42 +105,6 @@ pub fn shown_url(text: &str) -> String {
 
 fn has_secrets(url: &url::Url) -> bool {
     !url.username().is_empty() || url.password().is_some() || url.query().is_some()
-}
-
-/// The S3 endpoint given (the option, or an `endpoint` key of the configuration) and the
-/// environment's (`object_store` reads both variables): refused when it carries credentials or a
-/// query, which every store error would then print, or is no http(s) URL. The message shows the
-/// URL without them, and a value that is no URL not at all (it may be anything, a key too).
-fn check_endpoints(
-    given: Option<&str>,
-    config: &[(String, String)],
-) -> Result<(), DestinationError> {
-    let from_env = ["AWS_ENDPOINT", "AWS_ENDPOINT_URL"]
-        .into_iter()
-        .filter_map(|name| Some((name.to_owned(), std::env::var(name).ok()?)));
-    let given = given.map(|url| ("--s3-endpoint".to_owned(), url.to_owned()));
-    let configured = config
-        .iter()
-        .filter(|(key, _)| key.to_ascii_lowercase().contains("endpoint"))
-        .map(|(key, value)| (format!("the {key} setting"), value.clone()));
-    for (name, value) in given.into_iter().chain(configured).chain(from_env) {
-        let shown = match url::Url::parse(&value) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") => {
-                if !has_secrets(&url) {
-                    continue;
-                }
-                shown_url(&value)
-            }
-            _ => "not an http:// or https:// URL; its value is not shown".to_owned(),
-        };
-        return Err(DestinationError::BadUrl {
-            url: format!("{name} ({shown})"),
-            reason: "an endpoint is an http:// or https:// URL without credentials or a \
-                     query; credentials go in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY"
-                .to_owned(),
-        });
-    }
-    Ok(())
 }
 
 impl Destination {
@@ -185,94 +135,14 @@ impl Destination {
             let path = url.to_file_path().map_err(|()| bad("not a local path"))?;
             return Ok(Destination::Local(path));
         }
-        let retry = RetryConfig {
-            max_retries: 6,
-            retry_timeout: Duration::from_secs(180),
-            ..RetryConfig::default()
-        };
-        let client = ClientOptions::new()
-            .with_connect_timeout(Duration::from_secs(10))
-            .with_timeout(Duration::from_secs(300));
-        let store_error = |source| DestinationError::Store {
-            url: shown.clone(),
-            source,
-        };
-        // Each builder has its own key type; the names are `object_store`'s.
-        macro_rules! configure {
-            ($builder:expr) => {{
-                let mut builder = $builder;
-                for (key, value) in &options.config {
-                    builder = builder.with_config(key.parse().map_err(store_error)?, value);
-                }
-                builder
-            }};
-        }
-        let store: Arc<dyn ObjectStore> = match scheme {
-            "s3" | "s3a" => {
-                check_endpoints(options.s3_endpoint.as_deref(), &options.config)?;
-                let mut builder =
-                    configure!(AmazonS3Builder::from_env().with_url(text)).with_retry(retry);
-                let mut client = client;
-                if let Some(endpoint) = &options.s3_endpoint {
-                    builder = builder
-                        .with_endpoint(endpoint)
-                        .with_virtual_hosted_style_request(false);
-                    if endpoint.starts_with("http://") {
-                        client = client.with_allow_http(true);
-                    }
-                }
-                Arc::new(
-                    builder
-                        .with_client_options(client)
-                        .build()
-                        .map_err(store_error)?,
-                )
-            }
-            "gs" => {
-                let builder = configure!(GoogleCloudStorageBuilder::from_env().with_url(text));
-                Arc::new(
-                    builder
-                        .with_retry(retry)
-                        .with_client_options(client)
-                        .build()
-                        .map_err(store_error)?,
-                )
-            }
-            "az" | "azure" | "abfs" | "abfss" | "adl" => {
-                let builder = configure!(MicrosoftAzureBuilder::from_env().with_url(text));
-                Arc::new(
-                    builder
-                        .with_retry(retry)
-                        .with_client_options(client)
-                        .build()
-                        .map_err(store_error)?,
-                )
-            }
-            _ => {
-                return Err(bad(
-                    "unknown scheme (s3://, gs://, az://, file:// or a path)",
-                ))
-            }
-        };
-        let prefix = ObjectPath::parse(url.path()).map_err(|e| bad(&e.to_string()))?;
-        let url = format!(
-            "{scheme}://{}/{}",
-            url.host_str().unwrap_or(""),
-            prefix.as_ref()
-        );
-        Ok(Destination::Store(Store {
-            store,
-            prefix,
-            url: url.trim_end_matches('/').to_owned(),
-            handle,
-        }))
+        Store::open(scheme, text, &url, &shown, options, handle).map(Destination::Store)
     }
 
     /// The destination for messages: the directory, or `scheme://bucket/prefix`.
     pub fn display(&self) -> String {
         match self {
             Destination::Local(path) => path.display().to_string(),
-            Destination::Store(store) => store.url.clone(),
+            Destination::Store(store) => store.url().to_owned(),
         }
     }
 
@@ -281,7 +151,7 @@ impl Destination {
         match self {
             Destination::Local(root) => root.join(relative),
             Destination::Store(store) => {
-                PathBuf::from(format!("{}/{}", store.url, relative.to_string_lossy()))
+                PathBuf::from(format!("{}/{}", store.url(), relative.to_string_lossy()))
             }
         }
     }
@@ -326,25 +196,7 @@ impl Destination {
                 }
                 Ok(Some(bytes))
             }
-            Destination::Store(store) => {
-                let path = store.path(relative)?;
-                let result = match store.handle.block_on(store.store.get(&path)) {
-                    Ok(result) => result,
-                    Err(object_store::Error::NotFound { .. }) => return Ok(None),
-                    Err(e) => return Err(io::Error::other(e)),
-                };
-                if result.meta.size > max {
-                    return Err(too_large());
-                }
-                let bytes = store
-                    .handle
-                    .block_on(result.bytes())
-                    .map_err(io::Error::other)?;
-                if bytes.len() as u64 > max {
-                    return Err(too_large());
-                }
-                Ok(Some(bytes.to_vec()))
-            }
+            Destination::Store(store) => store.read_small(relative, max, too_large),
         }
     }
 
@@ -368,39 +220,15 @@ impl Destination {
     ) -> Result<Vec<bool>, CreateError> {
         match self {
             Destination::Local(root) => create_new_many_local(root, relatives, bytes),
-            Destination::Store(store) => {
-                use futures_util::StreamExt;
-                let puts = relatives.iter().map(|relative| async move {
-                    let io_error = |source: io::Error| CreateError::Io {
-                        path: self.name(relative),
-                        source,
-                    };
-                    let path = store.path(relative).map_err(io_error)?;
-                    let options = object_store::PutOptions {
-                        mode: object_store::PutMode::Create,
-                        ..object_store::PutOptions::default()
-                    };
-                    let put = store.store.put_opts(&path, bytes.to_vec().into(), options);
-                    match put.await {
-                        Ok(_) => Ok(true),
-                        Err(object_store::Error::AlreadyExists { .. })
-                        | Err(object_store::Error::Precondition { .. }) => Ok(false),
-                        Err(e) => Err(io_error(io::Error::other(e))),
-                    }
-                });
-                let all = futures_util::stream::iter(puts)
-                    .buffered(16)
-                    .collect::<Vec<_>>();
-                store.handle.block_on(all).into_iter().collect()
-            }
+            Destination::Store(store) => store.create_new_many(relatives, bytes),
         }
     }
 
-    /// The store, its prefix and the runtime its calls run on, for a store destination.
-    pub(crate) fn store(&self) -> Option<(&Arc<dyn ObjectStore>, &ObjectPath, &Handle)> {
+    /// The store, for a store destination.
+    pub(crate) fn store(&self) -> Option<&Store> {
         match self {
             Destination::Local(_) => None,
-            Destination::Store(store) => Some((&store.store, &store.prefix, &store.handle)),
+            Destination::Store(store) => Some(store),
         }
     }
 
@@ -408,13 +236,7 @@ impl Destination {
     pub fn remove(&self, relative: &Path) -> io::Result<()> {
         let result = match self {
             Destination::Local(root) => fs::remove_file(root.join(relative)),
-            Destination::Store(store) => {
-                let path = store.path(relative)?;
-                match store.handle.block_on(store.store.delete(&path)) {
-                    Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-                    Err(e) => Err(io::Error::other(e)),
-                }
-            }
+            Destination::Store(store) => store.remove(relative),
         };
         match result {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -446,14 +268,7 @@ impl Destination {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(e),
             },
-            Destination::Store(store) => {
-                let path = store.path(relative)?;
-                match store.handle.block_on(store.store.head(&path)) {
-                    Ok(meta) => Ok(Some(meta.size)),
-                    Err(object_store::Error::NotFound { .. }) => Ok(None),
-                    Err(e) => Err(io::Error::other(e)),
-                }
-            }
+            Destination::Store(store) => store.size(relative),
         }
     }
 
@@ -469,44 +284,8 @@ impl Destination {
                     .map(OutFile::Local)
                     .map_err(|source| CreateError::Io { path, source })
             }
-            Destination::Store(store) => {
-                let path = store.path(relative).map_err(|source| CreateError::Io {
-                    path: self.name(relative),
-                    source,
-                })?;
-                let upload = store
-                    .handle
-                    .block_on(store.store.put_multipart(&path))
-                    .map_err(|source| CreateError::Io {
-                        path: self.name(relative),
-                        source: io::Error::other(source),
-                    })?;
-                Ok(OutFile::Store(RemoteFile {
-                    writer: Some(WriteMultipart::new_with_chunk_size(upload, PART_SIZE)),
-                    handle: store.handle.clone(),
-                }))
-            }
+            Destination::Store(store) => store.create(relative).map(OutFile::Store),
         }
-    }
-}
-
-impl Store {
-    fn path(&self, relative: &Path) -> io::Result<ObjectPath> {
-        let mut parts: Vec<String> = self.prefix.parts().map(|p| p.as_ref().to_owned()).collect();
-        for component in relative.components() {
-            match component {
-                std::path::Component::Normal(part) => {
-                    parts.push(part.to_string_lossy().into_owned())
-                }
-                _ => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        format!("{}: not a plain relative path", relative.display()),
-                    ))
-                }
-            }
-        }
-        Ok(ObjectPath::from_iter(parts))
     }
 }
 
@@ -601,55 +380,6 @@ impl Write for OutFile {
         match self {
             OutFile::Local(file) => file.flush(),
             OutFile::Store(file) => file.flush(),
-        }
-    }
-}
-
-/// A multipart upload in progress.
-pub struct RemoteFile {
-    writer: Option<WriteMultipart>,
-    handle: Handle,
-}
-
-impl RemoteFile {
-    fn commit(mut self) -> io::Result<()> {
-        let Some(writer) = self.writer.take() else {
-            return Err(io::Error::other("upload already ended"));
-        };
-        let _enter = self.handle.enter();
-        self.handle
-            .block_on(writer.finish())
-            .map(drop)
-            .map_err(io::Error::other)
-    }
-}
-
-impl Write for RemoteFile {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let Some(writer) = self.writer.as_mut() else {
-            return Err(io::Error::other("upload already ended"));
-        };
-        // Parts upload on the runtime; wait while too many are in flight (memory bound).
-        let _enter = self.handle.enter();
-        self.handle
-            .block_on(writer.wait_for_capacity(PARTS_IN_FLIGHT))
-            .map_err(io::Error::other)?;
-        writer.write(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Drop for RemoteFile {
-    fn drop(&mut self) {
-        // Not committed: the upload is abandoned, and nothing becomes visible.
-        if let Some(writer) = self.writer.take() {
-            self.handle.spawn(async move {
-                let _ = writer.abort().await;
-            });
         }
     }
 }

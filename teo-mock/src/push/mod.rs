@@ -48,6 +48,10 @@ pub mod faults;
 pub mod ledger;
 mod pusher;
 pub mod records;
+#[cfg(feature = "object-store")]
+mod s3;
+#[cfg(not(feature = "object-store"))]
+#[path = "no_s3.rs"]
 mod s3;
 
 pub use endpoint::USER_AGENT;

@@ -220,14 +220,14 @@ impl Job {
         let Destination::S3(sink) = &mut self.destination else {
             return false;
         };
-        let (path, payload) = sink.object(records);
+        let (name, bytes) = sink.object(records);
         let mut attempt = 0u32;
         loop {
             let Destination::S3(sink) = &self.destination else {
                 return false;
             };
             let put = tokio::select! {
-                put = sink.put(&path, payload.clone()) => put,
+                put = sink.put(&name, bytes.clone()) => put,
                 _ = stopped(&mut self.stop) => return false,
             };
             self.ledger.update(|l| {
@@ -241,7 +241,7 @@ impl Job {
                 Ok(()) => return true,
                 Err(error) => self.ledger.update(|l| {
                     l.failures += 1;
-                    l.last_error = Some(format!("put {path}: {error}"));
+                    l.last_error = Some(format!("put {name}: {error}"));
                 }),
             }
             if !self.pause(self.backoff(attempt, None)).await {

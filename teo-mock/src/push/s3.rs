@@ -8,9 +8,10 @@
 use std::io::Write as _;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path;
-use object_store::{ObjectStore, PutPayload};
+use object_store::ObjectStore;
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -53,7 +54,7 @@ impl S3Sink {
     }
 
     /// The object of a batch: its name (the next in turn) and bytes.
-    pub(crate) fn object(&mut self, records: &[Record]) -> (Path, PutPayload) {
+    pub(crate) fn object(&mut self, records: &[Record]) -> (String, Bytes) {
         self.seq += 1;
         let now = OffsetDateTime::now_utc();
         let name = format!(
@@ -81,13 +82,13 @@ impl S3Sink {
         } else {
             lines.into_bytes()
         };
-        (Path::from(name), PutPayload::from(bytes))
+        (name, Bytes::from(bytes))
     }
 
     /// Puts an object; the error in words.
-    pub(crate) async fn put(&self, path: &Path, payload: PutPayload) -> Result<(), String> {
+    pub(crate) async fn put(&self, name: &str, bytes: Bytes) -> Result<(), String> {
         self.store
-            .put(path, payload)
+            .put(&Path::from(name), bytes.into())
             .await
             .map(|_| ())
             .map_err(|e| e.to_string())
