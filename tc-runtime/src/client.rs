@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{
@@ -10,7 +10,7 @@ use reqwest::header::{
 };
 use reqwest::Url;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use tracing::Instrument;
 
@@ -20,7 +20,7 @@ use crate::credentials::ProvideCredentials;
 use crate::error::{codes, BodySummary, Repr};
 use crate::hooks::{Attempt, Hook, Hooks};
 use crate::rate_limit::RateLimiter;
-use crate::redact::{self, Shown};
+use crate::redact::Shown;
 use crate::retry::RetryPolicy;
 use crate::service::Service;
 use crate::signing::{SigningInput, SigningKeyCache};
@@ -517,7 +517,7 @@ impl Client {
 
     /// Sends `input` as the request of `action` and reads the typed response. Every generated
     /// method is this call; it also reaches actions newer than the generated code.
-    pub async fn send<I: Serialize, O: DeserializeOwned>(
+    pub async fn send<I: Serialize, O: DeserializeOwned + Send>(
         &self,
         action: &str,
         input: &I,
@@ -528,8 +528,7 @@ impl Client {
                 source,
             })
         })?;
-        let response = self.send_bytes(action, body).await?;
-        decode(action, &response)
+        self.exchange(action, body).await
     }
 
     /// Calls an action by name with a JSON request and returns the JSON inside `Response`.
@@ -552,15 +551,49 @@ impl Client {
             Some(info) => info.normalize_request(input).map_err(invalid)?,
             None => serde_json::to_vec(&input).map_err(invalid)?,
         };
-        let response = self.send_bytes(action, body).await?;
-        decode(action, &response)
+        self.exchange(action, body).await
     }
 
     /// One call: attempts with retries, within the total time limit, in a span named after the
     /// service (`teo{action}`) with an `attempt{n, request_id}` span per attempt.
-    async fn send_bytes(&self, action: &str, body: Vec<u8>) -> Result<Vec<u8>, Error> {
+    ///
+    /// The answer is read as `O` inside each attempt (one pass, see [`crate::answer`]), so an
+    /// error it holds is retried or not as that error says; the attempts themselves are not
+    /// generic (a generated client has one `O` per action).
+    async fn exchange<O: DeserializeOwned + Send>(
+        &self,
+        action: &str,
+        body: Vec<u8>,
+    ) -> Result<O, Error> {
+        // Filled by the attempt whose answer reads; a lock only because the attempts' future must
+        // be `Send` (it is taken once per answer, never contended).
+        let output = Mutex::new(None);
+        let read = |status: u16, content_type: Option<&str>, answer: &[u8]| {
+            let (value, request_id) =
+                crate::answer::read::<O>(action, status, content_type, answer)?;
+            *output.lock().unwrap_or_else(PoisonError::into_inner) = Some(value);
+            Ok(request_id)
+        };
+        self.run_attempts(action, body, &read).await?;
+        let value = output.into_inner().unwrap_or_else(PoisonError::into_inner);
+        // `run_attempts` succeeds only after an answer was read.
+        value.ok_or_else(|| {
+            Error::from(Repr::Decode {
+                action: action.to_owned(),
+                reason: "no answer was read".to_owned(),
+                body: BodySummary::new(&[], None),
+            })
+        })
+    }
+
+    async fn run_attempts(
+        &self,
+        action: &str,
+        body: Vec<u8>,
+        read: &ReadAnswer<'_>,
+    ) -> Result<(), Error> {
         let span = tracing::info_span!("call", service = self.inner.service.name, action);
-        let attempts = self.attempts(action, &body).instrument(span);
+        let attempts = self.attempts(action, &body, read).instrument(span);
         match self.options.total_timeout {
             Some(limit) => tokio::time::timeout(limit, attempts)
                 .await
@@ -574,18 +607,26 @@ impl Client {
         }
     }
 
-    async fn attempts(&self, action: &str, body: &[u8]) -> Result<Vec<u8>, Error> {
+    async fn attempts(
+        &self,
+        action: &str,
+        body: &[u8],
+        read: &ReadAnswer<'_>,
+    ) -> Result<(), Error> {
         let safety = self.inner.service.retry_safety(action);
         let retry = self.options.retry;
         crate::retry::retry_loop(
             |n| async move {
                 let span = tracing::info_span!("attempt", n, request_id = tracing::field::Empty);
                 let started = Instant::now();
-                let result = self.attempt(action, body).instrument(span.clone()).await;
+                let result = self
+                    .attempt(action, body, read)
+                    .instrument(span.clone())
+                    .await;
                 let latency = started.elapsed();
                 let _entered = span.enter();
                 match &result {
-                    Ok((_, request_id)) => {
+                    Ok(request_id) => {
                         tracing::debug!(latency_ms = latency.as_secs_f64() * 1000.0, "ok");
                         self.inner.hooks.after_attempt(&Attempt {
                             service: self.inner.service.name,
@@ -615,7 +656,7 @@ impl Client {
                         });
                     }
                 }
-                result.map(|(response, _)| response)
+                result.map(drop)
             },
             |attempt, error| {
                 retry
@@ -632,9 +673,14 @@ impl Client {
     /// corrected time from the start). A clock further off is [`ErrorKind::ClockSkew`].
     ///
     /// [`ErrorKind::ClockSkew`]: crate::ErrorKind::ClockSkew
-    async fn attempt(&self, action: &str, body: &[u8]) -> Result<(Vec<u8>, String), Error> {
+    async fn attempt(
+        &self,
+        action: &str,
+        body: &[u8],
+        read: &ReadAnswer<'_>,
+    ) -> Result<String, Error> {
         let mut answer = Answered::default();
-        match self.attempt_once(action, body, &mut answer).await {
+        match self.attempt_once(action, body, &mut answer, read).await {
             Err(error) if error.code() == Some(codes::AUTH_FAILURE_SIGNATURE_EXPIRE) => {
                 // The `Date` is read only here: most answers never need it.
                 let date = answer
@@ -659,7 +705,7 @@ impl Client {
                                 "the server's clock differs from this machine's; signing with the server's time"
                             );
                         }
-                        self.attempt_once(action, body, &mut Answered::default())
+                        self.attempt_once(action, body, &mut Answered::default(), read)
                             .await
                     }
                     Correction::TooFar { skew } => Err(error.into_clock_skew(skew)),
@@ -756,15 +802,16 @@ impl Client {
         })
     }
 
-    /// Signs (afresh, with a new timestamp) and posts one attempt; returns the JSON inside
-    /// `Response` and the request id when it is not an error. Fills `answer` with the clock
-    /// offset signed with and the response's `Date`.
+    /// Signs (afresh, with a new timestamp) and posts one attempt; the answer is given to `read`,
+    /// which returns its request id, or the error it is. Fills `answer` with the clock offset
+    /// signed with and the response's `Date`.
     async fn attempt_once(
         &self,
         action: &str,
         body: &[u8],
         answer: &mut Answered,
-    ) -> Result<(Vec<u8>, String), Error> {
+        read: &ReadAnswer<'_>,
+    ) -> Result<String, Error> {
         let inner = &self.inner;
         if let Some(limiter) = &inner.rate_limiter {
             limiter.acquire(action).await;
@@ -815,9 +862,9 @@ impl Client {
                     read,
                 }),
             })?;
-        let request_id = read_envelope(action, status.as_u16(), content_type.as_deref(), &bytes)?;
+        let request_id = read(status.as_u16(), content_type.as_deref(), &bytes)?;
         tracing::Span::current().record("request_id", request_id.as_str());
-        Ok((bytes, request_id))
+        Ok(request_id)
     }
 
     fn headers(
@@ -877,6 +924,10 @@ const X_TC_REQUEST_CLIENT: HeaderName = HeaderName::from_static("x-tc-requestcli
 const X_TC_REGION: HeaderName = HeaderName::from_static("x-tc-region");
 const X_TC_TOKEN: HeaderName = HeaderName::from_static("x-tc-token");
 
+/// Reads an answer (HTTP status, `Content-Type`, body): its request id, the value kept by the
+/// reader; or the error the answer is.
+type ReadAnswer<'a> = dyn Fn(u16, Option<&str>, &[u8]) -> Result<String, Error> + Sync + 'a;
+
 /// What an attempt learnt for correcting the clock.
 #[derive(Default)]
 struct Answered {
@@ -884,96 +935,6 @@ struct Answered {
     signed_with: i64,
     /// The response's `Date`, as sent.
     date: Option<HeaderValue>,
-}
-
-/// An answer's envelope, probed: only what says whether the call failed is read (the rest is
-/// skipped, and read once, typed, by [`decode`]).
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(rename = "Response")]
-    response: ErrorProbe,
-}
-
-/// An answer's envelope, read: `Response` as `O`.
-#[derive(Deserialize)]
-struct Answer<O> {
-    #[serde(rename = "Response")]
-    response: O,
-}
-
-/// The fields of `Response` that say whether the call failed.
-#[derive(Deserialize)]
-struct ErrorProbe {
-    #[serde(rename = "Error")]
-    error: Option<ApiError>,
-    #[serde(rename = "RequestId", default)]
-    request_id: String,
-}
-
-#[derive(Deserialize)]
-struct ApiError {
-    #[serde(rename = "Code", default)]
-    code: String,
-    #[serde(rename = "Message", default)]
-    message: String,
-}
-
-/// Unwraps `{"Response": {...}}`, turning `Response.Error` into [`Error::Api`] whatever the HTTP
-/// status; any other non-200 answer (a proxy's error page, say) is [`Error::HttpStatus`].
-fn read_envelope(
-    action: &str,
-    status: u16,
-    content_type: Option<&str>,
-    body: &[u8],
-) -> Result<String, Error> {
-    let probe = serde_json::from_slice::<Envelope>(body).map(|e| e.response);
-    if let Ok(ErrorProbe {
-        error: Some(error),
-        request_id,
-    }) = &probe
-    {
-        // The server's own words, but bounded: an error is kept, logged and printed.
-        return Err(Error::from(Repr::Api {
-            action: action.to_owned(),
-            code: redact::truncate(&error.code, MAX_CODE_CHARS),
-            message: redact::truncate(&error.message, MAX_MESSAGE_CHARS),
-            request_id: redact::truncate(request_id, MAX_CODE_CHARS),
-            hint: None,
-        }));
-    }
-    if status != 200 {
-        return Err(Error::from(Repr::HttpStatus {
-            action: action.to_owned(),
-            status,
-            body: BodySummary::new(body, content_type),
-        }));
-    }
-    match probe {
-        Ok(probe) => Ok(redact::truncate(&probe.request_id, MAX_CODE_CHARS)),
-        Err(source) => Err(Error::from(Repr::Decode {
-            action: action.to_owned(),
-            reason: redact::serde_message(&source.to_string()),
-            body: BodySummary::new(body, content_type),
-        })),
-    }
-}
-
-/// Longest error code and request id kept from an answer (real ones are under 80).
-const MAX_CODE_CHARS: usize = 128;
-/// Longest error message kept from an answer (real ones are a sentence or two).
-const MAX_MESSAGE_CHARS: usize = 1024;
-
-/// `Response` of an answer [`read_envelope`] passed, as `O`.
-fn decode<O: DeserializeOwned>(action: &str, body: &[u8]) -> Result<O, Error> {
-    serde_json::from_slice::<Answer<O>>(body)
-        .map(|answer| answer.response)
-        .map_err(|source| {
-            Error::from(Repr::Decode {
-                action: action.to_owned(),
-                reason: redact::serde_message(&source.to_string()),
-                body: BodySummary::new(body, None),
-            })
-        })
 }
 
 #[cfg(test)]

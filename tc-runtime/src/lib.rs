@@ -13,6 +13,7 @@
 #![deny(clippy::indexing_slicing)]
 #![warn(missing_docs)]
 
+mod answer;
 mod body;
 mod client;
 pub mod clock;

@@ -208,7 +208,7 @@ fn client_type(service: &Service, models: &syn::Path, runtime: &syn::Path) -> To
 
             /// Sends `input` as the request of `action` and reads the typed response; every
             /// action method is this call.
-            pub async fn send<I: ::serde::Serialize, O: ::serde::de::DeserializeOwned>(
+            pub async fn send<I: ::serde::Serialize, O: ::serde::de::DeserializeOwned + ::core::marker::Send>(
                 &self,
                 action: &str,
                 input: &I,

@@ -47,11 +47,10 @@ impl Client {
     }
     /// Sends `input` as the request of `action` and reads the typed response; every
     /// action method is this call.
-    pub async fn send<I: ::serde::Serialize, O: ::serde::de::DeserializeOwned>(
-        &self,
-        action: &str,
-        input: &I,
-    ) -> ::core::result::Result<O, tc_runtime::Error> {
+    pub async fn send<
+        I: ::serde::Serialize,
+        O: ::serde::de::DeserializeOwned + ::core::marker::Send,
+    >(&self, action: &str, input: &I) -> ::core::result::Result<O, tc_runtime::Error> {
         self.runtime.send(action, input).await
     }
     /// Calls any action by name with a JSON request, checked against the action's typed
