@@ -20,9 +20,10 @@
 //! rounds, and the medians of the rounds' ratios to bare reqwest are printed: criterion's groups
 //! run a minute apart, and this machine's speed drifts by as much as the gap being measured.
 //!
-//! Last, 1, 4 and 16 callers share one client for 3 s each, beside `wrk` (`apt-get install
-//! wrk`; skipped without it) with as many connections sending the same signed request to the
-//! same mock: calls/s side by side, 3 rounds taking turns, medians.
+//! Last, 1, 4 and 16 callers share one client for 3 s each, beside as many callers sharing a
+//! bare reqwest client and `wrk` (`apt-get install wrk`; skipped without it) with as many
+//! connections sending the same signed request to the same mock: calls/s side by side, 3 rounds
+//! taking turns, medians.
 //!
 //! `cargo bench -p teo-client --bench calls -- --warm-up-time 1 --measurement-time 3`
 
@@ -170,7 +171,7 @@ fn calls(c: &mut Criterion) {
     group.finish();
 
     interleaved(&rt, &client, &http, &url, &host);
-    concurrency(&rt, &client, &url, &host);
+    concurrency(&rt, &client, &http, &url, &host);
     rt.block_on(mock.shutdown());
 }
 
@@ -190,22 +191,31 @@ async fn bare_call(http: &reqwest::Client, url: &str, headers: &HeaderMap) -> us
 /// Seconds each concurrency figure is measured for.
 const CONCURRENT_SECS: u64 = 3;
 
-/// 1, 4 and 16 callers sharing `client`, each calling DescribeZones in a loop, beside `wrk`
-/// with as many connections sending the same signed request to the same mock (both share the
-/// cores with the mock); 3 rounds, the two taking turns, medians. Without `wrk` on the PATH
-/// (`apt-get install wrk`) its column is empty.
-fn concurrency(rt: &tokio::runtime::Runtime, client: &Client, url: &str, host: &str) {
+/// 1, 4 and 16 callers sharing `client`, each calling DescribeZones in a loop, beside as many
+/// callers sharing a bare `reqwest` client (the signed request posted, the answer read as
+/// bytes) and `wrk` with as many connections sending the same signed request to the same mock
+/// (all share the cores with the mock); 3 rounds, the three taking turns, medians. Without `wrk`
+/// on the PATH (`apt-get install wrk`) its column is empty.
+fn concurrency(
+    rt: &tokio::runtime::Runtime,
+    client: &Client,
+    http: &reqwest::Client,
+    url: &str,
+    host: &str,
+) {
     let has_wrk = std::process::Command::new("wrk")
         .arg("--version")
         .output()
         .is_ok();
-    println!("\n| callers | teo-client calls/s | wrk requests/s, as many connections | ratio |");
-    println!("|---|---|---|---|");
+    println!("\n| callers | teo-client calls/s | bare reqwest calls/s | wrk requests/s, as many connections | teo-client / wrk | bare reqwest / wrk |");
+    println!("|---|---|---|---|---|---|");
     for callers in [1usize, 4, 16] {
         let mut ours = Vec::new();
+        let mut bare = Vec::new();
         let mut theirs = Vec::new();
         for _ in 0..3 {
             ours.push(rt.block_on(calls_for(client, callers)));
+            bare.push(rt.block_on(bare_calls_for(http, url, host, callers)));
             if has_wrk {
                 theirs.push(wrk(url, host, callers));
             }
@@ -214,15 +224,42 @@ fn concurrency(rt: &tokio::runtime::Runtime, client: &Client, url: &str, host: &
             v.sort_by(f64::total_cmp);
             v.get(v.len() / 2).copied()
         };
-        let (ours, theirs) = (median(ours).unwrap_or(0.0), median(theirs));
-        match theirs {
+        let ours = median(ours).unwrap_or(0.0);
+        let bare = median(bare).unwrap_or(0.0);
+        match median(theirs) {
             Some(theirs) => println!(
-                "| {callers} | {ours:.0} | {theirs:.0} | {:.2}× |",
-                ours / theirs
+                "| {callers} | {ours:.0} | {bare:.0} | {theirs:.0} | {:.2}× | {:.2}× |",
+                ours / theirs,
+                bare / theirs
             ),
-            None => println!("| {callers} | {ours:.0} | (no wrk) | |"),
+            None => println!("| {callers} | {ours:.0} | {bare:.0} | (no wrk) | | |"),
         }
     }
+}
+
+/// Calls per second of `callers` tasks sharing one bare reqwest client for [`CONCURRENT_SECS`].
+async fn bare_calls_for(http: &reqwest::Client, url: &str, host: &str, callers: usize) -> f64 {
+    let headers = signed_headers(host);
+    let start = Instant::now();
+    let deadline = start + std::time::Duration::from_secs(CONCURRENT_SECS);
+    let tasks: Vec<_> = (0..callers)
+        .map(|_| {
+            let (http, url, headers) = (http.clone(), url.to_owned(), headers.clone());
+            tokio::spawn(async move {
+                let mut calls = 0u64;
+                while Instant::now() < deadline {
+                    black_box(bare_call(&http, &url, &headers).await);
+                    calls += 1;
+                }
+                calls
+            })
+        })
+        .collect();
+    let mut calls = 0;
+    for task in tasks {
+        calls += task.await.expect("caller");
+    }
+    calls as f64 / start.elapsed().as_secs_f64()
 }
 
 /// Calls per second of `callers` tasks sharing `client` for [`CONCURRENT_SECS`].
