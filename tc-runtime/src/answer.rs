@@ -160,9 +160,10 @@ struct Watched<O> {
 struct Seen {
     error: Option<ApiError>,
     request_id: Option<String>,
-    /// Whether `Response` was read as a map, every member through the watch (serde_json fails a
-    /// map whose visitor leaves members unread). A type that skips it unread (`IgnoredAny`) or
-    /// reads no map does not see whether the answer is an error: the careful way decides then.
+    /// Whether `Response` was read as an object, every member through the watch (serde_json
+    /// fails a map whose visitor leaves members unread). A type that skips it (`IgnoredAny`),
+    /// takes it whole (`RawValue`) or reads no object does not show whether the answer is an
+    /// error: the careful way decides then.
     walked: bool,
 }
 
@@ -194,9 +195,10 @@ struct Watch<'s, D> {
 /// Forwards `deserialize_*` methods to the inner deserializer with a watching visitor, so that
 /// `O`'s hint (a map, a struct, anything) reaches the inner deserializer unchanged.
 macro_rules! forward {
-    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+    ($($method:ident($($arg:ident: $ty:ty),*) $object:literal;)*) => {$(
         fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
-            self.inner.$method($($arg,)* WatchVisitor { inner: visitor, seen: self.seen })
+            let visitor = WatchVisitor { inner: visitor, seen: self.seen, object: $object };
+            self.inner.$method($($arg,)* visitor)
         }
     )*};
 }
@@ -204,18 +206,26 @@ macro_rules! forward {
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for Watch<'_, D> {
     type Error = D::Error;
 
+    // `true`: what `O` asked for reads `Response` as an object, member by member (a map the
+    // visitor is then given is `Response`'s own). Anything else — a newtype (serde_json's
+    // `RawValue` asks for one and is handed a map of its own making), an option, skipping — is
+    // read unwatched and goes the careful way.
     forward! {
-        deserialize_any(); deserialize_bool(); deserialize_i8(); deserialize_i16();
-        deserialize_i32(); deserialize_i64(); deserialize_i128(); deserialize_u8();
-        deserialize_u16(); deserialize_u32(); deserialize_u64(); deserialize_u128();
-        deserialize_f32(); deserialize_f64(); deserialize_char(); deserialize_str();
-        deserialize_string(); deserialize_bytes(); deserialize_byte_buf(); deserialize_option();
-        deserialize_unit(); deserialize_unit_struct(name: &'static str);
-        deserialize_newtype_struct(name: &'static str); deserialize_seq();
-        deserialize_tuple(len: usize); deserialize_tuple_struct(name: &'static str, len: usize);
-        deserialize_map(); deserialize_struct(name: &'static str, fields: &'static [&'static str]);
-        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
-        deserialize_identifier(); deserialize_ignored_any();
+        deserialize_any() true; deserialize_map() true;
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]) true;
+        deserialize_bool() false; deserialize_i8() false; deserialize_i16() false;
+        deserialize_i32() false; deserialize_i64() false; deserialize_i128() false;
+        deserialize_u8() false; deserialize_u16() false; deserialize_u32() false;
+        deserialize_u64() false; deserialize_u128() false; deserialize_f32() false;
+        deserialize_f64() false; deserialize_char() false; deserialize_str() false;
+        deserialize_string() false; deserialize_bytes() false; deserialize_byte_buf() false;
+        deserialize_option() false; deserialize_unit() false;
+        deserialize_unit_struct(name: &'static str) false;
+        deserialize_newtype_struct(name: &'static str) false; deserialize_seq() false;
+        deserialize_tuple(len: usize) false;
+        deserialize_tuple_struct(name: &'static str, len: usize) false;
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]) false;
+        deserialize_identifier() false; deserialize_ignored_any() false;
     }
 
     fn is_human_readable(&self) -> bool {
@@ -227,6 +237,8 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Watch<'_, D> {
 struct WatchVisitor<'s, V> {
     inner: V,
     seen: &'s mut Seen,
+    /// Whether `O` asked for an object (see [`Watch`]'s `forward!`).
+    object: bool,
 }
 
 /// Forwards `visit_*` methods of one argument to the inner visitor.
@@ -246,6 +258,9 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for WatchVisitor<'_, V> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        if !self.object {
+            return self.inner.visit_map(map);
+        }
         self.seen.walked = true;
         self.inner.visit_map(WatchMap {
             inner: map,
@@ -516,6 +531,16 @@ mod tests {
         assert_eq!(error.code(), Some("AuthFailure"));
         let error = read_as::<Option<de::IgnoredAny>>(200, error_body).unwrap_err();
         assert_eq!(error.code(), Some("AuthFailure"));
+        // The CLI's type: the raw text of `Response`, which serde_json captures through a map
+        // of its own making.
+        let error = read_as::<Box<serde_json::value::RawValue>>(200, error_body).unwrap_err();
+        assert_eq!(error.code(), Some("AuthFailure"));
+        let body = r#"{"Response":{"TotalCount":1,"RequestId":"r"}}"#;
+        let (raw, id) = read_as::<Box<serde_json::value::RawValue>>(200, body).unwrap();
+        assert_eq!(
+            (raw.get(), id.as_str()),
+            (r#"{"TotalCount":1,"RequestId":"r"}"#, "r")
+        );
         let error = read_as::<Zones>(502, "<html>bad gateway</html>").unwrap_err();
         assert_eq!(error.kind(), ErrorKind::HttpStatus);
         let error =
