@@ -239,43 +239,48 @@ fn concurrency(
 
 /// Calls per second of `callers` tasks sharing one bare reqwest client for [`CONCURRENT_SECS`].
 async fn bare_calls_for(http: &reqwest::Client, url: &str, host: &str, callers: usize) -> f64 {
-    let headers = signed_headers(host);
-    let start = Instant::now();
-    let deadline = start + std::time::Duration::from_secs(CONCURRENT_SECS);
-    let tasks: Vec<_> = (0..callers)
-        .map(|_| {
-            let (http, url, headers) = (http.clone(), url.to_owned(), headers.clone());
-            tokio::spawn(async move {
-                let mut calls = 0u64;
-                while Instant::now() < deadline {
-                    black_box(bare_call(&http, &url, &headers).await);
-                    calls += 1;
-                }
-                calls
-            })
-        })
-        .collect();
-    let mut calls = 0;
-    for task in tasks {
-        calls += task.await.expect("caller");
-    }
-    calls as f64 / start.elapsed().as_secs_f64()
+    let (http, url, headers) = (http.clone(), url.to_owned(), signed_headers(host));
+    calls_per_second(callers, move || {
+        let (http, url, headers) = (http.clone(), url.clone(), headers.clone());
+        async move {
+            black_box(bare_call(&http, &url, &headers).await);
+        }
+    })
+    .await
 }
 
 /// Calls per second of `callers` tasks sharing `client` for [`CONCURRENT_SECS`].
 async fn calls_for(client: &Client, callers: usize) -> f64 {
+    let client = client.clone();
+    calls_per_second(callers, move || {
+        let client = client.clone();
+        async move {
+            black_box(
+                client
+                    .describe_zones(DescribeZonesRequest::new().limit(1))
+                    .await
+                    .expect("DescribeZones"),
+            );
+        }
+    })
+    .await
+}
+
+/// Calls per second of `callers` tasks each making `call` in a loop for [`CONCURRENT_SECS`].
+async fn calls_per_second<F, Fut>(callers: usize, call: F) -> f64
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
     let start = Instant::now();
     let deadline = start + std::time::Duration::from_secs(CONCURRENT_SECS);
     let tasks: Vec<_> = (0..callers)
         .map(|_| {
-            let client = client.clone();
+            let call = call.clone();
             tokio::spawn(async move {
                 let mut calls = 0u64;
                 while Instant::now() < deadline {
-                    client
-                        .describe_zones(DescribeZonesRequest::new().limit(1))
-                        .await
-                        .expect("DescribeZones");
+                    call().await;
                     calls += 1;
                 }
                 calls
