@@ -29,12 +29,18 @@ impl Store {
         _options: &StoreOptions,
         _handle: Handle,
     ) -> Result<Store, DestinationError> {
-        Err(DestinationError::BadUrl {
-            url: shown.to_owned(),
-            reason: format!(
+        let reason = match scheme {
+            "s3" | "s3a" | "gs" | "az" | "azure" | "abfs" | "abfss" | "adl" => format!(
                 "{scheme}:// needs object store support, which this build leaves out \
                  (build with the `object-store` feature, on by default)"
             ),
+            _ => "unknown scheme (file:// or a path; s3://, gs://, az:// need the \
+                  `object-store` feature)"
+                .to_owned(),
+        };
+        Err(DestinationError::BadUrl {
+            url: shown.to_owned(),
+            reason,
         })
     }
 
@@ -128,6 +134,8 @@ mod tests {
                 "{error}"
             );
         }
+        let error = parse("ftp://host/logs").err().unwrap().to_string();
+        assert!(error.contains("unknown scheme"), "{error}");
         assert!(matches!(parse("logs"), Ok(Destination::Local(_))));
         assert!(matches!(
             parse("file:///tmp/logs"),
