@@ -109,11 +109,22 @@ impl Store {
                 builder
             }};
         }
+        // Every store's builder takes the same retry and client options last.
+        macro_rules! build {
+            ($builder:expr, $client:expr) => {
+                Arc::new(
+                    $builder
+                        .with_retry(retry)
+                        .with_client_options($client)
+                        .build()
+                        .map_err(store_error)?,
+                )
+            };
+        }
         let store: Arc<dyn ObjectStore> = match scheme {
             "s3" | "s3a" => {
                 check_endpoints(options.s3_endpoint.as_deref(), &options.config)?;
-                let mut builder =
-                    configure!(AmazonS3Builder::from_env().with_url(text)).with_retry(retry);
+                let mut builder = configure!(AmazonS3Builder::from_env().with_url(text));
                 let mut client = client;
                 if let Some(endpoint) = &options.s3_endpoint {
                     builder = builder
@@ -123,33 +134,16 @@ impl Store {
                         client = client.with_allow_http(true);
                     }
                 }
-                Arc::new(
-                    builder
-                        .with_client_options(client)
-                        .build()
-                        .map_err(store_error)?,
-                )
+                build!(builder, client)
             }
-            "gs" => {
-                let builder = configure!(GoogleCloudStorageBuilder::from_env().with_url(text));
-                Arc::new(
-                    builder
-                        .with_retry(retry)
-                        .with_client_options(client)
-                        .build()
-                        .map_err(store_error)?,
-                )
-            }
-            "az" | "azure" | "abfs" | "abfss" | "adl" => {
-                let builder = configure!(MicrosoftAzureBuilder::from_env().with_url(text));
-                Arc::new(
-                    builder
-                        .with_retry(retry)
-                        .with_client_options(client)
-                        .build()
-                        .map_err(store_error)?,
-                )
-            }
+            "gs" => build!(
+                configure!(GoogleCloudStorageBuilder::from_env().with_url(text)),
+                client
+            ),
+            "az" | "azure" | "abfs" | "abfss" | "adl" => build!(
+                configure!(MicrosoftAzureBuilder::from_env().with_url(text)),
+                client
+            ),
             _ => {
                 return Err(bad(
                     "unknown scheme (s3://, gs://, az://, file:// or a path)",
