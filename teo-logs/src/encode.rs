@@ -70,9 +70,9 @@ fn data_type(kind: ColumnType) -> DataType {
     }
 }
 
-/// How Parquet files are written: zstd (or snappy, see [`compression`]), row groups bounded by
-/// rows and bytes, dictionary encoding on the low-cardinality text columns only (ids and
-/// addresses would only overflow the dictionary and fall back), the schema version in the
+/// How Parquet files are written: zstd (or snappy without the `zstd` feature), row groups
+/// bounded by rows and bytes, dictionary encoding on the low-cardinality text columns only (ids
+/// and addresses would only overflow the dictionary and fall back), the schema version in the
 /// file's metadata.
 pub fn writer_properties<T: Table>() -> WriterProperties {
     let mut props = WriterProperties::builder()
