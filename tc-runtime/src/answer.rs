@@ -45,7 +45,7 @@ pub(crate) fn read<O: DeserializeOwned>(
             let request_id = response.request_id.unwrap_or_default();
             return Ok((
                 response.value,
-                redact::truncate(&request_id, MAX_CODE_CHARS),
+                redact::truncate_owned(request_id, MAX_CODE_CHARS),
             ));
         }
     }

@@ -1,5 +1,7 @@
 //! Reading response bodies with a size limit, for the API, STS and the metadata service.
 
+use bytes::Bytes;
+
 /// Why a body was not read.
 #[derive(Debug)]
 pub(crate) enum ReadError {
@@ -32,10 +34,13 @@ impl ReadError {
 /// lying with a small `Content-Length`, cannot make the client buffer more. (hyper enforces a
 /// `Content-Length` it was given: a body longer than announced is a transport error.) The
 /// response is dropped unread on failure, which closes its connection rather than draining it.
+///
+/// A body that arrives in one chunk (an API answer usually does) is returned as that chunk,
+/// which shares hyper's read buffer: no copy, and no allocation of the body's size.
 pub(crate) async fn read_limited(
     mut response: reqwest::Response,
     limit: u64,
-) -> Result<Vec<u8>, ReadError> {
+) -> Result<Bytes, ReadError> {
     let content_length = response.content_length();
     if let Some(length) = content_length.filter(|length| *length > limit) {
         return Err(ReadError::TooLarge {
@@ -44,11 +49,10 @@ pub(crate) async fn read_limited(
             read: 0,
         });
     }
-    // Preallocate what was announced, within reason: a `Content-Length` is a claim, not bytes.
-    let capacity = content_length.unwrap_or(0).min(limit).min(1 << 20);
-    let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    let mut body = Held::Nothing;
+    let mut read = 0u64;
     while let Some(chunk) = response.chunk().await.map_err(ReadError::Transport)? {
-        let read = body.len() as u64 + chunk.len() as u64;
+        read += chunk.len() as u64;
         if read > limit {
             return Err(ReadError::TooLarge {
                 limit,
@@ -56,7 +60,34 @@ pub(crate) async fn read_limited(
                 read,
             });
         }
-        body.extend_from_slice(&chunk);
+        body = match body {
+            Held::Nothing => Held::One(chunk),
+            Held::One(first) => {
+                // Preallocate what was announced, within reason: a `Content-Length` is a
+                // claim, not bytes.
+                let announced = content_length.unwrap_or(0).min(limit).min(1 << 20);
+                let capacity = usize::try_from(announced.max(read)).unwrap_or(0);
+                let mut joined = Vec::with_capacity(capacity);
+                joined.extend_from_slice(&first);
+                joined.extend_from_slice(&chunk);
+                Held::Joined(joined)
+            }
+            Held::Joined(mut joined) => {
+                joined.extend_from_slice(&chunk);
+                Held::Joined(joined)
+            }
+        };
     }
-    Ok(body)
+    Ok(match body {
+        Held::Nothing => Bytes::new(),
+        Held::One(only) => only,
+        Held::Joined(joined) => Bytes::from(joined),
+    })
+}
+
+/// What [`read_limited`] holds of a body so far.
+enum Held {
+    Nothing,
+    One(Bytes),
+    Joined(Vec<u8>),
 }

@@ -882,8 +882,10 @@ impl Client {
                 )))
             })
         };
-        // Room for all at once (growing rehashes), names made once (not parsed per call).
-        let mut headers = HeaderMap::with_capacity(16);
+        // Room for all at once (growing rehashes), names made once (not parsed per call): these
+        // ten, and reqwest's `Accept`. 12 is a table of 16 slots; 16 would be one of 32, twice
+        // the memory for every call.
+        let mut headers = HeaderMap::with_capacity(12);
         headers.insert(HOST, inner.host.clone());
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_JSON));
         let mut authorization = value("Authorization", authorization)?;

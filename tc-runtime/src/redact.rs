@@ -56,6 +56,9 @@ impl<T: AsRef<str>> std::fmt::Display for Shown<T> {
 /// At most `max` characters of `text`, control characters replaced by spaces, `…` marking a
 /// cut.
 pub(crate) fn truncate(text: &str, max: usize) -> String {
+    if fits(text, max) {
+        return text.to_owned();
+    }
     let mut out: String = text
         .chars()
         .take(max)
@@ -65,6 +68,20 @@ pub(crate) fn truncate(text: &str, max: usize) -> String {
         out.push('…');
     }
     out
+}
+
+/// [`truncate`] of text already owned: kept as it is when it fits (a request id, every call).
+pub(crate) fn truncate_owned(text: String, max: usize) -> String {
+    if fits(&text, max) {
+        text
+    } else {
+        truncate(&text, max)
+    }
+}
+
+/// Whether [`truncate`] would change nothing: at most `max` bytes (so chars), none a control.
+fn fits(text: &str, max: usize) -> bool {
+    text.len() <= max && !text.chars().any(char::is_control)
 }
 
 /// A serde message about a *response* without the values it quotes.
@@ -117,6 +134,18 @@ pub(crate) fn serde_message(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn truncation_keeps_what_fits_and_cuts_or_cleans_the_rest() {
+        for truncated in [truncate, |t: &str, max| truncate_owned(t.to_owned(), max)] {
+            assert_eq!(truncated("req-1", 5), "req-1");
+            assert_eq!(truncated("req-12", 5), "req-1…");
+            assert_eq!(truncated("a\u{1b}[31mb", 20), "a [31mb");
+            // Five characters in more than five bytes: kept whole.
+            assert_eq!(truncated("ééééé", 5), "ééééé");
+            assert_eq!(truncated("éééééé", 5), "ééééé…");
+        }
+    }
 
     #[test]
     fn endpoints_lose_user_info_and_query() {

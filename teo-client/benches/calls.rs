@@ -16,14 +16,18 @@
 //!   loop), posted with a plain `reqwest::Client` and the answer read as bytes: the floor
 //!   the client's own work adds to.
 //!
-//! After criterion's groups, the three callers run in turn in blocks of 400 calls for 15
-//! rounds, and the medians of the rounds' ratios to bare reqwest are printed: criterion's groups
-//! run a minute apart, and this machine's speed drifts by as much as the gap being measured.
+//! After criterion's groups, the callers run in turn in blocks of 400 calls for 15 rounds, and
+//! the medians of the rounds' ratios to bare reqwest are printed: criterion's groups run a
+//! minute apart, and this machine's speed drifts by as much as the gap being measured. Beside
+//! them runs what a caller of bare reqwest must add to get what a typed call returns — sign
+//! each request, read the answer as `DescribeZonesResponse` — so the table shows how much of the
+//! gap is that necessary work and how much the client's own.
 //!
-//! Last, 1, 4 and 16 callers share one client for 3 s each, beside as many callers sharing a
-//! bare reqwest client and `wrk` (`apt-get install wrk`; skipped without it) with as many
-//! connections sending the same signed request to the same mock: calls/s side by side, 3 rounds
-//! taking turns, medians.
+//! Last, 1, 4 and 16 callers share one client for 2 s at a time, beside as many callers sharing
+//! a bare reqwest client (the same, and bare reqwest doing the necessary work above) and `wrk`
+//! (`apt-get install wrk`; skipped without it) with as many connections sending the same signed
+//! request to the same mock: 5 rounds taking turns, medians of the rounds' ratios. For this part
+//! the mock runs on a runtime of its own (2 workers), as it does for wrk, another process.
 //!
 //! `cargo bench -p teo-client --bench calls -- --warm-up-time 1 --measurement-time 3`
 
@@ -35,7 +39,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
 use serde_json::json;
-use teo_client::models::DescribeZonesRequest;
+use teo_client::models::{DescribeZonesRequest, DescribeZonesResponse};
 use teo_client::signing::{sign, SigningInput};
 use teo_client::{Client, Credentials};
 use teo_mock::server::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
@@ -91,50 +95,14 @@ fn signed_headers(host: &str) -> HeaderMap {
 
 fn calls(c: &mut Criterion) {
     let rt = runtime();
-    let mock = rt
-        .block_on(MockServer::start(MockConfig::default().rate_limit(None)))
-        .expect("start the mock");
-    let url = mock.url();
-    let host = format!("{}", mock.addr());
-
-    let client = Client::builder(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
-        .endpoint(&url)
-        // The client's own limiter (100 calls/s per action by default) would be what is
-        // measured otherwise.
-        .rate_limit(None)
-        .build()
-        .expect("client");
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("reqwest client");
-
-    // Every variant must succeed, or the figures would time error paths.
-    rt.block_on(async {
-        let zones = client
-            .describe_zones(DescribeZonesRequest::new().limit(1))
-            .await
-            .expect("typed DescribeZones against the mock");
-        black_box(zones);
-        client
-            .call("DescribeZones", json!({"Limit": 1}))
-            .await
-            .expect("DescribeZones by name against the mock");
-        let answer = http
-            .post(&url)
-            .headers(signed_headers(&host))
-            .body(BODY)
-            .send()
-            .await
-            .expect("bare request")
-            .text()
-            .await
-            .expect("bare answer");
-        assert!(
-            answer.contains("\"RequestId\"") && !answer.contains("\"Error\""),
-            "the bare request must be accepted: {answer}"
-        );
-    });
+    // The sequential figures: the mock on the callers' runtime, as in every earlier run.
+    let (mock, target) = Target::start(&rt, &rt);
+    let Target {
+        client,
+        http,
+        url,
+        host,
+    } = target.clone();
 
     let mut group = c.benchmark_group("calls_DescribeZones");
     group.throughput(Throughput::Elements(1));
@@ -170,9 +138,17 @@ fn calls(c: &mut Criterion) {
     });
     group.finish();
 
-    interleaved(&rt, &client, &http, &url, &host);
-    concurrency(&rt, &client, &http, &url, &host);
+    interleaved(&rt, &target);
     rt.block_on(mock.shutdown());
+
+    // Beside wrk, the mock runs on threads of its own: wrk is another process, so callers that
+    // shared the server's scheduler would be measured under conditions wrk is not (their tasks
+    // queued behind the server's, and the server's behind theirs). As a server on its own
+    // machine, the mock serves every caller alike.
+    let mock_rt = runtime();
+    let (mock, target) = Target::start(&mock_rt, &rt);
+    concurrency(&rt, &target);
+    mock_rt.block_on(mock.shutdown());
 }
 
 /// One bare reqwest call: the signed request posted, the answer read as bytes (their count).
@@ -188,99 +164,210 @@ async fn bare_call(http: &reqwest::Client, url: &str, headers: &HeaderMap) -> us
     response.bytes().await.expect("bare answer").len()
 }
 
-/// Seconds each concurrency figure is measured for.
-const CONCURRENT_SECS: u64 = 3;
+/// What a bare reqwest caller must add to get what a typed call returns: the request signed
+/// afresh, the answer read as `DescribeZonesResponse`.
+async fn bare_typed_call(http: &reqwest::Client, url: &str, host: &str) -> DescribeZonesResponse {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        #[serde(rename = "Response")]
+        response: DescribeZonesResponse,
+    }
+    let response = http
+        .post(url)
+        .headers(signed_headers(host))
+        .body(BODY)
+        .send()
+        .await
+        .expect("bare request");
+    assert!(response.status().is_success());
+    let bytes = response.bytes().await.expect("bare answer");
+    serde_json::from_slice::<Answer>(&bytes)
+        .expect("a DescribeZones answer")
+        .response
+}
 
-/// 1, 4 and 16 callers sharing `client`, each calling DescribeZones in a loop, beside as many
-/// callers sharing a bare `reqwest` client (the signed request posted, the answer read as
-/// bytes) and `wrk` with as many connections sending the same signed request to the same mock
-/// (all share the cores with the mock); 3 rounds, the three taking turns, medians. Without `wrk`
-/// on the PATH (`apt-get install wrk`) its column is empty.
-fn concurrency(
-    rt: &tokio::runtime::Runtime,
-    client: &Client,
-    http: &reqwest::Client,
-    url: &str,
-    host: &str,
-) {
-    let has_wrk = std::process::Command::new("wrk")
-        .arg("--version")
-        .output()
-        .is_ok();
-    println!("\n| callers | teo-client calls/s | bare reqwest calls/s | wrk requests/s, as many connections | teo-client / wrk | bare reqwest / wrk |");
-    println!("|---|---|---|---|---|---|");
-    for callers in [1usize, 4, 16] {
-        let mut ours = Vec::new();
-        let mut bare = Vec::new();
-        let mut theirs = Vec::new();
-        for _ in 0..3 {
-            ours.push(rt.block_on(calls_for(client, callers)));
-            bare.push(rt.block_on(bare_calls_for(http, url, host, callers)));
-            if has_wrk {
-                theirs.push(wrk(url, host, callers));
-            }
-        }
-        let median = |mut v: Vec<f64>| {
-            v.sort_by(f64::total_cmp);
-            v.get(v.len() / 2).copied()
+/// The callers compared: the client's two paths, bare reqwest, and bare reqwest doing the
+/// necessary work of a typed call.
+#[derive(Clone, Copy, PartialEq)]
+enum Caller {
+    Typed,
+    ByName,
+    Bare,
+    BareTyped,
+}
+
+/// What every caller needs: the client, a bare reqwest client, the mock's URL and host.
+#[derive(Clone)]
+struct Target {
+    client: Client,
+    http: reqwest::Client,
+    url: String,
+    host: String,
+}
+
+impl Target {
+    /// A mock on `mock_rt`, and the clients that call it (whose connection tasks run on `rt`),
+    /// each checked to succeed: the figures must not time error paths.
+    fn start(
+        mock_rt: &tokio::runtime::Runtime,
+        rt: &tokio::runtime::Runtime,
+    ) -> (MockServer, Target) {
+        let mock = mock_rt
+            .block_on(MockServer::start(MockConfig::default().rate_limit(None)))
+            .expect("start the mock");
+        let url = mock.url();
+        let host = format!("{}", mock.addr());
+        let client = Client::builder(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+            .endpoint(&url)
+            // The client's own limiter (100 calls/s per action by default) would be what is
+            // measured otherwise.
+            .rate_limit(None)
+            .build()
+            .expect("client");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("reqwest client");
+        let target = Target {
+            client,
+            http,
+            url,
+            host,
         };
-        let ours = median(ours).unwrap_or(0.0);
-        let bare = median(bare).unwrap_or(0.0);
-        match median(theirs) {
-            Some(theirs) => println!(
-                "| {callers} | {ours:.0} | {bare:.0} | {theirs:.0} | {:.2}× | {:.2}× |",
-                ours / theirs,
-                bare / theirs
-            ),
-            None => println!("| {callers} | {ours:.0} | {bare:.0} | (no wrk) | | |"),
+        rt.block_on(async {
+            let headers = signed_headers(&target.host);
+            for caller in [
+                Caller::Typed,
+                Caller::ByName,
+                Caller::Bare,
+                Caller::BareTyped,
+            ] {
+                target.call(caller, &headers).await;
+            }
+            let answer = target
+                .http
+                .post(&target.url)
+                .headers(headers)
+                .body(BODY)
+                .send()
+                .await
+                .expect("bare request")
+                .text()
+                .await
+                .expect("bare answer");
+            assert!(
+                answer.contains("\"RequestId\"") && !answer.contains("\"Error\""),
+                "the bare request must be accepted: {answer}"
+            );
+        });
+        (mock, target)
+    }
+
+    /// One call by `caller`; `headers` is bare reqwest's signed request.
+    async fn call(&self, caller: Caller, headers: &HeaderMap) {
+        match caller {
+            Caller::Typed => {
+                black_box(
+                    self.client
+                        .describe_zones(DescribeZonesRequest::new().limit(1))
+                        .await
+                        .expect("DescribeZones"),
+                );
+            }
+            Caller::ByName => {
+                black_box(
+                    self.client
+                        .call("DescribeZones", json!({"Limit": 1}))
+                        .await
+                        .expect("DescribeZones"),
+                );
+            }
+            Caller::Bare => {
+                black_box(bare_call(&self.http, &self.url, headers).await);
+            }
+            Caller::BareTyped => {
+                black_box(bare_typed_call(&self.http, &self.url, &self.host).await);
+            }
         }
     }
 }
 
-/// Calls per second of `callers` tasks sharing one bare reqwest client for [`CONCURRENT_SECS`].
-async fn bare_calls_for(http: &reqwest::Client, url: &str, host: &str, callers: usize) -> f64 {
-    let (http, url, headers) = (http.clone(), url.to_owned(), signed_headers(host));
-    calls_per_second(callers, move || {
-        let (http, url, headers) = (http.clone(), url.clone(), headers.clone());
-        async move {
-            black_box(bare_call(&http, &url, &headers).await);
-        }
-    })
-    .await
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-/// Calls per second of `callers` tasks sharing `client` for [`CONCURRENT_SECS`].
-async fn calls_for(client: &Client, callers: usize) -> f64 {
-    let client = client.clone();
-    calls_per_second(callers, move || {
-        let client = client.clone();
-        async move {
-            black_box(
-                client
-                    .describe_zones(DescribeZonesRequest::new().limit(1))
-                    .await
-                    .expect("DescribeZones"),
-            );
+/// Seconds each concurrency figure is measured for, and the rounds taken.
+const CONCURRENT_SECS: u64 = 2;
+const CONCURRENT_ROUNDS: usize = 5;
+
+/// 1, 4 and 16 callers sharing `client`, each calling DescribeZones in a loop, beside as many
+/// callers sharing a bare `reqwest` client (the signed request posted, the answer read as bytes;
+/// and the same signing each request and reading the answer typed) and `wrk` with as many
+/// connections sending the same signed request to the same mock; [`CONCURRENT_ROUNDS`] rounds,
+/// the four taking turns, medians of the rounds' figures and of their ratios to wrk. Without
+/// `wrk` on the PATH (`apt-get install wrk`) its column is empty.
+fn concurrency(rt: &tokio::runtime::Runtime, target: &Target) {
+    let has_wrk = std::process::Command::new("wrk")
+        .arg("--version")
+        .output()
+        .is_ok();
+    println!("\n{CONCURRENT_ROUNDS} rounds of {CONCURRENT_SECS} s each, medians (calls/s; ratios: median of the rounds' ratios to wrk)");
+    println!("| callers | teo-client (typed) | bare reqwest + signing + typed read | bare reqwest | wrk, as many connections | teo-client / wrk | bare + typed read / wrk | bare / wrk |");
+    println!("|---|---|---|---|---|---|---|---|");
+    const CALLERS: [Caller; 3] = [Caller::Typed, Caller::BareTyped, Caller::Bare];
+    for callers in [1usize, 4, 16] {
+        // rates[k][round]; k = 3 is wrk.
+        let mut rates = vec![Vec::new(); 4];
+        for round in 0..CONCURRENT_ROUNDS {
+            // The order turns each round, so no caller always follows the same one.
+            for k in (0..4).map(|k| (k + round) % 4) {
+                let rate = match CALLERS.get(k) {
+                    Some(&caller) => rt.block_on(calls_per_second(target, caller, callers)),
+                    None if has_wrk => wrk(&target.url, &target.host, callers),
+                    None => continue,
+                };
+                rates[k].push(rate);
+            }
         }
-    })
-    .await
+        let ratio = |k: usize| {
+            let of: Vec<f64> = rates[k].iter().zip(&rates[3]).map(|(o, w)| o / w).collect();
+            if of.is_empty() {
+                String::new()
+            } else {
+                format!("{:.2}×", median(of))
+            }
+        };
+        let wrk_rate = if has_wrk {
+            format!("{:.0}", median(rates[3].clone()))
+        } else {
+            "(no wrk)".to_owned()
+        };
+        println!(
+            "| {callers} | {:.0} | {:.0} | {:.0} | {wrk_rate} | {} | {} | {} |",
+            median(rates[0].clone()),
+            median(rates[1].clone()),
+            median(rates[2].clone()),
+            ratio(0),
+            ratio(1),
+            ratio(2),
+        );
+    }
 }
 
-/// Calls per second of `callers` tasks each making `call` in a loop for [`CONCURRENT_SECS`].
-async fn calls_per_second<F, Fut>(callers: usize, call: F) -> f64
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
+/// Calls per second of `callers` tasks, each a `caller` calling in a loop for
+/// [`CONCURRENT_SECS`].
+async fn calls_per_second(target: &Target, caller: Caller, callers: usize) -> f64 {
+    let headers = signed_headers(&target.host);
     let start = Instant::now();
     let deadline = start + std::time::Duration::from_secs(CONCURRENT_SECS);
     let tasks: Vec<_> = (0..callers)
         .map(|_| {
-            let call = call.clone();
+            let (target, headers) = (target.clone(), headers.clone());
             tokio::spawn(async move {
                 let mut calls = 0u64;
                 while Instant::now() < deadline {
-                    call().await;
+                    target.call(caller, &headers).await;
                     calls += 1;
                 }
                 calls
@@ -328,70 +415,56 @@ fn wrk(url: &str, host: &str, connections: usize) -> f64 {
         .unwrap_or_else(|| panic!("no rate in wrk's output: {text}"))
 }
 
-/// The three callers in turn, in blocks of [`BLOCK`] calls, for [`ROUNDS`] rounds: each
-/// round's ratios compare blocks run within a few hundred milliseconds of each other, so the
-/// machine's drift (a tenth between criterion groups a minute apart, here) cancels out. The
-/// medians of the rounds are the figures to hold against the targets.
-fn interleaved(
-    rt: &tokio::runtime::Runtime,
-    client: &Client,
-    http: &reqwest::Client,
-    url: &str,
-    host: &str,
-) {
-    const ROUNDS: usize = 15;
-    const BLOCK: u32 = 400;
-    let mut typed = Vec::new();
-    let mut by_name = Vec::new();
-    let mut bare = Vec::new();
+/// The callers in turn, in blocks of [`BLOCK`] calls, for [`ROUNDS`] rounds: each round's
+/// ratios compare blocks run within a few hundred milliseconds of each other, so the machine's
+/// drift (a tenth between criterion groups a minute apart, here) cancels out. The medians of the
+/// rounds are the figures to hold against the targets.
+fn interleaved(rt: &tokio::runtime::Runtime, target: &Target) {
+    const ROUNDS: usize = 41;
+    const BLOCK: u32 = 200;
+    const CALLERS: [Caller; 4] = [
+        Caller::Typed,
+        Caller::ByName,
+        Caller::Bare,
+        Caller::BareTyped,
+    ];
+    // micros[k][round]: µs per call of CALLERS[k].
+    let mut micros = vec![Vec::new(); CALLERS.len()];
     rt.block_on(async {
         for round in 0..ROUNDS {
-            let headers = signed_headers(host);
+            let headers = signed_headers(&target.host);
             // The order turns each round, so no caller always follows the same one.
-            for which in (0..3).map(|k| (k + round) % 3) {
+            for k in (0..CALLERS.len()).map(|k| (k + round) % CALLERS.len()) {
                 let start = Instant::now();
                 for _ in 0..BLOCK {
-                    match which {
-                        0 => {
-                            black_box(
-                                client
-                                    .describe_zones(DescribeZonesRequest::new().limit(1))
-                                    .await
-                                    .expect("DescribeZones"),
-                            );
-                        }
-                        1 => {
-                            black_box(
-                                client
-                                    .call("DescribeZones", json!({"Limit": 1}))
-                                    .await
-                                    .expect("DescribeZones"),
-                            );
-                        }
-                        _ => {
-                            black_box(bare_call(http, url, &headers).await);
-                        }
-                    }
+                    target.call(CALLERS[k], &headers).await;
                 }
-                let per_call = start.elapsed().as_secs_f64() * 1e6 / f64::from(BLOCK);
-                [&mut typed, &mut by_name, &mut bare][which].push(per_call);
+                micros[k].push(start.elapsed().as_secs_f64() * 1e6 / f64::from(BLOCK));
             }
         }
     });
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
+    // Calls/s against bare reqwest's: bare µs / caller µs, round by round.
+    let ratio = |k: usize| {
+        median(
+            micros[2]
+                .iter()
+                .zip(&micros[k])
+                .map(|(b, o)| b / o)
+                .collect(),
+        )
     };
-    let ratios = |of: &[f64]| -> Vec<f64> { bare.iter().zip(of).map(|(b, o)| b / o).collect() };
-    let (typed_ratio, by_name_ratio) = (median(ratios(&typed)), median(ratios(&by_name)));
     println!(
-        "\ninterleaved, {ROUNDS} rounds of {BLOCK} calls each (median µs per call): typed {:.1}, by name {:.1}, bare reqwest {:.1}",
-        median(typed.clone()),
-        median(by_name.clone()),
-        median(bare.clone())
+        "\ninterleaved, {ROUNDS} rounds of {BLOCK} calls each (median µs per call): typed {:.1}, by name {:.1}, bare reqwest {:.1}, bare reqwest + signing + typed read {:.1}",
+        median(micros[0].clone()),
+        median(micros[1].clone()),
+        median(micros[2].clone()),
+        median(micros[3].clone()),
     );
     println!(
-        "calls/s against bare reqwest's, median of the rounds' ratios: typed {typed_ratio:.2}× (target ≥ 0.9×), by name with JSON {by_name_ratio:.2}× (target ≥ 0.8×)"
+        "calls/s against bare reqwest's, median of the rounds' ratios: typed {:.2}× (target ≥ 0.9×), by name with JSON {:.2}× (target ≥ 0.8×); bare reqwest + signing + typed read {:.2}×",
+        ratio(0),
+        ratio(1),
+        ratio(3),
     );
 }
 

@@ -389,7 +389,7 @@ async fn get_once(
             },
         },
     })?;
-    Ok((status, body))
+    Ok((status, Vec::from(body)))
 }
 
 impl ProvideCredentials for Fetcher {

@@ -1300,6 +1300,30 @@ async fn response_of_exactly_the_limit_is_read() {
     );
 }
 
+/// An answer far larger than one read of the connection arrives in many chunks and is read
+/// whole (a one-chunk answer is kept as it arrived; more are joined).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_in_many_chunks_is_read_whole() {
+    let packets: Vec<Value> = (0..3000)
+        .map(|i| json!({"LogPacketName": format!("packet-{i:05}"), "Size": i}))
+        .collect();
+    let body = json!({"Response": {"TotalCount": 3000, "Data": packets, "RequestId": "r-many"}});
+    let body = body.to_string();
+    assert!(body.len() > 100_000, "{} bytes", body.len());
+    let server = start_server(move |_| Reply::raw(200, "application/json", body.clone())).await;
+    let answer = client(&server, good_credentials())
+        .download_l4_logs(l4_request())
+        .await
+        .unwrap();
+    assert_eq!(answer.data.len(), 3000);
+    let last = answer.data.last().unwrap();
+    assert_eq!(
+        (last.log_packet_name.as_str(), last.size),
+        ("packet-02999", 2999)
+    );
+    assert_eq!(answer.request_id, "r-many");
+}
+
 /// The time of day of the clock-correction tests, on both sides: a [`ManualClock`] standing at
 /// 2026-11-30 10:00:00 UTC, so every timestamp and `Date` is exact whatever the real time.
 const CLOCK_NOW: i64 = 1_796_032_800;
