@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
+use serde::de::value::{BorrowedStrDeserializer, StringDeserializer, UnitDeserializer};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
@@ -68,13 +68,16 @@ fn read_envelope(
         request_id,
     }) = probe
     {
-        return Err(api_error(action, error, Some(&request_id)));
+        return Err(api_error(action, error, request_id.0.as_deref()));
     }
     if status != 200 {
         return Err(http_status(action, status, content_type, body));
     }
     match probe {
-        Ok(probe) => Ok(redact::truncate(&probe.request_id, MAX_CODE_CHARS)),
+        Ok(probe) => Ok(redact::truncate_owned(
+            probe.request_id.0.unwrap_or_default(),
+            MAX_CODE_CHARS,
+        )),
         Err(source) => Err(Error::from(Repr::Decode {
             action: action.to_owned(),
             reason: redact::serde_message(&source.to_string()),
@@ -136,7 +139,73 @@ struct ErrorProbe {
     #[serde(rename = "Error")]
     error: Option<ApiError>,
     #[serde(rename = "RequestId", default)]
-    request_id: String,
+    request_id: LenientId,
+}
+
+/// A request id as an answer has it: text, or a number or boolean read as its text (as
+/// generated types read a string member); `null` and anything else are no id. The id is only
+/// reported, so one of an unexpected type must not cost the answer.
+#[derive(Default)]
+struct LenientId(Option<String>);
+
+impl<'de> Deserialize<'de> for LenientId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct IdVisitor;
+
+        impl<'de> Visitor<'de> for IdVisitor {
+            type Value = LenientId;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a request id")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<LenientId, E> {
+                Ok(LenientId(Some(v.to_owned())))
+            }
+
+            fn visit_string<E: de::Error>(self, v: String) -> Result<LenientId, E> {
+                Ok(LenientId(Some(v)))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<LenientId, E> {
+                Ok(LenientId(Some(v.to_string())))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<LenientId, E> {
+                Ok(LenientId(Some(v.to_string())))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<LenientId, E> {
+                Ok(LenientId(Some(v.to_string())))
+            }
+
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<LenientId, E> {
+                Ok(LenientId(Some(v.to_string())))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<LenientId, E> {
+                Ok(LenientId(None))
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<LenientId, E> {
+                Ok(LenientId(None))
+            }
+
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<LenientId, D::Error> {
+                LenientId::deserialize(d)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<LenientId, A::Error> {
+                de::IgnoredAny.visit_map(map).map(|_| LenientId(None))
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<LenientId, A::Error> {
+                de::IgnoredAny.visit_seq(seq).map(|_| LenientId(None))
+            }
+        }
+
+        deserializer.deserialize_any(IdVisitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -306,8 +375,9 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for WatchVisitor<'_, V> {
 struct WatchMap<'s, A> {
     inner: A,
     seen: &'s mut Seen,
-    /// The request id just read, for the value `O` asks for next.
-    request_id: Option<String>,
+    /// The request id just read, for the value `O` asks for next (`Some(None)`: it was `null`
+    /// or of no usable type, and is handed on as `null`).
+    request_id: Option<Option<String>>,
 }
 
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for WatchMap<'_, A> {
@@ -324,8 +394,8 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for WatchMap<'_, A> {
             match &*key {
                 "Error" => self.seen.error = self.inner.next_value()?,
                 "RequestId" => {
-                    let id: String = self.inner.next_value()?;
-                    self.seen.request_id = Some(id.clone());
+                    let LenientId(id) = self.inner.next_value()?;
+                    self.seen.request_id.clone_from(&id);
                     self.request_id = Some(id);
                     return seed.deserialize(key_deserializer(key)).map(Some);
                 }
@@ -336,7 +406,8 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for WatchMap<'_, A> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
         match self.request_id.take() {
-            Some(id) => seed.deserialize(Text(id, PhantomData)),
+            Some(Some(id)) => seed.deserialize(Text(id, PhantomData)),
+            Some(None) => seed.deserialize(UnitDeserializer::new()),
             None => self.inner.next_value_seed(seed),
         }
     }
@@ -477,6 +548,41 @@ mod tests {
         // Escaped member names are owned, not borrowed; still read.
         let escaped = r#"{"Response":{"Total\u0043ount":3,"RequestId":"r-2"}}"#;
         assert_eq!(read_as::<Zones>(200, escaped).unwrap().0.total, 3);
+    }
+
+    /// A request id that is not a string does not cost the answer: a number is read as its text
+    /// (as a generated type reads it), `null` or anything else as no id.
+    #[test]
+    fn a_request_id_of_another_type_is_tolerated() {
+        for (id, expected) in [
+            ("123", "123"),
+            ("1.5", "1.5"),
+            ("true", "true"),
+            ("null", ""),
+            (r#"{"Id":"r"}"#, ""),
+            ("[1]", ""),
+        ] {
+            let body = format!(r#"{{"Response":{{"TotalCount":2,"RequestId":{id}}}}}"#);
+            let (optional, read_id) = read_as::<Optional>(200, &body).unwrap();
+            assert_eq!(read_id, expected, "{body}");
+            assert_eq!(
+                optional.request_id.as_deref().unwrap_or(""),
+                expected,
+                "{body}"
+            );
+            let (value, read_id) = read_as::<serde_json::Value>(200, &body).unwrap();
+            assert_eq!(read_id, expected, "{body}");
+            assert_eq!(value["TotalCount"], 2, "{body}");
+            let (answer, _) =
+                read_as::<crate::sts::models::GetCallerIdentityResponse>(200, &body).unwrap();
+            assert_eq!(answer.request_id, expected, "{body}");
+            let error_body = format!(
+                r#"{{"Response":{{"Error":{{"Code":"InternalError"}},"RequestId":{id}}}}}"#
+            );
+            let error = read_as::<Optional>(200, &error_body).unwrap_err();
+            assert_eq!(error.code(), Some("InternalError"), "{error_body}");
+            assert_eq!(error.request_id().unwrap_or(""), expected, "{error_body}");
+        }
     }
 
     /// A generated response type (which reads members through `Option`s, `RequestId` too) is
