@@ -16,6 +16,9 @@
 //!   loop), posted with a plain `reqwest::Client` and the answer read as bytes: the floor
 //!   the client's own work adds to.
 //!
+//! `call_parts` times, alone and hot, what a typed call does that bare reqwest does not: the
+//! request prepared (written, signed, headers made) and the answer read, typed or as JSON.
+//!
 //! After criterion's groups, the callers run in turn in blocks of 400 calls for 15 rounds, and
 //! the medians of the rounds' ratios to bare reqwest are printed: criterion's groups run a
 //! minute apart, and this machine's speed drifts by as much as the gap being measured. Beside
@@ -137,6 +140,7 @@ fn calls(c: &mut Criterion) {
         })
     });
     group.finish();
+    call_parts(c, &rt, &target);
 
     interleaved(&rt, &target);
     rt.block_on(mock.shutdown());
@@ -149,6 +153,58 @@ fn calls(c: &mut Criterion) {
     let (mock, target) = Target::start(&mock_rt, &rt);
     concurrency(&rt, &target);
     mock_rt.block_on(mock.shutdown());
+}
+
+/// The parts of a typed call that bare reqwest does not do, each alone and hot (the same data
+/// again and again, in cache): the request written, signed and its headers made
+/// (`Client::prepare`, as a call does it), and the answer read as the typed response or, for a
+/// call by name, as JSON. In a call they run cold, between the HTTP stacks' work and the mock's.
+fn call_parts(c: &mut Criterion, rt: &tokio::runtime::Runtime, target: &Target) {
+    #[derive(serde::Deserialize)]
+    struct Answer<T> {
+        #[serde(rename = "Response")]
+        response: T,
+    }
+    let answer = rt.block_on(async {
+        target
+            .http
+            .post(&target.url)
+            .headers(signed_headers(&target.host))
+            .body(BODY)
+            .send()
+            .await
+            .expect("bare request")
+            .text()
+            .await
+            .expect("bare answer")
+    });
+    let request = DescribeZonesRequest::new().limit(1);
+    let mut group = c.benchmark_group("call_parts");
+    group.bench_function("prepare_signed_request", |b| {
+        b.to_async(rt).iter(|| async {
+            target
+                .client
+                .runtime()
+                .prepare("DescribeZones", &request)
+                .await
+                .expect("prepare")
+        })
+    });
+    group.bench_function("read_typed_answer", |b| {
+        b.iter(|| {
+            serde_json::from_str::<Answer<DescribeZonesResponse>>(black_box(&answer))
+                .expect("a DescribeZones answer")
+                .response
+        })
+    });
+    group.bench_function("read_json_answer", |b| {
+        b.iter(|| {
+            serde_json::from_str::<Answer<serde_json::Value>>(black_box(&answer))
+                .expect("a DescribeZones answer")
+                .response
+        })
+    });
+    group.finish();
 }
 
 /// One bare reqwest call: the signed request posted, the answer read as bytes (their count).
