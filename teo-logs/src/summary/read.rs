@@ -142,6 +142,17 @@ pub enum SummaryError {
         #[source]
         source: parquet::errors::ParquetError,
     },
+    /// A column to be read is compressed with a codec this build does not decompress (the
+    /// Parquet reader would only say "disabled feature").
+    #[error("{}: column {column} is compressed with {codec}, which this teo does not read ({})", path.display(), codec_hint(codec))]
+    Codec {
+        /// The file.
+        path: PathBuf,
+        /// The column's path in the file's schema.
+        column: String,
+        /// The codec's name: `gzip`, `lz4`, `brotli`, `zstd`, …
+        codec: &'static str,
+    },
     /// A column could not be read as Arrow data.
     #[error("{}: Arrow: {source}", path.display())]
     Arrow {
@@ -233,6 +244,7 @@ impl SummaryError {
             SummaryError::Io { path, .. }
             | SummaryError::Records { path, .. }
             | SummaryError::Parquet { path, .. }
+            | SummaryError::Codec { path, .. }
             | SummaryError::Arrow { path, .. }
             | SummaryError::CorruptParquet { path, .. }
             | SummaryError::ParquetFooter { path, .. }
@@ -818,6 +830,13 @@ fn read_parquet(
         .filter(|(_, name)| columns.contains(&name.as_str()))
         .map(|(i, _)| i)
         .collect();
+    if let Some((column, codec)) = unreadable_codec(&builder, &indices) {
+        return Err(SummaryError::Codec {
+            path: path.to_owned(),
+            column,
+            codec,
+        });
+    }
     let mask = ProjectionMask::roots(builder.parquet_schema(), indices);
     let reader = builder
         .with_projection(mask)
@@ -838,6 +857,54 @@ fn read_parquet(
         }
     }
     Ok(())
+}
+
+/// The first column chunk of the columns to be read (`roots`, indices of root columns) that is
+/// compressed with a codec this build cannot decompress: its column path and the codec's name.
+fn unreadable_codec<T>(
+    builder: &parquet::arrow::arrow_reader::ArrowReaderBuilder<T>,
+    roots: &[usize],
+) -> Option<(String, &'static str)> {
+    let schema = builder.parquet_schema();
+    builder
+        .metadata()
+        .row_groups()
+        .iter()
+        .flat_map(|group| group.columns().iter().enumerate())
+        // A leaf the schema does not have cannot be read anyway: the reader reports it.
+        .filter(|(leaf, _)| *leaf < schema.num_columns())
+        .filter(|(leaf, _)| roots.contains(&schema.get_column_root_idx(*leaf)))
+        .find_map(|(leaf, chunk)| {
+            codec_name(chunk.compression())
+                .map(|codec| (schema.column(leaf).path().string(), codec))
+        })
+}
+
+/// The name of `codec` when this build cannot decompress it; `None` when it can: no
+/// compression and snappy always, zstd with the `zstd` feature.
+fn codec_name(codec: parquet::basic::Compression) -> Option<&'static str> {
+    use parquet::basic::Compression;
+    match codec {
+        Compression::UNCOMPRESSED | Compression::SNAPPY => None,
+        Compression::ZSTD(_) if cfg!(feature = "zstd") => None,
+        Compression::ZSTD(_) => Some("zstd"),
+        Compression::GZIP(_) => Some("gzip"),
+        Compression::LZO => Some("lzo"),
+        Compression::BROTLI(_) => Some("brotli"),
+        Compression::LZ4 => Some("lz4"),
+        Compression::LZ4_RAW => Some("lz4_raw"),
+    }
+}
+
+/// What to do about a codec [`codec_name`] named.
+fn codec_hint(codec: &str) -> &'static str {
+    if codec == "zstd" {
+        "it was built without the `zstd` feature, which the default build has"
+    } else if cfg!(feature = "zstd") {
+        "it reads Parquet compressed with snappy or zstd, or not compressed"
+    } else {
+        "it reads Parquet compressed with snappy, or not compressed"
+    }
 }
 
 /// A column read as text: sentinels (`""`, `"-"`) and nulls are absent.
@@ -1049,6 +1116,26 @@ fn add_l4_batch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Snappy and no compression always; zstd with the feature, and without it the message
+    /// names the feature; anything else names the codecs read.
+    #[test]
+    fn codecs_this_build_reads() {
+        use parquet::basic::{Compression, GzipLevel, ZstdLevel};
+        assert_eq!(codec_name(Compression::SNAPPY), None);
+        assert_eq!(codec_name(Compression::UNCOMPRESSED), None);
+        assert_eq!(
+            codec_name(Compression::GZIP(GzipLevel::default())),
+            Some("gzip")
+        );
+        assert_eq!(codec_name(Compression::LZ4_RAW), Some("lz4_raw"));
+        assert!(codec_hint("gzip").contains("snappy"));
+        let zstd = codec_name(Compression::ZSTD(ZstdLevel::default()));
+        assert_eq!(zstd.is_none(), cfg!(feature = "zstd"));
+        if let Some(zstd) = zstd {
+            assert!(codec_hint(zstd).contains("`zstd` feature"));
+        }
+    }
 
     #[test]
     fn names_and_kinds() {

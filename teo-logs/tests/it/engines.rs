@@ -12,8 +12,9 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 use teo_logs::destination::{Destination, StoreOptions};
+use teo_logs::summary::SummarizeOptions;
 use teo_logs::ConvertOptions;
-use teo_logs::{Dataset, Format, Kind};
+use teo_logs::{summarize, Dataset, Format, Kind};
 use teo_mock::logs::LogKind;
 
 use crate::support;
@@ -149,6 +150,62 @@ fn duckdb_and_pyarrow_read_the_datasets_and_agree_with_the_raw_lines() {
             .contains(&json!("RLE_DICTIONARY")),
         "{method}"
     );
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A dataset file that another tool rewrote with a codec teo does not read (gzip, by pyarrow)
+/// fails alone, named with a column and the codec — not with the Parquet reader's "disabled
+/// feature" — and the files beside it are summarized.
+#[test]
+fn a_file_compressed_with_a_codec_teo_does_not_read_is_named() {
+    let Some(python) = python() else { return };
+    let dir = temp_dir("codec");
+    let packets = packets(&dir.join("packets"));
+    let parquet = Dataset::local(dir.join("parquet"), Format::Parquet).unwrap();
+    for (zone, path) in &packets {
+        parquet
+            .convert_file(path, ConvertOptions::default().kind(Kind::L7).zone(zone))
+            .unwrap();
+    }
+    let files: Vec<PathBuf> = support::files_in(&dir.join("parquet"))
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "parquet"))
+        .collect();
+    let options = SummarizeOptions::default();
+    let whole = summarize(&[dir.join("parquet")], &options).unwrap();
+    assert_eq!(whole.failed().1, 0);
+    let victim = files.first().expect("a Parquet file");
+    let alone = summarize(&[victim], &options).unwrap();
+    let output = Command::new(&python)
+        .args([
+            "-c",
+            "import sys, pyarrow.parquet as pq; \
+             pq.write_table(pq.read_table(sys.argv[1]), sys.argv[2], compression='gzip')",
+        ])
+        .arg(victim)
+        .arg(dir.join("gzip.parquet"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    fs::rename(dir.join("gzip.parquet"), victim).unwrap();
+
+    let summary = summarize(&[dir.join("parquet")], &options).unwrap();
+    let (failed, count) = summary.failed();
+    assert_eq!(count, 1);
+    assert_eq!(failed[0].path(), victim.as_path());
+    let message = failed[0].to_string();
+    assert!(
+        message.starts_with(&format!("{}: column ", victim.display()))
+            && message.contains(" is compressed with gzip, which this teo does not read (it reads Parquet compressed with snappy"),
+        "{message}"
+    );
+    let requests = |s: &teo_logs::summary::Summary| s.l7().map_or(0, |l7| l7.requests());
+    assert_eq!(requests(&summary), requests(&whole) - requests(&alone));
+    assert!(requests(&summary) > 0);
     fs::remove_dir_all(&dir).unwrap();
 }
 
