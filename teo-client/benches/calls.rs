@@ -165,19 +165,7 @@ fn call_parts(c: &mut Criterion, rt: &tokio::runtime::Runtime, target: &Target) 
         #[serde(rename = "Response")]
         response: T,
     }
-    let answer = rt.block_on(async {
-        target
-            .http
-            .post(&target.url)
-            .headers(signed_headers(&target.host))
-            .body(BODY)
-            .send()
-            .await
-            .expect("bare request")
-            .text()
-            .await
-            .expect("bare answer")
-    });
+    let answer = rt.block_on(target.bare_answer(signed_headers(&target.host)));
     let request = DescribeZonesRequest::new().limit(1);
     let mut group = c.benchmark_group("call_parts");
     group.bench_function("prepare_signed_request", |b| {
@@ -300,23 +288,27 @@ impl Target {
             ] {
                 target.call(caller, &headers).await;
             }
-            let answer = target
-                .http
-                .post(&target.url)
-                .headers(headers)
-                .body(BODY)
-                .send()
-                .await
-                .expect("bare request")
-                .text()
-                .await
-                .expect("bare answer");
+            let answer = target.bare_answer(headers).await;
             assert!(
                 answer.contains("\"RequestId\"") && !answer.contains("\"Error\""),
                 "the bare request must be accepted: {answer}"
             );
         });
         (mock, target)
+    }
+
+    /// The answer to the signed request `headers`, posted with bare reqwest, as text.
+    async fn bare_answer(&self, headers: HeaderMap) -> String {
+        self.http
+            .post(&self.url)
+            .headers(headers)
+            .body(BODY)
+            .send()
+            .await
+            .expect("bare request")
+            .text()
+            .await
+            .expect("bare answer")
     }
 
     /// One call by `caller`; `headers` is bare reqwest's signed request.

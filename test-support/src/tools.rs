@@ -93,6 +93,22 @@ pub fn python_engines() -> Option<PathBuf> {
     }
 }
 
+/// Runs `script` (`python -c`) with `args` and returns what it printed; a failure fails the test
+/// with Python's message.
+pub fn run_python<S: AsRef<std::ffi::OsStr>>(python: &Path, script: &str, args: &[S]) -> Vec<u8> {
+    let output = Command::new(python)
+        .args(["-c", script])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", python.display()));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
 fn find_or_install_engines() -> Result<PathBuf, String> {
     if let Some(python) = std::env::var_os("TEO_PYTHON") {
         let python = PathBuf::from(python);

@@ -179,16 +179,12 @@ rows, ids, total = con.execute("SELECT count(*), count(DISTINCT RequestID), sum(
 all_ids = [r[0] for r in con.execute("SELECT RequestID FROM logs ORDER BY 1").fetchall()]
 print(json.dumps({"rows": rows, "ids": ids, "bytes": int(total or 0), "all": all_ids}))
 "#;
-    let output = Command::new(python)
-        .args(["-c", script, dataset, endpoint.unwrap_or(""), S3_SECRET])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = tc_test_support::tools::run_python(
+        &python,
+        script,
+        &[dataset, endpoint.unwrap_or(""), S3_SECRET],
     );
-    serde_json::from_slice(&output.stdout).unwrap()
+    serde_json::from_slice(&stdout).unwrap()
 }
 
 /// The ledger's records and test objects as DuckDB should read them.

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::{json, Value};
 use teo_logs::destination::{Destination, StoreOptions};
@@ -20,6 +19,7 @@ use teo_mock::logs::LogKind;
 use crate::support;
 
 use support::{python, temp_dir};
+use tc_test_support::tools::run_python;
 
 /// The mock's L7 packets for two zones over three hours, written as downloaded; with the zone
 /// of each.
@@ -104,18 +104,12 @@ fn duckdb_and_pyarrow_read_the_datasets_and_agree_with_the_raw_lines() {
     }
     let expected = figures_from_lines(&packets);
 
-    let output = Command::new(&python)
-        .args(["-c", DUCKDB_SCRIPT])
-        .arg(dir.join("parquet"))
-        .arg(dir.join("ndjson"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = run_python(
+        &python,
+        DUCKDB_SCRIPT,
+        &[dir.join("parquet"), dir.join("ndjson")],
     );
-    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let result: Value = serde_json::from_slice(&stdout).unwrap();
     println!("raw lines: {expected}");
     println!("duckdb:    {}", result["parquet"]);
     for source in ["parquet", "ndjson"] {
@@ -176,20 +170,11 @@ fn a_file_compressed_with_a_codec_teo_does_not_read_is_named() {
     assert_eq!(whole.failed().1, 0);
     let victim = files.first().expect("a Parquet file");
     let alone = summarize(&[victim], &options).unwrap();
-    let output = Command::new(&python)
-        .args([
-            "-c",
-            "import sys, pyarrow.parquet as pq; \
-             pq.write_table(pq.read_table(sys.argv[1]), sys.argv[2], compression='gzip')",
-        ])
-        .arg(victim)
-        .arg(dir.join("gzip.parquet"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    run_python(
+        &python,
+        "import sys, pyarrow.parquet as pq; \
+         pq.write_table(pq.read_table(sys.argv[1]), sys.argv[2], compression='gzip')",
+        &[victim, &dir.join("gzip.parquet")],
     );
     fs::rename(dir.join("gzip.parquet"), victim).unwrap();
 
@@ -266,21 +251,12 @@ fn a_dataset_on_a_local_s3_server_reads_back_in_duckdb_and_a_rerun_skips_it() {
     }
 
     let python = support::python().unwrap();
-    let output = Command::new(&python)
-        .args([
-            "-c",
-            DUCKDB_S3_SCRIPT,
-            &moto.endpoint(),
-            "edgeone/logs/dataset",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = run_python(
+        &python,
+        DUCKDB_S3_SCRIPT,
+        &[moto.endpoint().as_str(), "edgeone/logs/dataset"],
     );
-    let got: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let got: Value = serde_json::from_slice(&stdout).unwrap();
     let expected = figures_from_lines(&packets);
     println!("raw lines: {expected}\nduckdb over s3: {got}");
     for figure in ["rows", "bytes", "statuses", "zones"] {

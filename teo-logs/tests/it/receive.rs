@@ -785,16 +785,12 @@ print(json.dumps({"rows": rows, "ids": ids, "bytes": int(total)}))
 /// RequestIDs and the sum of EdgeResponseBytes.
 fn duckdb_received(moto: &crate::support::Moto, root: &str) -> Value {
     let python = crate::support::python().unwrap();
-    let output = std::process::Command::new(&python)
-        .args(["-c", DUCKDB_RECEIVED, &moto.endpoint(), root])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = tc_test_support::tools::run_python(
+        &python,
+        DUCKDB_RECEIVED,
+        &[moto.endpoint().as_str(), root],
     );
-    serde_json::from_slice(&output.stdout).unwrap()
+    serde_json::from_slice(&stdout).unwrap()
 }
 
 /// The sum of EdgeResponseBytes over `batches` of `per` records, record `i` of batch `n`
