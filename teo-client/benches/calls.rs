@@ -30,7 +30,9 @@
 //! a bare reqwest client (the same, and bare reqwest doing the necessary work above) and `wrk`
 //! (`apt-get install wrk`; skipped without it) with as many connections sending the same signed
 //! request to the same mock: 5 rounds taking turns, medians of the rounds' ratios. For this part
-//! the mock runs on a runtime of its own (2 workers), as it does for wrk, another process.
+//! the mock runs on a runtime of its own (2 workers), as it does for wrk, another process; with
+//! `TEO_CALLS_BENCH_MOCK=process` it runs in another process too (this program started again),
+//! so that it shares neither threads nor allocator with the callers.
 //!
 //! `cargo bench -p teo-client --bench calls -- --warm-up-time 1 --measurement-time 3`
 
@@ -40,7 +42,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
 use serde_json::json;
 use teo_client::models::{DescribeZonesRequest, DescribeZonesResponse};
@@ -150,10 +152,74 @@ fn calls(c: &mut Criterion) {
     // shared the server's scheduler would be measured under conditions wrk is not (their tasks
     // queued behind the server's, and the server's behind theirs). As a server on its own
     // machine, the mock serves every caller alike.
-    let mock_rt = runtime();
-    let (mock, target) = Target::start(&mock_rt, &rt);
-    concurrency(&rt, &target);
-    mock_rt.block_on(mock.shutdown());
+    match std::env::var("TEO_CALLS_BENCH_MOCK").as_deref() {
+        Ok("process") => {
+            let mock = MockProcess::start();
+            let target = Target::new(&rt, mock.url.clone());
+            println!("\n(the mock in another process)");
+            concurrency(&rt, &target);
+        }
+        _ => {
+            let mock_rt = runtime();
+            let (mock, target) = Target::start(&mock_rt, &rt);
+            concurrency(&rt, &target);
+            mock_rt.block_on(mock.shutdown());
+        }
+    }
+}
+
+/// Set to [`SERVE`] in the mock's process: this same program, started again to serve the mock.
+const MOCK_ENV: &str = "TEO_CALLS_BENCH_ROLE";
+const SERVE: &str = "serve-mock";
+
+/// The mock served by a copy of this program in a process of its own, as wrk sees it; it stops
+/// when its standard input closes (this value dropped, or this process gone).
+struct MockProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl MockProcess {
+    fn start() -> MockProcess {
+        use std::io::BufRead as _;
+        let mut child = std::process::Command::new(std::env::current_exe().expect("this program"))
+            .env(MOCK_ENV, SERVE)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the mock's process");
+        let mut url = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("its output"))
+            .read_line(&mut url)
+            .expect("the mock's URL");
+        let url = url.trim().to_owned();
+        assert!(
+            url.starts_with("http://"),
+            "the mock's process said {url:?}"
+        );
+        MockProcess { child, url }
+    }
+}
+
+impl Drop for MockProcess {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// The mock's process: serve until standard input closes, having printed the URL.
+fn serve_mock() {
+    use std::io::{Read as _, Write as _};
+    let rt = runtime();
+    let mock = rt
+        .block_on(MockServer::start(MockConfig::default().rate_limit(None)))
+        .expect("start the mock");
+    let mut out = std::io::stdout();
+    writeln!(out, "{}", mock.url()).expect("say the URL");
+    out.flush().expect("say the URL");
+    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    rt.block_on(mock.shutdown());
 }
 
 /// The parts of a typed call that bare reqwest does not do, each alone and hot (the same data
@@ -280,8 +346,18 @@ impl Target {
         let mock = mock_rt
             .block_on(MockServer::start(MockConfig::default().rate_limit(None)))
             .expect("start the mock");
-        let url = mock.url();
-        let host = format!("{}", mock.addr());
+        let target = Target::new(rt, mock.url());
+        (mock, target)
+    }
+
+    /// The clients that call the mock at `url` (their connection tasks run on `rt`), each
+    /// checked to succeed: the figures must not time error paths.
+    fn new(rt: &tokio::runtime::Runtime, url: String) -> Target {
+        let host = url
+            .strip_prefix("http://")
+            .expect("an http:// URL")
+            .trim_end_matches('/')
+            .to_owned();
         let client = Client::builder(Credentials::new(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
             .endpoint(&url)
             // The client's own limiter (100 calls/s per action by default) would be what is
@@ -315,7 +391,7 @@ impl Target {
                 "the bare request must be accepted: {answer}"
             );
         });
-        (mock, target)
+        target
     }
 
     /// The answer to the signed request `headers`, posted with bare reqwest, as text.
@@ -547,4 +623,11 @@ fn interleaved(rt: &tokio::runtime::Runtime, target: &Target) {
 }
 
 criterion_group!(benches, calls);
-criterion_main!(benches);
+
+fn main() {
+    if std::env::var(MOCK_ENV).as_deref() == Ok(SERVE) {
+        return serve_mock();
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
