@@ -212,14 +212,19 @@ impl Drop for MockProcess {
 fn serve_mock() {
     use std::io::{Read as _, Write as _};
     let rt = runtime();
-    let mock = rt
-        .block_on(MockServer::start(MockConfig::default().rate_limit(None)))
-        .expect("start the mock");
+    let mock = start_mock(&rt);
     let mut out = std::io::stdout();
     writeln!(out, "{}", mock.url()).expect("say the URL");
     out.flush().expect("say the URL");
     let _ = std::io::stdin().read_to_end(&mut Vec::new());
     rt.block_on(mock.shutdown());
+}
+
+/// The mock every part of this benchmark calls, on `rt`: without its rate limit (100 calls/s
+/// per action by default), which would be what is measured otherwise.
+fn start_mock(rt: &tokio::runtime::Runtime) -> MockServer {
+    rt.block_on(MockServer::start(MockConfig::default().rate_limit(None)))
+        .expect("start the mock")
 }
 
 /// The parts of a typed call that bare reqwest does not do, each alone and hot (the same data
@@ -343,9 +348,7 @@ impl Target {
         mock_rt: &tokio::runtime::Runtime,
         rt: &tokio::runtime::Runtime,
     ) -> (MockServer, Target) {
-        let mock = mock_rt
-            .block_on(MockServer::start(MockConfig::default().rate_limit(None)))
-            .expect("start the mock");
+        let mock = start_mock(mock_rt);
         let target = Target::new(rt, mock.url());
         (mock, target)
     }
